@@ -1,0 +1,324 @@
+/*
+ * testvis: the command-line program for administrators and cron.
+ * Subcommands: migrate, project add|list, token create|list|revoke.
+ * It talks to the database directly (no HTTP) with the same library as
+ * the cgi-bin programs.  Exit status: 0 success, 1 bad input or failure,
+ * 2 usage error, 3 storage error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "param.h"
+#include "project.h"
+
+#define EXIT_BAD	1
+#define EXIT_USAGE	2
+#define EXIT_STORAGE	3
+
+/* Options shared by every subcommand, plus the leftover arguments. */
+struct cli {
+	const char	*config;
+	const char	*project;
+	const char	*scope;
+	const char	*name;
+	int		 argc;
+	char		**argv;
+	struct config	*cfg;
+	struct db	*db;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: testvis [--config FILE] COMMAND ...\n"
+	    "  migrate                     create or upgrade the database\n"
+	    "  project add SLUG [--name N] create a project\n"
+	    "  project list                list projects\n"
+	    "  token create --project P --scope read|ingest|admin [--name N]\n"
+	    "                              print a new API token (shown once)\n"
+	    "  token list [--project P]    list tokens (never their secrets)\n"
+	    "  token revoke ID             revoke a token by its id\n"
+	    "  version                     print the version\n"
+	    "The configuration file is --config or $TESTVIS_CONF.\n");
+}
+
+/*
+ * Splits argv into known options (anywhere) and positional arguments.
+ * Returns 0, or -1 after printing what was wrong.
+ */
+static int
+cli_parse(struct cli *c, int argc, char **argv)
+{
+	int i;
+
+	c->argv = calloc((size_t)argc + 1, sizeof(*c->argv));
+	if (c->argv == NULL)
+		abort();
+	for (i = 1; i < argc; i++) {
+		const char **slot = NULL;
+		if (strcmp(argv[i], "--config") == 0)
+			slot = &c->config;
+		else if (strcmp(argv[i], "--project") == 0)
+			slot = &c->project;
+		else if (strcmp(argv[i], "--scope") == 0)
+			slot = &c->scope;
+		else if (strcmp(argv[i], "--name") == 0)
+			slot = &c->name;
+		else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			exit(0);
+		} else if (strncmp(argv[i], "--", 2) == 0) {
+			fprintf(stderr, "testvis: unknown option %s\n",
+			    argv[i]);
+			return -1;
+		} else {
+			c->argv[c->argc++] = argv[i];
+			continue;
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "testvis: %s needs a value\n", argv[i]);
+			return -1;
+		}
+		*slot = argv[++i];
+	}
+	return 0;
+}
+
+/*
+ * Loads the configuration and opens the database (creating it when create
+ * is set).  Unless migrating, the schema must be current.  Returns 0 or
+ * an exit status.
+ */
+static int
+cli_open(struct cli *c, int create)
+{
+	char err[512];
+	int level;
+
+	c->cfg = config_load(c->config != NULL ? c->config :
+	    getenv("TESTVIS_CONF"), err, sizeof(err));
+	if (c->cfg == NULL) {
+		fprintf(stderr, "testvis: config: %s\n", err);
+		return EXIT_BAD;
+	}
+	if ((c->db = db_open(c->cfg->db, create ? DB_CREATE : 0, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "testvis: %s\n", err);
+		return EXIT_STORAGE;
+	}
+	if (create)
+		return 0;
+	level = db_schema_version(c->db);
+	if (level != db_schema_latest()) {
+		fprintf(stderr, "testvis: database schema is at level %d, "
+		    "expected %d: run 'testvis migrate'\n", level,
+		    db_schema_latest());
+		return EXIT_STORAGE;
+	}
+	return 0;
+}
+
+/* testvis migrate */
+static int
+cmd_migrate(struct cli *c)
+{
+	int rc, applied;
+
+	if (c->argc != 1)
+		return EXIT_USAGE;
+	if ((rc = cli_open(c, 1)) != 0)
+		return rc;
+	if (db_migrate(c->db, &applied) == -1) {
+		fprintf(stderr, "testvis: migration failed\n");
+		return EXIT_STORAGE;
+	}
+	printf("database %s at schema level %d (%d applied)\n", c->cfg->db,
+	    db_schema_version(c->db), applied);
+	return 0;
+}
+
+/* testvis project add SLUG [--name N] | project list */
+static int
+cmd_project(struct cli *c)
+{
+	int64_t id;
+	json_t *list, *p;
+	size_t i;
+	int rc;
+
+	if (c->argc == 3 && strcmp(c->argv[1], "add") == 0) {
+		if (!param_is_slug(c->argv[2], strlen(c->argv[2]))) {
+			fprintf(stderr, "testvis: invalid project slug '%s' "
+			    "(expected [a-z0-9][a-z0-9-]{0,63})\n",
+			    c->argv[2]);
+			return EXIT_BAD;
+		}
+		if ((rc = cli_open(c, 0)) != 0)
+			return rc;
+		rc = project_add(c->db, c->argv[2], c->name, &id);
+		if (rc == -1)
+			return EXIT_STORAGE;
+		printf("project %s %s\n", c->argv[2], rc ? "created" :
+		    "already exists");
+		return 0;
+	}
+	if (c->argc == 2 && strcmp(c->argv[1], "list") == 0) {
+		if ((rc = cli_open(c, 0)) != 0)
+			return rc;
+		if ((list = project_list(c->db, 0)) == NULL)
+			return EXIT_STORAGE;
+		json_array_foreach(list, i, p) {
+			const char *last = json_string_value(
+			    json_object_get(p, "last_run_at"));
+			printf("%s\t%s\t%lld runs\t%lld tests\t%s\n",
+			    json_string_value(json_object_get(p, "slug")),
+			    json_string_value(json_object_get(p, "name")),
+			    json_integer_value(json_object_get(p,
+			    "run_count")),
+			    json_integer_value(json_object_get(p,
+			    "test_count")), last != NULL ? last : "-");
+		}
+		json_decref(list);
+		return 0;
+	}
+	return EXIT_USAGE;
+}
+
+/* Resolves --project to an id; 0 or an exit status (message printed). */
+static int
+cli_project(struct cli *c, int64_t *id)
+{
+	int found;
+
+	if (!param_is_slug(c->project, strlen(c->project))) {
+		fprintf(stderr, "testvis: invalid project slug '%s'\n",
+		    c->project);
+		return EXIT_BAD;
+	}
+	if ((found = project_lookup(c->db, c->project, id)) == -1)
+		return EXIT_STORAGE;
+	if (found == 0) {
+		fprintf(stderr, "testvis: unknown project '%s' (create it "
+		    "with 'testvis project add %s')\n", c->project,
+		    c->project);
+		return EXIT_BAD;
+	}
+	return 0;
+}
+
+/* testvis token create|list|revoke */
+static int
+cmd_token(struct cli *c)
+{
+	char token[AUTH_TOKEN_LEN + 1];
+	enum scope scope;
+	int64_t pid = 0;
+	json_t *list, *t;
+	size_t i;
+	int rc;
+
+	if (c->argc == 2 && strcmp(c->argv[1], "create") == 0) {
+		if (c->project == NULL || c->scope == NULL) {
+			fprintf(stderr, "testvis: token create needs "
+			    "--project and --scope\n");
+			return EXIT_USAGE;
+		}
+		if (auth_scope_parse(c->scope, &scope) == -1) {
+			fprintf(stderr, "testvis: invalid scope '%s' "
+			    "(expected read, ingest or admin)\n", c->scope);
+			return EXIT_BAD;
+		}
+		if (c->name != NULL && strlen(c->name) > 200) {
+			fprintf(stderr, "testvis: --name is over 200 bytes\n");
+			return EXIT_BAD;
+		}
+		if ((rc = cli_open(c, 0)) != 0 ||
+		    (rc = cli_project(c, &pid)) != 0)
+			return rc;
+		if (auth_token_create(c->db, pid, scope, c->name != NULL ?
+		    c->name : "", token) == -1)
+			return EXIT_STORAGE;
+		printf("%s\n", token);
+		return 0;
+	}
+	if (c->argc == 2 && strcmp(c->argv[1], "list") == 0) {
+		if ((rc = cli_open(c, 0)) != 0)
+			return rc;
+		if (c->project != NULL && (rc = cli_project(c, &pid)) != 0)
+			return rc;
+		if ((list = auth_token_list(c->db, pid)) == NULL)
+			return EXIT_STORAGE;
+		json_array_foreach(list, i, t) {
+			const char *rev = json_string_value(
+			    json_object_get(t, "revoked_at"));
+			printf("%s\t%s\t%s\t%s\t%s\t%s\n",
+			    json_string_value(json_object_get(t, "id")),
+			    json_string_value(json_object_get(t, "project")),
+			    json_string_value(json_object_get(t, "scope")),
+			    json_string_value(json_object_get(t, "name")),
+			    json_string_value(json_object_get(t,
+			    "created_at")), rev != NULL ? "revoked" : "active");
+		}
+		json_decref(list);
+		return 0;
+	}
+	if (c->argc == 3 && strcmp(c->argv[1], "revoke") == 0) {
+		if ((rc = cli_open(c, 0)) != 0)
+			return rc;
+		rc = auth_token_revoke(c->db, c->argv[2]);
+		if (rc == -1)
+			return EXIT_STORAGE;
+		if (rc == 0) {
+			fprintf(stderr, "testvis: no active token '%s'\n",
+			    c->argv[2]);
+			return EXIT_BAD;
+		}
+		printf("token %s revoked\n", c->argv[2]);
+		return 0;
+	}
+	return EXIT_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	log_set_tag("testvis");
+	umask(007);
+	if (cli_parse(&c, argc, argv) == -1 || c.argc == 0) {
+		usage(stderr);
+		free(c.argv);
+		return EXIT_USAGE;
+	}
+	if (strcmp(c.argv[0], "migrate") == 0)
+		rc = cmd_migrate(&c);
+	else if (strcmp(c.argv[0], "project") == 0)
+		rc = cmd_project(&c);
+	else if (strcmp(c.argv[0], "token") == 0)
+		rc = cmd_token(&c);
+	else if (strcmp(c.argv[0], "version") == 0 && c.argc == 1) {
+		printf("testvis %s (schema level %d)\n", TESTVIS_VERSION,
+		    db_schema_latest());
+		rc = 0;
+	} else {
+		fprintf(stderr, "testvis: unknown command '%s'\n", c.argv[0]);
+		rc = EXIT_USAGE;
+	}
+	if (rc == EXIT_USAGE)
+		usage(stderr);
+	db_close(c.db);
+	config_free(c.cfg);
+	free(c.argv);
+	return rc;
+}

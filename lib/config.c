@@ -1,0 +1,308 @@
+/*
+ * Reads testvis.conf: "key = value" lines, '#' starts a comment line, blank
+ * lines ignored, values optionally in double quotes.  Every key is declared
+ * in one table with its type and limits; an unknown key, a duplicate or a
+ * bad value is an error naming the file, the line and the key.  After the
+ * file, TESTVIS_DB and TESTVIS_ENABLED from the environment override it.
+ * It does not watch the file: programs read it once at start.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "utf8.h"
+
+enum cfg_type {
+	CFG_STRING,
+	CFG_BOOL,
+	CFG_INT,
+	CFG_ENUM,
+	CFG__MAX
+};
+
+struct cfg_key {
+	const char		*name;
+	enum cfg_type		 type;
+	size_t			 off;
+	long long		 min, max;	/* CFG_INT range */
+	const char *const	*choices;	/* CFG_ENUM, NULL-terminated */
+};
+
+static const char *const auth_read_choices[] = { "token", "public", NULL };
+static const char *const auth_ingest_choices[] = { "token", "open", NULL };
+
+#define OFF(f) offsetof(struct config, f)
+static const struct cfg_key keys[] = {
+	{ "db", CFG_STRING, OFF(db), 1, 4096, NULL },
+	{ "enabled", CFG_BOOL, OFF(enabled), 0, 1, NULL },
+	{ "auth_read", CFG_ENUM, OFF(auth_read), 0, 0, auth_read_choices },
+	{ "auth_ingest", CFG_ENUM, OFF(auth_ingest), 0, 0,
+	    auth_ingest_choices },
+	{ "max_body_bytes", CFG_INT, OFF(max_body_bytes), 1024,
+	    4LL * 1024 * 1024 * 1024, NULL },
+	{ "base_path", CFG_STRING, OFF(base_path), 0, 256, NULL },
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* Sets the defaults: a private deployment that needs tokens to read. */
+static void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->db = strdup("/var/lib/testvis/testvis.db");
+	c->enabled = 1;
+	c->auth_read = AUTH_READ_TOKEN;
+	c->auth_ingest = AUTH_INGEST_TOKEN;
+	c->max_body_bytes = 64LL * 1024 * 1024;
+	c->base_path = strdup("");
+}
+
+/* Frees c and its strings; accepts NULL. */
+void
+config_free(struct config *c)
+{
+	if (c == NULL)
+		return;
+	free(c->path);
+	free(c->db);
+	free(c->base_path);
+	free(c);
+}
+
+/* Predicate: v spells a boolean; stores it in *out. */
+static int
+parse_bool(const char *v, int *out)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on", NULL };
+	static const char *const no[] = { "0", "false", "no", "off", NULL };
+	int i;
+
+	for (i = 0; yes[i] != NULL; i++)
+		if (strcasecmp(v, yes[i]) == 0)
+			return *out = 1, 1;
+	for (i = 0; no[i] != NULL; i++)
+		if (strcasecmp(v, no[i]) == 0)
+			return *out = 0, 1;
+	return 0;
+}
+
+/* A base path is empty or "/seg[/seg...]" without a trailing slash. */
+static int
+valid_base_path(const char *v)
+{
+	const char *p;
+
+	if (*v == '\0')
+		return 1;
+	if (v[0] != '/' || v[strlen(v) - 1] == '/')
+		return 0;
+	for (p = v; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("/-._~", *p) == NULL)
+			return 0;
+	return strstr(v, "//") == NULL;
+}
+
+/*
+ * Stores value v for key k into c.  Returns 0, or -1 with a message in err
+ * (what was wrong, without the file/line prefix the caller adds).
+ */
+static int
+config_set(struct config *c, const struct cfg_key *k, const char *v,
+    char *err, size_t errsz)
+{
+	char *field = (char *)c + k->off, *end;
+	long long n;
+	int i;
+
+	if (!utf8_valid(v, strlen(v))) {
+		snprintf(err, errsz, "bad value for '%s': not UTF-8", k->name);
+		return -1;
+	}
+	switch (k->type) {
+	case CFG_STRING:
+		if ((long long)strlen(v) < k->min ||
+		    (long long)strlen(v) > k->max) {
+			snprintf(err, errsz, "bad value for '%s': length must "
+			    "be %lld..%lld", k->name, k->min, k->max);
+			return -1;
+		}
+		if (k->off == OFF(base_path) && !valid_base_path(v)) {
+			snprintf(err, errsz, "bad value for 'base_path': '%s' "
+			    "(expected empty or /path without trailing "
+			    "slash)", v);
+			return -1;
+		}
+		free(*(char **)field);
+		if ((*(char **)field = strdup(v)) == NULL)
+			abort();
+		return 0;
+	case CFG_BOOL:
+		if (!parse_bool(v, (int *)field)) {
+			snprintf(err, errsz, "bad value for '%s': '%s' "
+			    "(expected true or false)", k->name, v);
+			return -1;
+		}
+		return 0;
+	case CFG_INT:
+		errno = 0;
+		n = strtoll(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || errno != 0 || n < k->min ||
+		    n > k->max) {
+			snprintf(err, errsz, "bad value for '%s': '%s' "
+			    "(expected an integer in %lld..%lld)", k->name, v,
+			    k->min, k->max);
+			return -1;
+		}
+		*(long long *)field = n;
+		return 0;
+	case CFG_ENUM:
+		for (i = 0; k->choices[i] != NULL; i++)
+			if (strcmp(v, k->choices[i]) == 0) {
+				*(int *)field = i;
+				return 0;
+			}
+		snprintf(err, errsz, "bad value for '%s': '%s' (expected %s "
+		    "or %s)", k->name, v, k->choices[0], k->choices[1]);
+		return -1;
+	default:
+		abort();
+	}
+}
+
+/* Trims ASCII white space at both ends of s in place; returns s. */
+static char *
+trim(char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
+	    s[n - 1] == '\r' || s[n - 1] == '\n'))
+		s[--n] = '\0';
+	return s;
+}
+
+/*
+ * Parses the file at path into c.  Returns 0, or -1 with "path:line: what"
+ * in err.
+ */
+static int
+config_read_file(struct config *c, const char *path, char *err, size_t errsz)
+{
+	FILE *f;
+	char line[8192], msg[512], *key, *val, *eq;
+	unsigned char seen[NKEYS];
+	size_t i;
+	int lineno = 0, rc = -1;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	memset(seen, 0, sizeof(seen));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, errsz, "%s:%d: line too long", path,
+			    lineno);
+			goto out;
+		}
+		key = trim(line);
+		if (*key == '\0' || *key == '#')
+			continue;
+		if ((eq = strchr(key, '=')) == NULL) {
+			snprintf(err, errsz, "%s:%d: expected 'key = value'",
+			    path, lineno);
+			goto out;
+		}
+		*eq = '\0';
+		key = trim(key);
+		val = trim(eq + 1);
+		if (val[0] == '"' && strlen(val) >= 2 &&
+		    val[strlen(val) - 1] == '"') {
+			val[strlen(val) - 1] = '\0';
+			val++;
+		}
+		for (i = 0; i < NKEYS; i++)
+			if (strcmp(keys[i].name, key) == 0)
+				break;
+		if (i == NKEYS) {
+			snprintf(err, errsz, "%s:%d: unknown key '%.64s'",
+			    path, lineno, key);
+			goto out;
+		}
+		if (seen[i]) {
+			snprintf(err, errsz, "%s:%d: duplicate key '%s'",
+			    path, lineno, key);
+			goto out;
+		}
+		seen[i] = 1;
+		if (config_set(c, &keys[i], val, msg, sizeof(msg)) == -1) {
+			snprintf(err, errsz, "%s:%d: %s", path, lineno, msg);
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errsz, "%s: read error", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	fclose(f);
+	return rc;
+}
+
+/* Applies one environment override; -1 with err naming the variable. */
+static int
+config_env(struct config *c, const char *var, const char *key, char *err,
+    size_t errsz)
+{
+	const char *v = getenv(var);
+	char msg[512];
+	size_t i;
+
+	if (v == NULL)
+		return 0;
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, key) == 0)
+			break;
+	if (config_set(c, &keys[i], v, msg, sizeof(msg)) == -1) {
+		snprintf(err, errsz, "environment %s: %s", var, msg);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Loads the configuration: defaults, then the file at path (NULL or "" for
+ * none), then the environment overrides.  Returns a config the caller frees
+ * with config_free(), or NULL with a message in err.
+ */
+struct config *
+config_load(const char *path, char *err, size_t errsz)
+{
+	struct config *c;
+
+	if ((c = malloc(sizeof(*c))) == NULL)
+		abort();
+	config_defaults(c);
+	if (path != NULL && *path != '\0') {
+		if ((c->path = strdup(path)) == NULL)
+			abort();
+		if (config_read_file(c, path, err, errsz) == -1)
+			goto fail;
+	}
+	if (config_env(c, "TESTVIS_DB", "db", err, errsz) == -1 ||
+	    config_env(c, "TESTVIS_ENABLED", "enabled", err, errsz) == -1)
+		goto fail;
+	return c;
+fail:
+	config_free(c);
+	return NULL;
+}

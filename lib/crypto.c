@@ -1,0 +1,58 @@
+/*
+ * The few cryptographic primitives testvis needs, over libcrypto: SHA-256
+ * (token hashes, run ids from content, test ids), random hex (tokens,
+ * request ids) and constant-time comparison.  No key management here.
+ */
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "crypto.h"
+
+static const char hexdig[] = "0123456789abcdef";
+
+/* Writes the lower-case hex SHA-256 of data[0..n) into out. */
+void
+crypto_sha256_hex(const void *data, size_t n, char out[SHA256_HEX_LEN])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	EVP_Digest(data, n, md, &mdlen, EVP_sha256(), NULL);
+	for (i = 0; i < mdlen && i < 32; i++) {
+		out[2 * i] = hexdig[md[i] >> 4];
+		out[2 * i + 1] = hexdig[md[i] & 15];
+	}
+	out[2 * i] = '\0';
+}
+
+/*
+ * Fills out with n random lower-case hex digits from the CSPRNG plus a NUL
+ * (out holds n + 1 bytes).  Returns 0, or -1 if the CSPRNG failed.
+ */
+int
+crypto_random_hex(char *out, size_t n)
+{
+	unsigned char raw[64];
+	size_t i, done = 0;
+
+	while (done < n) {
+		size_t want = (n - done + 1) / 2;
+		if (want > sizeof(raw))
+			want = sizeof(raw);
+		if (RAND_bytes(raw, (int)want) != 1)
+			return -1;
+		for (i = 0; i < want * 2 && done < n; i++, done++)
+			out[done] = hexdig[i % 2 ? raw[i / 2] & 15 :
+			    raw[i / 2] >> 4];
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* Predicate: a and b are equal over n bytes, compared in constant time. */
+int
+crypto_equal(const void *a, const void *b, size_t n)
+{
+	return CRYPTO_memcmp(a, b, n) == 0;
+}

@@ -1,0 +1,11 @@
+#ifndef TESTVIS_CRYPTO_H
+#define TESTVIS_CRYPTO_H
+#include <stddef.h>
+
+#define SHA256_HEX_LEN 65	/* 64 hex digits plus NUL */
+
+void	 crypto_sha256_hex(const void *, size_t, char [SHA256_HEX_LEN]);
+int	 crypto_random_hex(char *, size_t);
+int	 crypto_equal(const void *, const void *, size_t);
+
+#endif

@@ -1,0 +1,320 @@
+/*
+ * The SQLite handle every program shares: opening with the pragmas testvis
+ * relies on (WAL, busy_timeout, foreign_keys), the forward-only migrations
+ * compiled in from schema/sqlite, and per-module statement tables prepared
+ * once per process.  SQL errors are logged here, once, with the SQL text.
+ * Queries themselves live in the modules that own them, not here.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+#include "migrations.h"
+#include "tvtime.h"
+
+struct db {
+	sqlite3		*h;
+	sqlite3_stmt	**cache[DBM__MAX];
+	size_t		 ncache[DBM__MAX];
+};
+
+/* Logs the last error of the handle together with the SQL that caused it. */
+static void
+db_log(struct db *db, const char *sql)
+{
+	log_error("sqlite: %s (%d) in: %.300s", sqlite3_errmsg(db->h),
+	    sqlite3_extended_errcode(db->h), sql != NULL ? sql : "?");
+}
+
+/*
+ * Opens the database at path with WAL, a 5 s busy timeout and foreign
+ * keys.  DB_CREATE creates a missing file; otherwise a missing file is an
+ * error.  Returns the handle (caller closes it with db_close()), or NULL
+ * with a reason in err.
+ */
+struct db *
+db_open(const char *path, int flags, char *err, size_t errsz)
+{
+	static const char pragmas[] =
+	    "PRAGMA foreign_keys = ON;"
+	    "PRAGMA synchronous = NORMAL;";
+	struct db *db;
+	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	char *msg = NULL;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL)
+		abort();
+	if (flags & DB_CREATE)
+		oflags |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &db->h, oflags, NULL) != SQLITE_OK) {
+		snprintf(err, errsz, "cannot open database %s: %s", path,
+		    db->h != NULL ? sqlite3_errmsg(db->h) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_busy_timeout(db->h, 5000);
+	/*
+	 * journal_mode needs a read of the file: this is where a file that
+	 * is not a database, or cannot be read, is found out.
+	 */
+	if (sqlite3_exec(db->h, "PRAGMA journal_mode = WAL", NULL, NULL,
+	    &msg) != SQLITE_OK || sqlite3_exec(db->h, pragmas, NULL, NULL,
+	    &msg) != SQLITE_OK) {
+		snprintf(err, errsz, "cannot use database %s: %s", path,
+		    msg != NULL ? msg : sqlite3_errmsg(db->h));
+		sqlite3_free(msg);
+		goto fail;
+	}
+	return db;
+fail:
+	db_close(db);
+	return NULL;
+}
+
+/* Finalizes every cached statement and closes the handle; accepts NULL. */
+void
+db_close(struct db *db)
+{
+	size_t m, i;
+
+	if (db == NULL)
+		return;
+	for (m = 0; m < DBM__MAX; m++) {
+		for (i = 0; i < db->ncache[m]; i++)
+			sqlite3_finalize(db->cache[m][i]);
+		free(db->cache[m]);
+	}
+	sqlite3_close(db->h);
+	free(db);
+}
+
+/* The raw handle, borrowed, for modules needing SQLite calls not wrapped. */
+sqlite3 *
+db_handle(struct db *db)
+{
+	return db->h;
+}
+
+/*
+ * Returns statement idx of module m's table sql[0..n), prepared on first
+ * use and cached for the life of the handle, reset and with bindings
+ * cleared.  The statement stays owned by db; callers reset it after use
+ * (or the next db_stmt() does).  NULL when it cannot be prepared (logged).
+ */
+sqlite3_stmt *
+db_stmt(struct db *db, enum db_module m, const char *const *sql, size_t n,
+    size_t idx)
+{
+	sqlite3_stmt *st;
+
+	if (db->cache[m] == NULL) {
+		if ((db->cache[m] = calloc(n, sizeof(*db->cache[m]))) == NULL)
+			abort();
+		db->ncache[m] = n;
+	}
+	if (idx >= db->ncache[m])
+		abort();	/* programmer error: table size mismatch */
+	if ((st = db->cache[m][idx]) == NULL) {
+		if (sqlite3_prepare_v3(db->h, sql[idx], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+			db_log(db, sql[idx]);
+			return NULL;
+		}
+		db->cache[m][idx] = st;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+/*
+ * Steps st.  Returns SQLITE_ROW or SQLITE_DONE; on any error logs the
+ * message and the SQL, resets st and returns -1.
+ */
+int
+db_step(struct db *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc;
+	db_log(db, sqlite3_sql(st));
+	sqlite3_reset(st);
+	return -1;
+}
+
+/* Binds NUL-terminated text (or NULL as SQL NULL); 0 or -1 (logged). */
+int
+db_bind_text(struct db *db, sqlite3_stmt *st, int i, const char *s)
+{
+	int rc = s == NULL ? sqlite3_bind_null(st, i) :
+	    sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+
+	if (rc != SQLITE_OK) {
+		db_log(db, sqlite3_sql(st));
+		return -1;
+	}
+	return 0;
+}
+
+/* Binds a 64-bit integer; 0 or -1 (logged). */
+int
+db_bind_int(struct db *db, sqlite3_stmt *st, int i, int64_t v)
+{
+	if (sqlite3_bind_int64(st, i, v) != SQLITE_OK) {
+		db_log(db, sqlite3_sql(st));
+		return -1;
+	}
+	return 0;
+}
+
+/* Binds SQL NULL; 0 or -1 (logged). */
+int
+db_bind_null(struct db *db, sqlite3_stmt *st, int i)
+{
+	if (sqlite3_bind_null(st, i) != SQLITE_OK) {
+		db_log(db, sqlite3_sql(st));
+		return -1;
+	}
+	return 0;
+}
+
+/* Text of column i, or NULL for SQL NULL; borrowed until the next step. */
+const char *
+db_column_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+/* Runs one or more statements without results; 0 or -1 (logged). */
+int
+db_exec(struct db *db, const char *sql)
+{
+	if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		db_log(db, sql);
+		return -1;
+	}
+	return 0;
+}
+
+/* Starts a write transaction that takes the write lock at once. */
+int
+db_begin(struct db *db)
+{
+	return db_exec(db, "BEGIN IMMEDIATE");
+}
+
+/* Commits; on failure the transaction is rolled back. 0 or -1. */
+int
+db_commit(struct db *db)
+{
+	if (db_exec(db, "COMMIT") == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+/* Rolls back the open transaction, if any. */
+void
+db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* The highest level the compiled-in migrations reach. */
+int
+db_schema_latest(void)
+{
+	return migrations_count;
+}
+
+/*
+ * The level recorded in the database: 0 for a database never migrated,
+ * -1 when it cannot be read (logged).
+ */
+int
+db_schema_version(struct db *db)
+{
+	sqlite3_stmt *st;
+	int v = -1, rc;
+
+	rc = sqlite3_prepare_v2(db->h, "SELECT count(*) FROM sqlite_master "
+	    "WHERE type = 'table' AND name = 'schema_migrations'", -1, &st,
+	    NULL);
+	if (rc != SQLITE_OK) {
+		db_log(db, "schema_migrations lookup");
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_finalize(st);
+	if (v <= 0)
+		return v;
+	if (sqlite3_prepare_v2(db->h, "SELECT coalesce(max(version), 0) FROM "
+	    "schema_migrations", -1, &st, NULL) != SQLITE_OK) {
+		db_log(db, "SELECT max(version) FROM schema_migrations");
+		return -1;
+	}
+	v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_finalize(st);
+	return v;
+}
+
+/*
+ * Applies every migration above the database's level, each in its own
+ * IMMEDIATE transaction that re-reads the level first, so concurrent
+ * migrators are safe.  Stores the number applied in *applied.  Returns 0,
+ * or -1 (logged) leaving the database at the last completed level.
+ */
+int
+db_migrate(struct db *db, int *applied)
+{
+	sqlite3_stmt *st;
+	int i, level;
+
+	*applied = 0;
+	/* Must precede the first table: lets retention shrink the file. */
+	if (db_exec(db, "PRAGMA auto_vacuum = INCREMENTAL") == -1 ||
+	    db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+	    "applied_at INTEGER NOT NULL)") == -1)
+		return -1;
+	for (i = 0; i < migrations_count; i++) {
+		if (db_begin(db) == -1)
+			return -1;
+		if ((level = db_schema_version(db)) == -1)
+			goto fail;
+		if (level > migrations[i].version - 1) {
+			db_rollback(db);
+			continue;
+		}
+		if (db_exec(db, migrations[i].sql) == -1)
+			goto fail;
+		if (sqlite3_prepare_v2(db->h, "INSERT INTO schema_migrations "
+		    "(version, name, applied_at) VALUES (?, ?, ?)", -1, &st,
+		    NULL) != SQLITE_OK) {
+			db_log(db, "INSERT INTO schema_migrations");
+			goto fail;
+		}
+		sqlite3_bind_int(st, 1, migrations[i].version);
+		sqlite3_bind_text(st, 2, migrations[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, tvtime_now_ms());
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			db_log(db, sqlite3_sql(st));
+			sqlite3_finalize(st);
+			goto fail;
+		}
+		sqlite3_finalize(st);
+		if (db_commit(db) == -1)
+			return -1;
+		(*applied)++;
+	}
+	return 0;
+fail:
+	db_rollback(db);
+	return -1;
+}

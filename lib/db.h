@@ -1,0 +1,38 @@
+#ifndef TESTVIS_DB_H
+#define TESTVIS_DB_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+/* Modules owning a statement table; indexes the per-handle cache. */
+enum db_module {
+	DBM_AUTH,
+	DBM_PROJECT,
+	DBM_STATUS,
+	DBM__MAX
+};
+
+/* db_open() flags */
+#define DB_CREATE	0x01	/* create the file if missing */
+
+struct db;
+
+struct db	*db_open(const char *, int, char *, size_t);
+void		 db_close(struct db *);
+sqlite3		*db_handle(struct db *);
+sqlite3_stmt	*db_stmt(struct db *, enum db_module, const char *const *,
+		    size_t, size_t);
+int		 db_step(struct db *, sqlite3_stmt *);
+int		 db_bind_text(struct db *, sqlite3_stmt *, int, const char *);
+int		 db_bind_int(struct db *, sqlite3_stmt *, int, int64_t);
+int		 db_bind_null(struct db *, sqlite3_stmt *, int);
+int		 db_exec(struct db *, const char *);
+int		 db_begin(struct db *);
+int		 db_commit(struct db *);
+void		 db_rollback(struct db *);
+int		 db_migrate(struct db *, int *);
+int		 db_schema_version(struct db *);
+int		 db_schema_latest(void);
+const char	*db_column_text(sqlite3_stmt *, int);
+
+#endif

@@ -1,0 +1,1048 @@
+/*
+ * The request layer every cgi-bin program runs on: a FastCGI accept loop
+ * (or one plain CGI request when not started by a FastCGI server), route
+ * matching, and all rejection that needs no handler: 404, 405 with Allow,
+ * 413, 415, 400 for unknown, duplicate, missing or invalid parameters, 503
+ * when disabled or when the database is unavailable, 401/403 by token
+ * scope and project.  Handlers then read typed values only and answer
+ * through req_json()/req_error(); this module turns that into the HTTP
+ * response with the security and caching headers, and logs one line.
+ * What each endpoint does is the cgi-bin program's business.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "http.h"
+#include "jval.h"
+#include "log.h"
+#include "project.h"
+#include "tvtime.h"
+#include "utf8.h"
+
+extern char **environ;
+
+#define MAX_QUERY_KEYS	64
+#define ERRMSG_LEN	512
+
+/* Process-lifetime state: configuration and the database handle. */
+struct srv {
+	const struct app	*app;
+	struct config		*cfg;		/* NULL: config_err says why */
+	char			 cfg_err[512];
+	struct db		*db;		/* NULL until it opens */
+	int			 schema;	/* level found, -1 unknown */
+	struct arena		*arena;
+};
+
+/* Per-request state, reset for every request of the FastCGI loop. */
+struct req {
+	struct srv		*srv;
+	struct arena		*arena;
+	FCGX_Request		*fcgi;		/* NULL in CGI mode */
+	char			**envp;
+	char			 id[33];
+	double			 t0;
+	const char		*method_text;
+	int			 head;		/* HEAD: answer as GET, no body */
+	char			*path;		/* for the log, without query */
+	const struct route	*route;
+	struct param_value	*pathv;		/* parallel to route->path */
+	struct param_value	*queryv;	/* parallel to route->query */
+	int64_t			 project_id;
+	const char		*project;
+	int			 have_token;
+	struct auth_token	 token;
+	long long		 body_len;
+	long long		 body_left;
+	/* the answer */
+	json_t			*json;
+	const char		*err_code;
+	char			 err_msg[ERRMSG_LEN];
+	json_t			*err_details;
+	struct buf		 headers;	/* extra "Name: value\r\n" */
+	unsigned long long	 bytes_out;
+};
+
+static const char *const method_names[HTTP__MAX] = {
+	[HTTP_GET] = "GET",
+	[HTTP_POST] = "POST",
+	[HTTP_PUT] = "PUT",
+	[HTTP_DELETE] = "DELETE",
+};
+
+/* Names a method for Allow headers and logs. */
+const char *
+http_method_name(enum http_method m)
+{
+	return m < HTTP__MAX ? method_names[m] : "?";
+}
+
+/* Parses a REQUEST_METHOD we route (HEAD counts as GET); 0 or -1. */
+int
+http_method_parse(const char *s, enum http_method *out)
+{
+	int i;
+
+	if (strcmp(s, "HEAD") == 0) {
+		*out = HTTP_GET;
+		return 0;
+	}
+	for (i = 0; i < HTTP__MAX; i++)
+		if (strcmp(s, method_names[i]) == 0) {
+			*out = (enum http_method)i;
+			return 0;
+		}
+	return -1;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decodes s[0..n) into out (which holds at least n + 1 bytes),
+ * turning '+' into a space when plus is set (query strings).  Stores the
+ * decoded length in *outlen and NUL-terminates.  Returns 0, or -1 for a
+ * broken %-escape, a decoded NUL, or decoded text that is not UTF-8.
+ */
+int
+http_percent_decode(const char *s, size_t n, char *out, size_t *outlen,
+    int plus)
+{
+	size_t i, o = 0;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '%') {
+			if (i + 2 >= n)
+				return -1;
+			if ((hi = hexval((unsigned char)s[i + 1])) < 0 ||
+			    (lo = hexval((unsigned char)s[i + 2])) < 0)
+				return -1;
+			out[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (plus && s[i] == '+')
+			out[o++] = ' ';
+		else
+			out[o++] = s[i];
+	}
+	out[o] = '\0';
+	*outlen = o;
+	return utf8_valid(out, o) ? 0 : -1;
+}
+
+/*
+ * Splits the raw path raw[0..len) (starting with '/') into percent-decoded
+ * segments allocated from a.  Returns 0, or -1 when the path does not start
+ * with '/', has too many segments or a segment does not decode.
+ */
+int
+http_path_split(struct arena *a, const char *raw, size_t len,
+    struct http_path *p)
+{
+	size_t i = 1, start, dlen;
+	char *seg;
+
+	p->n = 0;
+	if (len == 0 || raw[0] != '/')
+		return -1;
+	for (;;) {
+		start = i;
+		while (i < len && raw[i] != '/')
+			i++;
+		if (p->n == HTTP_MAX_SEGS)
+			return -1;
+		seg = arena_alloc(a, i - start + 1);
+		if (http_percent_decode(raw + start, i - start, seg, &dlen,
+		    0) == -1)
+			return -1;
+		p->seg[p->n++] = seg;
+		if (i >= len)
+			break;
+		i++;
+	}
+	return 0;
+}
+
+/*
+ * Predicate: route pattern matches the decoded path p.  A "{name}" pattern
+ * segment matches any non-empty segment.
+ */
+static int
+pattern_match(const char *pattern, const struct http_path *p)
+{
+	const char *s = pattern + 1, *e;
+	size_t k = 0, n;
+
+	for (;;) {
+		e = strchr(s, '/');
+		n = e != NULL ? (size_t)(e - s) : strlen(s);
+		if (k >= p->n)
+			return 0;
+		if (n >= 2 && s[0] == '{' && s[n - 1] == '}') {
+			if (p->seg[k][0] == '\0')
+				return 0;
+		} else if (strlen(p->seg[k]) != n ||
+		    memcmp(p->seg[k], s, n) != 0)
+			return 0;
+		k++;
+		if (e == NULL)
+			break;
+		s = e + 1;
+	}
+	return k == p->n;
+}
+
+/*
+ * Finds the route for path p and method (-1: a method no route has).
+ * Returns 0 with *out set; 404 when no pattern matches; 405 when patterns
+ * match but not the method, with the allowed methods ("GET, HEAD, POST")
+ * written into allow.
+ */
+int
+http_route_find(const struct app *app, const struct http_path *p, int method,
+    const struct route **out, char *allow, size_t allowsz)
+{
+	unsigned seen = 0;
+	size_t i, off = 0;
+	int m;
+
+	for (i = 0; i < app->nroutes; i++) {
+		if (!pattern_match(app->routes[i].pattern, p))
+			continue;
+		if ((int)app->routes[i].method == method) {
+			*out = &app->routes[i];
+			return 0;
+		}
+		seen |= 1u << app->routes[i].method;
+	}
+	if (seen == 0)
+		return 404;
+	allow[0] = '\0';
+	for (m = 0; m < HTTP__MAX; m++) {
+		if (!(seen & (1u << m)))
+			continue;
+		off += (size_t)snprintf(allow + off, allowsz - off, "%s%s",
+		    off ? ", " : "", method_names[m]);
+		if (m == HTTP_GET && off < allowsz)
+			off += (size_t)snprintf(allow + off, allowsz - off,
+			    ", HEAD");
+		if (off >= allowsz)
+			break;
+	}
+	return 405;
+}
+
+/* A CGI/FastCGI parameter of this request, or NULL. */
+const char *
+req_env(struct req *r, const char *name)
+{
+	if (r->fcgi != NULL)
+		return FCGX_GetParam(name, r->envp);
+	return getenv(name);
+}
+
+struct arena *
+req_arena(struct req *r)
+{
+	return r->arena;
+}
+
+/* The database; NULL only for ROUTE_NODB routes when it is unavailable. */
+struct db *
+req_db(struct req *r)
+{
+	return r->srv->db;
+}
+
+const struct config *
+req_config(struct req *r)
+{
+	return r->srv->cfg;
+}
+
+/* The resolved project of a ROUTE_PROJECT route. */
+int64_t
+req_project_id(struct req *r)
+{
+	return r->project_id;
+}
+
+const char *
+req_project(struct req *r)
+{
+	return r->project;
+}
+
+/* The verified bearer token, or NULL when the request carried none. */
+const struct auth_token *
+req_token(struct req *r)
+{
+	return r->have_token ? &r->token : NULL;
+}
+
+/* Index of name in a NULL-terminated spec table, or -1. */
+static int
+spec_index(const struct param_spec *spec, const char *name)
+{
+	int i;
+
+	for (i = 0; spec != NULL && spec[i].name != NULL; i++)
+		if (strcmp(spec[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * The validated value of query key name.  Returns a value whose present
+ * flag says whether the request carried it; a name the route does not
+ * declare is a programmer error.
+ */
+const struct param_value *
+req_param(struct req *r, const char *name)
+{
+	int i = spec_index(r->route->query, name);
+
+	if (i < 0)
+		abort();
+	return &r->queryv[i];
+}
+
+/* The decoded, validated text of path segment {name}. */
+const char *
+req_path(struct req *r, const char *name)
+{
+	int i = spec_index(r->route->path, name);
+
+	if (i < 0 || !r->pathv[i].present)
+		abort();
+	return r->pathv[i].s;
+}
+
+/* Content-Length of the request body (0 when none). */
+long long
+req_body_length(struct req *r)
+{
+	return r->body_len;
+}
+
+/*
+ * Reads up to n bytes of the body into buf.  Returns the count, 0 at the
+ * end of the body, or -1 when the client went away.
+ */
+ssize_t
+req_body_read(struct req *r, void *buf, size_t n)
+{
+	size_t got;
+	int k;
+
+	if (r->body_left <= 0)
+		return 0;
+	if ((long long)n > r->body_left)
+		n = (size_t)r->body_left;
+	if (r->fcgi != NULL) {
+		k = FCGX_GetStr(buf, (int)(n > 0x40000000 ? 0x40000000 : n),
+		    r->fcgi->in);
+		got = k > 0 ? (size_t)k : 0;
+	} else
+		got = fread(buf, 1, n, stdin);
+	if (got == 0)
+		return -1;
+	r->body_left -= (long long)got;
+	return (ssize_t)got;
+}
+
+/* Adds a response header; both strings are copied. */
+void
+req_header(struct req *r, const char *name, const char *value)
+{
+	buf_printf(&r->headers, "%s: %s\r\n", name, value);
+}
+
+/* Sets the success answer: status and a JSON body (reference stolen). */
+int
+req_json(struct req *r, int status, json_t *body)
+{
+	if (r->json != NULL)
+		json_decref(r->json);
+	r->json = body;
+	return status;
+}
+
+/*
+ * Sets an error answer: status, machine code (static string), optional
+ * details object (reference stolen) and a message.  Returns status, so a
+ * handler can `return req_error(...)`.
+ */
+int
+req_error(struct req *r, int status, const char *code, json_t *details,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	r->err_code = code;
+	if (r->err_details != NULL)
+		json_decref(r->err_details);
+	r->err_details = details;
+	va_start(ap, fmt);
+	vsnprintf(r->err_msg, sizeof(r->err_msg), fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+/* An invalid_param 400 naming the parameter and the reason. */
+static int
+param_error(struct req *r, const char *name, const char *reason,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int
+param_error(struct req *r, const char *name, const char *reason,
+    const char *fmt, ...)
+{
+	json_t *d = jval_object();
+	va_list ap;
+
+	jval_set(d, "param", jval_str(name));
+	jval_set(d, "reason", jval_str(reason));
+	r->err_code = "invalid_param";
+	if (r->err_details != NULL)
+		json_decref(r->err_details);
+	r->err_details = d;
+	va_start(ap, fmt);
+	vsnprintf(r->err_msg, sizeof(r->err_msg), fmt, ap);
+	va_end(ap);
+	return 400;
+}
+
+static const char *
+reason_phrase(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	case 507: return "Insufficient Storage";
+	default: return "Unknown";
+	}
+}
+
+/* Writes n bytes to the client; errors (client gone) are ignored. */
+static void
+out_write(struct req *r, const char *data, size_t n)
+{
+	if (n == 0)
+		return;
+	if (r->fcgi != NULL) {
+		while (n > 0) {
+			int k = n > 0x40000000 ? 0x40000000 : (int)n;
+			if (FCGX_PutStr(data, k, r->fcgi->out) < 0)
+				return;
+			data += k;
+			n -= (size_t)k;
+		}
+	} else
+		fwrite(data, 1, n, stdout);
+}
+
+/* 64-bit FNV-1a: a cheap, stable validator for ETags. */
+static unsigned long long
+fnv1a(const char *p, size_t n)
+{
+	unsigned long long h = 0xcbf29ce484222325ULL;
+
+	while (n-- > 0) {
+		h ^= (unsigned char)*p++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* Predicate: If-None-Match value inm lists etag (or is "*"). */
+static int
+etag_matches(const char *inm, const char *etag)
+{
+	size_t n = strlen(etag);
+	const char *p = inm;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',' || *p == '\t')
+			p++;
+		if (*p == '*')
+			return 1;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' ||
+		    p[n] == ' '))
+			return 1;
+		while (*p != '\0' && *p != ',')
+			p++;
+	}
+	return 0;
+}
+
+/*
+ * Turns the answer into the response: the JSON body the handler set, or
+ * for a status >= 400 without one the error envelope of API-0; SEC-5 headers always; an ETag
+ * on successful GETs, answering 304 when If-None-Match matches.  Returns
+ * the status actually sent.
+ */
+static int
+respond(struct req *r, int status)
+{
+	struct buf head;
+	char *body = NULL, etag[24];
+	const char *inm;
+	size_t blen = 0;
+	json_t *env = NULL, *e;
+
+	if (status >= 400 && r->json == NULL) {
+		if (r->err_code == NULL) {
+			/* The handler failed and logged; never leak why. */
+			status = status >= 500 ? status : 400;
+			r->err_code = status == 503 ? "unavailable" :
+			    "internal";
+			snprintf(r->err_msg, sizeof(r->err_msg), "%s",
+			    status == 503 ? "service unavailable" :
+			    "internal error");
+		}
+		env = jval_object();
+		e = jval_object();
+		jval_set(e, "code", jval_str(r->err_code));
+		jval_set(e, "message", jval_str(r->err_msg));
+		jval_set(e, "details", r->err_details != NULL ?
+		    r->err_details : jval_object());
+		r->err_details = NULL;
+		jval_set(env, "error", e);
+		body = json_dumps(env, JSON_COMPACT);
+		json_decref(env);
+	} else if (r->json != NULL)
+		body = json_dumps(r->json, JSON_COMPACT);
+	if (r->json != NULL || status >= 400) {
+		if (body == NULL) {
+			log_error("json_dumps failed");
+			abort();
+		}
+		blen = strlen(body);
+	}
+
+	etag[0] = '\0';
+	if (status == 200 && r->route != NULL &&
+	    r->route->method == HTTP_GET && body != NULL) {
+		snprintf(etag, sizeof(etag), "\"%016llx\"", fnv1a(body, blen));
+		inm = req_env(r, "HTTP_IF_NONE_MATCH");
+		if (inm != NULL && etag_matches(inm, etag))
+			status = 304;
+	}
+	buf_init(&head);
+	buf_printf(&head, "Status: %d %s\r\n", status, reason_phrase(status));
+	if (etag[0] != '\0')
+		buf_printf(&head, "ETag: %s\r\n", etag);
+	if (status != 304 && body != NULL)
+		buf_printf(&head, "Content-Type: application/json; "
+		    "charset=utf-8\r\nContent-Length: %zu\r\n", blen);
+	buf_puts(&head, "X-Content-Type-Options: nosniff\r\n"
+	    "Content-Security-Policy: default-src 'none'; "
+	    "frame-ancestors 'none'\r\n"
+	    "X-Frame-Options: DENY\r\n"
+	    "Referrer-Policy: no-referrer\r\n");
+	buf_puts(&head, status < 400 ? "Cache-Control: no-cache\r\n" :
+	    "Cache-Control: no-store\r\n");
+	buf_printf(&head, "X-Request-Id: %s\r\n", r->id);
+	if (r->headers.len > 0)
+		buf_append(&head, r->headers.p, r->headers.len);
+	buf_puts(&head, "\r\n");
+	out_write(r, head.p, head.len);
+	if (status != 304 && !r->head && body != NULL) {
+		out_write(r, body, blen);
+		r->bytes_out = blen;
+	}
+	buf_free(&head);
+	free(body);
+	return status;
+}
+
+/* Uses a sane client-given X-Request-Id, or makes a random one. */
+static void
+req_set_id(struct req *r)
+{
+	const char *given = req_env(r, "HTTP_X_REQUEST_ID");
+	size_t i, n;
+
+	if (given != NULL && (n = strlen(given)) > 0 && n < sizeof(r->id)) {
+		for (i = 0; i < n; i++)
+			if (!isalnum((unsigned char)given[i]) &&
+			    strchr("._-", given[i]) == NULL)
+				break;
+		if (i == n) {
+			memcpy(r->id, given, n + 1);
+			return;
+		}
+	}
+	if (crypto_random_hex(r->id, 16) == -1)
+		snprintf(r->id, sizeof(r->id), "%08lx", (long)getpid());
+}
+
+/*
+ * Makes sure the database is open and at the schema level this program
+ * was built for.  Returns 0, or a 503 answer (code db_unavailable or
+ * schema_outdated).  The handle is kept for the process life.
+ */
+static int
+srv_db_ready(struct req *r)
+{
+	struct srv *s = r->srv;
+	char err[512];
+
+	if (s->db == NULL) {
+		s->db = db_open(s->cfg->db, 0, err, sizeof(err));
+		if (s->db == NULL) {
+			log_error("%s", err);
+			return req_error(r, 503, "db_unavailable", NULL,
+			    "the database cannot be opened");
+		}
+		s->schema = -1;
+	}
+	if (s->schema != db_schema_latest()) {
+		s->schema = db_schema_version(s->db);
+		if (s->schema == -1) {
+			db_close(s->db);
+			s->db = NULL;
+			return req_error(r, 503, "db_unavailable", NULL,
+			    "the database cannot be read");
+		}
+		if (s->schema != db_schema_latest())
+			return req_error(r, 503, "schema_outdated", NULL,
+			    "database schema is at level %d, this program "
+			    "needs %d: run 'testvis migrate'", s->schema,
+			    db_schema_latest());
+	}
+	return 0;
+}
+
+/* Stores the validated value of one query key; 0 or a 400 answer. */
+static int
+query_store(struct req *r, const struct param_spec *spec,
+    struct param_value *v, const char *key, const char *val, size_t vlen)
+{
+	char why[256];
+
+	if (v->present)
+		return param_error(r, key, "duplicate",
+		    "parameter '%s' given more than once", key);
+	if (param_validate(spec, val, vlen, v, why, sizeof(why)) == -1)
+		return param_error(r, key, "invalid",
+		    "invalid parameter '%s': %s", key, why);
+	return 0;
+}
+
+/*
+ * Parses QUERY_STRING against the route's table plus the implicit keys:
+ * `_` (cache-buster, any value, once) and, on ROUTE_PROJECT routes,
+ * `project`.  Returns 0 or a 400 answer.
+ */
+static int
+query_parse(struct req *r)
+{
+	static const struct param_spec project_spec =
+	    { "project", PARAM_SLUG, 0, 0, 0, NULL };
+	const struct param_spec *spec = r->route->query;
+	const char *qs = req_env(r, "QUERY_STRING"), *p, *amp, *eq, *uri;
+	struct param_value projectv, bustv;
+	size_t n = 0, klen, vlen, dk, dv;
+	char *key, *val;
+	int i, rc;
+
+	while (spec != NULL && spec[n].name != NULL)
+		n++;
+	r->queryv = arena_alloc(r->arena, (n + 1) * sizeof(*r->queryv));
+	memset(r->queryv, 0, (n + 1) * sizeof(*r->queryv));
+	memset(&projectv, 0, sizeof(projectv));
+	memset(&bustv, 0, sizeof(bustv));
+	/* Plain CGI callers may give only REQUEST_URI. */
+	if (qs == NULL && (uri = req_env(r, "REQUEST_URI")) != NULL &&
+	    (qs = strchr(uri, '?')) != NULL)
+		qs++;
+	for (p = qs != NULL ? qs : ""; *p != '\0'; p = amp + (*amp != '\0')) {
+		amp = strchr(p, '&');
+		if (amp == NULL)
+			amp = p + strlen(p);
+		if (amp == p)
+			continue;		/* "a=1&&b=2" */
+		eq = memchr(p, '=', (size_t)(amp - p));
+		klen = (size_t)((eq != NULL ? eq : amp) - p);
+		vlen = eq != NULL ? (size_t)(amp - eq - 1) : 0;
+		key = arena_alloc(r->arena, klen + 1);
+		val = arena_alloc(r->arena, vlen + 1);
+		if (http_percent_decode(p, klen, key, &dk, 1) == -1)
+			return param_error(r, "", "invalid",
+			    "a query parameter name is not valid "
+			    "percent-encoded UTF-8");
+		if (http_percent_decode(eq != NULL ? eq + 1 : "", vlen, val,
+		    &dv, 1) == -1)
+			return param_error(r, key, "invalid",
+			    "invalid parameter '%s': not valid "
+			    "percent-encoded UTF-8", key);
+		if ((i = spec_index(spec, key)) >= 0)
+			rc = query_store(r, &spec[i], &r->queryv[i], key, val,
+			    dv);
+		else if (strcmp(key, "project") == 0 &&
+		    (r->route->flags & ROUTE_PROJECT))
+			rc = query_store(r, &project_spec, &projectv, key, val,
+			    dv);
+		else if (strcmp(key, "_") == 0)
+			rc = bustv.present ? param_error(r, key, "duplicate",
+			    "parameter '_' given more than once") :
+			    (bustv.present = 1, 0);
+		else
+			rc = param_error(r, key, "unknown",
+			    "unknown parameter '%.64s'", key);
+		if (rc != 0)
+			return rc;
+	}
+	for (i = 0; (size_t)i < n; i++)
+		if (spec[i].required && !r->queryv[i].present)
+			return param_error(r, spec[i].name, "missing",
+			    "missing required parameter '%s'", spec[i].name);
+	r->project = projectv.present ? projectv.s : "default";
+	return 0;
+}
+
+/* Validates the {name} segments of the matched route; 0 or a 400. */
+static int
+path_params(struct req *r, const struct http_path *p)
+{
+	const char *s = r->route->pattern + 1, *e;
+	char name[64], why[256];
+	size_t k = 0, n, cnt = 0;
+	int i;
+
+	while (r->route->path != NULL && r->route->path[cnt].name != NULL)
+		cnt++;
+	r->pathv = arena_alloc(r->arena, (cnt + 1) * sizeof(*r->pathv));
+	memset(r->pathv, 0, (cnt + 1) * sizeof(*r->pathv));
+	for (;; k++) {
+		e = strchr(s, '/');
+		n = e != NULL ? (size_t)(e - s) : strlen(s);
+		if (n >= 2 && s[0] == '{' && n - 2 < sizeof(name)) {
+			memcpy(name, s + 1, n - 2);
+			name[n - 2] = '\0';
+			if ((i = spec_index(r->route->path, name)) < 0)
+				abort();	/* route table bug */
+			if (param_validate(&r->route->path[i], p->seg[k],
+			    strlen(p->seg[k]), &r->pathv[i], why,
+			    sizeof(why)) == -1)
+				return param_error(r, name, "invalid",
+				    "invalid path parameter '%s': %s", name,
+				    why);
+		}
+		if (e == NULL)
+			break;
+		s = e + 1;
+	}
+	return 0;
+}
+
+/*
+ * Checks Content-Length against max_body_bytes (413) and Content-Type
+ * against the route's accepted types (415).  Returns 0 or the answer.
+ */
+static int
+body_check(struct req *r)
+{
+	const char *cl = req_env(r, "CONTENT_LENGTH"), *ct;
+	const char *const *t;
+	char *end;
+	size_t n;
+	long long len = 0;
+
+	if (cl != NULL && *cl != '\0') {
+		errno = 0;
+		len = strtoll(cl, &end, 10);
+		if (*end != '\0' || errno != 0 || len < 0)
+			return req_error(r, 400, "invalid_request", NULL,
+			    "invalid Content-Length");
+	}
+	r->body_len = r->body_left = len;
+	if (len > r->srv->cfg->max_body_bytes) {
+		json_t *d = jval_object();
+		jval_set(d, "limit_bytes",
+		    jval_int(r->srv->cfg->max_body_bytes));
+		return req_error(r, 413, "too_large", d, "request body of %lld "
+		    "bytes is over the limit of %lld bytes", len,
+		    r->srv->cfg->max_body_bytes);
+	}
+	if (len == 0)
+		return 0;
+	if (r->route->body_types == NULL)
+		return req_error(r, 415, "unsupported_media_type", NULL,
+		    "this endpoint takes no request body");
+	ct = req_env(r, "CONTENT_TYPE");
+	if (ct == NULL)
+		ct = "";
+	n = strcspn(ct, "; \t");
+	for (t = r->route->body_types; *t != NULL; t++)
+		if (strlen(*t) == n && strncasecmp(*t, ct, n) == 0)
+			return 0;
+	return req_error(r, 415, "unsupported_media_type", NULL,
+	    "unsupported Content-Type '%.*s'", (int)(n > 100 ? 100 : n), ct);
+}
+
+/*
+ * Applies the route's scope and the project binding (SEC-1).  A presented
+ * token is always verified; a missing one is fine only where the config
+ * makes the scope public.  Returns 0 or a 401/403/404/503 answer.
+ */
+static int
+authorize(struct req *r)
+{
+	const struct config *cfg = r->srv->cfg;
+	const char *h = req_env(r, "HTTP_AUTHORIZATION");
+	enum scope need = r->route->scope;
+	enum auth_result res;
+	int found;
+
+	if (need == SCOPE_NONE)
+		return 0;
+	if (h != NULL && *h != '\0') {
+		while (*h == ' ')
+			h++;
+		if (strncasecmp(h, "Bearer ", 7) != 0) {
+			req_header(r, "WWW-Authenticate", "Bearer");
+			return req_error(r, 401, "unauthorized", NULL,
+			    "Authorization must be 'Bearer <token>'");
+		}
+		h += 7;
+		while (*h == ' ')
+			h++;
+		res = auth_verify(r->srv->db, h, strlen(h), &r->token);
+		switch (res) {
+		case AUTH_OK:
+			r->have_token = 1;
+			break;
+		case AUTH_REVOKED:
+			req_header(r, "WWW-Authenticate", "Bearer");
+			return req_error(r, 401, "unauthorized", NULL,
+			    "token revoked");
+		case AUTH_ERROR:
+			return req_error(r, 503, "db_unavailable", NULL,
+			    "the database cannot be read");
+		default:
+			req_header(r, "WWW-Authenticate", "Bearer");
+			return req_error(r, 401, "unauthorized", NULL,
+			    "unknown token");
+		}
+	}
+	if (!r->have_token && !(need == SCOPE_READ &&
+	    cfg->auth_read == AUTH_READ_PUBLIC) && !(need == SCOPE_INGEST &&
+	    cfg->auth_ingest == AUTH_INGEST_OPEN)) {
+		req_header(r, "WWW-Authenticate", "Bearer");
+		return req_error(r, 401, "unauthorized", NULL,
+		    "this endpoint needs a bearer token with scope '%s'",
+		    auth_scope_name(need));
+	}
+	if (r->have_token && !auth_scope_covers(r->token.scope, need))
+		return req_error(r, 403, "forbidden", NULL, "token scope '%s' "
+		    "does not allow this (needs '%s')",
+		    auth_scope_name(r->token.scope), auth_scope_name(need));
+	if (!(r->route->flags & ROUTE_PROJECT))
+		return 0;
+	if (r->have_token && strcmp(r->token.project, r->project) != 0)
+		return req_error(r, 403, "forbidden", NULL, "token belongs to "
+		    "project '%s', not '%s'", r->token.project, r->project);
+	found = project_lookup(r->srv->db, r->project, &r->project_id);
+	if (found == -1)
+		return req_error(r, 503, "db_unavailable", NULL,
+		    "the database cannot be read");
+	if (found == 0)
+		return req_error(r, 404, "not_found", NULL,
+		    "unknown project '%s'", r->project);
+	return 0;
+}
+
+/*
+ * Runs every check in order, then the handler.  Order matters to what a
+ * client learns: route (404/405), disabled (503), path/body/query (400,
+ * 413, 415), database (503), authorization (401/403), project (404).
+ */
+static int
+dispatch(struct req *r)
+{
+	const char *uri, *q, *method = r->method_text, *base;
+	char allow[64];
+	struct http_path p;
+	enum http_method m;
+	int rc, mi;
+	size_t plen, blen;
+
+	if (r->srv->cfg == NULL)
+		return req_error(r, 503, "config_error", NULL,
+		    "the server configuration cannot be loaded");
+	uri = req_env(r, "REQUEST_URI");
+	if (uri == NULL || *uri == '\0') {
+		const char *sn = req_env(r, "SCRIPT_NAME");
+		const char *pi = req_env(r, "PATH_INFO");
+		size_t a = sn ? strlen(sn) : 0, b = pi ? strlen(pi) : 0;
+		char *t = arena_alloc(r->arena, a + b + 1);
+		memcpy(t, sn ? sn : "", a);
+		memcpy(t + a, pi ? pi : "", b);
+		t[a + b] = '\0';
+		uri = t;
+	}
+	q = strchr(uri, '?');
+	plen = q != NULL ? (size_t)(q - uri) : strlen(uri);
+	r->path = arena_strndup(r->arena, uri, plen);
+	base = r->srv->cfg->base_path;
+	blen = strlen(base);
+	if (blen > 0) {
+		if (plen < blen || memcmp(uri, base, blen) != 0 ||
+		    (plen > blen && uri[blen] != '/'))
+			return req_error(r, 404, "not_found", NULL,
+			    "no such endpoint");
+		uri += blen;
+		plen -= blen;
+	}
+	if (http_path_split(r->arena, uri, plen, &p) == -1)
+		return req_error(r, 400, "invalid_path", NULL,
+		    "the request path is not valid percent-encoded UTF-8");
+	mi = http_method_parse(method, &m) == 0 ? (int)m : -1;
+	r->head = strcmp(method, "HEAD") == 0;
+	rc = http_route_find(r->srv->app, &p, mi, &r->route, allow,
+	    sizeof(allow));
+	if (rc == 404)
+		return req_error(r, 404, "not_found", NULL,
+		    "no such endpoint: %.200s", r->path);
+	if (rc == 405) {
+		req_header(r, "Allow", allow);
+		return req_error(r, 405, "method_not_allowed", NULL,
+		    "method %.16s not allowed here (allowed: %s)", method,
+		    allow);
+	}
+	if ((r->route->flags & ROUTE_GATED) && !r->srv->cfg->enabled)
+		return req_error(r, 503, "disabled", NULL,
+		    "the test visualizer is disabled on this server");
+	if ((rc = path_params(r, &p)) != 0 || (rc = body_check(r)) != 0 ||
+	    (rc = query_parse(r)) != 0)
+		return rc;
+	if ((rc = srv_db_ready(r)) != 0) {
+		if (!(r->route->flags & ROUTE_NODB))
+			return rc;
+		/* the handler reports the state itself */
+		r->err_code = NULL;
+		if (r->err_details != NULL)
+			json_decref(r->err_details);
+		r->err_details = NULL;
+	}
+	if ((rc = authorize(r)) != 0)
+		return rc;
+	return r->route->handler(r);
+}
+
+/* Serves one request end to end and logs it. */
+static void
+serve(struct srv *s, struct req *r)
+{
+	int status;
+	const char *m;
+
+	r->srv = s;
+	r->arena = s->arena;
+	r->t0 = tvtime_mono_ms();
+	buf_init(&r->headers);
+	req_set_id(r);
+	m = req_env(r, "REQUEST_METHOD");
+	r->method_text = m != NULL ? m : "GET";
+	status = dispatch(r);
+	status = respond(r, status);
+	log_request(r->id, r->method_text, r->path != NULL ? r->path : "-",
+	    status, r->bytes_out, tvtime_mono_ms() - r->t0);
+	if (r->json != NULL)
+		json_decref(r->json);
+	if (r->err_details != NULL)
+		json_decref(r->err_details);
+	buf_free(&r->headers);
+	arena_reset(s->arena);
+}
+
+/*
+ * The main loop of every cgi-bin program: loads the configuration named by
+ * TESTVIS_CONF once, then serves FastCGI requests until the server stops
+ * it, or exactly one request when run as plain CGI.  Returns the exit
+ * status.
+ */
+int
+http_main(const struct app *app)
+{
+	struct srv s;
+	struct req r;
+	FCGX_Request fr;
+
+	memset(&s, 0, sizeof(s));
+	s.app = app;
+	s.schema = -1;
+	log_set_tag(app->name);
+	umask(007);
+	signal(SIGPIPE, SIG_IGN);
+	s.cfg = config_load(getenv("TESTVIS_CONF"), s.cfg_err,
+	    sizeof(s.cfg_err));
+	if (s.cfg == NULL)
+		log_error("config: %s", s.cfg_err);
+	s.arena = arena_new();
+
+	if (FCGX_IsCGI()) {
+		memset(&r, 0, sizeof(r));
+		r.envp = environ;
+		serve(&s, &r);
+		fflush(stdout);
+	} else {
+		if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+			log_error("cannot initialize FastCGI");
+			return 1;
+		}
+		while (FCGX_Accept_r(&fr) >= 0) {
+			memset(&r, 0, sizeof(r));
+			r.fcgi = &fr;
+			r.envp = fr.envp;
+			serve(&s, &r);
+			FCGX_Finish_r(&fr);
+		}
+		FCGX_Free(&fr, 1);
+	}
+	db_close(s.db);
+	config_free(s.cfg);
+	arena_free(s.arena);
+	return 0;
+}

@@ -1,0 +1,104 @@
+/*
+ * Building jansson values without a NULL check at every call: allocation
+ * failure aborts (the server respawns the process), so callers compose
+ * trees freely.  Also the house conversions: times as ISO-8601 UTC with
+ * milliseconds (I-5) and SQL NULL as JSON null.  Dumping is http.c's job.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "jval.h"
+#include "tvtime.h"
+
+/* Aborts the process: jansson only fails on allocation. */
+static json_t *
+need(json_t *v)
+{
+	if (v == NULL) {
+		fprintf(stderr, "testvis: out of memory building JSON\n");
+		abort();
+	}
+	return v;
+}
+
+/* A new empty object; caller owns the reference. */
+json_t *
+jval_object(void)
+{
+	return need(json_object());
+}
+
+/* A new empty array; caller owns the reference. */
+json_t *
+jval_array(void)
+{
+	return need(json_array());
+}
+
+/* Sets obj[key] = v, stealing the reference to v. */
+void
+jval_set(json_t *obj, const char *key, json_t *v)
+{
+	if (json_object_set_new(obj, key, need(v)) == -1)
+		need(NULL);
+}
+
+/* Appends v to arr, stealing the reference to v. */
+void
+jval_push(json_t *arr, json_t *v)
+{
+	if (json_array_append_new(arr, need(v)) == -1)
+		need(NULL);
+}
+
+/* A string (NULL gives null); invalid UTF-8 is a programmer error. */
+json_t *
+jval_str(const char *s)
+{
+	return s == NULL ? json_null() : need(json_string(s));
+}
+
+/* An integer. */
+json_t *
+jval_int(int64_t v)
+{
+	return need(json_integer(v));
+}
+
+/* ms since the epoch as "YYYY-MM-DDTHH:MM:SS.mmmZ". */
+json_t *
+jval_time(int64_t ms)
+{
+	char iso[TVTIME_ISO_LEN];
+
+	tvtime_format_iso8601(ms, iso);
+	return need(json_string(iso));
+}
+
+/* Column i as a string, or null. */
+json_t *
+jval_col_text(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return json_null();
+	return need(json_stringn((const char *)sqlite3_column_text(st, i),
+	    (size_t)sqlite3_column_bytes(st, i)));
+}
+
+/* Column i as an integer, or null. */
+json_t *
+jval_col_int(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return json_null();
+	return jval_int(sqlite3_column_int64(st, i));
+}
+
+/* Column i (ms since the epoch) as an ISO-8601 time, or null. */
+json_t *
+jval_col_time(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return json_null();
+	return jval_time(sqlite3_column_int64(st, i));
+}
