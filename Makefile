@@ -13,7 +13,7 @@ PROVE_J  ?= -j2
 WARN     = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-unused-parameter \
            -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-CPPFLAGS += -D_GNU_SOURCE -DTESTVIS_VERSION='"$(VERSION)"' -Ilib -I$(BUILD)/gen
+CPPFLAGS += -D_GNU_SOURCE -DTESTVIS_VERSION='"$(VERSION)"' -Ilib -It -I$(BUILD)/gen
 
 # Dependencies through pkg-config, with literal fallbacks (libfcgi ships no
 # .pc).  Evaluated once, lazily, so that `make deps` can install pkg-config
@@ -41,10 +41,11 @@ CLI_BIN   = $(BUILD)/bin/testvis
 
 UNIT_TESTS = config param route db tvtime utf8 auth
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/t/t-%)
+TEST_PROGS = $(BUILD)/t/testvis-echo
 
 MIGRATIONS = $(sort $(wildcard schema/sqlite/[0-9][0-9][0-9][0-9]-*.sql))
 
-all: $(LIBA) $(CGI_BIN) $(CLI_BIN) $(UNIT_BIN)
+all: $(LIBA) $(CGI_BIN) $(CLI_BIN) $(UNIT_BIN) $(TEST_PROGS)
 
 # Every compile waits for the dependency check (quick when all is present).
 deps:
@@ -69,6 +70,9 @@ $(BUILD)/cgi-bin/testvis-%: $(BUILD)/cgi-bin/%.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(FCGI_LIBS) $(DEP_LIBS)
 
 $(CLI_BIN): $(BUILD)/bin/testvis.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(FCGI_LIBS) $(DEP_LIBS)
+
+$(BUILD)/t/testvis-echo: $(BUILD)/t/echo.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(FCGI_LIBS) $(DEP_LIBS)
 
 $(BUILD)/t/t-%: $(BUILD)/t/unit/t-%.o $(LIBA)

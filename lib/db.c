@@ -56,6 +56,17 @@ db_open(const char *path, int flags, char *err, size_t errsz)
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_busy_timeout(db->h, 5000);
 	/*
+	 * A new file must learn auto_vacuum before WAL and before the first
+	 * table, or retention can never shrink it.
+	 */
+	if ((flags & DB_CREATE) && sqlite3_exec(db->h,
+	    "PRAGMA auto_vacuum = INCREMENTAL", NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errsz, "cannot use database %s: %s", path,
+		    msg != NULL ? msg : sqlite3_errmsg(db->h));
+		sqlite3_free(msg);
+		goto fail;
+	}
+	/*
 	 * journal_mode needs a read of the file: this is where a file that
 	 * is not a database, or cannot be read, is found out.
 	 */
@@ -277,9 +288,7 @@ db_migrate(struct db *db, int *applied)
 	int i, level;
 
 	*applied = 0;
-	/* Must precede the first table: lets retention shrink the file. */
-	if (db_exec(db, "PRAGMA auto_vacuum = INCREMENTAL") == -1 ||
-	    db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	if (db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 	    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
 	    "applied_at INTEGER NOT NULL)") == -1)
 		return -1;

@@ -1,0 +1,286 @@
+# TV.pm: helpers for testvis's Perl TAP tests.
+#
+# Every test script gets a scratch directory, builds its databases from
+# schema/ through `testvis migrate`, runs cgi-bin programs in plain CGI
+# mode (no server) or starts lighttpd on a free loopback port and stops it
+# by PID.  A program that crashes, or exits non-zero under valgrind or a
+# sanitizer, is a test failure, never a pass.
+package TV;
+use strict;
+use warnings;
+no warnings 'exec';
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
+use File::Temp qw(tempdir);
+use IO::Socket::INET;
+use JSON::PP;
+use POSIX qw(:sys_wait_h);
+use Test::More;
+use Time::HiRes qw(sleep time);
+use Exporter 'import';
+
+our @EXPORT = qw(tv_root tv_build tv_scratch new_instance run_cmd cli cgi
+    start_lighttpd stop_lighttpd http_req decode_json_safe);
+
+my $ROOT = abs_path(dirname(__FILE__) . "/../..");
+my $BUILD = $ENV{TESTVIS_BUILD} || "$ROOT/build";
+my @WRAP = $ENV{TESTVIS_WRAP} ? split(' ', $ENV{TESTVIS_WRAP}) : ();
+my $SCRATCH = tempdir("testvis-t-XXXXXX", TMPDIR => 1, CLEANUP => 1);
+my $JSON = JSON::PP->new->utf8->canonical;
+my %SERVERS;
+
+$ENV{LANG} = $ENV{LC_ALL} = 'C';
+$ENV{TZ} = 'UTC';
+delete @ENV{qw(TESTVIS_CONF TESTVIS_DB TESTVIS_ENABLED)};
+
+sub tv_root { $ROOT }
+sub tv_build { $BUILD }
+sub tv_scratch { $SCRATCH }
+
+sub decode_json_safe {
+	my ($text) = @_;
+	my $v = eval { $JSON->decode($text) };
+	return $v;
+}
+
+# run_cmd(argv => [...], env => {...}, stdin => BYTES, wrap => 1)
+# Runs a program without a shell; returns {exit, signal, stdout, stderr}.
+sub run_cmd {
+	my %o = @_;
+	my $n = int(rand(1e9));
+	my ($in, $out, $err) = map { "$SCRATCH/run$n.$_" } qw(in out err);
+	open(my $fh, '>:raw', $in) or die "$in: $!";
+	print $fh (defined $o{stdin} ? $o{stdin} : '');
+	close $fh;
+	my @argv = @{$o{argv}};
+	unshift @argv, @WRAP if $o{wrap} && @WRAP;
+	my $pid = fork // die "fork: $!";
+	if ($pid == 0) {
+		open(STDIN, '<', $in) or die;
+		open(STDOUT, '>', $out) or die;
+		open(STDERR, '>', $err) or die;
+		while (my ($k, $v) = each %{$o{env} || {}}) {
+			if (defined $v) { $ENV{$k} = $v } else { delete $ENV{$k} }
+		}
+		exec { $argv[0] } @argv;
+		print STDERR "exec $argv[0]: $!\n";
+		POSIX::_exit(127);
+	}
+	waitpid($pid, 0);
+	my $st = $?;
+	my %r = (exit => $st >> 8, signal => $st & 127,
+	    stdout => slurp($out), stderr => slurp($err));
+	unlink $in, $out, $err;
+	return \%r;
+}
+
+sub slurp {
+	my ($f) = @_;
+	open(my $fh, '<:raw', $f) or return '';
+	local $/;
+	my $s = <$fh>;
+	return defined $s ? $s : '';
+}
+
+# new_instance(conf => {key => value}, project => 'default')
+# A config file and a migrated database in a fresh directory.
+sub new_instance {
+	my %o = @_;
+	my $dir = tempdir("inst-XXXXXX", DIR => $SCRATCH);
+	my %conf = (db => "$dir/testvis.db", auth_read => 'public',
+	    %{$o{conf} || {}});
+	my $conf = "$dir/testvis.conf";
+	open(my $fh, '>', $conf) or die;
+	print $fh "$_ = $conf{$_}\n" for sort keys %conf;
+	close $fh;
+	my $self = bless { dir => $dir, conf => $conf, db => $conf{db} }, 'TV';
+	my $r = $self->cli('migrate');
+	die "migrate failed: $r->{stderr}" if $r->{exit} != 0;
+	$r = $self->cli('project', 'add', $o{project} || 'default');
+	die "project add failed: $r->{stderr}" if $r->{exit} != 0;
+	return $self;
+}
+
+# $inst->cli(ARGS...): runs build/bin/testvis with the instance's config.
+sub cli {
+	my ($self, @args) = @_;
+	my $env = ref $args[0] eq 'HASH' ? shift @args : {};
+	my $r = run_cmd(argv => ["$BUILD/bin/testvis", @args], wrap => 1,
+	    env => { TESTVIS_CONF => $self->{conf}, %$env });
+	check_process($r, "testvis @args");
+	return $r;
+}
+
+# $inst->token(project, scope): a fresh token's text.
+sub token {
+	my ($self, $project, $scope) = @_;
+	my $r = $self->cli('token', 'create', '--project', $project,
+	    '--scope', $scope);
+	die "token create: $r->{stderr}" if $r->{exit} != 0;
+	chomp(my $t = $r->{stdout});
+	return $t;
+}
+
+# A signal, or valgrind's/ASan's error exit, fails the current test file.
+sub check_process {
+	my ($r, $what) = @_;
+	if ($r->{signal} || $r->{exit} == 99 ||
+	    $r->{stderr} =~ /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/) {
+		fail("$what ran cleanly");
+		diag("exit $r->{exit} signal $r->{signal}\n$r->{stderr}");
+	}
+}
+
+# $inst->cgi(PROGRAM, METHOD, PATH?QUERY, headers => {}, body => BYTES,
+#            content_type => T, env => {})
+# Runs build/cgi-bin/testvis-PROGRAM (or build/t/testvis-PROGRAM) as CGI.
+# Returns {status, headers (lower-case names), body, json, stderr}.
+sub cgi {
+	my ($self, $prog, $method, $uri, %o) = @_;
+	my $bin = -x "$BUILD/cgi-bin/testvis-$prog" ?
+	    "$BUILD/cgi-bin/testvis-$prog" : "$BUILD/t/testvis-$prog";
+	my ($path, $query) = split(/\?/, $uri, 2);
+	my %env = (GATEWAY_INTERFACE => 'CGI/1.1', REQUEST_METHOD => $method,
+	    REQUEST_URI => $uri, SCRIPT_NAME => $path,
+	    QUERY_STRING => defined $query ? $query : '',
+	    SERVER_PROTOCOL => 'HTTP/1.1', REMOTE_ADDR => '127.0.0.1',
+	    TESTVIS_CONF => $self->{conf});
+	if (defined $o{body}) {
+		$env{CONTENT_LENGTH} = length $o{body};
+		$env{CONTENT_TYPE} = $o{content_type} if defined $o{content_type};
+	}
+	while (my ($k, $v) = each %{$o{headers} || {}}) {
+		(my $name = uc $k) =~ s/-/_/g;
+		$env{"HTTP_$name"} = $v;
+	}
+	%env = (%env, %{$o{env} || {}});
+	my $r = run_cmd(argv => [$bin], env => \%env, stdin => $o{body},
+	    wrap => 1);
+	check_process($r, "$prog $method $uri");
+	return parse_cgi($r);
+}
+
+sub parse_cgi {
+	my ($r) = @_;
+	my ($head, $body) = split(/\r\n\r\n/, $r->{stdout}, 2);
+	my %h;
+	for my $line (split(/\r\n/, $head // '')) {
+		my ($k, $v) = split(/:\s*/, $line, 2);
+		$h{lc $k} = $v if defined $v;
+	}
+	my ($status) = ($h{status} // '') =~ /^(\d+)/;
+	return { status => $status // 0, headers => \%h, body => $body // '',
+	    json => decode_json_safe($body // ''), stderr => $r->{stderr},
+	    exit => $r->{exit} };
+}
+
+sub free_port {
+	my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+	    Proto => 'tcp', Listen => 1, ReuseAddr => 1) or die "socket: $!";
+	my $port = $s->sockport;
+	close $s;
+	return $port;
+}
+
+# $inst->start_lighttpd(max_procs => 1, base => '')
+# lighttpd -D on 127.0.0.1 with conf/lighttpd.conf.in; returns the server.
+sub start_lighttpd {
+	my ($self, %o) = @_;
+	my $port = free_port();
+	my $sock = tempdir("sock-XXXXXX", DIR => $SCRATCH);
+	chmod 0700, $sock;
+	my %sub = (BIND => '127.0.0.1', PORT => $port,
+	    HTDOCS => "$ROOT/htdocs", CGIBIN => "$BUILD/cgi-bin",
+	    SOCKDIR => $sock, CONF => $self->{conf},
+	    MAX_PROCS => $o{max_procs} || 1, BASE => $o{base} // '',
+	    MAX_REQUEST_KB => $o{max_request_kb} || 65536);
+	my $tpl = slurp("$ROOT/conf/lighttpd.conf.in");
+	$tpl =~ s/\@([A-Z_]+)\@/exists $sub{$1} ? $sub{$1} : die "no \@$1\@"/ge;
+	my $conf = "$self->{dir}/lighttpd-$port.conf";
+	open(my $fh, '>', $conf) or die;
+	print $fh $tpl;
+	close $fh;
+	my $log = "$self->{dir}/lighttpd-$port.log";
+	my $lighttpd = -x '/usr/sbin/lighttpd' ? '/usr/sbin/lighttpd' : 'lighttpd';
+	my $pid = fork // die;
+	if ($pid == 0) {
+		open(STDIN, '<', '/dev/null');
+		open(STDOUT, '>', $log);
+		open(STDERR, '>&', \*STDOUT);
+		$ENV{TESTVIS_WRAP} = '';
+		exec $lighttpd, '-D', '-f', $conf;
+		POSIX::_exit(127);
+	}
+	my $srv = { pid => $pid, port => $port, log => $log,
+	    url => "http://127.0.0.1:$port" . ($o{base} // '') };
+	$SERVERS{$pid} = 1;
+	my $deadline = time + 10;
+	while (time < $deadline) {
+		my $c = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+		    Proto => 'tcp');
+		if ($c) { close $c; return $srv }
+		last if waitpid($pid, WNOHANG) == $pid;
+		sleep 0.05;
+	}
+	delete $SERVERS{$pid};
+	die "lighttpd did not start:\n" . slurp($log);
+}
+
+# Stops a server started above, by PID, and waits for it.
+sub stop_lighttpd {
+	my ($srv) = @_;
+	return unless $SERVERS{$srv->{pid}};
+	kill 'TERM', $srv->{pid};
+	my $deadline = time + 10;
+	while (time < $deadline) {
+		last if waitpid($srv->{pid}, WNOHANG) == $srv->{pid};
+		sleep 0.05;
+	}
+	if (kill 0, $srv->{pid}) {
+		kill 'KILL', $srv->{pid};
+		waitpid($srv->{pid}, 0);
+	}
+	delete $SERVERS{$srv->{pid}};
+}
+
+# http_req(SERVER, METHOD, PATH, headers => {}, body => BYTES)
+# Real HTTP through curl; returns {status, headers, body, json}.
+sub http_req {
+	my ($srv, $method, $path, %o) = @_;
+	my $n = int(rand(1e9));
+	my ($hf, $bf, $inf) = map { "$SCRATCH/curl$n.$_" } qw(h b in);
+	my @argv = ('curl', '-sS', '--max-time', '20', '-X', $method,
+	    '-D', $hf, '-o', $bf);
+	@argv = ('curl', '-sS', '--max-time', '20', '-I', '-D', $hf, '-o', $bf)
+	    if $method eq 'HEAD';
+	push @argv, '-H', "$_: $o{headers}{$_}" for sort keys %{$o{headers} || {}};
+	if (defined $o{body}) {
+		open(my $fh, '>:raw', $inf) or die;
+		print $fh $o{body};
+		close $fh;
+		push @argv, '--data-binary', "\@$inf";
+	}
+	push @argv, "$srv->{url}$path";
+	my $r = run_cmd(argv => \@argv);
+	my $head = slurp($hf);
+	my $body = slurp($bf);
+	unlink $hf, $bf, $inf;
+	my @lines = split(/\r\n/, $head);
+	my ($status) = (shift(@lines) // '') =~ /^HTTP\/\S+ (\d+)/;
+	my %h;
+	for (@lines) {
+		my ($k, $v) = split(/:\s*/, $_, 2);
+		$h{lc $k} = $v if defined $v;
+	}
+	return { status => $status // 0, headers => \%h, body => $body,
+	    json => decode_json_safe($body), curl => $r };
+}
+
+END {
+	for my $pid (keys %SERVERS) {
+		kill 'TERM', $pid;
+		waitpid($pid, 0);
+	}
+}
+
+1;
