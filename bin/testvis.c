@@ -5,15 +5,21 @@
  * the cgi-bin programs.  Exit status: 0 success, 1 bad input or failure,
  * 2 usage error, 3 storage error.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "config.h"
 #include "db.h"
+#include "fault.h"
+#include "ingest.h"
 #include "log.h"
+#include "stream.h"
 #include "param.h"
 #include "project.h"
 
@@ -27,6 +33,7 @@ struct cli {
 	const char	*project;
 	const char	*scope;
 	const char	*name;
+	const char	*meta[META__MAX];
 	int		 argc;
 	char		**argv;
 	struct config	*cfg;
@@ -45,6 +52,11 @@ usage(FILE *f)
 	    "                              print a new API token (shown once)\n"
 	    "  token list [--project P]    list tokens (never their secrets)\n"
 	    "  token revoke ID             revoke a token by its id\n"
+	    "  ingest [--project P] [--run-id ID] [--shard S] [--git-sha SHA]\n"
+	    "         [--branch B] [--session-id S] [--started-at TIME] FILE...\n"
+	    "                              store JUnit reports (plain or .gz;\n"
+	    "                              NAME.meta.json beside NAME.xml is\n"
+	    "                              the sidecar); one JSON line each\n"
 	    "  version                     print the version\n"
 	    "The configuration file is --config or $TESTVIS_CONF.\n");
 }
@@ -71,6 +83,18 @@ cli_parse(struct cli *c, int argc, char **argv)
 			slot = &c->scope;
 		else if (strcmp(argv[i], "--name") == 0)
 			slot = &c->name;
+		else if (strcmp(argv[i], "--run-id") == 0)
+			slot = &c->meta[META_RUN_ID];
+		else if (strcmp(argv[i], "--shard") == 0)
+			slot = &c->meta[META_SHARD];
+		else if (strcmp(argv[i], "--git-sha") == 0)
+			slot = &c->meta[META_GIT_SHA];
+		else if (strcmp(argv[i], "--branch") == 0)
+			slot = &c->meta[META_BRANCH];
+		else if (strcmp(argv[i], "--session-id") == 0)
+			slot = &c->meta[META_SESSION_ID];
+		else if (strcmp(argv[i], "--started-at") == 0)
+			slot = &c->meta[META_STARTED_AT];
 		else if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
@@ -287,6 +311,163 @@ cmd_token(struct cli *c)
 	return EXIT_USAGE;
 }
 
+/*
+ * The sidecar of a report: NAME.meta.json for NAME.xml or NAME.xml.gz.
+ * Returns the parsed object (caller owns it), NULL when there is none;
+ * *bad is set when one exists but is not JSON (message printed).
+ */
+static json_t *
+sidecar_load(const char *file, int *bad)
+{
+	char path[4096];
+	size_t n = strlen(file);
+	json_error_t e;
+	json_t *v;
+
+	*bad = 0;
+	if (n > 7 && strcmp(file + n - 7, ".xml.gz") == 0)
+		n -= 7;
+	else if (n > 4 && strcmp(file + n - 4, ".xml") == 0)
+		n -= 4;
+	else
+		return NULL;
+	if (snprintf(path, sizeof(path), "%.*s.meta.json", (int)n, file) >=
+	    (int)sizeof(path) || access(path, F_OK) != 0)
+		return NULL;
+	if ((v = json_load_file(path, JSON_REJECT_DUPLICATES, &e)) == NULL) {
+		fprintf(stderr, "testvis: %s:%d:%d: %s\n", path, e.line,
+		    e.column, e.text);
+		*bad = 1;
+	}
+	return v;
+}
+
+/* Prints the answer of one file as a JSON line (errors included). */
+static void
+print_answer(const char *file, json_t *ans, const struct fault *f)
+{
+	json_t *o = ans;
+	char *text;
+
+	if (o == NULL) {
+		o = json_pack("{s{sssssi}}", "error", "code", f->code != NULL ?
+		    f->code : "internal", "message", f->msg, "status",
+		    f->status);
+		if (f->line > 0)
+			json_object_set_new(json_object_get(o, "error"),
+			    "line", json_integer(f->line));
+	}
+	json_object_set_new(o, "file", json_string(file));
+	text = json_dumps(o, JSON_COMPACT);
+	printf("%s\n", text != NULL ? text : "{}");
+	free(text);
+	if (o != ans)
+		json_decref(o);
+}
+
+/* Ingests one file; returns an exit status (0, 1 bad input, 3 storage). */
+static int
+ingest_file(struct cli *c, const char *file)
+{
+	struct fault f;
+	struct ingest *in = NULL;
+	struct stream *s = NULL;
+	json_t *meta, *ans = NULL, *pv;
+	const char *slug = c->project;
+	char shard[256];
+	int64_t pid, ms;
+	int fd = -1, bad, rc = 1, i, status;
+
+	memset(&f, 0, sizeof(f));
+	meta = sidecar_load(file, &bad);
+	if (bad)
+		goto out;
+	if (slug == NULL && meta != NULL &&
+	    (pv = json_object_get(meta, "project")) != NULL)
+		slug = json_string_value(pv);
+	if (slug == NULL)
+		slug = "default";
+	if (!param_is_slug(slug, strlen(slug)) ||
+	    project_lookup(c->db, slug, &pid) != 1) {
+		fault_set(&f, 400, "not_found", "unknown project '%.64s'",
+		    slug);
+		goto out;
+	}
+	if ((fd = open(file, O_RDONLY)) == -1) {
+		fault_set(&f, 400, "read_error", "%s", strerror(errno));
+		goto out;
+	}
+	in = ingest_new(c->db, c->cfg, pid, slug, "cli", &f);
+	for (i = 0; i < META__MAX; i++) {
+		struct param_value v;
+		char why[256];
+		if (c->meta[i] == NULL)
+			continue;
+		if (param_validate(&ingest_meta_spec[i], c->meta[i],
+		    strlen(c->meta[i]), &v, why, sizeof(why)) == -1) {
+			fault_set(&f, 400, "invalid_param", "--%s %s",
+			    ingest_meta_spec[i].name, why);
+			goto out;
+		}
+		ms = v.i;
+		ingest_set_param(in, (enum meta_field)i, c->meta[i], ms);
+	}
+	/* several files into one run: each is a shard named after it */
+	if (c->meta[META_RUN_ID] != NULL && c->meta[META_SHARD] == NULL &&
+	    c->argc > 2) {
+		const char *base = strrchr(file, '/');
+		snprintf(shard, sizeof(shard), "%.128s", base != NULL ?
+		    base + 1 : file);
+		for (i = 0; shard[i] != '\0'; i++)
+			if (strchr("._:/-", shard[i]) == NULL &&
+			    !((shard[i] >= 'a' && shard[i] <= 'z') ||
+			    (shard[i] >= 'A' && shard[i] <= 'Z') ||
+			    (shard[i] >= '0' && shard[i] <= '9')))
+				shard[i] = '_';
+		ingest_set_param(in, META_SHARD, shard, 0);
+	}
+	if (meta != NULL) {
+		json_t *m = meta;
+		meta = NULL;
+		if (ingest_set_sidecar(in, m) == -1)
+			goto out;
+	}
+	s = stream_fd(fd, &f);
+	if ((rc = ingest_begin(in)) == 0)
+		rc = ingest_xml(in, s);
+	status = rc >= 0 ? ingest_finish(in, &ans) : -1;
+	rc = status > 0 ? 0 : 1;
+out:
+	if (rc != 0 && f.status >= 500)
+		rc = EXIT_STORAGE;
+	print_answer(file, ans, &f);
+	json_decref(ans);
+	json_decref(meta);
+	stream_free(s);
+	ingest_free(in);
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+/* testvis ingest [options] FILE... (ING-6) */
+static int
+cmd_ingest(struct cli *c)
+{
+	int i, rc, worst = 0;
+
+	if (c->argc < 2)
+		return EXIT_USAGE;
+	if ((rc = cli_open(c, 0)) != 0)
+		return rc;
+	for (i = 1; i < c->argc; i++) {
+		rc = ingest_file(c, c->argv[i]);
+		if (rc > worst)
+			worst = rc;
+	}
+	return worst;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -307,6 +488,8 @@ main(int argc, char **argv)
 		rc = cmd_project(&c);
 	else if (strcmp(c.argv[0], "token") == 0)
 		rc = cmd_token(&c);
+	else if (strcmp(c.argv[0], "ingest") == 0)
+		rc = cmd_ingest(&c);
 	else if (strcmp(c.argv[0], "version") == 0 && c.argc == 1) {
 		printf("testvis %s (schema level %d)\n", TESTVIS_VERSION,
 		    db_schema_latest());

@@ -44,6 +44,12 @@ static const struct cfg_key keys[] = {
 	    auth_ingest_choices },
 	{ "max_body_bytes", CFG_INT, OFF(max_body_bytes), 1024,
 	    4LL * 1024 * 1024 * 1024, NULL },
+	{ "max_decompressed_bytes", CFG_INT, OFF(max_decompressed_bytes),
+	    1024, 64LL * 1024 * 1024 * 1024, NULL },
+	{ "max_message_bytes", CFG_INT, OFF(max_message_bytes), 64,
+	    1024 * 1024, NULL },
+	{ "max_text_bytes", CFG_INT, OFF(max_text_bytes), 256,
+	    16 * 1024 * 1024, NULL },
 	{ "base_path", CFG_STRING, OFF(base_path), 0, 256, NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -58,6 +64,9 @@ config_defaults(struct config *c)
 	c->auth_read = AUTH_READ_TOKEN;
 	c->auth_ingest = AUTH_INGEST_TOKEN;
 	c->max_body_bytes = 64LL * 1024 * 1024;
+	c->max_decompressed_bytes = 2048LL * 1024 * 1024;
+	c->max_message_bytes = 4096;
+	c->max_text_bytes = 65536;
 	c->base_path = strdup("");
 }
 

@@ -13,6 +13,9 @@ struct config {
 	enum auth_read_mode	 auth_read;
 	enum auth_ingest_mode	 auth_ingest;
 	long long		 max_body_bytes;
+	long long		 max_decompressed_bytes;
+	long long		 max_message_bytes;
+	long long		 max_text_bytes;
 	char			*base_path;
 };
 

@@ -9,6 +9,7 @@ enum db_module {
 	DBM_AUTH,
 	DBM_PROJECT,
 	DBM_STATUS,
+	DBM_INGEST,
 	DBM__MAX
 };
 

@@ -1,0 +1,286 @@
+/*
+ * testvis-ingest: POST /api/tests/ingest (ING-3).  Three body forms: a raw
+ * JUnit report (XML, or gzip by its magic or Content-Encoding), multipart
+ * form data with `file` parts, an optional `meta` part (the sidecar) and
+ * an optional `diff` part, or a JSON IngestRunRequest with `junit_xml`
+ * and/or `results`.  Run metadata may also come as query parameters,
+ * which win over everything else.  All storing is lib/ingest.c's; this
+ * program only turns the HTTP body into calls on it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "config.h"
+#include "fault.h"
+#include "http.h"
+#include "ingest.h"
+#include "jval.h"
+#include "multipart.h"
+#include "stream.h"
+
+#define META_MAX	(1024 * 1024)
+#define DIFF_MAX	(16 * 1024 * 1024)
+
+static const char *const body_types[] = { "application/xml", "text/xml",
+    "application/gzip", "application/x-gzip", "application/octet-stream",
+    "multipart/form-data", "application/json", NULL };
+
+static ssize_t
+body_read(void *arg, char *buf, size_t n)
+{
+	return req_body_read(arg, buf, n);
+}
+
+/* Reads all of s into b, failing with 413 past max bytes; 0 or -1. */
+static int
+slurp(struct stream *s, struct buf *b, size_t max, const char *what,
+    struct fault *f)
+{
+	char chunk[16384];
+	ssize_t k;
+
+	while ((k = stream_read(s, chunk, sizeof(chunk))) > 0) {
+		if (b->len + (size_t)k > max) {
+			fault_set(f, 413, "too_large", "the %s is over %zu "
+			    "bytes", what, max);
+			return -1;
+		}
+		buf_append(b, chunk, (size_t)k);
+	}
+	return k < 0 ? -1 : 0;
+}
+
+/* Parses JSON text for the named part; NULL with a 400 fault. */
+static json_t *
+parse_json(const struct buf *b, const char *what, struct fault *f)
+{
+	json_error_t e;
+	json_t *v = json_loadb(b->p != NULL ? b->p : "", b->len,
+	    JSON_REJECT_DUPLICATES, &e);
+
+	if (v == NULL) {
+		fault_set(f, 400, "invalid_json", "%s is not valid JSON at "
+		    "line %d, column %d: %s", what, e.line, e.column, e.text);
+		f->line = e.line;
+		f->column = e.column;
+	}
+	return v;
+}
+
+/* Begins the ingest once; 1 when it is a known duplicate. */
+static int
+begin_once(struct ingest *in, int *begun)
+{
+	int rc;
+
+	if (*begun)
+		return 0;
+	*begun = 1;
+	rc = ingest_begin(in);
+	return rc;
+}
+
+/* multipart/form-data: file parts stream in, meta and diff are read. */
+static int
+from_multipart(struct req *r, struct ingest *in, struct stream *body,
+    const char *ctype, struct fault *f)
+{
+	struct multipart *m = multipart_new(body, ctype, f);
+	struct mp_part part;
+	struct buf b;
+	int rc = -1, begun = 0, files = 0, k;
+
+	if (m == NULL)
+		return -1;
+	buf_init(&b);
+	while ((k = multipart_next(m, &part)) == 1) {
+		if (strcmp(part.name, "file") == 0) {
+			if ((k = begin_once(in, &begun)) == -1)
+				goto out;
+			if (k == 1) {
+				rc = 0;	/* duplicate: the rest is not read */
+				goto out;
+			}
+			if (ingest_xml(in, multipart_body(m)) == -1)
+				goto out;
+			files++;
+		} else if (strcmp(part.name, "meta") == 0) {
+			buf_reset(&b);
+			if (slurp(multipart_body(m), &b, META_MAX, "meta part",
+			    f) == -1)
+				goto out;
+			json_t *meta = parse_json(&b, "the meta part", f);
+			if (meta == NULL || ingest_set_sidecar(in, meta) == -1)
+				goto out;
+		} else if (strcmp(part.name, "diff") == 0) {
+			buf_reset(&b);
+			if (slurp(multipart_body(m), &b, DIFF_MAX, "diff part",
+			    f) == -1)
+				goto out;
+			ingest_set_diff(in, b.p != NULL ? b.p : "", b.len);
+		} else {
+			fault_set(f, 400, "invalid_multipart", "unknown form "
+			    "field '%.64s' (expected file, meta or diff)",
+			    part.name);
+			goto out;
+		}
+	}
+	if (k == -1)
+		goto out;
+	if (files == 0) {
+		fault_set(f, 400, "invalid_multipart",
+		    "the form has no 'file' part");
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_free(&b);
+	multipart_free(m);
+	return rc;
+}
+
+/* application/json IngestRunRequest. */
+static int
+from_json(struct req *r, struct ingest *in, struct stream *body,
+    struct fault *f)
+{
+	struct buf b;
+	json_t *doc, *xml, *results;
+	struct stream *s;
+	int rc = -1;
+
+	buf_init(&b);
+	if (slurp(body, &b, (size_t)req_config(r)->max_body_bytes,
+	    "request body", f) == -1 ||
+	    (doc = parse_json(&b, "the request body", f)) == NULL) {
+		buf_free(&b);
+		return -1;
+	}
+	buf_free(&b);
+	if (!json_is_object(doc)) {
+		fault_set(f, 400, "invalid_json",
+		    "the request body must be a JSON object");
+		json_decref(doc);
+		return -1;
+	}
+	xml = json_incref(json_object_get(doc, "junit_xml"));
+	results = json_incref(json_object_get(doc, "results"));
+	json_object_del(doc, "junit_xml");
+	json_object_del(doc, "results");
+	if (xml == NULL && results == NULL) {
+		fault_set(f, 400, "invalid_json", "the request needs "
+		    "junit_xml and/or results");
+		json_decref(doc);
+		goto out;
+	}
+	if (xml != NULL && !json_is_string(xml)) {
+		fault_set(f, 400, "invalid_json", "junit_xml must be a string");
+		json_decref(doc);
+		goto out;
+	}
+	if (ingest_set_sidecar(in, doc) == -1)
+		goto out;
+	if ((rc = ingest_begin(in)) != 0) {
+		rc = rc == 1 ? 0 : -1;
+		goto out;
+	}
+	rc = -1;
+	if (xml != NULL) {
+		s = stream_mem(json_string_value(xml), json_string_length(xml));
+		rc = ingest_xml(in, s);
+		stream_free(s);
+		if (rc == -1)
+			goto out;
+	}
+	if (results != NULL && ingest_results(in, results) == -1)
+		goto out;
+	rc = 0;
+out:
+	json_decref(xml);
+	json_decref(results);
+	return rc;
+}
+
+/*
+ * POST /api/tests/ingest: 201 created, 200 skipped (duplicate), 400
+ * (invalid_xml with line and column, not_junit, invalid_json,
+ * invalid_multipart, invalid_gzip, invalid_param), 401/403 (layer), 413
+ * too_large, 415, 503 busy (Retry-After) or disabled, 507 storage_full.
+ * Nothing is stored unless the answer is 201.
+ */
+static int
+h_ingest(struct req *r)
+{
+	const char *ctype = req_env(r, "CONTENT_TYPE");
+	struct fault f;
+	struct ingest *in;
+	struct stream *body;
+	json_t *ans = NULL, *d;
+	int i, rc, status;
+
+	memset(&f, 0, sizeof(f));
+	if (req_body_length(r) == 0)
+		return req_error(r, 400, "empty_body", NULL,
+		    "the request has no body: send a JUnit XML report");
+	in = ingest_new(req_db(r), req_config(r), req_project_id(r),
+	    req_project(r), "http", &f);
+	for (i = 0; i < META__MAX; i++) {
+		const struct param_value *v = req_param(r,
+		    ingest_meta_spec[i].name);
+		if (v->present)
+			ingest_set_param(in, (enum meta_field)i, v->s, v->i);
+	}
+	body = stream_func(body_read, r, &f);
+	if (ctype == NULL)
+		ctype = "";
+	if (strncasecmp(ctype, "multipart/form-data", 19) == 0)
+		rc = from_multipart(r, in, body, ctype, &f);
+	else if (strncasecmp(ctype, "application/json", 16) == 0)
+		rc = from_json(r, in, body, &f);
+	else if ((rc = ingest_begin(in)) == 0)
+		rc = ingest_xml(in, body);
+	else if (rc == 1)
+		rc = 0;
+	status = rc == 0 ? ingest_finish(in, &ans) : -1;
+	stream_free(body);
+	ingest_free(in);
+	if (status > 0)
+		return req_json(r, status, ans);
+	if (f.status == 0 || f.status >= 500) {
+		if (f.status == 503) {
+			req_header(r, "Retry-After", "5");
+			return req_error(r, 503, f.code, NULL, "%s", f.msg);
+		}
+		if (f.status == 507)
+			return req_error(r, 507, f.code, NULL, "%s", f.msg);
+		return 500;
+	}
+	d = jval_object();
+	if (f.line > 0) {
+		jval_set(d, "line", jval_int(f.line));
+		jval_set(d, "column", jval_int(f.column));
+	}
+	if (f.status == 413)
+		jval_set(d, "limit_bytes", jval_int(
+		    req_config(r)->max_decompressed_bytes));
+	return req_error(r, f.status, f.code, d, "%s", f.msg);
+}
+
+static const struct route routes[] = {
+	{ HTTP_POST, "/api/tests/ingest", SCOPE_INGEST,
+	    ROUTE_GATED | ROUTE_PROJECT, NULL, ingest_meta_spec, body_types,
+	    h_ingest },
+};
+
+static const struct app app = {
+	"testvis-ingest", routes, sizeof(routes) / sizeof(routes[0])
+};
+
+int
+main(void)
+{
+	return http_main(&app);
+}

@@ -1,0 +1,20 @@
+#ifndef TESTVIS_IDENT_H
+#define TESTVIS_IDENT_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define TEST_ID_LEN	16
+#define FINGERPRINT_LEN	12
+
+struct buf;
+
+const char	*ident_path(const char *, const char *, const char *);
+void		 ident_test_id(const char *, const char *, const char *,
+		    char [TEST_ID_LEN + 1]);
+int64_t		 ident_test_key(const char *);
+void		 ident_split_params(const char *, struct buf *, struct buf *);
+void		 ident_normalize(const char *, struct buf *);
+void		 ident_fingerprint(const char *, const char *, const char *,
+		    char [FINGERPRINT_LEN + 1]);
+
+#endif

@@ -1,0 +1,3 @@
+module example.com/testvis/gofixture
+
+go 1.19
