@@ -26,7 +26,7 @@
 #include "stream.h"
 #include "tvtime.h"
 
-#define MAX_DEPTH	256
+#define MAX_DEPTH	128
 
 static const char *const status_names[ST__MAX] = {
 	[ST_PASSED] = "passed",

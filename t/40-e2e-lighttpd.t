@@ -53,6 +53,27 @@ is($r->{headers}{'x-content-type-options'}, 'nosniff', 'nosniff on static files'
 my @codes = map { http_req($srv, 'GET', $_ % 2 ? '/api/health' : '/api/health?bad=1')->{status} } 1 .. 6;
 is_deeply(\@codes, [200, 400, 200, 400, 200, 400], 'one process serves mixed requests correctly');
 
+# ingest through lighttpd: raw XML and curl -F multipart
+my $ingest = $inst->token('default', 'ingest');
+my $fixture = "$FindBin::Bin/data/junit/pytest/report.xml";
+$r = http_req($srv, 'POST', '/api/tests/ingest?run_id=e2e-1&branch=main',
+    headers => { Authorization => "Bearer $ingest", 'Content-Type' => 'application/xml' },
+    body => TV::slurp($fixture));
+is($r->{status}, 201, 'ingest through lighttpd');
+is($r->{json}{counts}{tests}, 15, 'ingest counts through lighttpd');
+my $c = run_cmd(argv => ['curl', '-sS', '-H', "Authorization: Bearer $ingest",
+    '-F', "file=\@$fixture", '-F', 'meta={"run_id":"e2e-2","branch":"dev"};type=application/json',
+    "$srv->{url}/api/tests/ingest"]);
+my $j = TV::decode_json_safe($c->{stdout});
+is($j->{status}, 'created', 'curl -F multipart upload through lighttpd');
+is($j->{run_id}, 'e2e-2', 'the meta part names the run');
+$r = http_req($srv, 'POST', '/api/tests/ingest?run_id=e2e-1&branch=main',
+    headers => { Authorization => "Bearer $ingest", 'Content-Type' => 'application/xml' },
+    body => TV::slurp($fixture));
+is($r->{json}{status}, 'skipped', 'duplicate through lighttpd');
+$r = http_req($srv, 'GET', '/api/projects', headers => { Authorization => "Bearer $token" });
+is($r->{json}{projects}[0]{run_count}, 2, 'the project counters show the runs');
+
 stop_lighttpd($srv);
 ok(!kill(0, $srv->{pid}), 'lighttpd stopped by PID');
 my $log = TV::slurp($srv->{log});
