@@ -41,7 +41,7 @@ CGI_PROGS = health ingest
 CGI_BIN   = $(CGI_PROGS:%=$(BUILD)/cgi-bin/testvis-%)
 CLI_BIN   = $(BUILD)/bin/testvis
 
-UNIT_TESTS = config param route db tvtime utf8 auth ident junit
+UNIT_TESTS = config param route db tvtime utf8 auth ident junit rollup
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/t/t-%)
 TEST_PROGS = $(BUILD)/t/testvis-echo
 

@@ -10,6 +10,7 @@ enum db_module {
 	DBM_PROJECT,
 	DBM_STATUS,
 	DBM_INGEST,
+	DBM_ROLLUP,
 	DBM__MAX
 };
 

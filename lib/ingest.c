@@ -11,9 +11,9 @@
  * testcase becomes a test definition (new ones counted) and a result, with
  * repeated testcases merging into one result as attempts.  ingest_finish()
  * settles the run id (request > sidecar > content hash), metadata
- * precedence (request > sidecar > XML), then set-based SQL over the
- * shard's results: rollups, incidents, counts, project counters, events;
- * and commits.  ingest_free() rolls back whatever was not committed.
+ * precedence (request > sidecar > XML), has rollup.c derive rollups and
+ * incidents from the shard's results, then counts, project counters and
+ * the run event; and commits.  ingest_free() rolls back whatever was not committed.
  * Parsing is junit.c's; HTTP is the cgi-bin program's.
  */
 #include <stdio.h>
@@ -64,11 +64,6 @@ const struct param_spec ingest_meta_spec[META__MAX + 1] = {
 	"details = coalesce(excluded.details, details), " \
 	"stdout = coalesce(excluded.stdout, stdout), " \
 	"stderr = coalesce(excluded.stderr, stderr)"
-/* A result of run ?1 is newer than the test's latest known one. */
-#define NEWER "r.started_at >= coalesce(last_result_at, r.started_at)"
-#define SHARD_RESULTS \
-	"(SELECT test, status, duration_ms, flaky_in_run, started_at " \
-	"FROM results WHERE run = ?1 AND shard = ?2) AS r"
 
 enum stmt {
 	STMT_RUN_FIND,
@@ -95,13 +90,6 @@ enum stmt {
 	STMT_DROP_RESULTS,
 	STMT_DROP_TEXTS,
 	STMT_RESTAMP,
-	STMT_INC_CLOSE_EVENTS,
-	STMT_INC_CLOSE,
-	STMT_INC_CONTINUE,
-	STMT_INC_MAX,
-	STMT_INC_OPEN,
-	STMT_INC_OPEN_EVENTS,
-	STMT_ROLLUP,
 	STMT_PROJECT_BUMP,
 	STMT_EVENT,
 	STMT__MAX
@@ -203,81 +191,6 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_RESTAMP] =
 	    "UPDATE results SET started_at = ?2 WHERE run = ?1 AND "
 	    "started_at != ?2",
-	[STMT_INC_CLOSE_EVENTS] =
-	    "INSERT INTO events (project_id, at, kind, subject, payload) "
-	    "SELECT i.project_id, ?5, 'incident_closed', t.test_id, "
-	    "json_object('incident', i.id, 'run_id', ?6, 'branch', i.branch, "
-	    "'failure_count', i.failure_count) FROM incidents i JOIN tests t "
-	    "ON t.id = i.test WHERE i.closed_at IS NULL AND i.branch = ?3 AND "
-	    "i.last_failed_at <= ?4 AND i.test IN (SELECT test FROM results "
-	    "WHERE run = ?1 AND shard = ?2 AND status = 0)",
-	[STMT_INC_CLOSE] =
-	    "UPDATE incidents SET closed_run = ?1, closed_at = ?4 "
-	    "WHERE closed_at IS NULL AND branch = ?3 AND last_failed_at <= ?4 "
-	    "AND test IN (SELECT test FROM results WHERE run = ?1 AND "
-	    "shard = ?2 AND status = 0)",
-	[STMT_INC_CONTINUE] =
-	    "UPDATE incidents SET failure_count = failure_count + 1, "
-	    "last_run = ?1, last_failed_at = max(last_failed_at, ?4) "
-	    "WHERE closed_at IS NULL AND branch = ?3 AND last_run != ?1 AND "
-	    "test IN (SELECT test FROM results WHERE run = ?1 AND shard = ?2 "
-	    "AND status IN (1, 2))",
-	[STMT_INC_MAX] =
-	    "SELECT coalesce(max(id), 0) FROM incidents",
-	[STMT_INC_OPEN] =
-	    "INSERT INTO incidents (project_id, test, branch, opened_run, "
-	    "opened_at, last_run, last_failed_at, fingerprint, message) "
-	    "SELECT ?5, r.test, ?3, ?1, ?4, ?1, ?4, r.fingerprint, x.message "
-	    "FROM results r LEFT JOIN result_texts x ON x.run = r.run AND "
-	    "x.test = r.test WHERE r.run = ?1 AND r.shard = ?2 AND "
-	    "r.status IN (1, 2) AND NOT EXISTS (SELECT 1 FROM incidents i "
-	    "WHERE i.test = r.test AND i.branch = ?3 AND i.closed_at IS NULL)",
-	[STMT_INC_OPEN_EVENTS] =
-	    "INSERT INTO events (project_id, at, kind, subject, payload) "
-	    "SELECT i.project_id, ?2, 'incident_opened', t.test_id, "
-	    "json_object('incident', i.id, 'run_id', ?3, 'branch', i.branch, "
-	    "'fingerprint', i.fingerprint) FROM incidents i JOIN tests t "
-	    "ON t.id = i.test WHERE i.id > ?1",
-	[STMT_ROLLUP] =
-	    "UPDATE tests SET "
-	    "last_seen_at = max(last_seen_at, r.started_at), "
-	    "runs_count = runs_count + (last_run IS NOT ?1), "
-	    "passed_count = passed_count + (r.status = 0) - "
-	    "(last_run IS ?1 AND last_status = 'passed'), "
-	    "failed_count = failed_count + (r.status = 1) - "
-	    "(last_run IS ?1 AND last_status = 'failed'), "
-	    "error_count = error_count + (r.status = 2) - "
-	    "(last_run IS ?1 AND last_status = 'error'), "
-	    "skipped_count = skipped_count + (r.status = 3) - "
-	    "(last_run IS ?1 AND last_status = 'skipped'), "
-	    "flaky_count = flaky_count + r.flaky_in_run, "
-	    "last_status = CASE WHEN " NEWER " THEN CASE r.status "
-	    "WHEN 0 THEN 'passed' WHEN 1 THEN 'failed' WHEN 2 THEN 'error' "
-	    "ELSE 'skipped' END ELSE last_status END, "
-	    "last_run = CASE WHEN " NEWER " THEN ?1 ELSE last_run END, "
-	    "last_result_at = max(coalesce(last_result_at, r.started_at), "
-	    "r.started_at), "
-	    "last_passed_at = CASE WHEN r.status = 0 THEN "
-	    "max(coalesce(last_passed_at, r.started_at), r.started_at) "
-	    "ELSE last_passed_at END, "
-	    "last_failed_at = CASE WHEN r.status IN (1, 2) THEN "
-	    "max(coalesce(last_failed_at, r.started_at), r.started_at) "
-	    "ELSE last_failed_at END, "
-	    "recent = CASE WHEN " NEWER " THEN "
-	    "tv_push_status(recent, r.status, last_run IS ?1) "
-	    "ELSE recent END, "
-	    "recent_ms = CASE WHEN " NEWER " AND r.status != 3 THEN "
-	    "tv_push_ms(recent_ms, r.duration_ms, last_run IS ?1) "
-	    "ELSE recent_ms END, "
-	    "p50_ms = CASE WHEN " NEWER " AND r.status != 3 THEN "
-	    "tv_pct(tv_push_ms(recent_ms, r.duration_ms, last_run IS ?1), 50) "
-	    "ELSE p50_ms END, "
-	    "p95_ms = CASE WHEN " NEWER " AND r.status != 3 THEN "
-	    "tv_pct(tv_push_ms(recent_ms, r.duration_ms, last_run IS ?1), 95) "
-	    "ELSE p95_ms END, "
-	    "open_incident = (SELECT max(i.id) FROM incidents i "
-	    "WHERE i.test = tests.id AND i.closed_at IS NULL) "
-	    "FROM " SHARD_RESULTS " WHERE tests.id = r.test",
 	[STMT_PROJECT_BUMP] =
 	    "UPDATE projects SET run_count = run_count + ?2, "
 	    "test_count = test_count + ?3, "
@@ -313,10 +226,12 @@ struct ingest {
 	int			 run_id_pending;
 	int64_t			 shard_row;
 	char			*shard;
+	char			*branch;	/* final, once settled */
 	int64_t			 started_at;	/* stamped on results */
 	int			 started_fixed;
 	long long		 new_tests;
 	struct junit_info	 info;		/* summed over files */
+	const struct junit_info	*reading;	/* the file being read */
 	long long		 repairs;
 	int64_t			 xml_started;
 	long long		 xml_duration;
@@ -383,6 +298,7 @@ ingest_free(struct ingest *in)
 	free(in->project);
 	free(in->run_id);
 	free(in->shard);
+	free(in->branch);
 	buf_free(&in->diff);
 	buf_free(&in->digests);
 	buf_free(&in->base);
@@ -750,9 +666,6 @@ settle_start(struct ingest *in, const struct junit_info *info)
 	in->started_at = t;
 }
 
-/* The info of the file being read, for settle_start(). */
-static const struct junit_info *current_info;
-
 /* Stores one testcase: its definition and its (merged) result. */
 static int
 on_case(void *arg, const struct junit_case *c)
@@ -763,7 +676,7 @@ on_case(void *arg, const struct junit_case *c)
 	sqlite3_stmt *st;
 	int64_t key;
 
-	settle_start(in, current_info);
+	settle_start(in, in->reading);
 	ident_test_id(in->project, path, c->name, test_id);
 	key = ident_test_key(test_id);
 	ident_split_params(c->name, &in->base, &in->params);
@@ -872,9 +785,9 @@ ingest_xml(struct ingest *in, struct stream *src)
 
 	gz = stream_gunzip(src, in->cfg->max_decompressed_bytes, in->fault);
 	content = stream_content(gz, in->fault);
-	current_info = &info;
+	in->reading = &info;
 	rc = junit_read(content, &in->lim, on_case, in, &info, in->fault);
-	current_info = NULL;
+	in->reading = NULL;
 	if (rc == 0) {
 		info_add(in, &info);
 		in->repairs += stream_content_repairs(content);
@@ -1324,6 +1237,12 @@ settle_run_meta(struct ingest *in)
 			goto out;
 	if (bind_pick(in, st, 11, tags, old, 9) == -1)
 		goto out;
+	/* the branch as stored decides incidents: it may be an earlier
+	 * shard's */
+	free(in->branch);
+	in->branch = xstrdup(meta_str(in, META_BRANCH) != NULL ?
+	    meta_str(in, META_BRANCH) : db_column_text(old, 4) != NULL ?
+	    db_column_text(old, 4) : "");
 	sqlite3_reset(old);
 	if (step_done(in, st) == -1)
 		goto out;
@@ -1340,55 +1259,6 @@ out:
 	sqlite3_reset(old);
 	free(tags);
 	return rc;
-}
-
-/* Runs the set-based incident and rollup statements for this shard. */
-static int
-settle_rollups(struct ingest *in, const char *branch)
-{
-	sqlite3_stmt *st;
-	int64_t maxinc;
-	int i;
-	static const enum stmt inc[] = { STMT_INC_CLOSE_EVENTS, STMT_INC_CLOSE,
-	    STMT_INC_CONTINUE };
-
-	for (i = 0; i < 3; i++) {
-		if ((st = STMT(in, inc[i])) == NULL ||
-		    db_bind_int(in->db, st, 1, in->run) == -1 ||
-		    db_bind_int(in->db, st, 2, in->shard_row) == -1 ||
-		    db_bind_text(in->db, st, 3, branch) == -1 ||
-		    db_bind_int(in->db, st, 4, in->started_at) == -1 ||
-		    (i == 0 && (db_bind_int(in->db, st, 5, in->now) == -1 ||
-		    db_bind_text(in->db, st, 6, in->run_id) == -1)) ||
-		    step_done(in, st) == -1)
-			return -1;
-	}
-	if ((st = STMT(in, STMT_INC_MAX)) == NULL ||
-	    db_step(in->db, st) != SQLITE_ROW) {
-		if (st != NULL)
-			sqlite3_reset(st);
-		return storage_fault(in);
-	}
-	maxinc = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if ((st = STMT(in, STMT_INC_OPEN)) == NULL ||
-	    db_bind_int(in->db, st, 1, in->run) == -1 ||
-	    db_bind_int(in->db, st, 2, in->shard_row) == -1 ||
-	    db_bind_text(in->db, st, 3, branch) == -1 ||
-	    db_bind_int(in->db, st, 4, in->started_at) == -1 ||
-	    db_bind_int(in->db, st, 5, in->project_id) == -1 ||
-	    step_done(in, st) == -1 ||
-	    (st = STMT(in, STMT_INC_OPEN_EVENTS)) == NULL ||
-	    db_bind_int(in->db, st, 1, maxinc) == -1 ||
-	    db_bind_int(in->db, st, 2, in->now) == -1 ||
-	    db_bind_text(in->db, st, 3, in->run_id) == -1 ||
-	    step_done(in, st) == -1 ||
-	    (st = STMT(in, STMT_ROLLUP)) == NULL ||
-	    db_bind_int(in->db, st, 1, in->run) == -1 ||
-	    db_bind_int(in->db, st, 2, in->shard_row) == -1 ||
-	    step_done(in, st) == -1)
-		return -1;
-	return 0;
 }
 
 /* Applies the sidecar's per-test overrides (tags, owner, feature). */
@@ -1482,7 +1352,7 @@ int
 ingest_finish(struct ingest *in, json_t **out)
 {
 	struct counts run_c, shard_c;
-	const char *branch = meta_str(in, META_BRANCH);
+	struct rollup_shard ru;
 	sqlite3_stmt *st;
 	char digest[SHA256_HEX_LEN], *warnings = NULL, *changed = NULL;
 	json_t *w, *ev;
@@ -1497,22 +1367,15 @@ ingest_finish(struct ingest *in, json_t **out)
 		return answer_duplicate(in, in->run_id, out);
 	if (settle_run_meta(in) == -1)
 		return -1;
-	/* the stored branch decides incidents (an earlier shard's counts) */
-	if (branch == NULL) {
-		if ((st = STMT(in, STMT_RUN_GET)) == NULL ||
-		    db_bind_int(in->db, st, 1, in->run) == -1 ||
-		    db_step(in->db, st) != SQLITE_ROW) {
-			if (st != NULL)
-				sqlite3_reset(st);
-			return storage_fault(in);
-		}
-		branch = db_column_text(st, 4);
-		branch = xstrdup(branch != NULL ? branch : "");
-		sqlite3_reset(st);
-		rc = settle_rollups(in, branch);
-		free((char *)branch);
-	} else
-		rc = settle_rollups(in, branch);
+	ru.project_id = in->project_id;
+	ru.run = in->run;
+	ru.shard = in->shard_row;
+	ru.run_id = in->run_id;
+	ru.branch = in->branch != NULL ? in->branch : "";
+	ru.started_at = in->started_at;
+	ru.now = in->now;
+	if ((rc = rollup_apply(in->db, &ru)) == -1)
+		storage_fault(in);
 	if (rc == -1 || apply_overrides(in) == -1)
 		return -1;
 	if ((st = STMT(in, STMT_RUN_COUNTS)) == NULL ||

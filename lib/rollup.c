@@ -1,7 +1,9 @@
 /*
- * SQL functions for the per-test rollups that ingest keeps in the same
- * transaction as the results (ING-7), so that read endpoints never scan
- * history: a window of the last ROLLUP_WINDOW statuses ("PPFPS", one
+ * The derived data that ingest keeps in the same transaction as the
+ * results (ING-7), so that read endpoints never scan history:
+ * rollup_apply() runs set-based SQL over one shard's results to update
+ * the per-test rollups and the incidents (with their events).  The
+ * rollups use SQL functions registered by rollup_register(): a window of the last ROLLUP_WINDOW statuses ("PPFPS", one
  * character each) and durations ("12,15,11"), and percentiles over the
  * duration window.  Registered on a connection by rollup_register(); the
  * UPDATE that uses them lives in ingest.c.
@@ -11,12 +13,17 @@
  *   tv_pct(window_ms, p)                     nearest-rank percentile
  *
  * replace = 1 overwrites the newest entry instead of appending: a later
- * shard of the same run re-reporting the same test.
+ * shard of the same run re-reporting the same test.  A result older than
+ * a test's latest (history imported out of order) updates the counters
+ * but not the latest status or the windows.  Incidents follow ingest
+ * order: a passing run closes only incidents whose last failure is not
+ * newer than it.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
+#include "db.h"
 #include "rollup.h"
 
 /* The window character of a result status (0 passed .. 3 skipped). */
@@ -139,6 +146,169 @@ rollup_register(sqlite3 *db)
 	    fn_push_ms, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function(db, "tv_pct", 2, flags, NULL, fn_pct,
 	    NULL, NULL) != SQLITE_OK)
+		return -1;
+	return 0;
+}
+
+/* A result of run ?1 is newer than the test's latest known one. */
+#define NEWER "r.started_at >= coalesce(last_result_at, r.started_at)"
+#define SHARD_RESULTS \
+	"(SELECT test, status, duration_ms, flaky_in_run, started_at " \
+	"FROM results WHERE run = ?1 AND shard = ?2) AS r"
+
+enum stmt {
+	STMT_CLOSE_EVENTS,
+	STMT_CLOSE,
+	STMT_CONTINUE,
+	STMT_MAX,
+	STMT_OPEN,
+	STMT_OPEN_EVENTS,
+	STMT_TESTS,
+	STMT__MAX
+};
+
+static const char *const sql[STMT__MAX] = {
+	[STMT_CLOSE_EVENTS] =
+	    "INSERT INTO events (project_id, at, kind, subject, payload) "
+	    "SELECT i.project_id, ?5, 'incident_closed', t.test_id, "
+	    "json_object('incident', i.id, 'run_id', ?6, 'branch', i.branch, "
+	    "'failure_count', i.failure_count) FROM incidents i JOIN tests t "
+	    "ON t.id = i.test WHERE i.closed_at IS NULL AND i.branch = ?3 AND "
+	    "i.last_failed_at <= ?4 AND i.test IN (SELECT test FROM results "
+	    "WHERE run = ?1 AND shard = ?2 AND status = 0)",
+	[STMT_CLOSE] =
+	    "UPDATE incidents SET closed_run = ?1, closed_at = ?4 "
+	    "WHERE closed_at IS NULL AND branch = ?3 AND last_failed_at <= ?4 "
+	    "AND test IN (SELECT test FROM results WHERE run = ?1 AND "
+	    "shard = ?2 AND status = 0)",
+	[STMT_CONTINUE] =
+	    "UPDATE incidents SET failure_count = failure_count + 1, "
+	    "last_run = ?1, last_failed_at = max(last_failed_at, ?4) "
+	    "WHERE closed_at IS NULL AND branch = ?3 AND last_run != ?1 AND "
+	    "test IN (SELECT test FROM results WHERE run = ?1 AND shard = ?2 "
+	    "AND status IN (1, 2))",
+	[STMT_MAX] =
+	    "SELECT coalesce(max(id), 0) FROM incidents",
+	[STMT_OPEN] =
+	    "INSERT INTO incidents (project_id, test, branch, opened_run, "
+	    "opened_at, last_run, last_failed_at, fingerprint, message) "
+	    "SELECT ?5, r.test, ?3, ?1, ?4, ?1, ?4, r.fingerprint, x.message "
+	    "FROM results r LEFT JOIN result_texts x ON x.run = r.run AND "
+	    "x.test = r.test WHERE r.run = ?1 AND r.shard = ?2 AND "
+	    "r.status IN (1, 2) AND NOT EXISTS (SELECT 1 FROM incidents i "
+	    "WHERE i.test = r.test AND i.branch = ?3 AND i.closed_at IS NULL)",
+	[STMT_OPEN_EVENTS] =
+	    "INSERT INTO events (project_id, at, kind, subject, payload) "
+	    "SELECT i.project_id, ?2, 'incident_opened', t.test_id, "
+	    "json_object('incident', i.id, 'run_id', ?3, 'branch', i.branch, "
+	    "'fingerprint', i.fingerprint) FROM incidents i JOIN tests t "
+	    "ON t.id = i.test WHERE i.id > ?1",
+	[STMT_TESTS] =
+	    "UPDATE tests SET "
+	    "last_seen_at = max(last_seen_at, r.started_at), "
+	    "runs_count = runs_count + (last_run IS NOT ?1), "
+	    "passed_count = passed_count + (r.status = 0) - "
+	    "(last_run IS ?1 AND last_status = 'passed'), "
+	    "failed_count = failed_count + (r.status = 1) - "
+	    "(last_run IS ?1 AND last_status = 'failed'), "
+	    "error_count = error_count + (r.status = 2) - "
+	    "(last_run IS ?1 AND last_status = 'error'), "
+	    "skipped_count = skipped_count + (r.status = 3) - "
+	    "(last_run IS ?1 AND last_status = 'skipped'), "
+	    "flaky_count = flaky_count + r.flaky_in_run, "
+	    "last_status = CASE WHEN " NEWER " THEN CASE r.status "
+	    "WHEN 0 THEN 'passed' WHEN 1 THEN 'failed' WHEN 2 THEN 'error' "
+	    "ELSE 'skipped' END ELSE last_status END, "
+	    "last_run = CASE WHEN " NEWER " THEN ?1 ELSE last_run END, "
+	    "last_result_at = max(coalesce(last_result_at, r.started_at), "
+	    "r.started_at), "
+	    "last_passed_at = CASE WHEN r.status = 0 THEN "
+	    "max(coalesce(last_passed_at, r.started_at), r.started_at) "
+	    "ELSE last_passed_at END, "
+	    "last_failed_at = CASE WHEN r.status IN (1, 2) THEN "
+	    "max(coalesce(last_failed_at, r.started_at), r.started_at) "
+	    "ELSE last_failed_at END, "
+	    "recent = CASE WHEN " NEWER " THEN "
+	    "tv_push_status(recent, r.status, last_run IS ?1) "
+	    "ELSE recent END, "
+	    "recent_ms = CASE WHEN " NEWER " AND r.status != 3 THEN "
+	    "tv_push_ms(recent_ms, r.duration_ms, last_run IS ?1) "
+	    "ELSE recent_ms END, "
+	    "p50_ms = CASE WHEN " NEWER " AND r.status != 3 THEN "
+	    "tv_pct(tv_push_ms(recent_ms, r.duration_ms, last_run IS ?1), 50) "
+	    "ELSE p50_ms END, "
+	    "p95_ms = CASE WHEN " NEWER " AND r.status != 3 THEN "
+	    "tv_pct(tv_push_ms(recent_ms, r.duration_ms, last_run IS ?1), 95) "
+	    "ELSE p95_ms END, "
+	    "open_incident = (SELECT max(i.id) FROM incidents i "
+	    "WHERE i.test = tests.id AND i.closed_at IS NULL) "
+	    "FROM " SHARD_RESULTS " WHERE tests.id = r.test",
+};
+
+#define STMT(db, i) db_stmt((db), DBM_ROLLUP, sql, STMT__MAX, (i))
+
+/* Steps a write statement to completion; 0 or -1 (logged). */
+static int
+step_done(struct db *db, sqlite3_stmt *st)
+{
+	int rc = db_step(db, st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Applies one shard's results (already stored) to the incidents of its
+ * branch and to the rollups of its tests: a passing result closes the
+ * test's open incident on the branch, a failing one counts into it or
+ * opens one, with an event per incident opened or closed; then every
+ * test of the shard gets its counters, latest status, windows,
+ * percentiles and open incident.  Runs inside the caller's transaction.
+ * Returns 0, or -1 (logged).
+ */
+int
+rollup_apply(struct db *db, const struct rollup_shard *s)
+{
+	static const enum stmt inc[] = { STMT_CLOSE_EVENTS, STMT_CLOSE,
+	    STMT_CONTINUE };
+	sqlite3_stmt *st;
+	int64_t maxinc;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if ((st = STMT(db, inc[i])) == NULL ||
+		    db_bind_int(db, st, 1, s->run) == -1 ||
+		    db_bind_int(db, st, 2, s->shard) == -1 ||
+		    db_bind_text(db, st, 3, s->branch) == -1 ||
+		    db_bind_int(db, st, 4, s->started_at) == -1 ||
+		    (i == 0 && (db_bind_int(db, st, 5, s->now) == -1 ||
+		    db_bind_text(db, st, 6, s->run_id) == -1)) ||
+		    step_done(db, st) == -1)
+			return -1;
+	}
+	if ((st = STMT(db, STMT_MAX)) == NULL || db_step(db, st) != SQLITE_ROW) {
+		if (st != NULL)
+			sqlite3_reset(st);
+		return -1;
+	}
+	maxinc = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if ((st = STMT(db, STMT_OPEN)) == NULL ||
+	    db_bind_int(db, st, 1, s->run) == -1 ||
+	    db_bind_int(db, st, 2, s->shard) == -1 ||
+	    db_bind_text(db, st, 3, s->branch) == -1 ||
+	    db_bind_int(db, st, 4, s->started_at) == -1 ||
+	    db_bind_int(db, st, 5, s->project_id) == -1 ||
+	    step_done(db, st) == -1 ||
+	    (st = STMT(db, STMT_OPEN_EVENTS)) == NULL ||
+	    db_bind_int(db, st, 1, maxinc) == -1 ||
+	    db_bind_int(db, st, 2, s->now) == -1 ||
+	    db_bind_text(db, st, 3, s->run_id) == -1 ||
+	    step_done(db, st) == -1 ||
+	    (st = STMT(db, STMT_TESTS)) == NULL ||
+	    db_bind_int(db, st, 1, s->run) == -1 ||
+	    db_bind_int(db, st, 2, s->shard) == -1 ||
+	    step_done(db, st) == -1)
 		return -1;
 	return 0;
 }
