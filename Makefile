@@ -33,11 +33,12 @@ LIB_SRC = lib/arena.c lib/buf.c lib/tvtime.c lib/utf8.c lib/crypto.c \
           lib/config.c lib/log.c lib/db.c lib/param.c lib/http.c \
           lib/auth.c lib/project.c lib/status.c lib/jval.c \
           lib/fault.c lib/stream.c lib/junit.c lib/ident.c \
-          lib/rollup.c lib/ingest.c lib/multipart.c
+          lib/rollup.c lib/ingest.c lib/multipart.c \
+          lib/cursor.c lib/runs.c lib/tests.c
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
 LIBA    = $(BUILD)/libtestvis.a
 
-CGI_PROGS = health ingest
+CGI_PROGS = health ingest runs tests
 CGI_BIN   = $(CGI_PROGS:%=$(BUILD)/cgi-bin/testvis-%)
 CLI_BIN   = $(BUILD)/bin/testvis
 

@@ -79,7 +79,7 @@ static const struct route routes[] = {
 };
 
 static const struct app app = {
-	"testvis-health", routes, sizeof(routes) / sizeof(routes[0])
+	"testvis-health", routes, sizeof(routes) / sizeof(routes[0]), NULL
 };
 
 int

@@ -276,7 +276,7 @@ static const struct route routes[] = {
 };
 
 static const struct app app = {
-	"testvis-ingest", routes, sizeof(routes) / sizeof(routes[0])
+	"testvis-ingest", routes, sizeof(routes) / sizeof(routes[0]), NULL
 };
 
 int

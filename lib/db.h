@@ -11,6 +11,9 @@ enum db_module {
 	DBM_STATUS,
 	DBM_INGEST,
 	DBM_ROLLUP,
+	DBM_RUNS,
+	DBM_TESTS,
+	DBM_DASH,
 	DBM__MAX
 };
 

@@ -635,6 +635,13 @@ srv_db_ready(struct req *r)
 			    "the database cannot be opened");
 		}
 		s->schema = -1;
+		if (s->app->db_init != NULL && s->app->db_init(s->db) == -1) {
+			log_error("cannot prepare the database connection");
+			db_close(s->db);
+			s->db = NULL;
+			return req_error(r, 503, "db_unavailable", NULL,
+			    "the database cannot be used");
+		}
 	}
 	if (s->schema != db_schema_latest()) {
 		s->schema = db_schema_version(s->db);

@@ -47,6 +47,7 @@ struct app {
 	const char		*name;
 	const struct route	*routes;
 	size_t			 nroutes;
+	int			(*db_init)(struct db *);	/* or NULL */
 };
 
 int		 http_main(const struct app *);

@@ -11,6 +11,8 @@
  *   tv_push_status(window, status, replace)  status 0..3 → P F E S
  *   tv_push_ms(window, ms, replace)          NULL ms leaves the window
  *   tv_pct(window_ms, p)                     nearest-rank percentile
+ *   tv_flip_rate(window)                     pass<->fail changes per
+ *                                            pair of runs, skips ignored
  *
  * replace = 1 overwrites the newest entry instead of appending: a later
  * shard of the same run re-reporting the same test.  A result older than
@@ -134,6 +136,35 @@ fn_pct(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int64(ctx, v[rank - 1]);
 }
 
+/*
+ * The flaky score of a status window: how often consecutive runs that ran
+ * (skips ignored) changed between pass and fail, from 0.0 (stable) to 1.0
+ * (alternating every run); 0.0 with fewer than two runs.
+ */
+double
+rollup_flip_rate(const char *w)
+{
+	int prev = -1, n = 0, flips = 0, cur;
+
+	for (; w != NULL && *w != '\0'; w++) {
+		if (*w == 'S')
+			continue;
+		cur = *w == 'P';
+		if (prev >= 0 && cur != prev)
+			flips++;
+		prev = cur;
+		n++;
+	}
+	return n < 2 ? 0.0 : (double)flips / (double)(n - 1);
+}
+
+static void
+fn_flip_rate(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	sqlite3_result_double(ctx, rollup_flip_rate((const char *)
+	    sqlite3_value_text(argv[0])));
+}
+
 /* Registers the functions on db; 0 or -1. */
 int
 rollup_register(sqlite3 *db)
@@ -145,7 +176,9 @@ rollup_register(sqlite3 *db)
 	    sqlite3_create_function(db, "tv_push_ms", 3, flags, NULL,
 	    fn_push_ms, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function(db, "tv_pct", 2, flags, NULL, fn_pct,
-	    NULL, NULL) != SQLITE_OK)
+	    NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(db, "tv_flip_rate", 1, flags, NULL,
+	    fn_flip_rate, NULL, NULL) != SQLITE_OK)
 		return -1;
 	return 0;
 }

@@ -21,5 +21,6 @@ struct rollup_shard {
 int	 rollup_register(sqlite3 *);
 char	 rollup_status_char(int);
 int	 rollup_apply(struct db *, const struct rollup_shard *);
+double	 rollup_flip_rate(const char *);
 
 #endif

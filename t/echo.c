@@ -118,7 +118,7 @@ static const struct route routes[] = {
 };
 
 static const struct app app = {
-	"testvis-echo", routes, sizeof(routes) / sizeof(routes[0])
+	"testvis-echo", routes, sizeof(routes) / sizeof(routes[0]), NULL
 };
 
 int

@@ -66,6 +66,11 @@ main(void)
 	check_str(eval("tv_pct('1,2,3,4,5,6,7,8,9,100', 95)"), "100");
 	check_str(eval("tv_pct('1,2,3,4,5,6,7,8,9,100', 50)"), "5");
 	check_str(eval("tv_pct('x,y', 50)"), "NULL");
+	check_str(eval("tv_flip_rate('')"), "0.0");
+	check_str(eval("tv_flip_rate('PPPP')"), "0.0");
+	check_str(eval("tv_flip_rate('PFPF')"), "1.0");
+	check_str(eval("tv_flip_rate('PSSFEP')"), "0.666666666666667");
+	check_str(eval("tv_flip_rate('SSSP')"), "0.0");
 	sqlite3_close(db);
 	return done_testing();
 }

@@ -1,0 +1,152 @@
+/*
+ * testvis-runs: the runs of a project (API-4), one run (API-5) and its
+ * results (API-6).  Route and parameter tables, and handlers that turn
+ * validated parameters into calls on lib/runs.c.
+ */
+#include <stddef.h>
+
+#include "http.h"
+#include "jval.h"
+#include "runs.h"
+
+static const char *const run_statuses[] = { "passed", "failed", "empty",
+    NULL };
+static const char *const result_statuses[] = { "passed", "failed", "error",
+    "skipped", NULL };
+
+static const struct param_spec q_list[] = {
+	{ "branch", PARAM_STRING, 0, 1, 256, NULL },
+	{ "status", PARAM_ENUM, 0, 0, 0, run_statuses },
+	{ "since", PARAM_TIME, 0, 0, 0, NULL },
+	{ "until", PARAM_TIME, 0, 0, 0, NULL },
+	{ "git_sha", PARAM_STRING, 0, 1, 128, NULL },
+	{ "session_id", PARAM_STRING, 0, 1, 256, NULL },
+	{ "limit", PARAM_INT, 0, 1, 500, NULL },
+	{ "cursor", PARAM_STRING, 0, 1, 2048, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+static const struct param_spec q_results[] = {
+	{ "status", PARAM_ENUM, 0, 0, 0, result_statuses },
+	{ "q", PARAM_STRING, 0, 1, 256, NULL },
+	{ "limit", PARAM_INT, 0, 1, 500, NULL },
+	{ "cursor", PARAM_STRING, 0, 1, 2048, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+static const struct param_spec p_run[] = {
+	{ "run_id", PARAM_RUNID, 1, 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+/* The text of an optional parameter, or NULL. */
+static const char *
+opt_str(struct req *r, const char *name)
+{
+	const struct param_value *v = req_param(r, name);
+
+	return v->present ? v->s : NULL;
+}
+
+/* An optional integer/time parameter, or def. */
+static long long
+opt_int(struct req *r, const char *name, long long def)
+{
+	const struct param_value *v = req_param(r, name);
+
+	return v->present ? v->i : def;
+}
+
+/* The 400 for a cursor that is not one of this list's. */
+static int
+bad_cursor(struct req *r)
+{
+	json_t *d = jval_object();
+
+	jval_set(d, "param", jval_str("cursor"));
+	jval_set(d, "reason", jval_str("invalid"));
+	return req_error(r, 400, "invalid_param", d, "invalid parameter "
+	    "'cursor': not a cursor of this list");
+}
+
+/* GET /api/tests/runs: 200 {"runs", "next_cursor"}; 400; 503. */
+static int
+h_list(struct req *r)
+{
+	struct runs_filter f;
+	json_t *out;
+	int rc;
+
+	f.branch = opt_str(r, "branch");
+	f.status = opt_str(r, "status");
+	f.git_sha = opt_str(r, "git_sha");
+	f.session_id = opt_str(r, "session_id");
+	f.since = opt_int(r, "since", -1);
+	f.until = opt_int(r, "until", -1);
+	f.cursor = opt_str(r, "cursor");
+	f.limit = (int)opt_int(r, "limit", 50);
+	rc = runs_list(req_db(r), req_project_id(r), &f, &out);
+	if (rc == QUERY_BAD_CURSOR)
+		return bad_cursor(r);
+	if (rc == -1)
+		return 503;
+	return req_json(r, 200, out);
+}
+
+/* GET /api/tests/runs/{run_id}: 200 run; 404 not_found; 503. */
+static int
+h_detail(struct req *r)
+{
+	const char *id = req_path(r, "run_id");
+	json_t *out;
+	int rc = runs_detail(req_db(r), req_project_id(r), id, &out);
+
+	if (rc == 0)
+		return req_error(r, 404, "not_found", NULL, "no run '%s' in "
+		    "project '%s'", id, req_project(r));
+	if (rc == -1)
+		return 503;
+	return req_json(r, 200, out);
+}
+
+/* GET /api/tests/runs/{run_id}/results: 200; 400; 404; 503. */
+static int
+h_results(struct req *r)
+{
+	const char *id = req_path(r, "run_id");
+	struct results_filter f;
+	json_t *out;
+	int rc;
+
+	f.status = (int)opt_int(r, "status", -1);
+	f.q = opt_str(r, "q");
+	f.cursor = opt_str(r, "cursor");
+	f.limit = (int)opt_int(r, "limit", 50);
+	rc = runs_results(req_db(r), req_project_id(r), id, &f, &out);
+	if (rc == QUERY_BAD_CURSOR)
+		return bad_cursor(r);
+	if (rc == 0)
+		return req_error(r, 404, "not_found", NULL, "no run '%s' in "
+		    "project '%s'", id, req_project(r));
+	if (rc == -1)
+		return 503;
+	return req_json(r, 200, out);
+}
+
+#define READ (ROUTE_GATED | ROUTE_PROJECT)
+static const struct route routes[] = {
+	{ HTTP_GET, "/api/tests/runs", SCOPE_READ, READ, NULL, q_list, NULL,
+	    h_list },
+	{ HTTP_GET, "/api/tests/runs/{run_id}", SCOPE_READ, READ, p_run, NULL,
+	    NULL, h_detail },
+	{ HTTP_GET, "/api/tests/runs/{run_id}/results", SCOPE_READ, READ,
+	    p_run, q_results, NULL, h_results },
+};
+
+static const struct app app = {
+	"testvis-runs", routes, sizeof(routes) / sizeof(routes[0]), NULL
+};
+
+int
+main(void)
+{
+	return http_main(&app);
+}

@@ -1,0 +1,217 @@
+/*
+ * testvis-tests: the test catalogue (API-7), one test (API-8) and its
+ * history, results, timing, uptime and incidents (API-9 … API-13).
+ * Route and parameter tables, and handlers calling lib/tests.c.
+ */
+#include <stddef.h>
+
+#include "db.h"
+#include "http.h"
+#include "jval.h"
+#include "rollup.h"
+#include "runs.h"
+#include "tests.h"
+#include "tvtime.h"
+
+static const char *const statuses[] = { "passed", "failed", "error",
+    "skipped", "pending", NULL };
+
+static const struct param_spec q_list[] = {
+	{ "q", PARAM_STRING, 0, 1, 256, NULL },
+	{ "status", PARAM_ENUM, 0, 0, 0, statuses },
+	{ "flaky", PARAM_BOOL, 0, 0, 0, NULL },
+	{ "owner", PARAM_STRING, 0, 1, 256, NULL },
+	{ "tag", PARAM_STRING, 0, 1, 64, NULL },
+	{ "sort", PARAM_ENUM, 0, 0, 0, tests_sort_names },
+	{ "limit", PARAM_INT, 0, 1, 500, NULL },
+	{ "cursor", PARAM_STRING, 0, 1, 2048, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+static const struct param_spec q_history[] = {
+	{ "branch", PARAM_STRING, 0, 1, 256, NULL },
+	{ "limit", PARAM_INT, 0, 1, 500, NULL },
+	{ "cursor", PARAM_STRING, 0, 1, 2048, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+static const struct param_spec q_results[] = {
+	{ "limit", PARAM_INT, 0, 1, 100, NULL },
+	{ "offset", PARAM_INT, 0, 0, 1000000000, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+static const struct param_spec q_timing[] = {
+	{ "limit", PARAM_INT, 0, 1, 200, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+static const struct param_spec q_uptime[] = {
+	{ "hours", PARAM_INT, 0, 1, 8760, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+static const struct param_spec q_incidents[] = {
+	{ "limit", PARAM_INT, 0, 1, 50, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+static const struct param_spec p_test[] = {
+	{ "test_id", PARAM_HEX, 1, 16, 16, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static const char *
+opt_str(struct req *r, const char *name)
+{
+	const struct param_value *v = req_param(r, name);
+
+	return v->present ? v->s : NULL;
+}
+
+static long long
+opt_int(struct req *r, const char *name, long long def)
+{
+	const struct param_value *v = req_param(r, name);
+
+	return v->present ? v->i : def;
+}
+
+/* Turns a query result into the answer: 200, 404, 400 cursor or 503. */
+static int
+answer(struct req *r, int rc, json_t *out)
+{
+	json_t *d;
+
+	if (rc == QUERY_BAD_CURSOR) {
+		d = jval_object();
+		jval_set(d, "param", jval_str("cursor"));
+		jval_set(d, "reason", jval_str("invalid"));
+		return req_error(r, 400, "invalid_param", d, "invalid "
+		    "parameter 'cursor': not a cursor of this list");
+	}
+	if (rc == 0)
+		return req_error(r, 404, "not_found", NULL, "no test '%s' in "
+		    "project '%s'", req_path(r, "test_id"), req_project(r));
+	if (rc < 0)
+		return 503;
+	return req_json(r, 200, out);
+}
+
+/* GET /api/tests: 200 {"tests", "sort", "next_cursor"}; 400; 503. */
+static int
+h_list(struct req *r)
+{
+	struct tests_filter f;
+	json_t *out = NULL;
+	int rc;
+
+	f.q = opt_str(r, "q");
+	f.status = opt_str(r, "status");
+	f.owner = opt_str(r, "owner");
+	f.tag = opt_str(r, "tag");
+	f.flaky = (int)opt_int(r, "flaky", -1);
+	f.sort = (enum tests_sort)opt_int(r, "sort", SORT_NAME);
+	f.cursor = opt_str(r, "cursor");
+	f.limit = (int)opt_int(r, "limit", 50);
+	rc = tests_list(req_db(r), req_project_id(r), &f, &out);
+	return answer(r, rc == 0 ? 1 : rc, out);
+}
+
+/* GET /api/tests/{test_id}: 200; 404; 503. */
+static int
+h_detail(struct req *r)
+{
+	json_t *out = NULL;
+	int rc = tests_detail(req_db(r), req_project_id(r),
+	    req_path(r, "test_id"), &out);
+
+	return answer(r, rc, out);
+}
+
+/* GET /api/tests/{test_id}/history: 200; 400 cursor; 404; 503. */
+static int
+h_history(struct req *r)
+{
+	json_t *out = NULL;
+	int rc = tests_history(req_db(r), req_project_id(r),
+	    req_path(r, "test_id"), opt_str(r, "branch"),
+	    opt_str(r, "cursor"), (int)opt_int(r, "limit", 50), &out);
+
+	return answer(r, rc, out);
+}
+
+/* GET /api/tests/{test_id}/results: 200; 404; 503. */
+static int
+h_results(struct req *r)
+{
+	json_t *out = NULL;
+	int rc = tests_results(req_db(r), req_project_id(r),
+	    req_path(r, "test_id"), (int)opt_int(r, "limit", 20),
+	    (int)opt_int(r, "offset", 0), &out);
+
+	return answer(r, rc, out);
+}
+
+/* GET /api/tests/{test_id}/timing: 200; 404; 503. */
+static int
+h_timing(struct req *r)
+{
+	json_t *out = NULL;
+	int rc = tests_timing(req_db(r), req_project_id(r),
+	    req_path(r, "test_id"), (int)opt_int(r, "limit", 50), &out);
+
+	return answer(r, rc, out);
+}
+
+/* GET /api/tests/{test_id}/uptime: 200; 404; 503. */
+static int
+h_uptime(struct req *r)
+{
+	json_t *out = NULL;
+	int rc = tests_uptime(req_db(r), req_project_id(r),
+	    req_path(r, "test_id"), (int)opt_int(r, "hours", 24),
+	    tvtime_now_ms(), &out);
+
+	return answer(r, rc, out);
+}
+
+/* GET /api/tests/{test_id}/incidents: 200; 404; 503. */
+static int
+h_incidents(struct req *r)
+{
+	json_t *out = NULL;
+	int rc = tests_incidents(req_db(r), req_project_id(r),
+	    req_path(r, "test_id"), (int)opt_int(r, "limit", 10), &out);
+
+	return answer(r, rc, out);
+}
+
+/* Registers the rollup SQL functions the catalogue sorts use. */
+static int
+db_init(struct db *db)
+{
+	return rollup_register(db_handle(db));
+}
+
+#define READ (ROUTE_GATED | ROUTE_PROJECT)
+static const struct route routes[] = {
+	{ HTTP_GET, "/api/tests", SCOPE_READ, READ, NULL, q_list, NULL,
+	    h_list },
+	{ HTTP_GET, "/api/tests/{test_id}", SCOPE_READ, READ, p_test, NULL,
+	    NULL, h_detail },
+	{ HTTP_GET, "/api/tests/{test_id}/history", SCOPE_READ, READ, p_test,
+	    q_history, NULL, h_history },
+	{ HTTP_GET, "/api/tests/{test_id}/results", SCOPE_READ, READ, p_test,
+	    q_results, NULL, h_results },
+	{ HTTP_GET, "/api/tests/{test_id}/timing", SCOPE_READ, READ, p_test,
+	    q_timing, NULL, h_timing },
+	{ HTTP_GET, "/api/tests/{test_id}/uptime", SCOPE_READ, READ, p_test,
+	    q_uptime, NULL, h_uptime },
+	{ HTTP_GET, "/api/tests/{test_id}/incidents", SCOPE_READ, READ,
+	    p_test, q_incidents, NULL, h_incidents },
+};
+
+static const struct app app = {
+	"testvis-tests", routes, sizeof(routes) / sizeof(routes[0]), db_init
+};
+
+int
+main(void)
+{
+	return http_main(&app);
+}

@@ -1,0 +1,24 @@
+#ifndef TESTVIS_CURSOR_H
+#define TESTVIS_CURSOR_H
+#include <stdint.h>
+#include <jansson.h>
+
+#define CURSOR_MAX_KEYS 4
+
+/* A decoded cursor: its kind and the sort key of the last item served. */
+struct cursor {
+	char		 kind[16];
+	int		 n;
+	json_t		*keys[CURSOR_MAX_KEYS];	/* borrowed from doc */
+	json_t		*doc;
+};
+
+char	*cursor_encode(const char *, json_t *);
+int	 cursor_decode(const char *, const char *, const char *,
+	    struct cursor *);
+void	 cursor_clear(struct cursor *);
+int64_t	 cursor_int(const struct cursor *, int);
+const char *cursor_str(const struct cursor *, int);
+double	 cursor_real(const struct cursor *, int);
+
+#endif

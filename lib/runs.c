@@ -1,0 +1,551 @@
+/*
+ * Queries about runs (API-4, API-5, API-6): the list newest first with
+ * filters and keyset cursors, one run with its shards, failures grouped
+ * by fingerprint and the diff against the previous run on its branch, and
+ * a run's results.  Answers are built as JSON here; HTTP is cgi-bin's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cursor.h"
+#include "db.h"
+#include "jval.h"
+#include "junit.h"
+#include "runs.h"
+
+#define DIFF_LIST_MAX 100
+
+/* The columns run_json() reads, in its order. */
+#define RUN_COLS \
+	"run_id, started_at, finished_at, duration_ms, git_sha, branch, " \
+	"session_id, env_fingerprint, triggered_by, ci_url, tags, status, " \
+	"tests, passed, failed, errors, skipped, flaky, new_tests, shards, " \
+	"id"
+
+enum stmt {
+	STMT_LIST,
+	STMT_GET,
+	STMT_SHARDS,
+	STMT_GROUPS,
+	STMT_PREV,
+	STMT_DIFF,
+	STMT_RESULTS,
+	STMT_RECENT,
+	STMT__MAX
+};
+
+static const char *const sql[STMT__MAX] = {
+	[STMT_LIST] =
+	    "SELECT " RUN_COLS " FROM runs WHERE project_id = ?1 "
+	    "AND (?2 IS NULL OR branch = ?2) AND (?3 IS NULL OR status = ?3) "
+	    "AND (?4 IS NULL OR started_at >= ?4) "
+	    "AND (?5 IS NULL OR started_at < ?5) "
+	    "AND (?6 IS NULL OR git_sha = ?6) "
+	    "AND (?7 IS NULL OR session_id = ?7) "
+	    "AND (?8 IS NULL OR (started_at, id) < (?8, ?9)) "
+	    "ORDER BY started_at DESC, id DESC LIMIT ?10",
+	[STMT_GET] =
+	    "SELECT " RUN_COLS " FROM runs WHERE project_id = ?1 AND "
+	    "run_id = ?2",
+	[STMT_SHARDS] =
+	    "SELECT shard, source, received_at, tests, passed, failed, "
+	    "errors, skipped, flaky, new_tests, warnings, diff IS NOT NULL "
+	    "FROM run_shards WHERE run = ?1 ORDER BY id",
+	[STMT_GROUPS] =
+	    "SELECT fingerprint, count(*), max(message), max(error_type), "
+	    "json_group_array(json_object('test_id', test_id, 'name', name)) "
+	    "FILTER (WHERE rn <= 20) FROM (SELECT r.fingerprint, t.test_id, "
+	    "t.name, x.message, x.error_type, row_number() OVER (PARTITION BY "
+	    "r.fingerprint ORDER BY t.name) AS rn FROM results r "
+	    "JOIN tests t ON t.id = r.test LEFT JOIN result_texts x ON "
+	    "x.run = r.run AND x.test = r.test WHERE r.run = ?1 AND "
+	    "r.status IN (1, 2)) GROUP BY fingerprint "
+	    "ORDER BY count(*) DESC, fingerprint",
+	[STMT_PREV] =
+	    "SELECT id, run_id FROM runs WHERE project_id = ?1 AND "
+	    "branch IS ?2 AND (started_at, id) < (?3, ?4) "
+	    "ORDER BY started_at DESC, id DESC LIMIT 1",
+	[STMT_DIFF] =
+	    "SELECT t.test_id, t.name, c.status, p.status FROM "
+	    "(SELECT test, status FROM results WHERE run = ?1) AS c "
+	    "FULL OUTER JOIN (SELECT test, status FROM results WHERE "
+	    "run = ?2) AS p ON p.test = c.test JOIN tests t ON "
+	    "t.id = coalesce(c.test, p.test) WHERE c.status IS NOT p.status "
+	    "OR c.status IN (1, 2) ORDER BY t.name",
+	[STMT_RESULTS] =
+	    "SELECT t.test_id, t.name, t.classname, t.file, r.status, "
+	    "r.duration_ms, r.attempts, r.flaky_in_run, r.fingerprint, "
+	    "x.message, x.error_type, r.test FROM results r "
+	    "JOIN tests t ON t.id = r.test LEFT JOIN result_texts x ON "
+	    "x.run = r.run AND x.test = r.test WHERE r.run = ?1 "
+	    "AND (?2 IS NULL OR r.status = ?2) "
+	    "AND (?3 IS NULL OR t.name LIKE ?3 ESCAPE '\\') "
+	    "AND (?4 IS NULL OR r.test > ?4) ORDER BY r.test LIMIT ?5",
+	[STMT_RECENT] =
+	    "SELECT " RUN_COLS " FROM runs WHERE project_id = ?1 "
+	    "ORDER BY started_at DESC, id DESC LIMIT ?2",
+};
+
+#define STMT(db, i) db_stmt((db), DBM_RUNS, sql, STMT__MAX, (i))
+
+/* The run object of the row at st (RUN_COLS). */
+static json_t *
+run_json(sqlite3_stmt *st)
+{
+	json_t *o = jval_object(), *c = jval_object(), *tags;
+	const char *t = db_column_text(st, 10);
+
+	jval_set(o, "run_id", jval_col_text(st, 0));
+	jval_set(o, "started_at", jval_col_time(st, 1));
+	jval_set(o, "finished_at", jval_col_time(st, 2));
+	jval_set(o, "duration_ms", jval_col_int(st, 3));
+	jval_set(o, "git_sha", jval_col_text(st, 4));
+	jval_set(o, "branch", jval_col_text(st, 5));
+	jval_set(o, "session_id", jval_col_text(st, 6));
+	jval_set(o, "env_fingerprint", jval_col_text(st, 7));
+	jval_set(o, "triggered_by", jval_col_text(st, 8));
+	jval_set(o, "ci_url", jval_col_text(st, 9));
+	tags = t != NULL ? json_loads(t, 0, NULL) : NULL;
+	jval_set(o, "tags", tags != NULL ? tags : jval_array());
+	jval_set(o, "status", jval_col_text(st, 11));
+	jval_set(c, "tests", jval_col_int(st, 12));
+	jval_set(c, "passed", jval_col_int(st, 13));
+	jval_set(c, "failed", jval_col_int(st, 14));
+	jval_set(c, "errors", jval_col_int(st, 15));
+	jval_set(c, "skipped", jval_col_int(st, 16));
+	jval_set(c, "flaky", jval_col_int(st, 17));
+	jval_set(o, "counts", c);
+	jval_set(o, "new_tests", jval_col_int(st, 18));
+	jval_set(o, "shards", jval_col_int(st, 19));
+	return o;
+}
+
+/* Binds s or NULL. */
+static int
+bind_opt(struct db *db, sqlite3_stmt *st, int i, const char *s)
+{
+	return db_bind_text(db, st, i, s);
+}
+
+/* Binds v, or NULL when v < 0. */
+static int
+bind_optint(struct db *db, sqlite3_stmt *st, int i, int64_t v)
+{
+	return v < 0 ? db_bind_null(db, st, i) : db_bind_int(db, st, i, v);
+}
+
+/*
+ * A LIKE pattern matching q as a substring, with %, _ and \ escaped for
+ * ESCAPE '\'; written into out (NULL when it does not fit).
+ */
+const char *
+like_pattern(const char *q, char *out, size_t outsz)
+{
+	size_t o = 0;
+
+	if (q == NULL || outsz < 3)
+		return NULL;
+	out[o++] = '%';
+	for (; *q != '\0'; q++) {
+		if (o + 4 >= outsz)
+			return NULL;
+		if (*q == '%' || *q == '_' || *q == '\\')
+			out[o++] = '\\';
+		out[o++] = *q;
+	}
+	out[o++] = '%';
+	out[o] = '\0';
+	return out;
+}
+
+/*
+ * GET /api/tests/runs: {"runs":[...], "next_cursor"}.  Returns 0 with
+ * *out set, QUERY_BAD_CURSOR, or -1 (database error, logged).
+ */
+int
+runs_list(struct db *db, int64_t project, const struct runs_filter *f,
+    json_t **out)
+{
+	struct cursor cur;
+	sqlite3_stmt *st;
+	json_t *arr, *last = NULL;
+	int64_t last_t = 0, last_id = 0;
+	int rc, n = 0;
+
+	memset(&cur, 0, sizeof(cur));
+	if (f->cursor != NULL && cursor_decode(f->cursor, "runs", "ii",
+	    &cur) == -1)
+		return QUERY_BAD_CURSOR;
+	if ((st = STMT(db, STMT_LIST)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    bind_opt(db, st, 2, f->branch) == -1 ||
+	    bind_opt(db, st, 3, f->status) == -1 ||
+	    bind_optint(db, st, 4, f->since) == -1 ||
+	    bind_optint(db, st, 5, f->until) == -1 ||
+	    bind_opt(db, st, 6, f->git_sha) == -1 ||
+	    bind_opt(db, st, 7, f->session_id) == -1 ||
+	    (cur.doc != NULL ? db_bind_int(db, st, 8, cursor_int(&cur, 0)) :
+	    db_bind_null(db, st, 8)) == -1 ||
+	    (cur.doc != NULL ? db_bind_int(db, st, 9, cursor_int(&cur, 1)) :
+	    db_bind_null(db, st, 9)) == -1 ||
+	    db_bind_int(db, st, 10, f->limit + 1) == -1) {
+		cursor_clear(&cur);
+		return -1;
+	}
+	cursor_clear(&cur);
+	arr = jval_array();
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+		if (n++ == f->limit) {
+			last = json_pack("[II]", (json_int_t)last_t,
+			    (json_int_t)last_id);
+			break;
+		}
+		jval_push(arr, run_json(st));
+		last_t = sqlite3_column_int64(st, 1);
+		last_id = sqlite3_column_int64(st, 20);
+	}
+	sqlite3_reset(st);
+	if (rc == -1) {
+		json_decref(arr);
+		json_decref(last);
+		return -1;
+	}
+	*out = jval_object();
+	jval_set(*out, "runs", arr);
+	if (last != NULL) {
+		char *c = cursor_encode("runs", last);
+		jval_set(*out, "next_cursor", jval_str(c));
+		free(c);
+	} else
+		jval_set(*out, "next_cursor", json_null());
+	return 0;
+}
+
+/* The n newest runs as a JSON array (dashboard); NULL on error. */
+json_t *
+runs_recent(struct db *db, int64_t project, int n)
+{
+	sqlite3_stmt *st;
+	json_t *arr;
+	int rc;
+
+	if ((st = STMT(db, STMT_RECENT)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_int(db, st, 2, n) == -1)
+		return NULL;
+	arr = jval_array();
+	while ((rc = db_step(db, st)) == SQLITE_ROW)
+		jval_push(arr, run_json(st));
+	sqlite3_reset(st);
+	if (rc == -1) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+/* Finds run_id: 1 with its row as *obj and its id/start, 0, -1. */
+static int
+run_get(struct db *db, int64_t project, const char *run_id, json_t **obj,
+    int64_t *id, int64_t *started, char **branch)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = STMT(db, STMT_GET)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_text(db, st, 2, run_id) == -1)
+		return -1;
+	rc = db_step(db, st);
+	if (rc == SQLITE_ROW) {
+		*obj = run_json(st);
+		*id = sqlite3_column_int64(st, 20);
+		*started = sqlite3_column_int64(st, 1);
+		if (branch != NULL)
+			*branch = db_column_text(st, 5) != NULL ?
+			    strdup(db_column_text(st, 5)) : NULL;
+	}
+	sqlite3_reset(st);
+	return rc == -1 ? -1 : rc == SQLITE_ROW;
+}
+
+/* The shards array of run id; NULL on error. */
+static json_t *
+shards_json(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st;
+	json_t *arr, *o, *w;
+	int rc;
+
+	if ((st = STMT(db, STMT_SHARDS)) == NULL ||
+	    db_bind_int(db, st, 1, id) == -1)
+		return NULL;
+	arr = jval_array();
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+		const char *shard = db_column_text(st, 0);
+		o = jval_object();
+		jval_set(o, "shard", shard != NULL && shard[0] != '\0' ?
+		    jval_str(shard) : json_null());
+		jval_set(o, "source", jval_col_text(st, 1));
+		jval_set(o, "received_at", jval_col_time(st, 2));
+		jval_set(o, "counts", json_pack("{sIsIsIsIsIsI}",
+		    "tests", (json_int_t)sqlite3_column_int64(st, 3),
+		    "passed", (json_int_t)sqlite3_column_int64(st, 4),
+		    "failed", (json_int_t)sqlite3_column_int64(st, 5),
+		    "errors", (json_int_t)sqlite3_column_int64(st, 6),
+		    "skipped", (json_int_t)sqlite3_column_int64(st, 7),
+		    "flaky", (json_int_t)sqlite3_column_int64(st, 8)));
+		jval_set(o, "new_tests", jval_col_int(st, 9));
+		w = json_loads(db_column_text(st, 10), 0, NULL);
+		jval_set(o, "warnings", w != NULL ? w : jval_array());
+		jval_set(o, "has_diff", json_boolean(sqlite3_column_int(st,
+		    11)));
+		jval_push(arr, o);
+	}
+	sqlite3_reset(st);
+	if (rc == -1) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+/* Failures of run id grouped by fingerprint; NULL on error. */
+static json_t *
+groups_json(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st;
+	json_t *arr, *o, *tests;
+	int rc;
+
+	if ((st = STMT(db, STMT_GROUPS)) == NULL ||
+	    db_bind_int(db, st, 1, id) == -1)
+		return NULL;
+	arr = jval_array();
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+		o = jval_object();
+		jval_set(o, "fingerprint", jval_col_text(st, 0));
+		jval_set(o, "count", jval_col_int(st, 1));
+		jval_set(o, "message", jval_col_text(st, 2));
+		jval_set(o, "error_type", jval_col_text(st, 3));
+		tests = json_loads(db_column_text(st, 4), 0, NULL);
+		jval_set(o, "tests", tests != NULL ? tests : jval_array());
+		jval_push(arr, o);
+	}
+	sqlite3_reset(st);
+	if (rc == -1) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+/* Appends {test_id, name} to list (capped), counting every entry. */
+static void
+diff_add(json_t *diff, const char *list, sqlite3_stmt *st)
+{
+	json_t *arr = json_object_get(diff, list), *o;
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s_count", list);
+	jval_set(diff, key, jval_int(json_integer_value(json_object_get(diff,
+	    key)) + 1));
+	if (json_array_size(arr) >= DIFF_LIST_MAX)
+		return;
+	o = jval_object();
+	jval_set(o, "test_id", jval_col_text(st, 0));
+	jval_set(o, "name", jval_col_text(st, 1));
+	jval_push(arr, o);
+}
+
+/*
+ * The diff of run id against the previous run on its branch: new
+ * failures, fixed, still failing, added and removed tests (each list
+ * capped at DIFF_LIST_MAX, with a full count); null when there is no
+ * previous run.  *err set on a database error.
+ */
+static json_t *
+diff_json(struct db *db, int64_t project, int64_t id, int64_t started,
+    const char *branch, int *err)
+{
+	static const char *const lists[] = { "new_failures", "fixed",
+	    "still_failing", "added", "removed", NULL };
+	sqlite3_stmt *st;
+	json_t *diff;
+	int64_t prev;
+	int rc, i;
+
+	*err = 0;
+	if ((st = STMT(db, STMT_PREV)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_text(db, st, 2, branch) == -1 ||
+	    db_bind_int(db, st, 3, started) == -1 ||
+	    db_bind_int(db, st, 4, id) == -1 ||
+	    (rc = db_step(db, st)) == -1) {
+		*err = 1;
+		return NULL;
+	}
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return json_null();
+	}
+	prev = sqlite3_column_int64(st, 0);
+	diff = jval_object();
+	jval_set(diff, "previous_run_id", jval_col_text(st, 1));
+	sqlite3_reset(st);
+	for (i = 0; lists[i] != NULL; i++) {
+		char key[64];
+		jval_set(diff, lists[i], jval_array());
+		snprintf(key, sizeof(key), "%s_count", lists[i]);
+		jval_set(diff, key, jval_int(0));
+	}
+	if ((st = STMT(db, STMT_DIFF)) == NULL ||
+	    db_bind_int(db, st, 1, id) == -1 ||
+	    db_bind_int(db, st, 2, prev) == -1) {
+		json_decref(diff);
+		*err = 1;
+		return NULL;
+	}
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+		int now_null = sqlite3_column_type(st, 2) == SQLITE_NULL;
+		int was_null = sqlite3_column_type(st, 3) == SQLITE_NULL;
+		int now = sqlite3_column_int(st, 2);
+		int was = sqlite3_column_int(st, 3);
+		int now_fail = !now_null && (now == ST_FAILED ||
+		    now == ST_ERROR);
+		int was_fail = !was_null && (was == ST_FAILED ||
+		    was == ST_ERROR);
+
+		if (was_null)
+			diff_add(diff, "added", st);
+		if (now_null)
+			diff_add(diff, "removed", st);
+		if (now_fail && was_fail)
+			diff_add(diff, "still_failing", st);
+		else if (now_fail)
+			diff_add(diff, "new_failures", st);
+		else if (was_fail && !now_null && now == ST_PASSED)
+			diff_add(diff, "fixed", st);
+	}
+	sqlite3_reset(st);
+	if (rc == -1) {
+		json_decref(diff);
+		*err = 1;
+		return NULL;
+	}
+	return diff;
+}
+
+/*
+ * GET /api/tests/runs/{run_id}: the run with "shards", "failure_groups",
+ * "diff" and "signals".  Returns 1 found (*out set), 0 not found, -1.
+ */
+int
+runs_detail(struct db *db, int64_t project, const char *run_id, json_t **out)
+{
+	json_t *run = NULL, *shards, *groups, *diff;
+	int64_t id, started;
+	char *branch = NULL;
+	int rc, err;
+
+	if ((rc = run_get(db, project, run_id, &run, &id, &started,
+	    &branch)) != 1)
+		return rc;
+	shards = shards_json(db, id);
+	groups = groups_json(db, id);
+	diff = diff_json(db, project, id, started, branch, &err);
+	free(branch);
+	if (shards == NULL || groups == NULL || err) {
+		json_decref(run);
+		json_decref(shards);
+		json_decref(groups);
+		json_decref(diff);
+		return -1;
+	}
+	jval_set(run, "shards", shards);
+	jval_set(run, "failure_groups", groups);
+	jval_set(run, "diff", diff);
+	/* integrity signals arrive with the batch's integrity pass */
+	jval_set(run, "signals", jval_array());
+	*out = run;
+	return 1;
+}
+
+/*
+ * GET /api/tests/runs/{run_id}/results: {"run_id", "results":[...],
+ * "next_cursor"}.  Returns 1, 0 (no such run), QUERY_BAD_CURSOR or -1.
+ */
+int
+runs_results(struct db *db, int64_t project, const char *run_id,
+    const struct results_filter *f, json_t **out)
+{
+	struct cursor cur;
+	json_t *run = NULL, *arr, *o;
+	int64_t id, started, last = 0;
+	sqlite3_stmt *st;
+	char like[600];
+	int rc, n = 0, more = 0;
+
+	memset(&cur, 0, sizeof(cur));
+	if (f->cursor != NULL && cursor_decode(f->cursor, "results", "i",
+	    &cur) == -1)
+		return QUERY_BAD_CURSOR;
+	if ((rc = run_get(db, project, run_id, &run, &id, &started,
+	    NULL)) != 1) {
+		cursor_clear(&cur);
+		return rc;
+	}
+	json_decref(run);
+	if ((st = STMT(db, STMT_RESULTS)) == NULL ||
+	    db_bind_int(db, st, 1, id) == -1 ||
+	    bind_optint(db, st, 2, f->status) == -1 ||
+	    bind_opt(db, st, 3, like_pattern(f->q, like, sizeof(like))) ==
+	    -1 ||
+	    (cur.doc != NULL ? db_bind_int(db, st, 4, cursor_int(&cur, 0)) :
+	    db_bind_null(db, st, 4)) == -1 ||
+	    db_bind_int(db, st, 5, f->limit + 1) == -1) {
+		cursor_clear(&cur);
+		return -1;
+	}
+	cursor_clear(&cur);
+	arr = jval_array();
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+		if (n++ == f->limit) {
+			more = 1;
+			break;
+		}
+		o = jval_object();
+		jval_set(o, "test_id", jval_col_text(st, 0));
+		jval_set(o, "name", jval_col_text(st, 1));
+		jval_set(o, "classname", jval_col_text(st, 2));
+		jval_set(o, "file", jval_col_text(st, 3));
+		jval_set(o, "status", jval_str(junit_status_name(
+		    (enum tv_status)sqlite3_column_int(st, 4))));
+		jval_set(o, "duration_ms", jval_col_int(st, 5));
+		jval_set(o, "attempts", jval_col_int(st, 6));
+		jval_set(o, "flaky_in_run", json_boolean(sqlite3_column_int(st,
+		    7)));
+		jval_set(o, "fingerprint", jval_col_text(st, 8));
+		jval_set(o, "message", jval_col_text(st, 9));
+		jval_set(o, "error_type", jval_col_text(st, 10));
+		jval_push(arr, o);
+		last = sqlite3_column_int64(st, 11);
+	}
+	sqlite3_reset(st);
+	if (rc == -1) {
+		json_decref(arr);
+		return -1;
+	}
+	*out = jval_object();
+	jval_set(*out, "run_id", jval_str(run_id));
+	jval_set(*out, "results", arr);
+	if (more) {
+		char *c = cursor_encode("results", json_pack("[I]",
+		    (json_int_t)last));
+		jval_set(*out, "next_cursor", jval_str(c));
+		free(c);
+	} else
+		jval_set(*out, "next_cursor", json_null());
+	return 1;
+}

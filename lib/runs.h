@@ -1,0 +1,34 @@
+#ifndef TESTVIS_RUNS_H
+#define TESTVIS_RUNS_H
+#include <stdint.h>
+#include <jansson.h>
+
+struct db;
+
+/* Filters of GET /api/tests/runs; NULL / -1 when not given. */
+struct runs_filter {
+	const char	*branch, *status, *git_sha, *session_id;
+	int64_t		 since, until;
+	const char	*cursor;
+	int		 limit;
+};
+
+/* Filters of GET /api/tests/runs/{run_id}/results. */
+struct results_filter {
+	int		 status;	/* -1 any, else 0..3 */
+	const char	*q;		/* name substring or NULL */
+	const char	*cursor;
+	int		 limit;
+};
+
+#define QUERY_BAD_CURSOR	(-2)
+
+int	 runs_list(struct db *, int64_t, const struct runs_filter *,
+	    json_t **);
+int	 runs_detail(struct db *, int64_t, const char *, json_t **);
+int	 runs_results(struct db *, int64_t, const char *,
+	    const struct results_filter *, json_t **);
+json_t	*runs_recent(struct db *, int64_t, int);
+const char *like_pattern(const char *, char *, size_t);
+
+#endif

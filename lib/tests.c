@@ -1,0 +1,599 @@
+/*
+ * Queries about tests (API-7 … API-13): the catalogue with its rollups,
+ * filters, sorts and keyset cursors; one test; its history, results,
+ * timing, uptime and incidents.  Everything per test reads the covering
+ * index results_test or the rollups kept by ingest, never a scan of
+ * results.  Answers are JSON; HTTP is cgi-bin's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cursor.h"
+#include "db.h"
+#include "ident.h"
+#include "jval.h"
+#include "junit.h"
+#include "rollup.h"
+#include "runs.h"
+#include "tests.h"
+
+const char *const tests_sort_names[SORT__MAX + 1] = {
+	[SORT_NAME] = "name",
+	[SORT_FAIL_RATE] = "fail_rate",
+	[SORT_FLAKINESS] = "flakiness",
+	[SORT_DURATION] = "duration",
+	[SORT_LAST_FAILED] = "last_failed",
+	[SORT__MAX] = NULL,
+};
+
+/* The columns test_json() reads, in its order. */
+#define TEST_COLS \
+	"test_id, name, base_name, params, classname, file, line, " \
+	"suite_path, tags, owner, state, first_seen_at, last_seen_at, " \
+	"last_status, last_result_at, last_passed_at, last_failed_at, " \
+	"runs_count, flaky_count, p50_ms, p95_ms, open_incident, recent, " \
+	"id"
+#define N_TEST_COLS 24
+
+/* Pass rate over the window: passes / results that ran; NULL if none. */
+#define PASS_RATE \
+	"(length(recent) - length(replace(recent, 'P', ''))) * 1.0 / " \
+	"nullif(length(replace(recent, 'S', '')), 0)"
+#define FAIL_RATE_KEY "coalesce(1.0 - " PASS_RATE ", -1.0)"
+#define FLAKY_KEY "tv_flip_rate(recent)"
+#define DURATION_KEY "coalesce(p95_ms, -1)"
+#define LAST_FAILED_KEY "coalesce(last_failed_at, -1)"
+#define IS_FLAKY "(flaky_count > 0 OR tv_flip_rate(recent) >= 0.2)"
+
+/* The catalogue query for one sort: key expression and direction. */
+#define CATALOGUE(key, cmp, dir) \
+	"SELECT " TEST_COLS ", " key " FROM tests WHERE project_id = ?1 " \
+	"AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\') " \
+	"AND (?3 IS NULL OR coalesce(last_status, 'pending') = ?3) " \
+	"AND (?4 IS NULL OR " IS_FLAKY " = ?4) " \
+	"AND (?5 IS NULL OR owner = ?5) " \
+	"AND (?6 IS NULL OR ',' || coalesce(tags, '') || ',' LIKE " \
+	"'%,' || ?6 || ',%') " \
+	"AND (?7 IS NULL OR (" key ", id) " cmp " (?7, ?8)) " \
+	"ORDER BY " key " " dir ", id " dir " LIMIT ?9"
+
+enum stmt {
+	STMT_LIST_NAME,
+	STMT_LIST_FAIL_RATE,
+	STMT_LIST_FLAKINESS,
+	STMT_LIST_DURATION,
+	STMT_LIST_LAST_FAILED,
+	STMT_GET,
+	STMT_INCIDENT,
+	STMT_HISTORY,
+	STMT_RESULTS,
+	STMT_RESULTS_TOTAL,
+	STMT_TIMING,
+	STMT_TIMING_TOTAL,
+	STMT_UPTIME,
+	STMT_INCIDENTS,
+	STMT_INCIDENTS_TOTAL,
+	STMT__MAX
+};
+
+static const char *const sql[STMT__MAX] = {
+	[STMT_LIST_NAME] = CATALOGUE("name", ">", "ASC"),
+	[STMT_LIST_FAIL_RATE] = CATALOGUE(FAIL_RATE_KEY, "<", "DESC"),
+	[STMT_LIST_FLAKINESS] = CATALOGUE(FLAKY_KEY, "<", "DESC"),
+	[STMT_LIST_DURATION] = CATALOGUE(DURATION_KEY, "<", "DESC"),
+	[STMT_LIST_LAST_FAILED] = CATALOGUE(LAST_FAILED_KEY, "<", "DESC"),
+	[STMT_GET] =
+	    "SELECT " TEST_COLS " FROM tests WHERE id = ?1 AND "
+	    "project_id = ?2 AND test_id = ?3",
+	[STMT_INCIDENT] =
+	    "SELECT i.id, o.run_id, i.opened_at, i.closed_at, c.run_id, "
+	    "i.failure_count, i.fingerprint, i.message, x.details, "
+	    "i.alert_sent, i.branch FROM incidents i "
+	    "JOIN runs o ON o.id = i.opened_run "
+	    "LEFT JOIN runs c ON c.id = i.closed_run "
+	    "LEFT JOIN result_texts x ON x.run = i.opened_run AND "
+	    "x.test = i.test WHERE i.id = ?1",
+	[STMT_HISTORY] =
+	    "SELECT u.run_id, r.started_at, u.branch, u.git_sha, r.status, "
+	    "r.duration_ms, r.attempts, r.flaky_in_run, r.fingerprint, "
+	    "x.message, r.run FROM results r JOIN runs u ON u.id = r.run "
+	    "LEFT JOIN result_texts x ON x.run = r.run AND x.test = r.test "
+	    "WHERE r.test = ?1 AND (?2 IS NULL OR u.branch = ?2) "
+	    "AND (?3 IS NULL OR (r.started_at, r.run) < (?3, ?4)) "
+	    "ORDER BY r.started_at DESC, r.run DESC LIMIT ?5",
+	[STMT_RESULTS] =
+	    "SELECT u.run_id, r.status, r.duration_ms, x.details, x.message, "
+	    "u.triggered_by, r.started_at, u.finished_at FROM results r "
+	    "JOIN runs u ON u.id = r.run LEFT JOIN result_texts x ON "
+	    "x.run = r.run AND x.test = r.test WHERE r.test = ?1 "
+	    "ORDER BY r.started_at DESC, r.run DESC LIMIT ?2 OFFSET ?3",
+	[STMT_RESULTS_TOTAL] =
+	    "SELECT count(*) FROM results WHERE test = ?1",
+	[STMT_TIMING] =
+	    "SELECT r.started_at, r.duration_ms, u.run_id FROM results r "
+	    "JOIN runs u ON u.id = r.run WHERE r.test = ?1 AND "
+	    "r.duration_ms IS NOT NULL "
+	    "ORDER BY r.started_at DESC, r.run DESC LIMIT ?2",
+	[STMT_TIMING_TOTAL] =
+	    "SELECT count(*) FROM results WHERE test = ?1 AND "
+	    "duration_ms IS NOT NULL",
+	[STMT_UPTIME] =
+	    "SELECT count(*) FILTER (WHERE status = 0), "
+	    "count(*) FILTER (WHERE status IN (1, 2)) FROM results "
+	    "WHERE test = ?1 AND started_at >= ?2",
+	[STMT_INCIDENTS] =
+	    "SELECT i.id, o.run_id, i.opened_at, i.closed_at, c.run_id, "
+	    "i.failure_count, i.fingerprint, i.message, x.details, "
+	    "i.alert_sent, i.branch FROM incidents i "
+	    "JOIN runs o ON o.id = i.opened_run "
+	    "LEFT JOIN runs c ON c.id = i.closed_run "
+	    "LEFT JOIN result_texts x ON x.run = i.opened_run AND "
+	    "x.test = i.test WHERE i.test = ?1 "
+	    "ORDER BY i.opened_at DESC, i.id DESC LIMIT ?2",
+	[STMT_INCIDENTS_TOTAL] =
+	    "SELECT count(*) FROM incidents WHERE test = ?1",
+};
+
+#define STMT(db, i) db_stmt((db), DBM_TESTS, sql, STMT__MAX, (i))
+
+/* The tags column ("a,b") as a JSON array. */
+static json_t *
+tags_json(const char *tags)
+{
+	json_t *arr = jval_array();
+	const char *p = tags, *e;
+
+	while (p != NULL && *p != '\0') {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		if (e > p)
+			jval_push(arr, json_stringn(p, (size_t)(e - p)));
+		p = *e != '\0' ? e + 1 : e;
+	}
+	return arr;
+}
+
+/* The catalogue object of the test row at st (TEST_COLS). */
+static json_t *
+test_json(sqlite3_stmt *st)
+{
+	json_t *o = jval_object();
+	const char *recent = db_column_text(st, 22);
+	size_t n = 0, pass = 0, ran = 0;
+
+	jval_set(o, "test_id", jval_col_text(st, 0));
+	jval_set(o, "name", jval_col_text(st, 1));
+	jval_set(o, "base_name", jval_col_text(st, 2));
+	jval_set(o, "params", jval_col_text(st, 3));
+	jval_set(o, "classname", jval_col_text(st, 4));
+	jval_set(o, "file", jval_col_text(st, 5));
+	jval_set(o, "line", jval_col_int(st, 6));
+	jval_set(o, "suite_path", jval_col_text(st, 7));
+	jval_set(o, "tags", tags_json(db_column_text(st, 8)));
+	jval_set(o, "owner", jval_col_text(st, 9));
+	jval_set(o, "state", jval_col_text(st, 10));
+	jval_set(o, "first_seen_at", jval_col_time(st, 11));
+	jval_set(o, "last_seen_at", jval_col_time(st, 12));
+	jval_set(o, "last_status", sqlite3_column_type(st, 13) ==
+	    SQLITE_NULL ? jval_str("pending") : jval_col_text(st, 13));
+	jval_set(o, "last_result_at", jval_col_time(st, 14));
+	jval_set(o, "last_passed_at", jval_col_time(st, 15));
+	jval_set(o, "last_failed_at", jval_col_time(st, 16));
+	jval_set(o, "runs", jval_col_int(st, 17));
+	jval_set(o, "flaky_runs", jval_col_int(st, 18));
+	jval_set(o, "p50_ms", jval_col_int(st, 19));
+	jval_set(o, "p95_ms", jval_col_int(st, 20));
+	jval_set(o, "open_incident", jval_col_int(st, 21));
+	for (n = 0; recent != NULL && recent[n] != '\0'; n++) {
+		pass += recent[n] == 'P';
+		ran += recent[n] != 'S';
+	}
+	jval_set(o, "recent", jval_col_text(st, 22));
+	jval_set(o, "pass_rate", ran > 0 ? json_real((double)pass /
+	    (double)ran) : json_null());
+	jval_set(o, "flaky_score", json_real(rollup_flip_rate(recent)));
+	return o;
+}
+
+/*
+ * GET /api/tests: {"tests":[...], "next_cursor"}.  Returns 0,
+ * QUERY_BAD_CURSOR or -1.
+ */
+int
+tests_list(struct db *db, int64_t project, const struct tests_filter *f,
+    json_t **out)
+{
+	static const enum stmt by_sort[SORT__MAX] = { STMT_LIST_NAME,
+	    STMT_LIST_FAIL_RATE, STMT_LIST_FLAKINESS, STMT_LIST_DURATION,
+	    STMT_LIST_LAST_FAILED };
+	char kind[32], like[600];
+	struct cursor cur;
+	sqlite3_stmt *st;
+	json_t *arr, *last = NULL, *key = NULL;
+	int64_t last_id = 0;
+	int rc, n = 0, named = f->sort == SORT_NAME;
+
+	snprintf(kind, sizeof(kind), "tests-%s", tests_sort_names[f->sort]);
+	memset(&cur, 0, sizeof(cur));
+	if (f->cursor != NULL && cursor_decode(f->cursor, kind, named ? "si" :
+	    "ri", &cur) == -1)
+		return QUERY_BAD_CURSOR;
+	if ((st = STMT(db, by_sort[f->sort])) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_text(db, st, 2, like_pattern(f->q, like,
+	    sizeof(like))) == -1 ||
+	    db_bind_text(db, st, 3, f->status) == -1 ||
+	    (f->flaky < 0 ? db_bind_null(db, st, 4) :
+	    db_bind_int(db, st, 4, f->flaky)) == -1 ||
+	    db_bind_text(db, st, 5, f->owner) == -1 ||
+	    db_bind_text(db, st, 6, f->tag) == -1)
+		goto fail;
+	if (cur.doc != NULL) {
+		rc = named ? db_bind_text(db, st, 7, cursor_str(&cur, 0)) :
+		    sqlite3_bind_double(st, 7, cursor_real(&cur, 0)) ==
+		    SQLITE_OK ? 0 : -1;
+		if (rc == -1 || db_bind_int(db, st, 8, cursor_int(&cur, 1)) ==
+		    -1)
+			goto fail;
+	}
+	if (db_bind_int(db, st, 9, f->limit + 1) == -1)
+		goto fail;
+	cursor_clear(&cur);
+	arr = jval_array();
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+		if (n++ == f->limit) {
+			last = json_pack("[oI]", key, (json_int_t)last_id);
+			key = NULL;
+			break;
+		}
+		jval_push(arr, test_json(st));
+		json_decref(key);
+		key = named ? jval_col_text(st, N_TEST_COLS) :
+		    json_real(sqlite3_column_double(st, N_TEST_COLS));
+		last_id = sqlite3_column_int64(st, 23);
+	}
+	json_decref(key);
+	sqlite3_reset(st);
+	if (rc == -1) {
+		json_decref(arr);
+		json_decref(last);
+		return -1;
+	}
+	*out = jval_object();
+	jval_set(*out, "tests", arr);
+	jval_set(*out, "sort", jval_str(tests_sort_names[f->sort]));
+	if (last != NULL) {
+		char *c = cursor_encode(kind, last);
+		jval_set(*out, "next_cursor", jval_str(c));
+		free(c);
+	} else
+		jval_set(*out, "next_cursor", json_null());
+	return 0;
+fail:
+	cursor_clear(&cur);
+	return -1;
+}
+
+/* Finds test_id in project: 1 with its row key (and object), 0, -1. */
+static int
+test_find(struct db *db, int64_t project, const char *test_id, int64_t *key,
+    json_t **obj)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*key = ident_test_key(test_id);
+	if ((st = STMT(db, STMT_GET)) == NULL ||
+	    db_bind_int(db, st, 1, *key) == -1 ||
+	    db_bind_int(db, st, 2, project) == -1 ||
+	    db_bind_text(db, st, 3, test_id) == -1)
+		return -1;
+	rc = db_step(db, st);
+	if (rc == SQLITE_ROW && obj != NULL)
+		*obj = test_json(st);
+	sqlite3_reset(st);
+	return rc == -1 ? -1 : rc == SQLITE_ROW;
+}
+
+/* The incident object of the row at st (STMT_INCIDENT columns). */
+static json_t *
+incident_json(sqlite3_stmt *st)
+{
+	json_t *o = jval_object();
+
+	jval_set(o, "id", jval_col_int(st, 0));
+	jval_set(o, "opened_run_id", jval_col_text(st, 1));
+	jval_set(o, "started_at", jval_col_time(st, 2));
+	jval_set(o, "resolved_at", jval_col_time(st, 3));
+	jval_set(o, "resolved_run_id", jval_col_text(st, 4));
+	jval_set(o, "failure_count", jval_col_int(st, 5));
+	jval_set(o, "fingerprint", jval_col_text(st, 6));
+	jval_set(o, "error", jval_col_text(st, 7));
+	jval_set(o, "details", jval_col_text(st, 8));
+	jval_set(o, "alert_sent", json_boolean(sqlite3_column_int(st, 9)));
+	jval_set(o, "branch", jval_col_text(st, 10));
+	return o;
+}
+
+/*
+ * GET /api/tests/{test_id}: the catalogue fields plus "open_incident" as
+ * an object and "mappings".  Returns 1, 0 (unknown test) or -1.
+ */
+int
+tests_detail(struct db *db, int64_t project, const char *test_id,
+    json_t **out)
+{
+	json_t *o = NULL, *inc = json_null();
+	sqlite3_stmt *st;
+	int64_t key;
+	int rc;
+
+	if ((rc = test_find(db, project, test_id, &key, &o)) != 1)
+		return rc;
+	if (json_is_integer(json_object_get(o, "open_incident"))) {
+		if ((st = STMT(db, STMT_INCIDENT)) == NULL ||
+		    db_bind_int(db, st, 1, json_integer_value(
+		    json_object_get(o, "open_incident"))) == -1 ||
+		    (rc = db_step(db, st)) == -1) {
+			json_decref(o);
+			return -1;
+		}
+		if (rc == SQLITE_ROW)
+			inc = incident_json(st);
+		sqlite3_reset(st);
+	}
+	jval_set(o, "open_incident", inc);
+	/* mappings to domains and features arrive with the mapping pass */
+	jval_set(o, "mappings", jval_array());
+	*out = o;
+	return 1;
+}
+
+/*
+ * GET /api/tests/{test_id}/history: per-run results newest first, with a
+ * keyset cursor; optional branch.  Returns 1, 0, QUERY_BAD_CURSOR, -1.
+ */
+int
+tests_history(struct db *db, int64_t project, const char *test_id,
+    const char *branch, const char *cursor, int limit, json_t **out)
+{
+	struct cursor cur;
+	sqlite3_stmt *st;
+	json_t *arr, *o;
+	int64_t key, last_t = 0, last_run = 0;
+	int rc, n = 0, more = 0;
+
+	memset(&cur, 0, sizeof(cur));
+	if (cursor != NULL && cursor_decode(cursor, "history", "ii",
+	    &cur) == -1)
+		return QUERY_BAD_CURSOR;
+	if ((rc = test_find(db, project, test_id, &key, NULL)) != 1) {
+		cursor_clear(&cur);
+		return rc;
+	}
+	if ((st = STMT(db, STMT_HISTORY)) == NULL ||
+	    db_bind_int(db, st, 1, key) == -1 ||
+	    db_bind_text(db, st, 2, branch) == -1 ||
+	    (cur.doc != NULL ? db_bind_int(db, st, 3, cursor_int(&cur, 0)) :
+	    db_bind_null(db, st, 3)) == -1 ||
+	    (cur.doc != NULL ? db_bind_int(db, st, 4, cursor_int(&cur, 1)) :
+	    db_bind_null(db, st, 4)) == -1 ||
+	    db_bind_int(db, st, 5, limit + 1) == -1) {
+		cursor_clear(&cur);
+		return -1;
+	}
+	cursor_clear(&cur);
+	arr = jval_array();
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+		if (n++ == limit) {
+			more = 1;
+			break;
+		}
+		o = jval_object();
+		jval_set(o, "run_id", jval_col_text(st, 0));
+		jval_set(o, "started_at", jval_col_time(st, 1));
+		jval_set(o, "branch", jval_col_text(st, 2));
+		jval_set(o, "git_sha", jval_col_text(st, 3));
+		jval_set(o, "status", jval_str(junit_status_name(
+		    (enum tv_status)sqlite3_column_int(st, 4))));
+		jval_set(o, "duration_ms", jval_col_int(st, 5));
+		jval_set(o, "attempts", jval_col_int(st, 6));
+		jval_set(o, "flaky_in_run", json_boolean(sqlite3_column_int(st,
+		    7)));
+		jval_set(o, "fingerprint", jval_col_text(st, 8));
+		jval_set(o, "message", jval_col_text(st, 9));
+		jval_push(arr, o);
+		last_t = sqlite3_column_int64(st, 1);
+		last_run = sqlite3_column_int64(st, 10);
+	}
+	sqlite3_reset(st);
+	if (rc == -1) {
+		json_decref(arr);
+		return -1;
+	}
+	*out = jval_object();
+	jval_set(*out, "test_id", jval_str(test_id));
+	jval_set(*out, "history", arr);
+	if (more) {
+		char *c = cursor_encode("history", json_pack("[II]",
+		    (json_int_t)last_t, (json_int_t)last_run));
+		jval_set(*out, "next_cursor", jval_str(c));
+		free(c);
+	} else
+		jval_set(*out, "next_cursor", json_null());
+	return 1;
+}
+
+/* Runs a count(*) statement bound to key; the count or -1. */
+static int64_t
+count_of(struct db *db, enum stmt s, int64_t key)
+{
+	sqlite3_stmt *st = STMT(db, s);
+	int64_t n = -1;
+
+	if (st == NULL || db_bind_int(db, st, 1, key) == -1)
+		return -1;
+	if (db_step(db, st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+/*
+ * GET /api/tests/{test_id}/results (API-10): offset pagination,
+ * {test_id, results:[{run_id, passed, status, duration_ms, details,
+ * error, triggered_by, started_at, completed_at}], total, limit, offset}.
+ * Returns 1, 0 or -1.
+ */
+int
+tests_results(struct db *db, int64_t project, const char *test_id,
+    int limit, int offset, json_t **out)
+{
+	sqlite3_stmt *st;
+	json_t *arr, *o;
+	int64_t key, total;
+	int rc;
+
+	if ((rc = test_find(db, project, test_id, &key, NULL)) != 1)
+		return rc;
+	if ((total = count_of(db, STMT_RESULTS_TOTAL, key)) < 0 ||
+	    (st = STMT(db, STMT_RESULTS)) == NULL ||
+	    db_bind_int(db, st, 1, key) == -1 ||
+	    db_bind_int(db, st, 2, limit) == -1 ||
+	    db_bind_int(db, st, 3, offset) == -1)
+		return -1;
+	arr = jval_array();
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+		int status = sqlite3_column_int(st, 1);
+		o = jval_object();
+		jval_set(o, "run_id", jval_col_text(st, 0));
+		jval_set(o, "passed", json_boolean(status == ST_PASSED));
+		jval_set(o, "status", jval_str(junit_status_name(
+		    (enum tv_status)status)));
+		jval_set(o, "duration_ms", jval_col_int(st, 2));
+		jval_set(o, "details", jval_col_text(st, 3));
+		jval_set(o, "error", jval_col_text(st, 4));
+		jval_set(o, "triggered_by", jval_col_text(st, 5));
+		jval_set(o, "started_at", jval_col_time(st, 6));
+		jval_set(o, "completed_at", jval_col_time(st, 7));
+		jval_push(arr, o);
+	}
+	sqlite3_reset(st);
+	if (rc == -1) {
+		json_decref(arr);
+		return -1;
+	}
+	*out = json_pack("{sssosIsisi}", "test_id", test_id, "results", arr,
+	    "total", (json_int_t)total, "limit", limit, "offset", offset);
+	return 1;
+}
+
+/*
+ * GET /api/tests/{test_id}/timing (API-11): {test_id, timing:[{timestamp,
+ * duration_ms, run_id}], total}, newest first; one entry per run, so
+ * equal durations all appear.  Returns 1, 0 or -1.
+ */
+int
+tests_timing(struct db *db, int64_t project, const char *test_id, int limit,
+    json_t **out)
+{
+	sqlite3_stmt *st;
+	json_t *arr, *o;
+	int64_t key, total;
+	int rc;
+
+	if ((rc = test_find(db, project, test_id, &key, NULL)) != 1)
+		return rc;
+	if ((total = count_of(db, STMT_TIMING_TOTAL, key)) < 0 ||
+	    (st = STMT(db, STMT_TIMING)) == NULL ||
+	    db_bind_int(db, st, 1, key) == -1 ||
+	    db_bind_int(db, st, 2, limit) == -1)
+		return -1;
+	arr = jval_array();
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+		o = jval_object();
+		jval_set(o, "timestamp", jval_col_time(st, 0));
+		jval_set(o, "duration_ms", jval_col_int(st, 1));
+		jval_set(o, "run_id", jval_col_text(st, 2));
+		jval_push(arr, o);
+	}
+	sqlite3_reset(st);
+	if (rc == -1) {
+		json_decref(arr);
+		return -1;
+	}
+	*out = json_pack("{sssosI}", "test_id", test_id, "timing", arr,
+	    "total", (json_int_t)total);
+	return 1;
+}
+
+/*
+ * GET /api/tests/{test_id}/uptime (API-12): over the last `hours` before
+ * now, passed / (passed + failed + errors) as a percentage, skipped
+ * excluded; 100.0 with total_runs 0 when nothing ran.  Returns 1, 0, -1.
+ */
+int
+tests_uptime(struct db *db, int64_t project, const char *test_id, int hours,
+    int64_t now, json_t **out)
+{
+	sqlite3_stmt *st;
+	int64_t key, passed, failed;
+	int rc;
+
+	if ((rc = test_find(db, project, test_id, &key, NULL)) != 1)
+		return rc;
+	if ((st = STMT(db, STMT_UPTIME)) == NULL ||
+	    db_bind_int(db, st, 1, key) == -1 ||
+	    db_bind_int(db, st, 2, now - (int64_t)hours * 3600000) == -1 ||
+	    db_step(db, st) != SQLITE_ROW) {
+		if (st != NULL)
+			sqlite3_reset(st);
+		return -1;
+	}
+	passed = sqlite3_column_int64(st, 0);
+	failed = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	*out = json_pack("{sssfsIsIsIsi}", "test_id", test_id,
+	    "uptime_pct", passed + failed == 0 ? 100.0 :
+	    (double)(int64_t)((double)passed * 10000.0 /
+	    (double)(passed + failed) + 0.5) / 100.0,
+	    "total_runs", (json_int_t)(passed + failed),
+	    "passed_runs", (json_int_t)passed,
+	    "failed_runs", (json_int_t)failed, "window_hours", hours);
+	return 1;
+}
+
+/*
+ * GET /api/tests/{test_id}/incidents (API-13): {test_id, incidents:[...],
+ * total}, newest first.  Returns 1, 0 or -1.
+ */
+int
+tests_incidents(struct db *db, int64_t project, const char *test_id,
+    int limit, json_t **out)
+{
+	sqlite3_stmt *st;
+	json_t *arr;
+	int64_t key, total;
+	int rc;
+
+	if ((rc = test_find(db, project, test_id, &key, NULL)) != 1)
+		return rc;
+	if ((total = count_of(db, STMT_INCIDENTS_TOTAL, key)) < 0 ||
+	    (st = STMT(db, STMT_INCIDENTS)) == NULL ||
+	    db_bind_int(db, st, 1, key) == -1 ||
+	    db_bind_int(db, st, 2, limit) == -1)
+		return -1;
+	arr = jval_array();
+	while ((rc = db_step(db, st)) == SQLITE_ROW)
+		jval_push(arr, incident_json(st));
+	sqlite3_reset(st);
+	if (rc == -1) {
+		json_decref(arr);
+		return -1;
+	}
+	*out = json_pack("{sssosI}", "test_id", test_id, "incidents", arr,
+	    "total", (json_int_t)total);
+	return 1;
+}
