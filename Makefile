@@ -34,11 +34,12 @@ LIB_SRC = lib/arena.c lib/buf.c lib/tvtime.c lib/utf8.c lib/crypto.c \
           lib/auth.c lib/project.c lib/status.c lib/jval.c \
           lib/fault.c lib/stream.c lib/junit.c lib/ident.c \
           lib/rollup.c lib/ingest.c lib/multipart.c \
-          lib/cursor.c lib/runs.c lib/tests.c
+          lib/cursor.c lib/runs.c lib/tests.c lib/dash.c lib/flaky.c \
+          lib/correlate.c
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
 LIBA    = $(BUILD)/libtestvis.a
 
-CGI_PROGS = health ingest runs tests
+CGI_PROGS = health ingest runs tests insights
 CGI_BIN   = $(CGI_PROGS:%=$(BUILD)/cgi-bin/testvis-%)
 CLI_BIN   = $(BUILD)/bin/testvis
 

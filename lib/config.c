@@ -51,6 +51,10 @@ static const struct cfg_key keys[] = {
 	{ "max_text_bytes", CFG_INT, OFF(max_text_bytes), 256,
 	    16 * 1024 * 1024, NULL },
 	{ "base_path", CFG_STRING, OFF(base_path), 0, 256, NULL },
+	{ "commit_url_template", CFG_STRING, OFF(commit_url_template), 0,
+	    1024, NULL },
+	{ "session_url_template", CFG_STRING, OFF(session_url_template), 0,
+	    1024, NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -68,6 +72,8 @@ config_defaults(struct config *c)
 	c->max_message_bytes = 4096;
 	c->max_text_bytes = 65536;
 	c->base_path = strdup("");
+	c->commit_url_template = strdup("");
+	c->session_url_template = strdup("");
 }
 
 /* Frees c and its strings; accepts NULL. */
@@ -79,6 +85,8 @@ config_free(struct config *c)
 	free(c->path);
 	free(c->db);
 	free(c->base_path);
+	free(c->commit_url_template);
+	free(c->session_url_template);
 	free(c);
 }
 

@@ -17,6 +17,8 @@ struct config {
 	long long		 max_message_bytes;
 	long long		 max_text_bytes;
 	char			*base_path;
+	char			*commit_url_template;
+	char			*session_url_template;
 };
 
 struct config	*config_load(const char *, char *, size_t);

@@ -14,6 +14,8 @@ enum db_module {
 	DBM_RUNS,
 	DBM_TESTS,
 	DBM_DASH,
+	DBM_FLAKY,
+	DBM_CORRELATE,
 	DBM__MAX
 };
 

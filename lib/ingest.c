@@ -227,6 +227,7 @@ struct ingest {
 	int64_t			 shard_row;
 	char			*shard;
 	char			*branch;	/* final, once settled */
+	char			*git_sha;	/* final, or NULL */
 	int64_t			 started_at;	/* stamped on results */
 	int			 started_fixed;
 	long long		 new_tests;
@@ -299,6 +300,7 @@ ingest_free(struct ingest *in)
 	free(in->run_id);
 	free(in->shard);
 	free(in->branch);
+	free(in->git_sha);
 	buf_free(&in->diff);
 	buf_free(&in->digests);
 	buf_free(&in->base);
@@ -1243,6 +1245,9 @@ settle_run_meta(struct ingest *in)
 	in->branch = xstrdup(meta_str(in, META_BRANCH) != NULL ?
 	    meta_str(in, META_BRANCH) : db_column_text(old, 4) != NULL ?
 	    db_column_text(old, 4) : "");
+	free(in->git_sha);
+	in->git_sha = xstrdup(meta_str(in, META_GIT_SHA) != NULL ?
+	    meta_str(in, META_GIT_SHA) : db_column_text(old, 3));
 	sqlite3_reset(old);
 	if (step_done(in, st) == -1)
 		goto out;
@@ -1372,6 +1377,7 @@ ingest_finish(struct ingest *in, json_t **out)
 	ru.shard = in->shard_row;
 	ru.run_id = in->run_id;
 	ru.branch = in->branch != NULL ? in->branch : "";
+	ru.git_sha = in->git_sha;
 	ru.started_at = in->started_at;
 	ru.now = in->now;
 	if ((rc = rollup_apply(in->db, &ru)) == -1)

@@ -13,6 +13,9 @@
  *   tv_pct(window_ms, p)                     nearest-rank percentile
  *   tv_flip_rate(window)                     pass<->fail changes per
  *                                            pair of runs, skips ignored
+ *   tv_half_pct(window_ms, half, p)          percentile of the older (0)
+ *                                            or newer (1) half; NULL
+ *                                            under 6 durations
  *
  * replace = 1 overwrites the newest entry instead of appending: a later
  * shard of the same run re-reporting the same test.  A result older than
@@ -99,21 +102,11 @@ fn_push_ms(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	buf_free(&b);
 }
 
-static int
-cmp_ll(const void *a, const void *b)
+/* Parses a duration window into v (at most ROLLUP_WINDOW + 1); count. */
+static size_t
+window_parse(const char *w, long long *v)
 {
-	long long x = *(const long long *)a, y = *(const long long *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void
-fn_pct(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	const char *w = (const char *)sqlite3_value_text(argv[0]);
-	double p = sqlite3_value_double(argv[1]);
-	long long v[ROLLUP_WINDOW + 1];
-	size_t n = 0, rank;
+	size_t n = 0;
 	char *end;
 
 	while (w != NULL && *w != '\0' && n < ROLLUP_WINDOW + 1) {
@@ -123,17 +116,62 @@ fn_pct(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		v[n++] = x;
 		w = *end == ',' ? end + 1 : end;
 	}
-	if (n == 0) {
-		sqlite3_result_null(ctx);
-		return;
-	}
+	return n;
+}
+
+static int
+cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile p of v[0..n) (sorted in place); n > 0. */
+static long long
+percentile(long long *v, size_t n, double p)
+{
+	size_t rank;
+
 	qsort(v, n, sizeof(v[0]), cmp_ll);
 	rank = (size_t)((p / 100.0) * (double)n + 0.999999);
 	if (rank < 1)
 		rank = 1;
 	if (rank > n)
 		rank = n;
-	sqlite3_result_int64(ctx, v[rank - 1]);
+	return v[rank - 1];
+}
+
+static void
+fn_pct(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	long long v[ROLLUP_WINDOW + 1];
+	size_t n = window_parse((const char *)sqlite3_value_text(argv[0]), v);
+
+	if (n == 0)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_int64(ctx, percentile(v, n,
+		    sqlite3_value_double(argv[1])));
+}
+
+static void
+fn_half_pct(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	long long v[ROLLUP_WINDOW + 1];
+	size_t n = window_parse((const char *)sqlite3_value_text(argv[0]), v);
+	size_t half = n / 2;
+
+	if (n < 6) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	if (sqlite3_value_int(argv[1]) == 0)
+		sqlite3_result_int64(ctx, percentile(v, half,
+		    sqlite3_value_double(argv[2])));
+	else
+		sqlite3_result_int64(ctx, percentile(v + half, n - half,
+		    sqlite3_value_double(argv[2])));
 }
 
 /*
@@ -178,7 +216,9 @@ rollup_register(sqlite3 *db)
 	    sqlite3_create_function(db, "tv_pct", 2, flags, NULL, fn_pct,
 	    NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function(db, "tv_flip_rate", 1, flags, NULL,
-	    fn_flip_rate, NULL, NULL) != SQLITE_OK)
+	    fn_flip_rate, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(db, "tv_half_pct", 3, flags, NULL,
+	    fn_half_pct, NULL, NULL) != SQLITE_OK)
 		return -1;
 	return 0;
 }
@@ -197,6 +237,10 @@ enum stmt {
 	STMT_OPEN,
 	STMT_OPEN_EVENTS,
 	STMT_TESTS,
+	STMT_GROUPS,
+	STMT_GROUP_TESTS,
+	STMT_GROUP_BRANCHES,
+	STMT_SAME_SHA,
 	STMT__MAX
 };
 
@@ -273,9 +317,51 @@ static const char *const sql[STMT__MAX] = {
 	    "p95_ms = CASE WHEN " NEWER " AND r.status != 3 THEN "
 	    "tv_pct(tv_push_ms(recent_ms, r.duration_ms, last_run IS ?1), 95) "
 	    "ELSE p95_ms END, "
+	    "flaky_first_at = CASE WHEN r.flaky_in_run THEN "
+	    "min(coalesce(flaky_first_at, r.started_at), r.started_at) "
+	    "ELSE flaky_first_at END, "
+	    "flaky_last_at = CASE WHEN r.flaky_in_run THEN "
+	    "max(coalesce(flaky_last_at, r.started_at), r.started_at) "
+	    "ELSE flaky_last_at END, "
 	    "open_incident = (SELECT max(i.id) FROM incidents i "
 	    "WHERE i.test = tests.id AND i.closed_at IS NULL) "
 	    "FROM " SHARD_RESULTS " WHERE tests.id = r.test",
+	[STMT_GROUPS] =
+	    "INSERT INTO failure_groups (project_id, fingerprint, occurrences, "
+	    "first_seen_at, last_seen_at, message, error_type) "
+	    "SELECT ?3, r.fingerprint, count(*), ?4, ?4, max(x.message), "
+	    "max(x.error_type) FROM results r LEFT JOIN result_texts x ON "
+	    "x.run = r.run AND x.test = r.test WHERE r.run = ?1 AND "
+	    "r.shard = ?2 AND r.status IN (1, 2) AND "
+	    "r.fingerprint IS NOT NULL GROUP BY r.fingerprint "
+	    "ON CONFLICT (project_id, fingerprint) DO UPDATE SET "
+	    "occurrences = occurrences + excluded.occurrences, "
+	    "first_seen_at = min(first_seen_at, excluded.first_seen_at), "
+	    "last_seen_at = max(last_seen_at, excluded.last_seen_at), "
+	    "message = coalesce(message, excluded.message), "
+	    "error_type = coalesce(error_type, excluded.error_type)",
+	[STMT_GROUP_TESTS] =
+	    "INSERT INTO failure_tests (project_id, fingerprint, test, "
+	    "occurrences, last_seen_at) SELECT ?3, r.fingerprint, r.test, 1, "
+	    "?4 FROM results r WHERE r.run = ?1 AND r.shard = ?2 AND "
+	    "r.status IN (1, 2) AND r.fingerprint IS NOT NULL "
+	    "ON CONFLICT (project_id, fingerprint, test) DO UPDATE SET "
+	    "occurrences = occurrences + 1, "
+	    "last_seen_at = max(last_seen_at, excluded.last_seen_at)",
+	[STMT_GROUP_BRANCHES] =
+	    "INSERT OR IGNORE INTO failure_branches (project_id, fingerprint, "
+	    "branch) SELECT DISTINCT ?3, r.fingerprint, ?4 FROM results r "
+	    "WHERE r.run = ?1 AND r.shard = ?2 AND r.status IN (1, 2) AND "
+	    "r.fingerprint IS NOT NULL",
+	[STMT_SAME_SHA] =
+	    "UPDATE tests SET same_sha_flakes = same_sha_flakes + 1, "
+	    "flaky_first_at = min(coalesce(flaky_first_at, ?5), ?5), "
+	    "flaky_last_at = max(coalesce(flaky_last_at, ?5), ?5) "
+	    "WHERE id IN (SELECT r.test FROM results r JOIN results o ON "
+	    "o.test = r.test AND o.run IN (SELECT id FROM runs WHERE "
+	    "project_id = ?3 AND git_sha = ?4 AND id != ?1) WHERE "
+	    "r.run = ?1 AND r.shard = ?2 AND ((r.status = 0 AND "
+	    "o.status IN (1, 2)) OR (r.status IN (1, 2) AND o.status = 0)))",
 };
 
 #define STMT(db, i) db_stmt((db), DBM_ROLLUP, sql, STMT__MAX, (i))
@@ -296,7 +382,9 @@ step_done(struct db *db, sqlite3_stmt *st)
  * test's open incident on the branch, a failing one counts into it or
  * opens one, with an event per incident opened or closed; then every
  * test of the shard gets its counters, latest status, windows,
- * percentiles and open incident.  Runs inside the caller's transaction.
+ * percentiles, open incident and flaky evidence (a retry pass, or a run of
+ * the same git sha that disagreed); failures join their fingerprint's
+ * group with its tests and branches.  Runs inside the caller's transaction.
  * Returns 0, or -1 (logged).
  */
 int
@@ -342,6 +430,26 @@ rollup_apply(struct db *db, const struct rollup_shard *s)
 	    db_bind_int(db, st, 1, s->run) == -1 ||
 	    db_bind_int(db, st, 2, s->shard) == -1 ||
 	    step_done(db, st) == -1)
+		return -1;
+	for (i = 0; i < 3; i++) {
+		static const enum stmt groups[] = { STMT_GROUPS,
+		    STMT_GROUP_TESTS, STMT_GROUP_BRANCHES };
+		if ((st = STMT(db, groups[i])) == NULL ||
+		    db_bind_int(db, st, 1, s->run) == -1 ||
+		    db_bind_int(db, st, 2, s->shard) == -1 ||
+		    db_bind_int(db, st, 3, s->project_id) == -1 ||
+		    (i < 2 ? db_bind_int(db, st, 4, s->started_at) :
+		    db_bind_text(db, st, 4, s->branch)) == -1 ||
+		    step_done(db, st) == -1)
+			return -1;
+	}
+	if (s->git_sha != NULL && ((st = STMT(db, STMT_SAME_SHA)) == NULL ||
+	    db_bind_int(db, st, 1, s->run) == -1 ||
+	    db_bind_int(db, st, 2, s->shard) == -1 ||
+	    db_bind_int(db, st, 3, s->project_id) == -1 ||
+	    db_bind_text(db, st, 4, s->git_sha) == -1 ||
+	    db_bind_int(db, st, 5, s->started_at) == -1 ||
+	    step_done(db, st) == -1))
 		return -1;
 	return 0;
 }

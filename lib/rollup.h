@@ -12,6 +12,7 @@ struct rollup_shard {
 	int64_t		 shard;		/* run_shards.id */
 	const char	*run_id;	/* for event payloads */
 	const char	*branch;	/* "" when the run has none */
+	const char	*git_sha;	/* NULL when the run has none */
 	int64_t		 started_at;	/* the run's */
 	int64_t		 now;
 };

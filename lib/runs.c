@@ -16,13 +16,6 @@
 
 #define DIFF_LIST_MAX 100
 
-/* The columns run_json() reads, in its order. */
-#define RUN_COLS \
-	"run_id, started_at, finished_at, duration_ms, git_sha, branch, " \
-	"session_id, env_fingerprint, triggered_by, ci_url, tags, status, " \
-	"tests, passed, failed, errors, skipped, flaky, new_tests, shards, " \
-	"id"
-
 enum stmt {
 	STMT_LIST,
 	STMT_GET,
@@ -37,7 +30,7 @@ enum stmt {
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_LIST] =
-	    "SELECT " RUN_COLS " FROM runs WHERE project_id = ?1 "
+	    "SELECT " RUNS_COLS " FROM runs WHERE project_id = ?1 "
 	    "AND (?2 IS NULL OR branch = ?2) AND (?3 IS NULL OR status = ?3) "
 	    "AND (?4 IS NULL OR started_at >= ?4) "
 	    "AND (?5 IS NULL OR started_at < ?5) "
@@ -46,7 +39,7 @@ static const char *const sql[STMT__MAX] = {
 	    "AND (?8 IS NULL OR (started_at, id) < (?8, ?9)) "
 	    "ORDER BY started_at DESC, id DESC LIMIT ?10",
 	[STMT_GET] =
-	    "SELECT " RUN_COLS " FROM runs WHERE project_id = ?1 AND "
+	    "SELECT " RUNS_COLS " FROM runs WHERE project_id = ?1 AND "
 	    "run_id = ?2",
 	[STMT_SHARDS] =
 	    "SELECT shard, source, received_at, tests, passed, failed, "
@@ -83,15 +76,15 @@ static const char *const sql[STMT__MAX] = {
 	    "AND (?3 IS NULL OR t.name LIKE ?3 ESCAPE '\\') "
 	    "AND (?4 IS NULL OR r.test > ?4) ORDER BY r.test LIMIT ?5",
 	[STMT_RECENT] =
-	    "SELECT " RUN_COLS " FROM runs WHERE project_id = ?1 "
+	    "SELECT " RUNS_COLS " FROM runs WHERE project_id = ?1 "
 	    "ORDER BY started_at DESC, id DESC LIMIT ?2",
 };
 
 #define STMT(db, i) db_stmt((db), DBM_RUNS, sql, STMT__MAX, (i))
 
-/* The run object of the row at st (RUN_COLS). */
-static json_t *
-run_json(sqlite3_stmt *st)
+/* The run object of the row at st (RUNS_COLS). */
+json_t *
+runs_row_json(sqlite3_stmt *st)
 {
 	json_t *o = jval_object(), *c = jval_object(), *tags;
 	const char *t = db_column_text(st, 10);
@@ -201,7 +194,7 @@ runs_list(struct db *db, int64_t project, const struct runs_filter *f,
 			    (json_int_t)last_id);
 			break;
 		}
-		jval_push(arr, run_json(st));
+		jval_push(arr, runs_row_json(st));
 		last_t = sqlite3_column_int64(st, 1);
 		last_id = sqlite3_column_int64(st, 20);
 	}
@@ -236,7 +229,7 @@ runs_recent(struct db *db, int64_t project, int n)
 		return NULL;
 	arr = jval_array();
 	while ((rc = db_step(db, st)) == SQLITE_ROW)
-		jval_push(arr, run_json(st));
+		jval_push(arr, runs_row_json(st));
 	sqlite3_reset(st);
 	if (rc == -1) {
 		json_decref(arr);
@@ -259,7 +252,7 @@ run_get(struct db *db, int64_t project, const char *run_id, json_t **obj,
 		return -1;
 	rc = db_step(db, st);
 	if (rc == SQLITE_ROW) {
-		*obj = run_json(st);
+		*obj = runs_row_json(st);
 		*id = sqlite3_column_int64(st, 20);
 		*started = sqlite3_column_int64(st, 1);
 		if (branch != NULL)

@@ -2,6 +2,7 @@
 #define TESTVIS_RUNS_H
 #include <stdint.h>
 #include <jansson.h>
+#include <sqlite3.h>
 
 struct db;
 
@@ -21,8 +22,16 @@ struct results_filter {
 	int		 limit;
 };
 
+/* The columns runs_row_json() reads, in its order. */
+#define RUNS_COLS \
+	"run_id, started_at, finished_at, duration_ms, git_sha, branch, " \
+	"session_id, env_fingerprint, triggered_by, ci_url, tags, status, " \
+	"tests, passed, failed, errors, skipped, flaky, new_tests, shards, " \
+	"id"
+
 #define QUERY_BAD_CURSOR	(-2)
 
+json_t	*runs_row_json(sqlite3_stmt *);
 int	 runs_list(struct db *, int64_t, const struct runs_filter *,
 	    json_t **);
 int	 runs_detail(struct db *, int64_t, const char *, json_t **);

@@ -27,15 +27,6 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 	[SORT__MAX] = NULL,
 };
 
-/* The columns test_json() reads, in its order. */
-#define TEST_COLS \
-	"test_id, name, base_name, params, classname, file, line, " \
-	"suite_path, tags, owner, state, first_seen_at, last_seen_at, " \
-	"last_status, last_result_at, last_passed_at, last_failed_at, " \
-	"runs_count, flaky_count, p50_ms, p95_ms, open_incident, recent, " \
-	"id"
-#define N_TEST_COLS 24
-
 /* Pass rate over the window: passes / results that ran; NULL if none. */
 #define PASS_RATE \
 	"(length(recent) - length(replace(recent, 'P', ''))) * 1.0 / " \
@@ -48,7 +39,7 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 
 /* The catalogue query for one sort: key expression and direction. */
 #define CATALOGUE(key, cmp, dir) \
-	"SELECT " TEST_COLS ", " key " FROM tests WHERE project_id = ?1 " \
+	"SELECT " TESTS_COLS ", " key " FROM tests WHERE project_id = ?1 " \
 	"AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\') " \
 	"AND (?3 IS NULL OR coalesce(last_status, 'pending') = ?3) " \
 	"AND (?4 IS NULL OR " IS_FLAKY " = ?4) " \
@@ -84,7 +75,7 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_LIST_DURATION] = CATALOGUE(DURATION_KEY, "<", "DESC"),
 	[STMT_LIST_LAST_FAILED] = CATALOGUE(LAST_FAILED_KEY, "<", "DESC"),
 	[STMT_GET] =
-	    "SELECT " TEST_COLS " FROM tests WHERE id = ?1 AND "
+	    "SELECT " TESTS_COLS " FROM tests WHERE id = ?1 AND "
 	    "project_id = ?2 AND test_id = ?3",
 	[STMT_INCIDENT] =
 	    "SELECT i.id, o.run_id, i.opened_at, i.closed_at, c.run_id, "
@@ -155,9 +146,9 @@ tags_json(const char *tags)
 	return arr;
 }
 
-/* The catalogue object of the test row at st (TEST_COLS). */
-static json_t *
-test_json(sqlite3_stmt *st)
+/* The catalogue object of the test row at st (TESTS_COLS). */
+json_t *
+tests_row_json(sqlite3_stmt *st)
 {
 	json_t *o = jval_object();
 	const char *recent = db_column_text(st, 22);
@@ -248,10 +239,10 @@ tests_list(struct db *db, int64_t project, const struct tests_filter *f,
 			key = NULL;
 			break;
 		}
-		jval_push(arr, test_json(st));
+		jval_push(arr, tests_row_json(st));
 		json_decref(key);
-		key = named ? jval_col_text(st, N_TEST_COLS) :
-		    json_real(sqlite3_column_double(st, N_TEST_COLS));
+		key = named ? jval_col_text(st, TESTS_NCOLS) :
+		    json_real(sqlite3_column_double(st, TESTS_NCOLS));
 		last_id = sqlite3_column_int64(st, 23);
 	}
 	json_decref(key);
@@ -292,7 +283,7 @@ test_find(struct db *db, int64_t project, const char *test_id, int64_t *key,
 		return -1;
 	rc = db_step(db, st);
 	if (rc == SQLITE_ROW && obj != NULL)
-		*obj = test_json(st);
+		*obj = tests_row_json(st);
 	sqlite3_reset(st);
 	return rc == -1 ? -1 : rc == SQLITE_ROW;
 }

@@ -2,6 +2,7 @@
 #define TESTVIS_TESTS_H
 #include <stdint.h>
 #include <jansson.h>
+#include <sqlite3.h>
 
 struct db;
 
@@ -23,8 +24,18 @@ struct tests_filter {
 	int		 limit;
 };
 
+/* The columns tests_row_json() reads, in its order. */
+#define TESTS_COLS \
+	"test_id, name, base_name, params, classname, file, line, " \
+	"suite_path, tags, owner, state, first_seen_at, last_seen_at, " \
+	"last_status, last_result_at, last_passed_at, last_failed_at, " \
+	"runs_count, flaky_count, p50_ms, p95_ms, open_incident, recent, " \
+	"id"
+#define TESTS_NCOLS 24
+
 extern const char *const tests_sort_names[SORT__MAX + 1];
 
+json_t	*tests_row_json(sqlite3_stmt *);
 int	 tests_list(struct db *, int64_t, const struct tests_filter *,
 	    json_t **);
 int	 tests_detail(struct db *, int64_t, const char *, json_t **);

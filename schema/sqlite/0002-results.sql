@@ -99,6 +99,11 @@ CREATE TABLE tests (
 	p50_ms		INTEGER,
 	p95_ms		INTEGER,
 	open_incident	INTEGER,
+	-- flaky evidence (API-21): runs of one git sha that disagreed, and
+	-- when any evidence (that, or a pass after a retry) was seen
+	same_sha_flakes	INTEGER NOT NULL DEFAULT 0,
+	flaky_first_at	INTEGER,
+	flaky_last_at	INTEGER,
 	UNIQUE (project_id, test_id)
 );
 CREATE INDEX tests_name ON tests(project_id, name);
@@ -156,6 +161,34 @@ CREATE TABLE incidents (
 CREATE INDEX incidents_test ON incidents(test, opened_at);
 CREATE UNIQUE INDEX incidents_open ON incidents(test, branch)
     WHERE closed_at IS NULL;
+
+-- Failure groups across tests by fingerprint (API-23), kept by ingest.
+CREATE TABLE failure_groups (
+	project_id	INTEGER NOT NULL,
+	fingerprint	TEXT NOT NULL,
+	occurrences	INTEGER NOT NULL,
+	first_seen_at	INTEGER NOT NULL,
+	last_seen_at	INTEGER NOT NULL,
+	message		TEXT,
+	error_type	TEXT,
+	PRIMARY KEY (project_id, fingerprint)
+) WITHOUT ROWID;
+CREATE INDEX failure_groups_recent ON failure_groups(project_id,
+    last_seen_at);
+CREATE TABLE failure_tests (
+	project_id	INTEGER NOT NULL,
+	fingerprint	TEXT NOT NULL,
+	test		INTEGER NOT NULL,
+	occurrences	INTEGER NOT NULL,
+	last_seen_at	INTEGER NOT NULL,
+	PRIMARY KEY (project_id, fingerprint, test)
+) WITHOUT ROWID;
+CREATE TABLE failure_branches (
+	project_id	INTEGER NOT NULL,
+	fingerprint	TEXT NOT NULL,
+	branch		TEXT NOT NULL,
+	PRIMARY KEY (project_id, fingerprint, branch)
+) WITHOUT ROWID;
 
 -- Append-only log feeding live updates.
 CREATE TABLE events (

@@ -66,6 +66,9 @@ main(void)
 	check_str(eval("tv_pct('1,2,3,4,5,6,7,8,9,100', 95)"), "100");
 	check_str(eval("tv_pct('1,2,3,4,5,6,7,8,9,100', 50)"), "5");
 	check_str(eval("tv_pct('x,y', 50)"), "NULL");
+	check_str(eval("tv_half_pct('1,2,3,4,5', 0, 50)"), "NULL");
+	check_str(eval("tv_half_pct('10,10,10,90,95,100', 0, 50)"), "10");
+	check_str(eval("tv_half_pct('10,10,10,90,95,100', 1, 50)"), "95");
 	check_str(eval("tv_flip_rate('')"), "0.0");
 	check_str(eval("tv_flip_rate('PPPP')"), "0.0");
 	check_str(eval("tv_flip_rate('PFPF')"), "1.0");

@@ -1,0 +1,193 @@
+/*
+ * The project overview (API-3) and failure groups across tests (API-23),
+ * both read from what ingest keeps (test rollups, runs, incidents,
+ * failure_groups), so neither scans results.  JSON out; HTTP is cgi-bin's.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cursor.h"
+#include "db.h"
+#include "dash.h"
+#include "jval.h"
+#include "runs.h"
+
+#define WEEK_MS (7LL * 86400 * 1000)
+
+enum stmt {
+	STMT_TESTS,
+	STMT_INCIDENTS,
+	STMT_PASS_RATE,
+	STMT_FAILURES,
+	STMT__MAX
+};
+
+static const char *const sql[STMT__MAX] = {
+	[STMT_TESTS] =
+	    "SELECT count(*), count(*) FILTER (WHERE last_seen_at >= ?2), "
+	    "count(*) FILTER (WHERE last_status = 'passed'), "
+	    "count(*) FILTER (WHERE last_status IN ('failed', 'error')), "
+	    "count(*) FILTER (WHERE last_status = 'skipped'), "
+	    "count(*) FILTER (WHERE flaky_count > 0 OR same_sha_flakes > 0 "
+	    "OR tv_flip_rate(recent) >= 0.2), "
+	    "count(*) FILTER (WHERE last_status IS NULL), "
+	    "count(*) FILTER (WHERE state IN ('muted', 'quarantined')) "
+	    "FROM tests WHERE project_id = ?1",
+	[STMT_INCIDENTS] =
+	    "SELECT count(*) FROM incidents WHERE project_id = ?1 AND "
+	    "closed_at IS NULL",
+	[STMT_PASS_RATE] =
+	    "SELECT count(*), sum(passed), sum(failed + errors) FROM "
+	    "(SELECT passed, failed, errors FROM runs WHERE project_id = ?1 "
+	    "ORDER BY started_at DESC, id DESC LIMIT 30)",
+	[STMT_FAILURES] =
+	    "SELECT g.fingerprint, g.message, g.error_type, g.occurrences, "
+	    "g.first_seen_at, g.last_seen_at, "
+	    "(SELECT count(*) FROM failure_tests f WHERE "
+	    "f.project_id = g.project_id AND f.fingerprint = g.fingerprint), "
+	    "(SELECT json_group_array(json_object('test_id', t.test_id, "
+	    "'name', t.name, 'occurrences', f.occurrences)) FROM (SELECT * "
+	    "FROM failure_tests f WHERE f.project_id = g.project_id AND "
+	    "f.fingerprint = g.fingerprint ORDER BY f.occurrences DESC, "
+	    "f.test LIMIT 5) f JOIN tests t ON t.id = f.test), "
+	    "(SELECT json_group_array(branch) FROM failure_branches b WHERE "
+	    "b.project_id = g.project_id AND b.fingerprint = g.fingerprint) "
+	    "FROM failure_groups g WHERE g.project_id = ?1 "
+	    "AND (?2 IS NULL OR g.last_seen_at >= ?2) "
+	    "AND (?3 IS NULL OR (g.last_seen_at, g.fingerprint) < (?3, ?4)) "
+	    "ORDER BY g.last_seen_at DESC, g.fingerprint DESC LIMIT ?5",
+};
+
+#define STMT(db, i) db_stmt((db), DBM_DASH, sql, STMT__MAX, (i))
+
+/*
+ * GET /api/dashboard: test counts by latest status, flaky, pending and
+ * paused, open incidents and signals, the pass rate of the last 30 runs
+ * and the 5 newest runs.  NULL on a database error.
+ */
+json_t *
+dash_overview(struct db *db, int64_t project, int64_t now)
+{
+	sqlite3_stmt *st;
+	json_t *o = jval_object(), *recent;
+	int64_t runs, passed, failed;
+
+	if ((st = STMT(db, STMT_TESTS)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_int(db, st, 2, now - WEEK_MS) == -1 ||
+	    db_step(db, st) != SQLITE_ROW)
+		goto fail;
+	jval_set(o, "total_tests", jval_col_int(st, 0));
+	jval_set(o, "active_tests", jval_col_int(st, 1));
+	jval_set(o, "passing", jval_col_int(st, 2));
+	jval_set(o, "failing", jval_col_int(st, 3));
+	jval_set(o, "skipped", jval_col_int(st, 4));
+	jval_set(o, "flaky", jval_col_int(st, 5));
+	jval_set(o, "pending", jval_col_int(st, 6));
+	jval_set(o, "paused_tests", jval_col_int(st, 7));
+	sqlite3_reset(st);
+	if ((st = STMT(db, STMT_INCIDENTS)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_step(db, st) != SQLITE_ROW)
+		goto fail;
+	jval_set(o, "open_incidents", jval_col_int(st, 0));
+	sqlite3_reset(st);
+	/* integrity signals are raised by the batch's integrity pass */
+	jval_set(o, "open_signals", jval_int(0));
+	if ((st = STMT(db, STMT_PASS_RATE)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_step(db, st) != SQLITE_ROW)
+		goto fail;
+	runs = sqlite3_column_int64(st, 0);
+	passed = sqlite3_column_int64(st, 1);
+	failed = sqlite3_column_int64(st, 2);
+	sqlite3_reset(st);
+	jval_set(o, "pass_rate_runs", jval_int(runs));
+	jval_set(o, "pass_rate", passed + failed > 0 ?
+	    json_real((double)passed / (double)(passed + failed)) :
+	    json_null());
+	if ((recent = runs_recent(db, project, 5)) == NULL)
+		goto fail;
+	jval_set(o, "recent_runs", recent);
+	return o;
+fail:
+	if (st != NULL)
+		sqlite3_reset(st);
+	json_decref(o);
+	return NULL;
+}
+
+/*
+ * GET /api/failures: failure groups, most recently seen first, each with
+ * a sample message, occurrences, how many tests (and the top 5), the
+ * branches, first and last seen.  Returns 0, QUERY_BAD_CURSOR or -1.
+ */
+int
+dash_failures(struct db *db, int64_t project, int64_t since,
+    const char *cursor, int limit, json_t **out)
+{
+	struct cursor cur;
+	sqlite3_stmt *st;
+	json_t *arr, *o, *v;
+	int64_t last_t = 0;
+	char *last_fp = NULL;
+	int rc, n = 0, more = 0;
+
+	memset(&cur, 0, sizeof(cur));
+	if (cursor != NULL && cursor_decode(cursor, "failures", "is",
+	    &cur) == -1)
+		return QUERY_BAD_CURSOR;
+	if ((st = STMT(db, STMT_FAILURES)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    (since >= 0 ? db_bind_int(db, st, 2, since) :
+	    db_bind_null(db, st, 2)) == -1 ||
+	    (cur.doc != NULL ? db_bind_int(db, st, 3, cursor_int(&cur, 0)) :
+	    db_bind_null(db, st, 3)) == -1 ||
+	    db_bind_text(db, st, 4, cur.doc != NULL ? cursor_str(&cur, 1) :
+	    NULL) == -1 ||
+	    db_bind_int(db, st, 5, limit + 1) == -1) {
+		cursor_clear(&cur);
+		return -1;
+	}
+	cursor_clear(&cur);
+	arr = jval_array();
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+		if (n++ == limit) {
+			more = 1;
+			break;
+		}
+		o = jval_object();
+		jval_set(o, "fingerprint", jval_col_text(st, 0));
+		jval_set(o, "message", jval_col_text(st, 1));
+		jval_set(o, "error_type", jval_col_text(st, 2));
+		jval_set(o, "occurrences", jval_col_int(st, 3));
+		jval_set(o, "first_seen_at", jval_col_time(st, 4));
+		jval_set(o, "last_seen_at", jval_col_time(st, 5));
+		jval_set(o, "test_count", jval_col_int(st, 6));
+		v = json_loads(db_column_text(st, 7), 0, NULL);
+		jval_set(o, "tests", v != NULL ? v : jval_array());
+		v = json_loads(db_column_text(st, 8), 0, NULL);
+		jval_set(o, "branches", v != NULL ? v : jval_array());
+		jval_push(arr, o);
+		last_t = sqlite3_column_int64(st, 5);
+		free(last_fp);
+		last_fp = strdup(db_column_text(st, 0));
+	}
+	sqlite3_reset(st);
+	if (rc == -1) {
+		free(last_fp);
+		json_decref(arr);
+		return -1;
+	}
+	*out = jval_object();
+	jval_set(*out, "failures", arr);
+	if (more) {
+		char *c = cursor_encode("failures", json_pack("[Is]",
+		    (json_int_t)last_t, last_fp));
+		jval_set(*out, "next_cursor", jval_str(c));
+		free(c);
+	} else
+		jval_set(*out, "next_cursor", json_null());
+	free(last_fp);
+	return 0;
+}
