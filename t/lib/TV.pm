@@ -37,6 +37,14 @@ sub tv_root { $ROOT }
 sub tv_build { $BUILD }
 sub tv_scratch { $SCRATCH }
 
+# ms since the epoch of an ISO-8601 "YYYY-MM-DDTHH:MM:SS.mmmZ" time.
+sub iso_ms {
+	my ($t) = @_;
+	my ($y, $mo, $d, $h, $mi, $s, $ms) = $t =~ /^(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+)\.(\d+)Z$/ or return undef;
+	require Time::Local;
+	return Time::Local::timegm($s, $mi, $h, $d, $mo - 1, $y) * 1000 + $ms;
+}
+
 sub decode_json_safe {
 	my ($text) = @_;
 	my $v = eval { $JSON->decode($text) };

@@ -1,0 +1,270 @@
+#!/usr/bin/perl
+# The read API (API-0, 3 … 13, 20 … 23) on a scripted history of 30 runs
+# across two branches, with exact values, paging to the end while runs
+# arrive, every parameter's bounds, unknown ids and the disabled flag.
+#
+# The history: run i (1..30) starts (30.5 - i) hours ago; odd runs are on
+# main, even on dev; runs 2k-1 and 2k share git sha "sha<k>".
+#   alpha   passes, 100 ms every run
+#   beta    fails ("beta broke") on main runs 5, 15, 25, else passes
+#   gamma   always skipped
+#   delta   passes on main; on dev fails ("delta flaked") when i/2 is odd
+#   eps     passes; 10 ms in runs 1..15, 100 ms in 16..30 (a regression)
+#   p[x]    passes;  p[y] passes
+#   zeta    only in run 20, passes
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use POSIX qw(strftime);
+use Time::HiRes qw(time);
+use TV;
+
+my $inst = new_instance(conf => { commit_url_template => 'https://git.example/c/{sha}',
+    session_url_template => 'https://agents.example/s/{session_id}' });
+my $now = time;
+my $d = tv_scratch();
+
+sub iso { my ($t) = @_; return strftime('%Y-%m-%dT%H:%M:%S', gmtime(int $t)) . 'Z' }
+sub run_xml {
+	my ($i) = @_;
+	my $dev = $i % 2 == 0;
+	my @c;
+	push @c, ['alpha', 'P', 0.1];
+	push @c, ['beta', (!$dev && $i % 10 == 5) ? 'F' : 'P', 0.2];
+	push @c, ['gamma', 'S', 0];
+	push @c, ['delta', ($dev && ($i / 2) % 2 == 1) ? 'F' : 'P', 0.05];
+	push @c, ['eps', 'P', $i <= 15 ? 0.01 : 0.1];
+	push @c, ['p[x]', 'P', 0.001], ['p[y]', 'P', 0.001];
+	push @c, ['zeta', 'P', 0.003] if $i == 20;
+	my $x = '<testsuite name="s" time="1.5">';
+	for (@c) {
+		my ($n, $s, $t) = @$_;
+		$x .= qq{<testcase classname="suite.T" name="$n" time="$t">};
+		$x .= qq{<failure message="$n broke at 0x7f0$i" type="AssertionError">at T.java:1$i</failure>} if $s eq 'F' && $n eq 'beta';
+		$x .= qq{<failure message="delta flaked" type="AssertionError">at T.java:9</failure>} if $s eq 'F' && $n eq 'delta';
+		$x .= '<skipped/>' if $s eq 'S';
+		$x .= '</testcase>';
+	}
+	return "$x</testsuite>";
+}
+sub ingest_run {
+	my ($i, $id) = @_;
+	my $f = "$d/run$i.xml";
+	open(my $fh, '>', $f) or die;
+	print $fh run_xml($i);
+	close $fh;
+	my $r = $inst->cli('ingest', '--run-id', $id // "run-$i", '--branch', $i % 2 ? 'main' : 'dev',
+	    '--git-sha', 'sha' . int(($i + 1) / 2), '--session-id', $i % 2 ? 'sess-main' : 'sess-dev',
+	    '--started-at', iso($now - (30.5 - $i) * 3600), $f);
+	die "ingest $i: $r->{stdout}$r->{stderr}" unless $r->{exit} == 0;
+}
+ingest_run($_) for 1 .. 30;
+
+sub get { my ($prog, $uri, %o) = @_; return $inst->cgi($prog, 'GET', $uri, %o) }
+sub tid { my ($name) = @_; my $r = run_cmd(argv => ['sqlite3', $inst->{db}, "SELECT test_id FROM tests WHERE name = '$name'"]);
+	chomp(my $t = $r->{stdout}); return $t }
+# Pages through a list; returns the items' ids in order and the page count.
+sub page_all {
+	my ($prog, $path, $key, $idkey, $between) = @_;
+	my (@ids, $cursor, $pages);
+	do {
+		my $u = $path . ($cursor ? ($path =~ /\?/ ? '&' : '?') . "cursor=$cursor" : '');
+		my $r = get($prog, $u);
+		die "$u: $r->{body}" unless $r->{status} == 200;
+		push @ids, map { $_->{$idkey} } @{$r->{json}{$key}};
+		$cursor = $r->{json}{next_cursor};
+		$pages++;
+		$between->() if $between && $pages == 1;
+	} while ($cursor);
+	return (\@ids, $pages);
+}
+my %seen;
+
+# ---- API-4 runs ----
+my ($ids, $pages) = page_all('runs', '/api/tests/runs?limit=7', 'runs', 'run_id');
+is($pages, 5, 'paging runs takes ceil(30/7) pages');
+is_deeply($ids, [map { "run-$_" } reverse 1 .. 30], 'newest first, no duplicates, no gaps');
+my $r = get('runs', '/api/tests/runs?limit=500');
+is(scalar @{$r->{json}{runs}}, 30, 'all runs on one page');
+is($r->{json}{next_cursor}, undef, 'next_cursor is null on the last page');
+is(scalar @{get('runs', '/api/tests/runs?branch=main&limit=500')->{json}{runs}}, 15, 'branch filter');
+is(scalar @{get('runs', '/api/tests/runs?status=failed&limit=500')->{json}{runs}}, 11, 'status filter: 3 beta + 8 delta runs');
+is(scalar @{get('runs', '/api/tests/runs?git_sha=sha3')->{json}{runs}}, 2, 'git_sha filter');
+is(scalar @{get('runs', '/api/tests/runs?session_id=sess-dev&limit=500')->{json}{runs}}, 15, 'session filter');
+$r = get('runs', '/api/tests/runs?since=' . iso($now - 5 * 3600 - 60) . '&until=' . iso($now - 60));
+is_deeply([map { $_->{run_id} } @{$r->{json}{runs}}], [map { "run-$_" } reverse 26 .. 30], 'since/until window');
+$r = get('runs', '/api/tests/runs?limit=1');
+my $run = $r->{json}{runs}[0];
+is_deeply($run->{counts}, { tests => 7, passed => 5, failed => 1, errors => 0, skipped => 1, flaky => 0 }, 'run counts');
+is($run->{git_sha}, 'sha15', 'run metadata');
+
+# ---- API-5 run detail ----
+$r = get('runs', '/api/tests/runs/run-6');
+is($r->{status}, 200, 'run detail');
+is($r->{json}{diff}{previous_run_id}, 'run-4', 'previous run on the same branch');
+is_deeply([map { $_->{name} } @{$r->{json}{diff}{new_failures}}], ['delta'], 'new failure');
+is($r->{json}{failure_groups}[0]{count}, 1, 'failures grouped by fingerprint');
+is($r->{json}{failure_groups}[0]{message}, 'delta flaked', 'group message');
+is_deeply($r->{json}{signals}, [], 'no integrity signals without the batch');
+is(scalar @{$r->{json}{shards}}, 1, 'shards listed');
+$r = get('runs', '/api/tests/runs/run-8');
+is_deeply([map { $_->{name} } @{$r->{json}{diff}{fixed}}], ['delta'], 'fixed');
+$r = get('runs', '/api/tests/runs/run-20');
+is_deeply([map { $_->{name} } @{$r->{json}{diff}{added}}], ['zeta'], 'added test');
+$r = get('runs', '/api/tests/runs/run-22');
+is_deeply([map { $_->{name} } @{$r->{json}{diff}{removed}}], ['zeta'], 'removed test');
+is_deeply([map { $_->{name} } @{$r->{json}{diff}{still_failing}}], [], 'nothing still failing');
+$r = get('runs', '/api/tests/runs/run-1');
+is($r->{json}{diff}, undef, 'the first run has no diff');
+
+# ---- API-6 run results ----
+($ids) = page_all('runs', '/api/tests/runs/run-20/results?limit=3', 'results', 'name');
+is_deeply([sort @$ids], [sort qw(alpha beta gamma delta eps p[x] p[y] zeta)], 'paging a run\'s results');
+$r = get('runs', '/api/tests/runs/run-6/results?status=failed');
+is_deeply([map { $_->{name} } @{$r->{json}{results}}], ['delta'], 'results status filter');
+is($r->{json}{results}[0]{message}, 'delta flaked', 'result message');
+$r = get('runs', '/api/tests/runs/run-6/results?q=P%5B');
+is_deeply([sort map { $_->{name} } @{$r->{json}{results}}], ['p[x]', 'p[y]'], 'q is a case-insensitive substring, [ is literal');
+$r = get('runs', '/api/tests/runs/run-6/results?q=%25');
+is(scalar @{$r->{json}{results}}, 0, '% in q is literal');
+
+# ---- API-7 catalogue ----
+($ids) = page_all('tests', '/api/tests?limit=3', 'tests', 'name');
+is_deeply($ids, [sort qw(alpha beta delta eps gamma p[x] p[y] zeta)], 'catalogue by name, paged');
+$r = get('tests', '/api/tests?sort=fail_rate&limit=3');
+is_deeply([map { $_->{name} } @{$r->{json}{tests}}[0, 1]], ['delta', 'beta'], 'sort by fail rate');
+($ids) = page_all('tests', '/api/tests?sort=fail_rate&limit=3', 'tests', 'name');
+is($ids->[-1], 'gamma', 'a never-run test sorts last by fail rate');
+is(scalar @$ids, 8, 'paging by fail rate covers every test once');
+my %cat = map { $_->{name} => $_ } @{get('tests', '/api/tests?limit=50')->{json}{tests}};
+is($cat{beta}{pass_rate} + 0, 0.9, 'pass rate over the recent window (27/30)');
+is($cat{gamma}{pass_rate}, undef, 'pass rate of an always-skipped test is null');
+is($cat{alpha}{p50_ms}, 100, 'p50 duration');
+is($cat{delta}{last_status}, 'failed', 'latest status (run 30 on dev)');
+is(scalar @{get('tests', '/api/tests?status=skipped')->{json}{tests}}, 1, 'status filter');
+is(scalar @{get('tests', '/api/tests?q=P%5B')->{json}{tests}}, 2, 'q filter');
+is_deeply([sort map { $_->{name} } @{get('tests', '/api/tests?flaky=true')->{json}{tests}}], ['beta', 'delta'], 'flaky filter');
+is_deeply([map { $_->{name} } @{get('tests', '/api/tests?sort=duration&limit=2')->{json}{tests}}], ['beta', 'alpha'], 'sort by duration (p95)');
+is(get('tests', '/api/tests?sort=last_failed&limit=1')->{json}{tests}[0]{name}, 'delta', 'sort by last failure');
+
+# ---- API-8 … API-13 ----
+my ($alpha, $beta, $gamma, $delta) = map { tid($_) } qw(alpha beta gamma delta);
+$r = get('tests', "/api/tests/$delta");
+is($r->{json}{name}, 'delta', 'test detail');
+is($r->{json}{open_incident}{opened_run_id}, 'run-30', 'open incident as an object');
+is($r->{json}{state}, 'active', 'state');
+is_deeply($r->{json}{mappings}, [], 'no mappings before the mapping pass');
+($ids) = page_all('tests', "/api/tests/$delta/history?limit=4", 'history', 'run_id');
+is_deeply($ids, [map { "run-$_" } reverse 1 .. 30], 'history newest first, paged');
+is(scalar @{get('tests', "/api/tests/$delta/history?branch=dev&limit=100")->{json}{history}}, 15, 'history branch filter');
+$r = get('tests', "/api/tests/$delta/results?limit=20&offset=20");
+is_deeply([$r->{json}{total}, $r->{json}{limit}, $r->{json}{offset}, scalar @{$r->{json}{results}}], [30, 20, 20, 10], 'offset pagination');
+$r = get('tests', "/api/tests/$delta/results?limit=1");
+is_deeply([@{$r->{json}{results}[0]}{qw(run_id passed status error)}], ['run-30', JSON::PP::false, 'failed', 'delta flaked'], 'result fields');
+is(TV::iso_ms($r->{json}{results}[0]{completed_at}) - TV::iso_ms($r->{json}{results}[0]{started_at}), 1500, 'completed_at from the suite time');
+$r = get('tests', "/api/tests/$alpha/timing");
+is($r->{json}{total}, 30, 'timing total');
+is(scalar(grep { $_->{duration_ms} == 100 } @{$r->{json}{timing}}), 30, 'equal durations all appear');
+is(scalar @{get('tests', "/api/tests/$alpha/timing?limit=5")->{json}{timing}}, 5, 'timing limit');
+$r = get('tests', "/api/tests/$delta/uptime?hours=24");
+is_deeply([@{$r->{json}}{qw(uptime_pct total_runs passed_runs failed_runs window_hours)}], [75, 24, 18, 6, 24], 'uptime over 24 h');
+$r = get('tests', "/api/tests/$gamma/uptime");
+is_deeply([@{$r->{json}}{qw(uptime_pct total_runs)}], [100, 0], 'no runs: 100.0 with total_runs 0 (skipped excluded)');
+$r = get('tests', "/api/tests/$delta/incidents");
+is($r->{json}{total}, 8, 'incident total');
+is($r->{json}{incidents}[0]{opened_run_id}, 'run-30', 'incidents newest first');
+is($r->{json}{incidents}[0]{resolved_at}, undef, 'the newest is open');
+is($r->{json}{incidents}[1]{resolved_run_id}, 'run-28', 'an older one was resolved by the next pass');
+is(scalar @{get('tests', "/api/tests/$delta/incidents?limit=3")->{json}{incidents}}, 3, 'incident limit');
+
+# ---- API-3 dashboard ----
+$r = get('insights', '/api/dashboard');
+my $dash = $r->{json};
+is_deeply([@$dash{qw(total_tests passing failing skipped pending open_incidents)}], [8, 6, 1, 1, 0, 1], 'dashboard counts');
+is(scalar @{$dash->{recent_runs}}, 5, 'five recent runs');
+is($dash->{recent_runs}[0]{run_id}, 'run-30', 'newest first');
+is($dash->{flaky}, 2, 'flaky count');
+
+# ---- API-21 flaky, API-22 slowest, API-23 failures ----
+$r = get('insights', '/api/tests/flaky');
+my %fl = map { $_->{name} => $_ } @{$r->{json}{flaky}};
+ok($fl{delta}{evidence}{same_sha_conflicts} > 0, 'same-sha evidence');
+ok($fl{delta}{evidence}{flip_rate} > 0.4, 'flip rate evidence');
+is($fl{delta}{flaky_state}, 'flaky', 'flaky state');
+$r = get('insights', '/api/tests/slowest?limit=3');
+is_deeply([map { $_->{name} } @{$r->{json}{regressions}}], ['eps'], 'duration regression found');
+is($r->{json}{regressions}[0]{before_p50_ms}, 10, 'before');
+is($r->{json}{regressions}[0]{after_p50_ms}, 100, 'after');
+$r = get('insights', '/api/failures');
+my %fg = map { $_->{message} => $_ } @{$r->{json}{failures}};
+is($fg{'delta flaked'}{occurrences}, 8, 'failure group occurrences');
+is_deeply($fg{'delta flaked'}{branches}, ['dev'], 'failure group branches');
+is(scalar(grep { /^beta broke/ } keys %fg), 1, 'beta\'s three failures are one group despite different addresses');
+($ids) = page_all('insights', '/api/failures?limit=1', 'failures', 'fingerprint');
+is(scalar @$ids, 2, 'failure groups page');
+
+# ---- API-20 correlate ----
+$r = get('insights', '/api/tests/correlate?run_id=run-5');
+is_deeply([sort map { $_->{run_id} } @{$r->{json}{runs}}], [sort 'run-6', map { "run-$_" } grep { $_ % 2 } 1 .. 30], 'by run: runs of its session, and run-6 of its sha');
+my %c = map { $_->{git_sha} => $_ } @{$r->{json}{commits}};
+is($c{sha3}{url}, 'https://git.example/c/sha3', 'commit deep link from the template');
+is($r->{json}{sessions}[0]{url}, 'https://agents.example/s/sess-main', 'session deep link');
+is($r->{json}{runs}[0]{links}{api}, '/api/tests/runs/run-29?project=default', 'API deep link');
+$r = get('insights', '/api/tests/correlate?git_sha=sha3');
+is(scalar @{$r->{json}{runs}}, 2, 'by git sha');
+is(get('insights', '/api/tests/correlate?git_sha=nope')->{status}, 404, 'negative: nothing linked is 404');
+is(get('insights', '/api/tests/correlate')->{status}, 400, 'negative: correlate needs one key');
+is(get('insights', '/api/tests/correlate?run_id=run-1&git_sha=x')->{status}, 400, 'negative: correlate takes one key');
+
+# ---- ETag ----
+$r = get('tests', "/api/tests/$alpha");
+is(get('tests', "/api/tests/$alpha", headers => { 'If-None-Match' => $r->{headers}{etag} })->{status}, 304, 'ETag revalidation');
+
+# ---- negative: bounds, unknown ids, cursors, disabled ----
+my @bad = (
+    ['runs', '/api/tests/runs?limit=0', 'limit'], ['runs', '/api/tests/runs?limit=501', 'limit'],
+    ['runs', '/api/tests/runs?status=green', 'status'], ['runs', '/api/tests/runs?since=today', 'since'],
+    ['runs', '/api/tests/runs?cursor=bad!', 'cursor'], ['runs', '/api/tests/runs/run-1/results?status=ok', 'status'],
+    ['tests', '/api/tests?sort=random', 'sort'], ['tests', '/api/tests?flaky=yes', 'flaky'],
+    ['tests', "/api/tests/$alpha/results?limit=101", 'limit'], ['tests', "/api/tests/$alpha/results?offset=-1", 'offset'],
+    ['tests', "/api/tests/$alpha/timing?limit=201", 'limit'], ['tests', "/api/tests/$alpha/uptime?hours=0", 'hours'],
+    ['tests', "/api/tests/$alpha/uptime?hours=8761", 'hours'], ['tests', "/api/tests/$alpha/incidents?limit=51", 'limit'],
+    ['tests', "/api/tests/$alpha/history?limit=0", 'limit'], ['tests', '/api/tests/ABC', 'test_id'],
+    ['insights', '/api/tests/slowest?by=p99', 'by'], ['insights', '/api/failures?limit=1000', 'limit'],
+    ['insights', '/api/tests/flaky?cursor=x', 'cursor'], ['tests', '/api/tests?nope=1', 'nope'],
+);
+for my $b (@bad) {
+	$r = get($b->[0], $b->[1]);
+	is($r->{status}, 400, "negative: $b->[1] is 400");
+	is($r->{json}{error}{details}{param}, $b->[2], "negative: $b->[1] names '$b->[2]'");
+}
+my $runs_cursor = get('runs', '/api/tests/runs?limit=1')->{json}{next_cursor};
+$r = get('tests', "/api/tests?cursor=$runs_cursor");
+is($r->{status}, 400, "negative: another list's cursor is 400");
+$r = get('tests', "/api/tests?sort=fail_rate&cursor=" . get('tests', '/api/tests?limit=1')->{json}{next_cursor});
+is($r->{status}, 400, "negative: a cursor of another sort is 400");
+for my $u (["/api/tests/0123456789abcdef", 'tests'], ["/api/tests/0123456789abcdef/history", 'tests'],
+    ["/api/tests/0123456789abcdef/uptime", 'tests'], ['/api/tests/runs/no-such-run', 'runs'],
+    ['/api/tests/runs/no-such-run/results', 'runs']) {
+	$r = get($u->[1], $u->[0]);
+	is($r->{status}, 404, "negative: $u->[0] is 404");
+	is($r->{json}{error}{code}, 'not_found', "negative: $u->[0] code not_found");
+}
+is(get('tests', '/api/tests?project=ghost')->{status}, 404, 'negative: unknown project is 404');
+for my $u (['tests', '/api/tests'], ['tests', "/api/tests/$alpha"], ['runs', '/api/tests/runs'],
+    ['insights', '/api/dashboard'], ['insights', '/api/tests/flaky']) {
+	$r = get($u->[0], $u->[1], env => { TESTVIS_ENABLED => 0 });
+	is($r->{status}, 503, "negative: disabled $u->[1] is 503");
+	is($r->{json}{error}{code}, 'disabled', "negative: disabled $u->[1] code");
+}
+
+# ---- paging while runs arrive (last: it changes the history) ----
+($ids, $pages) = page_all('runs', '/api/tests/runs?limit=7', 'runs', 'run_id', sub { ingest_run(30 + $_) for 1 .. 3 });
+is_deeply($ids, [map { "run-$_" } reverse 1 .. 30], 'runs arriving between pages neither repeat nor skip an item');
+is(scalar @{get('runs', '/api/tests/runs?limit=500')->{json}{runs}}, 33, 'and they are there afterwards');
+($ids) = page_all('tests', "/api/tests/$delta/history?limit=4", 'history', 'run_id', sub { ingest_run(33 + $_) for 1 .. 2 });
+is_deeply($ids, [map { "run-$_" } reverse 1 .. 33], 'history paging is stable while runs arrive');
+
+done_testing();
