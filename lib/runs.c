@@ -59,13 +59,17 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT id, run_id FROM runs WHERE project_id = ?1 AND "
 	    "branch IS ?2 AND (started_at, id) < (?3, ?4) "
 	    "ORDER BY started_at DESC, id DESC LIMIT 1",
+	/* both directions by primary key: O(n log n), never a scan join */
 	[STMT_DIFF] =
-	    "SELECT t.test_id, t.name, c.status, p.status FROM "
-	    "(SELECT test, status FROM results WHERE run = ?1) AS c "
-	    "FULL OUTER JOIN (SELECT test, status FROM results WHERE "
-	    "run = ?2) AS p ON p.test = c.test JOIN tests t ON "
-	    "t.id = coalesce(c.test, p.test) WHERE c.status IS NOT p.status "
-	    "OR c.status IN (1, 2) ORDER BY t.name",
+	    "SELECT t.test_id, t.name, c.status, p.status FROM results c "
+	    "LEFT JOIN results p ON p.run = ?2 AND p.test = c.test "
+	    "JOIN tests t ON t.id = c.test WHERE c.run = ?1 AND "
+	    "(c.status IS NOT p.status OR c.status IN (1, 2)) "
+	    "UNION ALL "
+	    "SELECT t.test_id, t.name, NULL, p.status FROM results p "
+	    "JOIN tests t ON t.id = p.test WHERE p.run = ?2 AND NOT EXISTS "
+	    "(SELECT 1 FROM results c WHERE c.run = ?1 AND c.test = p.test) "
+	    "ORDER BY 2",
 	[STMT_RESULTS] =
 	    "SELECT t.test_id, t.name, t.classname, t.file, r.status, "
 	    "r.duration_ms, r.attempts, r.flaky_in_run, r.fingerprint, "
