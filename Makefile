@@ -66,6 +66,18 @@ $(BUILD)/gen/migrations.c: $(MIGRATIONS) lib/gen-migrations.sh
 $(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c | deps
 	$(CC) $(CPPFLAGS) $(DEP_CFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
+# The OpenAPI document (API-27), compiled into testvis-health.
+OPENAPI = lib/openapi.json
+$(BUILD)/gen/openapi.c: $(OPENAPI) lib/gen-embed.sh
+	@mkdir -p $(@D)
+	sh lib/gen-embed.sh openapi_json $(OPENAPI) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/openapi.o: $(BUILD)/gen/openapi.c | deps
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/cgi-bin/testvis-health: $(BUILD)/cgi-bin/health.o $(BUILD)/gen/openapi.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(FCGI_LIBS) $(DEP_LIBS)
+
 $(LIBA): $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)

@@ -1,5 +1,7 @@
 /*
- * testvis-health: GET /api/health (API-1) and GET /api/projects (API-2).
+ * testvis-health: GET /api/health (API-1), GET /api/projects (API-2) and
+ * GET /api/openapi.json (API-27), the API description compiled in from
+ * lib/openapi.json.
  * Health answers without authentication and even when the database is
  * down or the visualizer disabled, so monitors can tell the two apart.
  */
@@ -9,6 +11,7 @@
 #include "db.h"
 #include "http.h"
 #include "jval.h"
+#include "log.h"
 #include "project.h"
 #include "status.h"
 #include "tvtime.h"
@@ -71,11 +74,31 @@ h_projects(struct req *r)
 	return req_json(r, 200, o);
 }
 
+extern const char openapi_json[];
+
+/* GET /api/openapi.json: 200 the OpenAPI 3.1 document; no auth. */
+static int
+h_openapi(struct req *r)
+{
+	static json_t *doc;
+	json_error_t e;
+
+	/* parsed once per process; a copy per answer (the answer is freed) */
+	if (doc == NULL &&
+	    (doc = json_loads(openapi_json, 0, &e)) == NULL) {
+		log_error("openapi.json: line %d: %s", e.line, e.text);
+		return 500;
+	}
+	return req_json(r, 200, json_deep_copy(doc));
+}
+
 static const struct route routes[] = {
 	{ HTTP_GET, "/api/health", SCOPE_NONE, ROUTE_NODB, NULL, NULL, NULL,
 	    h_health },
 	{ HTTP_GET, "/api/projects", SCOPE_READ, 0, NULL, NULL, NULL,
 	    h_projects },
+	{ HTTP_GET, "/api/openapi.json", SCOPE_NONE, ROUTE_NODB, NULL, NULL,
+	    NULL, h_openapi },
 };
 
 static const struct app app = {
@@ -83,7 +106,7 @@ static const struct app app = {
 };
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	return http_main(&app);
+	return http_main(&app, argc, argv);
 }

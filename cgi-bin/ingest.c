@@ -1,6 +1,7 @@
 /*
  * testvis-ingest: POST /api/tests/ingest (ING-3).  Three body forms: a raw
- * JUnit report (XML, or gzip by its magic or Content-Encoding), multipart
+ * JUnit report (XML, or gzip: recognised by its magic bytes; a
+ * Content-Encoding other than gzip or identity is refused), multipart
  * form data with `file` parts, an optional `meta` part (the sidecar) and
  * an optional `diff` part, or a JSON IngestRunRequest with `junit_xml`
  * and/or `results`.  Run metadata may also come as query parameters,
@@ -46,6 +47,7 @@ slurp(struct stream *s, struct buf *b, size_t max, const char *what,
 		if (b->len + (size_t)k > max) {
 			fault_set(f, 413, "too_large", "the %s is over %zu "
 			    "bytes", what, max);
+			f->limit = (long long)max;
 			return -1;
 		}
 		buf_append(b, chunk, (size_t)k);
@@ -214,7 +216,7 @@ out:
 static int
 h_ingest(struct req *r)
 {
-	const char *ctype = req_env(r, "CONTENT_TYPE");
+	const char *ctype = req_env(r, "CONTENT_TYPE"), *enc;
 	struct fault f;
 	struct ingest *in;
 	struct stream *body;
@@ -222,6 +224,11 @@ h_ingest(struct req *r)
 	int i, rc, status;
 
 	memset(&f, 0, sizeof(f));
+	if ((enc = req_env(r, "HTTP_CONTENT_ENCODING")) != NULL &&
+	    *enc != '\0' && strcasecmp(enc, "gzip") != 0 &&
+	    strcasecmp(enc, "identity") != 0)
+		return req_error(r, 415, "unsupported_media_type", NULL,
+		    "unsupported Content-Encoding '%.32s' (gzip or none)", enc);
 	if (req_body_length(r) == 0)
 		return req_error(r, 400, "empty_body", NULL,
 		    "the request has no body: send a JUnit XML report");
@@ -263,9 +270,8 @@ h_ingest(struct req *r)
 		jval_set(d, "line", jval_int(f.line));
 		jval_set(d, "column", jval_int(f.column));
 	}
-	if (f.status == 413)
-		jval_set(d, "limit_bytes", jval_int(
-		    req_config(r)->max_decompressed_bytes));
+	if (f.status == 413 && f.limit > 0)
+		jval_set(d, "limit_bytes", jval_int(f.limit));
 	return req_error(r, f.status, f.code, d, "%s", f.msg);
 }
 
@@ -280,7 +286,7 @@ static const struct app app = {
 };
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	return http_main(&app);
+	return http_main(&app, argc, argv);
 }

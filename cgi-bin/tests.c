@@ -211,7 +211,7 @@ static const struct app app = {
 };
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	return http_main(&app);
+	return http_main(&app, argc, argv);
 }

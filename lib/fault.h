@@ -11,6 +11,7 @@ struct fault {
 	const char	*code;		/* static string, e.g. "invalid_xml" */
 	char		 msg[400];
 	int		 line, column;	/* invalid_xml only, else 0 */
+	long long	 limit;		/* too_large: the limit hit */
 };
 
 void	 fault_set(struct fault *, int, const char *, const char *, ...)

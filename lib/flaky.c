@@ -17,6 +17,7 @@
 #include "tests.h"
 
 #define QUIET_MS (14LL * 86400 * 1000)	/* no evidence for this long */
+#define FLIP_FLAKY 0.2			/* as in EVIDENCE */
 
 enum stmt {
 	STMT_FLAKY,
@@ -104,8 +105,8 @@ flaky_list(struct db *db, int64_t project, int64_t now, const char *cursor,
 		last_flaky = sqlite3_column_type(st, c + 2) == SQLITE_NULL ?
 		    -1 : sqlite3_column_int64(st, c + 2);
 		jval_set(o, "flaky_state", jval_str(sqlite3_column_double(st,
-		    c + 3) > 0 || (last_flaky >= 0 && now - last_flaky <
-		    QUIET_MS) ? "flaky" : "quiet"));
+		    c + 3) >= FLIP_FLAKY || (last_flaky >= 0 && now -
+		    last_flaky < QUIET_MS) ? "flaky" : "quiet"));
 		jval_push(arr, o);
 		last_key = sqlite3_column_int64(st, c + 4);
 		last_id = sqlite3_column_int64(st, 23);

@@ -533,10 +533,11 @@ respond(struct req *r, int status)
 		if (r->err_code == NULL) {
 			/* The handler failed and logged; never leak why. */
 			status = status >= 500 ? status : 400;
-			r->err_code = status == 503 ? "unavailable" :
+			/* handlers answer a bare 503 on database errors */
+			r->err_code = status == 503 ? "db_unavailable" :
 			    "internal";
 			snprintf(r->err_msg, sizeof(r->err_msg), "%s",
-			    status == 503 ? "service unavailable" :
+			    status == 503 ? "the database cannot be read" :
 			    "internal error");
 		}
 		env = jval_object();
@@ -1004,19 +1005,68 @@ serve(struct srv *s, struct req *r)
 	arena_reset(s->arena);
 }
 
+/* Joins the names of a parameter table into b ("a,b,c"). */
+static void
+spec_names(struct buf *b, const char *label, const struct param_spec *spec)
+{
+	int i;
+
+	buf_printf(b, " %s=", label);
+	for (i = 0; spec != NULL && spec[i].name != NULL; i++)
+		buf_printf(b, "%s%s", i ? "," : "", spec[i].name);
+}
+
+/*
+ * Prints the route table, one route a line: "METHOD PATTERN scope=S
+ * flags=gated,project,nodb path=a,b query=c,d body=t1,t2".  The OpenAPI
+ * test compares this with the published document.
+ */
+static void
+print_routes(const struct app *app)
+{
+	const struct route *rt;
+	const char *const *t;
+	struct buf b;
+	size_t i;
+
+	buf_init(&b);
+	for (i = 0; i < app->nroutes; i++) {
+		rt = &app->routes[i];
+		buf_reset(&b);
+		buf_printf(&b, "%s %s scope=%s flags=%s%s%s",
+		    http_method_name(rt->method), rt->pattern,
+		    auth_scope_name(rt->scope),
+		    rt->flags & ROUTE_GATED ? "gated," : "",
+		    rt->flags & ROUTE_PROJECT ? "project," : "",
+		    rt->flags & ROUTE_NODB ? "nodb," : "");
+		spec_names(&b, "path", rt->path);
+		spec_names(&b, "query", rt->query);
+		buf_puts(&b, " body=");
+		for (t = rt->body_types; t != NULL && *t != NULL; t++)
+			buf_printf(&b, "%s%s", t != rt->body_types ? "," : "",
+			    *t);
+		printf("%s\n", b.p);
+	}
+	buf_free(&b);
+}
+
 /*
  * The main loop of every cgi-bin program: loads the configuration named by
  * TESTVIS_CONF once, then serves FastCGI requests until the server stops
- * it, or exactly one request when run as plain CGI.  Returns the exit
- * status.
+ * it, or exactly one request when run as plain CGI.  `--routes` prints the
+ * route table instead (for the OpenAPI test).  Returns the exit status.
  */
 int
-http_main(const struct app *app)
+http_main(const struct app *app, int argc, char **argv)
 {
 	struct srv s;
 	struct req r;
 	FCGX_Request fr;
 
+	if (argc == 2 && strcmp(argv[1], "--routes") == 0) {
+		print_routes(app);
+		return 0;
+	}
 	memset(&s, 0, sizeof(s));
 	s.app = app;
 	s.schema = -1;

@@ -50,7 +50,7 @@ struct app {
 	int			(*db_init)(struct db *);	/* or NULL */
 };
 
-int		 http_main(const struct app *);
+int		 http_main(const struct app *, int, char **);
 
 /* For handlers: the request's validated inputs ... */
 struct arena	*req_arena(struct req *);

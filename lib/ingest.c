@@ -358,9 +358,11 @@ check_strings(struct ingest *in, const char *field, json_t *v, size_t maxn,
 	json_array_foreach(v, i, e) {
 		if (!json_is_string(e) || param_validate(&spec,
 		    json_string_value(e), json_string_length(e), &pv, why,
-		    sizeof(why)) == -1)
+		    sizeof(why)) == -1 || (strstr(field, "tags") != NULL &&
+		    strchr(json_string_value(e), ',') != NULL))
 			return meta_fault(in, field, "must hold short "
-			    "strings without control characters");
+			    "strings without control characters (tags: "
+			    "no commas)");
 	}
 	return 0;
 }
@@ -930,10 +932,17 @@ ingest_results(struct ingest *in, json_t *arr)
 				goto out;
 			}
 			json_array_foreach(v, t, e) {
-				if (!json_is_string(e) ||
-				    json_string_length(e) > 64) {
+				struct param_spec ts = { "tags", PARAM_STRING,
+				    0, 1, 64, NULL };
+				struct param_value pv;
+				char why[128];
+				if (!json_is_string(e) || param_validate(&ts,
+				    json_string_value(e), json_string_length(e),
+				    &pv, why, sizeof(why)) == -1 ||
+				    strchr(json_string_value(e), ',') != NULL) {
 					result_fault(in, i, "tags", "must hold "
-					    "strings of at most 64 bytes");
+					    "1..64 characters without control "
+					    "characters or commas");
 					goto out;
 				}
 				if (tags.len > 0)

@@ -114,7 +114,7 @@ runs_row_json(sqlite3_stmt *st)
 	jval_set(c, "flaky", jval_col_int(st, 17));
 	jval_set(o, "counts", c);
 	jval_set(o, "new_tests", jval_col_int(st, 18));
-	jval_set(o, "shards", jval_col_int(st, 19));
+	jval_set(o, "shard_count", jval_col_int(st, 19));
 	return o;
 }
 

@@ -216,6 +216,7 @@ gz_read(struct stream *s, char *buf, size_t n)
 		if (k > 0 && (g->out += k) > g->cap) {
 			fault_set(g->fault, 413, "too_large", "the report is "
 			    "over the limit of %lld bytes", g->cap);
+			g->fault->limit = g->cap;
 			return -1;
 		}
 		return k;
@@ -258,6 +259,7 @@ gz_read(struct stream *s, char *buf, size_t n)
 				fault_set(g->fault, 413, "too_large", "the "
 				    "report is over the limit of %lld bytes "
 				    "after decompression", g->cap);
+				g->fault->limit = g->cap;
 				return -1;
 			}
 			return (ssize_t)got;

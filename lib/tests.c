@@ -35,7 +35,8 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 #define FLAKY_KEY "tv_flip_rate(recent)"
 #define DURATION_KEY "coalesce(p95_ms, -1)"
 #define LAST_FAILED_KEY "coalesce(last_failed_at, -1)"
-#define IS_FLAKY "(flaky_count > 0 OR tv_flip_rate(recent) >= 0.2)"
+#define IS_FLAKY "(flaky_count > 0 OR same_sha_flakes > 0 OR " \
+	"tv_flip_rate(recent) >= 0.2)"
 
 /* The catalogue query for one sort: key expression and direction. */
 #define CATALOGUE(key, cmp, dir) \
@@ -176,7 +177,7 @@ tests_row_json(sqlite3_stmt *st)
 	jval_set(o, "flaky_runs", jval_col_int(st, 18));
 	jval_set(o, "p50_ms", jval_col_int(st, 19));
 	jval_set(o, "p95_ms", jval_col_int(st, 20));
-	jval_set(o, "open_incident", jval_col_int(st, 21));
+	jval_set(o, "open_incident_id", jval_col_int(st, 21));
 	for (n = 0; recent != NULL && recent[n] != '\0'; n++) {
 		pass += recent[n] == 'P';
 		ran += recent[n] != 'S';
@@ -323,10 +324,10 @@ tests_detail(struct db *db, int64_t project, const char *test_id,
 
 	if ((rc = test_find(db, project, test_id, &key, &o)) != 1)
 		return rc;
-	if (json_is_integer(json_object_get(o, "open_incident"))) {
+	if (json_is_integer(json_object_get(o, "open_incident_id"))) {
 		if ((st = STMT(db, STMT_INCIDENT)) == NULL ||
 		    db_bind_int(db, st, 1, json_integer_value(
-		    json_object_get(o, "open_incident"))) == -1 ||
+		    json_object_get(o, "open_incident_id"))) == -1 ||
 		    (rc = db_step(db, st)) == -1) {
 			json_decref(o);
 			return -1;

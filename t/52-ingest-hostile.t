@@ -132,6 +132,22 @@ is($r->{status}, 405, 'negative: GET on ingest is 405');
 $r = post('', encode_json({ run_id => 'x', branch => "\x01", junit_xml => '<testsuite/>' }), 'application/json');
 like($r->{json}{error}{message}, qr/meta field 'branch'/, 'negative: invalid metadata in JSON is named');
 
+my $before = sql($inst, 'SELECT (SELECT count(*) FROM runs) || "/" || (SELECT count(*) FROM results)');
+$r = post('', '<testsuite/>', 'application/xml', headers => { 'Content-Encoding' => 'br' });
+is($r->{status}, 415, 'negative: an unknown Content-Encoding is 415');
+like($r->{json}{error}{message}, qr/'br'/, 'negative: the encoding is named');
+$r = post('', encode_json({ results => [{ name => 'x', status => 'passed', tags => ['a,b'] }] }), 'application/json');
+like($r->{json}{error}{message}, qr/results\[0\]\.tags/, 'negative: a tag with a comma is refused');
+$r = post('', encode_json({ tags => ["ok", "bad\x01"], junit_xml => '<testsuite/>' }), 'application/json');
+like($r->{json}{error}{message}, qr/meta field 'tags'/, 'negative: a sidecar tag with a control character is refused');
+my $mb = 'QQ';
+$r = post('', "--$mb\r\nContent-Disposition: form-data; name=\"meta\"\r\n\r\n" . ('{' x 1048577) . "\r\n--$mb--\r\n",
+    "multipart/form-data; boundary=$mb");
+is($r->{status}, 413, 'negative: an oversized meta part is 413');
+is($r->{json}{error}{details}{limit_bytes}, 1048576, 'negative: with the meta part limit, not the report limit');
+is(sql($inst, 'SELECT (SELECT count(*) FROM runs) || "/" || (SELECT count(*) FROM results)'), $before,
+    'refused encodings, tags and parts store nothing');
+
 # authorization and the disabled flag
 my $tok = new_instance();
 my $read = $tok->token('default', 'read');
