@@ -11,7 +11,8 @@
 #   sh bench/read-bench.sh            # RUNS=1000 TESTS=10000 DUR=5 CONN=4
 #   RUNS=100 TESTS=2000 sh bench/read-bench.sh   # a quick look
 #
-# The database is built once into $WORK/history-RUNSxTESTS.db and reused.
+# The database is built once into $WORK/history-RUNSxTESTS.db and reused;
+# BUILD_ONLY=1 stops after building it.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -57,6 +58,8 @@ echo "database: $(sqlite3 "$db" 'SELECT count(*) FROM runs') runs," \
     "$(sqlite3 "$db" 'SELECT count(*) FROM tests') tests," \
     "$(sqlite3 "$db" 'SELECT count(*) FROM results') results," \
     "$(du -m "$db" | cut -f1) MB, built in $(cat "$db.done") s"
+
+[ "${BUILD_ONLY:-0}" = 1 ] && exit 0
 
 tid=$(sqlite3 "$db" "SELECT test_id FROM tests WHERE failed_count > 0 ORDER BY failed_count DESC LIMIT 1")
 run=$(sqlite3 "$db" "SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1")

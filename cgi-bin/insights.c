@@ -40,34 +40,6 @@ static const struct param_spec q_correlate[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
-static long long
-opt_int(struct req *r, const char *name, long long def)
-{
-	const struct param_value *v = req_param(r, name);
-
-	return v->present ? v->i : def;
-}
-
-static const char *
-opt_str(struct req *r, const char *name)
-{
-	const struct param_value *v = req_param(r, name);
-
-	return v->present ? v->s : NULL;
-}
-
-/* The 400 for a cursor that is not one of this list's. */
-static int
-bad_cursor(struct req *r)
-{
-	json_t *d = jval_object();
-
-	jval_set(d, "param", jval_str("cursor"));
-	jval_set(d, "reason", jval_str("invalid"));
-	return req_error(r, 400, "invalid_param", d, "invalid parameter "
-	    "'cursor': not a cursor of this list");
-}
-
 /* GET /api/dashboard: 200 overview; 503. */
 static int
 h_dashboard(struct req *r)
@@ -87,11 +59,12 @@ h_failures(struct req *r)
 {
 	json_t *out = NULL;
 	int rc = dash_failures(req_db(r), req_project_id(r),
-	    opt_int(r, "since", -1), opt_str(r, "cursor"),
-	    (int)opt_int(r, "limit", 50), &out);
+	    req_opt_int(r, "since", -1), req_opt_str(r, "cursor"),
+	    (int)req_opt_int(r, "limit", 50), &out);
 
 	if (rc == QUERY_BAD_CURSOR)
-		return bad_cursor(r);
+		return req_bad_param(r, "cursor",
+		    "not a cursor of this list");
 	if (rc == -1)
 		return 503;
 	return req_json(r, 200, out);
@@ -103,10 +76,11 @@ h_flaky(struct req *r)
 {
 	json_t *out = NULL;
 	int rc = flaky_list(req_db(r), req_project_id(r), tvtime_now_ms(),
-	    opt_str(r, "cursor"), (int)opt_int(r, "limit", 50), &out);
+	    req_opt_str(r, "cursor"), (int)req_opt_int(r, "limit", 50), &out);
 
 	if (rc == QUERY_BAD_CURSOR)
-		return bad_cursor(r);
+		return req_bad_param(r, "cursor",
+		    "not a cursor of this list");
 	if (rc == -1)
 		return 503;
 	return req_json(r, 200, out);
@@ -117,7 +91,7 @@ static int
 h_slowest(struct req *r)
 {
 	json_t *o = flaky_slowest(req_db(r), req_project_id(r),
-	    opt_int(r, "by", 1) == 1, (int)opt_int(r, "limit", 20));
+	    req_opt_int(r, "by", 1) == 1, (int)req_opt_int(r, "limit", 20));
 
 	return o != NULL ? req_json(r, 200, o) : 503;
 }

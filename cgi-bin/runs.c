@@ -37,36 +37,6 @@ static const struct param_spec p_run[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
-/* The text of an optional parameter, or NULL. */
-static const char *
-opt_str(struct req *r, const char *name)
-{
-	const struct param_value *v = req_param(r, name);
-
-	return v->present ? v->s : NULL;
-}
-
-/* An optional integer/time parameter, or def. */
-static long long
-opt_int(struct req *r, const char *name, long long def)
-{
-	const struct param_value *v = req_param(r, name);
-
-	return v->present ? v->i : def;
-}
-
-/* The 400 for a cursor that is not one of this list's. */
-static int
-bad_cursor(struct req *r)
-{
-	json_t *d = jval_object();
-
-	jval_set(d, "param", jval_str("cursor"));
-	jval_set(d, "reason", jval_str("invalid"));
-	return req_error(r, 400, "invalid_param", d, "invalid parameter "
-	    "'cursor': not a cursor of this list");
-}
-
 /* GET /api/tests/runs: 200 {"runs", "next_cursor"}; 400; 503. */
 static int
 h_list(struct req *r)
@@ -75,17 +45,18 @@ h_list(struct req *r)
 	json_t *out;
 	int rc;
 
-	f.branch = opt_str(r, "branch");
-	f.status = opt_str(r, "status");
-	f.git_sha = opt_str(r, "git_sha");
-	f.session_id = opt_str(r, "session_id");
-	f.since = opt_int(r, "since", -1);
-	f.until = opt_int(r, "until", -1);
-	f.cursor = opt_str(r, "cursor");
-	f.limit = (int)opt_int(r, "limit", 50);
+	f.branch = req_opt_str(r, "branch");
+	f.status = req_opt_str(r, "status");
+	f.git_sha = req_opt_str(r, "git_sha");
+	f.session_id = req_opt_str(r, "session_id");
+	f.since = req_opt_int(r, "since", -1);
+	f.until = req_opt_int(r, "until", -1);
+	f.cursor = req_opt_str(r, "cursor");
+	f.limit = (int)req_opt_int(r, "limit", 50);
 	rc = runs_list(req_db(r), req_project_id(r), &f, &out);
 	if (rc == QUERY_BAD_CURSOR)
-		return bad_cursor(r);
+		return req_bad_param(r, "cursor",
+		    "not a cursor of this list");
 	if (rc == -1)
 		return 503;
 	return req_json(r, 200, out);
@@ -116,13 +87,14 @@ h_results(struct req *r)
 	json_t *out;
 	int rc;
 
-	f.status = (int)opt_int(r, "status", -1);
-	f.q = opt_str(r, "q");
-	f.cursor = opt_str(r, "cursor");
-	f.limit = (int)opt_int(r, "limit", 50);
+	f.status = (int)req_opt_int(r, "status", -1);
+	f.q = req_opt_str(r, "q");
+	f.cursor = req_opt_str(r, "cursor");
+	f.limit = (int)req_opt_int(r, "limit", 50);
 	rc = runs_results(req_db(r), req_project_id(r), id, &f, &out);
 	if (rc == QUERY_BAD_CURSOR)
-		return bad_cursor(r);
+		return req_bad_param(r, "cursor",
+		    "not a cursor of this list");
 	if (rc == 0)
 		return req_error(r, 404, "not_found", NULL, "no run '%s' in "
 		    "project '%s'", id, req_project(r));

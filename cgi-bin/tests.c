@@ -55,35 +55,12 @@ static const struct param_spec p_test[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
-static const char *
-opt_str(struct req *r, const char *name)
-{
-	const struct param_value *v = req_param(r, name);
-
-	return v->present ? v->s : NULL;
-}
-
-static long long
-opt_int(struct req *r, const char *name, long long def)
-{
-	const struct param_value *v = req_param(r, name);
-
-	return v->present ? v->i : def;
-}
-
 /* Turns a query result into the answer: 200, 404, 400 cursor or 503. */
 static int
 answer(struct req *r, int rc, json_t *out)
 {
-	json_t *d;
-
-	if (rc == QUERY_BAD_CURSOR) {
-		d = jval_object();
-		jval_set(d, "param", jval_str("cursor"));
-		jval_set(d, "reason", jval_str("invalid"));
-		return req_error(r, 400, "invalid_param", d, "invalid "
-		    "parameter 'cursor': not a cursor of this list");
-	}
+	if (rc == QUERY_BAD_CURSOR)
+		return req_bad_param(r, "cursor", "not a cursor of this list");
 	if (rc == 0)
 		return req_error(r, 404, "not_found", NULL, "no test '%s' in "
 		    "project '%s'", req_path(r, "test_id"), req_project(r));
@@ -100,14 +77,14 @@ h_list(struct req *r)
 	json_t *out = NULL;
 	int rc;
 
-	f.q = opt_str(r, "q");
-	f.status = opt_str(r, "status");
-	f.owner = opt_str(r, "owner");
-	f.tag = opt_str(r, "tag");
-	f.flaky = (int)opt_int(r, "flaky", -1);
-	f.sort = (enum tests_sort)opt_int(r, "sort", SORT_NAME);
-	f.cursor = opt_str(r, "cursor");
-	f.limit = (int)opt_int(r, "limit", 50);
+	f.q = req_opt_str(r, "q");
+	f.status = req_opt_str(r, "status");
+	f.owner = req_opt_str(r, "owner");
+	f.tag = req_opt_str(r, "tag");
+	f.flaky = (int)req_opt_int(r, "flaky", -1);
+	f.sort = (enum tests_sort)req_opt_int(r, "sort", SORT_NAME);
+	f.cursor = req_opt_str(r, "cursor");
+	f.limit = (int)req_opt_int(r, "limit", 50);
 	rc = tests_list(req_db(r), req_project_id(r), &f, &out);
 	return answer(r, rc == 0 ? 1 : rc, out);
 }
@@ -129,8 +106,8 @@ h_history(struct req *r)
 {
 	json_t *out = NULL;
 	int rc = tests_history(req_db(r), req_project_id(r),
-	    req_path(r, "test_id"), opt_str(r, "branch"),
-	    opt_str(r, "cursor"), (int)opt_int(r, "limit", 50), &out);
+	    req_path(r, "test_id"), req_opt_str(r, "branch"),
+	    req_opt_str(r, "cursor"), (int)req_opt_int(r, "limit", 50), &out);
 
 	return answer(r, rc, out);
 }
@@ -141,8 +118,8 @@ h_results(struct req *r)
 {
 	json_t *out = NULL;
 	int rc = tests_results(req_db(r), req_project_id(r),
-	    req_path(r, "test_id"), (int)opt_int(r, "limit", 20),
-	    (int)opt_int(r, "offset", 0), &out);
+	    req_path(r, "test_id"), (int)req_opt_int(r, "limit", 20),
+	    (int)req_opt_int(r, "offset", 0), &out);
 
 	return answer(r, rc, out);
 }
@@ -153,7 +130,7 @@ h_timing(struct req *r)
 {
 	json_t *out = NULL;
 	int rc = tests_timing(req_db(r), req_project_id(r),
-	    req_path(r, "test_id"), (int)opt_int(r, "limit", 50), &out);
+	    req_path(r, "test_id"), (int)req_opt_int(r, "limit", 50), &out);
 
 	return answer(r, rc, out);
 }
@@ -164,7 +141,7 @@ h_uptime(struct req *r)
 {
 	json_t *out = NULL;
 	int rc = tests_uptime(req_db(r), req_project_id(r),
-	    req_path(r, "test_id"), (int)opt_int(r, "hours", 24),
+	    req_path(r, "test_id"), (int)req_opt_int(r, "hours", 24),
 	    tvtime_now_ms(), &out);
 
 	return answer(r, rc, out);
@@ -176,7 +153,7 @@ h_incidents(struct req *r)
 {
 	json_t *out = NULL;
 	int rc = tests_incidents(req_db(r), req_project_id(r),
-	    req_path(r, "test_id"), (int)opt_int(r, "limit", 10), &out);
+	    req_path(r, "test_id"), (int)req_opt_int(r, "limit", 10), &out);
 
 	return answer(r, rc, out);
 }

@@ -181,6 +181,21 @@ auth_token_create(struct db *db, int64_t project_id, enum scope scope,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The token object of a STMT_LIST row (never the secret). */
+static json_t *
+token_row(sqlite3_stmt *st)
+{
+	json_t *o = jval_object();
+
+	jval_set(o, "id", jval_col_text(st, 0));
+	jval_set(o, "project", jval_col_text(st, 1));
+	jval_set(o, "scope", jval_col_text(st, 2));
+	jval_set(o, "name", jval_col_text(st, 3));
+	jval_set(o, "created_at", jval_col_time(st, 4));
+	jval_set(o, "revoked_at", jval_col_time(st, 5));
+	return o;
+}
+
 /*
  * Lists tokens (of project_id, or all when it is 0) as a new JSON array of
  * {id, project, scope, name, created_at, revoked_at}; NULL on error.
@@ -189,29 +204,11 @@ json_t *
 auth_token_list(struct db *db, int64_t project_id)
 {
 	sqlite3_stmt *st;
-	json_t *arr, *o;
-	int rc;
 
 	if ((st = STMT(db, STMT_LIST)) == NULL ||
 	    db_bind_int(db, st, 1, project_id) == -1)
 		return NULL;
-	arr = jval_array();
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		o = jval_object();
-		jval_set(o, "id", jval_col_text(st, 0));
-		jval_set(o, "project", jval_col_text(st, 1));
-		jval_set(o, "scope", jval_col_text(st, 2));
-		jval_set(o, "name", jval_col_text(st, 3));
-		jval_set(o, "created_at", jval_col_time(st, 4));
-		jval_set(o, "revoked_at", jval_col_time(st, 5));
-		jval_push(arr, o);
-	}
-	sqlite3_reset(st);
-	if (rc == -1) {
-		json_decref(arr);
-		return NULL;
-	}
-	return arr;
+	return jval_rows(db, st, token_row);
 }
 
 /* Revokes token id: 1 revoked, 0 no such live token, -1 error. */

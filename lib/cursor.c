@@ -126,6 +126,24 @@ out:
 	return rc;
 }
 
+/*
+ * Sets out's "next_cursor": the cursor of kind after the item whose sort
+ * key is keys (reference stolen), or null when keys is NULL (last page).
+ */
+void
+cursor_set_next(json_t *out, const char *kind, json_t *keys)
+{
+	char *c;
+
+	if (keys == NULL) {
+		json_object_set_new(out, "next_cursor", json_null());
+		return;
+	}
+	c = cursor_encode(kind, keys);
+	json_object_set_new(out, "next_cursor", json_string(c));
+	free(c);
+}
+
 /* Releases a decoded cursor; accepts a zeroed one. */
 void
 cursor_clear(struct cursor *c)

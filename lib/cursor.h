@@ -17,6 +17,7 @@ char	*cursor_encode(const char *, json_t *);
 int	 cursor_decode(const char *, const char *, const char *,
 	    struct cursor *);
 void	 cursor_clear(struct cursor *);
+void	 cursor_set_next(json_t *, const char *, json_t *);
 int64_t	 cursor_int(const struct cursor *, int);
 const char *cursor_str(const struct cursor *, int);
 double	 cursor_real(const struct cursor *, int);

@@ -181,13 +181,8 @@ dash_failures(struct db *db, int64_t project, int64_t since,
 	}
 	*out = jval_object();
 	jval_set(*out, "failures", arr);
-	if (more) {
-		char *c = cursor_encode("failures", json_pack("[Is]",
-		    (json_int_t)last_t, last_fp));
-		jval_set(*out, "next_cursor", jval_str(c));
-		free(c);
-	} else
-		jval_set(*out, "next_cursor", json_null());
+	cursor_set_next(*out, "failures", more ? json_pack("[Is]",
+	    (json_int_t)last_t, last_fp) : NULL);
 	free(last_fp);
 	return 0;
 }

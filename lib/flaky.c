@@ -118,13 +118,8 @@ flaky_list(struct db *db, int64_t project, int64_t now, const char *cursor,
 	}
 	*out = jval_object();
 	jval_set(*out, "flaky", arr);
-	if (more) {
-		char *cs = cursor_encode("flaky", json_pack("[II]",
-		    (json_int_t)last_key, (json_int_t)last_id));
-		jval_set(*out, "next_cursor", jval_str(cs));
-		free(cs);
-	} else
-		jval_set(*out, "next_cursor", json_null());
+	cursor_set_next(*out, "flaky", more ? json_pack("[II]",
+	    (json_int_t)last_key, (json_int_t)last_id) : NULL);
 	return 0;
 }
 

@@ -331,6 +331,40 @@ req_param(struct req *r, const char *name)
 	return &r->queryv[i];
 }
 
+/* The text of optional query key name, or NULL when absent. */
+const char *
+req_opt_str(struct req *r, const char *name)
+{
+	const struct param_value *v = req_param(r, name);
+
+	return v->present ? v->s : NULL;
+}
+
+/* The typed value (INT, ENUM index, TIME ms, BOOL) of name, or def. */
+long long
+req_opt_int(struct req *r, const char *name, long long def)
+{
+	const struct param_value *v = req_param(r, name);
+
+	return v->present ? v->i : def;
+}
+
+/*
+ * A 400 invalid_param for a value that passed its validator but not the
+ * handler (a cursor of another list, a combination of keys): names the
+ * parameter and says why.  Returns 400.
+ */
+int
+req_bad_param(struct req *r, const char *name, const char *why)
+{
+	json_t *d = jval_object();
+
+	jval_set(d, "param", jval_str(name));
+	jval_set(d, "reason", jval_str("invalid"));
+	return req_error(r, 400, "invalid_param", d, "invalid parameter "
+	    "'%s': %s", name, why);
+}
+
 /* The decoded, validated text of path segment {name}. */
 const char *
 req_path(struct req *r, const char *name)

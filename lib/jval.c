@@ -2,11 +2,13 @@
  * Building jansson values without a NULL check at every call: allocation
  * failure aborts (the server respawns the process), so callers compose
  * trees freely.  Also the house conversions: times as ISO-8601 UTC with
- * milliseconds (I-5) and SQL NULL as JSON null.  Dumping is http.c's job.
+ * milliseconds (I-5), SQL NULL as JSON null, and a statement's rows as an
+ * array.  Dumping is http.c's job.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "db.h"
 #include "jval.h"
 #include "tvtime.h"
 
@@ -101,4 +103,25 @@ jval_col_time(sqlite3_stmt *st, int i)
 	if (sqlite3_column_type(st, i) == SQLITE_NULL)
 		return json_null();
 	return jval_time(sqlite3_column_int64(st, i));
+}
+
+/*
+ * Steps st (bound by the caller) to its end, appending row(st) for each
+ * row to a new array, and resets st.  Returns the array (caller owns it),
+ * or NULL on a database error (logged by db_step).
+ */
+json_t *
+jval_rows(struct db *db, sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *))
+{
+	json_t *arr = jval_array();
+	int rc;
+
+	while ((rc = db_step(db, st)) == SQLITE_ROW)
+		jval_push(arr, row(st));
+	sqlite3_reset(st);
+	if (rc == -1) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
 }

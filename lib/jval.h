@@ -15,4 +15,7 @@ json_t	*jval_col_text(sqlite3_stmt *, int);
 json_t	*jval_col_int(sqlite3_stmt *, int);
 json_t	*jval_col_time(sqlite3_stmt *, int);
 
+struct db;
+json_t	*jval_rows(struct db *, sqlite3_stmt *, json_t *(*)(sqlite3_stmt *));
+
 #endif

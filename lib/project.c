@@ -75,6 +75,21 @@ project_add(struct db *db, const char *slug, const char *name, int64_t *id)
 	return changed;
 }
 
+/* The project object of a STMT_LIST row. */
+static json_t *
+project_row(sqlite3_stmt *st)
+{
+	json_t *o = jval_object();
+
+	jval_set(o, "slug", jval_col_text(st, 0));
+	jval_set(o, "name", jval_col_text(st, 1));
+	jval_set(o, "created_at", jval_col_time(st, 2));
+	jval_set(o, "run_count", jval_col_int(st, 3));
+	jval_set(o, "test_count", jval_col_int(st, 4));
+	jval_set(o, "last_run_at", jval_col_time(st, 5));
+	return o;
+}
+
 /*
  * Lists projects (only project only_id when it is not 0) as a new JSON
  * array of {slug, name, created_at, run_count, test_count, last_run_at};
@@ -84,27 +99,9 @@ json_t *
 project_list(struct db *db, int64_t only_id)
 {
 	sqlite3_stmt *st;
-	json_t *arr, *o;
-	int rc;
 
 	if ((st = STMT(db, STMT_LIST)) == NULL ||
 	    db_bind_int(db, st, 1, only_id) == -1)
 		return NULL;
-	arr = jval_array();
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		o = jval_object();
-		jval_set(o, "slug", jval_col_text(st, 0));
-		jval_set(o, "name", jval_col_text(st, 1));
-		jval_set(o, "created_at", jval_col_time(st, 2));
-		jval_set(o, "run_count", jval_col_int(st, 3));
-		jval_set(o, "test_count", jval_col_int(st, 4));
-		jval_set(o, "last_run_at", jval_col_time(st, 5));
-		jval_push(arr, o);
-	}
-	sqlite3_reset(st);
-	if (rc == -1) {
-		json_decref(arr);
-		return NULL;
-	}
-	return arr;
+	return jval_rows(db, st, project_row);
 }

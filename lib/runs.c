@@ -210,12 +210,7 @@ runs_list(struct db *db, int64_t project, const struct runs_filter *f,
 	}
 	*out = jval_object();
 	jval_set(*out, "runs", arr);
-	if (last != NULL) {
-		char *c = cursor_encode("runs", last);
-		jval_set(*out, "next_cursor", jval_str(c));
-		free(c);
-	} else
-		jval_set(*out, "next_cursor", json_null());
+	cursor_set_next(*out, "runs", last);
 	return 0;
 }
 
@@ -224,22 +219,12 @@ json_t *
 runs_recent(struct db *db, int64_t project, int n)
 {
 	sqlite3_stmt *st;
-	json_t *arr;
-	int rc;
 
 	if ((st = STMT(db, STMT_RECENT)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int(db, st, 2, n) == -1)
 		return NULL;
-	arr = jval_array();
-	while ((rc = db_step(db, st)) == SQLITE_ROW)
-		jval_push(arr, runs_row_json(st));
-	sqlite3_reset(st);
-	if (rc == -1) {
-		json_decref(arr);
-		return NULL;
-	}
-	return arr;
+	return jval_rows(db, st, runs_row_json);
 }
 
 /* Finds run_id: 1 with its row as *obj and its id/start, 0, -1. */
@@ -267,45 +252,56 @@ run_get(struct db *db, int64_t project, const char *run_id, json_t **obj,
 	return rc == -1 ? -1 : rc == SQLITE_ROW;
 }
 
+/* The shard object of a STMT_SHARDS row. */
+static json_t *
+shard_row(sqlite3_stmt *st)
+{
+	const char *shard = db_column_text(st, 0);
+	json_t *o = jval_object(), *w;
+
+	jval_set(o, "shard", shard != NULL && shard[0] != '\0' ?
+	    jval_str(shard) : json_null());
+	jval_set(o, "source", jval_col_text(st, 1));
+	jval_set(o, "received_at", jval_col_time(st, 2));
+	jval_set(o, "counts", json_pack("{sIsIsIsIsIsI}",
+	    "tests", (json_int_t)sqlite3_column_int64(st, 3),
+	    "passed", (json_int_t)sqlite3_column_int64(st, 4),
+	    "failed", (json_int_t)sqlite3_column_int64(st, 5),
+	    "errors", (json_int_t)sqlite3_column_int64(st, 6),
+	    "skipped", (json_int_t)sqlite3_column_int64(st, 7),
+	    "flaky", (json_int_t)sqlite3_column_int64(st, 8)));
+	jval_set(o, "new_tests", jval_col_int(st, 9));
+	w = json_loads(db_column_text(st, 10), 0, NULL);
+	jval_set(o, "warnings", w != NULL ? w : jval_array());
+	jval_set(o, "has_diff", json_boolean(sqlite3_column_int(st, 11)));
+	return o;
+}
+
 /* The shards array of run id; NULL on error. */
 static json_t *
 shards_json(struct db *db, int64_t id)
 {
 	sqlite3_stmt *st;
-	json_t *arr, *o, *w;
-	int rc;
 
 	if ((st = STMT(db, STMT_SHARDS)) == NULL ||
 	    db_bind_int(db, st, 1, id) == -1)
 		return NULL;
-	arr = jval_array();
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		const char *shard = db_column_text(st, 0);
-		o = jval_object();
-		jval_set(o, "shard", shard != NULL && shard[0] != '\0' ?
-		    jval_str(shard) : json_null());
-		jval_set(o, "source", jval_col_text(st, 1));
-		jval_set(o, "received_at", jval_col_time(st, 2));
-		jval_set(o, "counts", json_pack("{sIsIsIsIsIsI}",
-		    "tests", (json_int_t)sqlite3_column_int64(st, 3),
-		    "passed", (json_int_t)sqlite3_column_int64(st, 4),
-		    "failed", (json_int_t)sqlite3_column_int64(st, 5),
-		    "errors", (json_int_t)sqlite3_column_int64(st, 6),
-		    "skipped", (json_int_t)sqlite3_column_int64(st, 7),
-		    "flaky", (json_int_t)sqlite3_column_int64(st, 8)));
-		jval_set(o, "new_tests", jval_col_int(st, 9));
-		w = json_loads(db_column_text(st, 10), 0, NULL);
-		jval_set(o, "warnings", w != NULL ? w : jval_array());
-		jval_set(o, "has_diff", json_boolean(sqlite3_column_int(st,
-		    11)));
-		jval_push(arr, o);
-	}
-	sqlite3_reset(st);
-	if (rc == -1) {
-		json_decref(arr);
-		return NULL;
-	}
-	return arr;
+	return jval_rows(db, st, shard_row);
+}
+
+/* The failure group object of a STMT_GROUPS row. */
+static json_t *
+group_row(sqlite3_stmt *st)
+{
+	json_t *o = jval_object(), *tests;
+
+	jval_set(o, "fingerprint", jval_col_text(st, 0));
+	jval_set(o, "count", jval_col_int(st, 1));
+	jval_set(o, "message", jval_col_text(st, 2));
+	jval_set(o, "error_type", jval_col_text(st, 3));
+	tests = json_loads(db_column_text(st, 4), 0, NULL);
+	jval_set(o, "tests", tests != NULL ? tests : jval_array());
+	return o;
 }
 
 /* Failures of run id grouped by fingerprint; NULL on error. */
@@ -313,29 +309,11 @@ static json_t *
 groups_json(struct db *db, int64_t id)
 {
 	sqlite3_stmt *st;
-	json_t *arr, *o, *tests;
-	int rc;
 
 	if ((st = STMT(db, STMT_GROUPS)) == NULL ||
 	    db_bind_int(db, st, 1, id) == -1)
 		return NULL;
-	arr = jval_array();
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		o = jval_object();
-		jval_set(o, "fingerprint", jval_col_text(st, 0));
-		jval_set(o, "count", jval_col_int(st, 1));
-		jval_set(o, "message", jval_col_text(st, 2));
-		jval_set(o, "error_type", jval_col_text(st, 3));
-		tests = json_loads(db_column_text(st, 4), 0, NULL);
-		jval_set(o, "tests", tests != NULL ? tests : jval_array());
-		jval_push(arr, o);
-	}
-	sqlite3_reset(st);
-	if (rc == -1) {
-		json_decref(arr);
-		return NULL;
-	}
-	return arr;
+	return jval_rows(db, st, group_row);
 }
 
 /* Appends {test_id, name} to list (capped), counting every entry. */
@@ -537,12 +515,7 @@ runs_results(struct db *db, int64_t project, const char *run_id,
 	*out = jval_object();
 	jval_set(*out, "run_id", jval_str(run_id));
 	jval_set(*out, "results", arr);
-	if (more) {
-		char *c = cursor_encode("results", json_pack("[I]",
-		    (json_int_t)last));
-		jval_set(*out, "next_cursor", jval_str(c));
-		free(c);
-	} else
-		jval_set(*out, "next_cursor", json_null());
+	cursor_set_next(*out, "results", more ? json_pack("[I]",
+	    (json_int_t)last) : NULL);
 	return 1;
 }

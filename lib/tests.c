@@ -256,12 +256,7 @@ tests_list(struct db *db, int64_t project, const struct tests_filter *f,
 	*out = jval_object();
 	jval_set(*out, "tests", arr);
 	jval_set(*out, "sort", jval_str(tests_sort_names[f->sort]));
-	if (last != NULL) {
-		char *c = cursor_encode(kind, last);
-		jval_set(*out, "next_cursor", jval_str(c));
-		free(c);
-	} else
-		jval_set(*out, "next_cursor", json_null());
+	cursor_set_next(*out, kind, last);
 	return 0;
 fail:
 	cursor_clear(&cur);
@@ -408,13 +403,8 @@ tests_history(struct db *db, int64_t project, const char *test_id,
 	*out = jval_object();
 	jval_set(*out, "test_id", jval_str(test_id));
 	jval_set(*out, "history", arr);
-	if (more) {
-		char *c = cursor_encode("history", json_pack("[II]",
-		    (json_int_t)last_t, (json_int_t)last_run));
-		jval_set(*out, "next_cursor", jval_str(c));
-		free(c);
-	} else
-		jval_set(*out, "next_cursor", json_null());
+	cursor_set_next(*out, "history", more ? json_pack("[II]",
+	    (json_int_t)last_t, (json_int_t)last_run) : NULL);
 	return 1;
 }
 
@@ -577,14 +567,8 @@ tests_incidents(struct db *db, int64_t project, const char *test_id,
 	    db_bind_int(db, st, 1, key) == -1 ||
 	    db_bind_int(db, st, 2, limit) == -1)
 		return -1;
-	arr = jval_array();
-	while ((rc = db_step(db, st)) == SQLITE_ROW)
-		jval_push(arr, incident_json(st));
-	sqlite3_reset(st);
-	if (rc == -1) {
-		json_decref(arr);
+	if ((arr = jval_rows(db, st, incident_json)) == NULL)
 		return -1;
-	}
 	*out = json_pack("{sssosI}", "test_id", test_id, "incidents", arr,
 	    "total", (json_int_t)total);
 	return 1;
