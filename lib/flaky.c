@@ -49,7 +49,7 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT " TESTS_COLS ", before_ms, after_ms FROM (SELECT *, "
 	    "tv_half_pct(recent_ms, 0, 50) AS before_ms, "
 	    "tv_half_pct(recent_ms, 1, 50) AS after_ms FROM tests "
-	    "WHERE project_id = ?1 AND recent_ms != '') "
+	    "WHERE project_id = ?1 AND length(recent_ms) > 0) "
 	    "WHERE after_ms >= 1.5 * before_ms AND after_ms - before_ms >= 50 "
 	    "ORDER BY after_ms * 1.0 / max(before_ms, 1) DESC, id DESC "
 	    "LIMIT ?2",

@@ -24,6 +24,7 @@
  * order: a passing run closes only incidents whose last failure is not
  * newer than it.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,81 +61,71 @@ fn_push_status(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, out, (int)n, SQLITE_TRANSIENT);
 }
 
-static void
-fn_push_ms(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	const char *w = (const char *)sqlite3_value_text(argv[0]);
-	int replace = sqlite3_value_int(argv[2]), count = 0;
-	const char *p, *start;
-	struct buf b;
-	size_t n;
-
-	if (w == NULL)
-		w = "";
-	if (sqlite3_value_type(argv[1]) == SQLITE_NULL) {
-		sqlite3_result_text(ctx, w, -1, SQLITE_TRANSIENT);
-		return;
-	}
-	n = strlen(w);
-	if (replace && n > 0) {
-		const char *comma = strrchr(w, ',');
-		n = comma != NULL ? (size_t)(comma - w) : 0;
-	}
-	for (p = w; p < w + n; p++)
-		if (*p == ',')
-			count++;
-	start = w;
-	if (n > 0)
-		count++;
-	/* drop the oldest entries beyond ROLLUP_WINDOW - 1 */
-	while (count > ROLLUP_WINDOW - 1) {
-		const char *comma = memchr(start, ',', (size_t)(w + n - start));
-		if (comma == NULL)
-			break;
-		start = comma + 1;
-		count--;
-	}
-	buf_init(&b);
-	buf_append(&b, start, (size_t)(w + n - start));
-	buf_printf(&b, "%s%lld", b.len > 0 ? "," : "",
-	    (long long)sqlite3_value_int64(argv[1]));
-	sqlite3_result_text(ctx, b.p, (int)b.len, SQLITE_TRANSIENT);
-	buf_free(&b);
-}
-
-/* Parses a duration window into v (at most ROLLUP_WINDOW + 1); count. */
+/*
+ * Duration windows are blobs of little-endian int32 milliseconds, oldest
+ * first: a push is a memmove, no parsing.  Durations are capped at
+ * INT32_MAX ms (24 days).
+ */
 static size_t
-window_parse(const char *w, long long *v)
+window_get(sqlite3_value *v, int32_t *out)
 {
-	size_t n = 0;
-	char *end;
+	const unsigned char *b = sqlite3_value_blob(v);
+	size_t n = (size_t)sqlite3_value_bytes(v) / 4, i;
 
-	while (w != NULL && *w != '\0' && n < ROLLUP_WINDOW + 1) {
-		long long x = strtoll(w, &end, 10);
-		if (end == w)
-			break;
-		v[n++] = x;
-		w = *end == ',' ? end + 1 : end;
-	}
+	if (b == NULL || sqlite3_value_type(v) != SQLITE_BLOB)
+		return 0;
+	if (n > ROLLUP_WINDOW)
+		n = ROLLUP_WINDOW;
+	for (i = 0; i < n; i++)
+		out[i] = (int32_t)((uint32_t)b[4 * i] |
+		    (uint32_t)b[4 * i + 1] << 8 | (uint32_t)b[4 * i + 2] << 16 |
+		    (uint32_t)b[4 * i + 3] << 24);
 	return n;
 }
 
-static int
-cmp_ll(const void *a, const void *b)
+static void
+fn_push_ms(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	long long x = *(const long long *)a, y = *(const long long *)b;
+	int32_t w[ROLLUP_WINDOW + 1];
+	unsigned char out[4 * ROLLUP_WINDOW];
+	size_t n = window_get(argv[0], w), i, start = 0;
+	sqlite3_int64 ms;
+
+	if (sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	if (sqlite3_value_int(argv[2]) && n > 0)
+		n--;
+	ms = sqlite3_value_int64(argv[1]);
+	w[n++] = (int32_t)(ms < 0 ? 0 : ms > INT32_MAX ? INT32_MAX : ms);
+	if (n > ROLLUP_WINDOW)
+		start = n - ROLLUP_WINDOW;
+	for (i = start; i < n; i++) {
+		uint32_t u = (uint32_t)w[i];
+		out[4 * (i - start)] = (unsigned char)u;
+		out[4 * (i - start) + 1] = (unsigned char)(u >> 8);
+		out[4 * (i - start) + 2] = (unsigned char)(u >> 16);
+		out[4 * (i - start) + 3] = (unsigned char)(u >> 24);
+	}
+	sqlite3_result_blob(ctx, out, (int)(4 * (n - start)),
+	    SQLITE_TRANSIENT);
+}
+
+static int
+cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
 
 	return x < y ? -1 : x > y;
 }
 
-/* Nearest-rank percentile p of v[0..n) (sorted in place); n > 0. */
-static long long
-percentile(long long *v, size_t n, double p)
+/* Nearest-rank percentile p of sorted v[0..n); n > 0. */
+static int32_t
+rank_of(const int32_t *v, size_t n, double p)
 {
-	size_t rank;
+	size_t rank = (size_t)((p / 100.0) * (double)n + 0.999999);
 
-	qsort(v, n, sizeof(v[0]), cmp_ll);
-	rank = (size_t)((p / 100.0) * (double)n + 0.999999);
 	if (rank < 1)
 		rank = 1;
 	if (rank > n)
@@ -142,36 +133,51 @@ percentile(long long *v, size_t n, double p)
 	return v[rank - 1];
 }
 
+/*
+ * tv_pct(window, p).  The rollup asks for p50 and p95 of the same new
+ * window in a row: the last window sorted is kept, so it sorts once.
+ */
 static void
 fn_pct(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	long long v[ROLLUP_WINDOW + 1];
-	size_t n = window_parse((const char *)sqlite3_value_text(argv[0]), v);
+	static unsigned char last[4 * ROLLUP_WINDOW];
+	static int last_bytes = -1;
+	static int32_t sorted[ROLLUP_WINDOW];
+	static size_t nsorted;
+	const void *b = sqlite3_value_blob(argv[0]);
+	int bytes = sqlite3_value_bytes(argv[0]);
 
-	if (n == 0)
+	if (bytes != last_bytes || bytes > (int)sizeof(last) ||
+	    (bytes > 0 && memcmp(b, last, (size_t)bytes) != 0)) {
+		nsorted = window_get(argv[0], sorted);
+		qsort(sorted, nsorted, sizeof(sorted[0]), cmp_i32);
+		last_bytes = bytes <= (int)sizeof(last) ? bytes : -1;
+		if (last_bytes > 0)
+			memcpy(last, b, (size_t)bytes);
+	}
+	if (nsorted == 0)
 		sqlite3_result_null(ctx);
 	else
-		sqlite3_result_int64(ctx, percentile(v, n,
+		sqlite3_result_int64(ctx, rank_of(sorted, nsorted,
 		    sqlite3_value_double(argv[1])));
 }
 
+/* tv_half_pct(window, half, p): the older (0) or newer (1) half. */
 static void
 fn_half_pct(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	long long v[ROLLUP_WINDOW + 1];
-	size_t n = window_parse((const char *)sqlite3_value_text(argv[0]), v);
-	size_t half = n / 2;
+	int32_t v[ROLLUP_WINDOW];
+	size_t n = window_get(argv[0], v), half = n / 2;
+	int32_t *part = sqlite3_value_int(argv[1]) == 0 ? v : v + half;
+	size_t m = sqlite3_value_int(argv[1]) == 0 ? half : n - half;
 
 	if (n < 6) {
 		sqlite3_result_null(ctx);
 		return;
 	}
-	if (sqlite3_value_int(argv[1]) == 0)
-		sqlite3_result_int64(ctx, percentile(v, half,
-		    sqlite3_value_double(argv[2])));
-	else
-		sqlite3_result_int64(ctx, percentile(v + half, n - half,
-		    sqlite3_value_double(argv[2])));
+	qsort(part, m, sizeof(part[0]), cmp_i32);
+	sqlite3_result_int64(ctx, rank_of(part, m,
+	    sqlite3_value_double(argv[2])));
 }
 
 /*

@@ -95,7 +95,7 @@ CREATE TABLE tests (
 	skipped_count	INTEGER NOT NULL DEFAULT 0,
 	flaky_count	INTEGER NOT NULL DEFAULT 0,
 	recent		TEXT NOT NULL DEFAULT '',	-- last 50: P F E S
-	recent_ms	TEXT NOT NULL DEFAULT '',	-- last 50 durations
+	recent_ms	BLOB NOT NULL DEFAULT X'',	-- last 50 durations, int32 LE
 	p50_ms		INTEGER,
 	p95_ms		INTEGER,
 	open_incident	INTEGER,
