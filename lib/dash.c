@@ -32,7 +32,8 @@ static const char *const sql[STMT__MAX] = {
 	    "OR tv_flip_rate(recent) >= 0.2), "
 	    "count(*) FILTER (WHERE last_status IS NULL), "
 	    "count(*) FILTER (WHERE state IN ('muted', 'quarantined')) "
-	    "FROM tests WHERE project_id = ?1",
+	    "FROM tests JOIN test_stats ON test_stats.test = tests.id "
+	    "WHERE project_id = ?1",
 	[STMT_INCIDENTS] =
 	    "SELECT count(*) FROM incidents WHERE project_id = ?1 AND "
 	    "closed_at IS NULL",

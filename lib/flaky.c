@@ -31,14 +31,14 @@ enum stmt {
 	"(flaky_count > 0 OR same_sha_flakes > 0 OR " \
 	"tv_flip_rate(recent) >= 0.2)"
 #define SLOWEST(col) \
-	"SELECT " TESTS_COLS " FROM tests WHERE project_id = ?1 AND " \
+	"SELECT " TESTS_COLS " FROM " TESTS_FROM " WHERE project_id = ?1 AND " \
 	col " IS NOT NULL ORDER BY " col " DESC, id DESC LIMIT ?2"
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_FLAKY] =
 	    "SELECT " TESTS_COLS ", same_sha_flakes, flaky_first_at, "
 	    "flaky_last_at, tv_flip_rate(recent), "
-	    "coalesce(flaky_last_at, last_result_at, 0) FROM tests "
+	    "coalesce(flaky_last_at, last_result_at, 0) FROM " TESTS_FROM " "
 	    "WHERE project_id = ?1 AND " EVIDENCE " AND (?2 IS NULL OR "
 	    "(coalesce(flaky_last_at, last_result_at, 0), id) < (?2, ?3)) "
 	    "ORDER BY coalesce(flaky_last_at, last_result_at, 0) DESC, "
@@ -48,7 +48,7 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_REGRESSIONS] =
 	    "SELECT " TESTS_COLS ", before_ms, after_ms FROM (SELECT *, "
 	    "tv_half_pct(recent_ms, 0, 50) AS before_ms, "
-	    "tv_half_pct(recent_ms, 1, 50) AS after_ms FROM tests "
+	    "tv_half_pct(recent_ms, 1, 50) AS after_ms FROM " TESTS_FROM " "
 	    "WHERE project_id = ?1 AND length(recent_ms) > 0) "
 	    "WHERE after_ms >= 1.5 * before_ms AND after_ms - before_ms >= 50 "
 	    "ORDER BY after_ms * 1.0 / max(before_ms, 1) DESC, id DESC "

@@ -81,6 +81,7 @@ enum stmt {
 	STMT_SHARD_MOVE,
 	STMT_SHARD_RELABEL,
 	STMT_TEST_INSERT,
+	STMT_STATS_INSERT,
 	STMT_TEST_REFRESH,
 	STMT_TEST_OVERRIDE,
 	STMT_RESULT_UPSERT,
@@ -143,9 +144,11 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_TEST_INSERT] =
 	    "INSERT INTO tests (id, project_id, test_id, identity_path, name, "
 	    "base_name, params, classname, file, line, suite_path, tags, "
-	    "owner, feature_hint, domain_hint, first_seen_at, last_seen_at, "
-	    "first_run) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-	    "?12, ?13, ?14, ?15, ?16, ?16, ?17) ON CONFLICT (id) DO NOTHING",
+	    "owner, feature_hint, domain_hint, first_seen_at, first_run) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14, ?15, ?16, ?17) ON CONFLICT (id) DO NOTHING",
+	[STMT_STATS_INSERT] =
+	    "INSERT INTO test_stats (test, last_seen_at) VALUES (?1, ?2)",
 	[STMT_TEST_REFRESH] =
 	    "UPDATE tests SET file = coalesce(?2, file), "
 	    "line = coalesce(?3, line), tags = coalesce(?4, tags), "
@@ -238,6 +241,9 @@ struct ingest {
 	long long		 xml_duration;
 	struct buf		 digests;	/* per-file SHA-256, joined */
 	struct buf		 base, params;
+	struct pcase		*batch;		/* BATCH_CASES slots */
+	size_t			 nbatch, seq;
+	struct buf		 bbuf;		/* the batch's strings */
 	struct junit_limits	 lim;
 };
 
@@ -280,6 +286,7 @@ ingest_new(struct db *db, const struct config *cfg, int64_t project_id,
 	buf_init(&in->digests);
 	buf_init(&in->base);
 	buf_init(&in->params);
+	buf_init(&in->bbuf);
 	return in;
 }
 
@@ -305,6 +312,8 @@ ingest_free(struct ingest *in)
 	buf_free(&in->digests);
 	buf_free(&in->base);
 	buf_free(&in->params);
+	buf_free(&in->bbuf);
+	free(in->batch);
 	free(in);
 }
 
@@ -580,11 +589,11 @@ ingest_begin(struct ingest *in)
 	sqlite3_busy_timeout(db_handle(in->db), 30000);
 	/*
 	 * Rollups and the per-test index touch pages all over the file: a
-	 * 64 MB page cache (and reads through mmap) keeps them in memory for
-	 * the length of the transaction instead of re-reading them.
+	 * 64 MB page cache keeps them in memory for the length of the
+	 * transaction instead of re-reading them (no mmap: mapped pages
+	 * would count against the ingest's memory budget, PERF-4).
 	 */
-	if (db_exec(in->db, "PRAGMA cache_size = -65536") == -1 ||
-	    db_exec(in->db, "PRAGMA mmap_size = 268435456") == -1)
+	if (db_exec(in->db, "PRAGMA cache_size = -65536") == -1)
 		return storage_fault(in);
 	if (db_begin(in->db) == -1)
 		return storage_fault(in);
@@ -678,90 +687,217 @@ settle_start(struct ingest *in, const struct junit_info *info)
 	in->started_at = t;
 }
 
-/* Stores one testcase: its definition and its (merged) result. */
-static int
-on_case(void *arg, const struct junit_case *c)
-{
-	struct ingest *in = arg;
-	char test_id[TEST_ID_LEN + 1], fp[FINGERPRINT_LEN + 1];
-	const char *path = ident_path(c->classname, c->file, c->suite_path);
-	sqlite3_stmt *st;
-	int64_t key;
+/*
+ * Testcases are written in batches sorted by test key: keys are hashes, so
+ * in document order every write lands somewhere else in each B-tree; in
+ * key order consecutive writes share pages.  A batch holds at most
+ * BATCH_CASES testcases or BATCH_BYTES of text, which bounds memory
+ * whatever the report's size.  The sort is stable, so repeats of a test
+ * keep their document order and the last attempt still wins.
+ */
+#define BATCH_CASES	8192
+#define BATCH_BYTES	(32u * 1024 * 1024)
 
-	settle_start(in, in->reading);
-	ident_test_id(in->project, path, c->name, test_id);
-	key = ident_test_key(test_id);
-	ident_split_params(c->name, &in->base, &in->params);
+enum pfield {
+	PF_NAME, PF_CLASSNAME, PF_FILE, PF_SUITE, PF_PATH, PF_BASE, PF_PARAMS,
+	PF_MESSAGE, PF_TYPE, PF_DETAILS, PF_OUT, PF_ERR, PF_TAGS, PF_OWNER,
+	PF_FEATURE, PF_DOMAIN, PF__MAX
+};
+
+/* A testcase waiting in the batch; strings live in the batch buffer. */
+struct pcase {
+	int64_t		 key;
+	size_t		 seq;
+	size_t		 off[PF__MAX];	/* (size_t)-1 for NULL */
+	char		 test_id[TEST_ID_LEN + 1];
+	char		 fp[FINGERPRINT_LEN + 1];
+	long		 line;
+	int		 status, attempts, flaky;
+	long long	 duration, assertions;
+};
+
+#define PNULL ((size_t)-1)
+
+/* Copies s (or NULL) into the batch buffer; returns its offset. */
+static size_t
+batch_str(struct ingest *in, const char *s)
+{
+	size_t off = in->bbuf.len;
+
+	if (s == NULL)
+		return PNULL;
+	buf_append(&in->bbuf, s, strlen(s) + 1);
+	return off;
+}
+
+/* The string of field f of c, or NULL. */
+static const char *
+pstr(struct ingest *in, const struct pcase *c, enum pfield f)
+{
+	return c->off[f] == PNULL ? NULL : in->bbuf.p + c->off[f];
+}
+
+static int
+pcase_cmp(const void *a, const void *b)
+{
+	const struct pcase *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Writes one testcase: its definition and its (merged) result. */
+static int
+store_case(struct ingest *in, const struct pcase *c)
+{
+	const char *file = pstr(in, c, PF_FILE);
+	const char *tags = pstr(in, c, PF_TAGS), *owner = pstr(in, c, PF_OWNER);
+	const char *feature = pstr(in, c, PF_FEATURE);
+	const char *domain = pstr(in, c, PF_DOMAIN);
+	const char *msg = pstr(in, c, PF_MESSAGE), *type = pstr(in, c, PF_TYPE);
+	const char *details = pstr(in, c, PF_DETAILS);
+	const char *out = pstr(in, c, PF_OUT), *err = pstr(in, c, PF_ERR);
+	sqlite3_stmt *st;
+
 	if ((st = STMT(in, STMT_TEST_INSERT)) == NULL ||
-	    db_bind_int(in->db, st, 1, key) == -1 ||
+	    db_bind_int(in->db, st, 1, c->key) == -1 ||
 	    db_bind_int(in->db, st, 2, in->project_id) == -1 ||
-	    db_bind_text(in->db, st, 3, test_id) == -1 ||
-	    db_bind_text(in->db, st, 4, path) == -1 ||
-	    db_bind_text(in->db, st, 5, c->name) == -1 ||
-	    db_bind_text(in->db, st, 6, in->base.p) == -1 ||
-	    db_bind_text(in->db, st, 7, in->params.p != NULL ? in->params.p :
-	    "") == -1 ||
-	    db_bind_text(in->db, st, 8, c->classname) == -1 ||
-	    db_bind_text(in->db, st, 9, c->file) == -1 ||
+	    db_bind_text(in->db, st, 3, c->test_id) == -1 ||
+	    db_bind_text(in->db, st, 4, pstr(in, c, PF_PATH)) == -1 ||
+	    db_bind_text(in->db, st, 5, pstr(in, c, PF_NAME)) == -1 ||
+	    db_bind_text(in->db, st, 6, pstr(in, c, PF_BASE)) == -1 ||
+	    db_bind_text(in->db, st, 7, pstr(in, c, PF_PARAMS)) == -1 ||
+	    db_bind_text(in->db, st, 8, pstr(in, c, PF_CLASSNAME)) == -1 ||
+	    db_bind_text(in->db, st, 9, file) == -1 ||
 	    (c->line > 0 ? db_bind_int(in->db, st, 10, c->line) :
 	    db_bind_null(in->db, st, 10)) == -1 ||
-	    db_bind_text(in->db, st, 11, c->suite_path) == -1 ||
-	    bind_opt(in, st, 12, c->tags) == -1 ||
-	    bind_opt(in, st, 13, c->owner) == -1 ||
-	    bind_opt(in, st, 14, c->feature) == -1 ||
-	    bind_opt(in, st, 15, c->domain) == -1 ||
+	    db_bind_text(in->db, st, 11, pstr(in, c, PF_SUITE)) == -1 ||
+	    bind_opt(in, st, 12, tags) == -1 ||
+	    bind_opt(in, st, 13, owner) == -1 ||
+	    bind_opt(in, st, 14, feature) == -1 ||
+	    bind_opt(in, st, 15, domain) == -1 ||
 	    db_bind_int(in->db, st, 16, in->started_at) == -1 ||
 	    db_bind_int(in->db, st, 17, in->run) == -1 ||
 	    step_done(in, st) == -1)
 		return -1;
-	if (sqlite3_changes(db_handle(in->db)) > 0)
+	if (sqlite3_changes(db_handle(in->db)) > 0) {
 		in->new_tests++;
-	else if (c->file[0] != '\0' || c->line > 0 || c->tags != NULL ||
-	    c->owner != NULL || c->feature != NULL || c->domain != NULL) {
+		if ((st = STMT(in, STMT_STATS_INSERT)) == NULL ||
+		    db_bind_int(in->db, st, 1, c->key) == -1 ||
+		    db_bind_int(in->db, st, 2, in->started_at) == -1 ||
+		    step_done(in, st) == -1)
+			return -1;
+	} else if (file[0] != '\0' || c->line > 0 || tags != NULL ||
+	    owner != NULL || feature != NULL || domain != NULL) {
 		if ((st = STMT(in, STMT_TEST_REFRESH)) == NULL ||
-		    db_bind_int(in->db, st, 1, key) == -1 ||
-		    bind_opt(in, st, 2, c->file) == -1 ||
+		    db_bind_int(in->db, st, 1, c->key) == -1 ||
+		    bind_opt(in, st, 2, file) == -1 ||
 		    (c->line > 0 ? db_bind_int(in->db, st, 3, c->line) :
 		    db_bind_null(in->db, st, 3)) == -1 ||
-		    bind_opt(in, st, 4, c->tags) == -1 ||
-		    bind_opt(in, st, 5, c->owner) == -1 ||
-		    bind_opt(in, st, 6, c->feature) == -1 ||
-		    bind_opt(in, st, 7, c->domain) == -1 ||
+		    bind_opt(in, st, 4, tags) == -1 ||
+		    bind_opt(in, st, 5, owner) == -1 ||
+		    bind_opt(in, st, 6, feature) == -1 ||
+		    bind_opt(in, st, 7, domain) == -1 ||
 		    step_done(in, st) == -1)
 			return -1;
 	}
-	fp[0] = '\0';
-	if (c->status == ST_FAILED || c->status == ST_ERROR ||
-	    (c->flaky_in_run && c->message != NULL))
-		ident_fingerprint(c->error_type, c->message, c->details, fp);
 	if ((st = STMT(in, STMT_RESULT_UPSERT)) == NULL ||
 	    db_bind_int(in->db, st, 1, in->run) == -1 ||
-	    db_bind_int(in->db, st, 2, key) == -1 ||
+	    db_bind_int(in->db, st, 2, c->key) == -1 ||
 	    db_bind_int(in->db, st, 3, in->shard_row) == -1 ||
 	    db_bind_int(in->db, st, 4, in->started_at) == -1 ||
 	    db_bind_int(in->db, st, 5, c->status) == -1 ||
-	    (c->duration_ms >= 0 ? db_bind_int(in->db, st, 6,
-	    c->duration_ms) : db_bind_null(in->db, st, 6)) == -1 ||
+	    (c->duration >= 0 ? db_bind_int(in->db, st, 6, c->duration) :
+	    db_bind_null(in->db, st, 6)) == -1 ||
 	    db_bind_int(in->db, st, 7, c->attempts) == -1 ||
-	    db_bind_int(in->db, st, 8, c->flaky_in_run) == -1 ||
-	    bind_opt(in, st, 9, fp) == -1 ||
+	    db_bind_int(in->db, st, 8, c->flaky) == -1 ||
+	    bind_opt(in, st, 9, c->fp) == -1 ||
 	    (c->assertions >= 0 ? db_bind_int(in->db, st, 10,
 	    c->assertions) : db_bind_null(in->db, st, 10)) == -1 ||
 	    step_done(in, st) == -1)
 		return -1;
-	if (c->message == NULL && c->error_type == NULL && c->details ==
-	    NULL && c->out == NULL && c->err == NULL)
+	if (msg == NULL && type == NULL && details == NULL && out == NULL &&
+	    err == NULL)
 		return 0;
 	if ((st = STMT(in, STMT_TEXT_UPSERT)) == NULL ||
 	    db_bind_int(in->db, st, 1, in->run) == -1 ||
-	    db_bind_int(in->db, st, 2, key) == -1 ||
-	    db_bind_text(in->db, st, 3, c->message) == -1 ||
-	    db_bind_text(in->db, st, 4, c->error_type) == -1 ||
-	    db_bind_text(in->db, st, 5, c->details) == -1 ||
-	    db_bind_text(in->db, st, 6, c->out) == -1 ||
-	    db_bind_text(in->db, st, 7, c->err) == -1 ||
+	    db_bind_int(in->db, st, 2, c->key) == -1 ||
+	    db_bind_text(in->db, st, 3, msg) == -1 ||
+	    db_bind_text(in->db, st, 4, type) == -1 ||
+	    db_bind_text(in->db, st, 5, details) == -1 ||
+	    db_bind_text(in->db, st, 6, out) == -1 ||
+	    db_bind_text(in->db, st, 7, err) == -1 ||
 	    step_done(in, st) == -1)
 		return -1;
+	return 0;
+}
+
+/* Writes the batch in key order and empties it; 0 or -1. */
+static int
+batch_flush(struct ingest *in)
+{
+	size_t i;
+	int rc = 0;
+
+	qsort(in->batch, in->nbatch, sizeof(in->batch[0]), pcase_cmp);
+	for (i = 0; i < in->nbatch && rc == 0; i++)
+		rc = store_case(in, &in->batch[i]);
+	in->nbatch = 0;
+	buf_reset(&in->bbuf);
+	return rc;
+}
+
+/*
+ * Takes one testcase from the reader: settles the run's start on the
+ * first, derives identity, test_id and fingerprint, and queues it; a full
+ * batch is written.  Returns 0 or -1 (fault set).
+ */
+static int
+on_case(void *arg, const struct junit_case *c)
+{
+	struct ingest *in = arg;
+	const char *path = ident_path(c->classname, c->file, c->suite_path);
+	struct pcase *p;
+
+	settle_start(in, in->reading);
+	if (in->batch == NULL && (in->batch = calloc(BATCH_CASES,
+	    sizeof(*in->batch))) == NULL)
+		abort();
+	p = &in->batch[in->nbatch++];
+	p->seq = in->seq++;
+	ident_test_id(in->project, path, c->name, p->test_id);
+	p->key = ident_test_key(p->test_id);
+	ident_split_params(c->name, &in->base, &in->params);
+	p->off[PF_NAME] = batch_str(in, c->name);
+	p->off[PF_CLASSNAME] = batch_str(in, c->classname);
+	p->off[PF_FILE] = batch_str(in, c->file);
+	p->off[PF_SUITE] = batch_str(in, c->suite_path);
+	p->off[PF_PATH] = batch_str(in, path);
+	p->off[PF_BASE] = batch_str(in, in->base.p);
+	p->off[PF_PARAMS] = batch_str(in, in->params.p != NULL ?
+	    in->params.p : "");
+	p->off[PF_MESSAGE] = batch_str(in, c->message);
+	p->off[PF_TYPE] = batch_str(in, c->error_type);
+	p->off[PF_DETAILS] = batch_str(in, c->details);
+	p->off[PF_OUT] = batch_str(in, c->out);
+	p->off[PF_ERR] = batch_str(in, c->err);
+	p->off[PF_TAGS] = batch_str(in, c->tags);
+	p->off[PF_OWNER] = batch_str(in, c->owner);
+	p->off[PF_FEATURE] = batch_str(in, c->feature);
+	p->off[PF_DOMAIN] = batch_str(in, c->domain);
+	p->line = c->line;
+	p->status = c->status;
+	p->attempts = c->attempts;
+	p->flaky = c->flaky_in_run;
+	p->duration = c->duration_ms;
+	p->assertions = c->assertions;
+	p->fp[0] = '\0';
+	if (c->status == ST_FAILED || c->status == ST_ERROR ||
+	    (c->flaky_in_run && c->message != NULL))
+		ident_fingerprint(c->error_type, c->message, c->details, p->fp);
+	if (in->nbatch == BATCH_CASES || in->bbuf.len >= BATCH_BYTES)
+		return batch_flush(in);
 	return 0;
 }
 
@@ -800,6 +936,8 @@ ingest_xml(struct ingest *in, struct stream *src)
 	in->reading = &info;
 	rc = junit_read(content, &in->lim, on_case, in, &info, in->fault);
 	in->reading = NULL;
+	if (rc == 0)
+		rc = batch_flush(in);
 	if (rc == 0) {
 		info_add(in, &info);
 		in->repairs += stream_content_repairs(content);
@@ -972,7 +1110,7 @@ ingest_results(struct ingest *in, json_t *arr)
 		if (on_case(in, &c) == -1)
 			goto out;
 	}
-	rc = 0;
+	rc = batch_flush(in);
 out:
 	buf_free(&tags);
 	buf_free(&m);

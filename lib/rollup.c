@@ -287,7 +287,7 @@ static const char *const sql[STMT__MAX] = {
 	    "'fingerprint', i.fingerprint) FROM incidents i JOIN tests t "
 	    "ON t.id = i.test WHERE i.id > ?1",
 	[STMT_TESTS] =
-	    "UPDATE tests SET "
+	    "UPDATE test_stats SET "
 	    "last_seen_at = max(last_seen_at, r.started_at), "
 	    "runs_count = runs_count + (last_run IS NOT ?1), "
 	    "passed_count = passed_count + (r.status = 0) - "
@@ -330,8 +330,8 @@ static const char *const sql[STMT__MAX] = {
 	    "max(coalesce(flaky_last_at, r.started_at), r.started_at) "
 	    "ELSE flaky_last_at END, "
 	    "open_incident = (SELECT max(i.id) FROM incidents i "
-	    "WHERE i.test = tests.id AND i.closed_at IS NULL) "
-	    "FROM " SHARD_RESULTS " WHERE tests.id = r.test",
+	    "WHERE i.test = test_stats.test AND i.closed_at IS NULL) "
+	    "FROM " SHARD_RESULTS " WHERE test_stats.test = r.test",
 	[STMT_GROUPS] =
 	    "INSERT INTO failure_groups (project_id, fingerprint, occurrences, "
 	    "first_seen_at, last_seen_at, message, error_type) "
@@ -360,10 +360,10 @@ static const char *const sql[STMT__MAX] = {
 	    "WHERE r.run = ?1 AND r.shard = ?2 AND r.status IN (1, 2) AND "
 	    "r.fingerprint IS NOT NULL",
 	[STMT_SAME_SHA] =
-	    "UPDATE tests SET same_sha_flakes = same_sha_flakes + 1, "
+	    "UPDATE test_stats SET same_sha_flakes = same_sha_flakes + 1, "
 	    "flaky_first_at = min(coalesce(flaky_first_at, ?5), ?5), "
 	    "flaky_last_at = max(coalesce(flaky_last_at, ?5), ?5) "
-	    "WHERE id IN (SELECT r.test FROM results r JOIN results o ON "
+	    "WHERE test IN (SELECT r.test FROM results r JOIN results o ON "
 	    "o.test = r.test AND o.run IN (SELECT id FROM runs WHERE "
 	    "project_id = ?3 AND git_sha = ?4 AND id != ?1) WHERE "
 	    "r.run = ?1 AND r.shard = ?2 AND ((r.status = 0 AND "

@@ -40,7 +40,8 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 
 /* The catalogue query for one sort: key expression and direction. */
 #define CATALOGUE(key, cmp, dir) \
-	"SELECT " TESTS_COLS ", " key " FROM tests WHERE project_id = ?1 " \
+	"SELECT " TESTS_COLS ", " key " FROM " TESTS_FROM " " \
+	"WHERE project_id = ?1 " \
 	"AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\') " \
 	"AND (?3 IS NULL OR coalesce(last_status, 'pending') = ?3) " \
 	"AND (?4 IS NULL OR " IS_FLAKY " = ?4) " \
@@ -76,7 +77,7 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_LIST_DURATION] = CATALOGUE(DURATION_KEY, "<", "DESC"),
 	[STMT_LIST_LAST_FAILED] = CATALOGUE(LAST_FAILED_KEY, "<", "DESC"),
 	[STMT_GET] =
-	    "SELECT " TESTS_COLS " FROM tests WHERE id = ?1 AND "
+	    "SELECT " TESTS_COLS " FROM " TESTS_FROM " WHERE id = ?1 AND "
 	    "project_id = ?2 AND test_id = ?3",
 	[STMT_INCIDENT] =
 	    "SELECT i.id, o.run_id, i.opened_at, i.closed_at, c.run_id, "

@@ -32,6 +32,8 @@ struct tests_filter {
 	"runs_count, flaky_count, p50_ms, p95_ms, open_incident, recent, " \
 	"id"
 #define TESTS_NCOLS 24
+/* The definitions with their rollups. */
+#define TESTS_FROM "tests JOIN test_stats ON test_stats.test = tests.id"
 
 extern const char *const tests_sort_names[SORT__MAX + 1];
 

@@ -42,7 +42,7 @@ is($r->{json}{links}{run}, '/api/tests/runs/r1?project=default', 'links to the r
 is(sql($inst, 'SELECT branch, git_sha, session_id, triggered_by, ci_url, env_fingerprint, started_at, status FROM runs'),
     'main|abc123|sess-1|ci|https://ci/1|linux|1714564800000|failed', 'run metadata stored; started_at from the XML');
 is(sql($inst, "SELECT base_name, params FROM tests WHERE name = 'p[1-2]'"), 'p|1-2', 'parameterized name split');
-is(sql($inst, "SELECT last_status, recent, open_incident IS NOT NULL FROM tests WHERE name = 'b'"), 'failed|F|1', 'rollup of a failure');
+is(sql($inst, "SELECT last_status, recent, open_incident IS NOT NULL FROM tests JOIN test_stats ON test_stats.test = tests.id WHERE name = 'b'"), 'failed|F|1', 'rollup of a failure');
 is(sql($inst, "SELECT count(*), min(branch) FROM incidents WHERE closed_at IS NULL"), '1|main', 'an incident opened on main');
 like(sql($inst, "SELECT fingerprint FROM results WHERE status = 1"), qr/^[0-9a-f]{12}$/, 'failures get a fingerprint');
 is(sql($inst, "SELECT message FROM result_texts t JOIN tests d ON d.id = t.test WHERE d.name = 'b'"), 'boom b', 'message stored');
@@ -53,14 +53,14 @@ $r = post($inst, '?run_id=r2&branch=main&started_at=2024-05-02T12:00:00Z',
     $xml->('2024-05-09T00:00:00Z', ['a', 'F'], ['b', 'P'], ['c', 'S'], ['p[1-2]', 'P'], ['d', 'P']));
 is($r->{json}{new_tests}, 1, 'one new test counted');
 is(sql($inst, "SELECT started_at FROM runs WHERE run_id = 'r2'"), '1714651200000', 'started_at parameter beats the XML');
-is(sql($inst, "SELECT recent, last_status, runs_count, passed_count, failed_count FROM tests WHERE name = 'b'"),
+is(sql($inst, "SELECT recent, last_status, runs_count, passed_count, failed_count FROM tests JOIN test_stats ON test_stats.test = tests.id WHERE name = 'b'"),
     'FP|passed|2|1|1', 'rollup window and counters after two runs');
 is(sql($inst, "SELECT count(*) FROM incidents WHERE closed_at IS NOT NULL AND closed_run = (SELECT id FROM runs WHERE run_id = 'r2')"),
     '1', 'the passing run closed the incident');
 is(sql($inst, "SELECT failure_count FROM incidents WHERE closed_at IS NULL"), '1', 'a new incident for a');
 is(sql($inst, "SELECT group_concat(kind, ',') FROM (SELECT kind FROM events ORDER BY id)"),
     'incident_opened,run_ingested,incident_closed,incident_opened,run_ingested', 'events written in order');
-is(sql($inst, "SELECT p50_ms FROM tests WHERE name = 'a'"), '500', 'p50 duration kept');
+is(sql($inst, "SELECT p50_ms FROM tests JOIN test_stats ON test_stats.test = tests.id WHERE name = 'a'"), '500', 'p50 duration kept');
 
 # --- a third failing run on another branch opens a separate incident ---
 post($inst, '?run_id=r3&branch=dev', $xml->(undef, ['a', 'F']));
@@ -90,7 +90,7 @@ is($r->{status}, 201, 'second shard appends');
 is(sql($inst, "SELECT tests, passed, failed, shards FROM runs WHERE run_id = 's1'"), '3|2|1|2', 'run counts sum over shards');
 is(sql($inst, "SELECT r.attempts, r.status, r.flaky_in_run FROM results r JOIN tests t ON t.id = r.test JOIN runs u ON u.id = r.run WHERE t.name = 'both' AND u.run_id = 's1'"),
     '2|0|1', 'a test in two shards merges as attempts (failed then passed: flaky)');
-is(sql($inst, "SELECT runs_count FROM tests WHERE name = 'both'"), '1', 'a merged test counts one run');
+is(sql($inst, "SELECT runs_count FROM tests JOIN test_stats ON test_stats.test = tests.id WHERE name = 'both'"), '1', 'a merged test counts one run');
 $r = post($inst, '?run_id=s1&shard=2', $xml->(undef, ['x2', 'P']));
 is($r->{json}{status}, 'skipped', 'same shard again is a duplicate');
 

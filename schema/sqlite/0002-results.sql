@@ -80,9 +80,14 @@ CREATE TABLE tests (
 	domain_hint	TEXT,
 	state		TEXT NOT NULL DEFAULT 'active',
 	first_seen_at	INTEGER NOT NULL,
+	first_run	INTEGER
+);
+-- The rollups ingest keeps in the same transaction (ING-7), one narrow row
+-- per test: every ingest rewrites the rows of all its tests, so they stay
+-- apart from the wide definitions above.
+CREATE TABLE test_stats (
+	test		INTEGER PRIMARY KEY,	-- tests.id
 	last_seen_at	INTEGER NOT NULL,
-	first_run	INTEGER,
-	-- rollups kept by ingest in the same transaction (ING-7)
 	last_status	TEXT,
 	last_run	INTEGER,
 	last_result_at	INTEGER,
@@ -103,11 +108,9 @@ CREATE TABLE tests (
 	-- when any evidence (that, or a pass after a retry) was seen
 	same_sha_flakes	INTEGER NOT NULL DEFAULT 0,
 	flaky_first_at	INTEGER,
-	flaky_last_at	INTEGER,
-	UNIQUE (project_id, test_id)
+	flaky_last_at	INTEGER
 );
 CREATE INDEX tests_name ON tests(project_id, name);
-CREATE INDEX tests_last_failed ON tests(project_id, last_failed_at);
 
 -- One result per (run, test): status 0 passed, 1 failed, 2 error,
 -- 3 skipped.  started_at is the run's, copied for per-test history.
