@@ -329,8 +329,11 @@ static const char *const sql[STMT__MAX] = {
 	    "flaky_last_at = CASE WHEN r.flaky_in_run THEN "
 	    "max(coalesce(flaky_last_at, r.started_at), r.started_at) "
 	    "ELSE flaky_last_at END, "
-	    "open_incident = (SELECT max(i.id) FROM incidents i "
-	    "WHERE i.test = test_stats.test AND i.closed_at IS NULL) "
+	    /* only a failure now, or an incident open before, can change it */
+	    "open_incident = CASE WHEN r.status IN (1, 2) OR "
+	    "open_incident IS NOT NULL THEN (SELECT max(i.id) FROM "
+	    "incidents i WHERE i.test = test_stats.test AND "
+	    "i.closed_at IS NULL) END "
 	    "FROM " SHARD_RESULTS " WHERE test_stats.test = r.test",
 	[STMT_GROUPS] =
 	    "INSERT INTO failure_groups (project_id, fingerprint, occurrences, "

@@ -437,6 +437,19 @@ content_repair(struct content_stream *c)
 
 	while (i < c->inlen) {
 		unsigned char b = c->in[i];
+		size_t run = i;
+
+		/* the common case: a run of plain ASCII, copied at once */
+		while (run < c->inlen && c->in[run] < 0x80 && c->in[run] != '&' &&
+		    (c->in[run] >= 0x20 || c->in[run] == '\t' ||
+		    c->in[run] == '\n' || c->in[run] == '\r'))
+			run++;
+		if (run > i) {
+			memcpy(c->out + c->outlen, c->in + i, run - i);
+			c->outlen += run - i;
+			i = run;
+			continue;
+		}
 		if (b == '&') {
 			k = bad_charref(c->in + i, c->inlen - i);
 			if (k < 0 && !c->eof)
