@@ -47,6 +47,10 @@ struct srv {
 	struct db		*db;		/* NULL until it opens */
 	int			 schema;	/* level found, -1 unknown */
 	struct arena		*arena;
+	char			 id_seed[17];	/* request ids: seed + count */
+	unsigned long long	 id_count;
+	char			 proj_slug[65];	/* last project found */
+	int64_t			 proj_id;
 };
 
 /* Per-request state, reset for every request of the FastCGI loop. */
@@ -630,7 +634,11 @@ respond(struct req *r, int status)
 	return status;
 }
 
-/* Uses a sane client-given X-Request-Id, or makes a random one. */
+/*
+ * Uses a sane client-given X-Request-Id, or makes one: 8 hex digits of a
+ * per-process random seed and 8 of a counter (unique, not secret; no
+ * CSPRNG call per request).
+ */
 static void
 req_set_id(struct req *r)
 {
@@ -647,8 +655,12 @@ req_set_id(struct req *r)
 			return;
 		}
 	}
-	if (crypto_random_hex(r->id, 16) == -1)
-		snprintf(r->id, sizeof(r->id), "%08lx", (long)getpid());
+	if (r->srv->id_seed[0] == '\0' &&
+	    crypto_random_hex(r->srv->id_seed, 8) == -1)
+		snprintf(r->srv->id_seed, sizeof(r->srv->id_seed), "%08lx",
+		    (unsigned long)getpid() & 0xffffffffUL);
+	snprintf(r->id, sizeof(r->id), "%.8s%08llx", r->srv->id_seed,
+	    ++r->srv->id_count & 0xffffffffULL);
 }
 
 /*
@@ -925,7 +937,17 @@ authorize(struct req *r)
 	if (r->have_token && strcmp(r->token.project, r->project) != 0)
 		return req_error(r, 403, "forbidden", NULL, "token belongs to "
 		    "project '%s', not '%s'", r->token.project, r->project);
+	/* projects are never deleted: a found slug stays valid */
+	if (strcmp(r->srv->proj_slug, r->project) == 0) {
+		r->project_id = r->srv->proj_id;
+		return 0;
+	}
 	found = project_lookup(r->srv->db, r->project, &r->project_id);
+	if (found == 1) {
+		snprintf(r->srv->proj_slug, sizeof(r->srv->proj_slug), "%s",
+		    r->project);
+		r->srv->proj_id = r->project_id;
+	}
 	if (found == -1)
 		return req_error(r, 503, "db_unavailable", NULL,
 		    "the database cannot be read");
