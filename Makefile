@@ -47,9 +47,14 @@ UNIT_TESTS = config param route db tvtime utf8 auth ident junit rollup
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/t/t-%)
 TEST_PROGS = $(BUILD)/t/testvis-echo
 
+# The frontend's npm install and the files it vendors (rules below).
+NPM_DIR = $(BUILD)/npm
+NPM_STAMP = $(NPM_DIR)/node_modules/.testvis-installed
+VENDOR = htdocs/vendor/uPlot.iife.min.js htdocs/vendor/uPlot.min.css
+
 MIGRATIONS = $(sort $(wildcard schema/sqlite/[0-9][0-9][0-9][0-9]-*.sql))
 
-all: $(LIBA) $(CGI_BIN) $(CLI_BIN) $(UNIT_BIN) $(TEST_PROGS)
+all: $(LIBA) $(CGI_BIN) $(CLI_BIN) $(UNIT_BIN) $(TEST_PROGS) $(VENDOR)
 
 # Every compile waits for the dependency check (quick when all is present).
 deps:
@@ -95,6 +100,26 @@ $(BUILD)/t/t-%: $(BUILD)/t/unit/t-%.o $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(FCGI_LIBS) $(DEP_LIBS)
 
+# The frontend's npm packages (conf/npm: uPlot for the charts, playwright-core
+# for the browser tests), installed from the lockfile into $(BUILD)/npm; the
+# stamp makes this a no-op until the manifest changes.  The chart library is
+# copied into htdocs/vendor/ (gitignored, never committed).
+
+$(NPM_STAMP): conf/npm/package.json conf/npm/package-lock.json | deps
+	@mkdir -p $(NPM_DIR)
+	cp conf/npm/package.json conf/npm/package-lock.json $(NPM_DIR)/
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix $(NPM_DIR) \
+	    --no-audit --no-fund --loglevel=error
+	touch $@
+
+htdocs/vendor/uPlot.iife.min.js: $(NPM_STAMP)
+	@mkdir -p $(@D)
+	cp $(NPM_DIR)/node_modules/uplot/dist/uPlot.iife.min.js $@
+
+htdocs/vendor/uPlot.min.css: $(NPM_STAMP)
+	@mkdir -p $(@D)
+	cp $(NPM_DIR)/node_modules/uplot/dist/uPlot.min.css $@
+
 # The test suite: C unit tests, CGI-mode endpoint tests, lighttpd end to end.
 TESTS = $(UNIT_BIN) $(sort $(wildcard t/*.t))
 check: deps all
@@ -122,7 +147,7 @@ install: all
 	        $(DESTDIR)$(PREFIX)/share/testvis/conf/
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan htdocs/vendor
 
 .PHONY: all deps check asan-check valgrind-check run install clean
 

@@ -1,0 +1,87 @@
+// api.js: every request to the JSON API.  URLs are relative to the page
+// (api/...), so the frontend works under any sub-path.  The project and the
+// token come from localStorage (Settings); the token is sent as
+// "Authorization: Bearer ..." on every request.
+
+const KEY_TOKEN = 'testvis.token';
+const KEY_PROJECT = 'testvis.project';
+
+export function getToken() {
+	return localStorage.getItem(KEY_TOKEN) || '';
+}
+
+export function setToken(t) {
+	if (t)
+		localStorage.setItem(KEY_TOKEN, t);
+	else
+		localStorage.removeItem(KEY_TOKEN);
+}
+
+export function getProject() {
+	return localStorage.getItem(KEY_PROJECT) || 'default';
+}
+
+export function setProject(p) {
+	if (p && p !== 'default')
+		localStorage.setItem(KEY_PROJECT, p);
+	else
+		localStorage.removeItem(KEY_PROJECT);
+}
+
+// An API answer that was not 2xx: status, the API's error code and message.
+export class ApiError extends Error {
+	constructor(status, code, message) {
+		super(message);
+		this.status = status;
+		this.code = code;
+	}
+}
+
+// apiUrl(path, params, withProject): the absolute URL of api/PATH.
+export function apiUrl(path, params = {}, withProject = true) {
+	const u = new URL('api/' + path, document.baseURI);
+	const q = new URLSearchParams();
+	if (withProject && getProject() !== 'default')
+		q.set('project', getProject());
+	for (const [k, v] of Object.entries(params)) {
+		if (v !== null && v !== undefined && v !== '')
+			q.set(k, String(v));
+	}
+	u.search = q.toString();
+	return u.href;
+}
+
+// api(path, params, opts): the decoded JSON, or throws ApiError.
+// opts.project = false for the endpoints that take no project.
+export async function api(path, params = {}, opts = {}) {
+	const headers = { Accept: 'application/json' };
+	const tok = getToken();
+	if (tok)
+		headers.Authorization = 'Bearer ' + tok;
+	let r;
+	try {
+		r = await fetch(apiUrl(path, params, opts.project !== false),
+		    { headers, cache: 'no-cache', credentials: 'omit' });
+	} catch (e) {
+		throw new ApiError(0, 'network', 'The API could not be reached (' +
+		    e.message + ').');
+	}
+	let body = null;
+	try {
+		body = await r.json();
+	} catch (e) {
+		body = null;
+	}
+	if (!r.ok) {
+		const err = body && body.error;
+		throw new ApiError(r.status, err ? err.code : 'http_' + r.status,
+		    err && err.message ? err.message :
+		    'The API answered ' + r.status + ' ' + r.statusText + '.');
+	}
+	if (body === null)
+		throw new ApiError(r.status, 'bad_json', 'The API answered something that is not JSON.');
+	return body;
+}
+
+// encodeURIComponent for path segments: run ids may contain "/".
+export const seg = encodeURIComponent;

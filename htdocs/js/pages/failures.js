@@ -1,0 +1,32 @@
+// Failure groups: GET api/failures, failures across tests grouped by
+// fingerprint, newest first; cursor pages.
+import { h, clear, when, num } from '../dom.js';
+import { api } from '../api.js';
+import { fail, loading, testHref, pager, empty, href } from '../ui.js';
+
+export async function render(view, { segs, query }) {
+	const head = [h('h1', null, 'Failure groups'),
+	    h('p', { class: 'sub' }, 'Failures with the same error type, message and top stack frames ',
+	    '(line numbers, addresses, ids and times normalised away) share a fingerprint.')];
+	clear(view, head, loading('failure groups'));
+	let d;
+	try {
+		d = await api('failures', { cursor: query.cursor, limit: 30 });
+	} catch (e) {
+		return fail(view, e);
+	}
+	const body = d.failures.length === 0 ? empty('No failures recorded. Nice.') :
+	    d.failures.map((g) => h('article', { class: 'box', 'data-test': 'failure-group' },
+		h('h2', { class: 'small' }, h('span', { class: 'st st-failed' }, '\u2717 ', num(g.occurrences), ' failures'),
+		    ' in ', num(g.test_count), g.test_count === 1 ? ' test' : ' tests',
+		    g.error_type ? [' \u00b7 ', h('code', null, g.error_type)] : null,
+		    ' \u00b7 fingerprint ', h('code', null, g.fingerprint)),
+		g.message ? h('pre', null, g.message) : null,
+		h('p', { class: 'small' }, 'First seen ', when(g.first_seen_at), ', last seen ', when(g.last_seen_at),
+		    ' \u00b7 branches: ', g.branches.length ? g.branches.map((b, i) =>
+			[i ? ', ' : '', h('a', { href: href(['runs'], { branch: b }) }, b)]) : '\u2014'),
+		h('ul', { class: 'tests' }, g.tests.map((t) => h('li', null,
+		    h('a', { href: testHref(t.test_id) }, t.name), h('span', { class: 'muted' }, ' \u00d7 ' + num(t.occurrences))))),
+		g.test_count > g.tests.length ? h('p', { class: 'muted small' }, 'and ' + num(g.test_count - g.tests.length) + ' more tests') : null));
+	clear(view, head, body, pager(segs, query, d.next_cursor));
+}

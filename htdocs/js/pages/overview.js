@@ -1,0 +1,127 @@
+// Overview dashboard: GET api/dashboard and, in parallel, the last 30 runs
+// for the pass-rate bars.  Empty project: how to upload the first report.
+import { h, clear, when, pct, num, status, table, td, sha } from '../dom.js';
+import { api, getProject } from '../api.js';
+import { fail, loading, runHref, href, section } from '../ui.js';
+
+export async function render(view) {
+	clear(view, h('h1', null, 'Overview'), loading('the dashboard'));
+	let d, runs;
+	try {
+		[d, runs] = await Promise.all([api('dashboard'),
+		    api('tests/runs', { limit: 30 })]);
+	} catch (e) {
+		return fail(view, e);
+	}
+	const head = [h('h1', null, 'Overview'),
+	    h('p', { class: 'sub' }, 'Project ', h('strong', null, d.project), ' \u00b7 ',
+	    num(d.total_tests), ' tests, ', num(d.active_tests), ' seen in the last 7 days')];
+	if (d.recent_runs.length === 0 && d.total_tests === 0)
+		return clear(view, head, firstUpload());
+
+	const card = (k, v, link, cls, title) => h(link ? 'a' : 'div',
+	    { class: 'card' + (cls ? ' ' + cls : ''), href: link, title,
+	      'data-test': 'card' },
+	    h('div', { class: 'v' }, v), h('div', { class: 'k' }, k));
+	const cards = h('div', { class: 'cards' },
+	    card('\u2713 passing', num(d.passing), href(['tests'], { status: 'passed' }), 'good'),
+	    card('\u2717 failing', num(d.failing), href(['tests'], { sort: 'last_failed', status: 'failed' }),
+		d.failing ? 'bad' : null, 'latest result failed or error'),
+	    card('\u2298 skipped', num(d.skipped), href(['tests'], { status: 'skipped' })),
+	    card('\u2248 flaky', num(d.flaky), href(['flaky']), d.flaky ? 'bad' : null),
+	    card('\u2026 pending', num(d.pending), href(['tests'], { status: 'pending' }), null,
+		'tests without any result yet'),
+	    card('\u2016 paused', num(d.paused_tests), null, null, 'muted or quarantined'),
+	    card('\u26A0 open incidents', num(d.open_incidents), href(['tests'], { sort: 'last_failed' }),
+		d.open_incidents ? 'bad' : null),
+	    card('\u2691 open integrity signals', num(d.open_signals), href(['integrity'])),
+	    card('pass rate, last ' + d.pass_rate_runs + ' runs', pct(d.pass_rate),
+		href(['runs']), null, 'passed / (passed + failed + errors) over those runs'));
+
+	clear(view, head, cards,
+	    section('Pass rate of the last ' + runs.runs.length + ' runs', bars(runs.runs)),
+	    section('Recent runs', recentRuns(d.recent_runs),
+		h('p', null, h('a', { href: '#/runs' }, 'All runs \u2192'))));
+}
+
+// One bar per run, oldest left; the height is the run's pass rate.
+function bars(runs) {
+	if (runs.length === 0)
+		return h('p', { class: 'muted' }, 'No runs yet.');
+	const list = runs.slice().reverse();
+	const el = h('div', { class: 'bars', role: 'list', 'aria-label': 'pass rate per run, oldest first' });
+	const rateOf = (c) => {
+		const ran = c.passed + c.failed + c.errors;
+		return ran ? c.passed / ran : null;
+	};
+	// The bars start at a floor (a multiple of 10% below the lowest rate)
+	// so that 99% and 95% look different.
+	const rates = list.map((r) => rateOf(r.counts)).filter((x) => x !== null);
+	const floor = rates.length ? Math.max(0, Math.floor(Math.min(...rates) * 10 - 0.001) / 10) : 0;
+	let failed = 0;
+	for (const r of list) {
+		const rate = rateOf(r.counts);
+		if (r.status === 'failed')
+			failed++;
+		const t = r.run_id + ' \u00b7 ' + (r.branch || 'no branch') + ' \u00b7 ' +
+		    r.status + ' \u00b7 ' + (rate === null ? 'nothing ran' : pct(rate) + ' passed') +
+		    ' \u00b7 ' + r.started_at;
+		const a = h('a', { href: runHref(r.run_id), class: r.status, title: t,
+		    'aria-label': t, role: 'listitem' });
+		const frac = rate === null ? 0 : (rate - floor) / (1 - floor || 1);
+		a.style.height = Math.max(3, Math.round(frac * 100)) + '%';
+		el.append(a);
+	}
+	return [el, h('p', { class: 'small muted' }, (list.length - failed) + ' of ' + list.length +
+	    ' runs passed; failed runs are red and marked \u2717. Bar height: pass rate from ' +
+	    pct(floor, 0) + ' (bottom) to 100% (top). Hover or focus a bar for details.')];
+}
+
+export function runsTable(runs, withLinks = true) {
+	return table(['Status', 'Run', 'Branch', 'Commit', ['Tests', 'num'], ['Failed', 'num'],
+	    ['Skipped', 'num'], 'Started'], runs.map((r) => h('tr', null,
+	    td(status(r.status)),
+	    td(h('a', { href: runHref(r.run_id) }, r.run_id)),
+	    td(r.branch || '\u2014'),
+	    td(sha(r.git_sha)),
+	    td(num(r.counts.tests), 'num'),
+	    td(num(r.counts.failed + r.counts.errors), 'num'),
+	    td(num(r.counts.skipped), 'num'),
+	    td(when(r.started_at)))));
+}
+
+function recentRuns(runs) {
+	return runsTable(runs);
+}
+
+// The empty state: a curl line with this server's real URL.
+function firstUpload() {
+	const base = new URL('.', location.href).href.replace(/#.*$/, '');
+	const project = getProject();
+	const url = base + 'api/tests/ingest?branch=main' +
+	    (project !== 'default' ? '&project=' + encodeURIComponent(project) : '');
+	const line = 'curl -H "Authorization: Bearer $TOKEN" -H \'Content-Type: application/xml\' ' +
+	    '--data-binary @report.xml \'' + url + '\'';
+	const pre = h('pre', { 'data-test': 'curl' }, line);
+	const btn = h('button', { type: 'button' }, 'Copy');
+	btn.addEventListener('click', async () => {
+		try {
+			await navigator.clipboard.writeText(line);
+			btn.textContent = 'Copied';
+		} catch (e) {
+			const r = document.createRange();
+			r.selectNodeContents(pre);
+			getSelection().removeAllRanges();
+			getSelection().addRange(r);
+			btn.textContent = 'Selected: press Ctrl+C';
+		}
+	});
+	return h('div', { class: 'empty', 'data-test': 'empty' },
+	    h('h2', null, 'No test runs yet'),
+	    h('p', null, 'Upload a JUnit XML report from your CI job and this page fills up. ',
+	    'With an ingest token in ', h('code', null, '$TOKEN'), ' (', h('code', null, 'make run'),
+	    ' prints one and keeps it in ', h('code', null, 'var/ingest.token'), '):'),
+	    h('div', { class: 'copy' }, pre, btn),
+	    h('p', null, 'Add ', h('code', null, '&run_id=\u2026&git_sha=\u2026'),
+	    ' to link runs to commits. Any test framework that writes JUnit XML works.'));
+}

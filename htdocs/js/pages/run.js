@@ -1,0 +1,120 @@
+// Run detail: GET api/tests/runs/{id} (metadata, failures grouped by
+// fingerprint, diff against the previous run on the branch) and, in
+// parallel, its results (status filter, name search, cursor pages).
+import { h, clear, when, num, status, table, td, sha, dur, safeUrl } from '../dom.js';
+import { api, seg } from '../api.js';
+import { fail, loading, runHref, testHref, filterForm, pager, empty, section } from '../ui.js';
+
+export async function render(view, { segs, query }) {
+	const id = segs[1];
+	clear(view, h('h1', null, 'Run ', id), loading('the run'));
+	let run, res;
+	try {
+		[run, res] = await Promise.all([
+		    api('tests/runs/' + seg(id)),
+		    api('tests/runs/' + seg(id) + '/results', { status: query.status,
+			q: query.q, cursor: query.cursor, limit: 50 })]);
+	} catch (e) {
+		return fail(view, e);
+	}
+	const ci = safeUrl(run.ci_url);
+	const c = run.counts;
+	const meta = h('dl', { class: 'meta' },
+	    h('dt', null, 'Status'), h('dd', null, status(run.status)),
+	    h('dt', null, 'Branch'), h('dd', null, run.branch ?
+		h('a', { href: '#/runs?branch=' + encodeURIComponent(run.branch) }, run.branch) : '\u2014'),
+	    h('dt', null, 'Commit'), h('dd', null, run.git_sha ? h('code', null, run.git_sha) : '\u2014'),
+	    run.session_id ? [h('dt', null, 'Session'), h('dd', null, run.session_id)] : null,
+	    h('dt', null, 'Started'), h('dd', null, when(run.started_at), ' ',
+		h('span', { class: 'muted small' }, run.started_at)),
+	    h('dt', null, 'Duration'), h('dd', null, dur(run.duration_ms)),
+	    run.triggered_by ? [h('dt', null, 'Triggered by'), h('dd', null, run.triggered_by)] : null,
+	    run.env_fingerprint ? [h('dt', null, 'Environment'), h('dd', null, run.env_fingerprint)] : null,
+	    ci ? [h('dt', null, 'CI'), h('dd', null, h('a', { href: ci, rel: 'noopener noreferrer external' }, ci))] : null,
+	    run.tags.length ? [h('dt', null, 'Tags'), h('dd', null, run.tags.map((t) => h('span', { class: 'tag' }, t)))] : null,
+	    h('dt', null, 'Shards'), h('dd', null, String(run.shard_count), run.shards.some((s) => s.warnings.length) ?
+		h('span', { class: 'muted' }, ' (with ingest warnings: ' +
+		run.shards.flatMap((s) => s.warnings).slice(0, 3).join('; ') + ')') : null));
+	const cards = h('div', { class: 'cards' },
+	    [['tests', c.tests], ['\u2713 passed', c.passed], ['\u2717 failed', c.failed],
+	     ['\u26A0 errors', c.errors], ['\u2298 skipped', c.skipped], ['\u2248 flaky in run', c.flaky],
+	     ['new tests', run.new_tests]].map(([k, v]) =>
+		h('div', { class: 'card' + ((k.includes('failed') || k.includes('errors')) && v ? ' bad' : '') },
+		h('div', { class: 'v' }, num(v)), h('div', { class: 'k' }, k))));
+
+	clear(view, h('h1', null, 'Run ', h('span', { class: 'mono' }, run.run_id)),
+	    h('p', { class: 'sub' }, status(run.status), ' \u00b7 ', run.branch || 'no branch', ' \u00b7 ',
+		when(run.started_at)),
+	    h('div', { class: 'grid2' }, h('div', null, meta), h('div', null, cards)),
+	    diffSection(run.diff),
+	    groupsSection(run.failure_groups),
+	    signalsSection(run.signals),
+	    resultsSection(segs, query, res));
+}
+
+function refs(list, total) {
+	if (total === 0)
+		return h('p', { class: 'muted' }, 'none');
+	const li = (t) => h('li', null, h('a', { href: testHref(t.test_id) }, t.name));
+	const SHOW = 10;
+	return [h('ul', { class: 'tests' }, list.slice(0, SHOW).map(li)),
+	    list.length > SHOW ? h('details', null, h('summary', null, 'Show ' + num(list.length - SHOW) + ' more'),
+		h('ul', { class: 'tests' }, list.slice(SHOW).map(li))) : null,
+	    total > list.length ? h('p', { class: 'muted small' }, 'and ' + num(total - list.length) + ' more') : null];
+}
+
+function diffSection(d) {
+	if (!d)
+		return section('Compared with the previous run',
+		    empty('This is the first run on its branch: nothing to compare with.'));
+	const part = (title, list, n, glyph) => h('div', { 'data-test': 'diff-part' },
+	    h('h3', null, glyph + ' ' + title + ' (' + num(n) + ')'), refs(list, n));
+	return section('Compared with the previous run',
+	    h('p', null, 'Previous run on this branch: ', h('a', { href: runHref(d.previous_run_id) }, d.previous_run_id)),
+	    h('div', { class: 'grid2' },
+		part('New failures', d.new_failures, d.new_failures_count, '\u2717'),
+		part('Fixed', d.fixed, d.fixed_count, '\u2713'),
+		part('Still failing', d.still_failing, d.still_failing_count, '\u21BB'),
+		part('Added tests', d.added, d.added_count, '+'),
+		part('Removed tests', d.removed, d.removed_count, '\u2212')));
+}
+
+function groupsSection(groups) {
+	if (groups.length === 0)
+		return section('Failures by fingerprint', empty('No failures in this run.'));
+	return section('Failures by fingerprint (' + groups.length + ')', groups.map((g) =>
+	    h('div', { class: 'box', 'data-test': 'failure-group' },
+		h('p', null, h('strong', null, num(g.count) + ' \u00d7 '), g.error_type ? h('code', null, g.error_type) : 'failure',
+		    g.fingerprint ? h('span', { class: 'muted small' }, ' \u00b7 fingerprint ', h('code', null, g.fingerprint)) : null),
+		g.message ? h('pre', null, g.message) : null,
+		refs(g.tests, g.count))));
+}
+
+function signalsSection(signals) {
+	if (!signals || signals.length === 0)
+		return section('Integrity signals', empty('No integrity signals for this run. Deleted, skipped or ' +
+		    'weakened tests are flagged here once the integrity batch pass is installed.'));
+	return section('Integrity signals', h('ul', null, signals.map((s) =>
+	    h('li', null, String(s.signal_type || s.type || 'signal'), s.severity ? ' (' + s.severity + ')' : '',
+		s.message ? ': ' + s.message : ''))));
+}
+
+function resultsSection(segs, query, res) {
+	const form = filterForm(segs, query, [
+		{ name: 'q', label: 'Test name contains', type: 'search', placeholder: 'search' },
+		{ name: 'status', label: 'Status', type: 'select', options: [['', 'any'],
+		    ['failed', '\u2717 failed'], ['error', '\u26A0 error'], ['skipped', '\u2298 skipped'],
+		    ['passed', '\u2713 passed']] },
+	], 'Search');
+	const rows = res.results.map((r) => h('tr', null,
+	    td(status(r.status)),
+	    td([h('a', { href: testHref(r.test_id) }, r.name), h('span', { class: 'cls' }, r.classname || r.file)]),
+	    td(dur(r.duration_ms), 'num'),
+	    td([String(r.attempts), r.flaky_in_run ? h('span', { title: 'failed, then passed on a retry' },
+		' ', h('span', { class: 'st st-flaky' }, '\u2248 flaky')) : null], 'num'),
+	    td(r.message ? (r.error_type ? r.error_type + ': ' : '') + r.message.slice(0, 300) : '', 'msg')));
+	return h('section', { id: 'results' }, h('h2', null, 'Results'), form,
+	    rows.length ? table(['Status', 'Test', ['Duration', 'num'], ['Attempts', 'num'], 'Message'], rows) :
+		empty(query.q || query.status ? 'No results match these filters.' : 'This run has no results.'),
+	    pager(segs, query, res.next_cursor));
+}

@@ -1,0 +1,47 @@
+// Test catalogue: GET api/tests with search, status and flaky filters,
+// sorting and cursor pages.
+import { h, clear, when, pct, status, table, td, dur, recentStrip } from '../dom.js';
+import { api } from '../api.js';
+import { fail, loading, testHref, filterForm, pager, empty } from '../ui.js';
+
+export async function render(view, { segs, query }) {
+	const form = filterForm(segs, query, [
+		{ name: 'q', label: 'Name contains', type: 'search', placeholder: 'search tests' },
+		{ name: 'status', label: 'Latest status', type: 'select', options: [['', 'any'],
+		    ['failed', '\u2717 failed'], ['error', '\u26A0 error'], ['skipped', '\u2298 skipped'],
+		    ['passed', '\u2713 passed'], ['pending', '\u2026 pending']] },
+		{ name: 'flaky', label: 'Flaky', type: 'select', options: [['', 'any'],
+		    ['true', 'only flaky'], ['false', 'not flaky']] },
+		{ name: 'sort', label: 'Sort by', type: 'select', options: [['', 'name'],
+		    ['fail_rate', 'failure rate'], ['flakiness', 'flakiness'],
+		    ['duration', 'duration (p95)'], ['last_failed', 'last failed']] },
+	], 'Search');
+	clear(view, h('h1', null, 'Tests'), form, loading('tests'));
+	let d;
+	try {
+		d = await api('tests', { q: query.q, status: query.status, flaky: query.flaky,
+		    sort: query.sort, cursor: query.cursor, limit: 50 });
+	} catch (e) {
+		return fail(view, e);
+	}
+	const filtered = query.q || query.status || query.flaky;
+	const body = d.tests.length === 0 ?
+	    empty(filtered ? 'No tests match these filters.' : 'No tests yet: they appear with the first uploaded report.') :
+	    testTable(d.tests);
+	clear(view, h('h1', null, 'Tests'), form, body, pager(segs, query, d.next_cursor));
+}
+
+export function testTable(tests) {
+	return table(['Latest', 'Test', ['Pass rate', 'num'], 'Recent results', ['Flip rate', 'num'],
+	    ['p50', 'num'], ['p95', 'num'], 'Last failed'],
+	    tests.map((t) => h('tr', null,
+		td([status(t.last_status), t.open_incident_id !== null ?
+		    h('span', { class: 'cls', title: 'open incident' }, '\u26A0 incident') : null]),
+		td([h('a', { href: testHref(t.test_id) }, t.name), h('span', { class: 'cls' }, t.classname || t.file)]),
+		td(pct(t.pass_rate), 'num'),
+		td(recentStrip(t.recent)),
+		td(pct(t.flaky_score, 0), 'num'),
+		td(dur(t.p50_ms), 'num'),
+		td(dur(t.p95_ms), 'num'),
+		td(when(t.last_failed_at)))));
+}

@@ -1,0 +1,120 @@
+// ui.js: pieces every page uses: routes as hrefs, loading/error/empty
+// states, filter forms and the "next page" pager.
+import { h, clear } from './dom.js';
+
+// href(path segments, query object): "#/runs/gh%2F42?status=failed".
+export function href(segs, query = {}) {
+	const q = new URLSearchParams();
+	for (const [k, v] of Object.entries(query)) {
+		if (v !== null && v !== undefined && v !== '')
+			q.set(k, String(v));
+	}
+	const qs = q.toString();
+	return '#/' + segs.map(encodeURIComponent).join('/') + (qs ? '?' + qs : '');
+}
+
+export const runHref = (id) => href(['runs', id]);
+export const testHref = (id) => href(['tests', id]);
+
+// go(segs, query): navigate (a new history entry).
+export function go(segs, query) {
+	location.hash = href(segs, query);
+}
+
+export function loading(what) {
+	return h('p', { class: 'loading', role: 'status' }, 'Loading ' + what + '\u2026');
+}
+
+// errorBox(err): what went wrong, in the API's own words; a 401 or 403
+// points to Settings.
+export function errorBox(err) {
+	const box = h('div', { class: 'error', role: 'alert' });
+	if (err.status === 401) {
+		box.append(h('p', null, h('strong', null, 'This server needs an API token to read data.')),
+		    h('p', null, 'The API answered: ', h('q', null, err.message)),
+		    h('p', null, 'Add a read token in ', h('a', { href: '#/settings' }, 'Settings'),
+		    ' (create one with ', h('code', null, 'testvis token create --project P --scope read'), ').'));
+	} else if (err.status === 403) {
+		box.append(h('p', null, h('strong', null, 'The saved token may not read this project.')),
+		    h('p', null, 'The API answered: ', h('q', null, err.message)),
+		    h('p', null, 'Check the project and token in ', h('a', { href: '#/settings' }, 'Settings'), '.'));
+	} else {
+		box.append(h('p', null, h('strong', null, err.status ?
+		    'The API answered ' + err.status + (err.code ? ' (' + err.code + ')' : '') :
+		    'Something went wrong')),
+		    h('p', null, err.message || String(err)));
+	}
+	return box;
+}
+
+// fail(view, err): replaces the view by the error and marks it.
+export function fail(view, err) {
+	if (!(err && 'status' in err))
+		console.warn(err);
+	view.dataset.state = 'error';
+	clear(view, errorBox(err));
+}
+
+export function empty(...lines) {
+	return h('div', { class: 'empty' }, lines.map((l) =>
+	    l instanceof Node ? l : h('p', null, l)));
+}
+
+// pager(route, query, nextCursor): "Next page" (and "First page" when
+// not on the first).
+export function pager(segs, query, next) {
+	const el = h('nav', { class: 'pager', 'aria-label': 'Pages' });
+	if (query.cursor || query.offset) {
+		const q = { ...query };
+		delete q.cursor;
+		delete q.offset;
+		el.append(h('a', { href: href(segs, q), rel: 'first' }, '\u21E4 First page'));
+	}
+	if (next) {
+		el.append(h('a', { href: href(segs, { ...query, cursor: next }), rel: 'next',
+		    'data-test': 'next-page' }, 'Next page \u2192'));
+	} else {
+		el.append(h('span', { class: 'muted' }, query.cursor ? 'Last page' : ''));
+	}
+	return el;
+}
+
+// filterForm(segs, query, fields): a GET-like form whose submit changes
+// the route's query (the cursor is dropped).  fields: [{name, label,
+// type: 'search'|'text'|'select', options: [[value, text]...]}].
+export function filterForm(segs, query, fields, submitLabel = 'Apply') {
+	const form = h('form', { class: 'filters', role: 'search' });
+	for (const f of fields) {
+		let input;
+		if (f.type === 'select') {
+			input = h('select', { name: f.name },
+			    f.options.map(([v, t]) => h('option', { value: v,
+				selected: (query[f.name] || '') === v }, t)));
+			input.addEventListener('change', () => form.requestSubmit());
+		} else {
+			input = h('input', { type: f.type || 'text', name: f.name,
+			    value: query[f.name] || '', placeholder: f.placeholder || '',
+			    maxlength: 256, autocomplete: 'off' });
+		}
+		form.append(h('label', null, f.label, input));
+	}
+	form.append(h('button', { type: 'submit' }, submitLabel));
+	form.addEventListener('submit', (ev) => {
+		ev.preventDefault();
+		const q = {};
+		for (const [k, v] of new FormData(form))
+			if (v !== '')
+				q[k] = v.trim();
+		for (const k of Object.keys(query))
+			if (!(k in q) && !fields.some((f) => f.name === k) &&
+			    k !== 'cursor' && k !== 'offset')
+				q[k] = query[k];
+		go(segs, q);
+	});
+	return form;
+}
+
+// section(title, ...content): an h2 with content.
+export function section(title, ...kids) {
+	return h('section', null, h('h2', null, title), kids);
+}
