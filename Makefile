@@ -150,5 +150,8 @@ clean:
 	rm -rf build build-asan htdocs/vendor
 
 .PHONY: all deps check asan-check valgrind-check run install clean
+# Keep the objects of pattern chains (cgi-bin/%.o, t/unit/%.o): deleting
+# them rebuilds needlessly and prints after the test summary.
+.SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
