@@ -16,6 +16,7 @@
  * the run event; and commits.  ingest_free() rolls back whatever was not committed.
  * Parsing is junit.c's; HTTP is the cgi-bin program's.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,33 @@ static const char *const sql[STMT__MAX] = {
 
 #define STMT(in, i) db_stmt((in)->db, DBM_INGEST, sql, STMT__MAX, (i))
 
+enum pfield {
+	PF_NAME, PF_CLASSNAME, PF_FILE, PF_SUITE, PF_PATH, PF_BASE, PF_PARAMS,
+	PF_MESSAGE, PF_TYPE, PF_DETAILS, PF_OUT, PF_ERR, PF_TAGS, PF_OWNER,
+	PF_FEATURE, PF_DOMAIN, PF__MAX
+};
+
+/* A testcase waiting in the batch; strings live in the batch buffer. */
+struct pcase {
+	int64_t		 key;
+	size_t		 seq;
+	size_t		 off[PF__MAX];	/* (size_t)-1 for NULL */
+	char		 test_id[TEST_ID_LEN + 1];
+	char		 fp[FINGERPRINT_LEN + 1];
+	long		 line;
+	int		 status, attempts, flaky;
+	long long	 duration, assertions;
+};
+
+#define PNULL ((size_t)-1)
+
+/* Testcases waiting to be written and their strings. */
+struct batch {
+	struct pcase	*cases;		/* BATCH_CASES slots, lazily */
+	size_t		 n;
+	struct buf	 text;
+};
+
 struct counts {
 	long long	 tests, by[ST__MAX], flaky;
 };
@@ -241,9 +269,11 @@ struct ingest {
 	long long		 xml_duration;
 	struct buf		 digests;	/* per-file SHA-256, joined */
 	struct buf		 base, params;
-	struct pcase		*batch;		/* BATCH_CASES slots */
-	size_t			 nbatch, seq;
-	struct buf		 bbuf;		/* the batch's strings */
+	struct batch		*cur;		/* being filled */
+	struct batch		*bat;		/* two, see ingest_xml */
+	size_t			 seq;
+	struct fault		*sfault;	/* storage faults go here */
+	struct writer		*writer;	/* while ingest_xml runs */
 	struct junit_limits	 lim;
 };
 
@@ -286,7 +316,10 @@ ingest_new(struct db *db, const struct config *cfg, int64_t project_id,
 	buf_init(&in->digests);
 	buf_init(&in->base);
 	buf_init(&in->params);
-	buf_init(&in->bbuf);
+	in->sfault = fault;
+	if ((in->bat = calloc(2, sizeof(*in->bat))) == NULL)
+		abort();
+	in->cur = &in->bat[0];
 	return in;
 }
 
@@ -312,8 +345,11 @@ ingest_free(struct ingest *in)
 	buf_free(&in->digests);
 	buf_free(&in->base);
 	buf_free(&in->params);
-	buf_free(&in->bbuf);
-	free(in->batch);
+	for (i = 0; in->bat != NULL && i < 2; i++) {
+		free(in->bat[i].cases);
+		buf_free(&in->bat[i].text);
+	}
+	free(in->bat);
 	free(in);
 }
 
@@ -507,20 +543,23 @@ sidecar_time(struct ingest *in, const char *name)
 	return ms;
 }
 
-/* Sets fault to 503 busy (locked) or 507 (disk full) or 500; -1. */
+/*
+ * Sets the storage fault to 503 busy (locked) or 507 (disk full) or 500;
+ * returns -1.  While a writer thread stores batches, it has its own.
+ */
 static int
 storage_fault(struct ingest *in)
 {
 	int code = sqlite3_errcode(db_handle(in->db));
 
 	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-		fault_set(in->fault, 503, "busy", "the database is busy, "
+		fault_set(in->sfault, 503, "busy", "the database is busy, "
 		    "retry later");
 	else if (code == SQLITE_FULL)
-		fault_set(in->fault, 507, "storage_full", "the database disk "
+		fault_set(in->sfault, 507, "storage_full", "the database disk "
 		    "is full");
 	else
-		fault_set(in->fault, 500, "internal", "storage error");
+		fault_set(in->sfault, 500, "internal", "storage error");
 	return -1;
 }
 
@@ -698,43 +737,23 @@ settle_start(struct ingest *in, const struct junit_info *info)
 #define BATCH_CASES	8192
 #define BATCH_BYTES	(32u * 1024 * 1024)
 
-enum pfield {
-	PF_NAME, PF_CLASSNAME, PF_FILE, PF_SUITE, PF_PATH, PF_BASE, PF_PARAMS,
-	PF_MESSAGE, PF_TYPE, PF_DETAILS, PF_OUT, PF_ERR, PF_TAGS, PF_OWNER,
-	PF_FEATURE, PF_DOMAIN, PF__MAX
-};
-
-/* A testcase waiting in the batch; strings live in the batch buffer. */
-struct pcase {
-	int64_t		 key;
-	size_t		 seq;
-	size_t		 off[PF__MAX];	/* (size_t)-1 for NULL */
-	char		 test_id[TEST_ID_LEN + 1];
-	char		 fp[FINGERPRINT_LEN + 1];
-	long		 line;
-	int		 status, attempts, flaky;
-	long long	 duration, assertions;
-};
-
-#define PNULL ((size_t)-1)
-
-/* Copies s (or NULL) into the batch buffer; returns its offset. */
+/* Copies s (or NULL) into the batch's text; returns its offset. */
 static size_t
-batch_str(struct ingest *in, const char *s)
+batch_str(struct batch *b, const char *s)
 {
-	size_t off = in->bbuf.len;
+	size_t off = b->text.len;
 
 	if (s == NULL)
 		return PNULL;
-	buf_append(&in->bbuf, s, strlen(s) + 1);
+	buf_append(&b->text, s, strlen(s) + 1);
 	return off;
 }
 
-/* The string of field f of c, or NULL. */
+/* The string of field f of c in batch b, or NULL. */
 static const char *
-pstr(struct ingest *in, const struct pcase *c, enum pfield f)
+pstr(const struct batch *b, const struct pcase *c, enum pfield f)
 {
-	return c->off[f] == PNULL ? NULL : in->bbuf.p + c->off[f];
+	return c->off[f] == PNULL ? NULL : b->text.p + c->off[f];
 }
 
 static int
@@ -747,32 +766,32 @@ pcase_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Writes one testcase: its definition and its (merged) result. */
+/* Writes one testcase of batch b: its definition and (merged) result. */
 static int
-store_case(struct ingest *in, const struct pcase *c)
+store_case(struct ingest *in, const struct batch *b, const struct pcase *c)
 {
-	const char *file = pstr(in, c, PF_FILE);
-	const char *tags = pstr(in, c, PF_TAGS), *owner = pstr(in, c, PF_OWNER);
-	const char *feature = pstr(in, c, PF_FEATURE);
-	const char *domain = pstr(in, c, PF_DOMAIN);
-	const char *msg = pstr(in, c, PF_MESSAGE), *type = pstr(in, c, PF_TYPE);
-	const char *details = pstr(in, c, PF_DETAILS);
-	const char *out = pstr(in, c, PF_OUT), *err = pstr(in, c, PF_ERR);
+	const char *file = pstr(b, c, PF_FILE);
+	const char *tags = pstr(b, c, PF_TAGS), *owner = pstr(b, c, PF_OWNER);
+	const char *feature = pstr(b, c, PF_FEATURE);
+	const char *domain = pstr(b, c, PF_DOMAIN);
+	const char *msg = pstr(b, c, PF_MESSAGE), *type = pstr(b, c, PF_TYPE);
+	const char *details = pstr(b, c, PF_DETAILS);
+	const char *out = pstr(b, c, PF_OUT), *err = pstr(b, c, PF_ERR);
 	sqlite3_stmt *st;
 
 	if ((st = STMT(in, STMT_TEST_INSERT)) == NULL ||
 	    db_bind_int(in->db, st, 1, c->key) == -1 ||
 	    db_bind_int(in->db, st, 2, in->project_id) == -1 ||
 	    db_bind_text(in->db, st, 3, c->test_id) == -1 ||
-	    db_bind_text(in->db, st, 4, pstr(in, c, PF_PATH)) == -1 ||
-	    db_bind_text(in->db, st, 5, pstr(in, c, PF_NAME)) == -1 ||
-	    db_bind_text(in->db, st, 6, pstr(in, c, PF_BASE)) == -1 ||
-	    db_bind_text(in->db, st, 7, pstr(in, c, PF_PARAMS)) == -1 ||
-	    db_bind_text(in->db, st, 8, pstr(in, c, PF_CLASSNAME)) == -1 ||
+	    db_bind_text(in->db, st, 4, pstr(b, c, PF_PATH)) == -1 ||
+	    db_bind_text(in->db, st, 5, pstr(b, c, PF_NAME)) == -1 ||
+	    db_bind_text(in->db, st, 6, pstr(b, c, PF_BASE)) == -1 ||
+	    db_bind_text(in->db, st, 7, pstr(b, c, PF_PARAMS)) == -1 ||
+	    db_bind_text(in->db, st, 8, pstr(b, c, PF_CLASSNAME)) == -1 ||
 	    db_bind_text(in->db, st, 9, file) == -1 ||
 	    (c->line > 0 ? db_bind_int(in->db, st, 10, c->line) :
 	    db_bind_null(in->db, st, 10)) == -1 ||
-	    db_bind_text(in->db, st, 11, pstr(in, c, PF_SUITE)) == -1 ||
+	    db_bind_text(in->db, st, 11, pstr(b, c, PF_SUITE)) == -1 ||
 	    bind_opt(in, st, 12, tags) == -1 ||
 	    bind_opt(in, st, 13, owner) == -1 ||
 	    bind_opt(in, st, 14, feature) == -1 ||
@@ -833,19 +852,102 @@ store_case(struct ingest *in, const struct pcase *c)
 	return 0;
 }
 
-/* Writes the batch in key order and empties it; 0 or -1. */
+/* Writes batch b in key order and empties it; 0 or -1. */
 static int
-batch_flush(struct ingest *in)
+batch_write(struct ingest *in, struct batch *b)
 {
 	size_t i;
 	int rc = 0;
 
-	qsort(in->batch, in->nbatch, sizeof(in->batch[0]), pcase_cmp);
-	for (i = 0; i < in->nbatch && rc == 0; i++)
-		rc = store_case(in, &in->batch[i]);
-	in->nbatch = 0;
-	buf_reset(&in->bbuf);
+	qsort(b->cases, b->n, sizeof(b->cases[0]), pcase_cmp);
+	for (i = 0; i < b->n && rc == 0; i++)
+		rc = store_case(in, b, &b->cases[i]);
+	b->n = 0;
+	buf_reset(&b->text);
 	return rc;
+}
+
+/*
+ * Parsing and storing overlap on two cores: while ingest_xml() reads, a
+ * writer thread stores the previous batch.  The database connection is
+ * used only by the writer meanwhile; the reader fills the other batch and
+ * hands it over once the writer is idle.
+ */
+struct writer {
+	pthread_t	 thread;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	struct batch	*todo;
+	int		 busy, quit, failed;
+	struct fault	 fault;
+	struct ingest	*in;
+};
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+	struct batch *b;
+	int rc;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->todo == NULL && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->todo == NULL)
+			break;
+		b = w->todo;
+		w->todo = NULL;
+		w->busy = 1;
+		pthread_mutex_unlock(&w->mu);
+		rc = w->failed ? -1 : batch_write(w->in, b);
+		b->n = 0;
+		buf_reset(&b->text);
+		pthread_mutex_lock(&w->mu);
+		w->busy = 0;
+		if (rc == -1)
+			w->failed = 1;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Waits until the writer holds no batch; returns its failed flag. */
+static int
+writer_idle(struct writer *w)
+{
+	int failed;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->todo != NULL || w->busy)
+		pthread_cond_wait(&w->cv, &w->mu);
+	failed = w->failed;
+	pthread_mutex_unlock(&w->mu);
+	return failed;
+}
+
+/*
+ * Writes the current batch: handed to the writer thread when there is
+ * one (then filling the other batch), else written here.  0 or -1.
+ */
+static int
+batch_flush(struct ingest *in)
+{
+	struct writer *w = in->writer;
+
+	if (in->cur->n == 0)
+		return 0;
+	if (w == NULL)
+		return batch_write(in, in->cur);
+	if (writer_idle(w))
+		return -1;
+	pthread_mutex_lock(&w->mu);
+	w->todo = in->cur;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	in->cur = in->cur == &in->bat[0] ? &in->bat[1] : &in->bat[0];
+	return 0;
 }
 
 /*
@@ -858,34 +960,35 @@ on_case(void *arg, const struct junit_case *c)
 {
 	struct ingest *in = arg;
 	const char *path = ident_path(c->classname, c->file, c->suite_path);
+	struct batch *b = in->cur;
 	struct pcase *p;
 
 	settle_start(in, in->reading);
-	if (in->batch == NULL && (in->batch = calloc(BATCH_CASES,
-	    sizeof(*in->batch))) == NULL)
+	if (b->cases == NULL && (b->cases = calloc(BATCH_CASES,
+	    sizeof(*b->cases))) == NULL)
 		abort();
-	p = &in->batch[in->nbatch++];
+	p = &b->cases[b->n++];
 	p->seq = in->seq++;
 	ident_test_id(in->project, path, c->name, p->test_id);
 	p->key = ident_test_key(p->test_id);
 	ident_split_params(c->name, &in->base, &in->params);
-	p->off[PF_NAME] = batch_str(in, c->name);
-	p->off[PF_CLASSNAME] = batch_str(in, c->classname);
-	p->off[PF_FILE] = batch_str(in, c->file);
-	p->off[PF_SUITE] = batch_str(in, c->suite_path);
-	p->off[PF_PATH] = batch_str(in, path);
-	p->off[PF_BASE] = batch_str(in, in->base.p);
-	p->off[PF_PARAMS] = batch_str(in, in->params.p != NULL ?
+	p->off[PF_NAME] = batch_str(b, c->name);
+	p->off[PF_CLASSNAME] = batch_str(b, c->classname);
+	p->off[PF_FILE] = batch_str(b, c->file);
+	p->off[PF_SUITE] = batch_str(b, c->suite_path);
+	p->off[PF_PATH] = batch_str(b, path);
+	p->off[PF_BASE] = batch_str(b, in->base.p);
+	p->off[PF_PARAMS] = batch_str(b, in->params.p != NULL ?
 	    in->params.p : "");
-	p->off[PF_MESSAGE] = batch_str(in, c->message);
-	p->off[PF_TYPE] = batch_str(in, c->error_type);
-	p->off[PF_DETAILS] = batch_str(in, c->details);
-	p->off[PF_OUT] = batch_str(in, c->out);
-	p->off[PF_ERR] = batch_str(in, c->err);
-	p->off[PF_TAGS] = batch_str(in, c->tags);
-	p->off[PF_OWNER] = batch_str(in, c->owner);
-	p->off[PF_FEATURE] = batch_str(in, c->feature);
-	p->off[PF_DOMAIN] = batch_str(in, c->domain);
+	p->off[PF_MESSAGE] = batch_str(b, c->message);
+	p->off[PF_TYPE] = batch_str(b, c->error_type);
+	p->off[PF_DETAILS] = batch_str(b, c->details);
+	p->off[PF_OUT] = batch_str(b, c->out);
+	p->off[PF_ERR] = batch_str(b, c->err);
+	p->off[PF_TAGS] = batch_str(b, c->tags);
+	p->off[PF_OWNER] = batch_str(b, c->owner);
+	p->off[PF_FEATURE] = batch_str(b, c->feature);
+	p->off[PF_DOMAIN] = batch_str(b, c->domain);
 	p->line = c->line;
 	p->status = c->status;
 	p->attempts = c->attempts;
@@ -896,7 +999,7 @@ on_case(void *arg, const struct junit_case *c)
 	if (c->status == ST_FAILED || c->status == ST_ERROR ||
 	    (c->flaky_in_run && c->message != NULL))
 		ident_fingerprint(c->error_type, c->message, c->details, p->fp);
-	if (in->nbatch == BATCH_CASES || in->bbuf.len >= BATCH_BYTES)
+	if (b->n == BATCH_CASES || b->text.len >= BATCH_BYTES)
 		return batch_flush(in);
 	return 0;
 }
@@ -929,15 +1032,44 @@ ingest_xml(struct ingest *in, struct stream *src)
 	struct stream *gz, *content;
 	struct junit_info info;
 	char digest[SHA256_HEX_LEN];
-	int rc;
+	struct writer w;
+	int rc, threaded;
 
 	gz = stream_gunzip(src, in->cfg->max_decompressed_bytes, in->fault);
 	content = stream_content(gz, in->fault);
+	memset(&w, 0, sizeof(w));
+	w.in = in;
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_cond_init(&w.cv, NULL);
+	threaded = pthread_create(&w.thread, NULL, writer_main, &w) == 0;
+	if (threaded) {
+		in->writer = &w;
+		in->sfault = &w.fault;
+	}
 	in->reading = &info;
 	rc = junit_read(content, &in->lim, on_case, in, &info, in->fault);
 	in->reading = NULL;
 	if (rc == 0)
 		rc = batch_flush(in);
+	if (threaded) {
+		if (writer_idle(&w))
+			rc = -1;
+		pthread_mutex_lock(&w.mu);
+		w.quit = 1;
+		pthread_cond_broadcast(&w.cv);
+		pthread_mutex_unlock(&w.mu);
+		pthread_join(w.thread, NULL);
+		in->writer = NULL;
+		in->sfault = in->fault;
+		if (w.fault.status != 0 && in->fault->status == 0)
+			*in->fault = w.fault;
+		if (w.failed)
+			rc = -1;
+	}
+	pthread_cond_destroy(&w.cv);
+	pthread_mutex_destroy(&w.mu);
+	in->cur->n = 0;
+	buf_reset(&in->cur->text);
 	if (rc == 0) {
 		info_add(in, &info);
 		in->repairs += stream_content_repairs(content);

@@ -100,6 +100,21 @@ is_deeply([@{$r->{json}{counts}}{qw(tests passed failed flaky)}], [2, 1, 1, 1], 
 is(sql($inst, "SELECT t.name, r.attempts, r.status, r.flaky_in_run FROM results r JOIN tests t ON t.id = r.test JOIN runs u ON u.id = r.run WHERE u.run_id = 'retry' ORDER BY t.name"),
     "t|3|0|1\nu|2|1|0", 'last attempt wins; failed-then-passed is flaky');
 
+# --- a report larger than one write batch (8192 testcases): the parser
+# and the writer thread hand batches over; a retry split across batches
+# still merges ---
+{
+	my $big = '<testsuite><testcase classname="big" name="dup"><failure message="first"/></testcase>'
+	    . join('', map { qq{<testcase classname="big" name="t$_"/>} } 1 .. 20000)
+	    . '<testcase classname="big" name="dup"/></testsuite>';
+	$r = post($inst, '?run_id=big', $big);
+	is($r->{status}, 201, 'a report of three batches is created');
+	is_deeply([@{$r->{json}{counts}}{qw(tests passed failed flaky)}], [20001, 20001, 0, 1], 'every testcase counted once');
+	is(sql($inst, "SELECT count(*) FROM results r JOIN runs u ON u.id = r.run WHERE u.run_id = 'big'"), '20001', 'all results stored');
+	is(sql($inst, "SELECT r.attempts, r.flaky_in_run FROM results r JOIN tests t ON t.id = r.test JOIN runs u ON u.id = r.run WHERE u.run_id = 'big' AND t.name = 'dup'"),
+	    '2|1', 'a retry in the last batch merges with the first attempt in the first');
+}
+
 # --- gzip, as Content-Encoding or by magic ---
 gzip(\($xml->(undef, ['gz', 'P'])) => \my $gz);
 $r = post($inst, '?run_id=gz1', $gz, 'application/gzip');
