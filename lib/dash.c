@@ -29,11 +29,11 @@ static const char *const sql[STMT__MAX] = {
 	    "count(*) FILTER (WHERE last_status IN ('failed', 'error')), "
 	    "count(*) FILTER (WHERE last_status = 'skipped'), "
 	    "count(*) FILTER (WHERE flaky_count > 0 OR same_sha_flakes > 0 "
-	    "OR tv_flip_rate(recent) >= 0.2), "
+	    "OR flip_rate >= 0.2), "
 	    "count(*) FILTER (WHERE last_status IS NULL), "
-	    "count(*) FILTER (WHERE state IN ('muted', 'quarantined')) "
-	    "FROM tests JOIN test_stats ON test_stats.test = tests.id "
-	    "WHERE project_id = ?1",
+	    "(SELECT count(*) FROM tests WHERE project_id = ?1 AND "
+	    "state IN ('muted', 'quarantined')) "
+	    "FROM test_stats WHERE project_id = ?1",
 	[STMT_INCIDENTS] =
 	    "SELECT count(*) FROM incidents WHERE project_id = ?1 AND "
 	    "closed_at IS NULL",

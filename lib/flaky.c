@@ -28,29 +28,39 @@ enum stmt {
 };
 
 #define EVIDENCE \
-	"(flaky_count > 0 OR same_sha_flakes > 0 OR " \
-	"tv_flip_rate(recent) >= 0.2)"
+	"(flaky_count > 0 OR same_sha_flakes > 0 OR flip_rate >= 0.2)"
+/* Joins a subquery's page of test ids (sid) to definitions and stats. */
+#define PAGE_JOIN \
+	"JOIN tests ON tests.id = sid JOIN test_stats ON test_stats.test = sid"
+/* The limit slowest by col among the project's stats, then joined. */
 #define SLOWEST(col) \
-	"SELECT " TESTS_COLS " FROM " TESTS_FROM " WHERE project_id = ?1 AND " \
-	col " IS NOT NULL ORDER BY " col " DESC, id DESC LIMIT ?2"
+	"SELECT " TESTS_COLS " FROM (SELECT test AS sid FROM test_stats " \
+	"WHERE project_id = ?1 AND " col " IS NOT NULL ORDER BY " col \
+	" DESC, test DESC LIMIT ?2) " PAGE_JOIN " " \
+	"ORDER BY " col " DESC, id DESC"
+#define FLAKY_KEY "coalesce(flaky_last_at, last_result_at, 0)"
 
 static const char *const sql[STMT__MAX] = {
+	/* evidence and order from test_stats alone; definitions joined for
+	 * the page only */
 	[STMT_FLAKY] =
 	    "SELECT " TESTS_COLS ", same_sha_flakes, flaky_first_at, "
-	    "flaky_last_at, tv_flip_rate(recent), "
-	    "coalesce(flaky_last_at, last_result_at, 0) FROM " TESTS_FROM " "
-	    "WHERE project_id = ?1 AND " EVIDENCE " AND (?2 IS NULL OR "
-	    "(coalesce(flaky_last_at, last_result_at, 0), id) < (?2, ?3)) "
-	    "ORDER BY coalesce(flaky_last_at, last_result_at, 0) DESC, "
-	    "id DESC LIMIT ?4",
+	    "flaky_last_at, flip_rate, " FLAKY_KEY " FROM (SELECT test AS sid "
+	    "FROM test_stats WHERE project_id = ?1 AND " EVIDENCE " AND "
+	    "(?2 IS NULL OR (" FLAKY_KEY ", test) < (?2, ?3)) ORDER BY "
+	    FLAKY_KEY " DESC, test DESC LIMIT ?4) " PAGE_JOIN
+	    " ORDER BY " FLAKY_KEY " DESC, id DESC",
 	[STMT_SLOWEST_P50] = SLOWEST("p50_ms"),
 	[STMT_SLOWEST_P95] = SLOWEST("p95_ms"),
 	[STMT_REGRESSIONS] =
-	    "SELECT " TESTS_COLS ", before_ms, after_ms FROM (SELECT *, "
-	    "tv_half_pct(recent_ms, 0, 50) AS before_ms, "
-	    "tv_half_pct(recent_ms, 1, 50) AS after_ms FROM " TESTS_FROM " "
-	    "WHERE project_id = ?1 AND length(recent_ms) > 0) "
-	    "WHERE after_ms >= 1.5 * before_ms AND after_ms - before_ms >= 50 "
+	    "SELECT " TESTS_COLS ", before_ms, after_ms FROM (SELECT test AS "
+	    "sid, tv_half_pct(recent_ms, 0, 50) AS before_ms, "
+	    "tv_half_pct(recent_ms, 1, 50) AS after_ms FROM test_stats "
+	    /* a regression needs a newer-half p50 >= 50 ms, so at least a
+	     * quarter of the window is >= 50 ms: p95 >= 50 is a safe filter */
+	    "WHERE project_id = ?1 AND p95_ms >= 50) " PAGE_JOIN
+	    " WHERE after_ms >= 1.5 * before_ms AND "
+	    "after_ms - before_ms >= 50 "
 	    "ORDER BY after_ms * 1.0 / max(before_ms, 1) DESC, id DESC "
 	    "LIMIT ?2",
 };

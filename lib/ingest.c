@@ -149,7 +149,8 @@ static const char *const sql[STMT__MAX] = {
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
 	    "?14, ?15, ?16, ?17) ON CONFLICT (id) DO NOTHING",
 	[STMT_STATS_INSERT] =
-	    "INSERT INTO test_stats (test, last_seen_at) VALUES (?1, ?2)",
+	    "INSERT INTO test_stats (test, project_id, last_seen_at) "
+	    "VALUES (?1, ?3, ?2)",
 	[STMT_TEST_REFRESH] =
 	    "UPDATE tests SET file = coalesce(?2, file), "
 	    "line = coalesce(?3, line), tags = coalesce(?4, tags), "
@@ -805,6 +806,7 @@ store_case(struct ingest *in, const struct batch *b, const struct pcase *c)
 		if ((st = STMT(in, STMT_STATS_INSERT)) == NULL ||
 		    db_bind_int(in->db, st, 1, c->key) == -1 ||
 		    db_bind_int(in->db, st, 2, in->started_at) == -1 ||
+		    db_bind_int(in->db, st, 3, in->project_id) == -1 ||
 		    step_done(in, st) == -1)
 			return -1;
 	} else if (file[0] != '\0' || c->line > 0 || tags != NULL ||

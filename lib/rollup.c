@@ -13,6 +13,8 @@
  *   tv_pct(window_ms, p)                     nearest-rank percentile
  *   tv_flip_rate(window)                     pass<->fail changes per
  *                                            pair of runs, skips ignored
+ *   tv_fail_rate(window)                     failures / runs that ran,
+ *                                            NULL when none ran
  *   tv_half_pct(window_ms, half, p)          percentile of the older (0)
  *                                            or newer (1) half; NULL
  *                                            under 6 durations
@@ -203,6 +205,22 @@ rollup_flip_rate(const char *w)
 }
 
 static void
+fn_fail_rate(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *w = (const char *)sqlite3_value_text(argv[0]);
+	int ran = 0, failed = 0;
+
+	for (; w != NULL && *w != '\0'; w++) {
+		ran += *w != 'S';
+		failed += *w == 'F' || *w == 'E';
+	}
+	if (ran == 0)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_double(ctx, (double)failed / (double)ran);
+}
+
+static void
 fn_flip_rate(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	sqlite3_result_double(ctx, rollup_flip_rate((const char *)
@@ -224,7 +242,9 @@ rollup_register(sqlite3 *db)
 	    sqlite3_create_function(db, "tv_flip_rate", 1, flags, NULL,
 	    fn_flip_rate, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function(db, "tv_half_pct", 3, flags, NULL,
-	    fn_half_pct, NULL, NULL) != SQLITE_OK)
+	    fn_half_pct, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(db, "tv_fail_rate", 1, flags, NULL,
+	    fn_fail_rate, NULL, NULL) != SQLITE_OK)
 		return -1;
 	return 0;
 }
@@ -314,6 +334,12 @@ static const char *const sql[STMT__MAX] = {
 	    "recent = CASE WHEN " NEWER " THEN "
 	    "tv_push_status(recent, r.status, last_run IS ?1) "
 	    "ELSE recent END, "
+	    "fail_rate = CASE WHEN " NEWER " THEN tv_fail_rate("
+	    "tv_push_status(recent, r.status, last_run IS ?1)) "
+	    "ELSE fail_rate END, "
+	    "flip_rate = CASE WHEN " NEWER " THEN tv_flip_rate("
+	    "tv_push_status(recent, r.status, last_run IS ?1)) "
+	    "ELSE flip_rate END, "
 	    "recent_ms = CASE WHEN " NEWER " AND r.status != 3 THEN "
 	    "tv_push_ms(recent_ms, r.duration_ms, last_run IS ?1) "
 	    "ELSE recent_ms END, "

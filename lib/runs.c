@@ -21,6 +21,7 @@ enum stmt {
 	STMT_GET,
 	STMT_SHARDS,
 	STMT_GROUPS,
+	STMT_GROUP_COUNT,
 	STMT_PREV,
 	STMT_DIFF,
 	STMT_RESULTS,
@@ -54,7 +55,10 @@ static const char *const sql[STMT__MAX] = {
 	    "JOIN tests t ON t.id = r.test LEFT JOIN result_texts x ON "
 	    "x.run = r.run AND x.test = r.test WHERE r.run = ?1 AND "
 	    "r.status IN (1, 2)) GROUP BY fingerprint "
-	    "ORDER BY count(*) DESC, fingerprint",
+	    "ORDER BY count(*) DESC, fingerprint LIMIT 100",
+	[STMT_GROUP_COUNT] =
+	    "SELECT count(DISTINCT fingerprint) FROM results WHERE run = ?1 "
+	    "AND status IN (1, 2)",
 	[STMT_PREV] =
 	    "SELECT id, run_id FROM runs WHERE project_id = ?1 AND "
 	    "branch IS ?2 AND (started_at, id) < (?3, ?4) "
@@ -413,25 +417,34 @@ diff_json(struct db *db, int64_t project, int64_t id, int64_t started,
 }
 
 /*
- * GET /api/tests/runs/{run_id}: the run with "shards", "failure_groups",
+ * GET /api/tests/runs/{run_id}: the run with "shards", "failure_groups"
+ * (the 100 largest; "failure_group_count" says how many there are),
  * "diff" and "signals".  Returns 1 found (*out set), 0 not found, -1.
  */
 int
 runs_detail(struct db *db, int64_t project, const char *run_id, json_t **out)
 {
 	json_t *run = NULL, *shards, *groups, *diff;
-	int64_t id, started;
+	int64_t id, started, group_count = 0;
+	sqlite3_stmt *st;
 	char *branch = NULL;
-	int rc, err;
+	int rc, err = 0, err2;
 
 	if ((rc = run_get(db, project, run_id, &run, &id, &started,
 	    &branch)) != 1)
 		return rc;
 	shards = shards_json(db, id);
 	groups = groups_json(db, id);
-	diff = diff_json(db, project, id, started, branch, &err);
+	if ((st = STMT(db, STMT_GROUP_COUNT)) == NULL ||
+	    db_bind_int(db, st, 1, id) == -1 || db_step(db, st) != SQLITE_ROW)
+		err = 1;
+	else
+		group_count = sqlite3_column_int64(st, 0);
+	if (st != NULL)
+		sqlite3_reset(st);
+	diff = diff_json(db, project, id, started, branch, &err2);
 	free(branch);
-	if (shards == NULL || groups == NULL || err) {
+	if (shards == NULL || groups == NULL || err || err2) {
 		json_decref(run);
 		json_decref(shards);
 		json_decref(groups);
@@ -440,6 +453,7 @@ runs_detail(struct db *db, int64_t project, const char *run_id, json_t **out)
 	}
 	jval_set(run, "shards", shards);
 	jval_set(run, "failure_groups", groups);
+	jval_set(run, "failure_group_count", jval_int(group_count));
 	jval_set(run, "diff", diff);
 	/* integrity signals arrive with the batch's integrity pass */
 	jval_set(run, "signals", jval_array());

@@ -27,21 +27,17 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 	[SORT__MAX] = NULL,
 };
 
-/* Pass rate over the window: passes / results that ran; NULL if none. */
-#define PASS_RATE \
-	"(length(recent) - length(replace(recent, 'P', ''))) * 1.0 / " \
-	"nullif(length(replace(recent, 'S', '')), 0)"
-#define FAIL_RATE_KEY "coalesce(1.0 - " PASS_RATE ", -1.0)"
-#define FLAKY_KEY "tv_flip_rate(recent)"
+#define FAIL_RATE_KEY "coalesce(fail_rate, -1.0)"
+#define FLAKY_KEY "flip_rate"
 #define DURATION_KEY "coalesce(p95_ms, -1)"
 #define LAST_FAILED_KEY "coalesce(last_failed_at, -1)"
 #define IS_FLAKY "(flaky_count > 0 OR same_sha_flakes > 0 OR " \
-	"tv_flip_rate(recent) >= 0.2)"
+	"flip_rate >= 0.2)"
 
 /* The catalogue query for one sort: key expression and direction. */
 #define CATALOGUE(key, cmp, dir) \
 	"SELECT " TESTS_COLS ", " key " FROM " TESTS_FROM " " \
-	"WHERE project_id = ?1 " \
+	"WHERE tests.project_id = ?1 " \
 	"AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\') " \
 	"AND (?3 IS NULL OR coalesce(last_status, 'pending') = ?3) " \
 	"AND (?4 IS NULL OR " IS_FLAKY " = ?4) " \
@@ -78,7 +74,7 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_LIST_LAST_FAILED] = CATALOGUE(LAST_FAILED_KEY, "<", "DESC"),
 	[STMT_GET] =
 	    "SELECT " TESTS_COLS " FROM " TESTS_FROM " WHERE id = ?1 AND "
-	    "project_id = ?2 AND test_id = ?3",
+	    "tests.project_id = ?2 AND test_id = ?3",
 	[STMT_INCIDENT] =
 	    "SELECT i.id, o.run_id, i.opened_at, i.closed_at, c.run_id, "
 	    "i.failure_count, i.fingerprint, i.message, x.details, "

@@ -87,6 +87,7 @@ CREATE TABLE tests (
 -- apart from the wide definitions above.
 CREATE TABLE test_stats (
 	test		INTEGER PRIMARY KEY,	-- tests.id
+	project_id	INTEGER NOT NULL,	-- views scan this table alone
 	last_seen_at	INTEGER NOT NULL,
 	last_status	TEXT,
 	last_run	INTEGER,
@@ -103,6 +104,10 @@ CREATE TABLE test_stats (
 	recent_ms	BLOB NOT NULL DEFAULT X'',	-- last 50 durations, int32 LE
 	p50_ms		INTEGER,
 	p95_ms		INTEGER,
+	-- of the recent window: failures / runs that ran (NULL: none ran),
+	-- and pass<->fail changes per pair of runs (the flaky score)
+	fail_rate	REAL,
+	flip_rate	REAL NOT NULL DEFAULT 0,
 	open_incident	INTEGER,
 	-- flaky evidence (API-21): runs of one git sha that disagreed, and
 	-- when any evidence (that, or a pass after a retry) was seen
@@ -163,6 +168,8 @@ CREATE TABLE incidents (
 );
 CREATE INDEX incidents_test ON incidents(test, opened_at);
 CREATE UNIQUE INDEX incidents_open ON incidents(test, branch)
+    WHERE closed_at IS NULL;
+CREATE INDEX incidents_project_open ON incidents(project_id)
     WHERE closed_at IS NULL;
 
 -- Failure groups across tests by fingerprint (API-23), kept by ingest.
