@@ -23,7 +23,9 @@ enum stmt {
 	STMT_GROUPS,
 	STMT_GROUP_COUNT,
 	STMT_PREV,
-	STMT_DIFF,
+	STMT_DIFF_CUR,
+	STMT_DIFF_PREV,
+	STMT_TEST_NAME,
 	STMT_RESULTS,
 	STMT_RECENT,
 	STMT__MAX
@@ -46,16 +48,20 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT shard, source, received_at, tests, passed, failed, "
 	    "errors, skipped, flaky, new_tests, warnings, diff IS NOT NULL "
 	    "FROM run_shards WHERE run = ?1 ORDER BY id",
+	/* a sample message from the project's group (a key lookup), not
+	 * from every failing result's texts; names for 20 tests a group */
 	[STMT_GROUPS] =
-	    "SELECT fingerprint, count(*), max(message), max(error_type), "
-	    "json_group_array(json_object('test_id', test_id, 'name', name)) "
-	    "FILTER (WHERE rn <= 20) FROM (SELECT r.fingerprint, t.test_id, "
-	    "t.name, x.message, x.error_type, row_number() OVER (PARTITION BY "
-	    "r.fingerprint ORDER BY t.name) AS rn FROM results r "
-	    "JOIN tests t ON t.id = r.test LEFT JOIN result_texts x ON "
-	    "x.run = r.run AND x.test = r.test WHERE r.run = ?1 AND "
-	    "r.status IN (1, 2)) GROUP BY fingerprint "
-	    "ORDER BY count(*) DESC, fingerprint LIMIT 100",
+	    "SELECT g.fingerprint, g.n, fg.message, fg.error_type, g.tests "
+	    "FROM (SELECT w.fingerprint, w.n, json_group_array(json_object("
+	    "'test_id', t.test_id, 'name', t.name)) AS tests FROM (SELECT "
+	    "r.fingerprint, r.test, count(*) OVER (PARTITION BY r.fingerprint) "
+	    "AS n, row_number() OVER (PARTITION BY r.fingerprint ORDER BY "
+	    "r.test) AS rn FROM results r WHERE r.run = ?1 AND "
+	    "r.status IN (1, 2)) w JOIN tests t ON t.id = w.test "
+	    "WHERE w.rn <= 20 GROUP BY w.fingerprint ORDER BY w.n DESC, "
+	    "w.fingerprint LIMIT 100) g LEFT JOIN failure_groups fg ON "
+	    "fg.project_id = ?2 AND fg.fingerprint = g.fingerprint "
+	    "ORDER BY g.n DESC, g.fingerprint",
 	[STMT_GROUP_COUNT] =
 	    "SELECT count(DISTINCT fingerprint) FROM results WHERE run = ?1 "
 	    "AND status IN (1, 2)",
@@ -63,17 +69,13 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT id, run_id FROM runs WHERE project_id = ?1 AND "
 	    "branch IS ?2 AND (started_at, id) < (?3, ?4) "
 	    "ORDER BY started_at DESC, id DESC LIMIT 1",
-	/* both directions by primary key: O(n log n), never a scan join */
-	[STMT_DIFF] =
-	    "SELECT t.test_id, t.name, c.status, p.status FROM results c "
-	    "LEFT JOIN results p ON p.run = ?2 AND p.test = c.test "
-	    "JOIN tests t ON t.id = c.test WHERE c.run = ?1 AND "
-	    "(c.status IS NOT p.status OR c.status IN (1, 2)) "
-	    "UNION ALL "
-	    "SELECT t.test_id, t.name, NULL, p.status FROM results p "
-	    "JOIN tests t ON t.id = p.test WHERE p.run = ?2 AND NOT EXISTS "
-	    "(SELECT 1 FROM results c WHERE c.run = ?1 AND c.test = p.test) "
-	    "ORDER BY 2",
+	/* the two runs' results in key order, merged in C (runs_diff) */
+	[STMT_DIFF_CUR] =
+	    "SELECT test, status FROM results WHERE run = ?1 ORDER BY test",
+	[STMT_DIFF_PREV] =
+	    "SELECT test, status FROM results WHERE run = ?1 ORDER BY test",
+	[STMT_TEST_NAME] =
+	    "SELECT test_id, name FROM tests WHERE id = ?1",
 	[STMT_RESULTS] =
 	    "SELECT t.test_id, t.name, t.classname, t.file, r.status, "
 	    "r.duration_ms, r.attempts, r.flaky_in_run, r.fingerprint, "
@@ -310,32 +312,67 @@ group_row(sqlite3_stmt *st)
 
 /* Failures of run id grouped by fingerprint; NULL on error. */
 static json_t *
-groups_json(struct db *db, int64_t id)
+groups_json(struct db *db, int64_t project, int64_t id)
 {
 	sqlite3_stmt *st;
 
 	if ((st = STMT(db, STMT_GROUPS)) == NULL ||
-	    db_bind_int(db, st, 1, id) == -1)
+	    db_bind_int(db, st, 1, id) == -1 ||
+	    db_bind_int(db, st, 2, project) == -1)
 		return NULL;
 	return jval_rows(db, st, group_row);
 }
 
-/* Appends {test_id, name} to list (capped), counting every entry. */
-static void
-diff_add(json_t *diff, const char *list, sqlite3_stmt *st)
+/*
+ * Counts an entry of list and, while the list holds fewer than
+ * DIFF_LIST_MAX, appends {test_id, name} of test key.  0, or -1 on error.
+ */
+static int
+diff_add(struct db *db, json_t *diff, const char *list, int64_t key)
 {
 	json_t *arr = json_object_get(diff, list), *o;
-	char key[64];
+	sqlite3_stmt *st;
+	char count[64];
 
-	snprintf(key, sizeof(key), "%s_count", list);
-	jval_set(diff, key, jval_int(json_integer_value(json_object_get(diff,
-	    key)) + 1));
+	snprintf(count, sizeof(count), "%s_count", list);
+	jval_set(diff, count, jval_int(json_integer_value(json_object_get(diff,
+	    count)) + 1));
 	if (json_array_size(arr) >= DIFF_LIST_MAX)
-		return;
+		return 0;
+	if ((st = STMT(db, STMT_TEST_NAME)) == NULL ||
+	    db_bind_int(db, st, 1, key) == -1 || db_step(db, st) != SQLITE_ROW) {
+		if (st != NULL)
+			sqlite3_reset(st);
+		return -1;
+	}
 	o = jval_object();
 	jval_set(o, "test_id", jval_col_text(st, 0));
 	jval_set(o, "name", jval_col_text(st, 1));
+	sqlite3_reset(st);
 	jval_push(arr, o);
+	return 0;
+}
+
+/* Classifies one test present now (now >= 0) and/or before (was >= 0). */
+static int
+diff_classify(struct db *db, json_t *diff, int64_t key, int now, int was)
+{
+	int now_fail = now == ST_FAILED || now == ST_ERROR;
+	int was_fail = was == ST_FAILED || was == ST_ERROR;
+
+	if (now == was && !now_fail)
+		return 0;
+	if (was < 0 && diff_add(db, diff, "added", key) == -1)
+		return -1;
+	if (now < 0 && diff_add(db, diff, "removed", key) == -1)
+		return -1;
+	if (now_fail && was_fail)
+		return diff_add(db, diff, "still_failing", key);
+	if (now_fail)
+		return diff_add(db, diff, "new_failures", key);
+	if (was_fail && now == ST_PASSED)
+		return diff_add(db, diff, "fixed", key);
+	return 0;
 }
 
 /*
@@ -350,10 +387,10 @@ diff_json(struct db *db, int64_t project, int64_t id, int64_t started,
 {
 	static const char *const lists[] = { "new_failures", "fixed",
 	    "still_failing", "added", "removed", NULL };
-	sqlite3_stmt *st;
+	sqlite3_stmt *st, *cur, *old;
 	json_t *diff;
 	int64_t prev;
-	int rc, i;
+	int rc, rc2, i;
 
 	*err = 0;
 	if ((st = STMT(db, STMT_PREV)) == NULL ||
@@ -379,36 +416,37 @@ diff_json(struct db *db, int64_t project, int64_t id, int64_t started,
 		snprintf(key, sizeof(key), "%s_count", lists[i]);
 		jval_set(diff, key, jval_int(0));
 	}
-	if ((st = STMT(db, STMT_DIFF)) == NULL ||
-	    db_bind_int(db, st, 1, id) == -1 ||
-	    db_bind_int(db, st, 2, prev) == -1) {
+	/* merge the two runs' results, both in key order */
+	if ((cur = STMT(db, STMT_DIFF_CUR)) == NULL ||
+	    (old = STMT(db, STMT_DIFF_PREV)) == NULL ||
+	    db_bind_int(db, cur, 1, id) == -1 ||
+	    db_bind_int(db, old, 1, prev) == -1) {
 		json_decref(diff);
 		*err = 1;
 		return NULL;
 	}
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		int now_null = sqlite3_column_type(st, 2) == SQLITE_NULL;
-		int was_null = sqlite3_column_type(st, 3) == SQLITE_NULL;
-		int now = sqlite3_column_int(st, 2);
-		int was = sqlite3_column_int(st, 3);
-		int now_fail = !now_null && (now == ST_FAILED ||
-		    now == ST_ERROR);
-		int was_fail = !was_null && (was == ST_FAILED ||
-		    was == ST_ERROR);
+	rc = db_step(db, cur);
+	rc2 = db_step(db, old);
+	while (rc == SQLITE_ROW || rc2 == SQLITE_ROW) {
+		int64_t kc = rc == SQLITE_ROW ? sqlite3_column_int64(cur, 0) :
+		    INT64_MAX;
+		int64_t ko = rc2 == SQLITE_ROW ? sqlite3_column_int64(old, 0) :
+		    INT64_MAX;
+		int now = kc <= ko ? sqlite3_column_int(cur, 1) : -1;
+		int was = ko <= kc ? sqlite3_column_int(old, 1) : -1;
 
-		if (was_null)
-			diff_add(diff, "added", st);
-		if (now_null)
-			diff_add(diff, "removed", st);
-		if (now_fail && was_fail)
-			diff_add(diff, "still_failing", st);
-		else if (now_fail)
-			diff_add(diff, "new_failures", st);
-		else if (was_fail && !now_null && now == ST_PASSED)
-			diff_add(diff, "fixed", st);
+		if (diff_classify(db, diff, kc < ko ? kc : ko, now, was) == -1) {
+			rc = -1;
+			break;
+		}
+		if (kc <= ko)
+			rc = db_step(db, cur);
+		if (ko <= kc)
+			rc2 = db_step(db, old);
 	}
-	sqlite3_reset(st);
-	if (rc == -1) {
+	sqlite3_reset(cur);
+	sqlite3_reset(old);
+	if (rc == -1 || rc2 == -1) {
 		json_decref(diff);
 		*err = 1;
 		return NULL;
@@ -434,7 +472,7 @@ runs_detail(struct db *db, int64_t project, const char *run_id, json_t **out)
 	    &branch)) != 1)
 		return rc;
 	shards = shards_json(db, id);
-	groups = groups_json(db, id);
+	groups = groups_json(db, project, id);
 	if ((st = STMT(db, STMT_GROUP_COUNT)) == NULL ||
 	    db_bind_int(db, st, 1, id) == -1 || db_step(db, st) != SQLITE_ROW)
 		err = 1;
