@@ -29,9 +29,6 @@ enum stmt {
 
 #define EVIDENCE \
 	"(flaky_count > 0 OR same_sha_flakes > 0 OR flip_rate >= 0.2)"
-/* Joins a subquery's page of test ids (sid) to definitions and stats. */
-#define PAGE_JOIN \
-	"JOIN tests ON tests.id = sid JOIN test_stats ON test_stats.test = sid"
 /* The limit slowest by col among the project's stats, then joined. */
 #define SLOWEST(col) \
 	"SELECT " TESTS_COLS " FROM (SELECT test AS sid FROM test_stats " \

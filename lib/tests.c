@@ -47,12 +47,30 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 	"AND (?7 IS NULL OR (" key ", id) " cmp " (?7, ?8)) " \
 	"ORDER BY " key " " dir ", id " dir " LIMIT ?9"
 
+/*
+ * The same for a sort by a rollup when no filter needs the definitions
+ * (q, owner, tag): sorted and limited within test_stats, definitions
+ * joined for the page only.
+ */
+#define CATALOGUE_STATS(key) \
+	"SELECT " TESTS_COLS ", " key " FROM (SELECT test AS sid FROM " \
+	"test_stats WHERE project_id = ?1 " \
+	"AND (?3 IS NULL OR coalesce(last_status, 'pending') = ?3) " \
+	"AND (?4 IS NULL OR " IS_FLAKY " = ?4) " \
+	"AND (?7 IS NULL OR (" key ", test) < (?7, ?8)) " \
+	"ORDER BY " key " DESC, test DESC LIMIT ?9) " PAGE_JOIN " " \
+	"ORDER BY " key " DESC, id DESC"
+
 enum stmt {
 	STMT_LIST_NAME,
 	STMT_LIST_FAIL_RATE,
 	STMT_LIST_FLAKINESS,
 	STMT_LIST_DURATION,
 	STMT_LIST_LAST_FAILED,
+	STMT_PAGE_FAIL_RATE,
+	STMT_PAGE_FLAKINESS,
+	STMT_PAGE_DURATION,
+	STMT_PAGE_LAST_FAILED,
 	STMT_GET,
 	STMT_INCIDENT,
 	STMT_HISTORY,
@@ -72,6 +90,10 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_LIST_FLAKINESS] = CATALOGUE(FLAKY_KEY, "<", "DESC"),
 	[STMT_LIST_DURATION] = CATALOGUE(DURATION_KEY, "<", "DESC"),
 	[STMT_LIST_LAST_FAILED] = CATALOGUE(LAST_FAILED_KEY, "<", "DESC"),
+	[STMT_PAGE_FAIL_RATE] = CATALOGUE_STATS(FAIL_RATE_KEY),
+	[STMT_PAGE_FLAKINESS] = CATALOGUE_STATS(FLAKY_KEY),
+	[STMT_PAGE_DURATION] = CATALOGUE_STATS(DURATION_KEY),
+	[STMT_PAGE_LAST_FAILED] = CATALOGUE_STATS(LAST_FAILED_KEY),
 	[STMT_GET] =
 	    "SELECT " TESTS_COLS " FROM " TESTS_FROM " WHERE id = ?1 AND "
 	    "tests.project_id = ?2 AND test_id = ?3",
@@ -197,6 +219,10 @@ tests_list(struct db *db, int64_t project, const struct tests_filter *f,
 	static const enum stmt by_sort[SORT__MAX] = { STMT_LIST_NAME,
 	    STMT_LIST_FAIL_RATE, STMT_LIST_FLAKINESS, STMT_LIST_DURATION,
 	    STMT_LIST_LAST_FAILED };
+	static const enum stmt paged[SORT__MAX] = { STMT_LIST_NAME,
+	    STMT_PAGE_FAIL_RATE, STMT_PAGE_FLAKINESS, STMT_PAGE_DURATION,
+	    STMT_PAGE_LAST_FAILED };
+	int stats_only = f->q == NULL && f->owner == NULL && f->tag == NULL;
 	char kind[32], like[600];
 	struct cursor cur;
 	sqlite3_stmt *st;
@@ -209,7 +235,8 @@ tests_list(struct db *db, int64_t project, const struct tests_filter *f,
 	if (f->cursor != NULL && cursor_decode(f->cursor, kind, named ? "si" :
 	    "ri", &cur) == -1)
 		return QUERY_BAD_CURSOR;
-	if ((st = STMT(db, by_sort[f->sort])) == NULL ||
+	if ((st = STMT(db, stats_only ? paged[f->sort] :
+	    by_sort[f->sort])) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_text(db, st, 2, like_pattern(f->q, like,
 	    sizeof(like))) == -1 ||

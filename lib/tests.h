@@ -34,6 +34,9 @@ struct tests_filter {
 #define TESTS_NCOLS 24
 /* The definitions with their rollups. */
 #define TESTS_FROM "tests JOIN test_stats ON test_stats.test = tests.id"
+/* Joins a subquery's page of test ids (sid) to definitions and stats. */
+#define PAGE_JOIN \
+	"JOIN tests ON tests.id = sid JOIN test_stats ON test_stats.test = sid"
 
 extern const char *const tests_sort_names[SORT__MAX + 1];
 
