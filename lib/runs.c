@@ -124,6 +124,24 @@ runs_row_json(sqlite3_stmt *st)
 	return o;
 }
 
+/*
+ * Sets the fields one result carries in every list of results (status,
+ * duration_ms, attempts, flaky_in_run, fingerprint, message) from the
+ * six columns of st starting at col, in that order.
+ */
+void
+runs_result_fields(json_t *o, sqlite3_stmt *st, int col)
+{
+	jval_set(o, "status", jval_str(junit_status_name(
+	    (enum tv_status)sqlite3_column_int(st, col))));
+	jval_set(o, "duration_ms", jval_col_int(st, col + 1));
+	jval_set(o, "attempts", jval_col_int(st, col + 2));
+	jval_set(o, "flaky_in_run", json_boolean(sqlite3_column_int(st,
+	    col + 3)));
+	jval_set(o, "fingerprint", jval_col_text(st, col + 4));
+	jval_set(o, "message", jval_col_text(st, col + 5));
+}
+
 /* Binds s or NULL. */
 static int
 bind_opt(struct db *db, sqlite3_stmt *st, int i, const char *s)
@@ -547,14 +565,7 @@ runs_results(struct db *db, int64_t project, const char *run_id,
 		jval_set(o, "name", jval_col_text(st, 1));
 		jval_set(o, "classname", jval_col_text(st, 2));
 		jval_set(o, "file", jval_col_text(st, 3));
-		jval_set(o, "status", jval_str(junit_status_name(
-		    (enum tv_status)sqlite3_column_int(st, 4))));
-		jval_set(o, "duration_ms", jval_col_int(st, 5));
-		jval_set(o, "attempts", jval_col_int(st, 6));
-		jval_set(o, "flaky_in_run", json_boolean(sqlite3_column_int(st,
-		    7)));
-		jval_set(o, "fingerprint", jval_col_text(st, 8));
-		jval_set(o, "message", jval_col_text(st, 9));
+		runs_result_fields(o, st, 4);
 		jval_set(o, "error_type", jval_col_text(st, 10));
 		jval_push(arr, o);
 		last = sqlite3_column_int64(st, 11);

@@ -32,6 +32,7 @@ struct results_filter {
 #define QUERY_BAD_CURSOR	(-2)
 
 json_t	*runs_row_json(sqlite3_stmt *);
+void	 runs_result_fields(json_t *, sqlite3_stmt *, int);
 int	 runs_list(struct db *, int64_t, const struct runs_filter *,
 	    json_t **);
 int	 runs_detail(struct db *, int64_t, const char *, json_t **);

@@ -407,14 +407,7 @@ tests_history(struct db *db, int64_t project, const char *test_id,
 		jval_set(o, "started_at", jval_col_time(st, 1));
 		jval_set(o, "branch", jval_col_text(st, 2));
 		jval_set(o, "git_sha", jval_col_text(st, 3));
-		jval_set(o, "status", jval_str(junit_status_name(
-		    (enum tv_status)sqlite3_column_int(st, 4))));
-		jval_set(o, "duration_ms", jval_col_int(st, 5));
-		jval_set(o, "attempts", jval_col_int(st, 6));
-		jval_set(o, "flaky_in_run", json_boolean(sqlite3_column_int(st,
-		    7)));
-		jval_set(o, "fingerprint", jval_col_text(st, 8));
-		jval_set(o, "message", jval_col_text(st, 9));
+		runs_result_fields(o, st, 4);
 		jval_push(arr, o);
 		last_t = sqlite3_column_int64(st, 1);
 		last_run = sqlite3_column_int64(st, 10);
