@@ -35,15 +35,19 @@ LIB_SRC = lib/arena.c lib/buf.c lib/tvtime.c lib/utf8.c lib/crypto.c \
           lib/fault.c lib/stream.c lib/junit.c lib/ident.c \
           lib/rollup.c lib/ingest.c lib/multipart.c \
           lib/cursor.c lib/runs.c lib/tests.c lib/dash.c lib/flaky.c \
-          lib/correlate.c
+          lib/correlate.c lib/maprule.c lib/diffscan.c lib/batch.c \
+          lib/mapping.c lib/health.c lib/flakystate.c lib/integrity.c \
+          lib/signals.c lib/retention.c lib/spool.c lib/ingestfile.c \
+          lib/alias.c lib/teststate.c
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
 LIBA    = $(BUILD)/libtestvis.a
 
-CGI_PROGS = health ingest runs tests insights
+CGI_PROGS = health ingest runs tests insights features integrity
 CGI_BIN   = $(CGI_PROGS:%=$(BUILD)/cgi-bin/testvis-%)
 CLI_BIN   = $(BUILD)/bin/testvis
 
-UNIT_TESTS = config param route db tvtime utf8 auth ident junit rollup
+UNIT_TESTS = config param route db tvtime utf8 auth ident junit rollup \
+             maprule diffscan
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/t/t-%)
 TEST_PROGS = $(BUILD)/t/testvis-echo
 

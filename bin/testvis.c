@@ -1,6 +1,7 @@
 /*
  * testvis: the command-line program for administrators and cron.
- * Subcommands: migrate, project add|list, token create|list|revoke.
+ * Subcommands: migrate, project add|list, token create|list|revoke,
+ * ingest, batch.
  * It talks to the database directly (no HTTP) with the same library as
  * the cgi-bin programs.  Exit status: 0 success, 1 bad input or failure,
  * 2 usage error, 3 storage error.
@@ -14,14 +15,17 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "batch.h"
 #include "config.h"
 #include "db.h"
 #include "fault.h"
 #include "ingest.h"
+#include "ingestfile.h"
 #include "log.h"
 #include "stream.h"
 #include "param.h"
 #include "project.h"
+#include "tvtime.h"
 
 #define EXIT_BAD	1
 #define EXIT_USAGE	2
@@ -33,6 +37,8 @@ struct cli {
 	const char	*project;
 	const char	*scope;
 	const char	*name;
+	const char	*pass, *now, *interval;
+	int		 watch;
 	const char	*meta[META__MAX];
 	int		 argc;
 	char		**argv;
@@ -57,6 +63,13 @@ usage(FILE *f)
 	    "                              store JUnit reports (plain or .gz;\n"
 	    "                              NAME.meta.json beside NAME.xml is\n"
 	    "                              the sidecar); one JSON line each\n"
+	    "  batch [--pass P,...] [--project P] [--now TIME]\n"
+	    "                              run the background passes once:\n"
+	    "                              spool, mapping, flaky, integrity,\n"
+	    "                              retention (one instance at a time)\n"
+	    "  batch --watch [--interval SECONDS]\n"
+	    "                              drain the spool as files land and\n"
+	    "                              run the other passes every interval\n"
 	    "  version                     print the version\n"
 	    "The configuration file is --config or $TESTVIS_CONF.\n");
 }
@@ -83,6 +96,16 @@ cli_parse(struct cli *c, int argc, char **argv)
 			slot = &c->scope;
 		else if (strcmp(argv[i], "--name") == 0)
 			slot = &c->name;
+		else if (strcmp(argv[i], "--pass") == 0)
+			slot = &c->pass;
+		else if (strcmp(argv[i], "--now") == 0)
+			slot = &c->now;
+		else if (strcmp(argv[i], "--interval") == 0)
+			slot = &c->interval;
+		else if (strcmp(argv[i], "--watch") == 0) {
+			c->watch = 1;
+			continue;
+		}
 		else if (strcmp(argv[i], "--run-id") == 0)
 			slot = &c->meta[META_RUN_ID];
 		else if (strcmp(argv[i], "--shard") == 0)
@@ -311,37 +334,6 @@ cmd_token(struct cli *c)
 	return EXIT_USAGE;
 }
 
-/*
- * The sidecar of a report: NAME.meta.json for NAME.xml or NAME.xml.gz.
- * Returns the parsed object (caller owns it), NULL when there is none;
- * *bad is set when one exists but is not JSON (message printed).
- */
-static json_t *
-sidecar_load(const char *file, int *bad)
-{
-	char path[4096];
-	size_t n = strlen(file);
-	json_error_t e;
-	json_t *v;
-
-	*bad = 0;
-	if (n > 7 && strcmp(file + n - 7, ".xml.gz") == 0)
-		n -= 7;
-	else if (n > 4 && strcmp(file + n - 4, ".xml") == 0)
-		n -= 4;
-	else
-		return NULL;
-	if (snprintf(path, sizeof(path), "%.*s.meta.json", (int)n, file) >=
-	    (int)sizeof(path) || access(path, F_OK) != 0)
-		return NULL;
-	if ((v = json_load_file(path, JSON_REJECT_DUPLICATES, &e)) == NULL) {
-		fprintf(stderr, "testvis: %s:%d:%d: %s\n", path, e.line,
-		    e.column, e.text);
-		*bad = 1;
-	}
-	return v;
-}
-
 /* Prints the answer of one file as a JSON line (errors included). */
 static void
 print_answer(const char *file, json_t *ans, const struct fault *f)
@@ -370,48 +362,13 @@ static int
 ingest_file(struct cli *c, const char *file)
 {
 	struct fault f;
-	struct ingest *in = NULL;
-	struct stream *s = NULL;
-	json_t *meta, *ans = NULL, *pv;
-	const char *slug = c->project;
+	json_t *ans = NULL;
 	char shard[256];
-	int64_t pid, ms;
-	int fd = -1, bad, rc = 1, i, status;
+	const char *meta[META__MAX];
+	int i, rc;
 
 	memset(&f, 0, sizeof(f));
-	meta = sidecar_load(file, &bad);
-	if (bad)
-		goto out;
-	if (slug == NULL && meta != NULL &&
-	    (pv = json_object_get(meta, "project")) != NULL)
-		slug = json_string_value(pv);
-	if (slug == NULL)
-		slug = "default";
-	if (!param_is_slug(slug, strlen(slug)) ||
-	    project_lookup(c->db, slug, &pid) != 1) {
-		fault_set(&f, 400, "not_found", "unknown project '%.64s'",
-		    slug);
-		goto out;
-	}
-	if ((fd = open(file, O_RDONLY)) == -1) {
-		fault_set(&f, 400, "read_error", "%s", strerror(errno));
-		goto out;
-	}
-	in = ingest_new(c->db, c->cfg, pid, slug, "cli", &f);
-	for (i = 0; i < META__MAX; i++) {
-		struct param_value v;
-		char why[256];
-		if (c->meta[i] == NULL)
-			continue;
-		if (param_validate(&ingest_meta_spec[i], c->meta[i],
-		    strlen(c->meta[i]), &v, why, sizeof(why)) == -1) {
-			fault_set(&f, 400, "invalid_param", "--%s %s",
-			    ingest_meta_spec[i].name, why);
-			goto out;
-		}
-		ms = v.i;
-		ingest_set_param(in, (enum meta_field)i, c->meta[i], ms);
-	}
+	memcpy(meta, c->meta, sizeof(meta));
 	/* several files into one run: each is a shard named after it */
 	if (c->meta[META_RUN_ID] != NULL && c->meta[META_SHARD] == NULL &&
 	    c->argc > 2) {
@@ -424,30 +381,54 @@ ingest_file(struct cli *c, const char *file)
 			    (shard[i] >= 'A' && shard[i] <= 'Z') ||
 			    (shard[i] >= '0' && shard[i] <= '9')))
 				shard[i] = '_';
-		ingest_set_param(in, META_SHARD, shard, 0);
+		meta[META_SHARD] = shard;
 	}
-	if (meta != NULL) {
-		json_t *m = meta;
-		meta = NULL;
-		if (ingest_set_sidecar(in, m) == -1)
-			goto out;
-	}
-	s = stream_fd(fd, &f);
-	if ((rc = ingest_begin(in)) == 0)
-		rc = ingest_xml(in, s);
-	status = rc >= 0 ? ingest_finish(in, &ans) : -1;
-	rc = status > 0 ? 0 : 1;
-out:
-	if (rc != 0 && f.status >= 500)
-		rc = EXIT_STORAGE;
+	rc = ingestfile_run(c->db, c->cfg, c->project, meta, file, "cli", &ans,
+	    &f) == 0 ? 0 : f.status >= 500 ? EXIT_STORAGE : EXIT_BAD;
 	print_answer(file, ans, &f);
 	json_decref(ans);
-	json_decref(meta);
-	stream_free(s);
-	ingest_free(in);
-	if (fd != -1)
-		close(fd);
 	return rc;
+}
+
+/*
+ * testvis batch [--pass LIST] [--project P] [--now TIME] [--watch
+ * [--interval S]] (SPEC §6).  --now replays history at a given clock (for
+ * imports and tests).  Returns batch_main()'s exit status.
+ */
+static int
+cmd_batch(struct cli *c)
+{
+	struct batch_opts o;
+	char err[512];
+	char *end;
+
+	if (c->argc != 1)
+		return EXIT_USAGE;
+	memset(&o, 0, sizeof(o));
+	o.passes = c->pass;
+	o.project = c->project;
+	o.watch = c->watch;
+	o.interval = 60;
+	if (c->interval != NULL) {
+		o.interval = strtol(c->interval, &end, 10);
+		if (*end != '\0' || o.interval < 1 || o.interval > 86400) {
+			fprintf(stderr, "testvis: --interval takes 1 to 86400 "
+			    "seconds\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (c->now != NULL && tvtime_parse_iso8601(c->now, strlen(c->now),
+	    &o.now) == -1) {
+		fprintf(stderr, "testvis: --now takes an ISO-8601 time such "
+		    "as 2026-01-31T12:00:00Z\n");
+		return EXIT_USAGE;
+	}
+	if ((c->cfg = config_load(c->config != NULL ? c->config :
+	    getenv("TESTVIS_CONF"), err, sizeof(err))) == NULL) {
+		fprintf(stderr, "testvis: %s\n", err);
+		return EXIT_BAD;
+	}
+	return batch_main(c->cfg, &o);
 }
 
 /* testvis ingest [options] FILE... (ING-6) */
@@ -490,6 +471,8 @@ main(int argc, char **argv)
 		rc = cmd_token(&c);
 	else if (strcmp(c.argv[0], "ingest") == 0)
 		rc = cmd_ingest(&c);
+	else if (strcmp(c.argv[0], "batch") == 0)
+		rc = cmd_batch(&c);
 	else if (strcmp(c.argv[0], "version") == 0 && c.argc == 1) {
 		printf("testvis %s (schema level %d)\n", TESTVIS_VERSION,
 		    db_schema_latest());

@@ -4,6 +4,7 @@
  * tests and duration regressions (API-22), and correlation (API-20).
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "correlate.h"
 #include "dash.h"
@@ -23,7 +24,10 @@ static const struct param_spec q_failures[] = {
 	{ "cursor", PARAM_STRING, 0, 1, 2048, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
+static const char *const flaky_states[] = { "flaky", "resolved", "all",
+    NULL };
 static const struct param_spec q_flaky[] = {
+	{ "state", PARAM_ENUM, 0, 0, 0, flaky_states },
 	{ "limit", PARAM_INT, 0, 1, 500, NULL },
 	{ "cursor", PARAM_STRING, 0, 1, 2048, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
@@ -70,12 +74,20 @@ h_failures(struct req *r)
 	return req_json(r, 200, out);
 }
 
-/* GET /api/tests/flaky: 200 {"flaky", "next_cursor"}; 400; 503. */
+/* GET /api/tests/flaky?state=flaky|resolved|all (default flaky): 200
+ * {"flaky", "next_cursor"}; 400; 503. */
 static int
 h_flaky(struct req *r)
 {
 	json_t *out = NULL;
-	int rc = flaky_list(req_db(r), req_project_id(r), tvtime_now_ms(),
+	const char *state = req_opt_str(r, "state");
+	int rc;
+
+	if (state == NULL)
+		state = "flaky";
+	else if (strcmp(state, "all") == 0)
+		state = NULL;
+	rc = flaky_list(req_db(r), req_project_id(r), state,
 	    req_opt_str(r, "cursor"), (int)req_opt_int(r, "limit", 50), &out);
 
 	if (rc == QUERY_BAD_CURSOR)

@@ -1,16 +1,20 @@
 /*
  * testvis-tests: the test catalogue (API-7), one test (API-8) and its
- * history, results, timing, uptime and incidents (API-9 … API-13).
+ * history, results, timing, uptime and incidents (API-9 … API-13), its
+ * state (API-26: mute, quarantine) and the quarantine list.
  * Route and parameter tables, and handlers calling lib/tests.c.
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "db.h"
+#include "fault.h"
 #include "http.h"
 #include "jval.h"
 #include "rollup.h"
 #include "runs.h"
 #include "tests.h"
+#include "teststate.h"
 #include "tvtime.h"
 
 static const char *const statuses[] = { "passed", "failed", "error",
@@ -50,6 +54,15 @@ static const struct param_spec q_incidents[] = {
 	{ "limit", PARAM_INT, 0, 1, 50, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
+static const char *const paused_states[] = { "quarantined", "muted",
+    "all", NULL };
+static const struct param_spec q_quarantine[] = {
+	{ "state", PARAM_ENUM, 0, 0, 0, paused_states },
+	{ "limit", PARAM_INT, 0, 1, 500, NULL },
+	{ "cursor", PARAM_STRING, 0, 1, 2048, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+static const char *const json_types[] = { "application/json", NULL };
 static const struct param_spec p_test[] = {
 	{ "test_id", PARAM_HEX, 1, 16, 16, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
@@ -158,6 +171,49 @@ h_incidents(struct req *r)
 	return answer(r, rc, out);
 }
 
+/*
+ * PUT /api/tests/{test_id}/state (admin): 200 {test_id, state, reason,
+ * previous_state, changed_at}; 400 bad body; 404; 413; 503.
+ */
+static int
+h_state(struct req *r)
+{
+	struct fault f;
+	json_t *body, *out = NULL;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	if ((rc = req_body_json(r, 16384, &body)) != 0)
+		return rc;
+	rc = teststate_set(req_db(r), req_project_id(r), req_path(r,
+	    "test_id"), body, tvtime_now_ms(), &out, &f);
+	json_decref(body);
+	if (rc == -1)
+		return f.status >= 500 ? 503 : req_error(r, f.status, f.code,
+		    NULL, "%s", f.msg);
+	return answer(r, rc, out);
+}
+
+/*
+ * GET /api/tests/quarantine?state=quarantined|muted|all: the paused
+ * tests a CI job can skip or ignore.  200 {tests, next_cursor}; 400; 503.
+ */
+static int
+h_quarantine(struct req *r)
+{
+	const char *state = req_opt_str(r, "state");
+	json_t *out = NULL;
+	int rc;
+
+	if (state == NULL)
+		state = "quarantined";
+	else if (strcmp(state, "all") == 0)
+		state = NULL;
+	rc = teststate_list(req_db(r), req_project_id(r), state,
+	    req_opt_str(r, "cursor"), (int)req_opt_int(r, "limit", 50), &out);
+	return answer(r, rc == 0 ? 1 : rc, out);
+}
+
 /* Registers the rollup SQL functions the catalogue sorts use. */
 static int
 db_init(struct db *db)
@@ -169,8 +225,12 @@ db_init(struct db *db)
 static const struct route routes[] = {
 	{ HTTP_GET, "/api/tests", SCOPE_READ, READ, NULL, q_list, NULL,
 	    h_list },
+	{ HTTP_GET, "/api/tests/quarantine", SCOPE_READ, READ, NULL,
+	    q_quarantine, NULL, h_quarantine },
 	{ HTTP_GET, "/api/tests/{test_id}", SCOPE_READ, READ, p_test, NULL,
 	    NULL, h_detail },
+	{ HTTP_PUT, "/api/tests/{test_id}/state", SCOPE_ADMIN, READ, p_test,
+	    NULL, json_types, h_state },
 	{ HTTP_GET, "/api/tests/{test_id}/history", SCOPE_READ, READ, p_test,
 	    q_history, NULL, h_history },
 	{ HTTP_GET, "/api/tests/{test_id}/results", SCOPE_READ, READ, p_test,

@@ -55,6 +55,26 @@ static const struct cfg_key keys[] = {
 	    1024, NULL },
 	{ "session_url_template", CFG_STRING, OFF(session_url_template), 0,
 	    1024, NULL },
+	{ "spool_dir", CFG_STRING, OFF(spool_dir), 0, 4096, NULL },
+	{ "mapping_rules", CFG_STRING, OFF(mapping_rules), 0, 4096, NULL },
+	{ "repo_path", CFG_STRING, OFF(repo_path), 0, 4096, NULL },
+	{ "retention_days", CFG_INT, OFF(retention_days), 0, 36500, NULL },
+	{ "flaky_window", CFG_INT, OFF(flaky_window), 4, 50,
+	    NULL },
+	{ "flaky_flip_activate_pct", CFG_INT, OFF(flaky_flip_activate_pct),
+	    1, 100, NULL },
+	{ "flaky_flip_resolve_pct", CFG_INT, OFF(flaky_flip_resolve_pct),
+	    0, 100, NULL },
+	{ "flaky_quiet_days", CFG_INT, OFF(flaky_quiet_days), 0, 3650, NULL },
+	{ "flaky_outage_pct", CFG_INT, OFF(flaky_outage_pct), 1, 100, NULL },
+	{ "integrity_shrink_pct", CFG_INT, OFF(integrity_shrink_pct), 1, 100,
+	    NULL },
+	{ "integrity_shrink_tests", CFG_INT, OFF(integrity_shrink_tests), 1,
+	    1000000, NULL },
+	{ "integrity_collapse_factor", CFG_INT,
+	    OFF(integrity_collapse_factor), 2, 1000, NULL },
+	{ "spool_settle_seconds", CFG_INT, OFF(spool_settle_seconds), 0,
+	    3600, NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -74,6 +94,19 @@ config_defaults(struct config *c)
 	c->base_path = strdup("");
 	c->commit_url_template = strdup("");
 	c->session_url_template = strdup("");
+	c->spool_dir = strdup("");
+	c->mapping_rules = strdup("");
+	c->repo_path = strdup("");
+	c->retention_days = 0;
+	c->flaky_window = 20;
+	c->flaky_flip_activate_pct = 30;
+	c->flaky_flip_resolve_pct = 10;
+	c->flaky_quiet_days = 7;
+	c->flaky_outage_pct = 80;
+	c->integrity_shrink_pct = 10;
+	c->integrity_shrink_tests = 25;
+	c->integrity_collapse_factor = 10;
+	c->spool_settle_seconds = 2;
 }
 
 /* Frees c and its strings; accepts NULL. */
@@ -87,6 +120,9 @@ config_free(struct config *c)
 	free(c->base_path);
 	free(c->commit_url_template);
 	free(c->session_url_template);
+	free(c->spool_dir);
+	free(c->mapping_rules);
+	free(c->repo_path);
 	free(c);
 }
 

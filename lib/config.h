@@ -19,6 +19,20 @@ struct config {
 	char			*base_path;
 	char			*commit_url_template;
 	char			*session_url_template;
+	/* the batch (SPEC §6) */
+	char			*spool_dir;		/* "" : no spool pass */
+	char			*mapping_rules;		/* "" : no rules file */
+	char			*repo_path;		/* "" : diffs from uploads only */
+	long long		 retention_days;	/* 0: keep results forever */
+	long long		 flaky_window;		/* W results per branch */
+	long long		 flaky_flip_activate_pct;
+	long long		 flaky_flip_resolve_pct;
+	long long		 flaky_quiet_days;
+	long long		 flaky_outage_pct;
+	long long		 integrity_shrink_pct;
+	long long		 integrity_shrink_tests;
+	long long		 integrity_collapse_factor;
+	long long		 spool_settle_seconds;
 };
 
 struct config	*config_load(const char *, char *, size_t);

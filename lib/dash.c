@@ -9,6 +9,7 @@
 #include "cursor.h"
 #include "db.h"
 #include "dash.h"
+#include "signals.h"
 #include "jval.h"
 #include "runs.h"
 
@@ -28,8 +29,9 @@ static const char *const sql[STMT__MAX] = {
 	    "count(*) FILTER (WHERE last_status = 'passed'), "
 	    "count(*) FILTER (WHERE last_status IN ('failed', 'error')), "
 	    "count(*) FILTER (WHERE last_status = 'skipped'), "
-	    "count(*) FILTER (WHERE flaky_count > 0 OR same_sha_flakes > 0 "
-	    "OR flip_rate >= 0.2), "
+	    /* flaky as the batch's flaky pass judged it (FLK-1) */
+	    "(SELECT count(*) FROM flaky_states WHERE project_id = ?1 AND "
+	    "state = 'flaky'), "
 	    "count(*) FILTER (WHERE last_status IS NULL), "
 	    "(SELECT count(*) FROM tests WHERE project_id = ?1 AND "
 	    "state IN ('muted', 'quarantined')) "
@@ -93,8 +95,9 @@ dash_overview(struct db *db, int64_t project, int64_t now)
 		goto fail;
 	jval_set(o, "open_incidents", jval_col_int(st, 0));
 	sqlite3_reset(st);
-	/* integrity signals are raised by the batch's integrity pass */
-	jval_set(o, "open_signals", jval_int(0));
+	if ((runs = signals_open_count(db, project)) == -1)
+		goto fail;
+	jval_set(o, "open_signals", jval_int(runs));
 	if ((st = STMT(db, STMT_PASS_RATE)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_step(db, st) != SQLITE_ROW)

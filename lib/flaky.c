@@ -1,10 +1,8 @@
 /*
- * Tests that misbehave over time, read from the rollups ingest keeps:
- * the flaky list with its evidence (API-21: runs of one git sha that
- * disagreed, passes after a retry, the pass/fail flip rate over the
- * recent window) and the slowest tests with duration regressions
- * (API-22).  The batch's flaky pass will add states with hysteresis and
- * thresholds; until then a test is flaky while it shows evidence.
+ * Tests that misbehave over time: the flaky list (API-21) as the batch's
+ * flaky pass judged it (flaky_states: state, monitors and evidence, with
+ * the hysteresis and quiet period of FLK-1), and the slowest tests with
+ * duration regressions (API-22) from the rollups ingest keeps.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +14,6 @@
 #include "runs.h"
 #include "tests.h"
 
-#define QUIET_MS (14LL * 86400 * 1000)	/* no evidence for this long */
-#define FLIP_FLAKY 0.2			/* as in EVIDENCE */
 
 enum stmt {
 	STMT_FLAKY,
@@ -27,26 +23,27 @@ enum stmt {
 	STMT__MAX
 };
 
-#define EVIDENCE \
-	"(flaky_count > 0 OR same_sha_flakes > 0 OR flip_rate >= 0.2)"
 /* The limit slowest by col among the project's stats, then joined. */
 #define SLOWEST(col) \
 	"SELECT " TESTS_COLS " FROM (SELECT test AS sid FROM test_stats " \
 	"WHERE project_id = ?1 AND " col " IS NOT NULL ORDER BY " col \
 	" DESC, test DESC LIMIT ?2) " PAGE_JOIN " " \
 	"ORDER BY " col " DESC, id DESC"
-#define FLAKY_KEY "coalesce(flaky_last_at, last_result_at, 0)"
 
 static const char *const sql[STMT__MAX] = {
 	/* evidence and order from test_stats alone; definitions joined for
 	 * the page only */
+	/* states and order from flaky_states alone; definitions and
+	 * stats joined for the page only */
 	[STMT_FLAKY] =
-	    "SELECT " TESTS_COLS ", same_sha_flakes, flaky_first_at, "
-	    "flaky_last_at, flip_rate, " FLAKY_KEY " FROM (SELECT test AS sid "
-	    "FROM test_stats WHERE project_id = ?1 AND " EVIDENCE " AND "
-	    "(?2 IS NULL OR (" FLAKY_KEY ", test) < (?2, ?3)) ORDER BY "
-	    FLAKY_KEY " DESC, test DESC LIMIT ?4) " PAGE_JOIN
-	    " ORDER BY " FLAKY_KEY " DESC, id DESC",
+	    "SELECT " TESTS_COLS ", fs.state, fs.first_at, fs.last_at, "
+	    "fs.resolved_at, fs.same_sha, fs.retry_passes, fs.flip_rate, "
+	    "fs.flip_branch, fs.flip_active, fs.monitors, fs.evidence "
+	    "FROM (SELECT test AS sid FROM flaky_states WHERE project_id = ?1 "
+	    "AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR (last_at, test) "
+	    "< (?3, ?4)) ORDER BY last_at DESC, test DESC LIMIT ?5) "
+	    PAGE_JOIN " JOIN flaky_states fs ON fs.test = sid "
+	    "ORDER BY fs.last_at DESC, sid DESC",
 	[STMT_SLOWEST_P50] = SLOWEST("p50_ms"),
 	[STMT_SLOWEST_P95] = SLOWEST("p95_ms"),
 	[STMT_REGRESSIONS] =
@@ -65,19 +62,20 @@ static const char *const sql[STMT__MAX] = {
 #define STMT(db, i) db_stmt((db), DBM_FLAKY, sql, STMT__MAX, (i))
 
 /*
- * GET /api/tests/flaky: tests with flaky evidence, most recently flaky
- * first, each with "evidence" {same_sha_conflicts, retry_passes,
- * flip_rate}, first/last flaked, and "flaky_state" (flaky, or quiet after
- * QUIET_MS without new evidence).  Returns 0, QUERY_BAD_CURSOR or -1.
+ * GET /api/tests/flaky: tests the flaky pass found flaky (state "flaky",
+ * "resolved", or NULL for both), most recently flaky first, each with
+ * "flaky_state", "monitors", "evidence" {same_sha_conflicts,
+ * retry_passes, flip_rate, flip_branch, items: newest runs}, and
+ * first/last flaked.  Returns 0, QUERY_BAD_CURSOR or -1.
  */
 int
-flaky_list(struct db *db, int64_t project, int64_t now, const char *cursor,
-    int limit, json_t **out)
+flaky_list(struct db *db, int64_t project, const char *state,
+    const char *cursor, int limit, json_t **out)
 {
 	struct cursor cur;
 	sqlite3_stmt *st;
-	json_t *arr, *o, *ev;
-	int64_t last_key = 0, last_id = 0, last_flaky;
+	json_t *arr, *o, *ev, *items;
+	int64_t last_key = 0, last_id = 0;
 	int rc, n = 0, more = 0, c = TESTS_NCOLS;
 
 	memset(&cur, 0, sizeof(cur));
@@ -85,11 +83,12 @@ flaky_list(struct db *db, int64_t project, int64_t now, const char *cursor,
 		return QUERY_BAD_CURSOR;
 	if ((st = STMT(db, STMT_FLAKY)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
-	    (cur.doc != NULL ? db_bind_int(db, st, 2, cursor_int(&cur, 0)) :
-	    db_bind_null(db, st, 2)) == -1 ||
-	    (cur.doc != NULL ? db_bind_int(db, st, 3, cursor_int(&cur, 1)) :
+	    db_bind_text(db, st, 2, state) == -1 ||
+	    (cur.doc != NULL ? db_bind_int(db, st, 3, cursor_int(&cur, 0)) :
 	    db_bind_null(db, st, 3)) == -1 ||
-	    db_bind_int(db, st, 4, limit + 1) == -1) {
+	    (cur.doc != NULL ? db_bind_int(db, st, 4, cursor_int(&cur, 1)) :
+	    db_bind_null(db, st, 4)) == -1 ||
+	    db_bind_int(db, st, 5, limit + 1) == -1) {
 		cursor_clear(&cur);
 		return -1;
 	}
@@ -101,21 +100,25 @@ flaky_list(struct db *db, int64_t project, int64_t now, const char *cursor,
 			break;
 		}
 		o = tests_row_json(st);
-		ev = jval_object();
-		jval_set(ev, "same_sha_conflicts", jval_col_int(st, c));
-		jval_set(ev, "retry_passes", jval_col_int(st, 18));
-		jval_set(ev, "flip_rate", json_real(sqlite3_column_double(st,
-		    c + 3)));
-		jval_set(o, "evidence", ev);
+		jval_set(o, "flaky_state", jval_col_text(st, c));
 		jval_set(o, "first_flaked_at", jval_col_time(st, c + 1));
 		jval_set(o, "last_flaked_at", jval_col_time(st, c + 2));
-		last_flaky = sqlite3_column_type(st, c + 2) == SQLITE_NULL ?
-		    -1 : sqlite3_column_int64(st, c + 2);
-		jval_set(o, "flaky_state", jval_str(sqlite3_column_double(st,
-		    c + 3) >= FLIP_FLAKY || (last_flaky >= 0 && now -
-		    last_flaky < QUIET_MS) ? "flaky" : "quiet"));
+		jval_set(o, "resolved_at", jval_col_time(st, c + 3));
+		ev = jval_object();
+		jval_set(ev, "same_sha_conflicts", jval_col_int(st, c + 4));
+		jval_set(ev, "retry_passes", jval_col_int(st, c + 5));
+		jval_set(ev, "flip_rate", json_real(sqlite3_column_double(st,
+		    c + 6)));
+		jval_set(ev, "flip_branch", jval_col_text(st, c + 7));
+		jval_set(ev, "flip_active", json_boolean(sqlite3_column_int(st,
+		    c + 8)));
+		items = json_loads(db_column_text(st, c + 10), 0, NULL);
+		jval_set(ev, "items", items != NULL ? items : jval_array());
+		jval_set(o, "evidence", ev);
+		jval_set(o, "monitors", json_string(db_column_text(st,
+		    c + 9)));
 		jval_push(arr, o);
-		last_key = sqlite3_column_int64(st, c + 4);
+		last_key = sqlite3_column_int64(st, c + 2);
 		last_id = sqlite3_column_int64(st, 23);
 	}
 	sqlite3_reset(st);

@@ -5,7 +5,7 @@
 
 struct db;
 
-int	 flaky_list(struct db *, int64_t, int64_t, const char *, int,
+int	 flaky_list(struct db *, int64_t, const char *, const char *, int,
 	    json_t **);
 json_t	*flaky_slowest(struct db *, int64_t, int, int);
 

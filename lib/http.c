@@ -413,6 +413,46 @@ req_body_read(struct req *r, void *buf, size_t n)
 	return (ssize_t)got;
 }
 
+/*
+ * Reads the whole body as one JSON object of at most max bytes (for the
+ * small admin endpoints).  Returns 0 with *out (caller owns it), or the
+ * status of the error already answered: 413 too_large, 400 invalid_json
+ * (with line and column) or 400 invalid_body (not an object).
+ */
+int
+req_body_json(struct req *r, size_t max, json_t **out)
+{
+	struct buf b;
+	json_error_t e;
+	char chunk[8192];
+	ssize_t k;
+	int status = 0;
+
+	*out = NULL;
+	memset(&b, 0, sizeof(b));
+	if (r->body_len > (long long)max)
+		return req_error(r, 413, "too_large", NULL, "the body is over "
+		    "%zu bytes", max);
+	while ((k = req_body_read(r, chunk, sizeof(chunk))) > 0)
+		buf_append(&b, chunk, (size_t)k);
+	if (k < 0) {
+		status = req_error(r, 400, "invalid_body", NULL, "the body "
+		    "ended early");
+	} else if ((*out = json_loadb(b.p != NULL ? b.p : "", b.len,
+	    JSON_REJECT_DUPLICATES, &e)) == NULL) {
+		status = req_error(r, 400, "invalid_json", NULL, "the body is "
+		    "not valid JSON at line %d, column %d: %s", e.line,
+		    e.column, e.text);
+	} else if (!json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		status = req_error(r, 400, "invalid_body", NULL, "the body "
+		    "must be a JSON object");
+	}
+	buf_free(&b);
+	return status;
+}
+
 /* Adds a response header; both strings are copied. */
 void
 req_header(struct req *r, const char *name, const char *value)

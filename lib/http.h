@@ -68,6 +68,7 @@ const char	*req_path(struct req *, const char *);
 const char	*req_env(struct req *, const char *);
 long long	 req_body_length(struct req *);
 ssize_t		 req_body_read(struct req *, void *, size_t);
+int		 req_body_json(struct req *, size_t, json_t **);
 
 /* ... and its answer. */
 int		 req_json(struct req *, int, json_t *);

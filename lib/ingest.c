@@ -94,6 +94,7 @@ enum stmt {
 	STMT_RESTAMP,
 	STMT_PROJECT_BUMP,
 	STMT_EVENT,
+	STMT_ALIASES,
 	STMT__MAX
 };
 
@@ -203,6 +204,9 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_EVENT] =
 	    "INSERT INTO events (project_id, at, kind, subject, payload) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[STMT_ALIASES] =
+	    "SELECT from_test, to_test FROM aliases WHERE project_id = ?1 "
+	    "ORDER BY from_test",
 };
 
 #define STMT(in, i) db_stmt((in)->db, DBM_INGEST, sql, STMT__MAX, (i))
@@ -222,6 +226,7 @@ struct pcase {
 	char		 fp[FINGERPRINT_LEN + 1];
 	long		 line;
 	int		 status, attempts, flaky;
+	int		 aliased;	/* key redirected by an alias */
 	long long	 duration, assertions;
 };
 
@@ -276,6 +281,8 @@ struct ingest {
 	struct fault		*sfault;	/* storage faults go here */
 	struct writer		*writer;	/* while ingest_xml runs */
 	struct junit_limits	 lim;
+	int64_t			*aliases;	/* from, to pairs by from */
+	size_t			 naliases;
 };
 
 static char *
@@ -351,6 +358,7 @@ ingest_free(struct ingest *in)
 		buf_free(&in->bat[i].text);
 	}
 	free(in->bat);
+	free(in->aliases);
 	free(in);
 }
 
@@ -609,6 +617,60 @@ shard_find(struct ingest *in, int64_t run, const char *shard, int64_t *id)
 }
 
 /*
+ * Loads the project's aliases (API-25), usually none: a testcase whose
+ * key is an alias's old test is stored under the test it was renamed
+ * to.  Returns 0 or -1 (fault set).
+ */
+static int
+aliases_load(struct ingest *in)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	if ((st = STMT(in, STMT_ALIASES)) == NULL ||
+	    db_bind_int(in->db, st, 1, in->project_id) == -1)
+		return storage_fault(in);
+	while ((rc = db_step(in->db, st)) == SQLITE_ROW) {
+		if (2 * in->naliases + 2 > cap) {
+			cap = cap * 2 + 16;
+			if ((in->aliases = realloc(in->aliases, cap *
+			    sizeof(*in->aliases))) == NULL)
+				abort();
+		}
+		in->aliases[2 * in->naliases] = sqlite3_column_int64(st, 0);
+		in->aliases[2 * in->naliases + 1] = sqlite3_column_int64(st, 1);
+		in->naliases++;
+	}
+	sqlite3_reset(st);
+	return rc == -1 ? storage_fault(in) : 0;
+}
+
+/* Redirects keys of renamed tests to their new tests (sorted pairs). */
+static void
+aliases_apply(const struct ingest *in, struct batch *b)
+{
+	size_t i, lo, hi, mid;
+
+	for (i = 0; in->naliases > 0 && i < b->n; i++) {
+		struct pcase *c = &b->cases[i];
+		lo = 0;
+		hi = in->naliases;
+		while (lo < hi) {
+			mid = (lo + hi) / 2;
+			if (in->aliases[2 * mid] < c->key)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < in->naliases && in->aliases[2 * lo] == c->key) {
+			c->key = in->aliases[2 * lo + 1];
+			c->aliased = 1;
+		}
+	}
+}
+
+/*
  * Takes the write lock and creates the run (unless it exists) and this
  * upload's shard.  Returns 0 to go on, 1 when (run_id, shard) was already
  * stored (the body need not be read; ingest_finish() answers "skipped"),
@@ -638,6 +700,8 @@ ingest_begin(struct ingest *in)
 	if (db_begin(in->db) == -1)
 		return storage_fault(in);
 	in->begun = 1;
+	if (aliases_load(in) == -1)
+		return -1;
 	if (run_id != NULL) {
 		if ((found = run_find(in, run_id, &in->run)) == -1)
 			return -1;
@@ -780,6 +844,8 @@ store_case(struct ingest *in, const struct batch *b, const struct pcase *c)
 	const char *out = pstr(b, c, PF_OUT), *err = pstr(b, c, PF_ERR);
 	sqlite3_stmt *st;
 
+	if (c->aliased)
+		goto result;	/* the new test's definition stays as it is */
 	if ((st = STMT(in, STMT_TEST_INSERT)) == NULL ||
 	    db_bind_int(in->db, st, 1, c->key) == -1 ||
 	    db_bind_int(in->db, st, 2, in->project_id) == -1 ||
@@ -823,6 +889,7 @@ store_case(struct ingest *in, const struct batch *b, const struct pcase *c)
 		    step_done(in, st) == -1)
 			return -1;
 	}
+result:
 	if ((st = STMT(in, STMT_RESULT_UPSERT)) == NULL ||
 	    db_bind_int(in->db, st, 1, in->run) == -1 ||
 	    db_bind_int(in->db, st, 2, c->key) == -1 ||
@@ -861,6 +928,7 @@ batch_write(struct ingest *in, struct batch *b)
 	size_t i;
 	int rc = 0;
 
+	aliases_apply(in, b);
 	qsort(b->cases, b->n, sizeof(b->cases[0]), pcase_cmp);
 	for (i = 0; i < b->n && rc == 0; i++)
 		rc = store_case(in, b, &b->cases[i]);

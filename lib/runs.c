@@ -13,6 +13,7 @@
 #include "jval.h"
 #include "junit.h"
 #include "runs.h"
+#include "signals.h"
 
 #define DIFF_LIST_MAX 100
 
@@ -511,8 +512,11 @@ runs_detail(struct db *db, int64_t project, const char *run_id, json_t **out)
 	jval_set(run, "failure_groups", groups);
 	jval_set(run, "failure_group_count", jval_int(group_count));
 	jval_set(run, "diff", diff);
-	/* integrity signals arrive with the batch's integrity pass */
-	jval_set(run, "signals", jval_array());
+	if ((shards = signals_of_run(db, id)) == NULL) {
+		json_decref(run);
+		return -1;
+	}
+	jval_set(run, "signals", shards);
 	*out = run;
 	return 1;
 }

@@ -17,6 +17,7 @@
 #include "rollup.h"
 #include "runs.h"
 #include "tests.h"
+#include "mapping.h"
 
 const char *const tests_sort_names[SORT__MAX + 1] = {
 	[SORT_NAME] = "name",
@@ -356,8 +357,11 @@ tests_detail(struct db *db, int64_t project, const char *test_id,
 		sqlite3_reset(st);
 	}
 	jval_set(o, "open_incident", inc);
-	/* mappings to domains and features arrive with the mapping pass */
-	jval_set(o, "mappings", jval_array());
+	if ((inc = mapping_list(db, key)) == NULL) {
+		json_decref(o);
+		return -1;
+	}
+	jval_set(o, "mappings", inc);
 	*out = o;
 	return 1;
 }

@@ -1,0 +1,229 @@
+/*
+ * testvis-features: product health and how tests map to it.  The domain
+ * tree (API-15), the feature list (API-16), a feature's timeline
+ * (API-17), a test's mappings, the manual override and the import of
+ * mappings (API-24), and aliases for renamed tests (API-25).  Route and
+ * parameter tables, and handlers calling lib/health.c, lib/mapping.c and
+ * lib/alias.c.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alias.h"
+#include "db.h"
+#include "fault.h"
+#include "health.h"
+#include "http.h"
+#include "jval.h"
+#include "mapping.h"
+#include "rollup.h"
+#include "runs.h"
+#include "tvtime.h"
+
+#define BODY_SMALL	16384
+#define BODY_IMPORT	(8 * 1024 * 1024)
+
+static const char *const json_types[] = { "application/json", NULL };
+
+static const struct param_spec q_features[] = {
+	{ "domain_id", PARAM_INT, 0, 1, 1LL << 53, NULL },
+	{ "limit", PARAM_INT, 0, 1, 500, NULL },
+	{ "cursor", PARAM_STRING, 0, 1, 2048, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+static const struct param_spec q_timeline[] = {
+	{ "days", PARAM_INT, 0, 1, 3650, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+static const struct param_spec p_feature[] = {
+	{ "feature_id", PARAM_INT, 1, 1, 1LL << 53, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+static const struct param_spec p_test[] = {
+	{ "test_id", PARAM_HEX, 1, 16, 16, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+/* Answers a fault from lib/: its status and message (5xx as 503). */
+static int
+fault_answer(struct req *r, const struct fault *f)
+{
+	if (f->status >= 500 || f->status == 0)
+		return 503;
+	return req_error(r, f->status, f->code, NULL, "%s", f->msg);
+}
+
+/* The integer key of {test_id} in the project: 1, or the status of the
+ * answer given (404, 503). */
+static int
+test_key(struct req *r, int64_t *key)
+{
+	int rc = mapping_test_key(req_db(r), req_project_id(r),
+	    req_path(r, "test_id"), key);
+
+	if (rc == 0)
+		return req_error(r, 404, "not_found", NULL, "no test '%s' in "
+		    "project '%s'", req_path(r, "test_id"), req_project(r));
+	return rc == 1 ? 1 : 503;
+}
+
+/* GET /api/tests/health/domains: 200 {domains, totals}; 503. */
+static int
+h_domains(struct req *r)
+{
+	json_t *out = health_domains(req_db(r), req_project_id(r));
+
+	return out != NULL ? req_json(r, 200, out) : 503;
+}
+
+/* GET /api/tests/health/features: 200 {features, next_cursor}; 400. */
+static int
+h_features(struct req *r)
+{
+	json_t *out = NULL;
+	int rc = health_features(req_db(r), req_project_id(r),
+	    req_opt_int(r, "domain_id", 0), req_opt_str(r, "cursor"),
+	    (int)req_opt_int(r, "limit", 50), &out);
+
+	if (rc == QUERY_BAD_CURSOR)
+		return req_bad_param(r, "cursor", "not a cursor of this list");
+	return rc == 0 ? req_json(r, 200, out) : 503;
+}
+
+/* GET /api/tests/features/{feature_id}/timeline: 200; 404; 503. */
+static int
+h_timeline(struct req *r)
+{
+	json_t *out = NULL;
+	int rc = health_timeline(req_db(r), req_project_id(r),
+	    strtoll(req_path(r, "feature_id"), NULL, 10),
+	    (int)req_opt_int(r, "days", 90),
+	    tvtime_now_ms(), &out);
+
+	if (rc == 0)
+		return req_error(r, 404, "not_found", NULL, "no feature %s in "
+		    "project '%s'", req_path(r, "feature_id"), req_project(r));
+	return rc == 1 ? req_json(r, 200, out) : 503;
+}
+
+/* GET /api/tests/{test_id}/mappings: 200 {test_id, mappings}; 404. */
+static int
+h_mappings(struct req *r)
+{
+	json_t *list, *out;
+	int64_t key;
+	int rc;
+
+	if ((rc = test_key(r, &key)) != 1)
+		return rc;
+	if ((list = mapping_list(req_db(r), key)) == NULL)
+		return 503;
+	out = jval_object();
+	jval_set(out, "test_id", jval_str(req_path(r, "test_id")));
+	jval_set(out, "mappings", list);
+	return req_json(r, 200, out);
+}
+
+/*
+ * PUT /api/tests/{test_id}/mapping (admin) {"feature": "a/b" | null}:
+ * 200 with the test's mappings after re-resolution; 400; 404; 503.
+ */
+static int
+h_mapping_put(struct req *r)
+{
+	struct fault f;
+	json_t *body;
+	int64_t key;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	if ((rc = test_key(r, &key)) != 1)
+		return rc;
+	if ((rc = req_body_json(r, BODY_SMALL, &body)) != 0)
+		return rc;
+	rc = mapping_set_manual(req_db(r), req_config(r), req_project_id(r),
+	    key, body, tvtime_now_ms(), &f);
+	json_decref(body);
+	if (rc == -1)
+		return fault_answer(r, &f);
+	return h_mappings(r);
+}
+
+/*
+ * POST /api/tests/mappings/import (admin) {"mappings": [{test_id,
+ * feature, confidence}], "replace": bool}: all or nothing.  200
+ * {imported, tests}; 400 naming the entry; 404 unknown test; 413; 503.
+ */
+static int
+h_import(struct req *r)
+{
+	struct fault f;
+	json_t *body, *out = NULL;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	if ((rc = req_body_json(r, BODY_IMPORT, &body)) != 0)
+		return rc;
+	rc = mapping_import(req_db(r), req_config(r), req_project_id(r), body,
+	    tvtime_now_ms(), &out, &f);
+	json_decref(body);
+	return rc == -1 ? fault_answer(r, &f) : req_json(r, 200, out);
+}
+
+/*
+ * POST /api/tests/aliases (admin) {"from": test_id, "to": test_id}: the
+ * old test's history moves to the new one.  201 {from, to,
+ * results_moved}; 400; 404; 409 already aliased; 503.
+ */
+static int
+h_alias(struct req *r)
+{
+	struct fault f;
+	json_t *body, *out = NULL;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	if ((rc = req_body_json(r, BODY_SMALL, &body)) != 0)
+		return rc;
+	rc = alias_create(req_db(r), req_config(r), req_project_id(r), body,
+	    tvtime_now_ms(), &out, &f);
+	json_decref(body);
+	return rc == -1 ? fault_answer(r, &f) : req_json(r, 201, out);
+}
+
+/* Registers the rollup SQL functions an alias merge rebuilds with. */
+static int
+db_init(struct db *db)
+{
+	return rollup_register(db_handle(db));
+}
+
+#define READ (ROUTE_GATED | ROUTE_PROJECT)
+static const struct route routes[] = {
+	{ HTTP_GET, "/api/tests/health/domains", SCOPE_READ, READ, NULL, NULL,
+	    NULL, h_domains },
+	{ HTTP_GET, "/api/tests/health/features", SCOPE_READ, READ, NULL,
+	    q_features, NULL, h_features },
+	{ HTTP_GET, "/api/tests/features/{feature_id}/timeline", SCOPE_READ,
+	    READ, p_feature, q_timeline, NULL, h_timeline },
+	{ HTTP_GET, "/api/tests/{test_id}/mappings", SCOPE_READ, READ, p_test,
+	    NULL, NULL, h_mappings },
+	{ HTTP_PUT, "/api/tests/{test_id}/mapping", SCOPE_ADMIN, READ, p_test,
+	    NULL, json_types, h_mapping_put },
+	{ HTTP_POST, "/api/tests/mappings/import", SCOPE_ADMIN, READ, NULL,
+	    NULL, json_types, h_import },
+	{ HTTP_POST, "/api/tests/aliases", SCOPE_ADMIN, READ, NULL, NULL,
+	    json_types, h_alias },
+};
+
+static const struct app app = {
+	"testvis-features", routes, sizeof(routes) / sizeof(routes[0]),
+	db_init
+};
+
+int
+main(int argc, char **argv)
+{
+	return http_main(&app, argc, argv);
+}

@@ -1,0 +1,342 @@
+/*
+ * Aliases (API-25): a renamed or moved test keeps its history.  Creating
+ * an alias moves everything stored under the old test (results, texts,
+ * incidents, failure groups, flaky state, signals) to the new one in one
+ * transaction, rebuilds the new test's rollups from the merged results,
+ * and leaves the old definition behind marked alias_of; ingest stores
+ * later results of the old name under the new test (lib/ingest.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alias.h"
+#include "config.h"
+#include "db.h"
+#include "fault.h"
+#include "jval.h"
+#include "mapping.h"
+#include "rollup.h"
+
+enum stmt {
+	STMT_TEST,
+	STMT_SIGNALS_RESOLVE,
+	STMT_RESULTS_MOVE,
+	STMT_RESULTS_DROP,
+	STMT_TEXTS_MOVE,
+	STMT_TEXTS_DROP,
+	STMT_INCIDENTS_MOVE,
+	STMT_INCIDENTS_CLOSE,
+	STMT_FTESTS_MERGE,
+	STMT_FTESTS_DROP,
+	STMT_FLAKY_MOVE,
+	STMT_FLAKY_DROP,
+	STMT_WINDOWS_DROP,
+	STMT_SIGNALS_MOVE,
+	STMT_MAPPINGS_DROP,
+	STMT_RECENT,
+	STMT_STATS_MERGE,
+	STMT_STATS_WINDOW,
+	STMT_STATS_DROP,
+	STMT_TEST_MARK,
+	STMT_ALIASES_REPOINT,
+	STMT_ALIAS_ADD,
+	STMT_PROJECT_COUNT,
+	STMT_EVENT,
+	STMT__MAX
+};
+
+static const char *const sql[STMT__MAX] = {
+	[STMT_TEST] =
+	    "SELECT id, alias_of, feature, name FROM tests WHERE "
+	    "project_id = ?1 AND test_id = ?2",
+	[STMT_SIGNALS_RESOLVE] =
+	    "UPDATE signals SET status = 'resolved', updated_at = ?3, "
+	    "note = 'renamed to ' || ?2 WHERE test = ?1 AND signal_type = "
+	    "'test_removed' AND status <> 'resolved'",
+	[STMT_RESULTS_MOVE] =
+	    "UPDATE OR IGNORE results SET test = ?2 WHERE test = ?1",
+	[STMT_RESULTS_DROP] = "DELETE FROM results WHERE test = ?1",
+	[STMT_TEXTS_MOVE] =
+	    "UPDATE OR IGNORE result_texts SET test = ?2 WHERE test = ?1",
+	[STMT_TEXTS_DROP] = "DELETE FROM result_texts WHERE test = ?1",
+	[STMT_INCIDENTS_MOVE] =
+	    "UPDATE OR IGNORE incidents SET test = ?2 WHERE test = ?1",
+	/* an open episode on a branch where the new test has one too */
+	[STMT_INCIDENTS_CLOSE] =
+	    "UPDATE incidents SET closed_at = last_failed_at, closed_run = "
+	    "last_run, test = ?2 WHERE test = ?1",
+	[STMT_FTESTS_MERGE] =
+	    "INSERT INTO failure_tests (project_id, fingerprint, test, "
+	    "occurrences, last_seen_at) SELECT project_id, fingerprint, ?2, "
+	    "occurrences, last_seen_at FROM failure_tests WHERE test = ?1 "
+	    "AND project_id = ?3 ORDER BY fingerprint "
+	    "ON CONFLICT (project_id, fingerprint, test) DO UPDATE SET "
+	    "occurrences = occurrences + excluded.occurrences, last_seen_at = "
+	    "max(last_seen_at, excluded.last_seen_at)",
+	[STMT_FTESTS_DROP] =
+	    "DELETE FROM failure_tests WHERE project_id = ?2 AND test = ?1",
+	[STMT_FLAKY_MOVE] =
+	    "UPDATE OR IGNORE flaky_states SET test = ?2 WHERE test = ?1",
+	[STMT_FLAKY_DROP] = "DELETE FROM flaky_states WHERE test = ?1",
+	[STMT_WINDOWS_DROP] = "DELETE FROM flaky_windows WHERE test = ?1",
+	[STMT_SIGNALS_MOVE] = "UPDATE signals SET test = ?2 WHERE test = ?1",
+	[STMT_MAPPINGS_DROP] = "DELETE FROM mappings WHERE test = ?1",
+	[STMT_RECENT] =
+	    "SELECT status, duration_ms FROM (SELECT status, duration_ms, "
+	    "started_at FROM results WHERE test = ?1 ORDER BY started_at "
+	    "DESC LIMIT " "50" ") ORDER BY started_at",
+	/* counters add up; the latest result is the newer one's */
+	[STMT_STATS_MERGE] =
+	    "UPDATE test_stats SET "
+	    "last_seen_at = max(test_stats.last_seen_at, o.last_seen_at), "
+	    "last_status = CASE WHEN coalesce(o.last_result_at, 0) > "
+	    "coalesce(test_stats.last_result_at, 0) THEN o.last_status ELSE "
+	    "test_stats.last_status END, "
+	    "last_run = CASE WHEN coalesce(o.last_result_at, 0) > "
+	    "coalesce(test_stats.last_result_at, 0) THEN o.last_run ELSE "
+	    "test_stats.last_run END, "
+	    "last_result_at = max(coalesce(test_stats.last_result_at, 0), "
+	    "coalesce(o.last_result_at, 0)), "
+	    "last_passed_at = nullif(max(coalesce(test_stats.last_passed_at, "
+	    "0), coalesce(o.last_passed_at, 0)), 0), "
+	    "last_failed_at = nullif(max(coalesce(test_stats.last_failed_at, "
+	    "0), coalesce(o.last_failed_at, 0)), 0), "
+	    "runs_count = test_stats.runs_count + o.runs_count, "
+	    "passed_count = test_stats.passed_count + o.passed_count, "
+	    "failed_count = test_stats.failed_count + o.failed_count, "
+	    "error_count = test_stats.error_count + o.error_count, "
+	    "skipped_count = test_stats.skipped_count + o.skipped_count, "
+	    "flaky_count = test_stats.flaky_count + o.flaky_count, "
+	    "same_sha_flakes = test_stats.same_sha_flakes + o.same_sha_flakes, "
+	    "flaky_first_at = nullif(min(coalesce(test_stats.flaky_first_at, "
+	    "9e18), coalesce(o.flaky_first_at, 9e18)), 9e18), "
+	    "flaky_last_at = nullif(max(coalesce(test_stats.flaky_last_at, 0), "
+	    "coalesce(o.flaky_last_at, 0)), 0) "
+	    "FROM (SELECT * FROM test_stats WHERE test = ?1) AS o "
+	    "WHERE test_stats.test = ?2",
+	[STMT_STATS_WINDOW] =
+	    "UPDATE test_stats SET recent = ?2, recent_ms = ?3, "
+	    "p50_ms = tv_pct(?3, 50), p95_ms = tv_pct(?3, 95), "
+	    "fail_rate = tv_fail_rate(?2), flip_rate = tv_flip_rate(?2), "
+	    "open_incident = (SELECT id FROM incidents WHERE test = ?1 AND "
+	    "closed_at IS NULL ORDER BY opened_at DESC LIMIT 1) "
+	    "WHERE test = ?1",
+	[STMT_STATS_DROP] = "DELETE FROM test_stats WHERE test = ?1",
+	[STMT_TEST_MARK] =
+	    "UPDATE tests SET alias_of = ?2, feature = NULL WHERE id = ?1",
+	[STMT_ALIASES_REPOINT] =
+	    "UPDATE aliases SET to_test = ?2 WHERE to_test = ?1",
+	[STMT_ALIAS_ADD] =
+	    "INSERT INTO aliases (from_test, to_test, project_id, created_at) "
+	    "VALUES (?1, ?2, ?3, ?4)",
+	[STMT_PROJECT_COUNT] =
+	    "UPDATE projects SET test_count = test_count - 1 WHERE id = ?1",
+	[STMT_EVENT] =
+	    "INSERT INTO events (project_id, at, kind, subject, payload) "
+	    "VALUES (?1, ?2, 'test_aliased', ?3, json_object('from', ?4, "
+	    "'to', ?3))",
+};
+
+/* One test as found by its public id. */
+struct atest {
+	int64_t	 id, alias_of, feature;
+};
+
+static sqlite3_stmt *
+stmt(struct db *db, enum stmt s)
+{
+	return db_stmt(db, DBM_ALIAS, sql, STMT__MAX, s);
+}
+
+/* Runs statement s with ?1 = a, ?2 = b (when b != 0); 0 or -1. */
+static int
+run2(struct db *db, enum stmt s, int64_t a, int64_t b)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(db, s)) == NULL || db_bind_int(db, st, 1, a) == -1 ||
+	    (b != 0 && db_bind_int(db, st, 2, b) == -1))
+		return -1;
+	return db_step(db, st) == -1 ? -1 : 0;
+}
+
+/* Finds test_id in the project: 1 found, 0 not, -1 error. */
+static int
+find(struct db *db, int64_t project, const char *test_id, struct atest *t)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = stmt(db, STMT_TEST)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_text(db, st, 2, test_id) == -1 ||
+	    (rc = db_step(db, st)) == -1)
+		return -1;
+	if (rc == SQLITE_ROW) {
+		t->id = sqlite3_column_int64(st, 0);
+		t->alias_of = sqlite3_column_int64(st, 1);
+		t->feature = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW;
+}
+
+/*
+ * Rebuilds the status and duration windows of test from its newest 50
+ * results, and everything derived from them.  Returns 0 or -1.
+ */
+static int
+window_rebuild(struct db *db, int64_t test)
+{
+	char recent[64];
+	unsigned char ms[4 * 50];
+	sqlite3_stmt *st;
+	size_t n = 0, m = 0;
+	int rc;
+
+	if ((st = stmt(db, STMT_RECENT)) == NULL ||
+	    db_bind_int(db, st, 1, test) == -1)
+		return -1;
+	while ((rc = db_step(db, st)) == SQLITE_ROW && n < 50) {
+		recent[n++] = rollup_status_char(sqlite3_column_int(st, 0));
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+			int64_t v = sqlite3_column_int64(st, 1);
+			uint32_t u = (uint32_t)(v < 0 ? 0 : v > INT32_MAX ?
+			    INT32_MAX : v);
+			ms[4 * m] = (unsigned char)u;
+			ms[4 * m + 1] = (unsigned char)(u >> 8);
+			ms[4 * m + 2] = (unsigned char)(u >> 16);
+			ms[4 * m + 3] = (unsigned char)(u >> 24);
+			m++;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc == -1)
+		return -1;
+	if ((st = stmt(db, STMT_STATS_WINDOW)) == NULL ||
+	    db_bind_int(db, st, 1, test) == -1 ||
+	    sqlite3_bind_text(st, 2, recent, (int)n, SQLITE_TRANSIENT) !=
+	    SQLITE_OK || sqlite3_bind_blob(st, 3, ms, (int)(4 * m),
+	    SQLITE_TRANSIENT) != SQLITE_OK)
+		return -1;
+	return db_step(db, st) == -1 ? -1 : 0;
+}
+
+/*
+ * POST /api/tests/aliases {"from": test_id, "to": test_id}: merges the
+ * old test's history into the new one.  Runs its own transaction.
+ * Returns 0 with *out {from, to, results_moved}, or -1 with f set: 400
+ * bad body or from == to, 404 unknown test, 409 already an alias, 500.
+ */
+int
+alias_create(struct db *db, const struct config *cfg, int64_t project,
+    json_t *body, int64_t now, json_t **out, struct fault *f)
+{
+	json_t *jf = json_object_get(body, "from"), *jt = json_object_get(body,
+	    "to");
+	struct atest from, to;
+	const char *k;
+	json_t *x;
+	sqlite3_stmt *st;
+	int64_t moved, keep;
+	int rc;
+
+	*out = NULL;
+	json_object_foreach(body, k, x)
+		if (strcmp(k, "from") != 0 && strcmp(k, "to") != 0) {
+			fault_set(f, 400, "invalid_body", "unknown field '%.64s' "
+			    "(expected: from, to)", k);
+			return -1;
+		}
+	if (!json_is_string(jf) || !json_is_string(jt)) {
+		fault_set(f, 400, "invalid_body", "from and to must both be "
+		    "test ids");
+		return -1;
+	}
+	if (strcmp(json_string_value(jf), json_string_value(jt)) == 0) {
+		fault_set(f, 400, "invalid_body", "from and to are the same "
+		    "test");
+		return -1;
+	}
+	if ((rc = find(db, project, json_string_value(jf), &from)) == 1)
+		rc = find(db, project, json_string_value(jt), &to);
+	if (rc == -1) {
+		fault_set(f, 500, "storage", "database error");
+		return -1;
+	}
+	if (rc == 0) {
+		fault_set(f, 404, "not_found", "no test '%.64s' in this project",
+		    find(db, project, json_string_value(jf), &from) == 1 ?
+		    json_string_value(jt) : json_string_value(jf));
+		return -1;
+	}
+	if (from.alias_of != 0 || to.alias_of != 0) {
+		fault_set(f, 409, "conflict", "%s is already an alias of "
+		    "another test", from.alias_of != 0 ? "from" : "to");
+		return -1;
+	}
+	if (db_begin(db) == -1)
+		goto storage;
+	if ((st = stmt(db, STMT_SIGNALS_RESOLVE)) == NULL ||
+	    db_bind_int(db, st, 1, from.id) == -1 ||
+	    db_bind_text(db, st, 2, json_string_value(jt)) == -1 ||
+	    db_bind_int(db, st, 3, now) == -1 || db_step(db, st) == -1)
+		goto storage;
+	if (run2(db, STMT_RESULTS_MOVE, from.id, to.id) == -1)
+		goto storage;
+	moved = sqlite3_changes(db_handle(db));
+	if ((st = stmt(db, STMT_FTESTS_MERGE)) == NULL ||
+	    db_bind_int(db, st, 1, from.id) == -1 ||
+	    db_bind_int(db, st, 2, to.id) == -1 ||
+	    db_bind_int(db, st, 3, project) == -1 || db_step(db, st) == -1)
+		goto storage;
+	if (run2(db, STMT_RESULTS_DROP, from.id, 0) == -1 ||
+	    run2(db, STMT_TEXTS_MOVE, from.id, to.id) == -1 ||
+	    run2(db, STMT_TEXTS_DROP, from.id, 0) == -1 ||
+	    run2(db, STMT_INCIDENTS_MOVE, from.id, to.id) == -1 ||
+	    run2(db, STMT_INCIDENTS_CLOSE, from.id, to.id) == -1 ||
+	    run2(db, STMT_FTESTS_DROP, from.id, project) == -1 ||
+	    run2(db, STMT_FLAKY_MOVE, from.id, to.id) == -1 ||
+	    run2(db, STMT_FLAKY_DROP, from.id, 0) == -1 ||
+	    run2(db, STMT_WINDOWS_DROP, from.id, 0) == -1 ||
+	    run2(db, STMT_SIGNALS_MOVE, from.id, to.id) == -1 ||
+	    run2(db, STMT_MAPPINGS_DROP, from.id, 0) == -1 ||
+	    run2(db, STMT_STATS_MERGE, from.id, to.id) == -1 ||
+	    window_rebuild(db, to.id) == -1 ||
+	    run2(db, STMT_STATS_DROP, from.id, 0) == -1 ||
+	    run2(db, STMT_TEST_MARK, from.id, to.id) == -1 ||
+	    run2(db, STMT_ALIASES_REPOINT, from.id, to.id) == -1 ||
+	    run2(db, STMT_PROJECT_COUNT, project, 0) == -1)
+		goto storage;
+	if ((st = stmt(db, STMT_ALIAS_ADD)) == NULL ||
+	    db_bind_int(db, st, 1, from.id) == -1 ||
+	    db_bind_int(db, st, 2, to.id) == -1 ||
+	    db_bind_int(db, st, 3, project) == -1 ||
+	    db_bind_int(db, st, 4, now) == -1 || db_step(db, st) == -1)
+		goto storage;
+	if ((st = stmt(db, STMT_EVENT)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_int(db, st, 2, now) == -1 ||
+	    db_bind_text(db, st, 3, json_string_value(jt)) == -1 ||
+	    db_bind_text(db, st, 4, json_string_value(jf)) == -1 ||
+	    db_step(db, st) == -1)
+		goto storage;
+	/* the moved results now count for the new test's feature */
+	keep = cfg->retention_days > 0 ? now / 86400000 -
+	    cfg->retention_days + 1 : 0;
+	if (from.feature != 0 && from.feature != to.feature &&
+	    (mapping_days_rebuild(db, project, from.feature, keep) == -1 ||
+	    (to.feature != 0 && mapping_days_rebuild(db, project, to.feature,
+	    keep) == -1)))
+		goto storage;
+	if (db_commit(db) == -1)
+		goto storage;
+	*out = json_pack("{sssssI}", "from", json_string_value(jf), "to",
+	    json_string_value(jt), "results_moved", (json_int_t)moved);
+	return 0;
+storage:
+	db_rollback(db);
+	fault_set(f, 500, "storage", "the alias could not be stored");
+	return -1;
+}

@@ -1,0 +1,506 @@
+/*
+ * `testvis batch` (SPEC §6): runs the passes (spool, mapping, flaky,
+ * integrity, retention) one after the other, one instance at a time,
+ * each pass for every project from its own watermark; prints one summary
+ * line per pass and records each pass's last run in batch_passes for
+ * /api/health.  --watch drains the spool as files land (inotify) and runs
+ * the other passes every interval.  The passes themselves live in their
+ * modules; this one owns the lock, the order, the bookkeeping and the
+ * exit status.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "config.h"
+#include "db.h"
+#include "flakystate.h"
+#include "integrity.h"
+#include "log.h"
+#include "mapping.h"
+#include "retention.h"
+#include "rollup.h"
+#include "spool.h"
+#include "tvtime.h"
+
+/* One pass: global passes run once, the others once per project. */
+struct pass {
+	const char	*name;
+	int		 per_project;
+	int		(*run)(struct batch_ctx *);
+};
+
+/* In SPEC order: the spool feeds mapping, mapping feeds the health views
+ * the others annotate, retention last so the passes see the new data. */
+static const struct pass passes[] = {
+	{ "spool", 0, spool_pass },
+	{ "mapping", 1, mapping_pass },
+	{ "flaky", 1, flakystate_pass },
+	{ "integrity", 1, integrity_pass },
+	{ "retention", 1, retention_pass },
+};
+#define NPASSES (sizeof(passes) / sizeof(passes[0]))
+
+enum stmt {
+	STMT_PROJECTS,
+	STMT_PROJECT,
+	STMT_PASS_START,
+	STMT_PASS_END,
+	STMT_MARK_GET,
+	STMT_MARK_SET,
+	STMT__MAX
+};
+
+static const char *const sql[STMT__MAX] = {
+	[STMT_PROJECTS] = "SELECT id, slug FROM projects ORDER BY id",
+	[STMT_PROJECT] = "SELECT id, slug FROM projects WHERE slug = ?1",
+	[STMT_PASS_START] =
+	    "INSERT INTO batch_passes (name, last_started_at) VALUES (?1, ?2) "
+	    "ON CONFLICT (name) DO UPDATE SET last_started_at = ?2",
+	[STMT_PASS_END] =
+	    "UPDATE batch_passes SET last_finished_at = ?2, last_status = ?3, "
+	    "last_summary = ?4 WHERE name = ?1",
+	[STMT_MARK_GET] =
+	    "SELECT watermark, state FROM batch_marks WHERE pass = ?1 AND "
+	    "project_id = ?2",
+	[STMT_MARK_SET] =
+	    "INSERT INTO batch_marks (pass, project_id, watermark, state) "
+	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (pass, project_id) DO "
+	    "UPDATE SET watermark = ?3, state = ?4",
+};
+
+static volatile sig_atomic_t stopping;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* Appends a formatted note to the pass's summary ("; " separated). */
+void
+batch_note(struct batch_ctx *c, const char *fmt, ...)
+{
+	size_t n = strlen(c->summary);
+	va_list ap;
+
+	if (n > 0 && n + 2 < sizeof(c->summary)) {
+		memcpy(c->summary + n, ", ", 3);
+		n += 2;
+	}
+	if (n >= sizeof(c->summary) - 1)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->summary + n, sizeof(c->summary) - n, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Commits the open transaction of a pass: one chunk of work together
+ * with its watermark.  The test hook TESTVIS_BATCH_CRASH_AFTER=N kills
+ * the process after the Nth commit, so tests can show that a killed
+ * batch loses nothing.  Returns 0 or -1.
+ */
+int
+batch_commit(struct batch_ctx *c)
+{
+	if (db_commit(c->db) == -1)
+		return -1;
+	c->chunks++;
+	if (c->crash_after > 0 && c->chunks >= c->crash_after) {
+		fprintf(stderr, "batch: test hook: killed after %ld commits\n",
+		    c->chunks);
+		_exit(137);
+	}
+	return 0;
+}
+
+/*
+ * Reads the watermark and state of pass for the context's project; both
+ * 0 / "" when the pass never ran.  Returns 0 or -1.
+ */
+int
+batch_mark_get(struct batch_ctx *c, const char *pass, int64_t *mark,
+    char *state, size_t statesz)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*mark = 0;
+	if (state != NULL && statesz > 0)
+		state[0] = '\0';
+	if ((st = db_stmt(c->db, DBM_BATCH, sql, STMT__MAX, STMT_MARK_GET)) ==
+	    NULL || db_bind_text(c->db, st, 1, pass) == -1 ||
+	    db_bind_int(c->db, st, 2, c->project_id) == -1)
+		return -1;
+	if ((rc = db_step(c->db, st)) == SQLITE_ROW) {
+		*mark = sqlite3_column_int64(st, 0);
+		if (state != NULL && statesz > 0)
+			snprintf(state, statesz, "%s", db_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	return rc == -1 ? -1 : 0;
+}
+
+/* Stores pass's watermark and state (NULL: none); inside the caller's
+ * transaction, so the mark moves with the work.  Returns 0 or -1. */
+int
+batch_mark_set(struct batch_ctx *c, const char *pass, int64_t mark,
+    const char *state)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_stmt(c->db, DBM_BATCH, sql, STMT__MAX, STMT_MARK_SET)) ==
+	    NULL || db_bind_text(c->db, st, 1, pass) == -1 ||
+	    db_bind_int(c->db, st, 2, c->project_id) == -1 ||
+	    db_bind_int(c->db, st, 3, mark) == -1 ||
+	    (state != NULL ? db_bind_text(c->db, st, 4, state) :
+	    db_bind_null(c->db, st, 4)) == -1)
+		return -1;
+	return db_step(c->db, st) == -1 ? -1 : 0;
+}
+
+/* Records the start or the end of a pass in batch_passes; 0 or -1. */
+static int
+pass_record(struct db *db, const char *name, int64_t at, const char *status,
+    const char *summary)
+{
+	sqlite3_stmt *st;
+
+	st = db_stmt(db, DBM_BATCH, sql, STMT__MAX, status == NULL ?
+	    STMT_PASS_START : STMT_PASS_END);
+	if (st == NULL || db_bind_text(db, st, 1, name) == -1 ||
+	    db_bind_int(db, st, 2, at) == -1)
+		return -1;
+	if (status != NULL && (db_bind_text(db, st, 3, status) == -1 ||
+	    db_bind_text(db, st, 4, summary) == -1))
+		return -1;
+	return db_step(db, st) == -1 ? -1 : 0;
+}
+
+/* Predicate: name is in the comma-separated list (NULL: every pass). */
+static int
+pass_selected(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	if (list == NULL)
+		return 1;
+	for (p = list; (p = strstr(p, name)) != NULL; p += n)
+		if ((p == list || p[-1] == ',') &&
+		    (p[n] == '\0' || p[n] == ','))
+			return 1;
+	return 0;
+}
+
+/* Predicate: every name in the list is a pass. */
+static int
+passes_valid(const char *list)
+{
+	const char *p = list, *e;
+	size_t i, n;
+
+	while (*p != '\0') {
+		e = strchr(p, ',');
+		n = e != NULL ? (size_t)(e - p) : strlen(p);
+		for (i = 0; i < NPASSES; i++)
+			if (strlen(passes[i].name) == n &&
+			    strncmp(passes[i].name, p, n) == 0)
+				break;
+		if (i == NPASSES)
+			return 0;
+		p += n + (e != NULL);
+	}
+	return list[0] != '\0';
+}
+
+/*
+ * Runs one pass for one project (or globally): a failed pass rolls back
+ * its open chunk; what it committed before stays, with its watermark.
+ * Returns 0 or -1.
+ */
+static int
+pass_run_one(struct batch_ctx *c, const struct pass *p)
+{
+	int rc;
+
+	c->summary[0] = '\0';
+	rc = p->run(c);
+	if (rc == -1)
+		db_rollback(c->db);
+	return rc;
+}
+
+/*
+ * Runs the selected passes once: per pass, for each project, then one
+ * summary line and the bookkeeping row.  Returns 0 when every pass
+ * succeeded, 1 when any failed (the others still ran).
+ */
+static int
+batch_once(struct db *db, const struct config *cfg,
+    const struct batch_opts *o, const char *only)
+{
+	struct batch_ctx c;
+	sqlite3_stmt *st;
+	char line[4096], *crash;
+	int64_t ids[256];
+	char *slugs[256];
+	size_t np = 0, i, k;
+	int rc, failed = 0, pfail;
+	double t0;
+
+	/* the project list, read once */
+	st = db_stmt(db, DBM_BATCH, sql, STMT__MAX, o->project != NULL ?
+	    STMT_PROJECT : STMT_PROJECTS);
+	if (st == NULL || (o->project != NULL &&
+	    db_bind_text(db, st, 1, o->project) == -1))
+		return 1;
+	while ((rc = db_step(db, st)) == SQLITE_ROW && np < 256) {
+		ids[np] = sqlite3_column_int64(st, 0);
+		if ((slugs[np] = strdup(db_column_text(st, 1))) == NULL)
+			abort();
+		np++;
+	}
+	sqlite3_reset(st);
+	if (rc == -1) {
+		for (i = 0; i < np; i++)
+			free(slugs[i]);
+		return 1;
+	}
+	memset(&c, 0, sizeof(c));
+	c.db = db;
+	c.cfg = cfg;
+	if ((crash = getenv("TESTVIS_BATCH_CRASH_AFTER")) != NULL)
+		c.crash_after = strtol(crash, NULL, 10);
+	for (i = 0; i < NPASSES; i++) {
+		const struct pass *p = &passes[i];
+		if (!pass_selected(only, p->name))
+			continue;
+		c.now = o->now != 0 ? o->now : tvtime_now_ms();
+		t0 = tvtime_mono_ms();
+		(void)pass_record(db, p->name, c.now, NULL, NULL);
+		pfail = 0;
+		line[0] = '\0';
+		for (k = 0; k < (p->per_project ? np : 1); k++) {
+			c.project_id = p->per_project ? ids[k] : 0;
+			c.project = p->per_project ? slugs[k] : NULL;
+			if (pass_run_one(&c, p) == -1) {
+				pfail = 1;
+				batch_note(&c, "FAILED");
+			}
+			if (c.summary[0] != '\0') {
+				size_t n = strlen(line);
+				snprintf(line + n, sizeof(line) - n, "%s%s%s%s",
+				    n > 0 ? "; " : "", c.project != NULL ?
+				    c.project : "", c.project != NULL ?
+				    ": " : "", c.summary);
+			}
+		}
+		if (line[0] == '\0')
+			snprintf(line, sizeof(line), "%s",
+			    np == 0 && p->per_project ? "no projects" :
+			    "nothing to do");
+		printf("batch: %s %s in %.3f s: %s\n", p->name,
+		    pfail ? "failed" : "ok",
+		    (tvtime_mono_ms() - t0) / 1000.0, line);
+		fflush(stdout);
+		(void)pass_record(db, p->name, o->now != 0 ? o->now :
+		    tvtime_now_ms(), pfail ? "failed" : "ok", line);
+		failed |= pfail;
+	}
+	for (i = 0; i < np; i++)
+		free(slugs[i]);
+	return failed ? 1 : 0;
+}
+
+/*
+ * Takes the lock file path.SUFFIX without waiting.  Returns the open
+ * descriptor (held until exit), -2 when another process holds it, or -1
+ * on an error (logged).
+ */
+static int
+lock_take(const char *db, const char *suffix)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s.%s", db, suffix) >=
+	    (int)sizeof(path)) {
+		log_error("batch: lock path too long");
+		return -1;
+	}
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0660)) == -1) {
+		log_error("batch: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		close(fd);
+		return errno == EWOULDBLOCK ? -2 : -1;
+	}
+	return fd;
+}
+
+/*
+ * --watch: holds the spool lock, drains the spool whenever inotify says a
+ * file was closed or moved in (after spool_settle_seconds), and every
+ * interval runs the other passes under the batch lock (skipped while a
+ * cron batch holds it).  Runs until SIGTERM or SIGINT.  Returns an exit
+ * status.
+ */
+static int
+batch_watch(struct db *db, const struct config *cfg,
+    const struct batch_opts *o)
+{
+	struct pollfd pfd;
+	char buf[4096] __attribute__((aligned(8)));
+	double next_all = 0, due_spool = 0, now;
+	int ifd = -1, lfd, bfd, rc = 0;
+
+	if ((lfd = lock_take(cfg->db, "spool.lock")) == -2) {
+		printf("batch: another batch --watch is running\n");
+		return 0;
+	}
+	if (lfd == -1)
+		return 3;
+	if (cfg->spool_dir[0] != '\0') {
+		if ((ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1 ||
+		    inotify_add_watch(ifd, cfg->spool_dir, IN_CLOSE_WRITE |
+		    IN_MOVED_TO) == -1) {
+			log_error("batch: watching %s: %s", cfg->spool_dir,
+			    strerror(errno));
+			close(lfd);
+			if (ifd != -1)
+				close(ifd);
+			return 1;
+		}
+	}
+	signal(SIGTERM, on_stop);
+	signal(SIGINT, on_stop);
+	spool_hold_lock(1);
+	due_spool = tvtime_mono_ms();	/* whatever is there already */
+	while (!stopping) {
+		int timeout;
+		now = tvtime_mono_ms();
+		if (due_spool > 0 && now >= due_spool) {
+			due_spool = 0;
+			rc |= batch_once(db, cfg, o, "spool");
+			if (spool_pending())
+				due_spool = now + 1000.0 *
+				    (cfg->spool_settle_seconds + 0.2);
+		}
+		if (now >= next_all) {
+			if ((bfd = lock_take(cfg->db, "batch.lock")) >= 0) {
+				rc |= batch_once(db, cfg, o,
+				    "mapping,flaky,integrity,retention");
+				close(bfd);
+			}
+			next_all = now + 1000.0 * o->interval;
+		}
+		timeout = (int)(next_all - now);
+		if (due_spool > 0 && due_spool - now < timeout)
+			timeout = (int)(due_spool - now);
+		pfd.fd = ifd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, ifd != -1 ? 1 : 0, timeout < 0 ? 0 : timeout) >
+		    0) {
+			while (read(ifd, buf, sizeof(buf)) > 0)
+				;
+			due_spool = tvtime_mono_ms() + 1000.0 *
+			    cfg->spool_settle_seconds + 200;
+		}
+	}
+	printf("batch: --watch stopped\n");
+	if (ifd != -1)
+		close(ifd);
+	close(lfd);
+	return rc ? 1 : 0;
+}
+
+/*
+ * The whole `testvis batch`: validates the options, takes the lock (a
+ * second instance says so and returns 0), opens the database and runs
+ * the passes once (or --watch).  Returns the exit status: 0, 1 when a
+ * pass failed, 2 usage, 3 storage.
+ */
+int
+batch_main(const struct config *cfg, const struct batch_opts *o)
+{
+	struct db *db;
+	char err[512];
+	int lfd = -1, rc;
+
+	if (o->passes != NULL && !passes_valid(o->passes)) {
+		fprintf(stderr, "testvis: --pass takes a comma-separated list "
+		    "of spool, mapping, flaky, integrity, retention\n");
+		return 2;
+	}
+	if (!o->watch) {
+		if ((lfd = lock_take(cfg->db, "batch.lock")) == -2) {
+			printf("batch: another batch is running; nothing "
+			    "to do\n");
+			return 0;
+		}
+		if (lfd == -1)
+			return 3;
+	}
+	if ((db = db_open(cfg->db, 0, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "testvis: %s\n", err);
+		if (lfd != -1)
+			close(lfd);
+		return 3;
+	}
+	if (rollup_register(db_handle(db)) == -1) {
+		fprintf(stderr, "testvis: cannot register SQL functions\n");
+		db_close(db);
+		if (lfd != -1)
+			close(lfd);
+		return 3;
+	}
+	if (db_schema_version(db) != db_schema_latest()) {
+		fprintf(stderr, "testvis: database schema is at level %d, "
+		    "this program needs %d: run 'testvis migrate'\n",
+		    db_schema_version(db), db_schema_latest());
+		db_close(db);
+		if (lfd != -1)
+			close(lfd);
+		return 3;
+	}
+	if (o->project != NULL) {
+		int64_t id;
+		sqlite3_stmt *st = db_stmt(db, DBM_BATCH, sql, STMT__MAX,
+		    STMT_PROJECT);
+		if (st == NULL || db_bind_text(db, st, 1, o->project) == -1 ||
+		    (rc = db_step(db, st)) == -1) {
+			db_close(db);
+			return 3;
+		}
+		id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		sqlite3_reset(st);
+		if (id == 0) {
+			fprintf(stderr, "testvis: unknown project '%s'\n",
+			    o->project);
+			db_close(db);
+			if (lfd != -1)
+				close(lfd);
+			return 1;
+		}
+	}
+	rc = o->watch ? batch_watch(db, cfg, o) :
+	    batch_once(db, cfg, o, o->passes);
+	db_close(db);
+	if (lfd != -1)
+		close(lfd);
+	return rc;
+}

@@ -1,0 +1,449 @@
+/*
+ * The batch `flaky` pass (FLK-1): three monitors over the runs stored
+ * since its watermark, runs where most tests failed (infrastructure
+ * outages) left out.
+ *   same-sha:   the test passed in one run and failed in another of the
+ *               same git sha;
+ *   retry-pass: the test failed, was retried and passed within a run;
+ *   flip-rate:  pass<->fail changes over the last W results on a branch,
+ *               flaky from flaky_flip_activate_pct, and only cleared
+ *               below flaky_flip_resolve_pct (hysteresis).
+ * A flaky test resolves after flaky_quiet_days without evidence while its
+ * flip monitor is clear.  States and evidence go to flaky_states, which
+ * API-21 reads (lib/flaky.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "batch.h"
+#include "config.h"
+#include "db.h"
+#include "flakystate.h"
+#include "rollup.h"
+
+#define DAY_MS		86400000LL
+#define EVIDENCE_KEEP	20
+#define SAME_SHA_RUNS	20	/* other runs of a sha compared */
+
+enum stmt {
+	STMT_RUNS_NEW,
+	STMT_WINDOW_UPDATE,
+	STMT_WINDOW_INSERT,
+	STMT_FLIPS,
+	STMT_RETRIES,
+	STMT_SHA_RUNS,
+	STMT_SHA_PAIRS,
+	STMT_STATE_GET,
+	STMT_STATE_PUT,
+	STMT_QUIET,
+	STMT_EVENT,
+	STMT__MAX
+};
+
+static const char *const sql[STMT__MAX] = {
+	[STMT_RUNS_NEW] =
+	    "SELECT r.id, r.run_id, coalesce(r.branch, ''), r.git_sha, "
+	    "r.started_at, " BATCH_OUTAGE("r", "?3") " FROM runs r WHERE "
+	    "r.project_id = ?1 AND r.id > ?2 ORDER BY r.id LIMIT 1",
+	/* push this run's statuses onto the (test, branch) windows */
+	[STMT_WINDOW_UPDATE] =
+	    "UPDATE flaky_windows SET recent = tv_push_status(recent, "
+	    "r.status, 0), last_run = ?1 FROM (SELECT test, status FROM "
+	    "results WHERE run = ?1) AS r WHERE flaky_windows.test = r.test "
+	    "AND flaky_windows.branch = ?2",
+	[STMT_WINDOW_INSERT] =
+	    "INSERT OR IGNORE INTO flaky_windows (test, branch, recent, "
+	    "last_run) SELECT test, ?2, tv_push_status('', status, 0), ?1 "
+	    "FROM results WHERE run = ?1",
+	/* windows this run touched that hold both a pass and a failure */
+	[STMT_FLIPS] =
+	    "SELECT test, tv_flip_rate(substr(recent, -?3)) FROM flaky_windows "
+	    "WHERE branch = ?2 AND last_run = ?1 AND instr(substr(recent, "
+	    "-?3), 'P') > 0 AND (instr(substr(recent, -?3), 'F') > 0 OR "
+	    "instr(substr(recent, -?3), 'E') > 0 OR test IN (SELECT test "
+	    "FROM flaky_states WHERE project_id = ?4 AND flip_active = 1))",
+	[STMT_RETRIES] =
+	    "SELECT test FROM results WHERE run = ?1 AND flaky_in_run = 1",
+	[STMT_SHA_RUNS] =
+	    "SELECT r.id FROM runs r WHERE r.project_id = ?1 AND "
+	    "r.git_sha = ?2 AND r.id <> ?3 AND NOT " BATCH_OUTAGE("r", "?4")
+	    " ORDER BY r.id DESC LIMIT " "20",
+	[STMT_SHA_PAIRS] =
+	    "SELECT a.test FROM results a JOIN results b ON b.run = ?2 AND "
+	    "b.test = a.test WHERE a.run = ?1 AND ((a.status = 0 AND "
+	    "b.status IN (1, 2)) OR (a.status IN (1, 2) AND b.status = 0))",
+	[STMT_STATE_GET] =
+	    "SELECT state, first_at, last_at, same_sha, retry_passes, "
+	    "flip_rate, flip_branch, flip_active, monitors, evidence "
+	    "FROM flaky_states WHERE test = ?1",
+	[STMT_STATE_PUT] =
+	    "INSERT INTO flaky_states (test, project_id, state, first_at, "
+	    "last_at, resolved_at, same_sha, retry_passes, flip_rate, "
+	    "flip_branch, flip_active, monitors, evidence) VALUES (?1, ?2, "
+	    "?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+	    "ON CONFLICT (test) DO UPDATE SET state = ?3, first_at = ?4, "
+	    "last_at = ?5, resolved_at = NULL, same_sha = ?6, "
+	    "retry_passes = ?7, flip_rate = ?8, flip_branch = ?9, "
+	    "flip_active = ?10, monitors = ?11, evidence = ?12",
+	[STMT_QUIET] =
+	    "UPDATE flaky_states SET state = 'resolved', resolved_at = ?3 "
+	    "WHERE project_id = ?1 AND state = 'flaky' AND flip_active = 0 "
+	    "AND last_at < ?2 RETURNING test",
+	[STMT_EVENT] =
+	    "INSERT INTO events (project_id, at, kind, subject, payload) "
+	    "SELECT ?1, ?2, ?3, test_id, ?4 FROM tests WHERE id = ?5",
+};
+
+enum monitor {
+	MON_SAME_SHA,
+	MON_RETRY,
+	MON_FLIP,
+	MON_FLIP_CLEAR,	/* not evidence: the latch fell */
+	MON__MAX
+};
+
+static const char *const mon_names[MON__MAX] = {
+	"same_sha", "retry", "flip", "flip_clear"
+};
+
+/* The run being examined. */
+struct frun {
+	int64_t		 id, started_at;
+	char		 run_id[160], branch[300], sha[80];
+	int		 outage, has_sha;
+};
+
+static sqlite3_stmt *
+stmt(struct db *db, enum stmt s)
+{
+	return db_stmt(db, DBM_FLAKYSTATE, sql, STMT__MAX, s);
+}
+
+/* Predicate: the comma list has name. */
+static int
+has_word(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = list; (p = strstr(p, name)) != NULL; p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == '\0' ||
+		    p[n] == ','))
+			return 1;
+	return 0;
+}
+
+/*
+ * Records one piece of evidence (or the flip latch falling) for test:
+ * creates or updates its state, keeps the newest evidence items, and
+ * logs an event when a test becomes flaky.  Returns 0 or -1.
+ */
+static int
+evidence_add(struct batch_ctx *c, const struct frun *r, int64_t test,
+    enum monitor m, double rate, int *became)
+{
+	sqlite3_stmt *st;
+	char monitors[64] = "", state[16] = "", branch[300] = "";
+	json_t *ev = NULL, *item;
+	int64_t first_at = r->started_at, last_at = r->started_at;
+	long same = 0, retry = 0;
+	double best = 0;
+	int active = 0, rc, exists, was_flaky;
+	char *text;
+
+	if ((st = stmt(c->db, STMT_STATE_GET)) == NULL ||
+	    db_bind_int(c->db, st, 1, test) == -1 ||
+	    (rc = db_step(c->db, st)) == -1)
+		return -1;
+	exists = rc == SQLITE_ROW;
+	if (exists) {
+		snprintf(state, sizeof(state), "%s", db_column_text(st, 0));
+		first_at = sqlite3_column_int64(st, 1);
+		last_at = sqlite3_column_int64(st, 2);
+		same = sqlite3_column_int64(st, 3);
+		retry = sqlite3_column_int64(st, 4);
+		best = sqlite3_column_double(st, 5);
+		snprintf(branch, sizeof(branch), "%s", db_column_text(st, 6));
+		active = sqlite3_column_int(st, 7);
+		snprintf(monitors, sizeof(monitors), "%s",
+		    db_column_text(st, 8));
+		ev = json_loads(db_column_text(st, 9), 0, NULL);
+	}
+	sqlite3_reset(st);
+	if (m == MON_FLIP_CLEAR && !exists)
+		return 0;
+	was_flaky = strcmp(state, "flaky") == 0;
+	if (!json_is_array(ev)) {
+		json_decref(ev);
+		ev = json_array();
+	}
+	switch (m) {
+	case MON_SAME_SHA:
+		same++;
+		break;
+	case MON_RETRY:
+		retry++;
+		break;
+	case MON_FLIP:
+		active = 1;
+		if (rate >= best || strcmp(branch, r->branch) == 0) {
+			best = rate;
+			snprintf(branch, sizeof(branch), "%s", r->branch);
+		}
+		break;
+	default:
+		active = 0;
+		best = rate;
+		break;
+	}
+	if (m != MON_FLIP_CLEAR) {
+		if (!has_word(monitors, mon_names[m])) {
+			size_t n = strlen(monitors);
+			snprintf(monitors + n, sizeof(monitors) - n, "%s%s",
+			    n > 0 ? "," : "", mon_names[m]);
+		}
+		if (!exists || r->started_at < first_at)
+			first_at = r->started_at;
+		if (r->started_at > last_at || !was_flaky)
+			last_at = r->started_at;
+		item = json_pack("{sssssIss*}", "monitor", mon_names[m],
+		    "run_id", r->run_id, "at", (json_int_t)r->started_at,
+		    "branch", r->branch);
+		if (r->has_sha)
+			json_object_set_new(item, "git_sha",
+			    json_string(r->sha));
+		if (m == MON_FLIP)
+			json_object_set_new(item, "flip_rate", json_real(rate));
+		json_array_append_new(ev, item);
+		while (json_array_size(ev) > EVIDENCE_KEEP)
+			json_array_remove(ev, 0);
+	}
+	if ((text = json_dumps(ev, JSON_COMPACT)) == NULL)
+		abort();
+	json_decref(ev);
+	rc = -1;
+	if ((st = stmt(c->db, STMT_STATE_PUT)) == NULL ||
+	    db_bind_int(c->db, st, 1, test) == -1 ||
+	    db_bind_int(c->db, st, 2, c->project_id) == -1 ||
+	    db_bind_text(c->db, st, 3, m == MON_FLIP_CLEAR ? state :
+	    "flaky") == -1 || db_bind_int(c->db, st, 4, first_at) == -1 ||
+	    db_bind_int(c->db, st, 5, last_at) == -1 ||
+	    db_bind_int(c->db, st, 6, same) == -1 ||
+	    db_bind_int(c->db, st, 7, retry) == -1 ||
+	    sqlite3_bind_double(st, 8, best) != SQLITE_OK ||
+	    db_bind_text(c->db, st, 9, branch[0] != '\0' ? branch : NULL) ==
+	    -1 || db_bind_int(c->db, st, 10, active) == -1 ||
+	    db_bind_text(c->db, st, 11, monitors) == -1 ||
+	    db_bind_text(c->db, st, 12, text) == -1 || db_step(c->db, st) == -1)
+		goto out;
+	if (m != MON_FLIP_CLEAR && !was_flaky) {
+		char payload[256];
+		snprintf(payload, sizeof(payload), "{\"monitor\":\"%s\"}",
+		    mon_names[m]);
+		if ((st = stmt(c->db, STMT_EVENT)) == NULL ||
+		    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
+		    db_bind_int(c->db, st, 2, c->now) == -1 ||
+		    db_bind_text(c->db, st, 3, "flaky_detected") == -1 ||
+		    db_bind_text(c->db, st, 4, payload) == -1 ||
+		    db_bind_int(c->db, st, 5, test) == -1 ||
+		    db_step(c->db, st) == -1)
+			goto out;
+		(*became)++;
+	}
+	rc = 0;
+out:
+	free(text);
+	return rc;
+}
+
+/*
+ * Collects the test ids statement st yields in column 0 (and a rate in
+ * column 1 when rates is not NULL).  Caller frees *ids and *rates.
+ * Returns the count, or -1.
+ */
+static long
+collect(struct db *db, sqlite3_stmt *st, int64_t **ids, double **rates)
+{
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*ids = NULL;
+	if (rates != NULL)
+		*rates = NULL;
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap * 2 + 64;
+			if ((*ids = realloc(*ids, cap * sizeof(**ids))) ==
+			    NULL || (rates != NULL && (*rates = realloc(*rates,
+			    cap * sizeof(**rates))) == NULL))
+				abort();
+		}
+		(*ids)[n] = sqlite3_column_int64(st, 0);
+		if (rates != NULL)
+			(*rates)[n] = sqlite3_column_double(st, 1);
+		n++;
+	}
+	sqlite3_reset(st);
+	return rc == -1 ? -1 : (long)n;
+}
+
+/*
+ * Examines one run inside the caller's transaction: windows, then the
+ * three monitors.  Returns 0 or -1; *became counts new flaky tests.
+ */
+static int
+run_examine(struct batch_ctx *c, const struct frun *r, int *became)
+{
+	sqlite3_stmt *st;
+	int64_t *ids = NULL, others[SAME_SHA_RUNS];
+	double *rates = NULL, act, res;
+	long n, i;
+	size_t no = 0, k;
+	int rc;
+
+	act = (double)c->cfg->flaky_flip_activate_pct / 100.0;
+	res = (double)c->cfg->flaky_flip_resolve_pct / 100.0;
+	if ((st = stmt(c->db, STMT_WINDOW_UPDATE)) == NULL ||
+	    db_bind_int(c->db, st, 1, r->id) == -1 ||
+	    db_bind_text(c->db, st, 2, r->branch) == -1 ||
+	    db_step(c->db, st) == -1 ||
+	    (st = stmt(c->db, STMT_WINDOW_INSERT)) == NULL ||
+	    db_bind_int(c->db, st, 1, r->id) == -1 ||
+	    db_bind_text(c->db, st, 2, r->branch) == -1 ||
+	    db_step(c->db, st) == -1)
+		return -1;
+	/* flip-rate, with the latch */
+	if ((st = stmt(c->db, STMT_FLIPS)) == NULL ||
+	    db_bind_int(c->db, st, 1, r->id) == -1 ||
+	    db_bind_text(c->db, st, 2, r->branch) == -1 ||
+	    db_bind_int(c->db, st, 3, c->cfg->flaky_window) == -1 ||
+	    db_bind_int(c->db, st, 4, c->project_id) == -1 ||
+	    (n = collect(c->db, st, &ids, &rates)) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (rates[i] >= act)
+			rc = evidence_add(c, r, ids[i], MON_FLIP, rates[i],
+			    became);
+		else if (rates[i] < res)
+			rc = evidence_add(c, r, ids[i], MON_FLIP_CLEAR,
+			    rates[i], became);
+		else
+			rc = 0;		/* between: the latch holds */
+		if (rc == -1)
+			break;
+	}
+	free(ids);
+	free(rates);
+	if (i < n)
+		return -1;
+	/* retry passes */
+	if ((st = stmt(c->db, STMT_RETRIES)) == NULL ||
+	    db_bind_int(c->db, st, 1, r->id) == -1 ||
+	    (n = collect(c->db, st, &ids, NULL)) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (evidence_add(c, r, ids[i], MON_RETRY, 0, became) == -1)
+			break;
+	free(ids);
+	if (i < n)
+		return -1;
+	/* same sha: this run against earlier runs of its commit */
+	if (!r->has_sha)
+		return 0;
+	if ((st = stmt(c->db, STMT_SHA_RUNS)) == NULL ||
+	    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
+	    db_bind_text(c->db, st, 2, r->sha) == -1 ||
+	    db_bind_int(c->db, st, 3, r->id) == -1 ||
+	    db_bind_int(c->db, st, 4, c->cfg->flaky_outage_pct) == -1)
+		return -1;
+	while ((rc = db_step(c->db, st)) == SQLITE_ROW && no < SAME_SHA_RUNS)
+		if (sqlite3_column_int64(st, 0) < r->id)
+			others[no++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == -1)
+		return -1;
+	for (k = 0; k < no; k++) {
+		if ((st = stmt(c->db, STMT_SHA_PAIRS)) == NULL ||
+		    db_bind_int(c->db, st, 1, r->id) == -1 ||
+		    db_bind_int(c->db, st, 2, others[k]) == -1 ||
+		    (n = collect(c->db, st, &ids, NULL)) == -1)
+			return -1;
+		for (i = 0; i < n; i++)
+			if (evidence_add(c, r, ids[i], MON_SAME_SHA, 0,
+			    became) == -1)
+				break;
+		free(ids);
+		if (i < n)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The batch `flaky` pass for one project: every run since the watermark,
+ * one transaction each with the watermark, then the quiet-period
+ * resolutions.  Returns 0 or -1.
+ */
+int
+flakystate_pass(struct batch_ctx *c)
+{
+	struct frun r;
+	sqlite3_stmt *st;
+	int64_t mark;
+	long runs = 0, outages = 0, resolved = 0;
+	int became = 0, rc;
+
+	if (batch_mark_get(c, "flaky", &mark, NULL, 0) == -1)
+		return -1;
+	for (;;) {
+		if (db_begin(c->db) == -1)
+			return -1;
+		if ((st = stmt(c->db, STMT_RUNS_NEW)) == NULL ||
+		    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
+		    db_bind_int(c->db, st, 2, mark) == -1 ||
+		    db_bind_int(c->db, st, 3, c->cfg->flaky_outage_pct) == -1 ||
+		    (rc = db_step(c->db, st)) == -1)
+			return -1;
+		if (rc != SQLITE_ROW) {
+			db_rollback(c->db);
+			break;
+		}
+		memset(&r, 0, sizeof(r));
+		r.id = sqlite3_column_int64(st, 0);
+		snprintf(r.run_id, sizeof(r.run_id), "%s",
+		    db_column_text(st, 1));
+		snprintf(r.branch, sizeof(r.branch), "%s",
+		    db_column_text(st, 2));
+		r.has_sha = sqlite3_column_type(st, 3) != SQLITE_NULL;
+		snprintf(r.sha, sizeof(r.sha), "%s", db_column_text(st, 3));
+		r.started_at = sqlite3_column_int64(st, 4);
+		r.outage = sqlite3_column_int(st, 5);
+		sqlite3_reset(st);
+		if (r.outage)
+			outages++;
+		else if (run_examine(c, &r, &became) == -1)
+			return -1;
+		mark = r.id;
+		if (batch_mark_set(c, "flaky", mark, NULL) == -1 ||
+		    batch_commit(c) == -1)
+			return -1;
+		runs++;
+	}
+	if (db_begin(c->db) == -1 ||
+	    (st = stmt(c->db, STMT_QUIET)) == NULL ||
+	    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
+	    db_bind_int(c->db, st, 2, c->now - c->cfg->flaky_quiet_days *
+	    DAY_MS) == -1 || db_bind_int(c->db, st, 3, c->now) == -1)
+		return -1;
+	while ((rc = db_step(c->db, st)) == SQLITE_ROW)
+		resolved++;
+	sqlite3_reset(st);
+	if (rc == -1 || batch_commit(c) == -1)
+		return -1;
+	batch_note(c, "%ld runs (%ld outages ignored), %d newly flaky, "
+	    "%ld resolved", runs, outages, became, resolved);
+	return 0;
+}

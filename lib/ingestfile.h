@@ -1,0 +1,16 @@
+#ifndef TESTVIS_INGESTFILE_H
+#define TESTVIS_INGESTFILE_H
+#include <jansson.h>
+
+#include "ingest.h"
+
+struct config;
+struct db;
+struct fault;
+
+int	 ingestfile_run(struct db *, const struct config *, const char *,
+	    const char *const [META__MAX], const char *, const char *,
+	    json_t **, struct fault *);
+int	 ingestfile_sidecar_path(const char *, char *, size_t);
+
+#endif

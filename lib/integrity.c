@@ -1,0 +1,785 @@
+/*
+ * The batch `integrity` pass (INT-1 … INT-3): evidence that a run made the
+ * suite weaker, each run against its baseline (the previous run on the
+ * same branch).
+ *   result-based (INT-1): test_removed (grouped per parameterized test),
+ *     suite_shrink, newly_skipped, assertions_dropped, duration_collapse;
+ *   diff-based (INT-2), from the diff uploaded with the run or, when
+ *     repo_path is set, `git show` of its commit (fork+exec, no shell):
+ *     assertion_removed, skip_added, xfail_added, broad_exception_added
+ *     (lib/diffscan.c reads the diff), and edited_before_green.
+ * Signals are keyed by (run, type, subject), so a re-run never duplicates
+ * them.  INT-3: a test with two or more signals in one run, or any
+ * critical signal, raises an integrity_alert event.  Reading and
+ * updating signals is lib/signals.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "batch.h"
+#include "buf.h"
+#include "config.h"
+#include "db.h"
+#include "diffscan.h"
+#include "integrity.h"
+#include "log.h"
+#include "tvtime.h"
+
+#define GIT_DIFF_MAX	(32 * 1024 * 1024)
+#define GIT_TIMEOUT_MS	20000
+#define MIN_COLLAPSE_MS	20	/* medians below this are noise */
+
+enum stmt {
+	STMT_RUNS_NEW,
+	STMT_BASELINE,
+	STMT_REMOVED,
+	STMT_SKIPPED,
+	STMT_ASSERTIONS,
+	STMT_COLLAPSE,
+	STMT_SHARDS,
+	STMT_RUN_TESTS,
+	STMT_GREENED,
+	STMT_SIGNAL_ADD,
+	STMT_EVENT,
+	STMT_ALERT_GROUPS,
+	STMT_ALERTED,
+	STMT__MAX
+};
+
+#define T_COLS "t.id, t.test_id, t.name, t.file, t.classname"
+
+static const char *const sql[STMT__MAX] = {
+	[STMT_RUNS_NEW] =
+	    "SELECT id, run_id, branch, git_sha, started_at, tests, "
+	    "session_id FROM runs WHERE project_id = ?1 AND id > ?2 "
+	    "ORDER BY id LIMIT 1",
+	[STMT_BASELINE] =
+	    "SELECT id, tests, run_id FROM runs WHERE project_id = ?1 AND "
+	    "branch IS ?2 AND (started_at < ?3 OR (started_at = ?3 AND "
+	    "id < ?4)) ORDER BY started_at DESC, id DESC LIMIT 1",
+	/* baseline tests missing now whose identity path still reports */
+	[STMT_REMOVED] =
+	    "WITH cur AS (SELECT DISTINCT t.identity_path AS p FROM results c "
+	    "JOIN tests t ON t.id = c.test WHERE c.run = ?2) "
+	    "SELECT " T_COLS ", t.identity_path, t.base_name FROM results b "
+	    "JOIN tests t ON t.id = b.test WHERE b.run = ?1 AND NOT EXISTS "
+	    "(SELECT 1 FROM results c WHERE c.run = ?2 AND c.test = b.test) "
+	    "AND t.alias_of IS NULL AND t.identity_path IN (SELECT p FROM cur) "
+	    "ORDER BY t.identity_path, t.base_name, t.name",
+	[STMT_SKIPPED] =
+	    "SELECT " T_COLS " FROM results c JOIN results b ON b.run = ?1 AND "
+	    "b.test = c.test JOIN tests t ON t.id = c.test WHERE c.run = ?2 "
+	    "AND c.status = 3 AND b.status = 0",
+	[STMT_ASSERTIONS] =
+	    "SELECT " T_COLS ", b.assertions, c.assertions FROM results c "
+	    "JOIN results b ON b.run = ?1 AND b.test = c.test JOIN tests t ON "
+	    "t.id = c.test WHERE c.run = ?2 AND c.assertions < b.assertions",
+	[STMT_COLLAPSE] =
+	    "SELECT " T_COLS ", c.duration_ms, s.p50_ms FROM results c JOIN "
+	    "test_stats s ON s.test = c.test JOIN tests t ON t.id = c.test "
+	    "WHERE c.run = ?2 AND c.status = 0 AND c.duration_ms IS NOT NULL "
+	    "AND s.p50_ms >= ?3 AND c.duration_ms * ?4 < s.p50_ms",
+	[STMT_SHARDS] =
+	    "SELECT diff, changed_files FROM run_shards WHERE run = ?1 "
+	    "ORDER BY id",
+	[STMT_RUN_TESTS] =
+	    "SELECT " T_COLS " FROM results c JOIN tests t ON t.id = c.test "
+	    "WHERE c.run = ?1",
+	[STMT_GREENED] =
+	    "SELECT " T_COLS " FROM results c JOIN results b ON b.run = ?1 AND "
+	    "b.test = c.test JOIN tests t ON t.id = c.test WHERE c.run = ?2 "
+	    "AND c.status = 0 AND b.status IN (1, 2)",
+	[STMT_SIGNAL_ADD] =
+	    "INSERT OR IGNORE INTO signals (project_id, run, baseline_run, "
+	    "signal_type, severity, subject, test, file, message, evidence, "
+	    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "?9, ?10, ?11, ?11)",
+	[STMT_EVENT] =
+	    "INSERT INTO events (project_id, at, kind, subject, payload) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5)",
+	/* per test (or per test-less signal): signals of this run */
+	[STMT_ALERT_GROUPS] =
+	    "SELECT coalesce(test, -id), count(*), max(severity = "
+	    "'critical'), sum(alerted = 0), group_concat(signal_type), "
+	    "max((SELECT test_id FROM tests WHERE id = signals.test)) "
+	    "FROM signals WHERE run = ?1 GROUP BY coalesce(test, -id)",
+	[STMT_ALERTED] =
+	    "UPDATE signals SET alerted = 1 WHERE run = ?1 AND "
+	    "(test = ?2 OR id = -?2)",
+};
+
+/* The run being checked and its baseline. */
+struct irun {
+	int64_t		 id, base, started_at, tests, base_tests;
+	char		 run_id[160], base_run_id[160], sha[80], session[300];
+	int		 has_sha;
+	long		 raised;
+};
+
+/* A test of the run: who a diff finding in a file belongs to. */
+struct rtest {
+	int64_t	 id;
+	char	*test_id, *name, *file, *classname;
+};
+
+static sqlite3_stmt *
+stmt(struct db *db, enum stmt s)
+{
+	return db_stmt(db, DBM_INTEGRITY, sql, STMT__MAX, s);
+}
+
+/*
+ * Stores one signal unless the same (run, type, subject) exists; a new
+ * one also goes to the event log.  test is 0 for run- or file-wide
+ * signals; evidence is a JSON text (borrowed).  Returns 0 or -1.
+ */
+static int
+signal_add(struct batch_ctx *c, struct irun *r, const char *type,
+    const char *severity, const char *subject, int64_t test,
+    const char *test_id, const char *file, const char *message,
+    const char *evidence)
+{
+	sqlite3_stmt *st;
+	json_t *p;
+	char *text;
+	int rc;
+
+	if ((st = stmt(c->db, STMT_SIGNAL_ADD)) == NULL ||
+	    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
+	    db_bind_int(c->db, st, 2, r->id) == -1 ||
+	    db_bind_int(c->db, st, 3, r->base) == -1 ||
+	    db_bind_text(c->db, st, 4, type) == -1 ||
+	    db_bind_text(c->db, st, 5, severity) == -1 ||
+	    db_bind_text(c->db, st, 6, subject) == -1 ||
+	    (test != 0 ? db_bind_int(c->db, st, 7, test) :
+	    db_bind_null(c->db, st, 7)) == -1 ||
+	    db_bind_text(c->db, st, 8, file != NULL && *file != '\0' ? file :
+	    NULL) == -1 || db_bind_text(c->db, st, 9, message) == -1 ||
+	    db_bind_text(c->db, st, 10, evidence != NULL ? evidence : "{}") ==
+	    -1 || db_bind_int(c->db, st, 11, c->now) == -1 ||
+	    db_step(c->db, st) == -1)
+		return -1;
+	if (sqlite3_changes(db_handle(c->db)) == 0)
+		return 0;
+	r->raised++;
+	p = json_pack("{sIssssssss*}", "signal_id", (json_int_t)
+	    sqlite3_last_insert_rowid(db_handle(c->db)), "signal_type", type,
+	    "severity", severity, "run_id", r->run_id, "test_id", test_id);
+	if ((text = json_dumps(p, JSON_COMPACT)) == NULL)
+		abort();
+	json_decref(p);
+	rc = -1;
+	if ((st = stmt(c->db, STMT_EVENT)) != NULL &&
+	    db_bind_int(c->db, st, 1, c->project_id) != -1 &&
+	    db_bind_int(c->db, st, 2, c->now) != -1 &&
+	    db_bind_text(c->db, st, 3, "signal_raised") != -1 &&
+	    db_bind_text(c->db, st, 4, test_id != NULL ? test_id :
+	    r->run_id) != -1 && db_bind_text(c->db, st, 5, text) != -1 &&
+	    db_step(c->db, st) != -1)
+		rc = 0;
+	free(text);
+	return rc;
+}
+
+/* A test-level signal for the row of st (T_COLS first); 0 or -1. */
+static int
+signal_row(struct batch_ctx *c, struct irun *r, sqlite3_stmt *st,
+    const char *type, const char *severity, const char *message,
+    const char *evidence)
+{
+	char *tid, *file;
+	int rc;
+
+	if ((tid = strdup(db_column_text(st, 1))) == NULL ||
+	    (file = strdup(db_column_text(st, 3))) == NULL)
+		abort();
+	rc = signal_add(c, r, type, severity, tid, sqlite3_column_int64(st,
+	    0), tid, file, message, evidence);
+	free(tid);
+	free(file);
+	return rc;
+}
+
+/*
+ * test_removed, one signal per parameterized test (identity path and
+ * base name), however many variants vanished.  Returns 0 or -1.
+ */
+static int
+check_removed(struct batch_ctx *c, struct irun *r)
+{
+	sqlite3_stmt *st;
+	struct buf subj, msg;
+	json_t *ids = NULL;
+	char *first_tid = NULL, *file = NULL, *text;
+	int64_t first = 0;
+	long n = 0;
+	int rc, more, err = 0;
+
+	memset(&subj, 0, sizeof(subj));
+	memset(&msg, 0, sizeof(msg));
+	if ((st = stmt(c->db, STMT_REMOVED)) == NULL ||
+	    db_bind_int(c->db, st, 1, r->base) == -1 ||
+	    db_bind_int(c->db, st, 2, r->id) == -1)
+		return -1;
+	rc = db_step(c->db, st);
+	for (;;) {
+		char key[1200] = "";
+		more = rc == SQLITE_ROW;
+		if (more)
+			snprintf(key, sizeof(key), "%s::%s",
+			    db_column_text(st, 5), db_column_text(st, 6));
+		/* flush the group that just ended */
+		if (n > 0 && (!more || strcmp(key, subj.p) != 0)) {
+			buf_reset(&msg);
+			if (n == 1)
+				buf_printf(&msg, "test %s vanished while %s "
+				    "still reports", subj.p, file[0] != '\0' ?
+				    file : "its suite");
+			else
+				buf_printf(&msg, "%ld variants of %s vanished "
+				    "while %s still reports", n, subj.p,
+				    file[0] != '\0' ? file : "its suite");
+			json_t *ev = json_pack("{sIsO}", "variants",
+			    (json_int_t)n, "test_ids", ids);
+			text = json_dumps(ev, JSON_COMPACT);
+			json_decref(ev);
+			if (text == NULL)
+				abort();
+			if (signal_add(c, r, "test_removed", "high", subj.p,
+			    first, first_tid, file, msg.p, text) == -1)
+				err = 1;
+			free(text);
+			json_decref(ids);
+			ids = NULL;
+			free(first_tid);
+			free(file);
+			first_tid = file = NULL;
+			n = 0;
+		}
+		if (!more || err)
+			break;
+		if (n == 0) {
+			buf_reset(&subj);
+			buf_printf(&subj, "%s", key);
+			ids = json_array();
+			first = sqlite3_column_int64(st, 0);
+			if ((first_tid = strdup(db_column_text(st, 1))) ==
+			    NULL || (file = strdup(db_column_text(st, 3))) ==
+			    NULL)
+				abort();
+		}
+		if (json_array_size(ids) < 50)
+			json_array_append_new(ids, json_string(
+			    db_column_text(st, 1)));
+		n++;
+		rc = db_step(c->db, st);
+	}
+	sqlite3_reset(st);
+	free(first_tid);
+	free(file);
+	json_decref(ids);
+	buf_free(&subj);
+	buf_free(&msg);
+	return rc == -1 || err ? -1 : 0;
+}
+
+/* suite_shrink: the run has far fewer tests than its baseline. */
+static int
+check_shrink(struct batch_ctx *c, struct irun *r)
+{
+	char msg[512], ev[128];
+	int64_t drop = r->base_tests - r->tests;
+
+	if (drop <= 0 || (drop < c->cfg->integrity_shrink_tests &&
+	    drop * 100 < c->cfg->integrity_shrink_pct * r->base_tests))
+		return 0;
+	snprintf(msg, sizeof(msg), "the suite shrank from %lld to %lld tests "
+	    "(-%lld, %.1f%%) since run %s", (long long)r->base_tests,
+	    (long long)r->tests, (long long)drop, 100.0 * (double)drop /
+	    (double)r->base_tests, r->base_run_id);
+	snprintf(ev, sizeof(ev), "{\"before\":%lld,\"after\":%lld}",
+	    (long long)r->base_tests, (long long)r->tests);
+	return signal_add(c, r, "suite_shrink", "critical", "", 0, NULL,
+	    NULL, msg, ev);
+}
+
+/* newly_skipped, assertions_dropped and duration_collapse. */
+static int
+check_tests(struct batch_ctx *c, struct irun *r)
+{
+	sqlite3_stmt *st;
+	char msg[600], ev[160];
+	int rc = 0;
+
+	if ((st = stmt(c->db, STMT_SKIPPED)) == NULL ||
+	    db_bind_int(c->db, st, 1, r->base) == -1 ||
+	    db_bind_int(c->db, st, 2, r->id) == -1)
+		return -1;
+	while (rc == 0 && db_step(c->db, st) == SQLITE_ROW) {
+		snprintf(msg, sizeof(msg), "%.400s passed in run %s and is "
+		    "skipped now", db_column_text(st, 2), r->base_run_id);
+		rc = signal_row(c, r, st, "newly_skipped", "medium", msg,
+		    NULL);
+	}
+	sqlite3_reset(st);
+	if (rc == -1 || (st = stmt(c->db, STMT_ASSERTIONS)) == NULL ||
+	    db_bind_int(c->db, st, 1, r->base) == -1 ||
+	    db_bind_int(c->db, st, 2, r->id) == -1)
+		return -1;
+	while (rc == 0 && db_step(c->db, st) == SQLITE_ROW) {
+		snprintf(msg, sizeof(msg), "%.400s checks %lld assertions, "
+		    "%lld in run %s", db_column_text(st, 2),
+		    (long long)sqlite3_column_int64(st, 6),
+		    (long long)sqlite3_column_int64(st, 5), r->base_run_id);
+		snprintf(ev, sizeof(ev), "{\"before\":%lld,\"after\":%lld}",
+		    (long long)sqlite3_column_int64(st, 5),
+		    (long long)sqlite3_column_int64(st, 6));
+		rc = signal_row(c, r, st, "assertions_dropped", "high", msg,
+		    ev);
+	}
+	sqlite3_reset(st);
+	if (rc == -1 || (st = stmt(c->db, STMT_COLLAPSE)) == NULL ||
+	    db_bind_int(c->db, st, 2, r->id) == -1 ||
+	    db_bind_int(c->db, st, 3, MIN_COLLAPSE_MS) == -1 ||
+	    db_bind_int(c->db, st, 4, c->cfg->integrity_collapse_factor) == -1)
+		return -1;
+	while (rc == 0 && db_step(c->db, st) == SQLITE_ROW) {
+		snprintf(msg, sizeof(msg), "%.400s passed in %lld ms against a "
+		    "median of %lld ms: its body may have been stubbed out",
+		    db_column_text(st, 2),
+		    (long long)sqlite3_column_int64(st, 5),
+		    (long long)sqlite3_column_int64(st, 6));
+		snprintf(ev, sizeof(ev), "{\"duration_ms\":%lld,"
+		    "\"median_ms\":%lld}",
+		    (long long)sqlite3_column_int64(st, 5),
+		    (long long)sqlite3_column_int64(st, 6));
+		rc = signal_row(c, r, st, "duration_collapse", "medium", msg,
+		    ev);
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* Predicate: sha is 7 to 64 hex digits (safe as a git argument). */
+static int
+sha_ok(const char *sha)
+{
+	size_t n = strspn(sha, "0123456789abcdefABCDEF");
+
+	return n >= 7 && n <= 64 && sha[n] == '\0';
+}
+
+/*
+ * Appends `git -C repo show --format= -U3 SHA` to out: fork and exec with
+ * an argv, never a shell; capped in size and time.  Returns 0, or -1
+ * when git failed (logged; the uploaded diff is still used).
+ */
+static int
+git_diff(const char *repo, const char *sha, struct buf *out)
+{
+	char *argv[] = { "git", "-C", (char *)repo, "show", "--format=",
+	    "--no-color", "--no-ext-diff", "-U3", (char *)sha, "--", NULL };
+	char chunk[65536];
+	struct pollfd pfd;
+	double t0 = tvtime_mono_ms();
+	int fds[2], status, devnull;
+	size_t total = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		devnull = open("/dev/null", O_RDWR);
+		dup2(fds[1], 1);
+		if (devnull != -1) {
+			dup2(devnull, 0);
+			dup2(devnull, 2);
+		}
+		execvp("git", argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	pfd.fd = fds[0];
+	pfd.events = POLLIN;
+	for (;;) {
+		int left = GIT_TIMEOUT_MS - (int)(tvtime_mono_ms() - t0);
+		if (left <= 0 || poll(&pfd, 1, left) <= 0) {
+			log_error("integrity: git show %s: timed out", sha);
+			kill(pid, SIGKILL);
+			break;
+		}
+		if ((n = read(fds[0], chunk, sizeof(chunk))) <= 0)
+			break;
+		if (total + (size_t)n > GIT_DIFF_MAX) {
+			log_error("integrity: git show %s: diff over %d bytes, "
+			    "cut", sha, GIT_DIFF_MAX);
+			kill(pid, SIGKILL);
+			break;
+		}
+		buf_append(out, chunk, (size_t)n);
+		total += (size_t)n;
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		log_error("integrity: git -C %s show %s failed", repo, sha);
+		return -1;
+	}
+	return 0;
+}
+
+/* Predicate: the test lives in path (its file, or its class's path). */
+static int
+test_in_file(const struct rtest *t, const char *path)
+{
+	char cls[1024];
+	const char *dot;
+	size_t i, n;
+
+	if (t->file[0] != '\0')
+		return diffscan_path_matches(path, t->file);
+	if (t->classname[0] == '\0')
+		return 0;
+	/* com.shop.CartTest -> com/shop/CartTest, against path sans ext */
+	snprintf(cls, sizeof(cls), "%s", t->classname);
+	for (i = 0; cls[i] != '\0'; i++)
+		if (cls[i] == '.')
+			cls[i] = '/';
+	if ((dot = strrchr(path, '.')) == NULL || strchr(dot, '/') != NULL)
+		return 0;
+	n = strlen(cls);
+	return (size_t)(dot - path) >= n && strncmp(dot - n, cls, n) == 0 &&
+	    (dot - n == path || dot[-(long)n - 1] == '/');
+}
+
+static void
+rtests_free(struct rtest *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(t[i].test_id);
+		free(t[i].name);
+		free(t[i].file);
+		free(t[i].classname);
+	}
+	free(t);
+}
+
+/* Loads the tests of statement st's rows (T_COLS).  Returns the count. */
+static long
+rtests_load(struct db *db, sqlite3_stmt *st, struct rtest **out)
+{
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap * 2 + 256;
+			if ((*out = realloc(*out, cap * sizeof(**out))) == NULL)
+				abort();
+		}
+		(*out)[n].id = sqlite3_column_int64(st, 0);
+		if (((*out)[n].test_id = strdup(db_column_text(st, 1))) ==
+		    NULL || ((*out)[n].name = strdup(db_column_text(st, 2))) ==
+		    NULL || ((*out)[n].file = strdup(db_column_text(st, 3))) ==
+		    NULL || ((*out)[n].classname = strdup(db_column_text(st,
+		    4))) == NULL)
+			abort();
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc == -1) {
+		rtests_free(*out, n);
+		*out = NULL;
+		return -1;
+	}
+	return (long)n;
+}
+
+/*
+ * Severity of each diff finding kind, in diff_kind order: removed
+ * assertions and swallowed exceptions hide failures; skips and xfails
+ * are visible in the results too.
+ */
+static const char *const diff_severity[DIFF__MAX] = {
+	"high", "medium", "medium", "high"
+};
+
+/*
+ * The diff-based signals of a run: gathers the uploaded diffs and
+ * changed_files (and git's diff when repo_path is set), scans them, and
+ * raises a signal per finding, tied to the test the hunk is in when its
+ * function context names one; then edited_before_green.  Returns 0 or -1.
+ */
+static int
+check_diff(struct batch_ctx *c, struct irun *r)
+{
+	struct buf diff;
+	struct diffscan *ds = NULL;
+	struct rtest *rt = NULL;
+	json_t *changed = json_array(), *v;
+	sqlite3_stmt *st;
+	char subject[1200], msg[1200], *ev;
+	long nt = -1, i;
+	size_t k, j;
+	int rc, err = -1;
+
+	memset(&diff, 0, sizeof(diff));
+	if ((st = stmt(c->db, STMT_SHARDS)) == NULL ||
+	    db_bind_int(c->db, st, 1, r->id) == -1)
+		goto out;
+	while ((rc = db_step(c->db, st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+			buf_printf(&diff, "%s\n", db_column_text(st, 0));
+		}
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL &&
+		    (v = json_loads(db_column_text(st, 1), 0, NULL)) != NULL) {
+			if (json_is_array(v))
+				json_array_extend(changed, v);
+			json_decref(v);
+		}
+	}
+	sqlite3_reset(st);
+	if (rc == -1)
+		goto out;
+	if (diff.len == 0 && c->cfg->repo_path[0] != '\0' && r->has_sha &&
+	    sha_ok(r->sha))
+		(void)git_diff(c->cfg->repo_path, r->sha, &diff);
+	if (diff.len == 0 && json_array_size(changed) == 0) {
+		err = 0;
+		goto out;
+	}
+	if ((ds = diffscan_run(diff.p != NULL ? diff.p : "", diff.len)) ==
+	    NULL)
+		abort();
+	for (k = 0; k < diffscan_nfiles(ds); k++)
+		json_array_append_new(changed, json_string(
+		    diffscan_file(ds, k)->path));
+	if ((st = stmt(c->db, STMT_RUN_TESTS)) == NULL ||
+	    db_bind_int(c->db, st, 1, r->id) == -1 ||
+	    (nt = rtests_load(c->db, st, &rt)) == -1)
+		goto out;
+	for (k = 0; k < diffscan_nfindings(ds); k++) {
+		const struct diff_finding *f = diffscan_finding(ds, k);
+		const struct rtest *who = NULL;
+		for (i = 0; i < nt && who == NULL; i++)
+			if (f->context[0] != '\0' && rt[i].name[0] != '\0' &&
+			    strstr(f->context, rt[i].name) != NULL &&
+			    test_in_file(&rt[i], f->file))
+				who = &rt[i];
+		snprintf(subject, sizeof(subject), "%s%s%s",
+		    who != NULL ? who->test_id : "", who != NULL ? "@" : "",
+		    f->file);
+		snprintf(msg, sizeof(msg), "%s: %d %s in %s%s%s: %.200s",
+		    diff_kind_names[f->kind], f->count, f->kind ==
+		    DIFF_ASSERTION_REMOVED ? "assertion(s) removed" :
+		    "marker(s) added", f->file, who != NULL ? ", " : "",
+		    who != NULL ? who->name : "", f->text);
+		v = json_pack("{sssisiss}", "file", f->file, "line", f->line,
+		    "count", f->count, "sample", f->text);
+		if (f->context[0] != '\0')
+			json_object_set_new(v, "context",
+			    json_string(f->context));
+		ev = json_dumps(v, JSON_COMPACT);
+		json_decref(v);
+		if (ev == NULL)
+			abort();
+		rc = signal_add(c, r, diff_kind_names[f->kind],
+		    diff_severity[f->kind], subject, who != NULL ? who->id : 0,
+		    who != NULL ? who->test_id : NULL, f->file, msg, ev);
+		free(ev);
+		if (rc == -1)
+			goto out;
+	}
+	rtests_free(rt, (size_t)nt);
+	rt = NULL;
+	/* edited_before_green: red in the baseline, green now, file edited */
+	if (json_array_size(changed) == 0) {
+		err = 0;
+		goto out;
+	}
+	if ((st = stmt(c->db, STMT_GREENED)) == NULL ||
+	    db_bind_int(c->db, st, 1, r->base) == -1 ||
+	    db_bind_int(c->db, st, 2, r->id) == -1 ||
+	    (nt = rtests_load(c->db, st, &rt)) == -1)
+		goto out;
+	for (i = 0; i < nt; i++) {
+		json_array_foreach(changed, j, v) {
+			const char *p = json_string_value(v);
+			if (p == NULL || !test_in_file(&rt[i], p))
+				continue;
+			snprintf(msg, sizeof(msg), "%.400s failed in run %s and "
+			    "passes now, and its file %.300s was changed in "
+			    "this commit", rt[i].name, r->base_run_id, p);
+			v = json_pack("{ss}", "file", p);
+			ev = json_dumps(v, JSON_COMPACT);
+			json_decref(v);
+			if (ev == NULL)
+				abort();
+			rc = signal_add(c, r, "edited_before_green", "high",
+			    rt[i].test_id, rt[i].id, rt[i].test_id, p, msg, ev);
+			free(ev);
+			if (rc == -1)
+				goto out;
+			break;
+		}
+	}
+	err = 0;
+out:
+	if (rt != NULL)
+		rtests_free(rt, (size_t)nt);
+	diffscan_free(ds);
+	json_decref(changed);
+	buf_free(&diff);
+	return err;
+}
+
+/*
+ * INT-3: raises one integrity_alert event per test with two or more
+ * signals in this run, or with a critical one, unless already raised.
+ * Returns the number of alerts, or -1.
+ */
+static long
+alerts_raise(struct batch_ctx *c, struct irun *r)
+{
+	sqlite3_stmt *st;
+	int64_t groups[256];
+	char *payloads[256];
+	size_t n = 0, i;
+	long raised = 0;
+	int rc;
+
+	if ((st = stmt(c->db, STMT_ALERT_GROUPS)) == NULL ||
+	    db_bind_int(c->db, st, 1, r->id) == -1)
+		return -1;
+	while ((rc = db_step(c->db, st)) == SQLITE_ROW && n < 256) {
+		json_t *p;
+		if (sqlite3_column_int64(st, 3) == 0 ||
+		    (sqlite3_column_int64(st, 1) < 2 &&
+		    sqlite3_column_int(st, 2) == 0))
+			continue;
+		groups[n] = sqlite3_column_int64(st, 0);
+		p = json_pack("{ssssss+sIsb}", "run_id", r->run_id, "test_id",
+		    sqlite3_column_type(st, 5) != SQLITE_NULL ?
+		    db_column_text(st, 5) : "", "signal_types", "",
+		    db_column_text(st, 4), "signals", (json_int_t)
+		    sqlite3_column_int64(st, 1), "critical",
+		    sqlite3_column_int(st, 2));
+		if (sqlite3_column_type(st, 5) == SQLITE_NULL)
+			json_object_set_new(p, "test_id", json_null());
+		if ((payloads[n] = json_dumps(p, JSON_COMPACT)) == NULL)
+			abort();
+		json_decref(p);
+		n++;
+	}
+	sqlite3_reset(st);
+	for (i = 0; i < n; i++) {
+		if (rc != -1 && ((st = stmt(c->db, STMT_EVENT)) == NULL ||
+		    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
+		    db_bind_int(c->db, st, 2, c->now) == -1 ||
+		    db_bind_text(c->db, st, 3, "integrity_alert") == -1 ||
+		    db_bind_text(c->db, st, 4, r->run_id) == -1 ||
+		    db_bind_text(c->db, st, 5, payloads[i]) == -1 ||
+		    db_step(c->db, st) == -1 ||
+		    (st = stmt(c->db, STMT_ALERTED)) == NULL ||
+		    db_bind_int(c->db, st, 1, r->id) == -1 ||
+		    db_bind_int(c->db, st, 2, groups[i]) == -1 ||
+		    db_step(c->db, st) == -1))
+			rc = -1;
+		free(payloads[i]);
+		raised++;
+	}
+	return rc == -1 ? -1 : raised;
+}
+
+/*
+ * The batch `integrity` pass for one project: each run since the
+ * watermark against its baseline, one transaction each with the
+ * watermark.  Returns 0 or -1.
+ */
+int
+integrity_pass(struct batch_ctx *c)
+{
+	struct irun r;
+	sqlite3_stmt *st;
+	int64_t mark;
+	long runs = 0, signals = 0, alerts = 0, a;
+	char branch[300];
+	int rc, has_branch;
+
+	if (batch_mark_get(c, "integrity", &mark, NULL, 0) == -1)
+		return -1;
+	for (;;) {
+		if (db_begin(c->db) == -1)
+			return -1;
+		if ((st = stmt(c->db, STMT_RUNS_NEW)) == NULL ||
+		    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
+		    db_bind_int(c->db, st, 2, mark) == -1 ||
+		    (rc = db_step(c->db, st)) == -1)
+			return -1;
+		if (rc != SQLITE_ROW) {
+			db_rollback(c->db);
+			break;
+		}
+		memset(&r, 0, sizeof(r));
+		r.id = sqlite3_column_int64(st, 0);
+		snprintf(r.run_id, sizeof(r.run_id), "%s",
+		    db_column_text(st, 1));
+		has_branch = sqlite3_column_type(st, 2) != SQLITE_NULL;
+		snprintf(branch, sizeof(branch), "%s", db_column_text(st, 2));
+		r.has_sha = sqlite3_column_type(st, 3) != SQLITE_NULL;
+		snprintf(r.sha, sizeof(r.sha), "%s", db_column_text(st, 3));
+		r.started_at = sqlite3_column_int64(st, 4);
+		r.tests = sqlite3_column_int64(st, 5);
+		sqlite3_reset(st);
+		if ((st = stmt(c->db, STMT_BASELINE)) == NULL ||
+		    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
+		    (has_branch ? db_bind_text(c->db, st, 2, branch) :
+		    db_bind_null(c->db, st, 2)) == -1 ||
+		    db_bind_int(c->db, st, 3, r.started_at) == -1 ||
+		    db_bind_int(c->db, st, 4, r.id) == -1 ||
+		    (rc = db_step(c->db, st)) == -1)
+			return -1;
+		if (rc == SQLITE_ROW) {
+			r.base = sqlite3_column_int64(st, 0);
+			r.base_tests = sqlite3_column_int64(st, 1);
+			snprintf(r.base_run_id, sizeof(r.base_run_id), "%s",
+			    db_column_text(st, 2));
+		}
+		sqlite3_reset(st);
+		if (r.base != 0 && (check_removed(c, &r) == -1 ||
+		    check_shrink(c, &r) == -1 || check_tests(c, &r) == -1 ||
+		    check_diff(c, &r) == -1))
+			return -1;
+		if ((a = alerts_raise(c, &r)) == -1)
+			return -1;
+		mark = r.id;
+		if (batch_mark_set(c, "integrity", mark, NULL) == -1 ||
+		    batch_commit(c) == -1)
+			return -1;
+		runs++;
+		signals += r.raised;
+		alerts += a;
+	}
+	batch_note(c, "%ld runs checked, %ld signals, %ld alerts", runs,
+	    signals, alerts);
+	return 0;
+}

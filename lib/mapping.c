@@ -1,0 +1,926 @@
+/*
+ * Mapping tests to product features (MAP-1): the batch `mapping` pass, the
+ * manual override and import of API-24, and the per-day feature rollups
+ * of the timeline (API-17).  A test's candidates come from five providers
+ * (manual > explicit > rule > import > heuristic); the primary is the one
+ * with the highest confidence >= 0.5, precedence breaking ties, and is
+ * copied to tests.feature; a test without one lands in "unmapped".  The
+ * rules file and the heuristics are lib/maprule.c; this module stores.
+ * It does not read the health views (lib/health.c does).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "fault.h"
+#include "jval.h"
+#include "log.h"
+#include "mapping.h"
+#include "maprule.h"
+#include "tvtime.h"
+
+#define CHUNK		2000	/* tests re-resolved per transaction */
+#define MAX_CANDS	16
+#define DAY_MS		86400000LL
+
+enum provider {
+	PROV_MANUAL,
+	PROV_EXPLICIT,
+	PROV_RULE,
+	PROV_IMPORT,
+	PROV_HEURISTIC,
+	PROV__MAX
+};
+
+static const char *const prov_names[PROV__MAX] = {
+	"manual", "explicit", "rule", "import", "heuristic"
+};
+
+enum stmt {
+	STMT_DOMAIN_GET,
+	STMT_DOMAIN_ADD,
+	STMT_FEATURE_GET,
+	STMT_FEATURE_ADD,
+	STMT_TESTS_NEW,
+	STMT_TESTS_ALL,
+	STMT_TEST_ONE,
+	STMT_INPUTS,
+	STMT_DERIVED_DROP,
+	STMT_MAP_ADD,
+	STMT_PRIMARY_CLEAR,
+	STMT_PRIMARY_SET,
+	STMT_TEST_FEATURE,
+	STMT_SHARDS_NEW,
+	STMT_DAYS_SHARD,
+	STMT_DAYS_DROP_ALL,
+	STMT_DAYS_DROP_ONE,
+	STMT_DAYS_ALL,
+	STMT_DAYS_ONE,
+	STMT_SHARD_MAX,
+	STMT_LIST,
+	STMT_MANUAL_DROP,
+	STMT_IMPORT_DROP,
+	STMT_TEST_BY_ID,
+	STMT__MAX
+};
+
+#define TEST_COLS \
+	"id, file, classname, name, coalesce(tags, ''), " \
+	"coalesce(feature_hint, ''), coalesce(domain_hint, ''), feature"
+#define DAYS_SELECT \
+	"SELECT t.feature, r.started_at / 86400000 AS day, " \
+	"count(DISTINCT r.run), sum(r.status = 0), sum(r.status IN (1, 2)), " \
+	"sum(r.status = 3), r.run, max(r.started_at) FROM tests t JOIN " \
+	"results r ON r.test = t.id "
+
+static const char *const sql[STMT__MAX] = {
+	[STMT_DOMAIN_GET] =
+	    "SELECT id FROM domains WHERE project_id = ?1 AND path = ?2",
+	[STMT_DOMAIN_ADD] =
+	    "INSERT INTO domains (project_id, path, name, parent) "
+	    "VALUES (?1, ?2, ?3, ?4)",
+	[STMT_FEATURE_GET] =
+	    "SELECT id FROM features WHERE project_id = ?1 AND path = ?2",
+	[STMT_FEATURE_ADD] =
+	    "INSERT INTO features (project_id, path, name, domain) "
+	    "VALUES (?1, ?2, ?3, ?4)",
+	[STMT_TESTS_NEW] =
+	    "SELECT " TEST_COLS " FROM tests WHERE project_id = ?1 AND "
+	    "feature IS NULL AND alias_of IS NULL LIMIT ?2",
+	[STMT_TESTS_ALL] =
+	    "SELECT " TEST_COLS " FROM tests WHERE project_id = ?1 AND "
+	    "id > ?2 AND alias_of IS NULL ORDER BY id LIMIT ?3",
+	[STMT_TEST_ONE] =
+	    "SELECT " TEST_COLS " FROM tests WHERE project_id = ?1 AND id = ?2",
+	[STMT_INPUTS] =
+	    "SELECT provider, features.path, confidence FROM mappings JOIN "
+	    "features ON features.id = mappings.feature WHERE test = ?1 AND "
+	    "provider IN ('manual', 'import') ORDER BY provider, confidence "
+	    "DESC, features.path",
+	[STMT_DERIVED_DROP] =
+	    "DELETE FROM mappings WHERE test = ?1 AND provider IN "
+	    "('explicit', 'rule', 'heuristic')",
+	[STMT_MAP_ADD] =
+	    "INSERT INTO mappings (test, provider, feature, confidence, "
+	    "is_primary, updated_at) VALUES (?1, ?2, ?3, ?4, 0, ?5) "
+	    "ON CONFLICT (test, provider, feature) DO UPDATE SET "
+	    "confidence = ?4, updated_at = ?5",
+	[STMT_PRIMARY_CLEAR] =
+	    "UPDATE mappings SET is_primary = 0 WHERE test = ?1 AND "
+	    "is_primary = 1",
+	[STMT_PRIMARY_SET] =
+	    "UPDATE mappings SET is_primary = 1 WHERE test = ?1 AND "
+	    "provider = ?2 AND feature = ?3",
+	[STMT_TEST_FEATURE] =
+	    "UPDATE tests SET feature = ?2 WHERE id = ?1",
+	[STMT_SHARDS_NEW] =
+	    "SELECT s.id, s.run FROM run_shards s JOIN runs ON runs.id = s.run "
+	    "WHERE runs.project_id = ?1 AND s.id > ?2 ORDER BY s.id LIMIT 64",
+	[STMT_DAYS_SHARD] =
+	    "INSERT INTO feature_days (feature, day, runs, passed, failed, "
+	    "skipped, last_run, last_run_at) "
+	    "SELECT t.feature, r.started_at / 86400000, 1, sum(r.status = 0), "
+	    "sum(r.status IN (1, 2)), sum(r.status = 3), r.run, "
+	    "max(r.started_at) FROM results r JOIN tests t ON t.id = r.test "
+	    "WHERE r.run = ?1 AND r.shard = ?2 AND t.feature IS NOT NULL "
+	    "GROUP BY t.feature "
+	    "ON CONFLICT (feature, day) DO UPDATE SET "
+	    "runs = runs + (last_run IS NOT excluded.last_run), "
+	    "passed = passed + excluded.passed, "
+	    "failed = failed + excluded.failed, "
+	    "skipped = skipped + excluded.skipped, "
+	    "last_run = CASE WHEN excluded.last_run_at >= "
+	    "coalesce(last_run_at, 0) THEN excluded.last_run ELSE last_run END, "
+	    "last_run_at = max(coalesce(last_run_at, 0), excluded.last_run_at)",
+	[STMT_DAYS_DROP_ALL] =
+	    "DELETE FROM feature_days WHERE day >= ?2 AND feature IN "
+	    "(SELECT id FROM features WHERE project_id = ?1)",
+	[STMT_DAYS_DROP_ONE] =
+	    "DELETE FROM feature_days WHERE feature = ?1 AND day >= ?2",
+	[STMT_DAYS_ALL] =
+	    "INSERT INTO feature_days (feature, day, runs, passed, failed, "
+	    "skipped, last_run, last_run_at) " DAYS_SELECT
+	    "WHERE t.project_id = ?1 AND t.feature IS NOT NULL AND "
+	    "r.started_at >= ?2 * 86400000 GROUP BY t.feature, day",
+	[STMT_DAYS_ONE] =
+	    "INSERT INTO feature_days (feature, day, runs, passed, failed, "
+	    "skipped, last_run, last_run_at) " DAYS_SELECT
+	    "WHERE t.project_id = ?1 AND t.feature = ?3 AND "
+	    "r.started_at >= ?2 * 86400000 GROUP BY day",
+	[STMT_SHARD_MAX] =
+	    "SELECT coalesce(max(s.id), 0) FROM run_shards s JOIN runs ON "
+	    "runs.id = s.run WHERE runs.project_id = ?1",
+	[STMT_LIST] =
+	    "SELECT provider, features.id, features.path, confidence, "
+	    "is_primary, updated_at FROM mappings JOIN features ON "
+	    "features.id = mappings.feature WHERE test = ?1 ORDER BY "
+	    "is_primary DESC, confidence DESC, CASE provider WHEN 'manual' "
+	    "THEN 0 WHEN 'explicit' THEN 1 WHEN 'rule' THEN 2 WHEN 'import' "
+	    "THEN 3 ELSE 4 END, features.path",
+	[STMT_MANUAL_DROP] =
+	    "DELETE FROM mappings WHERE test = ?1 AND provider = 'manual'",
+	[STMT_IMPORT_DROP] =
+	    "DELETE FROM mappings WHERE test = ?1 AND provider = 'import'",
+	[STMT_TEST_BY_ID] =
+	    "SELECT id FROM tests WHERE project_id = ?1 AND test_id = ?2 "
+	    "AND alias_of IS NULL",
+};
+
+/* One candidate feature of a test. */
+struct cand {
+	enum provider	 prov;
+	char		 path[256];
+	double		 conf;
+};
+
+static sqlite3_stmt *
+stmt(struct db *db, enum stmt s)
+{
+	return db_stmt(db, DBM_MAPPING, sql, STMT__MAX, s);
+}
+
+/*
+ * The id of domain path (creating it and its ancestors); 0 for "".
+ * Returns 0 or -1.
+ */
+static int
+domain_id(struct db *db, int64_t project, const char *path, int64_t *id)
+{
+	sqlite3_stmt *st;
+	char parent[256];
+	const char *slash;
+	int64_t pid = 0;
+	int rc;
+
+	*id = 0;
+	if (*path == '\0')
+		return 0;
+	if ((st = stmt(db, STMT_DOMAIN_GET)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_text(db, st, 2, path) == -1 ||
+	    (rc = db_step(db, st)) == -1)
+		return -1;
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		return 0;
+	}
+	if ((slash = strrchr(path, '/')) != NULL) {
+		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path),
+		    path);
+		if (domain_id(db, project, parent, &pid) == -1)
+			return -1;
+	}
+	if ((st = stmt(db, STMT_DOMAIN_ADD)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_text(db, st, 2, path) == -1 ||
+	    db_bind_text(db, st, 3, slash != NULL ? slash + 1 : path) == -1 ||
+	    (pid != 0 ? db_bind_int(db, st, 4, pid) :
+	    db_bind_null(db, st, 4)) == -1 || db_step(db, st) == -1)
+		return -1;
+	*id = sqlite3_last_insert_rowid(db_handle(db));
+	return 0;
+}
+
+/*
+ * The id of feature path (normalised), creating it and its domains: the
+ * domain of "a/b/c" is "a/b"; a one-segment path "x" is feature x of
+ * domain x.  Returns 0 or -1.
+ */
+int
+mapping_feature_id(struct db *db, int64_t project, const char *path,
+    int64_t *id)
+{
+	sqlite3_stmt *st;
+	char dom[256];
+	const char *slash = strrchr(path, '/');
+	int64_t did;
+	int rc;
+
+	if ((st = stmt(db, STMT_FEATURE_GET)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_text(db, st, 2, path) == -1 ||
+	    (rc = db_step(db, st)) == -1)
+		return -1;
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		return 0;
+	}
+	snprintf(dom, sizeof(dom), "%.*s", slash != NULL ?
+	    (int)(slash - path) : (int)strlen(path), path);
+	if (domain_id(db, project, dom, &did) == -1)
+		return -1;
+	if ((st = stmt(db, STMT_FEATURE_ADD)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_text(db, st, 2, path) == -1 ||
+	    db_bind_text(db, st, 3, slash != NULL ? slash + 1 : path) == -1 ||
+	    db_bind_int(db, st, 4, did) == -1 || db_step(db, st) == -1)
+		return -1;
+	*id = sqlite3_last_insert_rowid(db_handle(db));
+	return 0;
+}
+
+/* Adds a candidate when its path normalises; silently drops bad ones. */
+static void
+cand_add(struct cand *c, size_t *n, enum provider p, const char *path,
+    double conf)
+{
+	const char *why;
+
+	if (*n >= MAX_CANDS || path == NULL || *path == '\0')
+		return;
+	if (maprule_feature_norm(path, c[*n].path, sizeof(c[*n].path),
+	    &why) == -1)
+		return;
+	c[*n].prov = p;
+	c[*n].conf = conf;
+	(*n)++;
+}
+
+/*
+ * Re-resolves the test on the current row of st (TEST_COLS): rewrites
+ * its derived candidates, picks the primary and sets tests.feature.
+ * *moved_from is the feature it left (0 when unchanged or new).
+ * Returns 0 or -1.
+ */
+static int
+resolve_row(struct db *db, int64_t project, const struct maprules *rules,
+    sqlite3_stmt *row, int64_t now, int64_t *moved_from)
+{
+	struct cand c[MAX_CANDS];
+	struct maprule_test t;
+	const char *matches[8], *hint, *dhint;
+	char *file, *cls, *name, *tags, path[256];
+	sqlite3_stmt *st;
+	int64_t test = sqlite3_column_int64(row, 0), old, fid;
+	size_t n = 0, i, k, best = MAX_CANDS;
+	double conf;
+	int rc = -1;
+
+	old = sqlite3_column_type(row, 7) == SQLITE_NULL ? 0 :
+	    sqlite3_column_int64(row, 7);
+	file = strdup(db_column_text(row, 1));
+	cls = strdup(db_column_text(row, 2));
+	name = strdup(db_column_text(row, 3));
+	tags = strdup(db_column_text(row, 4));
+	hint = db_column_text(row, 5);
+	dhint = db_column_text(row, 6);
+	if (file == NULL || cls == NULL || name == NULL || tags == NULL)
+		abort();
+	/* explicit: the sidecar's or properties' feature (and domain) */
+	if (*hint != '\0' || *dhint != '\0') {
+		if (*dhint != '\0' && *hint != '\0' && strchr(hint, '/') ==
+		    NULL)
+			snprintf(path, sizeof(path), "%s/%s", dhint, hint);
+		else
+			snprintf(path, sizeof(path), "%s", *hint != '\0' ?
+			    hint : dhint);
+		cand_add(c, &n, PROV_EXPLICIT, path, 0.95);
+	}
+	t.file = file;
+	t.classname = cls;
+	t.name = name;
+	t.tags = tags;
+	if (rules != NULL) {
+		k = maprule_match(rules, &t, matches, 8);
+		for (i = 0; i < k; i++)
+			cand_add(c, &n, PROV_RULE, matches[i], 0.9);
+	}
+	if (maprule_heuristic(&t, path, sizeof(path), &conf) == 0)
+		cand_add(c, &n, PROV_HEURISTIC, path, conf);
+	/* the stored inputs: manual and import */
+	if ((st = stmt(db, STMT_INPUTS)) == NULL ||
+	    db_bind_int(db, st, 1, test) == -1)
+		goto out;
+	while ((k = (size_t)db_step(db, st)) == SQLITE_ROW)
+		cand_add(c, &n, strcmp(db_column_text(st, 0), "manual") == 0 ?
+		    PROV_MANUAL : PROV_IMPORT, db_column_text(st, 1),
+		    sqlite3_column_double(st, 2));
+	sqlite3_reset(st);
+	if ((int)k == -1)
+		goto out;
+	/* rewrite the derived rows */
+	if ((st = stmt(db, STMT_DERIVED_DROP)) == NULL ||
+	    db_bind_int(db, st, 1, test) == -1 || db_step(db, st) == -1)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (c[i].conf >= 0.5 && (best == MAX_CANDS ||
+		    c[i].conf > c[best].conf || (c[i].conf == c[best].conf &&
+		    c[i].prov < c[best].prov)))
+			best = i;
+		if (c[i].prov == PROV_MANUAL || c[i].prov == PROV_IMPORT)
+			continue;
+		if (mapping_feature_id(db, project, c[i].path, &fid) == -1 ||
+		    (st = stmt(db, STMT_MAP_ADD)) == NULL ||
+		    db_bind_int(db, st, 1, test) == -1 ||
+		    db_bind_text(db, st, 2, prov_names[c[i].prov]) == -1 ||
+		    db_bind_int(db, st, 3, fid) == -1 ||
+		    sqlite3_bind_double(st, 4, c[i].conf) != SQLITE_OK ||
+		    db_bind_int(db, st, 5, now) == -1 || db_step(db, st) == -1)
+			goto out;
+	}
+	if ((st = stmt(db, STMT_PRIMARY_CLEAR)) == NULL ||
+	    db_bind_int(db, st, 1, test) == -1 || db_step(db, st) == -1)
+		goto out;
+	if (mapping_feature_id(db, project, best < MAX_CANDS ? c[best].path :
+	    MAPPING_UNMAPPED, &fid) == -1)
+		goto out;
+	if (best < MAX_CANDS && ((st = stmt(db, STMT_PRIMARY_SET)) == NULL ||
+	    db_bind_int(db, st, 1, test) == -1 ||
+	    db_bind_text(db, st, 2, prov_names[c[best].prov]) == -1 ||
+	    db_bind_int(db, st, 3, fid) == -1 || db_step(db, st) == -1))
+		goto out;
+	if (fid != old && ((st = stmt(db, STMT_TEST_FEATURE)) == NULL ||
+	    db_bind_int(db, st, 1, test) == -1 ||
+	    db_bind_int(db, st, 2, fid) == -1 || db_step(db, st) == -1))
+		goto out;
+	*moved_from = fid != old ? old : 0;
+	rc = 0;
+out:
+	free(file);
+	free(cls);
+	free(name);
+	free(tags);
+	return rc;
+}
+
+/*
+ * Reads and parses the rules file named by the configuration.  *rules is
+ * NULL when none is configured; hash gets the SHA-256 of its bytes ("-"
+ * when none).  Returns 0, or -1 with the reason logged.
+ */
+static int
+rules_load(const struct config *cfg, struct maprules **rules,
+    char hash[SHA256_HEX_LEN])
+{
+	char err[512], *text = NULL;
+	size_t len = 0, cap = 0, n;
+	FILE *f;
+
+	*rules = NULL;
+	snprintf(hash, SHA256_HEX_LEN, "-");
+	if (cfg->mapping_rules[0] == '\0')
+		return 0;
+	if ((f = fopen(cfg->mapping_rules, "r")) == NULL) {
+		log_error("mapping: %s: %s", cfg->mapping_rules,
+		    strerror(errno));
+		return -1;
+	}
+	do {
+		if (len + 4096 > cap) {
+			cap = cap * 2 + 8192;
+			if (cap > 16u * 1024 * 1024) {
+				log_error("mapping: %s: over 16 MB",
+				    cfg->mapping_rules);
+				fclose(f);
+				free(text);
+				return -1;
+			}
+			if ((text = realloc(text, cap)) == NULL)
+				abort();
+		}
+		n = fread(text + len, 1, cap - len, f);
+		len += n;
+	} while (n > 0);
+	fclose(f);
+	crypto_sha256_hex(text != NULL ? text : "", len, hash);
+	*rules = maprule_parse(text != NULL ? text : "", len,
+	    cfg->mapping_rules, err, sizeof(err));
+	free(text);
+	if (*rules == NULL) {
+		log_error("mapping: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Recomputes feature_days of one feature (or, with feature 0, of every
+ * feature of the project) from the stored results, for the days from
+ * from_day on: retention deleted the results of older days, whose
+ * rollups stay as they were.  Inside the caller's transaction.
+ * Returns 0 or -1.
+ */
+int
+mapping_days_rebuild(struct db *db, int64_t project, int64_t feature,
+    int64_t from_day)
+{
+	sqlite3_stmt *st;
+
+	if (feature == 0) {
+		if ((st = stmt(db, STMT_DAYS_DROP_ALL)) == NULL ||
+		    db_bind_int(db, st, 1, project) == -1 ||
+		    db_bind_int(db, st, 2, from_day) == -1 ||
+		    db_step(db, st) == -1 ||
+		    (st = stmt(db, STMT_DAYS_ALL)) == NULL ||
+		    db_bind_int(db, st, 1, project) == -1 ||
+		    db_bind_int(db, st, 2, from_day) == -1 ||
+		    db_step(db, st) == -1)
+			return -1;
+		return 0;
+	}
+	if ((st = stmt(db, STMT_DAYS_DROP_ONE)) == NULL ||
+	    db_bind_int(db, st, 1, feature) == -1 ||
+	    db_bind_int(db, st, 2, from_day) == -1 || db_step(db, st) == -1 ||
+	    (st = stmt(db, STMT_DAYS_ONE)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_int(db, st, 2, from_day) == -1 ||
+	    db_bind_int(db, st, 3, feature) == -1 || db_step(db, st) == -1)
+		return -1;
+	return 0;
+}
+
+/* The first day whose results retention keeps (0: all). */
+static int64_t
+keep_from_day(const struct config *cfg, int64_t now)
+{
+	if (cfg->retention_days <= 0)
+		return 0;
+	return now / DAY_MS - cfg->retention_days + 1;
+}
+
+/*
+ * Re-resolves one test now (API-24, API-25) and moves its days between
+ * the features it left and joined.  Inside the caller's transaction.
+ * Returns 0 or -1.
+ */
+int
+mapping_resolve_test(struct db *db, const struct config *cfg,
+    int64_t project, int64_t test, int64_t now)
+{
+	struct maprules *rules;
+	char hash[SHA256_HEX_LEN];
+	sqlite3_stmt *st;
+	int64_t moved = 0, to;
+	int rc;
+
+	if (rules_load(cfg, &rules, hash) == -1)
+		rules = NULL;	/* logged; resolve without the rules */
+	if ((st = stmt(db, STMT_TEST_ONE)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_int(db, st, 2, test) == -1 ||
+	    (rc = db_step(db, st)) == -1) {
+		maprule_free(rules);
+		return -1;
+	}
+	if (rc != SQLITE_ROW) {
+		maprule_free(rules);
+		return 0;
+	}
+	rc = resolve_row(db, project, rules, st, now, &moved);
+	sqlite3_reset(st);
+	maprule_free(rules);
+	if (rc == -1)
+		return -1;
+	if (moved == 0)
+		return 0;
+	if ((st = stmt(db, STMT_TEST_ONE)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_int(db, st, 2, test) == -1 || db_step(db, st) != SQLITE_ROW)
+		return -1;
+	to = sqlite3_column_int64(st, 7);
+	sqlite3_reset(st);
+	if (mapping_days_rebuild(db, project, moved, keep_from_day(cfg,
+	    now)) == -1 || mapping_days_rebuild(db, project, to,
+	    keep_from_day(cfg, now)) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Resolves tests in chunks: all of them when full (the rules changed),
+ * else those never mapped.  Returns the number resolved, or -1.
+ */
+static long
+resolve_tests(struct batch_ctx *c, const struct maprules *rules, int full,
+    long *moved)
+{
+	sqlite3_stmt *st;
+	int64_t last = 0, from;
+	long done = 0, n;
+	int rc;
+
+	*moved = 0;
+	for (;;) {
+		if (db_begin(c->db) == -1)
+			return -1;
+		st = stmt(c->db, full ? STMT_TESTS_ALL : STMT_TESTS_NEW);
+		if (st == NULL || db_bind_int(c->db, st, 1, c->project_id) == -1)
+			return -1;
+		if (full ? db_bind_int(c->db, st, 2, last) == -1 ||
+		    db_bind_int(c->db, st, 3, CHUNK) == -1 :
+		    db_bind_int(c->db, st, 2, CHUNK) == -1)
+			return -1;
+		n = 0;
+		while ((rc = db_step(c->db, st)) == SQLITE_ROW) {
+			last = sqlite3_column_int64(st, 0);
+			if (resolve_row(c->db, c->project_id, rules, st, c->now,
+			    &from) == -1) {
+				sqlite3_reset(st);
+				return -1;
+			}
+			*moved += from != 0;
+			n++;
+		}
+		sqlite3_reset(st);
+		if (rc == -1 || batch_commit(c) == -1)
+			return -1;
+		done += n;
+		if (n < CHUNK)
+			return done;
+	}
+}
+
+/*
+ * Adds the results of shards stored since the watermark to feature_days,
+ * a few shards per transaction with the watermark.  Returns the number
+ * of shards, or -1.
+ */
+static long
+days_add_new(struct batch_ctx *c)
+{
+	sqlite3_stmt *st, *ins;
+	int64_t mark, shards[64], runs[64];
+	long total = 0;
+	size_t n, i;
+	int rc;
+
+	if (batch_mark_get(c, "mapping", &mark, NULL, 0) == -1)
+		return -1;
+	for (;;) {
+		if ((st = stmt(c->db, STMT_SHARDS_NEW)) == NULL ||
+		    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
+		    db_bind_int(c->db, st, 2, mark) == -1)
+			return -1;
+		n = 0;
+		while ((rc = db_step(c->db, st)) == SQLITE_ROW && n < 64) {
+			shards[n] = sqlite3_column_int64(st, 0);
+			runs[n++] = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_reset(st);
+		if (rc == -1)
+			return -1;
+		if (n == 0)
+			return total;
+		if (db_begin(c->db) == -1)
+			return -1;
+		for (i = 0; i < n; i++)
+			if ((ins = stmt(c->db, STMT_DAYS_SHARD)) == NULL ||
+			    db_bind_int(c->db, ins, 1, runs[i]) == -1 ||
+			    db_bind_int(c->db, ins, 2, shards[i]) == -1 ||
+			    db_step(c->db, ins) == -1)
+				return -1;
+		mark = shards[n - 1];
+		if (batch_mark_set(c, "mapping", mark, NULL) == -1 ||
+		    batch_commit(c) == -1)
+			return -1;
+		total += (long)n;
+	}
+}
+
+/*
+ * The batch `mapping` pass: maps new tests (all tests when the rules
+ * file changed since the last run, then rebuilds the day rollups), and
+ * adds new shards' results to the day rollups.  Returns 0 or -1.
+ */
+int
+mapping_pass(struct batch_ctx *c)
+{
+	struct maprules *rules;
+	char hash[SHA256_HEX_LEN], old[SHA256_HEX_LEN + 8];
+	sqlite3_stmt *st;
+	int64_t mark, top;
+	long n, moved, shards;
+	int full;
+
+	if (rules_load(c->cfg, &rules, hash) == -1) {
+		batch_note(c, "rules file %s unusable (see log)",
+		    c->cfg->mapping_rules);
+		return -1;
+	}
+	if (batch_mark_get(c, "mapping-rules", &mark, old, sizeof(old)) ==
+	    -1) {
+		maprule_free(rules);
+		return -1;
+	}
+	/* first run: "new" tests are all of them, no rebuild needed */
+	full = old[0] != '\0' && strcmp(old, hash) != 0;
+	n = resolve_tests(c, rules, full, &moved);
+	maprule_free(rules);
+	if (n == -1)
+		return -1;
+	batch_note(c, "%ld tests %s", n, full ? "re-mapped (rules changed)" :
+	    "mapped");
+	if (full) {
+		/* every feature may have changed: rebuild the days at once */
+		if (db_begin(c->db) == -1 ||
+		    (st = stmt(c->db, STMT_SHARD_MAX)) == NULL ||
+		    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
+		    db_step(c->db, st) != SQLITE_ROW)
+			return -1;
+		top = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (mapping_days_rebuild(c->db, c->project_id, 0,
+		    keep_from_day(c->cfg, c->now)) == -1 ||
+		    batch_mark_set(c, "mapping", top, NULL) == -1 ||
+		    batch_mark_set(c, "mapping-rules", 0, hash) == -1 ||
+		    batch_commit(c) == -1)
+			return -1;
+		batch_note(c, "%ld moved, timelines rebuilt", moved);
+		return 0;
+	}
+	if ((shards = days_add_new(c)) == -1)
+		return -1;
+	if (strcmp(old, hash) != 0 && (db_begin(c->db) == -1 ||
+	    batch_mark_set(c, "mapping-rules", 0, hash) == -1 ||
+	    batch_commit(c) == -1))
+		return -1;
+	batch_note(c, "%ld shards into timelines", shards);
+	return 0;
+}
+
+/*
+ * GET /api/tests/{test_id}/mappings: every candidate of a test, the
+ * primary first.  Returns a new array, or NULL on a database error.
+ */
+json_t *
+mapping_list(struct db *db, int64_t test)
+{
+	sqlite3_stmt *st;
+	json_t *arr = jval_array(), *o;
+	int rc;
+
+	if ((st = stmt(db, STMT_LIST)) == NULL ||
+	    db_bind_int(db, st, 1, test) == -1) {
+		json_decref(arr);
+		return NULL;
+	}
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+		o = jval_object();
+		jval_set(o, "provider", jval_col_text(st, 0));
+		jval_set(o, "feature_id", jval_col_int(st, 1));
+		jval_set(o, "feature", jval_col_text(st, 2));
+		jval_set(o, "confidence", json_real(
+		    sqlite3_column_double(st, 3)));
+		jval_set(o, "primary", json_boolean(sqlite3_column_int(st, 4)));
+		jval_set(o, "updated_at", jval_col_time(st, 5));
+		jval_push(arr, o);
+	}
+	sqlite3_reset(st);
+	if (rc == -1) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+/*
+ * PUT /api/tests/{test_id}/mapping: {"feature": "a/b"} sets the manual
+ * mapping (confidence 1.0), {"feature": null} removes it; the test is
+ * re-resolved at once.  Runs its own transaction.  Returns 0, or -1 with
+ * f set (400 for a bad body, 500 storage).
+ */
+int
+mapping_set_manual(struct db *db, const struct config *cfg, int64_t project,
+    int64_t test, json_t *body, int64_t now, struct fault *f)
+{
+	char path[256];
+	const char *why;
+	json_t *v = json_object_get(body, "feature");
+	sqlite3_stmt *st;
+	int64_t fid;
+	const char *k;
+	json_t *x;
+
+	json_object_foreach(body, k, x)
+		if (strcmp(k, "feature") != 0) {
+			fault_set(f, 400, "invalid_body", "unknown field '%.64s' "
+			    "(expected: feature)", k);
+			return -1;
+		}
+	if (v == NULL || (!json_is_string(v) && !json_is_null(v))) {
+		fault_set(f, 400, "invalid_body", "feature must be a feature "
+		    "path like \"checkout/payments\", or null to remove the "
+		    "manual mapping");
+		return -1;
+	}
+	if (json_is_string(v) && maprule_feature_norm(json_string_value(v),
+	    path, sizeof(path), &why) == -1) {
+		fault_set(f, 400, "invalid_body", "feature: %s", why);
+		return -1;
+	}
+	if (db_begin(db) == -1)
+		goto fail;
+	if ((st = stmt(db, STMT_MANUAL_DROP)) == NULL ||
+	    db_bind_int(db, st, 1, test) == -1 || db_step(db, st) == -1)
+		goto fail;
+	if (json_is_string(v) &&
+	    (mapping_feature_id(db, project, path, &fid) == -1 ||
+	    (st = stmt(db, STMT_MAP_ADD)) == NULL ||
+	    db_bind_int(db, st, 1, test) == -1 ||
+	    db_bind_text(db, st, 2, "manual") == -1 ||
+	    db_bind_int(db, st, 3, fid) == -1 ||
+	    sqlite3_bind_double(st, 4, 1.0) != SQLITE_OK ||
+	    db_bind_int(db, st, 5, now) == -1 || db_step(db, st) == -1))
+		goto fail;
+	if (mapping_resolve_test(db, cfg, project, test, now) == -1 ||
+	    db_commit(db) == -1)
+		goto fail;
+	return 0;
+fail:
+	db_rollback(db);
+	fault_set(f, 500, "storage", "the mapping could not be stored");
+	return -1;
+}
+
+/*
+ * POST /api/tests/mappings/import: {"mappings": [{"test_id", "feature",
+ * "confidence"}...], "replace": bool}.  Every entry is checked before
+ * anything is stored (all or nothing); replace drops a listed test's
+ * earlier imports first.  *out gets {imported, tests}.  Returns 0, or -1
+ * with f set (400 naming the entry, 404 unknown test, 500 storage).
+ */
+int
+mapping_import(struct db *db, const struct config *cfg, int64_t project,
+    json_t *body, int64_t now, json_t **out, struct fault *f)
+{
+	json_t *list = json_object_get(body, "mappings"), *e, *rep, *x;
+	char (*paths)[256] = NULL;
+	int64_t *tests = NULL, fid;
+	sqlite3_stmt *st;
+	const char *why, *k;
+	size_t i, j, n;
+	int rc;
+
+	*out = NULL;
+	json_object_foreach(body, k, x)
+		if (strcmp(k, "mappings") != 0 && strcmp(k, "replace") != 0) {
+			fault_set(f, 400, "invalid_body", "unknown field "
+			    "'%.64s' (expected: mappings, replace)", k);
+			return -1;
+		}
+	rep = json_object_get(body, "replace");
+	if (rep != NULL && !json_is_boolean(rep)) {
+		fault_set(f, 400, "invalid_body", "replace must be true or "
+		    "false");
+		return -1;
+	}
+	if (!json_is_array(list) || (n = json_array_size(list)) == 0 ||
+	    n > 50000) {
+		fault_set(f, 400, "invalid_body", "mappings must be an array "
+		    "of 1 to 50000 {test_id, feature, confidence} objects");
+		return -1;
+	}
+	if ((paths = calloc(n, sizeof(*paths))) == NULL ||
+	    (tests = calloc(n, sizeof(*tests))) == NULL)
+		abort();
+	json_array_foreach(list, i, e) {
+		json_t *tid = json_object_get(e, "test_id");
+		json_t *feat = json_object_get(e, "feature");
+		json_t *conf = json_object_get(e, "confidence");
+		double cv;
+		if (!json_is_object(e) || json_object_size(e) != 3 ||
+		    !json_is_string(tid) || !json_is_string(feat) ||
+		    !json_is_number(conf)) {
+			fault_set(f, 400, "invalid_body", "mappings[%zu] must "
+			    "be {\"test_id\", \"feature\", \"confidence\"} "
+			    "and nothing else", i);
+			goto fail;
+		}
+		cv = json_number_value(conf);
+		if (!(cv >= 0.0 && cv <= 1.0)) {
+			fault_set(f, 400, "invalid_body", "mappings[%zu]."
+			    "confidence must be between 0 and 1", i);
+			goto fail;
+		}
+		if (maprule_feature_norm(json_string_value(feat), paths[i],
+		    sizeof(paths[i]), &why) == -1) {
+			fault_set(f, 400, "invalid_body", "mappings[%zu]."
+			    "feature: %s", i, why);
+			goto fail;
+		}
+		if ((st = stmt(db, STMT_TEST_BY_ID)) == NULL ||
+		    db_bind_int(db, st, 1, project) == -1 ||
+		    db_bind_text(db, st, 2, json_string_value(tid)) == -1 ||
+		    (rc = db_step(db, st)) == -1) {
+			fault_set(f, 500, "storage", "database error");
+			goto fail;
+		}
+		tests[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		sqlite3_reset(st);
+		if (tests[i] == 0) {
+			fault_set(f, 404, "not_found", "mappings[%zu]: no test "
+			    "'%.64s' in this project", i,
+			    json_string_value(tid));
+			goto fail;
+		}
+	}
+	if (db_begin(db) == -1)
+		goto storage;
+	if (json_is_true(rep))
+		for (i = 0; i < n; i++)
+			if ((st = stmt(db, STMT_IMPORT_DROP)) == NULL ||
+			    db_bind_int(db, st, 1, tests[i]) == -1 ||
+			    db_step(db, st) == -1)
+				goto storage;
+	for (i = 0; i < n; i++)
+		if (mapping_feature_id(db, project, paths[i], &fid) == -1 ||
+		    (st = stmt(db, STMT_MAP_ADD)) == NULL ||
+		    db_bind_int(db, st, 1, tests[i]) == -1 ||
+		    db_bind_text(db, st, 2, "import") == -1 ||
+		    db_bind_int(db, st, 3, fid) == -1 ||
+		    sqlite3_bind_double(st, 4, json_number_value(
+		    json_object_get(json_array_get(list, i), "confidence"))) !=
+		    SQLITE_OK || db_bind_int(db, st, 5, now) == -1 ||
+		    db_step(db, st) == -1)
+			goto storage;
+	/* re-resolve each listed test once */
+	for (i = 0, j = 0; i < n; i++) {
+		size_t m;
+		for (m = 0; m < i && tests[m] != tests[i]; m++)
+			;
+		if (m < i)
+			continue;
+		if (mapping_resolve_test(db, cfg, project, tests[i], now) == -1)
+			goto storage;
+		j++;
+	}
+	if (db_commit(db) == -1)
+		goto storage;
+	*out = json_pack("{sIsI}", "imported", (json_int_t)n, "tests",
+	    (json_int_t)j);
+	free(paths);
+	free(tests);
+	return 0;
+storage:
+	db_rollback(db);
+	fault_set(f, 500, "storage", "the mappings could not be stored");
+fail:
+	free(paths);
+	free(tests);
+	return -1;
+}
+
+/* The integer key of test_id in the project: 1 found, 0 not, -1. */
+int
+mapping_test_key(struct db *db, int64_t project, const char *test_id,
+    int64_t *key)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = stmt(db, STMT_TEST_BY_ID)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_text(db, st, 2, test_id) == -1 ||
+	    (rc = db_step(db, st)) == -1)
+		return -1;
+	*key = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW;
+}

@@ -1,0 +1,10 @@
+#ifndef TESTVIS_SPOOL_H
+#define TESTVIS_SPOOL_H
+
+struct batch_ctx;
+
+int	 spool_pass(struct batch_ctx *);
+void	 spool_hold_lock(int);
+int	 spool_pending(void);
+
+#endif
