@@ -27,7 +27,7 @@ struct tests_filter {
 /* The columns tests_row_json() reads, in its order. */
 #define TESTS_COLS \
 	"test_id, name, base_name, params, classname, file, line, " \
-	"suite_path, tags, owner, state, first_seen_at, last_seen_at, " \
+	"suite_path, tags, owner, tests.state, first_seen_at, last_seen_at, " \
 	"last_status, last_result_at, last_passed_at, last_failed_at, " \
 	"runs_count, flaky_count, p50_ms, p95_ms, open_incident, recent, " \
 	"id"
