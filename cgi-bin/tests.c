@@ -26,6 +26,8 @@ static const struct param_spec q_list[] = {
 	{ "flaky", PARAM_BOOL, 0, 0, 0, NULL },
 	{ "owner", PARAM_STRING, 0, 1, 256, NULL },
 	{ "tag", PARAM_STRING, 0, 1, 64, NULL },
+	{ "feature_id", PARAM_INT, 0, 1, 1LL << 53, NULL },
+	{ "domain_id", PARAM_INT, 0, 1, 1LL << 53, NULL },
 	{ "sort", PARAM_ENUM, 0, 0, 0, tests_sort_names },
 	{ "limit", PARAM_INT, 0, 1, 500, NULL },
 	{ "cursor", PARAM_STRING, 0, 1, 2048, NULL },
@@ -95,6 +97,8 @@ h_list(struct req *r)
 	f.owner = req_opt_str(r, "owner");
 	f.tag = req_opt_str(r, "tag");
 	f.flaky = (int)req_opt_int(r, "flaky", -1);
+	f.feature_id = req_opt_int(r, "feature_id", 0);
+	f.domain_id = req_opt_int(r, "domain_id", 0);
 	f.sort = (enum tests_sort)req_opt_int(r, "sort", SORT_NAME);
 	f.cursor = req_opt_str(r, "cursor");
 	f.limit = (int)req_opt_int(r, "limit", 50);

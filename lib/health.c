@@ -32,8 +32,8 @@ enum stmt {
 };
 
 #define DAY_MARK \
-	"SELECT day, last_run_at, runs.run_id FROM feature_days LEFT JOIN " \
-	"runs ON runs.id = feature_days.last_run WHERE feature = ?1 AND "
+	"SELECT fd.day, fd.last_run_at, runs.run_id FROM feature_days fd " \
+	"LEFT JOIN runs ON runs.id = fd.last_run WHERE fd.feature = ?1 AND "
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_FEATURES] =
@@ -56,21 +56,21 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT path, name, domain FROM features WHERE project_id = ?1 "
 	    "AND id = ?2",
 	[STMT_DAYS] =
-	    "SELECT day, runs, passed, failed, skipped, last_run_at, "
-	    "runs.run_id FROM feature_days LEFT JOIN runs ON runs.id = "
-	    "feature_days.last_run WHERE feature = ?1 AND day >= ?2 AND "
-	    "day <= ?3 ORDER BY day",
+	    "SELECT fd.day, fd.runs, fd.passed, fd.failed, fd.skipped, "
+	    "fd.last_run_at, runs.run_id FROM feature_days fd LEFT JOIN runs "
+	    "ON runs.id = fd.last_run WHERE fd.feature = ?1 AND fd.day >= ?2 "
+	    "AND fd.day <= ?3 ORDER BY fd.day",
 	[STMT_DAY_SIGNALS] =
 	    "SELECT g.created_at / 86400000 AS day, count(*) FROM signals g "
 	    "JOIN tests t ON t.id = g.test WHERE t.feature = ?1 AND "
 	    "g.created_at >= ?2 * 86400000 GROUP BY day",
 	[STMT_FIRST_GREEN] =
-	    DAY_MARK "passed > 0 AND failed = 0 ORDER BY day LIMIT 1",
+	    DAY_MARK "fd.passed > 0 AND fd.failed = 0 ORDER BY fd.day LIMIT 1",
 	[STMT_LAST_RED] =
-	    DAY_MARK "failed > 0 ORDER BY day DESC LIMIT 1",
+	    DAY_MARK "fd.failed > 0 ORDER BY fd.day DESC LIMIT 1",
 	[STMT_LAST_GOOD] =
-	    DAY_MARK "passed > 0 AND failed = 0 AND skipped = 0 "
-	    "ORDER BY day DESC LIMIT 1",
+	    DAY_MARK "fd.passed > 0 AND fd.failed = 0 AND fd.skipped = 0 "
+	    "ORDER BY fd.day DESC LIMIT 1",
 };
 
 /* The figures of one feature or domain. */

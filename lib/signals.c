@@ -264,7 +264,7 @@ signals_set(struct db *db, int64_t project, int64_t id, json_t *body,
 	    db_bind_text(db, st, 6, note) == -1 || db_step(db, st) == -1 ||
 	    db_commit(db) == -1)
 		goto storage;
-	*out = json_pack("{sIsssss?so}", "id", (json_int_t)id, "status",
+	*out = json_pack("{sIssssss?so}", "id", (json_int_t)id, "status",
 	    status, "previous_status", prev, "note", note, "updated_at",
 	    jval_time(now));
 	return 1;

@@ -45,6 +45,11 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 	"AND (?5 IS NULL OR owner = ?5) " \
 	"AND (?6 IS NULL OR ',' || coalesce(tags, '') || ',' LIKE " \
 	"'%,' || ?6 || ',%') " \
+	"AND (?10 IS NULL OR tests.feature = ?10) " \
+	"AND (?11 IS NULL OR tests.feature IN (SELECT f.id FROM features f " \
+	"JOIN domains d ON d.id = f.domain JOIN domains top ON top.id = ?11 " \
+	"WHERE f.project_id = ?1 AND (d.id = top.id OR substr(d.path, 1, " \
+	"length(top.path) + 1) = top.path || '/'))) " \
 	"AND (?7 IS NULL OR (" key ", id) " cmp " (?7, ?8)) " \
 	"ORDER BY " key " " dir ", id " dir " LIMIT ?9"
 
@@ -223,7 +228,8 @@ tests_list(struct db *db, int64_t project, const struct tests_filter *f,
 	static const enum stmt paged[SORT__MAX] = { STMT_LIST_NAME,
 	    STMT_PAGE_FAIL_RATE, STMT_PAGE_FLAKINESS, STMT_PAGE_DURATION,
 	    STMT_PAGE_LAST_FAILED };
-	int stats_only = f->q == NULL && f->owner == NULL && f->tag == NULL;
+	int stats_only = f->q == NULL && f->owner == NULL && f->tag == NULL &&
+	    f->feature_id <= 0 && f->domain_id <= 0;
 	char kind[32], like[600];
 	struct cursor cur;
 	sqlite3_stmt *st;
@@ -246,6 +252,11 @@ tests_list(struct db *db, int64_t project, const struct tests_filter *f,
 	    db_bind_int(db, st, 4, f->flaky)) == -1 ||
 	    db_bind_text(db, st, 5, f->owner) == -1 ||
 	    db_bind_text(db, st, 6, f->tag) == -1)
+		goto fail;
+	if (!stats_only && ((f->feature_id > 0 ? db_bind_int(db, st, 10,
+	    f->feature_id) : db_bind_null(db, st, 10)) == -1 ||
+	    (f->domain_id > 0 ? db_bind_int(db, st, 11, f->domain_id) :
+	    db_bind_null(db, st, 11)) == -1))
 		goto fail;
 	if (cur.doc != NULL) {
 		rc = named ? db_bind_text(db, st, 7, cursor_str(&cur, 0)) :

@@ -19,6 +19,8 @@ enum tests_sort {
 struct tests_filter {
 	const char	*q, *status, *owner, *tag;
 	int		 flaky;		/* -1 any, 0, 1 */
+	int64_t		 feature_id;	/* 0: any */
+	int64_t		 domain_id;	/* 0: any (else it and below) */
 	enum tests_sort	 sort;
 	const char	*cursor;
 	int		 limit;

@@ -38,6 +38,9 @@ sub tv_build { $BUILD }
 sub tv_scratch { $SCRATCH }
 
 # ms since the epoch of an ISO-8601 "YYYY-MM-DDTHH:MM:SS.mmmZ" time.
+# The canonical JSON text of a Perl structure.
+sub encode_json_text { return $JSON->encode($_[0]) }
+
 sub iso_ms {
 	my ($t) = @_;
 	my ($y, $mo, $d, $h, $mi, $s, $ms) = $t =~ /^(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+)\.(\d+)Z$/ or return undef;
