@@ -61,6 +61,18 @@ static const char *const sql[STMT__MAX] = {
 
 #define STMT(db, i) db_stmt((db), DBM_FLAKY, sql, STMT__MAX, (i))
 
+/* Stored evidence keeps times in ms; the API speaks ISO-8601 (I-5). */
+static void
+items_times(json_t *items)
+{
+	json_t *it, *at;
+	size_t i;
+
+	json_array_foreach(items, i, it)
+		if (json_is_integer(at = json_object_get(it, "at")))
+			jval_set(it, "at", jval_time(json_integer_value(at)));
+}
+
 /*
  * GET /api/tests/flaky: tests the flaky pass found flaky (state "flaky",
  * "resolved", or NULL for both), most recently flaky first, each with
@@ -113,7 +125,12 @@ flaky_list(struct db *db, int64_t project, const char *state,
 		jval_set(ev, "flip_active", json_boolean(sqlite3_column_int(st,
 		    c + 8)));
 		items = json_loads(db_column_text(st, c + 10), 0, NULL);
-		jval_set(ev, "items", items != NULL ? items : jval_array());
+		if (!json_is_array(items)) {
+			json_decref(items);
+			items = jval_array();
+		}
+		items_times(items);
+		jval_set(ev, "items", items);
 		jval_set(o, "evidence", ev);
 		jval_set(o, "monitors", json_string(db_column_text(st,
 		    c + 9)));
