@@ -166,7 +166,9 @@ evidence_add(struct batch_ctx *c, const struct frun *r, int64_t test,
 		same = sqlite3_column_int64(st, 3);
 		retry = sqlite3_column_int64(st, 4);
 		best = sqlite3_column_double(st, 5);
-		snprintf(branch, sizeof(branch), "%s", db_column_text(st, 6));
+		if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+			snprintf(branch, sizeof(branch), "%s",
+			    db_column_text(st, 6));
 		active = sqlite3_column_int(st, 7);
 		snprintf(monitors, sizeof(monitors), "%s",
 		    db_column_text(st, 8));

@@ -2,10 +2,13 @@
 # The browser frontend in a real browser: Debian's chromium driven by
 # playwright-core (build/npm, installed by make) through t/browser/run.mjs.
 # Seeds a database with bin/demo-data (project "default"), an empty project
-# and a 10,000-test project, serves htdocs/ with lighttpd on a free
-# loopback port, and also checks a server with auth_read = token and one
-# under a sub-path.  run.mjs prints one JSON object a line; each becomes a
-# TAP test here.  Screenshots go to t/tmp/screenshots/.
+# and a 10,000-test project, runs the batch passes over it (mapping, flaky,
+# integrity: the health tree, timelines, flaky states and integrity
+# signals), creates an admin and a read token for the admin actions,
+# serves htdocs/ with lighttpd on a free loopback port, and also checks a
+# server with auth_read = token and one under a sub-path.  run.mjs prints
+# one JSON object a line; each becomes a TAP test here.  Screenshots go to
+# t/tmp/screenshots/.
 use strict;
 use warnings;
 no warnings 'exec';
@@ -38,6 +41,13 @@ my $inst = new_instance();
 $inst->cli('project', 'add', $_) for qw(empty big);
 seed($inst);
 seed($inst, '--project', 'big', '--tests', '10000', '--runs', '3', '--seed', '11');
+# The batch passes after demo-data: one summary line per pass, exit 0.
+my $b = $inst->cli('batch');
+is($b->{exit}, 0, 'testvis batch over the demo data exits 0') or diag($b->{stderr});
+like($b->{stdout} . $b->{stderr}, qr/mapping.*\n(?:.*\n)*.*integrity/,
+    'the batch ran the mapping and integrity passes') or diag($b->{stdout} . $b->{stderr});
+my $admin = $inst->token('default', 'admin');
+my $reader = $inst->token('default', 'read');
 my $srv = $inst->start_lighttpd(max_procs => 2);
 
 my $locked = new_instance(conf => { auth_read => 'token' });
@@ -59,6 +69,7 @@ make_path($shots);
 my $r = run_cmd(argv => ['node', "$root/t/browser/run.mjs"], env => {
 	TV_URL => "$srv->{url}/", TV_TOKEN_URL => "$lsrv->{url}/",
 	TV_TOKEN => $token, TV_SUB_URL => $sub->{url},
+	TV_ADMIN_TOKEN => $admin, TV_READ_TOKEN => $reader,
 	TV_NPM => $npm, TV_SHOTS => $shots });
 
 my $done = 0;

@@ -52,16 +52,26 @@ export function apiUrl(path, params = {}, withProject = true) {
 }
 
 // api(path, params, opts): the decoded JSON, or throws ApiError.
-// opts.project = false for the endpoints that take no project.
+// opts.project = false for the endpoints that take no project;
+// opts.method and opts.body (an object, sent as JSON) for the admin
+// actions (POST, PUT).
 export async function api(path, params = {}, opts = {}) {
 	const headers = { Accept: 'application/json' };
 	const tok = getToken();
 	if (tok)
 		headers.Authorization = 'Bearer ' + tok;
+	const init = { headers, cache: 'no-cache', credentials: 'omit' };
+	if (opts.method) {
+		init.method = opts.method;
+		init.cache = 'no-store';
+	}
+	if (opts.body !== undefined) {
+		headers['Content-Type'] = 'application/json';
+		init.body = JSON.stringify(opts.body);
+	}
 	let r;
 	try {
-		r = await fetch(apiUrl(path, params, opts.project !== false),
-		    { headers, cache: 'no-cache', credentials: 'omit' });
+		r = await fetch(apiUrl(path, params, opts.project !== false), init);
 	} catch (e) {
 		throw new ApiError(0, 'network', 'The API could not be reached (' +
 		    e.message + ').');
@@ -81,6 +91,12 @@ export async function api(path, params = {}, opts = {}) {
 	if (body === null)
 		throw new ApiError(r.status, 'bad_json', 'The API answered something that is not JSON.');
 	return body;
+}
+
+// send(method, path, body): an admin action (POST/PUT with a JSON body);
+// the decoded answer, or throws ApiError.
+export function send(method, path, body) {
+	return api(path, {}, { method, body });
 }
 
 // encodeURIComponent for path segments: run ids may contain "/".

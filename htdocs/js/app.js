@@ -15,9 +15,10 @@ const ROUTES = [
 	[['flaky'], 'flaky', './pages/flaky.js', 'Flaky tests'],
 	[['failures'], 'failures', './pages/failures.js', 'Failure groups'],
 	[['slowest'], 'slowest', './pages/slowest.js', 'Slowest tests'],
-	[['health'], 'health', './pages/planned.js', 'Domain health'],
-	[['timeline'], 'timeline', './pages/planned.js', 'Feature timeline'],
-	[['integrity'], 'integrity', './pages/planned.js', 'Integrity alerts'],
+	[['health'], 'health', './pages/health.js', 'Domain health'],
+	[['timeline'], 'timeline', './pages/features.js', 'Feature timelines'],
+	[['features', '*', 'timeline'], 'timeline', './pages/timeline.js', 'Feature timeline'],
+	[['integrity'], 'integrity', './pages/integrity.js', 'Integrity alerts'],
 	[['settings'], 'settings', './pages/settings.js', 'Settings'],
 ];
 

@@ -111,9 +111,18 @@ export function num(n) {
 const GLYPH = {
 	passed: '\u2713', failed: '\u2717', error: '\u26A0', skipped: '\u2298',
 	pending: '\u2026', empty: '\u25CB', flaky: '\u2248', quiet: '\u2248',
+	// feature and domain health
+	green: '\u2713', red: '\u2717', unknown: '?',
+	// integrity signals: severity and triage status
+	critical: '\u203C', high: '\u25B2', medium: '\u25C6', low: '\u25BD',
+	open: '\u2691', acknowledged: '\u25D0', resolved: '\u2713',
+	// test state
+	active: '\u25CF', muted: '\u2016', quarantined: '\u2612',
 };
 
-// status(s): a badge with glyph and word, coloured by class.
+// status(s): a badge with glyph and word, coloured by class.  Also used
+// for health (green/red/unknown), signal severity and status, and test
+// states: the word is always there, the colour only adds to it.
 export function status(s, label) {
 	return h('span', { class: 'st st-' + s },
 	    h('span', { class: 'g', 'aria-hidden': 'true' }, GLYPH[s] || '\u2022'),
@@ -183,4 +192,12 @@ export function sha(s) {
 	if (!s)
 		return h('span', { class: 'muted' }, '\u2014');
 	return h('code', { title: s }, s.slice(0, 10));
+}
+
+// toIso(t): an ISO-8601 time as is, epoch milliseconds as ISO-8601 (for
+// when()); null for anything else.
+export function toIso(t) {
+	if (typeof t === 'number' && Number.isFinite(t))
+		return new Date(t).toISOString();
+	return typeof t === 'string' && t !== '' ? t : null;
 }

@@ -47,6 +47,20 @@ export function errorBox(err) {
 	return box;
 }
 
+// actionError(err): what went wrong with an admin action (acknowledge,
+// mute, map ...), in the API's own words; 401/403 say that the action
+// needs an admin token and point to Settings.
+export function actionError(err) {
+	if (err.status !== 401 && err.status !== 403)
+		return errorBox(err);
+	return h('div', { class: 'error', role: 'alert', 'data-test': 'action-error' },
+	    h('p', null, h('strong', null, err.status === 401 ? 'This action needs an admin token.' :
+		'The saved token may not do this.')),
+	    h('p', null, 'The API answered ' + err.status + ': ', h('q', null, err.message)),
+	    h('p', null, 'Save a token with admin scope in ', h('a', { href: '#/settings' }, 'Settings'),
+		' (create one with ', h('code', null, 'testvis token create --project P --scope admin'), ').'));
+}
+
 // fail(view, err): replaces the view by the error and marks it.
 export function fail(view, err) {
 	if (!(err && 'status' in err))

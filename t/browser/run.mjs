@@ -4,8 +4,10 @@
 // for each check, {"note":...} for comments; the Perl test turns them
 // into TAP.  Screenshots of every page (light and dark) go to TV_SHOTS.
 //
-// Environment: TV_URL (demo data in project "default", an empty project
-// "empty", 10k tests in project "big"), TV_TOKEN_URL + TV_TOKEN (a server
+// Environment: TV_URL (demo data in project "default" after the batch
+// passes, an empty project "empty", 10k tests in project "big"),
+// TV_ADMIN_TOKEN and TV_READ_TOKEN (tokens of project "default" on TV_URL,
+// for the admin actions and their 403), TV_TOKEN_URL + TV_TOKEN (a server
 // with auth_read = token), TV_SUB_URL (served under a sub-path),
 // TV_NPM (build/npm), TV_SHOTS.
 import { createRequire } from 'node:module';
@@ -91,9 +93,26 @@ async function text(page, sel) {
 	return (await page.textContent(sel)) || '';
 }
 
-function noErrors(page, what) {
-	ok(page.errors.length === 0, what + ': no console errors', page.errors.join('\n'));
+// noErrors(page, what, expected): no console errors, except the
+// browser's own "Failed to load resource ... status of N" for the
+// statuses in expected (a 403 a check provoked on purpose).
+function noErrors(page, what, expected = []) {
+	const errs = page.errors.filter((e) => !expected.some((n) =>
+	    e.includes('Failed to load resource') && e.includes('status of ' + n)));
+	ok(errs.length === 0, what + ': no console errors', errs.join('\n'));
 	page.errors.length = 0;
+}
+
+// The JSON API straight from node (ids the pages link to).
+async function apiGet(p) {
+	const r = await fetch(BASE + 'api/' + p);
+	return r.json();
+}
+
+// The token the page sends (localStorage, as Settings keeps it).
+async function setToken(page, tok) {
+	await page.evaluate((t) => t ? localStorage.setItem('testvis.token', t) :
+	    localStorage.removeItem('testvis.token'), tok || '');
 }
 
 async function check(name, fn) {
@@ -107,10 +126,19 @@ async function check(name, fn) {
 let page = await newPage();
 
 // --- every page loads with real content, no console errors, screenshots
+// The feature the demo data breaks: checkout/payments.
+const FEATURES = (await apiGet('tests/health/features?limit=500')).features || [];
+const PAYMENTS = FEATURES.find((f) => f.path === 'checkout/payments') || { id: 0, domain_id: 0 };
+const FEATURE_HASH = '#/features/' + PAYMENTS.id + '/timeline';
 const PAGES = [['overview', ''], ['runs', '#/runs'], ['tests', '#/tests'],
     ['flaky', '#/flaky'], ['failures', '#/failures'], ['slowest', '#/slowest'],
     ['health', '#/health'], ['timeline', '#/timeline'], ['integrity', '#/integrity'],
     ['settings', '#/settings']];
+// screenshots of these too, light and dark, under their own names
+const MORE = [['health-open', '#/health?open=' + PAYMENTS.domain_id],
+    ['feature-timeline', FEATURE_HASH], ['feature-timeline-30', FEATURE_HASH + '?days=30'],
+    ['integrity-critical', '#/integrity?status=all&severity=critical'],
+    ['flaky-all', '#/flaky?state=all']];
 
 await check('overview', async () => {
 	ok(await visit(page, '') === 'ready', 'overview renders');
@@ -261,7 +289,12 @@ await check('test detail', async () => {
 	ok(true, 'the duration chart is drawn');
 	const up = await page.$$eval('[data-test=uptime] .card', (c) => c.map((x) => x.textContent));
 	ok(up.length === 3 && /24 hours/.test(up[0]) && /7 days/.test(up[1]) && /30 days/.test(up[2]), 'uptime for 24 h, 7 d and 30 d', up.join('|'));
-	ok((await text(page, '#main')).includes('mappings arrive with the batch mapping pass'), 'mappings have an honest empty state');
+	const maps = await page.$$eval('[data-test=mapping]', (r) => r.map((x) => x.textContent));
+	ok(maps.length >= 1 && maps.some((m) => m.includes('checkout/payments') && m.includes('primary')),
+	    'the mappings table shows the primary feature', maps.join('|'));
+	ok(await page.$('[data-test=mapping] a[href^="#/features/"]') !== null, 'a mapped feature links to its timeline');
+	const fs = await text(page, '[data-test=flaky-state]');
+	ok(/flaky/.test(fs) && /monitors/.test(fs), 'the batch flaky state is shown with its monitors', fs);
 	ok((await page.$$('[data-test=failure-message]')).length >= 1, 'failure messages are listed');
 	ok((await text(page, '#main')).includes('Incidents ('), 'incidents are listed');
 	await shot(page, 'test');
@@ -280,8 +313,22 @@ await check('test detail', async () => {
 // --- flaky, failures, slowest
 await check('insights', async () => {
 	await visit(page, '#/flaky');
-	const names = await page.$$eval('tbody tr td:nth-child(2) a', (a) => a.map((x) => x.textContent));
+	const names = await page.$$eval('[data-test=flaky-row] td:nth-child(2) a', (a) => a.map((x) => x.textContent));
 	ok(names.includes('test_suggestions_debounce') && names.includes('test_retry_on_smtp_timeout'), 'flaky page lists the flaky tests', names.join('|'));
+	const states = await page.$$eval('[data-test=flaky-row] td:first-child .st', (x) => x.map((y) => y.textContent));
+	ok(states.length > 0 && states.every((x) => /flaky/.test(x)), 'by default only flaky tests, state as glyph and word', states.join('|'));
+	const mons = await text(page, '[data-test=flaky-row] td:nth-child(3)');
+	ok(/flip rate|same commit|retry pass/.test(mons), 'the monitors that fired are named', mons);
+	await page.click('[data-test=flaky-evidence-items] summary');
+	const items = await page.$$eval('[data-test=flaky-evidence-items][open] [data-test=evidence-item] a[href^="#/runs/"]', (a) => a.length);
+	ok(items >= 1, 'evidence items open with links to their runs', String(items));
+	await after(page, () => page.selectOption('select[name=state]', 'resolved'));
+	const res = await page.$$eval('[data-test=flaky-row] td:first-child .st', (x) => x.map((y) => y.textContent));
+	ok(page.url().includes('state=resolved') && res.length > 0 && res.every((x) => /resolved/.test(x)),
+	    'the state filter shows resolved flaky tests', res.join('|'));
+	await after(page, () => page.selectOption('select[name=state]', 'all'));
+	const all = await page.$$eval('[data-test=flaky-row]', (x) => x.length);
+	ok(all === states.length + res.length, 'state "all" shows both', all + ' vs ' + states.length + '+' + res.length);
 	await visit(page, '#/failures');
 	ok((await page.$$('[data-test=failure-group]')).length >= 3, 'failure groups are listed');
 	ok((await text(page, '#main')).includes('psycopg2.OperationalError'), 'the outage group is there');
@@ -293,17 +340,271 @@ await check('insights', async () => {
 	noErrors(page, 'insights');
 });
 
-// --- planned pages call no endpoint
-await check('planned pages', async () => {
-	for (const p of ['health', 'timeline', 'integrity']) {
-		page.requests.length = 0;
-		await visit(page, '#/' + p);
-		const t = await text(page, '[data-test=planned]');
-		ok(/batch passes/.test(t) && /installed/.test(t), p + ': an honest empty state');
-		const apiCalls = page.requests.filter((u) => u.includes('/api/'));
-		ok(apiCalls.length === 0, p + ': calls no endpoint', apiCalls.join(' '));
+// --- the batch-fed pages in their other states (light screenshots)
+await check('more pages', async () => {
+	ok(PAYMENTS, 'the batch mapped the demo tests to features (checkout/payments)',
+	    FEATURES.map((f) => f.path).join(' '));
+	for (const [name, hash] of MORE) {
+		const st = await visit(page, hash);
+		ok(st === 'ready', name + ' renders', 'state ' + st + ': ' + (await text(page, '#main')).slice(0, 300));
+		noErrors(page, name);
+		await shot(page, name);
 	}
-	noErrors(page, 'planned pages');
+});
+
+// --- domain/feature health: the tree expands by mouse and keyboard
+await check('health tree', async () => {
+	await visit(page, '#/health');
+	const doms = await page.$$eval('[data-test=domain-row]', (r) => r.map((x) => x.dataset.path));
+	ok(doms.length >= 8 && doms.includes('checkout') && doms.includes('search'), 'the tree lists the domains', doms.join('|'));
+	ok(await page.$$eval('[data-test=feature-row]:not([hidden])', (r) => r.length) === 0, 'domains start collapsed');
+	const row = '[data-test=domain-row][data-path=checkout]';
+	const st = await text(page, row + ' .st');
+	ok(/\u2717\s*red/.test(st), 'a failing domain says "red" with a glyph, not by colour alone', st);
+	const green = await text(page, '[data-test=domain-row][data-path=search] .st');
+	ok(/\u2713\s*green/.test(green), 'a passing domain says "green" with a glyph', green);
+	await page.click(row + ' [data-test=toggle]');
+	ok(await page.getAttribute(row + ' [data-test=toggle]', 'aria-expanded') === 'true', 'clicking a domain expands it (aria-expanded)');
+	const feats = await page.$$eval('[data-test=feature-row]:not([hidden])', (r) => r.map((x) => x.dataset.path));
+	ok(feats.includes('checkout/payments') && feats.every((f) => f.startsWith('checkout/')), 'its features appear, and only those', feats.join('|'));
+	ok(/open=/.test(page.url()), 'the open domains are kept in the URL', page.url());
+	const pay = await text(page, '[data-test=feature-row][data-path="checkout/payments"]');
+	ok(/red/.test(pay) && /\u2691/.test(pay) && /%/.test(pay), 'the broken feature is red, with its open signals and rates', pay);
+	const cols = await page.$$eval('table.tree thead th', (x) => x.map((y) => y.textContent));
+	ok(['Tests', 'Pass rate', 'Confidence', 'Flaky', 'Open signals', 'Integrity'].every((c) => cols.includes(c)),
+	    'each node shows tests, pass rate, confidence, flaky, open signals and integrity', cols.join('|'));
+	// keyboard
+	await page.focus(row + ' [data-test=toggle]');
+	await page.keyboard.press('ArrowLeft');
+	ok(await page.getAttribute(row + ' [data-test=toggle]', 'aria-expanded') === 'false', 'Left arrow collapses a domain');
+	await page.keyboard.press('ArrowRight');
+	ok(await page.getAttribute(row + ' [data-test=toggle]', 'aria-expanded') === 'true', 'Right arrow expands it');
+	await page.keyboard.press('ArrowDown');
+	const f = await page.evaluate(() => document.activeElement.tagName + ' ' + document.activeElement.closest('tr').dataset.path);
+	ok(/^A checkout\//.test(f), 'Down arrow moves to its first feature', f);
+	await after(page, () => page.keyboard.press('Enter'));
+	ok(/#\/features\/\d+\/timeline$/.test(page.url()), 'Enter on a feature opens its timeline', page.url());
+	await page.goBack();
+	await ready(page);
+	ok(await page.getAttribute(row + ' [data-test=toggle]', 'aria-expanded') === 'true', 'back returns to the tree as it was');
+	await page.click('[data-test=expand-all]');
+	const all = await page.$$eval('[data-test=feature-row]:not([hidden])', (r) => r.length);
+	ok(all === FEATURES.length, 'expand all shows every feature', all + ' of ' + FEATURES.length);
+	const deep = page.url();
+	const fresh = await newPage();
+	await visit(fresh, deep.slice(deep.indexOf('#')));
+	ok(await fresh.$$eval('[data-test=feature-row]:not([hidden])', (r) => r.length) === all, 'a deep link reopens the same domains');
+	noErrors(fresh, 'health deep link');
+	await fresh.context().close();
+	await shot(page, 'health-expanded');
+	await after(page, () => page.click('[data-test=feature-row][data-path="checkout/payments"] td:nth-child(3) a'));
+	const scoped = await page.$$eval('tbody tr td:nth-child(2) .cls', (x) => x.map((y) => y.textContent));
+	ok(page.url().includes('feature_id=' + PAYMENTS.id) && scoped.length === Math.min(50, PAYMENTS.tests) &&
+	    /checkout\/payments/.test(await text(page, '[data-test=scope]')),
+	    'a feature\'s test count opens the catalogue limited to it', page.url() + ' ' + scoped.length + ' of ' + PAYMENTS.tests);
+	noErrors(page, 'health tree');
+});
+
+// --- feature timeline: deep link, markers, days selector, the strip
+await check('feature timeline', async () => {
+	const tp = await newPage();
+	ok(await visit(tp, FEATURE_HASH) === 'ready', 'a deep link to a feature timeline loads in a fresh page',
+	    await text(tp, '#main'));
+	ok((await text(tp, '#main h1')).includes('checkout/payments'), 'the timeline names its feature');
+	ok(await tp.getAttribute('#nav a[aria-current=page]', 'data-nav') === 'timeline', 'Timeline is current in the navigation');
+	const api = await apiGet('tests/features/' + PAYMENTS.id + '/timeline?days=90');
+	ok(await tp.$$eval('[data-test=day-strip] .d', (c) => c.length) === 90, 'the default is 90 days, one cell each');
+	const red = await tp.$$eval('[data-test=day-strip] a.d.F', (c) => c.map((x) => x.getAttribute('aria-label')));
+	ok(red.length >= 1 && red.every((l) => /failures/.test(l)), 'days with failures say so (tall bars with a label)', red.join('|'));
+	for (const k of ['first_green', 'last_red', 'last_known_good']) {
+		const m = await text(tp, '[data-test=marker-' + k + ']');
+		const want = api[k];
+		ok(want ? m.includes(want.day) && m.includes(want.run_id) : /never/.test(m), k + ' shows its day and run', m);
+	}
+	await tp.waitForSelector('[data-test=timeline-chart] canvas', { timeout: 5000 });
+	ok(true, 'the passed/failed chart is drawn');
+	const rows = await tp.$$eval('[data-test=day-row]', (r) => r.length);
+	ok(rows === api.days.filter((x) => x.runs > 0).length, 'every day with runs is in the table', String(rows));
+	// the strip is one tab stop; arrows move along the days with runs
+	await tp.focus('[data-test=day-strip] a.d[tabindex="0"]');
+	const d0 = await tp.evaluate(() => document.activeElement.dataset.day);
+	await tp.keyboard.press('ArrowLeft');
+	const d1 = await tp.evaluate(() => document.activeElement.dataset.day);
+	ok(d0 && d1 && d1 < d0, 'Left arrow moves to the previous day with runs', d0 + ' -> ' + d1);
+	await after(tp, () => tp.click('[data-test=days] a:has-text("30 days")'));
+	ok(tp.url().endsWith('?days=30') && await tp.$$eval('[data-test=day-strip] .d', (c) => c.length) === 30,
+	    'the 30-day choice shows 30 days and is in the URL', tp.url());
+	await after(tp, () => tp.click('[data-test=days] a:has-text("365 days")'));
+	ok(await tp.$$eval('[data-test=day-strip] .d', (c) => c.length) === 365, '365 days');
+	await shot(tp, 'feature-timeline-365');
+	await after(tp, () => tp.click('[data-test=marker-last_red] [data-test=marker-run]'));
+	ok(tp.url().endsWith('#/runs/' + encodeURIComponent(api.last_red.run_id)), 'the last-red marker links to its run', tp.url());
+	await visit(tp, '#/features/999999/timeline');
+	ok((await text(tp, '#main .error')).includes('no feature 999999'), 'an unknown feature shows the API\'s message');
+	noErrors(tp, 'feature timeline', [404]);
+	await tp.context().close();
+	// the index
+	await visit(page, '#/timeline');
+	const listed = await page.$$eval('[data-test=feature] a', (a) => a.map((x) => x.textContent));
+	ok(listed.length === Math.min(50, FEATURES.length) && listed.includes('checkout/payments'), 'the timeline index lists the features', listed.join('|'));
+	await after(page, () => page.click('[data-test=feature] a:text-is("checkout/payments")'));
+	ok(page.url().endsWith(FEATURE_HASH), 'and links to their timelines', page.url());
+	noErrors(page, 'timeline index');
+});
+
+// --- the weakened run lists its signals
+await check('run signals', async () => {
+	await visit(page, '#/runs?branch=agent%2Fquick-fix');
+	const ids = await page.$$eval('table tbody tr td:nth-child(2) a', (a) => a.map((x) => x.textContent));
+	await after(page, () => page.click('text=' + ids[0]));
+	const run = await apiGet('tests/runs/' + encodeURIComponent(ids[0]));
+	const rows = await page.$$eval('[data-test=run-signal]', (r) => r.map((x) => x.textContent));
+	ok(rows.length === run.signals.length && rows.length >= 5, 'the run shows each of its integrity signals', rows.length + ' vs ' + run.signals.length);
+	ok(rows.some((r) => /critical/.test(r) && /suite shrank/.test(r)), 'with severity and type in words', rows.join('|').slice(0, 400));
+	await after(page, () => page.click('[data-test=run-signals] a[href^="#/integrity"]'));
+	const n = await page.$$eval('[data-test=alert]', (a) => a.length);
+	ok(page.url().includes('session_id=') && n >= 1, 'the run links to the alerts of its session', page.url());
+	noErrors(page, 'run signals');
+});
+
+// --- integrity alerts: paging, filters, triage as reader and admin
+await check('integrity alerts', async () => {
+	const total = (await apiGet('tests/integrity/alerts?status=open&limit=500')).alerts.length;
+	await visit(page, '#/integrity');
+	const ids = async () => page.$$eval('[data-test=alert]', (a) => a.map((x) => x.dataset.id));
+	const p1 = await ids();
+	ok(p1.length === Math.min(10, total) && total > 10, 'open alerts come 10 a page', p1.length + ' of ' + total);
+	const sts = await page.$$eval('[data-test=alert-status]', (a) => a.map((x) => x.textContent));
+	ok(sts.every((x) => /\u2691\s*open/.test(x)), 'the default filter is "open", shown as glyph and word', sts.join('|'));
+	ok(await page.$$eval('[data-test=alert-run]', (a) => a.length) === p1.length, 'each alert links to its run');
+	ok(await page.$$eval('[data-test=alert-test]', (a) => a.length) >= 1, 'alerts on a test link to it');
+	await after(page, () => page.click('[data-test=next-page]'));
+	const p2 = await ids();
+	ok(p2.length === total - p1.length && !p2.some((x) => p1.includes(x)) && page.url().includes('cursor='),
+	    'the next page shows the other alerts', p2.join(','));
+	await visit(page, '#/integrity');
+	await after(page, () => page.selectOption('select[name=severity]', 'critical'));
+	const crit = await page.$$eval('[data-test=alert]', (a) => a.map((x) => x.textContent));
+	ok(crit.length >= 1 && crit.every((c) => /critical/.test(c)) && page.url().includes('severity=critical'), 'the severity filter works', crit.join('|').slice(0, 300));
+	const ev = await text(page, '[data-test=alert] [data-test=evidence]');
+	ok(/before/.test(ev) && /after/.test(ev), 'the evidence is shown', ev);
+	await visit(page, '#/integrity?signal_type=newly_skipped&status=all');
+	const types = await page.$$eval('[data-test=alert] .type', (a) => a.map((x) => x.textContent));
+	ok(types.length >= 1 && types.every((x) => x === 'newly skipped'), 'the type filter works', types.join('|'));
+
+	const first = '[data-test=alert]:first-child';
+	const tryAck = async () => {
+		await page.click(first + ' details.triage summary');
+		await page.fill(first + ' input[name=note]', 'known: the agent run was reverted');
+		await page.click(first + ' button[data-status=acknowledged]');
+	};
+	// without a token: 401, the API's message
+	await setToken(page, null);
+	await visit(page, '#/integrity');
+	await tryAck();
+	await page.waitForSelector(first + ' [data-test=action-error]');
+	let msg = await text(page, first + ' [data-test=action-error]');
+	ok(/401/.test(msg) && /needs a bearer token/.test(msg), 'without a token, acknowledging shows the API\'s 401 message', msg);
+	// a read token: 403
+	if (env.TV_READ_TOKEN) {
+		await setToken(page, env.TV_READ_TOKEN);
+		await visit(page, '#/integrity');
+		await tryAck();
+		await page.waitForSelector(first + ' [data-test=action-error]');
+		msg = await text(page, first + ' [data-test=action-error]');
+		ok(/403/.test(msg) && /does not allow this/.test(msg), 'with a read token, acknowledging shows the API\'s 403 message', msg);
+		ok(/open/.test(await text(page, first + ' [data-test=alert-status]')), 'and the alert stays open');
+		await shot(page, 'integrity-403');
+	}
+	noErrors(page, 'integrity without admin', [401, 403]);
+	// the admin token
+	await setToken(page, env.TV_ADMIN_TOKEN);
+	await visit(page, '#/integrity');
+	const id = await page.getAttribute(first, 'data-id');
+	await tryAck();
+	await page.waitForSelector('[data-test=alert][data-id="' + id + '"][data-status=acknowledged]', { timeout: 5000 });
+	msg = await text(page, '[data-test=alert][data-id="' + id + '"]');
+	ok(/Marked acknowledged/.test(msg) && /known: the agent run was reverted/.test(msg), 'an admin acknowledges with a note', msg.slice(0, 400));
+	ok(await page.evaluate(() => document.activeElement.dataset.test) === 'triage-msg', 'focus moves to the confirmation');
+	await shot(page, 'integrity-acknowledged');
+	await visit(page, '#/integrity');
+	ok(!(await ids()).includes(id), 'an acknowledged alert leaves the open list');
+	await visit(page, '#/integrity?status=acknowledged');
+	ok((await ids()).includes(id), 'and is listed as acknowledged');
+	const card = '[data-test=alert][data-id="' + id + '"]';
+	await page.click(card + ' details.triage summary');
+	await page.click(card + ' button[data-status=resolved]');
+	await page.waitForSelector(card + '[data-status=resolved]', { timeout: 5000 });
+	ok(true, 'an admin resolves it');
+	await page.click(card + ' button[data-status=open]');
+	await page.waitForSelector(card + '[data-status=open]', { timeout: 5000 });
+	ok(true, 'and reopens it');
+	await setToken(page, null);
+	// the overview's card leads here
+	await visit(page, '');
+	const c = await text(page, '[data-test=card][href="#/integrity"]');
+	ok(c.includes(String(total)) && /open integrity signals/.test(c), 'the overview counts the open signals', c);
+	await after(page, () => page.click('[data-test=card][href="#/integrity"]'));
+	ok(page.url().endsWith('#/integrity'), 'and links to the alerts page');
+	noErrors(page, 'integrity as admin');
+});
+
+// --- test detail: mute, activate, map manually (admin)
+await check('test state and mapping', async () => {
+	await visit(page, '#/tests?q=partial_refund_rounding');
+	await after(page, () => page.click('tbody tr:first-child td:nth-child(2) a'));
+	const tid = page.url().replace(/.*#\/tests\//, '');
+	const stateMsg = '[data-test=state-msg]';
+	const submit = () => page.click('[data-test=state-form] button[type=submit]');
+	await page.selectOption('#state-select', 'muted');
+	await submit();
+	ok(/Give a reason/.test(await text(page, stateMsg)), 'muting without a reason is refused before asking the API');
+	await page.fill('#state-reason', 'flaky rounding, tracked in SHOP-123');
+	if (env.TV_READ_TOKEN) {
+		await setToken(page, env.TV_READ_TOKEN);
+		await submit();
+		await page.waitForSelector(stateMsg + ' [data-test=action-error]');
+		const m = await text(page, stateMsg);
+		ok(/403/.test(m) && /does not allow this/.test(m), 'a read token gets the API\'s 403 message', m);
+	}
+	await setToken(page, env.TV_ADMIN_TOKEN);
+	await submit();
+	await page.waitForFunction(() => /Now muted/.test(document.querySelector('[data-test=state-msg]').textContent), null, { timeout: 5000 });
+	ok(/muted/.test(await text(page, '[data-test=state-now]')) && /muted/.test(await text(page, '[data-test=state-tag]')),
+	    'an admin mutes the test: the page says muted');
+	const q = await apiGet('tests/quarantine?state=muted');
+	ok(q.tests.some((t) => t.test_id === tid), 'the API lists it as muted');
+	await shot(page, 'test-muted');
+	await visit(page, '#/tests/' + tid);
+	await page.waitForSelector('[data-test=state-reason] q', { timeout: 5000 });
+	ok((await text(page, '[data-test=state-reason]')).includes('SHOP-123'), 'reloaded, the page shows the state and its reason');
+	await page.selectOption('#state-select', 'active');
+	await submit();
+	await page.waitForFunction(() => /Now active/.test(document.querySelector('[data-test=state-msg]').textContent), null, { timeout: 5000 });
+	ok(/active/.test(await text(page, '[data-test=state-now]')) && (await text(page, '[data-test=state-tag]')) === '',
+	    'then activates it again');
+	// manual mapping
+	await page.fill('#map-feature', 'checkout/payments/refunds');
+	await page.click('[data-test=mapping-form] button[type=submit]');
+	await page.waitForFunction(() => /Mapped to/.test(document.querySelector('[data-test=mapping-msg]').textContent), null, { timeout: 5000 });
+	const maps = await page.$$eval('[data-test=mapping]', (r) => r.map((x) => x.textContent));
+	ok(maps.some((m) => /checkout\/payments\/refunds/.test(m) && /manual/.test(m) && /primary/.test(m)),
+	    'an admin maps the test manually; the manual mapping is primary', maps.join('|'));
+	await visit(page, '#/health?open=' + PAYMENTS.domain_id);
+	const sub = '[data-test=domain-row][data-path="checkout/payments"]';
+	ok(await page.getAttribute(sub, 'aria-level') === '2', 'the health tree nests the new domain under its parent');
+	await page.click(sub + ' [data-test=toggle]');
+	ok(await page.$('[data-test=feature-row][data-path="checkout/payments/refunds"]:not([hidden])') !== null,
+	    'expanding the nested domain shows its feature');
+	await shot(page, 'health-nested');
+	await visit(page, '#/tests/' + tid);
+	await page.click('[data-test=mapping-remove]');
+	await page.waitForFunction(() => /removed/.test(document.querySelector('[data-test=mapping-msg]').textContent), null, { timeout: 5000 });
+	const back = await page.$$eval('[data-test=mapping]', (r) => r.map((x) => x.textContent));
+	ok(!back.some((m) => /manual/.test(m)) && back.some((m) => /checkout\/payments/.test(m) && /primary/.test(m)),
+	    'removing the manual mapping restores the computed primary', back.join('|'));
+	await setToken(page, null);
+	noErrors(page, 'test state and mapping', [403]);
 });
 
 // --- keyboard: the skip link, then real links
@@ -368,7 +669,7 @@ await check('settings and empty project', async () => {
 // --- dark mode screenshots of every page
 await check('dark mode', async () => {
 	const dark = await newPage({ dark: true });
-	for (const [name, hash] of PAGES) {
+	for (const [name, hash] of [...PAGES, ...MORE]) {
 		await visit(dark, hash);
 		await shot(dark, name + '-dark');
 	}
@@ -419,6 +720,13 @@ if (env.TV_SUB_URL) {
 		await visit(sp, '#/runs/release%2F2.4%2F2', SB);
 		ok((await text(sp, '#main h1')).includes('release/2.4/2'), 'a run with "/" in its id works under a sub-path',
 		    await text(sp, '#main'));
+		// this instance never ran the batch: the batch-fed pages say so
+		await visit(sp, '#/health', SB);
+		ok(/No domains or features yet/.test(await text(sp, '#main .empty')), 'health without a batch run: an empty state that says why');
+		await visit(sp, '#/integrity', SB);
+		ok(/No open integrity signals/.test(await text(sp, '#main .empty')), 'integrity without signals: an empty state');
+		await visit(sp, '#/timeline', SB);
+		ok(/No features yet/.test(await text(sp, '#main .empty')), 'timelines without features: an empty state');
 		noErrors(sp, 'sub-path');
 		await sp.context().close();
 	});

@@ -1,31 +1,88 @@
-// Flaky tests: GET api/tests/flaky, each with its evidence; cursor pages.
-import { h, clear, when, pct, num, status, table, td, recentStrip } from '../dom.js';
+// Flaky tests: GET api/tests/flaky?state=flaky|resolved|all, the states
+// the batch flaky pass keeps: which monitors fired (same commit, retry
+// pass, flip rate), the evidence figures and items (the runs that showed
+// it), first/last flaked and when it resolved; cursor pages.
+import { h, clear, when, pct, num, status, table, td, recentStrip, sha, toIso } from '../dom.js';
 import { api } from '../api.js';
-import { fail, loading, testHref, pager, empty } from '../ui.js';
+import { fail, loading, testHref, runHref, pager, empty, filterForm, href } from '../ui.js';
+
+export const MONITORS = {
+	same_sha: ['same commit', 'passed and failed on one git commit'],
+	retry: ['retry pass', 'failed, then passed on a retry within one run'],
+	flip: ['flip rate', 'flips between pass and fail on a branch above the threshold'],
+};
+
+export function monitorTags(list) {
+	const ms = String(list || '').split(',').filter((x) => x);
+	if (ms.length === 0)
+		return h('span', { class: 'muted' }, '\u2014');
+	return ms.map((m) => h('span', { class: 'tag', title: MONITORS[m] ? MONITORS[m][1] : null },
+	    MONITORS[m] ? MONITORS[m][0] : m));
+}
+
+// evidenceItems(items): the runs behind a flaky state, newest first.
+export function evidenceItems(items) {
+	const at = (e) => Date.parse(toIso(e.at)) || 0;
+	const list = (items || []).slice().sort((a, b) => at(b) - at(a));
+	return table(['Monitor', 'Run', 'When', 'Branch', 'Commit', ['Flip rate', 'num']],
+	    list.map((e) => h('tr', { 'data-test': 'evidence-item' },
+		td(MONITORS[e.monitor] ? MONITORS[e.monitor][0] : e.monitor),
+		td(e.run_id ? h('a', { href: runHref(e.run_id) }, e.run_id) : '\u2014'),
+		td(when(toIso(e.at))),
+		td(e.branch ? h('a', { href: href(['runs'], { branch: e.branch }) }, e.branch) : '\u2014'),
+		td(sha(e.git_sha)),
+		td(e.flip_rate !== undefined && e.flip_rate !== null ? pct(e.flip_rate, 0) : '\u2014', 'num'))));
+}
+
+// The evidence items of one test, folded: "Evidence: 20 runs (...)".
+function evidenceDetails(t) {
+	const items = t.evidence.items || [];
+	if (items.length === 0)
+		return h('span', { class: 'muted small' }, 'No evidence items kept.');
+	const by = {};
+	for (const e of items)
+		by[e.monitor] = (by[e.monitor] || 0) + 1;
+	return h('details', { class: 'evidence', 'data-test': 'flaky-evidence-items' },
+	    h('summary', { class: 'small' }, 'Evidence for ' + t.name + ': ' + num(items.length) +
+		(items.length === 1 ? ' item' : ' items') + ' (' + Object.entries(by).map(([m, n]) =>
+		    (MONITORS[m] ? MONITORS[m][0] : m) + ' ' + n).join(', ') + ')'),
+	    evidenceItems(items));
+}
 
 export async function render(view, { segs, query }) {
+	const state = ['resolved', 'all'].includes(query.state) ? query.state : 'flaky';
+	const form = filterForm(segs, query, [
+		{ name: 'state', label: 'State', type: 'select', options: [['', '\u2248 flaky now'],
+		    ['resolved', '\u2713 resolved'], ['all', 'flaky or resolved']] }]);
 	const head = [h('h1', null, 'Flaky tests'),
 	    h('p', { class: 'sub' }, 'Tests that passed and failed on the same commit, passed only after a retry, ',
-	    'or flip between pass and fail. Quiet after 14 days without new evidence.')];
-	clear(view, head, loading('flaky tests'));
+	    'or flip between pass and fail on a branch. Runs where most tests failed (an outage) are left out. ',
+	    'A flaky test resolves after a quiet period without new evidence.')];
+	clear(view, head, form, loading('flaky tests'));
 	let d;
 	try {
-		d = await api('tests/flaky', { cursor: query.cursor, limit: 50 });
+		d = await api('tests/flaky', { state, cursor: query.cursor, limit: 50 });
 	} catch (e) {
 		return fail(view, e);
 	}
 	const body = d.flaky.length === 0 ?
-	    empty('No flaky tests: no test has passed and failed on one commit, passed after a retry, or flipped.') :
-	    table(['State', 'Test', ['Same-commit conflicts', 'num'], ['Passed on retry', 'num'],
-		['Flip rate', 'num'], 'Recent results', 'First flaked', 'Last flaked'],
-	    d.flaky.map((t) => h('tr', null,
-		td([status(t.flaky_state), h('span', { class: 'cls' }, 'latest: ' + t.last_status)]),
+	    empty(state === 'resolved' ? 'No flaky test has resolved yet.' :
+		'No flaky tests: no test has passed and failed on one commit, passed after a retry, or flipped. ' +
+		'(The batch flaky pass, run by cron, keeps this list.)') :
+	    table(['State', 'Test', 'Monitors', ['Same commit', 'num'], ['Retry passes', 'num'],
+		['Flip rate', 'num'], 'Recent results', 'Flaky since'],
+	    d.flaky.map((t) => [h('tr', { 'data-test': 'flaky-row', class: 'haschild' },
+		td([status(t.flaky_state), t.resolved_at ? h('span', { class: 'sub2' }, 'resolved ', when(t.resolved_at)) : null,
+		    h('span', { class: 'sub2' }, 'latest: ' + t.last_status)]),
 		td([h('a', { href: testHref(t.test_id) }, t.name), h('span', { class: 'cls' }, t.classname || t.file)]),
+		td(monitorTags(t.monitors)),
 		td(num(t.evidence.same_sha_conflicts), 'num'),
 		td(num(t.evidence.retry_passes), 'num'),
-		td(pct(t.evidence.flip_rate, 0), 'num'),
+		td([pct(t.evidence.flip_rate, 0), t.evidence.flip_branch ?
+		    h('span', { class: 'sub2' }, 'on ' + t.evidence.flip_branch) : null,
+		    t.evidence.flip_branch && !t.evidence.flip_active ? h('span', { class: 'sub2' }, 'below threshold') : null], 'num'),
 		td(recentStrip(t.recent)),
-		td(when(t.first_flaked_at)),
-		td(when(t.last_flaked_at)))));
-	clear(view, head, body, pager(segs, query, d.next_cursor));
+		td([when(t.first_flaked_at), h('span', { class: 'sub2' }, 'last evidence ', when(t.last_flaked_at))])),
+	    h('tr', { class: 'child' }, h('td', { colspan: '8' }, evidenceDetails(t)))]));
+	clear(view, head, form, body, pager(segs, query, d.next_cursor));
 }

@@ -34,7 +34,8 @@ export async function render(view) {
 	    card('\u2016 paused', num(d.paused_tests), null, null, 'muted or quarantined'),
 	    card('\u26A0 open incidents', num(d.open_incidents), href(['tests'], { sort: 'last_failed' }),
 		d.open_incidents ? 'bad' : null),
-	    card('\u2691 open integrity signals', num(d.open_signals), href(['integrity'])),
+	    card('\u2691 open integrity signals', num(d.open_signals), href(['integrity']),
+		d.open_signals ? 'bad' : null, 'signals that a run weakened the suite; open the alerts'),
 	    card('pass rate, last ' + d.pass_rate_runs + ' runs', pct(d.pass_rate),
 		href(['runs']), null, 'passed / (passed + failed + errors) over those runs'));
 

@@ -3,7 +3,8 @@
 // parallel, its results (status filter, name search, cursor pages).
 import { h, clear, when, num, status, table, td, sha, dur, safeUrl } from '../dom.js';
 import { api, seg } from '../api.js';
-import { fail, loading, runHref, testHref, filterForm, pager, empty, section } from '../ui.js';
+import { fail, loading, runHref, testHref, filterForm, pager, empty, section, href } from '../ui.js';
+import { signalsTable } from '../signals.js';
 
 export async function render(view, { segs, query }) {
 	const id = segs[1];
@@ -48,7 +49,7 @@ export async function render(view, { segs, query }) {
 	    h('div', { class: 'grid2' }, h('div', null, meta), h('div', null, cards)),
 	    diffSection(run.diff),
 	    groupsSection(run.failure_groups),
-	    signalsSection(run.signals),
+	    signalsSection(run),
 	    resultsSection(segs, query, res));
 }
 
@@ -90,13 +91,20 @@ function groupsSection(groups) {
 		refs(g.tests, g.count))));
 }
 
-function signalsSection(signals) {
-	if (!signals || signals.length === 0)
-		return section('Integrity signals', empty('No integrity signals for this run. Deleted, skipped or ' +
-		    'weakened tests are flagged here once the integrity batch pass is installed.'));
-	return section('Integrity signals', h('ul', null, signals.map((s) =>
-	    h('li', null, String(s.signal_type || s.type || 'signal'), s.severity ? ' (' + s.severity + ')' : '',
-		s.message ? ': ' + s.message : ''))));
+// The run's integrity signals (against the previous run on its branch).
+function signalsSection(run) {
+	const signals = run.signals || [];
+	if (signals.length === 0)
+		return section('Integrity signals', h('div', { 'data-test': 'run-signals' },
+		    empty('No integrity signals for this run: compared with the previous run on its branch, no test was ' +
+			'removed, newly skipped or weakened (checked by the batch integrity pass).')));
+	const open = signals.filter((s) => s.status === 'open').length;
+	const link = href(['integrity'], run.session_id ? { session_id: run.session_id, status: 'all' } : {});
+	return section('Integrity signals (' + num(signals.length) + ')', h('div', { 'data-test': 'run-signals' },
+	    h('p', { class: 'small' }, num(open) + ' open. ',
+		h('a', { href: link }, run.session_id ? 'Triage the signals of session ' + run.session_id :
+		    'Triage them in Integrity alerts'), ' →'),
+	    signalsTable(signals)));
 }
 
 function resultsSection(segs, query, res) {

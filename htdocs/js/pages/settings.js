@@ -10,13 +10,14 @@ export async function render(view) {
 	const tokenState = h('p', { role: 'status', 'data-test': 'token-state' },
 	    getToken() ? 'A token is saved in this browser.' : 'No token saved: requests go without one.');
 	const tokenForm = h('form', { class: 'stack', 'data-test': 'token-form' },
-	    h('label', { for: 'token' }, 'API token (read scope is enough)', tokenInput),
+	    h('label', { for: 'token' }, 'API token (read scope to look, admin scope to triage, mute and map)', tokenInput),
 	    h('div', null, h('button', { type: 'submit', class: 'primary' }, 'Save token'), ' ',
 		h('button', { type: 'button', 'data-test': 'clear-token' }, 'Forget token')),
 	    tokenState,
 	    h('p', { class: 'small muted' }, 'Needed when the server is configured with ', h('code', null, 'auth_read = token'),
 		'. Create one with ', h('code', null, 'testvis token create --project P --scope read'),
-		'. It is kept in this browser (localStorage) and sent as ', h('code', null, 'Authorization: Bearer \u2026'), '.'));
+		'. Acknowledging integrity alerts, muting or quarantining tests and mapping them to features need ',
+		h('code', null, '--scope admin'), '. It is kept in this browser (localStorage) and sent as ', h('code', null, 'Authorization: Bearer \u2026'), '.'));
 	tokenForm.addEventListener('submit', (ev) => {
 		ev.preventDefault();
 		const v = tokenInput.value.trim();

@@ -1,11 +1,16 @@
 // Test detail: GET api/tests/{id} with, in parallel, /history (the status
 // strip of the last 100 runs), /timing (duration chart), /uptime for 24 h,
-// 7 d and 30 d, /incidents and /results (offset pages).  One level of
-// requests: no waterfall.
+// 7 d and 30 d, /incidents, /results (offset pages) and the flaky states
+// (api/tests/flaky?state=all, for this test's evidence; its failure only
+// costs that section).  One level of requests: no waterfall (a paused
+// test's reason comes from the quarantine list afterwards).  Admin forms:
+// mute / quarantine / activate (PUT /state) and the manual mapping
+// override (PUT /mapping); their answers update the page in place.
 import { h, clear, when, pct, num, status, table, td, dur, sha, historyStrip, stripLegend } from '../dom.js';
-import { api } from '../api.js';
-import { fail, loading, runHref, href, empty, section, errorBox } from '../ui.js';
+import { api, send } from '../api.js';
+import { fail, loading, runHref, href, empty, section, errorBox, actionError } from '../ui.js';
 import { durationChart } from '../chart.js';
+import { monitorTags, evidenceItems } from './flaky.js';
 
 const PAGE = 20;
 
@@ -14,9 +19,9 @@ export async function render(view, { segs, query }) {
 	clear(view, h('h1', null, 'Test'), loading('the test'));
 	const base = 'tests/' + encodeURIComponent(id);
 	const offset = Math.max(0, parseInt(query.offset || '0', 10) || 0);
-	let t, hist, timing, up24, up7, up30, inc, res;
+	let t, hist, timing, up24, up7, up30, inc, res, flaky;
 	try {
-		[t, hist, timing, up24, up7, up30, inc, res] = await Promise.all([
+		[t, hist, timing, up24, up7, up30, inc, res, flaky] = await Promise.all([
 		    api(base),
 		    api(base + '/history', { limit: 100 }),
 		    api(base + '/timing', { limit: 200 }),
@@ -24,25 +29,29 @@ export async function render(view, { segs, query }) {
 		    api(base + '/uptime', { hours: 168 }),
 		    api(base + '/uptime', { hours: 720 }),
 		    api(base + '/incidents', { limit: 10 }),
-		    api(base + '/results', { limit: PAGE, offset })]);
+		    api(base + '/results', { limit: PAGE, offset }),
+		    api('tests/flaky', { state: 'all', limit: 500 }).catch((e) => e)]);
 	} catch (e) {
 		return fail(view, e);
 	}
 	const chartEl = h('div', { class: 'chart', 'data-test': 'duration-chart' });
+	const stateTag = h('span', { 'data-test': 'state-tag' });
+	const showState = (st) => clear(stateTag, st !== 'active' ? [' \u00b7 ', status(st)] : null);
+	showState(t.state);
 	clear(view,
 	    h('h1', null, t.name),
-	    h('p', { class: 'sub' }, status(t.last_status), ' \u00b7 ', h('code', null, t.classname || t.file),
-		t.state !== 'active' ? [' \u00b7 ', h('span', { class: 'tag' }, t.state)] : null),
+	    h('p', { class: 'sub' }, status(t.last_status), ' \u00b7 ', h('code', null, t.classname || t.file), stateTag),
 	    h('div', { class: 'grid2' }, definition(t), figures(t)),
 	    incidentBox(t.open_incident),
 	    stripSection(hist),
 	    section('Duration', chartEl),
 	    uptimeSection([['24 hours', up24], ['7 days', up7], ['30 days', up30]]),
-	    flakySection(t, hist.history),
+	    flakySection(t, hist.history, flaky),
 	    messagesSection(hist.history),
 	    incidentsSection(inc),
 	    resultsSection(segs, offset, res),
-	    section('Mappings', mappings(t.mappings)));
+	    mappingSection(t),
+	    stateSection(t, showState));
 	const pts = timing.timing.slice().reverse().map((x) => ({ t: Date.parse(x.timestamp), v: x.duration_ms }));
 	if (pts.length === 0) {
 		chartEl.classList.remove('chart');
@@ -110,9 +119,10 @@ function uptimeSection(list) {
 	    h('p', { class: 'small muted' }, 'Skipped results are not counted.'));
 }
 
-// Flaky evidence: retry passes and flip rate from the rollups; commits
-// that both passed and failed, from the history shown above.
-function flakySection(t, history) {
+// Flaky evidence: the batch flaky pass's state for this test (monitors,
+// evidence items) when it has one; retry passes and flip rate from the
+// rollups; commits that both passed and failed, from the history above.
+function flakySection(t, history, flaky) {
 	const bySha = new Map();
 	for (const e of history) {
 		if (!e.git_sha || (e.status !== 'passed' && e.status !== 'failed' && e.status !== 'error'))
@@ -127,9 +137,13 @@ function flakySection(t, history) {
 	}
 	const conflicts = [...bySha.entries()].filter(([, s]) => s.pass && s.fail);
 	const retries = history.filter((e) => e.flaky_in_run);
-	if (t.flaky_runs === 0 && conflicts.length === 0 && t.flaky_score === 0)
-		return section('Flaky evidence', empty('No flaky evidence: no passes after a retry, no commit that both passed and failed, no flips.'));
-	return section('Flaky evidence', h('ul', { 'data-test': 'flaky-evidence' },
+	const fs = flaky && Array.isArray(flaky.flaky) ? flaky.flaky.find((x) => x.test_id === t.test_id) : null;
+	const stateBox = flaky instanceof Error ? h('div', null, h('p', { class: 'small muted' },
+	    'The flaky state of this test could not be read:'), errorBox(flaky)) :
+	    fs ? flakyState(fs) : null;
+	if (!fs && t.flaky_runs === 0 && conflicts.length === 0 && t.flaky_score === 0)
+		return section('Flaky evidence', stateBox, empty('No flaky evidence: no passes after a retry, no commit that both passed and failed, no flips.'));
+	return section('Flaky evidence', stateBox, h('ul', { 'data-test': 'flaky-evidence' },
 	    h('li', null, num(t.flaky_runs) + ' runs passed only after a retry',
 		retries.length ? [' (recent: ', retries.slice(0, 5).map((e, i) =>
 		    [i ? ', ' : '', h('a', { href: runHref(e.run_id) }, e.run_id)]), ')'] : null),
@@ -137,6 +151,23 @@ function flakySection(t, history) {
 		conflicts.length ? [': ', conflicts.slice(0, 5).map(([s, x], i) =>
 		    [i ? ', ' : '', sha(s), ' (' + x.pass + ' \u2713 / ' + x.fail + ' \u2717)'])] : null),
 	    h('li', null, 'flip rate ' + pct(t.flaky_score, 0) + ' over the recent results')));
+}
+
+// The batch flaky pass's verdict: state, monitors, dates, evidence items.
+function flakyState(fs) {
+	const ev = fs.evidence || {};
+	const items = ev.items || [];
+	return h('div', { class: 'box', 'data-test': 'flaky-state' },
+	    h('p', null, status(fs.flaky_state), ' since ', when(fs.first_flaked_at), ', last evidence ',
+		when(fs.last_flaked_at), fs.resolved_at ? [', resolved ', when(fs.resolved_at)] : null,
+		' \u00b7 monitors: ', monitorTags(fs.monitors)),
+	    h('p', { class: 'small' }, num(ev.same_sha_conflicts) + ' same-commit conflicts \u00b7 ' +
+		num(ev.retry_passes) + ' retry passes \u00b7 flip rate ' + pct(ev.flip_rate, 0) +
+		(ev.flip_branch ? ' on ' + ev.flip_branch + (ev.flip_active ? ' (above the threshold)' : ' (below the threshold)') : '')),
+	    items.length ? h('details', { open: items.length <= 8 ? true : null },
+		h('summary', null, num(items.length) + ' evidence ' + (items.length === 1 ? 'item' : 'items') + ', newest first'),
+		evidenceItems(items)) : null,
+	    h('p', { class: 'small' }, h('a', { href: href(['flaky'], { state: 'all' }) }, 'All flaky tests \u2192')));
 }
 
 // The distinct failure messages among the recent runs.
@@ -192,12 +223,126 @@ function resultsSection(segs, offset, res) {
 		empty('No results.'), nav);
 }
 
-function mappings(list) {
+// Mappings to features (MAP-1): every provider's candidate, the primary
+// marked; the admin override sets or removes the manual mapping.
+function mappingSection(t) {
+	const box = h('div', { 'data-test': 'mappings' });
+	const show = (list) => clear(box, mappingTable(list));
+	show(t.mappings);
+	const input = h('input', { type: 'text', id: 'map-feature', name: 'feature', size: 32, maxlength: 255,
+	    autocomplete: 'off', spellcheck: 'false', placeholder: 'domain/feature, e.g. checkout/payments' });
+	const msg = h('div', { role: 'status', class: 'small', 'data-test': 'mapping-msg' });
+	const setBtn = h('button', { type: 'submit', class: 'primary' }, 'Map manually');
+	const rmBtn = h('button', { type: 'button', 'data-test': 'mapping-remove' }, 'Remove the manual mapping');
+	const form = h('form', { class: 'inline', 'data-test': 'mapping-form', 'aria-label': 'Manual mapping' },
+	    h('label', { for: 'map-feature' }, 'Feature path'), input, setBtn, rmBtn);
+	const put = async (feature) => {
+		setBtn.disabled = rmBtn.disabled = true;
+		clear(msg, h('span', { class: 'loading' }, 'Saving\u2026'));
+		try {
+			const r = await send('PUT', 'tests/' + encodeURIComponent(t.test_id) + '/mapping', { feature });
+			show(r.mappings);
+			const p = r.mappings.find((m) => m.primary);
+			clear(msg, h('span', { class: 'ok' }, feature === null ? '\u2713 Manual mapping removed.' :
+			    '\u2713 Mapped to ' + feature + '.', p ? ' Primary now: ' + p.feature + ' (' + p.provider + ').' : ''));
+			input.value = '';
+		} catch (e) {
+			clear(msg, actionError(e));
+		}
+		setBtn.disabled = rmBtn.disabled = false;
+	};
+	form.addEventListener('submit', (ev) => {
+		ev.preventDefault();
+		const v = input.value.trim();
+		if (!v) {
+			clear(msg, h('p', { class: 'error', role: 'alert' }, 'Type a feature path such as checkout/payments.'));
+			input.focus();
+			return;
+		}
+		put(v);
+	});
+	rmBtn.addEventListener('click', () => put(null));
+	return section('Mappings', box,
+	    h('h3', null, 'Override (admin)'),
+	    h('p', { class: 'small muted' }, 'A manual mapping has confidence 1.0 and becomes the primary; ',
+		'the batch mapping pass keeps it. The last segment names the feature, the ones before it the domain.'),
+	    form, msg);
+}
+
+function mappingTable(list) {
 	if (!list || list.length === 0)
-		return empty('No domain or feature mappings yet: mappings arrive with the batch mapping pass.');
-	return h('ul', null, list.map((m) => h('li', null,
-	    String(m.feature || m.feature_path || m.domain || 'mapping'),
-	    m.provider ? ' \u00b7 ' + m.provider : '',
-	    m.confidence !== undefined ? ' \u00b7 confidence ' + m.confidence : '',
-	    m.primary ? ' \u00b7 primary' : '')));
+		return empty('No mappings yet: the batch mapping pass maps every test to a feature (unmapped when nothing fits).');
+	return table(['Feature', 'Provider', ['Confidence', 'num'], 'Primary', 'Updated'], list.map((m) =>
+	    h('tr', { class: m.primary ? 'primary' : null, 'data-test': 'mapping' },
+		td(m.feature_id !== null && m.feature_id !== undefined ?
+		    h('a', { href: href(['features', String(m.feature_id), 'timeline']), title: 'timeline of ' + m.feature }, m.feature) :
+		    m.feature),
+		td(m.provider),
+		td(pct(m.confidence, 0), 'num'),
+		td(m.primary ? h('strong', { 'data-test': 'primary' }, '\u2605 primary') : h('span', { class: 'muted' }, 'candidate')),
+		td(when(m.updated_at)))));
+}
+
+const STATES = {
+	active: 'runs and counts as usual',
+	muted: 'paused: results are still stored; CI can list muted tests (api/tests/quarantine?state=muted)',
+	quarantined: 'on the quarantine list CI fetches (api/tests/quarantine) to ignore its failures as known flaky',
+};
+
+// State (API-26): active, muted or quarantined, with the reason; the
+// form (admin) changes it.  A paused test's reason comes from the
+// quarantine list.
+function stateSection(t, showState) {
+	let cur = t.state;
+	const now = h('p', { 'data-test': 'state-now' });
+	const reasonOut = h('span', { 'data-test': 'state-reason' });
+	const paint = (st) => clear(now, 'This test is ', status(st), ': ', STATES[st] || '', '. ', reasonOut);
+	paint(cur);
+	const sel = h('select', { id: 'state-select', name: 'state' }, Object.keys(STATES).map((k) =>
+	    h('option', { value: k, selected: k === cur }, k)));
+	const reason = h('input', { type: 'text', id: 'state-reason', name: 'reason', size: 40, maxlength: 500,
+	    autocomplete: 'off', placeholder: 'why (required to mute or quarantine)' });
+	const msg = h('div', { role: 'status', class: 'small', 'data-test': 'state-msg' });
+	const btn = h('button', { type: 'submit', class: 'primary' }, 'Change state');
+	const form = h('form', { class: 'inline', 'data-test': 'state-form', 'aria-label': 'Test state' },
+	    h('label', { for: 'state-select' }, 'State'), sel,
+	    h('label', { for: 'state-reason' }, 'Reason'), reason, btn);
+	form.addEventListener('submit', async (ev) => {
+		ev.preventDefault();
+		const st = sel.value;
+		const why = reason.value.trim();
+		if (st !== 'active' && !why) {
+			clear(msg, h('p', { class: 'error', role: 'alert' }, 'Give a reason to make the test ' + st + '.'));
+			reason.focus();
+			return;
+		}
+		btn.disabled = true;
+		clear(msg, h('span', { class: 'loading' }, 'Saving\u2026'));
+		try {
+			const body = { state: st };
+			if (why)
+				body.reason = why;
+			const r = await send('PUT', 'tests/' + encodeURIComponent(t.test_id) + '/state', body);
+			cur = r.state;
+			paint(cur);
+			clear(reasonOut, r.reason ? ['Reason: ', h('q', null, r.reason), ' (', when(r.changed_at), ')'] : '');
+			showState(cur);
+			clear(msg, h('span', { class: 'ok' }, '\u2713 Now ' + r.state + ' (was ' + r.previous_state + ').'));
+			reason.value = '';
+		} catch (e) {
+			clear(msg, actionError(e));
+		}
+		btn.disabled = false;
+	});
+	if (cur !== 'active') {
+		api('tests/quarantine', { state: cur, limit: 500 }).then((q) => {
+			const x = q.tests.find((y) => y.test_id === t.test_id);
+			if (x && cur === t.state)
+				clear(reasonOut, x.reason ? ['Reason: ', h('q', null, x.reason), ' (since ', when(x.since), ')'] :
+				    ['Since ', when(x.since), '.']);
+		}).catch(() => {});
+	}
+	return h('section', { id: 'state' }, h('h2', null, 'State'), now,
+	    h('p', { class: 'small muted' }, 'Muting or quarantining needs an admin token; results keep being stored.'),
+	    form, msg);
 }

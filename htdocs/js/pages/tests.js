@@ -1,8 +1,9 @@
 // Test catalogue: GET api/tests with search, status and flaky filters,
-// sorting and cursor pages.
+// sorting and cursor pages; limited to a feature or domain when the link
+// came from the health tree (feature_id, domain_id).
 import { h, clear, when, pct, status, table, td, dur, recentStrip } from '../dom.js';
 import { api } from '../api.js';
-import { fail, loading, testHref, filterForm, pager, empty } from '../ui.js';
+import { fail, loading, testHref, filterForm, pager, empty, href } from '../ui.js';
 
 export async function render(view, { segs, query }) {
 	const form = filterForm(segs, query, [
@@ -20,15 +21,33 @@ export async function render(view, { segs, query }) {
 	let d;
 	try {
 		d = await api('tests', { q: query.q, status: query.status, flaky: query.flaky,
+		    feature_id: query.feature_id, domain_id: query.domain_id,
 		    sort: query.sort, cursor: query.cursor, limit: 50 });
 	} catch (e) {
 		return fail(view, e);
 	}
-	const filtered = query.q || query.status || query.flaky;
+	const filtered = query.q || query.status || query.flaky || query.feature_id || query.domain_id;
 	const body = d.tests.length === 0 ?
 	    empty(filtered ? 'No tests match these filters.' : 'No tests yet: they appear with the first uploaded report.') :
 	    testTable(d.tests);
-	clear(view, h('h1', null, 'Tests'), form, body, pager(segs, query, d.next_cursor));
+	clear(view, h('h1', null, 'Tests'), scope(segs, query), form, body, pager(segs, query, d.next_cursor));
+}
+
+// The feature or domain the list is limited to (links from the health
+// tree), with a way out.
+function scope(segs, query) {
+	if (!query.feature_id && !query.domain_id)
+		return null;
+	const rest = { ...query };
+	delete rest.feature_id;
+	delete rest.domain_id;
+	delete rest.cursor;
+	const what = query.feature_id ? h('a', { href: href(['features', query.feature_id, 'timeline']) },
+	    'feature #' + query.feature_id) : h('a', { href: href(['health'], { open: query.domain_id }) },
+	    'domain #' + query.domain_id);
+	return h('p', { class: 'note', 'data-test': 'scope' }, 'Only the tests mapped to ', what,
+	    query.label ? [' (', h('strong', null, query.label), ')'] : null, '. ',
+	    h('a', { href: href(segs, rest) }, 'Show all tests'));
 }
 
 export function testTable(tests) {
