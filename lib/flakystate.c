@@ -420,7 +420,9 @@ flakystate_pass(struct batch_ctx *c)
 		snprintf(r.branch, sizeof(r.branch), "%s",
 		    db_column_text(st, 2));
 		r.has_sha = sqlite3_column_type(st, 3) != SQLITE_NULL;
-		snprintf(r.sha, sizeof(r.sha), "%s", db_column_text(st, 3));
+		if (r.has_sha)
+			snprintf(r.sha, sizeof(r.sha), "%s",
+			    db_column_text(st, 3));
 		r.started_at = sqlite3_column_int64(st, 4);
 		r.outage = sqlite3_column_int(st, 5);
 		sqlite3_reset(st);

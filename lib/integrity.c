@@ -744,9 +744,13 @@ integrity_pass(struct batch_ctx *c)
 		snprintf(r.run_id, sizeof(r.run_id), "%s",
 		    db_column_text(st, 1));
 		has_branch = sqlite3_column_type(st, 2) != SQLITE_NULL;
-		snprintf(branch, sizeof(branch), "%s", db_column_text(st, 2));
+		if (has_branch)
+			snprintf(branch, sizeof(branch), "%s",
+			    db_column_text(st, 2));
 		r.has_sha = sqlite3_column_type(st, 3) != SQLITE_NULL;
-		snprintf(r.sha, sizeof(r.sha), "%s", db_column_text(st, 3));
+		if (r.has_sha)
+			snprintf(r.sha, sizeof(r.sha), "%s",
+			    db_column_text(st, 3));
 		r.started_at = sqlite3_column_int64(st, 4);
 		r.tests = sqlite3_column_int64(st, 5);
 		sqlite3_reset(st);
