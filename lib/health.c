@@ -335,7 +335,8 @@ health_domains(struct db *db, int64_t project)
 
 	if (health_load(db, project, &h) == -1)
 		return NULL;
-	qsort(h.f, h.nf, sizeof(*h.f), feat_cmp);
+	if (h.nf > 0)
+		qsort(h.f, h.nf, sizeof(*h.f), feat_cmp);
 	memset(&all, 0, sizeof(all));
 	top = jval_array();
 	for (i = 0; i < h.nd; i++)
@@ -396,7 +397,8 @@ health_features(struct db *db, int64_t project, int64_t did,
 	}
 	if (cur.doc != NULL)
 		after = cursor_str(&cur, 0);
-	qsort(h.f, h.nf, sizeof(*h.f), feat_cmp);
+	if (h.nf > 0)
+		qsort(h.f, h.nf, sizeof(*h.f), feat_cmp);
 	arr = jval_array();
 	for (i = 0; i < h.nf; i++) {
 		if (after != NULL && strcmp(h.f[i].path, after) <= 0)

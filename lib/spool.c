@@ -215,7 +215,8 @@ spool_pass(struct batch_ctx *c)
 			abort();
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n > 0)
+		qsort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		if (lstat(path, &sb) == -1 || !S_ISREG(sb.st_mode))
