@@ -45,15 +45,6 @@ static const struct param_spec p_test[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
-/* Answers a fault from lib/: its status and message (5xx as 503). */
-static int
-fault_answer(struct req *r, const struct fault *f)
-{
-	if (f->status >= 500 || f->status == 0)
-		return 503;
-	return req_error(r, f->status, f->code, NULL, "%s", f->msg);
-}
-
 /* The integer key of {test_id} in the project: 1, or the status of the
  * answer given (404, 503). */
 static int
@@ -146,7 +137,7 @@ h_mapping_put(struct req *r)
 	    key, body, tvtime_now_ms(), &f);
 	json_decref(body);
 	if (rc == -1)
-		return fault_answer(r, &f);
+		return req_fault(r, &f);
 	return h_mappings(r);
 }
 
@@ -168,7 +159,7 @@ h_import(struct req *r)
 	rc = mapping_import(req_db(r), req_config(r), req_project_id(r), body,
 	    tvtime_now_ms(), &out, &f);
 	json_decref(body);
-	return rc == -1 ? fault_answer(r, &f) : req_json(r, 200, out);
+	return rc == -1 ? req_fault(r, &f) : req_json(r, 200, out);
 }
 
 /*
@@ -189,7 +180,7 @@ h_alias(struct req *r)
 	rc = alias_create(req_db(r), req_config(r), req_project_id(r), body,
 	    tvtime_now_ms(), &out, &f);
 	json_decref(body);
-	return rc == -1 ? fault_answer(r, &f) : req_json(r, 201, out);
+	return rc == -1 ? req_fault(r, &f) : req_json(r, 201, out);
 }
 
 /* Registers the rollup SQL functions an alias merge rebuilds with. */

@@ -76,8 +76,7 @@ h_triage(struct req *r)
 		return req_error(r, 404, "not_found", NULL, "no signal %s in "
 		    "project '%s'", req_path(r, "signal_id"), req_project(r));
 	if (rc == -1)
-		return f.status >= 500 ? 503 : req_error(r, f.status, f.code,
-		    NULL, "%s", f.msg);
+		return req_fault(r, &f);
 	return req_json(r, 200, out);
 }
 

@@ -193,8 +193,7 @@ h_state(struct req *r)
 	    "test_id"), body, tvtime_now_ms(), &out, &f);
 	json_decref(body);
 	if (rc == -1)
-		return f.status >= 500 ? 503 : req_error(r, f.status, f.code,
-		    NULL, "%s", f.msg);
+		return req_fault(r, &f);
 	return answer(r, rc, out);
 }
 

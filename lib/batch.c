@@ -189,15 +189,13 @@ pass_record(struct db *db, const char *name, int64_t at, const char *status,
 	return db_step(db, st) == -1 ? -1 : 0;
 }
 
-/* Predicate: name is in the comma-separated list (NULL: every pass). */
-static int
-pass_selected(const char *list, const char *name)
+/* Predicate: name is an item of the comma-separated list. */
+int
+batch_list_has(const char *list, const char *name)
 {
 	size_t n = strlen(name);
 	const char *p;
 
-	if (list == NULL)
-		return 1;
 	for (p = list; (p = strstr(p, name)) != NULL; p += n)
 		if ((p == list || p[-1] == ',') &&
 		    (p[n] == '\0' || p[n] == ','))
@@ -286,7 +284,7 @@ batch_once(struct db *db, const struct config *cfg,
 		c.crash_after = strtol(crash, NULL, 10);
 	for (i = 0; i < NPASSES; i++) {
 		const struct pass *p = &passes[i];
-		if (!pass_selected(only, p->name))
+		if (only != NULL && !batch_list_has(only, p->name))
 			continue;
 		c.now = o->now != 0 ? o->now : tvtime_now_ms();
 		t0 = tvtime_mono_ms();

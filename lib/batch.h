@@ -35,6 +35,7 @@ int	 batch_main(const struct config *, const struct batch_opts *);
 void	 batch_note(struct batch_ctx *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 batch_commit(struct batch_ctx *);
+int	 batch_list_has(const char *, const char *);
 int	 batch_mark_get(struct batch_ctx *, const char *, int64_t *, char *,
 	    size_t);
 int	 batch_mark_set(struct batch_ctx *, const char *, int64_t,

@@ -122,20 +122,6 @@ stmt(struct db *db, enum stmt s)
 	return db_stmt(db, DBM_FLAKYSTATE, sql, STMT__MAX, s);
 }
 
-/* Predicate: the comma list has name. */
-static int
-has_word(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-	const char *p;
-
-	for (p = list; (p = strstr(p, name)) != NULL; p += n)
-		if ((p == list || p[-1] == ',') && (p[n] == '\0' ||
-		    p[n] == ','))
-			return 1;
-	return 0;
-}
-
 /*
  * Records one piece of evidence (or the flip latch falling) for test:
  * creates or updates its state, keeps the newest evidence items, and
@@ -202,7 +188,7 @@ evidence_add(struct batch_ctx *c, const struct frun *r, int64_t test,
 		break;
 	}
 	if (m != MON_FLIP_CLEAR) {
-		if (!has_word(monitors, mon_names[m])) {
+		if (!batch_list_has(monitors, mon_names[m])) {
 			size_t n = strlen(monitors);
 			snprintf(monitors + n, sizeof(monitors) - n, "%s%s",
 			    n > 0 ? "," : "", mon_names[m]);

@@ -27,6 +27,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
+#include "fault.h"
 #include "http.h"
 #include "jval.h"
 #include "log.h"
@@ -451,6 +452,19 @@ req_body_json(struct req *r, size_t max, json_t **out)
 	}
 	buf_free(&b);
 	return status;
+}
+
+/*
+ * Answers a fault found by a lib/ module: its 4xx status, code and
+ * message; a storage fault (5xx, or none recorded) is the usual 503.
+ * Returns the status.
+ */
+int
+req_fault(struct req *r, const struct fault *f)
+{
+	if (f->status == 0 || f->status >= 500)
+		return 503;
+	return req_error(r, f->status, f->code, NULL, "%s", f->msg);
 }
 
 /* Adds a response header; both strings are copied. */

@@ -11,6 +11,7 @@
 struct arena;
 struct config;
 struct db;
+struct fault;
 struct req;
 
 enum http_method {
@@ -69,6 +70,7 @@ const char	*req_env(struct req *, const char *);
 long long	 req_body_length(struct req *);
 ssize_t		 req_body_read(struct req *, void *, size_t);
 int		 req_body_json(struct req *, size_t, json_t **);
+int		 req_fault(struct req *, const struct fault *);
 
 /* ... and its answer. */
 int		 req_json(struct req *, int, json_t *);

@@ -286,12 +286,12 @@ cand_add(struct cand *c, size_t *n, enum provider p, const char *path,
 /*
  * Re-resolves the test on the current row of st (TEST_COLS): rewrites
  * its derived candidates, picks the primary and sets tests.feature.
- * *moved_from is the feature it left (0 when unchanged or new).
- * Returns 0 or -1.
+ * *moved_from is the feature it left (0 when unchanged or new), *to the
+ * one it has now.  Returns 0 or -1.
  */
 static int
 resolve_row(struct db *db, int64_t project, const struct maprules *rules,
-    sqlite3_stmt *row, int64_t now, int64_t *moved_from)
+    sqlite3_stmt *row, int64_t now, int64_t *moved_from, int64_t *to)
 {
 	struct cand c[MAX_CANDS];
 	struct maprule_test t;
@@ -381,6 +381,7 @@ resolve_row(struct db *db, int64_t project, const struct maprules *rules,
 	    db_bind_int(db, st, 2, fid) == -1 || db_step(db, st) == -1))
 		goto out;
 	*moved_from = fid != old ? old : 0;
+	*to = fid;
 	rc = 0;
 out:
 	free(file);
@@ -486,9 +487,41 @@ keep_from_day(const struct config *cfg, int64_t now)
 }
 
 /*
- * Re-resolves one test now (API-24, API-25) and moves its days between
- * the features it left and joined.  Inside the caller's transaction.
- * Returns 0 or -1.
+ * Re-resolves one test with the given rules (NULL: none) and moves its
+ * days between the features it left and joined.  Inside the caller's
+ * transaction.  Returns 0 or -1.
+ */
+static int
+resolve_one(struct db *db, const struct config *cfg,
+    const struct maprules *rules, int64_t project, int64_t test, int64_t now)
+{
+	sqlite3_stmt *st;
+	int64_t moved = 0, to = 0;
+	int rc;
+
+	if ((st = stmt(db, STMT_TEST_ONE)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_int(db, st, 2, test) == -1 ||
+	    (rc = db_step(db, st)) == -1)
+		return -1;
+	if (rc == SQLITE_ROW)
+		rc = resolve_row(db, project, rules, st, now, &moved, &to);
+	else
+		rc = 0;
+	sqlite3_reset(st);
+	if (rc == -1 || moved == 0)
+		return rc;
+	if (mapping_days_rebuild(db, project, moved, keep_from_day(cfg,
+	    now)) == -1 || mapping_days_rebuild(db, project, to,
+	    keep_from_day(cfg, now)) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Re-resolves one test now (API-24) with the current rules file (an
+ * unusable one is logged and left out).  Inside the caller's
+ * transaction.  Returns 0 or -1.
  */
 int
 mapping_resolve_test(struct db *db, const struct config *cfg,
@@ -496,41 +529,13 @@ mapping_resolve_test(struct db *db, const struct config *cfg,
 {
 	struct maprules *rules;
 	char hash[SHA256_HEX_LEN];
-	sqlite3_stmt *st;
-	int64_t moved = 0, to;
 	int rc;
 
 	if (rules_load(cfg, &rules, hash) == -1)
-		rules = NULL;	/* logged; resolve without the rules */
-	if ((st = stmt(db, STMT_TEST_ONE)) == NULL ||
-	    db_bind_int(db, st, 1, project) == -1 ||
-	    db_bind_int(db, st, 2, test) == -1 ||
-	    (rc = db_step(db, st)) == -1) {
-		maprule_free(rules);
-		return -1;
-	}
-	if (rc != SQLITE_ROW) {
-		maprule_free(rules);
-		return 0;
-	}
-	rc = resolve_row(db, project, rules, st, now, &moved);
-	sqlite3_reset(st);
+		rules = NULL;
+	rc = resolve_one(db, cfg, rules, project, test, now);
 	maprule_free(rules);
-	if (rc == -1)
-		return -1;
-	if (moved == 0)
-		return 0;
-	if ((st = stmt(db, STMT_TEST_ONE)) == NULL ||
-	    db_bind_int(db, st, 1, project) == -1 ||
-	    db_bind_int(db, st, 2, test) == -1 || db_step(db, st) != SQLITE_ROW)
-		return -1;
-	to = sqlite3_column_int64(st, 7);
-	sqlite3_reset(st);
-	if (mapping_days_rebuild(db, project, moved, keep_from_day(cfg,
-	    now)) == -1 || mapping_days_rebuild(db, project, to,
-	    keep_from_day(cfg, now)) == -1)
-		return -1;
-	return 0;
+	return rc;
 }
 
 /*
@@ -542,7 +547,7 @@ resolve_tests(struct batch_ctx *c, const struct maprules *rules, int full,
     long *moved)
 {
 	sqlite3_stmt *st;
-	int64_t last = 0, from;
+	int64_t last = 0, from, to;
 	long done = 0, n;
 	int rc;
 
@@ -561,7 +566,7 @@ resolve_tests(struct batch_ctx *c, const struct maprules *rules, int full,
 		while ((rc = db_step(c->db, st)) == SQLITE_ROW) {
 			last = sqlite3_column_int64(st, 0);
 			if (resolve_row(c->db, c->project_id, rules, st, c->now,
-			    &from) == -1) {
+			    &from, &to) == -1) {
 				sqlite3_reset(st);
 				return -1;
 			}
@@ -793,6 +798,8 @@ mapping_import(struct db *db, const struct config *cfg, int64_t project,
 	json_t *list = json_object_get(body, "mappings"), *e, *rep, *x;
 	char (*paths)[256] = NULL;
 	int64_t *tests = NULL, fid;
+	struct maprules *rules = NULL;
+	char hash[SHA256_HEX_LEN];
 	sqlite3_stmt *st;
 	const char *why, *k;
 	size_t i, j, n;
@@ -880,17 +887,21 @@ mapping_import(struct db *db, const struct config *cfg, int64_t project,
 		    SQLITE_OK || db_bind_int(db, st, 5, now) == -1 ||
 		    db_step(db, st) == -1)
 			goto storage;
-	/* re-resolve each listed test once */
+	/* re-resolve each listed test once, with the rules read once */
+	if (rules_load(cfg, &rules, hash) == -1)
+		rules = NULL;
 	for (i = 0, j = 0; i < n; i++) {
 		size_t m;
 		for (m = 0; m < i && tests[m] != tests[i]; m++)
 			;
 		if (m < i)
 			continue;
-		if (mapping_resolve_test(db, cfg, project, tests[i], now) == -1)
+		if (resolve_one(db, cfg, rules, project, tests[i], now) == -1)
 			goto storage;
 		j++;
 	}
+	maprule_free(rules);
+	rules = NULL;
 	if (db_commit(db) == -1)
 		goto storage;
 	*out = json_pack("{sIsI}", "imported", (json_int_t)n, "tests",
@@ -899,6 +910,7 @@ mapping_import(struct db *db, const struct config *cfg, int64_t project,
 	free(tests);
 	return 0;
 storage:
+	maprule_free(rules);
 	db_rollback(db);
 	fault_set(f, 500, "storage", "the mappings could not be stored");
 fail:
