@@ -10,6 +10,15 @@
 #
 #   sh bench/read-bench.sh            # RUNS=1000 TESTS=10000 DUR=5 CONN=4
 #   RUNS=100 TESTS=2000 sh bench/read-bench.sh   # a quick look
+#   CACHE=0 sh bench/read-bench.sh    # response cache off: every request
+#                                     # computes its answer
+#
+# The point endpoints are measured ROUNDS times (default 3), each round
+# the endpoint, then the FastCGI baseline, then the static file, so the
+# ratio compares measurements taken side by side on a noisy machine; the
+# table shows medians over the rounds.  SPREAD=1 (the default) adds, per
+# point endpoint, a row requesting it for every test in turn ("spread"),
+# which a response cache cannot serve from memory.
 #
 # The database is built once into $WORK/history-RUNSxTESTS.db and reused;
 # BUILD_ONLY=1 stops after building it.
@@ -20,6 +29,9 @@ BUILD=${BUILD:-$top/build}
 RUNS=${RUNS:-1000}
 TESTS=${TESTS:-10000}
 DUR=${DUR:-5}
+ROUNDS=${ROUNDS:-3}
+CACHE=${CACHE:-1}
+SPREAD=${SPREAD:-1}
 CONN=${CONN:-4}
 MAX_PROCS=${MAX_PROCS:-2}
 WORK=${WORK:-/tmp/bench-work/read}
@@ -28,6 +40,7 @@ command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null; }
 db=$WORK/history-${RUNS}x${TESTS}.db
 conf=$WORK/testvis.conf
 printf 'db = %s\nauth_read = public\nauth_ingest = open\n' "$db" > "$conf"
+[ "$CACHE" = 0 ] && echo 'response_cache_kb = 0' >> "$conf"
 export TESTVIS_CONF=$conf
 tv=$BUILD/bin/testvis
 
@@ -54,6 +67,8 @@ if [ ! -s "$db.done" ]; then
 	sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' > /dev/null
 	echo "$(( $(date +%s) - t0 ))" > "$db.done"
 fi
+# a database built by an older schema is brought up to date first
+"$tv" migrate > /dev/null
 echo "database: $(sqlite3 "$db" 'SELECT count(*) FROM runs') runs," \
     "$(sqlite3 "$db" 'SELECT count(*) FROM tests') tests," \
     "$(sqlite3 "$db" 'SELECT count(*) FROM results') results," \
@@ -96,12 +111,16 @@ lpid=$!
 trap 'kill $lpid 2>/dev/null; wait $lpid 2>/dev/null' EXIT INT TERM
 for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/api/health" && break; sleep 0.1; done
 
-# measure URL: prints "median_ms p99_ms req_per_s bytes"
+# measure URL [LUA]: prints "median_ms p99_ms req_per_s bytes"; with a wrk
+# script LUA, the script chooses each request's path
 measure() {
 	bytes=$(curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:$port$1")
 	code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$1")
 	[ "$code" = 200 ] || { echo "FAIL $1 answered $code" >&2; exit 1; }
-	wrk -t2 -c"$CONN" -d"${DUR}s" --latency "http://127.0.0.1:$port$1" > "$WORK/wrk.out"
+	wrk -t2 -c"$CONN" -d"${DUR}s" --latency ${2:+-s "$2"} \
+	    "http://127.0.0.1:$port$1" > "$WORK/wrk.out"
+	grep -q 'Non-2xx' "$WORK/wrk.out" &&
+	    { echo "FAIL $1: non-2xx answers under load" >&2; exit 1; }
 	awk -v b="$bytes" '
 	function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
 	$1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
@@ -109,10 +128,30 @@ measure() {
 	END { printf "%.2f %.2f %.0f %d\n", p50, p99, rps, b }' "$WORK/wrk.out"
 }
 
+# median of the numbers given as arguments
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+# a wrk script requesting PATTERN (with @ for the test id) for every test
+sqlite3 "$db" "SELECT test_id FROM tests ORDER BY id" > "$WORK/test-ids.txt"
+spread_script() {
+	cat > "$WORK/spread.lua" <<LUA
+ids = {}
+for line in io.lines("$WORK/test-ids.txt") do ids[#ids + 1] = line end
+i = math.random(#ids)
+request = function()
+	i = i % #ids + 1
+	return wrk.format("GET", (string.gsub("$1", "@", ids[i])))
+end
+LUA
+}
+
+echo "response cache: $( [ "$CACHE" = 0 ] && echo off || echo on)"
 printf '%-44s %9s %9s %9s %8s %8s %8s\n' endpoint "p50 ms" "p99 ms" "req/s" bytes "/fixed" "/static"
-# each point endpoint (marked *) is followed by its baselines of the same
-# size, measured right after it: the minimal FastCGI responder and a static
-# file
+# each point endpoint (marked *) is measured in ROUNDS rounds of: it, the
+# minimal FastCGI responder answering a body of the same size, lighttpd
+# serving that body as a static file
 n=0
 for e in \
     "API-1 health|/api/health" \
@@ -138,21 +177,42 @@ for e in \
     "API-23 failures|/api/failures"; do
 	name=${e%%|*}
 	url=${e#*|}
-	set -- $(measure "$url")
 	rf=-; rs=-
 	case "$name" in
 	*'*')
 		n=$((n + 1))
 		curl -s "http://127.0.0.1:$port$url" > "$WORK/fixed/b$n.json"
 		cp "$WORK/fixed/b$n.json" "$docroot/b$n.json"
-		fixed=$(measure "/bench/fixed/b$n" | cut -d' ' -f3)
-		static=$(measure "/b$n.json" | cut -d' ' -f3)
+		p50s= p99s= rpss= fixeds= statics=
+		r=0
+		while [ "$r" -lt "$ROUNDS" ]; do
+			set -- $(measure "$url")
+			p50s="$p50s $1" p99s="$p99s $2" rpss="$rpss $3" bytes=$4
+			fixeds="$fixeds $(measure "/bench/fixed/b$n" | cut -d' ' -f3)"
+			statics="$statics $(measure "/b$n.json" | cut -d' ' -f3)"
+			r=$((r + 1))
+		done
+		set -- "$(median $p50s)" "$(median $p99s)" "$(median $rpss)" "$bytes"
+		fixed=$(median $fixeds)
+		static=$(median $statics)
 		rf=$(awk -v a="$3" -v b="$fixed" 'BEGIN { printf "%.0f%%", 100 * a / b }')
 		rs=$(awk -v a="$3" -v b="$static" 'BEGIN { printf "%.0f%%", 100 * a / b }') ;;
+	*)
+		set -- $(measure "$url") ;;
 	esac
 	printf '%-44s %9s %9s %9s %8s %8s %8s\n' "$name" "$1" "$2" "$3" "$4" "$rf" "$rs"
+	case "$name" in
+	*'*')
+		[ "$SPREAD" = 1 ] || continue
+		spread_script "$(echo "$url" | sed "s|$tid|@|")"
+		set -- $(measure "$url" "$WORK/spread.lua")
+		printf '%-44s %9s %9s %9s %8s %8s %8s\n' "  spread over every test" "$1" "$2" "$3" "-" \
+		    "$(awk -v a="$3" -v b="$fixed" 'BEGIN { printf "%.0f%%", 100 * a / b }')" \
+		    "$(awk -v a="$3" -v b="$static" 'BEGIN { printf "%.0f%%", 100 * a / b }')" ;;
+	esac
 done
-echo "* point endpoints, with the req/s of a minimal FastCGI responder and of"
-echo "  lighttpd's static file handler answering a body of the same size,"
-echo "  measured right after; PERF-2 wants >= 60% of the FastCGI one"
+echo "* point endpoints: medians of $ROUNDS rounds, each measuring the endpoint,"
+echo "  a minimal FastCGI responder and lighttpd's static file handler"
+echo "  answering a body of the same size; PERF-2 wants >= 60% of the FastCGI one."
+echo "  'spread' rows ask for every test in turn (ratios against the same baselines)"
 echo "(wrk -t2 -c$CONN -d${DUR}s on 127.0.0.1; lighttpd max-procs $MAX_PROCS per program)"

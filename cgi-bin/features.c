@@ -191,14 +191,15 @@ db_init(struct db *db)
 }
 
 #define READ (ROUTE_GATED | ROUTE_PROJECT)
+#define CACHED (READ | ROUTE_CACHED)
 static const struct route routes[] = {
-	{ HTTP_GET, "/api/tests/health/domains", SCOPE_READ, READ, NULL, NULL,
+	{ HTTP_GET, "/api/tests/health/domains", SCOPE_READ, CACHED, NULL, NULL,
 	    NULL, h_domains },
-	{ HTTP_GET, "/api/tests/health/features", SCOPE_READ, READ, NULL,
+	{ HTTP_GET, "/api/tests/health/features", SCOPE_READ, CACHED, NULL,
 	    q_features, NULL, h_features },
 	{ HTTP_GET, "/api/tests/features/{feature_id}/timeline", SCOPE_READ,
-	    READ, p_feature, q_timeline, NULL, h_timeline },
-	{ HTTP_GET, "/api/tests/{test_id}/mappings", SCOPE_READ, READ, p_test,
+	    CACHED, p_feature, q_timeline, NULL, h_timeline },
+	{ HTTP_GET, "/api/tests/{test_id}/mappings", SCOPE_READ, CACHED, p_test,
 	    NULL, NULL, h_mappings },
 	{ HTTP_PUT, "/api/tests/{test_id}/mapping", SCOPE_ADMIN, READ, p_test,
 	    NULL, json_types, h_mapping_put },

@@ -155,16 +155,17 @@ db_init(struct db *db)
 }
 
 #define READ (ROUTE_GATED | ROUTE_PROJECT)
+#define CACHED (READ | ROUTE_CACHED)
 static const struct route routes[] = {
-	{ HTTP_GET, "/api/dashboard", SCOPE_READ, READ, NULL, NULL, NULL,
+	{ HTTP_GET, "/api/dashboard", SCOPE_READ, CACHED, NULL, NULL, NULL,
 	    h_dashboard },
-	{ HTTP_GET, "/api/failures", SCOPE_READ, READ, NULL, q_failures, NULL,
+	{ HTTP_GET, "/api/failures", SCOPE_READ, CACHED, NULL, q_failures, NULL,
 	    h_failures },
-	{ HTTP_GET, "/api/tests/flaky", SCOPE_READ, READ, NULL, q_flaky, NULL,
+	{ HTTP_GET, "/api/tests/flaky", SCOPE_READ, CACHED, NULL, q_flaky, NULL,
 	    h_flaky },
-	{ HTTP_GET, "/api/tests/slowest", SCOPE_READ, READ, NULL, q_slowest,
+	{ HTTP_GET, "/api/tests/slowest", SCOPE_READ, CACHED, NULL, q_slowest,
 	    NULL, h_slowest },
-	{ HTTP_GET, "/api/tests/correlate", SCOPE_READ, READ, NULL,
+	{ HTTP_GET, "/api/tests/correlate", SCOPE_READ, CACHED, NULL,
 	    q_correlate, NULL, h_correlate },
 };
 

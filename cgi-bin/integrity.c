@@ -81,8 +81,9 @@ h_triage(struct req *r)
 }
 
 #define READ (ROUTE_GATED | ROUTE_PROJECT)
+#define CACHED (READ | ROUTE_CACHED)
 static const struct route routes[] = {
-	{ HTTP_GET, "/api/tests/integrity/alerts", SCOPE_READ, READ, NULL,
+	{ HTTP_GET, "/api/tests/integrity/alerts", SCOPE_READ, CACHED, NULL,
 	    q_alerts, NULL, h_alerts },
 	{ HTTP_POST, "/api/tests/integrity/alerts/{signal_id}", SCOPE_ADMIN,
 	    READ, p_signal, NULL, json_types, h_triage },

@@ -104,12 +104,13 @@ h_results(struct req *r)
 }
 
 #define READ (ROUTE_GATED | ROUTE_PROJECT)
+#define CACHED (READ | ROUTE_CACHED)
 static const struct route routes[] = {
-	{ HTTP_GET, "/api/tests/runs", SCOPE_READ, READ, NULL, q_list, NULL,
+	{ HTTP_GET, "/api/tests/runs", SCOPE_READ, CACHED, NULL, q_list, NULL,
 	    h_list },
-	{ HTTP_GET, "/api/tests/runs/{run_id}", SCOPE_READ, READ, p_run, NULL,
+	{ HTTP_GET, "/api/tests/runs/{run_id}", SCOPE_READ, CACHED, p_run, NULL,
 	    NULL, h_detail },
-	{ HTTP_GET, "/api/tests/runs/{run_id}/results", SCOPE_READ, READ,
+	{ HTTP_GET, "/api/tests/runs/{run_id}/results", SCOPE_READ, CACHED,
 	    p_run, q_results, NULL, h_results },
 };
 

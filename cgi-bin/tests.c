@@ -225,24 +225,25 @@ db_init(struct db *db)
 }
 
 #define READ (ROUTE_GATED | ROUTE_PROJECT)
+#define CACHED (READ | ROUTE_CACHED)
 static const struct route routes[] = {
-	{ HTTP_GET, "/api/tests", SCOPE_READ, READ, NULL, q_list, NULL,
+	{ HTTP_GET, "/api/tests", SCOPE_READ, CACHED, NULL, q_list, NULL,
 	    h_list },
-	{ HTTP_GET, "/api/tests/quarantine", SCOPE_READ, READ, NULL,
+	{ HTTP_GET, "/api/tests/quarantine", SCOPE_READ, CACHED, NULL,
 	    q_quarantine, NULL, h_quarantine },
-	{ HTTP_GET, "/api/tests/{test_id}", SCOPE_READ, READ, p_test, NULL,
+	{ HTTP_GET, "/api/tests/{test_id}", SCOPE_READ, CACHED, p_test, NULL,
 	    NULL, h_detail },
 	{ HTTP_PUT, "/api/tests/{test_id}/state", SCOPE_ADMIN, READ, p_test,
 	    NULL, json_types, h_state },
-	{ HTTP_GET, "/api/tests/{test_id}/history", SCOPE_READ, READ, p_test,
+	{ HTTP_GET, "/api/tests/{test_id}/history", SCOPE_READ, CACHED, p_test,
 	    q_history, NULL, h_history },
-	{ HTTP_GET, "/api/tests/{test_id}/results", SCOPE_READ, READ, p_test,
+	{ HTTP_GET, "/api/tests/{test_id}/results", SCOPE_READ, CACHED, p_test,
 	    q_results, NULL, h_results },
-	{ HTTP_GET, "/api/tests/{test_id}/timing", SCOPE_READ, READ, p_test,
+	{ HTTP_GET, "/api/tests/{test_id}/timing", SCOPE_READ, CACHED, p_test,
 	    q_timing, NULL, h_timing },
-	{ HTTP_GET, "/api/tests/{test_id}/uptime", SCOPE_READ, READ, p_test,
+	{ HTTP_GET, "/api/tests/{test_id}/uptime", SCOPE_READ, CACHED, p_test,
 	    q_uptime, NULL, h_uptime },
-	{ HTTP_GET, "/api/tests/{test_id}/incidents", SCOPE_READ, READ,
+	{ HTTP_GET, "/api/tests/{test_id}/incidents", SCOPE_READ, CACHED,
 	    p_test, q_incidents, NULL, h_incidents },
 };
 

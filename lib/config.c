@@ -75,6 +75,8 @@ static const struct cfg_key keys[] = {
 	    OFF(integrity_collapse_factor), 2, 1000, NULL },
 	{ "spool_settle_seconds", CFG_INT, OFF(spool_settle_seconds), 0,
 	    3600, NULL },
+	{ "response_cache_kb", CFG_INT, OFF(response_cache_kb), 0,
+	    1024 * 1024, NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -107,6 +109,7 @@ config_defaults(struct config *c)
 	c->integrity_shrink_tests = 25;
 	c->integrity_collapse_factor = 10;
 	c->spool_settle_seconds = 2;
+	c->response_cache_kb = 4096;
 }
 
 /* Frees c and its strings; accepts NULL. */

@@ -33,6 +33,8 @@ struct config {
 	long long		 integrity_shrink_tests;
 	long long		 integrity_collapse_factor;
 	long long		 spool_settle_seconds;
+	/* the read programs */
+	long long		 response_cache_kb;	/* 0: no response cache */
 };
 
 struct config	*config_load(const char *, char *, size_t);

@@ -243,6 +243,67 @@ db_rollback(struct db *db)
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* db.c's own statements, for db_stmt(); indexes below */
+static const char *const db_sql[] = {
+	"BEGIN",
+	"PRAGMA data_version",
+	"COMMIT",
+};
+enum { DB_BEGIN_READ, DB_DATA_VERSION, DB_COMMIT };
+
+/*
+ * Opens a read transaction and reads its snapshot's data version into
+ * *version: the number changes whenever another connection committed
+ * since this one last looked (see respcache.c).  Every query until
+ * db_read_end() sees the same snapshot.  0, or -1 (logged, nothing left
+ * open).
+ */
+int
+db_read_begin(struct db *db, int64_t *version)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_stmt(db, DBM_DB, db_sql, 3, DB_BEGIN_READ)) == NULL ||
+	    db_step(db, st) != SQLITE_DONE)
+		return -1;
+	if ((st = db_stmt(db, DBM_DB, db_sql, 3, DB_DATA_VERSION)) == NULL ||
+	    db_step(db, st) != SQLITE_ROW) {
+		db_rollback(db);
+		return -1;
+	}
+	*version = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+/*
+ * Brings the handle back to idle between requests: resets every statement
+ * still positioned on a row (one would otherwise keep its old snapshot
+ * open into the next request) and ends any transaction left open: a read
+ * transaction (db_read_begin()) is committed, a write transaction is
+ * rolled back (its owner failed before committing: nothing half-written).
+ */
+void
+db_idle(struct db *db)
+{
+	sqlite3_stmt *st = NULL;
+
+	while ((st = sqlite3_next_stmt(db->h, st)) != NULL)
+		if (sqlite3_stmt_busy(st))
+			sqlite3_reset(st);
+	if (sqlite3_get_autocommit(db->h))
+		return;
+	if (sqlite3_txn_state(db->h, NULL) == SQLITE_TXN_WRITE) {
+		db_rollback(db);
+		return;
+	}
+	if ((st = db_stmt(db, DBM_DB, db_sql, 3, DB_COMMIT)) == NULL ||
+	    db_step(db, st) != SQLITE_DONE)
+		db_rollback(db);
+	else
+		sqlite3_reset(st);
+}
+
 /* The highest level the compiled-in migrations reach. */
 int
 db_schema_latest(void)

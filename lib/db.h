@@ -6,6 +6,7 @@
 
 /* Modules owning a statement table; indexes the per-handle cache. */
 enum db_module {
+	DBM_DB,		/* db.c's own */
 	DBM_AUTH,
 	DBM_PROJECT,
 	DBM_STATUS,
@@ -47,6 +48,8 @@ int		 db_exec(struct db *, const char *);
 int		 db_begin(struct db *);
 int		 db_commit(struct db *);
 void		 db_rollback(struct db *);
+int		 db_read_begin(struct db *, int64_t *);
+void		 db_idle(struct db *);
 int		 db_migrate(struct db *, int *);
 int		 db_schema_version(struct db *);
 int		 db_schema_latest(void);

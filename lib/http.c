@@ -32,6 +32,7 @@
 #include "jval.h"
 #include "log.h"
 #include "project.h"
+#include "respcache.h"
 #include "tvtime.h"
 #include "utf8.h"
 
@@ -52,7 +53,11 @@ struct srv {
 	unsigned long long	 id_count;
 	char			 proj_slug[65];	/* last project found */
 	int64_t			 proj_id;
+	struct respcache	*cache;		/* NULL: caching off */
 };
+
+/* How long a cached answer may be served (answers may depend on the clock). */
+#define CACHE_TTL_MS	1000
 
 /* Per-request state, reset for every request of the FastCGI loop. */
 struct req {
@@ -65,6 +70,7 @@ struct req {
 	const char		*method_text;
 	int			 head;		/* HEAD: answer as GET, no body */
 	char			*path;		/* for the log, without query */
+	const char		*uri;		/* as requested, with query */
 	const struct route	*route;
 	struct param_value	*pathv;		/* parallel to route->path */
 	struct param_value	*queryv;	/* parallel to route->query */
@@ -81,6 +87,10 @@ struct req {
 	json_t			*err_details;
 	struct buf		 headers;	/* extra "Name: value\r\n" */
 	unsigned long long	 bytes_out;
+	/* ROUTE_CACHED: the key, and the entry answering when it was found */
+	char			*cache_key;
+	size_t			 cache_klen;
+	const struct respcache_entry *hit;
 };
 
 static const char *const method_names[HTTP__MAX] = {
@@ -607,6 +617,44 @@ etag_matches(const char *inm, const char *etag)
 }
 
 /*
+ * Writes the status line, the headers (SEC-5 always, ETag when given, the
+ * handler's extra ones) and, unless 304 or HEAD, the body (borrowed).
+ */
+static void
+send_answer(struct req *r, int status, const char *etag, const char *body,
+    size_t blen)
+{
+	struct buf head;
+
+	buf_init(&head);
+	buf_printf(&head, "Status: %d %s\r\n", status, reason_phrase(status));
+	if (etag[0] != '\0')
+		buf_printf(&head, "ETag: %s\r\n", etag);
+	if (status != 304 && body != NULL)
+		buf_printf(&head, "Content-Type: application/json; "
+		    "charset=utf-8\r\nContent-Length: %zu\r\n", blen);
+	buf_puts(&head, "X-Content-Type-Options: nosniff\r\n"
+	    "Content-Security-Policy: default-src 'none'; "
+	    "frame-ancestors 'none'\r\n"
+	    "X-Frame-Options: DENY\r\n"
+	    "Referrer-Policy: no-referrer\r\n");
+	buf_puts(&head, status < 400 ? "Cache-Control: no-cache\r\n" :
+	    "Cache-Control: no-store\r\n");
+	buf_printf(&head, "X-Request-Id: %s\r\n", r->id);
+	if (r->headers.len > 0)
+		buf_append(&head, r->headers.p, r->headers.len);
+	buf_puts(&head, "\r\n");
+	out_write(r, head.p, head.len);
+	if (status != 304 && !r->head && body != NULL) {
+		out_write(r, body, blen);
+		r->bytes_out = blen;
+	}
+	buf_free(&head);
+}
+
+static int respond_cached(struct req *);
+
+/*
  * Turns the answer into the response: the JSON body the handler set, or
  * for a status >= 400 without one the error envelope of API-0; SEC-5 headers always; an ETag
  * on successful GETs, answering 304 when If-None-Match matches.  Returns
@@ -615,12 +663,13 @@ etag_matches(const char *inm, const char *etag)
 static int
 respond(struct req *r, int status)
 {
-	struct buf head;
 	char *body = NULL, etag[24];
 	const char *inm;
 	size_t blen = 0;
 	json_t *env = NULL, *e;
 
+	if (r->hit != NULL)
+		return respond_cached(r);
 	if (status >= 400 && r->json == NULL) {
 		if (r->err_code == NULL) {
 			/* The handler failed and logged; never leak why. */
@@ -656,35 +705,35 @@ respond(struct req *r, int status)
 	if (status == 200 && r->route != NULL &&
 	    r->route->method == HTTP_GET && body != NULL) {
 		snprintf(etag, sizeof(etag), "\"%016llx\"", fnv1a(body, blen));
+		if (r->cache_key != NULL) {
+			respcache_put(r->srv->cache, r->cache_key,
+			    r->cache_klen, body, blen, etag, (int64_t)r->t0);
+			req_header(r, "X-Testvis-Cache", "miss");
+		}
 		inm = req_env(r, "HTTP_IF_NONE_MATCH");
 		if (inm != NULL && etag_matches(inm, etag))
 			status = 304;
 	}
-	buf_init(&head);
-	buf_printf(&head, "Status: %d %s\r\n", status, reason_phrase(status));
-	if (etag[0] != '\0')
-		buf_printf(&head, "ETag: %s\r\n", etag);
-	if (status != 304 && body != NULL)
-		buf_printf(&head, "Content-Type: application/json; "
-		    "charset=utf-8\r\nContent-Length: %zu\r\n", blen);
-	buf_puts(&head, "X-Content-Type-Options: nosniff\r\n"
-	    "Content-Security-Policy: default-src 'none'; "
-	    "frame-ancestors 'none'\r\n"
-	    "X-Frame-Options: DENY\r\n"
-	    "Referrer-Policy: no-referrer\r\n");
-	buf_puts(&head, status < 400 ? "Cache-Control: no-cache\r\n" :
-	    "Cache-Control: no-store\r\n");
-	buf_printf(&head, "X-Request-Id: %s\r\n", r->id);
-	if (r->headers.len > 0)
-		buf_append(&head, r->headers.p, r->headers.len);
-	buf_puts(&head, "\r\n");
-	out_write(r, head.p, head.len);
-	if (status != 304 && !r->head && body != NULL) {
-		out_write(r, body, blen);
-		r->bytes_out = blen;
-	}
-	buf_free(&head);
+	send_answer(r, status, etag, body, blen);
 	free(body);
+	return status;
+}
+
+/*
+ * Answers a cache hit: the stored body and ETag, or 304 when
+ * If-None-Match matches.  Returns the status sent.
+ */
+static int
+respond_cached(struct req *r)
+{
+	const struct respcache_entry *e = r->hit;
+	const char *inm = req_env(r, "HTTP_IF_NONE_MATCH");
+	int status = 200;
+
+	if (inm != NULL && etag_matches(inm, e->etag))
+		status = 304;
+	req_header(r, "X-Testvis-Cache", "hit");
+	send_answer(r, status, e->etag, e->body, e->blen);
 	return status;
 }
 
@@ -1012,6 +1061,34 @@ authorize(struct req *r)
 }
 
 /*
+ * For a ROUTE_CACHED request: opens the read transaction the handler will
+ * run in, drops cached answers of an older data version, and looks the
+ * request up (key: project and URI).  Returns 0 to run the handler, 200
+ * when r->hit answers, or a 503 answer.
+ */
+static int
+cache_lookup(struct req *r)
+{
+	struct srv *s = r->srv;
+	int64_t version;
+	size_t n;
+
+	if (db_read_begin(s->db, &version) == -1)
+		return req_error(r, 503, "db_unavailable", NULL,
+		    "the database cannot be read");
+	if (s->cache == NULL)
+		return 0;
+	respcache_sync(s->cache, version);
+	n = strlen(r->uri) + 24;
+	r->cache_key = arena_alloc(r->arena, n);
+	r->cache_klen = (size_t)snprintf(r->cache_key, n, "%lld %s",
+	    (long long)r->project_id, r->uri);
+	r->hit = respcache_get(s->cache, r->cache_key, r->cache_klen,
+	    (int64_t)r->t0);
+	return r->hit != NULL ? 200 : 0;
+}
+
+/*
  * Runs every check in order, then the handler.  Order matters to what a
  * client learns: route (404/405), disabled (503), path/body/query (400,
  * 413, 415), database (503), authorization (401/403), project (404).
@@ -1040,6 +1117,7 @@ dispatch(struct req *r)
 		t[a + b] = '\0';
 		uri = t;
 	}
+	r->uri = uri;
 	q = strchr(uri, '?');
 	plen = q != NULL ? (size_t)(q - uri) : strlen(uri);
 	r->path = arena_strndup(r->arena, uri, plen);
@@ -1086,6 +1164,8 @@ dispatch(struct req *r)
 	}
 	if ((rc = authorize(r)) != 0)
 		return rc;
+	if ((r->route->flags & ROUTE_CACHED) && (rc = cache_lookup(r)) != 0)
+		return rc;
 	return r->route->handler(r);
 }
 
@@ -1105,6 +1185,11 @@ serve(struct srv *s, struct req *r)
 	r->method_text = m != NULL ? m : "GET";
 	status = dispatch(r);
 	status = respond(r, status);
+	if (s->db != NULL)
+		db_idle(s->db);
+	/* this connection's own writes do not move the data version */
+	if (r->route != NULL && r->route->method != HTTP_GET)
+		respcache_clear(s->cache);
 	log_request(r->id, r->method_text, r->path != NULL ? r->path : "-",
 	    status, r->bytes_out, tvtime_mono_ms() - r->t0);
 	if (r->json != NULL)
@@ -1188,6 +1273,9 @@ http_main(const struct app *app, int argc, char **argv)
 	if (s.cfg == NULL)
 		log_error("config: %s", s.cfg_err);
 	s.arena = arena_new();
+	if (s.cfg != NULL)
+		s.cache = respcache_new((size_t)s.cfg->response_cache_kb * 1024,
+		    CACHE_TTL_MS);
 
 	if (FCGX_IsCGI()) {
 		memset(&r, 0, sizeof(r));
@@ -1209,6 +1297,7 @@ http_main(const struct app *app, int argc, char **argv)
 		FCGX_Free(&fr, 1);
 	}
 	db_close(s.db);
+	respcache_free(s.cache);
 	config_free(s.cfg);
 	arena_free(s.arena);
 	return 0;

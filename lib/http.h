@@ -26,6 +26,9 @@ enum http_method {
 #define ROUTE_GATED	0x01	/* 503 "disabled" when enabled = false */
 #define ROUTE_PROJECT	0x02	/* takes ?project=, resolved and authorized */
 #define ROUTE_NODB	0x04	/* runs even when the database is down */
+/* a GET whose answer depends on the URL and the data only: it runs in one
+ * read snapshot and its answer may come from the response cache */
+#define ROUTE_CACHED	0x08
 
 /*
  * One endpoint: method + path pattern ("/api/tests/{test_id}/history"),

@@ -16,13 +16,15 @@
 #include "signals.h"
 
 #define DIFF_LIST_MAX 100
+#define GROUPS_MAX	100	/* failure groups shown in run detail */
+#define GROUP_TESTS_MAX	20	/* tests named per group */
 
 enum stmt {
 	STMT_LIST,
 	STMT_GET,
 	STMT_SHARDS,
-	STMT_GROUPS,
-	STMT_GROUP_COUNT,
+	STMT_FAILING,
+	STMT_GROUP_INFO,
 	STMT_PREV,
 	STMT_DIFF_CUR,
 	STMT_DIFF_PREV,
@@ -49,23 +51,15 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT shard, source, received_at, tests, passed, failed, "
 	    "errors, skipped, flaky, new_tests, warnings, diff IS NOT NULL "
 	    "FROM run_shards WHERE run = ?1 ORDER BY id",
+	/* the run's failing results in key order, grouped in C */
+	[STMT_FAILING] =
+	    "SELECT test, fingerprint FROM results WHERE run = ?1 AND "
+	    "status IN (1, 2) ORDER BY test",
 	/* a sample message from the project's group (a key lookup), not
-	 * from every failing result's texts; names for 20 tests a group */
-	[STMT_GROUPS] =
-	    "SELECT g.fingerprint, g.n, fg.message, fg.error_type, g.tests "
-	    "FROM (SELECT w.fingerprint, w.n, json_group_array(json_object("
-	    "'test_id', t.test_id, 'name', t.name)) AS tests FROM (SELECT "
-	    "r.fingerprint, r.test, count(*) OVER (PARTITION BY r.fingerprint) "
-	    "AS n, row_number() OVER (PARTITION BY r.fingerprint ORDER BY "
-	    "r.test) AS rn FROM results r WHERE r.run = ?1 AND "
-	    "r.status IN (1, 2)) w JOIN tests t ON t.id = w.test "
-	    "WHERE w.rn <= 20 GROUP BY w.fingerprint ORDER BY w.n DESC, "
-	    "w.fingerprint LIMIT 100) g LEFT JOIN failure_groups fg ON "
-	    "fg.project_id = ?2 AND fg.fingerprint = g.fingerprint "
-	    "ORDER BY g.n DESC, g.fingerprint",
-	[STMT_GROUP_COUNT] =
-	    "SELECT count(DISTINCT fingerprint) FROM results WHERE run = ?1 "
-	    "AND status IN (1, 2)",
+	 * from every failing result's texts */
+	[STMT_GROUP_INFO] =
+	    "SELECT message, error_type FROM failure_groups WHERE "
+	    "project_id = ?1 AND fingerprint = ?2",
 	[STMT_PREV] =
 	    "SELECT id, run_id FROM runs WHERE project_id = ?1 AND "
 	    "branch IS ?2 AND (started_at, id) < (?3, ?4) "
@@ -314,52 +308,61 @@ shards_json(struct db *db, int64_t id)
 	return jval_rows(db, st, shard_row);
 }
 
-/* The failure group object of a STMT_GROUPS row. */
-static json_t *
-group_row(sqlite3_stmt *st)
-{
-	json_t *o = jval_object(), *tests;
+/* One failing result of a run: its test key and fingerprint (or NULL). */
+struct failing {
+	int64_t	 test;
+	char	*fp;
+};
 
-	jval_set(o, "fingerprint", jval_col_text(st, 0));
-	jval_set(o, "count", jval_col_int(st, 1));
-	jval_set(o, "message", jval_col_text(st, 2));
-	jval_set(o, "error_type", jval_col_text(st, 3));
-	tests = json_loads(db_column_text(st, 4), 0, NULL);
-	jval_set(o, "tests", tests != NULL ? tests : jval_array());
-	return o;
-}
+/* A group of failing results: [first, first + n) of the sorted array. */
+struct fgroup {
+	size_t	 first;
+	size_t	 n;
+};
 
-/* Failures of run id grouped by fingerprint; NULL on error. */
-static json_t *
-groups_json(struct db *db, int64_t project, int64_t id)
-{
-	sqlite3_stmt *st;
-
-	if ((st = STMT(db, STMT_GROUPS)) == NULL ||
-	    db_bind_int(db, st, 1, id) == -1 ||
-	    db_bind_int(db, st, 2, project) == -1)
-		return NULL;
-	return jval_rows(db, st, group_row);
-}
-
-/*
- * Counts an entry of list and, while the list holds fewer than
- * DIFF_LIST_MAX, appends {test_id, name} of test key.  0, or -1 on error.
- */
+/* Orders two fingerprints, NULL first (it is one group, as in SQL). */
 static int
-diff_add(struct db *db, json_t *diff, const char *list, int64_t key)
+fp_cmp(const char *a, const char *b)
 {
-	json_t *arr = json_object_get(diff, list), *o;
-	sqlite3_stmt *st;
-	char count[64];
+	if (a == NULL || b == NULL)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
 
-	snprintf(count, sizeof(count), "%s_count", list);
-	jval_set(diff, count, jval_int(json_integer_value(json_object_get(diff,
-	    count)) + 1));
-	if (json_array_size(arr) >= DIFF_LIST_MAX)
-		return 0;
+/* qsort: by fingerprint, then test key. */
+static int
+failing_cmp(const void *pa, const void *pb)
+{
+	const struct failing *a = pa, *b = pb;
+	int c = fp_cmp(a->fp, b->fp);
+
+	if (c != 0)
+		return c;
+	return (a->test > b->test) - (a->test < b->test);
+}
+
+/* qsort context-free: largest group first, then by fingerprint. */
+static const struct failing *groups_base;
+static int
+fgroup_cmp(const void *pa, const void *pb)
+{
+	const struct fgroup *a = pa, *b = pb;
+
+	if (a->n != b->n)
+		return a->n < b->n ? 1 : -1;
+	return fp_cmp(groups_base[a->first].fp, groups_base[b->first].fp);
+}
+
+/* Appends {test_id, name} of test key to arr; 0, or -1 on error. */
+static int
+test_ref_push(struct db *db, json_t *arr, int64_t key)
+{
+	sqlite3_stmt *st;
+	json_t *o;
+
 	if ((st = STMT(db, STMT_TEST_NAME)) == NULL ||
-	    db_bind_int(db, st, 1, key) == -1 || db_step(db, st) != SQLITE_ROW) {
+	    db_bind_int(db, st, 1, key) == -1 ||
+	    db_step(db, st) != SQLITE_ROW) {
 		if (st != NULL)
 			sqlite3_reset(st);
 		return -1;
@@ -370,6 +373,137 @@ diff_add(struct db *db, json_t *diff, const char *list, int64_t key)
 	sqlite3_reset(st);
 	jval_push(arr, o);
 	return 0;
+}
+
+/*
+ * The failure group object of g: fingerprint, count, the project group's
+ * sample message and error type, and the first GROUP_TESTS_MAX tests by
+ * key.  NULL on error.
+ */
+static json_t *
+group_json(struct db *db, int64_t project, const struct failing *f,
+    const struct fgroup *g)
+{
+	json_t *o = jval_object(), *tests = jval_array();
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc = SQLITE_DONE;
+
+	jval_set(o, "fingerprint", f[g->first].fp != NULL ?
+	    jval_str(f[g->first].fp) : json_null());
+	jval_set(o, "count", jval_int((int64_t)g->n));
+	if (f[g->first].fp != NULL && ((st = STMT(db, STMT_GROUP_INFO)) ==
+	    NULL || db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_text(db, st, 2, f[g->first].fp) == -1 ||
+	    (rc = db_step(db, st)) == -1))
+		goto fail;
+	jval_set(o, "message", rc == SQLITE_ROW ? jval_col_text(st, 0) :
+	    json_null());
+	jval_set(o, "error_type", rc == SQLITE_ROW ? jval_col_text(st, 1) :
+	    json_null());
+	if (st != NULL)
+		sqlite3_reset(st);
+	for (i = 0; i < g->n && i < GROUP_TESTS_MAX; i++)
+		if (test_ref_push(db, tests, f[g->first + i].test) == -1)
+			goto fail;
+	jval_set(o, "tests", tests);
+	return o;
+fail:
+	json_decref(o);
+	json_decref(tests);
+	return NULL;
+}
+
+/*
+ * Failures of run id grouped by fingerprint: the GROUPS_MAX largest (ties
+ * by fingerprint) into *out, and how many distinct fingerprints there are
+ * into *count.  One key-ordered pass over the run's failing results; the
+ * names are looked up for the tests shown only.  0, or -1 on error.
+ */
+static int
+groups_json(struct db *db, int64_t project, int64_t id, json_t **out,
+    int64_t *count)
+{
+	struct failing *f = NULL;
+	struct fgroup *g = NULL;
+	size_t n = 0, cap = 0, ng = 0, i;
+	sqlite3_stmt *st;
+	json_t *arr, *o;
+	const char *fp;
+	int rc, ret = -1;
+
+	*out = NULL;
+	*count = 0;
+	if ((st = STMT(db, STMT_FAILING)) == NULL ||
+	    db_bind_int(db, st, 1, id) == -1)
+		return -1;
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((f = realloc(f, cap * sizeof(*f))) == NULL)
+				abort();
+		}
+		f[n].test = sqlite3_column_int64(st, 0);
+		fp = db_column_text(st, 1);
+		f[n].fp = fp != NULL ? strdup(fp) : NULL;
+		if (fp != NULL && f[n].fp == NULL)
+			abort();
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc == -1)
+		goto done;
+	if (n > 0) {
+		qsort(f, n, sizeof(*f), failing_cmp);
+		if ((g = calloc(n, sizeof(*g))) == NULL)
+			abort();
+	}
+	for (i = 0; i < n; i++) {
+		if (i == 0 || fp_cmp(f[i].fp, f[i - 1].fp) != 0) {
+			g[ng].first = i;
+			ng++;
+			*count += f[i].fp != NULL;
+		}
+		g[ng - 1].n++;
+	}
+	if (ng > 0) {
+		groups_base = f;
+		qsort(g, ng, sizeof(*g), fgroup_cmp);
+	}
+	arr = jval_array();
+	for (i = 0; i < ng && i < GROUPS_MAX; i++) {
+		if ((o = group_json(db, project, f, &g[i])) == NULL) {
+			json_decref(arr);
+			goto done;
+		}
+		jval_push(arr, o);
+	}
+	*out = arr;
+	ret = 0;
+done:
+	for (i = 0; i < n; i++)
+		free(f[i].fp);
+	free(f);
+	free(g);
+	return ret;
+}
+
+/*
+ * Counts an entry of list and, while the list holds fewer than
+ * DIFF_LIST_MAX, appends {test_id, name} of test key.  0, or -1 on error.
+ */
+static int
+diff_add(struct db *db, json_t *diff, const char *list, int64_t key)
+{
+	json_t *arr = json_object_get(diff, list);
+	char count[64];
+
+	snprintf(count, sizeof(count), "%s_count", list);
+	jval_set(diff, count, jval_int(json_integer_value(json_object_get(diff,
+	    count)) + 1));
+	if (json_array_size(arr) >= DIFF_LIST_MAX)
+		return 0;
+	return test_ref_push(db, arr, key);
 }
 
 /* Classifies one test present now (now >= 0) and/or before (was >= 0). */
@@ -483,7 +617,6 @@ runs_detail(struct db *db, int64_t project, const char *run_id, json_t **out)
 {
 	json_t *run = NULL, *shards, *groups, *diff;
 	int64_t id, started, group_count = 0;
-	sqlite3_stmt *st;
 	char *branch = NULL;
 	int rc, err = 0, err2;
 
@@ -491,14 +624,7 @@ runs_detail(struct db *db, int64_t project, const char *run_id, json_t **out)
 	    &branch)) != 1)
 		return rc;
 	shards = shards_json(db, id);
-	groups = groups_json(db, project, id);
-	if ((st = STMT(db, STMT_GROUP_COUNT)) == NULL ||
-	    db_bind_int(db, st, 1, id) == -1 || db_step(db, st) != SQLITE_ROW)
-		err = 1;
-	else
-		group_count = sqlite3_column_int64(st, 0);
-	if (st != NULL)
-		sqlite3_reset(st);
+	err = groups_json(db, project, id, &groups, &group_count) == -1;
 	diff = diff_json(db, project, id, started, branch, &err2);
 	free(branch);
 	if (shards == NULL || groups == NULL || err || err2) {
