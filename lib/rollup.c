@@ -114,12 +114,23 @@ fn_push_ms(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	    SQLITE_TRANSIENT);
 }
 
-static int
-cmp_i32(const void *a, const void *b)
+/*
+ * Sorts a duration window in place.  Windows hold at most ROLLUP_WINDOW
+ * values: an insertion sort beats qsort's calls through a comparator
+ * (this runs for every test of every ingest, and per row of API-22).
+ */
+static void
+window_sort(int32_t *v, size_t n)
 {
-	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	size_t i, j;
+	int32_t x;
 
-	return x < y ? -1 : x > y;
+	for (i = 1; i < n; i++) {
+		x = v[i];
+		for (j = i; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
 }
 
 /* Nearest-rank percentile p of sorted v[0..n); n > 0. */
@@ -152,7 +163,7 @@ fn_pct(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	if (bytes != last_bytes || bytes > (int)sizeof(last) ||
 	    (bytes > 0 && memcmp(b, last, (size_t)bytes) != 0)) {
 		nsorted = window_get(argv[0], sorted);
-		qsort(sorted, nsorted, sizeof(sorted[0]), cmp_i32);
+		window_sort(sorted, nsorted);
 		last_bytes = bytes <= (int)sizeof(last) ? bytes : -1;
 		if (last_bytes > 0)
 			memcpy(last, b, (size_t)bytes);
@@ -177,7 +188,7 @@ fn_half_pct(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_null(ctx);
 		return;
 	}
-	qsort(part, m, sizeof(part[0]), cmp_i32);
+	window_sort(part, m);
 	sqlite3_result_int64(ctx, rank_of(part, m,
 	    sqlite3_value_double(argv[2])));
 }
