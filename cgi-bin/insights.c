@@ -41,6 +41,7 @@ static const struct param_spec q_correlate[] = {
 	{ "run_id", PARAM_RUNID, 0, 0, 0, NULL },
 	{ "git_sha", PARAM_STRING, 0, 1, 128, NULL },
 	{ "session_id", PARAM_STRING, 0, 1, 256, NULL },
+	{ "feature_id", PARAM_INT, 0, 1, 1LL << 53, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -109,15 +110,15 @@ h_slowest(struct req *r)
 }
 
 /*
- * GET /api/tests/correlate: exactly one of run_id, git_sha, session_id.
- * 200; 400 when none or several are given; 404 when nothing is linked;
- * 503.
+ * GET /api/tests/correlate: exactly one of run_id, git_sha, session_id,
+ * feature_id.  200; 400 when none or several are given; 404 when nothing
+ * is linked, or there is no such feature; 503.
  */
 static int
 h_correlate(struct req *r)
 {
 	static const char *const keys[BY__MAX] = { "run_id", "git_sha",
-	    "session_id" };
+	    "session_id", "feature_id" };
 	json_t *out = NULL, *d;
 	int i, given = 0, by = 0, rc;
 
@@ -133,11 +134,14 @@ h_correlate(struct req *r)
 		jval_set(d, "reason", jval_str(given == 0 ? "missing" :
 		    "invalid"));
 		return req_error(r, 400, "invalid_param", d, "give exactly one "
-		    "of run_id, git_sha or session_id");
+		    "of run_id, git_sha, session_id or feature_id");
 	}
 	rc = correlate(req_db(r), req_config(r), req_project_id(r),
 	    req_project(r), (enum correlate_by)by, req_param(r,
 	    keys[by])->s, &out);
+	if (rc == 0 && by == BY_FEATURE_ID)
+		return req_error(r, 404, "not_found", NULL, "no feature %s in "
+		    "project '%s'", req_param(r, keys[by])->s, req_project(r));
 	if (rc == 0)
 		return req_error(r, 404, "not_found", NULL, "nothing in "
 		    "project '%s' is linked to %s '%s'", req_project(r),

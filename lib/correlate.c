@@ -1,10 +1,18 @@
 /*
- * Correlation (API-20): from a run, a commit or a coding session to the
- * runs, commits and sessions linked with it, with deep links: UI routes,
- * API routes, and external commit/session pages from the configured URL
- * templates.  Features and integrity signals join in when the batch's
- * mapping and integrity passes produce them.
+ * Correlation (API-20): from a run, a commit, a coding session or a
+ * feature to the runs, commits and sessions linked with it, the features
+ * those runs broke or weakened, and their integrity signals, with deep
+ * links: UI routes, API routes, and external commit/session pages from
+ * the configured URL templates.
+ *
+ * A run, commit or session links the runs sharing its commit or session.
+ * A feature links the runs that broke one of its tests (opened an
+ * incident) or raised a signal on one: which commits and sessions
+ * touched it.  Features come from the mapping pass, signals from the
+ * integrity pass; before the batch has run they are empty.
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,12 +22,19 @@
 #include "db.h"
 #include "jval.h"
 #include "runs.h"
+#include "signals.h"
 
-#define RELATED_MAX 100
+#define RELATED_MAX	100	/* runs linked */
+#define FEATURE_RUNS	10	/* the newest linked runs features come from */
+#define FEATURES_MAX	100
+#define SIGNALS_MAX	100
 
 enum stmt {
 	STMT_RUN,
 	STMT_RELATED,
+	STMT_FEATURE,
+	STMT_FEATURE_RUNS,
+	STMT_FEATURES,
 	STMT__MAX
 };
 
@@ -32,12 +47,37 @@ static const char *const sql[STMT__MAX] = {
 	    "(?2 IS NOT NULL AND git_sha = ?2) OR "
 	    "(?3 IS NOT NULL AND session_id = ?3) OR run_id = ?4) "
 	    "ORDER BY started_at DESC, id DESC LIMIT ?5",
+	[STMT_FEATURE] =
+	    "SELECT path FROM features WHERE project_id = ?1 AND id = ?2",
+	/* the runs that opened an incident on, or raised a signal about,
+	 * one of the feature's tests */
+	[STMT_FEATURE_RUNS] =
+	    "SELECT " RUNS_COLS " FROM runs WHERE project_id = ?1 AND id IN ("
+	    "SELECT i.opened_run FROM tests t JOIN incidents i ON "
+	    "i.test = t.id WHERE t.project_id = ?1 AND t.feature = ?2 "
+	    "UNION SELECT g.run FROM tests t JOIN signals g ON g.test = t.id "
+	    "WHERE t.project_id = ?1 AND t.feature = ?2) "
+	    "ORDER BY started_at DESC, id DESC LIMIT ?3",
+	/* per feature: its tests the runs ?1 (a JSON array of runs.id)
+	 * broke (their failure opened an incident), and the signals raised
+	 * on its tests in the runs ?2 */
+	[STMT_FEATURES] =
+	    "SELECT f.id, f.path, f.name, "
+	    "count(DISTINCT x.test) FILTER (WHERE x.kind = 0), "
+	    "count(*) FILTER (WHERE x.kind = 1) FROM ("
+	    "SELECT i.test, 0 AS kind FROM incidents i WHERE i.opened_run IN "
+	    "(SELECT value FROM json_each(?1)) "
+	    "UNION ALL SELECT g.test, 1 FROM signals g WHERE g.run IN "
+	    "(SELECT value FROM json_each(?2)) AND g.test IS NOT NULL) x "
+	    "JOIN tests t ON t.id = x.test JOIN features f ON f.id = t.feature "
+	    "WHERE ?3 IS NULL OR f.id = ?3 GROUP BY f.id "
+	    "ORDER BY 4 DESC, 5 DESC, f.path LIMIT ?4",
 };
 
 #define STMT(db, i) db_stmt((db), DBM_CORRELATE, sql, STMT__MAX, (i))
 
 static const char *const by_names[BY__MAX] = { "run_id", "git_sha",
-    "session_id" };
+    "session_id", "feature_id" };
 
 /* tpl with {key} replaced by the URL-encoded value; null if no tpl. */
 static json_t *
@@ -93,11 +133,165 @@ tally(json_t *set, json_t *value)
 	jval_set(set, k, jval_int(n != NULL ? json_integer_value(n) + 1 : 1));
 }
 
+/* The UI and API links of feature id. */
+static json_t *
+feature_links(int64_t id, const char *slug)
+{
+	json_t *links = jval_object();
+	char num[32];
+
+	snprintf(num, sizeof(num), "%" PRId64, id);
+	jval_set(links, "ui", link("#/features/", num, "/timeline", NULL));
+	jval_set(links, "api", link("/api/tests/features/", num,
+	    "/timeline?project=", slug));
+	return links;
+}
+
+/* The feature object of a STMT_FEATURES row (slug for its links). */
+static json_t *
+feature_row(sqlite3_stmt *st, const char *slug)
+{
+	json_t *o = jval_object();
+
+	jval_set(o, "feature_id", jval_col_int(st, 0));
+	jval_set(o, "path", jval_col_text(st, 1));
+	jval_set(o, "name", jval_col_text(st, 2));
+	jval_set(o, "broken_tests", jval_col_int(st, 3));
+	jval_set(o, "signals", jval_col_int(st, 4));
+	jval_set(o, "links", feature_links(sqlite3_column_int64(st, 0), slug));
+	return o;
+}
+
 /*
- * GET /api/tests/correlate?run_id=|git_sha=|session_id=: {by, value,
- * runs (each with links), commits [{git_sha, runs, url}], sessions
- * [{session_id, runs, url}], features, signals, links}.  Returns 1, 0
- * when nothing is linked to the value, or -1.
+ * The features the runs in ids (a JSON array, newest first) broke or
+ * weakened: the tests their newest FEATURE_RUNS runs broke, and all their
+ * signals; only feature when > 0 (then listed even with nothing against
+ * it, path given).  NULL on error.
+ */
+static json_t *
+features_of_runs(struct db *db, const char *slug, const char *ids,
+    const char *newest, int64_t feature, const char *path)
+{
+	sqlite3_stmt *st;
+	json_t *arr, *o;
+	const char *name;
+	int rc;
+
+	if ((st = STMT(db, STMT_FEATURES)) == NULL ||
+	    db_bind_text(db, st, 1, newest) == -1 ||
+	    db_bind_text(db, st, 2, ids) == -1 ||
+	    (feature > 0 ? db_bind_int(db, st, 3, feature) :
+	    db_bind_null(db, st, 3)) == -1 ||
+	    db_bind_int(db, st, 4, FEATURES_MAX) == -1)
+		return NULL;
+	arr = jval_array();
+	while ((rc = db_step(db, st)) == SQLITE_ROW)
+		jval_push(arr, feature_row(st, slug));
+	sqlite3_reset(st);
+	if (rc == -1) {
+		json_decref(arr);
+		return NULL;
+	}
+	if (feature > 0 && json_array_size(arr) == 0) {
+		name = strrchr(path, '/');
+		o = jval_object();
+		jval_set(o, "feature_id", jval_int(feature));
+		jval_set(o, "path", jval_str(path));
+		jval_set(o, "name", jval_str(name != NULL ? name + 1 : path));
+		jval_set(o, "broken_tests", jval_int(0));
+		jval_set(o, "signals", jval_int(0));
+		jval_set(o, "links", feature_links(feature, slug));
+		jval_push(arr, o);
+	}
+	return arr;
+}
+
+/*
+ * The runs of st (RUNS_COLS rows, newest first) with their links, into
+ * *runs; the commits and sessions they involve tallied; their runs.id
+ * as JSON arrays, all and the newest FEATURE_RUNS, into ids and newest.
+ * SQLITE_DONE or -1.
+ */
+static int
+collect_runs(struct db *db, sqlite3_stmt *st, const char *slug,
+    json_t *runs, json_t *commits, json_t *sessions, struct buf *ids,
+    struct buf *newest)
+{
+	json_t *run, *links;
+	size_t n = 0;
+	int rc;
+
+	buf_puts(ids, "[");
+	buf_puts(newest, "[");
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+		run = runs_row_json(st);
+		links = jval_object();
+		jval_set(links, "ui", link("#/runs/", db_column_text(st, 0), "",
+		    NULL));
+		jval_set(links, "api", link("/api/tests/runs/",
+		    db_column_text(st, 0), "?project=", slug));
+		jval_set(run, "links", links);
+		tally(commits, json_object_get(run, "git_sha"));
+		tally(sessions, json_object_get(run, "session_id"));
+		jval_push(runs, run);
+		buf_printf(ids, "%s%lld", n > 0 ? "," : "",
+		    (long long)sqlite3_column_int64(st, RUNS_NCOLS - 1));
+		if (n < FEATURE_RUNS)
+			buf_printf(newest, "%s%lld", n > 0 ? "," : "",
+			    (long long)sqlite3_column_int64(st,
+			    RUNS_NCOLS - 1));
+		n++;
+	}
+	sqlite3_reset(st);
+	buf_puts(ids, "]");
+	buf_puts(newest, "]");
+	return rc;
+}
+
+/* [{key: k, "runs": n, "url": tpl(k)}] of a tally, in key order. */
+static json_t *
+tally_list(json_t *set, const char *key, const char *tpl,
+    const char *placeholder)
+{
+	json_t *arr = jval_array(), *o, *n;
+	const char *k;
+
+	json_object_foreach(set, k, n) {
+		o = jval_object();
+		jval_set(o, key, jval_str(k));
+		jval_set(o, "runs", json_incref(n));
+		jval_set(o, "url", template_url(tpl, placeholder, k));
+		jval_push(arr, o);
+	}
+	return arr;
+}
+
+/* The answer's own links: where the value itself is shown. */
+static json_t *
+own_links(enum correlate_by by, const char *value, const char *slug)
+{
+	json_t *links;
+
+	if (by == BY_FEATURE_ID)
+		return feature_links(strtoll(value, NULL, 10), slug);
+	links = jval_object();
+	jval_set(links, "ui", link(by == BY_RUN_ID ? "#/runs/" :
+	    by == BY_GIT_SHA ? "#/runs?git_sha=" : "#/runs?session_id=",
+	    value, "", NULL));
+	jval_set(links, "api", link(by == BY_RUN_ID ? "/api/tests/runs/" :
+	    by == BY_GIT_SHA ? "/api/tests/runs?git_sha=" :
+	    "/api/tests/runs?session_id=", value, by == BY_RUN_ID ?
+	    "?project=" : "&project=", slug));
+	return links;
+}
+
+/*
+ * GET /api/tests/correlate?run_id=|git_sha=|session_id=|feature_id=:
+ * {by, value, runs (newest first, each with links), commits [{git_sha,
+ * runs, url}], sessions [{session_id, runs, url}], features
+ * [{feature_id, path, name, broken_tests, signals, links}], signals,
+ * links}.  Returns 1, 0 when the value is unknown (a run, commit or
+ * session nothing is linked to, or no such feature), or -1.
  */
 int
 correlate(struct db *db, const struct config *cfg, int64_t project,
@@ -105,12 +299,16 @@ correlate(struct db *db, const struct config *cfg, int64_t project,
 {
 	const char *sha = by == BY_GIT_SHA ? value : NULL;
 	const char *session = by == BY_SESSION_ID ? value : NULL;
-	char *run_sha = NULL, *run_session = NULL;
-	json_t *runs, *run, *links, *commits, *sessions, *arr, *o, *n;
+	char *run_sha = NULL, *run_session = NULL, *path = NULL;
+	int64_t feature = 0;
+	json_t *runs = NULL, *commits = NULL, *sessions = NULL, *features,
+	    *signals;
+	struct buf ids, newest;
 	sqlite3_stmt *st;
-	const char *k;
 	int rc;
 
+	buf_init(&ids);
+	buf_init(&newest);
 	if (by == BY_RUN_ID) {
 		if ((st = STMT(db, STMT_RUN)) == NULL ||
 		    db_bind_int(db, st, 1, project) == -1 ||
@@ -128,9 +326,28 @@ correlate(struct db *db, const struct config *cfg, int64_t project,
 		sqlite3_reset(st);
 		sha = run_sha;
 		session = run_session;
+	} else if (by == BY_FEATURE_ID) {
+		feature = strtoll(value, NULL, 10);
+		if ((st = STMT(db, STMT_FEATURE)) == NULL ||
+		    db_bind_int(db, st, 1, project) == -1 ||
+		    db_bind_int(db, st, 2, feature) == -1 ||
+		    (rc = db_step(db, st)) == -1)
+			return -1;
+		if (rc == SQLITE_ROW && (path = strdup(db_column_text(st,
+		    0))) == NULL)
+			abort();
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return 0;
 	}
 	rc = -1;
-	if ((st = STMT(db, STMT_RELATED)) == NULL ||
+	if (by == BY_FEATURE_ID) {
+		if ((st = STMT(db, STMT_FEATURE_RUNS)) == NULL ||
+		    db_bind_int(db, st, 1, project) == -1 ||
+		    db_bind_int(db, st, 2, feature) == -1 ||
+		    db_bind_int(db, st, 3, RELATED_MAX) == -1)
+			goto out;
+	} else if ((st = STMT(db, STMT_RELATED)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_text(db, st, 2, sha) == -1 ||
 	    db_bind_text(db, st, 3, session) == -1 ||
@@ -140,66 +357,44 @@ correlate(struct db *db, const struct config *cfg, int64_t project,
 	runs = jval_array();
 	commits = jval_object();
 	sessions = jval_object();
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		run = runs_row_json(st);
-		links = jval_object();
-		jval_set(links, "ui", link("#/runs/", db_column_text(st, 0), "",
-		    NULL));
-		jval_set(links, "api", link("/api/tests/runs/",
-		    db_column_text(st, 0), "?project=", slug));
-		jval_set(run, "links", links);
-		tally(commits, json_object_get(run, "git_sha"));
-		tally(sessions, json_object_get(run, "session_id"));
-		jval_push(runs, run);
+	if ((rc = collect_runs(db, st, slug, runs, commits, sessions, &ids,
+	    &newest)) == -1)
+		goto out;
+	/* a feature exists without runs; a run, commit or session not */
+	if (json_array_size(runs) == 0 && by != BY_FEATURE_ID) {
+		rc = 0;
+		goto out;
 	}
-	sqlite3_reset(st);
-	if (rc == -1 || json_array_size(runs) == 0) {
-		json_decref(runs);
-		json_decref(commits);
-		json_decref(sessions);
-		rc = rc == -1 ? -1 : 0;
+	rc = -1;
+	if ((features = features_of_runs(db, slug, ids.p, newest.p, feature,
+	    path)) == NULL)
+		goto out;
+	if ((signals = signals_of_runs(db, ids.p, feature, SIGNALS_MAX)) ==
+	    NULL) {
+		json_decref(features);
 		goto out;
 	}
 	*out = jval_object();
 	jval_set(*out, "by", jval_str(by_names[by]));
 	jval_set(*out, "value", jval_str(value));
 	jval_set(*out, "runs", runs);
-	arr = jval_array();
-	json_object_foreach(commits, k, n) {
-		o = jval_object();
-		jval_set(o, "git_sha", jval_str(k));
-		jval_set(o, "runs", json_incref(n));
-		jval_set(o, "url", template_url(cfg->commit_url_template,
-		    "{sha}", k));
-		jval_push(arr, o);
-	}
-	jval_set(*out, "commits", arr);
-	arr = jval_array();
-	json_object_foreach(sessions, k, n) {
-		o = jval_object();
-		jval_set(o, "session_id", jval_str(k));
-		jval_set(o, "runs", json_incref(n));
-		jval_set(o, "url", template_url(cfg->session_url_template,
-		    "{session_id}", k));
-		jval_push(arr, o);
-	}
-	jval_set(*out, "sessions", arr);
-	json_decref(commits);
-	json_decref(sessions);
-	jval_set(*out, "features", jval_array());
-	jval_set(*out, "signals", jval_array());
-	links = jval_object();
-	jval_set(links, "ui", link(by == BY_RUN_ID ? "#/runs/" :
-	    by == BY_GIT_SHA ? "#/runs?git_sha=" : "#/runs?session_id=",
-	    value, "", NULL));
-	jval_set(links, "api", link(by == BY_RUN_ID ? "/api/tests/runs/" :
-	    by == BY_GIT_SHA ? "/api/tests/runs?git_sha=" :
-	    "/api/tests/runs?session_id=", value, by == BY_RUN_ID ?
-	    "?project=" : "&project=", slug));
-	jval_set(*out, "links", links);
+	runs = NULL;
+	jval_set(*out, "commits", tally_list(commits, "git_sha",
+	    cfg->commit_url_template, "{sha}"));
+	jval_set(*out, "sessions", tally_list(sessions, "session_id",
+	    cfg->session_url_template, "{session_id}"));
+	jval_set(*out, "features", features);
+	jval_set(*out, "signals", signals);
+	jval_set(*out, "links", own_links(by, value, slug));
 	rc = 1;
 out:
+	json_decref(runs);
+	json_decref(commits);
+	json_decref(sessions);
+	buf_free(&ids);
+	buf_free(&newest);
 	free(run_sha);
 	free(run_session);
+	free(path);
 	return rc;
 }

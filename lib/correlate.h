@@ -10,6 +10,7 @@ enum correlate_by {
 	BY_RUN_ID,
 	BY_GIT_SHA,
 	BY_SESSION_ID,
+	BY_FEATURE_ID,
 	BY__MAX
 };
 

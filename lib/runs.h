@@ -28,6 +28,7 @@ struct results_filter {
 	"session_id, env_fingerprint, triggered_by, ci_url, tags, status, " \
 	"tests, passed, failed, errors, skipped, flaky, new_tests, shards, " \
 	"id"
+#define RUNS_NCOLS 21	/* runs.id is the last */
 
 #define QUERY_BAD_CURSOR	(-2)
 

@@ -27,6 +27,7 @@ const char *const signals_statuses[] = { "open", "acknowledged", "resolved",
 enum stmt {
 	STMT_LIST,
 	STMT_RUN,
+	STMT_RUNS,
 	STMT_OPEN_COUNT,
 	STMT_GET,
 	STMT_SET,
@@ -56,6 +57,10 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_RUN] =
 	    "SELECT " SIG_COLS " FROM " SIG_FROM " WHERE g.run = ?1 "
 	    "ORDER BY g.id",
+	[STMT_RUNS] =
+	    "SELECT " SIG_COLS " FROM " SIG_FROM " WHERE g.run IN (SELECT "
+	    "value FROM json_each(?1)) AND (?2 IS NULL OR t.feature = ?2) "
+	    "ORDER BY g.created_at DESC, g.id DESC LIMIT ?3",
 	[STMT_OPEN_COUNT] =
 	    "SELECT count(*) FROM signals WHERE project_id = ?1 AND "
 	    "status = 'open'",
@@ -170,6 +175,26 @@ signals_of_run(struct db *db, int64_t run)
 
 	if ((st = stmt(db, STMT_RUN)) == NULL || db_bind_int(db, st, 1, run) ==
 	    -1)
+		return NULL;
+	return jval_rows(db, st, signal_json);
+}
+
+/*
+ * The newest limit signals of the runs in runs_json (a JSON array of
+ * runs.id), only those on tests of feature when feature > 0; NULL on
+ * error.
+ */
+json_t *
+signals_of_runs(struct db *db, const char *runs_json, int64_t feature,
+    int limit)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(db, STMT_RUNS)) == NULL ||
+	    db_bind_text(db, st, 1, runs_json) == -1 ||
+	    (feature > 0 ? db_bind_int(db, st, 2, feature) :
+	    db_bind_null(db, st, 2)) == -1 ||
+	    db_bind_int(db, st, 3, limit) == -1)
 		return NULL;
 	return jval_rows(db, st, signal_json);
 }

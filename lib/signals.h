@@ -20,6 +20,7 @@ extern const char *const signals_statuses[];
 int	 signals_list(struct db *, int64_t, const struct signals_filter *,
 	    json_t **);
 json_t	*signals_of_run(struct db *, int64_t);
+json_t	*signals_of_runs(struct db *, const char *, int64_t, int);
 int64_t	 signals_open_count(struct db *, int64_t);
 int	 signals_set(struct db *, int64_t, int64_t, json_t *, int64_t,
 	    json_t **, struct fault *);

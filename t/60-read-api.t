@@ -219,6 +219,54 @@ is($r->{json}{runs}[0]{links}{api}, '/api/tests/runs/run-29?project=default', 'A
 $r = get('insights', '/api/tests/correlate?git_sha=sha3');
 is(scalar @{$r->{json}{runs}}, 2, 'by git sha');
 is(get('insights', '/api/tests/correlate?git_sha=nope')->{status}, 404, 'negative: nothing linked is 404');
+# features and signals (from the batch): run-5 links the main session
+# and run-6 (same sha); beta broke in main runs 5/15/25, delta in run-6
+sub sqlv { my $r = run_cmd(argv => ['sqlite3', $inst->{db}, $_[0]]); chomp(my $v = $r->{stdout}); return $v }
+my $fid = sqlv("SELECT id FROM features WHERE path = 'suite/t'");
+ok($fid, 'the batch mapped suite.T to feature suite/t');
+$r = get('insights', '/api/tests/correlate?run_id=run-5');
+is_deeply([map { [$_->{path}, $_->{name}, $_->{broken_tests}, $_->{signals}] } @{$r->{json}{features}}],
+    [['suite/t', 't', 1, 0]], 'by run: the feature its newest 10 linked runs broke (beta, in runs 25 and 15; run-6 is older)');
+is($r->{json}{features}[0]{links}{ui}, "#/features/$fid/timeline", 'feature UI deep link');
+is($r->{json}{features}[0]{links}{api}, "/api/tests/features/$fid/timeline?project=default", 'feature API deep link');
+is_deeply($r->{json}{signals}, [], 'no signals in the main session');
+$r = get('insights', '/api/tests/correlate?session_id=sess-dev');
+is_deeply([map { [$_->{signal_type}, $_->{test_name}, $_->{run_id}] } @{$r->{json}{signals}}],
+    [['suite_shrink', undef, 'run-22'], ['test_removed', 'zeta', 'run-22']],
+    'by session: the signals its runs raised (zeta vanished in run-22, so the suite shrank), newest first');
+is_deeply([map { [$_->{broken_tests}, $_->{signals}] } @{$r->{json}{features}}], [[1, 1]],
+    'by session: delta broke, one signal on the feature');
+$r = get('insights', "/api/tests/correlate?feature_id=$fid");
+is($r->{status}, 200, 'by feature');
+is($r->{json}{by}, 'feature_id', 'by feature_id');
+is_deeply([map { $_->{run_id} } @{$r->{json}{runs}}], [map { "run-$_" } 30, 26, 25, 22, 18, 15, 14, 10, 6, 5, 2],
+    'by feature: the runs that broke its tests or raised a signal, newest first');
+is_deeply({ map { $_->{session_id} => $_->{runs} } @{$r->{json}{sessions}} }, { 'sess-dev' => 8, 'sess-main' => 3 },
+    'by feature: the sessions that touched it');
+is(scalar @{$r->{json}{commits}}, 9, 'by feature: nine commits');
+is_deeply([map { [$_->{feature_id}, $_->{broken_tests}, $_->{signals}] } @{$r->{json}{features}}], [[$fid, 2, 1]],
+    'by feature: the feature itself');
+is(scalar @{$r->{json}{signals}}, 1, 'by feature: the signal on its test');
+is($r->{json}{links}{ui}, "#/features/$fid/timeline", 'by feature: its own link is its timeline');
+# a feature nothing broke: 200 with no runs, and itself at zero
+sqlv("INSERT INTO domains (project_id, path, name) VALUES (1, 'quiet', 'quiet')");
+sqlv("INSERT INTO features (project_id, path, name, domain) SELECT 1, 'quiet/idle', 'idle', id FROM domains WHERE path = 'quiet'");
+my $idle = sqlv("SELECT id FROM features WHERE path = 'quiet/idle'");
+$r = get('insights', "/api/tests/correlate?feature_id=$idle");
+is($r->{status}, 200, 'a feature nothing broke is found');
+is_deeply([$r->{json}{runs}, $r->{json}{signals}, $r->{json}{commits}], [[], [], []], 'with no runs, signals or commits');
+is_deeply([map { [$_->{path}, $_->{name}, $_->{broken_tests}, $_->{signals}] } @{$r->{json}{features}}],
+    [['quiet/idle', 'idle', 0, 0]], 'and itself at zero');
+$r = get('insights', '/api/tests/correlate?feature_id=999999');
+is($r->{status}, 404, 'negative: unknown feature is 404');
+like($r->{json}{error}{message}, qr/no feature 999999/, 'the 404 names the feature');
+is(get('insights', "/api/tests/correlate?feature_id=$fid&project=nope")->{status}, 404, 'negative: another project');
+for my $bad ('0', '-1', 'abc', '1.5', '') {
+	$r = get('insights', "/api/tests/correlate?feature_id=$bad");
+	is($r->{status}, 400, "negative: feature_id='$bad' is 400");
+	is($r->{json}{error}{details}{param}, 'feature_id', "the 400 names feature_id ('$bad')");
+}
+is(get('insights', "/api/tests/correlate?feature_id=$fid&session_id=x")->{status}, 400, 'negative: feature_id with another key');
 is(get('insights', '/api/tests/correlate')->{status}, 400, 'negative: correlate needs one key');
 is(get('insights', '/api/tests/correlate?run_id=run-1&git_sha=x')->{status}, 400, 'negative: correlate takes one key');
 

@@ -13,3 +13,7 @@ CREATE INDEX test_stats_p95 ON test_stats(project_id, p95_ms, test);
 -- wide rollup rows.
 CREATE INDEX test_stats_status ON test_stats(project_id, last_status,
     last_seen_at);
+
+-- API-20 (correlate): the tests a set of runs broke, by the run whose
+-- failure opened the incident.
+CREATE INDEX incidents_opened ON incidents(opened_run);
