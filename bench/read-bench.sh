@@ -211,6 +211,11 @@ for e in \
 		    "$(awk -v a="$3" -v b="$static" 'BEGIN { printf "%.0f%%", 100 * a / b }')" ;;
 	esac
 done
+echo "peak RSS of each FastCGI program (PERF-4 wants < 32 MB):"
+for p in $(pgrep -f "^$BUILD/cgi-bin/testvis-"); do
+	printf '  %-20s %s\n' "$(basename "$(readlink "/proc/$p/exe")")" \
+	    "$(awk '/^VmHWM/ { printf "%.1f MB", $2 / 1024 }' "/proc/$p/status")"
+done
 echo "* point endpoints: medians of $ROUNDS rounds, each measuring the endpoint,"
 echo "  a minimal FastCGI responder and lighttpd's static file handler"
 echo "  answering a body of the same size; PERF-2 wants >= 60% of the FastCGI one."
