@@ -218,6 +218,7 @@ collect_runs(struct db *db, sqlite3_stmt *st, const char *slug,
     struct buf *newest)
 {
 	json_t *run, *links;
+	long long id;
 	size_t n = 0;
 	int rc;
 
@@ -234,12 +235,10 @@ collect_runs(struct db *db, sqlite3_stmt *st, const char *slug,
 		tally(commits, json_object_get(run, "git_sha"));
 		tally(sessions, json_object_get(run, "session_id"));
 		jval_push(runs, run);
-		buf_printf(ids, "%s%lld", n > 0 ? "," : "",
-		    (long long)sqlite3_column_int64(st, RUNS_NCOLS - 1));
+		id = sqlite3_column_int64(st, RUNS_NCOLS - 1);
+		buf_printf(ids, "%s%lld", n > 0 ? "," : "", id);
 		if (n < FEATURE_RUNS)
-			buf_printf(newest, "%s%lld", n > 0 ? "," : "",
-			    (long long)sqlite3_column_int64(st,
-			    RUNS_NCOLS - 1));
+			buf_printf(newest, "%s%lld", n > 0 ? "," : "", id);
 		n++;
 	}
 	sqlite3_reset(st);

@@ -56,3 +56,21 @@ crypto_equal(const void *a, const void *b, size_t n)
 {
 	return CRYPTO_memcmp(a, b, n) == 0;
 }
+
+/*
+ * 64-bit FNV-1a of p[0..n): a cheap, stable, non-cryptographic hash (ETag
+ * validators, hash-table keys).  Never use it where an attacker's choice
+ * of input matters.
+ */
+unsigned long long
+crypto_fnv1a(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	unsigned long long h = 0xcbf29ce484222325ULL;
+
+	while (n-- > 0) {
+		h ^= *c++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}

@@ -7,5 +7,6 @@
 void	 crypto_sha256_hex(const void *, size_t, char [SHA256_HEX_LEN]);
 int	 crypto_random_hex(char *, size_t);
 int	 crypto_equal(const void *, const void *, size_t);
+unsigned long long crypto_fnv1a(const void *, size_t);
 
 #endif

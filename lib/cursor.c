@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "cursor.h"
+#include "db.h"
 
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -168,4 +169,16 @@ double
 cursor_real(const struct cursor *c, int i)
 {
 	return json_number_value(c->keys[i]);
+}
+
+/*
+ * Binds parameter i of st to integer key k of cur, or to NULL when the
+ * request carried no cursor (the first page).  0, or -1 (logged).
+ */
+int
+cursor_bind_int(struct db *db, sqlite3_stmt *st, int i,
+    const struct cursor *cur, int k)
+{
+	return cur->doc != NULL ? db_bind_int(db, st, i, cursor_int(cur, k)) :
+	    db_bind_null(db, st, i);
 }

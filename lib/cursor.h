@@ -2,6 +2,7 @@
 #define TESTVIS_CURSOR_H
 #include <stdint.h>
 #include <jansson.h>
+#include <sqlite3.h>
 
 #define CURSOR_MAX_KEYS 4
 
@@ -21,5 +22,9 @@ void	 cursor_set_next(json_t *, const char *, json_t *);
 int64_t	 cursor_int(const struct cursor *, int);
 const char *cursor_str(const struct cursor *, int);
 double	 cursor_real(const struct cursor *, int);
+
+struct db;
+int	 cursor_bind_int(struct db *, sqlite3_stmt *, int, const struct cursor *,
+	    int);
 
 #endif

@@ -146,8 +146,7 @@ dash_failures(struct db *db, int64_t project, int64_t since,
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    (since >= 0 ? db_bind_int(db, st, 2, since) :
 	    db_bind_null(db, st, 2)) == -1 ||
-	    (cur.doc != NULL ? db_bind_int(db, st, 3, cursor_int(&cur, 0)) :
-	    db_bind_null(db, st, 3)) == -1 ||
+	    cursor_bind_int(db, st, 3, &cur, 0) == -1 ||
 	    db_bind_text(db, st, 4, cur.doc != NULL ? cursor_str(&cur, 1) :
 	    NULL) == -1 ||
 	    db_bind_int(db, st, 5, limit + 1) == -1) {

@@ -255,7 +255,7 @@ enum { DB_BEGIN_READ, DB_DATA_VERSION, DB_COMMIT };
  * Opens a read transaction and reads its snapshot's data version into
  * *version: the number changes whenever another connection committed
  * since this one last looked (see respcache.c).  Every query until
- * db_read_end() sees the same snapshot.  0, or -1 (logged, nothing left
+ * db_idle() sees the same snapshot.  0, or -1 (logged, nothing left
  * open).
  */
 int

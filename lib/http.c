@@ -580,19 +580,6 @@ out_write(struct req *r, const char *data, size_t n)
 		fwrite(data, 1, n, stdout);
 }
 
-/* 64-bit FNV-1a: a cheap, stable validator for ETags. */
-static unsigned long long
-fnv1a(const char *p, size_t n)
-{
-	unsigned long long h = 0xcbf29ce484222325ULL;
-
-	while (n-- > 0) {
-		h ^= (unsigned char)*p++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 /* Predicate: If-None-Match value inm lists etag (or is "*"). */
 static int
 etag_matches(const char *inm, const char *etag)
@@ -654,6 +641,15 @@ send_answer(struct req *r, int status, const char *etag, const char *body,
 
 static int respond_cached(struct req *);
 
+/* The status of a 200 answer with etag: 304 when If-None-Match lists it. */
+static int
+revalidate(struct req *r, const char *etag)
+{
+	const char *inm = req_env(r, "HTTP_IF_NONE_MATCH");
+
+	return inm != NULL && etag_matches(inm, etag) ? 304 : 200;
+}
+
 /*
  * Turns the answer into the response: the JSON body the handler set, or
  * for a status >= 400 without one the error envelope of API-0; SEC-5 headers always; an ETag
@@ -664,7 +660,6 @@ static int
 respond(struct req *r, int status)
 {
 	char *body = NULL, etag[24];
-	const char *inm;
 	size_t blen = 0;
 	json_t *env = NULL, *e;
 
@@ -704,15 +699,13 @@ respond(struct req *r, int status)
 	etag[0] = '\0';
 	if (status == 200 && r->route != NULL &&
 	    r->route->method == HTTP_GET && body != NULL) {
-		snprintf(etag, sizeof(etag), "\"%016llx\"", fnv1a(body, blen));
+		snprintf(etag, sizeof(etag), "\"%016llx\"", crypto_fnv1a(body, blen));
 		if (r->cache_key != NULL) {
 			respcache_put(r->srv->cache, r->cache_key,
 			    r->cache_klen, body, blen, etag, (int64_t)r->t0);
 			req_header(r, "X-Testvis-Cache", "miss");
 		}
-		inm = req_env(r, "HTTP_IF_NONE_MATCH");
-		if (inm != NULL && etag_matches(inm, etag))
-			status = 304;
+		status = revalidate(r, etag);
 	}
 	send_answer(r, status, etag, body, blen);
 	free(body);
@@ -727,11 +720,8 @@ static int
 respond_cached(struct req *r)
 {
 	const struct respcache_entry *e = r->hit;
-	const char *inm = req_env(r, "HTTP_IF_NONE_MATCH");
-	int status = 200;
+	int status = revalidate(r, e->etag);
 
-	if (inm != NULL && etag_matches(inm, e->etag))
-		status = 304;
 	req_header(r, "X-Testvis-Cache", "hit");
 	send_answer(r, status, e->etag, e->body, e->blen);
 	return status;

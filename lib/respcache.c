@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "respcache.h"
 
 #define NBUCKETS	256
@@ -45,20 +46,6 @@ struct respcache {
 	struct slot	*oldest;
 	struct slot	*newest;
 };
-
-/* FNV-1a of the key. */
-static uint64_t
-key_hash(const char *k, size_t n)
-{
-	uint64_t h = 14695981039346656037ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)k[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 /*
  * Returns a cache of at most budget bytes whose entries live ttl_ms; the
@@ -151,7 +138,7 @@ respcache_get(struct respcache *c, const char *key, size_t klen,
 
 	if (c == NULL)
 		return NULL;
-	h = key_hash(key, klen);
+	h = crypto_fnv1a(key, klen);
 	for (s = c->bucket[h % NBUCKETS]; s != NULL; s = s->chain)
 		if (s->hash == h && s->klen == klen &&
 		    memcmp(s->data, key, klen) == 0)
@@ -183,7 +170,7 @@ respcache_put(struct respcache *c, const char *key, size_t klen,
 	size = sizeof(*s) + klen + blen + 1;
 	if (size > c->budget / 4)
 		return;
-	h = key_hash(key, klen);
+	h = crypto_fnv1a(key, klen);
 	for (old = c->bucket[h % NBUCKETS]; old != NULL; old = old->chain)
 		if (old->hash == h && old->klen == klen &&
 		    memcmp(old->data, key, klen) == 0) {

@@ -201,10 +201,8 @@ runs_list(struct db *db, int64_t project, const struct runs_filter *f,
 	    bind_optint(db, st, 5, f->until) == -1 ||
 	    bind_opt(db, st, 6, f->git_sha) == -1 ||
 	    bind_opt(db, st, 7, f->session_id) == -1 ||
-	    (cur.doc != NULL ? db_bind_int(db, st, 8, cursor_int(&cur, 0)) :
-	    db_bind_null(db, st, 8)) == -1 ||
-	    (cur.doc != NULL ? db_bind_int(db, st, 9, cursor_int(&cur, 1)) :
-	    db_bind_null(db, st, 9)) == -1 ||
+	    cursor_bind_int(db, st, 8, &cur, 0) == -1 ||
+	    cursor_bind_int(db, st, 9, &cur, 1) == -1 ||
 	    db_bind_int(db, st, 10, f->limit + 1) == -1) {
 		cursor_clear(&cur);
 		return -1;
@@ -316,8 +314,9 @@ struct failing {
 
 /* A group of failing results: [first, first + n) of the sorted array. */
 struct fgroup {
-	size_t	 first;
-	size_t	 n;
+	size_t		 first;
+	size_t		 n;
+	const char	*fp;	/* its fingerprint (borrowed), or NULL */
 };
 
 /* Orders two fingerprints, NULL first (it is one group, as in SQL). */
@@ -341,8 +340,7 @@ failing_cmp(const void *pa, const void *pb)
 	return (a->test > b->test) - (a->test < b->test);
 }
 
-/* qsort context-free: largest group first, then by fingerprint. */
-static const struct failing *groups_base;
+/* qsort: largest group first, then by fingerprint. */
 static int
 fgroup_cmp(const void *pa, const void *pb)
 {
@@ -350,7 +348,7 @@ fgroup_cmp(const void *pa, const void *pb)
 
 	if (a->n != b->n)
 		return a->n < b->n ? 1 : -1;
-	return fp_cmp(groups_base[a->first].fp, groups_base[b->first].fp);
+	return fp_cmp(a->fp, b->fp);
 }
 
 /* Appends {test_id, name} of test key to arr; 0, or -1 on error. */
@@ -389,12 +387,12 @@ group_json(struct db *db, int64_t project, const struct failing *f,
 	size_t i;
 	int rc = SQLITE_DONE;
 
-	jval_set(o, "fingerprint", f[g->first].fp != NULL ?
-	    jval_str(f[g->first].fp) : json_null());
+	jval_set(o, "fingerprint", g->fp != NULL ?
+	    jval_str(g->fp) : json_null());
 	jval_set(o, "count", jval_int((int64_t)g->n));
-	if (f[g->first].fp != NULL && ((st = STMT(db, STMT_GROUP_INFO)) ==
+	if (g->fp != NULL && ((st = STMT(db, STMT_GROUP_INFO)) ==
 	    NULL || db_bind_int(db, st, 1, project) == -1 ||
-	    db_bind_text(db, st, 2, f[g->first].fp) == -1 ||
+	    db_bind_text(db, st, 2, g->fp) == -1 ||
 	    (rc = db_step(db, st)) == -1))
 		goto fail;
 	jval_set(o, "message", rc == SQLITE_ROW ? jval_col_text(st, 0) :
@@ -461,15 +459,14 @@ groups_json(struct db *db, int64_t project, int64_t id, json_t **out,
 	for (i = 0; i < n; i++) {
 		if (i == 0 || fp_cmp(f[i].fp, f[i - 1].fp) != 0) {
 			g[ng].first = i;
+			g[ng].fp = f[i].fp;
 			ng++;
 			*count += f[i].fp != NULL;
 		}
 		g[ng - 1].n++;
 	}
-	if (ng > 0) {
-		groups_base = f;
+	if (ng > 0)
 		qsort(g, ng, sizeof(*g), fgroup_cmp);
-	}
 	arr = jval_array();
 	for (i = 0; i < ng && i < GROUPS_MAX; i++) {
 		if ((o = group_json(db, project, f, &g[i])) == NULL) {
@@ -677,8 +674,7 @@ runs_results(struct db *db, int64_t project, const char *run_id,
 	    bind_optint(db, st, 2, f->status) == -1 ||
 	    bind_opt(db, st, 3, like_pattern(f->q, like, sizeof(like))) ==
 	    -1 ||
-	    (cur.doc != NULL ? db_bind_int(db, st, 4, cursor_int(&cur, 0)) :
-	    db_bind_null(db, st, 4)) == -1 ||
+	    cursor_bind_int(db, st, 4, &cur, 0) == -1 ||
 	    db_bind_int(db, st, 5, f->limit + 1) == -1) {
 		cursor_clear(&cur);
 		return -1;

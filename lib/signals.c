@@ -137,10 +137,9 @@ signals_list(struct db *db, int64_t project, const struct signals_filter *f,
 	    db_bind_text(db, st, 4, f->severity) == -1 ||
 	    db_bind_text(db, st, 5, f->status) == -1 ||
 	    db_bind_text(db, st, 6, f->session_id) == -1 ||
-	    (cur.doc != NULL ? db_bind_int(db, st, 7, cursor_int(&cur, 0)) :
-	    db_bind_null(db, st, 7)) == -1 ||
-	    db_bind_int(db, st, 8, cur.doc != NULL ? cursor_int(&cur, 1) :
-	    0) == -1 || db_bind_int(db, st, 9, f->limit + 1) == -1) {
+	    cursor_bind_int(db, st, 7, &cur, 0) == -1 ||
+	    cursor_bind_int(db, st, 8, &cur, 1) == -1 ||
+	    db_bind_int(db, st, 9, f->limit + 1) == -1) {
 		cursor_clear(&cur);
 		return -1;
 	}

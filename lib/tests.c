@@ -402,10 +402,8 @@ tests_history(struct db *db, int64_t project, const char *test_id,
 	if ((st = STMT(db, STMT_HISTORY)) == NULL ||
 	    db_bind_int(db, st, 1, key) == -1 ||
 	    db_bind_text(db, st, 2, branch) == -1 ||
-	    (cur.doc != NULL ? db_bind_int(db, st, 3, cursor_int(&cur, 0)) :
-	    db_bind_null(db, st, 3)) == -1 ||
-	    (cur.doc != NULL ? db_bind_int(db, st, 4, cursor_int(&cur, 1)) :
-	    db_bind_null(db, st, 4)) == -1 ||
+	    cursor_bind_int(db, st, 3, &cur, 0) == -1 ||
+	    cursor_bind_int(db, st, 4, &cur, 1) == -1 ||
 	    db_bind_int(db, st, 5, limit + 1) == -1) {
 		cursor_clear(&cur);
 		return -1;

@@ -175,10 +175,9 @@ teststate_list(struct db *db, int64_t project, const char *state,
 	if ((st = stmt(db, STMT_LIST)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_text(db, st, 2, state) == -1 ||
-	    (cur.doc != NULL ? db_bind_int(db, st, 3, cursor_int(&cur, 0)) :
-	    db_bind_null(db, st, 3)) == -1 ||
-	    db_bind_int(db, st, 4, cur.doc != NULL ? cursor_int(&cur, 1) :
-	    0) == -1 || db_bind_int(db, st, 5, limit + 1) == -1) {
+	    cursor_bind_int(db, st, 3, &cur, 0) == -1 ||
+	    cursor_bind_int(db, st, 4, &cur, 1) == -1 ||
+	    db_bind_int(db, st, 5, limit + 1) == -1) {
 		cursor_clear(&cur);
 		return -1;
 	}
