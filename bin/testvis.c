@@ -26,6 +26,8 @@
 #include "param.h"
 #include "project.h"
 #include "tvtime.h"
+#include "jval.h"
+#include "utf8.h"
 
 #define EXIT_BAD	1
 #define EXIT_USAGE	2
@@ -342,14 +344,18 @@ print_answer(const char *file, json_t *ans, const struct fault *f)
 	char *text;
 
 	if (o == NULL) {
-		o = json_pack("{s{sssssi}}", "error", "code", f->code != NULL ?
-		    f->code : "internal", "message", f->msg, "status",
-		    f->status);
+		json_t *e = jval_object();
+
+		o = jval_object();
+		jval_set(e, "code", jval_str(f->code != NULL ? f->code :
+		    "internal"));
+		jval_set(e, "message", jval_str(f->msg));
+		jval_set(e, "status", jval_int(f->status));
 		if (f->line > 0)
-			json_object_set_new(json_object_get(o, "error"),
-			    "line", json_integer(f->line));
+			jval_set(e, "line", jval_int(f->line));
+		jval_set(o, "error", e);
 	}
-	json_object_set_new(o, "file", json_string(file));
+	json_object_set_new(o, "file", jval_str(file));
 	text = json_dumps(o, JSON_COMPACT);
 	printf("%s\n", text != NULL ? text : "{}");
 	free(text);
@@ -373,8 +379,8 @@ ingest_file(struct cli *c, const char *file)
 	if (c->meta[META_RUN_ID] != NULL && c->meta[META_SHARD] == NULL &&
 	    c->argc > 2) {
 		const char *base = strrchr(file, '/');
-		snprintf(shard, sizeof(shard), "%.128s", base != NULL ?
-		    base + 1 : file);
+		snprintf(shard, sizeof(shard), "%.*s", UTF8_CUT(base != NULL ?
+		    base + 1 : file, 128));
 		for (i = 0; shard[i] != '\0'; i++)
 			if (strchr("._:/-", shard[i]) == NULL &&
 			    !((shard[i] >= 'a' && shard[i] <= 'z') ||

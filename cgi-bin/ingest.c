@@ -21,6 +21,7 @@
 #include "jval.h"
 #include "multipart.h"
 #include "stream.h"
+#include "utf8.h"
 
 #define META_MAX	(1024 * 1024)
 #define DIFF_MAX	(16 * 1024 * 1024)
@@ -125,8 +126,8 @@ from_multipart(struct req *r, struct ingest *in, struct stream *body,
 			ingest_set_diff(in, b.p != NULL ? b.p : "", b.len);
 		} else {
 			fault_set(f, 400, "invalid_multipart", "unknown form "
-			    "field '%.64s' (expected file, meta or diff)",
-			    part.name);
+			    "field '%.*s' (expected file, meta or diff)",
+			    UTF8_CUT(part.name, 64));
 			goto out;
 		}
 	}
@@ -228,7 +229,8 @@ h_ingest(struct req *r)
 	    *enc != '\0' && strcasecmp(enc, "gzip") != 0 &&
 	    strcasecmp(enc, "identity") != 0)
 		return req_error(r, 415, "unsupported_media_type", NULL,
-		    "unsupported Content-Encoding '%.32s' (gzip or none)", enc);
+		    "unsupported Content-Encoding '%.*s' (gzip or none)",
+		    UTF8_CUT(enc, 32));
 	if (req_body_length(r) == 0)
 		return req_error(r, 400, "empty_body", NULL,
 		    "the request has no body: send a JUnit XML report");

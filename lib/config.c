@@ -289,8 +289,8 @@ config_read_file(struct config *c, const char *path, char *err, size_t errsz)
 			if (strcmp(keys[i].name, key) == 0)
 				break;
 		if (i == NKEYS) {
-			snprintf(err, errsz, "%s:%d: unknown key '%.64s'",
-			    path, lineno, key);
+			snprintf(err, errsz, "%s:%d: unknown key '%.*s'",
+			    path, lineno, UTF8_CUT(key, 64));
 			goto out;
 		}
 		if (seen[i]) {

@@ -512,6 +512,7 @@ req_error(struct req *r, int status, const char *code, json_t *details,
 	va_start(ap, fmt);
 	vsnprintf(r->err_msg, sizeof(r->err_msg), fmt, ap);
 	va_end(ap);
+	r->err_msg[utf8_whole(r->err_msg, strlen(r->err_msg))] = '\0';
 	return status;
 }
 
@@ -535,6 +536,7 @@ param_error(struct req *r, const char *name, const char *reason,
 	va_start(ap, fmt);
 	vsnprintf(r->err_msg, sizeof(r->err_msg), fmt, ap);
 	va_end(ap);
+	r->err_msg[utf8_whole(r->err_msg, strlen(r->err_msg))] = '\0';
 	return 400;
 }
 
@@ -876,7 +878,7 @@ query_parse(struct req *r)
 			    (bustv.present = 1, 0);
 		else
 			rc = param_error(r, key, "unknown",
-			    "unknown parameter '%.64s'", key);
+			    "unknown parameter '%.*s'", UTF8_CUT(key, 64));
 		if (rc != 0)
 			return rc;
 	}
@@ -965,7 +967,8 @@ body_check(struct req *r)
 		if (strlen(*t) == n && strncasecmp(*t, ct, n) == 0)
 			return 0;
 	return req_error(r, 415, "unsupported_media_type", NULL,
-	    "unsupported Content-Type '%.*s'", (int)(n > 100 ? 100 : n), ct);
+	    "unsupported Content-Type '%.*s'", (int)utf8_prefix(ct, n, 100),
+	    ct);
 }
 
 /*
@@ -1130,11 +1133,11 @@ dispatch(struct req *r)
 	    sizeof(allow));
 	if (rc == 404)
 		return req_error(r, 404, "not_found", NULL,
-		    "no such endpoint: %.200s", r->path);
+		    "no such endpoint: %.*s", UTF8_CUT(r->path, 200));
 	if (rc == 405) {
 		req_header(r, "Allow", allow);
 		return req_error(r, 405, "method_not_allowed", NULL,
-		    "method %.16s not allowed here (allowed: %s)", method,
+		    "method %.*s not allowed here (allowed: %s)", UTF8_CUT(method, 16),
 		    allow);
 	}
 	if ((r->route->flags & ROUTE_GATED) && !r->srv->cfg->enabled)

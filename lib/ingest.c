@@ -33,6 +33,8 @@
 #include "rollup.h"
 #include "stream.h"
 #include "tvtime.h"
+#include "jval.h"
+#include "utf8.h"
 
 const struct param_spec ingest_meta_spec[META__MAX + 1] = {
 	[META_RUN_ID] = { "run_id", PARAM_RUNID, 0, 0, 0, NULL },
@@ -447,8 +449,8 @@ check_override(struct ingest *in, const char *key, json_t *o)
 				    "owner, feature or domain");
 		} else {
 			fault_set(in->fault, 400, "invalid_json", "meta field "
-			    "'tests' entry '%.64s' has unknown key '%.64s'",
-			    key, k);
+			    "'tests' entry '%.*s' has unknown key '%.*s'",
+			    UTF8_CUT(key, 64), UTF8_CUT(k, 64));
 			return -1;
 		}
 	}
@@ -516,7 +518,7 @@ ingest_set_sidecar(struct ingest *in, json_t *meta)
 					return -1;
 		} else if (strcmp(k, "project") != 0) {
 			fault_set(in->fault, 400, "invalid_json",
-			    "unknown meta field '%.64s'", k);
+			    "unknown meta field '%.*s'", UTF8_CUT(k, 64));
 			return -1;
 		}
 	}
@@ -1243,8 +1245,8 @@ ingest_results(struct ingest *in, json_t *arr)
 					break;
 			if (known[j] == NULL) {
 				fault_set(in->fault, 400, "invalid_json",
-				    "results[%zu] has unknown field '%.64s'",
-				    i, k);
+				    "results[%zu] has unknown field '%.*s'",
+				    i, UTF8_CUT(k, 64));
 				goto out;
 			}
 		}
@@ -1363,21 +1365,21 @@ answer(struct ingest *in, const char *status, const char *run_id,
 	links = json_object();
 	if (o == NULL || links == NULL)
 		abort();
-	json_object_set_new(o, "status", json_string(status));
-	json_object_set_new(o, "project", json_string(in->project));
-	json_object_set_new(o, "run_id", json_string(run_id));
+	json_object_set_new(o, "status", jval_str(status));
+	json_object_set_new(o, "project", jval_str(in->project));
+	json_object_set_new(o, "run_id", jval_str(run_id));
 	json_object_set_new(o, "shard", in->shard != NULL &&
-	    in->shard[0] != '\0' ? json_string(in->shard) : json_null());
+	    in->shard[0] != '\0' ? jval_str(in->shard) : json_null());
 	json_object_set_new(o, "counts", counts_json(c));
 	json_object_set_new(o, "new_tests", json_integer(new_tests));
 	json_object_set_new(o, "warnings", warnings != NULL ? warnings :
 	    json_array());
 	snprintf(path, sizeof(path), "/api/tests/runs/%s?project=%s", run_id,
 	    in->project);
-	json_object_set_new(links, "run", json_string(path));
+	json_object_set_new(links, "run", jval_str(path));
 	snprintf(path, sizeof(path), "/api/tests/runs/%s/results?project=%s",
 	    run_id, in->project);
-	json_object_set_new(links, "results", json_string(path));
+	json_object_set_new(links, "results", jval_str(path));
 	json_object_set_new(o, "links", links);
 	return o;
 }
@@ -1688,7 +1690,7 @@ warnings_json(struct ingest *in)
 		abort();
 #define WARN(cond, ...) do { if (cond) { \
 	snprintf(msg, sizeof(msg), __VA_ARGS__); \
-	json_array_append_new(w, json_string(msg)); } } while (0)
+	json_array_append_new(w, jval_str(msg)); } } while (0)
 	WARN(in->info.bad_times > 0, "%lld testcase time values could not "
 	    "be read and are stored as unknown", in->info.bad_times);
 	WARN(in->info.unnamed > 0, "%lld testcases without a name were "

@@ -25,6 +25,7 @@
 #include "junit.h"
 #include "stream.h"
 #include "tvtime.h"
+#include "utf8.h"
 
 #define MAX_DEPTH	128
 
@@ -522,7 +523,8 @@ on_element(struct reader *r)
 		}
 		if (strcmp(el, "testsuite") != 0) {
 			fault_set(r->fault, 400, "not_junit", "the root element "
-			    "is <%.64s>, not <testsuites> or <testsuite>", el);
+			    "is <%.*s>, not <testsuites> or <testsuite>",
+			    UTF8_CUT(el, 64));
 			return -1;
 		}
 	}
