@@ -32,7 +32,7 @@ endif
 LIB_SRC = lib/arena.c lib/buf.c lib/tvtime.c lib/utf8.c lib/crypto.c \
           lib/config.c lib/log.c lib/db.c lib/param.c lib/http.c \
           lib/auth.c lib/project.c lib/status.c lib/jval.c \
-          lib/fault.c lib/stream.c lib/junit.c lib/ident.c \
+          lib/fault.c lib/stream.c lib/textcap.c lib/junit.c lib/ident.c \
           lib/rollup.c lib/ingest.c lib/multipart.c \
           lib/cursor.c lib/runs.c lib/tests.c lib/dash.c lib/flaky.c \
           lib/correlate.c lib/maprule.c lib/diffscan.c lib/batch.c \
@@ -47,7 +47,7 @@ CGI_BIN   = $(CGI_PROGS:%=$(BUILD)/cgi-bin/testvis-%)
 CLI_BIN   = $(BUILD)/bin/testvis
 
 UNIT_TESTS = config param route db tvtime utf8 auth ident junit rollup \
-             maprule diffscan respcache
+             maprule diffscan respcache textcap
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/t/t-%)
 TEST_PROGS = $(BUILD)/t/testvis-echo
 

@@ -50,6 +50,7 @@ static const struct cfg_key keys[] = {
 	    1024 * 1024, NULL },
 	{ "max_text_bytes", CFG_INT, OFF(max_text_bytes), 256,
 	    16 * 1024 * 1024, NULL },
+	{ "max_name_bytes", CFG_INT, OFF(max_name_bytes), 128, 65536, NULL },
 	{ "base_path", CFG_STRING, OFF(base_path), 0, 256, NULL },
 	{ "commit_url_template", CFG_STRING, OFF(commit_url_template), 0,
 	    1024, NULL },
@@ -93,6 +94,7 @@ config_defaults(struct config *c)
 	c->max_decompressed_bytes = 2048LL * 1024 * 1024;
 	c->max_message_bytes = 4096;
 	c->max_text_bytes = 65536;
+	c->max_name_bytes = 1024;
 	c->base_path = strdup("");
 	c->commit_url_template = strdup("");
 	c->session_url_template = strdup("");

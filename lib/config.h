@@ -16,6 +16,7 @@ struct config {
 	long long		 max_decompressed_bytes;
 	long long		 max_message_bytes;
 	long long		 max_text_bytes;
+	long long		 max_name_bytes;	/* identity fields */
 	char			*base_path;
 	char			*commit_url_template;
 	char			*session_url_template;

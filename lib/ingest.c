@@ -241,6 +241,16 @@ struct batch {
 	struct buf	 text;
 };
 
+/* The identity fields on_case() caps to max_name_bytes (issue 11 item 3). */
+enum ident_field {
+	IDENT_NAME,
+	IDENT_CLASSNAME,
+	IDENT_FILE,
+	IDENT_SUITE,
+	IDENT_OWNER,
+	IDENT__MAX
+};
+
 struct counts {
 	long long	 tests, by[ST__MAX], flaky;
 };
@@ -277,6 +287,8 @@ struct ingest {
 	long long		 xml_duration;
 	struct buf		 digests;	/* per-file SHA-256, joined */
 	struct buf		 base, params;
+	struct buf		 cut[IDENT__MAX];	/* capped identity fields */
+	long long		 names_cut;
 	struct batch		*cur;		/* being filled */
 	struct batch		*bat;		/* two, see ingest_xml */
 	size_t			 seq;
@@ -307,6 +319,7 @@ ingest_new(struct db *db, const struct config *cfg, int64_t project_id,
     const char *project, const char *source, struct fault *fault)
 {
 	struct ingest *in = calloc(1, sizeof(*in));
+	int i;
 
 	if (in == NULL)
 		abort();
@@ -326,6 +339,8 @@ ingest_new(struct db *db, const struct config *cfg, int64_t project_id,
 	buf_init(&in->digests);
 	buf_init(&in->base);
 	buf_init(&in->params);
+	for (i = 0; i < IDENT__MAX; i++)
+		buf_init(&in->cut[i]);
 	in->sfault = fault;
 	if ((in->bat = calloc(2, sizeof(*in->bat))) == NULL)
 		abort();
@@ -355,6 +370,8 @@ ingest_free(struct ingest *in)
 	buf_free(&in->digests);
 	buf_free(&in->base);
 	buf_free(&in->params);
+	for (i = 0; i < IDENT__MAX; i++)
+		buf_free(&in->cut[i]);
 	for (i = 0; in->bat != NULL && i < 2; i++) {
 		free(in->bat[i].cases);
 		buf_free(&in->bat[i].text);
@@ -1023,17 +1040,42 @@ batch_flush(struct ingest *in)
 }
 
 /*
+ * Cuts c's identity fields to max_name_bytes (into in->cut, valid until
+ * the next testcase), counting each testcase that had one cut: a name of
+ * megabytes would otherwise be stored and served as it is.
+ */
+static void
+cap_identity(struct ingest *in, struct junit_case *c)
+{
+	const char **f[IDENT__MAX] = { &c->name, &c->classname, &c->file,
+	    &c->suite_path, &c->owner };
+	size_t max = (size_t)in->cfg->max_name_bytes;
+	int i, cut = 0;
+
+	for (i = 0; i < IDENT__MAX; i++) {
+		const char *v = *f[i];
+		if (v != NULL && (*f[i] = ident_cap(v, max, &in->cut[i])) != v)
+			cut = 1;
+	}
+	in->names_cut += cut;
+}
+
+/*
  * Takes one testcase from the reader: settles the run's start on the
  * first, derives identity, test_id and fingerprint, and queues it; a full
  * batch is written.  Returns 0 or -1 (fault set).
  */
 static int
-on_case(void *arg, const struct junit_case *c)
+on_case(void *arg, const struct junit_case *given)
 {
 	struct ingest *in = arg;
-	const char *path = ident_path(c->classname, c->file, c->suite_path);
+	struct junit_case capped_case = *given, *c = &capped_case;
+	const char *path;
 	struct batch *b = in->cur;
 	struct pcase *p;
+
+	cap_identity(in, c);
+	path = ident_path(c->classname, c->file, c->suite_path);
 
 	settle_start(in, in->reading);
 	if (b->cases == NULL && (b->cases = calloc(BATCH_CASES,
@@ -1697,6 +1739,9 @@ warnings_json(struct ingest *in)
 	    "skipped", in->info.unnamed);
 	WARN(in->info.truncated > 0, "%lld texts were cut to the size limits",
 	    in->info.truncated);
+	WARN(in->names_cut > 0, "%lld testcases had a name, classname, file, "
+	    "suite or owner over %lld bytes, cut and marked with a hash of "
+	    "the whole value", in->names_cut, in->cfg->max_name_bytes);
 	WARN(in->repairs > 0, "%lld invalid characters were replaced or "
 	    "dropped", in->repairs);
 	WARN(in->info.suite_output > 0, "%lld suite-level system-out/"

@@ -26,8 +26,16 @@
 #include "stream.h"
 #include "tvtime.h"
 #include "utf8.h"
+#include "textcap.h"
 
 #define MAX_DEPTH	128
+/*
+ * Character data kept of one text run, below libxml2's limit of
+ * 10,000,000 bytes per text node (ING-2: a longer <system-out> is cut,
+ * never a reason to refuse the report); texts are capped far lower by
+ * max_text_bytes anyway.
+ */
+#define JUNIT_TEXT_RUN_MAX	(9 * 1000 * 1000)
 
 static const char *const status_names[ST__MAX] = {
 	[ST_PASSED] = "passed",
@@ -624,7 +632,8 @@ junit_read(struct stream *src, const struct junit_limits *lim,
 	memset(info, 0, sizeof(*info));
 	info->started_at = -1;
 	info->duration_ms = -1;
-	r.src = src;
+	/* cut character data before libxml2's 10 MB text node limit */
+	r.src = textcap_new(src, JUNIT_TEXT_RUN_MAX);
 	r.fault = fault;
 	r.info = info;
 	r.fn = fn;
@@ -688,5 +697,8 @@ out:
 	buf_free(&r.err.b);
 	buf_free(&r.tags);
 	buf_free(&r.prop_value.b);
+	if (lim->text_max >= JUNIT_TEXT_RUN_MAX)	/* else counted above */
+		info->truncated += textcap_cuts(r.src);
+	stream_free(r.src);
 	return ret;
 }

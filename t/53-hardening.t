@@ -81,4 +81,67 @@ for my $hdr ('Content-Type: application/xml', 'Content-Disposition: form-data; n
 }
 is(sql('SELECT count(*) FROM runs'), '0', 'item 6: nothing stored');
 
+# --- item 3: identity fields had no cap ------------------------------------
+sub ingest_xml { my ($body, $qs) = @_;
+	return $inst->cgi('ingest', 'POST', '/api/tests/ingest' . ($qs // ''), body => $body,
+	    content_type => 'application/xml', headers => { Authorization => "Bearer $ingest" }) }
+my $short = 'n' x 1000;
+my $huge = 'N' x (8 * 1024 * 1024);
+$r = ingest_xml(qq{<testsuite name="S"><testcase classname="c3" name="$short"/>}
+    . qq{<testcase classname="c3" name="${huge}A"/><testcase classname="c3" name="${huge}B"/>}
+    . qq{<testcase classname="c3" name="short" file="} . ('f' x 5000) . qq{"/></testsuite>}, '?run_id=names-1');
+is($r->{status}, 201, 'item 3: a report with an 8 MB name lands');
+is($r->{json}{counts}{tests}, 4, 'item 3: every testcase is kept');
+ok((grep { /over 1024 bytes, cut/ } @{$r->{json}{warnings}}), 'item 3: the answer warns about the cut names')
+    or diag explain $r->{json}{warnings};
+is(sql("SELECT max(length(CAST(name AS BLOB))) FROM tests"), '1024', 'item 3: no stored name is over 1024 bytes');
+is(sql("SELECT max(length(CAST(file AS BLOB))) FROM tests"), '1024', 'item 3: no stored file is over 1024 bytes');
+is(sql("SELECT count(DISTINCT test_id) FROM tests WHERE name GLOB 'NNN*'"), '2',
+    'item 3: two long names that differ after the cut stay two tests');
+like(sql("SELECT name FROM tests WHERE name GLOB 'NNN*' LIMIT 1"), qr/\x{e2}\x{80}\x{a6}\[cut, sha256:[0-9a-f]{12}\]$/,
+    'item 3: a cut name ends with the marker and a hash of the whole name');
+{
+	use Digest::SHA qw(sha256_hex);
+	my $want = substr(sha256_hex("default\nc3\n$short"), 0, 16);
+	is(sql("SELECT test_id FROM tests WHERE name = '$short'"), $want,
+	    'item 3: a name under the cap keeps its test_id (I-4)');
+}
+$r = $inst->cgi('tests', 'GET', '/api/tests?limit=500');
+ok(length($r->{body}) < 100_000, 'item 3: the catalogue answer stays small (' . length($r->{body}) . ' bytes)');
+
+# --- item 4: the server rejected its own cursor -----------------------------
+my $long = join('', map { chr(0x4e00 + $_) } 1 .. 340);	# 1,020 bytes of CJK
+utf8::encode($long);
+my $many = join('', map { qq{<testcase classname="c4" name="$long $_"/>} } 1 .. 5);
+$r = ingest_xml("<testsuite>$many</testsuite>", '?run_id=names-2');
+is($r->{status}, 201, 'item 4: long CJK names land');
+my (%seen, $pages);
+my $uri = '/api/tests?sort=name&limit=2';
+while (defined $uri && ++$pages <= 10) {
+	$r = $inst->cgi('tests', 'GET', $uri);
+	last unless is($r->{status}, 200, "item 4: page $pages of the catalogue sorted by name is 200");
+	$seen{$_->{test_id}}++ for @{$r->{json}{tests}};
+	my $c = $r->{json}{next_cursor};
+	ok(!defined $c || length($c) < 200, "item 4: page $pages: the cursor is compact") if defined $c;
+	$uri = defined $c ? "/api/tests?sort=name&limit=2&cursor=$c" : undef;
+}
+is(scalar(keys %seen), sql('SELECT count(*) FROM tests'), 'item 4: the pages cover every test once');
+ok(!(grep { $_ > 1 } values %seen), 'item 4: no test appears on two pages');
+
+# --- item 5: a text node over 10 MB rejected the report --------------------
+my $big = 'o' x (12 * 1000 * 1000);
+$r = ingest_xml(qq{<testsuite><testcase classname="c5" name="big"><failure message="m"/>}
+    . qq{<system-out>$big</system-out></testcase><testcase classname="c5" name="after"/></testsuite>}, '?run_id=big-out');
+is($r->{status}, 201, 'item 5: a 12 MB <system-out> is accepted');
+is($r->{json}{counts}{tests}, 2, 'item 5: and the testcase after it is read');
+is($r->{json}{counts}{failed}, 1, 'item 5: the failure is kept');
+my $out = sql("SELECT length(stdout) FROM result_texts x JOIN tests t ON t.id = x.test WHERE t.name = 'big'");
+ok($out > 0 && $out < 70_000, "item 5: the stored stdout is cut to max_text_bytes ($out bytes)");
+like(sql("SELECT substr(stdout, -40) FROM result_texts x JOIN tests t ON t.id = x.test WHERE t.name = 'big'"),
+    qr/truncated \d+ bytes\]$/, 'item 5: with the truncation marker');
+$r = ingest_xml(qq{<testsuite><testcase classname="c5" name="cdata"><system-err><![CDATA[$big]]></system-err></testcase></testsuite>},
+    '?run_id=big-cdata');
+is($r->{status}, 201, 'item 5: a 12 MB CDATA section is accepted too');
+undef $big;
+
 done_testing();
