@@ -21,12 +21,12 @@
 #include "fault.h"
 #include "ingest.h"
 #include "ingestfile.h"
+#include "jval.h"
 #include "log.h"
-#include "stream.h"
 #include "param.h"
 #include "project.h"
+#include "stream.h"
 #include "tvtime.h"
-#include "jval.h"
 #include "utf8.h"
 
 #define EXIT_BAD	1
@@ -61,7 +61,8 @@ usage(FILE *f)
 	    "  token list [--project P]    list tokens (never their secrets)\n"
 	    "  token revoke ID             revoke a token by its id\n"
 	    "  ingest [--project P] [--run-id ID] [--shard S] [--git-sha SHA]\n"
-	    "         [--branch B] [--session-id S] [--started-at TIME] FILE...\n"
+	    "         [--branch B] [--session-id S] [--started-at TIME]\n"
+	    "         [--repeats retries|variants] FILE...\n"
 	    "                              store JUnit reports (plain or .gz;\n"
 	    "                              NAME.meta.json beside NAME.xml is\n"
 	    "                              the sidecar); one JSON line each\n"
@@ -120,6 +121,8 @@ cli_parse(struct cli *c, int argc, char **argv)
 			slot = &c->meta[META_SESSION_ID];
 		else if (strcmp(argv[i], "--started-at") == 0)
 			slot = &c->meta[META_STARTED_AT];
+		else if (strcmp(argv[i], "--repeats") == 0)
+			slot = &c->meta[META_REPEATS];
 		else if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
 			usage(stdout);

@@ -22,8 +22,8 @@
 #include "config.h"
 #include "db.h"
 #include "flakystate.h"
-#include "rollup.h"
 #include "jval.h"
+#include "rollup.h"
 
 #define DAY_MS		86400000LL
 #define EVIDENCE_KEEP	20

@@ -29,11 +29,12 @@
 #include "ident.h"
 #include "ingest.h"
 #include "junit.h"
+#include "jval.h"
 #include "log.h"
+#include "repeats.h"
 #include "rollup.h"
 #include "stream.h"
 #include "tvtime.h"
-#include "jval.h"
 #include "utf8.h"
 
 const struct param_spec ingest_meta_spec[META__MAX + 1] = {
@@ -48,6 +49,8 @@ const struct param_spec ingest_meta_spec[META__MAX + 1] = {
 	[META_TRIGGERED_BY] = { "triggered_by", PARAM_STRING, 0, 1, 256,
 	    NULL },
 	[META_CI_URL] = { "ci_url", PARAM_STRING, 0, 1, 2048, NULL },
+	[META_REPEATS] = { "repeats", PARAM_ENUM, 0, 0, 0,
+	    repeats_mode_names },
 	[META__MAX] = { NULL, 0, 0, 0, 0, NULL },
 };
 
@@ -289,6 +292,10 @@ struct ingest {
 	struct buf		 base, params;
 	struct buf		 cut[IDENT__MAX];	/* capped identity fields */
 	long long		 names_cut;
+	struct repeats		*seen;		/* testcases of this upload */
+	struct buf		 variant;	/* a repeat's variant name */
+	long long		 variants;	/* repeats stored as variants */
+	long long		 retried_failures;	/* failed, then repeated */
 	struct batch		*cur;		/* being filled */
 	struct batch		*bat;		/* two, see ingest_xml */
 	size_t			 seq;
@@ -341,6 +348,8 @@ ingest_new(struct db *db, const struct config *cfg, int64_t project_id,
 	buf_init(&in->params);
 	for (i = 0; i < IDENT__MAX; i++)
 		buf_init(&in->cut[i]);
+	buf_init(&in->variant);
+	in->seen = repeats_new();
 	in->sfault = fault;
 	if ((in->bat = calloc(2, sizeof(*in->bat))) == NULL)
 		abort();
@@ -372,6 +381,8 @@ ingest_free(struct ingest *in)
 	buf_free(&in->params);
 	for (i = 0; i < IDENT__MAX; i++)
 		buf_free(&in->cut[i]);
+	buf_free(&in->variant);
+	repeats_free(in->seen);
 	for (i = 0; in->bat != NULL && i < 2; i++) {
 		free(in->bat[i].cases);
 		buf_free(&in->bat[i].text);
@@ -1061,6 +1072,37 @@ cap_identity(struct ingest *in, struct junit_case *c)
 }
 
 /*
+ * Notes the testcase whose test_id is tid among this upload's and, when
+ * it is a repeat, applies the upload's repeats mode (issue 11 item 13):
+ * under variants, the n-th occurrence becomes a test of its own named
+ * "NAME[#n]" (a parameterized variant sharing base_name; c->name then
+ * points into in->variant) and 1 is returned; under retries the attempts
+ * merge as before, and a failed attempt a repeat follows is counted so
+ * the answer can say so.  Returns 0 when the name stands.
+ */
+static int
+repeat_variant(struct ingest *in, struct junit_case *c, const char *tid)
+{
+	const char *mode = meta_str(in, META_REPEATS);
+	int failing = c->status == ST_FAILED || c->status == ST_ERROR;
+	int prior_failed;
+	long n;
+
+	n = repeats_see(in->seen, ident_test_key(tid), failing, &prior_failed);
+	if (n < 2)
+		return 0;
+	if (mode == NULL || strcmp(mode, "variants") != 0) {
+		in->retried_failures += prior_failed;
+		return 0;
+	}
+	buf_reset(&in->variant);
+	buf_printf(&in->variant, "%s[#%ld]", c->name, n);
+	c->name = in->variant.p;
+	in->variants++;
+	return 1;
+}
+
+/*
  * Takes one testcase from the reader: settles the run's start on the
  * first, derives identity, test_id and fingerprint, and queues it; a full
  * batch is written.  Returns 0 or -1 (fault set).
@@ -1070,12 +1112,16 @@ on_case(void *arg, const struct junit_case *given)
 {
 	struct ingest *in = arg;
 	struct junit_case capped_case = *given, *c = &capped_case;
+	char tid[TEST_ID_LEN + 1];
 	const char *path;
 	struct batch *b = in->cur;
 	struct pcase *p;
 
 	cap_identity(in, c);
 	path = ident_path(c->classname, c->file, c->suite_path);
+	ident_test_id(in->project, path, c->name, tid);
+	if (repeat_variant(in, c, tid) == 1)
+		ident_test_id(in->project, path, c->name, tid);
 
 	settle_start(in, in->reading);
 	if (b->cases == NULL && (b->cases = calloc(BATCH_CASES,
@@ -1083,7 +1129,7 @@ on_case(void *arg, const struct junit_case *given)
 		abort();
 	p = &b->cases[b->n++];
 	p->seq = in->seq++;
-	ident_test_id(in->project, path, c->name, p->test_id);
+	memcpy(p->test_id, tid, sizeof(tid));
 	p->key = ident_test_key(p->test_id);
 	ident_split_params(c->name, &in->base, &in->params);
 	p->off[PF_NAME] = batch_str(b, c->name);
@@ -1401,7 +1447,7 @@ answer(struct ingest *in, const char *status, const char *run_id,
     const struct counts *c, long long new_tests, json_t *warnings)
 {
 	char path[512];
-	json_t *o, *links;
+	json_t *o, *links, *rep;
 
 	o = json_object();
 	links = json_object();
@@ -1414,6 +1460,12 @@ answer(struct ingest *in, const char *status, const char *run_id,
 	    in->shard[0] != '\0' ? jval_str(in->shard) : json_null());
 	json_object_set_new(o, "counts", counts_json(c));
 	json_object_set_new(o, "new_tests", json_integer(new_tests));
+	rep = jval_object();
+	jval_set(rep, "mode", jval_str(meta_str(in, META_REPEATS) != NULL ?
+	    meta_str(in, META_REPEATS) : "retries"));
+	jval_set(rep, "retried_failures", jval_int(in->retried_failures));
+	jval_set(rep, "variants", jval_int(in->variants));
+	jval_set(o, "repeats", rep);
 	json_object_set_new(o, "warnings", warnings != NULL ? warnings :
 	    json_array());
 	snprintf(path, sizeof(path), "/api/tests/runs/%s?project=%s", run_id,
@@ -1735,10 +1787,17 @@ warnings_json(struct ingest *in)
 	json_array_append_new(w, jval_str(msg)); } } while (0)
 	WARN(in->info.bad_times > 0, "%lld testcase time values could not "
 	    "be read and are stored as unknown", in->info.bad_times);
-	WARN(in->info.unnamed > 0, "%lld testcases without a name were "
-	    "skipped", in->info.unnamed);
+	WARN(in->info.unnamed > 0, "%lld testcases without a name are stored "
+	    "as \"(unnamed testcase N)\", N their position in their suite",
+	    in->info.unnamed);
 	WARN(in->info.truncated > 0, "%lld texts were cut to the size limits",
 	    in->info.truncated);
+	WARN(in->retried_failures > 0, "%lld failed attempts were followed by "
+	    "another attempt of the same test and read as retries; if they "
+	    "are parameter variants, upload with repeats=variants",
+	    in->retried_failures);
+	WARN(in->variants > 0, "%lld repeated testcases were stored as "
+	    "variants NAME[#n]", in->variants);
 	WARN(in->names_cut > 0, "%lld testcases had a name, classname, file, "
 	    "suite or owner over %lld bytes, cut and marked with a hash of "
 	    "the whole value", in->names_cut, in->cfg->max_name_bytes);

@@ -23,6 +23,7 @@ enum meta_field {
 	META_STARTED_AT,
 	META_TRIGGERED_BY,
 	META_CI_URL,
+	META_REPEATS,		/* retries|variants: not run metadata */
 	META__MAX
 };
 

@@ -31,9 +31,9 @@
 #include "db.h"
 #include "diffscan.h"
 #include "integrity.h"
+#include "jval.h"
 #include "log.h"
 #include "tvtime.h"
-#include "jval.h"
 #include "utf8.h"
 
 #define GIT_DIFF_MAX	(32 * 1024 * 1024)

@@ -24,9 +24,9 @@
 #include "fault.h"
 #include "junit.h"
 #include "stream.h"
+#include "textcap.h"
 #include "tvtime.h"
 #include "utf8.h"
-#include "textcap.h"
 
 #define MAX_DEPTH	128
 /*
@@ -144,7 +144,9 @@ struct reader {
 	struct buf		 path;
 	size_t			 path_off[MAX_DEPTH + 1];
 	int			 suite_depth[MAX_DEPTH + 1];
+	long			 suite_cases[MAX_DEPTH + 2];	/* testcases seen */
 	int			 nsuites;
+	char			 unnamed[48];	/* a synthesized name */
 	/* the current testcase */
 	int			 in_case, case_depth;
 	char			*name, *classname, *file, *cstatus, *cresult;
@@ -240,6 +242,7 @@ case_begin(struct reader *r, int depth)
 	case_clear(r);
 	r->in_case = 1;
 	r->case_depth = depth;
+	r->suite_cases[r->nsuites]++;
 	r->name = attr(r, "name");
 	r->classname = attr(r, "classname");
 	if (r->classname == NULL)
@@ -300,12 +303,17 @@ case_end(struct reader *r)
 	int rc;
 
 	memset(&c, 0, sizeof(c));
-	if (r->name == NULL || r->name[0] == '\0') {
-		r->info->unnamed++;
-		case_clear(r);
-		return 0;
-	}
 	c.name = r->name;
+	if (r->name == NULL || r->name[0] == '\0') {
+		/*
+		 * Issue 11: dropping it could lose a failure.  Its position
+		 * in its suite names it, stable while the suite's order is.
+		 */
+		r->info->unnamed++;
+		snprintf(r->unnamed, sizeof(r->unnamed), "(unnamed testcase "
+		    "%ld)", r->suite_cases[r->nsuites]);
+		c.name = r->unnamed;
+	}
 	c.classname = r->classname != NULL ? r->classname : "";
 	c.file = r->file != NULL ? r->file : "";
 	c.line = r->line;
@@ -489,6 +497,7 @@ suite_begin(struct reader *r, int depth, int empty)
 			buf_puts(&r->path, name);
 		}
 		r->nsuites++;
+		r->suite_cases[r->nsuites] = 0;
 	}
 	xmlFree(name);
 }

@@ -144,4 +144,61 @@ $r = ingest_xml(qq{<testsuite><testcase classname="c5" name="cdata"><system-err>
 is($r->{status}, 201, 'item 5: a 12 MB CDATA section is accepted too');
 undef $big;
 
+# --- item 10: nameless testcases were dropped -------------------------------
+$r = ingest_xml(q{<testsuite name="S10"><testcase classname="c10" name="first"/>}
+    . q{<testcase classname="c10"><failure message="boom"/></testcase>}
+    . q{<testcase classname="c10" name=""/></testsuite>}, '?run_id=nameless-1');
+is($r->{status}, 201, 'item 10: a report with nameless testcases lands');
+is($r->{json}{counts}{tests}, 3, 'item 10: every testcase is kept');
+is($r->{json}{counts}{failed}, 1, 'item 10: the nameless failure is not lost');
+ok((grep { /without a name are stored as/ } @{$r->{json}{warnings}}), 'item 10: with a warning');
+is(sql(q{SELECT group_concat(name, '|') FROM (SELECT name FROM tests WHERE classname = 'c10' ORDER BY name)}),
+    '(unnamed testcase 2)|(unnamed testcase 3)|first', 'item 10: named after their position in the suite');
+my $id10 = sql(q{SELECT test_id FROM tests WHERE classname = 'c10' AND name = '(unnamed testcase 2)'});
+$r = ingest_xml(q{<testsuite name="S10"><testcase classname="c10" name="first"/>}
+    . q{<testcase classname="c10"/><testcase classname="c10" name=""/></testsuite>}, '?run_id=nameless-2');
+is(sql(q{SELECT count(*) FROM tests WHERE classname = 'c10'}), '3', 'item 10: the next run finds the same tests');
+is(sql(qq{SELECT group_concat(r.status, ',') FROM results r JOIN tests t ON t.id = r.test WHERE t.test_id = '$id10'}),
+    '1,0', 'item 10: the synthesized test has a history (failed, then passed)');
+
+# --- item 13: repeated testcases were always read as retries ----------------
+my $testng = q{<testsuite name="TestNG"><testcase classname="p.DataTest" name="notTwo" time="0.01"/>}
+    . q{<testcase classname="p.DataTest" name="notTwo" time="0.01"><failure message="expected [2] but found [3]"/></testcase>}
+    . q{<testcase classname="p.DataTest" name="notTwo" time="0.01"/></testsuite>};
+$r = ingest_xml($testng, '?run_id=testng-retries');
+is($r->{status}, 201, 'item 13: under retries (the default) the report lands');
+is($r->{json}{counts}{tests}, 1, 'item 13: retries: one test');
+is($r->{json}{repeats}{mode}, 'retries', 'item 13: the answer names the mode');
+is($r->{json}{repeats}{retried_failures}, 1, 'item 13: retries: the failed attempt is counted in the answer');
+ok((grep { /repeats=variants/ } @{$r->{json}{warnings}}), 'item 13: retries: the warning suggests repeats=variants');
+is(sql(q{SELECT x.message FROM result_texts x JOIN runs u ON u.id = x.run WHERE u.run_id = 'testng-retries'}),
+    'expected [2] but found [3]', 'item 13: retries: the failed attempt\'s message stays visible in the run');
+
+$r = ingest_xml($testng, '?run_id=testng-variants&repeats=variants');
+is($r->{status}, 201, 'item 13: repeats=variants lands');
+is($r->{json}{counts}{tests}, 3, 'item 13: variants: three tests');
+is($r->{json}{counts}{failed}, 1, 'item 13: variants: the failing parameter shows as failed');
+is($r->{json}{repeats}{variants}, 2, 'item 13: variants: two repeats became variants');
+is(sql(q{SELECT group_concat(v, ' ') FROM (SELECT t.name || '=' || r.status AS v FROM results r JOIN tests t ON t.id = r.test JOIN runs u ON u.id = r.run WHERE u.run_id = 'testng-variants' ORDER BY t.name)}),
+    'notTwo=0 notTwo[#2]=1 notTwo[#3]=0', 'item 13: variants have stable suffixes');
+is(sql(q{SELECT count(DISTINCT base_name) FROM tests WHERE classname = 'p.DataTest'}), '1', 'item 13: variants share base_name');
+$r = ingest_xml($testng, '?run_id=testng-variants-2&repeats=variants');
+is(sql(q{SELECT count(*) FROM tests WHERE classname = 'p.DataTest'}), '3', 'item 13: the next upload maps to the same variant tests');
+
+$r = ingest_xml($testng, '?run_id=testng-bad&repeats=sometimes');
+json_error($r, 400, 'invalid_param', 'item 13: negative: an unknown repeats mode');
+is($r->{json}{error}{details}{param}, 'repeats', 'item 13: negative: the parameter is named');
+
+# through the sidecar of a multipart upload, and the CLI flag
+my $mp13 = "--$b\r\nContent-Disposition: form-data; name=\"meta\"\r\nContent-Type: application/json\r\n\r\n"
+    . qq{{"run_id":"testng-mp","repeats":"variants"}\r\n}
+    . "--$b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"t.xml\"\r\n\r\n$testng\r\n--$b--\r\n";
+$r = $inst->cgi('ingest', 'POST', '/api/tests/ingest', body => $mp13,
+    content_type => "multipart/form-data; boundary=$b", headers => { Authorization => "Bearer $ingest" });
+is($r->{json}{counts}{tests}, 3, 'item 13: repeats in the sidecar is honoured');
+open($fh, '>', "$dir/testng.xml") or die; print $fh $testng; close $fh;
+$c = $inst->cli('ingest', '--run-id', 'testng-cli', '--repeats', 'variants', "$dir/testng.xml");
+is($c->{exit}, 0, 'item 13: the CLI takes --repeats');
+is(decode_json_safe($c->{stdout})->{counts}{tests}, 3, 'item 13: --repeats variants gives three tests');
+
 done_testing();
