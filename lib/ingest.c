@@ -1296,12 +1296,14 @@ capped(struct ingest *in, struct buf *b, const char *s, long long cap)
 }
 
 /*
- * Stores the `results` array of a JSON IngestRunRequest: objects of
+ * Queues results[i] of a JSON IngestRunRequest, the object o (borrowed):
  * {classname, name, file, status, duration_ms, message, details, tags,
- * owner}.  Returns 0, or -1 with a 400 naming the element and field.
+ * owner}.  The caller decodes the elements one at a time (the request
+ * may hold a million) and calls ingest_results_done() after the last.
+ * Returns 0, or -1 with a 400 naming the element and field.
  */
 int
-ingest_results(struct ingest *in, json_t *arr)
+ingest_result(struct ingest *in, json_t *o, size_t i)
 {
 	static const char *const known[] = { "classname", "name", "file",
 	    "status", "duration_ms", "message", "details", "tags", "owner",
@@ -1309,105 +1311,117 @@ ingest_results(struct ingest *in, json_t *arr)
 	struct buf tags, m, d;
 	struct junit_case c;
 	const char *status, *k;
-	json_t *o, *v;
-	size_t i, t;
+	json_t *v;
+	size_t t;
 	int j, rc = -1;
+
+	memset(&c, 0, sizeof(c));
+	if (!json_is_object(o))
+		return result_fault(in, i, "", "must be an object");
+	json_object_foreach(o, k, v) {
+		for (j = 0; known[j] != NULL; j++)
+			if (strcmp(k, known[j]) == 0)
+				break;
+		if (known[j] == NULL) {
+			fault_set(in->fault, 400, "invalid_json",
+			    "results[%zu] has unknown field '%.*s'", i,
+			    UTF8_CUT(k, 64));
+			return -1;
+		}
+	}
+	if (result_str(in, o, i, "name", 2048, 1, &c.name) == -1 ||
+	    result_str(in, o, i, "classname", 2048, 0, &c.classname) == -1 ||
+	    result_str(in, o, i, "file", 2048, 0, &c.file) == -1 ||
+	    result_str(in, o, i, "status", 16, 1, &status) == -1 ||
+	    result_str(in, o, i, "message", 0, 0, &c.message) == -1 ||
+	    result_str(in, o, i, "details", 0, 0, &c.details) == -1 ||
+	    result_str(in, o, i, "owner", 256, 0, &c.owner) == -1)
+		return -1;
+	if (junit_status_parse(status, &c.status) == -1)
+		return result_fault(in, i, "status", "must be one of passed, "
+		    "failed, error, skipped");
+	c.duration_ms = -1;
+	if ((v = json_object_get(o, "duration_ms")) != NULL &&
+	    !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return result_fault(in, i, "duration_ms", "must be a "
+			    "non-negative integer");
+		c.duration_ms = json_integer_value(v);
+	}
+	buf_init(&tags);
+	buf_init(&m);
+	buf_init(&d);
+	if ((v = json_object_get(o, "tags")) != NULL) {
+		json_t *e;
+		if (!json_is_array(v)) {
+			result_fault(in, i, "tags", "must be an array");
+			goto out;
+		}
+		json_array_foreach(v, t, e) {
+			struct param_spec ts = { "tags", PARAM_STRING, 0, 1, 64,
+			    NULL };
+			struct param_value pv;
+			char why[128];
+			if (!json_is_string(e) || param_validate(&ts,
+			    json_string_value(e), json_string_length(e), &pv,
+			    why, sizeof(why)) == -1 ||
+			    strchr(json_string_value(e), ',') != NULL) {
+				result_fault(in, i, "tags", "must hold 1..64 "
+				    "characters without control characters "
+				    "or commas");
+				goto out;
+			}
+			if (tags.len > 0)
+				buf_puts(&tags, ",");
+			buf_puts(&tags, json_string_value(e));
+		}
+	}
+	c.tags = tags.len > 0 ? tags.p : NULL;
+	if (c.classname == NULL)
+		c.classname = "";
+	if (c.file == NULL)
+		c.file = "";
+	c.suite_path = "";
+	c.attempts = 1;
+	c.assertions = -1;
+	c.message = capped(in, &m, c.message, in->lim.message_max);
+	c.details = capped(in, &d, c.details, in->lim.text_max);
+	in->info.cases++;
+	rc = on_case(in, &c);
+out:
+	buf_free(&tags);
+	buf_free(&m);
+	buf_free(&d);
+	return rc;
+}
+
+/* Stores what ingest_result() queued; 0 or -1 (fault set). */
+int
+ingest_results_done(struct ingest *in)
+{
+	return batch_flush(in);
+}
+
+/*
+ * Stores a whole `results` array (borrowed) of a JSON IngestRunRequest:
+ * ingest_result() for each element, then ingest_results_done().
+ * Returns 0, or -1 with a 400 naming the element and field.
+ */
+int
+ingest_results(struct ingest *in, json_t *arr)
+{
+	json_t *o;
+	size_t i;
 
 	if (!json_is_array(arr)) {
 		fault_set(in->fault, 400, "invalid_json",
 		    "results must be an array");
 		return -1;
 	}
-	buf_init(&tags);
-	buf_init(&m);
-	buf_init(&d);
-	json_array_foreach(arr, i, o) {
-		memset(&c, 0, sizeof(c));
-		if (!json_is_object(o)) {
-			result_fault(in, i, "", "must be an object");
-			goto out;
-		}
-		json_object_foreach(o, k, v) {
-			for (j = 0; known[j] != NULL; j++)
-				if (strcmp(k, known[j]) == 0)
-					break;
-			if (known[j] == NULL) {
-				fault_set(in->fault, 400, "invalid_json",
-				    "results[%zu] has unknown field '%.*s'",
-				    i, UTF8_CUT(k, 64));
-				goto out;
-			}
-		}
-		if (result_str(in, o, i, "name", 2048, 1, &c.name) == -1 ||
-		    result_str(in, o, i, "classname", 2048, 0,
-		    &c.classname) == -1 ||
-		    result_str(in, o, i, "file", 2048, 0, &c.file) == -1 ||
-		    result_str(in, o, i, "status", 16, 1, &status) == -1 ||
-		    result_str(in, o, i, "message", 0, 0, &c.message) == -1 ||
-		    result_str(in, o, i, "details", 0, 0, &c.details) == -1 ||
-		    result_str(in, o, i, "owner", 256, 0, &c.owner) == -1)
-			goto out;
-		if (junit_status_parse(status, &c.status) == -1) {
-			result_fault(in, i, "status", "must be one of passed, "
-			    "failed, error, skipped");
-			goto out;
-		}
-		c.duration_ms = -1;
-		if ((v = json_object_get(o, "duration_ms")) != NULL &&
-		    !json_is_null(v)) {
-			if (!json_is_integer(v) || json_integer_value(v) < 0) {
-				result_fault(in, i, "duration_ms", "must be a "
-				    "non-negative integer");
-				goto out;
-			}
-			c.duration_ms = json_integer_value(v);
-		}
-		buf_reset(&tags);
-		if ((v = json_object_get(o, "tags")) != NULL) {
-			json_t *e;
-			if (!json_is_array(v)) {
-				result_fault(in, i, "tags", "must be an array");
-				goto out;
-			}
-			json_array_foreach(v, t, e) {
-				struct param_spec ts = { "tags", PARAM_STRING,
-				    0, 1, 64, NULL };
-				struct param_value pv;
-				char why[128];
-				if (!json_is_string(e) || param_validate(&ts,
-				    json_string_value(e), json_string_length(e),
-				    &pv, why, sizeof(why)) == -1 ||
-				    strchr(json_string_value(e), ',') != NULL) {
-					result_fault(in, i, "tags", "must hold "
-					    "1..64 characters without control "
-					    "characters or commas");
-					goto out;
-				}
-				if (tags.len > 0)
-					buf_puts(&tags, ",");
-				buf_puts(&tags, json_string_value(e));
-			}
-		}
-		c.tags = tags.len > 0 ? tags.p : NULL;
-		if (c.classname == NULL)
-			c.classname = "";
-		if (c.file == NULL)
-			c.file = "";
-		c.suite_path = "";
-		c.attempts = 1;
-		c.assertions = -1;
-		c.message = capped(in, &m, c.message, in->lim.message_max);
-		c.details = capped(in, &d, c.details, in->lim.text_max);
-		in->info.cases++;
-		if (on_case(in, &c) == -1)
-			goto out;
-	}
-	rc = batch_flush(in);
-out:
-	buf_free(&tags);
-	buf_free(&m);
-	buf_free(&d);
-	return rc;
+	json_array_foreach(arr, i, o)
+		if (ingest_result(in, o, i) == -1)
+			return -1;
+	return ingest_results_done(in);
 }
 
 /* Reads grouped status counts of a statement into *c; 0 or -1. */

@@ -40,6 +40,8 @@ void		 ingest_set_diff(struct ingest *, const char *, size_t);
 int		 ingest_begin(struct ingest *);
 int		 ingest_xml(struct ingest *, struct stream *);
 int		 ingest_results(struct ingest *, json_t *);
+int		 ingest_result(struct ingest *, json_t *, size_t);
+int		 ingest_results_done(struct ingest *);
 int		 ingest_finish(struct ingest *, json_t **);
 
 #endif

@@ -201,4 +201,49 @@ $c = $inst->cli('ingest', '--run-id', 'testng-cli', '--repeats', 'variants', "$d
 is($c->{exit}, 0, 'item 13: the CLI takes --repeats');
 is(decode_json_safe($c->{stdout})->{counts}{tests}, 3, 'item 13: --repeats variants gives three tests');
 
+# --- item 2: the JSON form built the whole tree (13x the body) -------------
+{
+	my $n = 100_000;
+	my $body = '{"run_id":"json-100k","results":['
+	    . join(',', map { sprintf('{"classname":"C%d","name":"t%d","status":"%s"}',
+	    $_ % 1000, $_, $_ % 10 ? 'passed' : 'failed') } 0 .. $n - 1)
+	    . '],"branch":"main"}';
+	# a fresh database, so the figure is this request's own
+	my $fresh = new_instance(conf => { auth_ingest => 'open' });
+	$r = $fresh->cgi('ingest', 'POST', '/api/tests/ingest', body => $body,
+	    content_type => 'application/json', peak_rss => 1);
+	is($r->{status}, 201, "item 2: a JSON body of $n results (" . length($body) . ' bytes) lands');
+	is($r->{json}{counts}{tests}, $n, "item 2: with $n tests");
+	is($r->{json}{counts}{failed}, $n / 10, 'item 2: and its failures');
+	SKIP: {
+		skip 'memory figures need a plain build', 1 unless tv_plain_build();
+		# before: 117 MB; the tree alone took 13x the body
+		ok($r->{peak_rss_kb} > 0 && $r->{peak_rss_kb} < 90_000,
+		    "item 2: peak RSS stays bounded ($r->{peak_rss_kb} kB)");
+	}
+	# members in any order; the metadata after the results still counts
+	$r = $inst->cgi('ingest', 'POST', '/api/tests/ingest',
+	    body => '{"results":[{"name":"a","status":"passed"}],"run_id":"json-late-meta","branch":"late"}',
+	    content_type => 'application/json', headers => { Authorization => "Bearer $ingest" });
+	is($r->{json}{run_id}, 'json-late-meta', 'item 2: metadata after results is read');
+	is(sql(q{SELECT branch FROM runs WHERE run_id = 'json-late-meta'}), 'late', 'item 2: and stored');
+	for my $bad (['{"results":[{"name":"a","status":"passed"},]}', 'a trailing comma in results'],
+	    ['{"run_id":"x","run_id":"y","results":[]}', 'a duplicate key'],
+	    ['{"results":[{"name":"a","status":"passed"}] trailing', 'text after the object'],
+	    ['{"results":[{"name":"a","status":"passed","name":"b"}]}', 'a duplicate key in an element'],
+	    ['{"results":[{"name":"a","status":"passed"}', 'an unclosed array'],
+	    ['{"results":{"name":"a"}}', 'results that are no array'],
+	    ['[1,2]', 'an array body'],
+	    ['', 'an empty body']) {
+		$r = $inst->cgi('ingest', 'POST', '/api/tests/ingest', body => $bad->[0],
+		    content_type => 'application/json', headers => { Authorization => "Bearer $ingest" });
+		if ($bad->[1] eq 'an empty body') {
+			is($r->{status}, 400, "item 2: negative: $bad->[1] is 400");
+			next;
+		}
+		json_error($r, 400, 'invalid_json', "item 2: negative: $bad->[1]");
+	}
+	is(sql(q{SELECT count(*) FROM runs WHERE run_id IN ('x', 'y')}), '0', 'item 2: nothing stored for them');
+}
+
 done_testing();
