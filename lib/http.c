@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -757,9 +758,23 @@ req_set_id(struct req *r)
 }
 
 /*
+ * Predicate: the file system holding path has no block left for us.  A
+ * WAL database cannot even be opened there (its -shm file needs room).
+ */
+static int
+disk_full(const char *path)
+{
+	struct statvfs sv;
+
+	return statvfs(path, &sv) == 0 && sv.f_bavail == 0;
+}
+
+/*
  * Makes sure the database is open and at the schema level this program
  * was built for.  Returns 0, or a 503 answer (code db_unavailable or
- * schema_outdated).  The handle is kept for the process life.
+ * schema_outdated), or to a write 507 storage_full when it cannot be
+ * opened because its disk is full.  The handle is kept for the process
+ * life.
  */
 static int
 srv_db_ready(struct req *r)
@@ -771,11 +786,19 @@ srv_db_ready(struct req *r)
 		s->db = db_open(s->cfg->db, 0, err, sizeof(err));
 		if (s->db == NULL) {
 			log_error("%s", err);
+			if (r->route->method != HTTP_GET &&
+			    disk_full(s->cfg->db))
+				return req_error(r, 507, "storage_full", NULL,
+				    "the database disk is full");
 			return req_error(r, 503, "db_unavailable", NULL,
 			    "the database cannot be opened");
 		}
 		s->schema = -1;
-		if (s->app->db_init != NULL && s->app->db_init(s->db) == -1) {
+		/* a request waits briefly for a writer, then 503 busy */
+		sqlite3_busy_timeout(db_handle(s->db),
+		    (int)s->cfg->busy_timeout_ms);
+		if (db_limit_size(s->db, s->cfg->max_db_mb) == -1 ||
+		    (s->app->db_init != NULL && s->app->db_init(s->db) == -1)) {
 			log_error("cannot prepare the database connection");
 			db_close(s->db);
 			s->db = NULL;
