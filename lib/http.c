@@ -555,9 +555,18 @@ reason_phrase(int status)
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
+	case 408: return "Request Timeout";
+	case 411: return "Length Required";
+	case 414: return "URI Too Long";
 	case 415: return "Unsupported Media Type";
+	case 417: return "Expectation Failed";
+	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	case 505: return "HTTP Version Not Supported";
 	case 507: return "Insufficient Storage";
 	default: return "Unknown";
 	}
@@ -1102,6 +1111,59 @@ cache_lookup(struct req *r)
 }
 
 /*
+ * lighttpd's server.error-handler (conf/lighttpd.conf.in) re-runs a
+ * request that lighttpd refused itself (a request line it cannot parse,
+ * 413 past server.max-request-size, 431, a FastCGI program that died) as
+ * a GET of an /api/ URL with REDIRECT_STATUS set to that status.  Returns
+ * the JSON error answer for it (5xx with Retry-After), or 0 when this is
+ * an ordinary request (lighttpd sets REDIRECT_STATUS=200 on those).
+ */
+static int
+server_error(struct req *r)
+{
+	static const struct {
+		int		 status;
+		const char	*code, *msg;
+	} map[] = {
+		{ 400, "invalid_request", "the server could not parse the "
+		    "request (a control character or a malformed line)" },
+		{ 408, "request_timeout", "the request did not arrive in time" },
+		{ 411, "invalid_request", "the request needs a Content-Length" },
+		{ 413, "too_large", "the request body is over the server's "
+		    "limit" },
+		{ 414, "too_large", "the request URI is too long" },
+		{ 417, "invalid_request", "the Expect header is not supported" },
+		{ 431, "too_large", "the request headers are too large" },
+		{ 501, "not_implemented", "the server does not support this "
+		    "request's method or encoding" },
+		{ 505, "invalid_request", "the HTTP version is not supported" },
+		{ 500, "internal", "internal error: the request was not "
+		    "completed, retry it" },
+	};
+	const char *v = req_env(r, "REDIRECT_STATUS");
+	char *end;
+	long st;
+	size_t i;
+
+	if (v == NULL)
+		return 0;
+	st = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || st < 400 || st > 599)
+		return 0;
+	if (st >= 500)
+		req_header(r, "Retry-After", "5");	/* a program died */
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].status == st)
+			return req_error(r, (int)st, map[i].code, NULL, "%s",
+			    map[i].msg);
+	if (st >= 500)
+		return req_error(r, (int)st, "unavailable", NULL, "the "
+		    "service is unavailable, retry later");
+	return req_error(r, (int)st, "invalid_request", NULL,
+	    "the server refused the request (status %ld)", st);
+}
+
+/*
  * Runs every check in order, then the handler.  Order matters to what a
  * client learns: route (404/405), disabled (503), path/body/query (400,
  * 413, 415), database (503), authorization (401/403), project (404).
@@ -1116,6 +1178,8 @@ dispatch(struct req *r)
 	int rc, mi;
 	size_t plen, blen;
 
+	if ((rc = server_error(r)) != 0)
+		return rc;
 	if (r->srv->cfg == NULL)
 		return req_error(r, 503, "config_error", NULL,
 		    "the server configuration cannot be loaded");
