@@ -243,6 +243,22 @@ db_limit_size(struct db *db, long long max_mb)
 	return db_exec(db, sql);
 }
 
+/*
+ * Frees every page-cache page not in use when the cache holds more than
+ * max bytes: an upload raises cache_size for its transaction, and its
+ * pages would otherwise stay with the process after it (PERF-4).  Call
+ * between requests.
+ */
+void
+db_shrink(struct db *db, long long max)
+{
+	int cur = 0, hi = 0;
+
+	if (sqlite3_db_status(db->h, SQLITE_DBSTATUS_CACHE_USED, &cur, &hi,
+	    0) == SQLITE_OK && cur > max)
+		sqlite3_db_release_memory(db->h);
+}
+
 /* Runs one or more statements without results; 0 or -1 (logged). */
 int
 db_exec(struct db *db, const char *sql)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <fcgiapp.h>
+#include <malloc.h>
 
 #include "arena.h"
 #include "buf.h"
@@ -1246,6 +1247,29 @@ dispatch(struct req *r)
 	return r->route->handler(r);
 }
 
+/* Page cache a read program keeps between requests (db.c sets 16 MiB). */
+#define KEEP_CACHE_BYTES	(16LL * 1024 * 1024)
+/* Free heap above which the process gives memory back to the system. */
+#define KEEP_FREE_BYTES		(4U * 1024 * 1024)
+
+/*
+ * Gives back what a big request left behind (issue 11 item 8, PERF-4: a
+ * process stays under 32 MB): the page cache an upload grew, then the
+ * heap glibc keeps after large frees.  Cheap when there is nothing to do.
+ */
+static void
+srv_memory_return(struct srv *s)
+{
+	if (s->db != NULL)
+		db_shrink(s->db, KEEP_CACHE_BYTES);
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33)
+	if (mallinfo2().fordblks > KEEP_FREE_BYTES)
+		malloc_trim(0);
+#elif defined(__GLIBC__)
+	malloc_trim(0);
+#endif
+}
+
 /* Serves one request end to end and logs it. */
 static void
 serve(struct srv *s, struct req *r)
@@ -1275,6 +1299,7 @@ serve(struct srv *s, struct req *r)
 		json_decref(r->err_details);
 	buf_free(&r->headers);
 	arena_reset(s->arena);
+	srv_memory_return(s);
 }
 
 /* Joins the names of a parameter table into b ("a,b,c"). */
