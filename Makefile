@@ -150,6 +150,9 @@ install: all
 	cp -R htdocs/. $(DESTDIR)$(PREFIX)/share/testvis/htdocs/
 	install -m 644 conf/lighttpd.conf.in conf/testvis.conf conf/crontab \
 	        $(DESTDIR)$(PREFIX)/share/testvis/conf/
+	install -d $(DESTDIR)$(PREFIX)/share/testvis/conf/errors
+	install -m 644 conf/errors/testvis-error-*.html \
+	        $(DESTDIR)$(PREFIX)/share/testvis/conf/errors/
 
 clean:
 	rm -rf build build-asan htdocs/vendor

@@ -166,6 +166,8 @@ cli_open(struct cli *c, int create)
 		fprintf(stderr, "testvis: %s\n", err);
 		return EXIT_STORAGE;
 	}
+	if (db_limit_size(c->db, c->cfg->max_db_mb) == -1)
+		return EXIT_STORAGE;
 	if (create)
 		return 0;
 	level = db_schema_version(c->db);

@@ -459,8 +459,10 @@ batch_main(const struct config *cfg, const struct batch_opts *o)
 			close(lfd);
 		return 3;
 	}
-	if (rollup_register(db_handle(db)) == -1) {
-		fprintf(stderr, "testvis: cannot register SQL functions\n");
+	if (rollup_register(db_handle(db)) == -1 ||
+	    db_limit_size(db, cfg->max_db_mb) == -1) {
+		fprintf(stderr, "testvis: cannot prepare the database "
+		    "connection\n");
 		db_close(db);
 		if (lfd != -1)
 			close(lfd);

@@ -78,6 +78,9 @@ static const struct cfg_key keys[] = {
 	    3600, NULL },
 	{ "response_cache_kb", CFG_INT, OFF(response_cache_kb), 0,
 	    1024 * 1024, NULL },
+	{ "busy_timeout_ms", CFG_INT, OFF(busy_timeout_ms), 0, 600000, NULL },
+	{ "max_db_mb", CFG_INT, OFF(max_db_mb), 0, 1024LL * 1024 * 1024,
+	    NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -112,6 +115,7 @@ config_defaults(struct config *c)
 	c->integrity_collapse_factor = 10;
 	c->spool_settle_seconds = 2;
 	c->response_cache_kb = 4096;
+	c->busy_timeout_ms = 3000;
 }
 
 /* Frees c and its strings; accepts NULL. */

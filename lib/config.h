@@ -36,6 +36,9 @@ struct config {
 	long long		 spool_settle_seconds;
 	/* the read programs */
 	long long		 response_cache_kb;	/* 0: no response cache */
+	/* request paths: wait this long for a write lock, then 503 busy */
+	long long		 busy_timeout_ms;
+	long long		 max_db_mb;		/* 0: no cap */
 };
 
 struct config	*config_load(const char *, char *, size_t);

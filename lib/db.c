@@ -206,6 +206,59 @@ db_column_text(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
+/*
+ * Caps the database file at max_mb MiB for this handle (0: no cap).  Past
+ * the cap a write fails with SQLITE_FULL, exactly as on a full disk, so an
+ * upload answers 507 storage_full and stores nothing; deleting data (the
+ * retention pass) makes room again.  A file already larger keeps its size.
+ * Returns 0 or -1 (logged).
+ */
+int
+db_limit_size(struct db *db, long long max_mb)
+{
+	sqlite3_stmt *st;
+	long long page = 0;
+	char sql[64];
+	int n;
+
+	if (max_mb <= 0)
+		return 0;
+	if (sqlite3_prepare_v2(db->h, "PRAGMA page_size", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		db_log(db, "PRAGMA page_size");
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		page = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (page <= 0) {
+		db_log(db, "PRAGMA page_size");
+		return -1;
+	}
+	/* PRAGMAs take no parameters: the value is our own integer. */
+	n = snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %lld",
+	    max_mb * 1024 * 1024 / page);
+	if (n < 0 || (size_t)n >= sizeof(sql))
+		return -1;
+	return db_exec(db, sql);
+}
+
+/*
+ * Frees every page-cache page not in use when the cache holds more than
+ * max bytes: an upload raises cache_size for its transaction, and its
+ * pages would otherwise stay with the process after it (PERF-4).  Call
+ * between requests.
+ */
+void
+db_shrink(struct db *db, long long max)
+{
+	int cur = 0, hi = 0;
+
+	if (sqlite3_db_status(db->h, SQLITE_DBSTATUS_CACHE_USED, &cur, &hi,
+	    0) == SQLITE_OK && cur > max)
+		sqlite3_db_release_memory(db->h);
+}
+
 /* Runs one or more statements without results; 0 or -1 (logged). */
 int
 db_exec(struct db *db, const char *sql)

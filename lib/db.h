@@ -45,6 +45,8 @@ int		 db_bind_text(struct db *, sqlite3_stmt *, int, const char *);
 int		 db_bind_int(struct db *, sqlite3_stmt *, int, int64_t);
 int		 db_bind_null(struct db *, sqlite3_stmt *, int);
 int		 db_exec(struct db *, const char *);
+int		 db_limit_size(struct db *, long long);
+void		 db_shrink(struct db *, long long);
 int		 db_begin(struct db *);
 int		 db_commit(struct db *);
 void		 db_rollback(struct db *);

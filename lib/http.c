@@ -18,9 +18,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
+#include <malloc.h>
 
 #include "arena.h"
 #include "buf.h"
@@ -556,9 +558,18 @@ reason_phrase(int status)
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
+	case 408: return "Request Timeout";
+	case 411: return "Length Required";
+	case 414: return "URI Too Long";
 	case 415: return "Unsupported Media Type";
+	case 417: return "Expectation Failed";
+	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	case 505: return "HTTP Version Not Supported";
 	case 507: return "Insufficient Storage";
 	default: return "Unknown";
 	}
@@ -759,9 +770,23 @@ req_set_id(struct req *r)
 }
 
 /*
+ * Predicate: the file system holding path has no block left for us.  A
+ * WAL database cannot even be opened there (its -shm file needs room).
+ */
+static int
+disk_full(const char *path)
+{
+	struct statvfs sv;
+
+	return statvfs(path, &sv) == 0 && sv.f_bavail == 0;
+}
+
+/*
  * Makes sure the database is open and at the schema level this program
  * was built for.  Returns 0, or a 503 answer (code db_unavailable or
- * schema_outdated).  The handle is kept for the process life.
+ * schema_outdated), or to a write 507 storage_full when it cannot be
+ * opened because its disk is full.  The handle is kept for the process
+ * life.
  */
 static int
 srv_db_ready(struct req *r)
@@ -773,11 +798,19 @@ srv_db_ready(struct req *r)
 		s->db = db_open(s->cfg->db, 0, err, sizeof(err));
 		if (s->db == NULL) {
 			log_error("%s", err);
+			if (r->route->method != HTTP_GET &&
+			    disk_full(s->cfg->db))
+				return req_error(r, 507, "storage_full", NULL,
+				    "the database disk is full");
 			return req_error(r, 503, "db_unavailable", NULL,
 			    "the database cannot be opened");
 		}
 		s->schema = -1;
-		if (s->app->db_init != NULL && s->app->db_init(s->db) == -1) {
+		/* a request waits briefly for a writer, then 503 busy */
+		sqlite3_busy_timeout(db_handle(s->db),
+		    (int)s->cfg->busy_timeout_ms);
+		if (db_limit_size(s->db, s->cfg->max_db_mb) == -1 ||
+		    (s->app->db_init != NULL && s->app->db_init(s->db) == -1)) {
 			log_error("cannot prepare the database connection");
 			db_close(s->db);
 			s->db = NULL;
@@ -1082,6 +1115,59 @@ cache_lookup(struct req *r)
 }
 
 /*
+ * lighttpd's server.error-handler (conf/lighttpd.conf.in) re-runs a
+ * request that lighttpd refused itself (a request line it cannot parse,
+ * 413 past server.max-request-size, 431, a FastCGI program that died) as
+ * a GET of an /api/ URL with REDIRECT_STATUS set to that status.  Returns
+ * the JSON error answer for it (5xx with Retry-After), or 0 when this is
+ * an ordinary request (lighttpd sets REDIRECT_STATUS=200 on those).
+ */
+static int
+server_error(struct req *r)
+{
+	static const struct {
+		int		 status;
+		const char	*code, *msg;
+	} map[] = {
+		{ 400, "invalid_request", "the server could not parse the "
+		    "request (a control character or a malformed line)" },
+		{ 408, "request_timeout", "the request did not arrive in time" },
+		{ 411, "invalid_request", "the request needs a Content-Length" },
+		{ 413, "too_large", "the request body is over the server's "
+		    "limit" },
+		{ 414, "too_large", "the request URI is too long" },
+		{ 417, "invalid_request", "the Expect header is not supported" },
+		{ 431, "too_large", "the request headers are too large" },
+		{ 501, "not_implemented", "the server does not support this "
+		    "request's method or encoding" },
+		{ 505, "invalid_request", "the HTTP version is not supported" },
+		{ 500, "internal", "internal error: the request was not "
+		    "completed, retry it" },
+	};
+	const char *v = req_env(r, "REDIRECT_STATUS");
+	char *end;
+	long st;
+	size_t i;
+
+	if (v == NULL)
+		return 0;
+	st = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || st < 400 || st > 599)
+		return 0;
+	if (st >= 500)
+		req_header(r, "Retry-After", "5");	/* a program died */
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].status == st)
+			return req_error(r, (int)st, map[i].code, NULL, "%s",
+			    map[i].msg);
+	if (st >= 500)
+		return req_error(r, (int)st, "unavailable", NULL, "the "
+		    "service is unavailable, retry later");
+	return req_error(r, (int)st, "invalid_request", NULL,
+	    "the server refused the request (status %ld)", st);
+}
+
+/*
  * Runs every check in order, then the handler.  Order matters to what a
  * client learns: route (404/405), disabled (503), path/body/query (400,
  * 413, 415), database (503), authorization (401/403), project (404).
@@ -1096,6 +1182,8 @@ dispatch(struct req *r)
 	int rc, mi;
 	size_t plen, blen;
 
+	if ((rc = server_error(r)) != 0)
+		return rc;
 	if (r->srv->cfg == NULL)
 		return req_error(r, 503, "config_error", NULL,
 		    "the server configuration cannot be loaded");
@@ -1162,6 +1250,29 @@ dispatch(struct req *r)
 	return r->route->handler(r);
 }
 
+/* Page cache a read program keeps between requests (db.c sets 16 MiB). */
+#define KEEP_CACHE_BYTES	(16LL * 1024 * 1024)
+/* Free heap above which the process gives memory back to the system. */
+#define KEEP_FREE_BYTES		(4U * 1024 * 1024)
+
+/*
+ * Gives back what a big request left behind (issue 11 item 8, PERF-4: a
+ * process stays under 32 MB): the page cache an upload grew, then the
+ * heap glibc keeps after large frees.  Cheap when there is nothing to do.
+ */
+static void
+srv_memory_return(struct srv *s)
+{
+	if (s->db != NULL)
+		db_shrink(s->db, KEEP_CACHE_BYTES);
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33)
+	if (mallinfo2().fordblks > KEEP_FREE_BYTES)
+		malloc_trim(0);
+#elif defined(__GLIBC__)
+	malloc_trim(0);
+#endif
+}
+
 /* Serves one request end to end and logs it. */
 static void
 serve(struct srv *s, struct req *r)
@@ -1191,6 +1302,7 @@ serve(struct srv *s, struct req *r)
 		json_decref(r->err_details);
 	buf_free(&r->headers);
 	arena_reset(s->arena);
+	srv_memory_return(s);
 }
 
 /* Joins the names of a parameter table into b ("a,b,c"). */

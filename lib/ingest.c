@@ -718,7 +718,13 @@ ingest_begin(struct ingest *in)
 	in->shard = xstrdup(shard != NULL ? shard : "");
 	if (rollup_register(db_handle(in->db)) == -1)
 		return storage_fault(in);
-	sqlite3_busy_timeout(db_handle(in->db), 30000);
+	/*
+	 * An HTTP client waits at most busy_timeout_ms for another writer,
+	 * then gets 503 busy with Retry-After (issue 11 item 9); the CLI and
+	 * the spool have no client waiting and may queue longer.
+	 */
+	sqlite3_busy_timeout(db_handle(in->db), strcmp(in->source, "http") ==
+	    0 ? (int)in->cfg->busy_timeout_ms : 30000);
 	/*
 	 * Rollups and the per-test index touch pages all over the file: a
 	 * 64 MB page cache keeps them in memory for the length of the

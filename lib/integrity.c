@@ -7,7 +7,9 @@
  *   diff-based (INT-2), from the diff uploaded with the run or, when
  *     repo_path is set, `git show` of its commit (fork+exec, no shell):
  *     assertion_removed, skip_added, xfail_added, broad_exception_added
- *     (lib/diffscan.c reads the diff), and edited_before_green.
+ *     (lib/diffscan.c reads the diff), and edited_before_green.  These
+ *     need no baseline (but edited_before_green does): the first run on
+ *     a branch gets them too.
  * Signals are keyed by (run, type, subject), so a re-run never duplicates
  * them.  INT-3: a test with two or more signals in one run, or any
  * critical signal, raises an integrity_alert event.  Reading and
@@ -158,7 +160,8 @@ signal_add(struct batch_ctx *c, struct irun *r, const char *type,
 	if ((st = stmt(c->db, STMT_SIGNAL_ADD)) == NULL ||
 	    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
 	    db_bind_int(c->db, st, 2, r->id) == -1 ||
-	    db_bind_int(c->db, st, 3, r->base) == -1 ||
+	    (r->base != 0 ? db_bind_int(c->db, st, 3, r->base) :
+	    db_bind_null(c->db, st, 3)) == -1 ||
 	    db_bind_text(c->db, st, 4, type) == -1 ||
 	    db_bind_text(c->db, st, 5, severity) == -1 ||
 	    db_bind_text(c->db, st, 6, subject) == -1 ||
@@ -530,7 +533,8 @@ static const char *const diff_severity[DIFF__MAX] = {
  * The diff-based signals of a run: gathers the uploaded diffs and
  * changed_files (and git's diff when repo_path is set), scans them, and
  * raises a signal per finding, tied to the test the hunk is in when its
- * function context names one; then edited_before_green.  Returns 0 or -1.
+ * function context names one; then, when the run has a baseline,
+ * edited_before_green.  Needs no baseline itself.  Returns 0 or -1.
  */
 static int
 check_diff(struct batch_ctx *c, struct irun *r)
@@ -618,7 +622,7 @@ check_diff(struct batch_ctx *c, struct irun *r)
 	rtests_free(rt, (size_t)nt);
 	rt = NULL;
 	/* edited_before_green: red in the baseline, green now, file edited */
-	if (json_array_size(changed) == 0) {
+	if (json_array_size(changed) == 0 || r->base == 0) {
 		err = 0;
 		goto out;
 	}
@@ -777,9 +781,14 @@ integrity_pass(struct batch_ctx *c)
 			    db_column_text(st, 2));
 		}
 		sqlite3_reset(st);
-		if (r.base != 0 && (check_removed(c, &r) == -1 ||
-		    check_shrink(c, &r) == -1 || check_tests(c, &r) == -1 ||
-		    check_diff(c, &r) == -1))
+		/*
+		 * The result-based checks compare with the baseline; the
+		 * diff alone needs none, so the first run on a branch gets
+		 * its diff-based signals too (issue 11 item 11).
+		 */
+		if ((r.base != 0 && (check_removed(c, &r) == -1 ||
+		    check_shrink(c, &r) == -1 || check_tests(c, &r) == -1)) ||
+		    check_diff(c, &r) == -1)
 			return -1;
 		if ((a = alerts_raise(c, &r)) == -1)
 			return -1;

@@ -219,7 +219,7 @@ sub free_port {
 	return $port;
 }
 
-# $inst->start_lighttpd(max_procs => 1, base => '')
+# $inst->start_lighttpd(max_procs => 1, base => '', max_request_kb => N)
 # lighttpd -D on 127.0.0.1 with conf/lighttpd.conf.in; returns the server.
 sub start_lighttpd {
 	my ($self, %o) = @_;
@@ -230,7 +230,8 @@ sub start_lighttpd {
 	    HTDOCS => "$ROOT/htdocs", CGIBIN => "$BUILD/cgi-bin",
 	    SOCKDIR => $sock, CONF => $self->{conf},
 	    MAX_PROCS => $o{max_procs} || 1, BASE => $o{base} // '',
-	    MAX_REQUEST_KB => $o{max_request_kb} || 65536);
+	    MAX_REQUEST_KB => $o{max_request_kb} || 65536 + 1024,
+	    ERRORS => "$ROOT/conf/errors");
 	my $tpl = slurp("$ROOT/conf/lighttpd.conf.in");
 	$tpl =~ s/\@([A-Z_]+)\@/exists $sub{$1} ? $sub{$1} : die "no \@$1\@"/ge;
 	my $conf = "$self->{dir}/lighttpd-$port.conf";
