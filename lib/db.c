@@ -16,6 +16,7 @@
 
 struct db {
 	sqlite3		*h;
+	int		 failure;	/* primary code of the last logged error */
 	sqlite3_stmt	**cache[DBM__MAX];
 	size_t		 ncache[DBM__MAX];
 };
@@ -26,6 +27,36 @@ db_log(struct db *db, const char *sql)
 {
 	log_error("sqlite: %s (%d) in: %.300s", sqlite3_errmsg(db->h),
 	    sqlite3_extended_errcode(db->h), sql != NULL ? sql : "?");
+	db->failure = sqlite3_errcode(db->h) & 0xff;
+}
+
+/*
+ * What the last logged error was, so that a caller that only saw -1 can
+ * answer it rightly: DB_FAIL_BUSY (another writer held the lock past the
+ * busy timeout), DB_FAIL_FULL (disk or size cap full), DB_FAIL_OTHER, or
+ * 0 when nothing failed since db_failure_clear().
+ */
+int
+db_failure(const struct db *db)
+{
+	switch (db->failure) {
+	case 0:
+		return 0;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return DB_FAIL_BUSY;
+	case SQLITE_FULL:
+		return DB_FAIL_FULL;
+	default:
+		return DB_FAIL_OTHER;
+	}
+}
+
+/* Forgets the last failure (at the start of each request). */
+void
+db_failure_clear(struct db *db)
+{
+	db->failure = 0;
 }
 
 /*

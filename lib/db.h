@@ -52,6 +52,13 @@ int		 db_commit(struct db *);
 void		 db_rollback(struct db *);
 int		 db_read_begin(struct db *, int64_t *);
 void		 db_idle(struct db *);
+
+/* What db_failure() says the last logged error was. */
+#define DB_FAIL_BUSY	1
+#define DB_FAIL_FULL	2
+#define DB_FAIL_OTHER	3
+int		 db_failure(const struct db *);
+void		 db_failure_clear(struct db *);
 int		 db_migrate(struct db *, int *);
 int		 db_schema_version(struct db *);
 int		 db_schema_latest(void);

@@ -1273,6 +1273,30 @@ srv_memory_return(struct srv *s)
 #endif
 }
 
+/*
+ * A handler that failed on the database without saying why answers what
+ * the database said: 503 busy with Retry-After when another writer held
+ * the lock past busy_timeout_ms, 507 storage_full when the disk (or the
+ * max_db_mb cap) is full; anything else stays as the handler said.
+ */
+static int
+storage_status(struct req *r, int status)
+{
+	if (status < 500 || r->err_code != NULL || r->srv->db == NULL)
+		return status;
+	switch (db_failure(r->srv->db)) {
+	case DB_FAIL_BUSY:
+		req_header(r, "Retry-After", "2");
+		return req_error(r, 503, "busy", NULL, "the database is busy "
+		    "with another writer: try again");
+	case DB_FAIL_FULL:
+		return req_error(r, 507, "storage_full", NULL, "the database "
+		    "disk is full");
+	default:
+		return status;
+	}
+}
+
 /* Serves one request end to end and logs it. */
 static void
 serve(struct srv *s, struct req *r)
@@ -1287,7 +1311,9 @@ serve(struct srv *s, struct req *r)
 	req_set_id(r);
 	m = req_env(r, "REQUEST_METHOD");
 	r->method_text = m != NULL ? m : "GET";
-	status = dispatch(r);
+	if (s->db != NULL)
+		db_failure_clear(s->db);
+	status = storage_status(r, dispatch(r));
 	status = respond(r, status);
 	if (s->db != NULL)
 		db_idle(s->db);

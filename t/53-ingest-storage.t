@@ -83,6 +83,7 @@ sub exact_run {
 {
 	my $inst = new_instance(conf => { auth_ingest => 'open',
 	    busy_timeout_ms => 200 });
+	my $admin = $inst->token('default', 'admin');
 	is(post($inst, '?run_id=before', report(6, 'B'))->{status}, 201,
 	    'a first upload lands');
 	my $before = footprint($inst);
@@ -112,6 +113,14 @@ sub exact_run {
 	is($r->{json}{error}{code}, 'busy', 'issue 11 item 9: with code busy');
 	like($r->{headers}{'retry-after'} // '', qr/^[1-9][0-9]*$/,
 	    'issue 11 item 9: and Retry-After');
+	# the other writes: they answered 500 when the lock outlasted the wait
+	my $tid = run_cmd(argv => ['sqlite3', $inst->{db}, 'SELECT test_id FROM tests LIMIT 1'])->{stdout};
+	chomp $tid;
+	$r = $inst->cgi('tests', 'PUT', "/api/tests/$tid/state", body => '{"state":"muted","reason":"x"}',
+	    content_type => 'application/json', headers => { Authorization => 'Bearer ' . $admin });
+	is($r->{status}, 503, 'issue 11 item 9: PUT state under a held write lock answers 503, not 500');
+	is($r->{json}{error}{code}, 'busy', 'issue 11 item 9: PUT state: code busy');
+	like($r->{headers}{'retry-after'} // '', qr/^[1-9][0-9]*$/, 'issue 11 item 9: PUT state: Retry-After');
 	kill 'TERM', $pid;
 	close $wr;
 	waitpid($pid, 0);
