@@ -1322,6 +1322,9 @@ hunk_header(struct parser *P, const char *s)
 	s += 2;
 	if (hunk_range(&s, &c, &d) == -1 || !starts(s, " @@"))
 		return;
+	/* line 0 names an empty side only: "-0,3" would number lines 0.. */
+	if ((a == 0 && b > 0) || (c == 0 && d > 0))
+		return;
 	s += 3;
 	while (is_space((unsigned char)*s))
 		s++;

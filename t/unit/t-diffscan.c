@@ -752,6 +752,16 @@ test_hostile(void)
 	check_int(count("tests/test_i.py", DIFF_ASSERTION_REMOVED), ==, 1);
 	check_int(count("tests/test_j.py", DIFF_ASSERTION_REMOVED), ==, 0);
 
+	/* found by fuzz/fuzz-diffscan.c: a finding numbered line 0 */
+	scan("--- a/test/user_test.rb\n+++ b/test/user_test.rb\n"
+	    "@@ -0,3 +1,3 @@\n-    refute user.admin?\n+    x\n"
+	    "@@ -5,1 +0,1 @@\n-    y\n+    xit \"later\" do\n");
+	check_int(diffscan_nfindings(ds), ==, 0);
+	ok(line("test/user_test.rb", DIFF_ASSERTION_REMOVED) != 0 &&
+	    line("test/user_test.rb", DIFF_SKIP_ADDED) != 0,
+	    "issue 11 fuzz: a hunk side at line 0 with lines is skipped, "
+	    "no finding is numbered 0");
+
 	/* NUL bytes inside lines, given a length */
 	{
 		static const char nul[] =
