@@ -1467,7 +1467,9 @@ header_line(struct parser *P, const char *s)
 /*
  * One line of the diff, s[0..n) without its '\n', possibly holding NUL.
  * Inside a hunk, a line that cannot be a hunk line ends the hunk whatever
- * its counts said, so a lying header cannot hide the next file.
+ * its counts said, so a lying header cannot hide the next file; so does
+ * a line of a side whose count is used up (it would be numbered outside
+ * the hunk, even line 0).
  */
 static void
 parse_line(struct parser *P, const char *s, size_t n)
@@ -1478,9 +1480,14 @@ parse_line(struct parser *P, const char *s, size_t n)
 		n--;
 	if (P->hunk != H_NONE) {
 		c = n > 0 ? s[0] : ' ';
-		if (c == ' ' || c == '+' || c == '-' || c == '\\') {
-			if (P->hunk == H_LINES)
-				hunk_line(P, c, s, n > 0 ? n : 1);
+		if (P->hunk == H_SKIP &&
+		    (c == ' ' || c == '+' || c == '-' || c == '\\'))
+			return;
+		/* a line for a side whose count is used up ends the hunk */
+		if (c == '\\' || (c == '+' && P->new_rem > 0) ||
+		    (c == '-' && P->old_rem > 0) ||
+		    (c == ' ' && P->old_rem > 0 && P->new_rem > 0)) {
+			hunk_line(P, c, s, n > 0 ? n : 1);
 			return;
 		}
 		P->hunk = H_NONE;

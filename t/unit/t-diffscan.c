@@ -761,6 +761,18 @@ test_hostile(void)
 	    line("test/user_test.rb", DIFF_SKIP_ADDED) != 0,
 	    "issue 11 fuzz: a hunk side at line 0 with lines is skipped, "
 	    "no finding is numbered 0");
+	scan("--- a/tests/PayTest.php\n+++ b/tests/PayTest.php\n"
+	    "@@ -1,3 +0,0 @@\n-        a();\n-        b();\n"
+	    "+        } catch (Throwable $t) {\n");
+	check_int(count("tests/PayTest.php", DIFF_BROAD_EXCEPTION_ADDED), ==,
+	    0);
+	scan("--- a/tests/PayTest.php\n+++ b/tests/PayTest.php\n"
+	    "@@ -4,1 +4,2 @@\n-        a();\n"
+	    "-        $this->assertTrue($x);\n+        b();\n");
+	check_int(count("tests/PayTest.php", DIFF_ASSERTION_REMOVED), ==, 0);
+	ok(diffscan_nfindings(ds) == 0, "issue 11 fuzz: a line for a hunk "
+	    "side whose count is used up is not counted (it was numbered "
+	    "outside the hunk, or 0)");
 
 	/* NUL bytes inside lines, given a length */
 	{
