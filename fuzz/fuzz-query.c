@@ -167,8 +167,8 @@ validate_all(const char *s, size_t n)
 		else
 			FUZZ_CHECK(why[0] != '\0' && !v.present);
 	}
-	FUZZ_CHECK(param_is_slug(s, n) == (param_validate(&specs[SPEC_SLUG], s, n,
-	    &v, why, sizeof(why)) == 0));
+	FUZZ_CHECK(param_is_slug(s, n) == (param_validate(&specs[SPEC_SLUG],
+	    s, n, &v, why, sizeof(why)) == 0));
 }
 
 /* Splits and routes the path raw[0..n) for every method. */

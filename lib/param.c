@@ -69,7 +69,7 @@ parse_int(const char *s, size_t n, long long *out)
 		return -1;
 	errno = 0;
 	v = strtoll(tmp, &end, 10);
-	if (end != tmp + n || errno != 0)	/* all of it: "5\0x" is not 5 */
+	if (end != tmp + n || errno != 0)	/* "5\0x" is not 5 */
 		return -1;
 	*out = v;
 	return 0;
