@@ -205,6 +205,45 @@ http_path_split(struct arena *a, const char *raw, size_t len,
 }
 
 /*
+ * Takes the next key=value pair of the query string at *qs, skipping
+ * empty pairs ("a=1&&b=2"), and moves *qs past it.  Key and value are
+ * percent-decoded ('+' is a space) into memory from a.  Returns 1 with
+ * *key and *val (decoded lengths in *klen and *vlen), 0 at the end, or -1
+ * when the pair does not decode: *key is NULL when its name did not, else
+ * its value did not.  Pure apart from a, so the fuzz harness can drive it.
+ */
+int
+http_query_next(struct arena *a, const char **qs, char **key, size_t *klen,
+    char **val, size_t *vlen)
+{
+	const char *p = *qs, *amp, *eq;
+	size_t kn, vn;
+
+	*key = *val = NULL;
+	while (*p == '&')
+		p++;
+	*qs = p;
+	if (*p == '\0')
+		return 0;
+	if ((amp = strchr(p, '&')) == NULL)
+		amp = p + strlen(p);
+	eq = memchr(p, '=', (size_t)(amp - p));
+	kn = (size_t)((eq != NULL ? eq : amp) - p);
+	vn = eq != NULL ? (size_t)(amp - eq - 1) : 0;
+	*qs = amp + (*amp != '\0');
+	*key = arena_alloc(a, kn + 1);
+	if (http_percent_decode(p, kn, *key, klen, 1) == -1) {
+		*key = NULL;
+		return -1;
+	}
+	*val = arena_alloc(a, vn + 1);
+	if (http_percent_decode(eq != NULL ? eq + 1 : "", vn, *val, vlen,
+	    1) == -1)
+		return -1;
+	return 1;
+}
+
+/*
  * Predicate: route pattern matches the decoded path p.  A "{name}" pattern
  * segment matches any non-empty segment.
  */
@@ -862,9 +901,9 @@ query_parse(struct req *r)
 	static const struct param_spec project_spec =
 	    { "project", PARAM_SLUG, 0, 0, 0, NULL };
 	const struct param_spec *spec = r->route->query;
-	const char *qs = req_env(r, "QUERY_STRING"), *p, *amp, *eq, *uri;
+	const char *qs = req_env(r, "QUERY_STRING"), *p, *uri;
 	struct param_value projectv, bustv;
-	size_t n = 0, klen, vlen, dk, dv;
+	size_t n = 0, dk, dv;
 	char *key, *val;
 	int i, rc;
 
@@ -878,26 +917,8 @@ query_parse(struct req *r)
 	if (qs == NULL && (uri = req_env(r, "REQUEST_URI")) != NULL &&
 	    (qs = strchr(uri, '?')) != NULL)
 		qs++;
-	for (p = qs != NULL ? qs : ""; *p != '\0'; p = amp + (*amp != '\0')) {
-		amp = strchr(p, '&');
-		if (amp == NULL)
-			amp = p + strlen(p);
-		if (amp == p)
-			continue;		/* "a=1&&b=2" */
-		eq = memchr(p, '=', (size_t)(amp - p));
-		klen = (size_t)((eq != NULL ? eq : amp) - p);
-		vlen = eq != NULL ? (size_t)(amp - eq - 1) : 0;
-		key = arena_alloc(r->arena, klen + 1);
-		val = arena_alloc(r->arena, vlen + 1);
-		if (http_percent_decode(p, klen, key, &dk, 1) == -1)
-			return param_error(r, "", "invalid",
-			    "a query parameter name is not valid "
-			    "percent-encoded UTF-8");
-		if (http_percent_decode(eq != NULL ? eq + 1 : "", vlen, val,
-		    &dv, 1) == -1)
-			return param_error(r, key, "invalid",
-			    "invalid parameter '%s': not valid "
-			    "percent-encoded UTF-8", key);
+	for (p = qs != NULL ? qs : "";
+	    (rc = http_query_next(r->arena, &p, &key, &dk, &val, &dv)) == 1;) {
 		if ((i = spec_index(spec, key)) >= 0)
 			rc = query_store(r, &spec[i], &r->queryv[i], key, val,
 			    dv);
@@ -915,6 +936,14 @@ query_parse(struct req *r)
 		if (rc != 0)
 			return rc;
 	}
+	if (rc == -1 && key == NULL)
+		return param_error(r, "", "invalid",
+		    "a query parameter name is not valid "
+		    "percent-encoded UTF-8");
+	if (rc == -1)
+		return param_error(r, key, "invalid",
+		    "invalid parameter '%s': not valid "
+		    "percent-encoded UTF-8", key);
 	for (i = 0; (size_t)i < n; i++)
 		if (spec[i].required && !r->queryv[i].present)
 			return param_error(r, spec[i].name, "missing",

@@ -100,4 +100,6 @@ int	 http_path_split(struct arena *, const char *, size_t,
 	    struct http_path *);
 int	 http_route_find(const struct app *, const struct http_path *, int,
 	    const struct route **, char *, size_t);
+int	 http_query_next(struct arena *, const char **, char **, size_t *,
+	    char **, size_t *);
 #endif
