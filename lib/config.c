@@ -77,6 +77,9 @@ static const struct cfg_key keys[] = {
 	    3600, NULL },
 	{ "response_cache_kb", CFG_INT, OFF(response_cache_kb), 0,
 	    1024 * 1024, NULL },
+	{ "trace_file", CFG_STRING, OFF(trace_file), 0, 4096, NULL },
+	{ "trace_max_bytes", CFG_INT, OFF(trace_max_bytes), 4096,
+	    1LL << 40, NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -110,6 +113,8 @@ config_defaults(struct config *c)
 	c->integrity_collapse_factor = 10;
 	c->spool_settle_seconds = 2;
 	c->response_cache_kb = 4096;
+	c->trace_file = strdup("");
+	c->trace_max_bytes = 64LL * 1024 * 1024;
 }
 
 /* Frees c and its strings; accepts NULL. */
@@ -126,6 +131,7 @@ config_free(struct config *c)
 	free(c->spool_dir);
 	free(c->mapping_rules);
 	free(c->repo_path);
+	free(c->trace_file);
 	free(c);
 }
 

@@ -35,6 +35,9 @@ struct config {
 	long long		 spool_settle_seconds;
 	/* the read programs */
 	long long		 response_cache_kb;	/* 0: no response cache */
+	/* OpenTelemetry traces (DEP-3) */
+	char			*trace_file;		/* "" : tracing off */
+	long long		 trace_max_bytes;	/* then renamed to .1 */
 };
 
 struct config	*config_load(const char *, char *, size_t);
