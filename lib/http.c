@@ -1254,8 +1254,9 @@ req_span(struct req *r, const char *name)
 /*
  * Ends a view span: rc is the view's return (-1: failed; for a single
  * entity 0: not found), out its answer (borrowed, may be NULL) and list
- * the member of out holding the rows (NULL: out is one entity).  Records
- * testvis.result_count: the rows, or 1 / 0 for an entity.
+ * the member of out holding the rows (NULL: out is the array of rows, or
+ * one entity).  Records testvis.result_count: the rows, or 1 / 0 for an
+ * entity.
  */
 void
 req_span_end(struct req *r, struct trace_span *sp, int rc, json_t *out,
@@ -1265,7 +1266,8 @@ req_span_end(struct req *r, struct trace_span *sp, int rc, json_t *out,
 		return;
 	if (rc == -1)
 		trace_error(sp, "storage");
-	trace_attr_int(sp, "testvis.result_count", list != NULL ?
+	trace_attr_int(sp, "testvis.result_count", json_is_array(out) ?
+	    (long long)json_array_size(out) : list != NULL ?
 	    (long long)json_array_size(json_object_get(out, list)) :
 	    out != NULL && rc != 0);
 	trace_end(sp);

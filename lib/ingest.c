@@ -32,6 +32,7 @@
 #include "log.h"
 #include "rollup.h"
 #include "stream.h"
+#include "trace.h"
 #include "tvtime.h"
 
 const struct param_spec ingest_meta_spec[META__MAX + 1] = {
@@ -283,6 +284,10 @@ struct ingest {
 	struct junit_limits	 lim;
 	int64_t			*aliases;	/* from, to pairs by from */
 	size_t			 naliases;
+	/* tracing: the "ingest" span, and the writer's time (unix ns) */
+	struct trace_span	*span;		/* NULL: not traced */
+	int64_t			 store_t0, store_t1, store_ns;
+	long long		 store_batches, store_cases;
 };
 
 static char *
@@ -341,6 +346,9 @@ ingest_free(struct ingest *in)
 		return;
 	if (in->begun && !in->done)
 		db_rollback(in->db);
+	if (in->fault->status != 0)
+		trace_error(in->span, in->fault->code);
+	trace_end(in->span);
 	for (i = 0; i < META__MAX; i++)
 		free(in->param[i]);
 	json_decref(in->sidecar);
@@ -385,6 +393,19 @@ ingest_set_diff(struct ingest *in, const char *text, size_t n)
 	buf_reset(&in->diff);
 	buf_append(&in->diff, text, n);
 	in->has_diff = 1;
+}
+
+/*
+ * Traces this ingest as an "ingest" span under parent (NULL: not
+ * traced); parsing, storing, rollups and the commit become its children.
+ */
+void
+ingest_set_trace(struct ingest *in, struct trace_span *parent)
+{
+	if ((in->span = trace_begin(parent, "ingest")) == NULL)
+		return;
+	trace_attr_int(in->span, "testvis.project_id", in->project_id);
+	trace_attr_str(in->span, "testvis.ingest.source", in->source);
 }
 
 /* A 400 about a sidecar field; returns -1. */
@@ -921,17 +942,53 @@ result:
 	return 0;
 }
 
+/* Adds one written batch of n cases, begun at t0, to the store time. */
+static void
+store_time(struct ingest *in, int64_t t0, size_t n)
+{
+	in->store_t1 = trace_now();
+	if (in->store_batches++ == 0)
+		in->store_t0 = t0;
+	in->store_ns += in->store_t1 - t0;
+	in->store_cases += (long long)n;
+}
+
+/*
+ * Reports the batches written so far as one "ingest.store" span (from
+ * the first batch's start to the last one's end, busy_ms the time spent
+ * writing), then starts counting anew.
+ */
+static void
+store_span(struct ingest *in)
+{
+	struct trace_span *sp;
+
+	if (in->store_batches == 0 || (sp = trace_begin(in->span,
+	    "ingest.store")) == NULL)
+		return;
+	trace_attr_str(sp, "testvis.run_id", in->run_id);
+	trace_attr_int(sp, "testvis.batches", in->store_batches);
+	trace_attr_int(sp, "testvis.cases", in->store_cases);
+	trace_attr_int(sp, "testvis.busy_ms", in->store_ns / 1000000);
+	trace_times(sp, in->store_t0, in->store_t1);
+	trace_end(sp);
+	in->store_batches = in->store_cases = in->store_ns = 0;
+}
+
 /* Writes batch b in key order and empties it; 0 or -1. */
 static int
 batch_write(struct ingest *in, struct batch *b)
 {
 	size_t i;
 	int rc = 0;
+	int64_t t0 = in->span != NULL ? trace_now() : 0;
 
 	aliases_apply(in, b);
 	qsort(b->cases, b->n, sizeof(b->cases[0]), pcase_cmp);
 	for (i = 0; i < b->n && rc == 0; i++)
 		rc = store_case(in, b, &b->cases[i]);
+	if (in->span != NULL)	/* maybe the writer thread: no span here */
+		store_time(in, t0, b->n);
 	b->n = 0;
 	buf_reset(&b->text);
 	return rc;
@@ -1103,6 +1160,7 @@ ingest_xml(struct ingest *in, struct stream *src)
 	struct junit_info info;
 	char digest[SHA256_HEX_LEN];
 	struct writer w;
+	struct trace_span *sp = trace_begin(in->span, "ingest.parse");
 	int rc, threaded;
 
 	gz = stream_gunzip(src, in->cfg->max_decompressed_bytes, in->fault);
@@ -1148,6 +1206,12 @@ ingest_xml(struct ingest *in, struct stream *src)
 	}
 	stream_free(content);
 	stream_free(gz);
+	trace_attr_str(sp, "testvis.run_id", in->run_id);
+	trace_attr_int(sp, "testvis.cases", info.cases);
+	if (rc == -1)
+		trace_error(sp, in->fault->code);
+	trace_end(sp);
+	store_span(in);
 	return rc;
 }
 
@@ -1218,6 +1282,7 @@ ingest_results(struct ingest *in, json_t *arr)
 	    NULL };
 	struct buf tags, m, d;
 	struct junit_case c;
+	struct trace_span *sp;
 	const char *status, *k;
 	json_t *o, *v;
 	size_t i, t;
@@ -1231,6 +1296,7 @@ ingest_results(struct ingest *in, json_t *arr)
 	buf_init(&tags);
 	buf_init(&m);
 	buf_init(&d);
+	sp = trace_begin(in->span, "ingest.parse");
 	json_array_foreach(arr, i, o) {
 		memset(&c, 0, sizeof(c));
 		if (!json_is_object(o)) {
@@ -1314,6 +1380,9 @@ ingest_results(struct ingest *in, json_t *arr)
 	}
 	rc = batch_flush(in);
 out:
+	trace_attr_int(sp, "testvis.cases", (long long)json_array_size(arr));
+	trace_end(sp);
+	store_span(in);
 	buf_free(&tags);
 	buf_free(&m);
 	buf_free(&d);
@@ -1717,6 +1786,7 @@ ingest_finish(struct ingest *in, json_t **out)
 	struct rollup_shard ru;
 	sqlite3_stmt *st;
 	char digest[SHA256_HEX_LEN], *warnings = NULL, *changed = NULL;
+	struct trace_span *sp;
 	json_t *w, *ev;
 	int rc;
 
@@ -1737,8 +1807,12 @@ ingest_finish(struct ingest *in, json_t **out)
 	ru.git_sha = in->git_sha;
 	ru.started_at = in->started_at;
 	ru.now = in->now;
+	store_span(in);
+	sp = trace_begin(in->span, "ingest.rollup");
+	trace_attr_str(sp, "testvis.run_id", in->run_id);
 	if ((rc = rollup_apply(in->db, &ru)) == -1)
 		storage_fault(in);
+	trace_end(sp);
 	if (rc == -1 || apply_overrides(in) == -1)
 		return -1;
 	if ((st = STMT(in, STMT_RUN_COUNTS)) == NULL ||
@@ -1812,11 +1886,20 @@ ingest_finish(struct ingest *in, json_t **out)
 	free(warnings);
 	if (rc == -1)
 		goto fail;
-	if (db_commit(in->db) == -1) {
+	sp = trace_begin(in->span, "ingest.commit");
+	rc = db_commit(in->db);
+	trace_end(sp);
+	if (rc == -1) {
 		storage_fault(in);
 		goto fail;
 	}
 	in->done = 1;
+	trace_attr_str(in->span, "testvis.run_id", in->run_id);
+	trace_attr_str(in->span, "testvis.shard", in->shard);
+	trace_attr_int(in->span, "testvis.tests", shard_c.tests);
+	trace_attr_int(in->span, "testvis.failed", shard_c.by[ST_FAILED] +
+	    shard_c.by[ST_ERROR]);
+	trace_attr_int(in->span, "testvis.new_tests", in->new_tests);
 	*out = answer(in, "created", in->run_id, &shard_c, in->new_tests, w);
 	return 201;
 fail:
