@@ -524,24 +524,24 @@ static int
 file_ready(struct tracer *tr, size_t n)
 {
 	struct stat fs, ps;
+	int flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC;
 
-	if (tr->fd != -1) {
-		if (fstat(tr->fd, &fs) == -1)
-			return -1;
-		if (fs.st_nlink > 0 && (fs.st_size == 0 ||
-		    fs.st_size + (long long)n <= tr->max_bytes))
-			return 0;
-		if (fs.st_nlink > 0 && flock(tr->fd, LOCK_EX) == 0) {
-			if (stat(tr->path, &ps) == 0 && ps.st_ino == fs.st_ino &&
-			    ps.st_dev == fs.st_dev &&
-			    rename(tr->path, tr->path1) == -1)
-				write_failed(tr, "rotating", errno);
-			flock(tr->fd, LOCK_UN);
-		}
-		close(tr->fd);
+	if (tr->fd == -1 && (tr->fd = open(tr->path, flags, 0640)) == -1)
+		return -1;
+	if (fstat(tr->fd, &fs) == -1)
+		return -1;
+	if (fs.st_nlink > 0 && (fs.st_size == 0 ||
+	    fs.st_size + (long long)n <= tr->max_bytes))
+		return 0;
+	/* full, or renamed away and replaced by another process */
+	if (fs.st_nlink > 0 && flock(tr->fd, LOCK_EX) == 0) {
+		if (stat(tr->path, &ps) == 0 && ps.st_ino == fs.st_ino &&
+		    ps.st_dev == fs.st_dev && rename(tr->path, tr->path1) == -1)
+			write_failed(tr, "rotating", errno);
+		flock(tr->fd, LOCK_UN);
 	}
-	tr->fd = open(tr->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0640);
+	close(tr->fd);
+	tr->fd = open(tr->path, flags, 0640);
 	return tr->fd == -1 ? -1 : 0;
 }
 
