@@ -1773,6 +1773,18 @@ warnings_json(struct ingest *in)
 	return w;
 }
 
+/* Tags the ingest span with what the shard stored. */
+static void
+trace_counts(struct ingest *in, const struct counts *c)
+{
+	trace_attr_str(in->span, "testvis.run_id", in->run_id);
+	trace_attr_str(in->span, "testvis.shard", in->shard);
+	trace_attr_int(in->span, "testvis.tests", c->tests);
+	trace_attr_int(in->span, "testvis.failed", c->by[ST_FAILED] +
+	    c->by[ST_ERROR]);
+	trace_attr_int(in->span, "testvis.new_tests", in->new_tests);
+}
+
 /*
  * Completes the ingest and commits.  Stores the answer object in *out
  * (caller owns it) and returns its HTTP status: 201 created, 200 skipped
@@ -1807,7 +1819,6 @@ ingest_finish(struct ingest *in, json_t **out)
 	ru.git_sha = in->git_sha;
 	ru.started_at = in->started_at;
 	ru.now = in->now;
-	store_span(in);
 	sp = trace_begin(in->span, "ingest.rollup");
 	trace_attr_str(sp, "testvis.run_id", in->run_id);
 	if ((rc = rollup_apply(in->db, &ru)) == -1)
@@ -1894,12 +1905,7 @@ ingest_finish(struct ingest *in, json_t **out)
 		goto fail;
 	}
 	in->done = 1;
-	trace_attr_str(in->span, "testvis.run_id", in->run_id);
-	trace_attr_str(in->span, "testvis.shard", in->shard);
-	trace_attr_int(in->span, "testvis.tests", shard_c.tests);
-	trace_attr_int(in->span, "testvis.failed", shard_c.by[ST_FAILED] +
-	    shard_c.by[ST_ERROR]);
-	trace_attr_int(in->span, "testvis.new_tests", in->new_tests);
+	trace_counts(in, &shard_c);
 	*out = answer(in, "created", in->run_id, &shard_c, in->new_tests, w);
 	return 201;
 fail:

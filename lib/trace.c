@@ -26,8 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
+#include "buf.h"
 #include "log.h"
 #include "trace.h"
 #include "utf8.h"
@@ -56,7 +55,8 @@ struct tracer {
 	char		*path;
 	char		*path1;		/* path.1, the rotated file */
 	long long	 max_bytes;
-	json_t		*resource;	/* the resource object of every line */
+	char		*head;		/* every line up to its spans */
+	struct buf	 line;		/* the line being written */
 	int		 fd;		/* -1: not open */
 	uint64_t	 rng[4];	/* xoshiro256** state */
 	unsigned long long write_errors;
@@ -141,20 +141,71 @@ rng_seed(struct tracer *tr)
 	}
 }
 
-static json_t *
-attr_json(const char *key, const char *s, long long i)
+/*
+ * Appends s as a JSON string.  s is valid UTF-8 (pool_copy() made it so,
+ * or a literal); quotes, backslashes and control characters are escaped.
+ * Written by hand rather than through jansson: a tree per request cost
+ * more than the request's own view (bench/trace-cost.c).
+ */
+static void
+put_str(struct buf *b, const char *s)
 {
-	char num[24];
-	json_t *v;
+	static const char digits[] = "0123456789abcdef";
+	const char *run = s;
+	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
 
-	if (s != NULL)
-		v = json_pack("{ss}", "stringValue", s);
-	else {
-		/* OTLP/JSON: 64-bit integers are decimal strings */
-		snprintf(num, sizeof(num), "%lld", i);
-		v = json_pack("{ss}", "intValue", num);
+	buf_append(b, "\"", 1);
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s >= 0x20 && *s != '"' && *s != '\\')
+			continue;
+		buf_append(b, run, (size_t)(s - run));
+		run = s + 1;
+		if (*s == '"' || *s == '\\') {
+			esc[1] = *s;
+			buf_append(b, esc, 2);
+			esc[1] = 'u';
+		} else {
+			esc[4] = digits[(unsigned char)*s >> 4];
+			esc[5] = digits[*s & 15];
+			buf_append(b, esc, 6);
+		}
 	}
-	return json_pack("{ssso}", "key", key, "value", v);
+	buf_append(b, run, (size_t)(s - run));
+	buf_append(b, "\"", 1);
+}
+
+/* Appends v as a JSON string of decimal digits (OTLP/JSON 64-bit ints). */
+static void
+put_int(struct buf *b, long long v)
+{
+	char d[24], *p = d + sizeof(d);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+	    (unsigned long long)v;
+
+	*--p = '"';
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	*--p = '"';
+	buf_append(b, p, (size_t)(d + sizeof(d) - p));
+}
+
+/* Appends one OTLP KeyValue: a string value, or (s NULL) the integer i. */
+static void
+put_attr(struct buf *b, const char *key, const char *s, long long i)
+{
+	buf_puts(b, "{\"key\":");
+	put_str(b, key);
+	if (s != NULL) {
+		buf_puts(b, ",\"value\":{\"stringValue\":");
+		put_str(b, s);
+	} else {
+		buf_puts(b, ",\"value\":{\"intValue\":");
+		put_int(b, i);
+	}
+	buf_puts(b, "}}");
 }
 
 /*
@@ -167,7 +218,7 @@ struct tracer *
 trace_open(const char *path, long long max_bytes, const char *process)
 {
 	struct tracer *tr;
-	json_t *attrs;
+	struct buf h;
 	size_t n;
 
 	if (path == NULL || *path == '\0')
@@ -182,19 +233,21 @@ trace_open(const char *path, long long max_bytes, const char *process)
 	tr->max_bytes = max_bytes;
 	tr->fd = -1;
 	rng_seed(tr);
-	attrs = json_array();
-	json_array_append_new(attrs, attr_json("service.name", "testvis", 0));
-	json_array_append_new(attrs, attr_json("service.version",
-	    TESTVIS_VERSION, 0));
-	json_array_append_new(attrs, attr_json("process.executable.name",
-	    process, 0));
-	json_array_append_new(attrs, attr_json("process.pid", NULL,
-	    (long long)getpid()));
-	tr->resource = json_pack("{so}", "attributes", attrs);
-	if (tr->resource == NULL) {
-		log_error("trace: out of memory");
-		exit(1);
-	}
+	buf_init(&tr->line);
+	buf_init(&h);
+	buf_puts(&h, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
+	put_attr(&h, "service.name", "testvis", 0);
+	buf_puts(&h, ",");
+	put_attr(&h, "service.version", TESTVIS_VERSION, 0);
+	buf_puts(&h, ",");
+	put_attr(&h, "process.executable.name", process, 0);
+	buf_puts(&h, ",");
+	put_attr(&h, "process.pid", NULL, (long long)getpid());
+	buf_puts(&h, "]},\"scopeSpans\":[{\"scope\":{\"name\":\"testvis\","
+	    "\"version\":");
+	put_str(&h, TESTVIS_VERSION);
+	buf_puts(&h, "},\"spans\":[");
+	tr->head = h.p;		/* freed by trace_close() */
 	return tr;
 }
 
@@ -206,7 +259,8 @@ trace_close(struct tracer *tr)
 		return;
 	if (tr->fd != -1)
 		close(tr->fd);
-	json_decref(tr->resource);
+	free(tr->head);
+	buf_free(&tr->line);
 	free(tr->path);
 	free(tr->path1);
 	free(tr);
@@ -471,38 +525,44 @@ trace_id(const struct trace_span *sp)
 	return sp != NULL ? sp->tr->trace_hex : NULL;
 }
 
-/* The OTLP/JSON object of span sp (new reference), NULL when out of memory. */
-static json_t *
-span_json(struct tracer *tr, const struct trace_span *sp)
+/* Appends the OTLP/JSON object of span sp to b. */
+static void
+put_span(struct buf *b, struct tracer *tr, const struct trace_span *sp)
 {
-	char id[17], pid[17], t0[24], t1[24];
-	json_t *o, *attrs, *st;
+	char id[17];
 	int i;
 
+	buf_puts(b, "{\"traceId\":\"");
+	buf_append(b, tr->trace_hex, 32);
 	hex(sp->id, 8, id);
-	if (sp->parent >= 0)
-		hex(tr->spans[sp->parent].id, 8, pid);
-	else if (tr->has_remote)
-		hex(tr->remote, 8, pid);
-	else
-		pid[0] = '\0';
-	snprintf(t0, sizeof(t0), "%lld", (long long)sp->start);
-	snprintf(t1, sizeof(t1), "%lld", (long long)sp->end);
-	attrs = json_array();
-	for (i = sp->attr_first; i >= 0; i = tr->attrs[i].next)
-		json_array_append_new(attrs, attr_json(tr->attrs[i].key,
-		    tr->attrs[i].s, tr->attrs[i].i));
-	st = sp->error ? json_pack("{si}", "code", 2) :
-	    json_pack("{si}", "code", 0);
-	if (st != NULL && sp->error && sp->message != NULL)
-		json_object_set_new(st, "message", json_string(sp->message));
-	o = json_pack("{sssssssisssssoso}", "traceId", tr->trace_hex,
-	    "spanId", id, "name", sp->name, "kind", sp->kind,
-	    "startTimeUnixNano", t0, "endTimeUnixNano", t1,
-	    "attributes", attrs, "status", st);
-	if (o != NULL && pid[0] != '\0')
-		json_object_set_new(o, "parentSpanId", json_string(pid));
-	return o;
+	buf_puts(b, "\",\"spanId\":\"");
+	buf_append(b, id, 16);
+	if (sp->parent >= 0 || tr->has_remote) {
+		hex(sp->parent >= 0 ? tr->spans[sp->parent].id : tr->remote,
+		    8, id);
+		buf_puts(b, "\",\"parentSpanId\":\"");
+		buf_append(b, id, 16);
+	}
+	buf_puts(b, "\",\"name\":");
+	put_str(b, sp->name);
+	buf_puts(b, sp->kind == TRACE_SERVER ? ",\"kind\":2" : ",\"kind\":1");
+	buf_puts(b, ",\"startTimeUnixNano\":");
+	put_int(b, sp->start);
+	buf_puts(b, ",\"endTimeUnixNano\":");
+	put_int(b, sp->end);
+	buf_puts(b, ",\"attributes\":[");
+	for (i = sp->attr_first; i >= 0; i = tr->attrs[i].next) {
+		put_attr(b, tr->attrs[i].key, tr->attrs[i].s, tr->attrs[i].i);
+		if (tr->attrs[i].next >= 0)
+			buf_append(b, ",", 1);
+	}
+	buf_puts(b, sp->error ? "],\"status\":{\"code\":2" :
+	    "],\"status\":{\"code\":0");
+	if (sp->error && sp->message != NULL) {
+		buf_puts(b, ",\"message\":");
+		put_str(b, sp->message);
+	}
+	buf_puts(b, "}}");
 }
 
 /* Counts a failed write and logs the first, 2nd, 4th, 8th ... one. */
@@ -549,30 +609,22 @@ file_ready(struct tracer *tr, size_t n)
 static void
 trace_write(struct tracer *tr)
 {
-	json_t *spans, *doc;
-	char *line;
-	size_t i, n;
+	struct buf *b = &tr->line;
+	size_t i;
 	ssize_t w;
 
-	spans = json_array();
-	for (i = 0; i < tr->nspans; i++)
-		json_array_append_new(spans, span_json(tr, &tr->spans[i]));
-	doc = json_pack("{s[{sOs[{s{ssss}so}]}]}", "resourceSpans",
-	    "resource", tr->resource, "scopeSpans", "scope", "name",
-	    "testvis", "version", TESTVIS_VERSION, "spans", spans);
-	line = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
-	json_decref(doc);
-	if (line == NULL) {
-		write_failed(tr, "encoding for", ENOMEM);
-		return;
+	buf_reset(b);
+	buf_puts(b, tr->head);
+	for (i = 0; i < tr->nspans; i++) {
+		if (i > 0)
+			buf_append(b, ",", 1);
+		put_span(b, tr, &tr->spans[i]);
 	}
-	n = strlen(line);
-	line[n++] = '\n';	/* replaces the NUL: the buffer ends there */
-	if (file_ready(tr, n) == -1)
+	buf_puts(b, "]}]}]}\n");
+	if (file_ready(tr, b->len) == -1)
 		write_failed(tr, "opening", errno);
-	else if ((w = write(tr->fd, line, n)) != (ssize_t)n)
+	else if ((w = write(tr->fd, b->p, b->len)) != (ssize_t)b->len)
 		write_failed(tr, "writing", w == -1 ? errno : EIO);
-	free(line);
 }
 
 /*

@@ -103,6 +103,7 @@ main(void)
 	sp = trace_begin(root, "child");
 	trace_attr_str(sp, "euro", big);
 	trace_attr_str(sp, "bad", "a\xff\xc3(b");
+	trace_attr_str(sp, "esc \"k\"", "q\"b\\s\n\t\x01\x1f/\xc3\xa9");
 	trace_end(sp);
 	for (i = 0; i < TRACE_MAX_SPANS + 10; i++)
 		trace_end(trace_begin(root, "many"));
@@ -126,6 +127,11 @@ main(void)
 	    "a long value is cut on a character boundary");
 	check_str(json_string_value(json_object_get(json_object_get(
 	    json_array_get(attrs, 1), "value"), "stringValue")), "a?" "?(b");
+	check_str(json_string_value(json_object_get(json_array_get(attrs, 2),
+	    "key")), "esc \"k\"");
+	check_str(json_string_value(json_object_get(json_object_get(
+	    json_array_get(attrs, 2), "value"), "stringValue")),
+	    "q\"b\\s\n\t\x01\x1f/\xc3\xa9");
 	attrs = json_object_get(json_array_get(spans, 0), "attributes");
 	ok(json_array_size(attrs) == 1 && strcmp(json_string_value(
 	    json_object_get(json_array_get(attrs, 0), "key")),
