@@ -55,7 +55,7 @@ LIB_SRC = lib/arena.c lib/buf.c lib/tvtime.c lib/utf8.c lib/crypto.c \
           lib/correlate.c lib/maprule.c lib/diffscan.c lib/batch.c \
           lib/mapping.c lib/health.c lib/flakystate.c lib/integrity.c \
           lib/signals.c lib/retention.c lib/spool.c lib/ingestfile.c \
-          lib/alias.c lib/teststate.c lib/respcache.c
+          lib/alias.c lib/teststate.c lib/respcache.c lib/trace.c
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
 LIBA    = $(BUILD)/libtestvis.a
 
@@ -64,7 +64,7 @@ CGI_BIN   = $(CGI_PROGS:%=$(BUILD)/cgi-bin/testvis-%)
 CLI_BIN   = $(BUILD)/bin/testvis
 
 UNIT_TESTS = config param route db tvtime utf8 auth ident junit rollup \
-             maprule diffscan respcache textcap
+             maprule diffscan respcache textcap trace
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/t/t-%)
 TEST_PROGS = $(BUILD)/t/testvis-echo
 

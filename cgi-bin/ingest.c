@@ -195,6 +195,7 @@ h_ingest(struct req *r)
 		    "the request has no body: send a JUnit XML report");
 	in = ingest_new(req_db(r), req_config(r), req_project_id(r),
 	    req_project(r), "http", &f);
+	ingest_set_trace(in, req_trace(r));
 	for (i = 0; i < META__MAX; i++) {
 		const struct param_value *v = req_param(r,
 		    ingest_meta_spec[i].name);

@@ -81,6 +81,9 @@ static const struct cfg_key keys[] = {
 	{ "busy_timeout_ms", CFG_INT, OFF(busy_timeout_ms), 0, 600000, NULL },
 	{ "max_db_mb", CFG_INT, OFF(max_db_mb), 0, 1024LL * 1024 * 1024,
 	    NULL },
+	{ "trace_file", CFG_STRING, OFF(trace_file), 0, 4096, NULL },
+	{ "trace_max_bytes", CFG_INT, OFF(trace_max_bytes), 4096,
+	    1LL << 40, NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -116,6 +119,8 @@ config_defaults(struct config *c)
 	c->spool_settle_seconds = 2;
 	c->response_cache_kb = 4096;
 	c->busy_timeout_ms = 3000;
+	c->trace_file = strdup("");
+	c->trace_max_bytes = 64LL * 1024 * 1024;
 }
 
 /* Frees c and its strings; accepts NULL. */
@@ -132,6 +137,7 @@ config_free(struct config *c)
 	free(c->spool_dir);
 	free(c->mapping_rules);
 	free(c->repo_path);
+	free(c->trace_file);
 	free(c);
 }
 

@@ -39,6 +39,9 @@ struct config {
 	/* request paths: wait this long for a write lock, then 503 busy */
 	long long		 busy_timeout_ms;
 	long long		 max_db_mb;		/* 0: no cap */
+	/* OpenTelemetry traces (DEP-3) */
+	char			*trace_file;		/* "" : tracing off */
+	long long		 trace_max_bytes;	/* then renamed to .1 */
 };
 
 struct config	*config_load(const char *, char *, size_t);

@@ -35,6 +35,7 @@
 #include "log.h"
 #include "project.h"
 #include "respcache.h"
+#include "trace.h"
 #include "tvtime.h"
 #include "utf8.h"
 
@@ -56,6 +57,7 @@ struct srv {
 	char			 proj_slug[65];	/* last project found */
 	int64_t			 proj_id;
 	struct respcache	*cache;		/* NULL: caching off */
+	struct tracer		*tracer;	/* NULL: tracing off */
 };
 
 /* How long a cached answer may be served (answers may depend on the clock). */
@@ -93,6 +95,7 @@ struct req {
 	char			*cache_key;
 	size_t			 cache_klen;
 	const struct respcache_entry *hit;
+	struct trace_span	*span;		/* the SERVER span, or NULL */
 };
 
 static const char *const method_names[HTTP__MAX] = {
@@ -1326,6 +1329,117 @@ storage_status(struct req *r, int status)
 	}
 }
 
+/*
+ * Tags span with the request's entities: the project, every path
+ * parameter and the query keys naming an id ("testvis.run_id").
+ */
+static void
+req_trace_ids(struct req *r, struct trace_span *sp)
+{
+	const struct param_spec *spec;
+	char key[80];
+	size_t n;
+	int i;
+
+	if (r->project_id > 0) {
+		trace_attr_int(sp, "testvis.project_id", r->project_id);
+		trace_attr_str(sp, "testvis.project", r->project);
+	}
+	if (r->route == NULL)
+		return;
+	for (spec = r->route->path, i = 0; r->pathv != NULL && spec != NULL &&
+	    spec[i].name != NULL; i++)
+		if (r->pathv[i].present) {
+			snprintf(key, sizeof(key), "testvis.%s", spec[i].name);
+			trace_attr_str(sp, key, r->pathv[i].s);
+		}
+	for (spec = r->route->query, i = 0; r->queryv != NULL &&
+	    spec != NULL && spec[i].name != NULL; i++)
+		if (r->queryv[i].present && (n = strlen(spec[i].name)) > 3 &&
+		    strcmp(spec[i].name + n - 3, "_id") == 0) {
+			snprintf(key, sizeof(key), "testvis.%s", spec[i].name);
+			trace_attr_str(sp, key, r->queryv[i].s);
+		}
+}
+
+/*
+ * Completes the SERVER span (semantic conventions: "GET /api/tests/{id}",
+ * http.* and url.path; ERROR status for a 5xx) and ends it, which writes
+ * the request's trace.
+ */
+static void
+req_trace_end(struct req *r, int status)
+{
+	struct trace_span *sp = r->span;
+	char name[160];
+
+	if (sp == NULL)
+		return;
+	if (r->route != NULL) {
+		snprintf(name, sizeof(name), "%s %s", r->method_text,
+		    r->route->pattern);
+		trace_set_name(sp, name);
+		trace_attr_str(sp, "http.route", r->route->pattern);
+	}
+	trace_attr_str(sp, "http.request.method", r->method_text);
+	trace_attr_int(sp, "http.response.status_code", status);
+	trace_attr_str(sp, "url.path", r->path);
+	trace_attr_str(sp, "testvis.request_id", r->id);
+	req_trace_ids(r, sp);
+	if (r->cache_key != NULL)
+		trace_attr_str(sp, "testvis.cache", r->hit != NULL ? "hit" :
+		    "miss");
+	if (status >= 400 && r->err_code != NULL)
+		trace_attr_str(sp, "error.type", r->err_code);
+	if (status >= 500)
+		trace_error(sp, r->err_code);
+	trace_end(sp);
+}
+
+/* The request's SERVER span (NULL when tracing is off): a parent. */
+struct trace_span *
+req_trace(struct req *r)
+{
+	return r->span;
+}
+
+/*
+ * Starts a span for one view (a lib/ function answering the request)
+ * named name (a literal), tagged with the request's entities.  NULL when
+ * tracing is off.  End it with req_span_end().
+ */
+struct trace_span *
+req_span(struct req *r, const char *name)
+{
+	struct trace_span *sp = trace_begin(r->span, name);
+
+	if (sp != NULL)
+		req_trace_ids(r, sp);
+	return sp;
+}
+
+/*
+ * Ends a view span: rc is the view's return (-1: failed; for a single
+ * entity 0: not found), out its answer (borrowed, may be NULL) and list
+ * the member of out holding the rows (NULL: out is the array of rows, or
+ * one entity).  Records testvis.result_count: the rows, or 1 / 0 for an
+ * entity.
+ */
+void
+req_span_end(struct req *r, struct trace_span *sp, int rc, json_t *out,
+    const char *list)
+{
+	if (sp == NULL)
+		return;
+	if (rc == -1)
+		trace_error(sp, "storage");
+	trace_attr_int(sp, "testvis.result_count", json_is_array(out) ?
+	    (long long)json_array_size(out) : list != NULL ?
+	    (long long)json_array_size(json_object_get(out, list)) :
+	    out != NULL && rc != 0);
+	trace_end(sp);
+}
+
 /* Serves one request end to end and logs it. */
 static void
 serve(struct srv *s, struct req *r)
@@ -1342,15 +1456,18 @@ serve(struct srv *s, struct req *r)
 	r->method_text = m != NULL ? m : "GET";
 	if (s->db != NULL)
 		db_failure_clear(s->db);
+	r->span = trace_start(s->tracer, req_env(r, "HTTP_TRACEPARENT"),
+	    r->method_text, TRACE_SERVER);
 	status = storage_status(r, dispatch(r));
 	status = respond(r, status);
+	req_trace_end(r, status);
 	if (s->db != NULL)
 		db_idle(s->db);
 	/* this connection's own writes do not move the data version */
 	if (r->route != NULL && r->route->method != HTTP_GET)
 		respcache_clear(s->cache);
-	log_request(r->id, r->method_text, r->path != NULL ? r->path : "-",
-	    status, r->bytes_out, tvtime_mono_ms() - r->t0);
+	log_request(r->id, trace_id(r->span), r->method_text, r->path != NULL ?
+	    r->path : "-", status, r->bytes_out, tvtime_mono_ms() - r->t0);
 	if (r->json != NULL)
 		json_decref(r->json);
 	if (r->err_details != NULL)
@@ -1433,9 +1550,12 @@ http_main(const struct app *app, int argc, char **argv)
 	if (s.cfg == NULL)
 		log_error("config: %s", s.cfg_err);
 	s.arena = arena_new();
-	if (s.cfg != NULL)
+	if (s.cfg != NULL) {
 		s.cache = respcache_new((size_t)s.cfg->response_cache_kb * 1024,
 		    CACHE_TTL_MS);
+		s.tracer = trace_open(s.cfg->trace_file,
+		    s.cfg->trace_max_bytes, app->name);
+	}
 
 	if (FCGX_IsCGI()) {
 		memset(&r, 0, sizeof(r));
@@ -1458,6 +1578,7 @@ http_main(const struct app *app, int argc, char **argv)
 	}
 	db_close(s.db);
 	respcache_free(s.cache);
+	trace_close(s.tracer);
 	config_free(s.cfg);
 	arena_free(s.arena);
 	return 0;

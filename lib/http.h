@@ -13,6 +13,7 @@ struct config;
 struct db;
 struct fault;
 struct req;
+struct trace_span;
 
 enum http_method {
 	HTTP_GET,
@@ -74,6 +75,12 @@ long long	 req_body_length(struct req *);
 ssize_t		 req_body_read(struct req *, void *, size_t);
 int		 req_body_json(struct req *, size_t, json_t **);
 int		 req_fault(struct req *, const struct fault *);
+
+/* ... its trace (all NULL when tracing is off): spans for the views. */
+struct trace_span *req_trace(struct req *);
+struct trace_span *req_span(struct req *, const char *);
+void		 req_span_end(struct req *, struct trace_span *, int, json_t *,
+		    const char *);
 
 /* ... and its answer. */
 int		 req_json(struct req *, int, json_t *);

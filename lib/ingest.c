@@ -34,6 +34,7 @@
 #include "repeats.h"
 #include "rollup.h"
 #include "stream.h"
+#include "trace.h"
 #include "tvtime.h"
 #include "utf8.h"
 
@@ -304,6 +305,12 @@ struct ingest {
 	struct junit_limits	 lim;
 	int64_t			*aliases;	/* from, to pairs by from */
 	size_t			 naliases;
+	/* tracing: the "ingest" span, and the writer's time (unix ns) */
+	struct trace_span	*span;		/* NULL: not traced */
+	struct trace_span	*results_span;	/* JSON results being read */
+	long long		 results_n;
+	int64_t			 store_t0, store_t1, store_ns;
+	long long		 store_batches, store_cases;
 };
 
 static char *
@@ -367,6 +374,12 @@ ingest_free(struct ingest *in)
 		return;
 	if (in->begun && !in->done)
 		db_rollback(in->db);
+	if (in->fault->status != 0) {
+		trace_error(in->results_span, in->fault->code);
+		trace_error(in->span, in->fault->code);
+	}
+	trace_end(in->results_span);
+	trace_end(in->span);
 	for (i = 0; i < META__MAX; i++)
 		free(in->param[i]);
 	json_decref(in->sidecar);
@@ -415,6 +428,19 @@ ingest_set_diff(struct ingest *in, const char *text, size_t n)
 	buf_reset(&in->diff);
 	buf_append(&in->diff, text, n);
 	in->has_diff = 1;
+}
+
+/*
+ * Traces this ingest as an "ingest" span under parent (NULL: not
+ * traced); parsing, storing, rollups and the commit become its children.
+ */
+void
+ingest_set_trace(struct ingest *in, struct trace_span *parent)
+{
+	if ((in->span = trace_begin(parent, "ingest")) == NULL)
+		return;
+	trace_attr_int(in->span, "testvis.project_id", in->project_id);
+	trace_attr_str(in->span, "testvis.ingest.source", in->source);
 }
 
 /* A 400 about a sidecar field; returns -1. */
@@ -957,17 +983,53 @@ result:
 	return 0;
 }
 
+/* Adds one written batch of n cases, begun at t0, to the store time. */
+static void
+store_time(struct ingest *in, int64_t t0, size_t n)
+{
+	in->store_t1 = trace_now();
+	if (in->store_batches++ == 0)
+		in->store_t0 = t0;
+	in->store_ns += in->store_t1 - t0;
+	in->store_cases += (long long)n;
+}
+
+/*
+ * Reports the batches written so far as one "ingest.store" span (from
+ * the first batch's start to the last one's end, busy_ms the time spent
+ * writing), then starts counting anew.
+ */
+static void
+store_span(struct ingest *in)
+{
+	struct trace_span *sp;
+
+	if (in->store_batches == 0 || (sp = trace_begin(in->span,
+	    "ingest.store")) == NULL)
+		return;
+	trace_attr_str(sp, "testvis.run_id", in->run_id);
+	trace_attr_int(sp, "testvis.batches", in->store_batches);
+	trace_attr_int(sp, "testvis.cases", in->store_cases);
+	trace_attr_int(sp, "testvis.busy_ms", in->store_ns / 1000000);
+	trace_times(sp, in->store_t0, in->store_t1);
+	trace_end(sp);
+	in->store_batches = in->store_cases = in->store_ns = 0;
+}
+
 /* Writes batch b in key order and empties it; 0 or -1. */
 static int
 batch_write(struct ingest *in, struct batch *b)
 {
 	size_t i;
 	int rc = 0;
+	int64_t t0 = in->span != NULL ? trace_now() : 0;
 
 	aliases_apply(in, b);
 	qsort(b->cases, b->n, sizeof(b->cases[0]), pcase_cmp);
 	for (i = 0; i < b->n && rc == 0; i++)
 		rc = store_case(in, b, &b->cases[i]);
+	if (in->span != NULL)	/* maybe the writer thread: no span here */
+		store_time(in, t0, b->n);
 	b->n = 0;
 	buf_reset(&b->text);
 	return rc;
@@ -1199,6 +1261,7 @@ ingest_xml(struct ingest *in, struct stream *src)
 	struct junit_info info;
 	char digest[SHA256_HEX_LEN];
 	struct writer w;
+	struct trace_span *sp = trace_begin(in->span, "ingest.parse");
 	int rc, threaded;
 
 	gz = stream_gunzip(src, in->cfg->max_decompressed_bytes, in->fault);
@@ -1244,6 +1307,12 @@ ingest_xml(struct ingest *in, struct stream *src)
 	}
 	stream_free(content);
 	stream_free(gz);
+	trace_attr_str(sp, "testvis.run_id", in->run_id);
+	trace_attr_int(sp, "testvis.cases", info.cases);
+	if (rc == -1)
+		trace_error(sp, in->fault->code);
+	trace_end(sp);
+	store_span(in);
 	return rc;
 }
 
@@ -1322,6 +1391,9 @@ ingest_result(struct ingest *in, json_t *o, size_t i)
 	int j, rc = -1;
 
 	memset(&c, 0, sizeof(c));
+	if (in->results_span == NULL && in->span != NULL)
+		in->results_span = trace_begin(in->span, "ingest.parse");
+	in->results_n++;
 	if (!json_is_object(o))
 		return result_fault(in, i, "", "must be an object");
 	json_object_foreach(o, k, v) {
@@ -1401,11 +1473,25 @@ out:
 	return rc;
 }
 
-/* Stores what ingest_result() queued; 0 or -1 (fault set). */
+/*
+ * Stores what ingest_result() queued; 0 or -1 (fault set).  Ends the
+ * "ingest.parse" span the first result opened.
+ */
 int
 ingest_results_done(struct ingest *in)
 {
-	return batch_flush(in);
+	int rc = batch_flush(in);
+
+	if (in->results_span != NULL) {
+		trace_attr_int(in->results_span, "testvis.cases",
+		    in->results_n);
+		if (rc == -1)
+			trace_error(in->results_span, in->fault->code);
+		trace_end(in->results_span);
+		in->results_span = NULL;
+	}
+	store_span(in);
+	return rc;
 }
 
 /*
@@ -1830,6 +1916,18 @@ warnings_json(struct ingest *in)
 	return w;
 }
 
+/* Tags the ingest span with what the shard stored. */
+static void
+trace_counts(struct ingest *in, const struct counts *c)
+{
+	trace_attr_str(in->span, "testvis.run_id", in->run_id);
+	trace_attr_str(in->span, "testvis.shard", in->shard);
+	trace_attr_int(in->span, "testvis.tests", c->tests);
+	trace_attr_int(in->span, "testvis.failed", c->by[ST_FAILED] +
+	    c->by[ST_ERROR]);
+	trace_attr_int(in->span, "testvis.new_tests", in->new_tests);
+}
+
 /*
  * Completes the ingest and commits.  Stores the answer object in *out
  * (caller owns it) and returns its HTTP status: 201 created, 200 skipped
@@ -1843,6 +1941,7 @@ ingest_finish(struct ingest *in, json_t **out)
 	struct rollup_shard ru;
 	sqlite3_stmt *st;
 	char digest[SHA256_HEX_LEN], *warnings = NULL, *changed = NULL;
+	struct trace_span *sp;
 	json_t *w, *ev;
 	int rc;
 
@@ -1863,8 +1962,11 @@ ingest_finish(struct ingest *in, json_t **out)
 	ru.git_sha = in->git_sha;
 	ru.started_at = in->started_at;
 	ru.now = in->now;
+	sp = trace_begin(in->span, "ingest.rollup");
+	trace_attr_str(sp, "testvis.run_id", in->run_id);
 	if ((rc = rollup_apply(in->db, &ru)) == -1)
 		storage_fault(in);
+	trace_end(sp);
 	if (rc == -1 || apply_overrides(in) == -1)
 		return -1;
 	if ((st = STMT(in, STMT_RUN_COUNTS)) == NULL ||
@@ -1938,11 +2040,15 @@ ingest_finish(struct ingest *in, json_t **out)
 	free(warnings);
 	if (rc == -1)
 		goto fail;
-	if (db_commit(in->db) == -1) {
+	sp = trace_begin(in->span, "ingest.commit");
+	rc = db_commit(in->db);
+	trace_end(sp);
+	if (rc == -1) {
 		storage_fault(in);
 		goto fail;
 	}
 	in->done = 1;
+	trace_counts(in, &shard_c);
 	*out = answer(in, "created", in->run_id, &shard_c, in->new_tests, w);
 	return 201;
 fail:

@@ -11,6 +11,7 @@ struct db;
 struct fault;
 struct stream;
 struct ingest;
+struct trace_span;
 
 /* Run metadata fields, in the order of ingest_meta_spec[]. */
 enum meta_field {
@@ -37,6 +38,7 @@ void		 ingest_set_param(struct ingest *, enum meta_field,
 		    const char *, int64_t);
 int		 ingest_set_sidecar(struct ingest *, json_t *);
 void		 ingest_set_diff(struct ingest *, const char *, size_t);
+void		 ingest_set_trace(struct ingest *, struct trace_span *);
 int		 ingest_begin(struct ingest *);
 int		 ingest_xml(struct ingest *, struct stream *);
 int		 ingest_results(struct ingest *, json_t *);
