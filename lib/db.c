@@ -194,6 +194,33 @@ db_step(struct db *db, sqlite3_stmt *st)
 	return -1;
 }
 
+/*
+ * Steps st, which must not return rows, and resets it.  Returns 0 when
+ * it ran to its end, -1 on an error (logged by db_step()).
+ */
+int
+db_step_done(struct db *db, sqlite3_stmt *st)
+{
+	int rc = db_step(db, st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Binds s, or SQL NULL when s is NULL or empty; 0 or -1 (logged). */
+int
+db_bind_text_opt(struct db *db, sqlite3_stmt *st, int i, const char *s)
+{
+	return db_bind_text(db, st, i, s != NULL && s[0] != '\0' ? s : NULL);
+}
+
+/* Binds v, or SQL NULL when v is negative (unknown); 0 or -1 (logged). */
+int
+db_bind_int_opt(struct db *db, sqlite3_stmt *st, int i, int64_t v)
+{
+	return v < 0 ? db_bind_null(db, st, i) : db_bind_int(db, st, i, v);
+}
+
 /* Binds NUL-terminated text (or NULL as SQL NULL); 0 or -1 (logged). */
 int
 db_bind_text(struct db *db, sqlite3_stmt *st, int i, const char *s)

@@ -41,6 +41,13 @@ sqlite3		*db_handle(struct db *);
 sqlite3_stmt	*db_stmt(struct db *, enum db_module, const char *const *,
 		    size_t, size_t);
 int		 db_step(struct db *, sqlite3_stmt *);
+int		 db_step_done(struct db *, sqlite3_stmt *);
+int		 db_bind_text_opt(struct db *, sqlite3_stmt *, int,
+		    const char *);
+int		 db_bind_int_opt(struct db *, sqlite3_stmt *, int, int64_t);
+/* A module's statement i of its static `sql` table (STMT__MAX long). */
+#define DB_STMT(db, module, i) \
+	db_stmt((db), (module), sql, STMT__MAX, (i))
 int		 db_bind_text(struct db *, sqlite3_stmt *, int, const char *);
 int		 db_bind_int(struct db *, sqlite3_stmt *, int, int64_t);
 int		 db_bind_null(struct db *, sqlite3_stmt *, int);
