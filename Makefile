@@ -46,14 +46,14 @@ FUZZ_MAIN = $(BUILD)/fuzz/driver.o
 endif
 
 LIB_SRC = lib/arena.c lib/buf.c lib/tvtime.c lib/utf8.c lib/crypto.c \
-          lib/config.c lib/log.c lib/db.c lib/param.c lib/http.c \
+          lib/config.c lib/log.c lib/db.c lib/param.c lib/route.c lib/http.c \
           lib/auth.c lib/project.c lib/status.c lib/jval.c \
           lib/fault.c lib/stream.c lib/textcap.c lib/junit.c lib/ident.c \
           lib/rollup.c lib/repeats.c lib/ingest.c lib/jscan.c \
           lib/ingestjson.c lib/multipart.c \
-          lib/cursor.c lib/runs.c lib/tests.c lib/dash.c lib/flaky.c \
+          lib/cursor.c lib/runs.c lib/tests.c lib/dash.c lib/slowest.c \
           lib/correlate.c lib/maprule.c lib/diffscan.c lib/batch.c \
-          lib/mapping.c lib/health.c lib/flakystate.c lib/integrity.c \
+          lib/mapping.c lib/featurehealth.c lib/flakystate.c lib/integrity.c \
           lib/signals.c lib/retention.c lib/spool.c lib/ingestfile.c \
           lib/alias.c lib/teststate.c lib/respcache.c lib/trace.c
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o

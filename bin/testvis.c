@@ -355,7 +355,7 @@ print_answer(const char *file, json_t *ans, const struct fault *f)
 		jval_set(e, "code", jval_str(f->code != NULL ? f->code :
 		    "internal"));
 		jval_set(e, "message", jval_str(f->msg));
-		jval_set(e, "status", jval_int(f->status));
+		jval_set(e, "status", jval_int(fault_status(f)));
 		if (f->line > 0)
 			jval_set(e, "line", jval_int(f->line));
 		jval_set(o, "error", e);
@@ -395,7 +395,7 @@ ingest_file(struct cli *c, const char *file)
 		meta[META_SHARD] = shard;
 	}
 	rc = ingestfile_run(c->db, c->cfg, c->project, meta, file, "cli", &ans,
-	    &f) == 0 ? 0 : f.status >= 500 ? EXIT_STORAGE : EXIT_BAD;
+	    &f) == 0 ? 0 : fault_status(&f) >= 500 ? EXIT_STORAGE : EXIT_BAD;
 	print_answer(file, ans, &f);
 	json_decref(ans);
 	return rc;

@@ -3,22 +3,20 @@
  * tree (API-15), the feature list (API-16), a feature's timeline
  * (API-17), a test's mappings, the manual override and the import of
  * mappings (API-24), and aliases for renamed tests (API-25).  Route and
- * parameter tables, and handlers calling lib/health.c, lib/mapping.c and
+ * parameter tables, and handlers calling lib/featurehealth.c, lib/mapping.c and
  * lib/alias.c.
  */
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "alias.h"
 #include "db.h"
 #include "fault.h"
-#include "health.h"
+#include "featurehealth.h"
 #include "http.h"
 #include "jval.h"
 #include "mapping.h"
 #include "rollup.h"
-#include "runs.h"
 #include "tvtime.h"
 
 #define BODY_SMALL	16384
@@ -26,23 +24,44 @@
 
 static const char *const json_types[] = { "application/json", NULL };
 
-static const struct param_spec q_features[] = {
-	{ "domain_id", PARAM_INT, 0, 1, 1LL << 53, NULL },
-	{ "limit", PARAM_INT, 0, 1, 500, NULL },
-	{ "cursor", PARAM_STRING, 0, 1, 2048, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+/* The query keys of GET /api/tests/health/features. */
+enum q_features {
+	QF_DOMAIN_ID,
+	QF_LIMIT,
+	QF_CURSOR,
+	QF__MAX
 };
-static const struct param_spec q_timeline[] = {
-	{ "days", PARAM_INT, 0, 1, 3650, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+static const struct param_spec q_features[QF__MAX + 1] = {
+	[QF_DOMAIN_ID] = { "domain_id", PARAM_INT, 0, 1, 1LL << 53, NULL, 0 },
+	PARAM_PAGE(QF_LIMIT, 500, 50),
 };
-static const struct param_spec p_feature[] = {
-	{ "feature_id", PARAM_INT, 1, 1, 1LL << 53, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+
+/* The query key of GET /api/tests/features/{feature_id}/timeline. */
+enum q_timeline {
+	QT_DAYS,
+	QT__MAX
 };
-static const struct param_spec p_test[] = {
-	{ "test_id", PARAM_HEX, 1, 16, 16, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+static const struct param_spec q_timeline[QT__MAX + 1] = {
+	[QT_DAYS] = { "days", PARAM_INT, 0, 1, 3650, NULL, 90 },
+};
+
+/* The path segment of /api/tests/features/{feature_id}/... */
+enum p_feature {
+	PF_FEATURE_ID,
+	PF__MAX
+};
+static const struct param_spec p_feature[PF__MAX + 1] = {
+	[PF_FEATURE_ID] = { "feature_id", PARAM_INT, 1, 1, 1LL << 53, NULL,
+	    0 },
+};
+
+/* The path segment of /api/tests/{test_id}/... */
+enum p_test {
+	PT_TEST_ID,
+	PT__MAX
+};
+static const struct param_spec p_test[PT__MAX + 1] = {
+	[PT_TEST_ID] = { "test_id", PARAM_HEX, 1, 16, 16, NULL, 0 },
 };
 
 /* The integer key of {test_id} in the project: 1, or the status of the
@@ -51,12 +70,12 @@ static int
 test_key(struct req *r, int64_t *key)
 {
 	int rc = mapping_test_key(req_db(r), req_project_id(r),
-	    req_path(r, "test_id"), key);
+	    req_path(r, PT_TEST_ID), key);
 
 	if (rc == 0)
-		return req_error(r, 404, "not_found", NULL, "no test '%s' in "
-		    "project '%s'", req_path(r, "test_id"), req_project(r));
-	return rc == 1 ? 1 : 503;
+		return req_not_found(r, "no test '%s' in project '%s'",
+		    req_path(r, PT_TEST_ID), req_project(r));
+	return rc == 1 ? 1 : req_view(r, -1, NULL);
 }
 
 /* GET /api/tests/health/domains: 200 {domains, totals}; 503. */
@@ -64,10 +83,10 @@ static int
 h_domains(struct req *r)
 {
 	struct trace_span *sp = req_span(r, "health_domains");
-	json_t *out = health_domains(req_db(r), req_project_id(r));
+	json_t *out = featurehealth_domains(req_db(r), req_project_id(r));
 
 	req_span_end(r, sp, out != NULL ? 1 : -1, out, "domains");
-	return out != NULL ? req_json(r, 200, out) : 503;
+	return req_view(r, out != NULL ? 1 : -1, out);
 }
 
 /* GET /api/tests/health/features: 200 {features, next_cursor}; 400. */
@@ -76,14 +95,12 @@ h_features(struct req *r)
 {
 	struct trace_span *sp = req_span(r, "health_features");
 	json_t *out = NULL;
-	int rc = health_features(req_db(r), req_project_id(r),
-	    req_opt_int(r, "domain_id", 0), req_opt_str(r, "cursor"),
-	    (int)req_opt_int(r, "limit", 50), &out);
+	int rc = featurehealth_features(req_db(r), req_project_id(r),
+	    req_int(r, QF_DOMAIN_ID), req_str(r, QF_CURSOR),
+	    (int)req_int(r, QF_LIMIT), &out);
 
 	req_span_end(r, sp, rc, out, "features");
-	if (rc == QUERY_BAD_CURSOR)
-		return req_bad_param(r, "cursor", "not a cursor of this list");
-	return rc == 0 ? req_json(r, 200, out) : 503;
+	return req_view(r, rc, out);
 }
 
 /* GET /api/tests/features/{feature_id}/timeline: 200; 404; 503. */
@@ -92,16 +109,15 @@ h_timeline(struct req *r)
 {
 	struct trace_span *sp = req_span(r, "health_timeline");
 	json_t *out = NULL;
-	int rc = health_timeline(req_db(r), req_project_id(r),
-	    strtoll(req_path(r, "feature_id"), NULL, 10),
-	    (int)req_opt_int(r, "days", 90),
+	int rc = featurehealth_timeline(req_db(r), req_project_id(r),
+	    req_path_int(r, PF_FEATURE_ID), (int)req_int(r, QT_DAYS),
 	    tvtime_now_ms(), &out);
 
 	req_span_end(r, sp, rc, out, "days");
 	if (rc == 0)
-		return req_error(r, 404, "not_found", NULL, "no feature %s in "
-		    "project '%s'", req_path(r, "feature_id"), req_project(r));
-	return rc == 1 ? req_json(r, 200, out) : 503;
+		return req_not_found(r, "no feature %s in project '%s'",
+		    req_path(r, PF_FEATURE_ID), req_project(r));
+	return req_view(r, rc, out);
 }
 
 /* GET /api/tests/{test_id}/mappings: 200 {test_id, mappings}; 404. */
@@ -119,9 +135,9 @@ h_mappings(struct req *r)
 	list = mapping_list(req_db(r), key);
 	req_span_end(r, sp, list != NULL ? 1 : -1, list, NULL);
 	if (list == NULL)
-		return 503;
+		return req_view(r, -1, NULL);
 	out = jval_object();
-	jval_set(out, "test_id", jval_str(req_path(r, "test_id")));
+	jval_set(out, "test_id", jval_str(req_path(r, PT_TEST_ID)));
 	jval_set(out, "mappings", list);
 	return req_json(r, 200, out);
 }
@@ -175,7 +191,7 @@ h_import(struct req *r)
 	    tvtime_now_ms(), &out, &f);
 	req_span_end(r, sp, rc, out, NULL);
 	json_decref(body);
-	return rc == -1 ? req_fault(r, &f) : req_json(r, 200, out);
+	return rc == -1 ? req_fault(r, &f) : req_view(r, rc, out);
 }
 
 /*
@@ -209,22 +225,20 @@ db_init(struct db *db)
 	return rollup_register(db_handle(db));
 }
 
-#define READ (ROUTE_GATED | ROUTE_PROJECT)
-#define CACHED (READ | ROUTE_CACHED)
 static const struct route routes[] = {
-	{ HTTP_GET, "/api/tests/health/domains", SCOPE_READ, CACHED, NULL, NULL,
-	    NULL, h_domains },
-	{ HTTP_GET, "/api/tests/health/features", SCOPE_READ, CACHED, NULL,
-	    q_features, NULL, h_features },
+	{ HTTP_GET, "/api/tests/health/domains", SCOPE_READ,
+	    ROUTE_READ_CACHED, NULL, NULL, NULL, h_domains },
+	{ HTTP_GET, "/api/tests/health/features", SCOPE_READ,
+	    ROUTE_READ_CACHED, NULL, q_features, NULL, h_features },
 	{ HTTP_GET, "/api/tests/features/{feature_id}/timeline", SCOPE_READ,
-	    CACHED, p_feature, q_timeline, NULL, h_timeline },
-	{ HTTP_GET, "/api/tests/{test_id}/mappings", SCOPE_READ, CACHED, p_test,
-	    NULL, NULL, h_mappings },
-	{ HTTP_PUT, "/api/tests/{test_id}/mapping", SCOPE_ADMIN, READ, p_test,
-	    NULL, json_types, h_mapping_put },
-	{ HTTP_POST, "/api/tests/mappings/import", SCOPE_ADMIN, READ, NULL,
-	    NULL, json_types, h_import },
-	{ HTTP_POST, "/api/tests/aliases", SCOPE_ADMIN, READ, NULL, NULL,
+	    ROUTE_READ_CACHED, p_feature, q_timeline, NULL, h_timeline },
+	{ HTTP_GET, "/api/tests/{test_id}/mappings", SCOPE_READ,
+	    ROUTE_READ_CACHED, p_test, NULL, NULL, h_mappings },
+	{ HTTP_PUT, "/api/tests/{test_id}/mapping", SCOPE_ADMIN, ROUTE_READ,
+	    p_test, NULL, json_types, h_mapping_put },
+	{ HTTP_POST, "/api/tests/mappings/import", SCOPE_ADMIN, ROUTE_READ,
+	    NULL, NULL, json_types, h_import },
+	{ HTTP_POST, "/api/tests/aliases", SCOPE_ADMIN, ROUTE_READ, NULL, NULL,
 	    json_types, h_alias },
 };
 

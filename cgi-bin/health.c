@@ -75,7 +75,7 @@ h_projects(struct req *r)
 	list = project_list(req_db(r), t != NULL ? t->project_id : 0);
 	req_span_end(r, sp, list != NULL ? 1 : -1, list, NULL);
 	if (list == NULL)
-		return 503;
+		return req_view(r, -1, NULL);
 	o = jval_object();
 	jval_set(o, "projects", list);
 	return req_json(r, 200, o);

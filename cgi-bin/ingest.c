@@ -47,8 +47,8 @@ slurp(struct stream *s, struct buf *b, size_t max, const char *what,
 
 	while ((k = stream_read(s, chunk, sizeof(chunk))) > 0) {
 		if (b->len + (size_t)k > max) {
-			fault_set(f, 413, "too_large", "the %s is over %zu "
-			    "bytes", what, max);
+			fault_set(f, FAULT_TOO_LARGE, "too_large",
+			    "the %s is over %zu bytes", what, max);
 			f->limit = (long long)max;
 			return -1;
 		}
@@ -66,8 +66,9 @@ parse_json(const struct buf *b, const char *what, struct fault *f)
 	    JSON_REJECT_DUPLICATES, &e);
 
 	if (v == NULL) {
-		fault_set(f, 400, "invalid_json", "%s is not valid JSON at "
-		    "line %d, column %d: %s", what, e.line, e.column, e.text);
+		fault_set(f, FAULT_BAD_INPUT, "invalid_json",
+		    "%s is not valid JSON at line %d, column %d: "
+		    "%s", what, e.line, e.column, e.text);
 		f->line = e.line;
 		f->column = e.column;
 	}
@@ -126,8 +127,9 @@ from_multipart(struct req *r, struct ingest *in, struct stream *body,
 				goto out;
 			ingest_set_diff(in, b.p != NULL ? b.p : "", b.len);
 		} else {
-			fault_set(f, 400, "invalid_multipart", "unknown form "
-			    "field '%.*s' (expected file, meta or diff)",
+			fault_set(f, FAULT_BAD_INPUT, "invalid_multipart",
+			    "unknown form field '%.*s' (expected file, meta or "
+			    "diff)",
 			    UTF8_CUT(part.name, 64));
 			goto out;
 		}
@@ -135,7 +137,7 @@ from_multipart(struct req *r, struct ingest *in, struct stream *body,
 	if (k == -1)
 		goto out;
 	if (files == 0) {
-		fault_set(f, 400, "invalid_multipart",
+		fault_set(f, FAULT_BAD_INPUT, "invalid_multipart",
 		    "the form has no 'file' part");
 		goto out;
 	}
@@ -180,7 +182,7 @@ h_ingest(struct req *r)
 	struct fault f;
 	struct ingest *in;
 	struct stream *body;
-	json_t *ans = NULL, *d;
+	json_t *ans = NULL;
 	int i, rc, status;
 
 	memset(&f, 0, sizeof(f));
@@ -197,8 +199,7 @@ h_ingest(struct req *r)
 	    req_project(r), "http", &f);
 	ingest_set_trace(in, req_trace(r));
 	for (i = 0; i < META__MAX; i++) {
-		const struct param_value *v = req_param(r,
-		    ingest_meta_spec[i].name);
+		const struct param_value *v = req_param(r, i);
 		if (v->present)
 			ingest_set_param(in, (enum meta_field)i, v->s, v->i);
 	}
@@ -218,23 +219,10 @@ h_ingest(struct req *r)
 	ingest_free(in);
 	if (status > 0)
 		return req_json(r, status, ans);
-	if (f.status == 0 || f.status >= 500) {
-		if (f.status == 503) {
-			req_header(r, "Retry-After", "5");
-			return req_error(r, 503, f.code, NULL, "%s", f.msg);
-		}
-		if (f.status == 507)
-			return req_error(r, 507, f.code, NULL, "%s", f.msg);
-		return 500;
-	}
-	d = jval_object();
-	if (f.line > 0) {
-		jval_set(d, "line", jval_int(f.line));
-		jval_set(d, "column", jval_int(f.column));
-	}
-	if (f.status == 413 && f.limit > 0)
-		jval_set(d, "limit_bytes", jval_int(f.limit));
-	return req_error(r, f.status, f.code, d, "%s", f.msg);
+	/* a failure that recorded no cause is an internal one here */
+	if (f.kind == FAULT_NONE)
+		f.kind = FAULT_INTERNAL;
+	return req_fault(r, &f);
 }
 
 static const struct route routes[] = {

@@ -9,40 +9,65 @@
 #include "correlate.h"
 #include "dash.h"
 #include "db.h"
-#include "flaky.h"
+#include "fault.h"
 #include "http.h"
 #include "jval.h"
 #include "rollup.h"
-#include "runs.h"
+#include "slowest.h"
+#include "tests.h"
 #include "tvtime.h"
 
-static const char *const slow_by[] = { "p50", "p95", NULL };
-
-static const struct param_spec q_failures[] = {
-	{ "since", PARAM_TIME, 0, 0, 0, NULL },
-	{ "limit", PARAM_INT, 0, 1, 500, NULL },
-	{ "cursor", PARAM_STRING, 0, 1, 2048, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+/* The query keys of GET /api/failures. */
+enum q_failures {
+	QF_SINCE,
+	QF_LIMIT,
+	QF_CURSOR,
+	QF__MAX
 };
+static const struct param_spec q_failures[QF__MAX + 1] = {
+	[QF_SINCE] = { "since", PARAM_TIME, 0, 0, 0, NULL, -1 },
+	PARAM_PAGE(QF_LIMIT, 500, 50),
+};
+
+/* The query keys of GET /api/tests/flaky. */
+enum q_flaky {
+	QK_STATE,
+	QK_LIMIT,
+	QK_CURSOR,
+	QK__MAX
+};
+/* flaky_states[FLAKY_ALL] asks for both */
 static const char *const flaky_states[] = { "flaky", "resolved", "all",
     NULL };
-static const struct param_spec q_flaky[] = {
-	{ "state", PARAM_ENUM, 0, 0, 0, flaky_states },
-	{ "limit", PARAM_INT, 0, 1, 500, NULL },
-	{ "cursor", PARAM_STRING, 0, 1, 2048, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+#define FLAKY_ALL	2
+static const struct param_spec q_flaky[QK__MAX + 1] = {
+	[QK_STATE] = { "state", PARAM_ENUM, 0, 0, 0, flaky_states, 0 },
+	PARAM_PAGE(QK_LIMIT, 500, 50),
 };
-static const struct param_spec q_slowest[] = {
-	{ "by", PARAM_ENUM, 0, 0, 0, slow_by },
-	{ "limit", PARAM_INT, 0, 1, 500, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+
+/* The query keys of GET /api/tests/slowest. */
+enum q_slowest {
+	QS_BY,
+	QS_LIMIT,
+	QS__MAX
 };
-static const struct param_spec q_correlate[] = {
-	{ "run_id", PARAM_RUNID, 0, 0, 0, NULL },
-	{ "git_sha", PARAM_STRING, 0, 1, 128, NULL },
-	{ "session_id", PARAM_STRING, 0, 1, 256, NULL },
-	{ "feature_id", PARAM_INT, 0, 1, 1LL << 53, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+static const char *const slow_by[] = { "p50", "p95", NULL };
+#define SLOW_BY_P95	1
+static const struct param_spec q_slowest[QS__MAX + 1] = {
+	[QS_BY] = { "by", PARAM_ENUM, 0, 0, 0, slow_by, SLOW_BY_P95 },
+	[QS_LIMIT] = { "limit", PARAM_INT, 0, 1, 500, NULL, 20 },
+};
+
+/*
+ * The query keys of GET /api/tests/correlate: one per enum correlate_by,
+ * in its order.
+ */
+static const struct param_spec q_correlate[BY__MAX + 1] = {
+	[BY_RUN_ID] = { "run_id", PARAM_RUNID, 0, 0, 0, NULL, 0 },
+	[BY_GIT_SHA] = { "git_sha", PARAM_STRING, 0, 1, 128, NULL, 0 },
+	[BY_SESSION_ID] = { "session_id", PARAM_STRING, 0, 1, 256, NULL, 0 },
+	[BY_FEATURE_ID] = { "feature_id", PARAM_INT, 0, 1, 1LL << 53, NULL,
+	    0 },
 };
 
 /* GET /api/dashboard: 200 overview; 503. */
@@ -54,10 +79,9 @@ h_dashboard(struct req *r)
 	    tvtime_now_ms());
 
 	req_span_end(r, sp, o != NULL ? 1 : -1, o, NULL);
-	if (o == NULL)
-		return 503;
-	jval_set(o, "project", jval_str(req_project(r)));
-	return req_json(r, 200, o);
+	if (o != NULL)
+		jval_set(o, "project", jval_str(req_project(r)));
+	return req_view(r, o != NULL ? 1 : -1, o);
 }
 
 /* GET /api/failures: 200 {"failures", "next_cursor"}; 400; 503. */
@@ -67,16 +91,11 @@ h_failures(struct req *r)
 	struct trace_span *sp = req_span(r, "dash_failures");
 	json_t *out = NULL;
 	int rc = dash_failures(req_db(r), req_project_id(r),
-	    req_opt_int(r, "since", -1), req_opt_str(r, "cursor"),
-	    (int)req_opt_int(r, "limit", 50), &out);
+	    req_int(r, QF_SINCE), req_str(r, QF_CURSOR),
+	    (int)req_int(r, QF_LIMIT), &out);
 
 	req_span_end(r, sp, rc, out, "failures");
-	if (rc == QUERY_BAD_CURSOR)
-		return req_bad_param(r, "cursor",
-		    "not a cursor of this list");
-	if (rc == -1)
-		return 503;
-	return req_json(r, 200, out);
+	return req_view(r, rc, out);
 }
 
 /* GET /api/tests/flaky?state=flaky|resolved|all (default flaky): 200
@@ -84,26 +103,17 @@ h_failures(struct req *r)
 static int
 h_flaky(struct req *r)
 {
+	long long state = req_int(r, QK_STATE);
 	struct trace_span *sp;
 	json_t *out = NULL;
-	const char *state = req_opt_str(r, "state");
 	int rc;
 
-	if (state == NULL)
-		state = "flaky";
-	else if (strcmp(state, "all") == 0)
-		state = NULL;
 	sp = req_span(r, "flaky_list");
-	rc = flaky_list(req_db(r), req_project_id(r), state,
-	    req_opt_str(r, "cursor"), (int)req_opt_int(r, "limit", 50), &out);
+	rc = tests_flaky(req_db(r), req_project_id(r), state == FLAKY_ALL ?
+	    NULL : flaky_states[state], req_str(r, QK_CURSOR),
+	    (int)req_int(r, QK_LIMIT), &out);
 	req_span_end(r, sp, rc, out, "flaky");
-
-	if (rc == QUERY_BAD_CURSOR)
-		return req_bad_param(r, "cursor",
-		    "not a cursor of this list");
-	if (rc == -1)
-		return 503;
-	return req_json(r, 200, out);
+	return req_view(r, rc, out);
 }
 
 /* GET /api/tests/slowest: 200 {by, slowest, regressions}; 503. */
@@ -111,11 +121,11 @@ static int
 h_slowest(struct req *r)
 {
 	struct trace_span *sp = req_span(r, "flaky_slowest");
-	json_t *o = flaky_slowest(req_db(r), req_project_id(r),
-	    req_opt_int(r, "by", 1) == 1, (int)req_opt_int(r, "limit", 20));
+	json_t *o = slowest_list(req_db(r), req_project_id(r),
+	    req_int(r, QS_BY) == SLOW_BY_P95, (int)req_int(r, QS_LIMIT));
 
 	req_span_end(r, sp, o != NULL ? 1 : -1, o, "slowest");
-	return o != NULL ? req_json(r, 200, o) : 503;
+	return req_view(r, o != NULL ? 1 : -1, o);
 }
 
 /*
@@ -126,41 +136,37 @@ h_slowest(struct req *r)
 static int
 h_correlate(struct req *r)
 {
-	static const char *const keys[BY__MAX] = { "run_id", "git_sha",
-	    "session_id", "feature_id" };
 	struct trace_span *sp;
-	json_t *out = NULL, *d;
+	struct fault f;
+	json_t *out = NULL;
+	const char *v;
 	int i, given = 0, by = 0, rc;
 
 	for (i = 0; i < BY__MAX; i++)
-		if (req_param(r, keys[i])->present) {
+		if (req_param(r, i)->present) {
 			given++;
 			by = i;
 		}
 	if (given != 1) {
-		d = jval_object();
-		jval_set(d, "param", jval_str(given == 0 ? "run_id" :
-		    keys[by]));
-		jval_set(d, "reason", jval_str(given == 0 ? "missing" :
-		    "invalid"));
-		return req_error(r, 400, "invalid_param", d, "give exactly one "
-		    "of run_id, git_sha, session_id or feature_id");
+		memset(&f, 0, sizeof(f));
+		fault_param(&f, given == 0 ? q_correlate[0].name :
+		    q_correlate[by].name, given == 0 ? "missing" : "invalid",
+		    "give exactly one of run_id, git_sha, session_id or "
+		    "feature_id");
+		return req_fault(r, &f);
 	}
+	v = req_str(r, by);
 	sp = req_span(r, "correlate");
 	rc = correlate(req_db(r), req_config(r), req_project_id(r),
-	    req_project(r), (enum correlate_by)by, req_param(r,
-	    keys[by])->s, &out);
+	    req_project(r), (enum correlate_by)by, v, &out);
 	req_span_end(r, sp, rc, out, "runs");
 	if (rc == 0 && by == BY_FEATURE_ID)
-		return req_error(r, 404, "not_found", NULL, "no feature %s in "
-		    "project '%s'", req_param(r, keys[by])->s, req_project(r));
+		return req_not_found(r, "no feature %s in project '%s'", v,
+		    req_project(r));
 	if (rc == 0)
-		return req_error(r, 404, "not_found", NULL, "nothing in "
-		    "project '%s' is linked to %s '%s'", req_project(r),
-		    keys[by], req_param(r, keys[by])->s);
-	if (rc == -1)
-		return 503;
-	return req_json(r, 200, out);
+		return req_not_found(r, "nothing in project '%s' is linked to "
+		    "%s '%s'", req_project(r), q_correlate[by].name, v);
+	return req_view(r, rc, out);
 }
 
 /* Registers the rollup SQL functions the flaky and slowest views use. */
@@ -170,18 +176,16 @@ db_init(struct db *db)
 	return rollup_register(db_handle(db));
 }
 
-#define READ (ROUTE_GATED | ROUTE_PROJECT)
-#define CACHED (READ | ROUTE_CACHED)
 static const struct route routes[] = {
-	{ HTTP_GET, "/api/dashboard", SCOPE_READ, CACHED, NULL, NULL, NULL,
-	    h_dashboard },
-	{ HTTP_GET, "/api/failures", SCOPE_READ, CACHED, NULL, q_failures, NULL,
-	    h_failures },
-	{ HTTP_GET, "/api/tests/flaky", SCOPE_READ, CACHED, NULL, q_flaky, NULL,
-	    h_flaky },
-	{ HTTP_GET, "/api/tests/slowest", SCOPE_READ, CACHED, NULL, q_slowest,
-	    NULL, h_slowest },
-	{ HTTP_GET, "/api/tests/correlate", SCOPE_READ, CACHED, NULL,
+	{ HTTP_GET, "/api/dashboard", SCOPE_READ, ROUTE_READ_CACHED, NULL, NULL,
+	    NULL, h_dashboard },
+	{ HTTP_GET, "/api/failures", SCOPE_READ, ROUTE_READ_CACHED, NULL,
+	    q_failures, NULL, h_failures },
+	{ HTTP_GET, "/api/tests/flaky", SCOPE_READ, ROUTE_READ_CACHED, NULL,
+	    q_flaky, NULL, h_flaky },
+	{ HTTP_GET, "/api/tests/slowest", SCOPE_READ, ROUTE_READ_CACHED, NULL,
+	    q_slowest, NULL, h_slowest },
+	{ HTTP_GET, "/api/tests/correlate", SCOPE_READ, ROUTE_READ_CACHED, NULL,
 	    q_correlate, NULL, h_correlate },
 };
 

@@ -5,31 +5,45 @@
  * Route and parameter tables, and handlers calling lib/signals.c.
  */
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
 #include "fault.h"
 #include "http.h"
-#include "runs.h"
 #include "signals.h"
 #include "tvtime.h"
 
 static const char *const json_types[] = { "application/json", NULL };
 
-static const struct param_spec q_alerts[] = {
-	{ "since", PARAM_TIME, 0, 0, 0, NULL },
-	{ "signal_type", PARAM_ENUM, 0, 0, 0, signals_types },
-	{ "severity", PARAM_ENUM, 0, 0, 0, signals_severities },
-	{ "status", PARAM_ENUM, 0, 0, 0, signals_statuses },
-	{ "session_id", PARAM_STRING, 0, 1, 256, NULL },
-	{ "limit", PARAM_INT, 0, 1, 500, NULL },
-	{ "cursor", PARAM_STRING, 0, 1, 2048, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+/* The query keys of GET /api/tests/integrity/alerts. */
+enum q_alerts {
+	QA_SINCE,
+	QA_SIGNAL_TYPE,
+	QA_SEVERITY,
+	QA_STATUS,
+	QA_SESSION_ID,
+	QA_LIMIT,
+	QA_CURSOR,
+	QA__MAX
 };
-static const struct param_spec p_signal[] = {
-	{ "signal_id", PARAM_INT, 1, 1, 1LL << 53, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+static const struct param_spec q_alerts[QA__MAX + 1] = {
+	[QA_SINCE] = { "since", PARAM_TIME, 0, 0, 0, NULL, -1 },
+	[QA_SIGNAL_TYPE] = { "signal_type", PARAM_ENUM, 0, 0, 0,
+	    signals_types, 0 },
+	[QA_SEVERITY] = { "severity", PARAM_ENUM, 0, 0, 0,
+	    signals_severities, 0 },
+	[QA_STATUS] = { "status", PARAM_ENUM, 0, 0, 0, signals_statuses, 0 },
+	[QA_SESSION_ID] = { "session_id", PARAM_STRING, 0, 1, 256, NULL, 0 },
+	PARAM_PAGE(QA_LIMIT, 500, 50),
+};
+
+/* The path segment of /api/tests/integrity/alerts/{signal_id}. */
+enum p_signal {
+	PS_SIGNAL_ID,
+	PS__MAX
+};
+static const struct param_spec p_signal[PS__MAX + 1] = {
+	[PS_SIGNAL_ID] = { "signal_id", PARAM_INT, 1, 1, 1LL << 53, NULL, 0 },
 };
 
 /* GET /api/tests/integrity/alerts: 200 {alerts, next_cursor}; 400; 503. */
@@ -41,19 +55,17 @@ h_alerts(struct req *r)
 	json_t *out = NULL;
 	int rc;
 
-	f.since = req_opt_int(r, "since", -1);
-	f.type = req_opt_str(r, "signal_type");
-	f.severity = req_opt_str(r, "severity");
-	f.status = req_opt_str(r, "status");
-	f.session_id = req_opt_str(r, "session_id");
-	f.cursor = req_opt_str(r, "cursor");
-	f.limit = (int)req_opt_int(r, "limit", 50);
+	f.since = req_int(r, QA_SINCE);
+	f.type = req_str(r, QA_SIGNAL_TYPE);
+	f.severity = req_str(r, QA_SEVERITY);
+	f.status = req_str(r, QA_STATUS);
+	f.session_id = req_str(r, QA_SESSION_ID);
+	f.cursor = req_str(r, QA_CURSOR);
+	f.limit = (int)req_int(r, QA_LIMIT);
 	sp = req_span(r, "signals_list");
 	rc = signals_list(req_db(r), req_project_id(r), &f, &out);
 	req_span_end(r, sp, rc, out, "alerts");
-	if (rc == QUERY_BAD_CURSOR)
-		return req_bad_param(r, "cursor", "not a cursor of this list");
-	return rc == 0 ? req_json(r, 200, out) : 503;
+	return req_view(r, rc, out);
 }
 
 /*
@@ -74,25 +86,22 @@ h_triage(struct req *r)
 		return rc;
 	sp = req_span(r, "signals_set");
 	rc = signals_set(req_db(r), req_project_id(r),
-	    strtoll(req_path(r, "signal_id"), NULL, 10), body, tvtime_now_ms(),
-	    &out, &f);
+	    req_path_int(r, PS_SIGNAL_ID), body, tvtime_now_ms(), &out, &f);
 	req_span_end(r, sp, rc, out, NULL);
 	json_decref(body);
 	if (rc == 0)
-		return req_error(r, 404, "not_found", NULL, "no signal %s in "
-		    "project '%s'", req_path(r, "signal_id"), req_project(r));
+		return req_not_found(r, "no signal %s in project '%s'",
+		    req_path(r, PS_SIGNAL_ID), req_project(r));
 	if (rc == -1)
 		return req_fault(r, &f);
-	return req_json(r, 200, out);
+	return req_view(r, rc, out);
 }
 
-#define READ (ROUTE_GATED | ROUTE_PROJECT)
-#define CACHED (READ | ROUTE_CACHED)
 static const struct route routes[] = {
-	{ HTTP_GET, "/api/tests/integrity/alerts", SCOPE_READ, CACHED, NULL,
-	    q_alerts, NULL, h_alerts },
+	{ HTTP_GET, "/api/tests/integrity/alerts", SCOPE_READ,
+	    ROUTE_READ_CACHED, NULL, q_alerts, NULL, h_alerts },
 	{ HTTP_POST, "/api/tests/integrity/alerts/{signal_id}", SCOPE_ADMIN,
-	    READ, p_signal, NULL, json_types, h_triage },
+	    ROUTE_READ, p_signal, NULL, json_types, h_triage },
 };
 
 static const struct app app = {

@@ -14,27 +14,49 @@ static const char *const run_statuses[] = { "passed", "failed", "empty",
 static const char *const result_statuses[] = { "passed", "failed", "error",
     "skipped", NULL };
 
-static const struct param_spec q_list[] = {
-	{ "branch", PARAM_STRING, 0, 1, 256, NULL },
-	{ "status", PARAM_ENUM, 0, 0, 0, run_statuses },
-	{ "since", PARAM_TIME, 0, 0, 0, NULL },
-	{ "until", PARAM_TIME, 0, 0, 0, NULL },
-	{ "git_sha", PARAM_STRING, 0, 1, 128, NULL },
-	{ "session_id", PARAM_STRING, 0, 1, 256, NULL },
-	{ "limit", PARAM_INT, 0, 1, 500, NULL },
-	{ "cursor", PARAM_STRING, 0, 1, 2048, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+/* The query keys of GET /api/tests/runs, indexing q_list. */
+enum q_list {
+	QL_BRANCH,
+	QL_STATUS,
+	QL_SINCE,
+	QL_UNTIL,
+	QL_GIT_SHA,
+	QL_SESSION_ID,
+	QL_LIMIT,
+	QL_CURSOR,
+	QL__MAX
 };
-static const struct param_spec q_results[] = {
-	{ "status", PARAM_ENUM, 0, 0, 0, result_statuses },
-	{ "q", PARAM_STRING, 0, 1, 256, NULL },
-	{ "limit", PARAM_INT, 0, 1, 500, NULL },
-	{ "cursor", PARAM_STRING, 0, 1, 2048, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+static const struct param_spec q_list[QL__MAX + 1] = {
+	[QL_BRANCH] = { "branch", PARAM_STRING, 0, 1, 256, NULL, 0 },
+	[QL_STATUS] = { "status", PARAM_ENUM, 0, 0, 0, run_statuses, -1 },
+	[QL_SINCE] = { "since", PARAM_TIME, 0, 0, 0, NULL, -1 },
+	[QL_UNTIL] = { "until", PARAM_TIME, 0, 0, 0, NULL, -1 },
+	[QL_GIT_SHA] = { "git_sha", PARAM_STRING, 0, 1, 128, NULL, 0 },
+	[QL_SESSION_ID] = { "session_id", PARAM_STRING, 0, 1, 256, NULL, 0 },
+	PARAM_PAGE(QL_LIMIT, 500, 50),
 };
-static const struct param_spec p_run[] = {
-	{ "run_id", PARAM_RUNID, 1, 0, 0, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+
+/* The query keys of GET /api/tests/runs/{run_id}/results. */
+enum q_results {
+	QR_STATUS,
+	QR_Q,
+	QR_LIMIT,
+	QR_CURSOR,
+	QR__MAX
+};
+static const struct param_spec q_results[QR__MAX + 1] = {
+	[QR_STATUS] = { "status", PARAM_ENUM, 0, 0, 0, result_statuses, -1 },
+	[QR_Q] = { "q", PARAM_STRING, 0, 1, 256, NULL, 0 },
+	PARAM_PAGE(QR_LIMIT, 500, 50),
+};
+
+/* The path segments of /api/tests/runs/{run_id}... */
+enum p_run {
+	PR_RUN_ID,
+	PR__MAX
+};
+static const struct param_spec p_run[PR__MAX + 1] = {
+	[PR_RUN_ID] = { "run_id", PARAM_RUNID, 1, 0, 0, NULL, 0 },
 };
 
 /* GET /api/tests/runs: 200 {"runs", "next_cursor"}; 400; 503. */
@@ -46,80 +68,66 @@ h_list(struct req *r)
 	json_t *out = NULL;
 	int rc;
 
-	f.branch = req_opt_str(r, "branch");
-	f.status = req_opt_str(r, "status");
-	f.git_sha = req_opt_str(r, "git_sha");
-	f.session_id = req_opt_str(r, "session_id");
-	f.since = req_opt_int(r, "since", -1);
-	f.until = req_opt_int(r, "until", -1);
-	f.cursor = req_opt_str(r, "cursor");
-	f.limit = (int)req_opt_int(r, "limit", 50);
+	f.branch = req_str(r, QL_BRANCH);
+	f.status = req_str(r, QL_STATUS);
+	f.git_sha = req_str(r, QL_GIT_SHA);
+	f.session_id = req_str(r, QL_SESSION_ID);
+	f.since = req_int(r, QL_SINCE);
+	f.until = req_int(r, QL_UNTIL);
+	f.cursor = req_str(r, QL_CURSOR);
+	f.limit = (int)req_int(r, QL_LIMIT);
 	sp = req_span(r, "runs_list");
 	rc = runs_list(req_db(r), req_project_id(r), &f, &out);
 	req_span_end(r, sp, rc, out, "runs");
-	if (rc == QUERY_BAD_CURSOR)
-		return req_bad_param(r, "cursor",
-		    "not a cursor of this list");
-	if (rc == -1)
-		return 503;
-	return req_json(r, 200, out);
+	return req_view(r, rc, out);
 }
 
 /* GET /api/tests/runs/{run_id}: 200 run; 404 not_found; 503. */
 static int
 h_detail(struct req *r)
 {
-	const char *id = req_path(r, "run_id");
+	const char *id = req_path(r, PR_RUN_ID);
 	struct trace_span *sp = req_span(r, "runs_detail");
 	json_t *out = NULL;
 	int rc = runs_detail(req_db(r), req_project_id(r), id, &out);
 
 	req_span_end(r, sp, rc, out, NULL);
 	if (rc == 0)
-		return req_error(r, 404, "not_found", NULL, "no run '%s' in "
-		    "project '%s'", id, req_project(r));
-	if (rc == -1)
-		return 503;
-	return req_json(r, 200, out);
+		return req_not_found(r, "no run '%s' in project '%s'", id,
+		    req_project(r));
+	return req_view(r, rc, out);
 }
 
 /* GET /api/tests/runs/{run_id}/results: 200; 400; 404; 503. */
 static int
 h_results(struct req *r)
 {
-	const char *id = req_path(r, "run_id");
+	const char *id = req_path(r, PR_RUN_ID);
 	struct results_filter f;
 	struct trace_span *sp;
 	json_t *out = NULL;
 	int rc;
 
-	f.status = (int)req_opt_int(r, "status", -1);
-	f.q = req_opt_str(r, "q");
-	f.cursor = req_opt_str(r, "cursor");
-	f.limit = (int)req_opt_int(r, "limit", 50);
+	f.status = (int)req_int(r, QR_STATUS);
+	f.q = req_str(r, QR_Q);
+	f.cursor = req_str(r, QR_CURSOR);
+	f.limit = (int)req_int(r, QR_LIMIT);
 	sp = req_span(r, "runs_results");
 	rc = runs_results(req_db(r), req_project_id(r), id, &f, &out);
 	req_span_end(r, sp, rc, out, "results");
-	if (rc == QUERY_BAD_CURSOR)
-		return req_bad_param(r, "cursor",
-		    "not a cursor of this list");
 	if (rc == 0)
-		return req_error(r, 404, "not_found", NULL, "no run '%s' in "
-		    "project '%s'", id, req_project(r));
-	if (rc == -1)
-		return 503;
-	return req_json(r, 200, out);
+		return req_not_found(r, "no run '%s' in project '%s'", id,
+		    req_project(r));
+	return req_view(r, rc, out);
 }
 
-#define READ (ROUTE_GATED | ROUTE_PROJECT)
-#define CACHED (READ | ROUTE_CACHED)
 static const struct route routes[] = {
-	{ HTTP_GET, "/api/tests/runs", SCOPE_READ, CACHED, NULL, q_list, NULL,
-	    h_list },
-	{ HTTP_GET, "/api/tests/runs/{run_id}", SCOPE_READ, CACHED, p_run, NULL,
-	    NULL, h_detail },
-	{ HTTP_GET, "/api/tests/runs/{run_id}/results", SCOPE_READ, CACHED,
-	    p_run, q_results, NULL, h_results },
+	{ HTTP_GET, "/api/tests/runs", SCOPE_READ, ROUTE_READ_CACHED, NULL,
+	    q_list, NULL, h_list },
+	{ HTTP_GET, "/api/tests/runs/{run_id}", SCOPE_READ, ROUTE_READ_CACHED,
+	    p_run, NULL, NULL, h_detail },
+	{ HTTP_GET, "/api/tests/runs/{run_id}/results", SCOPE_READ,
+	    ROUTE_READ_CACHED, p_run, q_results, NULL, h_results },
 };
 
 static const struct app app = {

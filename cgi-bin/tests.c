@@ -12,7 +12,6 @@
 #include "http.h"
 #include "jval.h"
 #include "rollup.h"
-#include "runs.h"
 #include "tests.h"
 #include "teststate.h"
 #include "tvtime.h"
@@ -20,68 +19,110 @@
 static const char *const statuses[] = { "passed", "failed", "error",
     "skipped", "pending", NULL };
 
-static const struct param_spec q_list[] = {
-	{ "q", PARAM_STRING, 0, 1, 256, NULL },
-	{ "status", PARAM_ENUM, 0, 0, 0, statuses },
-	{ "flaky", PARAM_BOOL, 0, 0, 0, NULL },
-	{ "owner", PARAM_STRING, 0, 1, 256, NULL },
-	{ "tag", PARAM_STRING, 0, 1, 64, NULL },
-	{ "feature_id", PARAM_INT, 0, 1, 1LL << 53, NULL },
-	{ "domain_id", PARAM_INT, 0, 1, 1LL << 53, NULL },
-	{ "sort", PARAM_ENUM, 0, 0, 0, tests_sort_names },
-	{ "limit", PARAM_INT, 0, 1, 500, NULL },
-	{ "cursor", PARAM_STRING, 0, 1, 2048, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+/* The query keys of GET /api/tests, indexing q_list. */
+enum q_list {
+	QL_Q,
+	QL_STATUS,
+	QL_FLAKY,
+	QL_OWNER,
+	QL_TAG,
+	QL_FEATURE_ID,
+	QL_DOMAIN_ID,
+	QL_SORT,
+	QL_LIMIT,
+	QL_CURSOR,
+	QL__MAX
 };
-static const struct param_spec q_history[] = {
-	{ "branch", PARAM_STRING, 0, 1, 256, NULL },
-	{ "limit", PARAM_INT, 0, 1, 500, NULL },
-	{ "cursor", PARAM_STRING, 0, 1, 2048, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
-};
-static const struct param_spec q_results[] = {
-	{ "limit", PARAM_INT, 0, 1, 100, NULL },
-	{ "offset", PARAM_INT, 0, 0, 1000000000, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
-};
-static const struct param_spec q_timing[] = {
-	{ "limit", PARAM_INT, 0, 1, 200, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
-};
-static const struct param_spec q_uptime[] = {
-	{ "hours", PARAM_INT, 0, 1, 8760, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
-};
-static const struct param_spec q_incidents[] = {
-	{ "limit", PARAM_INT, 0, 1, 50, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
-};
-static const char *const paused_states[] = { "quarantined", "muted",
-    "all", NULL };
-static const struct param_spec q_quarantine[] = {
-	{ "state", PARAM_ENUM, 0, 0, 0, paused_states },
-	{ "limit", PARAM_INT, 0, 1, 500, NULL },
-	{ "cursor", PARAM_STRING, 0, 1, 2048, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
-};
-static const char *const json_types[] = { "application/json", NULL };
-static const struct param_spec p_test[] = {
-	{ "test_id", PARAM_HEX, 1, 16, 16, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+static const struct param_spec q_list[QL__MAX + 1] = {
+	[QL_Q] = { "q", PARAM_STRING, 0, 1, 256, NULL, 0 },
+	[QL_STATUS] = { "status", PARAM_ENUM, 0, 0, 0, statuses, 0 },
+	[QL_FLAKY] = { "flaky", PARAM_BOOL, 0, 0, 0, NULL, -1 },
+	[QL_OWNER] = { "owner", PARAM_STRING, 0, 1, 256, NULL, 0 },
+	[QL_TAG] = { "tag", PARAM_STRING, 0, 1, 64, NULL, 0 },
+	[QL_FEATURE_ID] = { "feature_id", PARAM_INT, 0, 1, 1LL << 53, NULL,
+	    0 },
+	[QL_DOMAIN_ID] = { "domain_id", PARAM_INT, 0, 1, 1LL << 53, NULL, 0 },
+	[QL_SORT] = { "sort", PARAM_ENUM, 0, 0, 0, tests_sort_names,
+	    SORT_NAME },
+	PARAM_PAGE(QL_LIMIT, 500, 50),
 };
 
-/* Turns a query result into the answer: 200, 404, 400 cursor or 503. */
+/* The query keys of GET /api/tests/{test_id}/history. */
+enum q_history {
+	QH_BRANCH,
+	QH_LIMIT,
+	QH_CURSOR,
+	QH__MAX
+};
+static const struct param_spec q_history[QH__MAX + 1] = {
+	[QH_BRANCH] = { "branch", PARAM_STRING, 0, 1, 256, NULL, 0 },
+	PARAM_PAGE(QH_LIMIT, 500, 50),
+};
+
+/* The query keys of GET /api/tests/{test_id}/results. */
+enum q_results {
+	QR_LIMIT,
+	QR_OFFSET,
+	QR__MAX
+};
+static const struct param_spec q_results[QR__MAX + 1] = {
+	[QR_LIMIT] = { "limit", PARAM_INT, 0, 1, 100, NULL, 20 },
+	[QR_OFFSET] = { "offset", PARAM_INT, 0, 0, 1000000000, NULL, 0 },
+};
+
+/* The one query key of .../timing, .../uptime and .../incidents. */
+enum q_one {
+	Q1_KEY,
+	Q1__MAX
+};
+static const struct param_spec q_timing[Q1__MAX + 1] = {
+	[Q1_KEY] = { "limit", PARAM_INT, 0, 1, 200, NULL, 50 },
+};
+static const struct param_spec q_uptime[Q1__MAX + 1] = {
+	[Q1_KEY] = { "hours", PARAM_INT, 0, 1, 8760, NULL, 24 },
+};
+static const struct param_spec q_incidents[Q1__MAX + 1] = {
+	[Q1_KEY] = { "limit", PARAM_INT, 0, 1, 50, NULL, 10 },
+};
+
+/* The query keys of GET /api/tests/quarantine. */
+enum q_quarantine {
+	QQ_STATE,
+	QQ_LIMIT,
+	QQ_CURSOR,
+	QQ__MAX
+};
+/* paused_states[PAUSED_ALL] asks for both */
+static const char *const paused_states[] = { "quarantined", "muted",
+    "all", NULL };
+#define PAUSED_ALL	2
+static const struct param_spec q_quarantine[QQ__MAX + 1] = {
+	[QQ_STATE] = { "state", PARAM_ENUM, 0, 0, 0, paused_states, 0 },
+	PARAM_PAGE(QQ_LIMIT, 500, 50),
+};
+
+static const char *const json_types[] = { "application/json", NULL };
+
+/* The path segment of /api/tests/{test_id}... */
+enum p_test {
+	PT_TEST_ID,
+	PT__MAX
+};
+static const struct param_spec p_test[PT__MAX + 1] = {
+	[PT_TEST_ID] = { "test_id", PARAM_HEX, 1, 16, 16, NULL, 0 },
+};
+
+/*
+ * Answers a view about one test: 200, 404 when the test is unknown, 400
+ * for a cursor of another list, or 503.
+ */
 static int
 answer(struct req *r, int rc, json_t *out)
 {
-	if (rc == QUERY_BAD_CURSOR)
-		return req_bad_param(r, "cursor", "not a cursor of this list");
 	if (rc == 0)
-		return req_error(r, 404, "not_found", NULL, "no test '%s' in "
-		    "project '%s'", req_path(r, "test_id"), req_project(r));
-	if (rc < 0)
-		return 503;
-	return req_json(r, 200, out);
+		return req_not_found(r, "no test '%s' in project '%s'",
+		    req_path(r, PT_TEST_ID), req_project(r));
+	return req_view(r, rc, out);
 }
 
 /* GET /api/tests: 200 {"tests", "sort", "next_cursor"}; 400; 503. */
@@ -93,20 +134,20 @@ h_list(struct req *r)
 	json_t *out = NULL;
 	int rc;
 
-	f.q = req_opt_str(r, "q");
-	f.status = req_opt_str(r, "status");
-	f.owner = req_opt_str(r, "owner");
-	f.tag = req_opt_str(r, "tag");
-	f.flaky = (int)req_opt_int(r, "flaky", -1);
-	f.feature_id = req_opt_int(r, "feature_id", 0);
-	f.domain_id = req_opt_int(r, "domain_id", 0);
-	f.sort = (enum tests_sort)req_opt_int(r, "sort", SORT_NAME);
-	f.cursor = req_opt_str(r, "cursor");
-	f.limit = (int)req_opt_int(r, "limit", 50);
+	f.q = req_str(r, QL_Q);
+	f.status = req_str(r, QL_STATUS);
+	f.owner = req_str(r, QL_OWNER);
+	f.tag = req_str(r, QL_TAG);
+	f.flaky = (int)req_int(r, QL_FLAKY);
+	f.feature_id = req_int(r, QL_FEATURE_ID);
+	f.domain_id = req_int(r, QL_DOMAIN_ID);
+	f.sort = (enum tests_sort)req_int(r, QL_SORT);
+	f.cursor = req_str(r, QL_CURSOR);
+	f.limit = (int)req_int(r, QL_LIMIT);
 	sp = req_span(r, "tests_list");
 	rc = tests_list(req_db(r), req_project_id(r), &f, &out);
 	req_span_end(r, sp, rc, out, "tests");
-	return answer(r, rc == 0 ? 1 : rc, out);
+	return req_view(r, rc, out);
 }
 
 /* GET /api/tests/{test_id}: 200; 404; 503. */
@@ -116,7 +157,7 @@ h_detail(struct req *r)
 	struct trace_span *sp = req_span(r, "tests_detail");
 	json_t *out = NULL;
 	int rc = tests_detail(req_db(r), req_project_id(r),
-	    req_path(r, "test_id"), &out);
+	    req_path(r, PT_TEST_ID), &out);
 
 	req_span_end(r, sp, rc, out, NULL);
 	return answer(r, rc, out);
@@ -129,8 +170,8 @@ h_history(struct req *r)
 	struct trace_span *sp = req_span(r, "tests_history");
 	json_t *out = NULL;
 	int rc = tests_history(req_db(r), req_project_id(r),
-	    req_path(r, "test_id"), req_opt_str(r, "branch"),
-	    req_opt_str(r, "cursor"), (int)req_opt_int(r, "limit", 50), &out);
+	    req_path(r, PT_TEST_ID), req_str(r, QH_BRANCH),
+	    req_str(r, QH_CURSOR), (int)req_int(r, QH_LIMIT), &out);
 
 	req_span_end(r, sp, rc, out, "history");
 	return answer(r, rc, out);
@@ -143,8 +184,8 @@ h_results(struct req *r)
 	struct trace_span *sp = req_span(r, "tests_results");
 	json_t *out = NULL;
 	int rc = tests_results(req_db(r), req_project_id(r),
-	    req_path(r, "test_id"), (int)req_opt_int(r, "limit", 20),
-	    (int)req_opt_int(r, "offset", 0), &out);
+	    req_path(r, PT_TEST_ID), (int)req_int(r, QR_LIMIT),
+	    (int)req_int(r, QR_OFFSET), &out);
 
 	req_span_end(r, sp, rc, out, "results");
 	return answer(r, rc, out);
@@ -157,7 +198,7 @@ h_timing(struct req *r)
 	struct trace_span *sp = req_span(r, "tests_timing");
 	json_t *out = NULL;
 	int rc = tests_timing(req_db(r), req_project_id(r),
-	    req_path(r, "test_id"), (int)req_opt_int(r, "limit", 50), &out);
+	    req_path(r, PT_TEST_ID), (int)req_int(r, Q1_KEY), &out);
 
 	req_span_end(r, sp, rc, out, "timing");
 	return answer(r, rc, out);
@@ -170,7 +211,7 @@ h_uptime(struct req *r)
 	struct trace_span *sp = req_span(r, "tests_uptime");
 	json_t *out = NULL;
 	int rc = tests_uptime(req_db(r), req_project_id(r),
-	    req_path(r, "test_id"), (int)req_opt_int(r, "hours", 24),
+	    req_path(r, PT_TEST_ID), (int)req_int(r, Q1_KEY),
 	    tvtime_now_ms(), &out);
 
 	req_span_end(r, sp, rc, out, NULL);
@@ -184,7 +225,7 @@ h_incidents(struct req *r)
 	struct trace_span *sp = req_span(r, "tests_incidents");
 	json_t *out = NULL;
 	int rc = tests_incidents(req_db(r), req_project_id(r),
-	    req_path(r, "test_id"), (int)req_opt_int(r, "limit", 10), &out);
+	    req_path(r, PT_TEST_ID), (int)req_int(r, Q1_KEY), &out);
 
 	req_span_end(r, sp, rc, out, "incidents");
 	return answer(r, rc, out);
@@ -207,7 +248,7 @@ h_state(struct req *r)
 		return rc;
 	sp = req_span(r, "teststate_set");
 	rc = teststate_set(req_db(r), req_project_id(r), req_path(r,
-	    "test_id"), body, tvtime_now_ms(), &out, &f);
+	    PT_TEST_ID), body, tvtime_now_ms(), &out, &f);
 	req_span_end(r, sp, rc, out, NULL);
 	json_decref(body);
 	if (rc == -1)
@@ -222,20 +263,17 @@ h_state(struct req *r)
 static int
 h_quarantine(struct req *r)
 {
-	const char *state = req_opt_str(r, "state");
+	long long state = req_int(r, QQ_STATE);
 	struct trace_span *sp;
 	json_t *out = NULL;
 	int rc;
 
-	if (state == NULL)
-		state = "quarantined";
-	else if (strcmp(state, "all") == 0)
-		state = NULL;
 	sp = req_span(r, "teststate_list");
-	rc = teststate_list(req_db(r), req_project_id(r), state,
-	    req_opt_str(r, "cursor"), (int)req_opt_int(r, "limit", 50), &out);
+	rc = teststate_list(req_db(r), req_project_id(r), state ==
+	    PAUSED_ALL ? NULL : paused_states[state], req_str(r, QQ_CURSOR),
+	    (int)req_int(r, QQ_LIMIT), &out);
 	req_span_end(r, sp, rc, out, "tests");
-	return answer(r, rc == 0 ? 1 : rc, out);
+	return req_view(r, rc, out);
 }
 
 /* Registers the rollup SQL functions the catalogue sorts use. */
@@ -245,27 +283,25 @@ db_init(struct db *db)
 	return rollup_register(db_handle(db));
 }
 
-#define READ (ROUTE_GATED | ROUTE_PROJECT)
-#define CACHED (READ | ROUTE_CACHED)
 static const struct route routes[] = {
-	{ HTTP_GET, "/api/tests", SCOPE_READ, CACHED, NULL, q_list, NULL,
-	    h_list },
-	{ HTTP_GET, "/api/tests/quarantine", SCOPE_READ, CACHED, NULL,
-	    q_quarantine, NULL, h_quarantine },
-	{ HTTP_GET, "/api/tests/{test_id}", SCOPE_READ, CACHED, p_test, NULL,
-	    NULL, h_detail },
-	{ HTTP_PUT, "/api/tests/{test_id}/state", SCOPE_ADMIN, READ, p_test,
-	    NULL, json_types, h_state },
-	{ HTTP_GET, "/api/tests/{test_id}/history", SCOPE_READ, CACHED, p_test,
-	    q_history, NULL, h_history },
-	{ HTTP_GET, "/api/tests/{test_id}/results", SCOPE_READ, CACHED, p_test,
-	    q_results, NULL, h_results },
-	{ HTTP_GET, "/api/tests/{test_id}/timing", SCOPE_READ, CACHED, p_test,
-	    q_timing, NULL, h_timing },
-	{ HTTP_GET, "/api/tests/{test_id}/uptime", SCOPE_READ, CACHED, p_test,
-	    q_uptime, NULL, h_uptime },
-	{ HTTP_GET, "/api/tests/{test_id}/incidents", SCOPE_READ, CACHED,
-	    p_test, q_incidents, NULL, h_incidents },
+	{ HTTP_GET, "/api/tests", SCOPE_READ, ROUTE_READ_CACHED, NULL, q_list,
+	    NULL, h_list },
+	{ HTTP_GET, "/api/tests/quarantine", SCOPE_READ, ROUTE_READ_CACHED,
+	    NULL, q_quarantine, NULL, h_quarantine },
+	{ HTTP_GET, "/api/tests/{test_id}", SCOPE_READ, ROUTE_READ_CACHED,
+	    p_test, NULL, NULL, h_detail },
+	{ HTTP_PUT, "/api/tests/{test_id}/state", SCOPE_ADMIN, ROUTE_READ,
+	    p_test, NULL, json_types, h_state },
+	{ HTTP_GET, "/api/tests/{test_id}/history", SCOPE_READ,
+	    ROUTE_READ_CACHED, p_test, q_history, NULL, h_history },
+	{ HTTP_GET, "/api/tests/{test_id}/results", SCOPE_READ,
+	    ROUTE_READ_CACHED, p_test, q_results, NULL, h_results },
+	{ HTTP_GET, "/api/tests/{test_id}/timing", SCOPE_READ,
+	    ROUTE_READ_CACHED, p_test, q_timing, NULL, h_timing },
+	{ HTTP_GET, "/api/tests/{test_id}/uptime", SCOPE_READ,
+	    ROUTE_READ_CACHED, p_test, q_uptime, NULL, h_uptime },
+	{ HTTP_GET, "/api/tests/{test_id}/incidents", SCOPE_READ,
+	    ROUTE_READ_CACHED, p_test, q_incidents, NULL, h_incidents },
 };
 
 static const struct app app = {

@@ -51,10 +51,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	content = stream_content(gz, &f);
 	rc = junit_read(content, &lim, on_case, &n, &info, &f);
 	if (rc == 0) {
-		FUZZ_CHECK(f.status == 0);
+		FUZZ_CHECK(fault_status(&f) == 0);
 		FUZZ_CHECK(info.cases == n);
 	} else {
-		FUZZ_CHECK(f.status >= 400 && f.status <= 599 &&
+		FUZZ_CHECK(fault_status(&f) >= 400 && fault_status(&f) <= 599 &&
 		    f.code != NULL);
 	}
 	stream_free(content);

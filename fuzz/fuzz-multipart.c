@@ -37,7 +37,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	body = fuzz_stream(nl != NULL ? nl + 1 : data + size,
 	    nl != NULL ? size - (size_t)(nl - data) - 1 : 0, &f);
 	if ((m = multipart_new(body, ctype, &f)) == NULL) {
-		FUZZ_CHECK(f.status == 400);
+		FUZZ_CHECK(fault_status(&f) == 400);
 		stream_free(body);
 		return 0;
 	}
@@ -58,8 +58,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				break;
 		}
 	}
-	if (f.status != 0)
-		FUZZ_CHECK(f.status == 400 && f.code != NULL &&
+	if (fault_status(&f) != 0)
+		FUZZ_CHECK(fault_status(&f) == 400 && f.code != NULL &&
 		    strcmp(f.code, "invalid_multipart") == 0);
 	multipart_free(m);
 	stream_free(body);

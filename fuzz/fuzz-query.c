@@ -1,7 +1,7 @@
 /*
  * Fuzz harness for the request layer's pure parts: the request path
- * (http_path_split, http_route_find against the routes of every cgi-bin
- * program), the query string (http_query_next, as query_parse walks it)
+ * (route_path_split, route_find against the routes of every cgi-bin
+ * program), the query string (route_query_next, as query_parse walks it)
  * and every parameter validator of lib/param.c, fed both the decoded
  * values and the raw input bytes (which may hold NUL, as a JSON string
  * can).  The input is "PATH?QUERY".  Invariants: decoded text is UTF-8
@@ -22,20 +22,20 @@ static const char *const statuses[] = { "passed", "failed", "error",
 
 /* One spec of every kind, with the ranges the endpoints use. */
 static const struct param_spec specs[] = {
-	{ "limit", PARAM_INT, 0, 1, 500, NULL },
-	{ "feature_id", PARAM_INT, 0, 1, 1LL << 53, NULL },
-	{ "offset", PARAM_INT, 0, 0, 1000000000, NULL },
-	{ "delta", PARAM_INT, 0, -1000, 1000, NULL },
-	{ "status", PARAM_ENUM, 0, 0, 0, statuses },
-	{ "q", PARAM_STRING, 0, 1, 256, NULL },
-	{ "cursor", PARAM_STRING, 0, 1, 2048, NULL },
-	{ "since", PARAM_TIME, 0, 0, 0, NULL },
-	{ "project", PARAM_SLUG, 0, 0, 0, NULL },
-	{ "test_id", PARAM_HEX, 0, 16, 16, NULL },
-	{ "git_sha", PARAM_HEX, 0, 7, 64, NULL },
-	{ "run_id", PARAM_RUNID, 0, 0, 0, NULL },
-	{ "flaky", PARAM_BOOL, 0, 0, 0, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+	{ "limit", PARAM_INT, 0, 1, 500, NULL, 0 },
+	{ "feature_id", PARAM_INT, 0, 1, 1LL << 53, NULL, 0 },
+	{ "offset", PARAM_INT, 0, 0, 1000000000, NULL, 0 },
+	{ "delta", PARAM_INT, 0, -1000, 1000, NULL, 0 },
+	{ "status", PARAM_ENUM, 0, 0, 0, statuses, 0 },
+	{ "q", PARAM_STRING, 0, 1, 256, NULL, 0 },
+	{ "cursor", PARAM_STRING, 0, 1, 2048, NULL, 0 },
+	{ "since", PARAM_TIME, 0, 0, 0, NULL, 0 },
+	{ "project", PARAM_SLUG, 0, 0, 0, NULL, 0 },
+	{ "test_id", PARAM_HEX, 0, 16, 16, NULL, 0 },
+	{ "git_sha", PARAM_HEX, 0, 7, 64, NULL, 0 },
+	{ "run_id", PARAM_RUNID, 0, 0, 0, NULL, 0 },
+	{ "flaky", PARAM_BOOL, 0, 0, 0, NULL, 0 },
+	{ NULL, 0, 0, 0, 0, NULL, 0 }
 };
 #define SPEC_SLUG	8	/* specs[] index of "project" */
 
@@ -175,15 +175,15 @@ validate_all(const char *s, size_t n)
 static void
 route_path(struct arena *a, const char *raw, size_t n)
 {
-	struct http_path p;
+	struct route_path p;
 	const struct route *rt;
 	char *allow;
 	size_t i, sz;
 	int m, rc;
 
-	if (http_path_split(a, raw, n, &p) == -1)
+	if (route_path_split(a, raw, n, &p) == -1)
 		return;
-	FUZZ_CHECK(p.n >= 1 && p.n <= HTTP_MAX_SEGS);
+	FUZZ_CHECK(p.n >= 1 && p.n <= ROUTE_MAX_SEGS);
 	for (i = 0; i < p.n; i++)
 		FUZZ_CHECK(utf8_valid(p.seg[i], strlen(p.seg[i])));
 	for (m = -1; m < HTTP__MAX; m++) {
@@ -192,7 +192,7 @@ route_path(struct arena *a, const char *raw, size_t n)
 			if ((allow = malloc(sz)) == NULL)
 				abort();
 			rt = NULL;
-			rc = http_route_find(&app, &p, m, &rt, allow, sz);
+			rc = route_find(&app, &p, m, &rt, allow, sz);
 			if (rc == 0)
 				FUZZ_CHECK(rt != NULL && (int)rt->method == m);
 			else if (rc == 405)
@@ -221,7 +221,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* QUERY_STRING is a C string: it ends at the first NUL */
 	qs = arena_strndup(a, q != NULL ? q + 1 : "", q != NULL ?
 	    size - plen - 1 : 0);
-	for (p = qs; (rc = http_query_next(a, &p, &key, &klen, &val,
+	for (p = qs; (rc = route_query_next(a, &p, &key, &klen, &val,
 	    &vlen)) == 1; pairs++) {
 		FUZZ_CHECK(pairs < 1 + (int)size);
 		FUZZ_CHECK(strlen(key) == klen && strlen(val) == vlen);

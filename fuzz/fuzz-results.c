@@ -127,7 +127,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(status == 201 || status == 200);
 		FUZZ_CHECK(json_is_object(ans));
 	} else
-		FUZZ_CHECK(f.status >= 400 && f.status <= 599 &&
+		FUZZ_CHECK(fault_status(&f) >= 400 && fault_status(&f) <= 599 &&
 		    f.code != NULL);
 	json_decref(ans);
 	db_close(db);

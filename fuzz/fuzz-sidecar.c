@@ -34,10 +34,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&f, 0, sizeof(f));
 	in = ingest_new(NULL, cfg, 1, "default", "fuzz", &f);
 	if (ingest_set_sidecar(in, meta) == -1)
-		FUZZ_CHECK(f.status == 400 && f.code != NULL &&
+		FUZZ_CHECK(fault_status(&f) == 400 && f.code != NULL &&
 		    strcmp(f.code, "invalid_json") == 0);
 	else
-		FUZZ_CHECK(f.status == 0);
+		FUZZ_CHECK(fault_status(&f) == 0);
 	ingest_free(in);
 	return 0;
 }

@@ -246,35 +246,38 @@ alias_create(struct db *db, const struct config *cfg, int64_t project,
 	*out = NULL;
 	json_object_foreach(body, k, x)
 		if (strcmp(k, "from") != 0 && strcmp(k, "to") != 0) {
-			fault_set(f, 400, "invalid_body", "unknown field '%.*s' "
-			    "(expected: from, to)", UTF8_CUT(k, 64));
+			fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+			    "unknown field '%.*s' (expected: from, "
+			    "to)", UTF8_CUT(k, 64));
 			return -1;
 		}
 	if (!json_is_string(jf) || !json_is_string(jt)) {
-		fault_set(f, 400, "invalid_body", "from and to must both be "
-		    "test ids");
+		fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+		    "from and to must both be test ids");
 		return -1;
 	}
 	if (strcmp(json_string_value(jf), json_string_value(jt)) == 0) {
-		fault_set(f, 400, "invalid_body", "from and to are the same "
-		    "test");
+		fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+		    "from and to are the same test");
 		return -1;
 	}
 	if ((rc = find(db, project, json_string_value(jf), &from)) == 1)
 		rc = find(db, project, json_string_value(jt), &to);
 	if (rc == -1) {
-		fault_set(f, 500, "storage", "database error");
+		fault_set(f, FAULT_STORAGE, "storage", "database error");
 		return -1;
 	}
 	if (rc == 0) {
-		fault_set(f, 404, "not_found", "no test '%.*s' in this project",
+		fault_set(f, FAULT_NOT_FOUND, "not_found",
+		    "no test '%.*s' in this project",
 		    UTF8_CUT(find(db, project, json_string_value(jf), &from) ==
 		    1 ? json_string_value(jt) : json_string_value(jf), 64));
 		return -1;
 	}
 	if (from.alias_of != 0 || to.alias_of != 0) {
-		fault_set(f, 409, "conflict", "%s is already an alias of "
-		    "another test", from.alias_of != 0 ? "from" : "to");
+		fault_set(f, FAULT_CONFLICT, "conflict",
+		    "%s is already an alias of another "
+		    "test", from.alias_of != 0 ? "from" : "to");
 		return -1;
 	}
 	if (db_begin(db) == -1)
@@ -338,6 +341,6 @@ alias_create(struct db *db, const struct config *cfg, int64_t project,
 	return 0;
 storage:
 	db_rollback(db);
-	fault_set(f, 500, "storage", "the alias could not be stored");
+	fault_set(f, FAULT_STORAGE, "storage", "the alias could not be stored");
 	return -1;
 }

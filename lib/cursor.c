@@ -4,8 +4,11 @@
  * JSON, so the next page is "strictly after that key" in the list's fixed
  * order: pages never repeat or skip an item because rows arrived in
  * between.  Decoding is strict: another list's cursor, a wrong shape or
- * bad encoding is refused (the caller answers 400).  What the keys mean
- * is the query module's business.
+ * bad encoding is refused (the caller answers 400).  A page
+ * (cursor_page_*) is the one loop every list runs: decode the request's
+ * cursor, bind its key, step up to limit + 1 rows keeping the last row's
+ * key, and set next_cursor from it.  Which columns are the key and what
+ * the rows mean is the query module's business.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +62,7 @@ cursor_encode(const char *kind, json_t *keys)
 	return out;
 }
 
+/* The value of base64url digit c, or -1. */
 static int
 b64val(int c)
 {
@@ -154,18 +158,21 @@ cursor_clear(struct cursor *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* Integer key i of a decoded cursor. */
 int64_t
 cursor_int(const struct cursor *c, int i)
 {
 	return json_integer_value(c->keys[i]);
 }
 
+/* String key i of a decoded cursor, borrowed from it. */
 const char *
 cursor_str(const struct cursor *c, int i)
 {
 	return json_string_value(c->keys[i]);
 }
 
+/* Number key i of a decoded cursor. */
 double
 cursor_real(const struct cursor *c, int i)
 {
@@ -173,13 +180,123 @@ cursor_real(const struct cursor *c, int i)
 }
 
 /*
- * Binds parameter i of st to integer key k of cur, or to NULL when the
- * request carried no cursor (the first page).  0, or -1 (logged).
+ * Starts a page of list: decodes the request's cursor text (NULL: the
+ * first page) and serves at most limit rows.  Returns 0, or CURSOR_BAD
+ * when text is not a cursor of this list (nothing to clear then).
  */
 int
-cursor_bind_int(struct db *db, sqlite3_stmt *st, int i,
-    const struct cursor *cur, int k)
+cursor_page_open(struct cursor_page *pg, const struct cursor_list *list,
+    const char *text, int limit)
 {
-	return cur->doc != NULL ? db_bind_int(db, st, i, cursor_int(cur, k)) :
-	    db_bind_null(db, st, i);
+	memset(pg, 0, sizeof(*pg));
+	pg->list = list;
+	pg->limit = limit;
+	if (text != NULL && cursor_decode(text, list->kind, list->shape,
+	    &pg->cur) == -1)
+		return CURSOR_BAD;
+	return 0;
+}
+
+/*
+ * Binds the cursor's keys to parameters first, first + 1, ... of st (SQL
+ * NULLs on the first page) and, when limit_param is not 0, limit + 1 to
+ * that parameter: the extra row tells whether there is a next page.
+ * Returns 0, or -1 (logged).
+ */
+int
+cursor_page_bind(struct cursor_page *pg, struct db *db, sqlite3_stmt *st,
+    int first, int limit_param)
+{
+	const char *shape = pg->list->shape;
+	int k, p, rc;
+
+	for (k = 0; shape[k] != '\0'; k++) {
+		p = first + k;
+		if (pg->cur.doc == NULL)
+			rc = db_bind_null(db, st, p);
+		else if (shape[k] == 'i')
+			rc = db_bind_int(db, st, p, cursor_int(&pg->cur, k));
+		else if (shape[k] == 's')
+			rc = db_bind_text(db, st, p, cursor_str(&pg->cur, k));
+		else
+			rc = sqlite3_bind_double(st, p, cursor_real(&pg->cur,
+			    k)) == SQLITE_OK ? 0 : -1;
+		if (rc == -1)
+			return -1;
+	}
+	if (limit_param > 0 && db_bind_int(db, st, limit_param,
+	    pg->limit + 1) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Offers the page one more row whose sort key is keys (a JSON array,
+ * reference stolen).  Returns 1 when the row is on the page (its key
+ * kept for the next cursor), or 0 when the page is full (more set).
+ */
+int
+cursor_page_take(struct cursor_page *pg, json_t *keys)
+{
+	if (keys == NULL)
+		abort();	/* out of memory */
+	if (pg->n == pg->limit) {
+		pg->more = 1;
+		json_decref(keys);
+		return 0;
+	}
+	pg->n++;
+	json_decref(pg->last);
+	pg->last = keys;
+	return 1;
+}
+
+/*
+ * Steps st for the next row of the page.  Returns SQLITE_ROW with the
+ * row's key kept for the next cursor, SQLITE_DONE at the end of the
+ * rows or of the page (more set when rows remain), or -1 (logged).  The
+ * caller resets st.
+ */
+int
+cursor_page_step(struct cursor_page *pg, struct db *db, sqlite3_stmt *st)
+{
+	const struct cursor_list *l = pg->list;
+	json_t *keys, *v;
+	int rc, k, c;
+
+	if ((rc = db_step(db, st)) != SQLITE_ROW)
+		return rc;
+	if ((keys = json_array()) == NULL)
+		abort();
+	for (k = 0; l->shape[k] != '\0'; k++) {
+		c = l->cols[k];
+		v = l->shape[k] == 'i' ? json_integer(sqlite3_column_int64(st,
+		    c)) : l->shape[k] == 'r' ? json_real(sqlite3_column_double(
+		    st, c)) : json_string(db_column_text(st, c));
+		if (v == NULL || json_array_append_new(keys, v) == -1)
+			abort();
+	}
+	return cursor_page_take(pg, keys) ? SQLITE_ROW : SQLITE_DONE;
+}
+
+/*
+ * Sets out's "next_cursor" (the cursor after the last row served, or
+ * null on the last page) and releases the page.
+ */
+void
+cursor_page_finish(struct cursor_page *pg, json_t *out)
+{
+	cursor_set_next(out, pg->list->kind, pg->more ? pg->last : NULL);
+	if (pg->more)
+		pg->last = NULL;	/* stolen */
+	cursor_page_clear(pg);
+}
+
+/* Releases a page (after an error); accepts a finished or zeroed one. */
+void
+cursor_page_clear(struct cursor_page *pg)
+{
+	cursor_clear(&pg->cur);
+	json_decref(pg->last);
+	pg->last = NULL;
 }

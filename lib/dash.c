@@ -62,7 +62,7 @@ static const char *const sql[STMT__MAX] = {
 	    "ORDER BY g.last_seen_at DESC, g.fingerprint DESC LIMIT ?5",
 };
 
-#define STMT(db, i) db_stmt((db), DBM_DASH, sql, STMT__MAX, (i))
+#define STMT(db, i) DB_STMT((db), DBM_DASH, (i))
 
 /*
  * GET /api/dashboard: test counts by latest status, flaky, pending and
@@ -122,44 +122,35 @@ fail:
 	return NULL;
 }
 
+/* Failure groups page by (last seen, fingerprint), newest first. */
+static const struct cursor_list failures_paging = { "failures", "is",
+    { 5, 0 } };
+
 /*
  * GET /api/failures: failure groups, most recently seen first, each with
  * a sample message, occurrences, how many tests (and the top 5), the
- * branches, first and last seen.  Returns 0, QUERY_BAD_CURSOR or -1.
+ * branches, first and last seen.  Returns 0, CURSOR_BAD or -1.
  */
 int
 dash_failures(struct db *db, int64_t project, int64_t since,
     const char *cursor, int limit, json_t **out)
 {
-	struct cursor cur;
+	struct cursor_page pg;
 	sqlite3_stmt *st;
 	json_t *arr, *o, *v;
-	int64_t last_t = 0;
-	char *last_fp = NULL;
-	int rc, n = 0, more = 0;
+	int rc;
 
-	memset(&cur, 0, sizeof(cur));
-	if (cursor != NULL && cursor_decode(cursor, "failures", "is",
-	    &cur) == -1)
-		return QUERY_BAD_CURSOR;
+	if (cursor_page_open(&pg, &failures_paging, cursor, limit) != 0)
+		return CURSOR_BAD;
 	if ((st = STMT(db, STMT_FAILURES)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
-	    (since >= 0 ? db_bind_int(db, st, 2, since) :
-	    db_bind_null(db, st, 2)) == -1 ||
-	    cursor_bind_int(db, st, 3, &cur, 0) == -1 ||
-	    db_bind_text(db, st, 4, cur.doc != NULL ? cursor_str(&cur, 1) :
-	    NULL) == -1 ||
-	    db_bind_int(db, st, 5, limit + 1) == -1) {
-		cursor_clear(&cur);
+	    db_bind_int_opt(db, st, 2, since) == -1 ||
+	    cursor_page_bind(&pg, db, st, 3, 5) == -1) {
+		cursor_page_clear(&pg);
 		return -1;
 	}
-	cursor_clear(&cur);
 	arr = jval_array();
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		if (n++ == limit) {
-			more = 1;
-			break;
-		}
+	while ((rc = cursor_page_step(&pg, db, st)) == SQLITE_ROW) {
 		o = jval_object();
 		jval_set(o, "fingerprint", jval_col_text(st, 0));
 		jval_set(o, "message", jval_col_text(st, 1));
@@ -173,20 +164,15 @@ dash_failures(struct db *db, int64_t project, int64_t since,
 		v = json_loads(db_column_text(st, 8), 0, NULL);
 		jval_set(o, "branches", v != NULL ? v : jval_array());
 		jval_push(arr, o);
-		last_t = sqlite3_column_int64(st, 5);
-		free(last_fp);
-		last_fp = strdup(db_column_text(st, 0));
 	}
 	sqlite3_reset(st);
 	if (rc == -1) {
-		free(last_fp);
 		json_decref(arr);
+		cursor_page_clear(&pg);
 		return -1;
 	}
 	*out = jval_object();
 	jval_set(*out, "failures", arr);
-	cursor_set_next(*out, "failures", more ? json_pack("[Is]",
-	    (json_int_t)last_t, last_fp) : NULL);
-	free(last_fp);
+	cursor_page_finish(&pg, *out);
 	return 0;
 }

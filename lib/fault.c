@@ -1,8 +1,11 @@
 /*
- * The one setter of struct fault.  The first fault wins: later ones are
- * consequences (a read error makes the XML parser fail too), so they do
- * not overwrite the cause.
+ * The one setter of struct fault, and the status each kind of fault is
+ * answered with.  The first fault wins: later ones are consequences (a
+ * read error makes the XML parser fail too), so they do not overwrite the
+ * cause.  Building the HTTP answer is lib/http.c's (req_fault()); the
+ * command line and the spool report fault_status() as they always did.
  */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,19 +13,74 @@
 #include "fault.h"
 #include "utf8.h"
 
-/* Records status, code (static) and message unless a fault is already set. */
+/* Formats the message of a fault; the cut falls on a whole character. */
+static void
+fault_vmsg(struct fault *f, const char *fmt, va_list ap)
+{
+	vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
+	f->msg[utf8_whole(f->msg, strlen(f->msg))] = '\0';
+}
+
+/*
+ * Records kind, code (static) and message unless a fault is already set;
+ * f may be NULL (nobody asked why).
+ */
 void
-fault_set(struct fault *f, int status, const char *code, const char *fmt, ...)
+fault_set(struct fault *f, enum fault_kind kind, const char *code,
+    const char *fmt, ...)
 {
 	va_list ap;
 
-	if (f == NULL || f->status != 0)
+	assert(kind > FAULT_NONE && kind < FAULT__MAX);
+	if (f == NULL || f->kind != FAULT_NONE)
 		return;
-	f->status = status;
+	f->kind = kind;
 	f->code = code;
 	va_start(ap, fmt);
-	vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
+	fault_vmsg(f, fmt, ap);
 	va_end(ap);
-	/* a message cut by the buffer ends on a whole character */
-	f->msg[utf8_whole(f->msg, strlen(f->msg))] = '\0';
+}
+
+/*
+ * Records an invalid_param fault naming parameter param (static) and
+ * why it is wrong (reason: "invalid" or "missing", static), unless a
+ * fault is already set.
+ */
+void
+fault_param(struct fault *f, const char *param, const char *reason,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (f == NULL || f->kind != FAULT_NONE)
+		return;
+	f->kind = FAULT_BAD_INPUT;
+	f->code = "invalid_param";
+	f->param = param;
+	f->reason = reason;
+	va_start(ap, fmt);
+	fault_vmsg(f, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The HTTP status a fault of this kind is answered with (0: none).  The
+ * command line and the spool's error files report the same number.
+ */
+int
+fault_status(const struct fault *f)
+{
+	static const int status[FAULT__MAX] = {
+		[FAULT_NONE] = 0,
+		[FAULT_BAD_INPUT] = 400,
+		[FAULT_NOT_FOUND] = 404,
+		[FAULT_CONFLICT] = 409,
+		[FAULT_TOO_LARGE] = 413,
+		[FAULT_BUSY] = 503,
+		[FAULT_FULL] = 507,
+		[FAULT_STORAGE] = 500,
+		[FAULT_INTERNAL] = 500,
+	};
+
+	return f->kind < FAULT__MAX ? status[f->kind] : 500;
 }

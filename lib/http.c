@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "config.h"
 #include "crypto.h"
+#include "cursor.h"
 #include "db.h"
 #include "fault.h"
 #include "http.h"
@@ -78,6 +79,7 @@ struct req {
 	const struct route	*route;
 	struct param_value	*pathv;		/* parallel to route->path */
 	struct param_value	*queryv;	/* parallel to route->query */
+	int			 nquery;	/* its length */
 	int64_t			 project_id;
 	const char		*project;
 	int			 have_token;
@@ -98,222 +100,6 @@ struct req {
 	struct trace_span	*span;		/* the SERVER span, or NULL */
 };
 
-static const char *const method_names[HTTP__MAX] = {
-	[HTTP_GET] = "GET",
-	[HTTP_POST] = "POST",
-	[HTTP_PUT] = "PUT",
-	[HTTP_DELETE] = "DELETE",
-};
-
-/* Names a method for Allow headers and logs. */
-const char *
-http_method_name(enum http_method m)
-{
-	return m < HTTP__MAX ? method_names[m] : "?";
-}
-
-/* Parses a REQUEST_METHOD we route (HEAD counts as GET); 0 or -1. */
-int
-http_method_parse(const char *s, enum http_method *out)
-{
-	int i;
-
-	if (strcmp(s, "HEAD") == 0) {
-		*out = HTTP_GET;
-		return 0;
-	}
-	for (i = 0; i < HTTP__MAX; i++)
-		if (strcmp(s, method_names[i]) == 0) {
-			*out = (enum http_method)i;
-			return 0;
-		}
-	return -1;
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/*
- * Percent-decodes s[0..n) into out (which holds at least n + 1 bytes),
- * turning '+' into a space when plus is set (query strings).  Stores the
- * decoded length in *outlen and NUL-terminates.  Returns 0, or -1 for a
- * broken %-escape, a decoded NUL, or decoded text that is not UTF-8.
- */
-int
-http_percent_decode(const char *s, size_t n, char *out, size_t *outlen,
-    int plus)
-{
-	size_t i, o = 0;
-	int hi, lo;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '%') {
-			if (i + 2 >= n)
-				return -1;
-			if ((hi = hexval((unsigned char)s[i + 1])) < 0 ||
-			    (lo = hexval((unsigned char)s[i + 2])) < 0)
-				return -1;
-			out[o++] = (char)(hi << 4 | lo);
-			i += 2;
-		} else if (plus && s[i] == '+')
-			out[o++] = ' ';
-		else
-			out[o++] = s[i];
-	}
-	out[o] = '\0';
-	*outlen = o;
-	return utf8_valid(out, o) ? 0 : -1;
-}
-
-/*
- * Splits the raw path raw[0..len) (starting with '/') into percent-decoded
- * segments allocated from a.  Returns 0, or -1 when the path does not start
- * with '/', has too many segments or a segment does not decode.
- */
-int
-http_path_split(struct arena *a, const char *raw, size_t len,
-    struct http_path *p)
-{
-	size_t i = 1, start, dlen;
-	char *seg;
-
-	p->n = 0;
-	if (len == 0 || raw[0] != '/')
-		return -1;
-	for (;;) {
-		start = i;
-		while (i < len && raw[i] != '/')
-			i++;
-		if (p->n == HTTP_MAX_SEGS)
-			return -1;
-		seg = arena_alloc(a, i - start + 1);
-		if (http_percent_decode(raw + start, i - start, seg, &dlen,
-		    0) == -1)
-			return -1;
-		p->seg[p->n++] = seg;
-		if (i >= len)
-			break;
-		i++;
-	}
-	return 0;
-}
-
-/*
- * Takes the next key=value pair of the query string at *qs, skipping
- * empty pairs ("a=1&&b=2"), and moves *qs past it.  Key and value are
- * percent-decoded ('+' is a space) into memory from a.  Returns 1 with
- * *key and *val (decoded lengths in *klen and *vlen), 0 at the end, or -1
- * when the pair does not decode: *key is NULL when its name did not, else
- * its value did not.  Pure apart from a, so the fuzz harness can drive it.
- */
-int
-http_query_next(struct arena *a, const char **qs, char **key, size_t *klen,
-    char **val, size_t *vlen)
-{
-	const char *p = *qs, *amp, *eq;
-	size_t kn, vn;
-
-	*key = *val = NULL;
-	while (*p == '&')
-		p++;
-	*qs = p;
-	if (*p == '\0')
-		return 0;
-	if ((amp = strchr(p, '&')) == NULL)
-		amp = p + strlen(p);
-	eq = memchr(p, '=', (size_t)(amp - p));
-	kn = (size_t)((eq != NULL ? eq : amp) - p);
-	vn = eq != NULL ? (size_t)(amp - eq - 1) : 0;
-	*qs = amp + (*amp != '\0');
-	*key = arena_alloc(a, kn + 1);
-	if (http_percent_decode(p, kn, *key, klen, 1) == -1) {
-		*key = NULL;
-		return -1;
-	}
-	*val = arena_alloc(a, vn + 1);
-	if (http_percent_decode(eq != NULL ? eq + 1 : "", vn, *val, vlen,
-	    1) == -1)
-		return -1;
-	return 1;
-}
-
-/*
- * Predicate: route pattern matches the decoded path p.  A "{name}" pattern
- * segment matches any non-empty segment.
- */
-static int
-pattern_match(const char *pattern, const struct http_path *p)
-{
-	const char *s = pattern + 1, *e;
-	size_t k = 0, n;
-
-	for (;;) {
-		e = strchr(s, '/');
-		n = e != NULL ? (size_t)(e - s) : strlen(s);
-		if (k >= p->n)
-			return 0;
-		if (n >= 2 && s[0] == '{' && s[n - 1] == '}') {
-			if (p->seg[k][0] == '\0')
-				return 0;
-		} else if (strlen(p->seg[k]) != n ||
-		    memcmp(p->seg[k], s, n) != 0)
-			return 0;
-		k++;
-		if (e == NULL)
-			break;
-		s = e + 1;
-	}
-	return k == p->n;
-}
-
-/*
- * Finds the route for path p and method (-1: a method no route has).
- * Returns 0 with *out set; 404 when no pattern matches; 405 when patterns
- * match but not the method, with the allowed methods ("GET, HEAD, POST")
- * written into allow.
- */
-int
-http_route_find(const struct app *app, const struct http_path *p, int method,
-    const struct route **out, char *allow, size_t allowsz)
-{
-	unsigned seen = 0;
-	size_t i, off = 0;
-	int m;
-
-	for (i = 0; i < app->nroutes; i++) {
-		if (!pattern_match(app->routes[i].pattern, p))
-			continue;
-		if ((int)app->routes[i].method == method) {
-			*out = &app->routes[i];
-			return 0;
-		}
-		seen |= 1u << app->routes[i].method;
-	}
-	if (seen == 0)
-		return 404;
-	allow[0] = '\0';
-	for (m = 0; m < HTTP__MAX; m++) {
-		if (!(seen & (1u << m)))
-			continue;
-		off += (size_t)snprintf(allow + off, allowsz - off, "%s%s",
-		    off ? ", " : "", method_names[m]);
-		if (m == HTTP_GET && off < allowsz)
-			off += (size_t)snprintf(allow + off, allowsz - off,
-			    ", HEAD");
-		if (off >= allowsz)
-			break;
-	}
-	return 405;
-}
 
 /* A CGI/FastCGI parameter of this request, or NULL. */
 const char *
@@ -375,64 +161,72 @@ spec_index(const struct param_spec *spec, const char *name)
 	return -1;
 }
 
+/* The number of entries of a NULL-terminated spec table. */
+static int
+spec_count(const struct param_spec *spec)
+{
+	int n = 0;
+
+	while (spec != NULL && spec[n].name != NULL)
+		n++;
+	return n;
+}
+
 /*
- * The validated value of query key name.  Returns a value whose present
- * flag says whether the request carried it; a name the route does not
- * declare is a programmer error.
+ * The validated value of query key i (an index into the route's query
+ * table); its present flag says whether the request carried it.  An
+ * index the route does not declare is a programmer error.
  */
 const struct param_value *
-req_param(struct req *r, const char *name)
+req_param(struct req *r, int i)
 {
-	int i = spec_index(r->route->query, name);
-
-	if (i < 0)
+	if (i < 0 || i >= r->nquery)
 		abort();
 	return &r->queryv[i];
 }
 
-/* The text of optional query key name, or NULL when absent. */
+/* The text of query key i, or NULL when absent. */
 const char *
-req_opt_str(struct req *r, const char *name)
+req_str(struct req *r, int i)
 {
-	const struct param_value *v = req_param(r, name);
+	const struct param_value *v = req_param(r, i);
 
 	return v->present ? v->s : NULL;
 }
 
-/* The typed value (INT, ENUM index, TIME ms, BOOL) of name, or def. */
-long long
-req_opt_int(struct req *r, const char *name, long long def)
-{
-	const struct param_value *v = req_param(r, name);
-
-	return v->present ? v->i : def;
-}
-
 /*
- * A 400 invalid_param for a value that passed its validator but not the
- * handler (a cursor of another list, a combination of keys): names the
- * parameter and says why.  Returns 400.
+ * The typed value of query key i (INT, ENUM index, TIME ms, BOOL), or
+ * the default its table entry declares when absent.
  */
-int
-req_bad_param(struct req *r, const char *name, const char *why)
+long long
+req_int(struct req *r, int i)
 {
-	json_t *d = jval_object();
+	const struct param_value *v = req_param(r, i);
 
-	jval_set(d, "param", jval_str(name));
-	jval_set(d, "reason", jval_str("invalid"));
-	return req_error(r, 400, "invalid_param", d, "invalid parameter "
-	    "'%s': %s", name, why);
+	return v->present ? v->i : r->route->query[i].def;
 }
 
-/* The decoded, validated text of path segment {name}. */
-const char *
-req_path(struct req *r, const char *name)
+/* The value of path segment i (an index into the route's path table). */
+static const struct param_value *
+path_value(struct req *r, int i)
 {
-	int i = spec_index(r->route->path, name);
+	if (i < 0 || i >= spec_count(r->route->path) || !r->pathv[i].present)
+		abort();	/* programmer error: not this route's */
+	return &r->pathv[i];
+}
 
-	if (i < 0 || !r->pathv[i].present)
-		abort();
-	return r->pathv[i].s;
+/* The decoded, validated text of path segment i. */
+const char *
+req_path(struct req *r, int i)
+{
+	return path_value(r, i)->s;
+}
+
+/* The value of PARAM_INT path segment i. */
+long long
+req_path_int(struct req *r, int i)
+{
+	return path_value(r, i)->i;
 }
 
 /* Content-Length of the request body (0 when none). */
@@ -509,16 +303,70 @@ req_body_json(struct req *r, size_t max, json_t **out)
 }
 
 /*
- * Answers a fault found by a lib/ module: its 4xx status, code and
- * message; a storage fault (5xx, or none recorded) is the usual 503.
+ * The one place a fault becomes an answer.  A fault of the client's input
+ * answers its status, code and message, with the details a client can act
+ * on: the position of an XML or JSON error, the limit that was hit, the
+ * parameter at fault.  The database busy answers 503 with Retry-After,
+ * its disk full 507; a storage failure (or none recorded) is the bare 503
+ * every handler answers on a database error, an internal one the bare
+ * 500 (both logged where they happened, never explained to the client).
  * Returns the status.
  */
 int
 req_fault(struct req *r, const struct fault *f)
 {
-	if (f->status == 0 || f->status >= 500)
+	int status = fault_status(f);
+	json_t *d;
+
+	switch (f->kind) {
+	case FAULT_NONE:
+	case FAULT_STORAGE:
 		return 503;
-	return req_error(r, f->status, f->code, NULL, "%s", f->msg);
+	case FAULT_INTERNAL:
+		return 500;
+	case FAULT_BUSY:
+		req_header(r, "Retry-After", "5");
+		return req_error(r, status, f->code, NULL, "%s", f->msg);
+	case FAULT_FULL:
+		return req_error(r, status, f->code, NULL, "%s", f->msg);
+	default:
+		break;
+	}
+	d = jval_object();
+	if (f->line > 0) {
+		jval_set(d, "line", jval_int(f->line));
+		jval_set(d, "column", jval_int(f->column));
+	}
+	if (f->kind == FAULT_TOO_LARGE && f->limit > 0)
+		jval_set(d, "limit_bytes", jval_int(f->limit));
+	if (f->param != NULL) {
+		jval_set(d, "param", jval_str(f->param));
+		jval_set(d, "reason", jval_str(f->reason));
+	}
+	return req_error(r, status, f->code, d, "%s", f->msg);
+}
+
+/*
+ * Answers what a view (a lib/ read) returned: 200 with out (reference
+ * stolen), the 400 invalid_param for a cursor of another list
+ * (CURSOR_BAD), or the storage answer for -1.  A view's 0 (nothing
+ * found) is the handler's to answer with req_not_found() first.
+ */
+int
+req_view(struct req *r, int rc, json_t *out)
+{
+	struct fault f;
+
+	memset(&f, 0, sizeof(f));
+	if (rc == CURSOR_BAD)
+		fault_param(&f, "cursor", "invalid", "invalid parameter "
+		    "'cursor': not a cursor of this list");
+	else if (rc == -1)
+		f.kind = FAULT_STORAGE;
+	else
+		return req_json(r, 200, out);
+	json_decref(out);
+	return req_fault(r, &f);
 }
 
 /* Adds a response header; both strings are copied. */
@@ -538,6 +386,20 @@ req_json(struct req *r, int status, json_t *body)
 	return status;
 }
 
+/* Sets the error answer's code, details (stolen) and message. */
+static int
+error_vset(struct req *r, int status, const char *code, json_t *details,
+    const char *fmt, va_list ap)
+{
+	r->err_code = code;
+	if (r->err_details != NULL)
+		json_decref(r->err_details);
+	r->err_details = details;
+	vsnprintf(r->err_msg, sizeof(r->err_msg), fmt, ap);
+	r->err_msg[utf8_whole(r->err_msg, strlen(r->err_msg))] = '\0';
+	return status;
+}
+
 /*
  * Sets an error answer: status, machine code (static string), optional
  * details object (reference stolen) and a message.  Returns status, so a
@@ -549,15 +411,22 @@ req_error(struct req *r, int status, const char *code, json_t *details,
 {
 	va_list ap;
 
-	r->err_code = code;
-	if (r->err_details != NULL)
-		json_decref(r->err_details);
-	r->err_details = details;
 	va_start(ap, fmt);
-	vsnprintf(r->err_msg, sizeof(r->err_msg), fmt, ap);
+	error_vset(r, status, code, details, fmt, ap);
 	va_end(ap);
-	r->err_msg[utf8_whole(r->err_msg, strlen(r->err_msg))] = '\0';
 	return status;
+}
+
+/* A 404 not_found with the message given; returns 404. */
+int
+req_not_found(struct req *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_vset(r, 404, "not_found", NULL, fmt, ap);
+	va_end(ap);
+	return 404;
 }
 
 /* An invalid_param 400 naming the parameter and the reason. */
@@ -573,17 +442,13 @@ param_error(struct req *r, const char *name, const char *reason,
 
 	jval_set(d, "param", jval_str(name));
 	jval_set(d, "reason", jval_str(reason));
-	r->err_code = "invalid_param";
-	if (r->err_details != NULL)
-		json_decref(r->err_details);
-	r->err_details = d;
 	va_start(ap, fmt);
-	vsnprintf(r->err_msg, sizeof(r->err_msg), fmt, ap);
+	error_vset(r, 400, "invalid_param", d, fmt, ap);
 	va_end(ap);
-	r->err_msg[utf8_whole(r->err_msg, strlen(r->err_msg))] = '\0';
 	return 400;
 }
 
+/* The reason phrase of a status line. */
 static const char *
 reason_phrase(int status)
 {
@@ -707,9 +572,9 @@ revalidate(struct req *r, const char *etag)
 
 /*
  * Turns the answer into the response: the JSON body the handler set, or
- * for a status >= 400 without one the error envelope of API-0; SEC-5 headers always; an ETag
- * on successful GETs, answering 304 when If-None-Match matches.  Returns
- * the status actually sent.
+ * for a status >= 400 without one the error envelope of API-0; SEC-5
+ * headers always; an ETag on successful GETs, answering 304 when
+ * If-None-Match matches.  Returns the status actually sent.
  */
 static int
 respond(struct req *r, int status)
@@ -902,7 +767,7 @@ static int
 query_parse(struct req *r)
 {
 	static const struct param_spec project_spec =
-	    { "project", PARAM_SLUG, 0, 0, 0, NULL };
+	    { "project", PARAM_SLUG, 0, 0, 0, NULL, 0 };
 	const struct param_spec *spec = r->route->query;
 	const char *qs = req_env(r, "QUERY_STRING"), *p, *uri;
 	struct param_value projectv, bustv;
@@ -910,8 +775,8 @@ query_parse(struct req *r)
 	char *key, *val;
 	int i, rc;
 
-	while (spec != NULL && spec[n].name != NULL)
-		n++;
+	n = (size_t)spec_count(spec);
+	r->nquery = (int)n;
 	r->queryv = arena_alloc(r->arena, (n + 1) * sizeof(*r->queryv));
 	memset(r->queryv, 0, (n + 1) * sizeof(*r->queryv));
 	memset(&projectv, 0, sizeof(projectv));
@@ -921,7 +786,7 @@ query_parse(struct req *r)
 	    (qs = strchr(uri, '?')) != NULL)
 		qs++;
 	for (p = qs != NULL ? qs : "";
-	    (rc = http_query_next(r->arena, &p, &key, &dk, &val, &dv)) == 1;) {
+	    (rc = route_query_next(r->arena, &p, &key, &dk, &val, &dv)) == 1;) {
 		if ((i = spec_index(spec, key)) >= 0)
 			rc = query_store(r, &spec[i], &r->queryv[i], key, val,
 			    dv);
@@ -957,15 +822,14 @@ query_parse(struct req *r)
 
 /* Validates the {name} segments of the matched route; 0 or a 400. */
 static int
-path_params(struct req *r, const struct http_path *p)
+path_params(struct req *r, const struct route_path *p)
 {
 	const char *s = r->route->pattern + 1, *e;
 	char name[64], why[256];
 	size_t k = 0, n, cnt = 0;
 	int i;
 
-	while (r->route->path != NULL && r->route->path[cnt].name != NULL)
-		cnt++;
+	cnt = (size_t)spec_count(r->route->path);
 	r->pathv = arena_alloc(r->arena, (cnt + 1) * sizeof(*r->pathv));
 	memset(r->pathv, 0, (cnt + 1) * sizeof(*r->pathv));
 	for (;; k++) {
@@ -1209,7 +1073,7 @@ dispatch(struct req *r)
 {
 	const char *uri, *q, *method = r->method_text, *base;
 	char allow[64];
-	struct http_path p;
+	struct route_path p;
 	enum http_method m;
 	int rc, mi;
 	size_t plen, blen;
@@ -1244,12 +1108,12 @@ dispatch(struct req *r)
 		uri += blen;
 		plen -= blen;
 	}
-	if (http_path_split(r->arena, uri, plen, &p) == -1)
+	if (route_path_split(r->arena, uri, plen, &p) == -1)
 		return req_error(r, 400, "invalid_path", NULL,
 		    "the request path is not valid percent-encoded UTF-8");
-	mi = http_method_parse(method, &m) == 0 ? (int)m : -1;
+	mi = route_method_parse(method, &m) == 0 ? (int)m : -1;
 	r->head = strcmp(method, "HEAD") == 0;
-	rc = http_route_find(r->srv->app, &p, mi, &r->route, allow,
+	rc = route_find(r->srv->app, &p, mi, &r->route, allow,
 	    sizeof(allow));
 	if (rc == 404)
 		return req_error(r, 404, "not_found", NULL,
@@ -1506,7 +1370,7 @@ print_routes(const struct app *app)
 		rt = &app->routes[i];
 		buf_reset(&b);
 		buf_printf(&b, "%s %s scope=%s flags=%s%s%s",
-		    http_method_name(rt->method), rt->pattern,
+		    route_method_name(rt->method), rt->pattern,
 		    auth_scope_name(rt->scope),
 		    rt->flags & ROUTE_GATED ? "gated," : "",
 		    rt->flags & ROUTE_PROJECT ? "project," : "",

@@ -374,7 +374,7 @@ ingest_free(struct ingest *in)
 		return;
 	if (in->begun && !in->done)
 		db_rollback(in->db);
-	if (in->fault->status != 0) {
+	if (in->fault->kind != FAULT_NONE) {
 		trace_error(in->results_span, in->fault->code);
 		trace_error(in->span, in->fault->code);
 	}
@@ -447,7 +447,8 @@ ingest_set_trace(struct ingest *in, struct trace_span *parent)
 static int
 meta_fault(struct ingest *in, const char *field, const char *why)
 {
-	fault_set(in->fault, 400, "invalid_json", "meta field '%s' %s", field,
+	fault_set(in->fault, FAULT_BAD_INPUT, "invalid_json",
+	    "meta field '%s' %s", field,
 	    why);
 	return -1;
 }
@@ -457,7 +458,7 @@ static int
 check_strings(struct ingest *in, const char *field, json_t *v, size_t maxn,
     long long maxlen)
 {
-	struct param_spec spec = { field, PARAM_STRING, 0, 1, maxlen, NULL };
+	struct param_spec spec = { field, PARAM_STRING, 0, 1, maxlen, NULL, 0 };
 	struct param_value pv;
 	char why[256];
 	json_t *e;
@@ -482,7 +483,7 @@ static int
 check_override(struct ingest *in, const char *key, json_t *o)
 {
 	static const struct param_spec path_spec =
-	    { "feature", PARAM_STRING, 0, 1, 512, NULL };
+	    { "feature", PARAM_STRING, 0, 1, 512, NULL, 0 };
 	struct param_value pv;
 	const char *k;
 	char why[256];
@@ -502,8 +503,9 @@ check_override(struct ingest *in, const char *key, json_t *o)
 				return meta_fault(in, "tests", "has an invalid "
 				    "owner, feature or domain");
 		} else {
-			fault_set(in->fault, 400, "invalid_json", "meta field "
-			    "'tests' entry '%.*s' has unknown key '%.*s'",
+			fault_set(in->fault, FAULT_BAD_INPUT, "invalid_json",
+			    "meta field 'tests' entry '%.*s' has unknown key "
+			    "'%.*s'",
 			    UTF8_CUT(key, 64), UTF8_CUT(k, 64));
 			return -1;
 		}
@@ -527,7 +529,7 @@ ingest_set_sidecar(struct ingest *in, json_t *meta)
 
 	if (!json_is_object(meta)) {
 		json_decref(meta);
-		fault_set(in->fault, 400, "invalid_json",
+		fault_set(in->fault, FAULT_BAD_INPUT, "invalid_json",
 		    "meta must be a JSON object");
 		return -1;
 	}
@@ -571,7 +573,7 @@ ingest_set_sidecar(struct ingest *in, json_t *meta)
 				if (check_override(in, tk, o) == -1)
 					return -1;
 		} else if (strcmp(k, "project") != 0) {
-			fault_set(in->fault, 400, "invalid_json",
+			fault_set(in->fault, FAULT_BAD_INPUT, "invalid_json",
 			    "unknown meta field '%.*s'", UTF8_CUT(k, 64));
 			return -1;
 		}
@@ -618,13 +620,14 @@ storage_fault(struct ingest *in)
 	int code = sqlite3_errcode(db_handle(in->db));
 
 	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-		fault_set(in->sfault, 503, "busy", "the database is busy, "
-		    "retry later");
+		fault_set(in->sfault, FAULT_BUSY, "busy",
+		    "the database is busy, retry later");
 	else if (code == SQLITE_FULL)
-		fault_set(in->sfault, 507, "storage_full", "the database disk "
-		    "is full");
+		fault_set(in->sfault, FAULT_FULL, "storage_full",
+		    "the database disk is full");
 	else
-		fault_set(in->sfault, 500, "internal", "storage error");
+		fault_set(in->sfault, FAULT_INTERNAL, "internal",
+		    "storage error");
 	return -1;
 }
 
@@ -1290,7 +1293,7 @@ ingest_xml(struct ingest *in, struct stream *src)
 		pthread_join(w.thread, NULL);
 		in->writer = NULL;
 		in->sfault = in->fault;
-		if (w.fault.status != 0 && in->fault->status == 0)
+		if (w.fault.kind != FAULT_NONE && in->fault->kind == FAULT_NONE)
 			*in->fault = w.fault;
 		if (w.failed)
 			rc = -1;
@@ -1320,7 +1323,8 @@ ingest_xml(struct ingest *in, struct stream *src)
 static int
 result_fault(struct ingest *in, size_t i, const char *field, const char *why)
 {
-	fault_set(in->fault, 400, "invalid_json", "results[%zu].%s %s", i,
+	fault_set(in->fault, FAULT_BAD_INPUT, "invalid_json",
+	    "results[%zu].%s %s", i,
 	    field, why);
 	return -1;
 }
@@ -1330,7 +1334,7 @@ static int
 result_str(struct ingest *in, json_t *o, size_t i, const char *field,
     long long maxlen, int required, const char **out)
 {
-	struct param_spec spec = { field, PARAM_STRING, 0, 1, maxlen, NULL };
+	struct param_spec spec = { field, PARAM_STRING, 0, 1, maxlen, NULL, 0 };
 	struct param_value pv;
 	json_t *v = json_object_get(o, field);
 	char why[256];
@@ -1401,7 +1405,7 @@ ingest_result(struct ingest *in, json_t *o, size_t i)
 			if (strcmp(k, known[j]) == 0)
 				break;
 		if (known[j] == NULL) {
-			fault_set(in->fault, 400, "invalid_json",
+			fault_set(in->fault, FAULT_BAD_INPUT, "invalid_json",
 			    "results[%zu] has unknown field '%.*s'", i,
 			    UTF8_CUT(k, 64));
 			return -1;
@@ -1437,7 +1441,7 @@ ingest_result(struct ingest *in, json_t *o, size_t i)
 		}
 		json_array_foreach(v, t, e) {
 			struct param_spec ts = { "tags", PARAM_STRING, 0, 1, 64,
-			    NULL };
+			    NULL, 0 };
 			struct param_value pv;
 			char why[128];
 			if (!json_is_string(e) || param_validate(&ts,
@@ -1506,7 +1510,7 @@ ingest_results(struct ingest *in, json_t *arr)
 	size_t i;
 
 	if (!json_is_array(arr)) {
-		fault_set(in->fault, 400, "invalid_json",
+		fault_set(in->fault, FAULT_BAD_INPUT, "invalid_json",
 		    "results must be an array");
 		return -1;
 	}

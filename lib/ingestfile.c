@@ -57,7 +57,8 @@ sidecar_load(const char *file, json_t **meta, struct fault *f)
 		return 0;
 	if ((*meta = json_load_file(path, JSON_REJECT_DUPLICATES, &e)) ==
 	    NULL) {
-		fault_set(f, 400, "invalid_sidecar", "%s:%d:%d: %s", path,
+		fault_set(f, FAULT_BAD_INPUT, "invalid_sidecar",
+		    "%s:%d:%d: %s", path,
 		    e.line, e.column, e.text);
 		return -1;
 	}
@@ -93,12 +94,13 @@ ingestfile_run(struct db *db, const struct config *cfg, const char *project,
 		slug = "default";
 	if (!param_is_slug(slug, strlen(slug)) ||
 	    project_lookup(db, slug, &pid) != 1) {
-		fault_set(f, 400, "not_found", "unknown project '%.*s'",
+		fault_set(f, FAULT_BAD_INPUT, "not_found",
+		    "unknown project '%.*s'",
 		    UTF8_CUT(slug, 64));
 		goto out;
 	}
 	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1) {
-		fault_set(f, 400, "read_error", "%s: %s", file,
+		fault_set(f, FAULT_BAD_INPUT, "read_error", "%s: %s", file,
 		    strerror(errno));
 		goto out;
 	}
@@ -110,7 +112,8 @@ ingestfile_run(struct db *db, const struct config *cfg, const char *project,
 			continue;
 		if (param_validate(&ingest_meta_spec[i], meta[i],
 		    strlen(meta[i]), &v, why, sizeof(why)) == -1) {
-			fault_set(f, 400, "invalid_param", "--%s %s",
+			fault_set(f, FAULT_BAD_INPUT, "invalid_param",
+			    "--%s %s",
 			    ingest_meta_spec[i].name, why);
 			goto out;
 		}
@@ -132,7 +135,7 @@ out:
 	ingest_free(in);
 	if (fd != -1)
 		close(fd);
-	if (rc == -1 && f->status == 0)
-		fault_set(f, 500, "internal", "ingest failed");
+	if (rc == -1 && f->kind == FAULT_NONE)
+		fault_set(f, FAULT_INTERNAL, "internal", "ingest failed");
 	return rc;
 }

@@ -25,8 +25,9 @@ syntax_fault(const char *s, size_t n, size_t off, const char *what,
 	int line, column;
 
 	jscan_position(s, n, off, &line, &column);
-	fault_set(f, 400, "invalid_json", "the request body is not valid "
-	    "JSON at line %d, column %d: %s", line, column, what);
+	fault_set(f, FAULT_BAD_INPUT, "invalid_json",
+	    "the request body is not valid JSON at line %d, column %d: "
+	    "%s", line, column, what);
 	f->line = line;
 	f->column = column;
 	return -1;
@@ -63,7 +64,7 @@ split_members(const char *s, size_t n, json_t **meta, struct jspan *xml,
 	if (jscan_open(&j, s, n, 0, '{') == -1) {
 		if (jscan_rest_empty(s, n, 0))
 			return syntax_fault(s, n, n, "the body is empty", f);
-		fault_set(f, 400, "invalid_json",
+		fault_set(f, FAULT_BAD_INPUT, "invalid_json",
 		    "the request body must be a JSON object");
 		return -1;
 	}
@@ -111,7 +112,8 @@ read_xml(struct ingest *in, const char *s, size_t n, const struct jspan *xml,
 		return -1;
 	if (!json_is_string(v)) {
 		json_decref(v);
-		fault_set(f, 400, "invalid_json", "junit_xml must be a string");
+		fault_set(f, FAULT_BAD_INPUT, "invalid_json",
+		    "junit_xml must be a string");
 		return -1;
 	}
 	m = stream_mem(json_string_value(v), json_string_length(v));
@@ -133,7 +135,8 @@ read_results(struct ingest *in, const char *s, size_t n,
 	int rc;
 
 	if (jscan_open(&j, s, n, results->off, '[') == -1) {
-		fault_set(f, 400, "invalid_json", "results must be an array");
+		fault_set(f, FAULT_BAD_INPUT, "invalid_json",
+		    "results must be an array");
 		return -1;
 	}
 	while ((rc = jscan_next(&j, NULL, &v)) == 1) {
@@ -171,8 +174,8 @@ ingestjson_run(struct ingest *in, const char *body, size_t n,
 	}
 	if (xml.len == 0 && results.len == 0) {
 		json_decref(meta);
-		fault_set(f, 400, "invalid_json", "the request needs "
-		    "junit_xml and/or results");
+		fault_set(f, FAULT_BAD_INPUT, "invalid_json",
+		    "the request needs junit_xml and/or results");
 		return -1;
 	}
 	if (ingest_set_sidecar(in, meta) == -1)	/* takes meta */

@@ -524,8 +524,8 @@ on_element(struct reader *r)
 	char *t;
 
 	if (depth > MAX_DEPTH) {
-		fault_set(r->fault, 400, "invalid_xml", "elements nest deeper "
-		    "than %d levels", MAX_DEPTH);
+		fault_set(r->fault, FAULT_BAD_INPUT, "invalid_xml",
+		    "elements nest deeper than %d levels", MAX_DEPTH);
 		return -1;
 	}
 	if (!r->root_seen) {
@@ -539,8 +539,9 @@ on_element(struct reader *r)
 			return 0;
 		}
 		if (strcmp(el, "testsuite") != 0) {
-			fault_set(r->fault, 400, "not_junit", "the root element "
-			    "is <%.*s>, not <testsuites> or <testsuite>",
+			fault_set(r->fault, FAULT_BAD_INPUT, "not_junit",
+			    "the root element is <%.*s>, not <testsuites> or "
+			    "<testsuite>",
 			    UTF8_CUT(el, 64));
 			return -1;
 		}
@@ -609,15 +610,16 @@ on_xml_error(void *ctx, xmlErrorPtr e)
 	char msg[256];
 	size_t n;
 
-	if (e == NULL || e->level < XML_ERR_ERROR || r->fault->status != 0)
+	if (e == NULL || e->level < XML_ERR_ERROR ||
+	    r->fault->kind != FAULT_NONE)
 		return;
 	snprintf(msg, sizeof(msg), "%s", e->message != NULL ? e->message :
 	    "malformed XML");
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = '\0';
-	fault_set(r->fault, 400, "invalid_xml", "malformed XML at line %d, "
-	    "column %d: %s", e->line, e->int2, msg);
+	fault_set(r->fault, FAULT_BAD_INPUT, "invalid_xml",
+	    "malformed XML at line %d, column %d: %s", e->line, e->int2, msg);
 	r->fault->line = e->line;
 	r->fault->column = e->int2;
 }
@@ -653,16 +655,16 @@ junit_read(struct stream *src, const struct junit_limits *lim,
 	r.x = xmlReaderForIO(io_read, io_close, &r, NULL, NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOWARNING);
 	if (r.x == NULL) {
-		fault_set(fault, 400, "invalid_xml", "the report is empty or "
-		    "not XML");
+		fault_set(fault, FAULT_BAD_INPUT, "invalid_xml",
+		    "the report is empty or not XML");
 		goto out;
 	}
 	xmlTextReaderSetStructuredErrorHandler(r.x, on_xml_error, &r);
 	while ((rc = xmlTextReaderRead(r.x)) == 1) {
 		type = xmlTextReaderNodeType(r.x);
 		if (type == XML_READER_TYPE_DOCUMENT_TYPE) {
-			fault_set(fault, 400, "invalid_xml", "DOCTYPE "
-			    "declarations are not accepted in reports");
+			fault_set(fault, FAULT_BAD_INPUT, "invalid_xml",
+			    "DOCTYPE declarations are not accepted in reports");
 			goto out;
 		}
 		if (type == XML_READER_TYPE_ELEMENT)
@@ -675,20 +677,21 @@ junit_read(struct stream *src, const struct junit_limits *lim,
 		    type == XML_READER_TYPE_WHITESPACE))
 			collect_text(&r);
 		else if (type == XML_READER_TYPE_ENTITY_REFERENCE) {
-			fault_set(fault, 400, "invalid_xml", "entity "
-			    "references are not accepted in reports");
+			fault_set(fault, FAULT_BAD_INPUT, "invalid_xml",
+			    "entity references are not accepted in reports");
 			goto out;
 		}
 		if (rc == -1)
 			goto out;
 	}
-	if (rc != 0 || fault->status != 0) {
-		fault_set(fault, 400, "invalid_xml", "malformed XML");
+	if (rc != 0 || fault->kind != FAULT_NONE) {
+		fault_set(fault, FAULT_BAD_INPUT, "invalid_xml",
+		    "malformed XML");
 		goto out;
 	}
 	if (!r.root_seen) {
-		fault_set(fault, 400, "not_junit", "the report has no root "
-		    "element");
+		fault_set(fault, FAULT_BAD_INPUT, "not_junit",
+		    "the report has no root element");
 		goto out;
 	}
 	if (info->duration_ms < 0 && r.suites_time > 0)

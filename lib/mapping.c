@@ -6,7 +6,7 @@
  * with the highest confidence >= 0.5, precedence breaking ties, and is
  * copied to tests.feature; a test without one lands in "unmapped".  The
  * rules file and the heuristics are lib/maprule.c; this module stores.
- * It does not read the health views (lib/health.c does).
+ * It does not read the health views (lib/featurehealth.c does).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -746,19 +746,22 @@ mapping_set_manual(struct db *db, const struct config *cfg, int64_t project,
 
 	json_object_foreach(body, k, x)
 		if (strcmp(k, "feature") != 0) {
-			fault_set(f, 400, "invalid_body", "unknown field '%.*s' "
-			    "(expected: feature)", UTF8_CUT(k, 64));
+			fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+			    "unknown field '%.*s' (expected: "
+			    "feature)", UTF8_CUT(k, 64));
 			return -1;
 		}
 	if (v == NULL || (!json_is_string(v) && !json_is_null(v))) {
-		fault_set(f, 400, "invalid_body", "feature must be a feature "
-		    "path like \"checkout/payments\", or null to remove the "
+		fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+		    "feature must be a feature path like "
+		    "\"checkout/payments\", or null to remove the "
 		    "manual mapping");
 		return -1;
 	}
 	if (json_is_string(v) && maprule_feature_norm(json_string_value(v),
 	    path, sizeof(path), &why) == -1) {
-		fault_set(f, 400, "invalid_body", "feature: %s", why);
+		fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+		    "feature: %s", why);
 		return -1;
 	}
 	if (db_begin(db) == -1)
@@ -781,7 +784,8 @@ mapping_set_manual(struct db *db, const struct config *cfg, int64_t project,
 	return 0;
 fail:
 	db_rollback(db);
-	fault_set(f, 500, "storage", "the mapping could not be stored");
+	fault_set(f, FAULT_STORAGE, "storage",
+	    "the mapping could not be stored");
 	return -1;
 }
 
@@ -809,20 +813,22 @@ mapping_import(struct db *db, const struct config *cfg, int64_t project,
 	*out = NULL;
 	json_object_foreach(body, k, x)
 		if (strcmp(k, "mappings") != 0 && strcmp(k, "replace") != 0) {
-			fault_set(f, 400, "invalid_body", "unknown field "
-			    "'%.*s' (expected: mappings, replace)", UTF8_CUT(k, 64));
+			fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+			    "unknown field '%.*s' (expected: mappings, "
+			    "replace)", UTF8_CUT(k, 64));
 			return -1;
 		}
 	rep = json_object_get(body, "replace");
 	if (rep != NULL && !json_is_boolean(rep)) {
-		fault_set(f, 400, "invalid_body", "replace must be true or "
-		    "false");
+		fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+		    "replace must be true or false");
 		return -1;
 	}
 	if (!json_is_array(list) || (n = json_array_size(list)) == 0 ||
 	    n > 50000) {
-		fault_set(f, 400, "invalid_body", "mappings must be an array "
-		    "of 1 to 50000 {test_id, feature, confidence} objects");
+		fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+		    "mappings must be an array of 1 to 50000 {test_id, "
+		    "feature, confidence} objects");
 		return -1;
 	}
 	if ((paths = calloc(n, sizeof(*paths))) == NULL ||
@@ -836,35 +842,38 @@ mapping_import(struct db *db, const struct config *cfg, int64_t project,
 		if (!json_is_object(e) || json_object_size(e) != 3 ||
 		    !json_is_string(tid) || !json_is_string(feat) ||
 		    !json_is_number(conf)) {
-			fault_set(f, 400, "invalid_body", "mappings[%zu] must "
-			    "be {\"test_id\", \"feature\", \"confidence\"} "
+			fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+			    "mappings[%zu] must be "
+			    "{\"test_id\", \"feature\", \"confidence\"} "
 			    "and nothing else", i);
 			goto fail;
 		}
 		cv = json_number_value(conf);
 		if (!(cv >= 0.0 && cv <= 1.0)) {
-			fault_set(f, 400, "invalid_body", "mappings[%zu]."
-			    "confidence must be between 0 and 1", i);
+			fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+			    "mappings[%zu].confidence must be between 0 and "
+			    "1", i);
 			goto fail;
 		}
 		if (maprule_feature_norm(json_string_value(feat), paths[i],
 		    sizeof(paths[i]), &why) == -1) {
-			fault_set(f, 400, "invalid_body", "mappings[%zu]."
-			    "feature: %s", i, why);
+			fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+			    "mappings[%zu].feature: %s", i, why);
 			goto fail;
 		}
 		if ((st = stmt(db, STMT_TEST_BY_ID)) == NULL ||
 		    db_bind_int(db, st, 1, project) == -1 ||
 		    db_bind_text(db, st, 2, json_string_value(tid)) == -1 ||
 		    (rc = db_step(db, st)) == -1) {
-			fault_set(f, 500, "storage", "database error");
+			fault_set(f, FAULT_STORAGE, "storage",
+			    "database error");
 			goto fail;
 		}
 		tests[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 		sqlite3_reset(st);
 		if (tests[i] == 0) {
-			fault_set(f, 404, "not_found", "mappings[%zu]: no test "
-			    "'%.*s' in this project", i,
+			fault_set(f, FAULT_NOT_FOUND, "not_found",
+			    "mappings[%zu]: no test '%.*s' in this project", i,
 			    UTF8_CUT(json_string_value(tid), 64));
 			goto fail;
 		}
@@ -913,7 +922,8 @@ mapping_import(struct db *db, const struct config *cfg, int64_t project,
 storage:
 	maprule_free(rules);
 	db_rollback(db);
-	fault_set(f, 500, "storage", "the mappings could not be stored");
+	fault_set(f, FAULT_STORAGE, "storage",
+	    "the mappings could not be stored");
 fail:
 	free(paths);
 	free(tests);

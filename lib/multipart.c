@@ -99,8 +99,9 @@ part_read(struct stream *s, char *out, size_t n)
 			return (ssize_t)avail;
 		}
 		if (m->src_eof) {
-			fault_set(m->fault, 400, "invalid_multipart", "the "
-			    "multipart body ends inside a part");
+			fault_set(m->fault, FAULT_BAD_INPUT,
+			    "invalid_multipart", "the multipart body ends "
+			    "inside a part");
 			return -1;
 		}
 		if (fill(m) == -1)
@@ -150,8 +151,9 @@ multipart_new(struct stream *body, const char *content_type,
 	char b[72];
 
 	if (boundary_of(content_type, b, sizeof(b)) == -1) {
-		fault_set(fault, 400, "invalid_multipart", "multipart/form-"
-		    "data needs a boundary parameter of 1..70 characters");
+		fault_set(fault, FAULT_BAD_INPUT, "invalid_multipart",
+		    "multipart/form-data needs a boundary parameter of 1..70 "
+		    "characters");
 		return NULL;
 	}
 	if ((m = calloc(1, sizeof(*m))) == NULL)
@@ -231,8 +233,8 @@ header_repeated(struct multipart *m, const char *line)
 		which = "Content-Type";
 	if (which == NULL)
 		return 0;
-	fault_set(m->fault, 400, "invalid_multipart", "a part repeats its "
-	    "%s header", which);
+	fault_set(m->fault, FAULT_BAD_INPUT, "invalid_multipart",
+	    "a part repeats its %s header", which);
 	return 1;
 }
 
@@ -287,8 +289,9 @@ multipart_next(struct multipart *m, struct mp_part *part)
 	while ((pos = find(m, "\r\n\r\n", 4)) < 0 &&
 	    !(m->len - m->off >= 2 && memcmp(m->buf + m->off, "\r\n", 2) == 0)) {
 		if (m->src_eof || m->len - m->off > HEADER_MAX) {
-			fault_set(m->fault, 400, "invalid_multipart", "a part's "
-			    "headers are missing or over %d bytes",
+			fault_set(m->fault, FAULT_BAD_INPUT,
+			    "invalid_multipart", "a part's headers are "
+			    "missing or over %d bytes",
 			    HEADER_MAX);
 			return -1;
 		}
@@ -331,7 +334,7 @@ multipart_next(struct multipart *m, struct mp_part *part)
 	m->in_part = 1;
 	return 1;
 bad:
-	fault_set(m->fault, 400, "invalid_multipart", "the multipart body "
-	    "does not follow its boundary");
+	fault_set(m->fault, FAULT_BAD_INPUT, "invalid_multipart",
+	    "the multipart body does not follow its boundary");
 	return -1;
 }

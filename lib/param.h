@@ -15,14 +15,31 @@ enum param_kind {
 	PARAM__MAX
 };
 
-/* One declared parameter.  A table of them ends with a NULL name. */
+/*
+ * One declared parameter.  A table of them ends with a NULL name; a
+ * program indexes its tables with an enum of its own (kcgi's keys), so a
+ * handler names a parameter by a constant the compiler knows.
+ */
 struct param_spec {
 	const char		*name;
 	enum param_kind		 kind;
 	int			 required;
 	long long		 min, max;
 	const char *const	*choices;	/* PARAM_ENUM, NULL-terminated */
+	long long		 def;	/* the typed value when absent */
 };
+
+/* The longest cursor a list accepts (it only ever issues shorter ones). */
+#define PARAM_CURSOR_MAX	2048
+
+/*
+ * The two keys of every paged list, at index limit and limit + 1 of a
+ * table: "limit" (1..max rows, def when absent) and "cursor".
+ */
+#define PARAM_PAGE(limit, max, def) \
+	[limit] = { "limit", PARAM_INT, 0, 1, (max), NULL, (def) }, \
+	[(limit) + 1] = { "cursor", PARAM_STRING, 0, 1, PARAM_CURSOR_MAX, \
+	    NULL, 0 }
 
 /* A validated value; s points into caller-owned memory. */
 struct param_value {

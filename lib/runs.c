@@ -85,7 +85,7 @@ static const char *const sql[STMT__MAX] = {
 	    "ORDER BY started_at DESC, id DESC LIMIT ?2",
 };
 
-#define STMT(db, i) db_stmt((db), DBM_RUNS, sql, STMT__MAX, (i))
+#define STMT(db, i) DB_STMT((db), DBM_RUNS, (i))
 
 /* The run object of the row at st (RUNS_COLS). */
 json_t *
@@ -137,20 +137,6 @@ runs_result_fields(json_t *o, sqlite3_stmt *st, int col)
 	jval_set(o, "message", jval_col_text(st, col + 5));
 }
 
-/* Binds s or NULL. */
-static int
-bind_opt(struct db *db, sqlite3_stmt *st, int i, const char *s)
-{
-	return db_bind_text(db, st, i, s);
-}
-
-/* Binds v, or NULL when v < 0. */
-static int
-bind_optint(struct db *db, sqlite3_stmt *st, int i, int64_t v)
-{
-	return v < 0 ? db_bind_null(db, st, i) : db_bind_int(db, st, i, v);
-}
-
 /*
  * A LIKE pattern matching q as a substring, with %, _ and \ escaped for
  * ESCAPE '\'; written into out (NULL when it does not fit).
@@ -175,59 +161,48 @@ like_pattern(const char *q, char *out, size_t outsz)
 	return out;
 }
 
+/* The runs list pages by (started_at, id), newest first. */
+static const struct cursor_list runs_paging = { "runs", "ii", { 1, 20 } };
+
 /*
  * GET /api/tests/runs: {"runs":[...], "next_cursor"}.  Returns 0 with
- * *out set, QUERY_BAD_CURSOR, or -1 (database error, logged).
+ * *out set, CURSOR_BAD, or -1 (database error, logged).
  */
 int
 runs_list(struct db *db, int64_t project, const struct runs_filter *f,
     json_t **out)
 {
-	struct cursor cur;
+	struct cursor_page pg;
 	sqlite3_stmt *st;
-	json_t *arr, *last = NULL;
-	int64_t last_t = 0, last_id = 0;
-	int rc, n = 0;
+	json_t *arr;
+	int rc;
 
-	memset(&cur, 0, sizeof(cur));
-	if (f->cursor != NULL && cursor_decode(f->cursor, "runs", "ii",
-	    &cur) == -1)
-		return QUERY_BAD_CURSOR;
+	if (cursor_page_open(&pg, &runs_paging, f->cursor, f->limit) != 0)
+		return CURSOR_BAD;
 	if ((st = STMT(db, STMT_LIST)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
-	    bind_opt(db, st, 2, f->branch) == -1 ||
-	    bind_opt(db, st, 3, f->status) == -1 ||
-	    bind_optint(db, st, 4, f->since) == -1 ||
-	    bind_optint(db, st, 5, f->until) == -1 ||
-	    bind_opt(db, st, 6, f->git_sha) == -1 ||
-	    bind_opt(db, st, 7, f->session_id) == -1 ||
-	    cursor_bind_int(db, st, 8, &cur, 0) == -1 ||
-	    cursor_bind_int(db, st, 9, &cur, 1) == -1 ||
-	    db_bind_int(db, st, 10, f->limit + 1) == -1) {
-		cursor_clear(&cur);
+	    db_bind_text_opt(db, st, 2, f->branch) == -1 ||
+	    db_bind_text_opt(db, st, 3, f->status) == -1 ||
+	    db_bind_int_opt(db, st, 4, f->since) == -1 ||
+	    db_bind_int_opt(db, st, 5, f->until) == -1 ||
+	    db_bind_text_opt(db, st, 6, f->git_sha) == -1 ||
+	    db_bind_text_opt(db, st, 7, f->session_id) == -1 ||
+	    cursor_page_bind(&pg, db, st, 8, 10) == -1) {
+		cursor_page_clear(&pg);
 		return -1;
 	}
-	cursor_clear(&cur);
 	arr = jval_array();
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		if (n++ == f->limit) {
-			last = json_pack("[II]", (json_int_t)last_t,
-			    (json_int_t)last_id);
-			break;
-		}
+	while ((rc = cursor_page_step(&pg, db, st)) == SQLITE_ROW)
 		jval_push(arr, runs_row_json(st));
-		last_t = sqlite3_column_int64(st, 1);
-		last_id = sqlite3_column_int64(st, 20);
-	}
 	sqlite3_reset(st);
 	if (rc == -1) {
 		json_decref(arr);
-		json_decref(last);
+		cursor_page_clear(&pg);
 		return -1;
 	}
 	*out = jval_object();
 	jval_set(*out, "runs", arr);
-	cursor_set_next(*out, "runs", last);
+	cursor_page_finish(&pg, *out);
 	return 0;
 }
 
@@ -612,7 +587,7 @@ diff_json(struct db *db, int64_t project, int64_t id, int64_t started,
 int
 runs_detail(struct db *db, int64_t project, const char *run_id, json_t **out)
 {
-	json_t *run = NULL, *shards, *groups, *diff;
+	json_t *run = NULL, *shards, *groups, *diff, *signals;
 	int64_t id, started, group_count = 0;
 	char *branch = NULL;
 	int rc, err = 0, err2;
@@ -635,57 +610,52 @@ runs_detail(struct db *db, int64_t project, const char *run_id, json_t **out)
 	jval_set(run, "failure_groups", groups);
 	jval_set(run, "failure_group_count", jval_int(group_count));
 	jval_set(run, "diff", diff);
-	if ((shards = signals_of_run(db, id)) == NULL) {
+	if ((signals = signals_of_run(db, id)) == NULL) {
 		json_decref(run);
 		return -1;
 	}
-	jval_set(run, "signals", shards);
+	jval_set(run, "signals", signals);
 	*out = run;
 	return 1;
 }
 
+/* A run's results page by test key. */
+static const struct cursor_list results_paging = { "results", "i", { 11 } };
+
 /*
  * GET /api/tests/runs/{run_id}/results: {"run_id", "results":[...],
- * "next_cursor"}.  Returns 1, 0 (no such run), QUERY_BAD_CURSOR or -1.
+ * "next_cursor"}.  Returns 1, 0 (no such run), CURSOR_BAD or -1.
  */
 int
 runs_results(struct db *db, int64_t project, const char *run_id,
     const struct results_filter *f, json_t **out)
 {
-	struct cursor cur;
+	struct cursor_page pg;
 	json_t *run = NULL, *arr, *o;
-	int64_t id, started, last = 0;
+	int64_t id, started;
 	sqlite3_stmt *st;
 	char like[600];
-	int rc, n = 0, more = 0;
+	int rc;
 
-	memset(&cur, 0, sizeof(cur));
-	if (f->cursor != NULL && cursor_decode(f->cursor, "results", "i",
-	    &cur) == -1)
-		return QUERY_BAD_CURSOR;
+	if (cursor_page_open(&pg, &results_paging, f->cursor, f->limit) != 0)
+		return CURSOR_BAD;
 	if ((rc = run_get(db, project, run_id, &run, &id, &started,
 	    NULL)) != 1) {
-		cursor_clear(&cur);
+		cursor_page_clear(&pg);
 		return rc;
 	}
 	json_decref(run);
 	if ((st = STMT(db, STMT_RESULTS)) == NULL ||
 	    db_bind_int(db, st, 1, id) == -1 ||
-	    bind_optint(db, st, 2, f->status) == -1 ||
-	    bind_opt(db, st, 3, like_pattern(f->q, like, sizeof(like))) ==
-	    -1 ||
-	    cursor_bind_int(db, st, 4, &cur, 0) == -1 ||
-	    db_bind_int(db, st, 5, f->limit + 1) == -1) {
-		cursor_clear(&cur);
+	    db_bind_int_opt(db, st, 2, f->status) == -1 ||
+	    db_bind_text_opt(db, st, 3, like_pattern(f->q, like,
+	    sizeof(like))) == -1 ||
+	    cursor_page_bind(&pg, db, st, 4, 5) == -1) {
+		cursor_page_clear(&pg);
 		return -1;
 	}
-	cursor_clear(&cur);
 	arr = jval_array();
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		if (n++ == f->limit) {
-			more = 1;
-			break;
-		}
+	while ((rc = cursor_page_step(&pg, db, st)) == SQLITE_ROW) {
 		o = jval_object();
 		jval_set(o, "test_id", jval_col_text(st, 0));
 		jval_set(o, "name", jval_col_text(st, 1));
@@ -694,17 +664,16 @@ runs_results(struct db *db, int64_t project, const char *run_id,
 		runs_result_fields(o, st, 4);
 		jval_set(o, "error_type", jval_col_text(st, 10));
 		jval_push(arr, o);
-		last = sqlite3_column_int64(st, 11);
 	}
 	sqlite3_reset(st);
 	if (rc == -1) {
 		json_decref(arr);
+		cursor_page_clear(&pg);
 		return -1;
 	}
 	*out = jval_object();
 	jval_set(*out, "run_id", jval_str(run_id));
 	jval_set(*out, "results", arr);
-	cursor_set_next(*out, "results", more ? json_pack("[I]",
-	    (json_int_t)last) : NULL);
+	cursor_page_finish(&pg, *out);
 	return 1;
 }

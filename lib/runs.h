@@ -30,8 +30,6 @@ struct results_filter {
 	"id"
 #define RUNS_NCOLS 21	/* runs.id is the last */
 
-#define QUERY_BAD_CURSOR	(-2)
-
 json_t	*runs_row_json(sqlite3_stmt *);
 void	 runs_result_fields(json_t *, sqlite3_stmt *, int);
 int	 runs_list(struct db *, int64_t, const struct runs_filter *,

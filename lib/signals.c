@@ -11,7 +11,6 @@
 #include "db.h"
 #include "fault.h"
 #include "jval.h"
-#include "runs.h"
 #include "signals.h"
 #include "utf8.h"
 
@@ -111,59 +110,49 @@ signal_json(sqlite3_stmt *st)
 	return o;
 }
 
+/* The alert list pages by (created_at, id), newest first. */
+static const struct cursor_list alerts_paging = { "alerts", "ii",
+    { 14, 0 } };
+
 /*
  * GET /api/tests/integrity/alerts: signals newest first with the
- * filters of f.  Returns 0, QUERY_BAD_CURSOR, or -1; *out is a new
+ * filters of f.  Returns 0, CURSOR_BAD, or -1; *out is a new
  * object {alerts, next_cursor}.
  */
 int
 signals_list(struct db *db, int64_t project, const struct signals_filter *f,
     json_t **out)
 {
-	struct cursor cur;
+	struct cursor_page pg;
 	sqlite3_stmt *st;
 	json_t *arr;
-	int64_t last_at = 0, last_id = 0;
-	int rc, n = 0, more = 0;
+	int rc;
 
-	memset(&cur, 0, sizeof(cur));
-	if (f->cursor != NULL && cursor_decode(f->cursor, "alerts", "ii",
-	    &cur) == -1)
-		return QUERY_BAD_CURSOR;
+	if (cursor_page_open(&pg, &alerts_paging, f->cursor, f->limit) != 0)
+		return CURSOR_BAD;
 	if ((st = stmt(db, STMT_LIST)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
-	    (f->since >= 0 ? db_bind_int(db, st, 2, f->since) :
-	    db_bind_null(db, st, 2)) == -1 ||
+	    db_bind_int_opt(db, st, 2, f->since) == -1 ||
 	    db_bind_text(db, st, 3, f->type) == -1 ||
 	    db_bind_text(db, st, 4, f->severity) == -1 ||
 	    db_bind_text(db, st, 5, f->status) == -1 ||
 	    db_bind_text(db, st, 6, f->session_id) == -1 ||
-	    cursor_bind_int(db, st, 7, &cur, 0) == -1 ||
-	    cursor_bind_int(db, st, 8, &cur, 1) == -1 ||
-	    db_bind_int(db, st, 9, f->limit + 1) == -1) {
-		cursor_clear(&cur);
+	    cursor_page_bind(&pg, db, st, 7, 9) == -1) {
+		cursor_page_clear(&pg);
 		return -1;
 	}
-	cursor_clear(&cur);
 	arr = jval_array();
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		if (n++ == f->limit) {
-			more = 1;
-			break;
-		}
+	while ((rc = cursor_page_step(&pg, db, st)) == SQLITE_ROW)
 		jval_push(arr, signal_json(st));
-		last_at = sqlite3_column_int64(st, 14);
-		last_id = sqlite3_column_int64(st, 0);
-	}
 	sqlite3_reset(st);
 	if (rc == -1) {
 		json_decref(arr);
+		cursor_page_clear(&pg);
 		return -1;
 	}
 	*out = jval_object();
 	jval_set(*out, "alerts", arr);
-	cursor_set_next(*out, "alerts", more ? json_pack("[II]",
-	    (json_int_t)last_at, (json_int_t)last_id) : NULL);
+	cursor_page_finish(&pg, *out);
 	return 0;
 }
 
@@ -236,12 +225,13 @@ signals_set(struct db *db, int64_t project, int64_t id, json_t *body,
 	*out = NULL;
 	json_object_foreach(body, k, x)
 		if (strcmp(k, "status") != 0 && strcmp(k, "note") != 0) {
-			fault_set(f, 400, "invalid_body", "unknown field '%.*s' "
-			    "(expected: status, note)", UTF8_CUT(k, 64));
+			fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+			    "unknown field '%.*s' (expected: status, "
+			    "note)", UTF8_CUT(k, 64));
 			return -1;
 		}
 	if (!json_is_string(js)) {
-		fault_set(f, 400, "invalid_body", "status must be "
+		fault_set(f, FAULT_BAD_INPUT, "invalid_body", "status must be "
 		    "\"acknowledged\", \"resolved\" or \"open\"");
 		return -1;
 	}
@@ -250,15 +240,16 @@ signals_set(struct db *db, int64_t project, int64_t id, json_t *body,
 	    strcmp(signals_statuses[i], status) != 0; i++)
 		;
 	if (signals_statuses[i] == NULL) {
-		fault_set(f, 400, "invalid_body", "status '%.*s' is not one "
-		    "of acknowledged, resolved, open", UTF8_CUT(status, 32));
+		fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+		    "status '%.*s' is not one of acknowledged, resolved, "
+		    "open", UTF8_CUT(status, 32));
 		return -1;
 	}
 	if (jn != NULL && !json_is_null(jn)) {
 		if (!json_is_string(jn) || json_string_length(jn) > 2000 ||
 		    strlen(json_string_value(jn)) != json_string_length(jn)) {
-			fault_set(f, 400, "invalid_body", "note must be text "
-			    "of at most 2000 bytes");
+			fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+			    "note must be text of at most 2000 bytes");
 			return -1;
 		}
 		note = json_string_value(jn);
@@ -295,6 +286,7 @@ signals_set(struct db *db, int64_t project, int64_t id, json_t *body,
 	return 1;
 storage:
 	db_rollback(db);
-	fault_set(f, 500, "storage", "the signal could not be updated");
+	fault_set(f, FAULT_STORAGE, "storage",
+	    "the signal could not be updated");
 	return -1;
 }

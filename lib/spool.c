@@ -110,7 +110,7 @@ write_error(const char *dir, const char *name, const struct fault *f)
 	if (snprintf(path, sizeof(path), "%s/failed/%s.error", dir, name) >=
 	    (int)sizeof(path) || (fp = fopen(path, "w")) == NULL)
 		return -1;
-	fprintf(fp, "%d %s: %s\n", f->status, f->code != NULL ? f->code :
+	fprintf(fp, "%d %s: %s\n", fault_status(f), f->code != NULL ? f->code :
 	    "error", f->msg);
 	if (f->line > 0)
 		fprintf(fp, "at line %d, column %d\n", f->line, f->column);
@@ -142,7 +142,7 @@ take(struct batch_ctx *c, const char *dir, const char *name)
 	rc = ingestfile_run(c->db, c->cfg, NULL, NULL, path, "spool", &ans,
 	    &f);
 	json_decref(ans);
-	if (rc == -1 && f.status >= 500) {
+	if (rc == -1 && fault_status(&f) >= 500) {
 		log_error("spool: %s: %s (left for the next pass)", path,
 		    f.msg);
 		return -1;

@@ -70,8 +70,8 @@ fd_read(struct stream *s, char *buf, size_t n)
 		k = read(f->fd, buf, n);
 	while (k == -1 && errno == EINTR);
 	if (k == -1)
-		fault_set(f->fault, 400, "read_error", "cannot read the input: "
-		    "%s", strerror(errno));
+		fault_set(f->fault, FAULT_BAD_INPUT, "read_error",
+		    "cannot read the input: %s", strerror(errno));
 	return k;
 }
 
@@ -138,7 +138,7 @@ func_read(struct stream *s, char *buf, size_t n)
 	ssize_t k = f->fn(f->arg, buf, n);
 
 	if (k < 0)
-		fault_set(f->fault, 400, "read_error",
+		fault_set(f->fault, FAULT_BAD_INPUT, "read_error",
 		    "the request body ended early");
 	return k;
 }
@@ -214,8 +214,9 @@ gz_read(struct stream *s, char *buf, size_t n)
 		} else
 			k = stream_read(g->lower, buf, n);
 		if (k > 0 && (g->out += k) > g->cap) {
-			fault_set(g->fault, 413, "too_large", "the report is "
-			    "over the limit of %lld bytes", g->cap);
+			fault_set(g->fault, FAULT_TOO_LARGE, "too_large",
+			    "the report is over the limit of %lld "
+			    "bytes", g->cap);
 			g->fault->limit = g->cap;
 			return -1;
 		}
@@ -234,7 +235,7 @@ gz_read(struct stream *s, char *buf, size_t n)
 		if (g->z.avail_in == 0 && g->eof) {
 			if (g->ended)
 				return 0;
-			fault_set(g->fault, 400, "invalid_gzip",
+			fault_set(g->fault, FAULT_BAD_INPUT, "invalid_gzip",
 			    "the gzip data is truncated");
 			return -1;
 		}
@@ -250,14 +251,16 @@ gz_read(struct stream *s, char *buf, size_t n)
 		if (rc == Z_STREAM_END)
 			g->ended = 1;
 		else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-			fault_set(g->fault, 400, "invalid_gzip", "the gzip data "
-			    "is corrupt: %s", g->z.msg ? g->z.msg : "error");
+			fault_set(g->fault, FAULT_BAD_INPUT, "invalid_gzip",
+			    "the gzip data is corrupt: "
+			    "%s", g->z.msg ? g->z.msg : "error");
 			return -1;
 		}
 		if (got > 0) {
 			if ((g->out += (long long)got) > g->cap) {
-				fault_set(g->fault, 413, "too_large", "the "
-				    "report is over the limit of %lld bytes "
+				fault_set(g->fault, FAULT_TOO_LARGE, "too_large",
+				    "the report is over the limit of %lld "
+				    "bytes "
 				    "after decompression", g->cap);
 				g->fault->limit = g->cap;
 				return -1;

@@ -1,9 +1,10 @@
 /*
  * Queries about tests (API-7 … API-13): the catalogue with its rollups,
  * filters, sorts and keyset cursors; one test; its history, results,
- * timing, uptime and incidents.  Everything per test reads the covering
- * index results_test or the rollups kept by ingest, never a scan of
- * results.  Answers are JSON; HTTP is cgi-bin's.
+ * timing, uptime and incidents; and the flaky list (API-21) as the flaky
+ * pass (lib/flakystate.c) left it in flaky_states.  Everything per test
+ * reads the covering index results_test or the rollups kept by ingest,
+ * never a scan of results.  Answers are JSON; HTTP is cgi-bin's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +98,7 @@ enum stmt {
 	STMT_UPTIME,
 	STMT_INCIDENTS,
 	STMT_INCIDENTS_TOTAL,
+	STMT_FLAKY,
 	STMT__MAX
 };
 
@@ -164,9 +166,20 @@ static const char *const sql[STMT__MAX] = {
 	    "ORDER BY i.opened_at DESC, i.id DESC LIMIT ?2",
 	[STMT_INCIDENTS_TOTAL] =
 	    "SELECT count(*) FROM incidents WHERE test = ?1",
+	/* states and order from flaky_states alone; definitions and
+	 * stats joined for the page only */
+	[STMT_FLAKY] =
+	    "SELECT " TESTS_COLS ", fs.state, fs.first_at, fs.last_at, "
+	    "fs.resolved_at, fs.same_sha, fs.retry_passes, fs.flip_rate, "
+	    "fs.flip_branch, fs.flip_active, fs.monitors, fs.evidence "
+	    "FROM (SELECT test AS sid FROM flaky_states WHERE project_id = ?1 "
+	    "AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR (last_at, test) "
+	    "< (?3, ?4)) ORDER BY last_at DESC, test DESC LIMIT ?5) "
+	    PAGE_JOIN " JOIN flaky_states fs ON fs.test = sid "
+	    "ORDER BY fs.last_at DESC, sid DESC",
 };
 
-#define STMT(db, i) db_stmt((db), DBM_TESTS, sql, STMT__MAX, (i))
+#define STMT(db, i) DB_STMT((db), DBM_TESTS, (i))
 
 /* The tags column ("a,b") as a JSON array. */
 static json_t *
@@ -229,8 +242,9 @@ tests_row_json(sqlite3_stmt *st)
 }
 
 /*
- * GET /api/tests: {"tests":[...], "next_cursor"}.  Returns 0,
- * QUERY_BAD_CURSOR or -1.
+ * GET /api/tests: {"tests":[...], "sort", "next_cursor"}.  Returns 0,
+ * CURSOR_BAD or -1.  Each sort is its own list ("tests-<sort>"): by name
+ * the cursor is the id alone (?8), else the sort key and the id (?7, ?8).
  */
 int
 tests_list(struct db *db, int64_t project, const struct tests_filter *f,
@@ -244,75 +258,50 @@ tests_list(struct db *db, int64_t project, const struct tests_filter *f,
 	    STMT_PAGE_LAST_FAILED };
 	int stats_only = f->q == NULL && f->owner == NULL && f->tag == NULL &&
 	    f->feature_id <= 0 && f->domain_id <= 0;
+	int named = f->sort == SORT_NAME;
+	struct cursor_list paging = { NULL, named ? "i" : "ri",
+	    { named ? 23 : TESTS_NCOLS, 23 } };
 	char kind[32], like[600];
-	struct cursor cur;
+	struct cursor_page pg;
 	sqlite3_stmt *st;
-	json_t *arr, *last = NULL, *key = NULL;
-	int64_t last_id = 0;
-	int rc, n = 0, named = f->sort == SORT_NAME;
+	json_t *arr;
+	int rc;
 
 	snprintf(kind, sizeof(kind), "tests-%s", tests_sort_names[f->sort]);
-	memset(&cur, 0, sizeof(cur));
-	if (f->cursor != NULL && cursor_decode(f->cursor, kind, named ? "i" :
-	    "ri", &cur) == -1)
-		return QUERY_BAD_CURSOR;
+	paging.kind = kind;
+	if (cursor_page_open(&pg, &paging, f->cursor, f->limit) != 0)
+		return CURSOR_BAD;
 	if ((st = STMT(db, stats_only ? paged[f->sort] :
 	    by_sort[f->sort])) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_text(db, st, 2, like_pattern(f->q, like,
 	    sizeof(like))) == -1 ||
 	    db_bind_text(db, st, 3, f->status) == -1 ||
-	    (f->flaky < 0 ? db_bind_null(db, st, 4) :
-	    db_bind_int(db, st, 4, f->flaky)) == -1 ||
+	    db_bind_int_opt(db, st, 4, f->flaky) == -1 ||
 	    db_bind_text(db, st, 5, f->owner) == -1 ||
-	    db_bind_text(db, st, 6, f->tag) == -1)
-		goto fail;
-	if (!stats_only && ((f->feature_id > 0 ? db_bind_int(db, st, 10,
-	    f->feature_id) : db_bind_null(db, st, 10)) == -1 ||
-	    (f->domain_id > 0 ? db_bind_int(db, st, 11, f->domain_id) :
-	    db_bind_null(db, st, 11)) == -1))
-		goto fail;
-	if (cur.doc != NULL && named) {
-		if (db_bind_int(db, st, 8, cursor_int(&cur, 0)) == -1)
-			goto fail;
-	} else if (cur.doc != NULL) {
-		if (sqlite3_bind_double(st, 7, cursor_real(&cur, 0)) !=
-		    SQLITE_OK || db_bind_int(db, st, 8, cursor_int(&cur, 1)) ==
-		    -1)
-			goto fail;
+	    db_bind_text(db, st, 6, f->tag) == -1 ||
+	    (!stats_only && (db_bind_int_opt(db, st, 10, f->feature_id > 0 ?
+	    f->feature_id : -1) == -1 ||
+	    db_bind_int_opt(db, st, 11, f->domain_id > 0 ? f->domain_id :
+	    -1) == -1)) ||
+	    cursor_page_bind(&pg, db, st, named ? 8 : 7, 9) == -1) {
+		cursor_page_clear(&pg);
+		return -1;
 	}
-	if (db_bind_int(db, st, 9, f->limit + 1) == -1)
-		goto fail;
-	cursor_clear(&cur);
 	arr = jval_array();
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		if (n++ == f->limit) {
-			last = named ? json_pack("[I]", (json_int_t)last_id) :
-			    json_pack("[oI]", key, (json_int_t)last_id);
-			key = NULL;
-			break;
-		}
+	while ((rc = cursor_page_step(&pg, db, st)) == SQLITE_ROW)
 		jval_push(arr, tests_row_json(st));
-		json_decref(key);
-		key = named ? NULL :
-		    json_real(sqlite3_column_double(st, TESTS_NCOLS));
-		last_id = sqlite3_column_int64(st, 23);
-	}
-	json_decref(key);
 	sqlite3_reset(st);
 	if (rc == -1) {
 		json_decref(arr);
-		json_decref(last);
+		cursor_page_clear(&pg);
 		return -1;
 	}
 	*out = jval_object();
 	jval_set(*out, "tests", arr);
 	jval_set(*out, "sort", jval_str(tests_sort_names[f->sort]));
-	cursor_set_next(*out, kind, last);
+	cursor_page_finish(&pg, *out);
 	return 0;
-fail:
-	cursor_clear(&cur);
-	return -1;
 }
 
 /* Finds test_id in project: 1 with its row key (and object), 0, -1. */
@@ -393,44 +382,39 @@ tests_detail(struct db *db, int64_t project, const char *test_id,
 	return 1;
 }
 
+/* A test's history pages by (started_at, run), newest first. */
+static const struct cursor_list history_paging = { "history", "ii",
+    { 1, 10 } };
+
 /*
  * GET /api/tests/{test_id}/history: per-run results newest first, with a
- * keyset cursor; optional branch.  Returns 1, 0, QUERY_BAD_CURSOR, -1.
+ * keyset cursor; optional branch.  Returns 1, 0, CURSOR_BAD, -1.
  */
 int
 tests_history(struct db *db, int64_t project, const char *test_id,
     const char *branch, const char *cursor, int limit, json_t **out)
 {
-	struct cursor cur;
+	struct cursor_page pg;
 	sqlite3_stmt *st;
 	json_t *arr, *o;
-	int64_t key, last_t = 0, last_run = 0;
-	int rc, n = 0, more = 0;
+	int64_t key;
+	int rc;
 
-	memset(&cur, 0, sizeof(cur));
-	if (cursor != NULL && cursor_decode(cursor, "history", "ii",
-	    &cur) == -1)
-		return QUERY_BAD_CURSOR;
+	if (cursor_page_open(&pg, &history_paging, cursor, limit) != 0)
+		return CURSOR_BAD;
 	if ((rc = test_find(db, project, test_id, &key, NULL)) != 1) {
-		cursor_clear(&cur);
+		cursor_page_clear(&pg);
 		return rc;
 	}
 	if ((st = STMT(db, STMT_HISTORY)) == NULL ||
 	    db_bind_int(db, st, 1, key) == -1 ||
 	    db_bind_text(db, st, 2, branch) == -1 ||
-	    cursor_bind_int(db, st, 3, &cur, 0) == -1 ||
-	    cursor_bind_int(db, st, 4, &cur, 1) == -1 ||
-	    db_bind_int(db, st, 5, limit + 1) == -1) {
-		cursor_clear(&cur);
+	    cursor_page_bind(&pg, db, st, 3, 5) == -1) {
+		cursor_page_clear(&pg);
 		return -1;
 	}
-	cursor_clear(&cur);
 	arr = jval_array();
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		if (n++ == limit) {
-			more = 1;
-			break;
-		}
+	while ((rc = cursor_page_step(&pg, db, st)) == SQLITE_ROW) {
 		o = jval_object();
 		jval_set(o, "run_id", jval_col_text(st, 0));
 		jval_set(o, "started_at", jval_col_time(st, 1));
@@ -438,19 +422,17 @@ tests_history(struct db *db, int64_t project, const char *test_id,
 		jval_set(o, "git_sha", jval_col_text(st, 3));
 		runs_result_fields(o, st, 4);
 		jval_push(arr, o);
-		last_t = sqlite3_column_int64(st, 1);
-		last_run = sqlite3_column_int64(st, 10);
 	}
 	sqlite3_reset(st);
 	if (rc == -1) {
 		json_decref(arr);
+		cursor_page_clear(&pg);
 		return -1;
 	}
 	*out = jval_object();
 	jval_set(*out, "test_id", jval_str(test_id));
 	jval_set(*out, "history", arr);
-	cursor_set_next(*out, "history", more ? json_pack("[II]",
-	    (json_int_t)last_t, (json_int_t)last_run) : NULL);
+	cursor_page_finish(&pg, *out);
 	return 1;
 }
 
@@ -618,4 +600,84 @@ tests_incidents(struct db *db, int64_t project, const char *test_id,
 	*out = json_pack("{sssosI}", "test_id", test_id, "incidents", arr,
 	    "total", (json_int_t)total);
 	return 1;
+}
+
+/* Stored evidence keeps times in ms; the API speaks ISO-8601 (I-5). */
+static void
+items_times(json_t *items)
+{
+	json_t *it, *at;
+	size_t i;
+
+	json_array_foreach(items, i, it)
+		if (json_is_integer(at = json_object_get(it, "at")))
+			jval_set(it, "at", jval_time(json_integer_value(at)));
+}
+
+/* The flaky list pages by (last flaked, test), most recent first. */
+static const struct cursor_list flaky_paging = { "flaky", "ii",
+    { TESTS_NCOLS + 2, 23 } };
+
+/*
+ * GET /api/tests/flaky: tests the flaky pass (lib/flakystate.c) found
+ * flaky (state "flaky", "resolved", or NULL for both), most recently
+ * flaky first, each with "flaky_state", "monitors", "evidence"
+ * {same_sha_conflicts, retry_passes, flip_rate, flip_branch, items:
+ * newest runs}, and first/last flaked.  Returns 0, CURSOR_BAD or -1.
+ */
+int
+tests_flaky(struct db *db, int64_t project, const char *state,
+    const char *cursor, int limit, json_t **out)
+{
+	struct cursor_page pg;
+	sqlite3_stmt *st;
+	json_t *arr, *o, *ev, *items;
+	int rc, c = TESTS_NCOLS;
+
+	if (cursor_page_open(&pg, &flaky_paging, cursor, limit) != 0)
+		return CURSOR_BAD;
+	if ((st = STMT(db, STMT_FLAKY)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_text(db, st, 2, state) == -1 ||
+	    cursor_page_bind(&pg, db, st, 3, 5) == -1) {
+		cursor_page_clear(&pg);
+		return -1;
+	}
+	arr = jval_array();
+	while ((rc = cursor_page_step(&pg, db, st)) == SQLITE_ROW) {
+		o = tests_row_json(st);
+		jval_set(o, "flaky_state", jval_col_text(st, c));
+		jval_set(o, "first_flaked_at", jval_col_time(st, c + 1));
+		jval_set(o, "last_flaked_at", jval_col_time(st, c + 2));
+		jval_set(o, "resolved_at", jval_col_time(st, c + 3));
+		ev = jval_object();
+		jval_set(ev, "same_sha_conflicts", jval_col_int(st, c + 4));
+		jval_set(ev, "retry_passes", jval_col_int(st, c + 5));
+		jval_set(ev, "flip_rate", json_real(sqlite3_column_double(st,
+		    c + 6)));
+		jval_set(ev, "flip_branch", jval_col_text(st, c + 7));
+		jval_set(ev, "flip_active", json_boolean(sqlite3_column_int(st,
+		    c + 8)));
+		items = json_loads(db_column_text(st, c + 10), 0, NULL);
+		if (!json_is_array(items)) {
+			json_decref(items);
+			items = jval_array();
+		}
+		items_times(items);
+		jval_set(ev, "items", items);
+		jval_set(o, "evidence", ev);
+		jval_set(o, "monitors", jval_str(db_column_text(st,
+		    c + 9)));
+		jval_push(arr, o);
+	}
+	sqlite3_reset(st);
+	if (rc == -1) {
+		json_decref(arr);
+		cursor_page_clear(&pg);
+		return -1;
+	}
+	*out = jval_object();
+	jval_set(*out, "flaky", arr);
+	cursor_page_finish(&pg, *out);
+	return 0;
 }

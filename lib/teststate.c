@@ -11,7 +11,6 @@
 #include "db.h"
 #include "fault.h"
 #include "jval.h"
-#include "runs.h"
 #include "teststate.h"
 #include "utf8.h"
 
@@ -73,39 +72,42 @@ teststate_set(struct db *db, int64_t project, const char *test_id,
 	*out = NULL;
 	json_object_foreach(body, k, x)
 		if (strcmp(k, "state") != 0 && strcmp(k, "reason") != 0) {
-			fault_set(f, 400, "invalid_body", "unknown field '%.*s' "
-			    "(expected: state, reason)", UTF8_CUT(k, 64));
+			fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+			    "unknown field '%.*s' (expected: state, "
+			    "reason)", UTF8_CUT(k, 64));
 			return -1;
 		}
 	if (!json_is_string(js)) {
-		fault_set(f, 400, "invalid_body", "state must be one of "
-		    "active, muted, quarantined");
+		fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+		    "state must be one of active, muted, quarantined");
 		return -1;
 	}
 	state = json_string_value(js);
 	for (i = 0; states[i] != NULL && strcmp(states[i], state) != 0; i++)
 		;
 	if (states[i] == NULL) {
-		fault_set(f, 400, "invalid_body", "state '%.*s' is not one of "
-		    "active, muted, quarantined", UTF8_CUT(state, 32));
+		fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+		    "state '%.*s' is not one of active, muted, "
+		    "quarantined", UTF8_CUT(state, 32));
 		return -1;
 	}
 	if (jr != NULL && !json_is_null(jr) && !json_is_string(jr)) {
-		fault_set(f, 400, "invalid_body", "reason must be a string");
+		fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+		    "reason must be a string");
 		return -1;
 	}
 	if (json_is_string(jr))
 		reason = json_string_value(jr);
 	if (reason != NULL && (strlen(reason) > 500 || strlen(reason) !=
 	    json_string_length(jr))) {
-		fault_set(f, 400, "invalid_body", "reason must be at most 500 "
-		    "bytes of text");
+		fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+		    "reason must be at most 500 bytes of text");
 		return -1;
 	}
 	if (i > 0 && (reason == NULL || reason[strspn(reason, " \t\r\n")] ==
 	    '\0')) {
-		fault_set(f, 400, "invalid_body", "a reason is required to "
-		    "mark a test %s", state);
+		fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+		    "a reason is required to mark a test %s", state);
 		return -1;
 	}
 	if (db_begin(db) == -1)
@@ -150,45 +152,39 @@ teststate_set(struct db *db, int64_t project, const char *test_id,
 storage:
 	free(prev);
 	db_rollback(db);
-	fault_set(f, 500, "storage", "the state could not be stored");
+	fault_set(f, FAULT_STORAGE, "storage", "the state could not be stored");
 	return -1;
 }
+
+/* The quarantine list pages by (since, id), newest first. */
+static const struct cursor_list quarantine_paging = { "quarantine", "ii",
+    { 7, 8 } };
 
 /*
  * GET /api/tests/quarantine: paused tests (state: "quarantined" by
  * default, "muted", or NULL for both), newest first.  Returns 0,
- * QUERY_BAD_CURSOR or -1; *out is a new object {tests, next_cursor}.
+ * CURSOR_BAD or -1; *out is a new object {tests, next_cursor}.
  */
 int
 teststate_list(struct db *db, int64_t project, const char *state,
     const char *cursor, int limit, json_t **out)
 {
-	struct cursor cur;
+	struct cursor_page pg;
 	sqlite3_stmt *st;
 	json_t *arr, *o;
-	int64_t last_at = 0, last_id = 0;
-	int rc, n = 0, more = 0;
+	int rc;
 
-	memset(&cur, 0, sizeof(cur));
-	if (cursor != NULL && cursor_decode(cursor, "quarantine", "ii",
-	    &cur) == -1)
-		return QUERY_BAD_CURSOR;
+	if (cursor_page_open(&pg, &quarantine_paging, cursor, limit) != 0)
+		return CURSOR_BAD;
 	if ((st = stmt(db, STMT_LIST)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_text(db, st, 2, state) == -1 ||
-	    cursor_bind_int(db, st, 3, &cur, 0) == -1 ||
-	    cursor_bind_int(db, st, 4, &cur, 1) == -1 ||
-	    db_bind_int(db, st, 5, limit + 1) == -1) {
-		cursor_clear(&cur);
+	    cursor_page_bind(&pg, db, st, 3, 5) == -1) {
+		cursor_page_clear(&pg);
 		return -1;
 	}
-	cursor_clear(&cur);
 	arr = jval_array();
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		if (n++ == limit) {
-			more = 1;
-			break;
-		}
+	while ((rc = cursor_page_step(&pg, db, st)) == SQLITE_ROW) {
 		o = jval_object();
 		jval_set(o, "test_id", jval_col_text(st, 0));
 		jval_set(o, "name", jval_col_text(st, 1));
@@ -199,17 +195,15 @@ teststate_list(struct db *db, int64_t project, const char *state,
 		jval_set(o, "reason", jval_col_text(st, 6));
 		jval_set(o, "since", jval_col_time(st, 7));
 		jval_push(arr, o);
-		last_at = sqlite3_column_int64(st, 7);
-		last_id = sqlite3_column_int64(st, 8);
 	}
 	sqlite3_reset(st);
 	if (rc == -1) {
 		json_decref(arr);
+		cursor_page_clear(&pg);
 		return -1;
 	}
 	*out = jval_object();
 	jval_set(*out, "tests", arr);
-	cursor_set_next(*out, "quarantine", more ? json_pack("[II]",
-	    (json_int_t)last_at, (json_int_t)last_id) : NULL);
+	cursor_page_finish(&pg, *out);
 	return 0;
 }

@@ -15,42 +15,49 @@ static const char *const colours[] = { "red", "green", NULL };
 static const char *const xml_types[] = { "application/xml", "text/xml",
     NULL };
 
-static const struct param_spec q_all[] = {
-	{ "limit", PARAM_INT, 0, 1, 500, NULL },
-	{ "colour", PARAM_ENUM, 0, 0, 0, colours },
-	{ "q", PARAM_STRING, 0, 1, 10, NULL },
-	{ "since", PARAM_TIME, 0, 0, 0, NULL },
-	{ "flaky", PARAM_BOOL, 0, 0, 0, NULL },
-	{ "run_id", PARAM_RUNID, 0, 0, 0, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+/* The query keys of /api/echo, indexing q_all. */
+enum q_all {
+	QA_LIMIT,
+	QA_COLOUR,
+	QA_Q,
+	QA_SINCE,
+	QA_FLAKY,
+	QA_RUN_ID,
+	QA__MAX
+};
+static const struct param_spec q_all[QA__MAX + 1] = {
+	[QA_LIMIT] = { "limit", PARAM_INT, 0, 1, 500, NULL, 0 },
+	[QA_COLOUR] = { "colour", PARAM_ENUM, 0, 0, 0, colours, 0 },
+	[QA_Q] = { "q", PARAM_STRING, 0, 1, 10, NULL, 0 },
+	[QA_SINCE] = { "since", PARAM_TIME, 0, 0, 0, NULL, 0 },
+	[QA_FLAKY] = { "flaky", PARAM_BOOL, 0, 0, 0, NULL, 0 },
+	[QA_RUN_ID] = { "run_id", PARAM_RUNID, 0, 0, 0, NULL, 0 },
 };
 static const struct param_spec q_required[] = {
-	{ "need", PARAM_INT, 1, 0, 9, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+	{ "need", PARAM_INT, 1, 0, 9, NULL, 0 },
+	{ NULL, 0, 0, 0, 0, NULL, 0 }
 };
 static const struct param_spec p_test[] = {
-	{ "test_id", PARAM_HEX, 1, 16, 16, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+	{ "test_id", PARAM_HEX, 1, 16, 16, NULL, 0 },
+	{ NULL, 0, 0, 0, 0, NULL, 0 }
 };
 
 /* Echoes validated query values, project and token: always 200. */
 static int
 h_echo(struct req *r)
 {
-	static const char *const names[] = { "limit", "colour", "q", "since",
-	    "flaky", "run_id" };
 	json_t *o = jval_object(), *p = jval_object();
 	const struct auth_token *t = req_token(r);
-	size_t i;
+	int i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		const struct param_value *v = req_param(r, names[i]);
+	for (i = 0; i < QA__MAX; i++) {
+		const struct param_value *v = req_param(r, i);
 		if (!v->present)
 			continue;
-		if (i == 2 || i == 5)
-			jval_set(p, names[i], jval_str(v->s));
+		if (i == QA_Q || i == QA_RUN_ID)
+			jval_set(p, q_all[i].name, jval_str(v->s));
 		else
-			jval_set(p, names[i], jval_int(v->i));
+			jval_set(p, q_all[i].name, jval_int(v->i));
 	}
 	jval_set(o, "params", p);
 	jval_set(o, "project", jval_str(req_project(r)));
@@ -65,7 +72,7 @@ h_required(struct req *r)
 {
 	json_t *o = jval_object();
 
-	jval_set(o, "need", jval_int(req_param(r, "need")->i));
+	jval_set(o, "need", jval_int(req_param(r, 0)->i));
 	return req_json(r, 200, o);
 }
 
@@ -75,7 +82,7 @@ h_test(struct req *r)
 {
 	json_t *o = jval_object();
 
-	jval_set(o, "test_id", jval_str(req_path(r, "test_id")));
+	jval_set(o, "test_id", jval_str(req_path(r, 0)));
 	return req_json(r, 200, o);
 }
 

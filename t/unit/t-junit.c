@@ -38,7 +38,7 @@ read_xml(const char *xml, struct junit_info *info, struct fault *f)
 	stream_free(c);
 	stream_free(g);
 	stream_free(m);
-	return rc == 0 ? 0 : f->status;
+	return rc == 0 ? 0 : fault_status(f);
 }
 
 int

@@ -7,21 +7,21 @@
 static const char *const colours[] = { "red", "green", NULL };
 
 static const struct param_spec spec_limit =
-    { "limit", PARAM_INT, 0, 1, 500, NULL };
+    { "limit", PARAM_INT, 0, 1, 500, NULL, 0 };
 static const struct param_spec spec_enum =
-    { "colour", PARAM_ENUM, 0, 0, 0, colours };
+    { "colour", PARAM_ENUM, 0, 0, 0, colours, 0 };
 static const struct param_spec spec_str =
-    { "q", PARAM_STRING, 0, 1, 5, NULL };
+    { "q", PARAM_STRING, 0, 1, 5, NULL, 0 };
 static const struct param_spec spec_time =
-    { "since", PARAM_TIME, 0, 0, 0, NULL };
+    { "since", PARAM_TIME, 0, 0, 0, NULL, 0 };
 static const struct param_spec spec_slug =
-    { "project", PARAM_SLUG, 0, 0, 0, NULL };
+    { "project", PARAM_SLUG, 0, 0, 0, NULL, 0 };
 static const struct param_spec spec_hex =
-    { "test_id", PARAM_HEX, 0, 16, 16, NULL };
+    { "test_id", PARAM_HEX, 0, 16, 16, NULL, 0 };
 static const struct param_spec spec_run =
-    { "run_id", PARAM_RUNID, 0, 0, 0, NULL };
+    { "run_id", PARAM_RUNID, 0, 0, 0, NULL, 0 };
 static const struct param_spec spec_bool =
-    { "flaky", PARAM_BOOL, 0, 0, 0, NULL };
+    { "flaky", PARAM_BOOL, 0, 0, 0, NULL, 0 };
 
 /* Validates s[0..n) against spec; returns 1 when accepted. */
 static int

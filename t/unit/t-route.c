@@ -1,8 +1,8 @@
-/* Unit tests for the routing half of lib/http.c. */
+/* Unit tests for lib/route.c, the pure half of request routing. */
 #include <string.h>
 
 #include "arena.h"
-#include "http.h"
+#include "route.h"
 #include "tap.h"
 
 static int h(struct req *r) { (void)r; return 200; }
@@ -27,14 +27,14 @@ static struct arena *a;
 static int
 find(const char *method, const char *path, int *idx, char *allow)
 {
-	struct http_path p;
+	struct route_path p;
 	const struct route *r = NULL;
 	enum http_method m;
 	int rc;
 
-	if (http_path_split(a, path, strlen(path), &p) == -1)
+	if (route_path_split(a, path, strlen(path), &p) == -1)
 		return -1;
-	rc = http_route_find(&app, &p, http_method_parse(method, &m) == 0 ?
+	rc = route_find(&app, &p, route_method_parse(method, &m) == 0 ?
 	    (int)m : -1, &r, allow, 64);
 	*idx = r != NULL ? (int)(r - routes) : -1;
 	return rc;
@@ -43,7 +43,7 @@ find(const char *method, const char *path, int *idx, char *allow)
 int
 main(void)
 {
-	struct http_path p;
+	struct route_path p;
 	char allow[64], out[64], *key, *val;
 	const char *qs;
 	size_t n, vn;
@@ -86,38 +86,38 @@ main(void)
 	check_int(find("GET", "/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17",
 	    &idx, allow), ==, -1);
 
-	check_int(http_path_split(a, "/a%2Fb/c", 8, &p), ==, 0);
+	check_int(route_path_split(a, "/a%2Fb/c", 8, &p), ==, 0);
 	check_int(p.n, ==, 2);
 	check_str(p.seg[0], "a/b");
 
-	check_int(http_percent_decode("a+b%20c", 7, out, &n, 1), ==, 0);
+	check_int(route_percent_decode("a+b%20c", 7, out, &n, 1), ==, 0);
 	check_str(out, "a b c");
-	check_int(http_percent_decode("a+b", 3, out, &n, 0), ==, 0);
+	check_int(route_percent_decode("a+b", 3, out, &n, 0), ==, 0);
 	check_str(out, "a+b");
-	check_int(http_percent_decode("%4", 2, out, &n, 1), ==, -1);
-	check_int(http_percent_decode("%", 1, out, &n, 1), ==, -1);
+	check_int(route_percent_decode("%4", 2, out, &n, 1), ==, -1);
+	check_int(route_percent_decode("%", 1, out, &n, 1), ==, -1);
 
 	/* the query string walk query_parse uses (and fuzz-query drives) */
 	qs = "&&a=1&b&=c&q=x+y%2B&&";
-	check_int(http_query_next(a, &qs, &key, &n, &val, &vn), ==, 1);
+	check_int(route_query_next(a, &qs, &key, &n, &val, &vn), ==, 1);
 	check_str(key, "a");
 	check_str(val, "1");
-	check_int(http_query_next(a, &qs, &key, &n, &val, &vn), ==, 1);
+	check_int(route_query_next(a, &qs, &key, &n, &val, &vn), ==, 1);
 	check_str(key, "b");
 	check_str(val, "");
-	check_int(http_query_next(a, &qs, &key, &n, &val, &vn), ==, 1);
+	check_int(route_query_next(a, &qs, &key, &n, &val, &vn), ==, 1);
 	check_str(key, "");
 	check_str(val, "c");
-	check_int(http_query_next(a, &qs, &key, &n, &val, &vn), ==, 1);
+	check_int(route_query_next(a, &qs, &key, &n, &val, &vn), ==, 1);
 	check_str(val, "x y+");
 	check_int(vn, ==, 4);
-	check_int(http_query_next(a, &qs, &key, &n, &val, &vn), ==, 0);
-	check_int(http_query_next(a, &qs, &key, &n, &val, &vn), ==, 0);
+	check_int(route_query_next(a, &qs, &key, &n, &val, &vn), ==, 0);
+	check_int(route_query_next(a, &qs, &key, &n, &val, &vn), ==, 0);
 	qs = "k%zz=1";
-	check_int(http_query_next(a, &qs, &key, &n, &val, &vn), ==, -1);
+	check_int(route_query_next(a, &qs, &key, &n, &val, &vn), ==, -1);
 	ok(key == NULL, "negative: a name that does not decode gives no key");
 	qs = "k=%c3%28&z=1";
-	check_int(http_query_next(a, &qs, &key, &n, &val, &vn), ==, -1);
+	check_int(route_query_next(a, &qs, &key, &n, &val, &vn), ==, -1);
 	check_str(key, "k");
 	arena_free(a);
 	return done_testing();

@@ -11,9 +11,8 @@
 
 #include "cursor.h"
 #include "db.h"
-#include "health.h"
+#include "featurehealth.h"
 #include "jval.h"
-#include "runs.h"
 #include "tvtime.h"
 
 #define DAY_MS 86400000LL
@@ -104,7 +103,7 @@ struct health {
 static sqlite3_stmt *
 stmt(struct db *db, enum stmt s)
 {
-	return db_stmt(db, DBM_HEALTH, sql, STMT__MAX, s);
+	return db_stmt(db, DBM_FEATUREHEALTH, sql, STMT__MAX, s);
 }
 
 static char *
@@ -326,7 +325,7 @@ feat_cmp(const void *a, const void *b)
  * database error.
  */
 json_t *
-health_domains(struct db *db, int64_t project)
+featurehealth_domains(struct db *db, int64_t project)
 {
 	struct health h;
 	struct figures all;
@@ -370,33 +369,33 @@ under(const struct health *h, int64_t id, int64_t did)
 	return 0;
 }
 
+/* The feature list pages by path (sorted here, not in SQL). */
+static const struct cursor_list features_paging = { "features", "s",
+    { 0 } };
+
 /*
  * GET /api/tests/health/features: features by path, optionally under
- * domain did (0: all), paged by path.  Returns 0, QUERY_BAD_CURSOR, or
+ * domain did (0: all), paged by path.  Returns 0, CURSOR_BAD, or
  * -1 on a database error; *out is a new object.
  */
 int
-health_features(struct db *db, int64_t project, int64_t did,
+featurehealth_features(struct db *db, int64_t project, int64_t did,
     const char *cursor, int limit, json_t **out)
 {
-	struct cursor cur;
+	struct cursor_page pg;
 	struct health h;
 	const char *after = NULL;
 	json_t *arr;
 	size_t i;
-	int n = 0, more = 0;
-	const char *last = NULL;
 
-	memset(&cur, 0, sizeof(cur));
-	if (cursor != NULL && cursor_decode(cursor, "features", "s", &cur) ==
-	    -1)
-		return QUERY_BAD_CURSOR;
+	if (cursor_page_open(&pg, &features_paging, cursor, limit) != 0)
+		return CURSOR_BAD;
 	if (health_load(db, project, &h) == -1) {
-		cursor_clear(&cur);
+		cursor_page_clear(&pg);
 		return -1;
 	}
-	if (cur.doc != NULL)
-		after = cursor_str(&cur, 0);
+	if (pg.cur.doc != NULL)
+		after = cursor_str(&pg.cur, 0);
 	if (h.nf > 0)
 		qsort(h.f, h.nf, sizeof(*h.f), feat_cmp);
 	arr = jval_array();
@@ -405,19 +404,13 @@ health_features(struct db *db, int64_t project, int64_t did,
 			continue;
 		if (did != 0 && !under(&h, h.f[i].domain, did))
 			continue;
-		if (n == limit) {
-			more = 1;
+		if (!cursor_page_take(&pg, json_pack("[s]", h.f[i].path)))
 			break;
-		}
 		jval_push(arr, feature_json(&h.f[i]));
-		last = h.f[i].path;
-		n++;
 	}
 	*out = jval_object();
 	jval_set(*out, "features", arr);
-	cursor_set_next(*out, "features", more ? json_pack("[s]", last) :
-	    NULL);
-	cursor_clear(&cur);
+	cursor_page_finish(&pg, *out);
 	health_free(&h);
 	return 0;
 }
@@ -459,8 +452,8 @@ day_mark(struct db *db, enum stmt s, int64_t feature)
  * project, -1 on a database error; *out is a new object.
  */
 int
-health_timeline(struct db *db, int64_t project, int64_t feature, int days,
-    int64_t now, json_t **out)
+featurehealth_timeline(struct db *db, int64_t project, int64_t feature,
+    int days, int64_t now, json_t **out)
 {
 	sqlite3_stmt *st;
 	json_t *arr, *o, *m[3];

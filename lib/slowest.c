@@ -1,0 +1,107 @@
+/*
+ * The slowest tests and duration regressions (API-22), read from the
+ * rollups ingest keeps (test_stats).  The flaky list (API-21) is
+ * lib/tests.c's; the flaky pass that judges tests is lib/flakystate.c.
+ */
+#include "db.h"
+#include "jval.h"
+#include "slowest.h"
+#include "tests.h"
+
+enum stmt {
+	STMT_SLOWEST_P50,
+	STMT_SLOWEST_P95,
+	STMT_REGRESSIONS,
+	STMT__MAX
+};
+
+/* The limit slowest by col among the project's stats, then joined. */
+#define SLOWEST(col) \
+	"SELECT " TESTS_COLS " FROM (SELECT test AS sid FROM test_stats " \
+	"WHERE project_id = ?1 AND " col " IS NOT NULL ORDER BY " col \
+	" DESC, test DESC LIMIT ?2) " PAGE_JOIN " " \
+	"ORDER BY " col " DESC, id DESC"
+
+static const char *const sql[STMT__MAX] = {
+	/* order from test_stats alone; definitions joined for the page
+	 * only */
+	[STMT_SLOWEST_P50] = SLOWEST("p50_ms"),
+	[STMT_SLOWEST_P95] = SLOWEST("p95_ms"),
+	/* the halves are materialized: a flattened subquery would run
+	 * tv_half_pct once per reference (filter, order, output) */
+	[STMT_REGRESSIONS] =
+	    "WITH h AS MATERIALIZED (SELECT test AS sid, "
+	    "tv_half_pct(recent_ms, 0, 50) AS before_ms, "
+	    "tv_half_pct(recent_ms, 1, 50) AS after_ms FROM test_stats "
+	    /* a regression needs a newer-half p50 >= 50 ms, so at least a
+	     * quarter of the window is >= 50 ms: p95 >= 50 is a safe filter */
+	    "WHERE project_id = ?1 AND p95_ms >= 50), "
+	    "r AS MATERIALIZED (SELECT sid, before_ms, after_ms, "
+	    "after_ms * 1.0 / max(before_ms, 1) AS slowdown FROM h "
+	    "WHERE after_ms >= 1.5 * before_ms AND "
+	    "after_ms - before_ms >= 50 ORDER BY slowdown DESC, sid DESC "
+	    "LIMIT ?2) "
+	    "SELECT " TESTS_COLS ", before_ms, after_ms FROM r " PAGE_JOIN
+	    " ORDER BY slowdown DESC, sid DESC",
+};
+
+#define STMT(db, i) DB_STMT((db), DBM_SLOWEST, (i))
+
+/* Runs a test-list statement into an array; extra adds the regression. */
+static json_t *
+test_rows(struct db *db, sqlite3_stmt *st, int extra)
+{
+	json_t *arr = jval_array(), *o;
+	int rc;
+
+	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+		o = tests_row_json(st);
+		if (extra) {
+			int64_t before = sqlite3_column_int64(st, TESTS_NCOLS);
+			int64_t after = sqlite3_column_int64(st,
+			    TESTS_NCOLS + 1);
+			jval_set(o, "before_p50_ms", jval_int(before));
+			jval_set(o, "after_p50_ms", jval_int(after));
+			jval_set(o, "slowdown", json_real((double)after /
+			    (double)(before > 0 ? before : 1)));
+		}
+		jval_push(arr, o);
+	}
+	sqlite3_reset(st);
+	if (rc == -1) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+/*
+ * GET /api/tests/slowest: {"by", "slowest": the limit slowest tests by
+ * p50 or p95 over their recent runs, "regressions": tests whose newer
+ * half of recent durations has a p50 at least 1.5x and 50 ms above the
+ * older half's}.  NULL on a database error.
+ */
+json_t *
+slowest_list(struct db *db, int64_t project, int by_p95, int limit)
+{
+	sqlite3_stmt *st;
+	json_t *slowest, *reg, *o;
+
+	if ((st = STMT(db, by_p95 ? STMT_SLOWEST_P95 : STMT_SLOWEST_P50)) ==
+	    NULL || db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_int(db, st, 2, limit) == -1 ||
+	    (slowest = test_rows(db, st, 0)) == NULL)
+		return NULL;
+	if ((st = STMT(db, STMT_REGRESSIONS)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_int(db, st, 2, limit) == -1 ||
+	    (reg = test_rows(db, st, 1)) == NULL) {
+		json_decref(slowest);
+		return NULL;
+	}
+	o = jval_object();
+	jval_set(o, "by", jval_str(by_p95 ? "p95" : "p50"));
+	jval_set(o, "slowest", slowest);
+	jval_set(o, "regressions", reg);
+	return o;
+}
