@@ -280,6 +280,50 @@ cursor_page_step(struct cursor_page *pg, struct db *db, sqlite3_stmt *st)
 }
 
 /*
+ * Reads the page's rows of st, each made an object by row, into a new
+ * array set as out's member name, and resets st.  Returns 0, or -1 on a
+ * database error (logged; the page is cleared, out is left as it was).
+ */
+int
+cursor_page_rows(struct cursor_page *pg, struct db *db, sqlite3_stmt *st,
+    json_t *(*row)(sqlite3_stmt *), json_t *out, const char *name)
+{
+	json_t *arr = jval_array();
+	int rc;
+
+	while ((rc = cursor_page_step(pg, db, st)) == SQLITE_ROW)
+		jval_push(arr, row(st));
+	sqlite3_reset(st);
+	if (rc == -1) {
+		json_decref(arr);
+		cursor_page_clear(pg);
+		return -1;
+	}
+	jval_set(out, name, arr);
+	return 0;
+}
+
+/*
+ * The usual answer of a list: a new object {name: the page's rows of st,
+ * each made an object by row, next_cursor} into *out (caller owns it),
+ * and the page released.  Returns 0, or -1 on a database error (logged).
+ */
+int
+cursor_page_list(struct cursor_page *pg, struct db *db, sqlite3_stmt *st,
+    json_t *(*row)(sqlite3_stmt *), const char *name, json_t **out)
+{
+	json_t *o = jval_object();
+
+	if (cursor_page_rows(pg, db, st, row, o, name) == -1) {
+		json_decref(o);
+		return -1;
+	}
+	cursor_page_finish(pg, o);
+	*out = o;
+	return 0;
+}
+
+/*
  * Sets out's "next_cursor" (the cursor after the last row served, or
  * null on the last page) and releases the page.
  */

@@ -54,6 +54,10 @@ int	 cursor_page_bind(struct cursor_page *, struct db *, sqlite3_stmt *,
 	    int, int);
 int	 cursor_page_take(struct cursor_page *, json_t *);
 int	 cursor_page_step(struct cursor_page *, struct db *, sqlite3_stmt *);
+int	 cursor_page_rows(struct cursor_page *, struct db *, sqlite3_stmt *,
+	    json_t *(*)(sqlite3_stmt *), json_t *, const char *);
+int	 cursor_page_list(struct cursor_page *, struct db *, sqlite3_stmt *,
+	    json_t *(*)(sqlite3_stmt *), const char *, json_t **);
 void	 cursor_page_finish(struct cursor_page *, json_t *);
 void	 cursor_page_clear(struct cursor_page *);
 

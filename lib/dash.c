@@ -122,6 +122,26 @@ fail:
 	return NULL;
 }
 
+/* One row of STMT_FAILURES as a failure group. */
+static json_t *
+failure_row(sqlite3_stmt *st)
+{
+	json_t *o = jval_object(), *v;
+
+	jval_set(o, "fingerprint", jval_col_text(st, 0));
+	jval_set(o, "message", jval_col_text(st, 1));
+	jval_set(o, "error_type", jval_col_text(st, 2));
+	jval_set(o, "occurrences", jval_col_int(st, 3));
+	jval_set(o, "first_seen_at", jval_col_time(st, 4));
+	jval_set(o, "last_seen_at", jval_col_time(st, 5));
+	jval_set(o, "test_count", jval_col_int(st, 6));
+	v = json_loads(db_column_text(st, 7), 0, NULL);
+	jval_set(o, "tests", v != NULL ? v : jval_array());
+	v = json_loads(db_column_text(st, 8), 0, NULL);
+	jval_set(o, "branches", v != NULL ? v : jval_array());
+	return o;
+}
+
 /* Failure groups page by (last seen, fingerprint), newest first. */
 static const struct cursor_list failures_paging = { "failures", "is",
     { 5, 0 } };
@@ -137,8 +157,6 @@ dash_failures(struct db *db, int64_t project, int64_t since,
 {
 	struct cursor_page pg;
 	sqlite3_stmt *st;
-	json_t *arr, *o, *v;
-	int rc;
 
 	if (cursor_page_open(&pg, &failures_paging, cursor, limit) != 0)
 		return CURSOR_BAD;
@@ -149,30 +167,5 @@ dash_failures(struct db *db, int64_t project, int64_t since,
 		cursor_page_clear(&pg);
 		return -1;
 	}
-	arr = jval_array();
-	while ((rc = cursor_page_step(&pg, db, st)) == SQLITE_ROW) {
-		o = jval_object();
-		jval_set(o, "fingerprint", jval_col_text(st, 0));
-		jval_set(o, "message", jval_col_text(st, 1));
-		jval_set(o, "error_type", jval_col_text(st, 2));
-		jval_set(o, "occurrences", jval_col_int(st, 3));
-		jval_set(o, "first_seen_at", jval_col_time(st, 4));
-		jval_set(o, "last_seen_at", jval_col_time(st, 5));
-		jval_set(o, "test_count", jval_col_int(st, 6));
-		v = json_loads(db_column_text(st, 7), 0, NULL);
-		jval_set(o, "tests", v != NULL ? v : jval_array());
-		v = json_loads(db_column_text(st, 8), 0, NULL);
-		jval_set(o, "branches", v != NULL ? v : jval_array());
-		jval_push(arr, o);
-	}
-	sqlite3_reset(st);
-	if (rc == -1) {
-		json_decref(arr);
-		cursor_page_clear(&pg);
-		return -1;
-	}
-	*out = jval_object();
-	jval_set(*out, "failures", arr);
-	cursor_page_finish(&pg, *out);
-	return 0;
+	return cursor_page_list(&pg, db, st, failure_row, "failures", out);
 }

@@ -13,12 +13,23 @@
 #include "fault.h"
 #include "utf8.h"
 
-/* Formats the message of a fault; the cut falls on a whole character. */
-static void
-fault_vmsg(struct fault *f, const char *fmt, va_list ap)
+/*
+ * Records kind, code and the formatted message unless f is NULL or holds
+ * a fault already; the cut falls on a whole character.  Predicate: it
+ * recorded.
+ */
+static int
+fault_vset(struct fault *f, enum fault_kind kind, const char *code,
+    const char *fmt, va_list ap)
 {
+	assert(kind > FAULT_NONE && kind < FAULT__MAX);
+	if (f == NULL || f->kind != FAULT_NONE)
+		return 0;
+	f->kind = kind;
+	f->code = code;
 	vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
 	f->msg[utf8_whole(f->msg, strlen(f->msg))] = '\0';
+	return 1;
 }
 
 /*
@@ -31,13 +42,8 @@ fault_set(struct fault *f, enum fault_kind kind, const char *code,
 {
 	va_list ap;
 
-	assert(kind > FAULT_NONE && kind < FAULT__MAX);
-	if (f == NULL || f->kind != FAULT_NONE)
-		return;
-	f->kind = kind;
-	f->code = code;
 	va_start(ap, fmt);
-	fault_vmsg(f, fmt, ap);
+	fault_vset(f, kind, code, fmt, ap);
 	va_end(ap);
 }
 
@@ -52,14 +58,11 @@ fault_param(struct fault *f, const char *param, const char *reason,
 {
 	va_list ap;
 
-	if (f == NULL || f->kind != FAULT_NONE)
-		return;
-	f->kind = FAULT_BAD_INPUT;
-	f->code = "invalid_param";
-	f->param = param;
-	f->reason = reason;
 	va_start(ap, fmt);
-	fault_vmsg(f, fmt, ap);
+	if (fault_vset(f, FAULT_BAD_INPUT, "invalid_param", fmt, ap)) {
+		f->param = param;
+		f->reason = reason;
+	}
 	va_end(ap);
 }
 

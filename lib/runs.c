@@ -174,8 +174,6 @@ runs_list(struct db *db, int64_t project, const struct runs_filter *f,
 {
 	struct cursor_page pg;
 	sqlite3_stmt *st;
-	json_t *arr;
-	int rc;
 
 	if (cursor_page_open(&pg, &runs_paging, f->cursor, f->limit) != 0)
 		return CURSOR_BAD;
@@ -191,19 +189,7 @@ runs_list(struct db *db, int64_t project, const struct runs_filter *f,
 		cursor_page_clear(&pg);
 		return -1;
 	}
-	arr = jval_array();
-	while ((rc = cursor_page_step(&pg, db, st)) == SQLITE_ROW)
-		jval_push(arr, runs_row_json(st));
-	sqlite3_reset(st);
-	if (rc == -1) {
-		json_decref(arr);
-		cursor_page_clear(&pg);
-		return -1;
-	}
-	*out = jval_object();
-	jval_set(*out, "runs", arr);
-	cursor_page_finish(&pg, *out);
-	return 0;
+	return cursor_page_list(&pg, db, st, runs_row_json, "runs", out);
 }
 
 /* The n newest runs as a JSON array (dashboard); NULL on error. */
@@ -619,6 +605,21 @@ runs_detail(struct db *db, int64_t project, const char *run_id, json_t **out)
 	return 1;
 }
 
+/* One row of STMT_RESULTS as a result of the run. */
+static json_t *
+result_row(sqlite3_stmt *st)
+{
+	json_t *o = jval_object();
+
+	jval_set(o, "test_id", jval_col_text(st, 0));
+	jval_set(o, "name", jval_col_text(st, 1));
+	jval_set(o, "classname", jval_col_text(st, 2));
+	jval_set(o, "file", jval_col_text(st, 3));
+	runs_result_fields(o, st, 4);
+	jval_set(o, "error_type", jval_col_text(st, 10));
+	return o;
+}
+
 /* A run's results page by test key. */
 static const struct cursor_list results_paging = { "results", "i", { 11 } };
 
@@ -631,7 +632,7 @@ runs_results(struct db *db, int64_t project, const char *run_id,
     const struct results_filter *f, json_t **out)
 {
 	struct cursor_page pg;
-	json_t *run = NULL, *arr, *o;
+	json_t *run = NULL, *o;
 	int64_t id, started;
 	sqlite3_stmt *st;
 	char like[600];
@@ -654,26 +655,13 @@ runs_results(struct db *db, int64_t project, const char *run_id,
 		cursor_page_clear(&pg);
 		return -1;
 	}
-	arr = jval_array();
-	while ((rc = cursor_page_step(&pg, db, st)) == SQLITE_ROW) {
-		o = jval_object();
-		jval_set(o, "test_id", jval_col_text(st, 0));
-		jval_set(o, "name", jval_col_text(st, 1));
-		jval_set(o, "classname", jval_col_text(st, 2));
-		jval_set(o, "file", jval_col_text(st, 3));
-		runs_result_fields(o, st, 4);
-		jval_set(o, "error_type", jval_col_text(st, 10));
-		jval_push(arr, o);
-	}
-	sqlite3_reset(st);
-	if (rc == -1) {
-		json_decref(arr);
-		cursor_page_clear(&pg);
+	o = jval_object();
+	jval_set(o, "run_id", jval_str(run_id));
+	if (cursor_page_rows(&pg, db, st, result_row, o, "results") == -1) {
+		json_decref(o);
 		return -1;
 	}
-	*out = jval_object();
-	jval_set(*out, "run_id", jval_str(run_id));
-	jval_set(*out, "results", arr);
-	cursor_page_finish(&pg, *out);
+	cursor_page_finish(&pg, o);
+	*out = o;
 	return 1;
 }

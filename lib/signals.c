@@ -125,8 +125,6 @@ signals_list(struct db *db, int64_t project, const struct signals_filter *f,
 {
 	struct cursor_page pg;
 	sqlite3_stmt *st;
-	json_t *arr;
-	int rc;
 
 	if (cursor_page_open(&pg, &alerts_paging, f->cursor, f->limit) != 0)
 		return CURSOR_BAD;
@@ -141,19 +139,7 @@ signals_list(struct db *db, int64_t project, const struct signals_filter *f,
 		cursor_page_clear(&pg);
 		return -1;
 	}
-	arr = jval_array();
-	while ((rc = cursor_page_step(&pg, db, st)) == SQLITE_ROW)
-		jval_push(arr, signal_json(st));
-	sqlite3_reset(st);
-	if (rc == -1) {
-		json_decref(arr);
-		cursor_page_clear(&pg);
-		return -1;
-	}
-	*out = jval_object();
-	jval_set(*out, "alerts", arr);
-	cursor_page_finish(&pg, *out);
-	return 0;
+	return cursor_page_list(&pg, db, st, signal_json, "alerts", out);
 }
 
 /* The signals of one run (runs.id), oldest first; NULL on error. */

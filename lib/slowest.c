@@ -47,32 +47,19 @@ static const char *const sql[STMT__MAX] = {
 
 #define STMT(db, i) DB_STMT((db), DBM_SLOWEST, (i))
 
-/* Runs a test-list statement into an array; extra adds the regression. */
+/* One row of STMT_REGRESSIONS: the test and how much slower it got. */
 static json_t *
-test_rows(struct db *db, sqlite3_stmt *st, int extra)
+regression_row(sqlite3_stmt *st)
 {
-	json_t *arr = jval_array(), *o;
-	int rc;
+	json_t *o = tests_row_json(st);
+	int64_t before = sqlite3_column_int64(st, TESTS_NCOLS);
+	int64_t after = sqlite3_column_int64(st, TESTS_NCOLS + 1);
 
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		o = tests_row_json(st);
-		if (extra) {
-			int64_t before = sqlite3_column_int64(st, TESTS_NCOLS);
-			int64_t after = sqlite3_column_int64(st,
-			    TESTS_NCOLS + 1);
-			jval_set(o, "before_p50_ms", jval_int(before));
-			jval_set(o, "after_p50_ms", jval_int(after));
-			jval_set(o, "slowdown", json_real((double)after /
-			    (double)(before > 0 ? before : 1)));
-		}
-		jval_push(arr, o);
-	}
-	sqlite3_reset(st);
-	if (rc == -1) {
-		json_decref(arr);
-		return NULL;
-	}
-	return arr;
+	jval_set(o, "before_p50_ms", jval_int(before));
+	jval_set(o, "after_p50_ms", jval_int(after));
+	jval_set(o, "slowdown", json_real((double)after /
+	    (double)(before > 0 ? before : 1)));
+	return o;
 }
 
 /*
@@ -90,12 +77,12 @@ slowest_list(struct db *db, int64_t project, int by_p95, int limit)
 	if ((st = STMT(db, by_p95 ? STMT_SLOWEST_P95 : STMT_SLOWEST_P50)) ==
 	    NULL || db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int(db, st, 2, limit) == -1 ||
-	    (slowest = test_rows(db, st, 0)) == NULL)
+	    (slowest = jval_rows(db, st, tests_row_json)) == NULL)
 		return NULL;
 	if ((st = STMT(db, STMT_REGRESSIONS)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int(db, st, 2, limit) == -1 ||
-	    (reg = test_rows(db, st, 1)) == NULL) {
+	    (reg = jval_rows(db, st, regression_row)) == NULL) {
 		json_decref(slowest);
 		return NULL;
 	}

@@ -264,8 +264,7 @@ tests_list(struct db *db, int64_t project, const struct tests_filter *f,
 	char kind[32], like[600];
 	struct cursor_page pg;
 	sqlite3_stmt *st;
-	json_t *arr;
-	int rc;
+	json_t *o;
 
 	snprintf(kind, sizeof(kind), "tests-%s", tests_sort_names[f->sort]);
 	paging.kind = kind;
@@ -288,19 +287,14 @@ tests_list(struct db *db, int64_t project, const struct tests_filter *f,
 		cursor_page_clear(&pg);
 		return -1;
 	}
-	arr = jval_array();
-	while ((rc = cursor_page_step(&pg, db, st)) == SQLITE_ROW)
-		jval_push(arr, tests_row_json(st));
-	sqlite3_reset(st);
-	if (rc == -1) {
-		json_decref(arr);
-		cursor_page_clear(&pg);
+	o = jval_object();
+	if (cursor_page_rows(&pg, db, st, tests_row_json, o, "tests") == -1) {
+		json_decref(o);
 		return -1;
 	}
-	*out = jval_object();
-	jval_set(*out, "tests", arr);
-	jval_set(*out, "sort", jval_str(tests_sort_names[f->sort]));
-	cursor_page_finish(&pg, *out);
+	jval_set(o, "sort", jval_str(tests_sort_names[f->sort]));
+	cursor_page_finish(&pg, o);
+	*out = o;
 	return 0;
 }
 
@@ -382,6 +376,20 @@ tests_detail(struct db *db, int64_t project, const char *test_id,
 	return 1;
 }
 
+/* One row of STMT_HISTORY as an entry of a test's history. */
+static json_t *
+history_row(sqlite3_stmt *st)
+{
+	json_t *o = jval_object();
+
+	jval_set(o, "run_id", jval_col_text(st, 0));
+	jval_set(o, "started_at", jval_col_time(st, 1));
+	jval_set(o, "branch", jval_col_text(st, 2));
+	jval_set(o, "git_sha", jval_col_text(st, 3));
+	runs_result_fields(o, st, 4);
+	return o;
+}
+
 /* A test's history pages by (started_at, run), newest first. */
 static const struct cursor_list history_paging = { "history", "ii",
     { 1, 10 } };
@@ -396,7 +404,7 @@ tests_history(struct db *db, int64_t project, const char *test_id,
 {
 	struct cursor_page pg;
 	sqlite3_stmt *st;
-	json_t *arr, *o;
+	json_t *o;
 	int64_t key;
 	int rc;
 
@@ -413,26 +421,14 @@ tests_history(struct db *db, int64_t project, const char *test_id,
 		cursor_page_clear(&pg);
 		return -1;
 	}
-	arr = jval_array();
-	while ((rc = cursor_page_step(&pg, db, st)) == SQLITE_ROW) {
-		o = jval_object();
-		jval_set(o, "run_id", jval_col_text(st, 0));
-		jval_set(o, "started_at", jval_col_time(st, 1));
-		jval_set(o, "branch", jval_col_text(st, 2));
-		jval_set(o, "git_sha", jval_col_text(st, 3));
-		runs_result_fields(o, st, 4);
-		jval_push(arr, o);
-	}
-	sqlite3_reset(st);
-	if (rc == -1) {
-		json_decref(arr);
-		cursor_page_clear(&pg);
+	o = jval_object();
+	jval_set(o, "test_id", jval_str(test_id));
+	if (cursor_page_rows(&pg, db, st, history_row, o, "history") == -1) {
+		json_decref(o);
 		return -1;
 	}
-	*out = jval_object();
-	jval_set(*out, "test_id", jval_str(test_id));
-	jval_set(*out, "history", arr);
-	cursor_page_finish(&pg, *out);
+	cursor_page_finish(&pg, o);
+	*out = o;
 	return 1;
 }
 
@@ -614,6 +610,36 @@ items_times(json_t *items)
 			jval_set(it, "at", jval_time(json_integer_value(at)));
 }
 
+/* One row of STMT_FLAKY: the test with its flaky state and evidence. */
+static json_t *
+flaky_row(sqlite3_stmt *st)
+{
+	json_t *o = tests_row_json(st), *ev, *items;
+	int c = TESTS_NCOLS;
+
+	jval_set(o, "flaky_state", jval_col_text(st, c));
+	jval_set(o, "first_flaked_at", jval_col_time(st, c + 1));
+	jval_set(o, "last_flaked_at", jval_col_time(st, c + 2));
+	jval_set(o, "resolved_at", jval_col_time(st, c + 3));
+	ev = jval_object();
+	jval_set(ev, "same_sha_conflicts", jval_col_int(st, c + 4));
+	jval_set(ev, "retry_passes", jval_col_int(st, c + 5));
+	jval_set(ev, "flip_rate", json_real(sqlite3_column_double(st, c + 6)));
+	jval_set(ev, "flip_branch", jval_col_text(st, c + 7));
+	jval_set(ev, "flip_active", json_boolean(sqlite3_column_int(st,
+	    c + 8)));
+	items = json_loads(db_column_text(st, c + 10), 0, NULL);
+	if (!json_is_array(items)) {
+		json_decref(items);
+		items = jval_array();
+	}
+	items_times(items);
+	jval_set(ev, "items", items);
+	jval_set(o, "evidence", ev);
+	jval_set(o, "monitors", jval_str(db_column_text(st, c + 9)));
+	return o;
+}
+
 /* The flaky list pages by (last flaked, test), most recent first. */
 static const struct cursor_list flaky_paging = { "flaky", "ii",
     { TESTS_NCOLS + 2, 23 } };
@@ -631,8 +657,6 @@ tests_flaky(struct db *db, int64_t project, const char *state,
 {
 	struct cursor_page pg;
 	sqlite3_stmt *st;
-	json_t *arr, *o, *ev, *items;
-	int rc, c = TESTS_NCOLS;
 
 	if (cursor_page_open(&pg, &flaky_paging, cursor, limit) != 0)
 		return CURSOR_BAD;
@@ -643,41 +667,5 @@ tests_flaky(struct db *db, int64_t project, const char *state,
 		cursor_page_clear(&pg);
 		return -1;
 	}
-	arr = jval_array();
-	while ((rc = cursor_page_step(&pg, db, st)) == SQLITE_ROW) {
-		o = tests_row_json(st);
-		jval_set(o, "flaky_state", jval_col_text(st, c));
-		jval_set(o, "first_flaked_at", jval_col_time(st, c + 1));
-		jval_set(o, "last_flaked_at", jval_col_time(st, c + 2));
-		jval_set(o, "resolved_at", jval_col_time(st, c + 3));
-		ev = jval_object();
-		jval_set(ev, "same_sha_conflicts", jval_col_int(st, c + 4));
-		jval_set(ev, "retry_passes", jval_col_int(st, c + 5));
-		jval_set(ev, "flip_rate", json_real(sqlite3_column_double(st,
-		    c + 6)));
-		jval_set(ev, "flip_branch", jval_col_text(st, c + 7));
-		jval_set(ev, "flip_active", json_boolean(sqlite3_column_int(st,
-		    c + 8)));
-		items = json_loads(db_column_text(st, c + 10), 0, NULL);
-		if (!json_is_array(items)) {
-			json_decref(items);
-			items = jval_array();
-		}
-		items_times(items);
-		jval_set(ev, "items", items);
-		jval_set(o, "evidence", ev);
-		jval_set(o, "monitors", jval_str(db_column_text(st,
-		    c + 9)));
-		jval_push(arr, o);
-	}
-	sqlite3_reset(st);
-	if (rc == -1) {
-		json_decref(arr);
-		cursor_page_clear(&pg);
-		return -1;
-	}
-	*out = jval_object();
-	jval_set(*out, "flaky", arr);
-	cursor_page_finish(&pg, *out);
-	return 0;
+	return cursor_page_list(&pg, db, st, flaky_row, "flaky", out);
 }

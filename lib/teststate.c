@@ -156,6 +156,23 @@ storage:
 	return -1;
 }
 
+/* One row of STMT_LIST as a paused test. */
+static json_t *
+paused_row(sqlite3_stmt *st)
+{
+	json_t *o = jval_object();
+
+	jval_set(o, "test_id", jval_col_text(st, 0));
+	jval_set(o, "name", jval_col_text(st, 1));
+	jval_set(o, "classname", jval_col_text(st, 2));
+	jval_set(o, "file", jval_col_text(st, 3));
+	jval_set(o, "identity_path", jval_col_text(st, 4));
+	jval_set(o, "state", jval_col_text(st, 5));
+	jval_set(o, "reason", jval_col_text(st, 6));
+	jval_set(o, "since", jval_col_time(st, 7));
+	return o;
+}
+
 /* The quarantine list pages by (since, id), newest first. */
 static const struct cursor_list quarantine_paging = { "quarantine", "ii",
     { 7, 8 } };
@@ -171,8 +188,6 @@ teststate_list(struct db *db, int64_t project, const char *state,
 {
 	struct cursor_page pg;
 	sqlite3_stmt *st;
-	json_t *arr, *o;
-	int rc;
 
 	if (cursor_page_open(&pg, &quarantine_paging, cursor, limit) != 0)
 		return CURSOR_BAD;
@@ -183,27 +198,5 @@ teststate_list(struct db *db, int64_t project, const char *state,
 		cursor_page_clear(&pg);
 		return -1;
 	}
-	arr = jval_array();
-	while ((rc = cursor_page_step(&pg, db, st)) == SQLITE_ROW) {
-		o = jval_object();
-		jval_set(o, "test_id", jval_col_text(st, 0));
-		jval_set(o, "name", jval_col_text(st, 1));
-		jval_set(o, "classname", jval_col_text(st, 2));
-		jval_set(o, "file", jval_col_text(st, 3));
-		jval_set(o, "identity_path", jval_col_text(st, 4));
-		jval_set(o, "state", jval_col_text(st, 5));
-		jval_set(o, "reason", jval_col_text(st, 6));
-		jval_set(o, "since", jval_col_time(st, 7));
-		jval_push(arr, o);
-	}
-	sqlite3_reset(st);
-	if (rc == -1) {
-		json_decref(arr);
-		cursor_page_clear(&pg);
-		return -1;
-	}
-	*out = jval_object();
-	jval_set(*out, "tests", arr);
-	cursor_page_finish(&pg, *out);
-	return 0;
+	return cursor_page_list(&pg, db, st, paused_row, "tests", out);
 }
