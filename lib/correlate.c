@@ -74,8 +74,6 @@ static const char *const sql[STMT__MAX] = {
 	    "ORDER BY 4 DESC, 5 DESC, f.path LIMIT ?4",
 };
 
-#define STMT(db, i) db_stmt((db), DBM_CORRELATE, sql, STMT__MAX, (i))
-
 static const char *const by_names[BY__MAX] = { "run_id", "git_sha",
     "session_id", "feature_id" };
 
@@ -177,7 +175,7 @@ features_of_runs(struct db *db, const char *slug, const char *ids,
 	const char *name;
 	int rc;
 
-	if ((st = STMT(db, STMT_FEATURES)) == NULL ||
+	if ((st = DB_STMT(db, DBM_CORRELATE, STMT_FEATURES)) == NULL ||
 	    db_bind_text(db, st, 1, newest) == -1 ||
 	    db_bind_text(db, st, 2, ids) == -1 ||
 	    (feature > 0 ? db_bind_int(db, st, 3, feature) :
@@ -309,7 +307,7 @@ correlate(struct db *db, const struct config *cfg, int64_t project,
 	buf_init(&ids);
 	buf_init(&newest);
 	if (by == BY_RUN_ID) {
-		if ((st = STMT(db, STMT_RUN)) == NULL ||
+		if ((st = DB_STMT(db, DBM_CORRELATE, STMT_RUN)) == NULL ||
 		    db_bind_int(db, st, 1, project) == -1 ||
 		    db_bind_text(db, st, 2, value) == -1 ||
 		    (rc = db_step(db, st)) == -1)
@@ -327,7 +325,7 @@ correlate(struct db *db, const struct config *cfg, int64_t project,
 		session = run_session;
 	} else if (by == BY_FEATURE_ID) {
 		feature = strtoll(value, NULL, 10);
-		if ((st = STMT(db, STMT_FEATURE)) == NULL ||
+		if ((st = DB_STMT(db, DBM_CORRELATE, STMT_FEATURE)) == NULL ||
 		    db_bind_int(db, st, 1, project) == -1 ||
 		    db_bind_int(db, st, 2, feature) == -1 ||
 		    (rc = db_step(db, st)) == -1)
@@ -341,12 +339,12 @@ correlate(struct db *db, const struct config *cfg, int64_t project,
 	}
 	rc = -1;
 	if (by == BY_FEATURE_ID) {
-		if ((st = STMT(db, STMT_FEATURE_RUNS)) == NULL ||
-		    db_bind_int(db, st, 1, project) == -1 ||
+		if ((st = DB_STMT(db, DBM_CORRELATE, STMT_FEATURE_RUNS)) ==
+		    NULL || db_bind_int(db, st, 1, project) == -1 ||
 		    db_bind_int(db, st, 2, feature) == -1 ||
 		    db_bind_int(db, st, 3, RELATED_MAX) == -1)
 			goto out;
-	} else if ((st = STMT(db, STMT_RELATED)) == NULL ||
+	} else if ((st = DB_STMT(db, DBM_CORRELATE, STMT_RELATED)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_text(db, st, 2, sha) == -1 ||
 	    db_bind_text(db, st, 3, session) == -1 ||

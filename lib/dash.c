@@ -62,8 +62,6 @@ static const char *const sql[STMT__MAX] = {
 	    "ORDER BY g.last_seen_at DESC, g.fingerprint DESC LIMIT ?5",
 };
 
-#define STMT(db, i) DB_STMT((db), DBM_DASH, (i))
-
 /*
  * GET /api/dashboard: test counts by latest status, flaky, pending and
  * paused, open incidents and signals, the pass rate of the last 30 runs
@@ -76,7 +74,7 @@ dash_overview(struct db *db, int64_t project, int64_t now)
 	json_t *o = jval_object(), *recent;
 	int64_t runs, passed, failed;
 
-	if ((st = STMT(db, STMT_TESTS)) == NULL ||
+	if ((st = DB_STMT(db, DBM_DASH, STMT_TESTS)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int(db, st, 2, now - WEEK_MS) == -1 ||
 	    db_step(db, st) != SQLITE_ROW)
@@ -90,7 +88,7 @@ dash_overview(struct db *db, int64_t project, int64_t now)
 	jval_set(o, "pending", jval_col_int(st, 6));
 	jval_set(o, "paused_tests", jval_col_int(st, 7));
 	sqlite3_reset(st);
-	if ((st = STMT(db, STMT_INCIDENTS)) == NULL ||
+	if ((st = DB_STMT(db, DBM_DASH, STMT_INCIDENTS)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_step(db, st) != SQLITE_ROW)
 		goto fail;
@@ -99,7 +97,7 @@ dash_overview(struct db *db, int64_t project, int64_t now)
 	if ((runs = signals_open_count(db, project)) == -1)
 		goto fail;
 	jval_set(o, "open_signals", jval_int(runs));
-	if ((st = STMT(db, STMT_PASS_RATE)) == NULL ||
+	if ((st = DB_STMT(db, DBM_DASH, STMT_PASS_RATE)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_step(db, st) != SQLITE_ROW)
 		goto fail;
@@ -160,7 +158,7 @@ dash_failures(struct db *db, int64_t project, int64_t since,
 
 	if (cursor_page_open(&pg, &failures_paging, cursor, limit) != 0)
 		return CURSOR_BAD;
-	if ((st = STMT(db, STMT_FAILURES)) == NULL ||
+	if ((st = DB_STMT(db, DBM_DASH, STMT_FAILURES)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int_opt(db, st, 2, since) == -1 ||
 	    cursor_page_bind(&pg, db, st, 3, 5) == -1) {

@@ -100,12 +100,6 @@ struct health {
 	long		 loose_signals;	/* open, tied to no test */
 };
 
-static sqlite3_stmt *
-stmt(struct db *db, enum stmt s)
-{
-	return db_stmt(db, DBM_FEATUREHEALTH, sql, STMT__MAX, s);
-}
-
 static char *
 xstrdup(const char *s)
 {
@@ -158,7 +152,7 @@ health_load(struct db *db, int64_t project, struct health *h)
 	int rc;
 
 	memset(h, 0, sizeof(*h));
-	if ((st = stmt(db, STMT_FEATURES)) == NULL ||
+	if ((st = DB_STMT(db, DBM_FEATUREHEALTH, STMT_FEATURES)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1)
 		return -1;
 	while ((rc = db_step(db, st)) == SQLITE_ROW) {
@@ -184,7 +178,7 @@ health_load(struct db *db, int64_t project, struct health *h)
 	sqlite3_reset(st);
 	if (rc == -1)
 		goto fail;
-	if ((st = stmt(db, STMT_SIGNALS)) == NULL ||
+	if ((st = DB_STMT(db, DBM_FEATUREHEALTH, STMT_SIGNALS)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1)
 		goto fail;
 	while ((rc = db_step(db, st)) == SQLITE_ROW) {
@@ -202,7 +196,7 @@ health_load(struct db *db, int64_t project, struct health *h)
 	if (rc == -1)
 		goto fail;
 	cap = 0;
-	if ((st = stmt(db, STMT_DOMAINS)) == NULL ||
+	if ((st = DB_STMT(db, DBM_FEATUREHEALTH, STMT_DOMAINS)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1)
 		goto fail;
 	while ((rc = db_step(db, st)) == SQLITE_ROW) {
@@ -424,8 +418,8 @@ day_mark(struct db *db, enum stmt s, int64_t feature)
 	char iso[TVTIME_ISO_LEN];
 	int rc;
 
-	if ((st = stmt(db, s)) == NULL || db_bind_int(db, st, 1, feature) ==
-	    -1)
+	if ((st = DB_STMT(db, DBM_FEATUREHEALTH, s)) == NULL ||
+	    db_bind_int(db, st, 1, feature) == -1)
 		return NULL;
 	if ((rc = db_step(db, st)) == SQLITE_ROW) {
 		o = jval_object();
@@ -461,7 +455,7 @@ featurehealth_timeline(struct db *db, int64_t project, int64_t feature,
 	int64_t today = now / DAY_MS, from = today - days + 1, d, *sig;
 	int rc, i;
 
-	if ((st = stmt(db, STMT_FEATURE)) == NULL ||
+	if ((st = DB_STMT(db, DBM_FEATUREHEALTH, STMT_FEATURE)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int(db, st, 2, feature) == -1 ||
 	    (rc = db_step(db, st)) == -1)
@@ -477,7 +471,7 @@ featurehealth_timeline(struct db *db, int64_t project, int64_t feature,
 	sqlite3_reset(st);
 	if ((sig = calloc((size_t)days, sizeof(*sig))) == NULL)
 		abort();
-	if ((st = stmt(db, STMT_DAY_SIGNALS)) == NULL ||
+	if ((st = DB_STMT(db, DBM_FEATUREHEALTH, STMT_DAY_SIGNALS)) == NULL ||
 	    db_bind_int(db, st, 1, feature) == -1 ||
 	    db_bind_int(db, st, 2, from) == -1)
 		goto fail;
@@ -489,7 +483,7 @@ featurehealth_timeline(struct db *db, int64_t project, int64_t feature,
 	sqlite3_reset(st);
 	if (rc == -1)
 		goto fail;
-	if ((st = stmt(db, STMT_DAYS)) == NULL ||
+	if ((st = DB_STMT(db, DBM_FEATUREHEALTH, STMT_DAYS)) == NULL ||
 	    db_bind_int(db, st, 1, feature) == -1 ||
 	    db_bind_int(db, st, 2, from) == -1 ||
 	    db_bind_int(db, st, 3, today) == -1)

@@ -85,8 +85,6 @@ static const char *const sql[STMT__MAX] = {
 	    "ORDER BY started_at DESC, id DESC LIMIT ?2",
 };
 
-#define STMT(db, i) DB_STMT((db), DBM_RUNS, (i))
-
 /* The run object of the row at st (RUNS_COLS). */
 json_t *
 runs_row_json(sqlite3_stmt *st)
@@ -177,7 +175,7 @@ runs_list(struct db *db, int64_t project, const struct runs_filter *f,
 
 	if (cursor_page_open(&pg, &runs_paging, f->cursor, f->limit) != 0)
 		return CURSOR_BAD;
-	if ((st = STMT(db, STMT_LIST)) == NULL ||
+	if ((st = DB_STMT(db, DBM_RUNS, STMT_LIST)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_text_opt(db, st, 2, f->branch) == -1 ||
 	    db_bind_text_opt(db, st, 3, f->status) == -1 ||
@@ -198,7 +196,7 @@ runs_recent(struct db *db, int64_t project, int n)
 {
 	sqlite3_stmt *st;
 
-	if ((st = STMT(db, STMT_RECENT)) == NULL ||
+	if ((st = DB_STMT(db, DBM_RUNS, STMT_RECENT)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int(db, st, 2, n) == -1)
 		return NULL;
@@ -213,7 +211,7 @@ run_get(struct db *db, int64_t project, const char *run_id, json_t **obj,
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((st = STMT(db, STMT_GET)) == NULL ||
+	if ((st = DB_STMT(db, DBM_RUNS, STMT_GET)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_text(db, st, 2, run_id) == -1)
 		return -1;
@@ -261,7 +259,7 @@ shards_json(struct db *db, int64_t id)
 {
 	sqlite3_stmt *st;
 
-	if ((st = STMT(db, STMT_SHARDS)) == NULL ||
+	if ((st = DB_STMT(db, DBM_RUNS, STMT_SHARDS)) == NULL ||
 	    db_bind_int(db, st, 1, id) == -1)
 		return NULL;
 	return jval_rows(db, st, shard_row);
@@ -319,7 +317,7 @@ test_ref_push(struct db *db, json_t *arr, int64_t key)
 	sqlite3_stmt *st;
 	json_t *o;
 
-	if ((st = STMT(db, STMT_TEST_NAME)) == NULL ||
+	if ((st = DB_STMT(db, DBM_RUNS, STMT_TEST_NAME)) == NULL ||
 	    db_bind_int(db, st, 1, key) == -1 ||
 	    db_step(db, st) != SQLITE_ROW) {
 		if (st != NULL)
@@ -351,7 +349,7 @@ group_json(struct db *db, int64_t project, const struct failing *f,
 	jval_set(o, "fingerprint", g->fp != NULL ?
 	    jval_str(g->fp) : json_null());
 	jval_set(o, "count", jval_int((int64_t)g->n));
-	if (g->fp != NULL && ((st = STMT(db, STMT_GROUP_INFO)) ==
+	if (g->fp != NULL && ((st = DB_STMT(db, DBM_RUNS, STMT_GROUP_INFO)) ==
 	    NULL || db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_text(db, st, 2, g->fp) == -1 ||
 	    (rc = db_step(db, st)) == -1))
@@ -393,7 +391,7 @@ groups_json(struct db *db, int64_t project, int64_t id, json_t **out,
 
 	*out = NULL;
 	*count = 0;
-	if ((st = STMT(db, STMT_FAILING)) == NULL ||
+	if ((st = DB_STMT(db, DBM_RUNS, STMT_FAILING)) == NULL ||
 	    db_bind_int(db, st, 1, id) == -1)
 		return -1;
 	while ((rc = db_step(db, st)) == SQLITE_ROW) {
@@ -504,7 +502,7 @@ diff_json(struct db *db, int64_t project, int64_t id, int64_t started,
 	int rc, rc2, i;
 
 	*err = 0;
-	if ((st = STMT(db, STMT_PREV)) == NULL ||
+	if ((st = DB_STMT(db, DBM_RUNS, STMT_PREV)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_text(db, st, 2, branch) == -1 ||
 	    db_bind_int(db, st, 3, started) == -1 ||
@@ -528,8 +526,8 @@ diff_json(struct db *db, int64_t project, int64_t id, int64_t started,
 		jval_set(diff, key, jval_int(0));
 	}
 	/* merge the two runs' results, both in key order */
-	if ((cur = STMT(db, STMT_DIFF_CUR)) == NULL ||
-	    (old = STMT(db, STMT_DIFF_PREV)) == NULL ||
+	if ((cur = DB_STMT(db, DBM_RUNS, STMT_DIFF_CUR)) == NULL ||
+	    (old = DB_STMT(db, DBM_RUNS, STMT_DIFF_PREV)) == NULL ||
 	    db_bind_int(db, cur, 1, id) == -1 ||
 	    db_bind_int(db, old, 1, prev) == -1) {
 		json_decref(diff);
@@ -646,7 +644,7 @@ runs_results(struct db *db, int64_t project, const char *run_id,
 		return rc;
 	}
 	json_decref(run);
-	if ((st = STMT(db, STMT_RESULTS)) == NULL ||
+	if ((st = DB_STMT(db, DBM_RUNS, STMT_RESULTS)) == NULL ||
 	    db_bind_int(db, st, 1, id) == -1 ||
 	    db_bind_int_opt(db, st, 2, f->status) == -1 ||
 	    db_bind_text_opt(db, st, 3, like_pattern(f->q, like,

@@ -45,8 +45,6 @@ static const char *const sql[STMT__MAX] = {
 	    " ORDER BY slowdown DESC, sid DESC",
 };
 
-#define STMT(db, i) DB_STMT((db), DBM_SLOWEST, (i))
-
 /* One row of STMT_REGRESSIONS: the test and how much slower it got. */
 static json_t *
 regression_row(sqlite3_stmt *st)
@@ -74,12 +72,13 @@ slowest_list(struct db *db, int64_t project, int by_p95, int limit)
 	sqlite3_stmt *st;
 	json_t *slowest, *reg, *o;
 
-	if ((st = STMT(db, by_p95 ? STMT_SLOWEST_P95 : STMT_SLOWEST_P50)) ==
-	    NULL || db_bind_int(db, st, 1, project) == -1 ||
+	if ((st = DB_STMT(db, DBM_SLOWEST, by_p95 ? STMT_SLOWEST_P95 :
+	    STMT_SLOWEST_P50)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int(db, st, 2, limit) == -1 ||
 	    (slowest = jval_rows(db, st, tests_row_json)) == NULL)
 		return NULL;
-	if ((st = STMT(db, STMT_REGRESSIONS)) == NULL ||
+	if ((st = DB_STMT(db, DBM_SLOWEST, STMT_REGRESSIONS)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int(db, st, 2, limit) == -1 ||
 	    (reg = jval_rows(db, st, regression_row)) == NULL) {

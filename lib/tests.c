@@ -179,8 +179,6 @@ static const char *const sql[STMT__MAX] = {
 	    "ORDER BY fs.last_at DESC, sid DESC",
 };
 
-#define STMT(db, i) DB_STMT((db), DBM_TESTS, (i))
-
 /* The tags column ("a,b") as a JSON array. */
 static json_t *
 tags_json(const char *tags)
@@ -270,7 +268,7 @@ tests_list(struct db *db, int64_t project, const struct tests_filter *f,
 	paging.kind = kind;
 	if (cursor_page_open(&pg, &paging, f->cursor, f->limit) != 0)
 		return CURSOR_BAD;
-	if ((st = STMT(db, stats_only ? paged[f->sort] :
+	if ((st = DB_STMT(db, DBM_TESTS, stats_only ? paged[f->sort] :
 	    by_sort[f->sort])) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_text(db, st, 2, like_pattern(f->q, like,
@@ -307,7 +305,7 @@ test_find(struct db *db, int64_t project, const char *test_id, int64_t *key,
 	int rc;
 
 	*key = ident_test_key(test_id);
-	if ((st = STMT(db, STMT_GET)) == NULL ||
+	if ((st = DB_STMT(db, DBM_TESTS, STMT_GET)) == NULL ||
 	    db_bind_int(db, st, 1, *key) == -1 ||
 	    db_bind_int(db, st, 2, project) == -1 ||
 	    db_bind_text(db, st, 3, test_id) == -1)
@@ -355,7 +353,7 @@ tests_detail(struct db *db, int64_t project, const char *test_id,
 	if ((rc = test_find(db, project, test_id, &key, &o)) != 1)
 		return rc;
 	if (json_is_integer(json_object_get(o, "open_incident_id"))) {
-		if ((st = STMT(db, STMT_INCIDENT)) == NULL ||
+		if ((st = DB_STMT(db, DBM_TESTS, STMT_INCIDENT)) == NULL ||
 		    db_bind_int(db, st, 1, json_integer_value(
 		    json_object_get(o, "open_incident_id"))) == -1 ||
 		    (rc = db_step(db, st)) == -1) {
@@ -414,7 +412,7 @@ tests_history(struct db *db, int64_t project, const char *test_id,
 		cursor_page_clear(&pg);
 		return rc;
 	}
-	if ((st = STMT(db, STMT_HISTORY)) == NULL ||
+	if ((st = DB_STMT(db, DBM_TESTS, STMT_HISTORY)) == NULL ||
 	    db_bind_int(db, st, 1, key) == -1 ||
 	    db_bind_text(db, st, 2, branch) == -1 ||
 	    cursor_page_bind(&pg, db, st, 3, 5) == -1) {
@@ -436,7 +434,7 @@ tests_history(struct db *db, int64_t project, const char *test_id,
 static int64_t
 count_of(struct db *db, enum stmt s, int64_t key)
 {
-	sqlite3_stmt *st = STMT(db, s);
+	sqlite3_stmt *st = DB_STMT(db, DBM_TESTS, s);
 	int64_t n = -1;
 
 	if (st == NULL || db_bind_int(db, st, 1, key) == -1)
@@ -465,7 +463,7 @@ tests_results(struct db *db, int64_t project, const char *test_id,
 	if ((rc = test_find(db, project, test_id, &key, NULL)) != 1)
 		return rc;
 	if ((total = count_of(db, STMT_RESULTS_TOTAL, key)) < 0 ||
-	    (st = STMT(db, STMT_RESULTS)) == NULL ||
+	    (st = DB_STMT(db, DBM_TESTS, STMT_RESULTS)) == NULL ||
 	    db_bind_int(db, st, 1, key) == -1 ||
 	    db_bind_int(db, st, 2, limit) == -1 ||
 	    db_bind_int(db, st, 3, offset) == -1)
@@ -513,7 +511,7 @@ tests_timing(struct db *db, int64_t project, const char *test_id, int limit,
 	if ((rc = test_find(db, project, test_id, &key, NULL)) != 1)
 		return rc;
 	if ((total = count_of(db, STMT_TIMING_TOTAL, key)) < 0 ||
-	    (st = STMT(db, STMT_TIMING)) == NULL ||
+	    (st = DB_STMT(db, DBM_TESTS, STMT_TIMING)) == NULL ||
 	    db_bind_int(db, st, 1, key) == -1 ||
 	    db_bind_int(db, st, 2, limit) == -1)
 		return -1;
@@ -550,7 +548,7 @@ tests_uptime(struct db *db, int64_t project, const char *test_id, int hours,
 
 	if ((rc = test_find(db, project, test_id, &key, NULL)) != 1)
 		return rc;
-	if ((st = STMT(db, STMT_UPTIME)) == NULL ||
+	if ((st = DB_STMT(db, DBM_TESTS, STMT_UPTIME)) == NULL ||
 	    db_bind_int(db, st, 1, key) == -1 ||
 	    db_bind_int(db, st, 2, now - (int64_t)hours * 3600000) == -1 ||
 	    db_step(db, st) != SQLITE_ROW) {
@@ -587,7 +585,7 @@ tests_incidents(struct db *db, int64_t project, const char *test_id,
 	if ((rc = test_find(db, project, test_id, &key, NULL)) != 1)
 		return rc;
 	if ((total = count_of(db, STMT_INCIDENTS_TOTAL, key)) < 0 ||
-	    (st = STMT(db, STMT_INCIDENTS)) == NULL ||
+	    (st = DB_STMT(db, DBM_TESTS, STMT_INCIDENTS)) == NULL ||
 	    db_bind_int(db, st, 1, key) == -1 ||
 	    db_bind_int(db, st, 2, limit) == -1)
 		return -1;
@@ -660,7 +658,7 @@ tests_flaky(struct db *db, int64_t project, const char *state,
 
 	if (cursor_page_open(&pg, &flaky_paging, cursor, limit) != 0)
 		return CURSOR_BAD;
-	if ((st = STMT(db, STMT_FLAKY)) == NULL ||
+	if ((st = DB_STMT(db, DBM_TESTS, STMT_FLAKY)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_text(db, st, 2, state) == -1 ||
 	    cursor_page_bind(&pg, db, st, 3, 5) == -1) {
