@@ -194,6 +194,7 @@ static const struct app app = {
 	db_init
 };
 
+/* Serves the routes above (lib/http.c); `--routes` lists them. */
 int
 main(int argc, char **argv)
 {

@@ -134,6 +134,7 @@ static const struct app app = {
 	"testvis-runs", routes, sizeof(routes) / sizeof(routes[0]), NULL
 };
 
+/* Serves the routes above (lib/http.c); `--routes` lists them. */
 int
 main(int argc, char **argv)
 {

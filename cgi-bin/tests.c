@@ -308,6 +308,7 @@ static const struct app app = {
 	"testvis-tests", routes, sizeof(routes) / sizeof(routes[0]), db_init
 };
 
+/* Serves the routes above (lib/http.c); `--routes` lists them. */
 int
 main(int argc, char **argv)
 {

@@ -100,6 +100,7 @@ struct health {
 	long		 loose_signals;	/* open, tied to no test */
 };
 
+/* strdup() that exits on out of memory; the caller frees. */
 static char *
 xstrdup(const char *s)
 {
@@ -110,6 +111,7 @@ xstrdup(const char *s)
 	return p;
 }
 
+/* Frees what health_load() filled in h (not h itself). */
 static void
 health_free(struct health *h)
 {
@@ -127,6 +129,7 @@ health_free(struct health *h)
 	free(h->d);
 }
 
+/* Adds the figures of from to those of to. */
 static void
 fig_add(struct figures *to, const struct figures *from)
 {
@@ -271,6 +274,7 @@ fig_json(json_t *o, const struct figures *g, int with_status)
 	}
 }
 
+/* The JSON object of one feature with its figures; caller owns it. */
 static json_t *
 feature_json(const struct feat *f)
 {
@@ -306,6 +310,7 @@ domain_json(const struct health *h, size_t ix)
 	return o;
 }
 
+/* qsort: features by path. */
 static int
 feat_cmp(const void *a, const void *b)
 {

@@ -110,6 +110,7 @@ req_env(struct req *r, const char *name)
 	return getenv(name);
 }
 
+/* The request's arena: memory freed when the request ends. */
 struct arena *
 req_arena(struct req *r)
 {
@@ -123,6 +124,7 @@ req_db(struct req *r)
 	return r->srv->db;
 }
 
+/* The configuration (process-lifetime, borrowed). */
 const struct config *
 req_config(struct req *r)
 {
@@ -136,6 +138,7 @@ req_project_id(struct req *r)
 	return r->project_id;
 }
 
+/* The slug of the request's project ("default" when not given). */
 const char *
 req_project(struct req *r)
 {
