@@ -1,13 +1,17 @@
 /*
  * The request layer every cgi-bin program runs on: a FastCGI accept loop
  * (or one plain CGI request when not started by a FastCGI server), route
- * matching, and all rejection that needs no handler: 404, 405 with Allow,
- * 413, 415, 400 for unknown, duplicate, missing or invalid parameters, 503
- * when disabled or when the database is unavailable, 401/403 by token
- * scope and project.  Handlers then read typed values only and answer
- * through req_json()/req_error(); this module turns that into the HTTP
- * response with the security and caching headers, and logs one line.
- * What each endpoint does is the cgi-bin program's business.
+ * matching (the pure parts are lib/route.c's), and all rejection that
+ * needs no handler: 404, 405 with Allow, 413, 415, 400 for unknown,
+ * duplicate, missing or invalid parameters, 503 when disabled or when the
+ * database is unavailable, 401/403 by token scope and project.  Handlers
+ * then read typed values only, by their index in the route's tables
+ * (req_str(), req_int(), req_path()), and answer through req_json(), or
+ * req_view() for what a lib/ view returned, or req_fault() for a fault a
+ * lib/ module recorded: the one place a fault becomes a status, an error
+ * code and details.  This module turns that into the HTTP response with
+ * the security and caching headers, and logs one line.  What each
+ * endpoint does is the cgi-bin program's business.
  */
 #include <ctype.h>
 #include <errno.h>
