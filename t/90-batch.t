@@ -9,6 +9,7 @@ use strict;
 use warnings;
 use Fcntl qw(:flock);
 use File::Copy qw(copy);
+use IO::Compress::Gzip qw(gzip);
 use POSIX qw(strftime);
 use Test::More;
 use lib 't/lib';
@@ -480,6 +481,24 @@ my $t0 = time - 40 * $DAY;
 	is(scalar @{$run->{signals}}, $nsig, 'run detail lists its signals');
 	my $tree = get($inst, 'features', '/api/tests/health/domains')->{json};
 	ok($tree->{totals}{integrity_score} < 1, 'open signals lower the integrity score');
+	# issue 11: resolving through the API
+	my $rid = $by{assertions_dropped}[0]{id};
+	$r = send_json($inst, 'integrity', 'POST', "/api/tests/integrity/alerts/$rid", $admin,
+	    '{"status":"resolved","note":"assertions moved to a helper"}');
+	is($r->{status}, 200, 'issue 11: a signal resolved through the API') or diag($r->{body});
+	is_deeply([@{$r->{json}}{qw(id status previous_status note)}], [$rid, 'resolved', 'open', 'assertions moved to a helper'],
+	    'the answer gives the new and previous status');
+	is(get($inst, 'insights', '/api/dashboard')->{json}{open_signals}, $before - 2, 'a resolved signal stops counting');
+	is_deeply([map { $_->{id} } @{get($inst, 'integrity', '/api/tests/integrity/alerts?status=resolved')->{json}{alerts}}],
+	    [$rid], 'it is listed as resolved');
+	my $open = get($inst, 'integrity', '/api/tests/integrity/alerts?status=open&limit=100')->{json}{alerts};
+	is(scalar @$open, $nsig - 2, 'and no longer as open');
+	for my $a (@$open) {
+		send_json($inst, 'integrity', 'POST', "/api/tests/integrity/alerts/$a->{id}", $admin, '{"status":"resolved"}');
+	}
+	is(get($inst, 'insights', '/api/dashboard')->{json}{open_signals}, 0, 'every signal resolved: none open');
+	is(get($inst, 'features', '/api/tests/health/domains')->{json}{totals}{integrity_score}, 1,
+	    'and the integrity score is whole again');
 }
 
 # ===================== diff-based signals (INT-2) =====================
@@ -572,12 +591,22 @@ DIFF
 	$w->('good.xml', xml(['s1', 'P', 0.1]));
 	$w->('good.meta.json', '{"run_id":"spooled-1","branch":"release"}');
 	$w->('bad.xml', '<testsuite><testcase name="x">');
+	# issue 11: compressed reports, with and without a sidecar
+	gzip(\(xml(['g1', 'P', 0.1], ['g2', 'F', 0.1])) => \my $gz) or die;
+	$w->('packed.xml.gz', $gz);
+	$w->('packed.meta.json', '{"run_id":"spooled-gz","branch":"gz-branch"}');
+	$w->('broken.xml.gz', "\x1f\x8b\x08\x00not gzip at all");
 	$w->('notes.txt', 'not a report');
 	open(my $busy, '>', "$spool/busy.xml") or die;
 	print $busy '<testsuite>';
 	$busy->flush;
 	my $r = batch($inst, '--pass', 'spool');
-	like($r->{stdout}, qr/1 ingested, 1 failed, 1 still being written/, 'spool summary');
+	like($r->{stdout}, qr/2 ingested, 2 failed, 1 still being written/, 'spool summary');
+	ok(-f "$spool/done/packed.xml.gz" && -f "$spool/done/packed.meta.json", 'issue 11: a .xml.gz report and its sidecar went to done/');
+	$r = get($inst, 'runs', '/api/tests/runs/spooled-gz');
+	is_deeply([$r->{json}{branch}, @{$r->{json}{counts}}{qw(tests passed failed)}], ['gz-branch', 2, 1, 1],
+	    'the .xml.gz report was read, with its sidecar') or diag($r->{body});
+	like(TV::slurp("$spool/failed/broken.xml.gz.error"), qr/^400 invalid_gzip/, 'a corrupt .xml.gz went to failed/, saying why');
 	ok(-f "$spool/done/good.xml" && -f "$spool/done/good.meta.json", 'the report and its sidecar went to done/');
 	ok(-f "$spool/failed/bad.xml", 'the bad report went to failed/');
 	like(TV::slurp("$spool/failed/bad.xml.error"), qr/^400 invalid_xml/, 'with an .error file saying why');
