@@ -276,7 +276,9 @@ sub http_req {
 	my $head = slurp($hf);
 	my $body = slurp($bf);
 	unlink $hf, $bf, $inf;
-	my @lines = split(/\r\n/, $head);
+	# the last response head: curl also writes interim ones (100 Continue)
+	my @heads = grep { /^HTTP\// } split(/\r\n\r\n/, $head);
+	my @lines = split(/\r\n/, $heads[-1] // '');
 	my ($status) = (shift(@lines) // '') =~ /^HTTP\/\S+ (\d+)/;
 	my %h;
 	for (@lines) {
