@@ -739,10 +739,21 @@ DIFF
 	    { spool => 'ok', mapping => 'failed', flaky => 'ok', integrity => 'ok', retention => 'ok' },
 	    '/api/health shows which pass failed');
 	open($fh, '>', $rules) or die;
-	print $fh "billing/x file pkg/*\n";
+	print $fh "billing/x classname tests.*\n";
 	close $fh;
 	$r = batch($inst);
 	is($r->{exit}, 0, 'fixed rules: the batch exits 0 again') or diag($r->{stdout} . $r->{stderr});
+	is(sql($inst, "SELECT f.path FROM tests t JOIN features f ON f.id = t.feature WHERE t.name = 'ok'"), 'billing/x',
+	    'mapped by the rule');
+	# a rules path that cannot be read (a directory) fails the pass; it
+	# is not taken for an empty rules file that drops every rule mapping
+	unlink $rules or die;
+	mkdir $rules or die;
+	$r = batch($inst, '--pass', 'mapping');
+	is($r->{exit}, 1, 'issue 11: a rules path that cannot be read fails the mapping pass') or diag($r->{stdout} . $r->{stderr});
+	like($r->{stderr}, qr/\Q$rules\E: Is a directory/, 'the log says why');
+	is(sql($inst, "SELECT f.path FROM tests t JOIN features f ON f.id = t.feature WHERE t.name = 'ok'"), 'billing/x',
+	    'and the rule mappings stay');
 }
 
 done_testing();
