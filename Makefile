@@ -29,16 +29,33 @@ CFLAGS  = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanit
 LDFLAGS += -fsanitize=address,undefined
 endif
 
+# libFuzzer build: `make fuzz` builds the fuzz/ harnesses into build-fuzz
+# with Debian's clang; otherwise they link fuzz/driver.c's main() instead.
+FUZZ_CC ?= clang-14
+ifeq ($(FUZZER),1)
+CC       = $(FUZZ_CC)
+CFLAGS   = -O1 -g -fno-omit-frame-pointer \
+           -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=fuzzer,address,undefined
+# clang's extra warning about SQL split over literals in statement tables
+WARN    += -Wno-string-concatenation
+DEPS_SET = fuzz
+FUZZ_MAIN =
+else
+FUZZ_MAIN = $(BUILD)/fuzz/driver.o
+endif
+
 LIB_SRC = lib/arena.c lib/buf.c lib/tvtime.c lib/utf8.c lib/crypto.c \
           lib/config.c lib/log.c lib/db.c lib/param.c lib/http.c \
           lib/auth.c lib/project.c lib/status.c lib/jval.c \
-          lib/fault.c lib/stream.c lib/junit.c lib/ident.c \
-          lib/rollup.c lib/ingest.c lib/multipart.c \
+          lib/fault.c lib/stream.c lib/textcap.c lib/junit.c lib/ident.c \
+          lib/rollup.c lib/repeats.c lib/ingest.c lib/jscan.c \
+          lib/ingestjson.c lib/multipart.c \
           lib/cursor.c lib/runs.c lib/tests.c lib/dash.c lib/flaky.c \
           lib/correlate.c lib/maprule.c lib/diffscan.c lib/batch.c \
           lib/mapping.c lib/health.c lib/flakystate.c lib/integrity.c \
           lib/signals.c lib/retention.c lib/spool.c lib/ingestfile.c \
-          lib/alias.c lib/teststate.c lib/respcache.c
+          lib/alias.c lib/teststate.c lib/respcache.c lib/trace.c
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
 LIBA    = $(BUILD)/libtestvis.a
 
@@ -47,9 +64,16 @@ CGI_BIN   = $(CGI_PROGS:%=$(BUILD)/cgi-bin/testvis-%)
 CLI_BIN   = $(BUILD)/bin/testvis
 
 UNIT_TESTS = config param route db tvtime utf8 auth ident junit rollup \
-             maprule diffscan respcache
+             maprule diffscan respcache textcap trace
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/t/t-%)
 TEST_PROGS = $(BUILD)/t/testvis-echo
+
+# Fuzz harnesses (fuzz/fuzz-NAME.c), each with its seed corpus in
+# fuzz/corpus/NAME/; the JUnit reader's also gets t/data/junit's reports.
+FUZZ_TARGETS = junit query multipart results sidecar diffscan
+FUZZ_BIN     = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
+FUZZ_OBJ     = $(BUILD)/fuzz/common.o $(FUZZ_MAIN)
+JUNIT_SEEDS  = $(sort $(wildcard t/data/junit/*/*.xml))
 
 # The frontend's npm install and the files it vendors (rules below).
 NPM_DIR = $(BUILD)/npm
@@ -58,11 +82,12 @@ VENDOR = htdocs/vendor/uPlot.iife.min.js htdocs/vendor/uPlot.min.css
 
 MIGRATIONS = $(sort $(wildcard schema/sqlite/[0-9][0-9][0-9][0-9]-*.sql))
 
-all: $(LIBA) $(CGI_BIN) $(CLI_BIN) $(UNIT_BIN) $(TEST_PROGS) $(VENDOR)
+all: $(LIBA) $(CGI_BIN) $(CLI_BIN) $(UNIT_BIN) $(TEST_PROGS) $(FUZZ_BIN) \
+     $(VENDOR)
 
 # Every compile waits for the dependency check (quick when all is present).
 deps:
-	@bin/install-deps
+	@bin/install-deps $(DEPS_SET)
 
 $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(@D)
@@ -104,6 +129,9 @@ $(BUILD)/t/t-%: $(BUILD)/t/unit/t-%.o $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(FCGI_LIBS) $(DEP_LIBS)
 
+$(BUILD)/fuzz/fuzz-%: $(BUILD)/fuzz/fuzz-%.o $(FUZZ_OBJ) $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $< $(FUZZ_OBJ) $(LIBA) $(FCGI_LIBS) $(DEP_LIBS)
+
 # The frontend's npm packages (conf/npm: uPlot for the charts, playwright-core
 # for the browser tests), installed from the lockfile into $(BUILD)/npm; the
 # stamp makes this a no-op until the manifest changes.  The chart library is
@@ -132,6 +160,46 @@ check: deps all
 asan-check:
 	$(MAKE) BUILD=build-asan SANITIZE=1 check
 
+# Each seed corpus once through the standalone harnesses (part of check).
+fuzz-corpus: deps all
+	TESTVIS_BUILD=$(abspath $(BUILD)) $(PROVE) t/15-fuzz-corpus.t
+
+# Each harness under libFuzzer (ASan/UBSan) for FUZZ_SECONDS, one after
+# the other; new inputs go to build-fuzz/corpus/NAME, crashes to
+# build-fuzz/artifacts/NAME, the log with exec/s to build-fuzz/NAME.log.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   ?=
+FUZZ_LEN_junit     = 65536
+FUZZ_LEN_query     = 4096
+FUZZ_LEN_multipart = 16384
+FUZZ_LEN_results   = 16384
+FUZZ_LEN_sidecar   = 8192
+FUZZ_LEN_diffscan  = 32768
+FUZZ_SEEDS_junit   = $(BUILD)/seeds/junit
+
+fuzz:
+	$(MAKE) BUILD=build-fuzz FUZZER=1 fuzz-run
+
+fuzz-run: $(FUZZ_TARGETS:%=fuzz-run-%)
+	@for t in $(FUZZ_TARGETS); do \
+	    grep -h 'stat::average_exec_per_sec\|stat::new_units_added' \
+	        $(BUILD)/$$t.log | sed "s/^/$$t: /"; done
+
+fuzz-run-%: $(BUILD)/fuzz/fuzz-% $(BUILD)/seeds/junit/.stamp
+	@mkdir -p $(BUILD)/corpus/$* $(BUILD)/artifacts/$*
+	$(BUILD)/fuzz/fuzz-$* -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=$(FUZZ_LEN_$*) -timeout=10 -print_final_stats=1 \
+	    -artifact_prefix=$(BUILD)/artifacts/$*/ $(FUZZ_FLAGS) \
+	    $(BUILD)/corpus/$* fuzz/corpus/$* $(FUZZ_SEEDS_$*) \
+	    > $(BUILD)/$*.log 2>&1 || { tail -40 $(BUILD)/$*.log; exit 1; }
+
+# libFuzzer takes seed directories: t/data/junit's reports, flattened.
+$(BUILD)/seeds/junit/.stamp: $(JUNIT_SEEDS)
+	rm -rf $(@D) && mkdir -p $(@D)
+	for f in $(JUNIT_SEEDS); do \
+	    cp $$f $(@D)/$$(echo $$f | sed 's,^t/data/junit/,,; s,/,-,g'); done
+	touch $@
+
 valgrind-check: deps all
 	TESTVIS_BUILD=$(abspath $(BUILD)) \
 	TESTVIS_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
@@ -149,11 +217,15 @@ install: all
 	cp -R htdocs/. $(DESTDIR)$(PREFIX)/share/testvis/htdocs/
 	install -m 644 conf/lighttpd.conf.in conf/testvis.conf conf/crontab \
 	        $(DESTDIR)$(PREFIX)/share/testvis/conf/
+	install -d $(DESTDIR)$(PREFIX)/share/testvis/conf/errors
+	install -m 644 conf/errors/testvis-error-*.html \
+	        $(DESTDIR)$(PREFIX)/share/testvis/conf/errors/
 
 clean:
-	rm -rf build build-asan htdocs/vendor
+	rm -rf build build-asan build-fuzz htdocs/vendor
 
-.PHONY: all deps check asan-check valgrind-check run install clean
+.PHONY: all deps check asan-check valgrind-check fuzz fuzz-run fuzz-corpus \
+	run install clean
 # Keep the objects of pattern chains (cgi-bin/%.o, t/unit/%.o): deleting
 # them rebuilds needlessly and prints after the test summary.
 .SECONDARY:

@@ -12,6 +12,12 @@
 #   RUNS=100 TESTS=2000 sh bench/read-bench.sh   # a quick look
 #   CACHE=0 sh bench/read-bench.sh    # response cache off: every request
 #                                     # computes its answer
+#   TRACE=1 sh bench/read-bench.sh    # also the cost of tracing (DEP-3)
+#
+# TRACE=1 starts a second lighttpd on the same database whose programs
+# write every request's trace to $WORK/trace.jsonl; each round of a point
+# endpoint then also measures it there, right after the untraced one, and
+# the "traced" column gives traced req/s as a share of untraced req/s.
 #
 # The point endpoints are measured ROUNDS times (default 3), each round
 # the endpoint, then the FastCGI baseline, then the static file, so the
@@ -32,6 +38,7 @@ DUR=${DUR:-5}
 ROUNDS=${ROUNDS:-3}
 CACHE=${CACHE:-1}
 SPREAD=${SPREAD:-1}
+TRACE=${TRACE:-0}
 CONN=${CONN:-4}
 MAX_PROCS=${MAX_PROCS:-2}
 WORK=${WORK:-/tmp/bench-work/read}
@@ -111,21 +118,57 @@ lpid=$!
 trap 'kill $lpid 2>/dev/null; wait $lpid 2>/dev/null' EXIT INT TERM
 for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/api/health" && break; sleep 0.1; done
 
-# measure URL [LUA]: prints "median_ms p99_ms req_per_s bytes"; with a wrk
-# script LUA, the script chooses each request's path
+# the same programs with tracing on, for TRACE=1
+if [ "$TRACE" = 1 ]; then
+	tport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	tsock=$WORK/sock-trace
+	rm -rf "$tsock" "$WORK/trace.jsonl" "$WORK/trace.jsonl.1"
+	mkdir -p "$tsock"
+	chmod 700 "$tsock"
+	cp "$conf" "$WORK/testvis-trace.conf"
+	echo "trace_file = $WORK/trace.jsonl" >> "$WORK/testvis-trace.conf"
+	sed -e "s|$sock|$tsock|g" -e "s|$conf|$WORK/testvis-trace.conf|g" \
+	    -e "s|= $port\$|= $tport|" "$WORK/lighttpd.conf" \
+	    > "$WORK/lighttpd-trace.conf"
+	"$lighttpd" -D -f "$WORK/lighttpd-trace.conf" > "$WORK/lighttpd-trace.log" 2>&1 &
+	tpid=$!
+	trap 'kill $lpid $tpid 2>/dev/null; wait $lpid $tpid 2>/dev/null' EXIT INT TERM
+	for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$tport/api/health" && break; sleep 0.1; done
+fi
+
+# CPU clock ticks used so far by the FastCGI programs of lighttpd PID
+cpu_ticks() {
+	t=0
+	for c in $(pgrep -P "$1"); do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+hz=$(getconf CLK_TCK)
+
+# measure URL [LUA [PORT]]: prints "median_ms p99_ms req_per_s bytes
+# cpu_us_per_request" (the last: CPU of that server's FastCGI programs,
+# which a busy machine disturbs less than req/s); with a wrk script LUA,
+# the script chooses each request's path; PORT defaults to the untraced
+# server's
 measure() {
-	bytes=$(curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:$port$1")
-	code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$1")
+	mp=${3:-$port}
+	mpid=$lpid
+	[ "$mp" = "${tport:-}" ] && mpid=$tpid
+	bytes=$(curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:$mp$1")
+	code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mp$1")
 	[ "$code" = 200 ] || { echo "FAIL $1 answered $code" >&2; exit 1; }
+	c0=$(cpu_ticks "$mpid")
 	wrk -t2 -c"$CONN" -d"${DUR}s" --latency ${2:+-s "$2"} \
-	    "http://127.0.0.1:$port$1" > "$WORK/wrk.out"
+	    "http://127.0.0.1:$mp$1" > "$WORK/wrk.out"
+	c1=$(cpu_ticks "$mpid")
 	grep -q 'Non-2xx' "$WORK/wrk.out" &&
 	    { echo "FAIL $1: non-2xx answers under load" >&2; exit 1; }
-	awk -v b="$bytes" '
+	awk -v b="$bytes" -v cpu=$((c1 - c0)) -v hz="$hz" '
 	function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
 	$1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
-	/^Requests\/sec/ { rps = $2 }
-	END { printf "%.2f %.2f %.0f %d\n", p50, p99, rps, b }' "$WORK/wrk.out"
+	/^Requests\/sec/ { rps = $2 } / requests in / { n = $1 }
+	END { printf "%.2f %.2f %.0f %d %.1f\n", p50, p99, rps, b, n ? cpu * 1e6 / hz / n : 0 }' "$WORK/wrk.out"
 }
 
 # median of the numbers given as arguments
@@ -148,7 +191,8 @@ LUA
 }
 
 echo "response cache: $( [ "$CACHE" = 0 ] && echo off || echo on)"
-printf '%-44s %9s %9s %9s %8s %8s %8s\n' endpoint "p50 ms" "p99 ms" "req/s" bytes "/fixed" "/static"
+printf '%-44s %9s %9s %9s %8s %8s %8s %8s %s\n' endpoint "p50 ms" "p99 ms" "req/s" bytes "/fixed" "/static" \
+    "$( [ "$TRACE" = 1 ] && echo traced)" "$( [ "$TRACE" = 1 ] && echo "cpu us/req off -> on")"
 # each point endpoint (marked *) is measured in ROUNDS rounds of: it, the
 # minimal FastCGI responder answering a body of the same size, lighttpd
 # serving that body as a static file
@@ -177,17 +221,22 @@ for e in \
     "API-23 failures|/api/failures"; do
 	name=${e%%|*}
 	url=${e#*|}
-	rf=-; rs=-
+	rf=-; rs=-; rt=; rc=
 	case "$name" in
 	*'*')
 		n=$((n + 1))
 		curl -s "http://127.0.0.1:$port$url" > "$WORK/fixed/b$n.json"
 		cp "$WORK/fixed/b$n.json" "$docroot/b$n.json"
-		p50s= p99s= rpss= fixeds= statics=
+		p50s= p99s= rpss= fixeds= statics= traceds= cpus= tcpus=
 		r=0
 		while [ "$r" -lt "$ROUNDS" ]; do
 			set -- $(measure "$url")
 			p50s="$p50s $1" p99s="$p99s $2" rpss="$rpss $3" bytes=$4
+			cpus="$cpus $5"
+			if [ "$TRACE" = 1 ]; then
+				set -- $(measure "$url" "" "$tport")
+				traceds="$traceds $3" tcpus="$tcpus $5"
+			fi
 			fixeds="$fixeds $(measure "/bench/fixed/b$n" | cut -d' ' -f3)"
 			statics="$statics $(measure "/b$n.json" | cut -d' ' -f3)"
 			r=$((r + 1))
@@ -196,19 +245,31 @@ for e in \
 		fixed=$(median $fixeds)
 		static=$(median $statics)
 		rf=$(awk -v a="$3" -v b="$fixed" 'BEGIN { printf "%.0f%%", 100 * a / b }')
-		rs=$(awk -v a="$3" -v b="$static" 'BEGIN { printf "%.0f%%", 100 * a / b }') ;;
+		rs=$(awk -v a="$3" -v b="$static" 'BEGIN { printf "%.0f%%", 100 * a / b }')
+		if [ "$TRACE" = 1 ]; then
+			rt=$(awk -v a="$(median $traceds)" -v b="$3" \
+			    'BEGIN { printf "%.1f%%", 100 * a / b }')
+			rc=$(awk -v a="$(median $cpus)" -v b="$(median $tcpus)" \
+			    'BEGIN { printf "%.0f -> %.0f (%+.1f%%)", a, b, 100 * (b - a) / a }')
+		fi ;;
 	*)
 		set -- $(measure "$url") ;;
 	esac
-	printf '%-44s %9s %9s %9s %8s %8s %8s\n' "$name" "$1" "$2" "$3" "$4" "$rf" "$rs"
+	printf '%-44s %9s %9s %9s %8s %8s %8s %8s %s\n' "$name" "$1" "$2" "$3" "$4" "$rf" "$rs" "$rt" "$rc"
 	case "$name" in
 	*'*')
 		[ "$SPREAD" = 1 ] || continue
 		spread_script "$(echo "$url" | sed "s|$tid|@|")"
 		set -- $(measure "$url" "$WORK/spread.lua")
-		printf '%-44s %9s %9s %9s %8s %8s %8s\n' "  spread over every test" "$1" "$2" "$3" "-" \
+		rt= rc=
+		if [ "$TRACE" = 1 ]; then
+			t=$(measure "$url" "$WORK/spread.lua" "$tport")
+			rt=$(echo "$t" | awk -v b="$3" '{ printf "%.1f%%", 100 * $3 / b }')
+			rc=$(echo "$t" | awk -v a="$5" '{ printf "%.0f -> %.0f (%+.1f%%)", a, $5, 100 * ($5 - a) / a }')
+		fi
+		printf '%-44s %9s %9s %9s %8s %8s %8s %8s %s\n' "  spread over every test" "$1" "$2" "$3" "-" \
 		    "$(awk -v a="$3" -v b="$fixed" 'BEGIN { printf "%.0f%%", 100 * a / b }')" \
-		    "$(awk -v a="$3" -v b="$static" 'BEGIN { printf "%.0f%%", 100 * a / b }')" ;;
+		    "$(awk -v a="$3" -v b="$static" 'BEGIN { printf "%.0f%%", 100 * a / b }')" "$rt" "$rc" ;;
 	esac
 done
 echo "peak RSS of each FastCGI program (PERF-4 wants < 32 MB):"
@@ -220,4 +281,9 @@ echo "* point endpoints: medians of $ROUNDS rounds, each measuring the endpoint,
 echo "  a minimal FastCGI responder and lighttpd's static file handler"
 echo "  answering a body of the same size; PERF-2 wants >= 60% of the FastCGI one."
 echo "  'spread' rows ask for every test in turn (ratios against the same baselines)"
+[ "$TRACE" = 1 ] && echo "  'cpu us/req': CPU of the FastCGI programs per request, untraced -> traced" \
+    "(medians; less disturbed by other load than req/s)"
+[ "$TRACE" = 1 ] && echo "  'traced': req/s with trace_file set as a share of req/s without" \
+    "(median of $ROUNDS rounds, side by side); $(cat "$WORK"/trace.jsonl* | wc -l)" \
+    "trace lines, $(du -cm "$WORK"/trace.jsonl* | tail -1 | cut -f1) MB written"
 echo "(wrk -t2 -c$CONN -d${DUR}s on 127.0.0.1; lighttpd max-procs $MAX_PROCS per program)"

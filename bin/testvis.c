@@ -21,11 +21,13 @@
 #include "fault.h"
 #include "ingest.h"
 #include "ingestfile.h"
+#include "jval.h"
 #include "log.h"
-#include "stream.h"
 #include "param.h"
 #include "project.h"
+#include "stream.h"
 #include "tvtime.h"
+#include "utf8.h"
 
 #define EXIT_BAD	1
 #define EXIT_USAGE	2
@@ -59,7 +61,8 @@ usage(FILE *f)
 	    "  token list [--project P]    list tokens (never their secrets)\n"
 	    "  token revoke ID             revoke a token by its id\n"
 	    "  ingest [--project P] [--run-id ID] [--shard S] [--git-sha SHA]\n"
-	    "         [--branch B] [--session-id S] [--started-at TIME] FILE...\n"
+	    "         [--branch B] [--session-id S] [--started-at TIME]\n"
+	    "         [--repeats retries|variants] FILE...\n"
 	    "                              store JUnit reports (plain or .gz;\n"
 	    "                              NAME.meta.json beside NAME.xml is\n"
 	    "                              the sidecar); one JSON line each\n"
@@ -118,6 +121,8 @@ cli_parse(struct cli *c, int argc, char **argv)
 			slot = &c->meta[META_SESSION_ID];
 		else if (strcmp(argv[i], "--started-at") == 0)
 			slot = &c->meta[META_STARTED_AT];
+		else if (strcmp(argv[i], "--repeats") == 0)
+			slot = &c->meta[META_REPEATS];
 		else if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
@@ -161,6 +166,8 @@ cli_open(struct cli *c, int create)
 		fprintf(stderr, "testvis: %s\n", err);
 		return EXIT_STORAGE;
 	}
+	if (db_limit_size(c->db, c->cfg->max_db_mb) == -1)
+		return EXIT_STORAGE;
 	if (create)
 		return 0;
 	level = db_schema_version(c->db);
@@ -342,14 +349,18 @@ print_answer(const char *file, json_t *ans, const struct fault *f)
 	char *text;
 
 	if (o == NULL) {
-		o = json_pack("{s{sssssi}}", "error", "code", f->code != NULL ?
-		    f->code : "internal", "message", f->msg, "status",
-		    f->status);
+		json_t *e = jval_object();
+
+		o = jval_object();
+		jval_set(e, "code", jval_str(f->code != NULL ? f->code :
+		    "internal"));
+		jval_set(e, "message", jval_str(f->msg));
+		jval_set(e, "status", jval_int(f->status));
 		if (f->line > 0)
-			json_object_set_new(json_object_get(o, "error"),
-			    "line", json_integer(f->line));
+			jval_set(e, "line", jval_int(f->line));
+		jval_set(o, "error", e);
 	}
-	json_object_set_new(o, "file", json_string(file));
+	json_object_set_new(o, "file", jval_str(file));
 	text = json_dumps(o, JSON_COMPACT);
 	printf("%s\n", text != NULL ? text : "{}");
 	free(text);
@@ -373,8 +384,8 @@ ingest_file(struct cli *c, const char *file)
 	if (c->meta[META_RUN_ID] != NULL && c->meta[META_SHARD] == NULL &&
 	    c->argc > 2) {
 		const char *base = strrchr(file, '/');
-		snprintf(shard, sizeof(shard), "%.128s", base != NULL ?
-		    base + 1 : file);
+		snprintf(shard, sizeof(shard), "%.*s", UTF8_CUT(base != NULL ?
+		    base + 1 : file, 128));
 		for (i = 0; shard[i] != '\0'; i++)
 			if (strchr("._:/-", shard[i]) == NULL &&
 			    !((shard[i] >= 'a' && shard[i] <= 'z') ||

@@ -63,8 +63,10 @@ test_key(struct req *r, int64_t *key)
 static int
 h_domains(struct req *r)
 {
+	struct trace_span *sp = req_span(r, "health_domains");
 	json_t *out = health_domains(req_db(r), req_project_id(r));
 
+	req_span_end(r, sp, out != NULL ? 1 : -1, out, "domains");
 	return out != NULL ? req_json(r, 200, out) : 503;
 }
 
@@ -72,11 +74,13 @@ h_domains(struct req *r)
 static int
 h_features(struct req *r)
 {
+	struct trace_span *sp = req_span(r, "health_features");
 	json_t *out = NULL;
 	int rc = health_features(req_db(r), req_project_id(r),
 	    req_opt_int(r, "domain_id", 0), req_opt_str(r, "cursor"),
 	    (int)req_opt_int(r, "limit", 50), &out);
 
+	req_span_end(r, sp, rc, out, "features");
 	if (rc == QUERY_BAD_CURSOR)
 		return req_bad_param(r, "cursor", "not a cursor of this list");
 	return rc == 0 ? req_json(r, 200, out) : 503;
@@ -86,12 +90,14 @@ h_features(struct req *r)
 static int
 h_timeline(struct req *r)
 {
+	struct trace_span *sp = req_span(r, "health_timeline");
 	json_t *out = NULL;
 	int rc = health_timeline(req_db(r), req_project_id(r),
 	    strtoll(req_path(r, "feature_id"), NULL, 10),
 	    (int)req_opt_int(r, "days", 90),
 	    tvtime_now_ms(), &out);
 
+	req_span_end(r, sp, rc, out, "days");
 	if (rc == 0)
 		return req_error(r, 404, "not_found", NULL, "no feature %s in "
 		    "project '%s'", req_path(r, "feature_id"), req_project(r));
@@ -102,13 +108,17 @@ h_timeline(struct req *r)
 static int
 h_mappings(struct req *r)
 {
+	struct trace_span *sp;
 	json_t *list, *out;
 	int64_t key;
 	int rc;
 
 	if ((rc = test_key(r, &key)) != 1)
 		return rc;
-	if ((list = mapping_list(req_db(r), key)) == NULL)
+	sp = req_span(r, "mapping_list");
+	list = mapping_list(req_db(r), key);
+	req_span_end(r, sp, list != NULL ? 1 : -1, list, NULL);
+	if (list == NULL)
 		return 503;
 	out = jval_object();
 	jval_set(out, "test_id", jval_str(req_path(r, "test_id")));
@@ -124,6 +134,7 @@ static int
 h_mapping_put(struct req *r)
 {
 	struct fault f;
+	struct trace_span *sp;
 	json_t *body;
 	int64_t key;
 	int rc;
@@ -133,8 +144,10 @@ h_mapping_put(struct req *r)
 		return rc;
 	if ((rc = req_body_json(r, BODY_SMALL, &body)) != 0)
 		return rc;
+	sp = req_span(r, "mapping_set_manual");
 	rc = mapping_set_manual(req_db(r), req_config(r), req_project_id(r),
 	    key, body, tvtime_now_ms(), &f);
+	req_span_end(r, sp, rc, NULL, NULL);
 	json_decref(body);
 	if (rc == -1)
 		return req_fault(r, &f);
@@ -150,14 +163,17 @@ static int
 h_import(struct req *r)
 {
 	struct fault f;
+	struct trace_span *sp;
 	json_t *body, *out = NULL;
 	int rc;
 
 	memset(&f, 0, sizeof(f));
 	if ((rc = req_body_json(r, BODY_IMPORT, &body)) != 0)
 		return rc;
+	sp = req_span(r, "mapping_import");
 	rc = mapping_import(req_db(r), req_config(r), req_project_id(r), body,
 	    tvtime_now_ms(), &out, &f);
+	req_span_end(r, sp, rc, out, NULL);
 	json_decref(body);
 	return rc == -1 ? req_fault(r, &f) : req_json(r, 200, out);
 }
@@ -171,14 +187,17 @@ static int
 h_alias(struct req *r)
 {
 	struct fault f;
+	struct trace_span *sp;
 	json_t *body, *out = NULL;
 	int rc;
 
 	memset(&f, 0, sizeof(f));
 	if ((rc = req_body_json(r, BODY_SMALL, &body)) != 0)
 		return rc;
+	sp = req_span(r, "alias_create");
 	rc = alias_create(req_db(r), req_config(r), req_project_id(r), body,
 	    tvtime_now_ms(), &out, &f);
+	req_span_end(r, sp, rc, out, NULL);
 	json_decref(body);
 	return rc == -1 ? req_fault(r, &f) : req_json(r, 201, out);
 }

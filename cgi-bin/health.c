@@ -34,8 +34,13 @@ h_health(struct req *r)
 		status = "unavailable";
 	else if (level != db_schema_latest())
 		status = "outdated";
-	else if ((batch = status_batch(db)) == NULL)
-		status = "unavailable";
+	else {
+		struct trace_span *sp = req_span(r, "status_batch");
+		batch = status_batch(db);
+		req_span_end(r, sp, batch != NULL ? 1 : -1, batch, NULL);
+		if (batch == NULL)
+			status = "unavailable";
+	}
 	jval_set(o, "status", jval_str(status));
 	jval_set(o, "version", jval_str(TESTVIS_VERSION));
 	jval_set(o, "enabled", json_boolean(req_config(r)->enabled));
@@ -64,10 +69,12 @@ static int
 h_projects(struct req *r)
 {
 	const struct auth_token *t = req_token(r);
+	struct trace_span *sp = req_span(r, "project_list");
 	json_t *list, *o;
 
-	if ((list = project_list(req_db(r), t != NULL ? t->project_id : 0)) ==
-	    NULL)
+	list = project_list(req_db(r), t != NULL ? t->project_id : 0);
+	req_span_end(r, sp, list != NULL ? 1 : -1, list, NULL);
+	if (list == NULL)
 		return 503;
 	o = jval_object();
 	jval_set(o, "projects", list);

@@ -18,9 +18,11 @@
 #include "fault.h"
 #include "http.h"
 #include "ingest.h"
+#include "ingestjson.h"
 #include "jval.h"
 #include "multipart.h"
 #include "stream.h"
+#include "utf8.h"
 
 #define META_MAX	(1024 * 1024)
 #define DIFF_MAX	(16 * 1024 * 1024)
@@ -125,8 +127,8 @@ from_multipart(struct req *r, struct ingest *in, struct stream *body,
 			ingest_set_diff(in, b.p != NULL ? b.p : "", b.len);
 		} else {
 			fault_set(f, 400, "invalid_multipart", "unknown form "
-			    "field '%.64s' (expected file, meta or diff)",
-			    part.name);
+			    "field '%.*s' (expected file, meta or diff)",
+			    UTF8_CUT(part.name, 64));
 			goto out;
 		}
 	}
@@ -144,65 +146,23 @@ out:
 	return rc;
 }
 
-/* application/json IngestRunRequest. */
+/*
+ * application/json IngestRunRequest: the body is read whole (it is capped
+ * by max_body_bytes) and walked member by member, never decoded into one
+ * tree.  0 (stored or duplicate) or -1 with the fault set.
+ */
 static int
 from_json(struct req *r, struct ingest *in, struct stream *body,
     struct fault *f)
 {
 	struct buf b;
-	json_t *doc, *xml, *results;
-	struct stream *s;
 	int rc = -1;
 
 	buf_init(&b);
 	if (slurp(body, &b, (size_t)req_config(r)->max_body_bytes,
-	    "request body", f) == -1 ||
-	    (doc = parse_json(&b, "the request body", f)) == NULL) {
-		buf_free(&b);
-		return -1;
-	}
+	    "request body", f) == 0)
+		rc = ingestjson_run(in, b.p != NULL ? b.p : "", b.len, f);
 	buf_free(&b);
-	if (!json_is_object(doc)) {
-		fault_set(f, 400, "invalid_json",
-		    "the request body must be a JSON object");
-		json_decref(doc);
-		return -1;
-	}
-	xml = json_incref(json_object_get(doc, "junit_xml"));
-	results = json_incref(json_object_get(doc, "results"));
-	json_object_del(doc, "junit_xml");
-	json_object_del(doc, "results");
-	if (xml == NULL && results == NULL) {
-		fault_set(f, 400, "invalid_json", "the request needs "
-		    "junit_xml and/or results");
-		json_decref(doc);
-		goto out;
-	}
-	if (xml != NULL && !json_is_string(xml)) {
-		fault_set(f, 400, "invalid_json", "junit_xml must be a string");
-		json_decref(doc);
-		goto out;
-	}
-	if (ingest_set_sidecar(in, doc) == -1)
-		goto out;
-	if ((rc = ingest_begin(in)) != 0) {
-		rc = rc == 1 ? 0 : -1;
-		goto out;
-	}
-	rc = -1;
-	if (xml != NULL) {
-		s = stream_mem(json_string_value(xml), json_string_length(xml));
-		rc = ingest_xml(in, s);
-		stream_free(s);
-		if (rc == -1)
-			goto out;
-	}
-	if (results != NULL && ingest_results(in, results) == -1)
-		goto out;
-	rc = 0;
-out:
-	json_decref(xml);
-	json_decref(results);
 	return rc;
 }
 
@@ -228,12 +188,14 @@ h_ingest(struct req *r)
 	    *enc != '\0' && strcasecmp(enc, "gzip") != 0 &&
 	    strcasecmp(enc, "identity") != 0)
 		return req_error(r, 415, "unsupported_media_type", NULL,
-		    "unsupported Content-Encoding '%.32s' (gzip or none)", enc);
+		    "unsupported Content-Encoding '%.*s' (gzip or none)",
+		    UTF8_CUT(enc, 32));
 	if (req_body_length(r) == 0)
 		return req_error(r, 400, "empty_body", NULL,
 		    "the request has no body: send a JUnit XML report");
 	in = ingest_new(req_db(r), req_config(r), req_project_id(r),
 	    req_project(r), "http", &f);
+	ingest_set_trace(in, req_trace(r));
 	for (i = 0; i < META__MAX; i++) {
 		const struct param_value *v = req_param(r,
 		    ingest_meta_spec[i].name);

@@ -49,9 +49,11 @@ static const struct param_spec q_correlate[] = {
 static int
 h_dashboard(struct req *r)
 {
+	struct trace_span *sp = req_span(r, "dash_overview");
 	json_t *o = dash_overview(req_db(r), req_project_id(r),
 	    tvtime_now_ms());
 
+	req_span_end(r, sp, o != NULL ? 1 : -1, o, NULL);
 	if (o == NULL)
 		return 503;
 	jval_set(o, "project", jval_str(req_project(r)));
@@ -62,11 +64,13 @@ h_dashboard(struct req *r)
 static int
 h_failures(struct req *r)
 {
+	struct trace_span *sp = req_span(r, "dash_failures");
 	json_t *out = NULL;
 	int rc = dash_failures(req_db(r), req_project_id(r),
 	    req_opt_int(r, "since", -1), req_opt_str(r, "cursor"),
 	    (int)req_opt_int(r, "limit", 50), &out);
 
+	req_span_end(r, sp, rc, out, "failures");
 	if (rc == QUERY_BAD_CURSOR)
 		return req_bad_param(r, "cursor",
 		    "not a cursor of this list");
@@ -80,6 +84,7 @@ h_failures(struct req *r)
 static int
 h_flaky(struct req *r)
 {
+	struct trace_span *sp;
 	json_t *out = NULL;
 	const char *state = req_opt_str(r, "state");
 	int rc;
@@ -88,8 +93,10 @@ h_flaky(struct req *r)
 		state = "flaky";
 	else if (strcmp(state, "all") == 0)
 		state = NULL;
+	sp = req_span(r, "flaky_list");
 	rc = flaky_list(req_db(r), req_project_id(r), state,
 	    req_opt_str(r, "cursor"), (int)req_opt_int(r, "limit", 50), &out);
+	req_span_end(r, sp, rc, out, "flaky");
 
 	if (rc == QUERY_BAD_CURSOR)
 		return req_bad_param(r, "cursor",
@@ -103,9 +110,11 @@ h_flaky(struct req *r)
 static int
 h_slowest(struct req *r)
 {
+	struct trace_span *sp = req_span(r, "flaky_slowest");
 	json_t *o = flaky_slowest(req_db(r), req_project_id(r),
 	    req_opt_int(r, "by", 1) == 1, (int)req_opt_int(r, "limit", 20));
 
+	req_span_end(r, sp, o != NULL ? 1 : -1, o, "slowest");
 	return o != NULL ? req_json(r, 200, o) : 503;
 }
 
@@ -119,6 +128,7 @@ h_correlate(struct req *r)
 {
 	static const char *const keys[BY__MAX] = { "run_id", "git_sha",
 	    "session_id", "feature_id" };
+	struct trace_span *sp;
 	json_t *out = NULL, *d;
 	int i, given = 0, by = 0, rc;
 
@@ -136,9 +146,11 @@ h_correlate(struct req *r)
 		return req_error(r, 400, "invalid_param", d, "give exactly one "
 		    "of run_id, git_sha, session_id or feature_id");
 	}
+	sp = req_span(r, "correlate");
 	rc = correlate(req_db(r), req_config(r), req_project_id(r),
 	    req_project(r), (enum correlate_by)by, req_param(r,
 	    keys[by])->s, &out);
+	req_span_end(r, sp, rc, out, "runs");
 	if (rc == 0 && by == BY_FEATURE_ID)
 		return req_error(r, 404, "not_found", NULL, "no feature %s in "
 		    "project '%s'", req_param(r, keys[by])->s, req_project(r));

@@ -37,6 +37,7 @@ static int
 h_alerts(struct req *r)
 {
 	struct signals_filter f;
+	struct trace_span *sp;
 	json_t *out = NULL;
 	int rc;
 
@@ -47,7 +48,9 @@ h_alerts(struct req *r)
 	f.session_id = req_opt_str(r, "session_id");
 	f.cursor = req_opt_str(r, "cursor");
 	f.limit = (int)req_opt_int(r, "limit", 50);
+	sp = req_span(r, "signals_list");
 	rc = signals_list(req_db(r), req_project_id(r), &f, &out);
+	req_span_end(r, sp, rc, out, "alerts");
 	if (rc == QUERY_BAD_CURSOR)
 		return req_bad_param(r, "cursor", "not a cursor of this list");
 	return rc == 0 ? req_json(r, 200, out) : 503;
@@ -62,15 +65,18 @@ static int
 h_triage(struct req *r)
 {
 	struct fault f;
+	struct trace_span *sp;
 	json_t *body, *out = NULL;
 	int rc;
 
 	memset(&f, 0, sizeof(f));
 	if ((rc = req_body_json(r, 16384, &body)) != 0)
 		return rc;
+	sp = req_span(r, "signals_set");
 	rc = signals_set(req_db(r), req_project_id(r),
 	    strtoll(req_path(r, "signal_id"), NULL, 10), body, tvtime_now_ms(),
 	    &out, &f);
+	req_span_end(r, sp, rc, out, NULL);
 	json_decref(body);
 	if (rc == 0)
 		return req_error(r, 404, "not_found", NULL, "no signal %s in "

@@ -42,7 +42,8 @@ static int
 h_list(struct req *r)
 {
 	struct runs_filter f;
-	json_t *out;
+	struct trace_span *sp;
+	json_t *out = NULL;
 	int rc;
 
 	f.branch = req_opt_str(r, "branch");
@@ -53,7 +54,9 @@ h_list(struct req *r)
 	f.until = req_opt_int(r, "until", -1);
 	f.cursor = req_opt_str(r, "cursor");
 	f.limit = (int)req_opt_int(r, "limit", 50);
+	sp = req_span(r, "runs_list");
 	rc = runs_list(req_db(r), req_project_id(r), &f, &out);
+	req_span_end(r, sp, rc, out, "runs");
 	if (rc == QUERY_BAD_CURSOR)
 		return req_bad_param(r, "cursor",
 		    "not a cursor of this list");
@@ -67,9 +70,11 @@ static int
 h_detail(struct req *r)
 {
 	const char *id = req_path(r, "run_id");
-	json_t *out;
+	struct trace_span *sp = req_span(r, "runs_detail");
+	json_t *out = NULL;
 	int rc = runs_detail(req_db(r), req_project_id(r), id, &out);
 
+	req_span_end(r, sp, rc, out, NULL);
 	if (rc == 0)
 		return req_error(r, 404, "not_found", NULL, "no run '%s' in "
 		    "project '%s'", id, req_project(r));
@@ -84,14 +89,17 @@ h_results(struct req *r)
 {
 	const char *id = req_path(r, "run_id");
 	struct results_filter f;
-	json_t *out;
+	struct trace_span *sp;
+	json_t *out = NULL;
 	int rc;
 
 	f.status = (int)req_opt_int(r, "status", -1);
 	f.q = req_opt_str(r, "q");
 	f.cursor = req_opt_str(r, "cursor");
 	f.limit = (int)req_opt_int(r, "limit", 50);
+	sp = req_span(r, "runs_results");
 	rc = runs_results(req_db(r), req_project_id(r), id, &f, &out);
+	req_span_end(r, sp, rc, out, "results");
 	if (rc == QUERY_BAD_CURSOR)
 		return req_bad_param(r, "cursor",
 		    "not a cursor of this list");

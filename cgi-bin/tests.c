@@ -89,6 +89,7 @@ static int
 h_list(struct req *r)
 {
 	struct tests_filter f;
+	struct trace_span *sp;
 	json_t *out = NULL;
 	int rc;
 
@@ -102,7 +103,9 @@ h_list(struct req *r)
 	f.sort = (enum tests_sort)req_opt_int(r, "sort", SORT_NAME);
 	f.cursor = req_opt_str(r, "cursor");
 	f.limit = (int)req_opt_int(r, "limit", 50);
+	sp = req_span(r, "tests_list");
 	rc = tests_list(req_db(r), req_project_id(r), &f, &out);
+	req_span_end(r, sp, rc, out, "tests");
 	return answer(r, rc == 0 ? 1 : rc, out);
 }
 
@@ -110,10 +113,12 @@ h_list(struct req *r)
 static int
 h_detail(struct req *r)
 {
+	struct trace_span *sp = req_span(r, "tests_detail");
 	json_t *out = NULL;
 	int rc = tests_detail(req_db(r), req_project_id(r),
 	    req_path(r, "test_id"), &out);
 
+	req_span_end(r, sp, rc, out, NULL);
 	return answer(r, rc, out);
 }
 
@@ -121,11 +126,13 @@ h_detail(struct req *r)
 static int
 h_history(struct req *r)
 {
+	struct trace_span *sp = req_span(r, "tests_history");
 	json_t *out = NULL;
 	int rc = tests_history(req_db(r), req_project_id(r),
 	    req_path(r, "test_id"), req_opt_str(r, "branch"),
 	    req_opt_str(r, "cursor"), (int)req_opt_int(r, "limit", 50), &out);
 
+	req_span_end(r, sp, rc, out, "history");
 	return answer(r, rc, out);
 }
 
@@ -133,11 +140,13 @@ h_history(struct req *r)
 static int
 h_results(struct req *r)
 {
+	struct trace_span *sp = req_span(r, "tests_results");
 	json_t *out = NULL;
 	int rc = tests_results(req_db(r), req_project_id(r),
 	    req_path(r, "test_id"), (int)req_opt_int(r, "limit", 20),
 	    (int)req_opt_int(r, "offset", 0), &out);
 
+	req_span_end(r, sp, rc, out, "results");
 	return answer(r, rc, out);
 }
 
@@ -145,10 +154,12 @@ h_results(struct req *r)
 static int
 h_timing(struct req *r)
 {
+	struct trace_span *sp = req_span(r, "tests_timing");
 	json_t *out = NULL;
 	int rc = tests_timing(req_db(r), req_project_id(r),
 	    req_path(r, "test_id"), (int)req_opt_int(r, "limit", 50), &out);
 
+	req_span_end(r, sp, rc, out, "timing");
 	return answer(r, rc, out);
 }
 
@@ -156,11 +167,13 @@ h_timing(struct req *r)
 static int
 h_uptime(struct req *r)
 {
+	struct trace_span *sp = req_span(r, "tests_uptime");
 	json_t *out = NULL;
 	int rc = tests_uptime(req_db(r), req_project_id(r),
 	    req_path(r, "test_id"), (int)req_opt_int(r, "hours", 24),
 	    tvtime_now_ms(), &out);
 
+	req_span_end(r, sp, rc, out, NULL);
 	return answer(r, rc, out);
 }
 
@@ -168,10 +181,12 @@ h_uptime(struct req *r)
 static int
 h_incidents(struct req *r)
 {
+	struct trace_span *sp = req_span(r, "tests_incidents");
 	json_t *out = NULL;
 	int rc = tests_incidents(req_db(r), req_project_id(r),
 	    req_path(r, "test_id"), (int)req_opt_int(r, "limit", 10), &out);
 
+	req_span_end(r, sp, rc, out, "incidents");
 	return answer(r, rc, out);
 }
 
@@ -183,14 +198,17 @@ static int
 h_state(struct req *r)
 {
 	struct fault f;
+	struct trace_span *sp;
 	json_t *body, *out = NULL;
 	int rc;
 
 	memset(&f, 0, sizeof(f));
 	if ((rc = req_body_json(r, 16384, &body)) != 0)
 		return rc;
+	sp = req_span(r, "teststate_set");
 	rc = teststate_set(req_db(r), req_project_id(r), req_path(r,
 	    "test_id"), body, tvtime_now_ms(), &out, &f);
+	req_span_end(r, sp, rc, out, NULL);
 	json_decref(body);
 	if (rc == -1)
 		return req_fault(r, &f);
@@ -205,6 +223,7 @@ static int
 h_quarantine(struct req *r)
 {
 	const char *state = req_opt_str(r, "state");
+	struct trace_span *sp;
 	json_t *out = NULL;
 	int rc;
 
@@ -212,8 +231,10 @@ h_quarantine(struct req *r)
 		state = "quarantined";
 	else if (strcmp(state, "all") == 0)
 		state = NULL;
+	sp = req_span(r, "teststate_list");
 	rc = teststate_list(req_db(r), req_project_id(r), state,
 	    req_opt_str(r, "cursor"), (int)req_opt_int(r, "limit", 50), &out);
+	req_span_end(r, sp, rc, out, "tests");
 	return answer(r, rc == 0 ? 1 : rc, out);
 }
 

@@ -17,6 +17,7 @@
 #include "jval.h"
 #include "mapping.h"
 #include "rollup.h"
+#include "utf8.h"
 
 enum stmt {
 	STMT_TEST,
@@ -245,8 +246,8 @@ alias_create(struct db *db, const struct config *cfg, int64_t project,
 	*out = NULL;
 	json_object_foreach(body, k, x)
 		if (strcmp(k, "from") != 0 && strcmp(k, "to") != 0) {
-			fault_set(f, 400, "invalid_body", "unknown field '%.64s' "
-			    "(expected: from, to)", k);
+			fault_set(f, 400, "invalid_body", "unknown field '%.*s' "
+			    "(expected: from, to)", UTF8_CUT(k, 64));
 			return -1;
 		}
 	if (!json_is_string(jf) || !json_is_string(jt)) {
@@ -266,9 +267,9 @@ alias_create(struct db *db, const struct config *cfg, int64_t project,
 		return -1;
 	}
 	if (rc == 0) {
-		fault_set(f, 404, "not_found", "no test '%.64s' in this project",
-		    find(db, project, json_string_value(jf), &from) == 1 ?
-		    json_string_value(jt) : json_string_value(jf));
+		fault_set(f, 404, "not_found", "no test '%.*s' in this project",
+		    UTF8_CUT(find(db, project, json_string_value(jf), &from) ==
+		    1 ? json_string_value(jt) : json_string_value(jf), 64));
 		return -1;
 	}
 	if (from.alias_of != 0 || to.alias_of != 0) {

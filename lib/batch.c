@@ -31,6 +31,7 @@
 #include "retention.h"
 #include "rollup.h"
 #include "spool.h"
+#include "trace.h"
 #include "tvtime.h"
 
 /* One pass: global passes run once, the others once per project. */
@@ -227,17 +228,31 @@ passes_valid(const char *list)
 /*
  * Runs one pass for one project (or globally): a failed pass rolls back
  * its open chunk; what it committed before stays, with its watermark.
- * Returns 0 or -1.
+ * Traced as a child of the pass's span (NULL: not traced).  Returns 0 or
+ * -1.
  */
 static int
-pass_run_one(struct batch_ctx *c, const struct pass *p)
+pass_run_one(struct batch_ctx *c, const struct pass *p,
+    struct trace_span *parent)
 {
+	struct trace_span *sp = trace_begin(parent, p->per_project ?
+	    "batch.project" : "batch.global");
+	long chunks = c->chunks;
 	int rc;
 
 	c->summary[0] = '\0';
 	rc = p->run(c);
 	if (rc == -1)
 		db_rollback(c->db);
+	if (c->project_id > 0) {
+		trace_attr_int(sp, "testvis.project_id", c->project_id);
+		trace_attr_str(sp, "testvis.project", c->project);
+	}
+	trace_attr_int(sp, "testvis.batch.chunks", c->chunks - chunks);
+	trace_attr_str(sp, "testvis.batch.summary", c->summary);
+	if (rc == -1)
+		trace_error(sp, "pass failed");
+	trace_end(sp);
 	return rc;
 }
 
@@ -248,8 +263,9 @@ pass_run_one(struct batch_ctx *c, const struct pass *p)
  */
 static int
 batch_once(struct db *db, const struct config *cfg,
-    const struct batch_opts *o, const char *only)
+    const struct batch_opts *o, const char *only, struct tracer *tr)
 {
+	struct trace_span *root;
 	struct batch_ctx c;
 	sqlite3_stmt *st;
 	char line[4096], *crash;
@@ -288,13 +304,18 @@ batch_once(struct db *db, const struct config *cfg,
 			continue;
 		c.now = o->now != 0 ? o->now : tvtime_now_ms();
 		t0 = tvtime_mono_ms();
+		snprintf(line, sizeof(line), "batch %s", p->name);
+		root = trace_start(tr, NULL, line, TRACE_INTERNAL);
+		trace_attr_str(root, "testvis.batch.pass", p->name);
+		trace_attr_int(root, "testvis.batch.projects", p->per_project ?
+		    (long long)np : 0);
 		(void)pass_record(db, p->name, c.now, NULL, NULL);
 		pfail = 0;
 		line[0] = '\0';
 		for (k = 0; k < (p->per_project ? np : 1); k++) {
 			c.project_id = p->per_project ? ids[k] : 0;
 			c.project = p->per_project ? slugs[k] : NULL;
-			if (pass_run_one(&c, p) == -1) {
+			if (pass_run_one(&c, p, root) == -1) {
 				pfail = 1;
 				batch_note(&c, "FAILED");
 			}
@@ -316,6 +337,10 @@ batch_once(struct db *db, const struct config *cfg,
 		fflush(stdout);
 		(void)pass_record(db, p->name, o->now != 0 ? o->now :
 		    tvtime_now_ms(), pfail ? "failed" : "ok", line);
+		trace_attr_str(root, "testvis.batch.summary", line);
+		if (pfail)
+			trace_error(root, "pass failed");
+		trace_end(root);
 		failed |= pfail;
 	}
 	for (i = 0; i < np; i++)
@@ -359,7 +384,7 @@ lock_take(const char *db, const char *suffix)
  */
 static int
 batch_watch(struct db *db, const struct config *cfg,
-    const struct batch_opts *o)
+    const struct batch_opts *o, struct tracer *tr)
 {
 	struct pollfd pfd;
 	char buf[4096] __attribute__((aligned(8)));
@@ -393,7 +418,7 @@ batch_watch(struct db *db, const struct config *cfg,
 		now = tvtime_mono_ms();
 		if (due_spool > 0 && now >= due_spool) {
 			due_spool = 0;
-			rc |= batch_once(db, cfg, o, "spool");
+			rc |= batch_once(db, cfg, o, "spool", tr);
 			if (spool_pending())
 				due_spool = now + 1000.0 *
 				    (cfg->spool_settle_seconds + 0.2);
@@ -401,7 +426,7 @@ batch_watch(struct db *db, const struct config *cfg,
 		if (now >= next_all) {
 			if ((bfd = lock_take(cfg->db, "batch.lock")) >= 0) {
 				rc |= batch_once(db, cfg, o,
-				    "mapping,flaky,integrity,retention");
+				    "mapping,flaky,integrity,retention", tr);
 				close(bfd);
 			}
 			next_all = now + 1000.0 * o->interval;
@@ -435,6 +460,7 @@ batch_watch(struct db *db, const struct config *cfg,
 int
 batch_main(const struct config *cfg, const struct batch_opts *o)
 {
+	struct tracer *tr;
 	struct db *db;
 	char err[512];
 	int lfd = -1, rc;
@@ -459,8 +485,10 @@ batch_main(const struct config *cfg, const struct batch_opts *o)
 			close(lfd);
 		return 3;
 	}
-	if (rollup_register(db_handle(db)) == -1) {
-		fprintf(stderr, "testvis: cannot register SQL functions\n");
+	if (rollup_register(db_handle(db)) == -1 ||
+	    db_limit_size(db, cfg->max_db_mb) == -1) {
+		fprintf(stderr, "testvis: cannot prepare the database "
+		    "connection\n");
 		db_close(db);
 		if (lfd != -1)
 			close(lfd);
@@ -495,8 +523,11 @@ batch_main(const struct config *cfg, const struct batch_opts *o)
 			return 1;
 		}
 	}
-	rc = o->watch ? batch_watch(db, cfg, o) :
-	    batch_once(db, cfg, o, o->passes);
+	tr = trace_open(cfg->trace_file, cfg->trace_max_bytes,
+	    "testvis-batch");
+	rc = o->watch ? batch_watch(db, cfg, o, tr) :
+	    batch_once(db, cfg, o, o->passes, tr);
+	trace_close(tr);
 	db_close(db);
 	if (lfd != -1)
 		close(lfd);

@@ -50,6 +50,7 @@ static const struct cfg_key keys[] = {
 	    1024 * 1024, NULL },
 	{ "max_text_bytes", CFG_INT, OFF(max_text_bytes), 256,
 	    16 * 1024 * 1024, NULL },
+	{ "max_name_bytes", CFG_INT, OFF(max_name_bytes), 128, 65536, NULL },
 	{ "base_path", CFG_STRING, OFF(base_path), 0, 256, NULL },
 	{ "commit_url_template", CFG_STRING, OFF(commit_url_template), 0,
 	    1024, NULL },
@@ -77,6 +78,12 @@ static const struct cfg_key keys[] = {
 	    3600, NULL },
 	{ "response_cache_kb", CFG_INT, OFF(response_cache_kb), 0,
 	    1024 * 1024, NULL },
+	{ "busy_timeout_ms", CFG_INT, OFF(busy_timeout_ms), 0, 600000, NULL },
+	{ "max_db_mb", CFG_INT, OFF(max_db_mb), 0, 1024LL * 1024 * 1024,
+	    NULL },
+	{ "trace_file", CFG_STRING, OFF(trace_file), 0, 4096, NULL },
+	{ "trace_max_bytes", CFG_INT, OFF(trace_max_bytes), 4096,
+	    1LL << 40, NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -93,6 +100,7 @@ config_defaults(struct config *c)
 	c->max_decompressed_bytes = 2048LL * 1024 * 1024;
 	c->max_message_bytes = 4096;
 	c->max_text_bytes = 65536;
+	c->max_name_bytes = 1024;
 	c->base_path = strdup("");
 	c->commit_url_template = strdup("");
 	c->session_url_template = strdup("");
@@ -110,6 +118,9 @@ config_defaults(struct config *c)
 	c->integrity_collapse_factor = 10;
 	c->spool_settle_seconds = 2;
 	c->response_cache_kb = 4096;
+	c->busy_timeout_ms = 3000;
+	c->trace_file = strdup("");
+	c->trace_max_bytes = 64LL * 1024 * 1024;
 }
 
 /* Frees c and its strings; accepts NULL. */
@@ -126,6 +137,7 @@ config_free(struct config *c)
 	free(c->spool_dir);
 	free(c->mapping_rules);
 	free(c->repo_path);
+	free(c->trace_file);
 	free(c);
 }
 
@@ -289,8 +301,8 @@ config_read_file(struct config *c, const char *path, char *err, size_t errsz)
 			if (strcmp(keys[i].name, key) == 0)
 				break;
 		if (i == NKEYS) {
-			snprintf(err, errsz, "%s:%d: unknown key '%.64s'",
-			    path, lineno, key);
+			snprintf(err, errsz, "%s:%d: unknown key '%.*s'",
+			    path, lineno, UTF8_CUT(key, 64));
 			goto out;
 		}
 		if (seen[i]) {

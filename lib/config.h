@@ -16,6 +16,7 @@ struct config {
 	long long		 max_decompressed_bytes;
 	long long		 max_message_bytes;
 	long long		 max_text_bytes;
+	long long		 max_name_bytes;	/* identity fields */
 	char			*base_path;
 	char			*commit_url_template;
 	char			*session_url_template;
@@ -35,6 +36,12 @@ struct config {
 	long long		 spool_settle_seconds;
 	/* the read programs */
 	long long		 response_cache_kb;	/* 0: no response cache */
+	/* request paths: wait this long for a write lock, then 503 busy */
+	long long		 busy_timeout_ms;
+	long long		 max_db_mb;		/* 0: no cap */
+	/* OpenTelemetry traces (DEP-3) */
+	char			*trace_file;		/* "" : tracing off */
+	long long		 trace_max_bytes;	/* then renamed to .1 */
 };
 
 struct config	*config_load(const char *, char *, size_t);

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "cursor.h"
 #include "db.h"
+#include "jval.h"
 
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -30,7 +31,7 @@ cursor_encode(const char *kind, json_t *keys)
 	size_t n, i, o = 0;
 	unsigned v;
 
-	if (doc == NULL || json_array_append_new(doc, json_string(kind)) ==
+	if (doc == NULL || json_array_append_new(doc, jval_str(kind)) ==
 	    -1 || json_array_extend(doc, keys) == -1)
 		abort();
 	json_decref(keys);
@@ -141,7 +142,7 @@ cursor_set_next(json_t *out, const char *kind, json_t *keys)
 		return;
 	}
 	c = cursor_encode(kind, keys);
-	json_object_set_new(out, "next_cursor", json_string(c));
+	json_object_set_new(out, "next_cursor", jval_str(c));
 	free(c);
 }
 

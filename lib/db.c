@@ -16,6 +16,7 @@
 
 struct db {
 	sqlite3		*h;
+	int		 failure;	/* primary code of the last logged error */
 	sqlite3_stmt	**cache[DBM__MAX];
 	size_t		 ncache[DBM__MAX];
 };
@@ -26,6 +27,36 @@ db_log(struct db *db, const char *sql)
 {
 	log_error("sqlite: %s (%d) in: %.300s", sqlite3_errmsg(db->h),
 	    sqlite3_extended_errcode(db->h), sql != NULL ? sql : "?");
+	db->failure = sqlite3_errcode(db->h) & 0xff;
+}
+
+/*
+ * What the last logged error was, so that a caller that only saw -1 can
+ * answer it rightly: DB_FAIL_BUSY (another writer held the lock past the
+ * busy timeout), DB_FAIL_FULL (disk or size cap full), DB_FAIL_OTHER, or
+ * 0 when nothing failed since db_failure_clear().
+ */
+int
+db_failure(const struct db *db)
+{
+	switch (db->failure) {
+	case 0:
+		return 0;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return DB_FAIL_BUSY;
+	case SQLITE_FULL:
+		return DB_FAIL_FULL;
+	default:
+		return DB_FAIL_OTHER;
+	}
+}
+
+/* Forgets the last failure (at the start of each request). */
+void
+db_failure_clear(struct db *db)
+{
+	db->failure = 0;
 }
 
 /*
@@ -163,6 +194,33 @@ db_step(struct db *db, sqlite3_stmt *st)
 	return -1;
 }
 
+/*
+ * Steps st, which must not return rows, and resets it.  Returns 0 when
+ * it ran to its end, -1 on an error (logged by db_step()).
+ */
+int
+db_step_done(struct db *db, sqlite3_stmt *st)
+{
+	int rc = db_step(db, st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Binds s, or SQL NULL when s is NULL or empty; 0 or -1 (logged). */
+int
+db_bind_text_opt(struct db *db, sqlite3_stmt *st, int i, const char *s)
+{
+	return db_bind_text(db, st, i, s != NULL && s[0] != '\0' ? s : NULL);
+}
+
+/* Binds v, or SQL NULL when v is negative (unknown); 0 or -1 (logged). */
+int
+db_bind_int_opt(struct db *db, sqlite3_stmt *st, int i, int64_t v)
+{
+	return v < 0 ? db_bind_null(db, st, i) : db_bind_int(db, st, i, v);
+}
+
 /* Binds NUL-terminated text (or NULL as SQL NULL); 0 or -1 (logged). */
 int
 db_bind_text(struct db *db, sqlite3_stmt *st, int i, const char *s)
@@ -204,6 +262,59 @@ const char *
 db_column_text(sqlite3_stmt *st, int i)
 {
 	return (const char *)sqlite3_column_text(st, i);
+}
+
+/*
+ * Caps the database file at max_mb MiB for this handle (0: no cap).  Past
+ * the cap a write fails with SQLITE_FULL, exactly as on a full disk, so an
+ * upload answers 507 storage_full and stores nothing; deleting data (the
+ * retention pass) makes room again.  A file already larger keeps its size.
+ * Returns 0 or -1 (logged).
+ */
+int
+db_limit_size(struct db *db, long long max_mb)
+{
+	sqlite3_stmt *st;
+	long long page = 0;
+	char sql[64];
+	int n;
+
+	if (max_mb <= 0)
+		return 0;
+	if (sqlite3_prepare_v2(db->h, "PRAGMA page_size", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		db_log(db, "PRAGMA page_size");
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		page = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (page <= 0) {
+		db_log(db, "PRAGMA page_size");
+		return -1;
+	}
+	/* PRAGMAs take no parameters: the value is our own integer. */
+	n = snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %lld",
+	    max_mb * 1024 * 1024 / page);
+	if (n < 0 || (size_t)n >= sizeof(sql))
+		return -1;
+	return db_exec(db, sql);
+}
+
+/*
+ * Frees every page-cache page not in use when the cache holds more than
+ * max bytes: an upload raises cache_size for its transaction, and its
+ * pages would otherwise stay with the process after it (PERF-4).  Call
+ * between requests.
+ */
+void
+db_shrink(struct db *db, long long max)
+{
+	int cur = 0, hi = 0;
+
+	if (sqlite3_db_status(db->h, SQLITE_DBSTATUS_CACHE_USED, &cur, &hi,
+	    0) == SQLITE_OK && cur > max)
+		sqlite3_db_release_memory(db->h);
 }
 
 /* Runs one or more statements without results; 0 or -1 (logged). */

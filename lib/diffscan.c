@@ -1322,6 +1322,9 @@ hunk_header(struct parser *P, const char *s)
 	s += 2;
 	if (hunk_range(&s, &c, &d) == -1 || !starts(s, " @@"))
 		return;
+	/* line 0 names an empty side only: "-0,3" would number lines 0.. */
+	if ((a == 0 && b > 0) || (c == 0 && d > 0))
+		return;
 	s += 3;
 	while (is_space((unsigned char)*s))
 		s++;
@@ -1464,7 +1467,9 @@ header_line(struct parser *P, const char *s)
 /*
  * One line of the diff, s[0..n) without its '\n', possibly holding NUL.
  * Inside a hunk, a line that cannot be a hunk line ends the hunk whatever
- * its counts said, so a lying header cannot hide the next file.
+ * its counts said, so a lying header cannot hide the next file; so does
+ * a line of a side whose count is used up (it would be numbered outside
+ * the hunk, even line 0).
  */
 static void
 parse_line(struct parser *P, const char *s, size_t n)
@@ -1475,9 +1480,14 @@ parse_line(struct parser *P, const char *s, size_t n)
 		n--;
 	if (P->hunk != H_NONE) {
 		c = n > 0 ? s[0] : ' ';
-		if (c == ' ' || c == '+' || c == '-' || c == '\\') {
-			if (P->hunk == H_LINES)
-				hunk_line(P, c, s, n > 0 ? n : 1);
+		if (P->hunk == H_SKIP &&
+		    (c == ' ' || c == '+' || c == '-' || c == '\\'))
+			return;
+		/* a line for a side whose count is used up ends the hunk */
+		if (c == '\\' || (c == '+' && P->new_rem > 0) ||
+		    (c == '-' && P->old_rem > 0) ||
+		    (c == ' ' && P->old_rem > 0 && P->new_rem > 0)) {
+			hunk_line(P, c, s, n > 0 ? n : 1);
 			return;
 		}
 		P->hunk = H_NONE;

@@ -5,8 +5,10 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "fault.h"
+#include "utf8.h"
 
 /* Records status, code (static) and message unless a fault is already set. */
 void
@@ -21,4 +23,6 @@ fault_set(struct fault *f, int status, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
 	va_end(ap);
+	/* a message cut by the buffer ends on a whole character */
+	f->msg[utf8_whole(f->msg, strlen(f->msg))] = '\0';
 }

@@ -135,7 +135,7 @@ flaky_list(struct db *db, int64_t project, const char *state,
 		items_times(items);
 		jval_set(ev, "items", items);
 		jval_set(o, "evidence", ev);
-		jval_set(o, "monitors", json_string(db_column_text(st,
+		jval_set(o, "monitors", jval_str(db_column_text(st,
 		    c + 9)));
 		jval_push(arr, o);
 		last_key = sqlite3_column_int64(st, c + 2);

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "db.h"
 #include "flakystate.h"
+#include "jval.h"
 #include "rollup.h"
 
 #define DAY_MS		86400000LL
@@ -202,7 +203,7 @@ evidence_add(struct batch_ctx *c, const struct frun *r, int64_t test,
 		    "branch", r->branch);
 		if (r->has_sha)
 			json_object_set_new(item, "git_sha",
-			    json_string(r->sha));
+			    jval_str(r->sha));
 		if (m == MON_FLIP)
 			json_object_set_new(item, "flip_rate", json_real(rate));
 		json_array_append_new(ev, item);

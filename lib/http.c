@@ -18,9 +18,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
+#include <malloc.h>
 
 #include "arena.h"
 #include "buf.h"
@@ -33,6 +35,7 @@
 #include "log.h"
 #include "project.h"
 #include "respcache.h"
+#include "trace.h"
 #include "tvtime.h"
 #include "utf8.h"
 
@@ -54,6 +57,7 @@ struct srv {
 	char			 proj_slug[65];	/* last project found */
 	int64_t			 proj_id;
 	struct respcache	*cache;		/* NULL: caching off */
+	struct tracer		*tracer;	/* NULL: tracing off */
 };
 
 /* How long a cached answer may be served (answers may depend on the clock). */
@@ -91,6 +95,7 @@ struct req {
 	char			*cache_key;
 	size_t			 cache_klen;
 	const struct respcache_entry *hit;
+	struct trace_span	*span;		/* the SERVER span, or NULL */
 };
 
 static const char *const method_names[HTTP__MAX] = {
@@ -200,6 +205,45 @@ http_path_split(struct arena *a, const char *raw, size_t len,
 		i++;
 	}
 	return 0;
+}
+
+/*
+ * Takes the next key=value pair of the query string at *qs, skipping
+ * empty pairs ("a=1&&b=2"), and moves *qs past it.  Key and value are
+ * percent-decoded ('+' is a space) into memory from a.  Returns 1 with
+ * *key and *val (decoded lengths in *klen and *vlen), 0 at the end, or -1
+ * when the pair does not decode: *key is NULL when its name did not, else
+ * its value did not.  Pure apart from a, so the fuzz harness can drive it.
+ */
+int
+http_query_next(struct arena *a, const char **qs, char **key, size_t *klen,
+    char **val, size_t *vlen)
+{
+	const char *p = *qs, *amp, *eq;
+	size_t kn, vn;
+
+	*key = *val = NULL;
+	while (*p == '&')
+		p++;
+	*qs = p;
+	if (*p == '\0')
+		return 0;
+	if ((amp = strchr(p, '&')) == NULL)
+		amp = p + strlen(p);
+	eq = memchr(p, '=', (size_t)(amp - p));
+	kn = (size_t)((eq != NULL ? eq : amp) - p);
+	vn = eq != NULL ? (size_t)(amp - eq - 1) : 0;
+	*qs = amp + (*amp != '\0');
+	*key = arena_alloc(a, kn + 1);
+	if (http_percent_decode(p, kn, *key, klen, 1) == -1) {
+		*key = NULL;
+		return -1;
+	}
+	*val = arena_alloc(a, vn + 1);
+	if (http_percent_decode(eq != NULL ? eq + 1 : "", vn, *val, vlen,
+	    1) == -1)
+		return -1;
+	return 1;
 }
 
 /*
@@ -512,6 +556,7 @@ req_error(struct req *r, int status, const char *code, json_t *details,
 	va_start(ap, fmt);
 	vsnprintf(r->err_msg, sizeof(r->err_msg), fmt, ap);
 	va_end(ap);
+	r->err_msg[utf8_whole(r->err_msg, strlen(r->err_msg))] = '\0';
 	return status;
 }
 
@@ -535,6 +580,7 @@ param_error(struct req *r, const char *name, const char *reason,
 	va_start(ap, fmt);
 	vsnprintf(r->err_msg, sizeof(r->err_msg), fmt, ap);
 	va_end(ap);
+	r->err_msg[utf8_whole(r->err_msg, strlen(r->err_msg))] = '\0';
 	return 400;
 }
 
@@ -554,9 +600,18 @@ reason_phrase(int status)
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
+	case 408: return "Request Timeout";
+	case 411: return "Length Required";
+	case 414: return "URI Too Long";
 	case 415: return "Unsupported Media Type";
+	case 417: return "Expectation Failed";
+	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	case 505: return "HTTP Version Not Supported";
 	case 507: return "Insufficient Storage";
 	default: return "Unknown";
 	}
@@ -757,9 +812,23 @@ req_set_id(struct req *r)
 }
 
 /*
+ * Predicate: the file system holding path has no block left for us.  A
+ * WAL database cannot even be opened there (its -shm file needs room).
+ */
+static int
+disk_full(const char *path)
+{
+	struct statvfs sv;
+
+	return statvfs(path, &sv) == 0 && sv.f_bavail == 0;
+}
+
+/*
  * Makes sure the database is open and at the schema level this program
  * was built for.  Returns 0, or a 503 answer (code db_unavailable or
- * schema_outdated).  The handle is kept for the process life.
+ * schema_outdated), or to a write 507 storage_full when it cannot be
+ * opened because its disk is full.  The handle is kept for the process
+ * life.
  */
 static int
 srv_db_ready(struct req *r)
@@ -771,11 +840,19 @@ srv_db_ready(struct req *r)
 		s->db = db_open(s->cfg->db, 0, err, sizeof(err));
 		if (s->db == NULL) {
 			log_error("%s", err);
+			if (r->route->method != HTTP_GET &&
+			    disk_full(s->cfg->db))
+				return req_error(r, 507, "storage_full", NULL,
+				    "the database disk is full");
 			return req_error(r, 503, "db_unavailable", NULL,
 			    "the database cannot be opened");
 		}
 		s->schema = -1;
-		if (s->app->db_init != NULL && s->app->db_init(s->db) == -1) {
+		/* a request waits briefly for a writer, then 503 busy */
+		sqlite3_busy_timeout(db_handle(s->db),
+		    (int)s->cfg->busy_timeout_ms);
+		if (db_limit_size(s->db, s->cfg->max_db_mb) == -1 ||
+		    (s->app->db_init != NULL && s->app->db_init(s->db) == -1)) {
 			log_error("cannot prepare the database connection");
 			db_close(s->db);
 			s->db = NULL;
@@ -827,9 +904,9 @@ query_parse(struct req *r)
 	static const struct param_spec project_spec =
 	    { "project", PARAM_SLUG, 0, 0, 0, NULL };
 	const struct param_spec *spec = r->route->query;
-	const char *qs = req_env(r, "QUERY_STRING"), *p, *amp, *eq, *uri;
+	const char *qs = req_env(r, "QUERY_STRING"), *p, *uri;
 	struct param_value projectv, bustv;
-	size_t n = 0, klen, vlen, dk, dv;
+	size_t n = 0, dk, dv;
 	char *key, *val;
 	int i, rc;
 
@@ -843,26 +920,8 @@ query_parse(struct req *r)
 	if (qs == NULL && (uri = req_env(r, "REQUEST_URI")) != NULL &&
 	    (qs = strchr(uri, '?')) != NULL)
 		qs++;
-	for (p = qs != NULL ? qs : ""; *p != '\0'; p = amp + (*amp != '\0')) {
-		amp = strchr(p, '&');
-		if (amp == NULL)
-			amp = p + strlen(p);
-		if (amp == p)
-			continue;		/* "a=1&&b=2" */
-		eq = memchr(p, '=', (size_t)(amp - p));
-		klen = (size_t)((eq != NULL ? eq : amp) - p);
-		vlen = eq != NULL ? (size_t)(amp - eq - 1) : 0;
-		key = arena_alloc(r->arena, klen + 1);
-		val = arena_alloc(r->arena, vlen + 1);
-		if (http_percent_decode(p, klen, key, &dk, 1) == -1)
-			return param_error(r, "", "invalid",
-			    "a query parameter name is not valid "
-			    "percent-encoded UTF-8");
-		if (http_percent_decode(eq != NULL ? eq + 1 : "", vlen, val,
-		    &dv, 1) == -1)
-			return param_error(r, key, "invalid",
-			    "invalid parameter '%s': not valid "
-			    "percent-encoded UTF-8", key);
+	for (p = qs != NULL ? qs : "";
+	    (rc = http_query_next(r->arena, &p, &key, &dk, &val, &dv)) == 1;) {
 		if ((i = spec_index(spec, key)) >= 0)
 			rc = query_store(r, &spec[i], &r->queryv[i], key, val,
 			    dv);
@@ -876,10 +935,18 @@ query_parse(struct req *r)
 			    (bustv.present = 1, 0);
 		else
 			rc = param_error(r, key, "unknown",
-			    "unknown parameter '%.64s'", key);
+			    "unknown parameter '%.*s'", UTF8_CUT(key, 64));
 		if (rc != 0)
 			return rc;
 	}
+	if (rc == -1 && key == NULL)
+		return param_error(r, "", "invalid",
+		    "a query parameter name is not valid "
+		    "percent-encoded UTF-8");
+	if (rc == -1)
+		return param_error(r, key, "invalid",
+		    "invalid parameter '%s': not valid "
+		    "percent-encoded UTF-8", key);
 	for (i = 0; (size_t)i < n; i++)
 		if (spec[i].required && !r->queryv[i].present)
 			return param_error(r, spec[i].name, "missing",
@@ -965,7 +1032,8 @@ body_check(struct req *r)
 		if (strlen(*t) == n && strncasecmp(*t, ct, n) == 0)
 			return 0;
 	return req_error(r, 415, "unsupported_media_type", NULL,
-	    "unsupported Content-Type '%.*s'", (int)(n > 100 ? 100 : n), ct);
+	    "unsupported Content-Type '%.*s'", (int)utf8_prefix(ct, n, 100),
+	    ct);
 }
 
 /*
@@ -1079,6 +1147,59 @@ cache_lookup(struct req *r)
 }
 
 /*
+ * lighttpd's server.error-handler (conf/lighttpd.conf.in) re-runs a
+ * request that lighttpd refused itself (a request line it cannot parse,
+ * 413 past server.max-request-size, 431, a FastCGI program that died) as
+ * a GET of an /api/ URL with REDIRECT_STATUS set to that status.  Returns
+ * the JSON error answer for it (5xx with Retry-After), or 0 when this is
+ * an ordinary request (lighttpd sets REDIRECT_STATUS=200 on those).
+ */
+static int
+server_error(struct req *r)
+{
+	static const struct {
+		int		 status;
+		const char	*code, *msg;
+	} map[] = {
+		{ 400, "invalid_request", "the server could not parse the "
+		    "request (a control character or a malformed line)" },
+		{ 408, "request_timeout", "the request did not arrive in time" },
+		{ 411, "invalid_request", "the request needs a Content-Length" },
+		{ 413, "too_large", "the request body is over the server's "
+		    "limit" },
+		{ 414, "too_large", "the request URI is too long" },
+		{ 417, "invalid_request", "the Expect header is not supported" },
+		{ 431, "too_large", "the request headers are too large" },
+		{ 501, "not_implemented", "the server does not support this "
+		    "request's method or encoding" },
+		{ 505, "invalid_request", "the HTTP version is not supported" },
+		{ 500, "internal", "internal error: the request was not "
+		    "completed, retry it" },
+	};
+	const char *v = req_env(r, "REDIRECT_STATUS");
+	char *end;
+	long st;
+	size_t i;
+
+	if (v == NULL)
+		return 0;
+	st = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || st < 400 || st > 599)
+		return 0;
+	if (st >= 500)
+		req_header(r, "Retry-After", "5");	/* a program died */
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].status == st)
+			return req_error(r, (int)st, map[i].code, NULL, "%s",
+			    map[i].msg);
+	if (st >= 500)
+		return req_error(r, (int)st, "unavailable", NULL, "the "
+		    "service is unavailable, retry later");
+	return req_error(r, (int)st, "invalid_request", NULL,
+	    "the server refused the request (status %ld)", st);
+}
+
+/*
  * Runs every check in order, then the handler.  Order matters to what a
  * client learns: route (404/405), disabled (503), path/body/query (400,
  * 413, 415), database (503), authorization (401/403), project (404).
@@ -1093,6 +1214,8 @@ dispatch(struct req *r)
 	int rc, mi;
 	size_t plen, blen;
 
+	if ((rc = server_error(r)) != 0)
+		return rc;
 	if (r->srv->cfg == NULL)
 		return req_error(r, 503, "config_error", NULL,
 		    "the server configuration cannot be loaded");
@@ -1130,11 +1253,11 @@ dispatch(struct req *r)
 	    sizeof(allow));
 	if (rc == 404)
 		return req_error(r, 404, "not_found", NULL,
-		    "no such endpoint: %.200s", r->path);
+		    "no such endpoint: %.*s", UTF8_CUT(r->path, 200));
 	if (rc == 405) {
 		req_header(r, "Allow", allow);
 		return req_error(r, 405, "method_not_allowed", NULL,
-		    "method %.16s not allowed here (allowed: %s)", method,
+		    "method %.*s not allowed here (allowed: %s)", UTF8_CUT(method, 16),
 		    allow);
 	}
 	if ((r->route->flags & ROUTE_GATED) && !r->srv->cfg->enabled)
@@ -1159,6 +1282,164 @@ dispatch(struct req *r)
 	return r->route->handler(r);
 }
 
+/* Page cache a read program keeps between requests (db.c sets 16 MiB). */
+#define KEEP_CACHE_BYTES	(16LL * 1024 * 1024)
+/* Free heap above which the process gives memory back to the system. */
+#define KEEP_FREE_BYTES		(4U * 1024 * 1024)
+
+/*
+ * Gives back what a big request left behind (issue 11 item 8, PERF-4: a
+ * process stays under 32 MB): the page cache an upload grew, then the
+ * heap glibc keeps after large frees.  Cheap when there is nothing to do.
+ */
+static void
+srv_memory_return(struct srv *s)
+{
+	if (s->db != NULL)
+		db_shrink(s->db, KEEP_CACHE_BYTES);
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33)
+	if (mallinfo2().fordblks > KEEP_FREE_BYTES)
+		malloc_trim(0);
+#elif defined(__GLIBC__)
+	malloc_trim(0);
+#endif
+}
+
+/*
+ * A handler that failed on the database without saying why answers what
+ * the database said: 503 busy with Retry-After when another writer held
+ * the lock past busy_timeout_ms, 507 storage_full when the disk (or the
+ * max_db_mb cap) is full; anything else stays as the handler said.
+ */
+static int
+storage_status(struct req *r, int status)
+{
+	if (status < 500 || r->err_code != NULL || r->srv->db == NULL)
+		return status;
+	switch (db_failure(r->srv->db)) {
+	case DB_FAIL_BUSY:
+		req_header(r, "Retry-After", "2");
+		return req_error(r, 503, "busy", NULL, "the database is busy "
+		    "with another writer: try again");
+	case DB_FAIL_FULL:
+		return req_error(r, 507, "storage_full", NULL, "the database "
+		    "disk is full");
+	default:
+		return status;
+	}
+}
+
+/*
+ * Tags span with the request's entities: the project, every path
+ * parameter and the query keys naming an id ("testvis.run_id").
+ */
+static void
+req_trace_ids(struct req *r, struct trace_span *sp)
+{
+	const struct param_spec *spec;
+	char key[80];
+	size_t n;
+	int i;
+
+	if (r->project_id > 0) {
+		trace_attr_int(sp, "testvis.project_id", r->project_id);
+		trace_attr_str(sp, "testvis.project", r->project);
+	}
+	if (r->route == NULL)
+		return;
+	for (spec = r->route->path, i = 0; r->pathv != NULL && spec != NULL &&
+	    spec[i].name != NULL; i++)
+		if (r->pathv[i].present) {
+			snprintf(key, sizeof(key), "testvis.%s", spec[i].name);
+			trace_attr_str(sp, key, r->pathv[i].s);
+		}
+	for (spec = r->route->query, i = 0; r->queryv != NULL &&
+	    spec != NULL && spec[i].name != NULL; i++)
+		if (r->queryv[i].present && (n = strlen(spec[i].name)) > 3 &&
+		    strcmp(spec[i].name + n - 3, "_id") == 0) {
+			snprintf(key, sizeof(key), "testvis.%s", spec[i].name);
+			trace_attr_str(sp, key, r->queryv[i].s);
+		}
+}
+
+/*
+ * Completes the SERVER span (semantic conventions: "GET /api/tests/{id}",
+ * http.* and url.path; ERROR status for a 5xx) and ends it, which writes
+ * the request's trace.
+ */
+static void
+req_trace_end(struct req *r, int status)
+{
+	struct trace_span *sp = r->span;
+	char name[160];
+
+	if (sp == NULL)
+		return;
+	if (r->route != NULL) {
+		snprintf(name, sizeof(name), "%s %s", r->method_text,
+		    r->route->pattern);
+		trace_set_name(sp, name);
+		trace_attr_str(sp, "http.route", r->route->pattern);
+	}
+	trace_attr_str(sp, "http.request.method", r->method_text);
+	trace_attr_int(sp, "http.response.status_code", status);
+	trace_attr_str(sp, "url.path", r->path);
+	trace_attr_str(sp, "testvis.request_id", r->id);
+	req_trace_ids(r, sp);
+	if (r->cache_key != NULL)
+		trace_attr_str(sp, "testvis.cache", r->hit != NULL ? "hit" :
+		    "miss");
+	if (status >= 400 && r->err_code != NULL)
+		trace_attr_str(sp, "error.type", r->err_code);
+	if (status >= 500)
+		trace_error(sp, r->err_code);
+	trace_end(sp);
+}
+
+/* The request's SERVER span (NULL when tracing is off): a parent. */
+struct trace_span *
+req_trace(struct req *r)
+{
+	return r->span;
+}
+
+/*
+ * Starts a span for one view (a lib/ function answering the request)
+ * named name (a literal), tagged with the request's entities.  NULL when
+ * tracing is off.  End it with req_span_end().
+ */
+struct trace_span *
+req_span(struct req *r, const char *name)
+{
+	struct trace_span *sp = trace_begin(r->span, name);
+
+	if (sp != NULL)
+		req_trace_ids(r, sp);
+	return sp;
+}
+
+/*
+ * Ends a view span: rc is the view's return (-1: failed; for a single
+ * entity 0: not found), out its answer (borrowed, may be NULL) and list
+ * the member of out holding the rows (NULL: out is the array of rows, or
+ * one entity).  Records testvis.result_count: the rows, or 1 / 0 for an
+ * entity.
+ */
+void
+req_span_end(struct req *r, struct trace_span *sp, int rc, json_t *out,
+    const char *list)
+{
+	if (sp == NULL)
+		return;
+	if (rc == -1)
+		trace_error(sp, "storage");
+	trace_attr_int(sp, "testvis.result_count", json_is_array(out) ?
+	    (long long)json_array_size(out) : list != NULL ?
+	    (long long)json_array_size(json_object_get(out, list)) :
+	    out != NULL && rc != 0);
+	trace_end(sp);
+}
+
 /* Serves one request end to end and logs it. */
 static void
 serve(struct srv *s, struct req *r)
@@ -1173,21 +1454,27 @@ serve(struct srv *s, struct req *r)
 	req_set_id(r);
 	m = req_env(r, "REQUEST_METHOD");
 	r->method_text = m != NULL ? m : "GET";
-	status = dispatch(r);
+	if (s->db != NULL)
+		db_failure_clear(s->db);
+	r->span = trace_start(s->tracer, req_env(r, "HTTP_TRACEPARENT"),
+	    r->method_text, TRACE_SERVER);
+	status = storage_status(r, dispatch(r));
 	status = respond(r, status);
+	req_trace_end(r, status);
 	if (s->db != NULL)
 		db_idle(s->db);
 	/* this connection's own writes do not move the data version */
 	if (r->route != NULL && r->route->method != HTTP_GET)
 		respcache_clear(s->cache);
-	log_request(r->id, r->method_text, r->path != NULL ? r->path : "-",
-	    status, r->bytes_out, tvtime_mono_ms() - r->t0);
+	log_request(r->id, trace_id(r->span), r->method_text, r->path != NULL ?
+	    r->path : "-", status, r->bytes_out, tvtime_mono_ms() - r->t0);
 	if (r->json != NULL)
 		json_decref(r->json);
 	if (r->err_details != NULL)
 		json_decref(r->err_details);
 	buf_free(&r->headers);
 	arena_reset(s->arena);
+	srv_memory_return(s);
 }
 
 /* Joins the names of a parameter table into b ("a,b,c"). */
@@ -1263,9 +1550,12 @@ http_main(const struct app *app, int argc, char **argv)
 	if (s.cfg == NULL)
 		log_error("config: %s", s.cfg_err);
 	s.arena = arena_new();
-	if (s.cfg != NULL)
+	if (s.cfg != NULL) {
 		s.cache = respcache_new((size_t)s.cfg->response_cache_kb * 1024,
 		    CACHE_TTL_MS);
+		s.tracer = trace_open(s.cfg->trace_file,
+		    s.cfg->trace_max_bytes, app->name);
+	}
 
 	if (FCGX_IsCGI()) {
 		memset(&r, 0, sizeof(r));
@@ -1288,6 +1578,7 @@ http_main(const struct app *app, int argc, char **argv)
 	}
 	db_close(s.db);
 	respcache_free(s.cache);
+	trace_close(s.tracer);
 	config_free(s.cfg);
 	arena_free(s.arena);
 	return 0;

@@ -13,6 +13,7 @@ struct config;
 struct db;
 struct fault;
 struct req;
+struct trace_span;
 
 enum http_method {
 	HTTP_GET,
@@ -75,6 +76,12 @@ ssize_t		 req_body_read(struct req *, void *, size_t);
 int		 req_body_json(struct req *, size_t, json_t **);
 int		 req_fault(struct req *, const struct fault *);
 
+/* ... its trace (all NULL when tracing is off): spans for the views. */
+struct trace_span *req_trace(struct req *);
+struct trace_span *req_span(struct req *, const char *);
+void		 req_span_end(struct req *, struct trace_span *, int, json_t *,
+		    const char *);
+
 /* ... and its answer. */
 int		 req_json(struct req *, int, json_t *);
 int		 req_error(struct req *, int, const char *, json_t *,
@@ -100,4 +107,6 @@ int	 http_path_split(struct arena *, const char *, size_t,
 	    struct http_path *);
 int	 http_route_find(const struct app *, const struct http_path *, int,
 	    const struct route **, char *, size_t);
+int	 http_query_next(struct arena *, const char **, char **, size_t *,
+	    char **, size_t *);
 #endif

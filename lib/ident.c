@@ -7,11 +7,13 @@
  * between occurrences of the same failure.  No database access here.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
 #include "crypto.h"
 #include "ident.h"
+#include "utf8.h"
 
 #define TOP_FRAMES 5
 
@@ -33,6 +35,32 @@ ident_path(const char *classname, const char *file, const char *suite)
 	    (suite == NULL || suite[0] == '\0'))
 		return classname;
 	return suite != NULL ? suite : "";
+}
+
+/*
+ * An identity field (name, classname, file, suite path, owner) cut to max
+ * bytes: s itself when it fits, so test_ids of every name under the cap
+ * stay what they were (I-4); else a prefix cut on a character boundary,
+ * followed by a marker holding the first 12 hex digits of the SHA-256 of
+ * the whole value, written into out (whose text is returned), so that
+ * two long names that differ only after the cut stay two tests.
+ */
+const char *
+ident_cap(const char *s, size_t max, struct buf *out)
+{
+	char hex[SHA256_HEX_LEN], mark[64];
+	size_t n = strlen(s), mlen, keep;
+
+	if (n <= max)
+		return s;
+	crypto_sha256_hex(s, n, hex);
+	mlen = (size_t)snprintf(mark, sizeof(mark), "\xe2\x80\xa6[cut, "
+	    "sha256:%.12s]", hex);
+	keep = max > mlen ? utf8_prefix(s, n, max - mlen) : 0;
+	buf_reset(out);
+	buf_append(out, s, keep);
+	buf_append(out, mark, mlen);
+	return out->p;
 }
 
 /* Writes the 16-hex test_id of (project, identity path, name) into out. */

@@ -8,6 +8,7 @@
 
 struct buf;
 
+const char	*ident_cap(const char *, size_t, struct buf *);
 const char	*ident_path(const char *, const char *, const char *);
 void		 ident_test_id(const char *, const char *, const char *,
 		    char [TEST_ID_LEN + 1]);

@@ -29,10 +29,14 @@
 #include "ident.h"
 #include "ingest.h"
 #include "junit.h"
+#include "jval.h"
 #include "log.h"
+#include "repeats.h"
 #include "rollup.h"
 #include "stream.h"
+#include "trace.h"
 #include "tvtime.h"
+#include "utf8.h"
 
 const struct param_spec ingest_meta_spec[META__MAX + 1] = {
 	[META_RUN_ID] = { "run_id", PARAM_RUNID, 0, 0, 0, NULL },
@@ -46,6 +50,8 @@ const struct param_spec ingest_meta_spec[META__MAX + 1] = {
 	[META_TRIGGERED_BY] = { "triggered_by", PARAM_STRING, 0, 1, 256,
 	    NULL },
 	[META_CI_URL] = { "ci_url", PARAM_STRING, 0, 1, 2048, NULL },
+	[META_REPEATS] = { "repeats", PARAM_ENUM, 0, 0, 0,
+	    repeats_mode_names },
 	[META__MAX] = { NULL, 0, 0, 0, 0, NULL },
 };
 
@@ -239,6 +245,16 @@ struct batch {
 	struct buf	 text;
 };
 
+/* The identity fields on_case() caps to max_name_bytes (issue 11 item 3). */
+enum ident_field {
+	IDENT_NAME,
+	IDENT_CLASSNAME,
+	IDENT_FILE,
+	IDENT_SUITE,
+	IDENT_OWNER,
+	IDENT__MAX
+};
+
 struct counts {
 	long long	 tests, by[ST__MAX], flaky;
 };
@@ -275,6 +291,12 @@ struct ingest {
 	long long		 xml_duration;
 	struct buf		 digests;	/* per-file SHA-256, joined */
 	struct buf		 base, params;
+	struct buf		 cut[IDENT__MAX];	/* capped identity fields */
+	long long		 names_cut;
+	struct repeats		*seen;		/* testcases of this upload */
+	struct buf		 variant;	/* a repeat's variant name */
+	long long		 variants;	/* repeats stored as variants */
+	long long		 retried_failures;	/* failed, then repeated */
 	struct batch		*cur;		/* being filled */
 	struct batch		*bat;		/* two, see ingest_xml */
 	size_t			 seq;
@@ -283,6 +305,12 @@ struct ingest {
 	struct junit_limits	 lim;
 	int64_t			*aliases;	/* from, to pairs by from */
 	size_t			 naliases;
+	/* tracing: the "ingest" span, and the writer's time (unix ns) */
+	struct trace_span	*span;		/* NULL: not traced */
+	struct trace_span	*results_span;	/* JSON results being read */
+	long long		 results_n;
+	int64_t			 store_t0, store_t1, store_ns;
+	long long		 store_batches, store_cases;
 };
 
 static char *
@@ -305,6 +333,7 @@ ingest_new(struct db *db, const struct config *cfg, int64_t project_id,
     const char *project, const char *source, struct fault *fault)
 {
 	struct ingest *in = calloc(1, sizeof(*in));
+	int i;
 
 	if (in == NULL)
 		abort();
@@ -324,6 +353,10 @@ ingest_new(struct db *db, const struct config *cfg, int64_t project_id,
 	buf_init(&in->digests);
 	buf_init(&in->base);
 	buf_init(&in->params);
+	for (i = 0; i < IDENT__MAX; i++)
+		buf_init(&in->cut[i]);
+	buf_init(&in->variant);
+	in->seen = repeats_new();
 	in->sfault = fault;
 	if ((in->bat = calloc(2, sizeof(*in->bat))) == NULL)
 		abort();
@@ -341,6 +374,12 @@ ingest_free(struct ingest *in)
 		return;
 	if (in->begun && !in->done)
 		db_rollback(in->db);
+	if (in->fault->status != 0) {
+		trace_error(in->results_span, in->fault->code);
+		trace_error(in->span, in->fault->code);
+	}
+	trace_end(in->results_span);
+	trace_end(in->span);
 	for (i = 0; i < META__MAX; i++)
 		free(in->param[i]);
 	json_decref(in->sidecar);
@@ -353,6 +392,10 @@ ingest_free(struct ingest *in)
 	buf_free(&in->digests);
 	buf_free(&in->base);
 	buf_free(&in->params);
+	for (i = 0; i < IDENT__MAX; i++)
+		buf_free(&in->cut[i]);
+	buf_free(&in->variant);
+	repeats_free(in->seen);
 	for (i = 0; in->bat != NULL && i < 2; i++) {
 		free(in->bat[i].cases);
 		buf_free(&in->bat[i].text);
@@ -385,6 +428,19 @@ ingest_set_diff(struct ingest *in, const char *text, size_t n)
 	buf_reset(&in->diff);
 	buf_append(&in->diff, text, n);
 	in->has_diff = 1;
+}
+
+/*
+ * Traces this ingest as an "ingest" span under parent (NULL: not
+ * traced); parsing, storing, rollups and the commit become its children.
+ */
+void
+ingest_set_trace(struct ingest *in, struct trace_span *parent)
+{
+	if ((in->span = trace_begin(parent, "ingest")) == NULL)
+		return;
+	trace_attr_int(in->span, "testvis.project_id", in->project_id);
+	trace_attr_str(in->span, "testvis.ingest.source", in->source);
 }
 
 /* A 400 about a sidecar field; returns -1. */
@@ -447,8 +503,8 @@ check_override(struct ingest *in, const char *key, json_t *o)
 				    "owner, feature or domain");
 		} else {
 			fault_set(in->fault, 400, "invalid_json", "meta field "
-			    "'tests' entry '%.64s' has unknown key '%.64s'",
-			    key, k);
+			    "'tests' entry '%.*s' has unknown key '%.*s'",
+			    UTF8_CUT(key, 64), UTF8_CUT(k, 64));
 			return -1;
 		}
 	}
@@ -516,7 +572,7 @@ ingest_set_sidecar(struct ingest *in, json_t *meta)
 					return -1;
 		} else if (strcmp(k, "project") != 0) {
 			fault_set(in->fault, 400, "invalid_json",
-			    "unknown meta field '%.64s'", k);
+			    "unknown meta field '%.*s'", UTF8_CUT(k, 64));
 			return -1;
 		}
 	}
@@ -688,7 +744,13 @@ ingest_begin(struct ingest *in)
 	in->shard = xstrdup(shard != NULL ? shard : "");
 	if (rollup_register(db_handle(in->db)) == -1)
 		return storage_fault(in);
-	sqlite3_busy_timeout(db_handle(in->db), 30000);
+	/*
+	 * An HTTP client waits at most busy_timeout_ms for another writer,
+	 * then gets 503 busy with Retry-After (issue 11 item 9); the CLI and
+	 * the spool have no client waiting and may queue longer.
+	 */
+	sqlite3_busy_timeout(db_handle(in->db), strcmp(in->source, "http") ==
+	    0 ? (int)in->cfg->busy_timeout_ms : 30000);
 	/*
 	 * Rollups and the per-test index touch pages all over the file: a
 	 * 64 MB page cache keeps them in memory for the length of the
@@ -921,17 +983,53 @@ result:
 	return 0;
 }
 
+/* Adds one written batch of n cases, begun at t0, to the store time. */
+static void
+store_time(struct ingest *in, int64_t t0, size_t n)
+{
+	in->store_t1 = trace_now();
+	if (in->store_batches++ == 0)
+		in->store_t0 = t0;
+	in->store_ns += in->store_t1 - t0;
+	in->store_cases += (long long)n;
+}
+
+/*
+ * Reports the batches written so far as one "ingest.store" span (from
+ * the first batch's start to the last one's end, busy_ms the time spent
+ * writing), then starts counting anew.
+ */
+static void
+store_span(struct ingest *in)
+{
+	struct trace_span *sp;
+
+	if (in->store_batches == 0 || (sp = trace_begin(in->span,
+	    "ingest.store")) == NULL)
+		return;
+	trace_attr_str(sp, "testvis.run_id", in->run_id);
+	trace_attr_int(sp, "testvis.batches", in->store_batches);
+	trace_attr_int(sp, "testvis.cases", in->store_cases);
+	trace_attr_int(sp, "testvis.busy_ms", in->store_ns / 1000000);
+	trace_times(sp, in->store_t0, in->store_t1);
+	trace_end(sp);
+	in->store_batches = in->store_cases = in->store_ns = 0;
+}
+
 /* Writes batch b in key order and empties it; 0 or -1. */
 static int
 batch_write(struct ingest *in, struct batch *b)
 {
 	size_t i;
 	int rc = 0;
+	int64_t t0 = in->span != NULL ? trace_now() : 0;
 
 	aliases_apply(in, b);
 	qsort(b->cases, b->n, sizeof(b->cases[0]), pcase_cmp);
 	for (i = 0; i < b->n && rc == 0; i++)
 		rc = store_case(in, b, &b->cases[i]);
+	if (in->span != NULL)	/* maybe the writer thread: no span here */
+		store_time(in, t0, b->n);
 	b->n = 0;
 	buf_reset(&b->text);
 	return rc;
@@ -1021,17 +1119,77 @@ batch_flush(struct ingest *in)
 }
 
 /*
+ * Cuts c's identity fields to max_name_bytes (into in->cut, valid until
+ * the next testcase), counting each testcase that had one cut: a name of
+ * megabytes would otherwise be stored and served as it is.
+ */
+static void
+cap_identity(struct ingest *in, struct junit_case *c)
+{
+	const char **f[IDENT__MAX] = { &c->name, &c->classname, &c->file,
+	    &c->suite_path, &c->owner };
+	size_t max = (size_t)in->cfg->max_name_bytes;
+	int i, cut = 0;
+
+	for (i = 0; i < IDENT__MAX; i++) {
+		const char *v = *f[i];
+		if (v != NULL && (*f[i] = ident_cap(v, max, &in->cut[i])) != v)
+			cut = 1;
+	}
+	in->names_cut += cut;
+}
+
+/*
+ * Notes the testcase whose test_id is tid among this upload's and, when
+ * it is a repeat, applies the upload's repeats mode (issue 11 item 13):
+ * under variants, the n-th occurrence becomes a test of its own named
+ * "NAME[#n]" (a parameterized variant sharing base_name; c->name then
+ * points into in->variant) and 1 is returned; under retries the attempts
+ * merge as before, and a failed attempt a repeat follows is counted so
+ * the answer can say so.  Returns 0 when the name stands.
+ */
+static int
+repeat_variant(struct ingest *in, struct junit_case *c, const char *tid)
+{
+	const char *mode = meta_str(in, META_REPEATS);
+	int failing = c->status == ST_FAILED || c->status == ST_ERROR;
+	int prior_failed;
+	long n;
+
+	n = repeats_see(in->seen, ident_test_key(tid), failing, &prior_failed);
+	if (n < 2)
+		return 0;
+	if (mode == NULL || strcmp(mode, "variants") != 0) {
+		in->retried_failures += prior_failed;
+		return 0;
+	}
+	buf_reset(&in->variant);
+	buf_printf(&in->variant, "%s[#%ld]", c->name, n);
+	c->name = in->variant.p;
+	in->variants++;
+	return 1;
+}
+
+/*
  * Takes one testcase from the reader: settles the run's start on the
  * first, derives identity, test_id and fingerprint, and queues it; a full
  * batch is written.  Returns 0 or -1 (fault set).
  */
 static int
-on_case(void *arg, const struct junit_case *c)
+on_case(void *arg, const struct junit_case *given)
 {
 	struct ingest *in = arg;
-	const char *path = ident_path(c->classname, c->file, c->suite_path);
+	struct junit_case capped_case = *given, *c = &capped_case;
+	char tid[TEST_ID_LEN + 1];
+	const char *path;
 	struct batch *b = in->cur;
 	struct pcase *p;
+
+	cap_identity(in, c);
+	path = ident_path(c->classname, c->file, c->suite_path);
+	ident_test_id(in->project, path, c->name, tid);
+	if (repeat_variant(in, c, tid) == 1)
+		ident_test_id(in->project, path, c->name, tid);
 
 	settle_start(in, in->reading);
 	if (b->cases == NULL && (b->cases = calloc(BATCH_CASES,
@@ -1039,7 +1197,7 @@ on_case(void *arg, const struct junit_case *c)
 		abort();
 	p = &b->cases[b->n++];
 	p->seq = in->seq++;
-	ident_test_id(in->project, path, c->name, p->test_id);
+	memcpy(p->test_id, tid, sizeof(tid));
 	p->key = ident_test_key(p->test_id);
 	ident_split_params(c->name, &in->base, &in->params);
 	p->off[PF_NAME] = batch_str(b, c->name);
@@ -1103,6 +1261,7 @@ ingest_xml(struct ingest *in, struct stream *src)
 	struct junit_info info;
 	char digest[SHA256_HEX_LEN];
 	struct writer w;
+	struct trace_span *sp = trace_begin(in->span, "ingest.parse");
 	int rc, threaded;
 
 	gz = stream_gunzip(src, in->cfg->max_decompressed_bytes, in->fault);
@@ -1148,6 +1307,12 @@ ingest_xml(struct ingest *in, struct stream *src)
 	}
 	stream_free(content);
 	stream_free(gz);
+	trace_attr_str(sp, "testvis.run_id", in->run_id);
+	trace_attr_int(sp, "testvis.cases", info.cases);
+	if (rc == -1)
+		trace_error(sp, in->fault->code);
+	trace_end(sp);
+	store_span(in);
 	return rc;
 }
 
@@ -1206,12 +1371,14 @@ capped(struct ingest *in, struct buf *b, const char *s, long long cap)
 }
 
 /*
- * Stores the `results` array of a JSON IngestRunRequest: objects of
+ * Queues results[i] of a JSON IngestRunRequest, the object o (borrowed):
  * {classname, name, file, status, duration_ms, message, details, tags,
- * owner}.  Returns 0, or -1 with a 400 naming the element and field.
+ * owner}.  The caller decodes the elements one at a time (the request
+ * may hold a million) and calls ingest_results_done() after the last.
+ * Returns 0, or -1 with a 400 naming the element and field.
  */
 int
-ingest_results(struct ingest *in, json_t *arr)
+ingest_result(struct ingest *in, json_t *o, size_t i)
 {
 	static const char *const known[] = { "classname", "name", "file",
 	    "status", "duration_ms", "message", "details", "tags", "owner",
@@ -1219,105 +1386,134 @@ ingest_results(struct ingest *in, json_t *arr)
 	struct buf tags, m, d;
 	struct junit_case c;
 	const char *status, *k;
-	json_t *o, *v;
-	size_t i, t;
+	json_t *v;
+	size_t t;
 	int j, rc = -1;
+
+	memset(&c, 0, sizeof(c));
+	if (in->results_span == NULL && in->span != NULL)
+		in->results_span = trace_begin(in->span, "ingest.parse");
+	in->results_n++;
+	if (!json_is_object(o))
+		return result_fault(in, i, "", "must be an object");
+	json_object_foreach(o, k, v) {
+		for (j = 0; known[j] != NULL; j++)
+			if (strcmp(k, known[j]) == 0)
+				break;
+		if (known[j] == NULL) {
+			fault_set(in->fault, 400, "invalid_json",
+			    "results[%zu] has unknown field '%.*s'", i,
+			    UTF8_CUT(k, 64));
+			return -1;
+		}
+	}
+	if (result_str(in, o, i, "name", 2048, 1, &c.name) == -1 ||
+	    result_str(in, o, i, "classname", 2048, 0, &c.classname) == -1 ||
+	    result_str(in, o, i, "file", 2048, 0, &c.file) == -1 ||
+	    result_str(in, o, i, "status", 16, 1, &status) == -1 ||
+	    result_str(in, o, i, "message", 0, 0, &c.message) == -1 ||
+	    result_str(in, o, i, "details", 0, 0, &c.details) == -1 ||
+	    result_str(in, o, i, "owner", 256, 0, &c.owner) == -1)
+		return -1;
+	if (junit_status_parse(status, &c.status) == -1)
+		return result_fault(in, i, "status", "must be one of passed, "
+		    "failed, error, skipped");
+	c.duration_ms = -1;
+	if ((v = json_object_get(o, "duration_ms")) != NULL &&
+	    !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return result_fault(in, i, "duration_ms", "must be a "
+			    "non-negative integer");
+		c.duration_ms = json_integer_value(v);
+	}
+	buf_init(&tags);
+	buf_init(&m);
+	buf_init(&d);
+	if ((v = json_object_get(o, "tags")) != NULL) {
+		json_t *e;
+		if (!json_is_array(v)) {
+			result_fault(in, i, "tags", "must be an array");
+			goto out;
+		}
+		json_array_foreach(v, t, e) {
+			struct param_spec ts = { "tags", PARAM_STRING, 0, 1, 64,
+			    NULL };
+			struct param_value pv;
+			char why[128];
+			if (!json_is_string(e) || param_validate(&ts,
+			    json_string_value(e), json_string_length(e), &pv,
+			    why, sizeof(why)) == -1 ||
+			    strchr(json_string_value(e), ',') != NULL) {
+				result_fault(in, i, "tags", "must hold 1..64 "
+				    "characters without control characters "
+				    "or commas");
+				goto out;
+			}
+			if (tags.len > 0)
+				buf_puts(&tags, ",");
+			buf_puts(&tags, json_string_value(e));
+		}
+	}
+	c.tags = tags.len > 0 ? tags.p : NULL;
+	if (c.classname == NULL)
+		c.classname = "";
+	if (c.file == NULL)
+		c.file = "";
+	c.suite_path = "";
+	c.attempts = 1;
+	c.assertions = -1;
+	c.message = capped(in, &m, c.message, in->lim.message_max);
+	c.details = capped(in, &d, c.details, in->lim.text_max);
+	in->info.cases++;
+	rc = on_case(in, &c);
+out:
+	buf_free(&tags);
+	buf_free(&m);
+	buf_free(&d);
+	return rc;
+}
+
+/*
+ * Stores what ingest_result() queued; 0 or -1 (fault set).  Ends the
+ * "ingest.parse" span the first result opened.
+ */
+int
+ingest_results_done(struct ingest *in)
+{
+	int rc = batch_flush(in);
+
+	if (in->results_span != NULL) {
+		trace_attr_int(in->results_span, "testvis.cases",
+		    in->results_n);
+		if (rc == -1)
+			trace_error(in->results_span, in->fault->code);
+		trace_end(in->results_span);
+		in->results_span = NULL;
+	}
+	store_span(in);
+	return rc;
+}
+
+/*
+ * Stores a whole `results` array (borrowed) of a JSON IngestRunRequest:
+ * ingest_result() for each element, then ingest_results_done().
+ * Returns 0, or -1 with a 400 naming the element and field.
+ */
+int
+ingest_results(struct ingest *in, json_t *arr)
+{
+	json_t *o;
+	size_t i;
 
 	if (!json_is_array(arr)) {
 		fault_set(in->fault, 400, "invalid_json",
 		    "results must be an array");
 		return -1;
 	}
-	buf_init(&tags);
-	buf_init(&m);
-	buf_init(&d);
-	json_array_foreach(arr, i, o) {
-		memset(&c, 0, sizeof(c));
-		if (!json_is_object(o)) {
-			result_fault(in, i, "", "must be an object");
-			goto out;
-		}
-		json_object_foreach(o, k, v) {
-			for (j = 0; known[j] != NULL; j++)
-				if (strcmp(k, known[j]) == 0)
-					break;
-			if (known[j] == NULL) {
-				fault_set(in->fault, 400, "invalid_json",
-				    "results[%zu] has unknown field '%.64s'",
-				    i, k);
-				goto out;
-			}
-		}
-		if (result_str(in, o, i, "name", 2048, 1, &c.name) == -1 ||
-		    result_str(in, o, i, "classname", 2048, 0,
-		    &c.classname) == -1 ||
-		    result_str(in, o, i, "file", 2048, 0, &c.file) == -1 ||
-		    result_str(in, o, i, "status", 16, 1, &status) == -1 ||
-		    result_str(in, o, i, "message", 0, 0, &c.message) == -1 ||
-		    result_str(in, o, i, "details", 0, 0, &c.details) == -1 ||
-		    result_str(in, o, i, "owner", 256, 0, &c.owner) == -1)
-			goto out;
-		if (junit_status_parse(status, &c.status) == -1) {
-			result_fault(in, i, "status", "must be one of passed, "
-			    "failed, error, skipped");
-			goto out;
-		}
-		c.duration_ms = -1;
-		if ((v = json_object_get(o, "duration_ms")) != NULL &&
-		    !json_is_null(v)) {
-			if (!json_is_integer(v) || json_integer_value(v) < 0) {
-				result_fault(in, i, "duration_ms", "must be a "
-				    "non-negative integer");
-				goto out;
-			}
-			c.duration_ms = json_integer_value(v);
-		}
-		buf_reset(&tags);
-		if ((v = json_object_get(o, "tags")) != NULL) {
-			json_t *e;
-			if (!json_is_array(v)) {
-				result_fault(in, i, "tags", "must be an array");
-				goto out;
-			}
-			json_array_foreach(v, t, e) {
-				struct param_spec ts = { "tags", PARAM_STRING,
-				    0, 1, 64, NULL };
-				struct param_value pv;
-				char why[128];
-				if (!json_is_string(e) || param_validate(&ts,
-				    json_string_value(e), json_string_length(e),
-				    &pv, why, sizeof(why)) == -1 ||
-				    strchr(json_string_value(e), ',') != NULL) {
-					result_fault(in, i, "tags", "must hold "
-					    "1..64 characters without control "
-					    "characters or commas");
-					goto out;
-				}
-				if (tags.len > 0)
-					buf_puts(&tags, ",");
-				buf_puts(&tags, json_string_value(e));
-			}
-		}
-		c.tags = tags.len > 0 ? tags.p : NULL;
-		if (c.classname == NULL)
-			c.classname = "";
-		if (c.file == NULL)
-			c.file = "";
-		c.suite_path = "";
-		c.attempts = 1;
-		c.assertions = -1;
-		c.message = capped(in, &m, c.message, in->lim.message_max);
-		c.details = capped(in, &d, c.details, in->lim.text_max);
-		in->info.cases++;
-		if (on_case(in, &c) == -1)
-			goto out;
-	}
-	rc = batch_flush(in);
-out:
-	buf_free(&tags);
-	buf_free(&m);
-	buf_free(&d);
-	return rc;
+	json_array_foreach(arr, i, o)
+		if (ingest_result(in, o, i) == -1)
+			return -1;
+	return ingest_results_done(in);
 }
 
 /* Reads grouped status counts of a statement into *c; 0 or -1. */
@@ -1357,27 +1553,33 @@ answer(struct ingest *in, const char *status, const char *run_id,
     const struct counts *c, long long new_tests, json_t *warnings)
 {
 	char path[512];
-	json_t *o, *links;
+	json_t *o, *links, *rep;
 
 	o = json_object();
 	links = json_object();
 	if (o == NULL || links == NULL)
 		abort();
-	json_object_set_new(o, "status", json_string(status));
-	json_object_set_new(o, "project", json_string(in->project));
-	json_object_set_new(o, "run_id", json_string(run_id));
+	json_object_set_new(o, "status", jval_str(status));
+	json_object_set_new(o, "project", jval_str(in->project));
+	json_object_set_new(o, "run_id", jval_str(run_id));
 	json_object_set_new(o, "shard", in->shard != NULL &&
-	    in->shard[0] != '\0' ? json_string(in->shard) : json_null());
+	    in->shard[0] != '\0' ? jval_str(in->shard) : json_null());
 	json_object_set_new(o, "counts", counts_json(c));
 	json_object_set_new(o, "new_tests", json_integer(new_tests));
+	rep = jval_object();
+	jval_set(rep, "mode", jval_str(meta_str(in, META_REPEATS) != NULL ?
+	    meta_str(in, META_REPEATS) : "retries"));
+	jval_set(rep, "retried_failures", jval_int(in->retried_failures));
+	jval_set(rep, "variants", jval_int(in->variants));
+	jval_set(o, "repeats", rep);
 	json_object_set_new(o, "warnings", warnings != NULL ? warnings :
 	    json_array());
 	snprintf(path, sizeof(path), "/api/tests/runs/%s?project=%s", run_id,
 	    in->project);
-	json_object_set_new(links, "run", json_string(path));
+	json_object_set_new(links, "run", jval_str(path));
 	snprintf(path, sizeof(path), "/api/tests/runs/%s/results?project=%s",
 	    run_id, in->project);
-	json_object_set_new(links, "results", json_string(path));
+	json_object_set_new(links, "results", jval_str(path));
 	json_object_set_new(o, "links", links);
 	return o;
 }
@@ -1688,13 +1890,23 @@ warnings_json(struct ingest *in)
 		abort();
 #define WARN(cond, ...) do { if (cond) { \
 	snprintf(msg, sizeof(msg), __VA_ARGS__); \
-	json_array_append_new(w, json_string(msg)); } } while (0)
+	json_array_append_new(w, jval_str(msg)); } } while (0)
 	WARN(in->info.bad_times > 0, "%lld testcase time values could not "
 	    "be read and are stored as unknown", in->info.bad_times);
-	WARN(in->info.unnamed > 0, "%lld testcases without a name were "
-	    "skipped", in->info.unnamed);
+	WARN(in->info.unnamed > 0, "%lld testcases without a name are stored "
+	    "as \"(unnamed testcase N)\", N their position in their suite",
+	    in->info.unnamed);
 	WARN(in->info.truncated > 0, "%lld texts were cut to the size limits",
 	    in->info.truncated);
+	WARN(in->retried_failures > 0, "%lld failed attempts were followed by "
+	    "another attempt of the same test and read as retries; if they "
+	    "are parameter variants, upload with repeats=variants",
+	    in->retried_failures);
+	WARN(in->variants > 0, "%lld repeated testcases were stored as "
+	    "variants NAME[#n]", in->variants);
+	WARN(in->names_cut > 0, "%lld testcases had a name, classname, file, "
+	    "suite or owner over %lld bytes, cut and marked with a hash of "
+	    "the whole value", in->names_cut, in->cfg->max_name_bytes);
 	WARN(in->repairs > 0, "%lld invalid characters were replaced or "
 	    "dropped", in->repairs);
 	WARN(in->info.suite_output > 0, "%lld suite-level system-out/"
@@ -1702,6 +1914,18 @@ warnings_json(struct ingest *in)
 	WARN(in->info.cases == 0, "the report contains no testcases");
 #undef WARN
 	return w;
+}
+
+/* Tags the ingest span with what the shard stored. */
+static void
+trace_counts(struct ingest *in, const struct counts *c)
+{
+	trace_attr_str(in->span, "testvis.run_id", in->run_id);
+	trace_attr_str(in->span, "testvis.shard", in->shard);
+	trace_attr_int(in->span, "testvis.tests", c->tests);
+	trace_attr_int(in->span, "testvis.failed", c->by[ST_FAILED] +
+	    c->by[ST_ERROR]);
+	trace_attr_int(in->span, "testvis.new_tests", in->new_tests);
 }
 
 /*
@@ -1717,6 +1941,7 @@ ingest_finish(struct ingest *in, json_t **out)
 	struct rollup_shard ru;
 	sqlite3_stmt *st;
 	char digest[SHA256_HEX_LEN], *warnings = NULL, *changed = NULL;
+	struct trace_span *sp;
 	json_t *w, *ev;
 	int rc;
 
@@ -1737,8 +1962,11 @@ ingest_finish(struct ingest *in, json_t **out)
 	ru.git_sha = in->git_sha;
 	ru.started_at = in->started_at;
 	ru.now = in->now;
+	sp = trace_begin(in->span, "ingest.rollup");
+	trace_attr_str(sp, "testvis.run_id", in->run_id);
 	if ((rc = rollup_apply(in->db, &ru)) == -1)
 		storage_fault(in);
+	trace_end(sp);
 	if (rc == -1 || apply_overrides(in) == -1)
 		return -1;
 	if ((st = STMT(in, STMT_RUN_COUNTS)) == NULL ||
@@ -1812,11 +2040,15 @@ ingest_finish(struct ingest *in, json_t **out)
 	free(warnings);
 	if (rc == -1)
 		goto fail;
-	if (db_commit(in->db) == -1) {
+	sp = trace_begin(in->span, "ingest.commit");
+	rc = db_commit(in->db);
+	trace_end(sp);
+	if (rc == -1) {
 		storage_fault(in);
 		goto fail;
 	}
 	in->done = 1;
+	trace_counts(in, &shard_c);
 	*out = answer(in, "created", in->run_id, &shard_c, in->new_tests, w);
 	return 201;
 fail:

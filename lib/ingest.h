@@ -11,6 +11,7 @@ struct db;
 struct fault;
 struct stream;
 struct ingest;
+struct trace_span;
 
 /* Run metadata fields, in the order of ingest_meta_spec[]. */
 enum meta_field {
@@ -23,6 +24,7 @@ enum meta_field {
 	META_STARTED_AT,
 	META_TRIGGERED_BY,
 	META_CI_URL,
+	META_REPEATS,		/* retries|variants: not run metadata */
 	META__MAX
 };
 
@@ -36,9 +38,12 @@ void		 ingest_set_param(struct ingest *, enum meta_field,
 		    const char *, int64_t);
 int		 ingest_set_sidecar(struct ingest *, json_t *);
 void		 ingest_set_diff(struct ingest *, const char *, size_t);
+void		 ingest_set_trace(struct ingest *, struct trace_span *);
 int		 ingest_begin(struct ingest *);
 int		 ingest_xml(struct ingest *, struct stream *);
 int		 ingest_results(struct ingest *, json_t *);
+int		 ingest_result(struct ingest *, json_t *, size_t);
+int		 ingest_results_done(struct ingest *);
 int		 ingest_finish(struct ingest *, json_t **);
 
 #endif

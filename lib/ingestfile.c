@@ -16,6 +16,7 @@
 #include "param.h"
 #include "project.h"
 #include "stream.h"
+#include "utf8.h"
 
 /*
  * The sidecar path of a report: NAME.meta.json for NAME.xml or
@@ -92,8 +93,8 @@ ingestfile_run(struct db *db, const struct config *cfg, const char *project,
 		slug = "default";
 	if (!param_is_slug(slug, strlen(slug)) ||
 	    project_lookup(db, slug, &pid) != 1) {
-		fault_set(f, 400, "not_found", "unknown project '%.64s'",
-		    slug);
+		fault_set(f, 400, "not_found", "unknown project '%.*s'",
+		    UTF8_CUT(slug, 64));
 		goto out;
 	}
 	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1) {

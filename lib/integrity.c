@@ -7,7 +7,9 @@
  *   diff-based (INT-2), from the diff uploaded with the run or, when
  *     repo_path is set, `git show` of its commit (fork+exec, no shell):
  *     assertion_removed, skip_added, xfail_added, broad_exception_added
- *     (lib/diffscan.c reads the diff), and edited_before_green.
+ *     (lib/diffscan.c reads the diff), and edited_before_green.  These
+ *     need no baseline (but edited_before_green does): the first run on
+ *     a branch gets them too.
  * Signals are keyed by (run, type, subject), so a re-run never duplicates
  * them.  INT-3: a test with two or more signals in one run, or any
  * critical signal, raises an integrity_alert event.  Reading and
@@ -31,8 +33,10 @@
 #include "db.h"
 #include "diffscan.h"
 #include "integrity.h"
+#include "jval.h"
 #include "log.h"
 #include "tvtime.h"
+#include "utf8.h"
 
 #define GIT_DIFF_MAX	(32 * 1024 * 1024)
 #define GIT_TIMEOUT_MS	20000
@@ -156,7 +160,8 @@ signal_add(struct batch_ctx *c, struct irun *r, const char *type,
 	if ((st = stmt(c->db, STMT_SIGNAL_ADD)) == NULL ||
 	    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
 	    db_bind_int(c->db, st, 2, r->id) == -1 ||
-	    db_bind_int(c->db, st, 3, r->base) == -1 ||
+	    (r->base != 0 ? db_bind_int(c->db, st, 3, r->base) :
+	    db_bind_null(c->db, st, 3)) == -1 ||
 	    db_bind_text(c->db, st, 4, type) == -1 ||
 	    db_bind_text(c->db, st, 5, severity) == -1 ||
 	    db_bind_text(c->db, st, 6, subject) == -1 ||
@@ -278,7 +283,7 @@ check_removed(struct batch_ctx *c, struct irun *r)
 				abort();
 		}
 		if (json_array_size(ids) < 50)
-			json_array_append_new(ids, json_string(
+			json_array_append_new(ids, jval_str(
 			    db_column_text(st, 1)));
 		n++;
 		rc = db_step(c->db, st);
@@ -325,8 +330,9 @@ check_tests(struct batch_ctx *c, struct irun *r)
 	    db_bind_int(c->db, st, 2, r->id) == -1)
 		return -1;
 	while (rc == 0 && db_step(c->db, st) == SQLITE_ROW) {
-		snprintf(msg, sizeof(msg), "%.400s passed in run %s and is "
-		    "skipped now", db_column_text(st, 2), r->base_run_id);
+		snprintf(msg, sizeof(msg), "%.*s passed in run %s and is "
+		    "skipped now", UTF8_CUT(db_column_text(st, 2), 400),
+		    r->base_run_id);
 		rc = signal_row(c, r, st, "newly_skipped", "medium", msg,
 		    NULL);
 	}
@@ -336,8 +342,8 @@ check_tests(struct batch_ctx *c, struct irun *r)
 	    db_bind_int(c->db, st, 2, r->id) == -1)
 		return -1;
 	while (rc == 0 && db_step(c->db, st) == SQLITE_ROW) {
-		snprintf(msg, sizeof(msg), "%.400s checks %lld assertions, "
-		    "%lld in run %s", db_column_text(st, 2),
+		snprintf(msg, sizeof(msg), "%.*s checks %lld assertions, "
+		    "%lld in run %s", UTF8_CUT(db_column_text(st, 2), 400),
 		    (long long)sqlite3_column_int64(st, 6),
 		    (long long)sqlite3_column_int64(st, 5), r->base_run_id);
 		snprintf(ev, sizeof(ev), "{\"before\":%lld,\"after\":%lld}",
@@ -353,9 +359,9 @@ check_tests(struct batch_ctx *c, struct irun *r)
 	    db_bind_int(c->db, st, 4, c->cfg->integrity_collapse_factor) == -1)
 		return -1;
 	while (rc == 0 && db_step(c->db, st) == SQLITE_ROW) {
-		snprintf(msg, sizeof(msg), "%.400s passed in %lld ms against a "
+		snprintf(msg, sizeof(msg), "%.*s passed in %lld ms against a "
 		    "median of %lld ms: its body may have been stubbed out",
-		    db_column_text(st, 2),
+		    UTF8_CUT(db_column_text(st, 2), 400),
 		    (long long)sqlite3_column_int64(st, 5),
 		    (long long)sqlite3_column_int64(st, 6));
 		snprintf(ev, sizeof(ev), "{\"duration_ms\":%lld,"
@@ -527,7 +533,8 @@ static const char *const diff_severity[DIFF__MAX] = {
  * The diff-based signals of a run: gathers the uploaded diffs and
  * changed_files (and git's diff when repo_path is set), scans them, and
  * raises a signal per finding, tied to the test the hunk is in when its
- * function context names one; then edited_before_green.  Returns 0 or -1.
+ * function context names one; then, when the run has a baseline,
+ * edited_before_green.  Needs no baseline itself.  Returns 0 or -1.
  */
 static int
 check_diff(struct batch_ctx *c, struct irun *r)
@@ -571,7 +578,7 @@ check_diff(struct batch_ctx *c, struct irun *r)
 	    NULL)
 		abort();
 	for (k = 0; k < diffscan_nfiles(ds); k++)
-		json_array_append_new(changed, json_string(
+		json_array_append_new(changed, jval_str(
 		    diffscan_file(ds, k)->path));
 	if ((st = stmt(c->db, STMT_RUN_TESTS)) == NULL ||
 	    db_bind_int(c->db, st, 1, r->id) == -1 ||
@@ -588,16 +595,19 @@ check_diff(struct batch_ctx *c, struct irun *r)
 		snprintf(subject, sizeof(subject), "%s%s%s",
 		    who != NULL ? who->test_id : "", who != NULL ? "@" : "",
 		    f->file);
-		snprintf(msg, sizeof(msg), "%s: %d %s in %s%s%s: %.200s",
+		snprintf(msg, sizeof(msg), "%s: %d %s in %s%s%s: %.*s",
 		    diff_kind_names[f->kind], f->count, f->kind ==
 		    DIFF_ASSERTION_REMOVED ? "assertion(s) removed" :
 		    "marker(s) added", f->file, who != NULL ? ", " : "",
-		    who != NULL ? who->name : "", f->text);
-		v = json_pack("{sssisiss}", "file", f->file, "line", f->line,
-		    "count", f->count, "sample", f->text);
+		    who != NULL ? who->name : "", UTF8_CUT(f->text, 200));
+		v = jval_object();
+		jval_set(v, "file", jval_str(f->file));
+		jval_set(v, "line", jval_int(f->line));
+		jval_set(v, "count", jval_int(f->count));
+		jval_set(v, "sample", jval_str(f->text));
 		if (f->context[0] != '\0')
 			json_object_set_new(v, "context",
-			    json_string(f->context));
+			    jval_str(f->context));
 		ev = json_dumps(v, JSON_COMPACT);
 		json_decref(v);
 		if (ev == NULL)
@@ -612,7 +622,7 @@ check_diff(struct batch_ctx *c, struct irun *r)
 	rtests_free(rt, (size_t)nt);
 	rt = NULL;
 	/* edited_before_green: red in the baseline, green now, file edited */
-	if (json_array_size(changed) == 0) {
+	if (json_array_size(changed) == 0 || r->base == 0) {
 		err = 0;
 		goto out;
 	}
@@ -626,10 +636,12 @@ check_diff(struct batch_ctx *c, struct irun *r)
 			const char *p = json_string_value(v);
 			if (p == NULL || !test_in_file(&rt[i], p))
 				continue;
-			snprintf(msg, sizeof(msg), "%.400s failed in run %s and "
-			    "passes now, and its file %.300s was changed in "
-			    "this commit", rt[i].name, r->base_run_id, p);
-			v = json_pack("{ss}", "file", p);
+			snprintf(msg, sizeof(msg), "%.*s failed in run %s and "
+			    "passes now, and its file %.*s was changed in "
+			    "this commit", UTF8_CUT(rt[i].name, 400),
+			    r->base_run_id, UTF8_CUT(p, 300));
+			v = jval_object();
+			jval_set(v, "file", jval_str(p));
 			ev = json_dumps(v, JSON_COMPACT);
 			json_decref(v);
 			if (ev == NULL)
@@ -769,9 +781,14 @@ integrity_pass(struct batch_ctx *c)
 			    db_column_text(st, 2));
 		}
 		sqlite3_reset(st);
-		if (r.base != 0 && (check_removed(c, &r) == -1 ||
-		    check_shrink(c, &r) == -1 || check_tests(c, &r) == -1 ||
-		    check_diff(c, &r) == -1))
+		/*
+		 * The result-based checks compare with the baseline; the
+		 * diff alone needs none, so the first run on a branch gets
+		 * its diff-based signals too (issue 11 item 11).
+		 */
+		if ((r.base != 0 && (check_removed(c, &r) == -1 ||
+		    check_shrink(c, &r) == -1 || check_tests(c, &r) == -1)) ||
+		    check_diff(c, &r) == -1)
 			return -1;
 		if ((a = alerts_raise(c, &r)) == -1)
 			return -1;

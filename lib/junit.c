@@ -24,9 +24,18 @@
 #include "fault.h"
 #include "junit.h"
 #include "stream.h"
+#include "textcap.h"
 #include "tvtime.h"
+#include "utf8.h"
 
 #define MAX_DEPTH	128
+/*
+ * Character data kept of one text run, below libxml2's limit of
+ * 10,000,000 bytes per text node (ING-2: a longer <system-out> is cut,
+ * never a reason to refuse the report); texts are capped far lower by
+ * max_text_bytes anyway.
+ */
+#define JUNIT_TEXT_RUN_MAX	(9 * 1000 * 1000)
 
 static const char *const status_names[ST__MAX] = {
 	[ST_PASSED] = "passed",
@@ -135,7 +144,9 @@ struct reader {
 	struct buf		 path;
 	size_t			 path_off[MAX_DEPTH + 1];
 	int			 suite_depth[MAX_DEPTH + 1];
+	long			 suite_cases[MAX_DEPTH + 2];	/* testcases seen */
 	int			 nsuites;
+	char			 unnamed[48];	/* a synthesized name */
 	/* the current testcase */
 	int			 in_case, case_depth;
 	char			*name, *classname, *file, *cstatus, *cresult;
@@ -231,6 +242,7 @@ case_begin(struct reader *r, int depth)
 	case_clear(r);
 	r->in_case = 1;
 	r->case_depth = depth;
+	r->suite_cases[r->nsuites]++;
 	r->name = attr(r, "name");
 	r->classname = attr(r, "classname");
 	if (r->classname == NULL)
@@ -291,12 +303,17 @@ case_end(struct reader *r)
 	int rc;
 
 	memset(&c, 0, sizeof(c));
-	if (r->name == NULL || r->name[0] == '\0') {
-		r->info->unnamed++;
-		case_clear(r);
-		return 0;
-	}
 	c.name = r->name;
+	if (r->name == NULL || r->name[0] == '\0') {
+		/*
+		 * Issue 11: dropping it could lose a failure.  Its position
+		 * in its suite names it, stable while the suite's order is.
+		 */
+		r->info->unnamed++;
+		snprintf(r->unnamed, sizeof(r->unnamed), "(unnamed testcase "
+		    "%ld)", r->suite_cases[r->nsuites]);
+		c.name = r->unnamed;
+	}
 	c.classname = r->classname != NULL ? r->classname : "";
 	c.file = r->file != NULL ? r->file : "";
 	c.line = r->line;
@@ -480,6 +497,7 @@ suite_begin(struct reader *r, int depth, int empty)
 			buf_puts(&r->path, name);
 		}
 		r->nsuites++;
+		r->suite_cases[r->nsuites] = 0;
 	}
 	xmlFree(name);
 }
@@ -522,7 +540,8 @@ on_element(struct reader *r)
 		}
 		if (strcmp(el, "testsuite") != 0) {
 			fault_set(r->fault, 400, "not_junit", "the root element "
-			    "is <%.64s>, not <testsuites> or <testsuite>", el);
+			    "is <%.*s>, not <testsuites> or <testsuite>",
+			    UTF8_CUT(el, 64));
 			return -1;
 		}
 	}
@@ -622,7 +641,8 @@ junit_read(struct stream *src, const struct junit_limits *lim,
 	memset(info, 0, sizeof(*info));
 	info->started_at = -1;
 	info->duration_ms = -1;
-	r.src = src;
+	/* cut character data before libxml2's 10 MB text node limit */
+	r.src = textcap_new(src, JUNIT_TEXT_RUN_MAX);
 	r.fault = fault;
 	r.info = info;
 	r.fn = fn;
@@ -686,5 +706,8 @@ out:
 	buf_free(&r.err.b);
 	buf_free(&r.tags);
 	buf_free(&r.prop_value.b);
+	if (lim->text_max >= JUNIT_TEXT_RUN_MAX)	/* else counted above */
+		info->truncated += textcap_cuts(r.src);
+	stream_free(r.src);
 	return ret;
 }

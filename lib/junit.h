@@ -47,7 +47,7 @@ struct junit_info {
 	long long	 duration_ms;	/* root time or sum of suites, or -1 */
 	long long	 cases;
 	long long	 bad_times;	/* unparseable time attributes */
-	long long	 unnamed;	/* testcases without a name, skipped */
+	long long	 unnamed;	/* testcases without a name, named */
 	long long	 truncated;	/* texts cut to the limits */
 	long long	 suite_output;	/* suite-level output ignored */
 };

@@ -1,16 +1,18 @@
 /*
  * Building jansson values without a NULL check at every call: allocation
  * failure aborts (the server respawns the process), so callers compose
- * trees freely.  Also the house conversions: times as ISO-8601 UTC with
+ * trees freely; text that is not UTF-8 is repaired, never a failure.  Also the house conversions: times as ISO-8601 UTC with
  * milliseconds (I-5), SQL NULL as JSON null, and a statement's rows as an
  * array.  Dumping is http.c's job.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "db.h"
 #include "jval.h"
 #include "tvtime.h"
+#include "utf8.h"
 
 /* Aborts the process: jansson only fails on allocation. */
 static json_t *
@@ -53,11 +55,33 @@ jval_push(json_t *arr, json_t *v)
 		need(NULL);
 }
 
-/* A string (NULL gives null); invalid UTF-8 is a programmer error. */
+/*
+ * A string (NULL gives null).  Text that is not valid UTF-8 (a header, a
+ * name cut by a format's precision, a diff's file name) is repaired
+ * instead of refused: every byte that is not UTF-8 becomes U+FFFD, so no
+ * input can make building an answer fail (I-6).
+ */
 json_t *
 jval_str(const char *s)
 {
-	return s == NULL ? json_null() : need(json_string(s));
+	return s == NULL ? json_null() : jval_strn(s, strlen(s));
+}
+
+/* As jval_str, for s[0..n) (which may contain NUL bytes: dropped). */
+json_t *
+jval_strn(const char *s, size_t n)
+{
+	json_t *v;
+	char *fixed;
+	size_t flen;
+
+	if (utf8_valid(s, n))
+		return need(json_stringn_nocheck(s, n));
+	if ((fixed = utf8_repair(s, n, &flen)) == NULL)
+		need(NULL);
+	v = need(json_stringn_nocheck(fixed, flen));
+	free(fixed);
+	return v;
 }
 
 /* An integer. */
@@ -83,8 +107,8 @@ jval_col_text(sqlite3_stmt *st, int i)
 {
 	if (sqlite3_column_type(st, i) == SQLITE_NULL)
 		return json_null();
-	return need(json_stringn((const char *)sqlite3_column_text(st, i),
-	    (size_t)sqlite3_column_bytes(st, i)));
+	return jval_strn((const char *)sqlite3_column_text(st, i),
+	    (size_t)sqlite3_column_bytes(st, i));
 }
 
 /* Column i as an integer, or null. */

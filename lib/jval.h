@@ -9,6 +9,7 @@ json_t	*jval_array(void);
 void	 jval_set(json_t *, const char *, json_t *);
 void	 jval_push(json_t *, json_t *);
 json_t	*jval_str(const char *);
+json_t	*jval_strn(const char *, size_t);
 json_t	*jval_int(int64_t);
 json_t	*jval_time(int64_t);
 json_t	*jval_col_text(sqlite3_stmt *, int);

@@ -56,13 +56,14 @@ log_error(const char *fmt, ...)
 }
 
 /*
- * Logs the request line of DEP-3: request id, method, path (without the
- * query string), status, response bytes, milliseconds.  Control
- * characters in the path are replaced so a line stays one line.
+ * Logs the request line of DEP-3: request id, trace id (only when the
+ * request is traced), method, path (without the query string), status,
+ * response bytes, milliseconds.  Control characters in the path are
+ * replaced so a line stays one line.
  */
 void
-log_request(const char *id, const char *method, const char *path, int status,
-    unsigned long long bytes, double ms)
+log_request(const char *id, const char *trace, const char *method,
+    const char *path, int status, unsigned long long bytes, double ms)
 {
 	char line[1024], safe[512];
 	size_t i;
@@ -72,8 +73,9 @@ log_request(const char *id, const char *method, const char *path, int status,
 		safe[i] = (unsigned char)path[i] < 0x20 || path[i] == 0x7f ?
 		    '?' : path[i];
 	safe[i] = '\0';
-	n = snprintf(line, sizeof(line), "%s: req=%s method=%s path=%s "
-	    "status=%d bytes=%llu ms=%.2f\n", log_tag, id, method, safe,
+	n = snprintf(line, sizeof(line), "%s: req=%s%s%s method=%s path=%s "
+	    "status=%d bytes=%llu ms=%.2f\n", log_tag, id, trace != NULL ?
+	    " trace=" : "", trace != NULL ? trace : "", method, safe,
 	    status, bytes, ms);
 	if (n < 0)
 		return;

@@ -23,6 +23,7 @@
 #include "mapping.h"
 #include "maprule.h"
 #include "tvtime.h"
+#include "utf8.h"
 
 #define CHUNK		2000	/* tests re-resolved per transaction */
 #define MAX_CANDS	16
@@ -753,8 +754,8 @@ mapping_set_manual(struct db *db, const struct config *cfg, int64_t project,
 
 	json_object_foreach(body, k, x)
 		if (strcmp(k, "feature") != 0) {
-			fault_set(f, 400, "invalid_body", "unknown field '%.64s' "
-			    "(expected: feature)", k);
+			fault_set(f, 400, "invalid_body", "unknown field '%.*s' "
+			    "(expected: feature)", UTF8_CUT(k, 64));
 			return -1;
 		}
 	if (v == NULL || (!json_is_string(v) && !json_is_null(v))) {
@@ -817,7 +818,7 @@ mapping_import(struct db *db, const struct config *cfg, int64_t project,
 	json_object_foreach(body, k, x)
 		if (strcmp(k, "mappings") != 0 && strcmp(k, "replace") != 0) {
 			fault_set(f, 400, "invalid_body", "unknown field "
-			    "'%.64s' (expected: mappings, replace)", k);
+			    "'%.*s' (expected: mappings, replace)", UTF8_CUT(k, 64));
 			return -1;
 		}
 	rep = json_object_get(body, "replace");
@@ -871,8 +872,8 @@ mapping_import(struct db *db, const struct config *cfg, int64_t project,
 		sqlite3_reset(st);
 		if (tests[i] == 0) {
 			fault_set(f, 404, "not_found", "mappings[%zu]: no test "
-			    "'%.64s' in this project", i,
-			    json_string_value(tid));
+			    "'%.*s' in this project", i,
+			    UTF8_CUT(json_string_value(tid), 64));
 			goto fail;
 		}
 	}

@@ -612,11 +612,13 @@ parse_line(struct maprules *rs, char *line, size_t ll, struct gtok *tok,
 	}
 	if (nf == 4) {
 		snprintf(msg, msgsz, "unexpected text after the glob: "
-		    "'%.64s' (a comment goes on a line of its own)", f[3]);
+		    "'%.*s' (a comment goes on a line of its own)",
+		    UTF8_CUT(f[3], 64));
 		return -1;
 	}
 	if (maprule_feature_norm(f[0], feat, sizeof(feat), &why) == -1) {
-		snprintf(msg, msgsz, "invalid feature path '%.64s': %s", f[0],
+		snprintf(msg, msgsz, "invalid feature path '%.*s': %s",
+		    UTF8_CUT(f[0], 64),
 		    why);
 		return -1;
 	}
@@ -624,8 +626,8 @@ parse_line(struct maprules *rs, char *line, size_t ll, struct gtok *tok,
 		if (strcmp(f[1], field_names[field]) == 0)
 			break;
 	if (field == F__MAX) {
-		snprintf(msg, msgsz, "unknown field '%.64s' (expected file, "
-		    "classname, name or tag)", f[1]);
+		snprintf(msg, msgsz, "unknown field '%.*s' (expected file, "
+		    "classname, name or tag)", UTF8_CUT(f[1], 64));
 		return -1;
 	}
 	if (rs->nrule == MAPRULE_RULES_MAX) {
@@ -635,7 +637,8 @@ parse_line(struct maprules *rs, char *line, size_t ll, struct gtok *tok,
 	}
 	if (glob_compile(f[2], field == F_FILE, tok, &ntok, rng, &nrng,
 	    &why) == -1) {
-		snprintf(msg, msgsz, "bad glob '%.64s': %s", f[2], why);
+		snprintf(msg, msgsz, "bad glob '%.*s': %s", UTF8_CUT(f[2], 64),
+		    why);
 		return -1;
 	}
 	if (rs->nrule == rs->cap) {

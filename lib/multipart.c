@@ -30,6 +30,7 @@ struct multipart {
 	int		 in_part;	/* a part body is being read */
 	int		 finished;	/* closing boundary seen */
 	char		*name, *filename, *ctype;
+	int		 seen_disposition;	/* in this part's headers */
 };
 
 /* Reads more input into buf (compacting first); 0, or -1 on error. */
@@ -211,6 +212,31 @@ disposition_param(const char *h, const char *key)
 }
 
 /*
+ * Predicate: line repeats a Content-Disposition or Content-Type header
+ * the current part already has (issue 11: the second one leaked the
+ * first one's values).  Such a part is ambiguous, so it is refused with
+ * a 400 fault rather than read one way or the other.
+ */
+static int
+header_repeated(struct multipart *m, const char *line)
+{
+	const char *which = NULL;
+
+	if (strncasecmp(line, "Content-Disposition:", 20) == 0) {
+		if (m->seen_disposition)
+			which = "Content-Disposition";
+		m->seen_disposition = 1;
+	} else if (strncasecmp(line, "Content-Type:", 13) == 0 &&
+	    m->ctype != NULL)
+		which = "Content-Type";
+	if (which == NULL)
+		return 0;
+	fault_set(m->fault, 400, "invalid_multipart", "a part repeats its "
+	    "%s header", which);
+	return 1;
+}
+
+/*
  * Moves to the next part, skipping what is left of the current one, and
  * parses its headers into *part.  Returns 1 with a part, 0 after the
  * closing boundary, -1 with a 400 fault for a malformed body.
@@ -273,6 +299,7 @@ multipart_next(struct multipart *m, struct mp_part *part)
 	free(m->filename);
 	free(m->ctype);
 	m->name = m->filename = m->ctype = NULL;
+	m->seen_disposition = 0;
 	if (pos < 0)	/* no headers at all */
 		pos = (long)m->off - 2;
 	if ((hdr = strndup(m->buf + m->off, (size_t)pos - m->off + 2)) == NULL)
@@ -281,6 +308,10 @@ multipart_next(struct multipart *m, struct mp_part *part)
 	for (line = hdr; (end = strstr(line, "\r\n")) != NULL;
 	    line = end + 2) {
 		*end = '\0';
+		if (header_repeated(m, line)) {
+			free(hdr);
+			return -1;
+		}
 		if (strncasecmp(line, "Content-Disposition:", 20) == 0) {
 			m->name = disposition_param(line + 20, "name");
 			m->filename = disposition_param(line + 20,

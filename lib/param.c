@@ -44,15 +44,17 @@ is_runid(const char *s, size_t n)
 		return 0;
 	for (i = 0; i < n; i++) {
 		char c = s[i];
+		/* strchr() finds the terminator: NUL must not pass */
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || strchr("._:/-", c) != NULL)
+		    (c >= '0' && c <= '9') ||
+		    (c != '\0' && strchr("._:/-", c) != NULL))
 			continue;
 		return 0;
 	}
 	return 1;
 }
 
-/* Strict decimal integer: optional '-', digits only, no overflow. */
+/* Strict decimal integer: optional '-', digits only (no NUL), no overflow. */
 static int
 parse_int(const char *s, size_t n, long long *out)
 {
@@ -67,7 +69,7 @@ parse_int(const char *s, size_t n, long long *out)
 		return -1;
 	errno = 0;
 	v = strtoll(tmp, &end, 10);
-	if (*end != '\0' || errno != 0)
+	if (end != tmp + n || errno != 0)	/* "5\0x" is not 5 */
 		return -1;
 	*out = v;
 	return 0;

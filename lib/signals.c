@@ -13,6 +13,7 @@
 #include "jval.h"
 #include "runs.h"
 #include "signals.h"
+#include "utf8.h"
 
 const char *const signals_types[] = {
 	"test_removed", "suite_shrink", "newly_skipped", "assertions_dropped",
@@ -235,8 +236,8 @@ signals_set(struct db *db, int64_t project, int64_t id, json_t *body,
 	*out = NULL;
 	json_object_foreach(body, k, x)
 		if (strcmp(k, "status") != 0 && strcmp(k, "note") != 0) {
-			fault_set(f, 400, "invalid_body", "unknown field '%.64s' "
-			    "(expected: status, note)", k);
+			fault_set(f, 400, "invalid_body", "unknown field '%.*s' "
+			    "(expected: status, note)", UTF8_CUT(k, 64));
 			return -1;
 		}
 	if (!json_is_string(js)) {
@@ -249,8 +250,8 @@ signals_set(struct db *db, int64_t project, int64_t id, json_t *body,
 	    strcmp(signals_statuses[i], status) != 0; i++)
 		;
 	if (signals_statuses[i] == NULL) {
-		fault_set(f, 400, "invalid_body", "status '%.32s' is not one "
-		    "of acknowledged, resolved, open", status);
+		fault_set(f, 400, "invalid_body", "status '%.*s' is not one "
+		    "of acknowledged, resolved, open", UTF8_CUT(status, 32));
 		return -1;
 	}
 	if (jn != NULL && !json_is_null(jn)) {

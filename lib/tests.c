@@ -35,8 +35,18 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 #define IS_FLAKY "(flaky_count > 0 OR same_sha_flakes > 0 OR " \
 	"flip_rate >= 0.2)"
 
+/* "Strictly after the cursor's item" for a sort by key. */
+#define AFTER_KEY(key, cmp) "AND (?7 IS NULL OR (" key ", id) " cmp " (?7, ?8)) "
+/*
+ * The same for the sort by name, whose cursor carries the id alone: a
+ * name can be a kilobyte and more, and a cursor the server issued must
+ * always fit what it accepts back (issue 11 item 4).
+ */
+#define AFTER_NAME "AND (?8 IS NULL OR (name, id) > ((SELECT k.name " \
+	"FROM tests k WHERE k.id = ?8), ?8)) "
+
 /* The catalogue query for one sort: key expression and direction. */
-#define CATALOGUE(key, cmp, dir) \
+#define CATALOGUE(key, after, dir) \
 	"SELECT " TESTS_COLS ", " key " FROM " TESTS_FROM " " \
 	"WHERE tests.project_id = ?1 " \
 	"AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\') " \
@@ -50,7 +60,7 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 	"JOIN domains d ON d.id = f.domain JOIN domains top ON top.id = ?11 " \
 	"WHERE f.project_id = ?1 AND (d.id = top.id OR substr(d.path, 1, " \
 	"length(top.path) + 1) = top.path || '/'))) " \
-	"AND (?7 IS NULL OR (" key ", id) " cmp " (?7, ?8)) " \
+	after \
 	"ORDER BY " key " " dir ", id " dir " LIMIT ?9"
 
 /*
@@ -91,11 +101,15 @@ enum stmt {
 };
 
 static const char *const sql[STMT__MAX] = {
-	[STMT_LIST_NAME] = CATALOGUE("name", ">", "ASC"),
-	[STMT_LIST_FAIL_RATE] = CATALOGUE(FAIL_RATE_KEY, "<", "DESC"),
-	[STMT_LIST_FLAKINESS] = CATALOGUE(FLAKY_KEY, "<", "DESC"),
-	[STMT_LIST_DURATION] = CATALOGUE(DURATION_KEY, "<", "DESC"),
-	[STMT_LIST_LAST_FAILED] = CATALOGUE(LAST_FAILED_KEY, "<", "DESC"),
+	[STMT_LIST_NAME] = CATALOGUE("name", AFTER_NAME, "ASC"),
+	[STMT_LIST_FAIL_RATE] = CATALOGUE(FAIL_RATE_KEY,
+	    AFTER_KEY(FAIL_RATE_KEY, "<"), "DESC"),
+	[STMT_LIST_FLAKINESS] = CATALOGUE(FLAKY_KEY, AFTER_KEY(FLAKY_KEY, "<"),
+	    "DESC"),
+	[STMT_LIST_DURATION] = CATALOGUE(DURATION_KEY,
+	    AFTER_KEY(DURATION_KEY, "<"), "DESC"),
+	[STMT_LIST_LAST_FAILED] = CATALOGUE(LAST_FAILED_KEY,
+	    AFTER_KEY(LAST_FAILED_KEY, "<"), "DESC"),
 	[STMT_PAGE_FAIL_RATE] = CATALOGUE_STATS(FAIL_RATE_KEY),
 	[STMT_PAGE_FLAKINESS] = CATALOGUE_STATS(FLAKY_KEY),
 	[STMT_PAGE_DURATION] = CATALOGUE_STATS(DURATION_KEY),
@@ -239,7 +253,7 @@ tests_list(struct db *db, int64_t project, const struct tests_filter *f,
 
 	snprintf(kind, sizeof(kind), "tests-%s", tests_sort_names[f->sort]);
 	memset(&cur, 0, sizeof(cur));
-	if (f->cursor != NULL && cursor_decode(f->cursor, kind, named ? "si" :
+	if (f->cursor != NULL && cursor_decode(f->cursor, kind, named ? "i" :
 	    "ri", &cur) == -1)
 		return QUERY_BAD_CURSOR;
 	if ((st = STMT(db, stats_only ? paged[f->sort] :
@@ -258,11 +272,12 @@ tests_list(struct db *db, int64_t project, const struct tests_filter *f,
 	    (f->domain_id > 0 ? db_bind_int(db, st, 11, f->domain_id) :
 	    db_bind_null(db, st, 11)) == -1))
 		goto fail;
-	if (cur.doc != NULL) {
-		rc = named ? db_bind_text(db, st, 7, cursor_str(&cur, 0)) :
-		    sqlite3_bind_double(st, 7, cursor_real(&cur, 0)) ==
-		    SQLITE_OK ? 0 : -1;
-		if (rc == -1 || db_bind_int(db, st, 8, cursor_int(&cur, 1)) ==
+	if (cur.doc != NULL && named) {
+		if (db_bind_int(db, st, 8, cursor_int(&cur, 0)) == -1)
+			goto fail;
+	} else if (cur.doc != NULL) {
+		if (sqlite3_bind_double(st, 7, cursor_real(&cur, 0)) !=
+		    SQLITE_OK || db_bind_int(db, st, 8, cursor_int(&cur, 1)) ==
 		    -1)
 			goto fail;
 	}
@@ -272,13 +287,14 @@ tests_list(struct db *db, int64_t project, const struct tests_filter *f,
 	arr = jval_array();
 	while ((rc = db_step(db, st)) == SQLITE_ROW) {
 		if (n++ == f->limit) {
-			last = json_pack("[oI]", key, (json_int_t)last_id);
+			last = named ? json_pack("[I]", (json_int_t)last_id) :
+			    json_pack("[oI]", key, (json_int_t)last_id);
 			key = NULL;
 			break;
 		}
 		jval_push(arr, tests_row_json(st));
 		json_decref(key);
-		key = named ? jval_col_text(st, TESTS_NCOLS) :
+		key = named ? NULL :
 		    json_real(sqlite3_column_double(st, TESTS_NCOLS));
 		last_id = sqlite3_column_int64(st, 23);
 	}

@@ -13,6 +13,7 @@
 #include "jval.h"
 #include "runs.h"
 #include "teststate.h"
+#include "utf8.h"
 
 enum stmt {
 	STMT_FIND,
@@ -72,8 +73,8 @@ teststate_set(struct db *db, int64_t project, const char *test_id,
 	*out = NULL;
 	json_object_foreach(body, k, x)
 		if (strcmp(k, "state") != 0 && strcmp(k, "reason") != 0) {
-			fault_set(f, 400, "invalid_body", "unknown field '%.64s' "
-			    "(expected: state, reason)", k);
+			fault_set(f, 400, "invalid_body", "unknown field '%.*s' "
+			    "(expected: state, reason)", UTF8_CUT(k, 64));
 			return -1;
 		}
 	if (!json_is_string(js)) {
@@ -85,8 +86,8 @@ teststate_set(struct db *db, int64_t project, const char *test_id,
 	for (i = 0; states[i] != NULL && strcmp(states[i], state) != 0; i++)
 		;
 	if (states[i] == NULL) {
-		fault_set(f, 400, "invalid_body", "state '%.32s' is not one of "
-		    "active, muted, quarantined", state);
+		fault_set(f, 400, "invalid_body", "state '%.*s' is not one of "
+		    "active, muted, quarantined", UTF8_CUT(state, 32));
 		return -1;
 	}
 	if (jr != NULL && !json_is_null(jr) && !json_is_string(jr)) {

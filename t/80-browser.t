@@ -109,7 +109,7 @@ sub start_subpath {
 	my %sub = (BIND => '127.0.0.1', PORT => $port, HTDOCS => "$dir/docroot",
 	    CGIBIN => tv_build() . '/cgi-bin', SOCKDIR => "$dir/sock",
 	    CONF => $in->{conf}, MAX_PROCS => 1, BASE => '/testvis',
-	    MAX_REQUEST_KB => 65536);
+	    MAX_REQUEST_KB => 65536 + 1024, ERRORS => "$root/conf/errors");
 	open(my $fh, '<', "$root/conf/lighttpd.conf.in") or die;
 	my $tpl = do { local $/; <$fh> };
 	close $fh;

@@ -551,6 +551,28 @@ DIFF
 	    'assertions removed outside test files are not signals');
 }
 
+# issue 11 item 11: the first run on a branch has no baseline, but its diff
+# alone is evidence: diff-based signals must not wait for a second run.
+{
+	my $inst = new_instance();
+	my $tok = $inst->token('default', 'ingest');
+	my $f = 'tests/test_pay.py';
+	my $diff = "diff --git a/$f b/$f\n--- a/$f\n+++ b/$f\n"
+	    . "\@\@ -10,4 +10,3 \@\@ def test_charge():\n     r = charge(10)\n"
+	    . "-    assert r.ok\n-    assert r.amount == 10\n+    r.ok\n";
+	ingest_diff($inst, $tok, 'first1', 'fresh-branch', 'c1', time - 3600,
+	    [['test_charge', 'P', 0.1, file => $f]], $diff);
+	my $r = batch($inst, '--pass', 'integrity');
+	is($r->{exit}, 0, 'issue 11 item 11: integrity pass over a first run');
+	my $al = get($inst, 'integrity', '/api/tests/integrity/alerts?limit=100')->{json}{alerts};
+	my ($sig) = grep { $_->{signal_type} eq 'assertion_removed' && $_->{run_id} eq 'first1' } @$al;
+	ok($sig, 'issue 11 item 11: the first run on a branch raises assertion_removed from its diff')
+	    or diag(explain($al));
+	is($sig && $sig->{test_name}, 'test_charge', 'issue 11 item 11: tied to the test its hunk is in');
+	is($sig && $sig->{evidence}{count}, 2, 'issue 11 item 11: both removed assertions counted');
+	ok($sig && !defined $sig->{baseline_run_id}, 'issue 11 item 11: no baseline run named');
+}
+
 # ===================== retention (RET-1) =====================
 {
 	my $inst = new_instance(conf => { retention_days => 30 });

@@ -19,7 +19,7 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 use Exporter 'import';
 
-our @EXPORT = qw(tv_root tv_build tv_scratch new_instance run_cmd cli cgi
+our @EXPORT = qw(tv_root tv_build tv_scratch tv_plain_build new_instance run_cmd cli cgi
     start_lighttpd stop_lighttpd http_req decode_json_safe);
 
 my $ROOT = abs_path(dirname(__FILE__) . "/../..");
@@ -36,6 +36,13 @@ delete @ENV{qw(TESTVIS_CONF TESTVIS_DB TESTVIS_ENABLED)};
 sub tv_root { $ROOT }
 sub tv_build { $BUILD }
 sub tv_scratch { $SCRATCH }
+# Predicate: the programs run as they are (no valgrind, no sanitizer), so
+# their memory figures mean something.
+sub tv_plain_build {
+	return 0 if @WRAP;
+	my $r = run_cmd(argv => ['ldd', "$BUILD/cgi-bin/testvis-ingest"]);
+	return $r->{stdout} =~ /libasan|libubsan/ ? 0 : 1;
+}
 
 # ms since the epoch of an ISO-8601 "YYYY-MM-DDTHH:MM:SS.mmmZ" time.
 # The canonical JSON text of a Perl structure.
@@ -77,10 +84,27 @@ sub run_cmd {
 		print STDERR "exec $argv[0]: $!\n";
 		POSIX::_exit(127);
 	}
-	waitpid($pid, 0);
+	my $hwm = 0;
+	if ($o{peak_rss}) {
+		# the peak RSS (VmHWM, kB) as last read before the child exits,
+		# once it runs the program (before exec, it is a copy of perl)
+		my $name = substr((split m{/}, $argv[0])[-1], 0, 15);
+		while (waitpid($pid, POSIX::WNOHANG()) == 0) {
+			if (open(my $st, '<', "/proc/$pid/status")) {
+				local $/;
+				my $text = <$st> // '';
+				my ($k) = $text =~ /^VmHWM:\s+(\d+)/m;
+				$hwm = $k if defined $k && $k > $hwm &&
+				    $text =~ /^Name:\s+\Q$name\E$/m;
+			}
+			select(undef, undef, undef, 0.005);
+		}
+	} else {
+		waitpid($pid, 0);
+	}
 	my $st = $?;
 	my %r = (exit => $st >> 8, signal => $st & 127,
-	    stdout => slurp($out), stderr => slurp($err));
+	    stdout => slurp($out), stderr => slurp($err), peak_rss_kb => $hwm);
 	unlink $in, $out, $err;
 	return \%r;
 }
@@ -166,9 +190,11 @@ sub cgi {
 	}
 	%env = (%env, %{$o{env} || {}});
 	my $r = run_cmd(argv => [$bin], env => \%env, stdin => $o{body},
-	    wrap => 1);
+	    wrap => 1, peak_rss => $o{peak_rss});
 	check_process($r, "$prog $method $uri");
-	return parse_cgi($r);
+	my $p = parse_cgi($r);
+	$p->{peak_rss_kb} = $r->{peak_rss_kb};
+	return $p;
 }
 
 sub parse_cgi {
@@ -193,7 +219,7 @@ sub free_port {
 	return $port;
 }
 
-# $inst->start_lighttpd(max_procs => 1, base => '')
+# $inst->start_lighttpd(max_procs => 1, base => '', max_request_kb => N)
 # lighttpd -D on 127.0.0.1 with conf/lighttpd.conf.in; returns the server.
 sub start_lighttpd {
 	my ($self, %o) = @_;
@@ -204,7 +230,8 @@ sub start_lighttpd {
 	    HTDOCS => "$ROOT/htdocs", CGIBIN => "$BUILD/cgi-bin",
 	    SOCKDIR => $sock, CONF => $self->{conf},
 	    MAX_PROCS => $o{max_procs} || 1, BASE => $o{base} // '',
-	    MAX_REQUEST_KB => $o{max_request_kb} || 65536);
+	    MAX_REQUEST_KB => $o{max_request_kb} || 65536 + 1024,
+	    ERRORS => "$ROOT/conf/errors");
 	my $tpl = slurp("$ROOT/conf/lighttpd.conf.in");
 	$tpl =~ s/\@([A-Z_]+)\@/exists $sub{$1} ? $sub{$1} : die "no \@$1\@"/ge;
 	my $conf = "$self->{dir}/lighttpd-$port.conf";

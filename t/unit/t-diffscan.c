@@ -752,6 +752,28 @@ test_hostile(void)
 	check_int(count("tests/test_i.py", DIFF_ASSERTION_REMOVED), ==, 1);
 	check_int(count("tests/test_j.py", DIFF_ASSERTION_REMOVED), ==, 0);
 
+	/* found by fuzz/fuzz-diffscan.c: a finding numbered line 0 */
+	scan("--- a/test/user_test.rb\n+++ b/test/user_test.rb\n"
+	    "@@ -0,3 +1,3 @@\n-    refute user.admin?\n+    x\n"
+	    "@@ -5,1 +0,1 @@\n-    y\n+    xit \"later\" do\n");
+	check_int(diffscan_nfindings(ds), ==, 0);
+	ok(line("test/user_test.rb", DIFF_ASSERTION_REMOVED) != 0 &&
+	    line("test/user_test.rb", DIFF_SKIP_ADDED) != 0,
+	    "issue 11 fuzz: a hunk side at line 0 with lines is skipped, "
+	    "no finding is numbered 0");
+	scan("--- a/tests/PayTest.php\n+++ b/tests/PayTest.php\n"
+	    "@@ -1,3 +0,0 @@\n-        a();\n-        b();\n"
+	    "+        } catch (Throwable $t) {\n");
+	check_int(count("tests/PayTest.php", DIFF_BROAD_EXCEPTION_ADDED), ==,
+	    0);
+	scan("--- a/tests/PayTest.php\n+++ b/tests/PayTest.php\n"
+	    "@@ -4,1 +4,2 @@\n-        a();\n"
+	    "-        $this->assertTrue($x);\n+        b();\n");
+	check_int(count("tests/PayTest.php", DIFF_ASSERTION_REMOVED), ==, 0);
+	ok(diffscan_nfindings(ds) == 0, "issue 11 fuzz: a line for a hunk "
+	    "side whose count is used up is not counted (it was numbered "
+	    "outside the hunk, or 0)");
+
 	/* NUL bytes inside lines, given a length */
 	{
 		static const char nul[] =

@@ -23,18 +23,26 @@ static const struct param_spec spec_run =
 static const struct param_spec spec_bool =
     { "flaky", PARAM_BOOL, 0, 0, 0, NULL };
 
-/* Validates s against spec; returns 1 when accepted. */
+/* Validates s[0..n) against spec; returns 1 when accepted. */
 static int
-accepts(const struct param_spec *spec, const char *s, long long *iv)
+accepts_n(const struct param_spec *spec, const char *s, size_t n,
+    long long *iv)
 {
 	struct param_value v;
 	char why[256];
 
-	if (param_validate(spec, s, strlen(s), &v, why, sizeof(why)) == -1)
+	if (param_validate(spec, s, n, &v, why, sizeof(why)) == -1)
 		return 0;
 	if (iv != NULL)
 		*iv = v.i;
 	return v.present;
+}
+
+/* Validates the string s against spec; returns 1 when accepted. */
+static int
+accepts(const struct param_spec *spec, const char *s, long long *iv)
+{
+	return accepts_n(spec, s, strlen(s), iv);
 }
 
 /* The reason given for rejecting s. */
@@ -98,6 +106,15 @@ main(void)
 	ok(accepts(&spec_run, "gh:1234/attempt-2.x_y", NULL), "run id");
 	ok(!accepts(&spec_run, "has space", NULL), "run id space rejected");
 	ok(!accepts(&spec_run, "", NULL), "empty run id rejected");
+	/* found by fuzz/fuzz-query.c: a JSON sidecar's "\u0000" got through */
+	ok(!accepts_n(&spec_run, "r1\0x", 4, NULL),
+	    "issue 11 fuzz: a run id holding a NUL is rejected");
+	ok(!accepts_n(&spec_run, "\0", 1, NULL),
+	    "issue 11 fuzz: a run id of one NUL is rejected");
+	ok(!accepts_n(&spec_limit, "5\0x", 3, NULL),
+	    "issue 11 fuzz: an integer followed by a NUL is rejected");
+	ok(!accepts_n(&spec_limit, "5\0", 2, NULL),
+	    "issue 11 fuzz: an integer ending in a NUL is rejected");
 
 	ok(accepts(&spec_bool, "true", &iv) && iv == 1, "bool true");
 	ok(accepts(&spec_bool, "0", &iv) && iv == 0, "bool 0");

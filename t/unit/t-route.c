@@ -44,8 +44,9 @@ int
 main(void)
 {
 	struct http_path p;
-	char allow[64], out[64];
-	size_t n;
+	char allow[64], out[64], *key, *val;
+	const char *qs;
+	size_t n, vn;
 	int idx;
 
 	a = arena_new();
@@ -95,6 +96,29 @@ main(void)
 	check_str(out, "a+b");
 	check_int(http_percent_decode("%4", 2, out, &n, 1), ==, -1);
 	check_int(http_percent_decode("%", 1, out, &n, 1), ==, -1);
+
+	/* the query string walk query_parse uses (and fuzz-query drives) */
+	qs = "&&a=1&b&=c&q=x+y%2B&&";
+	check_int(http_query_next(a, &qs, &key, &n, &val, &vn), ==, 1);
+	check_str(key, "a");
+	check_str(val, "1");
+	check_int(http_query_next(a, &qs, &key, &n, &val, &vn), ==, 1);
+	check_str(key, "b");
+	check_str(val, "");
+	check_int(http_query_next(a, &qs, &key, &n, &val, &vn), ==, 1);
+	check_str(key, "");
+	check_str(val, "c");
+	check_int(http_query_next(a, &qs, &key, &n, &val, &vn), ==, 1);
+	check_str(val, "x y+");
+	check_int(vn, ==, 4);
+	check_int(http_query_next(a, &qs, &key, &n, &val, &vn), ==, 0);
+	check_int(http_query_next(a, &qs, &key, &n, &val, &vn), ==, 0);
+	qs = "k%zz=1";
+	check_int(http_query_next(a, &qs, &key, &n, &val, &vn), ==, -1);
+	ok(key == NULL, "negative: a name that does not decode gives no key");
+	qs = "k=%c3%28&z=1";
+	check_int(http_query_next(a, &qs, &key, &n, &val, &vn), ==, -1);
+	check_str(key, "k");
 	arena_free(a);
 	return done_testing();
 }

@@ -1,4 +1,6 @@
-/* Unit tests for lib/utf8.c: strict UTF-8 validation. */
+/* Unit tests for lib/utf8.c: strict UTF-8 validation and repairs. */
+#include <stdlib.h>
+
 #include "tap.h"
 #include "utf8.h"
 
@@ -19,5 +21,32 @@ main(void)
 	ok(!V("a\0b"), "embedded NUL rejected");
 	ok(!V("\x80"), "lone continuation byte rejected");
 	check_int(utf8_count("caf\xc3\xa9", 5), ==, 4);
+
+	/* issue 11 item 1: truncation never cuts inside a character */
+	{
+		const char *cjk = "\xe4\xb8\xad\xe6\x96\x87";	/* 2 x 3 bytes */
+		char buf[8], *fixed;
+		size_t n;
+
+		check_int(utf8_prefix(cjk, 6, 4), ==, 3);
+		check_int(utf8_prefix(cjk, 6, 2), ==, 0);
+		check_int(utf8_prefix(cjk, 6, 6), ==, 6);
+		check_int(utf8_prefix("abc", 3, 2), ==, 2);
+		check_int(utf8_whole(cjk, 4), ==, 3);
+		check_int(utf8_whole(cjk, 5), ==, 3);
+		check_int(utf8_whole(cjk, 6), ==, 6);
+		check_int(utf8_whole("ab\xc3", 3), ==, 2);
+		check_int(utf8_whole("ab", 2), ==, 2);
+		snprintf(buf, sizeof(buf), "%.*s!", UTF8_CUT(cjk, 5));
+		check_str(buf, "\xe4\xb8\xad!");
+		fixed = utf8_repair("a\xe9" "b\0c", 5, &n);
+		check_str(fixed, "a\xef\xbf\xbd" "bc");
+		check_int(n, ==, 6);
+		ok(utf8_valid(fixed, n), "a repaired string is valid UTF-8");
+		free(fixed);
+		fixed = utf8_repair(cjk, 4, &n);
+		check_str(fixed, "\xe4\xb8\xad\xef\xbf\xbd");
+		free(fixed);
+	}
 	return done_testing();
 }
