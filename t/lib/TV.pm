@@ -303,7 +303,9 @@ sub http_req {
 	my $head = slurp($hf);
 	my $body = slurp($bf);
 	unlink $hf, $bf, $inf;
-	my @lines = split(/\r\n/, $head);
+	# the last response head: curl also writes interim ones (100 Continue)
+	my @heads = grep { /^HTTP\// } split(/\r\n\r\n/, $head);
+	my @lines = split(/\r\n/, $heads[-1] // '');
 	my ($status) = (shift(@lines) // '') =~ /^HTTP\/\S+ (\d+)/;
 	my %h;
 	for (@lines) {
@@ -312,6 +314,52 @@ sub http_req {
 	}
 	return { status => $status // 0, headers => \%h, body => $body,
 	    json => decode_json_safe($body), curl => $r };
+}
+
+# start_listener(): a loopback TCP listener, in a child process, that
+# appends a line to its log for every connection (then the request line)
+# and answers a small DTD, so a test can observe that something was (or
+# was not) fetched.  Returns {pid, port, log}; stopped by stop_listener
+# or at exit, by PID.
+sub start_listener {
+	my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+	    Proto => 'tcp', Listen => 16, ReuseAddr => 1) or die "socket: $!";
+	my $port = $s->sockport;
+	my $log = "$SCRATCH/listener-$port.log";
+	open(my $fh, '>', $log) or die "$log: $!";
+	close $fh;
+	my $pid = fork // die "fork: $!";
+	if ($pid == 0) {
+		$SIG{TERM} = sub { POSIX::_exit(0) };
+		for (1 .. 1000) {
+			my $c = $s->accept or next;
+			open(my $l, '>>', $log) or POSIX::_exit(1);
+			$l->autoflush(1);
+			print $l "connection\n";
+			my $line = eval {
+				local $SIG{ALRM} = sub { die "timeout\n" };
+				alarm 2;
+				my $x = <$c>;
+				alarm 0;
+				$x;
+			};
+			print $l "request: ", $line // "(none)\n";
+			close $l;
+			print $c "HTTP/1.0 200 OK\r\nContent-Type: application/xml-dtd\r\n\r\n"
+			    . "<!ENTITY x \"FETCHED\">\n";
+			close $c;
+		}
+		POSIX::_exit(0);
+	}
+	close $s;
+	$SERVERS{$pid} = 1;
+	return { pid => $pid, port => $port, log => $log };
+}
+
+# Stops a listener started above, by PID.
+sub stop_listener {
+	my ($l) = @_;
+	stop_lighttpd($l);
 }
 
 END {
