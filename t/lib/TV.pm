@@ -63,9 +63,14 @@ sub decode_json_safe {
 
 # run_cmd(argv => [...], env => {...}, stdin => BYTES, wrap => 1)
 # Runs a program without a shell; returns {exit, signal, stdout, stderr}.
+# A tag unique to this call among every live process: forked children
+# (concurrent upload workers) never share a temporary file by chance.
+my $TMP_SEQ = 0;
+sub tmp_tag { return "$$-" . ++$TMP_SEQ }
+
 sub run_cmd {
 	my %o = @_;
-	my $n = int(rand(1e9));
+	my $n = tmp_tag();
 	my ($in, $out, $err) = map { "$SCRATCH/run$n.$_" } qw(in out err);
 	open(my $fh, '>:raw', $in) or die "$in: $!";
 	print $fh (defined $o{stdin} ? $o{stdin} : '');
@@ -285,7 +290,7 @@ sub stop_lighttpd {
 # Real HTTP through curl; returns {status, headers, body, json}.
 sub http_req {
 	my ($srv, $method, $path, %o) = @_;
-	my $n = int(rand(1e9));
+	my $n = tmp_tag();
 	my ($hf, $bf, $inf) = map { "$SCRATCH/curl$n.$_" } qw(h b in);
 	my @argv = ('curl', '-sS', '--max-time', '20', '-X', $method,
 	    '-D', $hf, '-o', $bf);
