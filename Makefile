@@ -217,7 +217,9 @@ install: all
 	install -m 755 $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/testvis
 	install -m 755 $(CGI_BIN) $(DESTDIR)$(PREFIX)/lib/testvis/cgi-bin/
 	cp -R htdocs/. $(DESTDIR)$(PREFIX)/share/testvis/htdocs/
-	install -m 644 conf/lighttpd.conf.in conf/testvis.conf conf/crontab \
+	bin/gen-lighttpd-routes $(BUILD)/cgi-bin < conf/lighttpd.conf.in \
+	        > $(BUILD)/lighttpd.conf.in
+	install -m 644 $(BUILD)/lighttpd.conf.in conf/testvis.conf conf/crontab \
 	        $(DESTDIR)$(PREFIX)/share/testvis/conf/
 	install -d $(DESTDIR)$(PREFIX)/share/testvis/conf/errors
 	install -m 644 conf/errors/testvis-error-*.html \
