@@ -50,7 +50,9 @@ LIB_SRC = lib/arena.c lib/buf.c lib/tvtime.c lib/utf8.c lib/crypto.c \
           lib/auth.c lib/project.c lib/status.c lib/jval.c \
           lib/fault.c lib/stream.c lib/textcap.c lib/junit.c lib/ident.c \
           lib/rollup.c lib/repeats.c lib/ingest.c lib/jscan.c \
-          lib/ingestjson.c lib/multipart.c \
+          lib/ingestjson.c lib/multipart.c lib/xalloc.c lib/ingestmeta.c \
+          lib/ingestcheck.c lib/ingeststore.c lib/chunkwriter.c \
+          lib/ingestrun.c lib/ingestanswer.c \
           lib/cursor.c lib/runs.c lib/tests.c lib/dash.c lib/flaky.c \
           lib/correlate.c lib/maprule.c lib/diffscan.c lib/batch.c \
           lib/mapping.c lib/health.c lib/flakystate.c lib/integrity.c \
