@@ -66,7 +66,7 @@ CGI_BIN   = $(CGI_PROGS:%=$(BUILD)/cgi-bin/testvis-%)
 CLI_BIN   = $(BUILD)/bin/testvis
 
 UNIT_TESTS = config param route db tvtime utf8 auth ident junit rollup \
-             maprule diffscan respcache textcap trace
+             maprule diffscan respcache textcap trace ingestmeta ingestcheck
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/t/t-%)
 TEST_PROGS = $(BUILD)/t/testvis-echo
 
