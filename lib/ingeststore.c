@@ -460,16 +460,24 @@ ingeststore_case(struct db *db, const struct ingeststore_target *t,
 	    db_bind_text(db, st, 7, s[SF_ERR]) == -1 ? -1 : 0, f);
 }
 
+/* Runs the update i of one text (?2) of row id (?1); 0 or -1. */
+static int
+update_text(struct db *db, enum stmt i, int64_t id, const char *text,
+    struct fault *f)
+{
+	sqlite3_stmt *st = DB_STMT(db, DBM_INGEST, i);
+
+	return write_done(db, st, st == NULL ||
+	    db_bind_int(db, st, 1, id) == -1 ||
+	    db_bind_text(db, st, 2, text) == -1 ? -1 : 0, f);
+}
+
 /* Gives shard row id the label; 0 or -1. */
 int
 ingeststore_shard_relabel(struct db *db, int64_t id, const char *label,
     struct fault *f)
 {
-	sqlite3_stmt *st = DB_STMT(db, DBM_INGEST, STMT_SHARD_RELABEL);
-
-	return write_done(db, st, st == NULL ||
-	    db_bind_int(db, st, 1, id) == -1 ||
-	    db_bind_text(db, st, 2, label) == -1 ? -1 : 0, f);
+	return update_text(db, STMT_SHARD_RELABEL, id, label, f);
 }
 
 /* Gives run row id the run id run_id; 0 or -1. */
@@ -477,11 +485,7 @@ int
 ingeststore_run_rename(struct db *db, int64_t id, const char *run_id,
     struct fault *f)
 {
-	sqlite3_stmt *st = DB_STMT(db, DBM_INGEST, STMT_RUN_RENAME);
-
-	return write_done(db, st, st == NULL ||
-	    db_bind_int(db, st, 1, id) == -1 ||
-	    db_bind_text(db, st, 2, run_id) == -1 ? -1 : 0, f);
+	return update_text(db, STMT_RUN_RENAME, id, run_id, f);
 }
 
 /*
@@ -647,6 +651,22 @@ ingeststore_counts(struct db *db, int64_t run, int64_t shard,
 }
 
 /*
+ * Binds c as tests, passed, failed, errors, skipped, flaky from
+ * parameter i on; 0 or -1.
+ */
+static int
+bind_counts(struct db *db, sqlite3_stmt *st, int i,
+    const struct ingeststore_counts *c)
+{
+	return db_bind_int(db, st, i, c->tests) == -1 ||
+	    db_bind_int(db, st, i + 1, c->by[ST_PASSED]) == -1 ||
+	    db_bind_int(db, st, i + 2, c->by[ST_FAILED]) == -1 ||
+	    db_bind_int(db, st, i + 3, c->by[ST_ERROR]) == -1 ||
+	    db_bind_int(db, st, i + 4, c->by[ST_SKIPPED]) == -1 ||
+	    db_bind_int(db, st, i + 5, c->flaky) == -1 ? -1 : 0;
+}
+
+/*
  * Stores the run's counts c, its status ("empty", "failed", "passed"),
  * new_tests more new tests and its number of shards.  0 or -1.
  */
@@ -658,12 +678,7 @@ ingeststore_run_counts(struct db *db, int64_t run,
 
 	return write_done(db, st, st == NULL ||
 	    db_bind_int(db, st, 1, run) == -1 ||
-	    db_bind_int(db, st, 2, c->tests) == -1 ||
-	    db_bind_int(db, st, 3, c->by[ST_PASSED]) == -1 ||
-	    db_bind_int(db, st, 4, c->by[ST_FAILED]) == -1 ||
-	    db_bind_int(db, st, 5, c->by[ST_ERROR]) == -1 ||
-	    db_bind_int(db, st, 6, c->by[ST_SKIPPED]) == -1 ||
-	    db_bind_int(db, st, 7, c->flaky) == -1 ||
+	    bind_counts(db, st, 2, c) == -1 ||
 	    db_bind_text(db, st, 8, c->tests == 0 ? "empty" :
 	    c->by[ST_FAILED] + c->by[ST_ERROR] > 0 ? "failed" :
 	    "passed") == -1 ||
@@ -681,12 +696,7 @@ ingeststore_shard_set(struct db *db, int64_t id,
 	return write_done(db, st, st == NULL ||
 	    db_bind_int(db, st, 1, id) == -1 ||
 	    db_bind_text(db, st, 2, r->digest) == -1 ||
-	    db_bind_int(db, st, 3, c->tests) == -1 ||
-	    db_bind_int(db, st, 4, c->by[ST_PASSED]) == -1 ||
-	    db_bind_int(db, st, 5, c->by[ST_FAILED]) == -1 ||
-	    db_bind_int(db, st, 6, c->by[ST_ERROR]) == -1 ||
-	    db_bind_int(db, st, 7, c->by[ST_SKIPPED]) == -1 ||
-	    db_bind_int(db, st, 8, c->flaky) == -1 ||
+	    bind_counts(db, st, 3, c) == -1 ||
 	    db_bind_int(db, st, 9, r->new_tests) == -1 ||
 	    db_bind_text(db, st, 10, r->warnings) == -1 ||
 	    db_bind_text(db, st, 11, r->diff) == -1 ||
