@@ -50,7 +50,9 @@ LIB_SRC = lib/arena.c lib/buf.c lib/tvtime.c lib/utf8.c lib/crypto.c \
           lib/auth.c lib/project.c lib/status.c lib/jval.c \
           lib/fault.c lib/stream.c lib/textcap.c lib/junit.c lib/ident.c \
           lib/rollup.c lib/repeats.c lib/ingest.c lib/jscan.c \
-          lib/ingestjson.c lib/multipart.c \
+          lib/ingestjson.c lib/multipart.c lib/xalloc.c lib/ingestmeta.c \
+          lib/ingestcheck.c lib/ingeststore.c lib/chunkwriter.c \
+          lib/ingestrun.c lib/ingestanswer.c \
           lib/cursor.c lib/runs.c lib/tests.c lib/dash.c lib/flaky.c \
           lib/correlate.c lib/maprule.c lib/diffscan.c lib/batch.c \
           lib/mapping.c lib/health.c lib/flakystate.c lib/integrity.c \
@@ -64,7 +66,7 @@ CGI_BIN   = $(CGI_PROGS:%=$(BUILD)/cgi-bin/testvis-%)
 CLI_BIN   = $(BUILD)/bin/testvis
 
 UNIT_TESTS = config param route db tvtime utf8 auth ident junit rollup \
-             maprule diffscan respcache textcap trace
+             maprule diffscan respcache textcap trace ingestmeta ingestcheck
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/t/t-%)
 TEST_PROGS = $(BUILD)/t/testvis-echo
 
