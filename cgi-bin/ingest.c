@@ -6,7 +6,8 @@
  * an optional `diff` part, or a JSON IngestRunRequest with `junit_xml`
  * and/or `results`.  Run metadata may also come as query parameters,
  * which win over everything else.  All storing is lib/ingest.c's; this
- * program only turns the HTTP body into calls on it.
+ * program only turns the HTTP body into calls on it and the outcome
+ * into a status.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,7 +184,8 @@ h_ingest(struct req *r)
 	struct ingest *in;
 	struct stream *body;
 	json_t *ans = NULL;
-	int i, rc, status;
+	enum ingest_outcome done;
+	int i, rc;
 
 	memset(&f, 0, sizeof(f));
 	if ((enc = req_env(r, "HTTP_CONTENT_ENCODING")) != NULL &&
@@ -214,11 +216,13 @@ h_ingest(struct req *r)
 		rc = ingest_xml(in, body);
 	else if (rc == 1)
 		rc = 0;
-	status = rc == 0 ? ingest_finish(in, &ans) : -1;
+	done = rc == 0 ? ingest_finish(in, &ans) : INGEST_FAILED;
 	stream_free(body);
 	ingest_free(in);
-	if (status > 0)
-		return req_json(r, status, ans);
+	if (done == INGEST_CREATED)
+		return req_json(r, 201, ans);
+	if (done == INGEST_SKIPPED)
+		return req_json(r, 200, ans);
 	/* a failure that recorded no cause is an internal one here */
 	if (f.kind == FAULT_NONE)
 		f.kind = FAULT_INTERNAL;
@@ -227,7 +231,7 @@ h_ingest(struct req *r)
 
 static const struct route routes[] = {
 	{ HTTP_POST, "/api/tests/ingest", SCOPE_INGEST,
-	    ROUTE_GATED | ROUTE_PROJECT, NULL, ingest_meta_spec, body_types,
+	    ROUTE_GATED | ROUTE_PROJECT, NULL, ingestmeta_spec, body_types,
 	    h_ingest },
 };
 

@@ -32,6 +32,7 @@ static const struct param_spec q_failures[QF__MAX + 1] = {
 /* The query keys of GET /api/tests/flaky. */
 enum q_flaky {
 	QK_STATE,
+	QK_TEST_ID,
 	QK_LIMIT,
 	QK_CURSOR,
 	QK__MAX
@@ -42,6 +43,7 @@ static const char *const flaky_states[] = { "flaky", "resolved", "all",
 #define FLAKY_ALL	2
 static const struct param_spec q_flaky[QK__MAX + 1] = {
 	[QK_STATE] = { "state", PARAM_ENUM, 0, 0, 0, flaky_states, 0 },
+	[QK_TEST_ID] = { "test_id", PARAM_HEX, 0, 16, 16, NULL, 0 },
 	PARAM_PAGE(QK_LIMIT, 500, 50),
 };
 
@@ -98,8 +100,8 @@ h_failures(struct req *r)
 	return req_view(r, rc, out);
 }
 
-/* GET /api/tests/flaky?state=flaky|resolved|all (default flaky): 200
- * {"flaky", "next_cursor"}; 400; 503. */
+/* GET /api/tests/flaky?state=flaky|resolved|all (default flaky), test_id
+ * (only that test): 200 {"flaky", "next_cursor"}; 400; 503. */
 static int
 h_flaky(struct req *r)
 {
@@ -110,8 +112,8 @@ h_flaky(struct req *r)
 
 	sp = req_span(r, "flaky_list");
 	rc = tests_flaky(req_db(r), req_project_id(r), state == FLAKY_ALL ?
-	    NULL : flaky_states[state], req_str(r, QK_CURSOR),
-	    (int)req_int(r, QK_LIMIT), &out);
+	    NULL : flaky_states[state], req_str(r, QK_TEST_ID),
+	    req_str(r, QK_CURSOR), (int)req_int(r, QK_LIMIT), &out);
 	req_span_end(r, sp, rc, out, "flaky");
 	return req_view(r, rc, out);
 }

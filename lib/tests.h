@@ -54,7 +54,7 @@ int	 tests_timing(struct db *, int64_t, const char *, int, json_t **);
 int	 tests_uptime(struct db *, int64_t, const char *, int, int64_t,
 	    json_t **);
 int	 tests_incidents(struct db *, int64_t, const char *, int, json_t **);
-int	 tests_flaky(struct db *, int64_t, const char *, const char *, int,
-	    json_t **);
+int	 tests_flaky(struct db *, int64_t, const char *, const char *,
+	    const char *, int, json_t **);
 
 #endif
