@@ -55,7 +55,8 @@ LIB_SRC = lib/arena.c lib/buf.c lib/tvtime.c lib/utf8.c lib/crypto.c \
           lib/correlate.c lib/maprule.c lib/diffscan.c lib/batch.c \
           lib/mapping.c lib/health.c lib/flakystate.c lib/integrity.c \
           lib/signals.c lib/retention.c lib/spool.c lib/ingestfile.c \
-          lib/alias.c lib/teststate.c lib/respcache.c lib/trace.c
+          lib/alias.c lib/teststate.c lib/respcache.c lib/trace.c \
+          lib/pass.c lib/mappings.c
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
 LIBA    = $(BUILD)/libtestvis.a
 

@@ -16,7 +16,7 @@
 #include "health.h"
 #include "http.h"
 #include "jval.h"
-#include "mapping.h"
+#include "mappings.h"
 #include "rollup.h"
 #include "runs.h"
 #include "tvtime.h"
@@ -50,7 +50,7 @@ static const struct param_spec p_test[] = {
 static int
 test_key(struct req *r, int64_t *key)
 {
-	int rc = mapping_test_key(req_db(r), req_project_id(r),
+	int rc = mappings_test_key(req_db(r), req_project_id(r),
 	    req_path(r, "test_id"), key);
 
 	if (rc == 0)
@@ -116,7 +116,7 @@ h_mappings(struct req *r)
 	if ((rc = test_key(r, &key)) != 1)
 		return rc;
 	sp = req_span(r, "mapping_list");
-	list = mapping_list(req_db(r), key);
+	list = mappings_list(req_db(r), key);
 	req_span_end(r, sp, list != NULL ? 1 : -1, list, NULL);
 	if (list == NULL)
 		return 503;
@@ -145,7 +145,7 @@ h_mapping_put(struct req *r)
 	if ((rc = req_body_json(r, BODY_SMALL, &body)) != 0)
 		return rc;
 	sp = req_span(r, "mapping_set_manual");
-	rc = mapping_set_manual(req_db(r), req_config(r), req_project_id(r),
+	rc = mappings_set_manual(req_db(r), req_config(r), req_project_id(r),
 	    key, body, tvtime_now_ms(), &f);
 	req_span_end(r, sp, rc, NULL, NULL);
 	json_decref(body);
@@ -171,7 +171,7 @@ h_import(struct req *r)
 	if ((rc = req_body_json(r, BODY_IMPORT, &body)) != 0)
 		return rc;
 	sp = req_span(r, "mapping_import");
-	rc = mapping_import(req_db(r), req_config(r), req_project_id(r), body,
+	rc = mappings_import(req_db(r), req_config(r), req_project_id(r), body,
 	    tvtime_now_ms(), &out, &f);
 	req_span_end(r, sp, rc, out, NULL);
 	json_decref(body);

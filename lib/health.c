@@ -101,12 +101,6 @@ struct health {
 	long		 loose_signals;	/* open, tied to no test */
 };
 
-static sqlite3_stmt *
-stmt(struct db *db, enum stmt s)
-{
-	return db_stmt(db, DBM_HEALTH, sql, STMT__MAX, s);
-}
-
 static char *
 xstrdup(const char *s)
 {
@@ -159,7 +153,7 @@ health_load(struct db *db, int64_t project, struct health *h)
 	int rc;
 
 	memset(h, 0, sizeof(*h));
-	if ((st = stmt(db, STMT_FEATURES)) == NULL ||
+	if ((st = DB_STMT(db, DBM_HEALTH, STMT_FEATURES)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1)
 		return -1;
 	while ((rc = db_step(db, st)) == SQLITE_ROW) {
@@ -185,7 +179,7 @@ health_load(struct db *db, int64_t project, struct health *h)
 	sqlite3_reset(st);
 	if (rc == -1)
 		goto fail;
-	if ((st = stmt(db, STMT_SIGNALS)) == NULL ||
+	if ((st = DB_STMT(db, DBM_HEALTH, STMT_SIGNALS)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1)
 		goto fail;
 	while ((rc = db_step(db, st)) == SQLITE_ROW) {
@@ -203,7 +197,7 @@ health_load(struct db *db, int64_t project, struct health *h)
 	if (rc == -1)
 		goto fail;
 	cap = 0;
-	if ((st = stmt(db, STMT_DOMAINS)) == NULL ||
+	if ((st = DB_STMT(db, DBM_HEALTH, STMT_DOMAINS)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1)
 		goto fail;
 	while ((rc = db_step(db, st)) == SQLITE_ROW) {
@@ -431,8 +425,8 @@ day_mark(struct db *db, enum stmt s, int64_t feature)
 	char iso[TVTIME_ISO_LEN];
 	int rc;
 
-	if ((st = stmt(db, s)) == NULL || db_bind_int(db, st, 1, feature) ==
-	    -1)
+	if ((st = DB_STMT(db, DBM_HEALTH, s)) == NULL ||
+	    db_bind_int(db, st, 1, feature) == -1)
 		return NULL;
 	if ((rc = db_step(db, st)) == SQLITE_ROW) {
 		o = jval_object();
@@ -468,7 +462,7 @@ health_timeline(struct db *db, int64_t project, int64_t feature, int days,
 	int64_t today = now / DAY_MS, from = today - days + 1, d, *sig;
 	int rc, i;
 
-	if ((st = stmt(db, STMT_FEATURE)) == NULL ||
+	if ((st = DB_STMT(db, DBM_HEALTH, STMT_FEATURE)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int(db, st, 2, feature) == -1 ||
 	    (rc = db_step(db, st)) == -1)
@@ -484,7 +478,7 @@ health_timeline(struct db *db, int64_t project, int64_t feature, int days,
 	sqlite3_reset(st);
 	if ((sig = calloc((size_t)days, sizeof(*sig))) == NULL)
 		abort();
-	if ((st = stmt(db, STMT_DAY_SIGNALS)) == NULL ||
+	if ((st = DB_STMT(db, DBM_HEALTH, STMT_DAY_SIGNALS)) == NULL ||
 	    db_bind_int(db, st, 1, feature) == -1 ||
 	    db_bind_int(db, st, 2, from) == -1)
 		goto fail;
@@ -496,7 +490,7 @@ health_timeline(struct db *db, int64_t project, int64_t feature, int days,
 	sqlite3_reset(st);
 	if (rc == -1)
 		goto fail;
-	if ((st = stmt(db, STMT_DAYS)) == NULL ||
+	if ((st = DB_STMT(db, DBM_HEALTH, STMT_DAYS)) == NULL ||
 	    db_bind_int(db, st, 1, feature) == -1 ||
 	    db_bind_int(db, st, 2, from) == -1 ||
 	    db_bind_int(db, st, 3, today) == -1)
