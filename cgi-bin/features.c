@@ -202,13 +202,6 @@ h_alias(struct req *r)
 	return rc == -1 ? req_fault(r, &f) : req_json(r, 201, out);
 }
 
-/* Registers the rollup SQL functions an alias merge rebuilds with. */
-static int
-db_init(struct db *db)
-{
-	return rollup_register(db_handle(db));
-}
-
 #define READ (ROUTE_GATED | ROUTE_PROJECT)
 #define CACHED (READ | ROUTE_CACHED)
 static const struct route routes[] = {
@@ -230,7 +223,7 @@ static const struct route routes[] = {
 
 static const struct app app = {
 	"testvis-features", routes, sizeof(routes) / sizeof(routes[0]),
-	db_init
+	rollup_init_db		/* an alias merge rebuilds with them */
 };
 
 int

@@ -163,13 +163,6 @@ h_correlate(struct req *r)
 	return req_json(r, 200, out);
 }
 
-/* Registers the rollup SQL functions the flaky and slowest views use. */
-static int
-db_init(struct db *db)
-{
-	return rollup_register(db_handle(db));
-}
-
 #define READ (ROUTE_GATED | ROUTE_PROJECT)
 #define CACHED (READ | ROUTE_CACHED)
 static const struct route routes[] = {
@@ -187,7 +180,7 @@ static const struct route routes[] = {
 
 static const struct app app = {
 	"testvis-insights", routes, sizeof(routes) / sizeof(routes[0]),
-	db_init
+	rollup_init_db		/* the flaky and slowest views use them */
 };
 
 int

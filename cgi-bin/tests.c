@@ -238,13 +238,6 @@ h_quarantine(struct req *r)
 	return answer(r, rc == 0 ? 1 : rc, out);
 }
 
-/* Registers the rollup SQL functions the catalogue sorts use. */
-static int
-db_init(struct db *db)
-{
-	return rollup_register(db_handle(db));
-}
-
 #define READ (ROUTE_GATED | ROUTE_PROJECT)
 #define CACHED (READ | ROUTE_CACHED)
 static const struct route routes[] = {
@@ -269,7 +262,8 @@ static const struct route routes[] = {
 };
 
 static const struct app app = {
-	"testvis-tests", routes, sizeof(routes) / sizeof(routes[0]), db_init
+	"testvis-tests", routes, sizeof(routes) / sizeof(routes[0]),
+	rollup_init_db		/* the catalogue sorts use them */
 };
 
 int

@@ -398,7 +398,7 @@ batch_main(const struct config *cfg, const struct batch_opts *o)
 		fprintf(stderr, "testvis: %s\n", err);
 		goto out;
 	}
-	if (rollup_register(db_handle(db)) == -1 ||
+	if (rollup_init_db(db) == -1 ||
 	    db_limit_size(db, cfg->max_db_mb) == -1) {
 		fprintf(stderr, "testvis: cannot prepare the database "
 		    "connection\n");
