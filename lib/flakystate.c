@@ -38,7 +38,7 @@
 	r ".skipped) AND " r ".tests - " r ".skipped >= 5)"
 
 enum stmt {
-	STMT_RUNS_NEW,
+	STMT_RUN,
 	STMT_WINDOW_UPDATE,
 	STMT_WINDOW_INSERT,
 	STMT_FLIPS,
@@ -53,10 +53,9 @@ enum stmt {
 };
 
 static const char *const sql[STMT__MAX] = {
-	[STMT_RUNS_NEW] =
+	[STMT_RUN] =
 	    "SELECT r.id, r.run_id, coalesce(r.branch, ''), r.git_sha, "
-	    "r.started_at, " OUTAGE("r", "?3") " FROM runs r WHERE "
-	    "r.project_id = ?1 AND r.id > ?2 ORDER BY r.id LIMIT 1",
+	    "r.started_at, " OUTAGE("r", "?2") " FROM runs r WHERE r.id = ?1",
 	/* push this run's statuses onto the (test, branch) windows */
 	[STMT_WINDOW_UPDATE] =
 	    "UPDATE flaky_windows SET recent = tv_push_status(recent, "
@@ -380,28 +379,22 @@ struct ftally {
 };
 
 /*
- * pass_each_new() step of the flaky pass: examines the next run after
- * *mark inside the open transaction (an outage is only counted).
- * Returns 1 with *mark on that run, 0 when no run is left, or -1.
+ * pass_each_run() work of the flaky pass: examines run (runs.id) inside
+ * the open transaction; an outage is only counted in the tally at arg.
+ * Returns 0 or -1.
  */
 static int
-run_next(struct pass_ctx *c, int64_t *mark, void *arg)
+run_flaky(struct pass_ctx *c, int64_t run, void *arg)
 {
 	struct ftally *t = arg;
 	struct frun r;
 	sqlite3_stmt *st;
-	int rc;
 
-	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_RUNS_NEW)) == NULL ||
-	    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
-	    db_bind_int(c->db, st, 2, *mark) == -1 ||
-	    db_bind_int(c->db, st, 3, c->cfg->flaky_outage_pct) == -1 ||
-	    (rc = db_step(c->db, st)) == -1)
+	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_RUN)) == NULL ||
+	    db_bind_int(c->db, st, 1, run) == -1 ||
+	    db_bind_int(c->db, st, 2, c->cfg->flaky_outage_pct) == -1 ||
+	    db_step(c->db, st) != SQLITE_ROW)
 		return -1;
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return 0;
-	}
 	memset(&r, 0, sizeof(r));
 	r.id = sqlite3_column_int64(st, 0);
 	snprintf(r.run_id, sizeof(r.run_id), "%s", db_column_text(st, 1));
@@ -416,8 +409,7 @@ run_next(struct pass_ctx *c, int64_t *mark, void *arg)
 		t->outages++;
 	else if (run_examine(c, &r, &t->became) == -1)
 		return -1;
-	*mark = r.id;
-	return 1;
+	return 0;
 }
 
 /*
@@ -433,7 +425,7 @@ flakystate_pass(struct pass_ctx *c)
 	long runs, resolved = 0;
 	int rc;
 
-	if ((runs = pass_each_new(c, "flaky", run_next, &t)) == -1)
+	if ((runs = pass_each_run(c, "flaky", run_flaky, &t)) == -1)
 		return -1;
 	if (db_begin(c->db) == -1 ||
 	    (st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_QUIET)) == NULL ||

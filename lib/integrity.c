@@ -43,7 +43,7 @@
 #define MIN_COLLAPSE_MS	20	/* medians below this are noise */
 
 enum stmt {
-	STMT_RUNS_NEW,
+	STMT_RUN,
 	STMT_BASELINE,
 	STMT_REMOVED,
 	STMT_SKIPPED,
@@ -62,10 +62,9 @@ enum stmt {
 #define T_COLS "t.id, t.test_id, t.name, t.file, t.classname"
 
 static const char *const sql[STMT__MAX] = {
-	[STMT_RUNS_NEW] =
+	[STMT_RUN] =
 	    "SELECT id, run_id, branch, git_sha, started_at, tests, "
-	    "session_id FROM runs WHERE project_id = ?1 AND id > ?2 "
-	    "ORDER BY id LIMIT 1",
+	    "session_id FROM runs WHERE id = ?1",
 	[STMT_BASELINE] =
 	    "SELECT id, tests, run_id FROM runs WHERE project_id = ?1 AND "
 	    "branch IS ?2 AND (started_at < ?3 OR (started_at = ?3 AND "
@@ -730,12 +729,12 @@ struct itally {
 };
 
 /*
- * pass_each_new() step of the integrity pass: checks the next run after
- * *mark against its baseline inside the open transaction.  Returns 1
- * with *mark on that run, 0 when no run is left, or -1.
+ * pass_each_run() work of the integrity pass: checks run (runs.id)
+ * against its baseline inside the open transaction, counting into the
+ * tally at arg.  Returns 0 or -1.
  */
 static int
-run_next(struct pass_ctx *c, int64_t *mark, void *arg)
+run_check(struct pass_ctx *c, int64_t run, void *arg)
 {
 	struct itally *t = arg;
 	struct irun r;
@@ -744,15 +743,10 @@ run_next(struct pass_ctx *c, int64_t *mark, void *arg)
 	long a;
 	int rc, has_branch;
 
-	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_RUNS_NEW)) == NULL ||
-	    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
-	    db_bind_int(c->db, st, 2, *mark) == -1 ||
-	    (rc = db_step(c->db, st)) == -1)
+	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_RUN)) == NULL ||
+	    db_bind_int(c->db, st, 1, run) == -1 ||
+	    db_step(c->db, st) != SQLITE_ROW)
 		return -1;
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return 0;
-	}
 	memset(&r, 0, sizeof(r));
 	r.id = sqlite3_column_int64(st, 0);
 	snprintf(r.run_id, sizeof(r.run_id), "%s", db_column_text(st, 1));
@@ -792,8 +786,7 @@ run_next(struct pass_ctx *c, int64_t *mark, void *arg)
 		return -1;
 	t->signals += r.raised;
 	t->alerts += a;
-	*mark = r.id;
-	return 1;
+	return 0;
 }
 
 /*
@@ -807,7 +800,7 @@ integrity_pass(struct pass_ctx *c)
 	struct itally t = { 0, 0 };
 	long runs;
 
-	if ((runs = pass_each_new(c, "integrity", run_next, &t)) == -1)
+	if ((runs = pass_each_run(c, "integrity", run_check, &t)) == -1)
 		return -1;
 	pass_note(c, "%ld runs checked, %ld signals, %ld alerts", runs,
 	    t.signals, t.alerts);

@@ -18,6 +18,7 @@
 enum stmt {
 	STMT_MARK_GET,
 	STMT_MARK_SET,
+	STMT_RUN_NEXT,
 	STMT__MAX
 };
 
@@ -29,6 +30,15 @@ static const char *const sql[STMT__MAX] = {
 	    "INSERT INTO batch_marks (pass, project_id, watermark, state) "
 	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (pass, project_id) DO "
 	    "UPDATE SET watermark = ?3, state = ?4",
+	[STMT_RUN_NEXT] =
+	    "SELECT id FROM runs WHERE project_id = ?1 AND id > ?2 "
+	    "ORDER BY id LIMIT 1",
+};
+
+/* pass_each_run()'s work for one run, handed through pass_each_new(). */
+struct each_run {
+	int	(*fn)(struct pass_ctx *, int64_t, void *);
+	void	 *arg;
 };
 
 /* Appends a formatted note to the pass's summary (", " separated);
@@ -152,6 +162,52 @@ pass_each_new(struct pass_ctx *c, const char *name,
 			return -1;
 		n++;
 	}
+}
+
+/*
+ * pass_each_new() step of pass_each_run(): hands the project's next run
+ * after *mark to the pass.  Returns 1 with *mark on it, 0 when no run is
+ * left, or -1.
+ */
+static int
+run_step(struct pass_ctx *c, int64_t *mark, void *arg)
+{
+	struct each_run *e = arg;
+	sqlite3_stmt *st;
+	int64_t run;
+	int rc;
+
+	if ((st = DB_STMT(c->db, DBM_PASS, STMT_RUN_NEXT)) == NULL ||
+	    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
+	    db_bind_int(c->db, st, 2, *mark) == -1 ||
+	    (rc = db_step(c->db, st)) == -1)
+		return -1;
+	run = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (run == 0)
+		return 0;
+	if (e->fn(c, run, e->arg) == -1)
+		return -1;
+	*mark = run;
+	return 1;
+}
+
+/*
+ * The loop of the passes that look at each new run once (flaky,
+ * integrity): fn(c, run, arg) gets the runs.id of every run of the
+ * project stored after the named watermark, in id order, each inside its
+ * own transaction that also moves the watermark; it returns 0 or -1.
+ * Returns the number of runs done, or -1 (see pass_each_new()).
+ */
+long
+pass_each_run(struct pass_ctx *c, const char *name,
+    int (*fn)(struct pass_ctx *, int64_t, void *), void *arg)
+{
+	struct each_run e;
+
+	e.fn = fn;
+	e.arg = arg;
+	return pass_each_new(c, name, run_step, &e);
 }
 
 /* Predicate: name is an item of the comma-separated list. */

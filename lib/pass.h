@@ -32,6 +32,8 @@ int	 pass_mark_set(struct pass_ctx *, const char *, int64_t,
 	    const char *);
 long	 pass_each_new(struct pass_ctx *, const char *,
 	    int (*)(struct pass_ctx *, int64_t *, void *), void *);
+long	 pass_each_run(struct pass_ctx *, const char *,
+	    int (*)(struct pass_ctx *, int64_t, void *), void *);
 int	 pass_list_has(const char *, const char *);
 
 #endif
