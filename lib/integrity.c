@@ -480,6 +480,7 @@ test_in_file(const struct rtest *t, const char *path)
 	    (dot - n == path || dot[-(long)n - 1] == '/');
 }
 
+/* Frees the n tests of t and t itself; accepts NULL with n 0. */
 static void
 rtests_free(struct rtest *t, size_t n)
 {
@@ -536,23 +537,123 @@ static const char *const diff_severity[DIFF__MAX] = {
 };
 
 /*
+ * Raises a signal per finding of the scanned diff ds, tied to the test
+ * of the run the hunk is in when its function context names one.
+ * Returns 0 or -1.
+ */
+static int
+diff_findings(struct pass_ctx *c, struct irun *r, const struct diffscan *ds)
+{
+	struct rtest *rt = NULL;
+	sqlite3_stmt *st;
+	char subject[1200], msg[1200], *ev;
+	json_t *v;
+	long nt, i;
+	size_t k;
+	int rc = 0;
+
+	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_RUN_TESTS)) == NULL ||
+	    db_bind_int(c->db, st, 1, r->id) == -1 ||
+	    (nt = rtests_load(c->db, st, &rt)) == -1)
+		return -1;
+	for (k = 0; k < diffscan_nfindings(ds) && rc == 0; k++) {
+		const struct diff_finding *f = diffscan_finding(ds, k);
+		const struct rtest *who = NULL;
+		for (i = 0; i < nt && who == NULL; i++)
+			if (f->context[0] != '\0' && rt[i].name[0] != '\0' &&
+			    strstr(f->context, rt[i].name) != NULL &&
+			    test_in_file(&rt[i], f->file))
+				who = &rt[i];
+		snprintf(subject, sizeof(subject), "%s%s%s",
+		    who != NULL ? who->test_id : "", who != NULL ? "@" : "",
+		    f->file);
+		snprintf(msg, sizeof(msg), "%s: %d %s in %s%s%s: %.*s",
+		    diff_kind_names[f->kind], f->count, f->kind ==
+		    DIFF_ASSERTION_REMOVED ? "assertion(s) removed" :
+		    "marker(s) added", f->file, who != NULL ? ", " : "",
+		    who != NULL ? who->name : "", UTF8_CUT(f->text, 200));
+		v = jval_object();
+		jval_set(v, "file", jval_str(f->file));
+		jval_set(v, "line", jval_int(f->line));
+		jval_set(v, "count", jval_int(f->count));
+		jval_set(v, "sample", jval_str(f->text));
+		if (f->context[0] != '\0')
+			json_object_set_new(v, "context",
+			    jval_str(f->context));
+		ev = json_dumps(v, JSON_COMPACT);
+		json_decref(v);
+		if (ev == NULL)
+			abort();
+		rc = signal_add(c, r, diff_kind_names[f->kind],
+		    diff_severity[f->kind], subject, who != NULL ? who->id : 0,
+		    who != NULL ? who->test_id : NULL, f->file, msg, ev);
+		free(ev);
+	}
+	rtests_free(rt, (size_t)nt);
+	return rc;
+}
+
+/*
+ * edited_before_green: a test red in the baseline and green now whose
+ * file is among changed (an array of paths, borrowed).  Needs the
+ * baseline.  Returns 0 or -1.
+ */
+static int
+check_greened(struct pass_ctx *c, struct irun *r, json_t *changed)
+{
+	struct rtest *rt = NULL;
+	sqlite3_stmt *st;
+	char msg[1200], *ev;
+	json_t *v;
+	long nt, i;
+	size_t j;
+	int rc = 0;
+
+	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_GREENED)) == NULL ||
+	    db_bind_int(c->db, st, 1, r->base) == -1 ||
+	    db_bind_int(c->db, st, 2, r->id) == -1 ||
+	    (nt = rtests_load(c->db, st, &rt)) == -1)
+		return -1;
+	for (i = 0; i < nt && rc == 0; i++) {
+		json_array_foreach(changed, j, v) {
+			const char *p = json_string_value(v);
+			if (p == NULL || !test_in_file(&rt[i], p))
+				continue;
+			snprintf(msg, sizeof(msg), "%.*s failed in run %s and "
+			    "passes now, and its file %.*s was changed in "
+			    "this commit", UTF8_CUT(rt[i].name, 400),
+			    r->base_run_id, UTF8_CUT(p, 300));
+			v = jval_object();
+			jval_set(v, "file", jval_str(p));
+			ev = json_dumps(v, JSON_COMPACT);
+			json_decref(v);
+			if (ev == NULL)
+				abort();
+			rc = signal_add(c, r, "edited_before_green", "high",
+			    rt[i].test_id, rt[i].id, rt[i].test_id, p, msg, ev);
+			free(ev);
+			break;
+		}
+	}
+	rtests_free(rt, (size_t)nt);
+	return rc;
+}
+
+/*
  * The diff-based signals of a run: gathers the uploaded diffs and
  * changed_files (and git's diff when repo_path is set), scans them, and
- * raises a signal per finding, tied to the test the hunk is in when its
- * function context names one; then, when the run has a baseline,
- * edited_before_green.  Needs no baseline itself.  Returns 0 or -1.
+ * raises a signal per finding (diff_findings()); then, when the run has
+ * a baseline, edited_before_green.  Needs no baseline itself.  Returns 0
+ * or -1.
  */
 static int
 check_diff(struct pass_ctx *c, struct irun *r)
 {
 	struct buf diff;
 	struct diffscan *ds = NULL;
-	struct rtest *rt = NULL;
 	json_t *changed = json_array(), *v;
 	sqlite3_stmt *st;
-	char subject[1200], msg[1200], *ev;
-	long nt = -1, i;
-	size_t k, j;
+	size_t k;
 	int rc, err = -1;
 
 	memset(&diff, 0, sizeof(diff));
@@ -586,84 +687,13 @@ check_diff(struct pass_ctx *c, struct irun *r)
 	for (k = 0; k < diffscan_nfiles(ds); k++)
 		json_array_append_new(changed, jval_str(
 		    diffscan_file(ds, k)->path));
-	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_RUN_TESTS)) == NULL ||
-	    db_bind_int(c->db, st, 1, r->id) == -1 ||
-	    (nt = rtests_load(c->db, st, &rt)) == -1)
+	if (diff_findings(c, r, ds) == -1)
 		goto out;
-	for (k = 0; k < diffscan_nfindings(ds); k++) {
-		const struct diff_finding *f = diffscan_finding(ds, k);
-		const struct rtest *who = NULL;
-		for (i = 0; i < nt && who == NULL; i++)
-			if (f->context[0] != '\0' && rt[i].name[0] != '\0' &&
-			    strstr(f->context, rt[i].name) != NULL &&
-			    test_in_file(&rt[i], f->file))
-				who = &rt[i];
-		snprintf(subject, sizeof(subject), "%s%s%s",
-		    who != NULL ? who->test_id : "", who != NULL ? "@" : "",
-		    f->file);
-		snprintf(msg, sizeof(msg), "%s: %d %s in %s%s%s: %.*s",
-		    diff_kind_names[f->kind], f->count, f->kind ==
-		    DIFF_ASSERTION_REMOVED ? "assertion(s) removed" :
-		    "marker(s) added", f->file, who != NULL ? ", " : "",
-		    who != NULL ? who->name : "", UTF8_CUT(f->text, 200));
-		v = jval_object();
-		jval_set(v, "file", jval_str(f->file));
-		jval_set(v, "line", jval_int(f->line));
-		jval_set(v, "count", jval_int(f->count));
-		jval_set(v, "sample", jval_str(f->text));
-		if (f->context[0] != '\0')
-			json_object_set_new(v, "context",
-			    jval_str(f->context));
-		ev = json_dumps(v, JSON_COMPACT);
-		json_decref(v);
-		if (ev == NULL)
-			abort();
-		rc = signal_add(c, r, diff_kind_names[f->kind],
-		    diff_severity[f->kind], subject, who != NULL ? who->id : 0,
-		    who != NULL ? who->test_id : NULL, f->file, msg, ev);
-		free(ev);
-		if (rc == -1)
-			goto out;
-	}
-	rtests_free(rt, (size_t)nt);
-	rt = NULL;
-	/* edited_before_green: red in the baseline, green now, file edited */
-	if (json_array_size(changed) == 0 || r->base == 0) {
-		err = 0;
+	if (json_array_size(changed) > 0 && r->base != 0 &&
+	    check_greened(c, r, changed) == -1)
 		goto out;
-	}
-	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_GREENED)) == NULL ||
-	    db_bind_int(c->db, st, 1, r->base) == -1 ||
-	    db_bind_int(c->db, st, 2, r->id) == -1 ||
-	    (nt = rtests_load(c->db, st, &rt)) == -1)
-		goto out;
-	for (i = 0; i < nt; i++) {
-		json_array_foreach(changed, j, v) {
-			const char *p = json_string_value(v);
-			if (p == NULL || !test_in_file(&rt[i], p))
-				continue;
-			snprintf(msg, sizeof(msg), "%.*s failed in run %s and "
-			    "passes now, and its file %.*s was changed in "
-			    "this commit", UTF8_CUT(rt[i].name, 400),
-			    r->base_run_id, UTF8_CUT(p, 300));
-			v = jval_object();
-			jval_set(v, "file", jval_str(p));
-			ev = json_dumps(v, JSON_COMPACT);
-			json_decref(v);
-			if (ev == NULL)
-				abort();
-			rc = signal_add(c, r, "edited_before_green", "high",
-			    rt[i].test_id, rt[i].id, rt[i].test_id, p, msg, ev);
-			free(ev);
-			if (rc == -1)
-				goto out;
-			break;
-		}
-	}
 	err = 0;
 out:
-	if (rt != NULL)
-		rtests_free(rt, (size_t)nt);
 	diffscan_free(ds);
 	json_decref(changed);
 	buf_free(&diff);

@@ -117,6 +117,7 @@ write_error(const char *dir, const char *name, const struct fault *f)
 	return fclose(fp) == 0 ? 0 : -1;
 }
 
+/* qsort() comparator of file names (char *), in strcmp() order. */
 static int
 name_cmp(const void *a, const void *b)
 {
