@@ -64,7 +64,7 @@ CGI_PROGS = health ingest runs tests insights features integrity
 CGI_BIN   = $(CGI_PROGS:%=$(BUILD)/cgi-bin/testvis-%)
 CLI_BIN   = $(BUILD)/bin/testvis
 
-UNIT_TESTS = config param route db tvtime utf8 auth ident junit rollup \
+UNIT_TESTS = config param route db tvtime utf8 auth ident junit rollup pass \
              maprule diffscan respcache textcap trace
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/t/t-%)
 TEST_PROGS = $(BUILD)/t/testvis-echo
