@@ -83,8 +83,10 @@ VENDOR = htdocs/vendor/uPlot.iife.min.js htdocs/vendor/uPlot.min.css
 
 MIGRATIONS = $(sort $(wildcard schema/sqlite/[0-9][0-9][0-9][0-9]-*.sql))
 
+# The npm stamp too: the tests of any build (build-asan as well) take
+# playwright-core and the OTLP schema from $(BUILD)/npm.
 all: $(LIBA) $(CGI_BIN) $(CLI_BIN) $(UNIT_BIN) $(TEST_PROGS) $(FUZZ_BIN) \
-     $(VENDOR)
+     $(VENDOR) $(NPM_STAMP)
 
 # Every compile waits for the dependency check (quick when all is present).
 deps:

@@ -426,6 +426,14 @@ rules_load(const struct config *cfg, struct maprules **rules,
 		n = fread(text + len, 1, cap - len, f);
 		len += n;
 	} while (n > 0);
+	/* a read error (a directory, EIO) is not an empty rules file */
+	if (ferror(f)) {
+		log_error("mapping: %s: %s", cfg->mapping_rules,
+		    strerror(errno));
+		fclose(f);
+		free(text);
+		return -1;
+	}
 	fclose(f);
 	crypto_sha256_hex(text != NULL ? text : "", len, hash);
 	*rules = maprule_parse(text != NULL ? text : "", len,

@@ -88,7 +88,8 @@ $srv = $inst->start_lighttpd(base => '/tv');
 $r = http_req($srv, 'GET', '/api/health');
 is($r->{status}, 200, 'health under a sub-path');
 $r = http_req({ url => "http://127.0.0.1:$srv->{port}" }, 'GET', '/api/health');
-isnt($r->{status}, 200, 'negative: the root path is not served when base_path is set');
+is($r->{status}, 404, 'negative: issue 11: the root path is a 404 when base_path is set');
+unlike($r->{body}, qr/schema_version/, 'negative: not the health answer');
 stop_lighttpd($srv);
 
 done_testing();

@@ -85,7 +85,6 @@ my @kids;
 for my $w (0 .. $WORKERS - 1) {
 	my $pid = fork // die "fork: $!";
 	if ($pid == 0) {
-		srand($$ ^ int(time * 1000));	# TV names its temp files by rand()
 		open(my $out, '>', "$dir/worker$w") or POSIX::_exit(1);
 		for my $j (1 .. $PER_WORKER) {
 			my $k = $w * $PER_WORKER + $j;

@@ -122,6 +122,10 @@ is($r->{status}, 201, 'a gzip body is read');
 is($r->{json}{counts}{tests}, 1, 'gzip counts');
 $r = post($inst, '?run_id=gz2', $gz, 'application/xml', headers => { 'Content-Encoding' => 'gzip' });
 is($r->{status}, 201, 'Content-Encoding: gzip is read');
+is_deeply([@{$r->{json}{counts}}{qw(tests passed failed)}], [1, 1, 0], 'issue 11: Content-Encoding: gzip counts');
+is(sql($inst, "SELECT t.classname, t.name, r.status, r.duration_ms FROM results r JOIN tests t ON t.id = r.test JOIN runs u ON u.id = r.run WHERE u.run_id = 'gz2'"),
+    'pkg.T|gz|0|500', 'issue 11: Content-Encoding: gzip stores the decompressed report\'s result');
+is(sql($inst, "SELECT tests, passed FROM runs WHERE run_id = 'gz2'"), '1|1', 'and its run');
 
 # --- JSON IngestRunRequest ---
 $r = post($inst, '', encode_json({ run_id => 'j1', branch => 'main', junit_xml => $xml->(undef, ['jx', 'P']),
@@ -156,6 +160,21 @@ is(sql($inst, "SELECT branch, git_sha, started_at FROM runs WHERE run_id = 'm1'"
     'from-param|meta-sha|1717200000000', 'request beats sidecar beats XML');
 is(sql($inst, "SELECT owner, feature_hint, tags FROM tests WHERE name = 'ma'"), 'bob|cart/checkout|smoke', 'per-test overrides applied');
 like(sql($inst, "SELECT diff FROM run_shards s JOIN runs r ON r.id = s.run WHERE r.run_id = 'm1'"), qr/^--- a\/x/, 'diff stored for the integrity pass');
+# issue 11: overrides keyed by test_id (ING-5), next to one keyed by name
+my $mb_id = sql($inst, "SELECT test_id FROM tests WHERE name = 'mb'");
+like($mb_id, qr/^[0-9a-f]{16}$/, 'mb has a test_id');
+$r = post($inst, '?run_id=m2', "--$b\r\nContent-Disposition: form-data; name=\"meta\"\r\n\r\n"
+    . encode_json({ tests => { $mb_id => { owner => 'carol', feature => 'search/index', tags => ['nightly', 'db'] },
+        'pkg.T::ma' => { owner => 'dave' }, ffffffffffffffff => { owner => 'nobody' } } })
+    . "\r\n--$b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.xml\"\r\n\r\n"
+    . $xml->(undef, ['ma', 'P'], ['mb', 'P']) . "\r\n--$b--\r\n", "multipart/form-data; boundary=$b");
+is($r->{status}, 201, 'a sidecar with overrides keyed by test_id') or diag $r->{body};
+is(sql($inst, "SELECT owner, feature_hint, tags FROM tests WHERE name = 'mb'"), 'carol|search/index|nightly,db',
+    'issue 11: per-test overrides keyed by test_id applied');
+is(sql($inst, "SELECT owner, feature_hint, tags FROM tests WHERE name = 'ma'"), 'dave|cart/checkout|smoke',
+    'the one keyed by name too, keeping the fields it does not name');
+is(sql($inst, "SELECT count(*) FROM tests WHERE owner = 'nobody' OR test_id = 'ffffffffffffffff'"), '0',
+    'a test_id that names no test creates nothing');
 is(sql($inst, "SELECT changed_files FROM run_shards s JOIN runs r ON r.id = s.run WHERE r.run_id = 'm1'"), '["tests/test_a.py"]', 'changed files stored');
 
 # a meta part after the file still names the run (late run id)

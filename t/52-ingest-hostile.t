@@ -12,6 +12,7 @@ use JSON::PP;
 use IO::Compress::Gzip qw(gzip);
 use POSIX qw(mkfifo :sys_wait_h);
 use Time::HiRes qw(sleep time);
+use IO::Socket::INET;
 use TV;
 
 my $inst = new_instance(conf => { auth_ingest => 'open', max_decompressed_bytes => 1048576,
@@ -79,9 +80,37 @@ $r = post('', $lol);
 is($r->{status}, 400, 'negative: billion laughs is refused');
 ok(time - $t0 < 10, 'negative: and quickly');
 $r = post('', '<testsuite><testcase name="x"><failure message="&undefined;"/></testcase></testsuite>');
-is($r->{status}, 400, 'negative: an undefined entity is invalid_xml');
-$r = post('', '<?xml version="1.0"?><!DOCTYPE testsuite SYSTEM "http://127.0.0.1:1/x.dtd"><testsuite/>');
-is($r->{status}, 400, 'negative: an external DTD is refused, not fetched');
+is($r->{status}, 400, 'negative: an undefined entity is 400');
+is($r->{json}{error}{code}, 'invalid_xml', 'negative: an undefined entity is invalid_xml');
+like($r->{json}{error}{message}, qr/Entity 'undefined' not defined/, 'negative: naming the entity');
+
+# issue 11: external DTDs and entities are refused and never fetched: a
+# listener on loopback records any connection the parser would make
+my $ear = TV::start_listener();
+my $url = "http://127.0.0.1:$ear->{port}";
+{
+	my $c = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ear->{port}", Proto => 'tcp') or die "connect: $!";
+	print $c "GET /control HTTP/1.0\r\n\r\n";
+	my $answer = join('', <$c>);
+	close $c;
+	like($answer, qr/FETCHED/, 'the listener answers a DTD');
+	like(TV::slurp($ear->{log}), qr/^request: GET \/control /m, 'and records a connection made to it');
+	open(my $t, '>', $ear->{log}) or die;
+	close $t;
+}
+for my $case (
+    ['an external DTD', qq{<?xml version="1.0"?><!DOCTYPE testsuite SYSTEM "$url/x.dtd"><testsuite><testcase name="a"/></testsuite>}],
+    ['an external parameter entity', qq{<?xml version="1.0"?><!DOCTYPE t [<!ENTITY % p SYSTEM "$url/p.dtd"> %p;]><testsuite><testcase name="a"/></testsuite>}],
+    ['an external entity in an attribute', qq{<?xml version="1.0"?><!DOCTYPE t [<!ENTITY x SYSTEM "$url/e">]><testsuite><testcase name="a"><failure message="&x;"/></testcase></testsuite>}],
+    ['an external entity in text', qq{<?xml version="1.0"?><!DOCTYPE t [<!ENTITY x SYSTEM "$url/e">]><testsuite><testcase name="a"><system-out>&x;</system-out></testcase></testsuite>}]) {
+	my ($what, $body) = @$case;
+	$r = post('', $body);
+	is($r->{status}, 400, "negative: $what is refused");
+	is($r->{json}{error}{code}, 'invalid_xml', "negative: $what is invalid_xml");
+	unlike($r->{body}, qr/FETCHED/, "negative: $what: nothing fetched reaches the answer");
+	is(TV::slurp($ear->{log}), '', "negative: $what is not fetched: no connection was made");
+}
+TV::stop_listener($ear);
 nothing_stored('entity attacks');
 
 # nesting bomb

@@ -179,6 +179,30 @@ SKIP: {
 	is($r->{json}{error}{code}, 'storage_full', 'with code storage_full');
 	is(footprint($inst), $before, 'nothing of it is stored');
 	is(sql($inst, 'PRAGMA integrity_check'), 'ok', 'the database is intact');
+	# over HTTP through lighttpd: the same 507, in our envelope
+	my $srv = $inst->start_lighttpd();
+	$r = http_req($srv, 'POST', '/api/tests/ingest?run_id=big', body => report(3000, 'M'),
+	    headers => { 'Content-Type' => 'application/xml' });
+	is($r->{status}, 507, 'issue 11: through lighttpd, past max_db_mb an upload answers 507');
+	is($r->{json}{error}{code}, 'storage_full', 'issue 11: through lighttpd: code storage_full');
+	like($r->{json}{error}{message}, qr/full/, 'the message says the storage is full');
+	is($r->{headers}{'x-content-type-options'}, 'nosniff', 'our JSON envelope with our headers');
+	stop_lighttpd($srv);
+	# testvis ingest: exit 3 (storage error), the error as JSON
+	my $file = tv_scratch() . '/big-cli.xml';
+	open(my $out, '>', $file) or die "$file: $!";
+	print $out report(3000, 'C');
+	close $out;
+	my $c = $inst->cli('ingest', '--run-id', 'big-cli', $file);
+	is($c->{exit}, 3, 'issue 11: testvis ingest past max_db_mb exits 3') or diag("$c->{stdout}$c->{stderr}");
+	my $j = decode_json_safe($c->{stdout});
+	is($j->{error}{code}, 'storage_full', 'issue 11: and prints code storage_full');
+	is($j->{file}, $file, 'naming the file');
+	is(footprint($inst), $before, 'nothing of either is stored');
+	open($out, '>', tv_scratch() . '/bad-cli.xml') or die;
+	print $out '<testsuite><testcase';
+	close $out;
+	is($inst->cli('ingest', tv_scratch() . '/bad-cli.xml')->{exit}, 1, 'bad input is still exit 1, not 3');
 	# raise the cap: the next upload lands
 	open(my $fh, '<', $inst->{conf}) or die;
 	my $conf = join('', <$fh>);
@@ -190,6 +214,9 @@ SKIP: {
 	$r = post($inst, '?run_id=big', report(3000, 'M'));
 	is($r->{status}, 201, 'with the cap raised the same upload lands');
 	exact_run($inst, 'big', 3000, 'after the cap');
+	$c = $inst->cli('ingest', '--run-id', 'big-cli', $file);
+	is($c->{exit}, 0, 'and so does the CLI\'s') or diag("$c->{stdout}$c->{stderr}");
+	exact_run($inst, 'big-cli', 3000, 'the CLI after the cap');
 }
 
 done_testing();

@@ -55,6 +55,12 @@ sub ingest_run {
 	open(my $fh, '>', $f) or die;
 	print $fh run_xml($i);
 	close $fh;
+	if ($i == 30) {	# owners and tags (ING-5): by name, and by test_id
+		open($fh, '>', "$d/run$i.meta.json") or die;
+		print $fh TV::encode_json_text({ tests => { 'suite.T::alpha' => { owner => 'ann', tags => ['smoke', 'fast'] },
+		    tid('beta') => { owner => 'bob', tags => ['smoke'] }, tid('delta') => { tags => ['smoke-slow'] } } });
+		close $fh;
+	}
 	my $r = $inst->cli('ingest', '--run-id', $id // "run-$i", '--branch', $i % 2 ? 'main' : 'dev',
 	    '--git-sha', 'sha' . int(($i + 1) / 2), '--session-id', $i % 2 ? 'sess-main' : 'sess-dev',
 	    '--started-at', iso($now - (30.5 - $i) * 3600), $f);
@@ -151,6 +157,26 @@ is(scalar @{get('tests', '/api/tests?q=P%5B')->{json}{tests}}, 2, 'q filter');
 is_deeply([sort map { $_->{name} } @{get('tests', '/api/tests?flaky=true')->{json}{tests}}], ['beta', 'delta'], 'flaky filter');
 is_deeply([map { $_->{name} } @{get('tests', '/api/tests?sort=duration&limit=2')->{json}{tests}}], ['beta', 'alpha'], 'sort by duration (p95)');
 is(get('tests', '/api/tests?sort=last_failed&limit=1')->{json}{tests}[0]{name}, 'delta', 'sort by last failure');
+# issue 11: owner and tag filters (set by run 30's sidecar), sort by flakiness
+sub names { my ($u) = @_; my $r = get('tests', $u); die "$u: $r->{body}" unless $r->{status} == 200;
+	return [map { $_->{name} } @{$r->{json}{tests}}] }
+is_deeply(names('/api/tests?owner=ann'), ['alpha'], 'issue 11: owner filter (owner set by name in the sidecar)');
+is_deeply(names('/api/tests?owner=bob'), ['beta'], 'issue 11: owner filter (owner set by test_id in the sidecar)');
+is_deeply(names('/api/tests?owner=an'), [], 'owner is matched whole: "an" is nobody\'s');
+is_deeply(names('/api/tests?tag=smoke'), ['alpha', 'beta'], 'issue 11: tag filter: every test with the tag, by name');
+is_deeply(names('/api/tests?tag=fast'), ['alpha'], 'tag filter: the second of two tags');
+is_deeply(names('/api/tests?tag=smoke-slow'), ['delta'], 'tag filter: a tag containing another is its own tag');
+is_deeply(names('/api/tests?tag=smok'), [], 'a tag is matched whole: no test has "smok"');
+is_deeply(names('/api/tests?tag=smoke&owner=bob'), ['beta'], 'owner and tag together');
+is_deeply(names('/api/tests?tag=smoke&sort=fail_rate'), ['beta', 'alpha'], 'a tag filter with a sort');
+is(get('tests', '/api/tests?tag=' . ('x' x 65))->{status}, 400, 'negative: a tag over 64 bytes is 400');
+$r = get('tests', '/api/tests?sort=flakiness&limit=2');
+is($r->{json}{sort}, 'flakiness', 'issue 11: sort=flakiness');
+is_deeply([map { $_->{name} } @{$r->{json}{tests}}], ['delta', 'beta'], 'the flakiest first: delta flips most, then beta');
+ok($r->{json}{tests}[0]{flaky_score} > $r->{json}{tests}[1]{flaky_score}, 'by flaky score');
+($ids) = page_all('tests', '/api/tests?sort=flakiness&limit=3', 'tests', 'name');
+is_deeply([sort @$ids], [sort qw(alpha beta delta eps gamma p[x] p[y] zeta)], 'paging by flakiness covers every test once, ties included');
+is_deeply([@$ids[0, 1]], ['delta', 'beta'], 'in the same order');
 
 # ---- API-8 … API-13 ----
 my ($alpha, $beta, $gamma, $delta) = map { tid($_) } qw(alpha beta gamma delta);
@@ -208,6 +234,15 @@ is_deeply($fg{'delta flaked'}{branches}, ['dev'], 'failure group branches');
 is(scalar(grep { /^beta broke/ } keys %fg), 1, 'beta\'s three failures are one group despite different addresses');
 ($ids) = page_all('insights', '/api/failures?limit=1', 'failures', 'fingerprint');
 is(scalar @$ids, 2, 'failure groups page');
+# issue 11: since= keeps the groups seen since then (delta last failed in
+# run 30, half an hour ago; beta in run 25, five and a half hours ago)
+sub groups { my ($u) = @_; my $r = get('insights', $u); die "$u: $r->{body}" unless $r->{status} == 200;
+	return [map { $_->{message} } @{$r->{json}{failures}}] }
+is_deeply(groups('/api/failures?since=' . iso($now - 3 * 3600)), ['delta flaked'], 'issue 11: failures since 3 h ago: delta\'s group only');
+is_deeply(groups('/api/failures?since=' . iso($now - 10 * 3600)), ['delta flaked', 'beta broke at 0x7f05'],
+    'since 10 h ago: both, most recently seen first');
+is_deeply(groups('/api/failures?since=' . iso($now + 3600)), [], 'since a time after the last failure: none');
+is(get('insights', '/api/failures?since=yesterday')->{status}, 400, 'negative: since must be a time');
 
 # ---- API-20 correlate ----
 $r = get('insights', '/api/tests/correlate?run_id=run-5');
@@ -310,6 +345,47 @@ for my $u (['tests', '/api/tests'], ['tests', "/api/tests/$alpha"], ['runs', '/a
 	$r = get($u->[0], $u->[1], env => { TESTVIS_ENABLED => 0 });
 	is($r->{status}, 503, "negative: disabled $u->[1] is 503");
 	is($r->{json}{error}{code}, 'disabled', "negative: disabled $u->[1] code");
+}
+
+# ---- issue 11: the default limit of list endpoints is 50 ----
+{
+	my $big = new_instance();
+	my $f = "$d/many.xml";
+	open(my $fh, '>', $f) or die;
+	print $fh '<testsuite name="many">', (map { sprintf('<testcase classname="many.T" name="m%02d" time="0.1"/>', $_) } 1 .. 55), '</testsuite>';
+	close $fh;
+	my $c = $big->cli('ingest', '--run-id', 'many', $f);
+	die "ingest: $c->{stdout}$c->{stderr}" unless $c->{exit} == 0;
+	$r = $big->cgi('tests', 'GET', '/api/tests');
+	is(scalar @{$r->{json}{tests}}, 50, 'issue 11: /api/tests without limit answers 50 of 55 tests');
+	is_deeply([map { $_->{name} } @{$r->{json}{tests}}], [map { sprintf('m%02d', $_) } 1 .. 50], 'the first 50 by name');
+	ok(defined $r->{json}{next_cursor}, 'with a next_cursor');
+	$r = $big->cgi('tests', 'GET', "/api/tests?cursor=$r->{json}{next_cursor}");
+	is_deeply([map { $_->{name} } @{$r->{json}{tests}}], [map { sprintf('m%02d', $_) } 51 .. 55], 'the next page has the other 5');
+	is($r->{json}{next_cursor}, undef, 'and ends the list');
+	$r = $big->cgi('runs', 'GET', '/api/tests/runs/many/results');
+	is(scalar @{$r->{json}{results}}, 50, 'issue 11: a run\'s results default to 50 as well');
+	ok(defined $r->{json}{next_cursor}, 'with a next_cursor');
+}
+
+# ---- issue 11: sort=flakiness is not sort=fail_rate ----
+{
+	my $fi = new_instance();
+	my %plan = (steady => 'FFFF', flappy => 'PFPF', rare => 'PPPF', fine => 'PPPP');
+	for my $i (0 .. 3) {
+		my $f = "$d/flaky$i.xml";
+		open(my $fh, '>', $f) or die;
+		print $fh '<testsuite name="f">', (map { qq{<testcase classname="f.T" name="$_">}
+		    . (substr($plan{$_}, $i, 1) eq 'F' ? '<failure message="x"/>' : '') . '</testcase>' } sort keys %plan), '</testsuite>';
+		close $fh;
+		my $c = $fi->cli('ingest', '--run-id', "f$i", '--branch', 'main', '--started-at', iso($now - (4 - $i) * 3600), $f);
+		die "ingest: $c->{stdout}$c->{stderr}" unless $c->{exit} == 0;
+	}
+	my $order = sub { [map { $_->{name} } @{$fi->cgi('tests', 'GET', "/api/tests?sort=$_[0]")->{json}{tests}}] };
+	is_deeply([@{$order->('flakiness')}[0, 1]], ['flappy', 'rare'],
+	    'issue 11: sort=flakiness: the test that flips most first, a steady failure not before a rare flip');
+	is_deeply([sort @{$order->('flakiness')}[2, 3]], ['fine', 'steady'], 'tests that never flip come last');
+	is_deeply([@{$order->('fail_rate')}[0, 1, 2]], ['steady', 'flappy', 'rare'], 'whereas by fail rate the steady failure leads');
 }
 
 # ---- paging while runs arrive (last: it changes the history) ----

@@ -8,6 +8,8 @@
 use strict;
 use warnings;
 use Fcntl qw(:flock);
+use File::Copy qw(copy);
+use IO::Compress::Gzip qw(gzip);
 use POSIX qw(strftime);
 use Test::More;
 use lib 't/lib';
@@ -201,6 +203,8 @@ my $t0 = time - 40 * $DAY;
 	my $did = sql($inst, "SELECT id FROM domains WHERE path = 'checkout'");
 	my $sdid = sql($inst, "SELECT id FROM domains WHERE path = 'shop'");
 	$r = get($inst, 'features', "/api/tests/health/features?domain_id=$sdid");
+	is($r->{status}, 200, 'issue 11: domain filter on a domain left without tests');
+	is_deeply($r->{json}{features}, [], 'lists nothing: the import moved testAddItem from shop/cart to cart/items');
 	$r = get($inst, 'features', "/api/tests/health/features?domain_id=" . sql($inst, "SELECT id FROM domains WHERE path = 'identity'"));
 	is_deeply([map { $_->{path} } @{$r->{json}{features}}], ['identity/login'], 'domain filter');
 	is(get($inst, 'features', '/api/tests/health/features?cursor=zz')->{status}, 400, 'a bad cursor is a 400');
@@ -211,7 +215,19 @@ my $t0 = time - 40 * $DAY;
 	$r = get($inst, 'tests', "/api/tests?feature_id=$fid");
 	is_deeply([map { $_->{name} } @{$r->{json}{tests}}], ['TestLogin'], 'catalogue filtered by feature');
 	$r = get($inst, 'tests', "/api/tests?domain_id=$did");
-	is_deeply([map { $_->{name} } @{$r->{json}{tests}}], [], 'domain filter: test_partial moved out of checkout by hand');
+	is($r->{status}, 200, 'catalogue filtered by a domain');
+	is_deeply([map { $_->{name} } @{$r->{json}{tests}}], [], 'domain filter: empty, test_partial moved out of checkout by hand');
+	my $cdid = sql($inst, "SELECT id FROM domains WHERE path = 'cart'");
+	$r = get($inst, 'tests', "/api/tests?domain_id=$cdid");
+	is_deeply([map { $_->{name} } @{$r->{json}{tests}}], ['testAddItem'], 'issue 11: domain filter: the imported test in cart');
+	# a test moved by hand under shop/cart: the parent domain shop takes in
+	# its sub-domain, in the catalogue and in the feature list
+	$r = send_json($inst, 'features', 'PUT', "/api/tests/$or/mapping", $admin, '{"feature":"shop/cart/orphans"}');
+	is($r->{status}, 200, 'orphan moved to shop/cart/orphans');
+	$r = get($inst, 'tests', "/api/tests?domain_id=$sdid");
+	is_deeply([map { $_->{name} } @{$r->{json}{tests}}], ['orphan'], 'issue 11: a parent domain filter includes its sub-domains');
+	$r = get($inst, 'features', "/api/tests/health/features?domain_id=$sdid");
+	is_deeply([map { $_->{path} } @{$r->{json}{features}}], ['shop/cart/orphans'], 'and so does the feature list');
 	is(get($inst, 'tests', '/api/tests?feature_id=x')->{status}, 400, 'feature_id must be a number');
 }
 
@@ -286,8 +302,10 @@ my $t0 = time - 40 * $DAY;
 	my $r = batch($inst, '--pass', 'flaky');
 	like($r->{stdout}, qr/7 runs \(1 outages ignored\), 0 newly flaky/, 'an outage run makes no test flaky');
 	$run->('main', 'x4', t1 => 'R');			# retry pass
-	$run->('main', 'x5', t2 => 'F');			# same sha, pass and fail
-	$run->('main', 'x5');
+	# same sha, pass and fail, on two branches: each branch's window holds
+	# one result of t2, so only the same-sha monitor can see it
+	$run->('rel', 'x5', t2 => 'F');
+	$run->('hot', 'x5');
 	$run->('main', 'x6', t8 => 'F');			# always failing from here
 	$run->('main', 'x7', t8 => 'F');
 	$run->('main', 'x8', t8 => 'F');
@@ -296,10 +314,13 @@ my $t0 = time - 40 * $DAY;
 	like($r->{stdout}, qr/3 newly flaky/, 'three tests became flaky');
 	my $fl = get($inst, 'insights', '/api/tests/flaky')->{json}{flaky};
 	my %f = map { $_->{name} => $_ } @$fl;
+	# issue 11: each of t1, t2, t3 is caught by one monitor only, so
+	# switching any one monitor off makes its test disappear from this set
 	is_deeply([sort keys %f], [qw(t1 t2 t3)], 'retry, same-sha and flip-rate tests are flaky; a stable failure is not');
 	is($f{t1}{monitors}, 'retry', 't1 by the retry monitor');
 	is($f{t1}{evidence}{retry_passes}, 1, 'with its retry pass');
-	like($f{t2}{monitors}, qr/(^|,)same_sha(,|$)/, 't2 by the same-sha monitor');
+	is($f{t2}{monitors}, 'same_sha', 'issue 11: t2 by the same-sha monitor alone (no flips on either branch)');
+	is($f{t2}{evidence}{same_sha_conflicts}, 1, 'with one same-sha conflict');
 	is($f{t2}{evidence}{items}[0]{git_sha}, 'x5', 'evidence names the commit');
 	is($f{t3}{monitors}, 'flip', 't3 by the flip-rate monitor');
 	is($f{t3}{evidence}{flip_branch}, 'dev', 'on its branch');
@@ -460,6 +481,24 @@ my $t0 = time - 40 * $DAY;
 	is(scalar @{$run->{signals}}, $nsig, 'run detail lists its signals');
 	my $tree = get($inst, 'features', '/api/tests/health/domains')->{json};
 	ok($tree->{totals}{integrity_score} < 1, 'open signals lower the integrity score');
+	# issue 11: resolving through the API
+	my $rid = $by{assertions_dropped}[0]{id};
+	$r = send_json($inst, 'integrity', 'POST', "/api/tests/integrity/alerts/$rid", $admin,
+	    '{"status":"resolved","note":"assertions moved to a helper"}');
+	is($r->{status}, 200, 'issue 11: a signal resolved through the API') or diag($r->{body});
+	is_deeply([@{$r->{json}}{qw(id status previous_status note)}], [$rid, 'resolved', 'open', 'assertions moved to a helper'],
+	    'the answer gives the new and previous status');
+	is(get($inst, 'insights', '/api/dashboard')->{json}{open_signals}, $before - 2, 'a resolved signal stops counting');
+	is_deeply([map { $_->{id} } @{get($inst, 'integrity', '/api/tests/integrity/alerts?status=resolved')->{json}{alerts}}],
+	    [$rid], 'it is listed as resolved');
+	my $open = get($inst, 'integrity', '/api/tests/integrity/alerts?status=open&limit=100')->{json}{alerts};
+	is(scalar @$open, $nsig - 2, 'and no longer as open');
+	for my $a (@$open) {
+		send_json($inst, 'integrity', 'POST', "/api/tests/integrity/alerts/$a->{id}", $admin, '{"status":"resolved"}');
+	}
+	is(get($inst, 'insights', '/api/dashboard')->{json}{open_signals}, 0, 'every signal resolved: none open');
+	is(get($inst, 'features', '/api/tests/health/domains')->{json}{totals}{integrity_score}, 1,
+	    'and the integrity score is whole again');
 }
 
 # ===================== diff-based signals (INT-2) =====================
@@ -574,12 +613,22 @@ DIFF
 	$w->('good.xml', xml(['s1', 'P', 0.1]));
 	$w->('good.meta.json', '{"run_id":"spooled-1","branch":"release"}');
 	$w->('bad.xml', '<testsuite><testcase name="x">');
+	# issue 11: compressed reports, with and without a sidecar
+	gzip(\(xml(['g1', 'P', 0.1], ['g2', 'F', 0.1])) => \my $gz) or die;
+	$w->('packed.xml.gz', $gz);
+	$w->('packed.meta.json', '{"run_id":"spooled-gz","branch":"gz-branch"}');
+	$w->('broken.xml.gz', "\x1f\x8b\x08\x00not gzip at all");
 	$w->('notes.txt', 'not a report');
 	open(my $busy, '>', "$spool/busy.xml") or die;
 	print $busy '<testsuite>';
 	$busy->flush;
 	my $r = batch($inst, '--pass', 'spool');
-	like($r->{stdout}, qr/1 ingested, 1 failed, 1 still being written/, 'spool summary');
+	like($r->{stdout}, qr/2 ingested, 2 failed, 1 still being written/, 'spool summary');
+	ok(-f "$spool/done/packed.xml.gz" && -f "$spool/done/packed.meta.json", 'issue 11: a .xml.gz report and its sidecar went to done/');
+	$r = get($inst, 'runs', '/api/tests/runs/spooled-gz');
+	is_deeply([$r->{json}{branch}, @{$r->{json}{counts}}{qw(tests passed failed)}], ['gz-branch', 2, 1, 1],
+	    'the .xml.gz report was read, with its sidecar') or diag($r->{body});
+	like(TV::slurp("$spool/failed/broken.xml.gz.error"), qr/^400 invalid_gzip/, 'a corrupt .xml.gz went to failed/, saying why');
 	ok(-f "$spool/done/good.xml" && -f "$spool/done/good.meta.json", 'the report and its sidecar went to done/');
 	ok(-f "$spool/failed/bad.xml", 'the bad report went to failed/');
 	like(TV::slurp("$spool/failed/bad.xml.error"), qr/^400 invalid_xml/, 'with an .error file saying why');
@@ -617,7 +666,20 @@ DIFF
 {
 	my $inst = new_instance();
 	my @c = map { ["t$_", $_ % 3 ? 'P' : 'F', 0.1, file => "tests/a/test_m$_.py"] } 1 .. 30;
-	ingest($inst, "k$_", 'main', "k$_", time - 3 * $DAY + $_ * 600, [@c[0 .. 29 - $_]]) for 1 .. 6;
+	# issue 11: the history must leave something for every compared table:
+	# tretry passes on a retry in k4 (a flaky state), tskip is
+	# skipped in k6 and tcount drops assertions in k6 (two signals)
+	my $hist = sub {
+		my ($i) = @_;
+		my @r = @c[0 .. 29 - $i];
+		push @r, $i == 4 ? (['tretry', 'F', 0.1], ['tretry', 'P', 0.1]) : ['tretry', 'P', 0.1];
+		push @r, ['tskip', $i == 6 ? 'S' : 'P', 0.1, file => 'tests/b/test_k.py'];
+		push @r, ['tcount', 'P', 0.1, file => 'tests/b/test_k.py', assertions => $i == 6 ? 2 : 5];
+		return \@r;
+	};
+	ingest($inst, "k$_", 'main', "k$_", time - 3 * $DAY + $_ * 600, $hist->($_)) for 1 .. 6;
+	my $pristine = "$d/kill-pristine.db";
+	copy($inst->{db}, $pristine) or die "copy: $!";
 	open(my $lock, '>', "$inst->{db}.batch.lock") or die;
 	flock($lock, LOCK_EX) or die;
 	my $r = batch($inst);
@@ -628,23 +690,92 @@ DIFF
 	is(batch($inst, '--project', 'nope')->{exit}, 1, 'an unknown project is an error');
 	is(batch($inst, '--now', 'soon')->{exit}, 2, 'a bad --now is a usage error');
 
-	# killed after a few commits: nothing lost, the next run finishes
-	$r = $inst->cli({ TESTVIS_BATCH_CRASH_AFTER => 3 }, 'batch');
-	is($r->{exit}, 137, 'the batch was killed mid-pass');
-	$r = batch($inst);
-	is($r->{exit}, 0, 'the next batch completes');
+	# killed after its Nth commit, for every N up to the batch's last
+	# commit, each time from the same unbatched database: the next batch
+	# finishes with what an uninterrupted batch gives
 	my $clean = new_instance();
-	ingest($clean, "k$_", 'main', "k$_", time - 3 * $DAY + $_ * 600, [@c[0 .. 29 - $_]]) for 1 .. 6;
+	ingest($clean, "k$_", 'main', "k$_", time - 3 * $DAY + $_ * 600, $hist->($_)) for 1 .. 6;
 	batch($clean);
-	for my $q ('SELECT signal_type, subject FROM signals ORDER BY 1, 2',
+	my @q = ('SELECT signal_type, subject FROM signals ORDER BY 1, 2',
 	    'SELECT t.name, f.path FROM tests t JOIN features f ON f.id = t.feature ORDER BY 1',
 	    'SELECT f.path, d.day, d.runs, d.passed, d.failed FROM feature_days d JOIN features f ON f.id = d.feature ORDER BY 1, 2',
-	    'SELECT t.name, s.state, s.monitors FROM flaky_states s JOIN tests t ON t.id = s.test ORDER BY 1') {
-		is(sql($inst, $q), sql($clean, $q), "same result as an uninterrupted batch: $q");
+	    'SELECT t.name, s.state, s.monitors FROM flaky_states s JOIN tests t ON t.id = s.test ORDER BY 1');
+	my %want = map { $_ => sql($clean, $_) } @q;
+	isnt($want{$_}, '', "issue 11: the uninterrupted batch has rows for: $_") for @q;
+	my (@differ, $kills, $last);
+	$kills = 0;
+	for my $n (1 .. 200) {
+		unlink "$inst->{db}-wal", "$inst->{db}-shm";
+		copy($pristine, $inst->{db}) or die "copy: $!";
+		$r = $inst->cli({ TESTVIS_BATCH_CRASH_AFTER => $n }, 'batch');
+		$last = $r;
+		last if $r->{exit} == 0;	# fewer than N commits: done
+		if ($r->{exit} != 137) {
+			push @differ, "kill after $n: exit $r->{exit}";
+			last;
+		}
+		$kills++;
+		$r = batch($inst);
+		push @differ, "kill after $n: next batch exit $r->{exit}" if $r->{exit} != 0;
+		for my $q (@q) {
+			push @differ, "kill after $n: $q" if sql($inst, $q) ne $want{$q};
+		}
 	}
+	ok($kills >= 10, "the batch was killed after each of its $kills commits");
+	is($last->{exit}, 0, 'and completes when it is not killed') or diag($last->{stdout} . $last->{stderr});
+	is_deeply(\@differ, [], 'after each kill the next batch gives the same result as an uninterrupted batch');
+	is(sql($clean, 'SELECT t.name, s.state, s.monitors FROM flaky_states s JOIN tests t ON t.id = s.test'),
+	    'tretry|flaky|retry', 'the flaky state compared is tretry\'s');
+	is(sql($clean, "SELECT group_concat(signal_type, ',') FROM (SELECT signal_type FROM signals ORDER BY 1)"),
+	    'assertions_dropped,newly_skipped', 'the signals compared are k6\'s');
+
+	# issue 11: /api/health names every pass with its outcome
 	my $h = get($inst, 'health', '/api/health')->{json};
-	ok(defined $h->{batch}{last_batch_at} || defined $h->{last_batch_at}, '/api/health shows the last batch');
-	like(TV::encode_json_text($h), qr/integrity/, 'with each pass');
+	is_deeply([sort keys %{$h->{batch_passes}}], [qw(flaky integrity mapping retention spool)],
+	    '/api/health lists each pass');
+	is_deeply([map { $h->{batch_passes}{$_}{status} } sort keys %{$h->{batch_passes}}], [('ok') x 5], 'each ok');
+	ok(!grep({ !defined TV::iso_ms($h->{batch_passes}{$_}{finished_at} // '') } keys %{$h->{batch_passes}}),
+	    'each with the time it finished');
+	my ($latest) = sort { $b <=> $a } map { TV::iso_ms($_->{finished_at}) } values %{$h->{batch_passes}};
+	is(TV::iso_ms($h->{last_batch_at} // ''), $latest, '/api/health shows the last batch: the latest pass finished');
+}
+
+# ===================== a pass that fails: exit 1, the others still run =====================
+{
+	my $rules = "$d/broken.rules";
+	open(my $fh, '>', $rules) or die;
+	print $fh "billing/x nonsense pkg/*\n";
+	close $fh;
+	my $inst = new_instance(conf => { mapping_rules => $rules });
+	ingest($inst, 'e1', 'main', 'e1', time - $DAY, [['tr', 'F', 0.1], ['tr', 'P', 0.1], ['ok', 'P', 0.1]]);
+	my $r = batch($inst);
+	is($r->{exit}, 1, 'issue 11: testvis batch exits 1 when a pass fails') or diag($r->{stdout} . $r->{stderr});
+	like($r->{stdout}, qr/^batch: mapping failed in [\d.]+ s: default: rules file \Q$rules\E unusable/m,
+	    'the failed pass says so');
+	like($r->{stderr}, qr/unknown field 'nonsense'/, 'the log says why');
+	like($r->{stdout}, qr/^batch: flaky ok in [\d.]+ s: default: 1 runs \(0 outages ignored\), 1 newly flaky/m,
+	    'the pass after it still ran');
+	is(scalar(() = $r->{stdout} =~ /^batch: \w+ ok /mg), 4, 'and every other pass');
+	my $h = get($inst, 'health', '/api/health')->{json}{batch_passes};
+	is_deeply({ map { $_ => $h->{$_}{status} } keys %$h },
+	    { spool => 'ok', mapping => 'failed', flaky => 'ok', integrity => 'ok', retention => 'ok' },
+	    '/api/health shows which pass failed');
+	open($fh, '>', $rules) or die;
+	print $fh "billing/x classname tests.*\n";
+	close $fh;
+	$r = batch($inst);
+	is($r->{exit}, 0, 'fixed rules: the batch exits 0 again') or diag($r->{stdout} . $r->{stderr});
+	is(sql($inst, "SELECT f.path FROM tests t JOIN features f ON f.id = t.feature WHERE t.name = 'ok'"), 'billing/x',
+	    'mapped by the rule');
+	# a rules path that cannot be read (a directory) fails the pass; it
+	# is not taken for an empty rules file that drops every rule mapping
+	unlink $rules or die;
+	mkdir $rules or die;
+	$r = batch($inst, '--pass', 'mapping');
+	is($r->{exit}, 1, 'issue 11: a rules path that cannot be read fails the mapping pass') or diag($r->{stdout} . $r->{stderr});
+	like($r->{stderr}, qr/\Q$rules\E: Is a directory/, 'the log says why');
+	is(sql($inst, "SELECT f.path FROM tests t JOIN features f ON f.id = t.feature WHERE t.name = 'ok'"), 'billing/x',
+	    'and the rule mappings stay');
 }
 
 done_testing();

@@ -63,9 +63,14 @@ sub decode_json_safe {
 
 # run_cmd(argv => [...], env => {...}, stdin => BYTES, wrap => 1)
 # Runs a program without a shell; returns {exit, signal, stdout, stderr}.
+# A tag unique to this call among every live process: forked children
+# (concurrent upload workers) never share a temporary file by chance.
+my $TMP_SEQ = 0;
+sub tmp_tag { return "$$-" . ++$TMP_SEQ }
+
 sub run_cmd {
 	my %o = @_;
-	my $n = int(rand(1e9));
+	my $n = tmp_tag();
 	my ($in, $out, $err) = map { "$SCRATCH/run$n.$_" } qw(in out err);
 	open(my $fh, '>:raw', $in) or die "$in: $!";
 	print $fh (defined $o{stdin} ? $o{stdin} : '');
@@ -285,7 +290,7 @@ sub stop_lighttpd {
 # Real HTTP through curl; returns {status, headers, body, json}.
 sub http_req {
 	my ($srv, $method, $path, %o) = @_;
-	my $n = int(rand(1e9));
+	my $n = tmp_tag();
 	my ($hf, $bf, $inf) = map { "$SCRATCH/curl$n.$_" } qw(h b in);
 	my @argv = ('curl', '-sS', '--max-time', '20', '-X', $method,
 	    '-D', $hf, '-o', $bf);
@@ -303,7 +308,9 @@ sub http_req {
 	my $head = slurp($hf);
 	my $body = slurp($bf);
 	unlink $hf, $bf, $inf;
-	my @lines = split(/\r\n/, $head);
+	# the last response head: curl also writes interim ones (100 Continue)
+	my @heads = grep { /^HTTP\// } split(/\r\n\r\n/, $head);
+	my @lines = split(/\r\n/, $heads[-1] // '');
 	my ($status) = (shift(@lines) // '') =~ /^HTTP\/\S+ (\d+)/;
 	my %h;
 	for (@lines) {
@@ -312,6 +319,52 @@ sub http_req {
 	}
 	return { status => $status // 0, headers => \%h, body => $body,
 	    json => decode_json_safe($body), curl => $r };
+}
+
+# start_listener(): a loopback TCP listener, in a child process, that
+# appends a line to its log for every connection (then the request line)
+# and answers a small DTD, so a test can observe that something was (or
+# was not) fetched.  Returns {pid, port, log}; stopped by stop_listener
+# or at exit, by PID.
+sub start_listener {
+	my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+	    Proto => 'tcp', Listen => 16, ReuseAddr => 1) or die "socket: $!";
+	my $port = $s->sockport;
+	my $log = "$SCRATCH/listener-$port.log";
+	open(my $fh, '>', $log) or die "$log: $!";
+	close $fh;
+	my $pid = fork // die "fork: $!";
+	if ($pid == 0) {
+		$SIG{TERM} = sub { POSIX::_exit(0) };
+		for (1 .. 1000) {
+			my $c = $s->accept or next;
+			open(my $l, '>>', $log) or POSIX::_exit(1);
+			$l->autoflush(1);
+			print $l "connection\n";
+			my $line = eval {
+				local $SIG{ALRM} = sub { die "timeout\n" };
+				alarm 2;
+				my $x = <$c>;
+				alarm 0;
+				$x;
+			};
+			print $l "request: ", $line // "(none)\n";
+			close $l;
+			print $c "HTTP/1.0 200 OK\r\nContent-Type: application/xml-dtd\r\n\r\n"
+			    . "<!ENTITY x \"FETCHED\">\n";
+			close $c;
+		}
+		POSIX::_exit(0);
+	}
+	close $s;
+	$SERVERS{$pid} = 1;
+	return { pid => $pid, port => $port, log => $log };
+}
+
+# Stops a listener started above, by PID.
+sub stop_listener {
+	my ($l) = @_;
+	stop_lighttpd($l);
 }
 
 END {
