@@ -50,7 +50,9 @@ LIB_SRC = lib/arena.c lib/buf.c lib/tvtime.c lib/utf8.c lib/crypto.c \
           lib/auth.c lib/project.c lib/status.c lib/jval.c \
           lib/fault.c lib/stream.c lib/textcap.c lib/junit.c lib/ident.c \
           lib/rollup.c lib/repeats.c lib/ingest.c lib/jscan.c \
-          lib/ingestjson.c lib/multipart.c \
+          lib/ingestjson.c lib/multipart.c lib/xalloc.c lib/ingestmeta.c \
+          lib/ingestcheck.c lib/ingeststore.c lib/chunkwriter.c \
+          lib/ingestrun.c lib/ingestanswer.c \
           lib/cursor.c lib/runs.c lib/tests.c lib/dash.c lib/flaky.c \
           lib/correlate.c lib/maprule.c lib/diffscan.c lib/batch.c \
           lib/mapping.c lib/health.c lib/flakystate.c lib/integrity.c \
@@ -65,7 +67,7 @@ CGI_BIN   = $(CGI_PROGS:%=$(BUILD)/cgi-bin/testvis-%)
 CLI_BIN   = $(BUILD)/bin/testvis
 
 UNIT_TESTS = config param route db tvtime utf8 auth ident junit rollup pass \
-             maprule diffscan respcache textcap trace
+             maprule diffscan respcache textcap trace ingestmeta ingestcheck
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/t/t-%)
 TEST_PROGS = $(BUILD)/t/testvis-echo
 
@@ -218,7 +220,9 @@ install: all
 	install -m 755 $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/testvis
 	install -m 755 $(CGI_BIN) $(DESTDIR)$(PREFIX)/lib/testvis/cgi-bin/
 	cp -R htdocs/. $(DESTDIR)$(PREFIX)/share/testvis/htdocs/
-	install -m 644 conf/lighttpd.conf.in conf/testvis.conf conf/crontab \
+	bin/gen-lighttpd-routes $(BUILD)/cgi-bin < conf/lighttpd.conf.in \
+	        > $(BUILD)/lighttpd.conf.in
+	install -m 644 $(BUILD)/lighttpd.conf.in conf/testvis.conf conf/crontab \
 	        $(DESTDIR)$(PREFIX)/share/testvis/conf/
 	install -d $(DESTDIR)$(PREFIX)/share/testvis/conf/errors
 	install -m 644 conf/errors/testvis-error-*.html \

@@ -6,7 +6,8 @@
  * an optional `diff` part, or a JSON IngestRunRequest with `junit_xml`
  * and/or `results`.  Run metadata may also come as query parameters,
  * which win over everything else.  All storing is lib/ingest.c's; this
- * program only turns the HTTP body into calls on it.
+ * program only turns the HTTP body into calls on it and the outcome
+ * into a status.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,7 +182,8 @@ h_ingest(struct req *r)
 	struct ingest *in;
 	struct stream *body;
 	json_t *ans = NULL, *d;
-	int i, rc, status;
+	enum ingest_outcome done;
+	int i, rc;
 
 	memset(&f, 0, sizeof(f));
 	if ((enc = req_env(r, "HTTP_CONTENT_ENCODING")) != NULL &&
@@ -198,7 +200,7 @@ h_ingest(struct req *r)
 	ingest_set_trace(in, req_trace(r));
 	for (i = 0; i < META__MAX; i++) {
 		const struct param_value *v = req_param(r,
-		    ingest_meta_spec[i].name);
+		    ingestmeta_spec[i].name);
 		if (v->present)
 			ingest_set_param(in, (enum meta_field)i, v->s, v->i);
 	}
@@ -213,11 +215,13 @@ h_ingest(struct req *r)
 		rc = ingest_xml(in, body);
 	else if (rc == 1)
 		rc = 0;
-	status = rc == 0 ? ingest_finish(in, &ans) : -1;
+	done = rc == 0 ? ingest_finish(in, &ans) : INGEST_FAILED;
 	stream_free(body);
 	ingest_free(in);
-	if (status > 0)
-		return req_json(r, status, ans);
+	if (done == INGEST_CREATED)
+		return req_json(r, 201, ans);
+	if (done == INGEST_SKIPPED)
+		return req_json(r, 200, ans);
 	if (f.status == 0 || f.status >= 500) {
 		if (f.status == 503) {
 			req_header(r, "Retry-After", "5");
@@ -239,7 +243,7 @@ h_ingest(struct req *r)
 
 static const struct route routes[] = {
 	{ HTTP_POST, "/api/tests/ingest", SCOPE_INGEST,
-	    ROUTE_GATED | ROUTE_PROJECT, NULL, ingest_meta_spec, body_types,
+	    ROUTE_GATED | ROUTE_PROJECT, NULL, ingestmeta_spec, body_types,
 	    h_ingest },
 };
 

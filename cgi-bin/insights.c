@@ -28,6 +28,7 @@ static const char *const flaky_states[] = { "flaky", "resolved", "all",
     NULL };
 static const struct param_spec q_flaky[] = {
 	{ "state", PARAM_ENUM, 0, 0, 0, flaky_states },
+	{ "test_id", PARAM_HEX, 0, 16, 16, NULL },
 	{ "limit", PARAM_INT, 0, 1, 500, NULL },
 	{ "cursor", PARAM_STRING, 0, 1, 2048, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
@@ -79,8 +80,8 @@ h_failures(struct req *r)
 	return req_json(r, 200, out);
 }
 
-/* GET /api/tests/flaky?state=flaky|resolved|all (default flaky): 200
- * {"flaky", "next_cursor"}; 400; 503. */
+/* GET /api/tests/flaky?state=flaky|resolved|all (default flaky), test_id
+ * (only that test): 200 {"flaky", "next_cursor"}; 400; 503. */
 static int
 h_flaky(struct req *r)
 {
@@ -95,7 +96,7 @@ h_flaky(struct req *r)
 		state = NULL;
 	sp = req_span(r, "flaky_list");
 	rc = flaky_list(req_db(r), req_project_id(r), state,
-	    req_opt_str(r, "cursor"), (int)req_opt_int(r, "limit", 50), &out);
+	    req_opt_str(r, "test_id"), req_opt_str(r, "cursor"), (int)req_opt_int(r, "limit", 50), &out);
 	req_span_end(r, sp, rc, out, "flaky");
 
 	if (rc == QUERY_BAD_CURSOR)

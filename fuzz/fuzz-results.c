@@ -7,8 +7,8 @@
  * fresh in-memory database: a copy of one built from schema/ at the first
  * call, with the "default" project and one stored run ("seed-1"), so that
  * inputs are independent and a duplicate run id is reachable.
- * Invariants: an accepted upload answers 201 or 200 with an object, a
- * refused one carries a 4xx/5xx fault with a code.
+ * Invariants: an accepted upload is created or skipped with an answer
+ * object, a refused one carries a 4xx/5xx fault with a code.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +31,8 @@ static sqlite3_int64	 image_len;
 static struct config	*cfg;
 static int64_t		 project_id;
 
-static int	upload(struct db *, const char *, size_t, json_t **,
-		    struct fault *);
+static enum ingest_outcome upload(struct db *, const char *, size_t,
+		    json_t **, struct fault *);
 
 /* An empty in-memory database; aborts when SQLite cannot give one. */
 static struct db *
@@ -68,7 +68,8 @@ setup(void)
 	FUZZ_CHECK(db_migrate(db, &applied) == 0);
 	FUZZ_CHECK(project_add(db, "default", "Default", &project_id) >= 0);
 	memset(&f, 0, sizeof(f));
-	FUZZ_CHECK(upload(db, seed, strlen(seed), &ans, &f) == 201);
+	FUZZ_CHECK(upload(db, seed, strlen(seed), &ans, &f) ==
+	    INGEST_CREATED);
 	json_decref(ans);
 	FUZZ_CHECK((image = sqlite3_serialize(db_handle(db), "main",
 	    &image_len, 0)) != NULL);
@@ -92,20 +93,20 @@ db_fresh(void)
 
 /*
  * Uploads the request body data[0..size) as from_json() does, through
- * the streamed JSON form.  Returns ingest_finish()'s status with *ans
- * set, or -1 with f set.
+ * the streamed JSON form.  Returns ingest_finish()'s outcome with *ans
+ * set, or INGEST_FAILED with f set.
  */
-static int
+static enum ingest_outcome
 upload(struct db *db, const char *data, size_t size, json_t **ans,
     struct fault *f)
 {
 	struct ingest *in;
-	int rc;
+	enum ingest_outcome rc;
 
 	*ans = NULL;
 	in = ingest_new(db, cfg, project_id, "default", "fuzz", f);
-	rc = ingestjson_run(in, data, size, f);
-	rc = rc == 0 ? ingest_finish(in, ans) : -1;
+	rc = ingestjson_run(in, data, size, f) == 0 ?
+	    ingest_finish(in, ans) : INGEST_FAILED;
 	ingest_free(in);
 	return rc;
 }
@@ -116,15 +117,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct db *db;
 	struct fault f;
 	json_t *ans;
-	int status;
+	enum ingest_outcome done;
 
 	if (image == NULL)
 		setup();
 	db = db_fresh();
 	memset(&f, 0, sizeof(f));
-	status = upload(db, (const char *)data, size, &ans, &f);
-	if (status > 0) {
-		FUZZ_CHECK(status == 201 || status == 200);
+	done = upload(db, (const char *)data, size, &ans, &f);
+	if (done != INGEST_FAILED) {
+		FUZZ_CHECK(done == INGEST_CREATED || done == INGEST_SKIPPED);
 		FUZZ_CHECK(json_is_object(ans));
 	} else
 		FUZZ_CHECK(f.status >= 400 && f.status <= 599 &&

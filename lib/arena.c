@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "xalloc.h"
 
 #define CHUNK_MIN 8192
 
@@ -23,19 +24,6 @@ struct chunk {
 struct arena {
 	struct chunk	*head;
 };
-
-/* Aborts on out of memory: the server respawns the process. */
-static void *
-xmalloc(size_t n)
-{
-	void *p = malloc(n);
-
-	if (p == NULL) {
-		fprintf(stderr, "testvis: out of memory (%zu bytes)\n", n);
-		abort();
-	}
-	return p;
-}
 
 /* Returns a new, empty arena; the caller frees it with arena_free(). */
 struct arena *

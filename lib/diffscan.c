@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "diffscan.h"
 #include "utf8.h"
+#include "xalloc.h"
 
 #define MAX_FILES	10000		/* distinct files considered */
 #define MAX_FINDINGS	100000
@@ -419,39 +420,6 @@ struct parser {
 	struct buf	 code;		/* scratch: its code, see code_of() */
 	struct buf	 t1, t2;	/* scratch: path tokens */
 };
-
-/*
- * Resizes p to n elements of size and returns it.  Out of memory (or an
- * overflowing size) logs and aborts, the house rule (see lib/arena.c).
- */
-static void *
-xreallocarray(void *p, size_t n, size_t size)
-{
-	if (size != 0 && n > SIZE_MAX / size) {
-		fprintf(stderr, "testvis: allocation overflow\n");
-		abort();
-	}
-	if ((p = realloc(p, n * size)) == NULL && n * size != 0) {
-		fprintf(stderr, "testvis: out of memory (%zu bytes)\n",
-		    n * size);
-		abort();
-	}
-	return p;
-}
-
-/* Returns n zeroed elements of size; aborts on out of memory. */
-static void *
-xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n != 0 ? n : 1, size != 0 ? size : 1);
-
-	if (p == NULL) {
-		fprintf(stderr, "testvis: out of memory (%zu bytes)\n",
-		    n * size);
-		abort();
-	}
-	return p;
-}
 
 /* Predicate: c may be part of an identifier in the languages above. */
 static int

@@ -10,6 +10,7 @@
 #include "cursor.h"
 #include "db.h"
 #include "flaky.h"
+#include "ident.h"
 #include "jval.h"
 #include "runs.h"
 #include "tests.h"
@@ -41,7 +42,9 @@ static const char *const sql[STMT__MAX] = {
 	    "fs.flip_branch, fs.flip_active, fs.monitors, fs.evidence "
 	    "FROM (SELECT test AS sid FROM flaky_states WHERE project_id = ?1 "
 	    "AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR (last_at, test) "
-	    "< (?3, ?4)) ORDER BY last_at DESC, test DESC LIMIT ?5) "
+	    "< (?3, ?4)) AND (?6 IS NULL OR test = (SELECT t.id FROM tests t "
+	    "WHERE t.id = ?7 AND t.test_id = ?6)) "
+	    "ORDER BY last_at DESC, test DESC LIMIT ?5) "
 	    PAGE_JOIN " JOIN flaky_states fs ON fs.test = sid "
 	    "ORDER BY fs.last_at DESC, sid DESC",
 	[STMT_SLOWEST_P50] = SLOWEST("p50_ms"),
@@ -83,11 +86,12 @@ items_times(json_t *items)
  * "resolved", or NULL for both), most recently flaky first, each with
  * "flaky_state", "monitors", "evidence" {same_sha_conflicts,
  * retry_passes, flip_rate, flip_branch, items: newest runs}, and
- * first/last flaked.  Returns 0, QUERY_BAD_CURSOR or -1.
+ * first/last flaked; only test_id's state when test_id (16 hex digits)
+ * is not NULL.  Returns 0, QUERY_BAD_CURSOR or -1.
  */
 int
 flaky_list(struct db *db, int64_t project, const char *state,
-    const char *cursor, int limit, json_t **out)
+    const char *test_id, const char *cursor, int limit, json_t **out)
 {
 	struct cursor cur;
 	sqlite3_stmt *st;
@@ -103,7 +107,10 @@ flaky_list(struct db *db, int64_t project, const char *state,
 	    db_bind_text(db, st, 2, state) == -1 ||
 	    cursor_bind_int(db, st, 3, &cur, 0) == -1 ||
 	    cursor_bind_int(db, st, 4, &cur, 1) == -1 ||
-	    db_bind_int(db, st, 5, limit + 1) == -1) {
+	    db_bind_int(db, st, 5, limit + 1) == -1 ||
+	    db_bind_text(db, st, 6, test_id) == -1 ||
+	    db_bind_int(db, st, 7, test_id != NULL ?
+	    ident_test_key(test_id) : 0) == -1) {
 		cursor_clear(&cur);
 		return -1;
 	}

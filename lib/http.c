@@ -1489,9 +1489,32 @@ spec_names(struct buf *b, const char *label, const struct param_spec *spec)
 }
 
 /*
+ * Appends " path.NAME=R" to b for each path parameter in spec: R is what
+ * the parameter may look like in the decoded URL path, as a regular
+ * expression, for the lighttpd routing (bin/gen-lighttpd-routes): a fixed
+ * number of hex digits is [0-9a-f]{N}, so that lighttpd sends other ids
+ * on to the catch-all 404; a run id may hold "/" (sent as %2F, which
+ * lighttpd decodes before it matches), so .+; any other is [^/]+.
+ */
+static void
+spec_shapes(struct buf *b, const struct param_spec *spec)
+{
+	for (; spec != NULL && spec->name != NULL; spec++) {
+		buf_printf(b, " path.%s=", spec->name);
+		if (spec->kind == PARAM_HEX && spec->min == spec->max)
+			buf_printf(b, "[0-9a-f]{%lld}", spec->min);
+		else if (spec->kind == PARAM_RUNID)
+			buf_puts(b, ".+");
+		else
+			buf_puts(b, "[^/]+");
+	}
+}
+
+/*
  * Prints the route table, one route a line: "METHOD PATTERN scope=S
- * flags=gated,project,nodb path=a,b query=c,d body=t1,t2".  The OpenAPI
- * test compares this with the published document.
+ * flags=gated,project,nodb path=a,b query=c,d body=t1,t2 path.a=R ...".
+ * The OpenAPI test compares this with the published document; the
+ * lighttpd routing is generated from it (spec_shapes).
  */
 static void
 print_routes(const struct app *app)
@@ -1517,6 +1540,7 @@ print_routes(const struct app *app)
 		for (t = rt->body_types; t != NULL && *t != NULL; t++)
 			buf_printf(&b, "%s%s", t != rt->body_types ? "," : "",
 			    *t);
+		spec_shapes(&b, rt->path);
 		printf("%s\n", b.p);
 	}
 	buf_free(&b);

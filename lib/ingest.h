@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#include "param.h"
+#include "ingestmeta.h"
 
 struct config;
 struct db;
@@ -13,23 +13,12 @@ struct stream;
 struct ingest;
 struct trace_span;
 
-/* Run metadata fields, in the order of ingest_meta_spec[]. */
-enum meta_field {
-	META_RUN_ID,
-	META_SHARD,
-	META_GIT_SHA,
-	META_BRANCH,
-	META_SESSION_ID,
-	META_ENV_FINGERPRINT,
-	META_STARTED_AT,
-	META_TRIGGERED_BY,
-	META_CI_URL,
-	META_REPEATS,		/* retries|variants: not run metadata */
-	META__MAX
+/* How ingest_finish() ended; the callers map it (HTTP: 201, 200). */
+enum ingest_outcome {
+	INGEST_FAILED = -1,	/* nothing stored: the fault says why */
+	INGEST_CREATED = 1,	/* the shard is stored */
+	INGEST_SKIPPED = 2	/* a known duplicate: nothing stored */
 };
-
-/* Validators of the metadata, as query parameters or sidecar fields. */
-extern const struct param_spec ingest_meta_spec[META__MAX + 1];
 
 struct ingest	*ingest_new(struct db *, const struct config *, int64_t,
 		    const char *, const char *, struct fault *);
@@ -41,9 +30,8 @@ void		 ingest_set_diff(struct ingest *, const char *, size_t);
 void		 ingest_set_trace(struct ingest *, struct trace_span *);
 int		 ingest_begin(struct ingest *);
 int		 ingest_xml(struct ingest *, struct stream *);
-int		 ingest_results(struct ingest *, json_t *);
 int		 ingest_result(struct ingest *, json_t *, size_t);
 int		 ingest_results_done(struct ingest *);
-int		 ingest_finish(struct ingest *, json_t **);
+enum ingest_outcome ingest_finish(struct ingest *, json_t **);
 
 #endif

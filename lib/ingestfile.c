@@ -108,10 +108,10 @@ ingestfile_run(struct db *db, const struct config *cfg, const char *project,
 		char why[256];
 		if (meta == NULL || meta[i] == NULL)
 			continue;
-		if (param_validate(&ingest_meta_spec[i], meta[i],
+		if (param_validate(&ingestmeta_spec[i], meta[i],
 		    strlen(meta[i]), &v, why, sizeof(why)) == -1) {
 			fault_set(f, 400, "invalid_param", "--%s %s",
-			    ingest_meta_spec[i].name, why);
+			    ingestmeta_spec[i].name, why);
 			goto out;
 		}
 		ingest_set_param(in, (enum meta_field)i, meta[i], v.i);
@@ -125,7 +125,7 @@ ingestfile_run(struct db *db, const struct config *cfg, const char *project,
 	s = stream_fd(fd, f);
 	if ((rc = ingest_begin(in)) == 0)
 		rc = ingest_xml(in, s);
-	rc = rc >= 0 && ingest_finish(in, ans) > 0 ? 0 : -1;
+	rc = rc >= 0 && ingest_finish(in, ans) != INGEST_FAILED ? 0 : -1;
 out:
 	json_decref(side);
 	stream_free(s);

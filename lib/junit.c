@@ -162,6 +162,9 @@ struct reader {
 	struct text		 prop_value;
 };
 
+/* The marker that ends a text cut to its cap (ING-2), of %lld bytes. */
+#define TRUNCATED "\n[... truncated %lld bytes]"
+
 /* Appends n bytes to t, cutting at the cap on a UTF-8 boundary. */
 static void
 text_add(struct text *t, const char *s, size_t n)
@@ -175,9 +178,7 @@ text_add(struct text *t, const char *s, size_t n)
 	}
 	room = (size_t)(t->cap - (long long)t->b.len);
 	if (n > room) {
-		size_t cut = room;
-		while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
-			cut--;
+		size_t cut = utf8_prefix(s, n, room);
 		t->dropped += (long long)(n - cut);
 		n = cut;
 	}
@@ -201,11 +202,31 @@ text_final(struct reader *r, struct text *t)
 	if (!t->set)
 		return NULL;
 	if (t->dropped > 0) {
-		buf_printf(&t->b, "\n[... truncated %lld bytes]", t->dropped);
+		buf_printf(&t->b, TRUNCATED, t->dropped);
 		t->dropped = 0;
 		r->info->truncated++;
 	}
 	return t->b.p != NULL ? t->b.p : "";
+}
+
+/*
+ * Text s cut to cap bytes on a character boundary and ended with the
+ * marker the reader writes, for texts that arrive by other ways than a
+ * report: s itself when it fits (or is NULL), else b's contents (b is
+ * reset; the result is valid until b changes).
+ */
+const char *
+junit_text_cap(struct buf *b, const char *s, long long cap)
+{
+	size_t n, cut;
+
+	if (s == NULL || (long long)(n = strlen(s)) <= cap)
+		return s;
+	cut = utf8_prefix(s, n, (size_t)cap);
+	buf_reset(b);
+	buf_append(b, s, cut);
+	buf_printf(b, TRUNCATED, (long long)(n - cut));
+	return b->p;
 }
 
 /* An attribute's value (caller frees with xmlFree), or NULL. */

@@ -2,6 +2,7 @@
 #define TESTVIS_JUNIT_H
 #include <stdint.h>
 
+struct buf;
 struct fault;
 struct stream;
 
@@ -53,6 +54,7 @@ struct junit_info {
 };
 
 const char	*junit_status_name(enum tv_status);
+const char	*junit_text_cap(struct buf *, const char *, long long);
 int		 junit_status_parse(const char *, enum tv_status *);
 long long	 junit_parse_seconds(const char *);
 int		 junit_read(struct stream *, const struct junit_limits *,

@@ -20,6 +20,7 @@
 #include "arena.h"
 #include "maprule.h"
 #include "utf8.h"
+#include "xalloc.h"
 
 /* One compiled glob element. */
 enum gtype {
@@ -94,17 +95,6 @@ static const char *const nonfeature_words[] = {
 	"integration", "e2e", "__tests__", "__test__", "__init__", "index",
 	NULL
 };
-
-/* Aborts on out of memory: the server respawns the process. */
-static void *
-xrealloc(void *p, size_t n)
-{
-	if ((p = realloc(p, n)) == NULL) {
-		fprintf(stderr, "testvis: out of memory (%zu bytes)\n", n);
-		abort();
-	}
-	return p;
-}
 
 /* Formats into err when the caller gave room for a message. */
 static void __attribute__((format(printf, 3, 4)))
@@ -643,7 +633,7 @@ parse_line(struct maprules *rs, char *line, size_t ll, struct gtok *tok,
 	}
 	if (rs->nrule == rs->cap) {
 		rs->cap = rs->cap == 0 ? 16 : rs->cap * 2;
-		rs->rule = xrealloc(rs->rule, rs->cap * sizeof(rs->rule[0]));
+		rs->rule = xreallocarray(rs->rule, rs->cap, sizeof(rs->rule[0]));
 	}
 	r = &rs->rule[rs->nrule++];
 	r->feature = arena_strdup(rs->arena, feat);
@@ -682,11 +672,11 @@ maprule_parse(const char *text, size_t len, const char *name, char *err,
 
 	if (name == NULL)
 		name = "mapping rules";
-	rs = xrealloc(NULL, sizeof(*rs));
+	rs = xmalloc(sizeof(*rs));
 	memset(rs, 0, sizeof(*rs));
 	rs->arena = arena_new();
-	tok = xrealloc(NULL, MAPRULE_LINE_MAX * sizeof(*tok));
-	rng = xrealloc(NULL, MAPRULE_LINE_MAX * sizeof(*rng));
+	tok = xreallocarray(NULL, MAPRULE_LINE_MAX, sizeof(*tok));
+	rng = xreallocarray(NULL, MAPRULE_LINE_MAX, sizeof(*rng));
 	p = text;
 	end = text == NULL ? text : text + len;
 	if (end - p >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "repeats.h"
+#include "xalloc.h"
 
 const char *const repeats_mode_names[REPEATS__MAX + 1] = {
 	[REPEATS_RETRIES] = "retries",
@@ -30,11 +31,7 @@ struct repeats {
 struct repeats *
 repeats_new(void)
 {
-	struct repeats *r = calloc(1, sizeof(*r));
-
-	if (r == NULL)
-		abort();
-	return r;
+	return xcalloc(1, sizeof(struct repeats));
 }
 
 /* Frees r; accepts NULL. */
@@ -69,10 +66,8 @@ grow(struct repeats *r)
 	size_t ocap = r->cap, i, j;
 
 	r->cap = ocap == 0 ? 1024 : ocap * 2;
-	r->keys = malloc(r->cap * sizeof(*r->keys));
-	r->seen = calloc(r->cap, sizeof(*r->seen));
-	if (r->keys == NULL || r->seen == NULL)
-		abort();
+	r->keys = xreallocarray(NULL, r->cap, sizeof(*r->keys));
+	r->seen = xcalloc(r->cap, sizeof(*r->seen));
 	for (i = 0; i < ocap; i++) {
 		if (oseen[i] == 0)
 			continue;

@@ -3,10 +3,11 @@
  * results (ING-7), so that read endpoints never scan history:
  * rollup_apply() runs set-based SQL over one shard's results to update
  * the per-test rollups and the incidents (with their events).  The
- * rollups use SQL functions registered by rollup_register(): a window of the last ROLLUP_WINDOW statuses ("PPFPS", one
- * character each) and durations ("12,15,11"), and percentiles over the
- * duration window.  Registered on a connection by rollup_register(); the
- * UPDATE that uses them lives in ingest.c.
+ * rollups use SQL functions registered by rollup_register(): a window of
+ * the last ROLLUP_WINDOW statuses ("PPFPS", one character each) and
+ * durations ("12,15,11"), and percentiles over the duration window.
+ * Registered on a connection by rollup_register() before the ingest's
+ * transaction (lib/ingeststore.c).
  *
  *   tv_push_status(window, status, replace)  status 0..3 → P F E S
  *   tv_push_ms(window, ms, replace)          NULL ms leaves the window
@@ -421,17 +422,6 @@ static const char *const sql[STMT__MAX] = {
 	    "o.status IN (1, 2)) OR (r.status IN (1, 2) AND o.status = 0)))",
 };
 
-#define STMT(db, i) db_stmt((db), DBM_ROLLUP, sql, STMT__MAX, (i))
-
-/* Steps a write statement to completion; 0 or -1 (logged). */
-static int
-step_done(struct db *db, sqlite3_stmt *st)
-{
-	int rc = db_step(db, st);
-
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
 
 /*
  * Applies one shard's results (already stored) to the incidents of its
@@ -454,59 +444,61 @@ rollup_apply(struct db *db, const struct rollup_shard *s)
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		if ((st = STMT(db, inc[i])) == NULL ||
+		if ((st = DB_STMT(db, DBM_ROLLUP, inc[i])) == NULL ||
 		    db_bind_int(db, st, 1, s->run) == -1 ||
 		    db_bind_int(db, st, 2, s->shard) == -1 ||
 		    db_bind_text(db, st, 3, s->branch) == -1 ||
 		    db_bind_int(db, st, 4, s->started_at) == -1 ||
 		    (i == 0 && (db_bind_int(db, st, 5, s->now) == -1 ||
 		    db_bind_text(db, st, 6, s->run_id) == -1)) ||
-		    step_done(db, st) == -1)
+		    db_step_done(db, st) == -1)
 			return -1;
 	}
-	if ((st = STMT(db, STMT_MAX)) == NULL || db_step(db, st) != SQLITE_ROW) {
+	if ((st = DB_STMT(db, DBM_ROLLUP, STMT_MAX)) == NULL ||
+	    db_step(db, st) != SQLITE_ROW) {
 		if (st != NULL)
 			sqlite3_reset(st);
 		return -1;
 	}
 	maxinc = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	if ((st = STMT(db, STMT_OPEN)) == NULL ||
+	if ((st = DB_STMT(db, DBM_ROLLUP, STMT_OPEN)) == NULL ||
 	    db_bind_int(db, st, 1, s->run) == -1 ||
 	    db_bind_int(db, st, 2, s->shard) == -1 ||
 	    db_bind_text(db, st, 3, s->branch) == -1 ||
 	    db_bind_int(db, st, 4, s->started_at) == -1 ||
 	    db_bind_int(db, st, 5, s->project_id) == -1 ||
-	    step_done(db, st) == -1 ||
-	    (st = STMT(db, STMT_OPEN_EVENTS)) == NULL ||
+	    db_step_done(db, st) == -1 ||
+	    (st = DB_STMT(db, DBM_ROLLUP, STMT_OPEN_EVENTS)) == NULL ||
 	    db_bind_int(db, st, 1, maxinc) == -1 ||
 	    db_bind_int(db, st, 2, s->now) == -1 ||
 	    db_bind_text(db, st, 3, s->run_id) == -1 ||
-	    step_done(db, st) == -1 ||
-	    (st = STMT(db, STMT_TESTS)) == NULL ||
+	    db_step_done(db, st) == -1 ||
+	    (st = DB_STMT(db, DBM_ROLLUP, STMT_TESTS)) == NULL ||
 	    db_bind_int(db, st, 1, s->run) == -1 ||
 	    db_bind_int(db, st, 2, s->shard) == -1 ||
-	    step_done(db, st) == -1)
+	    db_step_done(db, st) == -1)
 		return -1;
 	for (i = 0; i < 3; i++) {
 		static const enum stmt groups[] = { STMT_GROUPS,
 		    STMT_GROUP_TESTS, STMT_GROUP_BRANCHES };
-		if ((st = STMT(db, groups[i])) == NULL ||
+		if ((st = DB_STMT(db, DBM_ROLLUP, groups[i])) == NULL ||
 		    db_bind_int(db, st, 1, s->run) == -1 ||
 		    db_bind_int(db, st, 2, s->shard) == -1 ||
 		    db_bind_int(db, st, 3, s->project_id) == -1 ||
 		    (i < 2 ? db_bind_int(db, st, 4, s->started_at) :
 		    db_bind_text(db, st, 4, s->branch)) == -1 ||
-		    step_done(db, st) == -1)
+		    db_step_done(db, st) == -1)
 			return -1;
 	}
-	if (s->git_sha != NULL && ((st = STMT(db, STMT_SAME_SHA)) == NULL ||
+	if (s->git_sha != NULL && ((st = DB_STMT(db, DBM_ROLLUP,
+	    STMT_SAME_SHA)) == NULL ||
 	    db_bind_int(db, st, 1, s->run) == -1 ||
 	    db_bind_int(db, st, 2, s->shard) == -1 ||
 	    db_bind_int(db, st, 3, s->project_id) == -1 ||
 	    db_bind_text(db, st, 4, s->git_sha) == -1 ||
 	    db_bind_int(db, st, 5, s->started_at) == -1 ||
-	    step_done(db, st) == -1))
+	    db_step_done(db, st) == -1))
 		return -1;
 	return 0;
 }

@@ -18,6 +18,7 @@
 
 #include "fault.h"
 #include "stream.h"
+#include "xalloc.h"
 
 #define CHUNK 65536
 
@@ -34,16 +35,6 @@ stream_free(struct stream *s)
 {
 	if (s != NULL)
 		s->free(s);
-}
-
-static void *
-xcalloc(size_t n)
-{
-	void *p = calloc(1, n);
-
-	if (p == NULL)
-		abort();
-	return p;
 }
 
 static void
@@ -79,7 +70,7 @@ fd_read(struct stream *s, char *buf, size_t n)
 struct stream *
 stream_fd(int fd, struct fault *fault)
 {
-	struct fd_stream *f = xcalloc(sizeof(*f));
+	struct fd_stream *f = xcalloc(1, sizeof(*f));
 
 	f->s.read = fd_read;
 	f->s.free = plain_free;
@@ -113,7 +104,7 @@ mem_read(struct stream *s, char *buf, size_t n)
 struct stream *
 stream_mem(const char *p, size_t n)
 {
-	struct mem_stream *m = xcalloc(sizeof(*m));
+	struct mem_stream *m = xcalloc(1, sizeof(*m));
 
 	m->s.read = mem_read;
 	m->s.free = plain_free;
@@ -148,7 +139,7 @@ struct stream *
 stream_func(ssize_t (*fn)(void *, char *, size_t), void *arg,
     struct fault *fault)
 {
-	struct func_stream *f = xcalloc(sizeof(*f));
+	struct func_stream *f = xcalloc(1, sizeof(*f));
 
 	f->s.read = func_read;
 	f->s.free = plain_free;
@@ -284,7 +275,7 @@ gz_free(struct stream *s)
 struct stream *
 stream_gunzip(struct stream *lower, long long cap, struct fault *fault)
 {
-	struct gz_stream *g = xcalloc(sizeof(*g));
+	struct gz_stream *g = xcalloc(1, sizeof(*g));
 
 	g->s.read = gz_read;
 	g->s.free = gz_free;
@@ -544,7 +535,7 @@ content_free(struct stream *s)
 struct stream *
 stream_content(struct stream *lower, struct fault *fault)
 {
-	struct content_stream *c = xcalloc(sizeof(*c));
+	struct content_stream *c = xcalloc(1, sizeof(*c));
 
 	c->s.read = content_read;
 	c->s.free = content_free;

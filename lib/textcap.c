@@ -15,6 +15,7 @@
 
 #include "stream.h"
 #include "textcap.h"
+#include "xalloc.h"
 
 #define CHUNK 65536
 /* the marker written where a run was cut: no '<' or '&', plain text */
@@ -239,10 +240,8 @@ textcap_free(struct stream *s)
 struct stream *
 textcap_new(struct stream *lower, size_t max)
 {
-	struct textcap *t = calloc(1, sizeof(*t));
+	struct textcap *t = xcalloc(1, sizeof(*t));
 
-	if (t == NULL)
-		abort();
 	t->s.read = textcap_read;
 	t->s.free = textcap_free;
 	t->lower = lower;

@@ -223,6 +223,22 @@ my %fl = map { $_->{name} => $_ } @{$r->{json}{flaky}};
 ok($fl{delta}{evidence}{same_sha_conflicts} > 0, 'same-sha evidence');
 ok($fl{delta}{evidence}{flip_rate} > 0.4, 'flip rate evidence');
 is($fl{delta}{flaky_state}, 'flaky', 'flaky state');
+# issue 12 item 9: the test page reads one test's flaky state (test_id)
+$r = get('insights', "/api/tests/flaky?state=all&test_id=$delta");
+is($r->{status}, 200, 'test_id filter: 200');
+is_deeply([map { $_->{test_id} } @{$r->{json}{flaky}}], [$delta], 'test_id filter: only that test');
+is_deeply($r->{json}{flaky}[0], $fl{delta}, 'test_id filter: the same object as in the whole list');
+is_deeply(get('insights', "/api/tests/flaky?state=all&test_id=$alpha")->{json},
+    { flaky => [], next_cursor => undef }, 'test_id filter: a test without a flaky state gives an empty list');
+is_deeply(get('insights', '/api/tests/flaky?state=all&test_id=0123456789abcdef')->{json},
+    { flaky => [], next_cursor => undef }, 'negative: test_id filter: an unknown test gives an empty list');
+# the row key drops the top bit of the id: its twin must not read delta
+my $twin = sprintf('%x', hex(substr($delta, 0, 1)) ^ 8) . substr($delta, 1);
+is_deeply(get('insights', "/api/tests/flaky?state=all&test_id=$twin")->{json}{flaky}, [],
+    'negative: test_id filter: an id sharing the row key of a flaky test is not that test');
+$r = get('insights', '/api/tests/flaky?test_id=0123456789ABCDEF');
+is($r->{status}, 400, 'negative: test_id filter: upper-case hex is 400');
+is($r->{json}{error}{details}{param}, 'test_id', 'negative: test_id filter: the 400 names test_id');
 $r = get('insights', '/api/tests/slowest?limit=3');
 is_deeply([map { $_->{name} } @{$r->{json}{regressions}}], ['eps'], 'duration regression found');
 is($r->{json}{regressions}[0]{before_p50_ms}, 10, 'before');

@@ -11,15 +11,11 @@
 # t/tmp/screenshots/.
 use strict;
 use warnings;
-no warnings 'exec';
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use File::Path qw(make_path);
 use File::Temp qw(tempdir);
-use IO::Socket::INET;
-use POSIX qw(:sys_wait_h);
-use Time::HiRes qw(sleep time);
 use TV;
 
 plan skip_all => '/usr/bin/chromium is not installed' unless -x '/usr/bin/chromium';
@@ -56,19 +52,19 @@ my $token = $locked->token('default', 'read');
 my $lsrv = $locked->start_lighttpd(max_procs => 1);
 
 # Under a sub-path: a document root whose "testvis" is htdocs, the API
-# under /testvis/api/ (base_path).  Started here because TV.pm serves
-# htdocs at the root.
+# under /testvis/api/ (base_path).
 my $subinst = new_instance(conf => { base_path => '/testvis' });
 seed($subinst, '--tests', '40');
-my $sub = start_subpath($subinst);
-our $SUB = $sub;
-END { stop_sub($SUB) if $SUB && kill(0, $SUB->{pid}) }
+my $docroot = tempdir("sub-XXXXXX", DIR => tv_scratch());
+symlink("$root/htdocs", "$docroot/testvis") or die "symlink: $!";
+my $sub = $subinst->start_lighttpd(max_procs => 1, base => '/testvis',
+    htdocs => $docroot);
 
 my $shots = "$root/t/tmp/screenshots";
 make_path($shots);
 my $r = run_cmd(argv => ['node', "$root/t/browser/run.mjs"], env => {
 	TV_URL => "$srv->{url}/", TV_TOKEN_URL => "$lsrv->{url}/",
-	TV_TOKEN => $token, TV_SUB_URL => $sub->{url},
+	TV_TOKEN => $token, TV_SUB_URL => "$sub->{url}/",
 	TV_ADMIN_TOKEN => $admin, TV_READ_TOKEN => $reader,
 	TV_NPM => $npm, TV_SHOTS => $shots });
 
@@ -90,63 +86,5 @@ is($r->{exit}, 0, 'node exited 0') or diag($r->{stderr});
 
 stop_lighttpd($srv);
 stop_lighttpd($lsrv);
-stop_sub($sub);
-$SUB = undef;
+stop_lighttpd($sub);
 done_testing();
-
-# A lighttpd for the sub-path check, from the same template.
-sub start_subpath {
-	my ($in) = @_;
-	my $dir = tempdir("sub-XXXXXX", DIR => tv_scratch());
-	mkdir "$dir/docroot";
-	symlink("$root/htdocs", "$dir/docroot/testvis") or die "symlink: $!";
-	mkdir "$dir/sock";
-	chmod 0700, "$dir/sock";
-	my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-	    Proto => 'tcp', Listen => 1, ReuseAddr => 1) or die "socket: $!";
-	my $port = $s->sockport;
-	close $s;
-	my %sub = (BIND => '127.0.0.1', PORT => $port, HTDOCS => "$dir/docroot",
-	    CGIBIN => tv_build() . '/cgi-bin', SOCKDIR => "$dir/sock",
-	    CONF => $in->{conf}, MAX_PROCS => 1, BASE => '/testvis',
-	    MAX_REQUEST_KB => 65536 + 1024, ERRORS => "$root/conf/errors");
-	open(my $fh, '<', "$root/conf/lighttpd.conf.in") or die;
-	my $tpl = do { local $/; <$fh> };
-	close $fh;
-	$tpl =~ s/\@([A-Z_]+)\@/exists $sub{$1} ? $sub{$1} : die "no \@$1\@"/ge;
-	open($fh, '>', "$dir/lighttpd.conf") or die;
-	print $fh $tpl;
-	close $fh;
-	my $lighttpd = -x '/usr/sbin/lighttpd' ? '/usr/sbin/lighttpd' : 'lighttpd';
-	my $pid = fork // die;
-	if ($pid == 0) {
-		open(STDIN, '<', '/dev/null');
-		open(STDOUT, '>', "$dir/lighttpd.log");
-		open(STDERR, '>&', \*STDOUT);
-		exec $lighttpd, '-D', '-f', "$dir/lighttpd.conf";
-		POSIX::_exit(127);
-	}
-	my $deadline = time + 10;
-	while (time < $deadline) {
-		my $c = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port", Proto => 'tcp');
-		if ($c) {
-			close $c;
-			return { pid => $pid, url => "http://127.0.0.1:$port/testvis/" };
-		}
-		last if waitpid($pid, WNOHANG) == $pid;
-		sleep 0.05;
-	}
-	die "lighttpd (sub-path) did not start\n";
-}
-
-sub stop_sub {
-	my ($s) = @_;
-	kill 'TERM', $s->{pid};
-	my $deadline = time + 10;
-	while (time < $deadline) {
-		return if waitpid($s->{pid}, WNOHANG) == $s->{pid};
-		sleep 0.05;
-	}
-	kill 'KILL', $s->{pid};
-	waitpid($s->{pid}, 0);
-}

@@ -1,26 +1,34 @@
 // app.js: the router.  Every page has its own hash route (deep-linkable,
 // works under any sub-path); path segments are percent-encoded so that run
-// ids with "/" survive.  Pages are ES modules loaded on first use.
+// ids with "/" survive.  Pages are ES modules loaded on first use.  The
+// navigation is built from the same table (ROUTES).
 import { h, clear } from './dom.js';
 import { getProject } from './api.js';
-import { fail } from './ui.js';
+import { fail, href } from './ui.js';
 
 const ROUTES = [
-	// [pattern of segments, nav key, module, title]
-	[[], 'overview', './pages/overview.js', 'Overview'],
-	[['runs'], 'runs', './pages/runs.js', 'Runs'],
+	// [pattern of segments, nav key, module, title, label in the nav (the
+	// page the nav entry opens)]
+	[[], 'overview', './pages/overview.js', 'Overview', 'Overview'],
+	[['runs'], 'runs', './pages/runs.js', 'Runs', 'Runs'],
 	[['runs', '*'], 'runs', './pages/run.js', 'Run'],
-	[['tests'], 'tests', './pages/tests.js', 'Tests'],
+	[['tests'], 'tests', './pages/tests.js', 'Tests', 'Tests'],
 	[['tests', '*'], 'tests', './pages/test.js', 'Test'],
-	[['flaky'], 'flaky', './pages/flaky.js', 'Flaky tests'],
-	[['failures'], 'failures', './pages/failures.js', 'Failure groups'],
-	[['slowest'], 'slowest', './pages/slowest.js', 'Slowest tests'],
-	[['health'], 'health', './pages/health.js', 'Domain health'],
-	[['timeline'], 'timeline', './pages/features.js', 'Feature timelines'],
+	[['flaky'], 'flaky', './pages/flaky.js', 'Flaky tests', 'Flaky'],
+	[['failures'], 'failures', './pages/failures.js', 'Failure groups', 'Failures'],
+	[['slowest'], 'slowest', './pages/slowest.js', 'Slowest tests', 'Slowest'],
+	[['health'], 'health', './pages/health.js', 'Domain health', 'Health'],
+	[['timeline'], 'timeline', './pages/features.js', 'Feature timelines', 'Timeline'],
 	[['features', '*', 'timeline'], 'timeline', './pages/timeline.js', 'Feature timeline'],
-	[['integrity'], 'integrity', './pages/integrity.js', 'Integrity alerts'],
-	[['settings'], 'settings', './pages/settings.js', 'Settings'],
+	[['integrity'], 'integrity', './pages/integrity.js', 'Integrity alerts', 'Integrity'],
+	[['settings'], 'settings', './pages/settings.js', 'Settings', 'Settings'],
 ];
+
+// The navigation: a link for each route with a nav label, in order.
+function buildNav() {
+	clear(document.getElementById('nav'), ROUTES.filter((r) => r[4]).map((r) =>
+	    h('li', null, h('a', { href: href(r[0]), 'data-nav': r[1] }, r[4]))));
+}
 
 // parse(hash): {segs, query}.
 function parse(hash) {
@@ -103,5 +111,6 @@ window.addEventListener('hashchange', () => {
 	window.scrollTo(0, 0);
 });
 window.addEventListener('storage', () => render());
+buildNav();
 render();
 first = false;

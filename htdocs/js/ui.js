@@ -1,5 +1,6 @@
 // ui.js: pieces every page uses: routes as hrefs, loading/error/empty
-// states, filter forms and the "next page" pager.
+// states (load: the loading skeleton), filter forms and the "next page"
+// pager.
 import { h, clear } from './dom.js';
 
 // href(path segments, query object): "#/runs/gh%2F42?status=failed".
@@ -67,6 +68,17 @@ export function fail(view, err) {
 		console.warn(err);
 	view.dataset.state = 'error';
 	clear(view, errorBox(err));
+}
+
+// load(view, head, what, request): the load -> fail skeleton of a page.
+// Shows head (a node, an array of them, or null) and "Loading what..." in
+// the view and resolves to what request resolves to (a promise: one
+// api() call, or a Promise.all of several).  When request rejects, so
+// does load, and the router (app.js) replaces the view by the error
+// (fail): a page awaits load and needs no try/catch of its own.
+export async function load(view, head, what, request) {
+	clear(view, head, loading(what));
+	return request;
 }
 
 export function empty(...lines) {

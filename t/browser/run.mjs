@@ -172,6 +172,12 @@ for (const [name, hash] of PAGES) {
 // --- navigation by clicking real links
 await check('navigation', async () => {
 	await visit(page, '');
+	// issue 12 item 9: the navigation is built from the router's table
+	const nav = await page.$$eval('#nav a', (a) => a.map((x) => x.dataset.nav + '=' + x.getAttribute('href') + '=' + x.textContent));
+	ok(nav.join(' ') === 'overview=#/=Overview runs=#/runs=Runs tests=#/tests=Tests flaky=#/flaky=Flaky ' +
+	    'failures=#/failures=Failures slowest=#/slowest=Slowest health=#/health=Health ' +
+	    'timeline=#/timeline=Timeline integrity=#/integrity=Integrity settings=#/settings=Settings',
+	    'the navigation has a link for each page, in order', nav.join(' '));
 	await after(page, () => page.click('#nav a[data-nav=runs]'));
 	ok(page.url().endsWith('#/runs'), 'clicking Runs in the navigation opens #/runs', page.url());
 	const rows = await page.$$eval('table tbody tr', (r) => r.length);
@@ -278,6 +284,7 @@ await check('catalogue', async () => {
 
 // --- test detail
 await check('test detail', async () => {
+	page.requests.length = 0;
 	await visit(page, '#/tests?q=partial_refund_rounding');
 	await after(page, () => page.click('tbody tr:first-child td:nth-child(2) a'));
 	ok(/#\/tests\/[0-9a-f]{16}$/.test(page.url()), 'the test link opens the test page', page.url());
@@ -295,6 +302,11 @@ await check('test detail', async () => {
 	ok(await page.$('[data-test=mapping] a[href^="#/features/"]') !== null, 'a mapped feature links to its timeline');
 	const fs = await text(page, '[data-test=flaky-state]');
 	ok(/flaky/.test(fs) && /monitors/.test(fs), 'the batch flaky state is shown with its monitors', fs);
+	// issue 12 item 9: one test's flaky state, not the whole list
+	const tid = page.url().replace(/^.*#\/tests\//, '');
+	const fr = page.requests.filter((u) => u.includes('/api/tests/flaky?')).map((u) => new URL(u).searchParams);
+	ok(fr.length > 0 && fr.every((q) => q.get('test_id') === tid && !q.has('limit')),
+	    'the test page reads only its own flaky state (test_id)', fr.map(String).join(' '));
 	ok((await page.$$('[data-test=failure-message]')).length >= 1, 'failure messages are listed');
 	ok((await text(page, '#main')).includes('Incidents ('), 'incidents are listed');
 	await shot(page, 'test');

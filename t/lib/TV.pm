@@ -224,20 +224,26 @@ sub free_port {
 	return $port;
 }
 
-# $inst->start_lighttpd(max_procs => 1, base => '', max_request_kb => N)
-# lighttpd -D on 127.0.0.1 with conf/lighttpd.conf.in; returns the server.
+# $inst->start_lighttpd(max_procs => 1, base => '', max_request_kb => N,
+#     htdocs => DIR)
+# lighttpd -D on 127.0.0.1 with conf/lighttpd.conf.in, its routing
+# generated from the programs' route tables (bin/gen-lighttpd-routes);
+# returns the server {pid, port, log, url}.
 sub start_lighttpd {
 	my ($self, %o) = @_;
 	my $port = free_port();
 	my $sock = tempdir("sock-XXXXXX", DIR => $SCRATCH);
 	chmod 0700, $sock;
 	my %sub = (BIND => '127.0.0.1', PORT => $port,
-	    HTDOCS => "$ROOT/htdocs", CGIBIN => "$BUILD/cgi-bin",
+	    HTDOCS => $o{htdocs} // "$ROOT/htdocs", CGIBIN => "$BUILD/cgi-bin",
 	    SOCKDIR => $sock, CONF => $self->{conf},
 	    MAX_PROCS => $o{max_procs} || 1, BASE => $o{base} // '',
 	    MAX_REQUEST_KB => $o{max_request_kb} || 65536 + 1024,
 	    ERRORS => "$ROOT/conf/errors");
-	my $tpl = slurp("$ROOT/conf/lighttpd.conf.in");
+	my $gen = run_cmd(argv => ["$ROOT/bin/gen-lighttpd-routes",
+	    "$BUILD/cgi-bin"], stdin => slurp("$ROOT/conf/lighttpd.conf.in"));
+	die "gen-lighttpd-routes: $gen->{stderr}" if $gen->{exit} != 0;
+	my $tpl = $gen->{stdout};
 	$tpl =~ s/\@([A-Z_]+)\@/exists $sub{$1} ? $sub{$1} : die "no \@$1\@"/ge;
 	my $conf = "$self->{dir}/lighttpd-$port.conf";
 	open(my $fh, '>', $conf) or die;

@@ -2,19 +2,14 @@
 // fingerprint, newest first; cursor pages.
 import { h, clear, when, num } from '../dom.js';
 import { api } from '../api.js';
-import { fail, loading, testHref, pager, empty, href } from '../ui.js';
+import { load, testHref, pager, empty, href } from '../ui.js';
 
 export async function render(view, { segs, query }) {
 	const head = [h('h1', null, 'Failure groups'),
 	    h('p', { class: 'sub' }, 'Failures with the same error type, message and top stack frames ',
 	    '(line numbers, addresses, ids and times normalised away) share a fingerprint.')];
-	clear(view, head, loading('failure groups'));
-	let d;
-	try {
-		d = await api('failures', { cursor: query.cursor, limit: 30 });
-	} catch (e) {
-		return fail(view, e);
-	}
+	const d = await load(view, head, 'failure groups',
+	    api('failures', { cursor: query.cursor, limit: 30 }));
 	const body = d.failures.length === 0 ? empty('No failures recorded. Nice.') :
 	    d.failures.map((g) => h('article', { class: 'box', 'data-test': 'failure-group' },
 		h('h2', { class: 'small' }, h('span', { class: 'st st-failed' }, '\u2717 ', num(g.occurrences), ' failures'),

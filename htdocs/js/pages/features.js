@@ -3,19 +3,14 @@
 // each links to its timeline (#/features/{id}/timeline).
 import { h, clear, when, pct, num, status, table, td } from '../dom.js';
 import { api } from '../api.js';
-import { fail, loading, pager, empty, href } from '../ui.js';
+import { load, pager, empty, href } from '../ui.js';
 
 export async function render(view, { segs, query }) {
 	const head = [h('h1', null, 'Feature timelines'),
 	    h('p', { class: 'sub' }, 'Pick a feature to see its results day by day, when it was first green, last red ',
 		'and last known good. The ', h('a', { href: href(['health']) }, 'health tree'), ' shows the same features by domain.')];
-	clear(view, head, loading('features'));
-	let d;
-	try {
-		d = await api('tests/health/features', { domain_id: query.domain_id, cursor: query.cursor, limit: 50 });
-	} catch (e) {
-		return fail(view, e);
-	}
+	const d = await load(view, head, 'features',
+	    api('tests/health/features', { domain_id: query.domain_id, cursor: query.cursor, limit: 50 }));
 	const body = d.features.length === 0 ?
 	    empty(query.domain_id ? 'This domain has no features.' :
 		h('p', null, 'No features yet: the batch mapping pass (', h('code', null, 'testvis batch'),

@@ -2,37 +2,10 @@
 // the batch flaky pass keeps: which monitors fired (same commit, retry
 // pass, flip rate), the evidence figures and items (the runs that showed
 // it), first/last flaked and when it resolved; cursor pages.
-import { h, clear, when, pct, num, status, table, td, recentStrip, sha, toIso } from '../dom.js';
+import { h, clear, when, pct, num, status, table, td, recentStrip } from '../dom.js';
 import { api } from '../api.js';
-import { fail, loading, testHref, runHref, pager, empty, filterForm, href } from '../ui.js';
-
-export const MONITORS = {
-	same_sha: ['same commit', 'passed and failed on one git commit'],
-	retry: ['retry pass', 'failed, then passed on a retry within one run'],
-	flip: ['flip rate', 'flips between pass and fail on a branch above the threshold'],
-};
-
-export function monitorTags(list) {
-	const ms = String(list || '').split(',').filter((x) => x);
-	if (ms.length === 0)
-		return h('span', { class: 'muted' }, '\u2014');
-	return ms.map((m) => h('span', { class: 'tag', title: MONITORS[m] ? MONITORS[m][1] : null },
-	    MONITORS[m] ? MONITORS[m][0] : m));
-}
-
-// evidenceItems(items): the runs behind a flaky state, newest first.
-export function evidenceItems(items) {
-	const at = (e) => Date.parse(toIso(e.at)) || 0;
-	const list = (items || []).slice().sort((a, b) => at(b) - at(a));
-	return table(['Monitor', 'Run', 'When', 'Branch', 'Commit', ['Flip rate', 'num']],
-	    list.map((e) => h('tr', { 'data-test': 'evidence-item' },
-		td(MONITORS[e.monitor] ? MONITORS[e.monitor][0] : e.monitor),
-		td(e.run_id ? h('a', { href: runHref(e.run_id) }, e.run_id) : '\u2014'),
-		td(when(toIso(e.at))),
-		td(e.branch ? h('a', { href: href(['runs'], { branch: e.branch }) }, e.branch) : '\u2014'),
-		td(sha(e.git_sha)),
-		td(e.flip_rate !== undefined && e.flip_rate !== null ? pct(e.flip_rate, 0) : '\u2014', 'num'))));
-}
+import { load, testHref, pager, empty, filterForm } from '../ui.js';
+import { monitorName, monitorTags, evidenceItems } from '../evidence.js';
 
 // The evidence items of one test, folded: "Evidence: 20 runs (...)".
 function evidenceDetails(t) {
@@ -45,7 +18,7 @@ function evidenceDetails(t) {
 	return h('details', { class: 'evidence', 'data-test': 'flaky-evidence-items' },
 	    h('summary', { class: 'small' }, 'Evidence for ' + t.name + ': ' + num(items.length) +
 		(items.length === 1 ? ' item' : ' items') + ' (' + Object.entries(by).map(([m, n]) =>
-		    (MONITORS[m] ? MONITORS[m][0] : m) + ' ' + n).join(', ') + ')'),
+		    monitorName(m) + ' ' + n).join(', ') + ')'),
 	    evidenceItems(items));
 }
 
@@ -58,13 +31,8 @@ export async function render(view, { segs, query }) {
 	    h('p', { class: 'sub' }, 'Tests that passed and failed on the same commit, passed only after a retry, ',
 	    'or flip between pass and fail on a branch. Runs where most tests failed (an outage) are left out. ',
 	    'A flaky test resolves after a quiet period without new evidence.')];
-	clear(view, head, form, loading('flaky tests'));
-	let d;
-	try {
-		d = await api('tests/flaky', { state, cursor: query.cursor, limit: 50 });
-	} catch (e) {
-		return fail(view, e);
-	}
+	const d = await load(view, [head, form], 'flaky tests',
+	    api('tests/flaky', { state, cursor: query.cursor, limit: 50 }));
 	const body = d.flaky.length === 0 ?
 	    empty(state === 'resolved' ? 'No flaky test has resolved yet.' :
 		'No flaky tests: no test has passed and failed on one commit, passed after a retry, or flipped. ' +

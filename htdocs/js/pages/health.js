@@ -9,20 +9,15 @@
 // timeline.
 import { h, clear, when, pct, num, status } from '../dom.js';
 import { api } from '../api.js';
-import { fail, loading, empty, href } from '../ui.js';
+import { load, empty, href } from '../ui.js';
 
 export async function render(view, { segs, query }) {
 	const head = [h('h1', null, 'Domain and feature health'),
 	    h('p', { class: 'sub' }, 'Each test counts once, in the feature of its primary mapping, with its latest result. ',
 		'Pass rate leaves skipped tests out; confidence is the pass rate \u00d7 the integrity score ',
 		'(1 \u2212 0.1 per open integrity signal). A feature is red when any of its tests fails.')];
-	clear(view, head, loading('the domain tree'));
-	let d;
-	try {
-		d = await api('tests/health/domains');
-	} catch (e) {
-		return fail(view, e);
-	}
+	const d = await load(view, head, 'the domain tree',
+	    api('tests/health/domains'));
 	if (d.domains.length === 0)
 		return clear(view, head, empty(
 		    h('p', null, h('strong', null, 'No domains or features yet.')),

@@ -5,7 +5,7 @@
 // note (POST api/tests/integrity/alerts/{id}, admin token).
 import { h, clear } from '../dom.js';
 import { api } from '../api.js';
-import { fail, loading, filterForm, pager, empty } from '../ui.js';
+import { load, filterForm, pager, empty } from '../ui.js';
 import { TYPES, SEVERITIES, signalCard } from '../signals.js';
 
 const PAGE = 10;
@@ -27,15 +27,10 @@ export async function render(view, { segs, query }) {
 		'tests removed or newly skipped, a shrinking suite, dropped assertions, test bodies that suddenly take no time, ',
 		'and in commit diffs removed assertions, added skips and catch-all handlers. ',
 		'Acknowledged and resolved signals stop lowering the integrity score.')];
-	clear(view, head, form, loading('integrity signals'));
-	let d;
-	try {
-		d = await api('tests/integrity/alerts', { status: st, severity: query.severity,
-		    signal_type: query.signal_type, session_id: query.session_id,
-		    cursor: query.cursor, limit: PAGE });
-	} catch (e) {
-		return fail(view, e);
-	}
+	const d = await load(view, [head, form], 'integrity signals',
+	    api('tests/integrity/alerts', { status: st, severity: query.severity,
+		signal_type: query.signal_type, session_id: query.session_id,
+		cursor: query.cursor, limit: PAGE }));
 	const filtered = query.severity || query.signal_type || query.session_id;
 	const body = d.alerts.length === 0 ?
 	    empty(filtered || (st && st !== 'open') ? 'No signals match these filters.' :

@@ -2,17 +2,11 @@
 // for the pass-rate bars.  Empty project: how to upload the first report.
 import { h, clear, when, pct, num, status, table, td, sha } from '../dom.js';
 import { api, getProject } from '../api.js';
-import { fail, loading, runHref, href, section } from '../ui.js';
+import { load, runHref, href, section } from '../ui.js';
 
 export async function render(view) {
-	clear(view, h('h1', null, 'Overview'), loading('the dashboard'));
-	let d, runs;
-	try {
-		[d, runs] = await Promise.all([api('dashboard'),
-		    api('tests/runs', { limit: 30 })]);
-	} catch (e) {
-		return fail(view, e);
-	}
+	const [d, runs] = await load(view, [h('h1', null, 'Overview')], 'the dashboard',
+	    Promise.all([api('dashboard'), api('tests/runs', { limit: 30 })]));
 	const head = [h('h1', null, 'Overview'),
 	    h('p', { class: 'sub' }, 'Project ', h('strong', null, d.project), ' \u00b7 ',
 	    num(d.total_tests), ' tests, ', num(d.active_tests), ' seen in the last 7 days')];

@@ -3,21 +3,15 @@
 // parallel, its results (status filter, name search, cursor pages).
 import { h, clear, when, num, status, table, td, sha, dur, safeUrl } from '../dom.js';
 import { api, seg } from '../api.js';
-import { fail, loading, runHref, testHref, filterForm, pager, empty, section, href } from '../ui.js';
+import { load, runHref, testHref, filterForm, pager, empty, section, href } from '../ui.js';
 import { signalsTable } from '../signals.js';
 
 export async function render(view, { segs, query }) {
 	const id = segs[1];
-	clear(view, h('h1', null, 'Run ', id), loading('the run'));
-	let run, res;
-	try {
-		[run, res] = await Promise.all([
-		    api('tests/runs/' + seg(id)),
-		    api('tests/runs/' + seg(id) + '/results', { status: query.status,
-			q: query.q, cursor: query.cursor, limit: 50 })]);
-	} catch (e) {
-		return fail(view, e);
-	}
+	const [run, res] = await load(view, [h('h1', null, 'Run ', id)], 'the run',
+	    Promise.all([api('tests/runs/' + seg(id)),
+		api('tests/runs/' + seg(id) + '/results', { status: query.status,
+		    q: query.q, cursor: query.cursor, limit: 50 })]));
 	const ci = safeUrl(run.ci_url);
 	const c = run.counts;
 	const meta = h('dl', { class: 'meta' },

@@ -1,7 +1,7 @@
 // Runs list: GET api/tests/runs with branch/status filters, cursor pages.
 import { h, clear, when, num, status, table, td, sha, dur } from '../dom.js';
 import { api } from '../api.js';
-import { fail, loading, runHref, filterForm, pager, empty } from '../ui.js';
+import { load, runHref, filterForm, pager, empty } from '../ui.js';
 
 export async function render(view, { segs, query }) {
 	const form = filterForm(segs, query, [
@@ -9,14 +9,9 @@ export async function render(view, { segs, query }) {
 		{ name: 'status', label: 'Status', type: 'select', options: [['', 'any'],
 		    ['passed', '\u2713 passed'], ['failed', '\u2717 failed'], ['empty', '\u25CB empty']] },
 	]);
-	clear(view, h('h1', null, 'Runs'), form, loading('runs'));
-	let d;
-	try {
-		d = await api('tests/runs', { branch: query.branch, status: query.status,
-		    cursor: query.cursor, limit: 50 });
-	} catch (e) {
-		return fail(view, e);
-	}
+	const d = await load(view, [h('h1', null, 'Runs'), form], 'runs',
+	    api('tests/runs', { branch: query.branch, status: query.status,
+		cursor: query.cursor, limit: 50 }));
 	const body = d.runs.length === 0 ?
 	    empty(query.branch || query.status ? 'No runs match these filters.' :
 		h('p', null, 'No runs yet. The ', h('a', { href: '#/' }, 'overview'),

@@ -2,19 +2,14 @@
 // p95 over recent runs.
 import { h, clear, dur, num, table, td } from '../dom.js';
 import { api } from '../api.js';
-import { fail, loading, testHref, filterForm, empty, section } from '../ui.js';
+import { load, testHref, filterForm, empty, section } from '../ui.js';
 
 export async function render(view, { segs, query }) {
 	const by = query.by === 'p50' ? 'p50' : 'p95';
 	const form = filterForm(segs, query, [
 		{ name: 'by', label: 'Rank by', type: 'select', options: [['', 'p95 duration'], ['p50', 'p50 duration']] }]);
-	clear(view, h('h1', null, 'Slowest tests'), form, loading('durations'));
-	let d;
-	try {
-		d = await api('tests/slowest', { by, limit: 50 });
-	} catch (e) {
-		return fail(view, e);
-	}
+	const d = await load(view, [h('h1', null, 'Slowest tests'), form], 'durations',
+	    api('tests/slowest', { by, limit: 50 }));
 	const name = (t) => [h('a', { href: testHref(t.test_id) }, t.name), h('span', { class: 'cls' }, t.classname || t.file)];
 	const regressions = d.regressions.length === 0 ?
 	    empty('No duration regressions: no test got at least 1.5\u00d7 and 50 ms slower recently.') :

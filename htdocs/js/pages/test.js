@@ -1,39 +1,34 @@
 // Test detail: GET api/tests/{id} with, in parallel, /history (the status
 // strip of the last 100 runs), /timing (duration chart), /uptime for 24 h,
-// 7 d and 30 d, /incidents, /results (offset pages) and the flaky states
-// (api/tests/flaky?state=all, for this test's evidence; its failure only
+// 7 d and 30 d, /incidents, /results (offset pages) and its flaky state
+// (api/tests/flaky?state=all&test_id=, for its evidence; its failure only
 // costs that section).  One level of requests: no waterfall (a paused
 // test's reason comes from the quarantine list afterwards).  Admin forms:
 // mute / quarantine / activate (PUT /state) and the manual mapping
 // override (PUT /mapping); their answers update the page in place.
 import { h, clear, when, pct, num, status, table, td, dur, sha, historyStrip, stripLegend } from '../dom.js';
 import { api, send } from '../api.js';
-import { fail, loading, runHref, href, empty, section, errorBox, actionError } from '../ui.js';
+import { load, runHref, href, empty, section, errorBox, actionError } from '../ui.js';
 import { durationChart } from '../chart.js';
-import { monitorTags, evidenceItems } from './flaky.js';
+import { monitorTags, evidenceItems } from '../evidence.js';
 
 const PAGE = 20;
 
 export async function render(view, { segs, query }) {
 	const id = segs[1];
-	clear(view, h('h1', null, 'Test'), loading('the test'));
 	const base = 'tests/' + encodeURIComponent(id);
 	const offset = Math.max(0, parseInt(query.offset || '0', 10) || 0);
-	let t, hist, timing, up24, up7, up30, inc, res, flaky;
-	try {
-		[t, hist, timing, up24, up7, up30, inc, res, flaky] = await Promise.all([
-		    api(base),
-		    api(base + '/history', { limit: 100 }),
-		    api(base + '/timing', { limit: 200 }),
-		    api(base + '/uptime', { hours: 24 }),
-		    api(base + '/uptime', { hours: 168 }),
-		    api(base + '/uptime', { hours: 720 }),
-		    api(base + '/incidents', { limit: 10 }),
-		    api(base + '/results', { limit: PAGE, offset }),
-		    api('tests/flaky', { state: 'all', limit: 500 }).catch((e) => e)]);
-	} catch (e) {
-		return fail(view, e);
-	}
+	const [t, hist, timing, up24, up7, up30, inc, res, flaky] = await load(view,
+	    h('h1', null, 'Test'), 'the test', Promise.all([
+		api(base),
+		api(base + '/history', { limit: 100 }),
+		api(base + '/timing', { limit: 200 }),
+		api(base + '/uptime', { hours: 24 }),
+		api(base + '/uptime', { hours: 168 }),
+		api(base + '/uptime', { hours: 720 }),
+		api(base + '/incidents', { limit: 10 }),
+		api(base + '/results', { limit: PAGE, offset }),
+		api('tests/flaky', { state: 'all', test_id: id }).catch((e) => e)]));
 	const chartEl = h('div', { class: 'chart', 'data-test': 'duration-chart' });
 	const stateTag = h('span', { 'data-test': 'state-tag' });
 	const showState = (st) => clear(stateTag, st !== 'active' ? [' \u00b7 ', status(st)] : null);

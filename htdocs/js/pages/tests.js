@@ -3,7 +3,7 @@
 // came from the health tree (feature_id, domain_id).
 import { h, clear, when, pct, status, table, td, dur, recentStrip } from '../dom.js';
 import { api } from '../api.js';
-import { fail, loading, testHref, filterForm, pager, empty, href } from '../ui.js';
+import { load, testHref, filterForm, pager, empty, href } from '../ui.js';
 
 export async function render(view, { segs, query }) {
 	const form = filterForm(segs, query, [
@@ -17,15 +17,10 @@ export async function render(view, { segs, query }) {
 		    ['fail_rate', 'failure rate'], ['flakiness', 'flakiness'],
 		    ['duration', 'duration (p95)'], ['last_failed', 'last failed']] },
 	], 'Search');
-	clear(view, h('h1', null, 'Tests'), form, loading('tests'));
-	let d;
-	try {
-		d = await api('tests', { q: query.q, status: query.status, flaky: query.flaky,
-		    feature_id: query.feature_id, domain_id: query.domain_id,
-		    sort: query.sort, cursor: query.cursor, limit: 50 });
-	} catch (e) {
-		return fail(view, e);
-	}
+	const d = await load(view, [h('h1', null, 'Tests'), form], 'tests',
+	    api('tests', { q: query.q, status: query.status, flaky: query.flaky,
+		feature_id: query.feature_id, domain_id: query.domain_id,
+		sort: query.sort, cursor: query.cursor, limit: 50 }));
 	const filtered = query.q || query.status || query.flaky || query.feature_id || query.domain_id;
 	const body = d.tests.length === 0 ?
 	    empty(filtered ? 'No tests match these filters.' : 'No tests yet: they appear with the first uploaded report.') :

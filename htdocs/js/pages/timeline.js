@@ -7,7 +7,7 @@
 // the days with runs as a table.
 import { h, clear, when, num } from '../dom.js';
 import { api } from '../api.js';
-import { fail, loading, runHref, href, empty, section, errorBox } from '../ui.js';
+import { load, runHref, href, empty, section, errorBox } from '../ui.js';
 import { dayChart } from '../chart.js';
 
 const CHOICES = [30, 90, 365];
@@ -21,13 +21,8 @@ const MARKS = [
 export async function render(view, { segs, query }) {
 	const id = segs[1];
 	const days = CHOICES.includes(Number(query.days)) ? Number(query.days) : 90;
-	clear(view, h('h1', null, 'Feature timeline'), loading('the timeline'));
-	let d;
-	try {
-		d = await api('tests/features/' + encodeURIComponent(id) + '/timeline', { days });
-	} catch (e) {
-		return fail(view, e);
-	}
+	const d = await load(view, [h('h1', null, 'Feature timeline')], 'the timeline',
+	    api('tests/features/' + encodeURIComponent(id) + '/timeline', { days }));
 	const list = d.days;
 	const ran = list.filter((x) => x.runs > 0);
 	const chooser = h('nav', { class: 'choices', 'aria-label': 'Days shown', 'data-test': 'days' },
