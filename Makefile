@@ -57,7 +57,8 @@ LIB_SRC = lib/arena.c lib/buf.c lib/tvtime.c lib/utf8.c lib/crypto.c \
           lib/correlate.c lib/maprule.c lib/diffscan.c lib/batch.c \
           lib/mapping.c lib/featurehealth.c lib/flakystate.c lib/integrity.c \
           lib/signals.c lib/retention.c lib/spool.c lib/ingestfile.c \
-          lib/alias.c lib/teststate.c lib/respcache.c lib/trace.c
+          lib/alias.c lib/teststate.c lib/respcache.c lib/trace.c \
+          lib/pass.c lib/mappings.c
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
 LIBA    = $(BUILD)/libtestvis.a
 
@@ -65,7 +66,7 @@ CGI_PROGS = health ingest runs tests insights features integrity
 CGI_BIN   = $(CGI_PROGS:%=$(BUILD)/cgi-bin/testvis-%)
 CLI_BIN   = $(BUILD)/bin/testvis
 
-UNIT_TESTS = config param route db tvtime utf8 auth ident junit rollup \
+UNIT_TESTS = config param route db tvtime utf8 auth ident junit rollup pass \
              maprule diffscan respcache textcap trace ingestmeta ingestcheck \
              cursor fault
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/t/t-%)

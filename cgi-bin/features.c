@@ -3,8 +3,8 @@
  * tree (API-15), the feature list (API-16), a feature's timeline
  * (API-17), a test's mappings, the manual override and the import of
  * mappings (API-24), and aliases for renamed tests (API-25).  Route and
- * parameter tables, and handlers calling lib/featurehealth.c, lib/mapping.c and
- * lib/alias.c.
+ * parameter tables, and handlers calling lib/featurehealth.c,
+ * lib/mappings.c and lib/alias.c.
  */
 #include <stddef.h>
 #include <string.h>
@@ -15,7 +15,7 @@
 #include "featurehealth.h"
 #include "http.h"
 #include "jval.h"
-#include "mapping.h"
+#include "mappings.h"
 #include "rollup.h"
 #include "tvtime.h"
 
@@ -69,7 +69,7 @@ static const struct param_spec p_test[PT__MAX + 1] = {
 static int
 test_key(struct req *r, int64_t *key)
 {
-	int rc = mapping_test_key(req_db(r), req_project_id(r),
+	int rc = mappings_test_key(req_db(r), req_project_id(r),
 	    req_path(r, PT_TEST_ID), key);
 
 	if (rc == 0)
@@ -132,7 +132,7 @@ h_mappings(struct req *r)
 	if ((rc = test_key(r, &key)) != 1)
 		return rc;
 	sp = req_span(r, "mapping_list");
-	list = mapping_list(req_db(r), key);
+	list = mappings_list(req_db(r), key);
 	req_span_end(r, sp, list != NULL ? 1 : -1, list, NULL);
 	if (list == NULL)
 		return req_view(r, -1, NULL);
@@ -161,7 +161,7 @@ h_mapping_put(struct req *r)
 	if ((rc = req_body_json(r, BODY_SMALL, &body)) != 0)
 		return rc;
 	sp = req_span(r, "mapping_set_manual");
-	rc = mapping_set_manual(req_db(r), req_config(r), req_project_id(r),
+	rc = mappings_set_manual(req_db(r), req_config(r), req_project_id(r),
 	    key, body, tvtime_now_ms(), &f);
 	req_span_end(r, sp, rc, NULL, NULL);
 	json_decref(body);
@@ -187,7 +187,7 @@ h_import(struct req *r)
 	if ((rc = req_body_json(r, BODY_IMPORT, &body)) != 0)
 		return rc;
 	sp = req_span(r, "mapping_import");
-	rc = mapping_import(req_db(r), req_config(r), req_project_id(r), body,
+	rc = mappings_import(req_db(r), req_config(r), req_project_id(r), body,
 	    tvtime_now_ms(), &out, &f);
 	req_span_end(r, sp, rc, out, NULL);
 	json_decref(body);
@@ -218,13 +218,6 @@ h_alias(struct req *r)
 	return rc == -1 ? req_fault(r, &f) : req_json(r, 201, out);
 }
 
-/* Registers the rollup SQL functions an alias merge rebuilds with. */
-static int
-db_init(struct db *db)
-{
-	return rollup_register(db_handle(db));
-}
-
 static const struct route routes[] = {
 	{ HTTP_GET, "/api/tests/health/domains", SCOPE_READ,
 	    ROUTE_READ_CACHED, NULL, NULL, NULL, h_domains },
@@ -244,7 +237,7 @@ static const struct route routes[] = {
 
 static const struct app app = {
 	"testvis-features", routes, sizeof(routes) / sizeof(routes[0]),
-	db_init
+	rollup_init_db		/* an alias merge rebuilds with them */
 };
 
 /* Serves the routes above (lib/http.c); `--routes` lists them. */

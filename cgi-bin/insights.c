@@ -171,13 +171,6 @@ h_correlate(struct req *r)
 	return req_view(r, rc, out);
 }
 
-/* Registers the rollup SQL functions the flaky and slowest views use. */
-static int
-db_init(struct db *db)
-{
-	return rollup_register(db_handle(db));
-}
-
 static const struct route routes[] = {
 	{ HTTP_GET, "/api/dashboard", SCOPE_READ, ROUTE_READ_CACHED, NULL, NULL,
 	    NULL, h_dashboard },
@@ -193,7 +186,7 @@ static const struct route routes[] = {
 
 static const struct app app = {
 	"testvis-insights", routes, sizeof(routes) / sizeof(routes[0]),
-	db_init
+	rollup_init_db		/* the flaky and slowest views use them */
 };
 
 /* Serves the routes above (lib/http.c); `--routes` lists them. */

@@ -276,13 +276,6 @@ h_quarantine(struct req *r)
 	return req_view(r, rc, out);
 }
 
-/* Registers the rollup SQL functions the catalogue sorts use. */
-static int
-db_init(struct db *db)
-{
-	return rollup_register(db_handle(db));
-}
-
 static const struct route routes[] = {
 	{ HTTP_GET, "/api/tests", SCOPE_READ, ROUTE_READ_CACHED, NULL, q_list,
 	    NULL, h_list },
@@ -305,7 +298,8 @@ static const struct route routes[] = {
 };
 
 static const struct app app = {
-	"testvis-tests", routes, sizeof(routes) / sizeof(routes[0]), db_init
+	"testvis-tests", routes, sizeof(routes) / sizeof(routes[0]),
+	rollup_init_db		/* the catalogue sorts use them */
 };
 
 /* Serves the routes above (lib/http.c); `--routes` lists them. */

@@ -144,19 +144,14 @@ struct atest {
 	int64_t	 id, alias_of, feature;
 };
 
-static sqlite3_stmt *
-stmt(struct db *db, enum stmt s)
-{
-	return db_stmt(db, DBM_ALIAS, sql, STMT__MAX, s);
-}
-
 /* Runs statement s with ?1 = a, ?2 = b (when b != 0); 0 or -1. */
 static int
 run2(struct db *db, enum stmt s, int64_t a, int64_t b)
 {
 	sqlite3_stmt *st;
 
-	if ((st = stmt(db, s)) == NULL || db_bind_int(db, st, 1, a) == -1 ||
+	if ((st = DB_STMT(db, DBM_ALIAS, s)) == NULL ||
+	    db_bind_int(db, st, 1, a) == -1 ||
 	    (b != 0 && db_bind_int(db, st, 2, b) == -1))
 		return -1;
 	return db_step(db, st) == -1 ? -1 : 0;
@@ -169,7 +164,7 @@ find(struct db *db, int64_t project, const char *test_id, struct atest *t)
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((st = stmt(db, STMT_TEST)) == NULL ||
+	if ((st = DB_STMT(db, DBM_ALIAS, STMT_TEST)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_text(db, st, 2, test_id) == -1 ||
 	    (rc = db_step(db, st)) == -1)
@@ -196,7 +191,7 @@ window_rebuild(struct db *db, int64_t test)
 	size_t n = 0, m = 0;
 	int rc;
 
-	if ((st = stmt(db, STMT_RECENT)) == NULL ||
+	if ((st = DB_STMT(db, DBM_ALIAS, STMT_RECENT)) == NULL ||
 	    db_bind_int(db, st, 1, test) == -1)
 		return -1;
 	while ((rc = db_step(db, st)) == SQLITE_ROW && n < 50) {
@@ -215,7 +210,7 @@ window_rebuild(struct db *db, int64_t test)
 	sqlite3_reset(st);
 	if (rc == -1)
 		return -1;
-	if ((st = stmt(db, STMT_STATS_WINDOW)) == NULL ||
+	if ((st = DB_STMT(db, DBM_ALIAS, STMT_STATS_WINDOW)) == NULL ||
 	    db_bind_int(db, st, 1, test) == -1 ||
 	    sqlite3_bind_text(st, 2, recent, (int)n, SQLITE_TRANSIENT) !=
 	    SQLITE_OK || sqlite3_bind_blob(st, 3, ms, (int)(4 * m),
@@ -282,7 +277,7 @@ alias_create(struct db *db, const struct config *cfg, int64_t project,
 	}
 	if (db_begin(db) == -1)
 		goto storage;
-	if ((st = stmt(db, STMT_SIGNALS_RESOLVE)) == NULL ||
+	if ((st = DB_STMT(db, DBM_ALIAS, STMT_SIGNALS_RESOLVE)) == NULL ||
 	    db_bind_int(db, st, 1, from.id) == -1 ||
 	    db_bind_text(db, st, 2, json_string_value(jt)) == -1 ||
 	    db_bind_int(db, st, 3, now) == -1 || db_step(db, st) == -1)
@@ -290,7 +285,7 @@ alias_create(struct db *db, const struct config *cfg, int64_t project,
 	if (run2(db, STMT_RESULTS_MOVE, from.id, to.id) == -1)
 		goto storage;
 	moved = sqlite3_changes(db_handle(db));
-	if ((st = stmt(db, STMT_FTESTS_MERGE)) == NULL ||
+	if ((st = DB_STMT(db, DBM_ALIAS, STMT_FTESTS_MERGE)) == NULL ||
 	    db_bind_int(db, st, 1, from.id) == -1 ||
 	    db_bind_int(db, st, 2, to.id) == -1 ||
 	    db_bind_int(db, st, 3, project) == -1 || db_step(db, st) == -1)
@@ -313,13 +308,13 @@ alias_create(struct db *db, const struct config *cfg, int64_t project,
 	    run2(db, STMT_ALIASES_REPOINT, from.id, to.id) == -1 ||
 	    run2(db, STMT_PROJECT_COUNT, project, 0) == -1)
 		goto storage;
-	if ((st = stmt(db, STMT_ALIAS_ADD)) == NULL ||
+	if ((st = DB_STMT(db, DBM_ALIAS, STMT_ALIAS_ADD)) == NULL ||
 	    db_bind_int(db, st, 1, from.id) == -1 ||
 	    db_bind_int(db, st, 2, to.id) == -1 ||
 	    db_bind_int(db, st, 3, project) == -1 ||
 	    db_bind_int(db, st, 4, now) == -1 || db_step(db, st) == -1)
 		goto storage;
-	if ((st = stmt(db, STMT_EVENT)) == NULL ||
+	if ((st = DB_STMT(db, DBM_ALIAS, STMT_EVENT)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int(db, st, 2, now) == -1 ||
 	    db_bind_text(db, st, 3, json_string_value(jt)) == -1 ||

@@ -4,16 +4,17 @@
  * each pass for every project from its own watermark; prints one summary
  * line per pass and records each pass's last run in batch_passes for
  * /api/health.  --watch drains the spool as files land (inotify) and runs
- * the other passes every interval.  The passes themselves live in their
- * modules; this one owns the lock, the order, the bookkeeping and the
- * exit status.
+ * the other passes every interval.  This is the runner: it owns the
+ * locks, the pass table and its order, the bookkeeping and the exit
+ * status.  The passes live in their modules; what they share (the pass
+ * context, watermarks, chunked commits) is lib/pass.c, which they
+ * include instead of this module.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #include "integrity.h"
 #include "log.h"
 #include "mapping.h"
+#include "pass.h"
 #include "retention.h"
 #include "rollup.h"
 #include "spool.h"
@@ -35,15 +37,15 @@
 #include "tvtime.h"
 
 /* One pass: global passes run once, the others once per project. */
-struct pass {
+struct batch_pass {
 	const char	*name;
 	int		 per_project;
-	int		(*run)(struct batch_ctx *);
+	int		(*run)(struct pass_ctx *);
 };
 
 /* In SPEC order: the spool feeds mapping, mapping feeds the health views
  * the others annotate, retention last so the passes see the new data. */
-static const struct pass passes[] = {
+static const struct batch_pass passes[] = {
 	{ "spool", 0, spool_pass },
 	{ "mapping", 1, mapping_pass },
 	{ "flaky", 1, flakystate_pass },
@@ -57,8 +59,6 @@ enum stmt {
 	STMT_PROJECT,
 	STMT_PASS_START,
 	STMT_PASS_END,
-	STMT_MARK_GET,
-	STMT_MARK_SET,
 	STMT__MAX
 };
 
@@ -71,17 +71,11 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_PASS_END] =
 	    "UPDATE batch_passes SET last_finished_at = ?2, last_status = ?3, "
 	    "last_summary = ?4 WHERE name = ?1",
-	[STMT_MARK_GET] =
-	    "SELECT watermark, state FROM batch_marks WHERE pass = ?1 AND "
-	    "project_id = ?2",
-	[STMT_MARK_SET] =
-	    "INSERT INTO batch_marks (pass, project_id, watermark, state) "
-	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (pass, project_id) DO "
-	    "UPDATE SET watermark = ?3, state = ?4",
 };
 
 static volatile sig_atomic_t stopping;
 
+/* SIGTERM / SIGINT under --watch: stop after the current round. */
 static void
 on_stop(int sig)
 {
@@ -89,124 +83,27 @@ on_stop(int sig)
 	stopping = 1;
 }
 
-/* Appends a formatted note to the pass's summary ("; " separated). */
-void
-batch_note(struct batch_ctx *c, const char *fmt, ...)
-{
-	size_t n = strlen(c->summary);
-	va_list ap;
-
-	if (n > 0 && n + 2 < sizeof(c->summary)) {
-		memcpy(c->summary + n, ", ", 3);
-		n += 2;
-	}
-	if (n >= sizeof(c->summary) - 1)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(c->summary + n, sizeof(c->summary) - n, fmt, ap);
-	va_end(ap);
-}
-
-/*
- * Commits the open transaction of a pass: one chunk of work together
- * with its watermark.  The test hook TESTVIS_BATCH_CRASH_AFTER=N kills
- * the process after the Nth commit, so tests can show that a killed
- * batch loses nothing.  Returns 0 or -1.
- */
-int
-batch_commit(struct batch_ctx *c)
-{
-	if (db_commit(c->db) == -1)
-		return -1;
-	c->chunks++;
-	if (c->crash_after > 0 && c->chunks >= c->crash_after) {
-		fprintf(stderr, "batch: test hook: killed after %ld commits\n",
-		    c->chunks);
-		_exit(137);
-	}
-	return 0;
-}
-
-/*
- * Reads the watermark and state of pass for the context's project; both
- * 0 / "" when the pass never ran.  Returns 0 or -1.
- */
-int
-batch_mark_get(struct batch_ctx *c, const char *pass, int64_t *mark,
-    char *state, size_t statesz)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	*mark = 0;
-	if (state != NULL && statesz > 0)
-		state[0] = '\0';
-	if ((st = db_stmt(c->db, DBM_BATCH, sql, STMT__MAX, STMT_MARK_GET)) ==
-	    NULL || db_bind_text(c->db, st, 1, pass) == -1 ||
-	    db_bind_int(c->db, st, 2, c->project_id) == -1)
-		return -1;
-	if ((rc = db_step(c->db, st)) == SQLITE_ROW) {
-		*mark = sqlite3_column_int64(st, 0);
-		if (state != NULL && statesz > 0)
-			snprintf(state, statesz, "%s", db_column_text(st, 1));
-	}
-	sqlite3_reset(st);
-	return rc == -1 ? -1 : 0;
-}
-
-/* Stores pass's watermark and state (NULL: none); inside the caller's
- * transaction, so the mark moves with the work.  Returns 0 or -1. */
-int
-batch_mark_set(struct batch_ctx *c, const char *pass, int64_t mark,
-    const char *state)
-{
-	sqlite3_stmt *st;
-
-	if ((st = db_stmt(c->db, DBM_BATCH, sql, STMT__MAX, STMT_MARK_SET)) ==
-	    NULL || db_bind_text(c->db, st, 1, pass) == -1 ||
-	    db_bind_int(c->db, st, 2, c->project_id) == -1 ||
-	    db_bind_int(c->db, st, 3, mark) == -1 ||
-	    (state != NULL ? db_bind_text(c->db, st, 4, state) :
-	    db_bind_null(c->db, st, 4)) == -1)
-		return -1;
-	return db_step(c->db, st) == -1 ? -1 : 0;
-}
-
 /* Records the start or the end of a pass in batch_passes; 0 or -1. */
 static int
-pass_record(struct db *db, const char *name, int64_t at, const char *status,
+batch_record(struct db *db, const char *name, int64_t at, const char *status,
     const char *summary)
 {
 	sqlite3_stmt *st;
 
-	st = db_stmt(db, DBM_BATCH, sql, STMT__MAX, status == NULL ?
-	    STMT_PASS_START : STMT_PASS_END);
+	st = DB_STMT(db, DBM_BATCH, status == NULL ? STMT_PASS_START :
+	    STMT_PASS_END);
 	if (st == NULL || db_bind_text(db, st, 1, name) == -1 ||
 	    db_bind_int(db, st, 2, at) == -1)
 		return -1;
 	if (status != NULL && (db_bind_text(db, st, 3, status) == -1 ||
 	    db_bind_text(db, st, 4, summary) == -1))
 		return -1;
-	return db_step(db, st) == -1 ? -1 : 0;
-}
-
-/* Predicate: name is an item of the comma-separated list. */
-int
-batch_list_has(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-	const char *p;
-
-	for (p = list; (p = strstr(p, name)) != NULL; p += n)
-		if ((p == list || p[-1] == ',') &&
-		    (p[n] == '\0' || p[n] == ','))
-			return 1;
-	return 0;
+	return db_step_done(db, st);
 }
 
 /* Predicate: every name in the list is a pass. */
 static int
-passes_valid(const char *list)
+batch_passes_valid(const char *list)
 {
 	const char *p = list, *e;
 	size_t i, n;
@@ -232,7 +129,7 @@ passes_valid(const char *list)
  * -1.
  */
 static int
-pass_run_one(struct batch_ctx *c, const struct pass *p,
+batch_run_one(struct pass_ctx *c, const struct batch_pass *p,
     struct trace_span *parent)
 {
 	struct trace_span *sp = trace_begin(parent, p->per_project ?
@@ -266,7 +163,7 @@ batch_once(struct db *db, const struct config *cfg,
     const struct batch_opts *o, const char *only, struct tracer *tr)
 {
 	struct trace_span *root;
-	struct batch_ctx c;
+	struct pass_ctx c;
 	sqlite3_stmt *st;
 	char line[4096], *crash;
 	int64_t ids[256];
@@ -276,8 +173,8 @@ batch_once(struct db *db, const struct config *cfg,
 	double t0;
 
 	/* the project list, read once */
-	st = db_stmt(db, DBM_BATCH, sql, STMT__MAX, o->project != NULL ?
-	    STMT_PROJECT : STMT_PROJECTS);
+	st = DB_STMT(db, DBM_BATCH, o->project != NULL ? STMT_PROJECT :
+	    STMT_PROJECTS);
 	if (st == NULL || (o->project != NULL &&
 	    db_bind_text(db, st, 1, o->project) == -1))
 		return 1;
@@ -299,8 +196,8 @@ batch_once(struct db *db, const struct config *cfg,
 	if ((crash = getenv("TESTVIS_BATCH_CRASH_AFTER")) != NULL)
 		c.crash_after = strtol(crash, NULL, 10);
 	for (i = 0; i < NPASSES; i++) {
-		const struct pass *p = &passes[i];
-		if (only != NULL && !batch_list_has(only, p->name))
+		const struct batch_pass *p = &passes[i];
+		if (only != NULL && !pass_list_has(only, p->name))
 			continue;
 		c.now = o->now != 0 ? o->now : tvtime_now_ms();
 		t0 = tvtime_mono_ms();
@@ -309,15 +206,15 @@ batch_once(struct db *db, const struct config *cfg,
 		trace_attr_str(root, "testvis.batch.pass", p->name);
 		trace_attr_int(root, "testvis.batch.projects", p->per_project ?
 		    (long long)np : 0);
-		(void)pass_record(db, p->name, c.now, NULL, NULL);
+		(void)batch_record(db, p->name, c.now, NULL, NULL);
 		pfail = 0;
 		line[0] = '\0';
 		for (k = 0; k < (p->per_project ? np : 1); k++) {
 			c.project_id = p->per_project ? ids[k] : 0;
 			c.project = p->per_project ? slugs[k] : NULL;
-			if (pass_run_one(&c, p, root) == -1) {
+			if (batch_run_one(&c, p, root) == -1) {
 				pfail = 1;
-				batch_note(&c, "FAILED");
+				pass_note(&c, "FAILED");
 			}
 			if (c.summary[0] != '\0') {
 				size_t n = strlen(line);
@@ -335,7 +232,7 @@ batch_once(struct db *db, const struct config *cfg,
 		    pfail ? "failed" : "ok",
 		    (tvtime_mono_ms() - t0) / 1000.0, line);
 		fflush(stdout);
-		(void)pass_record(db, p->name, o->now != 0 ? o->now :
+		(void)batch_record(db, p->name, o->now != 0 ? o->now :
 		    tvtime_now_ms(), pfail ? "failed" : "ok", line);
 		trace_attr_str(root, "testvis.batch.summary", line);
 		if (pfail)
@@ -452,20 +349,38 @@ batch_watch(struct db *db, const struct config *cfg,
 }
 
 /*
+ * Looks the project slug up: 1 it exists, 0 it does not, -1 on a
+ * database error (logged).
+ */
+static int
+batch_project_known(struct db *db, const char *slug)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = DB_STMT(db, DBM_BATCH, STMT_PROJECT)) == NULL ||
+	    db_bind_text(db, st, 1, slug) == -1 ||
+	    (rc = db_step(db, st)) == -1)
+		return -1;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW;
+}
+
+/*
  * The whole `testvis batch`: validates the options, takes the lock (a
  * second instance says so and returns 0), opens the database and runs
  * the passes once (or --watch).  Returns the exit status: 0, 1 when a
- * pass failed, 2 usage, 3 storage.
+ * pass failed or the project is unknown, 2 usage, 3 storage.
  */
 int
 batch_main(const struct config *cfg, const struct batch_opts *o)
 {
 	struct tracer *tr;
-	struct db *db;
+	struct db *db = NULL;
 	char err[512];
-	int lfd = -1, rc;
+	int lfd = -1, rc = 3, known;
 
-	if (o->passes != NULL && !passes_valid(o->passes)) {
+	if (o->passes != NULL && !batch_passes_valid(o->passes)) {
 		fprintf(stderr, "testvis: --pass takes a comma-separated list "
 		    "of spool, mapping, flaky, integrity, retention\n");
 		return 2;
@@ -481,53 +396,35 @@ batch_main(const struct config *cfg, const struct batch_opts *o)
 	}
 	if ((db = db_open(cfg->db, 0, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "testvis: %s\n", err);
-		if (lfd != -1)
-			close(lfd);
-		return 3;
+		goto out;
 	}
-	if (rollup_register(db_handle(db)) == -1 ||
+	if (rollup_init_db(db) == -1 ||
 	    db_limit_size(db, cfg->max_db_mb) == -1) {
 		fprintf(stderr, "testvis: cannot prepare the database "
 		    "connection\n");
-		db_close(db);
-		if (lfd != -1)
-			close(lfd);
-		return 3;
+		goto out;
 	}
 	if (db_schema_version(db) != db_schema_latest()) {
 		fprintf(stderr, "testvis: database schema is at level %d, "
 		    "this program needs %d: run 'testvis migrate'\n",
 		    db_schema_version(db), db_schema_latest());
-		db_close(db);
-		if (lfd != -1)
-			close(lfd);
-		return 3;
+		goto out;
 	}
-	if (o->project != NULL) {
-		int64_t id;
-		sqlite3_stmt *st = db_stmt(db, DBM_BATCH, sql, STMT__MAX,
-		    STMT_PROJECT);
-		if (st == NULL || db_bind_text(db, st, 1, o->project) == -1 ||
-		    (rc = db_step(db, st)) == -1) {
-			db_close(db);
-			return 3;
-		}
-		id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-		sqlite3_reset(st);
-		if (id == 0) {
+	if (o->project != NULL &&
+	    (known = batch_project_known(db, o->project)) != 1) {
+		if (known == 0) {
 			fprintf(stderr, "testvis: unknown project '%s'\n",
 			    o->project);
-			db_close(db);
-			if (lfd != -1)
-				close(lfd);
-			return 1;
+			rc = 1;
 		}
+		goto out;
 	}
 	tr = trace_open(cfg->trace_file, cfg->trace_max_bytes,
 	    "testvis-batch");
 	rc = o->watch ? batch_watch(db, cfg, o, tr) :
 	    batch_once(db, cfg, o, o->passes, tr);
 	trace_close(tr);
+out:
 	db_close(db);
 	if (lfd != -1)
 		close(lfd);

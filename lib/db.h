@@ -27,6 +27,8 @@ enum db_module {
 	DBM_SPOOL,
 	DBM_ALIAS,
 	DBM_TESTSTATE,
+	DBM_PASS,
+	DBM_MAPPINGS,
 	DBM__MAX
 };
 

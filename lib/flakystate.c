@@ -18,19 +18,27 @@
 
 #include <jansson.h>
 
-#include "batch.h"
 #include "config.h"
 #include "db.h"
 #include "flakystate.h"
 #include "jval.h"
+#include "pass.h"
 #include "rollup.h"
 
 #define DAY_MS		86400000LL
 #define EVIDENCE_KEEP	20
 #define SAME_SHA_RUNS	20	/* other runs of a sha compared */
 
+/*
+ * SQL: run row r was an infrastructure outage (FLK-1): more than pct
+ * percent of the tests that ran failed, among at least 5 that ran.
+ */
+#define OUTAGE(r, pct) \
+	"((" r ".failed + " r ".errors) * 100 > " pct " * (" r ".tests - " \
+	r ".skipped) AND " r ".tests - " r ".skipped >= 5)"
+
 enum stmt {
-	STMT_RUNS_NEW,
+	STMT_RUN,
 	STMT_WINDOW_UPDATE,
 	STMT_WINDOW_INSERT,
 	STMT_FLIPS,
@@ -45,10 +53,9 @@ enum stmt {
 };
 
 static const char *const sql[STMT__MAX] = {
-	[STMT_RUNS_NEW] =
+	[STMT_RUN] =
 	    "SELECT r.id, r.run_id, coalesce(r.branch, ''), r.git_sha, "
-	    "r.started_at, " BATCH_OUTAGE("r", "?3") " FROM runs r WHERE "
-	    "r.project_id = ?1 AND r.id > ?2 ORDER BY r.id LIMIT 1",
+	    "r.started_at, " OUTAGE("r", "?2") " FROM runs r WHERE r.id = ?1",
 	/* push this run's statuses onto the (test, branch) windows */
 	[STMT_WINDOW_UPDATE] =
 	    "UPDATE flaky_windows SET recent = tv_push_status(recent, "
@@ -70,7 +77,7 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT test FROM results WHERE run = ?1 AND flaky_in_run = 1",
 	[STMT_SHA_RUNS] =
 	    "SELECT r.id FROM runs r WHERE r.project_id = ?1 AND "
-	    "r.git_sha = ?2 AND r.id <> ?3 AND NOT " BATCH_OUTAGE("r", "?4")
+	    "r.git_sha = ?2 AND r.id <> ?3 AND NOT " OUTAGE("r", "?4")
 	    " ORDER BY r.id DESC LIMIT " "20",
 	[STMT_SHA_PAIRS] =
 	    "SELECT a.test FROM results a JOIN results b ON b.run = ?2 AND "
@@ -117,19 +124,13 @@ struct frun {
 	int		 outage, has_sha;
 };
 
-static sqlite3_stmt *
-stmt(struct db *db, enum stmt s)
-{
-	return db_stmt(db, DBM_FLAKYSTATE, sql, STMT__MAX, s);
-}
-
 /*
  * Records one piece of evidence (or the flip latch falling) for test:
  * creates or updates its state, keeps the newest evidence items, and
  * logs an event when a test becomes flaky.  Returns 0 or -1.
  */
 static int
-evidence_add(struct batch_ctx *c, const struct frun *r, int64_t test,
+evidence_add(struct pass_ctx *c, const struct frun *r, int64_t test,
     enum monitor m, double rate, int *became)
 {
 	sqlite3_stmt *st;
@@ -141,7 +142,7 @@ evidence_add(struct batch_ctx *c, const struct frun *r, int64_t test,
 	int active = 0, rc, exists, was_flaky;
 	char *text;
 
-	if ((st = stmt(c->db, STMT_STATE_GET)) == NULL ||
+	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_STATE_GET)) == NULL ||
 	    db_bind_int(c->db, st, 1, test) == -1 ||
 	    (rc = db_step(c->db, st)) == -1)
 		return -1;
@@ -189,7 +190,7 @@ evidence_add(struct batch_ctx *c, const struct frun *r, int64_t test,
 		break;
 	}
 	if (m != MON_FLIP_CLEAR) {
-		if (!batch_list_has(monitors, mon_names[m])) {
+		if (!pass_list_has(monitors, mon_names[m])) {
 			size_t n = strlen(monitors);
 			snprintf(monitors + n, sizeof(monitors) - n, "%s%s",
 			    n > 0 ? "," : "", mon_names[m]);
@@ -214,7 +215,7 @@ evidence_add(struct batch_ctx *c, const struct frun *r, int64_t test,
 		abort();
 	json_decref(ev);
 	rc = -1;
-	if ((st = stmt(c->db, STMT_STATE_PUT)) == NULL ||
+	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_STATE_PUT)) == NULL ||
 	    db_bind_int(c->db, st, 1, test) == -1 ||
 	    db_bind_int(c->db, st, 2, c->project_id) == -1 ||
 	    db_bind_text(c->db, st, 3, m == MON_FLIP_CLEAR ? state :
@@ -223,8 +224,8 @@ evidence_add(struct batch_ctx *c, const struct frun *r, int64_t test,
 	    db_bind_int(c->db, st, 6, same) == -1 ||
 	    db_bind_int(c->db, st, 7, retry) == -1 ||
 	    sqlite3_bind_double(st, 8, best) != SQLITE_OK ||
-	    db_bind_text(c->db, st, 9, branch[0] != '\0' ? branch : NULL) ==
-	    -1 || db_bind_int(c->db, st, 10, active) == -1 ||
+	    db_bind_text_opt(c->db, st, 9, branch) == -1 ||
+	    db_bind_int(c->db, st, 10, active) == -1 ||
 	    db_bind_text(c->db, st, 11, monitors) == -1 ||
 	    db_bind_text(c->db, st, 12, text) == -1 || db_step(c->db, st) == -1)
 		goto out;
@@ -232,7 +233,7 @@ evidence_add(struct batch_ctx *c, const struct frun *r, int64_t test,
 		char payload[256];
 		snprintf(payload, sizeof(payload), "{\"monitor\":\"%s\"}",
 		    mon_names[m]);
-		if ((st = stmt(c->db, STMT_EVENT)) == NULL ||
+		if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_EVENT)) == NULL ||
 		    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
 		    db_bind_int(c->db, st, 2, c->now) == -1 ||
 		    db_bind_text(c->db, st, 3, "flaky_detected") == -1 ||
@@ -284,7 +285,7 @@ collect(struct db *db, sqlite3_stmt *st, int64_t **ids, double **rates)
  * three monitors.  Returns 0 or -1; *became counts new flaky tests.
  */
 static int
-run_examine(struct batch_ctx *c, const struct frun *r, int *became)
+run_examine(struct pass_ctx *c, const struct frun *r, int *became)
 {
 	sqlite3_stmt *st;
 	int64_t *ids = NULL, others[SAME_SHA_RUNS];
@@ -295,17 +296,17 @@ run_examine(struct batch_ctx *c, const struct frun *r, int *became)
 
 	act = (double)c->cfg->flaky_flip_activate_pct / 100.0;
 	res = (double)c->cfg->flaky_flip_resolve_pct / 100.0;
-	if ((st = stmt(c->db, STMT_WINDOW_UPDATE)) == NULL ||
+	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_WINDOW_UPDATE)) == NULL ||
 	    db_bind_int(c->db, st, 1, r->id) == -1 ||
 	    db_bind_text(c->db, st, 2, r->branch) == -1 ||
 	    db_step(c->db, st) == -1 ||
-	    (st = stmt(c->db, STMT_WINDOW_INSERT)) == NULL ||
+	    (st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_WINDOW_INSERT)) == NULL ||
 	    db_bind_int(c->db, st, 1, r->id) == -1 ||
 	    db_bind_text(c->db, st, 2, r->branch) == -1 ||
 	    db_step(c->db, st) == -1)
 		return -1;
 	/* flip-rate, with the latch */
-	if ((st = stmt(c->db, STMT_FLIPS)) == NULL ||
+	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_FLIPS)) == NULL ||
 	    db_bind_int(c->db, st, 1, r->id) == -1 ||
 	    db_bind_text(c->db, st, 2, r->branch) == -1 ||
 	    db_bind_int(c->db, st, 3, c->cfg->flaky_window) == -1 ||
@@ -329,7 +330,7 @@ run_examine(struct batch_ctx *c, const struct frun *r, int *became)
 	if (i < n)
 		return -1;
 	/* retry passes */
-	if ((st = stmt(c->db, STMT_RETRIES)) == NULL ||
+	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_RETRIES)) == NULL ||
 	    db_bind_int(c->db, st, 1, r->id) == -1 ||
 	    (n = collect(c->db, st, &ids, NULL)) == -1)
 		return -1;
@@ -342,7 +343,7 @@ run_examine(struct batch_ctx *c, const struct frun *r, int *became)
 	/* same sha: this run against earlier runs of its commit */
 	if (!r->has_sha)
 		return 0;
-	if ((st = stmt(c->db, STMT_SHA_RUNS)) == NULL ||
+	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_SHA_RUNS)) == NULL ||
 	    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
 	    db_bind_text(c->db, st, 2, r->sha) == -1 ||
 	    db_bind_int(c->db, st, 3, r->id) == -1 ||
@@ -355,8 +356,8 @@ run_examine(struct batch_ctx *c, const struct frun *r, int *became)
 	if (rc == -1)
 		return -1;
 	for (k = 0; k < no; k++) {
-		if ((st = stmt(c->db, STMT_SHA_PAIRS)) == NULL ||
-		    db_bind_int(c->db, st, 1, r->id) == -1 ||
+		st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_SHA_PAIRS);
+		if (st == NULL || db_bind_int(c->db, st, 1, r->id) == -1 ||
 		    db_bind_int(c->db, st, 2, others[k]) == -1 ||
 		    (n = collect(c->db, st, &ids, NULL)) == -1)
 			return -1;
@@ -371,60 +372,63 @@ run_examine(struct batch_ctx *c, const struct frun *r, int *became)
 	return 0;
 }
 
+/* What the flaky pass counts while it steps through the runs. */
+struct ftally {
+	long	 outages;
+	int	 became;	/* tests newly flaky */
+};
+
+/*
+ * pass_each_run() work of the flaky pass: examines run (runs.id) inside
+ * the open transaction; an outage is only counted in the tally at arg.
+ * Returns 0 or -1.
+ */
+static int
+run_flaky(struct pass_ctx *c, int64_t run, void *arg)
+{
+	struct ftally *t = arg;
+	struct frun r;
+	sqlite3_stmt *st;
+
+	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_RUN)) == NULL ||
+	    db_bind_int(c->db, st, 1, run) == -1 ||
+	    db_bind_int(c->db, st, 2, c->cfg->flaky_outage_pct) == -1 ||
+	    db_step(c->db, st) != SQLITE_ROW)
+		return -1;
+	memset(&r, 0, sizeof(r));
+	r.id = sqlite3_column_int64(st, 0);
+	snprintf(r.run_id, sizeof(r.run_id), "%s", db_column_text(st, 1));
+	snprintf(r.branch, sizeof(r.branch), "%s", db_column_text(st, 2));
+	r.has_sha = sqlite3_column_type(st, 3) != SQLITE_NULL;
+	if (r.has_sha)
+		snprintf(r.sha, sizeof(r.sha), "%s", db_column_text(st, 3));
+	r.started_at = sqlite3_column_int64(st, 4);
+	r.outage = sqlite3_column_int(st, 5);
+	sqlite3_reset(st);
+	if (r.outage)
+		t->outages++;
+	else if (run_examine(c, &r, &t->became) == -1)
+		return -1;
+	return 0;
+}
+
 /*
  * The batch `flaky` pass for one project: every run since the watermark,
  * one transaction each with the watermark, then the quiet-period
  * resolutions.  Returns 0 or -1.
  */
 int
-flakystate_pass(struct batch_ctx *c)
+flakystate_pass(struct pass_ctx *c)
 {
-	struct frun r;
+	struct ftally t = { 0, 0 };
 	sqlite3_stmt *st;
-	int64_t mark;
-	long runs = 0, outages = 0, resolved = 0;
-	int became = 0, rc;
+	long runs, resolved = 0;
+	int rc;
 
-	if (batch_mark_get(c, "flaky", &mark, NULL, 0) == -1)
+	if ((runs = pass_each_run(c, "flaky", run_flaky, &t)) == -1)
 		return -1;
-	for (;;) {
-		if (db_begin(c->db) == -1)
-			return -1;
-		if ((st = stmt(c->db, STMT_RUNS_NEW)) == NULL ||
-		    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
-		    db_bind_int(c->db, st, 2, mark) == -1 ||
-		    db_bind_int(c->db, st, 3, c->cfg->flaky_outage_pct) == -1 ||
-		    (rc = db_step(c->db, st)) == -1)
-			return -1;
-		if (rc != SQLITE_ROW) {
-			db_rollback(c->db);
-			break;
-		}
-		memset(&r, 0, sizeof(r));
-		r.id = sqlite3_column_int64(st, 0);
-		snprintf(r.run_id, sizeof(r.run_id), "%s",
-		    db_column_text(st, 1));
-		snprintf(r.branch, sizeof(r.branch), "%s",
-		    db_column_text(st, 2));
-		r.has_sha = sqlite3_column_type(st, 3) != SQLITE_NULL;
-		if (r.has_sha)
-			snprintf(r.sha, sizeof(r.sha), "%s",
-			    db_column_text(st, 3));
-		r.started_at = sqlite3_column_int64(st, 4);
-		r.outage = sqlite3_column_int(st, 5);
-		sqlite3_reset(st);
-		if (r.outage)
-			outages++;
-		else if (run_examine(c, &r, &became) == -1)
-			return -1;
-		mark = r.id;
-		if (batch_mark_set(c, "flaky", mark, NULL) == -1 ||
-		    batch_commit(c) == -1)
-			return -1;
-		runs++;
-	}
 	if (db_begin(c->db) == -1 ||
-	    (st = stmt(c->db, STMT_QUIET)) == NULL ||
+	    (st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_QUIET)) == NULL ||
 	    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
 	    db_bind_int(c->db, st, 2, c->now - c->cfg->flaky_quiet_days *
 	    DAY_MS) == -1 || db_bind_int(c->db, st, 3, c->now) == -1)
@@ -432,9 +436,9 @@ flakystate_pass(struct batch_ctx *c)
 	while ((rc = db_step(c->db, st)) == SQLITE_ROW)
 		resolved++;
 	sqlite3_reset(st);
-	if (rc == -1 || batch_commit(c) == -1)
+	if (rc == -1 || pass_commit(c) == -1)
 		return -1;
-	batch_note(c, "%ld runs (%ld outages ignored), %d newly flaky, "
-	    "%ld resolved", runs, outages, became, resolved);
+	pass_note(c, "%ld runs (%ld outages ignored), %d newly flaky, "
+	    "%ld resolved", runs, t.outages, t.became, resolved);
 	return 0;
 }

@@ -1,8 +1,8 @@
 #ifndef TESTVIS_FLAKYSTATE_H
 #define TESTVIS_FLAKYSTATE_H
 
-struct batch_ctx;
+struct pass_ctx;
 
-int	 flakystate_pass(struct batch_ctx *);
+int	 flakystate_pass(struct pass_ctx *);
 
 #endif

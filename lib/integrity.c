@@ -27,7 +27,6 @@
 
 #include <jansson.h>
 
-#include "batch.h"
 #include "buf.h"
 #include "config.h"
 #include "db.h"
@@ -35,6 +34,7 @@
 #include "integrity.h"
 #include "jval.h"
 #include "log.h"
+#include "pass.h"
 #include "tvtime.h"
 #include "utf8.h"
 
@@ -43,7 +43,7 @@
 #define MIN_COLLAPSE_MS	20	/* medians below this are noise */
 
 enum stmt {
-	STMT_RUNS_NEW,
+	STMT_RUN,
 	STMT_BASELINE,
 	STMT_REMOVED,
 	STMT_SKIPPED,
@@ -62,10 +62,9 @@ enum stmt {
 #define T_COLS "t.id, t.test_id, t.name, t.file, t.classname"
 
 static const char *const sql[STMT__MAX] = {
-	[STMT_RUNS_NEW] =
+	[STMT_RUN] =
 	    "SELECT id, run_id, branch, git_sha, started_at, tests, "
-	    "session_id FROM runs WHERE project_id = ?1 AND id > ?2 "
-	    "ORDER BY id LIMIT 1",
+	    "session_id FROM runs WHERE id = ?1",
 	[STMT_BASELINE] =
 	    "SELECT id, tests, run_id FROM runs WHERE project_id = ?1 AND "
 	    "branch IS ?2 AND (started_at < ?3 OR (started_at = ?3 AND "
@@ -135,10 +134,22 @@ struct rtest {
 	char	*test_id, *name, *file, *classname;
 };
 
-static sqlite3_stmt *
-stmt(struct db *db, enum stmt s)
+/* Logs one event of kind about subject with payload (JSON text); all
+ * borrowed.  Returns 0 or -1. */
+static int
+event_add(struct pass_ctx *c, const char *kind, const char *subject,
+    const char *payload)
 {
-	return db_stmt(db, DBM_INTEGRITY, sql, STMT__MAX, s);
+	sqlite3_stmt *st;
+
+	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_EVENT)) == NULL ||
+	    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
+	    db_bind_int(c->db, st, 2, c->now) == -1 ||
+	    db_bind_text(c->db, st, 3, kind) == -1 ||
+	    db_bind_text(c->db, st, 4, subject) == -1 ||
+	    db_bind_text(c->db, st, 5, payload) == -1)
+		return -1;
+	return db_step(c->db, st) == -1 ? -1 : 0;
 }
 
 /*
@@ -147,7 +158,7 @@ stmt(struct db *db, enum stmt s)
  * signals; evidence is a JSON text (borrowed).  Returns 0 or -1.
  */
 static int
-signal_add(struct batch_ctx *c, struct irun *r, const char *type,
+signal_add(struct pass_ctx *c, struct irun *r, const char *type,
     const char *severity, const char *subject, int64_t test,
     const char *test_id, const char *file, const char *message,
     const char *evidence)
@@ -157,7 +168,7 @@ signal_add(struct batch_ctx *c, struct irun *r, const char *type,
 	char *text;
 	int rc;
 
-	if ((st = stmt(c->db, STMT_SIGNAL_ADD)) == NULL ||
+	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_SIGNAL_ADD)) == NULL ||
 	    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
 	    db_bind_int(c->db, st, 2, r->id) == -1 ||
 	    (r->base != 0 ? db_bind_int(c->db, st, 3, r->base) :
@@ -167,8 +178,8 @@ signal_add(struct batch_ctx *c, struct irun *r, const char *type,
 	    db_bind_text(c->db, st, 6, subject) == -1 ||
 	    (test != 0 ? db_bind_int(c->db, st, 7, test) :
 	    db_bind_null(c->db, st, 7)) == -1 ||
-	    db_bind_text(c->db, st, 8, file != NULL && *file != '\0' ? file :
-	    NULL) == -1 || db_bind_text(c->db, st, 9, message) == -1 ||
+	    db_bind_text_opt(c->db, st, 8, file) == -1 ||
+	    db_bind_text(c->db, st, 9, message) == -1 ||
 	    db_bind_text(c->db, st, 10, evidence != NULL ? evidence : "{}") ==
 	    -1 || db_bind_int(c->db, st, 11, c->now) == -1 ||
 	    db_step(c->db, st) == -1)
@@ -182,22 +193,15 @@ signal_add(struct batch_ctx *c, struct irun *r, const char *type,
 	if ((text = json_dumps(p, JSON_COMPACT)) == NULL)
 		abort();
 	json_decref(p);
-	rc = -1;
-	if ((st = stmt(c->db, STMT_EVENT)) != NULL &&
-	    db_bind_int(c->db, st, 1, c->project_id) != -1 &&
-	    db_bind_int(c->db, st, 2, c->now) != -1 &&
-	    db_bind_text(c->db, st, 3, "signal_raised") != -1 &&
-	    db_bind_text(c->db, st, 4, test_id != NULL ? test_id :
-	    r->run_id) != -1 && db_bind_text(c->db, st, 5, text) != -1 &&
-	    db_step(c->db, st) != -1)
-		rc = 0;
+	rc = event_add(c, "signal_raised", test_id != NULL ? test_id :
+	    r->run_id, text);
 	free(text);
 	return rc;
 }
 
 /* A test-level signal for the row of st (T_COLS first); 0 or -1. */
 static int
-signal_row(struct batch_ctx *c, struct irun *r, sqlite3_stmt *st,
+signal_row(struct pass_ctx *c, struct irun *r, sqlite3_stmt *st,
     const char *type, const char *severity, const char *message,
     const char *evidence)
 {
@@ -219,7 +223,7 @@ signal_row(struct batch_ctx *c, struct irun *r, sqlite3_stmt *st,
  * base name), however many variants vanished.  Returns 0 or -1.
  */
 static int
-check_removed(struct batch_ctx *c, struct irun *r)
+check_removed(struct pass_ctx *c, struct irun *r)
 {
 	sqlite3_stmt *st;
 	struct buf subj, msg;
@@ -231,7 +235,7 @@ check_removed(struct batch_ctx *c, struct irun *r)
 
 	memset(&subj, 0, sizeof(subj));
 	memset(&msg, 0, sizeof(msg));
-	if ((st = stmt(c->db, STMT_REMOVED)) == NULL ||
+	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_REMOVED)) == NULL ||
 	    db_bind_int(c->db, st, 1, r->base) == -1 ||
 	    db_bind_int(c->db, st, 2, r->id) == -1)
 		return -1;
@@ -299,7 +303,7 @@ check_removed(struct batch_ctx *c, struct irun *r)
 
 /* suite_shrink: the run has far fewer tests than its baseline. */
 static int
-check_shrink(struct batch_ctx *c, struct irun *r)
+check_shrink(struct pass_ctx *c, struct irun *r)
 {
 	char msg[512], ev[128];
 	int64_t drop = r->base_tests - r->tests;
@@ -319,13 +323,13 @@ check_shrink(struct batch_ctx *c, struct irun *r)
 
 /* newly_skipped, assertions_dropped and duration_collapse. */
 static int
-check_tests(struct batch_ctx *c, struct irun *r)
+check_tests(struct pass_ctx *c, struct irun *r)
 {
 	sqlite3_stmt *st;
 	char msg[600], ev[160];
 	int rc = 0;
 
-	if ((st = stmt(c->db, STMT_SKIPPED)) == NULL ||
+	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_SKIPPED)) == NULL ||
 	    db_bind_int(c->db, st, 1, r->base) == -1 ||
 	    db_bind_int(c->db, st, 2, r->id) == -1)
 		return -1;
@@ -337,7 +341,8 @@ check_tests(struct batch_ctx *c, struct irun *r)
 		    NULL);
 	}
 	sqlite3_reset(st);
-	if (rc == -1 || (st = stmt(c->db, STMT_ASSERTIONS)) == NULL ||
+	if (rc == -1 ||
+	    (st = DB_STMT(c->db, DBM_INTEGRITY, STMT_ASSERTIONS)) == NULL ||
 	    db_bind_int(c->db, st, 1, r->base) == -1 ||
 	    db_bind_int(c->db, st, 2, r->id) == -1)
 		return -1;
@@ -353,7 +358,8 @@ check_tests(struct batch_ctx *c, struct irun *r)
 		    ev);
 	}
 	sqlite3_reset(st);
-	if (rc == -1 || (st = stmt(c->db, STMT_COLLAPSE)) == NULL ||
+	if (rc == -1 ||
+	    (st = DB_STMT(c->db, DBM_INTEGRITY, STMT_COLLAPSE)) == NULL ||
 	    db_bind_int(c->db, st, 2, r->id) == -1 ||
 	    db_bind_int(c->db, st, 3, MIN_COLLAPSE_MS) == -1 ||
 	    db_bind_int(c->db, st, 4, c->cfg->integrity_collapse_factor) == -1)
@@ -474,6 +480,7 @@ test_in_file(const struct rtest *t, const char *path)
 	    (dot - n == path || dot[-(long)n - 1] == '/');
 }
 
+/* Frees the n tests of t and t itself; accepts NULL with n 0. */
 static void
 rtests_free(struct rtest *t, size_t n)
 {
@@ -530,61 +537,26 @@ static const char *const diff_severity[DIFF__MAX] = {
 };
 
 /*
- * The diff-based signals of a run: gathers the uploaded diffs and
- * changed_files (and git's diff when repo_path is set), scans them, and
- * raises a signal per finding, tied to the test the hunk is in when its
- * function context names one; then, when the run has a baseline,
- * edited_before_green.  Needs no baseline itself.  Returns 0 or -1.
+ * Raises a signal per finding of the scanned diff ds, tied to the test
+ * of the run the hunk is in when its function context names one.
+ * Returns 0 or -1.
  */
 static int
-check_diff(struct batch_ctx *c, struct irun *r)
+diff_findings(struct pass_ctx *c, struct irun *r, const struct diffscan *ds)
 {
-	struct buf diff;
-	struct diffscan *ds = NULL;
 	struct rtest *rt = NULL;
-	json_t *changed = json_array(), *v;
 	sqlite3_stmt *st;
 	char subject[1200], msg[1200], *ev;
-	long nt = -1, i;
-	size_t k, j;
-	int rc, err = -1;
+	json_t *v;
+	long nt, i;
+	size_t k;
+	int rc = 0;
 
-	memset(&diff, 0, sizeof(diff));
-	if ((st = stmt(c->db, STMT_SHARDS)) == NULL ||
-	    db_bind_int(c->db, st, 1, r->id) == -1)
-		goto out;
-	while ((rc = db_step(c->db, st)) == SQLITE_ROW) {
-		if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
-			buf_printf(&diff, "%s\n", db_column_text(st, 0));
-		}
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL &&
-		    (v = json_loads(db_column_text(st, 1), 0, NULL)) != NULL) {
-			if (json_is_array(v))
-				json_array_extend(changed, v);
-			json_decref(v);
-		}
-	}
-	sqlite3_reset(st);
-	if (rc == -1)
-		goto out;
-	if (diff.len == 0 && c->cfg->repo_path[0] != '\0' && r->has_sha &&
-	    sha_ok(r->sha))
-		(void)git_diff(c->cfg->repo_path, r->sha, &diff);
-	if (diff.len == 0 && json_array_size(changed) == 0) {
-		err = 0;
-		goto out;
-	}
-	if ((ds = diffscan_run(diff.p != NULL ? diff.p : "", diff.len)) ==
-	    NULL)
-		abort();
-	for (k = 0; k < diffscan_nfiles(ds); k++)
-		json_array_append_new(changed, jval_str(
-		    diffscan_file(ds, k)->path));
-	if ((st = stmt(c->db, STMT_RUN_TESTS)) == NULL ||
+	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_RUN_TESTS)) == NULL ||
 	    db_bind_int(c->db, st, 1, r->id) == -1 ||
 	    (nt = rtests_load(c->db, st, &rt)) == -1)
-		goto out;
-	for (k = 0; k < diffscan_nfindings(ds); k++) {
+		return -1;
+	for (k = 0; k < diffscan_nfindings(ds) && rc == 0; k++) {
 		const struct diff_finding *f = diffscan_finding(ds, k);
 		const struct rtest *who = NULL;
 		for (i = 0; i < nt && who == NULL; i++)
@@ -616,22 +588,33 @@ check_diff(struct batch_ctx *c, struct irun *r)
 		    diff_severity[f->kind], subject, who != NULL ? who->id : 0,
 		    who != NULL ? who->test_id : NULL, f->file, msg, ev);
 		free(ev);
-		if (rc == -1)
-			goto out;
 	}
 	rtests_free(rt, (size_t)nt);
-	rt = NULL;
-	/* edited_before_green: red in the baseline, green now, file edited */
-	if (json_array_size(changed) == 0 || r->base == 0) {
-		err = 0;
-		goto out;
-	}
-	if ((st = stmt(c->db, STMT_GREENED)) == NULL ||
+	return rc;
+}
+
+/*
+ * edited_before_green: a test red in the baseline and green now whose
+ * file is among changed (an array of paths, borrowed).  Needs the
+ * baseline.  Returns 0 or -1.
+ */
+static int
+check_greened(struct pass_ctx *c, struct irun *r, json_t *changed)
+{
+	struct rtest *rt = NULL;
+	sqlite3_stmt *st;
+	char msg[1200], *ev;
+	json_t *v;
+	long nt, i;
+	size_t j;
+	int rc = 0;
+
+	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_GREENED)) == NULL ||
 	    db_bind_int(c->db, st, 1, r->base) == -1 ||
 	    db_bind_int(c->db, st, 2, r->id) == -1 ||
 	    (nt = rtests_load(c->db, st, &rt)) == -1)
-		goto out;
-	for (i = 0; i < nt; i++) {
+		return -1;
+	for (i = 0; i < nt && rc == 0; i++) {
 		json_array_foreach(changed, j, v) {
 			const char *p = json_string_value(v);
 			if (p == NULL || !test_in_file(&rt[i], p))
@@ -649,15 +632,68 @@ check_diff(struct batch_ctx *c, struct irun *r)
 			rc = signal_add(c, r, "edited_before_green", "high",
 			    rt[i].test_id, rt[i].id, rt[i].test_id, p, msg, ev);
 			free(ev);
-			if (rc == -1)
-				goto out;
 			break;
 		}
 	}
+	rtests_free(rt, (size_t)nt);
+	return rc;
+}
+
+/*
+ * The diff-based signals of a run: gathers the uploaded diffs and
+ * changed_files (and git's diff when repo_path is set), scans them, and
+ * raises a signal per finding (diff_findings()); then, when the run has
+ * a baseline, edited_before_green.  Needs no baseline itself.  Returns 0
+ * or -1.
+ */
+static int
+check_diff(struct pass_ctx *c, struct irun *r)
+{
+	struct buf diff;
+	struct diffscan *ds = NULL;
+	json_t *changed = json_array(), *v;
+	sqlite3_stmt *st;
+	size_t k;
+	int rc, err = -1;
+
+	memset(&diff, 0, sizeof(diff));
+	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_SHARDS)) == NULL ||
+	    db_bind_int(c->db, st, 1, r->id) == -1)
+		goto out;
+	while ((rc = db_step(c->db, st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+			buf_printf(&diff, "%s\n", db_column_text(st, 0));
+		}
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL &&
+		    (v = json_loads(db_column_text(st, 1), 0, NULL)) != NULL) {
+			if (json_is_array(v))
+				json_array_extend(changed, v);
+			json_decref(v);
+		}
+	}
+	sqlite3_reset(st);
+	if (rc == -1)
+		goto out;
+	if (diff.len == 0 && c->cfg->repo_path[0] != '\0' && r->has_sha &&
+	    sha_ok(r->sha))
+		(void)git_diff(c->cfg->repo_path, r->sha, &diff);
+	if (diff.len == 0 && json_array_size(changed) == 0) {
+		err = 0;
+		goto out;
+	}
+	if ((ds = diffscan_run(diff.p != NULL ? diff.p : "", diff.len)) ==
+	    NULL)
+		abort();
+	for (k = 0; k < diffscan_nfiles(ds); k++)
+		json_array_append_new(changed, jval_str(
+		    diffscan_file(ds, k)->path));
+	if (diff_findings(c, r, ds) == -1)
+		goto out;
+	if (json_array_size(changed) > 0 && r->base != 0 &&
+	    check_greened(c, r, changed) == -1)
+		goto out;
 	err = 0;
 out:
-	if (rt != NULL)
-		rtests_free(rt, (size_t)nt);
 	diffscan_free(ds);
 	json_decref(changed);
 	buf_free(&diff);
@@ -670,7 +706,7 @@ out:
  * Returns the number of alerts, or -1.
  */
 static long
-alerts_raise(struct batch_ctx *c, struct irun *r)
+alerts_raise(struct pass_ctx *c, struct irun *r)
 {
 	sqlite3_stmt *st;
 	int64_t groups[256];
@@ -679,7 +715,7 @@ alerts_raise(struct batch_ctx *c, struct irun *r)
 	long raised = 0;
 	int rc;
 
-	if ((st = stmt(c->db, STMT_ALERT_GROUPS)) == NULL ||
+	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_ALERT_GROUPS)) == NULL ||
 	    db_bind_int(c->db, st, 1, r->id) == -1)
 		return -1;
 	while ((rc = db_step(c->db, st)) == SQLITE_ROW && n < 256) {
@@ -704,15 +740,10 @@ alerts_raise(struct batch_ctx *c, struct irun *r)
 	}
 	sqlite3_reset(st);
 	for (i = 0; i < n; i++) {
-		if (rc != -1 && ((st = stmt(c->db, STMT_EVENT)) == NULL ||
-		    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
-		    db_bind_int(c->db, st, 2, c->now) == -1 ||
-		    db_bind_text(c->db, st, 3, "integrity_alert") == -1 ||
-		    db_bind_text(c->db, st, 4, r->run_id) == -1 ||
-		    db_bind_text(c->db, st, 5, payloads[i]) == -1 ||
-		    db_step(c->db, st) == -1 ||
-		    (st = stmt(c->db, STMT_ALERTED)) == NULL ||
-		    db_bind_int(c->db, st, 1, r->id) == -1 ||
+		if (rc != -1 && (event_add(c, "integrity_alert", r->run_id,
+		    payloads[i]) == -1 ||
+		    (st = DB_STMT(c->db, DBM_INTEGRITY, STMT_ALERTED)) ==
+		    NULL || db_bind_int(c->db, st, 1, r->id) == -1 ||
 		    db_bind_int(c->db, st, 2, groups[i]) == -1 ||
 		    db_step(c->db, st) == -1))
 			rc = -1;
@@ -722,85 +753,86 @@ alerts_raise(struct batch_ctx *c, struct irun *r)
 	return rc == -1 ? -1 : raised;
 }
 
+/* What the integrity pass counts while it steps through the runs. */
+struct itally {
+	long	 signals, alerts;
+};
+
+/*
+ * pass_each_run() work of the integrity pass: checks run (runs.id)
+ * against its baseline inside the open transaction, counting into the
+ * tally at arg.  Returns 0 or -1.
+ */
+static int
+run_check(struct pass_ctx *c, int64_t run, void *arg)
+{
+	struct itally *t = arg;
+	struct irun r;
+	sqlite3_stmt *st;
+	char branch[300];
+	long a;
+	int rc, has_branch;
+
+	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_RUN)) == NULL ||
+	    db_bind_int(c->db, st, 1, run) == -1 ||
+	    db_step(c->db, st) != SQLITE_ROW)
+		return -1;
+	memset(&r, 0, sizeof(r));
+	r.id = sqlite3_column_int64(st, 0);
+	snprintf(r.run_id, sizeof(r.run_id), "%s", db_column_text(st, 1));
+	has_branch = sqlite3_column_type(st, 2) != SQLITE_NULL;
+	if (has_branch)
+		snprintf(branch, sizeof(branch), "%s", db_column_text(st, 2));
+	r.has_sha = sqlite3_column_type(st, 3) != SQLITE_NULL;
+	if (r.has_sha)
+		snprintf(r.sha, sizeof(r.sha), "%s", db_column_text(st, 3));
+	r.started_at = sqlite3_column_int64(st, 4);
+	r.tests = sqlite3_column_int64(st, 5);
+	sqlite3_reset(st);
+	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_BASELINE)) == NULL ||
+	    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
+	    db_bind_text(c->db, st, 2, has_branch ? branch : NULL) == -1 ||
+	    db_bind_int(c->db, st, 3, r.started_at) == -1 ||
+	    db_bind_int(c->db, st, 4, r.id) == -1 ||
+	    (rc = db_step(c->db, st)) == -1)
+		return -1;
+	if (rc == SQLITE_ROW) {
+		r.base = sqlite3_column_int64(st, 0);
+		r.base_tests = sqlite3_column_int64(st, 1);
+		snprintf(r.base_run_id, sizeof(r.base_run_id), "%s",
+		    db_column_text(st, 2));
+	}
+	sqlite3_reset(st);
+	/*
+	 * The result-based checks compare with the baseline; the diff alone
+	 * needs none, so the first run on a branch gets its diff-based
+	 * signals too (issue 11 item 11).
+	 */
+	if ((r.base != 0 && (check_removed(c, &r) == -1 ||
+	    check_shrink(c, &r) == -1 || check_tests(c, &r) == -1)) ||
+	    check_diff(c, &r) == -1)
+		return -1;
+	if ((a = alerts_raise(c, &r)) == -1)
+		return -1;
+	t->signals += r.raised;
+	t->alerts += a;
+	return 0;
+}
+
 /*
  * The batch `integrity` pass for one project: each run since the
  * watermark against its baseline, one transaction each with the
  * watermark.  Returns 0 or -1.
  */
 int
-integrity_pass(struct batch_ctx *c)
+integrity_pass(struct pass_ctx *c)
 {
-	struct irun r;
-	sqlite3_stmt *st;
-	int64_t mark;
-	long runs = 0, signals = 0, alerts = 0, a;
-	char branch[300];
-	int rc, has_branch;
+	struct itally t = { 0, 0 };
+	long runs;
 
-	if (batch_mark_get(c, "integrity", &mark, NULL, 0) == -1)
+	if ((runs = pass_each_run(c, "integrity", run_check, &t)) == -1)
 		return -1;
-	for (;;) {
-		if (db_begin(c->db) == -1)
-			return -1;
-		if ((st = stmt(c->db, STMT_RUNS_NEW)) == NULL ||
-		    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
-		    db_bind_int(c->db, st, 2, mark) == -1 ||
-		    (rc = db_step(c->db, st)) == -1)
-			return -1;
-		if (rc != SQLITE_ROW) {
-			db_rollback(c->db);
-			break;
-		}
-		memset(&r, 0, sizeof(r));
-		r.id = sqlite3_column_int64(st, 0);
-		snprintf(r.run_id, sizeof(r.run_id), "%s",
-		    db_column_text(st, 1));
-		has_branch = sqlite3_column_type(st, 2) != SQLITE_NULL;
-		if (has_branch)
-			snprintf(branch, sizeof(branch), "%s",
-			    db_column_text(st, 2));
-		r.has_sha = sqlite3_column_type(st, 3) != SQLITE_NULL;
-		if (r.has_sha)
-			snprintf(r.sha, sizeof(r.sha), "%s",
-			    db_column_text(st, 3));
-		r.started_at = sqlite3_column_int64(st, 4);
-		r.tests = sqlite3_column_int64(st, 5);
-		sqlite3_reset(st);
-		if ((st = stmt(c->db, STMT_BASELINE)) == NULL ||
-		    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
-		    (has_branch ? db_bind_text(c->db, st, 2, branch) :
-		    db_bind_null(c->db, st, 2)) == -1 ||
-		    db_bind_int(c->db, st, 3, r.started_at) == -1 ||
-		    db_bind_int(c->db, st, 4, r.id) == -1 ||
-		    (rc = db_step(c->db, st)) == -1)
-			return -1;
-		if (rc == SQLITE_ROW) {
-			r.base = sqlite3_column_int64(st, 0);
-			r.base_tests = sqlite3_column_int64(st, 1);
-			snprintf(r.base_run_id, sizeof(r.base_run_id), "%s",
-			    db_column_text(st, 2));
-		}
-		sqlite3_reset(st);
-		/*
-		 * The result-based checks compare with the baseline; the
-		 * diff alone needs none, so the first run on a branch gets
-		 * its diff-based signals too (issue 11 item 11).
-		 */
-		if ((r.base != 0 && (check_removed(c, &r) == -1 ||
-		    check_shrink(c, &r) == -1 || check_tests(c, &r) == -1)) ||
-		    check_diff(c, &r) == -1)
-			return -1;
-		if ((a = alerts_raise(c, &r)) == -1)
-			return -1;
-		mark = r.id;
-		if (batch_mark_set(c, "integrity", mark, NULL) == -1 ||
-		    batch_commit(c) == -1)
-			return -1;
-		runs++;
-		signals += r.raised;
-		alerts += a;
-	}
-	batch_note(c, "%ld runs checked, %ld signals, %ld alerts", runs,
-	    signals, alerts);
+	pass_note(c, "%ld runs checked, %ld signals, %ld alerts", runs,
+	    t.signals, t.alerts);
 	return 0;
 }

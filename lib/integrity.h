@@ -1,8 +1,8 @@
 #ifndef TESTVIS_INTEGRITY_H
 #define TESTVIS_INTEGRITY_H
 
-struct batch_ctx;
+struct pass_ctx;
 
-int	 integrity_pass(struct batch_ctx *);
+int	 integrity_pass(struct pass_ctx *);
 
 #endif

@@ -1,33 +1,31 @@
 /*
- * Mapping tests to product features (MAP-1): the batch `mapping` pass, the
- * manual override and import of API-24, and the per-day feature rollups
- * of the timeline (API-17).  A test's candidates come from five providers
- * (manual > explicit > rule > import > heuristic); the primary is the one
- * with the highest confidence >= 0.5, precedence breaking ties, and is
- * copied to tests.feature; a test without one lands in "unmapped".  The
- * rules file and the heuristics are lib/maprule.c; this module stores.
- * It does not read the health views (lib/featurehealth.c does).
+ * Mapping tests to product features (MAP-1): the batch `mapping` pass,
+ * the resolver it shares with the manual override and import of API-24,
+ * and the per-day feature rollups of the timeline (API-17).  A test's
+ * candidates come from five providers (manual > explicit > rule > import
+ * > heuristic); the primary is the one with the highest confidence >=
+ * 0.5, precedence breaking ties, and is copied to tests.feature; a test
+ * without one lands in "unmapped".  The rules file and the heuristics are
+ * lib/maprule.c; this module stores.  Reading a test's mappings and the
+ * API-24 writes are lib/mappings.c; the health views are lib/health.c.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
-#include "fault.h"
-#include "jval.h"
 #include "log.h"
 #include "mapping.h"
 #include "maprule.h"
-#include "tvtime.h"
-#include "utf8.h"
+#include "pass.h"
 
 #define CHUNK		2000	/* tests re-resolved per transaction */
 #define MAX_CANDS	16
 #define DAY_MS		86400000LL
+#define UNMAPPED	"unmapped"	/* the feature of a test without one */
 
 enum provider {
 	PROV_MANUAL,
@@ -63,10 +61,6 @@ enum stmt {
 	STMT_DAYS_ALL,
 	STMT_DAYS_ONE,
 	STMT_SHARD_MAX,
-	STMT_LIST,
-	STMT_MANUAL_DROP,
-	STMT_IMPORT_DROP,
-	STMT_TEST_BY_ID,
 	STMT__MAX
 };
 
@@ -136,8 +130,10 @@ static const char *const sql[STMT__MAX] = {
 	    "failed = failed + excluded.failed, "
 	    "skipped = skipped + excluded.skipped, "
 	    "last_run = CASE WHEN excluded.last_run_at >= "
-	    "coalesce(last_run_at, 0) THEN excluded.last_run ELSE last_run END, "
-	    "last_run_at = max(coalesce(last_run_at, 0), excluded.last_run_at)",
+	    "coalesce(last_run_at, 0) THEN excluded.last_run ELSE last_run "
+	    "END, "
+	    "last_run_at = max(coalesce(last_run_at, 0), "
+	    "excluded.last_run_at)",
 	[STMT_DAYS_DROP_ALL] =
 	    "DELETE FROM feature_days WHERE day >= ?2 AND feature IN "
 	    "(SELECT id FROM features WHERE project_id = ?1)",
@@ -156,20 +152,6 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_SHARD_MAX] =
 	    "SELECT coalesce(max(s.id), 0) FROM run_shards s JOIN runs ON "
 	    "runs.id = s.run WHERE runs.project_id = ?1",
-	[STMT_LIST] =
-	    "SELECT provider, features.id, features.path, confidence, "
-	    "is_primary, updated_at FROM mappings JOIN features ON "
-	    "features.id = mappings.feature WHERE test = ?1 ORDER BY "
-	    "is_primary DESC, confidence DESC, CASE provider WHEN 'manual' "
-	    "THEN 0 WHEN 'explicit' THEN 1 WHEN 'rule' THEN 2 WHEN 'import' "
-	    "THEN 3 ELSE 4 END, features.path",
-	[STMT_MANUAL_DROP] =
-	    "DELETE FROM mappings WHERE test = ?1 AND provider = 'manual'",
-	[STMT_IMPORT_DROP] =
-	    "DELETE FROM mappings WHERE test = ?1 AND provider = 'import'",
-	[STMT_TEST_BY_ID] =
-	    "SELECT id FROM tests WHERE project_id = ?1 AND test_id = ?2 "
-	    "AND alias_of IS NULL",
 };
 
 /* One candidate feature of a test. */
@@ -178,12 +160,6 @@ struct cand {
 	char		 path[256];
 	double		 conf;
 };
-
-static sqlite3_stmt *
-stmt(struct db *db, enum stmt s)
-{
-	return db_stmt(db, DBM_MAPPING, sql, STMT__MAX, s);
-}
 
 /*
  * The id of domain path (creating it and its ancestors); 0 for "".
@@ -201,7 +177,7 @@ domain_id(struct db *db, int64_t project, const char *path, int64_t *id)
 	*id = 0;
 	if (*path == '\0')
 		return 0;
-	if ((st = stmt(db, STMT_DOMAIN_GET)) == NULL ||
+	if ((st = DB_STMT(db, DBM_MAPPING, STMT_DOMAIN_GET)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_text(db, st, 2, path) == -1 ||
 	    (rc = db_step(db, st)) == -1)
@@ -217,7 +193,7 @@ domain_id(struct db *db, int64_t project, const char *path, int64_t *id)
 		if (domain_id(db, project, parent, &pid) == -1)
 			return -1;
 	}
-	if ((st = stmt(db, STMT_DOMAIN_ADD)) == NULL ||
+	if ((st = DB_STMT(db, DBM_MAPPING, STMT_DOMAIN_ADD)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_text(db, st, 2, path) == -1 ||
 	    db_bind_text(db, st, 3, slash != NULL ? slash + 1 : path) == -1 ||
@@ -233,9 +209,8 @@ domain_id(struct db *db, int64_t project, const char *path, int64_t *id)
  * domain of "a/b/c" is "a/b"; a one-segment path "x" is feature x of
  * domain x.  Returns 0 or -1.
  */
-int
-mapping_feature_id(struct db *db, int64_t project, const char *path,
-    int64_t *id)
+static int
+feature_id(struct db *db, int64_t project, const char *path, int64_t *id)
 {
 	sqlite3_stmt *st;
 	char dom[256];
@@ -243,7 +218,7 @@ mapping_feature_id(struct db *db, int64_t project, const char *path,
 	int64_t did;
 	int rc;
 
-	if ((st = stmt(db, STMT_FEATURE_GET)) == NULL ||
+	if ((st = DB_STMT(db, DBM_MAPPING, STMT_FEATURE_GET)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_text(db, st, 2, path) == -1 ||
 	    (rc = db_step(db, st)) == -1)
@@ -257,7 +232,7 @@ mapping_feature_id(struct db *db, int64_t project, const char *path,
 	    (int)(slash - path) : (int)strlen(path), path);
 	if (domain_id(db, project, dom, &did) == -1)
 		return -1;
-	if ((st = stmt(db, STMT_FEATURE_ADD)) == NULL ||
+	if ((st = DB_STMT(db, DBM_MAPPING, STMT_FEATURE_ADD)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_text(db, st, 2, path) == -1 ||
 	    db_bind_text(db, st, 3, slash != NULL ? slash + 1 : path) == -1 ||
@@ -265,6 +240,30 @@ mapping_feature_id(struct db *db, int64_t project, const char *path,
 		return -1;
 	*id = sqlite3_last_insert_rowid(db_handle(db));
 	return 0;
+}
+
+/*
+ * Stores (or updates) the candidate feature path (normalised) of test
+ * from provider ("manual", "import", ...) with confidence conf, creating
+ * the feature; it is not primary until the test is resolved.  Inside the
+ * caller's transaction.  Returns 0 or -1.
+ */
+int
+mapping_add(struct db *db, int64_t project, int64_t test,
+    const char *provider, const char *path, double conf, int64_t now)
+{
+	sqlite3_stmt *st;
+	int64_t fid;
+
+	if (feature_id(db, project, path, &fid) == -1 ||
+	    (st = DB_STMT(db, DBM_MAPPING, STMT_MAP_ADD)) == NULL ||
+	    db_bind_int(db, st, 1, test) == -1 ||
+	    db_bind_text(db, st, 2, provider) == -1 ||
+	    db_bind_int(db, st, 3, fid) == -1 ||
+	    sqlite3_bind_double(st, 4, conf) != SQLITE_OK ||
+	    db_bind_int(db, st, 5, now) == -1)
+		return -1;
+	return db_step(db, st) == -1 ? -1 : 0;
 }
 
 /* Adds a candidate when its path normalises; silently drops bad ones. */
@@ -336,7 +335,7 @@ resolve_row(struct db *db, int64_t project, const struct maprules *rules,
 	if (maprule_heuristic(&t, path, sizeof(path), &conf) == 0)
 		cand_add(c, &n, PROV_HEURISTIC, path, conf);
 	/* the stored inputs: manual and import */
-	if ((st = stmt(db, STMT_INPUTS)) == NULL ||
+	if ((st = DB_STMT(db, DBM_MAPPING, STMT_INPUTS)) == NULL ||
 	    db_bind_int(db, st, 1, test) == -1)
 		goto out;
 	while ((k = (size_t)db_step(db, st)) == SQLITE_ROW)
@@ -347,7 +346,7 @@ resolve_row(struct db *db, int64_t project, const struct maprules *rules,
 	if ((int)k == -1)
 		goto out;
 	/* rewrite the derived rows */
-	if ((st = stmt(db, STMT_DERIVED_DROP)) == NULL ||
+	if ((st = DB_STMT(db, DBM_MAPPING, STMT_DERIVED_DROP)) == NULL ||
 	    db_bind_int(db, st, 1, test) == -1 || db_step(db, st) == -1)
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -357,27 +356,24 @@ resolve_row(struct db *db, int64_t project, const struct maprules *rules,
 			best = i;
 		if (c[i].prov == PROV_MANUAL || c[i].prov == PROV_IMPORT)
 			continue;
-		if (mapping_feature_id(db, project, c[i].path, &fid) == -1 ||
-		    (st = stmt(db, STMT_MAP_ADD)) == NULL ||
-		    db_bind_int(db, st, 1, test) == -1 ||
-		    db_bind_text(db, st, 2, prov_names[c[i].prov]) == -1 ||
-		    db_bind_int(db, st, 3, fid) == -1 ||
-		    sqlite3_bind_double(st, 4, c[i].conf) != SQLITE_OK ||
-		    db_bind_int(db, st, 5, now) == -1 || db_step(db, st) == -1)
+		if (mapping_add(db, project, test, prov_names[c[i].prov],
+		    c[i].path, c[i].conf, now) == -1)
 			goto out;
 	}
-	if ((st = stmt(db, STMT_PRIMARY_CLEAR)) == NULL ||
+	if ((st = DB_STMT(db, DBM_MAPPING, STMT_PRIMARY_CLEAR)) == NULL ||
 	    db_bind_int(db, st, 1, test) == -1 || db_step(db, st) == -1)
 		goto out;
-	if (mapping_feature_id(db, project, best < MAX_CANDS ? c[best].path :
-	    MAPPING_UNMAPPED, &fid) == -1)
+	if (feature_id(db, project, best < MAX_CANDS ? c[best].path :
+	    UNMAPPED, &fid) == -1)
 		goto out;
-	if (best < MAX_CANDS && ((st = stmt(db, STMT_PRIMARY_SET)) == NULL ||
+	if (best < MAX_CANDS &&
+	    ((st = DB_STMT(db, DBM_MAPPING, STMT_PRIMARY_SET)) == NULL ||
 	    db_bind_int(db, st, 1, test) == -1 ||
 	    db_bind_text(db, st, 2, prov_names[c[best].prov]) == -1 ||
 	    db_bind_int(db, st, 3, fid) == -1 || db_step(db, st) == -1))
 		goto out;
-	if (fid != old && ((st = stmt(db, STMT_TEST_FEATURE)) == NULL ||
+	if (fid != old &&
+	    ((st = DB_STMT(db, DBM_MAPPING, STMT_TEST_FEATURE)) == NULL ||
 	    db_bind_int(db, st, 1, test) == -1 ||
 	    db_bind_int(db, st, 2, fid) == -1 || db_step(db, st) == -1))
 		goto out;
@@ -464,21 +460,21 @@ mapping_days_rebuild(struct db *db, int64_t project, int64_t feature,
 	sqlite3_stmt *st;
 
 	if (feature == 0) {
-		if ((st = stmt(db, STMT_DAYS_DROP_ALL)) == NULL ||
-		    db_bind_int(db, st, 1, project) == -1 ||
+		if ((st = DB_STMT(db, DBM_MAPPING, STMT_DAYS_DROP_ALL)) ==
+		    NULL || db_bind_int(db, st, 1, project) == -1 ||
 		    db_bind_int(db, st, 2, from_day) == -1 ||
 		    db_step(db, st) == -1 ||
-		    (st = stmt(db, STMT_DAYS_ALL)) == NULL ||
+		    (st = DB_STMT(db, DBM_MAPPING, STMT_DAYS_ALL)) == NULL ||
 		    db_bind_int(db, st, 1, project) == -1 ||
 		    db_bind_int(db, st, 2, from_day) == -1 ||
 		    db_step(db, st) == -1)
 			return -1;
 		return 0;
 	}
-	if ((st = stmt(db, STMT_DAYS_DROP_ONE)) == NULL ||
+	if ((st = DB_STMT(db, DBM_MAPPING, STMT_DAYS_DROP_ONE)) == NULL ||
 	    db_bind_int(db, st, 1, feature) == -1 ||
 	    db_bind_int(db, st, 2, from_day) == -1 || db_step(db, st) == -1 ||
-	    (st = stmt(db, STMT_DAYS_ONE)) == NULL ||
+	    (st = DB_STMT(db, DBM_MAPPING, STMT_DAYS_ONE)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int(db, st, 2, from_day) == -1 ||
 	    db_bind_int(db, st, 3, feature) == -1 || db_step(db, st) == -1)
@@ -508,7 +504,7 @@ resolve_one(struct db *db, const struct config *cfg,
 	int64_t moved = 0, to = 0;
 	int rc;
 
-	if ((st = stmt(db, STMT_TEST_ONE)) == NULL ||
+	if ((st = DB_STMT(db, DBM_MAPPING, STMT_TEST_ONE)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int(db, st, 2, test) == -1 ||
 	    (rc = db_step(db, st)) == -1)
@@ -528,23 +524,36 @@ resolve_one(struct db *db, const struct config *cfg,
 }
 
 /*
- * Re-resolves one test now (API-24) with the current rules file (an
- * unusable one is logged and left out).  Inside the caller's
- * transaction.  Returns 0 or -1.
+ * Re-resolves the tests tests[0..n) now (API-24), each once however
+ * often it is listed, with the current rules file read once (an unusable
+ * one is logged and left out).  Inside the caller's transaction.
+ * Returns the number of distinct tests, or -1.
  */
-int
-mapping_resolve_test(struct db *db, const struct config *cfg,
-    int64_t project, int64_t test, int64_t now)
+long
+mapping_resolve(struct db *db, const struct config *cfg, int64_t project,
+    const int64_t *tests, size_t n, int64_t now)
 {
 	struct maprules *rules;
 	char hash[SHA256_HEX_LEN];
-	int rc;
+	size_t i, m;
+	long done = 0;
 
 	if (rules_load(cfg, &rules, hash) == -1)
 		rules = NULL;
-	rc = resolve_one(db, cfg, rules, project, test, now);
+	for (i = 0; i < n; i++) {
+		for (m = 0; m < i && tests[m] != tests[i]; m++)
+			;
+		if (m < i)
+			continue;
+		if (resolve_one(db, cfg, rules, project, tests[i], now) ==
+		    -1) {
+			done = -1;
+			break;
+		}
+		done++;
+	}
 	maprule_free(rules);
-	return rc;
+	return done;
 }
 
 /*
@@ -552,7 +561,7 @@ mapping_resolve_test(struct db *db, const struct config *cfg,
  * else those never mapped.  Returns the number resolved, or -1.
  */
 static long
-resolve_tests(struct batch_ctx *c, const struct maprules *rules, int full,
+resolve_tests(struct pass_ctx *c, const struct maprules *rules, int full,
     long *moved)
 {
 	sqlite3_stmt *st;
@@ -564,8 +573,10 @@ resolve_tests(struct batch_ctx *c, const struct maprules *rules, int full,
 	for (;;) {
 		if (db_begin(c->db) == -1)
 			return -1;
-		st = stmt(c->db, full ? STMT_TESTS_ALL : STMT_TESTS_NEW);
-		if (st == NULL || db_bind_int(c->db, st, 1, c->project_id) == -1)
+		st = DB_STMT(c->db, DBM_MAPPING, full ? STMT_TESTS_ALL :
+		    STMT_TESTS_NEW);
+		if (st == NULL ||
+		    db_bind_int(c->db, st, 1, c->project_id) == -1)
 			return -1;
 		if (full ? db_bind_int(c->db, st, 2, last) == -1 ||
 		    db_bind_int(c->db, st, 3, CHUNK) == -1 :
@@ -583,7 +594,7 @@ resolve_tests(struct batch_ctx *c, const struct maprules *rules, int full,
 			n++;
 		}
 		sqlite3_reset(st);
-		if (rc == -1 || batch_commit(c) == -1)
+		if (rc == -1 || pass_commit(c) == -1)
 			return -1;
 		done += n;
 		if (n < CHUNK)
@@ -592,50 +603,42 @@ resolve_tests(struct batch_ctx *c, const struct maprules *rules, int full,
 }
 
 /*
- * Adds the results of shards stored since the watermark to feature_days,
- * a few shards per transaction with the watermark.  Returns the number
- * of shards, or -1.
+ * pass_each_new() step of the mapping pass: adds the results of the next
+ * shards (a few) after *mark to feature_days inside the open transaction
+ * and counts them in *arg (a long).  Returns 1 with *mark on the last of
+ * them, 0 when no shard is left, or -1.
  */
-static long
-days_add_new(struct batch_ctx *c)
+static int
+shards_next(struct pass_ctx *c, int64_t *mark, void *arg)
 {
 	sqlite3_stmt *st, *ins;
-	int64_t mark, shards[64], runs[64];
-	long total = 0;
-	size_t n, i;
+	int64_t shards[64], runs[64];
+	long *total = arg;
+	size_t n = 0, i;
 	int rc;
 
-	if (batch_mark_get(c, "mapping", &mark, NULL, 0) == -1)
+	if ((st = DB_STMT(c->db, DBM_MAPPING, STMT_SHARDS_NEW)) == NULL ||
+	    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
+	    db_bind_int(c->db, st, 2, *mark) == -1)
 		return -1;
-	for (;;) {
-		if ((st = stmt(c->db, STMT_SHARDS_NEW)) == NULL ||
-		    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
-		    db_bind_int(c->db, st, 2, mark) == -1)
-			return -1;
-		n = 0;
-		while ((rc = db_step(c->db, st)) == SQLITE_ROW && n < 64) {
-			shards[n] = sqlite3_column_int64(st, 0);
-			runs[n++] = sqlite3_column_int64(st, 1);
-		}
-		sqlite3_reset(st);
-		if (rc == -1)
-			return -1;
-		if (n == 0)
-			return total;
-		if (db_begin(c->db) == -1)
-			return -1;
-		for (i = 0; i < n; i++)
-			if ((ins = stmt(c->db, STMT_DAYS_SHARD)) == NULL ||
-			    db_bind_int(c->db, ins, 1, runs[i]) == -1 ||
-			    db_bind_int(c->db, ins, 2, shards[i]) == -1 ||
-			    db_step(c->db, ins) == -1)
-				return -1;
-		mark = shards[n - 1];
-		if (batch_mark_set(c, "mapping", mark, NULL) == -1 ||
-		    batch_commit(c) == -1)
-			return -1;
-		total += (long)n;
+	while ((rc = db_step(c->db, st)) == SQLITE_ROW && n < 64) {
+		shards[n] = sqlite3_column_int64(st, 0);
+		runs[n++] = sqlite3_column_int64(st, 1);
 	}
+	sqlite3_reset(st);
+	if (rc == -1)
+		return -1;
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((ins = DB_STMT(c->db, DBM_MAPPING, STMT_DAYS_SHARD)) ==
+		    NULL || db_bind_int(c->db, ins, 1, runs[i]) == -1 ||
+		    db_bind_int(c->db, ins, 2, shards[i]) == -1 ||
+		    db_step(c->db, ins) == -1)
+			return -1;
+	*mark = shards[n - 1];
+	*total += (long)n;
+	return 1;
 }
 
 /*
@@ -644,21 +647,21 @@ days_add_new(struct batch_ctx *c)
  * adds new shards' results to the day rollups.  Returns 0 or -1.
  */
 int
-mapping_pass(struct batch_ctx *c)
+mapping_pass(struct pass_ctx *c)
 {
 	struct maprules *rules;
 	char hash[SHA256_HEX_LEN], old[SHA256_HEX_LEN + 8];
 	sqlite3_stmt *st;
 	int64_t mark, top;
-	long n, moved, shards;
+	long n, moved, shards = 0;
 	int full;
 
 	if (rules_load(c->cfg, &rules, hash) == -1) {
-		batch_note(c, "rules file %s unusable (see log)",
+		pass_note(c, "rules file %s unusable (see log)",
 		    c->cfg->mapping_rules);
 		return -1;
 	}
-	if (batch_mark_get(c, "mapping-rules", &mark, old, sizeof(old)) ==
+	if (pass_mark_get(c, "mapping-rules", &mark, old, sizeof(old)) ==
 	    -1) {
 		maprule_free(rules);
 		return -1;
@@ -669,289 +672,32 @@ mapping_pass(struct batch_ctx *c)
 	maprule_free(rules);
 	if (n == -1)
 		return -1;
-	batch_note(c, "%ld tests %s", n, full ? "re-mapped (rules changed)" :
+	pass_note(c, "%ld tests %s", n, full ? "re-mapped (rules changed)" :
 	    "mapped");
 	if (full) {
 		/* every feature may have changed: rebuild the days at once */
 		if (db_begin(c->db) == -1 ||
-		    (st = stmt(c->db, STMT_SHARD_MAX)) == NULL ||
-		    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
+		    (st = DB_STMT(c->db, DBM_MAPPING, STMT_SHARD_MAX)) ==
+		    NULL || db_bind_int(c->db, st, 1, c->project_id) == -1 ||
 		    db_step(c->db, st) != SQLITE_ROW)
 			return -1;
 		top = sqlite3_column_int64(st, 0);
 		sqlite3_reset(st);
 		if (mapping_days_rebuild(c->db, c->project_id, 0,
 		    keep_from_day(c->cfg, c->now)) == -1 ||
-		    batch_mark_set(c, "mapping", top, NULL) == -1 ||
-		    batch_mark_set(c, "mapping-rules", 0, hash) == -1 ||
-		    batch_commit(c) == -1)
+		    pass_mark_set(c, "mapping", top, NULL) == -1 ||
+		    pass_mark_set(c, "mapping-rules", 0, hash) == -1 ||
+		    pass_commit(c) == -1)
 			return -1;
-		batch_note(c, "%ld moved, timelines rebuilt", moved);
+		pass_note(c, "%ld moved, timelines rebuilt", moved);
 		return 0;
 	}
-	if ((shards = days_add_new(c)) == -1)
+	if (pass_each_new(c, "mapping", shards_next, &shards) == -1)
 		return -1;
 	if (strcmp(old, hash) != 0 && (db_begin(c->db) == -1 ||
-	    batch_mark_set(c, "mapping-rules", 0, hash) == -1 ||
-	    batch_commit(c) == -1))
+	    pass_mark_set(c, "mapping-rules", 0, hash) == -1 ||
+	    pass_commit(c) == -1))
 		return -1;
-	batch_note(c, "%ld shards into timelines", shards);
+	pass_note(c, "%ld shards into timelines", shards);
 	return 0;
-}
-
-/*
- * GET /api/tests/{test_id}/mappings: every candidate of a test, the
- * primary first.  Returns a new array, or NULL on a database error.
- */
-json_t *
-mapping_list(struct db *db, int64_t test)
-{
-	sqlite3_stmt *st;
-	json_t *arr = jval_array(), *o;
-	int rc;
-
-	if ((st = stmt(db, STMT_LIST)) == NULL ||
-	    db_bind_int(db, st, 1, test) == -1) {
-		json_decref(arr);
-		return NULL;
-	}
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		o = jval_object();
-		jval_set(o, "provider", jval_col_text(st, 0));
-		jval_set(o, "feature_id", jval_col_int(st, 1));
-		jval_set(o, "feature", jval_col_text(st, 2));
-		jval_set(o, "confidence", json_real(
-		    sqlite3_column_double(st, 3)));
-		jval_set(o, "primary", json_boolean(sqlite3_column_int(st, 4)));
-		jval_set(o, "updated_at", jval_col_time(st, 5));
-		jval_push(arr, o);
-	}
-	sqlite3_reset(st);
-	if (rc == -1) {
-		json_decref(arr);
-		return NULL;
-	}
-	return arr;
-}
-
-/*
- * PUT /api/tests/{test_id}/mapping: {"feature": "a/b"} sets the manual
- * mapping (confidence 1.0), {"feature": null} removes it; the test is
- * re-resolved at once.  Runs its own transaction.  Returns 0, or -1 with
- * f set (400 for a bad body, 500 storage).
- */
-int
-mapping_set_manual(struct db *db, const struct config *cfg, int64_t project,
-    int64_t test, json_t *body, int64_t now, struct fault *f)
-{
-	char path[256];
-	const char *why;
-	json_t *v = json_object_get(body, "feature");
-	sqlite3_stmt *st;
-	int64_t fid;
-	const char *k;
-	json_t *x;
-
-	json_object_foreach(body, k, x)
-		if (strcmp(k, "feature") != 0) {
-			fault_set(f, FAULT_BAD_INPUT, "invalid_body",
-			    "unknown field '%.*s' (expected: "
-			    "feature)", UTF8_CUT(k, 64));
-			return -1;
-		}
-	if (v == NULL || (!json_is_string(v) && !json_is_null(v))) {
-		fault_set(f, FAULT_BAD_INPUT, "invalid_body",
-		    "feature must be a feature path like "
-		    "\"checkout/payments\", or null to remove the "
-		    "manual mapping");
-		return -1;
-	}
-	if (json_is_string(v) && maprule_feature_norm(json_string_value(v),
-	    path, sizeof(path), &why) == -1) {
-		fault_set(f, FAULT_BAD_INPUT, "invalid_body",
-		    "feature: %s", why);
-		return -1;
-	}
-	if (db_begin(db) == -1)
-		goto fail;
-	if ((st = stmt(db, STMT_MANUAL_DROP)) == NULL ||
-	    db_bind_int(db, st, 1, test) == -1 || db_step(db, st) == -1)
-		goto fail;
-	if (json_is_string(v) &&
-	    (mapping_feature_id(db, project, path, &fid) == -1 ||
-	    (st = stmt(db, STMT_MAP_ADD)) == NULL ||
-	    db_bind_int(db, st, 1, test) == -1 ||
-	    db_bind_text(db, st, 2, "manual") == -1 ||
-	    db_bind_int(db, st, 3, fid) == -1 ||
-	    sqlite3_bind_double(st, 4, 1.0) != SQLITE_OK ||
-	    db_bind_int(db, st, 5, now) == -1 || db_step(db, st) == -1))
-		goto fail;
-	if (mapping_resolve_test(db, cfg, project, test, now) == -1 ||
-	    db_commit(db) == -1)
-		goto fail;
-	return 0;
-fail:
-	db_rollback(db);
-	fault_set(f, FAULT_STORAGE, "storage",
-	    "the mapping could not be stored");
-	return -1;
-}
-
-/*
- * POST /api/tests/mappings/import: {"mappings": [{"test_id", "feature",
- * "confidence"}...], "replace": bool}.  Every entry is checked before
- * anything is stored (all or nothing); replace drops a listed test's
- * earlier imports first.  *out gets {imported, tests}.  Returns 0, or -1
- * with f set (400 naming the entry, 404 unknown test, 500 storage).
- */
-int
-mapping_import(struct db *db, const struct config *cfg, int64_t project,
-    json_t *body, int64_t now, json_t **out, struct fault *f)
-{
-	json_t *list = json_object_get(body, "mappings"), *e, *rep, *x;
-	char (*paths)[256] = NULL;
-	int64_t *tests = NULL, fid;
-	struct maprules *rules = NULL;
-	char hash[SHA256_HEX_LEN];
-	sqlite3_stmt *st;
-	const char *why, *k;
-	size_t i, j, n;
-	int rc;
-
-	*out = NULL;
-	json_object_foreach(body, k, x)
-		if (strcmp(k, "mappings") != 0 && strcmp(k, "replace") != 0) {
-			fault_set(f, FAULT_BAD_INPUT, "invalid_body",
-			    "unknown field '%.*s' (expected: mappings, "
-			    "replace)", UTF8_CUT(k, 64));
-			return -1;
-		}
-	rep = json_object_get(body, "replace");
-	if (rep != NULL && !json_is_boolean(rep)) {
-		fault_set(f, FAULT_BAD_INPUT, "invalid_body",
-		    "replace must be true or false");
-		return -1;
-	}
-	if (!json_is_array(list) || (n = json_array_size(list)) == 0 ||
-	    n > 50000) {
-		fault_set(f, FAULT_BAD_INPUT, "invalid_body",
-		    "mappings must be an array of 1 to 50000 {test_id, "
-		    "feature, confidence} objects");
-		return -1;
-	}
-	if ((paths = calloc(n, sizeof(*paths))) == NULL ||
-	    (tests = calloc(n, sizeof(*tests))) == NULL)
-		abort();
-	json_array_foreach(list, i, e) {
-		json_t *tid = json_object_get(e, "test_id");
-		json_t *feat = json_object_get(e, "feature");
-		json_t *conf = json_object_get(e, "confidence");
-		double cv;
-		if (!json_is_object(e) || json_object_size(e) != 3 ||
-		    !json_is_string(tid) || !json_is_string(feat) ||
-		    !json_is_number(conf)) {
-			fault_set(f, FAULT_BAD_INPUT, "invalid_body",
-			    "mappings[%zu] must be "
-			    "{\"test_id\", \"feature\", \"confidence\"} "
-			    "and nothing else", i);
-			goto fail;
-		}
-		cv = json_number_value(conf);
-		if (!(cv >= 0.0 && cv <= 1.0)) {
-			fault_set(f, FAULT_BAD_INPUT, "invalid_body",
-			    "mappings[%zu].confidence must be between 0 and "
-			    "1", i);
-			goto fail;
-		}
-		if (maprule_feature_norm(json_string_value(feat), paths[i],
-		    sizeof(paths[i]), &why) == -1) {
-			fault_set(f, FAULT_BAD_INPUT, "invalid_body",
-			    "mappings[%zu].feature: %s", i, why);
-			goto fail;
-		}
-		if ((st = stmt(db, STMT_TEST_BY_ID)) == NULL ||
-		    db_bind_int(db, st, 1, project) == -1 ||
-		    db_bind_text(db, st, 2, json_string_value(tid)) == -1 ||
-		    (rc = db_step(db, st)) == -1) {
-			fault_set(f, FAULT_STORAGE, "storage",
-			    "database error");
-			goto fail;
-		}
-		tests[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-		sqlite3_reset(st);
-		if (tests[i] == 0) {
-			fault_set(f, FAULT_NOT_FOUND, "not_found",
-			    "mappings[%zu]: no test '%.*s' in this project", i,
-			    UTF8_CUT(json_string_value(tid), 64));
-			goto fail;
-		}
-	}
-	if (db_begin(db) == -1)
-		goto storage;
-	if (json_is_true(rep))
-		for (i = 0; i < n; i++)
-			if ((st = stmt(db, STMT_IMPORT_DROP)) == NULL ||
-			    db_bind_int(db, st, 1, tests[i]) == -1 ||
-			    db_step(db, st) == -1)
-				goto storage;
-	for (i = 0; i < n; i++)
-		if (mapping_feature_id(db, project, paths[i], &fid) == -1 ||
-		    (st = stmt(db, STMT_MAP_ADD)) == NULL ||
-		    db_bind_int(db, st, 1, tests[i]) == -1 ||
-		    db_bind_text(db, st, 2, "import") == -1 ||
-		    db_bind_int(db, st, 3, fid) == -1 ||
-		    sqlite3_bind_double(st, 4, json_number_value(
-		    json_object_get(json_array_get(list, i), "confidence"))) !=
-		    SQLITE_OK || db_bind_int(db, st, 5, now) == -1 ||
-		    db_step(db, st) == -1)
-			goto storage;
-	/* re-resolve each listed test once, with the rules read once */
-	if (rules_load(cfg, &rules, hash) == -1)
-		rules = NULL;
-	for (i = 0, j = 0; i < n; i++) {
-		size_t m;
-		for (m = 0; m < i && tests[m] != tests[i]; m++)
-			;
-		if (m < i)
-			continue;
-		if (resolve_one(db, cfg, rules, project, tests[i], now) == -1)
-			goto storage;
-		j++;
-	}
-	maprule_free(rules);
-	rules = NULL;
-	if (db_commit(db) == -1)
-		goto storage;
-	*out = json_pack("{sIsI}", "imported", (json_int_t)n, "tests",
-	    (json_int_t)j);
-	free(paths);
-	free(tests);
-	return 0;
-storage:
-	maprule_free(rules);
-	db_rollback(db);
-	fault_set(f, FAULT_STORAGE, "storage",
-	    "the mappings could not be stored");
-fail:
-	free(paths);
-	free(tests);
-	return -1;
-}
-
-/* The integer key of test_id in the project: 1 found, 0 not, -1. */
-int
-mapping_test_key(struct db *db, int64_t project, const char *test_id,
-    int64_t *key)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((st = stmt(db, STMT_TEST_BY_ID)) == NULL ||
-	    db_bind_int(db, st, 1, project) == -1 ||
-	    db_bind_text(db, st, 2, test_id) == -1 ||
-	    (rc = db_step(db, st)) == -1)
-		return -1;
-	*key = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW;
 }

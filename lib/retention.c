@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "batch.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "pass.h"
 #include "retention.h"
 
 #define DAY_MS		86400000LL
@@ -44,12 +44,6 @@ static const char *const sql[STMT__MAX] = {
 	    "project_id = ?1 AND at < ?2 ORDER BY id LIMIT " "2000" ")",
 };
 
-static sqlite3_stmt *
-stmt(struct db *db, enum stmt s)
-{
-	return db_stmt(db, DBM_RETENTION, sql, STMT__MAX, s);
-}
-
 /* The value of a one-number pragma, or -1. */
 static int64_t
 pragma_int(struct db *db, const char *pragma)
@@ -71,19 +65,20 @@ pragma_int(struct db *db, const char *pragma)
  * deletes fewer than a chunk.  Returns the rows deleted, or -1.
  */
 static long
-delete_chunks(struct batch_ctx *c, enum stmt s, int64_t a, int64_t b)
+delete_chunks(struct pass_ctx *c, enum stmt s, int64_t a, int64_t b)
 {
 	sqlite3_stmt *st;
 	long total = 0, n;
 
 	do {
-		if (db_begin(c->db) == -1 || (st = stmt(c->db, s)) == NULL ||
+		if (db_begin(c->db) == -1 ||
+		    (st = DB_STMT(c->db, DBM_RETENTION, s)) == NULL ||
 		    db_bind_int(c->db, st, 1, a) == -1 ||
 		    (s == STMT_EVENTS_CHUNK && db_bind_int(c->db, st, 2, b) ==
 		    -1) || db_step(c->db, st) == -1)
 			return -1;
 		n = sqlite3_changes(db_handle(c->db));
-		if (batch_commit(c) == -1)
+		if (pass_commit(c) == -1)
 			return -1;
 		total += n;
 	} while (n >= CHUNK_ROWS);
@@ -96,7 +91,7 @@ delete_chunks(struct batch_ctx *c, enum stmt s, int64_t a, int64_t b)
  * truncate.  Returns the bytes the database shrank by, or -1.
  */
 static int64_t
-reclaim(struct batch_ctx *c)
+reclaim(struct pass_ctx *c)
 {
 	int64_t before, after, psize, mode;
 	char q[64];
@@ -131,7 +126,7 @@ reclaim(struct batch_ctx *c)
  * retention_days is 0.  Returns 0 or -1.
  */
 int
-retention_pass(struct batch_ctx *c)
+retention_pass(struct pass_ctx *c)
 {
 	sqlite3_stmt *st;
 	int64_t cutoff, run, freed;
@@ -139,12 +134,13 @@ retention_pass(struct batch_ctx *c)
 	int rc;
 
 	if (c->cfg->retention_days <= 0) {
-		batch_note(c, "off (retention_days = 0)");
+		pass_note(c, "off (retention_days = 0)");
 		return 0;
 	}
 	cutoff = c->now - c->cfg->retention_days * DAY_MS;
 	for (;;) {
-		if ((st = stmt(c->db, STMT_OLD_RUN)) == NULL ||
+		st = DB_STMT(c->db, DBM_RETENTION, STMT_OLD_RUN);
+		if (st == NULL ||
 		    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
 		    db_bind_int(c->db, st, 2, cutoff) == -1 ||
 		    (rc = db_step(c->db, st)) == -1)
@@ -160,10 +156,10 @@ retention_pass(struct batch_ctx *c)
 			return -1;
 		texts += n;
 		if (db_begin(c->db) == -1 ||
-		    (st = stmt(c->db, STMT_MARK_PURGED)) == NULL ||
-		    db_bind_int(c->db, st, 1, run) == -1 ||
+		    (st = DB_STMT(c->db, DBM_RETENTION, STMT_MARK_PURGED)) ==
+		    NULL || db_bind_int(c->db, st, 1, run) == -1 ||
 		    db_bind_int(c->db, st, 2, c->now) == -1 ||
-		    db_step(c->db, st) == -1 || batch_commit(c) == -1)
+		    db_step(c->db, st) == -1 || pass_commit(c) == -1)
 			return -1;
 		runs++;
 	}
@@ -172,7 +168,7 @@ retention_pass(struct batch_ctx *c)
 		return -1;
 	if ((freed = reclaim(c)) == -1)
 		return -1;
-	batch_note(c, "%ld runs purged (%ld results, %ld texts, %ld events), "
+	pass_note(c, "%ld runs purged (%ld results, %ld texts, %ld events), "
 	    "%lld bytes freed", runs, rows, texts, events, (long long)freed);
 	return 0;
 }

@@ -1,8 +1,8 @@
 #ifndef TESTVIS_RETENTION_H
 #define TESTVIS_RETENTION_H
 
-struct batch_ctx;
+struct pass_ctx;
 
-int	 retention_pass(struct batch_ctx *);
+int	 retention_pass(struct pass_ctx *);
 
 #endif

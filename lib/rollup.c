@@ -239,7 +239,7 @@ fn_flip_rate(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	    sqlite3_value_text(argv[0])));
 }
 
-/* Registers the functions on db; 0 or -1. */
+/* Registers the functions on the connection db; 0 or -1. */
 int
 rollup_register(sqlite3 *db)
 {
@@ -259,6 +259,17 @@ rollup_register(sqlite3 *db)
 	    fn_fail_rate, NULL, NULL) != SQLITE_OK)
 		return -1;
 	return 0;
+}
+
+/*
+ * Registers the functions on db's connection: the one db_init hook of
+ * the programs whose statements use them, and the batch's.  Returns 0
+ * or -1.
+ */
+int
+rollup_init_db(struct db *db)
+{
+	return rollup_register(db_handle(db));
 }
 
 /* A result of run ?1 is newer than the test's latest known one. */

@@ -20,6 +20,7 @@ struct rollup_shard {
 #define ROLLUP_WINDOW 50	/* results kept in a test's recent windows */
 
 int	 rollup_register(sqlite3 *);
+int	 rollup_init_db(struct db *);
 char	 rollup_status_char(int);
 int	 rollup_apply(struct db *, const struct rollup_shard *);
 double	 rollup_flip_rate(const char *);

@@ -75,12 +75,6 @@ static const char *const sql[STMT__MAX] = {
 	    "?4, 'previous', ?5, 'note', ?6))",
 };
 
-static sqlite3_stmt *
-stmt(struct db *db, enum stmt s)
-{
-	return db_stmt(db, DBM_SIGNALS, sql, STMT__MAX, s);
-}
-
 /* One signal row (SIG_COLS) as its API object. */
 static json_t *
 signal_json(sqlite3_stmt *st)
@@ -128,7 +122,7 @@ signals_list(struct db *db, int64_t project, const struct signals_filter *f,
 
 	if (cursor_page_open(&pg, &alerts_paging, f->cursor, f->limit) != 0)
 		return CURSOR_BAD;
-	if ((st = stmt(db, STMT_LIST)) == NULL ||
+	if ((st = DB_STMT(db, DBM_SIGNALS, STMT_LIST)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int_opt(db, st, 2, f->since) == -1 ||
 	    db_bind_text(db, st, 3, f->type) == -1 ||
@@ -148,8 +142,8 @@ signals_of_run(struct db *db, int64_t run)
 {
 	sqlite3_stmt *st;
 
-	if ((st = stmt(db, STMT_RUN)) == NULL || db_bind_int(db, st, 1, run) ==
-	    -1)
+	if ((st = DB_STMT(db, DBM_SIGNALS, STMT_RUN)) == NULL ||
+	    db_bind_int(db, st, 1, run) == -1)
 		return NULL;
 	return jval_rows(db, st, signal_json);
 }
@@ -165,7 +159,7 @@ signals_of_runs(struct db *db, const char *runs_json, int64_t feature,
 {
 	sqlite3_stmt *st;
 
-	if ((st = stmt(db, STMT_RUNS)) == NULL ||
+	if ((st = DB_STMT(db, DBM_SIGNALS, STMT_RUNS)) == NULL ||
 	    db_bind_text(db, st, 1, runs_json) == -1 ||
 	    (feature > 0 ? db_bind_int(db, st, 2, feature) :
 	    db_bind_null(db, st, 2)) == -1 ||
@@ -181,7 +175,7 @@ signals_open_count(struct db *db, int64_t project)
 	sqlite3_stmt *st;
 	int64_t n = -1;
 
-	if ((st = stmt(db, STMT_OPEN_COUNT)) == NULL ||
+	if ((st = DB_STMT(db, DBM_SIGNALS, STMT_OPEN_COUNT)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1)
 		return -1;
 	if (db_step(db, st) == SQLITE_ROW)
@@ -242,7 +236,7 @@ signals_set(struct db *db, int64_t project, int64_t id, json_t *body,
 	}
 	if (db_begin(db) == -1)
 		goto storage;
-	if ((st = stmt(db, STMT_GET)) == NULL ||
+	if ((st = DB_STMT(db, DBM_SIGNALS, STMT_GET)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int(db, st, 2, id) == -1 || (rc = db_step(db, st)) == -1)
 		goto storage;
@@ -252,12 +246,12 @@ signals_set(struct db *db, int64_t project, int64_t id, json_t *body,
 	}
 	snprintf(prev, sizeof(prev), "%s", db_column_text(st, 0));
 	sqlite3_reset(st);
-	if ((st = stmt(db, STMT_SET)) == NULL ||
+	if ((st = DB_STMT(db, DBM_SIGNALS, STMT_SET)) == NULL ||
 	    db_bind_int(db, st, 1, id) == -1 ||
 	    db_bind_text(db, st, 2, status) == -1 ||
 	    db_bind_text(db, st, 3, note) == -1 ||
 	    db_bind_int(db, st, 4, now) == -1 || db_step(db, st) == -1 ||
-	    (st = stmt(db, STMT_EVENT)) == NULL ||
+	    (st = DB_STMT(db, DBM_SIGNALS, STMT_EVENT)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int(db, st, 2, now) == -1 ||
 	    db_bind_text(db, st, 3, status) == -1 ||

@@ -18,11 +18,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "batch.h"
 #include "config.h"
 #include "fault.h"
 #include "ingestfile.h"
 #include "log.h"
+#include "pass.h"
 #include "spool.h"
 #include "tvtime.h"
 
@@ -117,6 +117,7 @@ write_error(const char *dir, const char *name, const struct fault *f)
 	return fclose(fp) == 0 ? 0 : -1;
 }
 
+/* qsort() comparator of file names (char *), in strcmp() order. */
 static int
 name_cmp(const void *a, const void *b)
 {
@@ -129,7 +130,7 @@ name_cmp(const void *a, const void *b)
  * file stays for the next pass).
  */
 static int
-take(struct batch_ctx *c, const char *dir, const char *name)
+take(struct pass_ctx *c, const char *dir, const char *name)
 {
 	char path[PATH_MAX], side[PATH_MAX];
 	const char *sname;
@@ -170,7 +171,7 @@ take(struct batch_ctx *c, const char *dir, const char *name)
  * the directory cannot be read or a storage error stopped it.
  */
 int
-spool_pass(struct batch_ctx *c)
+spool_pass(struct pass_ctx *c)
 {
 	const char *dir = c->cfg->spool_dir;
 	char path[PATH_MAX], lock[PATH_MAX], **names = NULL;
@@ -183,7 +184,7 @@ spool_pass(struct batch_ctx *c)
 
 	pending = 0;
 	if (dir[0] == '\0') {
-		batch_note(c, "off (no spool_dir)");
+		pass_note(c, "off (no spool_dir)");
 		return 0;
 	}
 	if (!lock_held) {
@@ -192,12 +193,12 @@ spool_pass(struct batch_ctx *c)
 		    -1 || flock(lfd, LOCK_EX | LOCK_NB) == -1) {
 			if (lfd != -1)
 				close(lfd);
-			batch_note(c, "drained by batch --watch");
+			pass_note(c, "drained by batch --watch");
 			return 0;
 		}
 	}
 	if ((d = opendir(dir)) == NULL) {
-		batch_note(c, "cannot read %s: %s", dir, strerror(errno));
+		pass_note(c, "cannot read %s: %s", dir, strerror(errno));
 		if (lfd != -1)
 			close(lfd);
 		return -1;
@@ -242,7 +243,7 @@ spool_pass(struct batch_ctx *c)
 	if (lfd != -1)
 		close(lfd);
 	pending = left > 0;
-	batch_note(c, "%ld ingested, %ld failed, %ld still being written",
+	pass_note(c, "%ld ingested, %ld failed, %ld still being written",
 	    ok, bad, left);
 	return rc;
 }

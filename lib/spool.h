@@ -1,9 +1,9 @@
 #ifndef TESTVIS_SPOOL_H
 #define TESTVIS_SPOOL_H
 
-struct batch_ctx;
+struct pass_ctx;
 
-int	 spool_pass(struct batch_ctx *);
+int	 spool_pass(struct pass_ctx *);
 void	 spool_hold_lock(int);
 int	 spool_pending(void);
 

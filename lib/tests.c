@@ -18,7 +18,7 @@
 #include "rollup.h"
 #include "runs.h"
 #include "tests.h"
-#include "mapping.h"
+#include "mappings.h"
 
 const char *const tests_sort_names[SORT__MAX + 1] = {
 	[SORT_NAME] = "name",
@@ -367,7 +367,7 @@ tests_detail(struct db *db, int64_t project, const char *test_id,
 		sqlite3_reset(st);
 	}
 	jval_set(o, "open_incident", inc);
-	if ((inc = mapping_list(db, key)) == NULL) {
+	if ((inc = mappings_list(db, key)) == NULL) {
 		json_decref(o);
 		return -1;
 	}

@@ -42,12 +42,6 @@ static const char *const sql[STMT__MAX] = {
 	    "ORDER BY state_at DESC, id DESC LIMIT ?5",
 };
 
-static sqlite3_stmt *
-stmt(struct db *db, enum stmt s)
-{
-	return db_stmt(db, DBM_TESTSTATE, sql, STMT__MAX, s);
-}
-
 /*
  * PUT /api/tests/{test_id}/state {"state": "active"|"muted"|
  * "quarantined", "reason": "…"}: a reason (1 to 500 bytes) is required
@@ -112,7 +106,7 @@ teststate_set(struct db *db, int64_t project, const char *test_id,
 	}
 	if (db_begin(db) == -1)
 		goto storage;
-	if ((st = stmt(db, STMT_FIND)) == NULL ||
+	if ((st = DB_STMT(db, DBM_TESTSTATE, STMT_FIND)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_text(db, st, 2, test_id) == -1 ||
 	    (rc = db_step(db, st)) == -1)
@@ -126,13 +120,13 @@ teststate_set(struct db *db, int64_t project, const char *test_id,
 	if ((prev = strdup(db_column_text(st, 1))) == NULL)
 		abort();
 	sqlite3_reset(st);
-	if ((st = stmt(db, STMT_SET)) == NULL ||
+	if ((st = DB_STMT(db, DBM_TESTSTATE, STMT_SET)) == NULL ||
 	    db_bind_int(db, st, 1, id) == -1 ||
 	    db_bind_text(db, st, 2, state) == -1 ||
 	    db_bind_text(db, st, 3, i > 0 ? reason : NULL) == -1 ||
 	    db_bind_int(db, st, 4, now) == -1 || db_step(db, st) == -1)
 		goto storage;
-	if ((st = stmt(db, STMT_EVENT)) == NULL ||
+	if ((st = DB_STMT(db, DBM_TESTSTATE, STMT_EVENT)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int(db, st, 2, now) == -1 ||
 	    db_bind_text(db, st, 3, test_id) == -1 ||
@@ -191,7 +185,7 @@ teststate_list(struct db *db, int64_t project, const char *state,
 
 	if (cursor_page_open(&pg, &quarantine_paging, cursor, limit) != 0)
 		return CURSOR_BAD;
-	if ((st = stmt(db, STMT_LIST)) == NULL ||
+	if ((st = DB_STMT(db, DBM_TESTSTATE, STMT_LIST)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_text(db, st, 2, state) == -1 ||
 	    cursor_page_bind(&pg, db, st, 3, 5) == -1) {
