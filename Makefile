@@ -54,7 +54,7 @@ LIB_SRC = lib/arena.c lib/buf.c lib/tvtime.c lib/utf8.c lib/crypto.c \
           lib/ingestcheck.c lib/ingeststore.c lib/chunkwriter.c \
           lib/ingestrun.c lib/ingestanswer.c \
           lib/cursor.c lib/runs.c lib/tests.c lib/dash.c lib/slowest.c \
-          lib/correlate.c lib/maprule.c lib/diffscan.c lib/batch.c \
+          lib/correlate.c lib/maprule.c lib/diffpat.c lib/diffscan.c lib/batch.c \
           lib/mapping.c lib/featurehealth.c lib/flakystate.c lib/integrity.c \
           lib/signals.c lib/retention.c lib/spool.c lib/ingestfile.c \
           lib/alias.c lib/teststate.c lib/respcache.c lib/trace.c \

@@ -25,6 +25,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "diffpat.h"
 #include "diffscan.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -42,317 +43,6 @@ const char *const diff_kind_names[DIFF__MAX] = {
 	"skip_added",
 	"xfail_added",
 	"broad_exception_added",
-};
-
-/* Languages, chosen by file extension. */
-enum lang {
-	L_PY,
-	L_JS,
-	L_JAVA,		/* and Kotlin */
-	L_GO,
-	L_C,		/* and C++ */
-	L_RB,
-	L_PHP,
-	L_CS,
-	L__MAX
-};
-
-/* Pattern flags; see pat_match(). */
-#define P_START		0x01	/* only at the start of the code */
-#define P_WORD		0x02	/* not followed by an identifier character */
-#define P_CALL		0x04	/* followed by identifier characters and '(' */
-#define P_EOL		0x08	/* nothing follows */
-#define P_RAW		0x10	/* matched on the raw line, comments included */
-#define P_NODOT		0x20	/* not preceded by '.' (not a method) */
-#define P_ANY		0x40	/* no word boundary needed before */
-#define P_NOASSIGN	0x80	/* not followed by an assignment '=' */
-
-struct pat {
-	const char	*s;
-	unsigned	 fl;
-};
-
-/* Catch clause shapes, see catch_broad(). */
-enum catch_style {
-	K_NONE,
-	K_JS,		/* empty body on the same line, .catch(noop) */
-	K_JAVA,		/* Exception / Throwable, Java or Kotlin syntax */
-	K_CPP,		/* catch (...) */
-	K_PHP,		/* \Exception / \Throwable */
-	K_CS		/* Exception, or a bare catch */
-};
-
-#define C_HASH		0x01	/* '#' starts a comment */
-#define C_SLASH		0x02	/* '//', '/ *', leading '*' are comments */
-#define C_ATTR		0x04	/* but "#[" is an attribute (PHP) */
-
-struct lang_def {
-	unsigned		 comments;
-	enum catch_style	 catch_style;
-	const struct pat	*pats[DIFF__MAX];
-};
-
-static const struct pat py_assert[] = {
-	{ "assert", P_START | P_WORD },		/* the statement */
-	{ "assert", P_CALL },		/* self.assertEqual(, assert_x( */
-	{ "pytest.raises(", 0 },
-	{ "pytest.warns(", 0 },
-	{ "pytest.fail(", 0 },
-	{ "self.fail(", 0 },
-	{ NULL, 0 }
-};
-static const struct pat py_skip[] = {
-	{ "pytest.mark.skip", 0 },		/* skip, skipif */
-	{ "unittest.skip", 0 },			/* skip, skipIf, skipUnless */
-	{ "pytest.skip(", 0 },
-	{ "pytest.importorskip(", 0 },
-	{ "skipTest(", 0 },
-	{ "SkipTest", P_WORD },
-	{ "@skip", P_START },
-	{ NULL, 0 }
-};
-static const struct pat py_xfail[] = {
-	{ "pytest.mark.xfail", 0 },
-	{ "expectedFailure", P_WORD },
-	{ "pytest.xfail(", 0 },
-	{ NULL, 0 }
-};
-static const struct pat py_broad[] = {
-	{ "except:", P_START },
-	{ "except :", P_START },
-	{ "except Exception", P_START | P_WORD },
-	{ "except BaseException", P_START | P_WORD },
-	{ "except (Exception", P_START | P_WORD },
-	{ "except (BaseException", P_START | P_WORD },
-	{ "suppress(Exception)", 0 },
-	{ "suppress(BaseException)", 0 },
-	{ NULL, 0 }
-};
-
-static const struct pat js_assert[] = {
-	{ "expect(", 0 },
-	{ "expect.", P_CALL },			/* expect.soft(, expect.poll( */
-	{ "assert(", 0 },
-	{ "assert.", P_CALL },			/* assert.equal( */
-	{ ".should", P_WORD },
-	{ NULL, 0 }
-};
-static const struct pat js_skip[] = {
-	{ "it.skip", 0 },			/* it.skip(, it.skipIf( */
-	{ "describe.skip", 0 },
-	{ "test.skip", 0 },
-	{ "context.skip", 0 },
-	{ "suite.skip", 0 },
-	{ "xit(", P_NODOT },
-	{ "xdescribe(", P_NODOT },
-	{ "xtest(", P_NODOT },
-	{ "xcontext(", P_NODOT },
-	{ "xspecify(", P_NODOT },
-	{ "it.todo(", 0 },
-	{ "test.todo(", 0 },
-	{ "describe.todo(", 0 },
-	{ "this.skip(", 0 },
-	{ "test.fixme(", 0 },
-	{ NULL, 0 }
-};
-static const struct pat js_xfail[] = {
-	{ "it.failing", 0 },
-	{ "test.failing", 0 },
-	{ "test.fail(", 0 },
-	{ "it.fails(", 0 },
-	{ "test.fails(", 0 },
-	{ NULL, 0 }
-};
-
-static const struct pat java_assert[] = {
-	{ "assert", P_START | P_WORD },		/* the Java statement */
-	{ "assert", P_CALL },			/* assertEquals(, assertThat( */
-	{ "Assertions.", 0 },
-	{ "verify", P_CALL },			/* Mockito verify( */
-	{ "fail(", P_NODOT },
-	{ "expectThat(", 0 },
-	{ "shouldBe", P_WORD },			/* Kotest */
-	{ "shouldNotBe", P_WORD },
-	{ "shouldThrow", 0 },
-	{ NULL, 0 }
-};
-static const struct pat java_skip[] = {
-	{ "@Disabled", 0 },			/* and @DisabledIf... */
-	{ "@Ignore", P_WORD },
-	{ "Assumptions.assume", 0 },
-	{ "Assume.assume", 0 },
-	{ "assumeTrue(", 0 },
-	{ "assumeFalse(", 0 },
-	{ "assumeThat(", 0 },
-	{ NULL, 0 }
-};
-
-static const struct pat go_assert[] = {
-	{ "t.Error", 0 },			/* Error, Errorf */
-	{ "t.Fatal", 0 },			/* Fatal, Fatalf */
-	{ "t.Fail()", 0 },
-	{ "t.FailNow()", 0 },
-	{ "assert.", P_CALL },
-	{ "require.", P_CALL },
-	{ "Expect(", 0 },			/* gomega */
-	{ NULL, 0 }
-};
-static const struct pat go_skip[] = {
-	{ "t.Skip", 0 },			/* Skip, Skipf, SkipNow */
-	{ NULL, 0 }
-};
-static const struct pat go_broad[] = {
-	{ "recover()", 0 },
-	{ NULL, 0 }
-};
-
-static const struct pat c_assert[] = {
-	{ "ASSERT_", 0 },
-	{ "EXPECT_", 0 },
-	{ "assert(", 0 },
-	{ "assert_", P_CALL },			/* cmocka */
-	{ "CHECK(", 0 },
-	{ "CHECK_", P_CALL },
-	{ "REQUIRE(", 0 },
-	{ "REQUIRE_", P_CALL },
-	{ "ck_assert", 0 },
-	{ "CU_ASSERT", 0 },
-	{ "TEST_ASSERT", 0 },			/* Unity */
-	{ "CPPUNIT_ASSERT", 0 },
-	{ "BOOST_CHECK", 0 },
-	{ "BOOST_REQUIRE", 0 },
-	{ "BOOST_TEST(", 0 },
-	{ "g_assert", 0 },
-	{ "munit_assert", 0 },
-	{ "check_int(", 0 },			/* t/tap.h */
-	{ "check_str(", 0 },
-	{ "ok(", P_NODOT },
-	{ NULL, 0 }
-};
-static const struct pat c_skip[] = {
-	{ "GTEST_SKIP", 0 },
-	{ "DISABLED_", 0 },
-	{ "SKIP(", 0 },				/* Catch2 */
-	{ "TEST_IGNORE", 0 },			/* Unity */
-	{ "g_test_skip", 0 },
-	{ "skip()", P_NODOT },			/* cmocka */
-	{ NULL, 0 }
-};
-
-static const struct pat rb_assert[] = {
-	{ "expect(", 0 },
-	{ "expect {", 0 },
-	{ "expect{", 0 },
-	{ "is_expected", 0 },
-	{ "assert", P_NODOT },			/* assert, assert_equal... */
-	{ "refute", P_NODOT },
-	{ ".should", P_WORD },
-	{ ".should_not", P_WORD },
-	{ "must_", 0 },
-	{ "wont_", 0 },
-	{ NULL, 0 }
-};
-static const struct pat rb_skip[] = {
-	{ "skip", P_WORD | P_NODOT | P_NOASSIGN },	/* also skip: meta */
-	{ "xit", P_WORD | P_NODOT | P_NOASSIGN },
-	{ "xdescribe", P_WORD | P_NODOT },
-	{ "xcontext", P_WORD | P_NODOT },
-	{ "xspecify", P_WORD | P_NODOT },
-	{ "xexample", P_WORD | P_NODOT },
-	{ NULL, 0 }
-};
-static const struct pat rb_xfail[] = {
-	{ "pending", P_START | P_WORD | P_NOASSIGN },
-	{ "pending:", P_NODOT },		/* it "x", pending: "why" */
-	{ NULL, 0 }
-};
-static const struct pat rb_broad[] = {
-	{ "rescue", P_EOL },
-	{ "rescue =>", 0 },
-	{ "rescue=>", 0 },
-	{ "rescue;", 0 },
-	{ "rescue then", P_WORD },
-	{ "rescue Exception", P_WORD },
-	{ "rescue StandardError", P_WORD },
-	{ "rescue nil", P_WORD },
-	{ NULL, 0 }
-};
-
-static const struct pat php_assert[] = {
-	{ "->assert", P_ANY | P_CALL },		/* $this->assertSame( */
-	{ "::assert", P_ANY | P_CALL },		/* self::assertTrue( */
-	{ "->expectException", P_ANY },
-	{ "expect(", 0 },			/* Pest */
-	{ "assert(", 0 },
-	{ NULL, 0 }
-};
-static const struct pat php_skip[] = {
-	{ "markTestSkipped(", 0 },
-	{ "markTestIncomplete(", 0 },
-	{ "->skip(", P_ANY },			/* Pest */
-	{ "@group skip", P_RAW | P_WORD },	/* in a docblock */
-	{ "Group('skip')", P_RAW },
-	{ "Group(\"skip\")", P_RAW },
-	{ NULL, 0 }
-};
-
-static const struct pat cs_assert[] = {
-	{ "Assert.", P_ANY },			/* also CollectionAssert. */
-	{ ".Should()", P_ANY },
-	{ ".Verify(", P_ANY },			/* Moq */
-	{ NULL, 0 }
-};
-static const struct pat cs_skip[] = {
-	{ "[Ignore", 0 },
-	{ "Ignore(", P_NODOT },			/* [Test, Ignore("why")] */
-	{ "[Explicit", 0 },
-	{ "Skip =", 0 },			/* [Fact(Skip = "why")] */
-	{ "Skip=", 0 },
-	{ "Skip.If", 0 },
-	{ "Assert.Ignore(", P_ANY },
-	{ "Assert.Inconclusive(", P_ANY },
-	{ "Assume.That(", 0 },
-	{ NULL, 0 }
-};
-
-static const struct pat none[] = { { NULL, 0 } };
-
-/* Indexed by enum lang; pats[] indexed by enum diff_kind. */
-static const struct lang_def langs[L__MAX] = {
-	[L_PY] = { C_HASH, K_NONE,
-	    { py_assert, py_skip, py_xfail, py_broad } },
-	[L_JS] = { C_SLASH, K_JS, { js_assert, js_skip, js_xfail, none } },
-	[L_JAVA] = { C_SLASH, K_JAVA, { java_assert, java_skip, none, none } },
-	[L_GO] = { C_SLASH, K_NONE, { go_assert, go_skip, none, go_broad } },
-	[L_C] = { C_SLASH, K_CPP, { c_assert, c_skip, none, none } },
-	[L_RB] = { C_HASH, K_NONE, { rb_assert, rb_skip, rb_xfail, rb_broad } },
-	[L_PHP] = { C_HASH | C_SLASH | C_ATTR, K_PHP,
-	    { php_assert, php_skip, none, none } },
-	[L_CS] = { C_SLASH, K_CS, { cs_assert, cs_skip, none, none } },
-};
-
-/* The order in which a line is classified: one kind per line. */
-static const enum diff_kind class_order[DIFF__MAX] = {
-	DIFF_XFAIL_ADDED,
-	DIFF_SKIP_ADDED,
-	DIFF_BROAD_EXCEPTION_ADDED,
-	DIFF_ASSERTION_REMOVED,
-};
-
-static const struct {
-	const char	*ext;
-	enum lang	 lang;
-} exts[] = {
-	{ "py", L_PY },
-	{ "js", L_JS }, { "jsx", L_JS }, { "mjs", L_JS }, { "cjs", L_JS },
-	{ "ts", L_JS }, { "tsx", L_JS }, { "mts", L_JS }, { "cts", L_JS },
-	{ "java", L_JAVA }, { "kt", L_JAVA }, { "kts", L_JAVA },
-	{ "go", L_GO },
-	{ "c", L_C }, { "cc", L_C }, { "cpp", L_C }, { "cxx", L_C },
-	{ "h", L_C }, { "hh", L_C }, { "hpp", L_C }, { "hxx", L_C },
-	{ "rb", L_RB },
-	{ "php", L_PHP },
-	{ "cs", L_CS },
 };
 
 /* Per-file counts; lang is -1 for files that are not scanned. */
@@ -528,9 +218,9 @@ lang_of(const char *path)
 			dot = p;
 	if (dot == NULL || dot == base)
 		return -1;
-	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
-		if (strcasecmp(dot + 1, exts[i].ext) == 0)
-			return (int)exts[i].lang;
+	for (i = 0; i < diffpat_nexts; i++)
+		if (strcasecmp(dot + 1, diffpat_exts[i].ext) == 0)
+			return (int)diffpat_exts[i].lang;
 	return -1;
 }
 
@@ -929,7 +619,7 @@ catch_broad(const char *code, enum catch_style style)
 
 /*
  * Returns the kind the trimmed line raw (with code, see code_of()) shows
- * in language l, or -1 for none.  Kinds are tried in class_order, so a
+ * in language l, or -1 for none.  Kinds are tried in diffpat_class_order, so a
  * line counts once.
  */
 static int
@@ -940,7 +630,7 @@ classify(const struct lang_def *l, const char *raw, const char *code)
 	int i;
 
 	for (i = 0; i < DIFF__MAX; i++) {
-		k = class_order[i];
+		k = diffpat_class_order[i];
 		for (pat = l->pats[k]; pat->s != NULL; pat++) {
 			if (pat->fl & P_RAW) {
 				if (pat_match(pat, raw))
@@ -1332,8 +1022,8 @@ scan_line(struct parser *P, char c, const char *s, size_t n, long ln)
 		raw++;
 	if (*raw == '\0')
 		return;
-	code_of(&langs[t->lang], raw, &P->code);
-	if ((k = classify(&langs[t->lang], raw, P->code.p)) < 0)
+	code_of(&diffpat_langs[t->lang], raw, &P->code);
+	if ((k = classify(&diffpat_langs[t->lang], raw, P->code.p)) < 0)
 		return;
 	if (c == '+' && t->plus[k] < INT_MAX)
 		t->plus[k]++;
