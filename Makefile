@@ -13,7 +13,8 @@ PROVE_J  ?= -j2
 WARN     = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-unused-parameter \
            -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-CPPFLAGS += -D_GNU_SOURCE -DTESTVIS_VERSION='"$(VERSION)"' -Ilib -It -I$(BUILD)/gen
+CPPFLAGS += -D_GNU_SOURCE -DTESTVIS_VERSION='"$(VERSION)"' \
+            $(LIB_LAYERS:%=-Ilib/%) -Ilib -It -I$(BUILD)/gen
 
 # Dependencies through pkg-config, with literal fallbacks (libfcgi ships no
 # .pc).  Evaluated once, lazily, so that `make deps` can install pkg-config
@@ -45,20 +46,33 @@ else
 FUZZ_MAIN = $(BUILD)/fuzz/driver.o
 endif
 
-LIB_SRC = lib/arena.c lib/buf.c lib/tvtime.c lib/utf8.c lib/crypto.c \
-          lib/config.c lib/log.c lib/db.c lib/param.c lib/route.c lib/http.c \
-          lib/auth.c lib/project.c lib/status.c lib/jval.c \
-          lib/fault.c lib/stream.c lib/textcap.c lib/junit.c lib/ident.c \
-          lib/rollup.c lib/repeats.c lib/ingest.c lib/jscan.c \
-          lib/ingestjson.c lib/multipart.c lib/xalloc.c lib/ingestmeta.c \
-          lib/ingestcheck.c lib/ingeststore.c lib/chunkwriter.c \
-          lib/ingestrun.c lib/ingestanswer.c \
-          lib/cursor.c lib/runs.c lib/tests.c lib/dash.c lib/slowest.c \
-          lib/correlate.c lib/maprule.c lib/diffpat.c lib/diffscan.c lib/batch.c \
-          lib/mapping.c lib/featurehealth.c lib/flakystate.c lib/integrity.c \
-          lib/signals.c lib/retention.c lib/spool.c lib/ingestfile.c \
-          lib/alias.c lib/teststate.c lib/respcache.c lib/trace.c \
-          lib/pass.c lib/mappings.c
+# The core library, by layer (README: "Where things are"); a module may
+# include its own layer and the ones listed before it (t/05-layers.t).
+LIB_BASE = lib/base/arena.c lib/base/buf.c lib/base/utf8.c lib/base/tvtime.c \
+           lib/base/crypto.c lib/base/log.c lib/base/xalloc.c \
+           lib/base/config.c lib/base/fault.c lib/base/param.c \
+           lib/base/jscan.c lib/base/trace.c lib/base/ident.c
+LIB_DB = lib/db/db.c lib/db/jval.c lib/db/cursor.c lib/db/project.c \
+         lib/db/auth.c lib/db/rollup.c
+LIB_WEB = lib/web/route.c lib/web/http.c lib/web/respcache.c
+LIB_INGEST = lib/ingest/stream.c lib/ingest/textcap.c lib/ingest/junit.c \
+             lib/ingest/multipart.c lib/ingest/repeats.c \
+             lib/ingest/ingestmeta.c lib/ingest/ingestcheck.c \
+             lib/ingest/ingeststore.c lib/ingest/chunkwriter.c \
+             lib/ingest/ingestrun.c lib/ingest/ingestanswer.c \
+             lib/ingest/ingest.c lib/ingest/ingestjson.c \
+             lib/ingest/ingestfile.c
+LIB_PASSES = lib/passes/pass.c lib/passes/maprule.c lib/passes/diffpat.c \
+             lib/passes/diffscan.c lib/passes/mapping.c \
+             lib/passes/flakystate.c lib/passes/integrity.c \
+             lib/passes/retention.c lib/passes/spool.c lib/passes/batch.c
+LIB_VIEWS = lib/views/status.c lib/views/runs.c lib/views/signals.c \
+            lib/views/tests.c lib/views/slowest.c lib/views/dash.c \
+            lib/views/correlate.c lib/views/featurehealth.c \
+            lib/views/teststate.c lib/views/mappings.c lib/views/alias.c
+LIB_LAYERS = base db web ingest passes views
+LIB_SRC = $(LIB_BASE) $(LIB_DB) $(LIB_WEB) $(LIB_INGEST) $(LIB_PASSES) \
+          $(LIB_VIEWS)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
 LIBA    = $(BUILD)/libtestvis.a
 

@@ -2,11 +2,11 @@
  * trace-cost: the CPU cost of tracing one request, without the noise of a
  * server: records N traces shaped like a point read (a SERVER span with
  * the dispatcher's ten attributes, one view span with five) and writes
- * each as its OTLP/JSON line to FILE, like lib/http.c does; then the same
+ * each as its OTLP/JSON line to FILE, like lib/web/http.c does; then the same
  * calls with tracing off (a NULL tracer).  Prints microseconds per request
  * for both.  Built and run by hand (not by make):
  *
- *   cc -O2 -D_GNU_SOURCE -DTESTVIS_VERSION='"bench"' -Ilib \
+ *   cc -O2 -D_GNU_SOURCE -DTESTVIS_VERSION='"bench"' -Ilib/base \
  *       -o /tmp/trace-cost bench/trace-cost.c build/libtestvis.a -ljansson
  *   /tmp/trace-cost /tmp/trace-cost.jsonl 100000
  */

@@ -3,8 +3,8 @@
  * tree (API-15), the feature list (API-16), a feature's timeline
  * (API-17), a test's mappings, the manual override and the import of
  * mappings (API-24), and aliases for renamed tests (API-25).  Route and
- * parameter tables, and handlers calling lib/featurehealth.c,
- * lib/mappings.c and lib/alias.c.
+ * parameter tables, and handlers calling lib/views/featurehealth.c,
+ * lib/views/mappings.c and lib/views/alias.c.
  */
 #include <stddef.h>
 #include <string.h>
@@ -240,7 +240,7 @@ static const struct app app = {
 	rollup_init_db		/* an alias merge rebuilds with them */
 };
 
-/* Serves the routes above (lib/http.c); `--routes` lists them. */
+/* Serves the routes above (lib/web/http.c); `--routes` lists them. */
 int
 main(int argc, char **argv)
 {

@@ -112,7 +112,7 @@ static const struct app app = {
 	"testvis-health", routes, sizeof(routes) / sizeof(routes[0]), NULL
 };
 
-/* Serves the routes above (lib/http.c); `--routes` lists them. */
+/* Serves the routes above (lib/web/http.c); `--routes` lists them. */
 int
 main(int argc, char **argv)
 {

@@ -5,7 +5,7 @@
  * form data with `file` parts, an optional `meta` part (the sidecar) and
  * an optional `diff` part, or a JSON IngestRunRequest with `junit_xml`
  * and/or `results`.  Run metadata may also come as query parameters,
- * which win over everything else.  All storing is lib/ingest.c's; this
+ * which win over everything else.  All storing is lib/ingest/ingest.c's; this
  * program only turns the HTTP body into calls on it and the outcome
  * into a status.
  */

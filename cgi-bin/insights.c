@@ -189,7 +189,7 @@ static const struct app app = {
 	rollup_init_db		/* the flaky and slowest views use them */
 };
 
-/* Serves the routes above (lib/http.c); `--routes` lists them. */
+/* Serves the routes above (lib/web/http.c); `--routes` lists them. */
 int
 main(int argc, char **argv)
 {

@@ -2,7 +2,7 @@
  * testvis-integrity: the integrity signals the batch raised when a run
  * made the suite weaker (API-18: list with filters and a cursor) and
  * their triage (API-19: acknowledge, resolve or reopen, admin only).
- * Route and parameter tables, and handlers calling lib/signals.c.
+ * Route and parameter tables, and handlers calling lib/views/signals.c.
  */
 #include <stddef.h>
 #include <string.h>
@@ -108,7 +108,7 @@ static const struct app app = {
 	"testvis-integrity", routes, sizeof(routes) / sizeof(routes[0]), NULL
 };
 
-/* Serves the routes above (lib/http.c); `--routes` lists them. */
+/* Serves the routes above (lib/web/http.c); `--routes` lists them. */
 int
 main(int argc, char **argv)
 {

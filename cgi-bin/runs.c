@@ -1,7 +1,7 @@
 /*
  * testvis-runs: the runs of a project (API-4), one run (API-5) and its
  * results (API-6).  Route and parameter tables, and handlers that turn
- * validated parameters into calls on lib/runs.c.
+ * validated parameters into calls on lib/views/runs.c.
  */
 #include <stddef.h>
 
@@ -134,7 +134,7 @@ static const struct app app = {
 	"testvis-runs", routes, sizeof(routes) / sizeof(routes[0]), NULL
 };
 
-/* Serves the routes above (lib/http.c); `--routes` lists them. */
+/* Serves the routes above (lib/web/http.c); `--routes` lists them. */
 int
 main(int argc, char **argv)
 {

@@ -2,7 +2,7 @@
  * testvis-tests: the test catalogue (API-7), one test (API-8) and its
  * history, results, timing, uptime and incidents (API-9 … API-13), its
  * state (API-26: mute, quarantine) and the quarantine list.
- * Route and parameter tables, and handlers calling lib/tests.c.
+ * Route and parameter tables, and handlers calling lib/views/tests.c.
  */
 #include <stddef.h>
 #include <string.h>
@@ -302,7 +302,7 @@ static const struct app app = {
 	rollup_init_db		/* the catalogue sorts use them */
 };
 
-/* Serves the routes above (lib/http.c); `--routes` lists them. */
+/* Serves the routes above (lib/web/http.c); `--routes` lists them. */
 int
 main(int argc, char **argv)
 {

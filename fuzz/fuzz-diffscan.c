@@ -1,6 +1,6 @@
 /*
- * Fuzz harness for the diff scanner (lib/diffscan.c): the input is the
- * diff of an upload's `diff` part.  Invariants from lib/diffscan.h: every
+ * Fuzz harness for the diff scanner (lib/passes/diffscan.c): the input is the
+ * diff of an upload's `diff` part.  Invariants from lib/passes/diffscan.h: every
  * string handed out is NUL-free valid UTF-8, finding texts and contexts
  * are at most 200 bytes, counts are positive, lines 1-based, kinds known;
  * a path matches itself, and matching is symmetric.

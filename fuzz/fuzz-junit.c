@@ -1,6 +1,6 @@
 /*
- * Fuzz harness for the JUnit reader (lib/junit.c) and the byte layers
- * under it (lib/stream.c: gunzip, content repair and hashing), wired as
+ * Fuzz harness for the JUnit reader (lib/ingest/junit.c) and the byte layers
+ * under it (lib/ingest/stream.c: gunzip, content repair and hashing), wired as
  * ingest wires them: input -> gunzip (plain passes through) -> content ->
  * junit_read.  Small caps make the truncation paths run on small inputs.
  * Invariants: every string handed to the callback is valid UTF-8 (it goes

@@ -1,5 +1,5 @@
 /*
- * Fuzz harness for the multipart/form-data reader (lib/multipart.c).  The
+ * Fuzz harness for the multipart/form-data reader (lib/ingest/multipart.c).  The
  * input's first line is the Content-Type header value (so the boundary
  * parameter is fuzzed too), the rest is the body, handed out in uneven
  * chunks.  Every part is visited and its body read to the end, as the

@@ -2,7 +2,7 @@
  * Fuzz harness for the request layer's pure parts: the request path
  * (route_path_split, route_find against the routes of every cgi-bin
  * program), the query string (route_query_next, as query_parse walks it)
- * and every parameter validator of lib/param.c, fed both the decoded
+ * and every parameter validator of lib/base/param.c, fed both the decoded
  * values and the raw input bytes (which may hold NUL, as a JSON string
  * can).  The input is "PATH?QUERY".  Invariants: decoded text is UTF-8
  * without NUL, an accepted value has exactly the shape its kind promises,

@@ -1,6 +1,6 @@
 /*
  * Fuzz harness for the sidecar (ING-5) validation, ingest_set_sidecar()
- * (ingestcheck_sidecar() in lib/ingestcheck.c): the input is parsed as
+ * (ingestcheck_sidecar() in lib/ingest/ingestcheck.c): the input is parsed as
  * the ingest endpoint and `testvis ingest` parse a meta part or
  * NAME.meta.json (duplicate keys refused) and handed over.  Validation touches no database, so the
  * ingest is made without one and never begun.  Invariant: a refusal is a

@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# The chunk writer (lib/chunkwriter.c) reuses its testcase slots from one
+# The chunk writer (lib/ingest/chunkwriter.c) reuses its testcase slots from one
 # chunk to the next; nothing of a slot's earlier testcase may carry over.
 use strict;
 use warnings;

@@ -1,4 +1,4 @@
-/* Unit tests for lib/auth.c: token life cycle and scope rules. */
+/* Unit tests for lib/db/auth.c: token life cycle and scope rules. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

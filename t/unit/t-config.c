@@ -1,4 +1,4 @@
-/* Unit tests for lib/config.c: keys, values, errors and env overrides. */
+/* Unit tests for lib/base/config.c: keys, values, errors and env overrides. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/cursor.c's pages: the loop every list runs. */
+/* Unit tests for lib/db/cursor.c's pages: the loop every list runs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

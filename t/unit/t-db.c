@@ -1,4 +1,4 @@
-/* Unit tests for lib/db.c: opening, migrations, statement cache. */
+/* Unit tests for lib/db/db.c: opening, migrations, statement cache. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/diffscan.c: diff parsing, per-language signals. */
+/* Unit tests for lib/passes/diffscan.c: diff parsing, per-language signals. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -933,7 +933,7 @@ test_paths(void)
 		"latest.go",
 		"src/app.py",
 		"tests/fixtures/data.json",
-		"lib/ident.c",
+		"lib/base/ident.c",
 		"src/main/java/com/shop/Cart.java",
 		"src/main/java/com/shop/SPLIT.java",
 		"app/models/user.rb",

@@ -1,4 +1,4 @@
-/* Unit tests for lib/fault.c: kinds, their statuses, the first wins. */
+/* Unit tests for lib/base/fault.c: kinds, their statuses, the first wins. */
 #include <string.h>
 
 #include "fault.h"

@@ -1,4 +1,4 @@
-/* Unit tests for lib/ident.c: test ids, parameter split, fingerprints. */
+/* Unit tests for lib/base/ident.c: test ids, parameter split, fingerprints. */
 #include <string.h>
 
 #include "buf.h"

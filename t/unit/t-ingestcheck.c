@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/ingestcheck.c: the sidecar and one element of a
+ * Unit tests for lib/ingest/ingestcheck.c: the sidecar and one element of a
  * JSON `results` array, checked without a database.
  */
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/ingestmeta.c: the one precedence rule of run
+ * Unit tests for lib/ingest/ingestmeta.c: the one precedence rule of run
  * metadata (request > sidecar > what the reports say > what the run row
  * stored), as pure functions.
  */

@@ -1,4 +1,4 @@
-/* Unit tests for lib/junit.c and lib/stream.c on small inline reports. */
+/* Unit tests for lib/ingest/junit.c and lib/ingest/stream.c on small inline reports. */
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/maprule.c (MAP-1): feature path normalisation, the
+ * Unit tests for lib/passes/maprule.c (MAP-1): feature path normalisation, the
  * rules file parser and its globs, matching order, hostile input, the
  * path heuristics, and the sample conf/mapping.rules (its path is argv[1],
  * else conf/mapping.rules from the current directory, the repository root

@@ -1,4 +1,4 @@
-/* Unit tests for lib/param.c: every validator, good and bad input. */
+/* Unit tests for lib/base/param.c: every validator, good and bad input. */
 #include <string.h>
 
 #include "param.h"

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/pass.c: summary notes, the comma-list predicate,
+ * Unit tests for lib/passes/pass.c: summary notes, the comma-list predicate,
  * watermarks, and the loops over what was stored after a watermark.
  */
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/respcache.c: lookups, the data-version and
+ * Unit tests for lib/web/respcache.c: lookups, the data-version and
  * time-to-live invalidations, the byte budget and its eviction order.
  */
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* Unit tests for the SQL window functions of lib/rollup.c. */
+/* Unit tests for the SQL window functions of lib/db/rollup.c. */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* Unit tests for lib/route.c, the pure half of request routing. */
+/* Unit tests for lib/web/route.c, the pure half of request routing. */
 #include <string.h>
 
 #include "arena.h"

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/textcap.c: character data is cut past the cap and
+ * Unit tests for lib/ingest/textcap.c: character data is cut past the cap and
  * markup always survives, whatever the lexical context of the cut.
  */
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/trace.c: W3C traceparent parsing, tracing off as NULL
+ * Unit tests for lib/base/trace.c: W3C traceparent parsing, tracing off as NULL
  * everywhere, the span and string caps (a cut never splits a UTF-8
  * character; bytes that are not UTF-8 are replaced), one line per trace.
  */

@@ -1,4 +1,4 @@
-/* Unit tests for lib/tvtime.c: ISO-8601 parsing and formatting (I-5). */
+/* Unit tests for lib/base/tvtime.c: ISO-8601 parsing and formatting (I-5). */
 #include <string.h>
 
 #include "tap.h"

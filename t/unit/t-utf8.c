@@ -1,4 +1,4 @@
-/* Unit tests for lib/utf8.c: strict UTF-8 validation and repairs. */
+/* Unit tests for lib/base/utf8.c: strict UTF-8 validation and repairs. */
 #include <stdlib.h>
 
 #include "tap.h"

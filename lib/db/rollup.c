@@ -7,7 +7,7 @@
  * the last ROLLUP_WINDOW statuses ("PPFPS", one character each) and
  * durations ("12,15,11"), and percentiles over the duration window.
  * Registered on a connection by rollup_register() before the ingest's
- * transaction (lib/ingeststore.c).
+ * transaction (lib/ingest/ingeststore.c).
  *
  *   tv_push_status(window, status, replace)  status 0..3 → P F E S
  *   tv_push_ms(window, ms, replace)          NULL ms leaves the window

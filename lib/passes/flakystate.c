@@ -10,7 +10,7 @@
  *               below flaky_flip_resolve_pct (hysteresis).
  * A flaky test resolves after flaky_quiet_days without evidence while its
  * flip monitor is clear.  States and evidence go to flaky_states, which
- * API-21 reads (lib/tests.c).
+ * API-21 reads (lib/views/tests.c).
  */
 #include <stdio.h>
 #include <stdlib.h>

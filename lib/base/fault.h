@@ -3,7 +3,7 @@
 
 /*
  * What went wrong, as the module that found the cause knows it.  The kind
- * decides how the client is answered (lib/http.c req_fault() is the one
+ * decides how the client is answered (lib/web/http.c req_fault() is the one
  * place that turns a fault into a response); the code names the cause
  * for the client ("invalid_xml").
  */

@@ -4,7 +4,7 @@
  * incidents, failure groups, flaky state, signals) to the new one in one
  * transaction, rebuilds the new test's rollups from the merged results,
  * and leaves the old definition behind marked alias_of; ingest stores
- * later results of the old name under the new test (lib/ingest.c).
+ * later results of the old name under the new test (lib/ingest/ingest.c).
  */
 #include <stdio.h>
 #include <stdlib.h>

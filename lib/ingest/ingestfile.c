@@ -2,7 +2,7 @@
  * Ingesting a report file from disk, for `testvis ingest` and the batch
  * spool pass (ING-6): NAME.meta.json next to NAME.xml or NAME.xml.gz is
  * the sidecar; its "project" picks the project unless the caller names
- * one.  Everything else is lib/ingest.c.
+ * one.  Everything else is lib/ingest/ingest.c.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -7,13 +7,13 @@
  *   diff-based (INT-2), from the diff uploaded with the run or, when
  *     repo_path is set, `git show` of its commit (fork+exec, no shell):
  *     assertion_removed, skip_added, xfail_added, broad_exception_added
- *     (lib/diffscan.c reads the diff), and edited_before_green.  These
+ *     (lib/passes/diffscan.c reads the diff), and edited_before_green.  These
  *     need no baseline (but edited_before_green does): the first run on
  *     a branch gets them too.
  * Signals are keyed by (run, type, subject), so a re-run never duplicates
  * them.  INT-3: a test with two or more signals in one run, or any
  * critical signal, raises an integrity_alert event.  Reading and
- * updating signals is lib/signals.c.
+ * updating signals is lib/views/signals.c.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,10 +1,10 @@
 /*
  * The pure parts of request routing, shared by the request layer
- * (lib/http.c), its unit test and the query fuzz harness: method names,
+ * (lib/web/http.c), its unit test and the query fuzz harness: method names,
  * percent-decoding, splitting a path into segments, walking a query
  * string, and finding a program's route for a path and method (404 and
  * 405 with the Allow list).  No request state, no I/O; validating the
- * values found is lib/param.c's, answering is lib/http.c's.
+ * values found is lib/base/param.c's, answering is lib/web/http.c's.
  */
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /*
  * The request layer every cgi-bin program runs on: a FastCGI accept loop
  * (or one plain CGI request when not started by a FastCGI server), route
- * matching (the pure parts are lib/route.c's), and all rejection that
+ * matching (the pure parts are lib/web/route.c's), and all rejection that
  * needs no handler: 404, 405 with Allow, 413, 415, 400 for unknown,
  * duplicate, missing or invalid parameters, 503 when disabled or when the
  * database is unavailable, 401/403 by token scope and project.  Handlers

@@ -6,8 +6,8 @@
  * > heuristic); the primary is the one with the highest confidence >=
  * 0.5, precedence breaking ties, and is copied to tests.feature; a test
  * without one lands in "unmapped".  The rules file and the heuristics are
- * lib/maprule.c; this module stores.  Reading a test's mappings and the
- * API-24 writes are lib/mappings.c; the health views are lib/health.c.
+ * lib/passes/maprule.c; this module stores.  Reading a test's mappings and the
+ * API-24 writes are lib/views/mappings.c; the health views are lib/health.c.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -151,7 +151,7 @@ ends(const char *s, size_t n, const char *suffix)
 
 /*
  * Appends s[0..n) to out with every byte that does not start a valid
- * UTF-8 sequence (lib/utf8.c's strict rules) replaced by '?', so that all
+ * UTF-8 sequence (lib/base/utf8.c's strict rules) replaced by '?', so that all
  * strings handed out can go to jansson, which refuses invalid UTF-8.  The
  * result is never longer than the input.
  */

@@ -4,7 +4,7 @@
  * crash test hook, the per-project watermarks in batch_marks, and the one
  * loop over the items stored after a watermark, one transaction each.
  * It is not the runner: which passes run, in which order, under which
- * lock and how often is lib/batch.c, which includes the passes; the
+ * lock and how often is lib/passes/batch.c, which includes the passes; the
  * passes include this module and never the runner.
  */
 #include <stdarg.h>

@@ -2,7 +2,7 @@
  * Reading and triaging integrity signals: the alert list with its filters
  * (API-18), acknowledging or resolving one (API-19, admin), a run's
  * signals (API-5) and the open count (API-3).  The integrity pass
- * (lib/integrity.c) is the only one that creates signals.
+ * (lib/passes/integrity.c) is the only one that creates signals.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * assertion, a skip, an expected failure and a catch-all handler look
  * like in Python, JS/TS, Java/Kotlin, Go, C/C++, Ruby, PHP and C#, and
  * which file extensions mean which language.  Data only: matching them
- * against a line is lib/diffscan.c's job (see pat_match() for the flags).
+ * against a line is lib/passes/diffscan.c's job (see pat_match() for the flags).
  */
 #include "diffpat.h"
 

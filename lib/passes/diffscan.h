@@ -5,19 +5,12 @@
 /*
  * Diff-based integrity signals (SPEC INT-2): what a unified diff changed,
  * and which test files lost assertions or gained skips, expected failures
- * or catch-all handlers.  See lib/diffscan.c for the rules.  Every string
+ * or catch-all handlers.  See lib/passes/diffscan.c for the rules.  Every string
  * handed out is owned by the struct diffscan, NUL-free and valid UTF-8
  * (invalid bytes of the diff become '?').
  */
 
-/* The signal kinds, in report order; names in diff_kind_names[]. */
-enum diff_kind {
-	DIFF_ASSERTION_REMOVED,		/* net assertion lines removed */
-	DIFF_SKIP_ADDED,		/* net skip markers added */
-	DIFF_XFAIL_ADDED,		/* net expected-failure markers added */
-	DIFF_BROAD_EXCEPTION_ADDED,	/* net catch-all handlers added */
-	DIFF__MAX
-};
+#include "diffkind.h"
 
 /* "assertion_removed", "skip_added", "xfail_added", "broad_exception_added" */
 extern const char *const diff_kind_names[DIFF__MAX];

@@ -2,7 +2,7 @@
 #define TESTVIS_DIFFPAT_H
 #include <stddef.h>
 
-#include "diffscan.h"
+#include "diffkind.h"
 
 /* Languages, chosen by file extension. */
 enum lang {

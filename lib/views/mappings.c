@@ -3,9 +3,9 @@
  * test's candidates, finding a test by its test_id, and the two admin
  * writes, the manual override and the import.  Each write stores its
  * input candidates and has the test re-resolved at once by the mapping
- * resolver (lib/mapping.c), in one transaction.  This module does not
+ * resolver (lib/passes/mapping.c), in one transaction.  This module does not
  * resolve, map new tests or keep the timelines: that is the batch
- * `mapping` pass in lib/mapping.c.
+ * `mapping` pass in lib/passes/mapping.c.
  */
 #include <stdlib.h>
 #include <string.h>

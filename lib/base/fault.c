@@ -2,7 +2,7 @@
  * The one setter of struct fault, and the status each kind of fault is
  * answered with.  The first fault wins: later ones are consequences (a
  * read error makes the XML parser fail too), so they do not overwrite the
- * cause.  Building the HTTP answer is lib/http.c's (req_fault()); the
+ * cause.  Building the HTTP answer is lib/web/http.c's (req_fault()); the
  * command line and the spool report fault_status() as they always did.
  */
 #include <assert.h>

@@ -2,8 +2,8 @@
  * Allocation that cannot fail: the house rule for out of memory is to
  * log and abort, and the server respawns the process (STYLE.md).  Every
  * module that would otherwise write its own "malloc or abort" wrapper
- * uses these.  Not an allocator: arenas are lib/arena.c, growable
- * strings lib/buf.c.
+ * uses these.  Not an allocator: arenas are lib/base/arena.c, growable
+ * strings lib/base/buf.c.
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * Queries about tests (API-7 … API-13): the catalogue with its rollups,
  * filters, sorts and keyset cursors; one test; its history, results,
  * timing, uptime and incidents; and the flaky list (API-21) as the flaky
- * pass (lib/flakystate.c) left it in flaky_states.  Everything per test
+ * pass (lib/passes/flakystate.c) left it in flaky_states.  Everything per test
  * reads the covering index results_test or the rollups kept by ingest,
  * never a scan of results.  Answers are JSON; HTTP is cgi-bin's.
  */
@@ -645,7 +645,7 @@ static const struct cursor_list flaky_paging = { "flaky", "ii",
     { TESTS_NCOLS + 2, 23 } };
 
 /*
- * GET /api/tests/flaky: tests the flaky pass (lib/flakystate.c) found
+ * GET /api/tests/flaky: tests the flaky pass (lib/passes/flakystate.c) found
  * flaky (state "flaky", "resolved", or NULL for both), most recently
  * flaky first, each with "flaky_state", "monitors", "evidence"
  * {same_sha_conflicts, retry_passes, flip_rate, flip_branch, items:

@@ -10,7 +10,7 @@ struct db;
  * What a batch pass works with: the database, the configuration, the
  * clock of this batch (--now), the project it is working on and a summary
  * it appends to ("12 tests mapped").  Filled and owned by the runner
- * (lib/batch.c); a pass borrows it for one run.
+ * (lib/passes/batch.c); a pass borrows it for one run.
  */
 struct pass_ctx {
 	struct db		*db;

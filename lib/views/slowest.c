@@ -1,7 +1,7 @@
 /*
  * The slowest tests and duration regressions (API-22), read from the
  * rollups ingest keeps (test_stats).  The flaky list (API-21) is
- * lib/tests.c's; the flaky pass that judges tests is lib/flakystate.c.
+ * lib/views/tests.c's; the flaky pass that judges tests is lib/passes/flakystate.c.
  */
 #include "db.h"
 #include "jval.h"
