@@ -191,11 +191,7 @@ text_copy(struct arena *a, struct buf *scratch, const char *s, size_t n)
 	}
 	while (n > 0 && is_space((unsigned char)s[n - 1]))
 		n--;
-	if (n > MAX_TEXT) {
-		n = MAX_TEXT;
-		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
-	}
+	n = utf8_prefix(s, n, MAX_TEXT);
 	utf8_clean(scratch, s, n);
 	return arena_strndup(a, scratch->p, scratch->len);
 }

@@ -14,6 +14,7 @@
 #include "featurehealth.h"
 #include "jval.h"
 #include "tvtime.h"
+#include "xalloc.h"
 
 #define DAY_MS 86400000LL
 
@@ -99,17 +100,6 @@ struct health {
 	size_t		 nd;
 	long		 loose_signals;	/* open, tied to no test */
 };
-
-/* strdup() that exits on out of memory; the caller frees. */
-static char *
-xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
 
 /* Frees what health_load() filled in h (not h itself). */
 static void
