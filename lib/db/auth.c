@@ -47,7 +47,7 @@ static const char *const scope_names[SCOPE__MAX] = {
 	[SCOPE_ADMIN] = "admin",
 };
 
-#define STMT(db, i) db_stmt((db), DBM_AUTH, sql, STMT__MAX, (i))
+#define STMT(db, i) DB_STMT((db), DBM_AUTH, (i))
 
 /* The scope's name, a static string. */
 const char *

@@ -28,7 +28,7 @@ static const char *const sql[STMT__MAX] = {
 	    "FROM projects WHERE ?1 = 0 OR id = ?1 ORDER BY slug",
 };
 
-#define STMT(db, i) db_stmt((db), DBM_PROJECT, sql, STMT__MAX, (i))
+#define STMT(db, i) DB_STMT((db), DBM_PROJECT, (i))
 
 /*
  * Finds the project with slug; stores its id in *id.  Returns 1 found,
