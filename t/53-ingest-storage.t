@@ -98,7 +98,7 @@ sub exact_run {
 		POSIX::_exit(127);
 	}
 	close $rd;
-	syswrite($wr, "BEGIN IMMEDIATE;\nINSERT INTO events (project_id, at, kind, subject, payload) "
+	syswrite($wr, ".timeout 10000\nBEGIN IMMEDIATE;\nINSERT INTO events (project_id, at, kind, subject, payload) "
 	    . "VALUES (1, 0, 'lock_holder', 'x', '{}');\n");
 	my ($locked, $deadline) = (0, time + 10);
 	while (!$locked && time < $deadline) {
