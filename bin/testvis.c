@@ -61,7 +61,7 @@ usage(FILE *f)
 	    "  token list [--project P]    list tokens (never their secrets)\n"
 	    "  token revoke ID             revoke a token by its id\n"
 	    "  ingest [--project P] [--run-id ID] [--shard S] [--git-sha SHA]\n"
-	    "         [--branch B] [--session-id S] [--started-at TIME]\n"
+	    "         [--branch B] [--job J] [--session-id S] [--started-at TIME]\n"
 	    "         [--repeats retries|variants] FILE...\n"
 	    "                              store JUnit reports (plain or .gz;\n"
 	    "                              NAME.meta.json beside NAME.xml is\n"
@@ -123,6 +123,8 @@ cli_parse(struct cli *c, int argc, char **argv)
 			slot = &c->meta[META_STARTED_AT];
 		else if (strcmp(argv[i], "--repeats") == 0)
 			slot = &c->meta[META_REPEATS];
+		else if (strcmp(argv[i], "--job") == 0)
+			slot = &c->meta[META_JOB];
 		else if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
 			usage(stdout);

@@ -22,6 +22,7 @@ enum q_list {
 	QL_UNTIL,
 	QL_GIT_SHA,
 	QL_SESSION_ID,
+	QL_JOB,
 	QL_LIMIT,
 	QL_CURSOR,
 	QL__MAX
@@ -33,6 +34,7 @@ static const struct param_spec q_list[QL__MAX + 1] = {
 	[QL_UNTIL] = { "until", PARAM_TIME, 0, 0, 0, NULL, -1 },
 	[QL_GIT_SHA] = { "git_sha", PARAM_STRING, 0, 1, 128, NULL, 0 },
 	[QL_SESSION_ID] = { "session_id", PARAM_STRING, 0, 1, 256, NULL, 0 },
+	[QL_JOB] = { "job", PARAM_STRING, 0, 1, 128, NULL, 0 },
 	PARAM_PAGE(QL_LIMIT, 500, 50),
 };
 
@@ -72,6 +74,7 @@ h_list(struct req *r)
 	f.status = req_str(r, QL_STATUS);
 	f.git_sha = req_str(r, QL_GIT_SHA);
 	f.session_id = req_str(r, QL_SESSION_ID);
+	f.job = req_str(r, QL_JOB);
 	f.since = req_int(r, QL_SINCE);
 	f.until = req_int(r, QL_UNTIL);
 	f.cursor = req_str(r, QL_CURSOR);

@@ -35,6 +35,7 @@ const struct param_spec ingestmeta_spec[META__MAX + 1] = {
 	[META_TRIGGERED_BY] = { "triggered_by", PARAM_STRING, 0, 1, 256,
 	    NULL },
 	[META_CI_URL] = { "ci_url", PARAM_STRING, 0, 1, 2048, NULL },
+	[META_JOB] = { "job", PARAM_STRING, 0, 1, 128, NULL },
 	[META_REPEATS] = { "repeats", PARAM_ENUM, 0, 0, 0,
 	    repeats_mode_names },
 	[META__MAX] = { NULL, 0, 0, 0, 0, NULL },
@@ -42,7 +43,7 @@ const struct param_spec ingestmeta_spec[META__MAX + 1] = {
 
 const enum meta_field ingestmeta_texts[INGESTMETA_TEXTS] = {
 	META_GIT_SHA, META_BRANCH, META_SESSION_ID, META_ENV_FINGERPRINT,
-	META_TRIGGERED_BY, META_CI_URL
+	META_TRIGGERED_BY, META_CI_URL, META_JOB
 };
 
 /* Makes m empty: nothing given. */

@@ -16,6 +16,7 @@ enum meta_field {
 	META_STARTED_AT,
 	META_TRIGGERED_BY,
 	META_CI_URL,
+	META_JOB,		/* the CI job or suite stream */
 	META_REPEATS,		/* retries|variants: not run metadata */
 	META__MAX
 };
@@ -24,7 +25,7 @@ enum meta_field {
 extern const struct param_spec ingestmeta_spec[META__MAX + 1];
 
 /* The text fields of a run row, in the order of its columns. */
-#define INGESTMETA_TEXTS	6
+#define INGESTMETA_TEXTS	7
 extern const enum meta_field ingestmeta_texts[INGESTMETA_TEXTS];
 
 /* The metadata one upload was given: request parameters and sidecar. */

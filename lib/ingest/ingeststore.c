@@ -77,13 +77,13 @@ static const char *const sql[STMT__MAX] = {
 	    "VALUES (?1, ?2, ?3, ?4)",
 	[STMT_RUN_GET] =
 	    "SELECT started_at, finished_at, duration_ms, git_sha, branch, "
-	    "session_id, env_fingerprint, triggered_by, ci_url, tags "
+	    "session_id, env_fingerprint, triggered_by, ci_url, job, tags "
 	    "FROM runs WHERE id = ?1",
 	[STMT_RUN_META] =
 	    "UPDATE runs SET started_at = ?2, finished_at = ?3, "
 	    "duration_ms = ?4, git_sha = ?5, branch = ?6, session_id = ?7, "
 	    "env_fingerprint = ?8, triggered_by = ?9, ci_url = ?10, "
-	    "tags = ?11 WHERE id = ?1",
+	    "job = ?11, tags = ?12 WHERE id = ?1",
 	[STMT_RUN_RENAME] =
 	    "UPDATE runs SET run_id = ?2 WHERE id = ?1",
 	[STMT_RUN_DELETE] =
@@ -542,7 +542,7 @@ run_read(sqlite3_stmt *old, struct ingestmeta_run *stored)
 	    sqlite3_column_int64(old, 2) : -1;
 	for (i = 0; i < INGESTMETA_TEXTS; i++)
 		stored->text[ingestmeta_texts[i]] = db_column_text(old, 3 + i);
-	stored->tags = db_column_text(old, 9);
+	stored->tags = db_column_text(old, 3 + INGESTMETA_TEXTS);
 }
 
 /*
@@ -579,7 +579,7 @@ ingeststore_run_meta(struct db *db, struct ingeststore_target *t,
 		if (db_bind_text(db, st, 5 + i,
 		    run.text[ingestmeta_texts[i]]) == -1)
 			goto out;
-	if (db_bind_text(db, st, 11, run.tags) == -1)
+	if (db_bind_text(db, st, 5 + INGESTMETA_TEXTS, run.tags) == -1)
 		goto out;
 	/* the branch as stored decides incidents: it may be an earlier
 	 * shard's */

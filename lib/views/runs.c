@@ -42,6 +42,7 @@ static const char *const sql[STMT__MAX] = {
 	    "AND (?5 IS NULL OR started_at < ?5) "
 	    "AND (?6 IS NULL OR git_sha = ?6) "
 	    "AND (?7 IS NULL OR session_id = ?7) "
+	    "AND (?11 IS NULL OR job = ?11) "
 	    "AND (?8 IS NULL OR (started_at, id) < (?8, ?9)) "
 	    "ORDER BY started_at DESC, id DESC LIMIT ?10",
 	[STMT_GET] =
@@ -60,9 +61,10 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_GROUP_INFO] =
 	    "SELECT message, error_type FROM failure_groups WHERE "
 	    "project_id = ?1 AND fingerprint = ?2",
+	/* the previous run of the same stream: branch and job */
 	[STMT_PREV] =
 	    "SELECT id, run_id FROM runs WHERE project_id = ?1 AND "
-	    "branch IS ?2 AND (started_at, id) < (?3, ?4) "
+	    "branch IS ?2 AND job IS ?5 AND (started_at, id) < (?3, ?4) "
 	    "ORDER BY started_at DESC, id DESC LIMIT 1",
 	/* the two runs' results in key order, merged in C (runs_diff) */
 	[STMT_DIFF_CUR] =
@@ -98,6 +100,7 @@ runs_row_json(sqlite3_stmt *st)
 	jval_set(o, "duration_ms", jval_col_int(st, 3));
 	jval_set(o, "git_sha", jval_col_text(st, 4));
 	jval_set(o, "branch", jval_col_text(st, 5));
+	jval_set(o, "job", jval_col_text(st, 20));
 	jval_set(o, "session_id", jval_col_text(st, 6));
 	jval_set(o, "env_fingerprint", jval_col_text(st, 7));
 	jval_set(o, "triggered_by", jval_col_text(st, 8));
@@ -160,7 +163,8 @@ like_pattern(const char *q, char *out, size_t outsz)
 }
 
 /* The runs list pages by (started_at, id), newest first. */
-static const struct cursor_list runs_paging = { "runs", "ii", { 1, 20 } };
+static const struct cursor_list runs_paging = { "runs", "ii",
+    { 1, RUNS_NCOLS - 1 } };
 
 /*
  * GET /api/tests/runs: {"runs":[...], "next_cursor"}.  Returns 0 with
@@ -183,6 +187,7 @@ runs_list(struct db *db, int64_t project, const struct runs_filter *f,
 	    db_bind_int_opt(db, st, 5, f->until) == -1 ||
 	    db_bind_text_opt(db, st, 6, f->git_sha) == -1 ||
 	    db_bind_text_opt(db, st, 7, f->session_id) == -1 ||
+	    db_bind_text_opt(db, st, 11, f->job) == -1 ||
 	    cursor_page_bind(&pg, db, st, 8, 10) == -1) {
 		cursor_page_clear(&pg);
 		return -1;
@@ -218,7 +223,7 @@ run_get(struct db *db, int64_t project, const char *run_id, json_t **obj,
 	rc = db_step(db, st);
 	if (rc == SQLITE_ROW) {
 		*obj = runs_row_json(st);
-		*id = sqlite3_column_int64(st, 20);
+		*id = sqlite3_column_int64(st, RUNS_NCOLS - 1);
 		*started = sqlite3_column_int64(st, 1);
 		if (branch != NULL)
 			*branch = db_column_text(st, 5) != NULL ?
@@ -485,14 +490,15 @@ diff_classify(struct db *db, json_t *diff, int64_t key, int now, int was)
 }
 
 /*
- * The diff of run id against the previous run on its branch: new
+ * The diff of run id against the previous run of its stream (its branch
+ * and job; a run without a job follows the runs without one): new
  * failures, fixed, still failing, added and removed tests (each list
  * capped at DIFF_LIST_MAX, with a full count); null when there is no
  * previous run.  *err set on a database error.
  */
 static json_t *
 diff_json(struct db *db, int64_t project, int64_t id, int64_t started,
-    const char *branch, int *err)
+    const char *branch, const char *job, int *err)
 {
 	static const char *const lists[] = { "new_failures", "fixed",
 	    "still_failing", "added", "removed", NULL };
@@ -507,6 +513,7 @@ diff_json(struct db *db, int64_t project, int64_t id, int64_t started,
 	    db_bind_text(db, st, 2, branch) == -1 ||
 	    db_bind_int(db, st, 3, started) == -1 ||
 	    db_bind_int(db, st, 4, id) == -1 ||
+	    db_bind_text(db, st, 5, job) == -1 ||
 	    (rc = db_step(db, st)) == -1) {
 		*err = 1;
 		return NULL;
@@ -581,7 +588,8 @@ runs_detail(struct db *db, int64_t project, const char *run_id, json_t **out)
 		return rc;
 	shards = shards_json(db, id);
 	err = groups_json(db, project, id, &groups, &group_count) == -1;
-	diff = diff_json(db, project, id, started, branch, &err2);
+	diff = diff_json(db, project, id, started, branch,
+	    json_string_value(json_object_get(run, "job")), &err2);
 	free(branch);
 	if (shards == NULL || groups == NULL || err || err2) {
 		json_decref(run);

@@ -8,7 +8,7 @@ struct db;
 
 /* Filters of GET /api/tests/runs; NULL / -1 when not given. */
 struct runs_filter {
-	const char	*branch, *status, *git_sha, *session_id;
+	const char	*branch, *status, *git_sha, *session_id, *job;
 	int64_t		 since, until;
 	const char	*cursor;
 	int		 limit;
@@ -27,8 +27,8 @@ struct results_filter {
 	"run_id, started_at, finished_at, duration_ms, git_sha, branch, " \
 	"session_id, env_fingerprint, triggered_by, ci_url, tags, status, " \
 	"tests, passed, failed, errors, skipped, flaky, new_tests, shards, " \
-	"id"
-#define RUNS_NCOLS 21	/* runs.id is the last */
+	"job, id"
+#define RUNS_NCOLS 22	/* runs.id is the last */
 
 json_t	*runs_row_json(sqlite3_stmt *);
 void	 runs_result_fields(json_t *, sqlite3_stmt *, int);
