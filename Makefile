@@ -61,7 +61,7 @@ LIB_INGEST = lib/ingest/stream.c lib/ingest/textcap.c lib/ingest/junit.c \
              lib/ingest/ingeststore.c lib/ingest/chunkwriter.c \
              lib/ingest/ingestrun.c lib/ingest/ingestanswer.c \
              lib/ingest/ingest.c lib/ingest/ingestjson.c \
-             lib/ingest/ingestfile.c
+             lib/ingest/ingestfile.c lib/ingest/cienv.c
 LIB_PASSES = lib/passes/pass.c lib/passes/maprule.c lib/passes/diffpat.c \
              lib/passes/diffscan.c lib/passes/mapping.c \
              lib/passes/flakystate.c lib/passes/integrity.c \
@@ -82,7 +82,7 @@ CLI_BIN   = $(BUILD)/bin/testvis
 
 UNIT_TESTS = config param route db tvtime utf8 auth ident junit rollup pass \
              maprule diffscan respcache textcap trace ingestmeta ingestcheck \
-             cursor fault
+             cursor fault cienv
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/t/t-%)
 TEST_PROGS = $(BUILD)/t/testvis-echo
 

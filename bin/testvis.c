@@ -16,7 +16,9 @@
 
 #include "auth.h"
 #include "batch.h"
+#include "cienv.h"
 #include "config.h"
+#include "crypto.h"
 #include "db.h"
 #include "fault.h"
 #include "ingest.h"
@@ -41,6 +43,7 @@ struct cli {
 	const char	*name;
 	const char	*pass, *now, *interval;
 	int		 watch;
+	int		 each;		/* ingest: one run per file */
 	const char	*meta[META__MAX];
 	int		 argc;
 	char		**argv;
@@ -62,10 +65,13 @@ usage(FILE *f)
 	    "  token revoke ID             revoke a token by its id\n"
 	    "  ingest [--project P] [--run-id ID] [--shard S] [--git-sha SHA]\n"
 	    "         [--branch B] [--job J] [--session-id S] [--started-at TIME]\n"
-	    "         [--repeats retries|variants] FILE...\n"
+	    "         [--repeats retries|variants] [--each] FILE...\n"
 	    "                              store JUnit reports (plain or .gz;\n"
 	    "                              NAME.meta.json beside NAME.xml is\n"
-	    "                              the sidecar); one JSON line each\n"
+	    "                              the sidecar) as one run, a shard\n"
+	    "                              per file (--each: a run per file);\n"
+	    "                              unset metadata comes from the CI's\n"
+	    "                              variables; one JSON line each\n"
 	    "  batch [--pass P,...] [--project P] [--now TIME]\n"
 	    "                              run the background passes once:\n"
 	    "                              spool, mapping, flaky, integrity,\n"
@@ -107,6 +113,9 @@ cli_parse(struct cli *c, int argc, char **argv)
 			slot = &c->interval;
 		else if (strcmp(argv[i], "--watch") == 0) {
 			c->watch = 1;
+			continue;
+		} else if (strcmp(argv[i], "--each") == 0) {
+			c->each = 1;
 			continue;
 		}
 		else if (strcmp(argv[i], "--run-id") == 0)
@@ -166,6 +175,17 @@ cli_open(struct cli *c, int create)
 	if ((c->db = db_open(c->cfg->db, create ? DB_CREATE : 0, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "testvis: %s\n", err);
+		if (c->cfg->path != NULL)
+			fprintf(stderr, "testvis: (the database named by "
+			    "%s; a different file: --config FILE, "
+			    "TESTVIS_CONF=FILE or TESTVIS_DB=PATH)\n",
+			    c->cfg->path);
+		else
+			fprintf(stderr, "testvis: (the built-in default: no "
+			    "--config and no $TESTVIS_CONF; name your "
+			    "testvis.conf with --config FILE or "
+			    "TESTVIS_CONF=FILE, or the database with "
+			    "TESTVIS_DB=PATH)\n");
 		return EXIT_STORAGE;
 	}
 	if (db_limit_size(c->db, c->cfg->max_db_mb) == -1)
@@ -370,34 +390,163 @@ print_answer(const char *file, json_t *ans, const struct fault *f)
 		json_decref(o);
 }
 
-/* Ingests one file; returns an exit status (0, 1 bad input, 3 storage). */
+/*
+ * How the files of one `testvis ingest` are stored (SPEC ING-6): the
+ * flags (c->meta), and beneath the sidecar the fallback: the CI
+ * environment's fields, the run id of this command and each file's shard.
+ */
+struct ingest_plan {
+	const char	*fallback[META__MAX];
+	char		 run_id[CIENV_ID_MAX + 1];
+	int		 shards;	/* a shard per file */
+	char		**shard;	/* per file, or NULL */
+	struct cienv	 ci;
+};
+
+/* getenv, typed as cienv_read takes it. */
+static const char *
+env_get(const char *name)
+{
+	return getenv(name);
+}
+
+/*
+ * The run id of a command's files when neither --run-id nor the CI gives
+ * one: the first 32 hex digits of the SHA-256 over each file's SHA-256
+ * (a line each, in argument order), so that the same command run again
+ * names the same run and stores nothing new (I-3).
+ */
+static void
+content_run_id(char **files, int n, char *out, size_t outsz)
+{
+	char digest[SHA256_HEX_LEN], all[SHA256_HEX_LEN];
+	char *joined;
+	size_t len = 0;
+	int i;
+
+	if ((joined = calloc((size_t)n, SHA256_HEX_LEN + 1)) == NULL)
+		abort();
+	for (i = 0; i < n; i++) {
+		if (ingestfile_digest(files[i], digest) == -1)
+			snprintf(digest, sizeof(digest), "unreadable");
+		len += (size_t)snprintf(joined + len, SHA256_HEX_LEN + 1,
+		    "%s\n", digest);
+	}
+	crypto_sha256_hex(joined, len, all);
+	free(joined);
+	snprintf(out, outsz, "%.32s", all);
+}
+
+/*
+ * The shard label of each file: [NODE/][SHARD/]BASENAME, made a valid
+ * label; a label two files share gets "-N" (N: the file's position) so
+ * that neither is taken for the other's duplicate.
+ */
+static char **
+shard_labels(char **files, int n, const char *node, const char *shard)
+{
+	char **l;
+	char buf[512];
+	int i, j, dup;
+
+	if ((l = calloc((size_t)n, sizeof(*l))) == NULL)
+		abort();
+	for (i = 0; i < n; i++) {
+		const char *base = strrchr(files[i], '/');
+		snprintf(buf, sizeof(buf), "%s%s%s%s%.*s",
+		    node != NULL ? node : "", node != NULL ? "/" : "",
+		    shard != NULL ? shard : "", shard != NULL ? "/" : "",
+		    UTF8_CUT(base != NULL ? base + 1 : files[i], 128));
+		cienv_label(buf);
+		if ((l[i] = strdup(buf)) == NULL)
+			abort();
+	}
+	for (i = 0; i < n; i++) {
+		for (dup = 0, j = 0; j < n && !dup; j++)
+			dup = j != i && strcmp(l[i], l[j]) == 0;
+		if (!dup)
+			continue;
+		snprintf(buf, sizeof(buf), "%.*s-%d", CIENV_ID_MAX - 12, l[i],
+		    i + 1);
+		free(l[i]);
+		if ((l[i] = strdup(buf)) == NULL)
+			abort();
+	}
+	return l;
+}
+
+/*
+ * Decides how the n files are stored.  One run for all (a shard each)
+ * unless --each; its id is --run-id, else the CI build's
+ * ("<provider>-<build>[-<job>]", where the files are a shard each even
+ * alone, so that two commands of one job add to one run), else for
+ * several files one derived from their content; a single file without
+ * either keeps the ingest's own content-derived id and no shard.
+ */
+static void
+plan_ingest(struct cli *c, char **files, int n, struct ingest_plan *p)
+{
+	const char *job;
+	int k;
+
+	memset(p, 0, sizeof(*p));
+	if (cienv_read(env_get, &p->ci))
+		for (k = 0; k < META__MAX; k++)
+			p->fallback[k] = p->ci.meta[k];
+	if (c->each)
+		return;
+	job = c->meta[META_JOB] != NULL ? c->meta[META_JOB] :
+	    p->ci.meta[META_JOB];
+	if (c->meta[META_RUN_ID] != NULL)
+		p->shards = n > 1;
+	else if (cienv_run_id(&p->ci, job, p->run_id, sizeof(p->run_id)) == 0)
+		p->shards = 1;
+	else if (n > 1) {
+		content_run_id(files, n, p->run_id, sizeof(p->run_id));
+		p->shards = 1;
+	}
+	if (p->run_id[0] != '\0')
+		p->fallback[META_RUN_ID] = p->run_id;
+	if (p->shards && (c->meta[META_SHARD] == NULL || n > 1))
+		p->shard = shard_labels(files, n, p->ci.node,
+		    c->meta[META_SHARD]);
+}
+
+/* Frees what p holds (n: its files). */
+static void
+plan_free(struct ingest_plan *p, int n)
+{
+	int i;
+
+	for (i = 0; p->shard != NULL && i < n; i++)
+		free(p->shard[i]);
+	free(p->shard);
+	cienv_free(&p->ci);
+}
+
+/*
+ * Ingests file i of the plan; returns an exit status (0, 1 bad input,
+ * 3 storage).  A shard label that extends --shard is a flag's value;
+ * one made from the file's name alone is beneath the sidecar's.
+ */
 static int
-ingest_file(struct cli *c, const char *file)
+ingest_file(struct cli *c, struct ingest_plan *p, int i, const char *file)
 {
 	struct fault f;
 	json_t *ans = NULL;
-	char shard[256];
-	const char *meta[META__MAX];
-	int i, rc;
+	const char *meta[META__MAX], *fb[META__MAX];
+	int rc;
 
 	memset(&f, 0, sizeof(f));
 	memcpy(meta, c->meta, sizeof(meta));
-	/* several files into one run: each is a shard named after it */
-	if (c->meta[META_RUN_ID] != NULL && c->meta[META_SHARD] == NULL &&
-	    c->argc > 2) {
-		const char *base = strrchr(file, '/');
-		snprintf(shard, sizeof(shard), "%.*s", UTF8_CUT(base != NULL ?
-		    base + 1 : file, 128));
-		for (i = 0; shard[i] != '\0'; i++)
-			if (strchr("._:/-", shard[i]) == NULL &&
-			    !((shard[i] >= 'a' && shard[i] <= 'z') ||
-			    (shard[i] >= 'A' && shard[i] <= 'Z') ||
-			    (shard[i] >= '0' && shard[i] <= '9')))
-				shard[i] = '_';
-		meta[META_SHARD] = shard;
-	}
-	rc = ingestfile_run(c->db, c->cfg, c->project, meta, file, "cli", &ans,
-	    &f) == 0 ? 0 : fault_status(&f) >= 500 ? EXIT_STORAGE : EXIT_BAD;
+	memcpy(fb, p->fallback, sizeof(fb));
+	if (p->shard != NULL && c->meta[META_SHARD] != NULL)
+		meta[META_SHARD] = p->shard[i];
+	else if (p->shard != NULL)
+		fb[META_SHARD] = p->shard[i];
+	rc = ingestfile_ingest(c->db, c->cfg, c->project, meta, fb, file,
+	    "cli", &ans, &f) == 0 ? 0 : fault_status(&f) >= 500 ?
+	    EXIT_STORAGE : EXIT_BAD;
 	print_answer(file, ans, &f);
 	json_decref(ans);
 	return rc;
@@ -444,21 +593,30 @@ cmd_batch(struct cli *c)
 	return batch_main(c->cfg, &o);
 }
 
-/* testvis ingest [options] FILE... (ING-6) */
+/* testvis ingest [options] [--each] FILE... (ING-6) */
 static int
 cmd_ingest(struct cli *c)
 {
-	int i, rc, worst = 0;
+	struct ingest_plan p;
+	int i, n, rc, worst = 0;
 
 	if (c->argc < 2)
 		return EXIT_USAGE;
+	if (c->each && c->meta[META_RUN_ID] != NULL) {
+		fprintf(stderr, "testvis: --each makes a run of each file; "
+		    "--run-id names one run for all: give one of them\n");
+		return EXIT_USAGE;
+	}
 	if ((rc = cli_open(c, 0)) != 0)
 		return rc;
-	for (i = 1; i < c->argc; i++) {
-		rc = ingest_file(c, c->argv[i]);
+	n = c->argc - 1;
+	plan_ingest(c, c->argv + 1, n, &p);
+	for (i = 0; i < n; i++) {
+		rc = ingest_file(c, &p, i, c->argv[i + 1]);
 		if (rc > worst)
 			worst = rc;
 	}
+	plan_free(&p, n);
 	return worst;
 }
 

@@ -4,12 +4,16 @@
  * the sidecar; its "project" picks the project unless the caller names
  * one.  Everything else is lib/ingest/ingest.c.
  */
+#include <sys/mman.h>
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "fault.h"
 #include "ingest.h"
 #include "ingestfile.h"
@@ -77,6 +81,41 @@ ingestfile_run(struct db *db, const struct config *cfg, const char *project,
     const char *const meta[META__MAX], const char *file, const char *source,
     json_t **ans, struct fault *f)
 {
+	return ingestfile_ingest(db, cfg, project, meta, NULL, file, source,
+	    ans, f);
+}
+
+/*
+ * Picks the value of field i: meta[i] (the flags) when given, else
+ * fallback[i] (the CI environment, a derived run id or shard) unless the
+ * sidecar side has the field, which then wins.  Sets *from_flag.
+ * Returns the value, or NULL: the sidecar's or nobody's.
+ */
+static const char *
+pick(const char *const meta[META__MAX], const char *const fb[META__MAX],
+    const json_t *side, int i, int *from_flag)
+{
+	*from_flag = meta != NULL && meta[i] != NULL;
+	if (*from_flag)
+		return meta[i];
+	if (fb == NULL || fb[i] == NULL || (side != NULL &&
+	    json_object_get(side, ingestmeta_spec[i].name) != NULL))
+		return NULL;
+	return fb[i];
+}
+
+/*
+ * ingestfile_run with a weaker source: fallback[] (NULL, or NULL
+ * entries: none) gives the fields that neither meta[] nor the sidecar
+ * gives, so that the precedence is flags > sidecar > fallback > what
+ * the report says.
+ */
+int
+ingestfile_ingest(struct db *db, const struct config *cfg,
+    const char *project, const char *const meta[META__MAX],
+    const char *const fallback[META__MAX], const char *file,
+    const char *source, json_t **ans, struct fault *f)
+{
 	struct ingest *in = NULL;
 	struct stream *s = NULL;
 	json_t *side = NULL, *pv;
@@ -108,16 +147,18 @@ ingestfile_run(struct db *db, const struct config *cfg, const char *project,
 	for (i = 0; i < META__MAX; i++) {
 		struct param_value v;
 		char why[256];
-		if (meta == NULL || meta[i] == NULL)
+		const char *val;
+		int flag;
+		if ((val = pick(meta, fallback, side, i, &flag)) == NULL)
 			continue;
-		if (param_validate(&ingestmeta_spec[i], meta[i],
-		    strlen(meta[i]), &v, why, sizeof(why)) == -1) {
+		if (param_validate(&ingestmeta_spec[i], val, strlen(val), &v,
+		    why, sizeof(why)) == -1) {
 			fault_set(f, FAULT_BAD_INPUT, "invalid_param",
-			    "--%s %s",
+			    flag ? "--%s %s" : "%s (from the CI environment) %s",
 			    ingestmeta_spec[i].name, why);
 			goto out;
 		}
-		ingest_set_param(in, (enum meta_field)i, meta[i], v.i);
+		ingest_set_param(in, (enum meta_field)i, val, v.i);
 	}
 	if (side != NULL) {
 		json_t *m = side;
@@ -138,4 +179,41 @@ out:
 	if (rc == -1 && f->kind == FAULT_NONE)
 		fault_set(f, FAULT_INTERNAL, "internal", "ingest failed");
 	return rc;
+}
+
+/*
+ * The SHA-256 of a file's bytes as they are on disk (compressed or not),
+ * read through a mapping so that a large report costs no heap.  Returns 0
+ * with out set, or -1 (errno set) when the file cannot be read.
+ */
+int
+ingestfile_digest(const char *file, char out[SHA256_HEX_LEN])
+{
+	struct stat st;
+	void *p;
+	int fd, saved;
+
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (st.st_size == 0) {
+		close(fd);
+		crypto_sha256_hex("", 0, out);
+		return 0;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	saved = errno;
+	close(fd);
+	if (p == MAP_FAILED) {
+		errno = saved;
+		return -1;
+	}
+	crypto_sha256_hex(p, (size_t)st.st_size, out);
+	munmap(p, (size_t)st.st_size);
+	return 0;
 }
