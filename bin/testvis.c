@@ -447,7 +447,8 @@ shard_labels(char **files, int n, const char *node, const char *shard)
 {
 	char **l;
 	char buf[512];
-	int i, j, dup;
+	char *dup;
+	int i, j;
 
 	if ((l = calloc((size_t)n, sizeof(*l))) == NULL)
 		abort();
@@ -461,10 +462,14 @@ shard_labels(char **files, int n, const char *node, const char *shard)
 		if ((l[i] = strdup(buf)) == NULL)
 			abort();
 	}
+	if ((dup = calloc((size_t)n, sizeof(*dup))) == NULL)
+		abort();
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (strcmp(l[i], l[j]) == 0)
+				dup[i] = dup[j] = 1;
 	for (i = 0; i < n; i++) {
-		for (dup = 0, j = 0; j < n && !dup; j++)
-			dup = j != i && strcmp(l[i], l[j]) == 0;
-		if (!dup)
+		if (!dup[i])
 			continue;
 		snprintf(buf, sizeof(buf), "%.*s-%d", CIENV_ID_MAX - 12, l[i],
 		    i + 1);
@@ -472,6 +477,7 @@ shard_labels(char **files, int n, const char *node, const char *shard)
 		if ((l[i] = strdup(buf)) == NULL)
 			abort();
 	}
+	free(dup);
 	return l;
 }
 

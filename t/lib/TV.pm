@@ -141,12 +141,18 @@ sub new_instance {
 	return $self;
 }
 
+# The variables by which `testvis ingest` knows it runs in a CI build:
+# unset for every test, so that a suite run in CI sees no CI, unless the
+# test sets them (t/57-cli-ci.t).
+our @CI_VARS = qw(GITHUB_ACTIONS GITLAB_CI JENKINS_URL BUILDKITE CIRCLECI);
+
 # $inst->cli(ARGS...): runs build/bin/testvis with the instance's config.
 sub cli {
 	my ($self, @args) = @_;
 	my $env = ref $args[0] eq 'HASH' ? shift @args : {};
 	my $r = run_cmd(argv => ["$BUILD/bin/testvis", @args], wrap => 1,
-	    env => { TESTVIS_CONF => $self->{conf}, %$env });
+	    env => { TESTVIS_CONF => $self->{conf},
+	    (map { $_ => undef } @CI_VARS), %$env });
 	check_process($r, "testvis @args");
 	return $r;
 }
