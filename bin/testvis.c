@@ -290,11 +290,27 @@ cli_project(struct cli *c, int64_t *id)
 	return 0;
 }
 
+/*
+ * The id of a token named by arg: the ID column of `token list` as it
+ * is, or the whole token text tv_ID_SECRET, whose ID part it takes.
+ */
+static void
+token_id(const char *arg, char *id, size_t idsz)
+{
+	const char *end;
+
+	if (strncmp(arg, "tv_", 3) == 0 && (end = strchr(arg + 3, '_')) !=
+	    NULL)
+		snprintf(id, idsz, "%.*s", (int)(end - arg - 3), arg + 3);
+	else
+		snprintf(id, idsz, "%s", arg);
+}
+
 /* testvis token create|list|revoke */
 static int
 cmd_token(struct cli *c)
 {
-	char token[AUTH_TOKEN_LEN + 1];
+	char token[AUTH_TOKEN_LEN + 1], id[256];
 	enum scope scope;
 	int64_t pid = 0;
 	json_t *list, *t;
@@ -332,6 +348,8 @@ cmd_token(struct cli *c)
 			return rc;
 		if ((list = auth_token_list(c->db, pid)) == NULL)
 			return EXIT_STORAGE;
+		/* the ID column is what `token revoke` takes */
+		printf("ID\tPROJECT\tSCOPE\tNAME\tCREATED\tSTATE\n");
 		json_array_foreach(list, i, t) {
 			const char *rev = json_string_value(
 			    json_object_get(t, "revoked_at"));
@@ -349,15 +367,17 @@ cmd_token(struct cli *c)
 	if (c->argc == 3 && strcmp(c->argv[1], "revoke") == 0) {
 		if ((rc = cli_open(c, 0)) != 0)
 			return rc;
-		rc = auth_token_revoke(c->db, c->argv[2]);
+		token_id(c->argv[2], id, sizeof(id));
+		rc = auth_token_revoke(c->db, id);
 		if (rc == -1)
 			return EXIT_STORAGE;
 		if (rc == 0) {
-			fprintf(stderr, "testvis: no active token '%s'\n",
-			    c->argv[2]);
+			fprintf(stderr, "testvis: no active token '%.*s' "
+			    "(the ID column of 'testvis token list')\n",
+			    UTF8_CUT(id, 64));
 			return EXIT_BAD;
 		}
-		printf("token %s revoked\n", c->argv[2]);
+		printf("token %s revoked\n", id);
 		return 0;
 	}
 	return EXIT_USAGE;

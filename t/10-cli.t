@@ -41,8 +41,9 @@ my $dbdump = run_cmd(argv => ['sqlite3', $inst->{db}, 'SELECT hash FROM tokens']
 unlike($dbdump->{stdout}, qr/\Q$secret\E/, 'the database keeps no token text');
 like($dbdump->{stdout}, qr/^[0-9a-f]{64}$/m, 'the database keeps a SHA-256');
 
+like($r->{stdout}, qr/\AID\tPROJECT\tSCOPE\tNAME\tCREATED\tSTATE\n/, 'issue 13 item 9: token list starts with a header naming the ID column');
 $r = $inst->cli('token', 'list', '--project', 'default');
-is($r->{stdout}, '', 'token list filtered by project');
+is($r->{stdout}, "ID\tPROJECT\tSCOPE\tNAME\tCREATED\tSTATE\n", 'token list filtered by project: only the header');
 
 $r = $inst->cli('token', 'create', '--project', 'shop-web', '--scope', 'root');
 is($r->{exit}, 1, 'negative: bad scope exits 1');
@@ -59,7 +60,15 @@ $r = $inst->cli('token', 'list');
 like($r->{stdout}, qr/^$id\t.*\trevoked$/m, 'revoked token listed as revoked');
 $r = $inst->cli('token', 'revoke', $id);
 is($r->{exit}, 1, 'negative: revoking twice exits 1');
-like($r->{stderr}, qr/no active token/, 'negative: revoking twice says why');
+like($r->{stderr}, qr/no active token '$id' \(the ID column of 'testvis token list'\)/, 'negative: revoking twice says why and where ids are');
+
+# issue 13 item 9: revoke also takes the whole token text
+$r = $inst->cli('token', 'create', '--project', 'shop-web', '--scope', 'read');
+chomp(my $whole = $r->{stdout});
+my ($id2) = $whole =~ /^tv_([0-9a-f]{12})_/;
+$r = $inst->cli('token', 'revoke', $whole);
+is($r->{exit}, 0, 'issue 13 item 9: token revoke takes the whole token text');
+like($r->{stdout}, qr/^token $id2 revoked$/m, 'and says the id it revoked');
 
 $r = $inst->cli('frobnicate');
 is($r->{exit}, 2, 'negative: unknown command exits 2');
