@@ -242,18 +242,19 @@ alias_create(struct db *db, const struct config *cfg, int64_t project,
 	json_object_foreach(body, k, x)
 		if (strcmp(k, "from") != 0 && strcmp(k, "to") != 0) {
 			fault_set(f, FAULT_BAD_INPUT, "invalid_body",
-			    "unknown field '%.*s' (expected: from, "
-			    "to)", UTF8_CUT(k, 64));
+			    "unknown field '%.*s' (expected: from and "
+			    "to, each a test_id)", UTF8_CUT(k, 64));
 			return -1;
 		}
 	if (!json_is_string(jf) || !json_is_string(jt)) {
 		fault_set(f, FAULT_BAD_INPUT, "invalid_body",
-		    "from and to must both be test ids");
+		    "from and to must both be test ids (the 16 hex "
+		    "digits of test_id in GET /api/tests), not names");
 		return -1;
 	}
 	if (strcmp(json_string_value(jf), json_string_value(jt)) == 0) {
 		fault_set(f, FAULT_BAD_INPUT, "invalid_body",
-		    "from and to are the same test");
+		    "from and to are the same test_id");
 		return -1;
 	}
 	if ((rc = find(db, project, json_string_value(jf), &from)) == 1)
@@ -264,15 +265,17 @@ alias_create(struct db *db, const struct config *cfg, int64_t project,
 	}
 	if (rc == 0) {
 		fault_set(f, FAULT_NOT_FOUND, "not_found",
-		    "no test '%.*s' in this project",
+		    "no test with test_id '%.*s' in this project (from "
+		    "and to take test ids, as GET /api/tests lists them, "
+		    "not names)",
 		    UTF8_CUT(find(db, project, json_string_value(jf), &from) ==
 		    1 ? json_string_value(jt) : json_string_value(jf), 64));
 		return -1;
 	}
 	if (from.alias_of != 0 || to.alias_of != 0) {
 		fault_set(f, FAULT_CONFLICT, "conflict",
-		    "%s is already an alias of another "
-		    "test", from.alias_of != 0 ? "from" : "to");
+		    "%s is the test_id of a test already aliased to "
+		    "another", from.alias_of != 0 ? "from" : "to");
 		return -1;
 	}
 	if (db_begin(db) == -1)

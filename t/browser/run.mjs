@@ -658,6 +658,9 @@ await check('settings and empty project', async () => {
 	const want = "'" + BASE + "api/tests/ingest?branch=main&project=empty'";
 	ok(curl.startsWith('curl -H "Authorization: Bearer $TOKEN"') && curl.endsWith(want),
 	    'an empty project shows a curl line with this server\'s URL', curl);
+	const hint = await text(page, '[data-test=token-hint]');
+	ok(hint.includes('?project=empty') && hint.includes('--project empty --scope ingest'),
+	    'issue 13 item 9: the empty state of another project names ?project= and the token scope that works', hint);
 	await shot(page, 'overview-empty');
 	ok(page.requests.some((u) => u.includes('project=empty')), 'requests carry the chosen project');
 	noErrors(page, 'empty project');

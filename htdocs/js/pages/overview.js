@@ -111,11 +111,23 @@ function firstUpload() {
 			btn.textContent = 'Selected: press Ctrl+C';
 		}
 	});
-	return h('div', { class: 'empty', 'data-test': 'empty' },
-	    h('h2', null, 'No test runs yet'),
+	// make run's token is for project default; another project's upload
+	// needs a token of that project with scope ingest (or admin)
+	const who = project === 'default' ?
 	    h('p', null, 'Upload a JUnit XML report from your CI job and this page fills up. ',
 	    'With an ingest token in ', h('code', null, '$TOKEN'), ' (', h('code', null, 'make run'),
-	    ' prints one and keeps it in ', h('code', null, 'var/ingest.token'), '):'),
+	    ' prints one and keeps it in ', h('code', null, 'var/ingest.token'), '):') :
+	    h('p', { 'data-test': 'token-hint' },
+	    'Upload a JUnit XML report from your CI job and this page fills up. ',
+	    'The URL names ', h('code', null, '?project=' + project), ', and ', h('code', null, '$TOKEN'),
+	    ' must be a token of project ', h('code', null, project), ' with scope ',
+	    h('code', null, 'ingest'), ' (or ', h('code', null, 'admin'), '); the one in ',
+	    h('code', null, 'var/ingest.token'), ' is for project ', h('code', null, 'default'),
+	    ' only. Create one with ',
+	    h('code', null, 'testvis token create --project ' + project + ' --scope ingest'), ':');
+	return h('div', { class: 'empty', 'data-test': 'empty' },
+	    h('h2', null, 'No test runs yet'),
+	    who,
 	    h('div', { class: 'copy' }, pre, btn),
 	    h('p', null, 'Add ', h('code', null, '&run_id=\u2026&git_sha=\u2026'),
 	    ' to link runs to commits. Any test framework that writes JUnit XML works.'));
