@@ -458,44 +458,76 @@ content_run_id(char **files, int n, char *out, size_t outsz)
 }
 
 /*
- * The shard label of each file: [NODE/][SHARD/]BASENAME, made a valid
- * label; a label two files share gets "-N" (N: the file's position) so
- * that neither is taken for the other's duplicate.
+ * The shard label of file: [NODE/][SHARD/]NAME, NAME its last depth path
+ * components, made a valid label.  The caller frees it.
  */
-static char **
-shard_labels(char **files, int n, const char *node, const char *shard)
+static char *
+shard_label(const char *file, int depth, const char *node, const char *shard)
 {
-	char **l;
 	char buf[512];
-	char *dup;
+	const char *tail = file + strlen(file);
+	char *l;
+
+	while (tail > file && depth > 0)
+		if (*--tail == '/' && --depth == 0)
+			tail++;
+	snprintf(buf, sizeof(buf), "%s%s%s%s%.*s",
+	    node != NULL ? node : "", node != NULL ? "/" : "",
+	    shard != NULL ? shard : "", shard != NULL ? "/" : "",
+	    UTF8_CUT(tail, 128));
+	cienv_label(buf);
+	if ((l = strdup(buf)) == NULL)
+		abort();
+	return l;
+}
+
+/* Marks in dup[] the labels that another of the n labels equals. */
+static void
+shard_dups(char **l, int n, char *dup)
+{
 	int i, j;
 
-	if ((l = calloc((size_t)n, sizeof(*l))) == NULL)
-		abort();
-	for (i = 0; i < n; i++) {
-		const char *base = strrchr(files[i], '/');
-		snprintf(buf, sizeof(buf), "%s%s%s%s%.*s",
-		    node != NULL ? node : "", node != NULL ? "/" : "",
-		    shard != NULL ? shard : "", shard != NULL ? "/" : "",
-		    UTF8_CUT(base != NULL ? base + 1 : files[i], 128));
-		cienv_label(buf);
-		if ((l[i] = strdup(buf)) == NULL)
-			abort();
-	}
-	if ((dup = calloc((size_t)n, sizeof(*dup))) == NULL)
-		abort();
+	memset(dup, 0, (size_t)n);
 	for (i = 0; i < n; i++)
 		for (j = i + 1; j < n; j++)
 			if (strcmp(l[i], l[j]) == 0)
 				dup[i] = dup[j] = 1;
-	for (i = 0; i < n; i++) {
-		if (!dup[i])
-			continue;
-		snprintf(buf, sizeof(buf), "%.*s-%d", CIENV_ID_MAX - 12, l[i],
-		    i + 1);
-		free(l[i]);
-		if ((l[i] = strdup(buf)) == NULL)
-			abort();
+}
+
+/*
+ * The shard label of each file: its name (see shard_label); files of the
+ * same name take their directory too (pytest/report.xml), and a label two
+ * files still share gets "-N" (N: the file's position), so that neither
+ * is taken for the other's duplicate.
+ */
+static char **
+shard_labels(char **files, int n, const char *node, const char *shard)
+{
+	char **l, *dup;
+	char buf[512];
+	int i, pass;
+
+	if ((l = calloc((size_t)n, sizeof(*l))) == NULL ||
+	    (dup = malloc((size_t)n)) == NULL)
+		abort();
+	for (i = 0; i < n; i++)
+		l[i] = shard_label(files[i], 1, node, shard);
+	for (pass = 0; pass < 2; pass++) {
+		shard_dups(l, n, dup);
+		for (i = 0; i < n; i++) {
+			if (!dup[i])
+				continue;
+			if (pass == 0)
+				snprintf(buf, sizeof(buf), "%s", files[i]);
+			else
+				snprintf(buf, sizeof(buf), "%.*s-%d",
+				    CIENV_ID_MAX - 12, l[i], i + 1);
+			free(l[i]);
+			l[i] = pass == 0 ? shard_label(buf, 2, node, shard) :
+			    strdup(buf);
+			if (l[i] == NULL)
+				abort();
+		}
 	}
 	free(dup);
 	return l;

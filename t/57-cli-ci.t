@@ -61,7 +61,9 @@ isnt(answers($r)->[0]{run_id}, $run, 'the files in another order are another com
 $r = $inst->cli('ingest', $xj, $yj);
 $ans = answers($r);
 is(join(' ', map { $_->{status} } @$ans), 'created created', 'two junit.xml from two directories are both stored');
-is(join(' ', map { $_->{shard} } @$ans), 'junit.xml-1 junit.xml-2', 'their shards are told apart by position');
+is(join(' ', map { $_->{shard} } @$ans), 'x/junit.xml y/junit.xml', 'their shards are told apart by their directories');
+$r = $inst->cli('ingest', $xj, $xj);
+is(join(' ', map { $_->{shard} } @{answers($r)}), 'x/junit.xml-1 x/junit.xml-2', 'the same file twice: told apart by position');
 
 # --- --each: a run per file, as before
 $r = $inst->cli('ingest', '--each', $c, $d);
