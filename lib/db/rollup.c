@@ -20,6 +20,10 @@
  *                                            or newer (1) half; NULL
  *                                            under 6 durations
  *
+ * test_stats.flip_rate is not kept here: the flaky pass
+ * (lib/passes/flakystate.c) sets it to the test's flip rate on the default
+ * branch, judged within each job (issue 13 item 5).
+ *
  * replace = 1 overwrites the newest entry instead of appending: a later
  * shard of the same run re-reporting the same test.  A result older than
  * a test's latest (history imported out of order) updates the counters
@@ -360,9 +364,6 @@ static const char *const sql[STMT__MAX] = {
 	    "fail_rate = CASE WHEN " NEWER " THEN tv_fail_rate("
 	    "tv_push_status(recent, r.status, last_run IS ?1)) "
 	    "ELSE fail_rate END, "
-	    "flip_rate = CASE WHEN " NEWER " THEN tv_flip_rate("
-	    "tv_push_status(recent, r.status, last_run IS ?1)) "
-	    "ELSE flip_rate END, "
 	    "recent_ms = CASE WHEN " NEWER " AND r.status != 3 THEN "
 	    "tv_push_ms(recent_ms, r.duration_ms, last_run IS ?1) "
 	    "ELSE recent_ms END, "

@@ -55,6 +55,8 @@ enum stmt {
 	STMT_STATE_PUT,
 	STMT_QUIET,
 	STMT_EVENT,
+	STMT_DEFAULT_BRANCH,
+	STMT_CATALOGUE_RATE,
 	STMT__MAX
 };
 
@@ -79,9 +81,9 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_FLIPS] =
 	    "SELECT test, tv_flip_rate(substr(recent, -?3)) FROM flaky_windows "
 	    "WHERE branch = ?2 AND job = ?5 AND last_run = ?1 AND "
-	    "instr(substr(recent, -?3), 'P') > 0 AND (instr(substr(recent, "
-	    "-?3), 'F') > 0 OR instr(substr(recent, -?3), 'E') > 0 OR test IN "
-	    "(SELECT test FROM flaky_states WHERE project_id = ?4 AND "
+	    "((instr(substr(recent, -?3), 'P') > 0 AND (instr(substr(recent, "
+	    "-?3), 'F') > 0 OR instr(substr(recent, -?3), 'E') > 0)) OR test "
+	    "IN (SELECT test FROM flaky_states WHERE project_id = ?4 AND "
 	    "flip_active = 1 AND coalesce(flip_branch, '') = ?2 AND "
 	    "coalesce(flip_job, '') = ?5))",
 	[STMT_RETRIES] =
@@ -116,6 +118,22 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_EVENT] =
 	    "INSERT INTO events (project_id, at, kind, subject, payload) "
 	    "SELECT ?1, ?2, ?3, test_id, ?4 FROM tests WHERE id = ?5",
+	/* main, master or trunk if it has runs, else the branch with most
+	 * runs; '' (runs without a branch) when no run names one */
+	[STMT_DEFAULT_BRANCH] =
+	    "SELECT coalesce((SELECT d.b FROM (SELECT 'main' AS b, 1 AS o "
+	    "UNION ALL SELECT 'master', 2 UNION ALL SELECT 'trunk', 3) AS d "
+	    "WHERE EXISTS (SELECT 1 FROM runs WHERE project_id = ?1 AND "
+	    "branch = d.b) ORDER BY d.o LIMIT 1), (SELECT branch FROM runs "
+	    "WHERE project_id = ?1 AND branch IS NOT NULL GROUP BY branch "
+	    "ORDER BY count(*) DESC, branch LIMIT 1), '')",
+	/* the catalogue's flip rate of this run's tests: their rate on the
+	 * default branch, the highest of its jobs' windows */
+	[STMT_CATALOGUE_RATE] =
+	    "UPDATE test_stats SET flip_rate = coalesce((SELECT "
+	    "max(tv_flip_rate(substr(w.recent, -?3))) FROM flaky_windows w "
+	    "WHERE w.test = test_stats.test AND w.branch = ?2), 0) "
+	    "WHERE test IN (SELECT test FROM results WHERE run = ?1)",
 };
 
 enum monitor {
@@ -123,11 +141,12 @@ enum monitor {
 	MON_RETRY,
 	MON_FLIP,
 	MON_FLIP_CLEAR,	/* not evidence: the latch fell */
+	MON_FLIP_HOLD,	/* not evidence: the latched stream's rate now */
 	MON__MAX
 };
 
 static const char *const mon_names[MON__MAX] = {
-	"same_sha", "retry", "flip", "flip_clear"
+	"same_sha", "retry", "flip", "flip_clear", "flip_hold"
 };
 
 /* The run being examined; branch and job are "" when the run has none. */
@@ -236,7 +255,8 @@ evidence_add(struct pass_ctx *c, const struct frun *r, int64_t test,
 		return -1;
 	same_stream = strcmp(s.branch, r->branch) == 0 &&
 	    strcmp(s.job, r->job) == 0;
-	if (m == MON_FLIP_CLEAR && (!s.exists || !same_stream)) {
+	if (m >= MON_FLIP_CLEAR && (!s.exists || !same_stream ||
+	    (m == MON_FLIP_HOLD && !s.active))) {
 		json_decref(s.ev);
 		return 0;
 	}
@@ -247,6 +267,9 @@ evidence_add(struct pass_ctx *c, const struct frun *r, int64_t test,
 		break;
 	case MON_RETRY:
 		s.retry++;
+		break;
+	case MON_FLIP_HOLD:
+		s.best = rate;
 		break;
 	case MON_FLIP:
 		if (!s.active || rate >= s.best || same_stream) {
@@ -261,7 +284,7 @@ evidence_add(struct pass_ctx *c, const struct frun *r, int64_t test,
 		s.best = rate;
 		break;
 	}
-	if (m != MON_FLIP_CLEAR) {
+	if (m < MON_FLIP_CLEAR) {
 		if (!pass_list_has(s.monitors, mon_names[m])) {
 			size_t n = strlen(s.monitors);
 			snprintf(s.monitors + n, sizeof(s.monitors) - n,
@@ -280,7 +303,7 @@ evidence_add(struct pass_ctx *c, const struct frun *r, int64_t test,
 	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_STATE_PUT)) == NULL ||
 	    db_bind_int(c->db, st, 1, test) == -1 ||
 	    db_bind_int(c->db, st, 2, c->project_id) == -1 ||
-	    db_bind_text(c->db, st, 3, m == MON_FLIP_CLEAR ? s.state :
+	    db_bind_text(c->db, st, 3, m >= MON_FLIP_CLEAR ? s.state :
 	    "flaky") == -1 || db_bind_int(c->db, st, 4, s.first_at) == -1 ||
 	    db_bind_int(c->db, st, 5, s.last_at) == -1 ||
 	    db_bind_int(c->db, st, 6, s.same) == -1 ||
@@ -293,7 +316,7 @@ evidence_add(struct pass_ctx *c, const struct frun *r, int64_t test,
 	    db_bind_text_opt(c->db, st, 13, s.job) == -1 ||
 	    db_step(c->db, st) == -1)
 		goto out;
-	if (m != MON_FLIP_CLEAR && !was_flaky) {
+	if (m < MON_FLIP_CLEAR && !was_flaky) {
 		char payload[256];
 		snprintf(payload, sizeof(payload), "{\"monitor\":\"%s\"}",
 		    mon_names[m]);
@@ -387,8 +410,9 @@ run_examine(struct pass_ctx *c, const struct frun *r, int *became)
 		else if (rates[i] < res)
 			rc = evidence_add(c, r, ids[i], MON_FLIP_CLEAR,
 			    rates[i], became);
-		else
-			rc = 0;		/* between: the latch holds */
+		else		/* between: the latch holds, its rate follows */
+			rc = evidence_add(c, r, ids[i], MON_FLIP_HOLD,
+			    rates[i], became);
 		if (rc == -1)
 			break;
 	}
@@ -442,11 +466,52 @@ run_examine(struct pass_ctx *c, const struct frun *r, int *became)
 	return 0;
 }
 
-/* What the flaky pass counts while it steps through the runs. */
+/* What the flaky pass knows and counts while it steps through the runs. */
 struct ftally {
 	long	 outages;
 	int	 became;	/* tests newly flaky */
+	char	 defbranch[300];	/* "" when no run names a branch */
 };
+
+/*
+ * The project's default branch into t->defbranch: main, master or trunk
+ * if it has runs, else the branch with most runs (issue 13 item 4 adds a
+ * configured default; the lead unifies the two).  Returns 0 or -1.
+ */
+static int
+default_branch(struct pass_ctx *c, struct ftally *t)
+{
+	sqlite3_stmt *st;
+
+	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_DEFAULT_BRANCH)) ==
+	    NULL || db_bind_int(c->db, st, 1, c->project_id) == -1 ||
+	    db_step(c->db, st) != SQLITE_ROW)
+		return -1;
+	snprintf(t->defbranch, sizeof(t->defbranch), "%s",
+	    db_column_text(st, 0));
+	sqlite3_reset(st);
+	return 0;
+}
+
+/*
+ * After run r of the default branch: sets the catalogue's flip rate
+ * (test_stats.flip_rate) of its tests to their rate on that branch, so
+ * the catalogue, the test page and the flaky pass show one number per
+ * test.  Returns 0 or -1.
+ */
+static int
+catalogue_rate(struct pass_ctx *c, const struct frun *r)
+{
+	sqlite3_stmt *st;
+
+	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_CATALOGUE_RATE)) ==
+	    NULL || db_bind_int(c->db, st, 1, r->id) == -1 ||
+	    db_bind_text(c->db, st, 2, r->branch) == -1 ||
+	    db_bind_int(c->db, st, 3, c->cfg->flaky_window) == -1 ||
+	    db_step_done(c->db, st) == -1)
+		return -1;
+	return 0;
+}
 
 /*
  * pass_each_run() work of the flaky pass: examines run (runs.id) inside
@@ -478,7 +543,9 @@ run_flaky(struct pass_ctx *c, int64_t run, void *arg)
 	sqlite3_reset(st);
 	if (r.outage)
 		t->outages++;
-	else if (run_examine(c, &r, &t->became) == -1)
+	else if (run_examine(c, &r, &t->became) == -1 ||
+	    (strcmp(r.branch, t->defbranch) == 0 &&
+	    catalogue_rate(c, &r) == -1))
 		return -1;
 	return 0;
 }
@@ -491,12 +558,13 @@ run_flaky(struct pass_ctx *c, int64_t run, void *arg)
 int
 flakystate_pass(struct pass_ctx *c)
 {
-	struct ftally t = { 0, 0 };
+	struct ftally t = { 0, 0, "" };
 	sqlite3_stmt *st;
 	long runs, resolved = 0;
 	int rc;
 
-	if ((runs = pass_each_run(c, "flaky", run_flaky, &t)) == -1)
+	if (default_branch(c, &t) == -1 ||
+	    (runs = pass_each_run(c, "flaky", run_flaky, &t)) == -1)
 		return -1;
 	if (db_begin(c->db) == -1 ||
 	    (st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_QUIET)) == NULL ||
