@@ -598,16 +598,22 @@ tests_incidents(struct db *db, int64_t project, const char *test_id,
 	return 1;
 }
 
-/* Stored evidence keeps times in ms; the API speaks ISO-8601 (I-5). */
+/*
+ * Stored evidence keeps times in ms; the API speaks ISO-8601 (I-5).
+ * Items recorded before jobs (issue 13) name none: the unnamed job.
+ */
 static void
 items_times(json_t *items)
 {
 	json_t *it, *at;
 	size_t i;
 
-	json_array_foreach(items, i, it)
+	json_array_foreach(items, i, it) {
 		if (json_is_integer(at = json_object_get(it, "at")))
 			jval_set(it, "at", jval_time(json_integer_value(at)));
+		if (json_object_get(it, "job") == NULL)
+			jval_set(it, "job", json_null());
+	}
 }
 
 /* One row of STMT_FLAKY: the test with its flaky state and evidence. */
