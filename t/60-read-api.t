@@ -154,7 +154,10 @@ is($cat{alpha}{p50_ms}, 100, 'p50 duration');
 is($cat{delta}{last_status}, 'failed', 'latest status (run 30 on dev)');
 is(scalar @{get('tests', '/api/tests?status=skipped')->{json}{tests}}, 1, 'status filter');
 is(scalar @{get('tests', '/api/tests?q=P%5B')->{json}{tests}}, 2, 'q filter');
-is_deeply([sort map { $_->{name} } @{get('tests', '/api/tests?flaky=true')->{json}{tests}}], ['beta', 'delta'], 'flaky filter');
+# issue 13 item 5: the catalogue's flip rate is the flaky pass's on the
+# default branch (main): beta flips there; delta flips only on dev
+is_deeply([sort map { $_->{name} } @{get('tests', '/api/tests?flaky=true')->{json}{tests}}], ['beta'],
+    'issue 13 item 5: flaky filter: flaky on the default branch (delta flips only on dev)');
 is_deeply([map { $_->{name} } @{get('tests', '/api/tests?sort=duration&limit=2')->{json}{tests}}], ['beta', 'alpha'], 'sort by duration (p95)');
 is(get('tests', '/api/tests?sort=last_failed&limit=1')->{json}{tests}[0]{name}, 'delta', 'sort by last failure');
 # issue 11: owner and tag filters (set by run 30's sidecar), sort by flakiness
@@ -172,11 +175,12 @@ is_deeply(names('/api/tests?tag=smoke&sort=fail_rate'), ['beta', 'alpha'], 'a ta
 is(get('tests', '/api/tests?tag=' . ('x' x 65))->{status}, 400, 'negative: a tag over 64 bytes is 400');
 $r = get('tests', '/api/tests?sort=flakiness&limit=2');
 is($r->{json}{sort}, 'flakiness', 'issue 11: sort=flakiness');
-is_deeply([map { $_->{name} } @{$r->{json}{tests}}], ['delta', 'beta'], 'the flakiest first: delta flips most, then beta');
+is($r->{json}{tests}[0]{name}, 'beta', 'issue 13 item 5: the flakiest on the default branch first: beta flips on main');
 ok($r->{json}{tests}[0]{flaky_score} > $r->{json}{tests}[1]{flaky_score}, 'by flaky score');
+is($r->{json}{tests}[1]{flaky_score}, 0, 'the others do not flip on main (delta flips only on dev)');
 ($ids) = page_all('tests', '/api/tests?sort=flakiness&limit=3', 'tests', 'name');
 is_deeply([sort @$ids], [sort qw(alpha beta delta eps gamma p[x] p[y] zeta)], 'paging by flakiness covers every test once, ties included');
-is_deeply([@$ids[0, 1]], ['delta', 'beta'], 'in the same order');
+is($ids->[0], 'beta', 'in the same order');
 
 # ---- API-8 … API-13 ----
 my ($alpha, $beta, $gamma, $delta) = map { tid($_) } qw(alpha beta gamma delta);
@@ -220,7 +224,9 @@ is($dash->{flaky}, 2, 'flaky count');
 # ---- API-21 flaky, API-22 slowest, API-23 failures ----
 $r = get('insights', '/api/tests/flaky');
 my %fl = map { $_->{name} => $_ } @{$r->{json}{flaky}};
-ok($fl{delta}{evidence}{same_sha_conflicts} > 0, 'same-sha evidence');
+# each sha ran once on main and once on dev: two streams, so no same-sha
+# conflict (issue 13 item 5); delta is flaky by its flips on dev
+is($fl{delta}{evidence}{same_sha_conflicts}, 0, 'issue 13 item 5: a sha passing on main and failing on dev is no same-sha conflict');
 ok($fl{delta}{evidence}{flip_rate} > 0.4, 'flip rate evidence');
 is($fl{delta}{flaky_state}, 'flaky', 'flaky state');
 # issue 12 item 9: the test page reads one test's flaky state (test_id)
@@ -397,6 +403,9 @@ for my $u (['tests', '/api/tests'], ['tests', "/api/tests/$alpha"], ['runs', '/a
 		my $c = $fi->cli('ingest', '--run-id', "f$i", '--branch', 'main', '--started-at', iso($now - (4 - $i) * 3600), $f);
 		die "ingest: $c->{stdout}$c->{stderr}" unless $c->{exit} == 0;
 	}
+	# issue 13 item 5: the catalogue's flip rate comes from the flaky pass
+	my $b = $fi->cli('batch', '--pass', 'flaky');
+	die "batch: $b->{stdout}$b->{stderr}" unless $b->{exit} == 0;
 	my $order = sub { [map { $_->{name} } @{$fi->cgi('tests', 'GET', "/api/tests?sort=$_[0]")->{json}{tests}}] };
 	is_deeply([@{$order->('flakiness')}[0, 1]], ['flappy', 'rare'],
 	    'issue 11: sort=flakiness: the test that flips most first, a steady failure not before a rare flip');

@@ -302,13 +302,15 @@ my $t0 = time - 40 * $DAY;
 	my $r = batch($inst, '--pass', 'flaky');
 	like($r->{stdout}, qr/7 runs \(1 outages ignored\), 0 newly flaky/, 'an outage run makes no test flaky');
 	$run->('main', 'x4', t1 => 'R');			# retry pass
-	# same sha, pass and fail, on two branches: each branch's window holds
-	# one result of t2, so only the same-sha monitor can see it
-	$run->('rel', 'x5', t2 => 'F');
-	$run->('hot', 'x5');
 	$run->('main', 'x6', t8 => 'F');			# always failing from here
 	$run->('main', 'x7', t8 => 'F');
 	$run->('main', 'x8', t8 => 'F');
+	# same sha, pass then fail, on one branch (issue 13 item 5: same-sha
+	# is judged within one branch and job): main's window of t2 becomes
+	# P P P P P F, a flip rate of 0.2 under the activation threshold, so
+	# only the same-sha monitor can see it
+	$run->('main', 'x5', t8 => 'F');
+	$run->('main', 'x5', t2 => 'F', t8 => 'F');
 	$run->('dev', "d$_", t3 => ($_ % 2 ? 'F' : 'P')) for 1 .. 6;	# flips on dev
 	$r = batch($inst, '--pass', 'flaky');
 	like($r->{stdout}, qr/3 newly flaky/, 'three tests became flaky');
@@ -322,6 +324,9 @@ my $t0 = time - 40 * $DAY;
 	is($f{t2}{monitors}, 'same_sha', 'issue 11: t2 by the same-sha monitor alone (no flips on either branch)');
 	is($f{t2}{evidence}{same_sha_conflicts}, 1, 'with one same-sha conflict');
 	is($f{t2}{evidence}{items}[0]{git_sha}, 'x5', 'evidence names the commit');
+	is($f{t2}{evidence}{items}[0]{branch}, 'main', 'issue 13 item 5: and the branch');
+	ok(exists $f{t2}{evidence}{items}[0]{job} && !defined $f{t2}{evidence}{items}[0]{job},
+	    'issue 13 item 5: and the job (null: the unnamed job)');
 	is($f{t3}{monitors}, 'flip', 't3 by the flip-rate monitor');
 	is($f{t3}{evidence}{flip_branch}, 'dev', 'on its branch');
 	ok($f{t3}{evidence}{flip_rate} >= 0.3, 'over the activation threshold');

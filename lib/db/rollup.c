@@ -20,6 +20,10 @@
  *                                            or newer (1) half; NULL
  *                                            under 6 durations
  *
+ * test_stats.flip_rate is not kept here: the flaky pass
+ * (lib/passes/flakystate.c) sets it to the test's flip rate on the default
+ * branch, judged within each job (issue 13 item 5).
+ *
  * replace = 1 overwrites the newest entry instead of appending: a later
  * shard of the same run re-reporting the same test.  A result older than
  * a test's latest (history imported out of order) updates the counters
@@ -360,9 +364,6 @@ static const char *const sql[STMT__MAX] = {
 	    "fail_rate = CASE WHEN " NEWER " THEN tv_fail_rate("
 	    "tv_push_status(recent, r.status, last_run IS ?1)) "
 	    "ELSE fail_rate END, "
-	    "flip_rate = CASE WHEN " NEWER " THEN tv_flip_rate("
-	    "tv_push_status(recent, r.status, last_run IS ?1)) "
-	    "ELSE flip_rate END, "
 	    "recent_ms = CASE WHEN " NEWER " AND r.status != 3 THEN "
 	    "tv_push_ms(recent_ms, r.duration_ms, last_run IS ?1) "
 	    "ELSE recent_ms END, "
@@ -411,13 +412,17 @@ static const char *const sql[STMT__MAX] = {
 	    "branch) SELECT DISTINCT ?3, r.fingerprint, ?4 FROM results r "
 	    "WHERE r.run = ?1 AND r.shard = ?2 AND r.status IN (1, 2) AND "
 	    "r.fingerprint IS NOT NULL",
+	/* a pass and a failure of one git sha within one stream: the same
+	 * branch and job (issue 13 item 5), as the flaky pass judges it */
 	[STMT_SAME_SHA] =
 	    "UPDATE test_stats SET same_sha_flakes = same_sha_flakes + 1, "
 	    "flaky_first_at = min(coalesce(flaky_first_at, ?5), ?5), "
 	    "flaky_last_at = max(coalesce(flaky_last_at, ?5), ?5) "
 	    "WHERE test IN (SELECT r.test FROM results r JOIN results o ON "
-	    "o.test = r.test AND o.run IN (SELECT id FROM runs WHERE "
-	    "project_id = ?3 AND git_sha = ?4 AND id != ?1) WHERE "
+	    "o.test = r.test AND o.run IN (SELECT o2.id FROM runs o2 JOIN "
+	    "runs me ON me.id = ?1 WHERE o2.project_id = ?3 AND "
+	    "o2.git_sha = ?4 AND o2.id != ?1 AND coalesce(o2.branch, '') = "
+	    "coalesce(me.branch, '') AND o2.job IS me.job) WHERE "
 	    "r.run = ?1 AND r.shard = ?2 AND ((r.status = 0 AND "
 	    "o.status IN (1, 2)) OR (r.status IN (1, 2) AND o.status = 0)))",
 };

@@ -1,16 +1,22 @@
 /*
  * The batch `flaky` pass (FLK-1): three monitors over the runs stored
  * since its watermark, runs where most tests failed (infrastructure
- * outages) left out.
+ * outages) left out.  Same-sha and flip-rate judge within one stream, the
+ * runs of one branch AND job (runs.job NULL being the unnamed job), so a
+ * test that fails steadily on one branch or job is never flaky because it
+ * passed on another: it is broken there (issue 13 item 5).
  *   same-sha:   the test passed in one run and failed in another of the
- *               same git sha;
+ *               same git sha, branch and job;
  *   retry-pass: the test failed, was retried and passed within a run;
- *   flip-rate:  pass<->fail changes over the last W results on a branch,
- *               flaky from flaky_flip_activate_pct, and only cleared
- *               below flaky_flip_resolve_pct (hysteresis).
+ *   flip-rate:  pass<->fail changes over the last W results of a stream
+ *               (flaky_windows), flaky from flaky_flip_activate_pct, and
+ *               only cleared below flaky_flip_resolve_pct (hysteresis);
+ *               the latch sits on one stream (flip_branch, flip_job) and
+ *               only that stream clears it.
  * A flaky test resolves after flaky_quiet_days without evidence while its
- * flip monitor is clear.  States and evidence go to flaky_states, which
- * API-21 reads (lib/views/tests.c).
+ * flip monitor is clear.  States and evidence (each item naming its run,
+ * branch and job) go to flaky_states, which API-21 reads
+ * (lib/views/tests.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,35 +55,43 @@ enum stmt {
 	STMT_STATE_PUT,
 	STMT_QUIET,
 	STMT_EVENT,
+	STMT_DEFAULT_BRANCH,
+	STMT_CATALOGUE_RATE,
 	STMT__MAX
 };
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_RUN] =
 	    "SELECT r.id, r.run_id, coalesce(r.branch, ''), r.git_sha, "
-	    "r.started_at, " OUTAGE("r", "?2") " FROM runs r WHERE r.id = ?1",
-	/* push this run's statuses onto the (test, branch) windows */
+	    "r.started_at, " OUTAGE("r", "?2") ", coalesce(r.job, '') "
+	    "FROM runs r WHERE r.id = ?1",
+	/* push this run's statuses onto its stream's (test, branch, job)
+	 * windows; job '' is the unnamed job */
 	[STMT_WINDOW_UPDATE] =
 	    "UPDATE flaky_windows SET recent = tv_push_status(recent, "
 	    "r.status, 0), last_run = ?1 FROM (SELECT test, status FROM "
 	    "results WHERE run = ?1) AS r WHERE flaky_windows.test = r.test "
-	    "AND flaky_windows.branch = ?2",
+	    "AND flaky_windows.branch = ?2 AND flaky_windows.job = ?3",
 	[STMT_WINDOW_INSERT] =
-	    "INSERT OR IGNORE INTO flaky_windows (test, branch, recent, "
-	    "last_run) SELECT test, ?2, tv_push_status('', status, 0), ?1 "
+	    "INSERT OR IGNORE INTO flaky_windows (test, branch, job, recent, "
+	    "last_run) SELECT test, ?2, ?3, tv_push_status('', status, 0), ?1 "
 	    "FROM results WHERE run = ?1",
-	/* windows this run touched that hold both a pass and a failure */
+	/* windows this run touched that hold both a pass and a failure, or
+	 * whose stream holds the test's flip latch (which it may clear) */
 	[STMT_FLIPS] =
 	    "SELECT test, tv_flip_rate(substr(recent, -?3)) FROM flaky_windows "
-	    "WHERE branch = ?2 AND last_run = ?1 AND instr(substr(recent, "
-	    "-?3), 'P') > 0 AND (instr(substr(recent, -?3), 'F') > 0 OR "
-	    "instr(substr(recent, -?3), 'E') > 0 OR test IN (SELECT test "
-	    "FROM flaky_states WHERE project_id = ?4 AND flip_active = 1))",
+	    "WHERE branch = ?2 AND job = ?5 AND last_run = ?1 AND "
+	    "((instr(substr(recent, -?3), 'P') > 0 AND (instr(substr(recent, "
+	    "-?3), 'F') > 0 OR instr(substr(recent, -?3), 'E') > 0)) OR test "
+	    "IN (SELECT test FROM flaky_states WHERE project_id = ?4 AND "
+	    "flip_active = 1 AND coalesce(flip_branch, '') = ?2 AND "
+	    "coalesce(flip_job, '') = ?5))",
 	[STMT_RETRIES] =
 	    "SELECT test FROM results WHERE run = ?1 AND flaky_in_run = 1",
 	[STMT_SHA_RUNS] =
 	    "SELECT r.id FROM runs r WHERE r.project_id = ?1 AND "
-	    "r.git_sha = ?2 AND r.id <> ?3 AND NOT " OUTAGE("r", "?4")
+	    "r.git_sha = ?2 AND r.id <> ?3 AND coalesce(r.branch, '') = ?5 "
+	    "AND coalesce(r.job, '') = ?6 AND NOT " OUTAGE("r", "?4")
 	    " ORDER BY r.id DESC LIMIT " "20",
 	[STMT_SHA_PAIRS] =
 	    "SELECT a.test FROM results a JOIN results b ON b.run = ?2 AND "
@@ -85,17 +99,18 @@ static const char *const sql[STMT__MAX] = {
 	    "b.status IN (1, 2)) OR (a.status IN (1, 2) AND b.status = 0))",
 	[STMT_STATE_GET] =
 	    "SELECT state, first_at, last_at, same_sha, retry_passes, "
-	    "flip_rate, flip_branch, flip_active, monitors, evidence "
-	    "FROM flaky_states WHERE test = ?1",
+	    "flip_rate, flip_branch, flip_active, monitors, evidence, "
+	    "flip_job FROM flaky_states WHERE test = ?1",
 	[STMT_STATE_PUT] =
 	    "INSERT INTO flaky_states (test, project_id, state, first_at, "
 	    "last_at, resolved_at, same_sha, retry_passes, flip_rate, "
-	    "flip_branch, flip_active, monitors, evidence) VALUES (?1, ?2, "
-	    "?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+	    "flip_branch, flip_active, monitors, evidence, flip_job) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
 	    "ON CONFLICT (test) DO UPDATE SET state = ?3, first_at = ?4, "
 	    "last_at = ?5, resolved_at = NULL, same_sha = ?6, "
 	    "retry_passes = ?7, flip_rate = ?8, flip_branch = ?9, "
-	    "flip_active = ?10, monitors = ?11, evidence = ?12",
+	    "flip_active = ?10, monitors = ?11, evidence = ?12, "
+	    "flip_job = ?13",
 	[STMT_QUIET] =
 	    "UPDATE flaky_states SET state = 'resolved', resolved_at = ?3 "
 	    "WHERE project_id = ?1 AND state = 'flaky' AND flip_active = 0 "
@@ -103,6 +118,22 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_EVENT] =
 	    "INSERT INTO events (project_id, at, kind, subject, payload) "
 	    "SELECT ?1, ?2, ?3, test_id, ?4 FROM tests WHERE id = ?5",
+	/* main, master or trunk if it has runs, else the branch with most
+	 * runs; '' (runs without a branch) when no run names one */
+	[STMT_DEFAULT_BRANCH] =
+	    "SELECT coalesce((SELECT d.b FROM (SELECT 'main' AS b, 1 AS o "
+	    "UNION ALL SELECT 'master', 2 UNION ALL SELECT 'trunk', 3) AS d "
+	    "WHERE EXISTS (SELECT 1 FROM runs WHERE project_id = ?1 AND "
+	    "branch = d.b) ORDER BY d.o LIMIT 1), (SELECT branch FROM runs "
+	    "WHERE project_id = ?1 AND branch IS NOT NULL GROUP BY branch "
+	    "ORDER BY count(*) DESC, branch LIMIT 1), '')",
+	/* the catalogue's flip rate of this run's tests: their rate on the
+	 * default branch, the highest of its jobs' windows */
+	[STMT_CATALOGUE_RATE] =
+	    "UPDATE test_stats SET flip_rate = coalesce((SELECT "
+	    "max(tv_flip_rate(substr(w.recent, -?3))) FROM flaky_windows w "
+	    "WHERE w.test = test_stats.test AND w.branch = ?2), 0) "
+	    "WHERE test IN (SELECT test FROM results WHERE run = ?1)",
 };
 
 enum monitor {
@@ -110,126 +141,182 @@ enum monitor {
 	MON_RETRY,
 	MON_FLIP,
 	MON_FLIP_CLEAR,	/* not evidence: the latch fell */
+	MON_FLIP_HOLD,	/* not evidence: the latched stream's rate now */
 	MON__MAX
 };
 
 static const char *const mon_names[MON__MAX] = {
-	"same_sha", "retry", "flip", "flip_clear"
+	"same_sha", "retry", "flip", "flip_clear", "flip_hold"
 };
 
-/* The run being examined. */
+/* The run being examined; branch and job are "" when the run has none. */
 struct frun {
 	int64_t		 id, started_at;
-	char		 run_id[160], branch[300], sha[80];
+	char		 run_id[160], branch[300], job[160], sha[80];
 	int		 outage, has_sha;
 };
+
+/* A test's row of flaky_states as evidence_add() reads and rewrites it. */
+struct fstate {
+	char		 monitors[64], state[16], branch[300], job[160];
+	json_t		*ev;		/* evidence items, owned */
+	int64_t		 first_at, last_at;
+	long		 same, retry;
+	double		 best;		/* flip rate of the latched stream */
+	int		 active, exists;
+};
+
+/*
+ * Reads test's flaky state into *s (defaults from run r when it has
+ * none); the caller releases s->ev.  Returns 0 or -1.
+ */
+static int
+state_get(struct pass_ctx *c, const struct frun *r, int64_t test,
+    struct fstate *s)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->first_at = s->last_at = r->started_at;
+	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_STATE_GET)) == NULL ||
+	    db_bind_int(c->db, st, 1, test) == -1 ||
+	    (rc = db_step(c->db, st)) == -1)
+		return -1;
+	s->exists = rc == SQLITE_ROW;
+	if (s->exists) {
+		snprintf(s->state, sizeof(s->state), "%s",
+		    db_column_text(st, 0));
+		s->first_at = sqlite3_column_int64(st, 1);
+		s->last_at = sqlite3_column_int64(st, 2);
+		s->same = sqlite3_column_int64(st, 3);
+		s->retry = sqlite3_column_int64(st, 4);
+		s->best = sqlite3_column_double(st, 5);
+		if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+			snprintf(s->branch, sizeof(s->branch), "%s",
+			    db_column_text(st, 6));
+		s->active = sqlite3_column_int(st, 7);
+		snprintf(s->monitors, sizeof(s->monitors), "%s",
+		    db_column_text(st, 8));
+		s->ev = json_loads(db_column_text(st, 9), 0, NULL);
+		if (sqlite3_column_type(st, 10) != SQLITE_NULL)
+			snprintf(s->job, sizeof(s->job), "%s",
+			    db_column_text(st, 10));
+	}
+	sqlite3_reset(st);
+	if (!json_is_array(s->ev)) {
+		json_decref(s->ev);
+		s->ev = json_array();
+	}
+	return 0;
+}
+
+/*
+ * Appends to s the evidence item of monitor m in run r (rate: the flip
+ * rate the run brought its stream to), keeping the newest EVIDENCE_KEEP.
+ */
+static void
+item_add(struct fstate *s, const struct frun *r, enum monitor m,
+    double rate)
+{
+	json_t *item;
+
+	item = json_pack("{sssssIss}", "monitor", mon_names[m],
+	    "run_id", r->run_id, "at", (json_int_t)r->started_at,
+	    "branch", r->branch);
+	json_object_set_new(item, "job", r->job[0] != '\0' ?
+	    jval_str(r->job) : json_null());
+	if (r->has_sha)
+		json_object_set_new(item, "git_sha", jval_str(r->sha));
+	if (m == MON_FLIP)
+		json_object_set_new(item, "flip_rate", json_real(rate));
+	json_array_append_new(s->ev, item);
+	while (json_array_size(s->ev) > EVIDENCE_KEEP)
+		json_array_remove(s->ev, 0);
+}
 
 /*
  * Records one piece of evidence (or the flip latch falling) for test:
  * creates or updates its state, keeps the newest evidence items, and
- * logs an event when a test becomes flaky.  Returns 0 or -1.
+ * logs an event when a test becomes flaky.  The flip latch and its rate
+ * follow one stream: the highest rate while latched, and only the
+ * latched stream clears it.  Returns 0 or -1.
  */
 static int
 evidence_add(struct pass_ctx *c, const struct frun *r, int64_t test,
     enum monitor m, double rate, int *became)
 {
 	sqlite3_stmt *st;
-	char monitors[64] = "", state[16] = "", branch[300] = "";
-	json_t *ev = NULL, *item;
-	int64_t first_at = r->started_at, last_at = r->started_at;
-	long same = 0, retry = 0;
-	double best = 0;
-	int active = 0, rc, exists, was_flaky;
-	char *text;
+	struct fstate s;
+	int rc, was_flaky, same_stream;
+	char *text = NULL;
 
-	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_STATE_GET)) == NULL ||
-	    db_bind_int(c->db, st, 1, test) == -1 ||
-	    (rc = db_step(c->db, st)) == -1)
+	if (state_get(c, r, test, &s) == -1)
 		return -1;
-	exists = rc == SQLITE_ROW;
-	if (exists) {
-		snprintf(state, sizeof(state), "%s", db_column_text(st, 0));
-		first_at = sqlite3_column_int64(st, 1);
-		last_at = sqlite3_column_int64(st, 2);
-		same = sqlite3_column_int64(st, 3);
-		retry = sqlite3_column_int64(st, 4);
-		best = sqlite3_column_double(st, 5);
-		if (sqlite3_column_type(st, 6) != SQLITE_NULL)
-			snprintf(branch, sizeof(branch), "%s",
-			    db_column_text(st, 6));
-		active = sqlite3_column_int(st, 7);
-		snprintf(monitors, sizeof(monitors), "%s",
-		    db_column_text(st, 8));
-		ev = json_loads(db_column_text(st, 9), 0, NULL);
-	}
-	sqlite3_reset(st);
-	if (m == MON_FLIP_CLEAR && !exists)
+	same_stream = strcmp(s.branch, r->branch) == 0 &&
+	    strcmp(s.job, r->job) == 0;
+	if (m >= MON_FLIP_CLEAR && (!s.exists || !same_stream ||
+	    (m == MON_FLIP_HOLD && !s.active))) {
+		json_decref(s.ev);
 		return 0;
-	was_flaky = strcmp(state, "flaky") == 0;
-	if (!json_is_array(ev)) {
-		json_decref(ev);
-		ev = json_array();
 	}
+	was_flaky = strcmp(s.state, "flaky") == 0;
 	switch (m) {
 	case MON_SAME_SHA:
-		same++;
+		s.same++;
 		break;
 	case MON_RETRY:
-		retry++;
+		s.retry++;
+		break;
+	case MON_FLIP_HOLD:
+		s.best = rate;
 		break;
 	case MON_FLIP:
-		active = 1;
-		if (rate >= best || strcmp(branch, r->branch) == 0) {
-			best = rate;
-			snprintf(branch, sizeof(branch), "%s", r->branch);
+		if (!s.active || rate >= s.best || same_stream) {
+			s.best = rate;
+			snprintf(s.branch, sizeof(s.branch), "%s", r->branch);
+			snprintf(s.job, sizeof(s.job), "%s", r->job);
 		}
+		s.active = 1;
 		break;
 	default:
-		active = 0;
-		best = rate;
+		s.active = 0;
+		s.best = rate;
 		break;
 	}
-	if (m != MON_FLIP_CLEAR) {
-		if (!pass_list_has(monitors, mon_names[m])) {
-			size_t n = strlen(monitors);
-			snprintf(monitors + n, sizeof(monitors) - n, "%s%s",
-			    n > 0 ? "," : "", mon_names[m]);
+	if (m < MON_FLIP_CLEAR) {
+		if (!pass_list_has(s.monitors, mon_names[m])) {
+			size_t n = strlen(s.monitors);
+			snprintf(s.monitors + n, sizeof(s.monitors) - n,
+			    "%s%s", n > 0 ? "," : "", mon_names[m]);
 		}
-		if (!exists || r->started_at < first_at)
-			first_at = r->started_at;
-		if (r->started_at > last_at || !was_flaky)
-			last_at = r->started_at;
-		item = json_pack("{sssssIss*}", "monitor", mon_names[m],
-		    "run_id", r->run_id, "at", (json_int_t)r->started_at,
-		    "branch", r->branch);
-		if (r->has_sha)
-			json_object_set_new(item, "git_sha",
-			    jval_str(r->sha));
-		if (m == MON_FLIP)
-			json_object_set_new(item, "flip_rate", json_real(rate));
-		json_array_append_new(ev, item);
-		while (json_array_size(ev) > EVIDENCE_KEEP)
-			json_array_remove(ev, 0);
+		if (!s.exists || r->started_at < s.first_at)
+			s.first_at = r->started_at;
+		if (r->started_at > s.last_at || !was_flaky)
+			s.last_at = r->started_at;
+		item_add(&s, r, m, rate);
 	}
-	if ((text = json_dumps(ev, JSON_COMPACT)) == NULL)
+	if ((text = json_dumps(s.ev, JSON_COMPACT)) == NULL)
 		abort();
-	json_decref(ev);
+	json_decref(s.ev);
 	rc = -1;
 	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_STATE_PUT)) == NULL ||
 	    db_bind_int(c->db, st, 1, test) == -1 ||
 	    db_bind_int(c->db, st, 2, c->project_id) == -1 ||
-	    db_bind_text(c->db, st, 3, m == MON_FLIP_CLEAR ? state :
-	    "flaky") == -1 || db_bind_int(c->db, st, 4, first_at) == -1 ||
-	    db_bind_int(c->db, st, 5, last_at) == -1 ||
-	    db_bind_int(c->db, st, 6, same) == -1 ||
-	    db_bind_int(c->db, st, 7, retry) == -1 ||
-	    sqlite3_bind_double(st, 8, best) != SQLITE_OK ||
-	    db_bind_text_opt(c->db, st, 9, branch) == -1 ||
-	    db_bind_int(c->db, st, 10, active) == -1 ||
-	    db_bind_text(c->db, st, 11, monitors) == -1 ||
-	    db_bind_text(c->db, st, 12, text) == -1 || db_step(c->db, st) == -1)
+	    db_bind_text(c->db, st, 3, m >= MON_FLIP_CLEAR ? s.state :
+	    "flaky") == -1 || db_bind_int(c->db, st, 4, s.first_at) == -1 ||
+	    db_bind_int(c->db, st, 5, s.last_at) == -1 ||
+	    db_bind_int(c->db, st, 6, s.same) == -1 ||
+	    db_bind_int(c->db, st, 7, s.retry) == -1 ||
+	    sqlite3_bind_double(st, 8, s.best) != SQLITE_OK ||
+	    db_bind_text_opt(c->db, st, 9, s.branch) == -1 ||
+	    db_bind_int(c->db, st, 10, s.active) == -1 ||
+	    db_bind_text(c->db, st, 11, s.monitors) == -1 ||
+	    db_bind_text(c->db, st, 12, text) == -1 ||
+	    db_bind_text_opt(c->db, st, 13, s.job) == -1 ||
+	    db_step(c->db, st) == -1)
 		goto out;
-	if (m != MON_FLIP_CLEAR && !was_flaky) {
+	if (m < MON_FLIP_CLEAR && !was_flaky) {
 		char payload[256];
 		snprintf(payload, sizeof(payload), "{\"monitor\":\"%s\"}",
 		    mon_names[m]);
@@ -299,10 +386,12 @@ run_examine(struct pass_ctx *c, const struct frun *r, int *became)
 	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_WINDOW_UPDATE)) == NULL ||
 	    db_bind_int(c->db, st, 1, r->id) == -1 ||
 	    db_bind_text(c->db, st, 2, r->branch) == -1 ||
+	    db_bind_text(c->db, st, 3, r->job) == -1 ||
 	    db_step(c->db, st) == -1 ||
 	    (st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_WINDOW_INSERT)) == NULL ||
 	    db_bind_int(c->db, st, 1, r->id) == -1 ||
 	    db_bind_text(c->db, st, 2, r->branch) == -1 ||
+	    db_bind_text(c->db, st, 3, r->job) == -1 ||
 	    db_step(c->db, st) == -1)
 		return -1;
 	/* flip-rate, with the latch */
@@ -311,6 +400,7 @@ run_examine(struct pass_ctx *c, const struct frun *r, int *became)
 	    db_bind_text(c->db, st, 2, r->branch) == -1 ||
 	    db_bind_int(c->db, st, 3, c->cfg->flaky_window) == -1 ||
 	    db_bind_int(c->db, st, 4, c->project_id) == -1 ||
+	    db_bind_text(c->db, st, 5, r->job) == -1 ||
 	    (n = collect(c->db, st, &ids, &rates)) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -320,8 +410,9 @@ run_examine(struct pass_ctx *c, const struct frun *r, int *became)
 		else if (rates[i] < res)
 			rc = evidence_add(c, r, ids[i], MON_FLIP_CLEAR,
 			    rates[i], became);
-		else
-			rc = 0;		/* between: the latch holds */
+		else		/* between: the latch holds, its rate follows */
+			rc = evidence_add(c, r, ids[i], MON_FLIP_HOLD,
+			    rates[i], became);
 		if (rc == -1)
 			break;
 	}
@@ -340,14 +431,17 @@ run_examine(struct pass_ctx *c, const struct frun *r, int *became)
 	free(ids);
 	if (i < n)
 		return -1;
-	/* same sha: this run against earlier runs of its commit */
+	/* same sha: this run against earlier runs of its commit in its
+	 * stream (branch and job) */
 	if (!r->has_sha)
 		return 0;
 	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_SHA_RUNS)) == NULL ||
 	    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
 	    db_bind_text(c->db, st, 2, r->sha) == -1 ||
 	    db_bind_int(c->db, st, 3, r->id) == -1 ||
-	    db_bind_int(c->db, st, 4, c->cfg->flaky_outage_pct) == -1)
+	    db_bind_int(c->db, st, 4, c->cfg->flaky_outage_pct) == -1 ||
+	    db_bind_text(c->db, st, 5, r->branch) == -1 ||
+	    db_bind_text(c->db, st, 6, r->job) == -1)
 		return -1;
 	while ((rc = db_step(c->db, st)) == SQLITE_ROW && no < SAME_SHA_RUNS)
 		if (sqlite3_column_int64(st, 0) < r->id)
@@ -372,11 +466,52 @@ run_examine(struct pass_ctx *c, const struct frun *r, int *became)
 	return 0;
 }
 
-/* What the flaky pass counts while it steps through the runs. */
+/* What the flaky pass knows and counts while it steps through the runs. */
 struct ftally {
 	long	 outages;
 	int	 became;	/* tests newly flaky */
+	char	 defbranch[300];	/* "" when no run names a branch */
 };
+
+/*
+ * The project's default branch into t->defbranch: main, master or trunk
+ * if it has runs, else the branch with most runs (issue 13 item 4 adds a
+ * configured default; the lead unifies the two).  Returns 0 or -1.
+ */
+static int
+default_branch(struct pass_ctx *c, struct ftally *t)
+{
+	sqlite3_stmt *st;
+
+	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_DEFAULT_BRANCH)) ==
+	    NULL || db_bind_int(c->db, st, 1, c->project_id) == -1 ||
+	    db_step(c->db, st) != SQLITE_ROW)
+		return -1;
+	snprintf(t->defbranch, sizeof(t->defbranch), "%s",
+	    db_column_text(st, 0));
+	sqlite3_reset(st);
+	return 0;
+}
+
+/*
+ * After run r of the default branch: sets the catalogue's flip rate
+ * (test_stats.flip_rate) of its tests to their rate on that branch, so
+ * the catalogue, the test page and the flaky pass show one number per
+ * test.  Returns 0 or -1.
+ */
+static int
+catalogue_rate(struct pass_ctx *c, const struct frun *r)
+{
+	sqlite3_stmt *st;
+
+	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_CATALOGUE_RATE)) ==
+	    NULL || db_bind_int(c->db, st, 1, r->id) == -1 ||
+	    db_bind_text(c->db, st, 2, r->branch) == -1 ||
+	    db_bind_int(c->db, st, 3, c->cfg->flaky_window) == -1 ||
+	    db_step_done(c->db, st) == -1)
+		return -1;
+	return 0;
+}
 
 /*
  * pass_each_run() work of the flaky pass: examines run (runs.id) inside
@@ -404,10 +539,13 @@ run_flaky(struct pass_ctx *c, int64_t run, void *arg)
 		snprintf(r.sha, sizeof(r.sha), "%s", db_column_text(st, 3));
 	r.started_at = sqlite3_column_int64(st, 4);
 	r.outage = sqlite3_column_int(st, 5);
+	snprintf(r.job, sizeof(r.job), "%s", db_column_text(st, 6));
 	sqlite3_reset(st);
 	if (r.outage)
 		t->outages++;
-	else if (run_examine(c, &r, &t->became) == -1)
+	else if (run_examine(c, &r, &t->became) == -1 ||
+	    (strcmp(r.branch, t->defbranch) == 0 &&
+	    catalogue_rate(c, &r) == -1))
 		return -1;
 	return 0;
 }
@@ -420,12 +558,13 @@ run_flaky(struct pass_ctx *c, int64_t run, void *arg)
 int
 flakystate_pass(struct pass_ctx *c)
 {
-	struct ftally t = { 0, 0 };
+	struct ftally t = { 0, 0, "" };
 	sqlite3_stmt *st;
 	long runs, resolved = 0;
 	int rc;
 
-	if ((runs = pass_each_run(c, "flaky", run_flaky, &t)) == -1)
+	if (default_branch(c, &t) == -1 ||
+	    (runs = pass_each_run(c, "flaky", run_flaky, &t)) == -1)
 		return -1;
 	if (db_begin(c->db) == -1 ||
 	    (st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_QUIET)) == NULL ||

@@ -15,7 +15,6 @@
 #include "ident.h"
 #include "jval.h"
 #include "junit.h"
-#include "rollup.h"
 #include "runs.h"
 #include "tests.h"
 #include "mappings.h"
@@ -171,11 +170,12 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_FLAKY] =
 	    "SELECT " TESTS_COLS ", fs.state, fs.first_at, fs.last_at, "
 	    "fs.resolved_at, fs.same_sha, fs.retry_passes, fs.flip_rate, "
-	    "fs.flip_branch, fs.flip_active, fs.monitors, fs.evidence "
-	    "FROM (SELECT test AS sid FROM flaky_states WHERE project_id = ?1 "
-	    "AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR (last_at, test) "
-	    "< (?3, ?4)) AND (?6 IS NULL OR test = (SELECT t.id FROM tests t "
-	    "WHERE t.id = ?7 AND t.test_id = ?6)) "
+	    "fs.flip_branch, fs.flip_active, fs.monitors, fs.evidence, "
+	    "fs.flip_job FROM (SELECT test AS sid FROM flaky_states "
+	    "WHERE project_id = ?1 AND (?2 IS NULL OR state = ?2) AND "
+	    "(?3 IS NULL OR (last_at, test) < (?3, ?4)) AND (?6 IS NULL OR "
+	    "test = (SELECT t.id FROM tests t WHERE t.id = ?7 AND "
+	    "t.test_id = ?6)) "
 	    "ORDER BY last_at DESC, test DESC LIMIT ?5) "
 	    PAGE_JOIN " JOIN flaky_states fs ON fs.test = sid "
 	    "ORDER BY fs.last_at DESC, sid DESC",
@@ -237,7 +237,8 @@ tests_row_json(sqlite3_stmt *st)
 	jval_set(o, "recent", jval_col_text(st, 22));
 	jval_set(o, "pass_rate", ran > 0 ? json_real((double)pass /
 	    (double)ran) : json_null());
-	jval_set(o, "flaky_score", json_real(rollup_flip_rate(recent)));
+	/* the flaky pass's flip rate on the default branch (issue 13) */
+	jval_set(o, "flaky_score", json_real(sqlite3_column_double(st, 24)));
 	return o;
 }
 
@@ -598,16 +599,22 @@ tests_incidents(struct db *db, int64_t project, const char *test_id,
 	return 1;
 }
 
-/* Stored evidence keeps times in ms; the API speaks ISO-8601 (I-5). */
+/*
+ * Stored evidence keeps times in ms; the API speaks ISO-8601 (I-5).
+ * Items recorded before jobs (issue 13) name none: the unnamed job.
+ */
 static void
 items_times(json_t *items)
 {
 	json_t *it, *at;
 	size_t i;
 
-	json_array_foreach(items, i, it)
+	json_array_foreach(items, i, it) {
 		if (json_is_integer(at = json_object_get(it, "at")))
 			jval_set(it, "at", jval_time(json_integer_value(at)));
+		if (json_object_get(it, "job") == NULL)
+			jval_set(it, "job", json_null());
+	}
 }
 
 /* One row of STMT_FLAKY: the test with its flaky state and evidence. */
@@ -626,6 +633,7 @@ flaky_row(sqlite3_stmt *st)
 	jval_set(ev, "retry_passes", jval_col_int(st, c + 5));
 	jval_set(ev, "flip_rate", json_real(sqlite3_column_double(st, c + 6)));
 	jval_set(ev, "flip_branch", jval_col_text(st, c + 7));
+	jval_set(ev, "flip_job", jval_col_text(st, c + 11));
 	jval_set(ev, "flip_active", json_boolean(sqlite3_column_int(st,
 	    c + 8)));
 	items = json_loads(db_column_text(st, c + 10), 0, NULL);
@@ -648,8 +656,9 @@ static const struct cursor_list flaky_paging = { "flaky", "ii",
  * GET /api/tests/flaky: tests the flaky pass (lib/passes/flakystate.c) found
  * flaky (state "flaky", "resolved", or NULL for both), most recently
  * flaky first, each with "flaky_state", "monitors", "evidence"
- * {same_sha_conflicts, retry_passes, flip_rate, flip_branch, items:
- * newest runs}, and first/last flaked; only test_id's state when test_id
+ * {same_sha_conflicts, retry_passes, flip_rate, flip_branch, flip_job,
+ * items: newest runs, each naming its branch and job}, and first/last
+ * flaked; only test_id's state when test_id
  * (16 hex digits) is not NULL.  Returns 0, CURSOR_BAD or -1.
  */
 int

@@ -32,8 +32,8 @@ struct tests_filter {
 	"suite_path, tags, owner, tests.state, first_seen_at, last_seen_at, " \
 	"last_status, last_result_at, last_passed_at, last_failed_at, " \
 	"runs_count, flaky_count, p50_ms, p95_ms, open_incident, recent, " \
-	"id"
-#define TESTS_NCOLS 24
+	"id, test_stats.flip_rate"
+#define TESTS_NCOLS 25
 /* The definitions with their rollups. */
 #define TESTS_FROM "tests JOIN test_stats ON test_stats.test = tests.id"
 /* Joins a subquery's page of test ids (sid) to definitions and stats. */
