@@ -53,7 +53,7 @@ LIB_BASE = lib/base/arena.c lib/base/buf.c lib/base/utf8.c lib/base/tvtime.c \
            lib/base/config.c lib/base/fault.c lib/base/param.c \
            lib/base/jscan.c lib/base/trace.c lib/base/ident.c
 LIB_DB = lib/db/db.c lib/db/jval.c lib/db/cursor.c lib/db/project.c \
-         lib/db/auth.c lib/db/rollup.c
+         lib/db/auth.c lib/db/rollup.c lib/db/branch.c
 LIB_WEB = lib/web/route.c lib/web/http.c lib/web/respcache.c
 LIB_INGEST = lib/ingest/stream.c lib/ingest/textcap.c lib/ingest/junit.c \
              lib/ingest/multipart.c lib/ingest/repeats.c \
@@ -82,7 +82,7 @@ CLI_BIN   = $(BUILD)/bin/testvis
 
 UNIT_TESTS = config param route db tvtime utf8 auth ident junit rollup pass \
              maprule diffscan respcache textcap trace ingestmeta ingestcheck \
-             cursor fault cienv
+             cursor fault cienv branch
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/t/t-%)
 TEST_PROGS = $(BUILD)/t/testvis-echo
 

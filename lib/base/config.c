@@ -59,6 +59,7 @@ static const struct cfg_key keys[] = {
 	{ "spool_dir", CFG_STRING, OFF(spool_dir), 0, 4096, NULL },
 	{ "mapping_rules", CFG_STRING, OFF(mapping_rules), 0, 4096, NULL },
 	{ "repo_path", CFG_STRING, OFF(repo_path), 0, 4096, NULL },
+	{ "default_branch", CFG_STRING, OFF(default_branch), 0, 255, NULL },
 	{ "retention_days", CFG_INT, OFF(retention_days), 0, 36500, NULL },
 	{ "flaky_window", CFG_INT, OFF(flaky_window), 4, 50,
 	    NULL },
@@ -107,6 +108,7 @@ config_defaults(struct config *c)
 	c->spool_dir = strdup("");
 	c->mapping_rules = strdup("");
 	c->repo_path = strdup("");
+	c->default_branch = strdup("");
 	c->retention_days = 0;
 	c->flaky_window = 20;
 	c->flaky_flip_activate_pct = 30;
@@ -137,6 +139,7 @@ config_free(struct config *c)
 	free(c->spool_dir);
 	free(c->mapping_rules);
 	free(c->repo_path);
+	free(c->default_branch);
 	free(c->trace_file);
 	free(c);
 }

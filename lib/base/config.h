@@ -24,6 +24,7 @@ struct config {
 	char			*spool_dir;		/* "" : no spool pass */
 	char			*mapping_rules;		/* "" : no rules file */
 	char			*repo_path;		/* "" : diffs from uploads only */
+	char			*default_branch;	/* "" : branch_default() picks */
 	long long		 retention_days;	/* 0: keep results forever */
 	long long		 flaky_window;		/* W results per branch */
 	long long		 flaky_flip_activate_pct;

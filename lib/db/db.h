@@ -29,6 +29,7 @@ enum db_module {
 	DBM_TESTSTATE,
 	DBM_PASS,
 	DBM_MAPPINGS,
+	DBM_BRANCH,
 	DBM__MAX
 };
 

@@ -1,7 +1,13 @@
 /*
  * The batch `integrity` pass (INT-1 … INT-3): evidence that a run made the
- * suite weaker, each run against its baseline (the previous run on the
- * same branch).
+ * suite weaker, each run against its baseline: the previous run of the
+ * same branch and job, or for a branch's first run the newest earlier
+ * run of the same job on the default branch (lib/db/branch.c); the
+ * default branch's own first run has none.  For the unnamed job, whose
+ * "stream" may be several CI jobs, the baseline must report one of the
+ * run's suites (suite_path) and the result-based checks count only tests
+ * of the suites both runs report, so two jobs that report different
+ * suites are never compared with each other.
  *   result-based (INT-1): test_removed (grouped per parameterized test),
  *     suite_shrink, newly_skipped, assertions_dropped, duration_collapse;
  *   diff-based (INT-2), from the diff uploaded with the run or, when
@@ -27,6 +33,7 @@
 
 #include <jansson.h>
 
+#include "branch.h"
 #include "buf.h"
 #include "config.h"
 #include "db.h"
@@ -41,10 +48,12 @@
 #define GIT_DIFF_MAX	(32 * 1024 * 1024)
 #define GIT_TIMEOUT_MS	20000
 #define MIN_COLLAPSE_MS	20	/* medians below this are noise */
+#define BASE_SCAN	"20"	/* unnamed job: runs looked at for a baseline */
 
 enum stmt {
 	STMT_RUN,
 	STMT_BASELINE,
+	STMT_COUNTS,
 	STMT_REMOVED,
 	STMT_SKIPPED,
 	STMT_ASSERTIONS,
@@ -64,19 +73,47 @@ enum stmt {
 static const char *const sql[STMT__MAX] = {
 	[STMT_RUN] =
 	    "SELECT id, run_id, branch, git_sha, started_at, tests, "
-	    "session_id FROM runs WHERE id = ?1",
+	    "session_id, job FROM runs WHERE id = ?1",
+	/*
+	 * the previous run of the stream (branch ?2 and job ?5) before run
+	 * ?4; with ?6 = 0 (the unnamed job), of the last BASE_SCAN such
+	 * runs the newest that reports a suite run ?4 reports
+	 */
 	[STMT_BASELINE] =
-	    "SELECT id, tests, run_id FROM runs WHERE project_id = ?1 AND "
-	    "branch IS ?2 AND (started_at < ?3 OR (started_at = ?3 AND "
-	    "id < ?4)) ORDER BY started_at DESC, id DESC LIMIT 1",
-	/* baseline tests missing now whose identity path still reports */
-	[STMT_REMOVED] =
-	    "WITH cur AS (SELECT DISTINCT t.identity_path AS p FROM results c "
+	    "SELECT r.id, r.tests, r.run_id FROM (SELECT id, tests, run_id, "
+	    "started_at FROM runs WHERE project_id = ?1 AND branch IS ?2 AND "
+	    "job IS ?5 AND (started_at < ?3 OR (started_at = ?3 AND "
+	    "id < ?4)) ORDER BY started_at DESC, id DESC LIMIT " BASE_SCAN
+	    ") r WHERE ?6 = 1 OR EXISTS (SELECT 1 FROM results b JOIN tests t "
+	    "ON t.id = b.test WHERE b.run = r.id AND t.suite_path IN "
+	    "(SELECT u.suite_path FROM results c JOIN tests u ON "
+	    "u.id = c.test WHERE c.run = ?4)) "
+	    "ORDER BY r.started_at DESC, r.id DESC LIMIT 1",
+	/* tests of baseline ?1 and run ?2 in the suites both report */
+	[STMT_COUNTS] =
+	    "WITH bs AS (SELECT DISTINCT t.suite_path AS s FROM results b "
+	    "JOIN tests t ON t.id = b.test WHERE b.run = ?1), "
+	    "cs AS (SELECT DISTINCT t.suite_path AS s FROM results c "
 	    "JOIN tests t ON t.id = c.test WHERE c.run = ?2) "
+	    "SELECT (SELECT count(*) FROM results b JOIN tests t ON "
+	    "t.id = b.test WHERE b.run = ?1 AND t.suite_path IN "
+	    "(SELECT s FROM cs)), (SELECT count(*) FROM results c JOIN tests t "
+	    "ON t.id = c.test WHERE c.run = ?2 AND t.suite_path IN "
+	    "(SELECT s FROM bs))",
+	/*
+	 * baseline tests missing now whose identity path still reports
+	 * (a deleted file is suite_shrink's), and with ?3 = 0 (the unnamed
+	 * job) whose suite still reports
+	 */
+	[STMT_REMOVED] =
+	    "WITH cur AS (SELECT DISTINCT t.identity_path AS p, "
+	    "t.suite_path AS s FROM results c JOIN tests t ON t.id = c.test "
+	    "WHERE c.run = ?2) "
 	    "SELECT " T_COLS ", t.identity_path, t.base_name FROM results b "
 	    "JOIN tests t ON t.id = b.test WHERE b.run = ?1 AND NOT EXISTS "
 	    "(SELECT 1 FROM results c WHERE c.run = ?2 AND c.test = b.test) "
 	    "AND t.alias_of IS NULL AND t.identity_path IN (SELECT p FROM cur) "
+	    "AND (?3 = 1 OR t.suite_path IN (SELECT s FROM cur)) "
 	    "ORDER BY t.identity_path, t.base_name, t.name",
 	[STMT_SKIPPED] =
 	    "SELECT " T_COLS " FROM results c JOIN results b ON b.run = ?1 AND "
@@ -125,6 +162,7 @@ struct irun {
 	int64_t		 id, base, started_at, tests, base_tests;
 	char		 run_id[160], base_run_id[160], sha[80], session[300];
 	int		 has_sha;
+	int		 named;		/* job is not NULL: all suites count */
 	long		 raised;
 };
 
@@ -237,7 +275,8 @@ check_removed(struct pass_ctx *c, struct irun *r)
 	memset(&msg, 0, sizeof(msg));
 	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_REMOVED)) == NULL ||
 	    db_bind_int(c->db, st, 1, r->base) == -1 ||
-	    db_bind_int(c->db, st, 2, r->id) == -1)
+	    db_bind_int(c->db, st, 2, r->id) == -1 ||
+	    db_bind_int(c->db, st, 3, r->named) == -1)
 		return -1;
 	rc = db_step(c->db, st);
 	for (;;) {
@@ -301,13 +340,31 @@ check_removed(struct pass_ctx *c, struct irun *r)
 	return rc == -1 || err ? -1 : 0;
 }
 
-/* suite_shrink: the run has far fewer tests than its baseline. */
+/*
+ * suite_shrink: the run has far fewer tests than its baseline; for the
+ * unnamed job, counting only the suites both report.  Returns 0 or -1.
+ */
 static int
 check_shrink(struct pass_ctx *c, struct irun *r)
 {
+	sqlite3_stmt *st;
 	char msg[512], ev[128];
-	int64_t drop = r->base_tests - r->tests;
+	int64_t drop;
+	int rc;
 
+	if (!r->named) {
+		if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_COUNTS)) ==
+		    NULL || db_bind_int(c->db, st, 1, r->base) == -1 ||
+		    db_bind_int(c->db, st, 2, r->id) == -1 ||
+		    (rc = db_step(c->db, st)) == -1)
+			return -1;
+		if (rc == SQLITE_ROW) {
+			r->base_tests = sqlite3_column_int64(st, 0);
+			r->tests = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_reset(st);
+	}
+	drop = r->base_tests - r->tests;
 	if (drop <= 0 || (drop < c->cfg->integrity_shrink_tests &&
 	    drop * 100 < c->cfg->integrity_shrink_pct * r->base_tests))
 		return 0;
@@ -753,10 +810,51 @@ alerts_raise(struct pass_ctx *c, struct irun *r)
 	return rc == -1 ? -1 : raised;
 }
 
-/* What the integrity pass counts while it steps through the runs. */
+/* What the integrity pass counts while it steps through the runs, and
+ * the project's default branch it compares first runs with. */
 struct itally {
 	long	 signals, alerts;
+	char	 def[256];
 };
+
+/*
+ * Finds the baseline of r (its id, started_at and named filled; branch
+ * NULL when the run has none, job NULL for the unnamed job, both
+ * borrowed): the previous run of its stream, else, off the default
+ * branch def, the newest earlier run of its job on def.  For the unnamed
+ * job both only take runs that report one of r's suites (STMT_BASELINE).
+ * Leaves r->base 0 when there is none.  Returns 0 or -1.
+ */
+static int
+baseline_find(struct pass_ctx *c, struct irun *r, const char *branch,
+    const char *job, const char *def)
+{
+	sqlite3_stmt *st;
+	int i, rc = SQLITE_DONE;
+
+	for (i = 0; i < 2 && rc != SQLITE_ROW; i++) {
+		if (i == 1 && branch != NULL && strcmp(branch, def) == 0)
+			break;
+		if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_BASELINE)) ==
+		    NULL ||
+		    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
+		    db_bind_text(c->db, st, 2, i == 0 ? branch : def) == -1 ||
+		    db_bind_int(c->db, st, 3, r->started_at) == -1 ||
+		    db_bind_int(c->db, st, 4, r->id) == -1 ||
+		    db_bind_text(c->db, st, 5, job) == -1 ||
+		    db_bind_int(c->db, st, 6, r->named) == -1 ||
+		    (rc = db_step(c->db, st)) == -1)
+			return -1;
+		if (rc == SQLITE_ROW) {
+			r->base = sqlite3_column_int64(st, 0);
+			r->base_tests = sqlite3_column_int64(st, 1);
+			snprintf(r->base_run_id, sizeof(r->base_run_id), "%s",
+			    db_column_text(st, 2));
+		}
+		sqlite3_reset(st);
+	}
+	return 0;
+}
 
 /*
  * pass_each_run() work of the integrity pass: checks run (runs.id)
@@ -769,9 +867,9 @@ run_check(struct pass_ctx *c, int64_t run, void *arg)
 	struct itally *t = arg;
 	struct irun r;
 	sqlite3_stmt *st;
-	char branch[300];
+	char branch[300], job[300];
 	long a;
-	int rc, has_branch;
+	int has_branch;
 
 	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_RUN)) == NULL ||
 	    db_bind_int(c->db, st, 1, run) == -1 ||
@@ -788,21 +886,13 @@ run_check(struct pass_ctx *c, int64_t run, void *arg)
 		snprintf(r.sha, sizeof(r.sha), "%s", db_column_text(st, 3));
 	r.started_at = sqlite3_column_int64(st, 4);
 	r.tests = sqlite3_column_int64(st, 5);
+	r.named = sqlite3_column_type(st, 7) != SQLITE_NULL;
+	if (r.named)
+		snprintf(job, sizeof(job), "%s", db_column_text(st, 7));
 	sqlite3_reset(st);
-	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_BASELINE)) == NULL ||
-	    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
-	    db_bind_text(c->db, st, 2, has_branch ? branch : NULL) == -1 ||
-	    db_bind_int(c->db, st, 3, r.started_at) == -1 ||
-	    db_bind_int(c->db, st, 4, r.id) == -1 ||
-	    (rc = db_step(c->db, st)) == -1)
+	if (baseline_find(c, &r, has_branch ? branch : NULL, r.named ? job :
+	    NULL, t->def) == -1)
 		return -1;
-	if (rc == SQLITE_ROW) {
-		r.base = sqlite3_column_int64(st, 0);
-		r.base_tests = sqlite3_column_int64(st, 1);
-		snprintf(r.base_run_id, sizeof(r.base_run_id), "%s",
-		    db_column_text(st, 2));
-	}
-	sqlite3_reset(st);
 	/*
 	 * The result-based checks compare with the baseline; the diff alone
 	 * needs none, so the first run on a branch gets its diff-based
@@ -827,9 +917,13 @@ run_check(struct pass_ctx *c, int64_t run, void *arg)
 int
 integrity_pass(struct pass_ctx *c)
 {
-	struct itally t = { 0, 0 };
+	struct itally t;
 	long runs;
 
+	memset(&t, 0, sizeof(t));
+	if (branch_default(c->db, c->project_id, c->cfg, t.def,
+	    sizeof(t.def)) == -1)
+		return -1;
 	if ((runs = pass_each_run(c, "integrity", run_check, &t)) == -1)
 		return -1;
 	pass_note(c, "%ld runs checked, %ld signals, %ld alerts", runs,

@@ -1,0 +1,76 @@
+/*
+ * Branches: which branch of a project is its default, the one a team
+ * judges its product by (issue 13).  default_branch in testvis.conf
+ * names it for every project; when unset, `main`, `master` or `trunk`
+ * (the first of them with runs), else the branch with the most runs.
+ * It is not a list of branches, and it stores nothing.
+ */
+#include <stdio.h>
+
+#include "branch.h"
+#include "config.h"
+#include "db.h"
+
+enum stmt {
+	STMT_USUAL,
+	STMT_MOST,
+	STMT__MAX
+};
+
+static const char *const sql[STMT__MAX] = {
+	/* the usual names, in that order of preference */
+	[STMT_USUAL] =
+	    "SELECT branch FROM runs WHERE project_id = ?1 AND branch IN "
+	    "('main', 'master', 'trunk') GROUP BY branch ORDER BY CASE branch "
+	    "WHEN 'main' THEN 0 WHEN 'master' THEN 1 ELSE 2 END LIMIT 1",
+	[STMT_MOST] =
+	    "SELECT branch, count(*) AS n FROM runs WHERE project_id = ?1 AND "
+	    "branch IS NOT NULL GROUP BY branch ORDER BY n DESC, branch "
+	    "LIMIT 1",
+};
+
+/* Writes the first column of statement i's row for project into out;
+ * returns 1 when there was a row, 0 none, -1 error (logged). */
+static int
+first_branch(struct db *db, int i, int64_t project, char *out, size_t sz)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = DB_STMT(db, DBM_BRANCH, i)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1)
+		return -1;
+	rc = db_step(db, st);
+	if (rc == SQLITE_ROW)
+		snprintf(out, sz, "%s", db_column_text(st, 0));
+	sqlite3_reset(st);
+	return rc == -1 ? -1 : rc == SQLITE_ROW;
+}
+
+/*
+ * Writes the default branch of project (projects.id) into out (sz bytes,
+ * cut if longer): cfg's default_branch when set, else `main`, `master` or
+ * `trunk` if it has runs, else the branch with the most runs (ties: the
+ * name that sorts first), else `main` for a project without branched
+ * runs.  cfg is borrowed.  Returns 0, or -1 on a database error (logged;
+ * out then holds `main`).
+ */
+int
+branch_default(struct db *db, int64_t project, const struct config *cfg,
+    char *out, size_t sz)
+{
+	int rc;
+
+	if (cfg->default_branch != NULL && cfg->default_branch[0] != '\0') {
+		snprintf(out, sz, "%s", cfg->default_branch);
+		return 0;
+	}
+	snprintf(out, sz, "main");
+	if ((rc = first_branch(db, STMT_USUAL, project, out, sz)) != 0)
+		return rc == -1 ? -1 : 0;
+	if ((rc = first_branch(db, STMT_MOST, project, out, sz)) == -1) {
+		snprintf(out, sz, "main");
+		return -1;
+	}
+	return 0;
+}
