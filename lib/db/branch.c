@@ -2,7 +2,8 @@
  * Branches: which branch of a project is its default, the one a team
  * judges its product by (issue 13).  default_branch in testvis.conf
  * names it for every project; when unset, `main`, `master` or `trunk`
- * (the first of them with runs), else the branch with the most runs.
+ * (the first of them with runs), else the branch with the most runs, else
+ * "" for runs that name no branch.
  * It is not a list of branches, and it stores nothing.
  */
 #include <stdio.h>
@@ -14,6 +15,7 @@
 enum stmt {
 	STMT_USUAL,
 	STMT_MOST,
+	STMT_ANY,
 	STMT__MAX
 };
 
@@ -27,6 +29,9 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT branch, count(*) AS n FROM runs WHERE project_id = ?1 AND "
 	    "branch IS NOT NULL GROUP BY branch ORDER BY n DESC, branch "
 	    "LIMIT 1",
+	/* any run at all: their branch is "" when none names one */
+	[STMT_ANY] =
+	    "SELECT '' FROM runs WHERE project_id = ?1 LIMIT 1",
 };
 
 /* Writes the first column of statement i's row for project into out;
@@ -51,7 +56,8 @@ first_branch(struct db *db, int i, int64_t project, char *out, size_t sz)
  * Writes the default branch of project (projects.id) into out (sz bytes,
  * cut if longer): cfg's default_branch when set, else `main`, `master` or
  * `trunk` if it has runs, else the branch with the most runs (ties: the
- * name that sorts first), else `main` for a project without branched
+ * name that sorts first), else "" when the project's runs name no branch
+ * (those runs are its main line), else `main` for a project without
  * runs.  cfg is borrowed.  Returns 0, or -1 on a database error (logged;
  * out then holds `main`).
  */
@@ -68,7 +74,9 @@ branch_default(struct db *db, int64_t project, const struct config *cfg,
 	snprintf(out, sz, "main");
 	if ((rc = first_branch(db, STMT_USUAL, project, out, sz)) != 0)
 		return rc == -1 ? -1 : 0;
-	if ((rc = first_branch(db, STMT_MOST, project, out, sz)) == -1) {
+	if ((rc = first_branch(db, STMT_MOST, project, out, sz)) == 0)
+		rc = first_branch(db, STMT_ANY, project, out, sz);
+	if (rc == -1) {
 		snprintf(out, sz, "main");
 		return -1;
 	}

@@ -24,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "branch.h"
 #include "config.h"
 #include "db.h"
 #include "flakystate.h"
@@ -55,7 +56,6 @@ enum stmt {
 	STMT_STATE_PUT,
 	STMT_QUIET,
 	STMT_EVENT,
-	STMT_DEFAULT_BRANCH,
 	STMT_CATALOGUE_RATE,
 	STMT__MAX
 };
@@ -118,15 +118,6 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_EVENT] =
 	    "INSERT INTO events (project_id, at, kind, subject, payload) "
 	    "SELECT ?1, ?2, ?3, test_id, ?4 FROM tests WHERE id = ?5",
-	/* main, master or trunk if it has runs, else the branch with most
-	 * runs; '' (runs without a branch) when no run names one */
-	[STMT_DEFAULT_BRANCH] =
-	    "SELECT coalesce((SELECT d.b FROM (SELECT 'main' AS b, 1 AS o "
-	    "UNION ALL SELECT 'master', 2 UNION ALL SELECT 'trunk', 3) AS d "
-	    "WHERE EXISTS (SELECT 1 FROM runs WHERE project_id = ?1 AND "
-	    "branch = d.b) ORDER BY d.o LIMIT 1), (SELECT branch FROM runs "
-	    "WHERE project_id = ?1 AND branch IS NOT NULL GROUP BY branch "
-	    "ORDER BY count(*) DESC, branch LIMIT 1), '')",
 	/* the catalogue's flip rate of this run's tests: their rate on the
 	 * default branch, the highest of its jobs' windows */
 	[STMT_CATALOGUE_RATE] =
@@ -473,24 +464,12 @@ struct ftally {
 	char	 defbranch[300];	/* "" when no run names a branch */
 };
 
-/*
- * The project's default branch into t->defbranch: main, master or trunk
- * if it has runs, else the branch with most runs (issue 13 item 4 adds a
- * configured default; the lead unifies the two).  Returns 0 or -1.
- */
+/* The project's default branch (branch_default()) into t->defbranch. */
 static int
 default_branch(struct pass_ctx *c, struct ftally *t)
 {
-	sqlite3_stmt *st;
-
-	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_DEFAULT_BRANCH)) ==
-	    NULL || db_bind_int(c->db, st, 1, c->project_id) == -1 ||
-	    db_step(c->db, st) != SQLITE_ROW)
-		return -1;
-	snprintf(t->defbranch, sizeof(t->defbranch), "%s",
-	    db_column_text(st, 0));
-	sqlite3_reset(st);
-	return 0;
+	return branch_default(c->db, c->project_id, c->cfg, t->defbranch,
+	    sizeof(t->defbranch));
 }
 
 /*
