@@ -16,6 +16,7 @@
 #include "utf8.h"
 
 #define TOP_FRAMES 5
+#define OWN_NAME_MIN 4
 
 /*
  * The identity path of a testcase: its classname if non-empty, else its
@@ -328,6 +329,86 @@ ident_normalize(const char *s, struct buf *out)
 }
 
 /*
+ * Whether the token tok (length n) occurs in s between characters that
+ * cannot continue a name: a test's file or function named by a frame.
+ */
+static int
+names_token(const char *s, const char *tok, size_t n)
+{
+	const char *p;
+
+	for (p = strstr(s, tok); p != NULL; p = strstr(p + 1, tok)) {
+		unsigned char before = p > s ? (unsigned char)p[-1] : ' ';
+		unsigned char after = (unsigned char)p[n];
+		if ((isalnum(before) || before == '_') ||
+		    (isalnum(after) || after == '_'))
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Whether the stack frame line (NUL-terminated) belongs to the test
+ * itself: it names the test's file (its last path component), its class
+ * (the last component of a dotted classname) or its function (its name
+ * without parameters).  Names shorter than
+ * OWN_NAME_MIN ("t", "it") would match too much and are ignored.
+ */
+static int
+own_frame(const char *line, const struct ident_own *own)
+{
+	const char *f;
+	size_t n;
+
+	if (own == NULL)
+		return 0;
+	if (own->file != NULL && *own->file != '\0') {
+		f = strrchr(own->file, '/');
+		f = f != NULL ? f + 1 : own->file;
+		if ((n = strlen(f)) >= OWN_NAME_MIN && names_token(line, f, n))
+			return 1;
+	}
+	if (own->classname != NULL && *own->classname != '\0') {
+		f = strrchr(own->classname, '.');
+		f = f != NULL ? f + 1 : own->classname;
+		if ((n = strlen(f)) >= OWN_NAME_MIN && names_token(line, f, n))
+			return 1;
+	}
+	if (own->function != NULL && (n = strlen(own->function)) >=
+	    OWN_NAME_MIN && names_token(line, own->function, n))
+		return 1;
+	return 0;
+}
+
+/*
+ * Whether a failure message says nothing but its type: empty, or the
+ * error type's name alone ("AssertionError", "AssertionError:").  Such
+ * failures keep the test's own frames, which then tell them apart.
+ */
+static int
+generic_message(const char *type, const char *message)
+{
+	const char *m = message != NULL ? message : "", *t;
+	size_t n;
+
+	while (isspace((unsigned char)*m))
+		m++;
+	n = strlen(m);
+	while (n > 0 && (isspace((unsigned char)m[n - 1]) || m[n - 1] == ':'))
+		n--;
+	if (n == 0)
+		return 1;
+	if (type == NULL || *type == '\0')
+		return 0;
+	/* "builtins.AssertionError" names the type "AssertionError" too */
+	t = strrchr(type, '.');
+	t = t != NULL ? t + 1 : type;
+	return (n == strlen(type) && strncmp(m, type, n) == 0) ||
+	    (n == strlen(t) && strncmp(m, t, n) == 0);
+}
+
+/*
  * Writes the 12-hex fingerprint of a failure into out: SHA-256 over the
  * normalized error type, message and the first TOP_FRAMES non-blank lines
  * of the details (the top of the stack).  Any argument may be NULL.
@@ -336,11 +417,29 @@ void
 ident_fingerprint(const char *type, const char *message, const char *details,
     char out[FINGERPRINT_LEN + 1])
 {
+	ident_fingerprint_own(type, message, details, NULL, out);
+}
+
+/*
+ * As ident_fingerprint, grouping by cause across tests: when the message
+ * says more than its type, frames that belong to the test itself (own,
+ * borrowed, may be NULL: see own_frame) are left out before the top
+ * TOP_FRAMES are taken, so one assertion failing in many tests is one
+ * fingerprint.  A failure none of whose frames is the test's own keeps
+ * the fingerprint ident_fingerprint gives it, as does a generic message.
+ */
+void
+ident_fingerprint_own(const char *type, const char *message,
+    const char *details, const struct ident_own *own,
+    char out[FINGERPRINT_LEN + 1])
+{
 	char hex[SHA256_HEX_LEN];
 	struct buf b, line;
 	const char *p, *e;
 	int frames = 0;
 
+	if (own != NULL && generic_message(type, message))
+		own = NULL;
 	buf_init(&b);
 	buf_init(&line);
 	ident_normalize(type != NULL ? type : "", &b);
@@ -358,6 +457,8 @@ ident_fingerprint(const char *type, const char *message, const char *details,
 			continue;
 		buf_reset(&line);
 		buf_append(&line, p, (size_t)(e - p));
+		if (own_frame(line.p, own))
+			continue;
 		ident_normalize(line.p, &b);
 		buf_puts(&b, "\n");
 		frames++;

@@ -8,6 +8,14 @@
 
 struct buf;
 
+/* What names a test's own stack frames: its file, class and function
+ * (borrowed, each may be NULL). */
+struct ident_own {
+	const char	*file;
+	const char	*classname;
+	const char	*function;
+};
+
 const char	*ident_cap(const char *, size_t, struct buf *);
 const char	*ident_path(const char *, const char *, const char *);
 void		 ident_test_id(const char *, const char *, const char *,
@@ -16,6 +24,9 @@ int64_t		 ident_test_key(const char *);
 void		 ident_split_params(const char *, struct buf *, struct buf *);
 void		 ident_normalize(const char *, struct buf *);
 void		 ident_fingerprint(const char *, const char *, const char *,
+		    char [FINGERPRINT_LEN + 1]);
+void		 ident_fingerprint_own(const char *, const char *,
+		    const char *, const struct ident_own *,
 		    char [FINGERPRINT_LEN + 1]);
 
 #endif

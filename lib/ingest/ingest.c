@@ -301,6 +301,7 @@ on_case(void *arg, const struct junit_case *given)
 	struct ingest *in = arg;
 	struct junit_case capped_case = *given, *c = &capped_case;
 	struct ingeststore_case s;
+	struct ident_own own;
 	const char *path;
 
 	cap_identity(in, c);
@@ -336,9 +337,14 @@ on_case(void *arg, const struct junit_case *given)
 	s.duration = c->duration_ms;
 	s.assertions = c->assertions;
 	s.fp[0] = '\0';
+	/* grouped by cause: frames naming the test itself do not count */
+	own.file = c->file;
+	own.classname = c->classname;
+	own.function = in->base.p;
 	if (c->status == ST_FAILED || c->status == ST_ERROR ||
 	    (c->flaky_in_run && c->message != NULL))
-		ident_fingerprint(c->error_type, c->message, c->details, s.fp);
+		ident_fingerprint_own(c->error_type, c->message, c->details,
+		    &own, s.fp);
 	return chunkwriter_add(in->cw, &s);
 }
 
