@@ -14,6 +14,21 @@ fp(const char *type, const char *msg, const char *details)
 	return out;
 }
 
+/* The fingerprint of a failure of the test (file, classname, function). */
+static const char *
+fpo(const char *type, const char *msg, const char *details, const char *file,
+    const char *classname, const char *function)
+{
+	static char out[FINGERPRINT_LEN + 1];
+	struct ident_own own;
+
+	own.file = file;
+	own.classname = classname;
+	own.function = function;
+	ident_fingerprint_own(type, msg, details, &own, out);
+	return out;
+}
+
 static const char *
 norm(const char *s)
 {
@@ -98,5 +113,50 @@ main(void)
 	ok(strcmp(fp(NULL, NULL, "1\n2\n3\n4\n5\n6"),
 	    fp(NULL, NULL, "1\n2\n3\n4\n5\n7")) == 0,
 	    "only the top five frames count");
+
+	/* issue 13 item 7: one assertion in many tests is one group */
+	strcpy(a, fpo("AssertionError", "assert 404 == 200",
+	    "tests/test_users.py:12: in test_get_user\n"
+	    "lib/client.py:40: in get\nlib/http.py:9: in send",
+	    "tests/test_users.py", "tests.test_users", "test_get_user"));
+	check_str(fpo("AssertionError", "assert 404 == 200",
+	    "tests/test_orders.py:30: in test_list_orders\n"
+	    "lib/client.py:40: in get\nlib/http.py:9: in send",
+	    "tests/test_orders.py", "tests.test_orders", "test_list_orders"), a);
+	check_str(fpo("AssertionError", "assert 404 == 200",
+	    "at com.x.OrdersTest.testList(OrdersTest.java:30)\n"
+	    "lib/client.py:40: in get\nlib/http.py:9: in send",
+	    "", "com.x.OrdersTest", "testList"), a);
+	ok(strcmp(fpo("AssertionError", "assert 404 == 200",
+	    "tests/test_orders.py:30: in test_list_orders\n"
+	    "lib/client.py:41: in post\nlib/http.py:9: in send",
+	    "tests/test_orders.py", "", "test_list_orders"), a) != 0,
+	    "issue 13 item 7: other library frames are another group");
+	/* frames not naming the test: the fingerprint stays as it was */
+	check_str(fpo("AssertionError", "expected 7 got 6",
+	    "at t.Foo(Foo.java:10)\nat t.Bar(Bar.java:20)", "x_test.go",
+	    "pkg", "TestSum"), fp("AssertionError", "expected 7 got 6",
+	    "at t.Foo(Foo.java:10)\nat t.Bar(Bar.java:20)"));
+	/* a name is a whole token: test_get does not own test_get_user */
+	check_str(fpo("E", "boom", "in test_get_user\nin lib", "", "",
+	    "test_get"), fp("E", "boom", "in test_get_user\nin lib"));
+	/* generic messages keep the test's own frames to tell them apart */
+	strcpy(a, fpo("AssertionError", "",
+	    "tests/test_a.py:3: in test_one", "tests/test_a.py", "",
+	    "test_one"));
+	ok(strcmp(a, fpo("AssertionError", "",
+	    "tests/test_b.py:3: in test_two", "tests/test_b.py", "",
+	    "test_two")) != 0,
+	    "issue 13 item 7: an empty message splits by own frames");
+	check_str(fpo("AssertionError", "AssertionError",
+	    "tests/test_a.py:3: in test_one", "tests/test_a.py", "",
+	    "test_one"), fp("AssertionError", "AssertionError",
+	    "tests/test_a.py:3: in test_one"));
+	check_str(fpo("builtins.AssertionError", "AssertionError:",
+	    "tests/test_a.py:3: in test_one", "tests/test_a.py", "",
+	    "test_one"), fp("builtins.AssertionError", "AssertionError:",
+	    "tests/test_a.py:3: in test_one"));
+	check_str(fpo("E", "boom", NULL, NULL, NULL, NULL), fp("E", "boom",
+	    NULL));
 	return done_testing();
 }
