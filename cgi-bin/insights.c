@@ -20,12 +20,16 @@
 /* The query keys of GET /api/failures. */
 enum q_failures {
 	QF_SINCE,
+	QF_BRANCH,
+	QF_JOB,
 	QF_LIMIT,
 	QF_CURSOR,
 	QF__MAX
 };
 static const struct param_spec q_failures[QF__MAX + 1] = {
 	[QF_SINCE] = { "since", PARAM_TIME, 0, 0, 0, NULL, -1 },
+	[QF_BRANCH] = { "branch", PARAM_STRING, 0, 1, 256, NULL, 0 },
+	[QF_JOB] = { "job", PARAM_STRING, 0, 1, 128, NULL, 0 },
 	PARAM_PAGE(QF_LIMIT, 500, 50),
 };
 
@@ -86,14 +90,16 @@ h_dashboard(struct req *r)
 	return req_view(r, o != NULL ? 1 : -1, o);
 }
 
-/* GET /api/failures: 200 {"failures", "next_cursor"}; 400; 503. */
+/* GET /api/failures?since, branch, job (only failures of runs of that
+ * branch and job): 200 {"failures", "next_cursor"}; 400; 503. */
 static int
 h_failures(struct req *r)
 {
 	struct trace_span *sp = req_span(r, "dash_failures");
 	json_t *out = NULL;
 	int rc = dash_failures(req_db(r), req_project_id(r),
-	    req_int(r, QF_SINCE), req_str(r, QF_CURSOR),
+	    req_int(r, QF_SINCE), req_str(r, QF_BRANCH), req_str(r, QF_JOB),
+	    req_str(r, QF_CURSOR),
 	    (int)req_int(r, QF_LIMIT), &out);
 
 	req_span_end(r, sp, rc, out, "failures");

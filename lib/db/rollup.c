@@ -293,6 +293,7 @@ enum stmt {
 	STMT_GROUPS,
 	STMT_GROUP_TESTS,
 	STMT_GROUP_BRANCHES,
+	STMT_GROUP_STREAMS,
 	STMT_SAME_SHA,
 	STMT__MAX
 };
@@ -412,6 +413,17 @@ static const char *const sql[STMT__MAX] = {
 	    "branch) SELECT DISTINCT ?3, r.fingerprint, ?4 FROM results r "
 	    "WHERE r.run = ?1 AND r.shard = ?2 AND r.status IN (1, 2) AND "
 	    "r.fingerprint IS NOT NULL",
+	/* the group's tests per (branch, job): GET /api/failures filters
+	 * and ranks by them (issue 13 item 7) */
+	[STMT_GROUP_STREAMS] =
+	    "INSERT INTO failure_streams (project_id, fingerprint, branch, "
+	    "job, test, occurrences, last_seen_at) SELECT ?3, r.fingerprint, "
+	    "?5, coalesce((SELECT job FROM runs WHERE id = ?1), ''), r.test, "
+	    "1, ?4 FROM results r WHERE r.run = ?1 AND r.shard = ?2 AND "
+	    "r.status IN (1, 2) AND r.fingerprint IS NOT NULL "
+	    "ON CONFLICT (project_id, fingerprint, branch, job, test) DO "
+	    "UPDATE SET occurrences = occurrences + 1, "
+	    "last_seen_at = max(last_seen_at, excluded.last_seen_at)",
 	/* a pass and a failure of one git sha within one stream: the same
 	 * branch and job (issue 13 item 5), as the flaky pass judges it */
 	[STMT_SAME_SHA] =
@@ -436,7 +448,8 @@ static const char *const sql[STMT__MAX] = {
  * test of the shard gets its counters, latest status, windows,
  * percentiles, open incident and flaky evidence (a retry pass, or a run of
  * the same git sha that disagreed); failures join their fingerprint's
- * group with its tests and branches.  Runs inside the caller's transaction.
+ * group with its tests, branches and (branch, job) streams.  Runs inside
+ * the caller's transaction.
  * Returns 0, or -1 (logged).
  */
 int
@@ -484,15 +497,16 @@ rollup_apply(struct db *db, const struct rollup_shard *s)
 	    db_bind_int(db, st, 2, s->shard) == -1 ||
 	    db_step_done(db, st) == -1)
 		return -1;
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		static const enum stmt groups[] = { STMT_GROUPS,
-		    STMT_GROUP_TESTS, STMT_GROUP_BRANCHES };
+		    STMT_GROUP_TESTS, STMT_GROUP_BRANCHES, STMT_GROUP_STREAMS };
 		if ((st = DB_STMT(db, DBM_ROLLUP, groups[i])) == NULL ||
 		    db_bind_int(db, st, 1, s->run) == -1 ||
 		    db_bind_int(db, st, 2, s->shard) == -1 ||
 		    db_bind_int(db, st, 3, s->project_id) == -1 ||
-		    (i < 2 ? db_bind_int(db, st, 4, s->started_at) :
+		    (i != 2 ? db_bind_int(db, st, 4, s->started_at) :
 		    db_bind_text(db, st, 4, s->branch)) == -1 ||
+		    (i == 3 && db_bind_text(db, st, 5, s->branch) == -1) ||
 		    db_step_done(db, st) == -1)
 			return -1;
 	}

@@ -15,6 +15,9 @@
 
 #define WEEK_MS (7LL * 86400 * 1000)
 
+/* A failure_streams row within ?7 (branch) and ?8 (job), either NULL: any. */
+#define IN_STREAM "(?7 IS NULL OR branch = ?7) AND (?8 IS NULL OR job = ?8) "
+
 enum stmt {
 	STMT_TESTS,
 	STMT_INCIDENTS,
@@ -44,22 +47,29 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT count(*), sum(passed), sum(failed + errors) FROM "
 	    "(SELECT passed, failed, errors FROM runs WHERE project_id = ?1 "
 	    "ORDER BY started_at DESC, id DESC LIMIT 30)",
+	/* groups ranked by the tests they affect, then recency, within
+	 * the branch and job asked for (issue 13 item 7) */
 	[STMT_FAILURES] =
-	    "SELECT g.fingerprint, g.message, g.error_type, g.occurrences, "
-	    "g.first_seen_at, g.last_seen_at, "
-	    "(SELECT count(*) FROM failure_tests f WHERE "
-	    "f.project_id = g.project_id AND f.fingerprint = g.fingerprint), "
+	    "SELECT g.fingerprint, g.message, g.error_type, s.occ, "
+	    "g.first_seen_at, s.last, s.tests, "
 	    "(SELECT json_group_array(json_object('test_id', t.test_id, "
-	    "'name', t.name, 'occurrences', f.occurrences)) FROM (SELECT * "
-	    "FROM failure_tests f WHERE f.project_id = g.project_id AND "
-	    "f.fingerprint = g.fingerprint ORDER BY f.occurrences DESC, "
-	    "f.test LIMIT 5) f JOIN tests t ON t.id = f.test), "
-	    "(SELECT json_group_array(branch) FROM failure_branches b WHERE "
-	    "b.project_id = g.project_id AND b.fingerprint = g.fingerprint) "
-	    "FROM failure_groups g WHERE g.project_id = ?1 "
-	    "AND (?2 IS NULL OR g.last_seen_at >= ?2) "
-	    "AND (?3 IS NULL OR (g.last_seen_at, g.fingerprint) < (?3, ?4)) "
-	    "ORDER BY g.last_seen_at DESC, g.fingerprint DESC LIMIT ?5",
+	    "'name', t.name, 'occurrences', f.n)) FROM (SELECT test, "
+	    "sum(occurrences) AS n FROM failure_streams WHERE "
+	    "project_id = ?1 AND fingerprint = g.fingerprint AND " IN_STREAM
+	    "GROUP BY test ORDER BY n DESC, test LIMIT 5) f "
+	    "JOIN tests t ON t.id = f.test), "
+	    "(SELECT json_group_array(branch) FROM (SELECT DISTINCT branch "
+	    "FROM failure_streams WHERE project_id = ?1 AND "
+	    "fingerprint = g.fingerprint AND " IN_STREAM "ORDER BY branch)) "
+	    "FROM (SELECT fingerprint, count(DISTINCT test) AS tests, "
+	    "sum(occurrences) AS occ, max(last_seen_at) AS last "
+	    "FROM failure_streams WHERE project_id = ?1 AND " IN_STREAM
+	    "GROUP BY fingerprint) s JOIN failure_groups g ON "
+	    "g.project_id = ?1 AND g.fingerprint = s.fingerprint "
+	    "WHERE (?2 IS NULL OR s.last >= ?2) "
+	    "AND (?3 IS NULL OR (s.tests, s.last, s.fingerprint) < "
+	    "(?3, ?4, ?5)) "
+	    "ORDER BY s.tests DESC, s.last DESC, s.fingerprint DESC LIMIT ?6",
 };
 
 /*
@@ -140,18 +150,24 @@ failure_row(sqlite3_stmt *st)
 	return o;
 }
 
-/* Failure groups page by (last seen, fingerprint), newest first. */
-static const struct cursor_list failures_paging = { "failures", "is",
-    { 5, 0 } };
+/* Failure groups page by (tests affected, last seen, fingerprint), the
+ * largest first. */
+static const struct cursor_list failures_paging = { "failures", "iis",
+    { 6, 5, 0 } };
 
 /*
- * GET /api/failures: failure groups, most recently seen first, each with
- * a sample message, occurrences, how many tests (and the top 5), the
- * branches, first and last seen.  Returns 0, CURSOR_BAD or -1.
+ * GET /api/failures: failure groups (one per cause: see
+ * ident_fingerprint_own), those affecting the most tests first, then the
+ * most recently seen, each with a sample message, occurrences, how many
+ * tests (and the top 5), the branches, first and last seen.  branch and
+ * job (borrowed, NULL: any) keep the failures of runs of that branch and
+ * job only; since keeps groups seen since then.  Returns 0, CURSOR_BAD or
+ * -1.
  */
 int
 dash_failures(struct db *db, int64_t project, int64_t since,
-    const char *cursor, int limit, json_t **out)
+    const char *branch, const char *job, const char *cursor, int limit,
+    json_t **out)
 {
 	struct cursor_page pg;
 	sqlite3_stmt *st;
@@ -161,7 +177,11 @@ dash_failures(struct db *db, int64_t project, int64_t since,
 	if ((st = DB_STMT(db, DBM_DASH, STMT_FAILURES)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int_opt(db, st, 2, since) == -1 ||
-	    cursor_page_bind(&pg, db, st, 3, 5) == -1) {
+	    cursor_page_bind(&pg, db, st, 3, 6) == -1 ||
+	    db_bind_text_opt(db, st, 7, branch) == -1 ||
+	    db_bind_text_opt(db, st, 8, job) == -1) {
+		if (st != NULL)
+			sqlite3_reset(st);
 		cursor_page_clear(&pg);
 		return -1;
 	}

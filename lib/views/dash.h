@@ -6,7 +6,7 @@
 struct db;
 
 json_t	*dash_overview(struct db *, int64_t, int64_t);
-int	 dash_failures(struct db *, int64_t, int64_t, const char *, int,
-	    json_t **);
+int	 dash_failures(struct db *, int64_t, int64_t, const char *,
+	    const char *, const char *, int, json_t **);
 
 #endif
