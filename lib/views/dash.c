@@ -1,7 +1,7 @@
 /*
  * The project overview (API-3) and failure groups across tests (API-23),
  * both read from what ingest keeps (test rollups, runs, incidents,
- * failure_groups), so neither scans results.  JSON out; HTTP is cgi-bin's.
+ * failure_groups, failure_streams), so neither scans results.  JSON out; HTTP is cgi-bin's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +23,7 @@ enum stmt {
 	STMT_INCIDENTS,
 	STMT_PASS_RATE,
 	STMT_FAILURES,
+	STMT_FAILURES_IN,
 	STMT__MAX
 };
 
@@ -47,9 +48,30 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT count(*), sum(passed), sum(failed + errors) FROM "
 	    "(SELECT passed, failed, errors FROM runs WHERE project_id = ?1 "
 	    "ORDER BY started_at DESC, id DESC LIMIT 30)",
-	/* groups ranked by the tests they affect, then recency, within
-	 * the branch and job asked for (issue 13 item 7) */
+	/* groups ranked by the tests they affect, then recency (issue 13
+	 * item 7), from the rollups of every failure ever stored */
 	[STMT_FAILURES] =
+	    "SELECT g.fingerprint, g.message, g.error_type, g.occurrences, "
+	    "g.first_seen_at, g.last_seen_at, s.tests, "
+	    "(SELECT json_group_array(json_object('test_id', t.test_id, "
+	    "'name', t.name, 'occurrences', f.occurrences)) FROM (SELECT * "
+	    "FROM failure_tests f WHERE f.project_id = g.project_id AND "
+	    "f.fingerprint = g.fingerprint ORDER BY f.occurrences DESC, "
+	    "f.test LIMIT 5) f JOIN tests t ON t.id = f.test), "
+	    "(SELECT json_group_array(branch) FROM failure_branches b WHERE "
+	    "b.project_id = g.project_id AND b.fingerprint = g.fingerprint) "
+	    "FROM (SELECT fingerprint, count(*) AS tests FROM failure_tests "
+	    "WHERE project_id = ?1 GROUP BY fingerprint) s "
+	    "JOIN failure_groups g ON g.project_id = ?1 AND "
+	    "g.fingerprint = s.fingerprint "
+	    "WHERE (?2 IS NULL OR g.last_seen_at >= ?2) "
+	    "AND (?3 IS NULL OR (s.tests, g.last_seen_at, g.fingerprint) < "
+	    "(?3, ?4, ?5)) "
+	    "ORDER BY s.tests DESC, g.last_seen_at DESC, g.fingerprint DESC "
+	    "LIMIT ?6",
+	/* the same within a branch and job: the failures of their runs
+	 * only, from failure_streams */
+	[STMT_FAILURES_IN] =
 	    "SELECT g.fingerprint, g.message, g.error_type, s.occ, "
 	    "g.first_seen_at, s.last, s.tests, "
 	    "(SELECT json_group_array(json_object('test_id', t.test_id, "
@@ -171,15 +193,18 @@ dash_failures(struct db *db, int64_t project, int64_t since,
 {
 	struct cursor_page pg;
 	sqlite3_stmt *st;
+	int in;
 
 	if (cursor_page_open(&pg, &failures_paging, cursor, limit) != 0)
 		return CURSOR_BAD;
-	if ((st = DB_STMT(db, DBM_DASH, STMT_FAILURES)) == NULL ||
+	in = branch != NULL || job != NULL;
+	if ((st = DB_STMT(db, DBM_DASH, in ? STMT_FAILURES_IN :
+	    STMT_FAILURES)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int_opt(db, st, 2, since) == -1 ||
 	    cursor_page_bind(&pg, db, st, 3, 6) == -1 ||
-	    db_bind_text_opt(db, st, 7, branch) == -1 ||
-	    db_bind_text_opt(db, st, 8, job) == -1) {
+	    (in && (db_bind_text_opt(db, st, 7, branch) == -1 ||
+	    db_bind_text_opt(db, st, 8, job) == -1))) {
 		if (st != NULL)
 			sqlite3_reset(st);
 		cursor_page_clear(&pg);

@@ -2,8 +2,10 @@
 -- its groups by branch and job and ranks them by the tests they affect,
 -- so ingest keeps, per group, which tests failed on which (branch, job)
 -- of runs.  branch '' is a run without one; job '' is the unnamed job
--- (runs.job NULL; a named job is never empty).  The failures stored so
--- far are counted in from results, under the fingerprints they have.
+-- (runs.job NULL; a named job is never empty).  The unfiltered list stays
+-- on failure_groups and failure_tests.  The failures stored so far are
+-- counted in from results, under the fingerprints they have; those that
+-- retention already deleted are in the unfiltered list only.
 CREATE TABLE failure_streams (
 	project_id	INTEGER NOT NULL,
 	fingerprint	TEXT NOT NULL,
