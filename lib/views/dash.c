@@ -1,7 +1,8 @@
 /*
  * The project overview (API-3) and failure groups across tests (API-23),
  * both read from what ingest keeps (test rollups, runs, incidents,
- * failure_groups, failure_streams), so neither scans results.  JSON out; HTTP is cgi-bin's.
+ * failure_groups, failure_streams), so neither scans results.  JSON out;
+ * HTTP is cgi-bin's.
  */
 #include <stdlib.h>
 #include <string.h>
