@@ -122,7 +122,8 @@ main(void)
 	check_str(fpo("AssertionError", "assert 404 == 200",
 	    "tests/test_orders.py:30: in test_list_orders\n"
 	    "lib/client.py:40: in get\nlib/http.py:9: in send",
-	    "tests/test_orders.py", "tests.test_orders", "test_list_orders"), a);
+	    "tests/test_orders.py", "tests.test_orders",
+	    "test_list_orders"), a);
 	check_str(fpo("AssertionError", "assert 404 == 200",
 	    "at com.x.OrdersTest.testList(OrdersTest.java:30)\n"
 	    "lib/client.py:40: in get\nlib/http.py:9: in send",
