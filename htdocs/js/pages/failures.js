@@ -1,5 +1,5 @@
 // Failure groups: GET api/failures, failures across tests grouped by
-// fingerprint, newest first; cursor pages.
+// cause, the groups affecting the most tests first; cursor pages.
 import { h, clear, when, num } from '../dom.js';
 import { api } from '../api.js';
 import { load, testHref, pager, empty, href } from '../ui.js';
@@ -7,7 +7,8 @@ import { load, testHref, pager, empty, href } from '../ui.js';
 export async function render(view, { segs, query }) {
 	const head = [h('h1', null, 'Failure groups'),
 	    h('p', { class: 'sub' }, 'Failures with the same error type, message and top stack frames ',
-	    '(line numbers, addresses, ids and times normalised away) share a fingerprint.')];
+	    '(line numbers, addresses, ids and times normalised away; the failing test\'s own frames left out ',
+	    'unless the message says nothing) share a fingerprint. The groups affecting the most tests come first.')];
 	const d = await load(view, head, 'failure groups',
 	    api('failures', { cursor: query.cursor, limit: 30 }));
 	const body = d.failures.length === 0 ? empty('No failures recorded. Nice.') :
