@@ -43,9 +43,9 @@ up('m-e1', 'main', 'e2e', 'e2e', e1 => 'p', e2 => 'f');
 up('m-e2', 'main', 'e2e', 'e2e', e1 => 'f', e2 => 'p');
 # main, the unnamed job: nothing fails
 up('m-n1', 'main', undef, 'lint', l1 => 'p');
-# a feature branch: u2 passes there, u4 fails there (twice)
+# a feature branch: u2 passes there, u4 fails there (twice), u5 errors
 up('f-u1', 'feat', 'unit', 'unit', u1 => 'p', u2 => 'p', u4 => 'f');
-up('f-u2', 'feat', 'unit', 'unit', u1 => 'p', u2 => 'p', u4 => 'f');
+up('f-u2', 'feat', 'unit', 'unit', u1 => 'p', u2 => 'p', u4 => 'f', u5 => 'e');
 
 my $r = dash();
 is($r->{status}, 200, 'the dashboard answers');
@@ -74,7 +74,7 @@ is($d->{pass_rate_runs}, 6, 'the pass rate counts the 6 runs of main');
 
 $d = dash('?branch=feat')->{json};
 is($d->{branch}, 'feat', 'branch= names the branch the answer is for');
-is(now($d), 'u4@unit', 'the feature branch fails u4 only, not main\'s u1');
+is(now($d), 'u4@unit u5@unit', 'the feature branch fails u4 and u5, not main\'s u1');
 is(entry($d, 'u4', 'unit')->{runs_failing}, 2, 'u4 has failed both feature runs');
 is_deeply([map { $_->{run_id} } @{$d->{recent_runs}}], [qw(f-u2 f-u1)], 'recent_runs of the feature branch only');
 
