@@ -13,6 +13,7 @@ use JSON::PP;
 use TV;
 
 my $inst = new_instance(conf => { auth_ingest => 'open' });
+sub sql { my ($q) = @_; my $r = run_cmd(argv => ['sqlite3', $inst->{db}, $q]); chomp(my $o = $r->{stdout}); $o }
 # a report: name => 'p' (passed), 'f' (failed) or 'e' (error)
 sub report { my ($suite, %t) = @_;
 	return qq{<testsuite name="$suite">} . join('', map {
@@ -47,6 +48,10 @@ up('m-n1', 'main', undef, 'lint', l1 => 'p');
 up('f-u1', 'feat', 'unit', 'unit', u1 => 'p', u2 => 'p', u4 => 'f');
 up('f-u2', 'feat', 'unit', 'unit', u1 => 'p', u2 => 'p', u4 => 'f', u5 => 'e');
 
+# u2 quarantined; e1 judged flaky (as the flaky pass would)
+sql(q{UPDATE tests SET state = 'quarantined' WHERE name = 'u2'});
+sql(q{INSERT INTO flaky_states (test, project_id, state, first_at, last_at) SELECT id, project_id, 'flaky', 0, 0 FROM tests WHERE name = 'e1'});
+
 my $r = dash();
 is($r->{status}, 200, 'the dashboard answers');
 my $d = $r->{json};
@@ -67,7 +72,11 @@ is($u2->{runs_failing}, 1, 'u2 has failed one run');
 is($u2->{since}, '2026-01-01T10:03:00.000Z', 'u2 fails since this run');
 my $e1 = entry($d, 'e1', 'e2e');
 ok($e1->{new}, 'e1 is new in the e2e stream');
-ok(!$e1->{flaky} && !$e1->{quarantined}, 'e1 is neither flaky nor quarantined');
+ok($e1->{flaky} && !$e1->{quarantined}, 'e1 is marked flaky, not quarantined');
+ok($u2->{quarantined} && !$u2->{flaky}, 'u2 is marked quarantined, not flaky');
+is($u2->{state}, 'quarantined', 'u2 says its state');
+ok(!$u1->{flaky} && !$u1->{quarantined}, 'u1 is neither flaky nor quarantined');
+is($u1->{state}, 'active', 'u1 is active');
 is_deeply([sort map { $_->{run_id} } @{$d->{recent_runs}}], [qw(m-e1 m-e2 m-n1 m-u2 m-u3)],
     'recent_runs come from main only');
 is($d->{pass_rate_runs}, 6, 'the pass rate counts the 6 runs of main');
@@ -77,6 +86,17 @@ is($d->{branch}, 'feat', 'branch= names the branch the answer is for');
 is(now($d), 'u4@unit u5@unit', 'the feature branch fails u4 and u5, not main\'s u1');
 is(entry($d, 'u4', 'unit')->{runs_failing}, 2, 'u4 has failed both feature runs');
 is_deeply([map { $_->{run_id} } @{$d->{recent_runs}}], [qw(f-u2 f-u1)], 'recent_runs of the feature branch only');
+
+ok(defined entry($d, 'u4', 'unit')->{incident_id}, 'u4 has its open incident on the feature branch');
+isnt(entry($d, 'u4', 'unit')->{incident_id}, $u1->{incident_id}, 'a different incident than main\'s');
+
+# the list is bounded: 101 failures of the unnamed job on branch big
+up('b-1', 'big', undef, 'big', map { (sprintf('b%03d', $_) => 'f') } 1 .. 101);
+$d = dash('?branch=big')->{json};
+is($d->{failing_now_total}, 101, 'failing_now_total counts all 101 failures');
+is(scalar @{$d->{failing_now}}, 100, 'failing_now lists 100 of them');
+ok(!defined $d->{failing_now}[0]{job}, 'the unnamed job is a job (null)');
+is($d->{failing_now}[0]{name}, 'b001', 'by name');
 
 $d = dash('?job=e2e')->{json};
 is($d->{job}, 'e2e', 'job= says the job');

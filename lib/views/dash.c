@@ -138,7 +138,7 @@ now_row(sqlite3_stmt *st)
 {
 	json_t *o = jval_object();
 	int64_t n = sqlite3_column_int64(st, 5);
-	const char *state = db_column_text(st, 10);
+	const char *state = db_column_text(st, 9);
 
 	jval_set(o, "test_id", jval_col_text(st, 0));
 	jval_set(o, "name", jval_col_text(st, 1));
