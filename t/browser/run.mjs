@@ -168,6 +168,11 @@ await check('overview', async () => {
 	ok(link.some((l) => /status=failing/.test(l)),
 	    'issue 13: the failing card links to the failed-or-error list', link.join(' '));
 	noErrors(page, 'overview');
+	ok(await visit(page, '#/?branch=no-such-branch') === 'ready', 'the overview of a branch without runs renders');
+	ok((await text(page, '[data-test=dash-branch]')).includes('no-such-branch') &&
+	    await page.$$eval('[data-test=failing-now-none]', (e) => e.length) === 1,
+	    'issue 13 item 6: ?branch= shows that branch, with nothing failing');
+	noErrors(page, 'overview of another branch');
 });
 
 for (const [name, hash] of PAGES) {

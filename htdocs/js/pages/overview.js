@@ -4,9 +4,9 @@
 // Empty project: how to upload the first report.
 import { h, clear, when, pct, num, status, table, td, sha } from '../dom.js';
 import { api, getProject } from '../api.js';
-import { load, runHref, testHref, href, section } from '../ui.js';
+import { load, runHref, testHref, href, section, filterForm } from '../ui.js';
 
-export async function render(view, { query = {} } = {}) {
+export async function render(view, { segs = [], query = {} } = {}) {
 	const [d, runs] = await load(view, [h('h1', null, 'Overview')], 'the dashboard',
 	    Promise.all([api('dashboard', { branch: query.branch, job: query.job }),
 	    api('tests/runs', { limit: 30 })]));
@@ -16,9 +16,12 @@ export async function render(view, { query = {} } = {}) {
 	    h('p', { class: 'sub', 'data-test': 'dash-branch' }, 'Branch ',
 	    h('strong', null, d.branch || '(runs without a branch)'),
 	    d.job !== null ? [' \u00b7 job ', h('strong', null, d.job)] : ' \u00b7 every job',
-	    query.branch || query.job ? [' \u00b7 ', h('a', { href: href([]) }, 'default branch')] : null)];
+	    query.branch || query.job ? [' \u00b7 ', h('a', { href: href([]) }, 'default branch')] : null),
+	    filterForm(segs, query, [
+		{ name: 'branch', label: 'Branch', placeholder: d.branch || 'default branch' },
+		{ name: 'job', label: 'Job', placeholder: 'every job' }], 'Show')];
 	if (d.recent_runs.length === 0 && d.total_tests === 0)
-		return clear(view, head, firstUpload());
+		return clear(view, head.slice(0, 2), firstUpload());
 
 	const card = (k, v, link, cls, title) => h(link ? 'a' : 'div',
 	    { class: 'card' + (cls ? ' ' + cls : ''), href: link, title,
@@ -37,7 +40,7 @@ export async function render(view, { query = {} } = {}) {
 		d.open_incidents ? 'bad' : null),
 	    card('\u2691 open integrity signals', num(d.open_signals), href(['integrity']),
 		d.open_signals ? 'bad' : null, 'signals that a run weakened the suite; open the alerts'),
-	    card('pass rate, last ' + d.pass_rate_runs + ' runs', pct(d.pass_rate),
+	    card('pass rate, last ' + d.pass_rate_runs + ' runs of ' + (d.branch || 'no branch'), pct(d.pass_rate),
 		href(['runs']), null, 'passed / (passed + failed + errors) over those runs'));
 
 	clear(view, head,
