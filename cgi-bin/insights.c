@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "branch.h"
 #include "correlate.h"
 #include "dash.h"
 #include "db.h"
@@ -16,6 +17,17 @@
 #include "slowest.h"
 #include "tests.h"
 #include "tvtime.h"
+
+/* The query keys of GET /api/dashboard. */
+enum q_dashboard {
+	QD_BRANCH,
+	QD_JOB,
+	QD__MAX
+};
+static const struct param_spec q_dashboard[QD__MAX + 1] = {
+	[QD_BRANCH] = { "branch", PARAM_STRING, 0, 1, 256, NULL, 0 },
+	[QD_JOB] = { "job", PARAM_STRING, 0, 1, 128, NULL, 0 },
+};
 
 /* The query keys of GET /api/failures. */
 enum q_failures {
@@ -76,13 +88,28 @@ static const struct param_spec q_correlate[BY__MAX + 1] = {
 	    0 },
 };
 
-/* GET /api/dashboard: 200 overview; 503. */
+/*
+ * GET /api/dashboard?branch=B (default: the project's default branch,
+ * branch_default()) &job=J (default: every job): 200 overview, also for
+ * a branch without runs (then empty); 400; 503.
+ */
 static int
 h_dashboard(struct req *r)
 {
-	struct trace_span *sp = req_span(r, "dash_overview");
-	json_t *o = dash_overview(req_db(r), req_project_id(r),
-	    tvtime_now_ms());
+	struct trace_span *sp;
+	char def[300];
+	const char *branch = req_str(r, QD_BRANCH);
+	json_t *o;
+
+	if (branch == NULL) {
+		if (branch_default(req_db(r), req_project_id(r), req_config(r),
+		    def, sizeof(def)) == -1)
+			return req_view(r, -1, NULL);
+		branch = def;
+	}
+	sp = req_span(r, "dash_overview");
+	o = dash_overview(req_db(r), req_project_id(r), branch,
+	    req_str(r, QD_JOB), tvtime_now_ms());
 
 	req_span_end(r, sp, o != NULL ? 1 : -1, o, NULL);
 	if (o != NULL)
@@ -178,8 +205,8 @@ h_correlate(struct req *r)
 }
 
 static const struct route routes[] = {
-	{ HTTP_GET, "/api/dashboard", SCOPE_READ, ROUTE_READ_CACHED, NULL, NULL,
-	    NULL, h_dashboard },
+	{ HTTP_GET, "/api/dashboard", SCOPE_READ, ROUTE_READ_CACHED, NULL,
+	    q_dashboard, NULL, h_dashboard },
 	{ HTTP_GET, "/api/failures", SCOPE_READ, ROUTE_READ_CACHED, NULL,
 	    q_failures, NULL, h_failures },
 	{ HTTP_GET, "/api/tests/flaky", SCOPE_READ, ROUTE_READ_CACHED, NULL,

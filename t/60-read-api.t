@@ -218,7 +218,9 @@ $r = get('insights', '/api/dashboard');
 my $dash = $r->{json};
 is_deeply([@$dash{qw(total_tests passing failing skipped pending open_incidents)}], [8, 6, 1, 1, 0, 1], 'dashboard counts');
 is(scalar @{$dash->{recent_runs}}, 5, 'five recent runs');
-is($dash->{recent_runs}[0]{run_id}, 'run-30', 'newest first');
+# issue 13 item 4: the runs of the default branch (main, the odd runs)
+is($dash->{recent_runs}[0]{run_id}, 'run-29', 'newest first, of the default branch');
+is($dash->{branch}, 'main', 'issue 13 item 4: the dashboard is for the default branch');
 is($dash->{flaky}, 2, 'flaky count');
 
 # ---- API-21 flaky, API-22 slowest, API-23 failures ----

@@ -15,6 +15,19 @@
 #include "runs.h"
 
 #define WEEK_MS (7LL * 86400 * 1000)
+#define NOW_MAX 100	/* failing_now entries at most */
+
+/*
+ * The newest run of each job (NULL, the unnamed job, is one) of branch ?2
+ * (NULL: runs without one), or of job ?3 alone: the jobs from the
+ * index runs_stream, then each one's newest run from it.
+ */
+#define DASH_HEADS \
+	"heads AS (SELECT (SELECT r.id FROM runs r WHERE r.project_id = ?1 " \
+	"AND r.branch IS ?2 AND r.job IS g.job ORDER BY r.started_at DESC, " \
+	"r.id DESC LIMIT 1) AS id, g.job FROM (SELECT DISTINCT job FROM " \
+	"runs WHERE project_id = ?1 AND branch IS ?2 AND (?3 IS NULL OR " \
+	"job = ?3)) g)"
 
 /* A failure_streams row within ?7 (branch) and ?8 (job), either NULL: any. */
 #define IN_STREAM "(?7 IS NULL OR branch = ?7) AND (?8 IS NULL OR job = ?8) "
@@ -25,6 +38,9 @@ enum stmt {
 	STMT_PASS_RATE,
 	STMT_FAILURES,
 	STMT_FAILURES_IN,
+	STMT_RECENT,
+	STMT_NOW_COUNT,
+	STMT_NOW,
 	STMT__MAX
 };
 
@@ -48,6 +64,7 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_PASS_RATE] =
 	    "SELECT count(*), sum(passed), sum(failed + errors) FROM "
 	    "(SELECT passed, failed, errors FROM runs WHERE project_id = ?1 "
+	    "AND branch IS ?2 AND (?3 IS NULL OR job = ?3) "
 	    "ORDER BY started_at DESC, id DESC LIMIT 30)",
 	/* groups ranked by the tests they affect, then recency (issue 13
 	 * item 7), from the rollups of every failure ever stored */
@@ -93,20 +110,133 @@ static const char *const sql[STMT__MAX] = {
 	    "AND (?3 IS NULL OR (s.tests, s.last, s.fingerprint) < "
 	    "(?3, ?4, ?5)) "
 	    "ORDER BY s.tests DESC, s.last DESC, s.fingerprint DESC LIMIT ?6",
+	/* the dashboard's branch (NULL: runs without one) and job */
+	[STMT_RECENT] =
+	    "SELECT " RUNS_COLS " FROM runs WHERE project_id = ?1 AND "
+	    "branch IS ?2 AND (?3 IS NULL OR job = ?3) "
+	    "ORDER BY started_at DESC, id DESC LIMIT 5",
+	[STMT_NOW_COUNT] =
+	    "WITH " DASH_HEADS " SELECT count(*) FROM heads h JOIN results res "
+	    "ON res.run = h.id AND res.status IN (1, 2)",
+	/*
+	 * The failing results of the heads, a page of them, then each one's
+	 * streak: its failures in the stream since its last result there
+	 * that did not fail (runs it did not run in neither break nor
+	 * extend it).
+	 */
+	[STMT_NOW] =
+	    "WITH " DASH_HEADS ", "
+	    "page AS (SELECT h.job, r.run_id, r.started_at AS at, res.test, "
+	    "res.fingerprint, t.test_id, t.name, t.state FROM heads h "
+	    "JOIN runs r ON r.id = h.id JOIN results res ON res.run = h.id "
+	    "AND res.status IN (1, 2) JOIN tests t ON t.id = res.test "
+	    "ORDER BY h.job, t.name, t.id LIMIT ?4), "
+	    "streak AS (SELECT x.*, (SELECT max(p.started_at) FROM results p "
+	    "JOIN runs u ON u.id = p.run WHERE p.test = x.test AND "
+	    "p.status IN (0, 3) AND p.started_at < x.at AND "
+	    "u.project_id = ?1 AND u.branch IS ?2 AND u.job IS x.job) AS ok "
+	    "FROM page x) "
+	    "SELECT x.test_id, x.name, x.job, x.run_id, x.fingerprint, "
+	    "(SELECT count(*) FROM results p JOIN runs u ON u.id = p.run "
+	    "WHERE p.test = x.test AND p.status IN (1, 2) AND "
+	    "p.started_at > coalesce(x.ok, -1) AND p.started_at <= x.at AND "
+	    "u.project_id = ?1 AND u.branch IS ?2 AND u.job IS x.job), "
+	    "(SELECT min(p.started_at) FROM results p JOIN runs u ON "
+	    "u.id = p.run WHERE p.test = x.test AND p.status IN (1, 2) AND "
+	    "p.started_at > coalesce(x.ok, -1) AND p.started_at <= x.at AND "
+	    "u.project_id = ?1 AND u.branch IS ?2 AND u.job IS x.job), "
+	    "(SELECT i.id FROM incidents i WHERE i.test = x.test AND "
+	    "i.branch = coalesce(?2, '') AND i.closed_at IS NULL), "
+	    "EXISTS (SELECT 1 FROM flaky_states f WHERE f.test = x.test AND "
+	    "f.state = 'flaky'), x.state "
+	    "FROM streak x ORDER BY x.job, x.name, x.test",
 };
 
+/* Binds the dashboard's project, branch ("" for runs without one) and
+ * job (NULL: every job) as ?1..?3 of st; 0 or -1. */
+static int
+dash_bind(struct db *db, sqlite3_stmt *st, int64_t project,
+    const char *branch, const char *job)
+{
+	if (db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_text_opt(db, st, 2, branch[0] != '\0' ? branch : NULL) ==
+	    -1 || db_bind_text_opt(db, st, 3, job) == -1)
+		return -1;
+	return 0;
+}
+
+/* One row of STMT_NOW as a failing-now entry. */
+static json_t *
+now_row(sqlite3_stmt *st)
+{
+	json_t *o = jval_object();
+	int64_t n = sqlite3_column_int64(st, 5);
+	const char *state = db_column_text(st, 9);
+
+	jval_set(o, "test_id", jval_col_text(st, 0));
+	jval_set(o, "name", jval_col_text(st, 1));
+	jval_set(o, "job", jval_col_text(st, 2));
+	jval_set(o, "run_id", jval_col_text(st, 3));
+	jval_set(o, "new", json_boolean(n <= 1));
+	jval_set(o, "since", jval_col_time(st, 6));
+	jval_set(o, "runs_failing", jval_int(n));
+	jval_set(o, "incident_id", jval_col_int(st, 7));
+	jval_set(o, "flaky", json_boolean(sqlite3_column_int(st, 8) != 0));
+	jval_set(o, "quarantined", json_boolean(state != NULL &&
+	    strcmp(state, "quarantined") == 0));
+	jval_set(o, "state", jval_str(state));
+	jval_set(o, "fingerprint", jval_col_text(st, 4));
+	return o;
+}
+
 /*
- * GET /api/dashboard: test counts by latest status, flaky, pending and
- * paused, open incidents and signals, the pass rate of the last 30 runs
- * and the 5 newest runs.  NULL on a database error.
+ * Sets o's failing_now (at most NOW_MAX, by job and name) and
+ * failing_now_total: the tests failed or errored in the newest run of
+ * each job of branch (or of job alone).  0, or -1 on a database error.
+ */
+static int
+dash_failing_now(struct db *db, json_t *o, int64_t project,
+    const char *branch, const char *job)
+{
+	sqlite3_stmt *st;
+	json_t *list;
+
+	if ((st = DB_STMT(db, DBM_DASH, STMT_NOW_COUNT)) == NULL ||
+	    dash_bind(db, st, project, branch, job) == -1 ||
+	    db_step(db, st) != SQLITE_ROW) {
+		if (st != NULL)
+			sqlite3_reset(st);
+		return -1;
+	}
+	jval_set(o, "failing_now_total", jval_col_int(st, 0));
+	sqlite3_reset(st);
+	if ((st = DB_STMT(db, DBM_DASH, STMT_NOW)) == NULL ||
+	    dash_bind(db, st, project, branch, job) == -1 ||
+	    db_bind_int(db, st, 4, NOW_MAX) == -1 ||
+	    (list = jval_rows(db, st, now_row)) == NULL)
+		return -1;
+	jval_set(o, "failing_now", list);
+	return 0;
+}
+
+/*
+ * GET /api/dashboard for branch ("" for runs that name none) and job
+ * (NULL: every job): test counts by latest status (of the whole
+ * project: test_stats keeps one latest status per test, not per branch),
+ * flaky, pending and paused, open incidents and signals; for the branch
+ * and job, the pass rate of the last 30 runs, the 5 newest runs and the
+ * tests failing now.  NULL on a database error.
  */
 json_t *
-dash_overview(struct db *db, int64_t project, int64_t now)
+dash_overview(struct db *db, int64_t project, const char *branch,
+    const char *job, int64_t now)
 {
 	sqlite3_stmt *st;
 	json_t *o = jval_object(), *recent;
 	int64_t runs, passed, failed;
 
+	jval_set(o, "branch", jval_str(branch));
+	jval_set(o, "job", job != NULL ? jval_str(job) : json_null());
 	if ((st = DB_STMT(db, DBM_DASH, STMT_TESTS)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int(db, st, 2, now - WEEK_MS) == -1 ||
@@ -131,7 +261,7 @@ dash_overview(struct db *db, int64_t project, int64_t now)
 		goto fail;
 	jval_set(o, "open_signals", jval_int(runs));
 	if ((st = DB_STMT(db, DBM_DASH, STMT_PASS_RATE)) == NULL ||
-	    db_bind_int(db, st, 1, project) == -1 ||
+	    dash_bind(db, st, project, branch, job) == -1 ||
 	    db_step(db, st) != SQLITE_ROW)
 		goto fail;
 	runs = sqlite3_column_int64(st, 0);
@@ -142,9 +272,15 @@ dash_overview(struct db *db, int64_t project, int64_t now)
 	jval_set(o, "pass_rate", passed + failed > 0 ?
 	    json_real((double)passed / (double)(passed + failed)) :
 	    json_null());
-	if ((recent = runs_recent(db, project, 5)) == NULL)
+	st = NULL;
+	if ((st = DB_STMT(db, DBM_DASH, STMT_RECENT)) == NULL ||
+	    dash_bind(db, st, project, branch, job) == -1 ||
+	    (recent = jval_rows(db, st, runs_row_json)) == NULL)
 		goto fail;
 	jval_set(o, "recent_runs", recent);
+	st = NULL;
+	if (dash_failing_now(db, o, project, branch, job) == -1)
+		goto fail;
 	return o;
 fail:
 	if (st != NULL)

@@ -5,7 +5,8 @@
 
 struct db;
 
-json_t	*dash_overview(struct db *, int64_t, int64_t);
+json_t	*dash_overview(struct db *, int64_t, const char *, const char *,
+	    int64_t);
 int	 dash_failures(struct db *, int64_t, int64_t, const char *,
 	    const char *, const char *, int, json_t **);
 

@@ -50,7 +50,8 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 	"SELECT " TESTS_COLS ", " key " FROM " TESTS_FROM " " \
 	"WHERE tests.project_id = ?1 " \
 	"AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\') " \
-	"AND (?3 IS NULL OR coalesce(last_status, 'pending') = ?3) " \
+	"AND (?3 IS NULL OR coalesce(last_status, 'pending') = ?3 OR " \
+	"(?3 = 'failing' AND last_status IN ('failed', 'error'))) " \
 	"AND (?4 IS NULL OR " IS_FLAKY " = ?4) " \
 	"AND (?5 IS NULL OR owner = ?5) " \
 	"AND (?6 IS NULL OR ',' || coalesce(tags, '') || ',' LIKE " \
@@ -71,7 +72,8 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 #define CATALOGUE_STATS(key) \
 	"SELECT " TESTS_COLS ", " key " FROM (SELECT test AS sid FROM " \
 	"test_stats WHERE project_id = ?1 " \
-	"AND (?3 IS NULL OR coalesce(last_status, 'pending') = ?3) " \
+	"AND (?3 IS NULL OR coalesce(last_status, 'pending') = ?3 OR " \
+	"(?3 = 'failing' AND last_status IN ('failed', 'error'))) " \
 	"AND (?4 IS NULL OR " IS_FLAKY " = ?4) " \
 	"AND (?7 IS NULL OR (" key ", test) < (?7, ?8)) " \
 	"ORDER BY " key " DESC, test DESC LIMIT ?9) " PAGE_JOIN " " \

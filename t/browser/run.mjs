@@ -146,14 +146,33 @@ await check('overview', async () => {
 	ok(cards.length >= 8, 'overview shows the status cards', cards.join('|'));
 	ok(cards.some((c) => /failing/.test(c) && /[1-9]/.test(c)), 'overview counts failing tests', cards.join('|'));
 	ok(await page.$$eval('.bars a', (a) => a.length) === 30, 'overview has 30 pass-rate bars');
-	const rows = await page.$$eval('table tbody tr', (r) => r.length);
+	const rows = await page.$$eval('[data-test=recent-runs] table tbody tr', (r) => r.length);
 	ok(rows === 5, 'overview lists the 5 newest runs', 'rows: ' + rows);
-	const title = await page.getAttribute('table tbody time', 'title');
+	const title = await page.getAttribute('[data-test=recent-runs] table tbody time', 'title');
 	ok(/^\d{4}-\d\d-\d\dT.*Z$/.test(title || ''), 'relative times carry the ISO time as title', title);
-	ok(/ago|just now/.test(await text(page, 'table tbody time')), 'times are relative');
-	const st = await page.$$eval('table tbody .st', (s) => s.map((x) => x.textContent));
+	ok(/ago|just now/.test(await text(page, '[data-test=recent-runs] table tbody time')), 'times are relative');
+	const st = await page.$$eval('[data-test=recent-runs] table tbody .st', (s) => s.map((x) => x.textContent));
 	ok(st.every((s) => /^.\s?(passed|failed|empty)$/.test(s)), 'status is shown as glyph and word', st.join('|'));
+	// issue 13 item 6: the tests failing now come first, for a named branch
+	const dash = await apiGet('dashboard');
+	ok(/Branch/.test(await text(page, '[data-test=dash-branch]')) &&
+	    (await text(page, '[data-test=dash-branch]')).includes(dash.branch || '(runs without a branch)'),
+	    'issue 13 item 6: the overview says which branch it is for', dash.branch);
+	const first = await page.$eval('main h2', (e) => e.textContent).catch(() => '');
+	ok(/^Failing now/.test(first), 'issue 13 item 6: the failing-now list comes first', first);
+	const fn = await page.$$eval('[data-test=failing-now] td:first-child a', (a) => a.map((x) => x.textContent));
+	ok(fn.length === dash.failing_now.length &&
+	    fn.every((n, i) => n === dash.failing_now[i].name),
+	    'issue 13 item 6: the overview lists the tests failing now, linked to their pages', fn.join('|'));
+	const link = await page.$$eval('[data-test=card]', (c) => c.map((x) => x.getAttribute('href') || ''));
+	ok(link.some((l) => /status=failing/.test(l)),
+	    'issue 13: the failing card links to the failed-or-error list', link.join(' '));
 	noErrors(page, 'overview');
+	ok(await visit(page, '#/?branch=no-such-branch') === 'ready', 'the overview of a branch without runs renders');
+	ok((await text(page, '[data-test=dash-branch]')).includes('no-such-branch') &&
+	    await page.$$eval('[data-test=failing-now-none]', (e) => e.length) === 1,
+	    'issue 13 item 6: ?branch= shows that branch, with nothing failing');
+	noErrors(page, 'overview of another branch');
 });
 
 for (const [name, hash] of PAGES) {

@@ -1,17 +1,27 @@
-// Overview dashboard: GET api/dashboard and, in parallel, the last 30 runs
-// for the pass-rate bars.  Empty project: how to upload the first report.
+// Overview dashboard: GET api/dashboard for one branch (the default one,
+// or ?branch= / ?job= of the page) and, in parallel, the last 30 runs of
+// every branch for the pass-rate bars.  The tests failing now come first.
+// Empty project: how to upload the first report.
 import { h, clear, when, pct, num, status, table, td, sha } from '../dom.js';
 import { api, getProject } from '../api.js';
-import { load, runHref, href, section } from '../ui.js';
+import { load, runHref, testHref, href, section, filterForm } from '../ui.js';
 
-export async function render(view) {
+export async function render(view, { segs = [], query = {} } = {}) {
 	const [d, runs] = await load(view, [h('h1', null, 'Overview')], 'the dashboard',
-	    Promise.all([api('dashboard'), api('tests/runs', { limit: 30 })]));
+	    Promise.all([api('dashboard', { branch: query.branch, job: query.job }),
+	    api('tests/runs', { limit: 30 })]));
 	const head = [h('h1', null, 'Overview'),
 	    h('p', { class: 'sub' }, 'Project ', h('strong', null, d.project), ' \u00b7 ',
-	    num(d.total_tests), ' tests, ', num(d.active_tests), ' seen in the last 7 days')];
+	    num(d.total_tests), ' tests, ', num(d.active_tests), ' seen in the last 7 days'),
+	    h('p', { class: 'sub', 'data-test': 'dash-branch' }, 'Branch ',
+	    h('strong', null, d.branch || '(runs without a branch)'),
+	    d.job !== null ? [' \u00b7 job ', h('strong', null, d.job)] : ' \u00b7 every job',
+	    query.branch || query.job ? [' \u00b7 ', h('a', { href: href([]) }, 'default branch')] : null),
+	    filterForm(segs, query, [
+		{ name: 'branch', label: 'Branch', placeholder: d.branch || 'default branch' },
+		{ name: 'job', label: 'Job', placeholder: 'every job' }], 'Show')];
 	if (d.recent_runs.length === 0 && d.total_tests === 0)
-		return clear(view, head, firstUpload());
+		return clear(view, head.slice(0, 2), firstUpload());
 
 	const card = (k, v, link, cls, title) => h(link ? 'a' : 'div',
 	    { class: 'card' + (cls ? ' ' + cls : ''), href: link, title,
@@ -19,8 +29,8 @@ export async function render(view) {
 	    h('div', { class: 'v' }, v), h('div', { class: 'k' }, k));
 	const cards = h('div', { class: 'cards' },
 	    card('\u2713 passing', num(d.passing), href(['tests'], { status: 'passed' }), 'good'),
-	    card('\u2717 failing', num(d.failing), href(['tests'], { sort: 'last_failed', status: 'failed' }),
-		d.failing ? 'bad' : null, 'latest result failed or error'),
+	    card('\u2717 failing', num(d.failing), href(['tests'], { sort: 'last_failed', status: 'failing' }),
+		d.failing ? 'bad' : null, 'latest result (on any branch) failed or error'),
 	    card('\u2298 skipped', num(d.skipped), href(['tests'], { status: 'skipped' })),
 	    card('\u2248 flaky', num(d.flaky), href(['flaky']), d.flaky ? 'bad' : null),
 	    card('\u2026 pending', num(d.pending), href(['tests'], { status: 'pending' }), null,
@@ -30,13 +40,40 @@ export async function render(view) {
 		d.open_incidents ? 'bad' : null),
 	    card('\u2691 open integrity signals', num(d.open_signals), href(['integrity']),
 		d.open_signals ? 'bad' : null, 'signals that a run weakened the suite; open the alerts'),
-	    card('pass rate, last ' + d.pass_rate_runs + ' runs', pct(d.pass_rate),
+	    card('pass rate, last ' + d.pass_rate_runs + ' runs of ' + (d.branch || 'no branch'), pct(d.pass_rate),
 		href(['runs']), null, 'passed / (passed + failed + errors) over those runs'));
 
-	clear(view, head, cards,
-	    section('Pass rate of the last ' + runs.runs.length + ' runs', bars(runs.runs)),
-	    section('Recent runs', recentRuns(d.recent_runs),
-		h('p', null, h('a', { href: '#/runs' }, 'All runs \u2192'))));
+	clear(view, head,
+	    section('Failing now on ' + (d.branch || 'runs without a branch'), failingNow(d)),
+	    section('Tests of the project, every branch', cards),
+	    section('Pass rate of the last ' + runs.runs.length + ' runs (every branch)', bars(runs.runs)),
+	    section('Recent runs of ' + (d.branch || 'runs without a branch'), recentRuns(d.recent_runs),
+		h('p', null, h('a', { href: href(['runs'], { branch: d.branch || undefined, job: d.job || undefined }) },
+		'All runs \u2192'))));
+}
+
+// The tests failing in the newest run of each job of the branch: new ones
+// marked new, known ones with the time their streak began.
+function failingNow(d) {
+	if (d.failing_now.length === 0)
+		return h('p', { class: 'muted', 'data-test': 'failing-now-none' },
+		    'Nothing is failing in the newest run of any job.');
+	const rows = d.failing_now.map((f) => h('tr', { 'data-test': 'failing-now' },
+	    td([h('a', { href: testHref(f.test_id) }, f.name),
+		f.flaky ? [' ', status('flaky')] : null,
+		f.quarantined ? [' ', status('quarantined')] : null]),
+	    td(f.job === null ? h('span', { class: 'muted' }, '(no job)') : f.job),
+	    td(f.new ? h('strong', { 'data-test': 'new' }, 'new') :
+		['since ', when(f.since), ' \u00b7 ', num(f.runs_failing), ' runs']),
+	    td(h('a', { href: runHref(f.run_id) }, f.run_id)),
+	    td(f.incident_id === null ? '\u2014' : '#' + f.incident_id),
+	    td(f.fingerprint === null ? '\u2014' :
+		h('a', { href: href(['failures']), title: f.fingerprint }, h('code', null, f.fingerprint.slice(0, 10))))));
+	const more = d.failing_now_total > d.failing_now.length ?
+	    h('p', { class: 'small muted' }, 'The first ' + d.failing_now.length + ' of ' +
+	    num(d.failing_now_total) + ' failing tests.') : null;
+	return [h('div', { 'data-test': 'failing-now-table' }, table(['Test', 'Job', 'Failing', 'Run',
+	    'Incident', 'Group'], rows)), more];
 }
 
 // One bar per run, oldest left; the height is the run's pass rate.
@@ -86,7 +123,7 @@ export function runsTable(runs, withLinks = true) {
 }
 
 function recentRuns(runs) {
-	return runsTable(runs);
+	return h('div', { 'data-test': 'recent-runs' }, runsTable(runs));
 }
 
 // The empty state: a curl line with this server's real URL.

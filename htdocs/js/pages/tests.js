@@ -9,7 +9,7 @@ export async function render(view, { segs, query }) {
 	const form = filterForm(segs, query, [
 		{ name: 'q', label: 'Name contains', type: 'search', placeholder: 'search tests' },
 		{ name: 'status', label: 'Latest status', type: 'select', options: [['', 'any'],
-		    ['failed', '\u2717 failed'], ['error', '\u26A0 error'], ['skipped', '\u2298 skipped'],
+		    ['failing', '\u2717 failed or error'], ['failed', '\u2717 failed'], ['error', '\u26A0 error'], ['skipped', '\u2298 skipped'],
 		    ['passed', '\u2713 passed'], ['pending', '\u2026 pending']] },
 		{ name: 'flaky', label: 'Flaky', type: 'select', options: [['', 'any'],
 		    ['true', 'only flaky'], ['false', 'not flaky']] },
