@@ -23,16 +23,22 @@ export function monitorTags(list) {
 	    monitorName(m)));
 }
 
-// evidenceItems(items): the runs behind a flaky state, newest first.
+// streamName(branch, job): "main" or "main / e2e" for a flip rate's stream.
+export const streamName = (branch, job) => (job ? branch + ' / ' + job : branch);
+
+// evidenceItems(items): the runs behind a flaky state, newest first,
+// each with the stream (branch and job) it was judged in.
 export function evidenceItems(items) {
 	const at = (e) => Date.parse(toIso(e.at)) || 0;
 	const list = (items || []).slice().sort((a, b) => at(b) - at(a));
-	return table(['Monitor', 'Run', 'When', 'Branch', 'Commit', ['Flip rate', 'num']],
+	return table(['Monitor', 'Run', 'When', 'Branch', 'Job', 'Commit', ['Flip rate', 'num']],
 	    list.map((e) => h('tr', { 'data-test': 'evidence-item' },
 		td(monitorName(e.monitor)),
 		td(e.run_id ? h('a', { href: runHref(e.run_id) }, e.run_id) : '\u2014'),
 		td(when(toIso(e.at))),
 		td(e.branch ? h('a', { href: href(['runs'], { branch: e.branch }) }, e.branch) : '\u2014'),
+		td(e.job ? h('a', { href: href(['runs'], { branch: e.branch || undefined, job: e.job }) }, e.job) :
+		    h('span', { class: 'muted', title: 'uploads that name no job' }, 'unnamed')),
 		td(sha(e.git_sha)),
 		td(e.flip_rate !== undefined && e.flip_rate !== null ? pct(e.flip_rate, 0) : '\u2014', 'num'))));
 }

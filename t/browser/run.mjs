@@ -242,6 +242,14 @@ await check('run detail', async () => {
 	    'the weakened run shows many removed tests in its diff', diff.join('|'));
 	ok(diff.some((d) => /Fixed \(1\)/.test(d)), 'the weakened run shows the "fixed" test', diff.join('|'));
 	await shot(page, 'run-weakened');
+	// the job column and filter (issue 13): demo runs name no job
+	await visit(page, '#/runs?job=no-such-job');
+	ok((await text(page, '#main')).includes('No runs match these filters.'), 'the runs page filters by job');
+	ok((await page.$$eval('input[name=job]', (x) => x.map((y) => y.value))).join() === 'no-such-job',
+	    'the job filter is kept in the form');
+	await visit(page, '#/runs');
+	const heads = await page.$$eval('table thead th', (x) => x.map((y) => y.textContent));
+	ok(heads[3] === 'Job', 'the runs table has a Job column', heads.join('|'));
 	// a run with failures
 	await visit(page, '#/runs?status=failed&branch=main');
 	await after(page, () => page.click('table tbody tr:first-child td:nth-child(2) a'));

@@ -5,7 +5,7 @@
 import { h, clear, when, pct, num, status, table, td, recentStrip } from '../dom.js';
 import { api } from '../api.js';
 import { load, testHref, pager, empty, filterForm } from '../ui.js';
-import { monitorName, monitorTags, evidenceItems } from '../evidence.js';
+import { monitorName, monitorTags, evidenceItems, streamName } from '../evidence.js';
 
 // The evidence items of one test, folded: "Evidence: 20 runs (...)".
 function evidenceDetails(t) {
@@ -47,7 +47,7 @@ export async function render(view, { segs, query }) {
 		td(num(t.evidence.same_sha_conflicts), 'num'),
 		td(num(t.evidence.retry_passes), 'num'),
 		td([pct(t.evidence.flip_rate, 0), t.evidence.flip_branch ?
-		    h('span', { class: 'sub2' }, 'on ' + t.evidence.flip_branch) : null,
+		    h('span', { class: 'sub2' }, 'on ' + streamName(t.evidence.flip_branch, t.evidence.flip_job)) : null,
 		    t.evidence.flip_branch && !t.evidence.flip_active ? h('span', { class: 'sub2' }, 'below threshold') : null], 'num'),
 		td(recentStrip(t.recent)),
 		td([when(t.first_flaked_at), h('span', { class: 'sub2' }, 'last evidence ', when(t.last_flaked_at))])),

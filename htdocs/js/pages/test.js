@@ -10,7 +10,7 @@ import { h, clear, when, pct, num, status, table, td, dur, sha, historyStrip, st
 import { api, send } from '../api.js';
 import { load, runHref, href, empty, section, errorBox, actionError } from '../ui.js';
 import { durationChart } from '../chart.js';
-import { monitorTags, evidenceItems } from '../evidence.js';
+import { monitorTags, evidenceItems, streamName } from '../evidence.js';
 
 const PAGE = 20;
 
@@ -158,7 +158,7 @@ function flakyState(fs) {
 		' \u00b7 monitors: ', monitorTags(fs.monitors)),
 	    h('p', { class: 'small' }, num(ev.same_sha_conflicts) + ' same-commit conflicts \u00b7 ' +
 		num(ev.retry_passes) + ' retry passes \u00b7 flip rate ' + pct(ev.flip_rate, 0) +
-		(ev.flip_branch ? ' on ' + ev.flip_branch + (ev.flip_active ? ' (above the threshold)' : ' (below the threshold)') : '')),
+		(ev.flip_branch ? ' on ' + streamName(ev.flip_branch, ev.flip_job) + (ev.flip_active ? ' (above the threshold)' : ' (below the threshold)') : '')),
 	    items.length ? h('details', { open: items.length <= 8 ? true : null },
 		h('summary', null, num(items.length) + ' evidence ' + (items.length === 1 ? 'item' : 'items') + ', newest first'),
 		evidenceItems(items)) : null,
