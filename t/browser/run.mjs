@@ -241,6 +241,11 @@ await check('run detail', async () => {
 	ok(removed && /\((\d+)\)/.test(removed) && Number(/\((\d+)\)/.exec(removed)[1]) > 10,
 	    'the weakened run shows many removed tests in its diff', diff.join('|'));
 	ok(diff.some((d) => /Fixed \(1\)/.test(d)), 'the weakened run shows the "fixed" test', diff.join('|'));
+	// the header marks a run that raised integrity signals (issue 13)
+	const mark = await text(page, '[data-test=integrity-mark]');
+	const listed = await page.$$eval('[data-test=run-signals] tbody tr', (x) => x.length);
+	ok(/^\u26A0 \d+ integrity signals?$/.test(mark) && Number(/\d+/.exec(mark)[0]) === listed && listed > 0,
+	    'the weakened run\'s header names its integrity signals', mark + ' / ' + listed);
 	await shot(page, 'run-weakened');
 	// the job column and filter (issue 13): demo runs name no job
 	await visit(page, '#/runs?job=no-such-job');

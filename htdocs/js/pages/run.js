@@ -18,6 +18,9 @@ export async function render(view, { segs, query }) {
 	    h('dt', null, 'Status'), h('dd', null, status(run.status)),
 	    h('dt', null, 'Branch'), h('dd', null, run.branch ?
 		h('a', { href: '#/runs?branch=' + encodeURIComponent(run.branch) }, run.branch) : '\u2014'),
+	    h('dt', null, 'Job'), h('dd', null, run.job ?
+		h('a', { href: '#/runs?job=' + encodeURIComponent(run.job) }, run.job) :
+		h('span', { class: 'muted', title: 'the upload named no job' }, 'unnamed')),
 	    h('dt', null, 'Commit'), h('dd', null, run.git_sha ? h('code', null, run.git_sha) : '\u2014'),
 	    run.session_id ? [h('dt', null, 'Session'), h('dd', null, run.session_id)] : null,
 	    h('dt', null, 'Started'), h('dd', null, when(run.started_at), ' ',
@@ -38,8 +41,8 @@ export async function render(view, { segs, query }) {
 		h('div', { class: 'v' }, num(v)), h('div', { class: 'k' }, k))));
 
 	clear(view, h('h1', null, 'Run ', h('span', { class: 'mono' }, run.run_id)),
-	    h('p', { class: 'sub' }, status(run.status), ' \u00b7 ', run.branch || 'no branch', ' \u00b7 ',
-		when(run.started_at)),
+	    h('p', { class: 'sub' }, status(run.status), integrityMark(run), ' \u00b7 ',
+		run.branch || 'no branch', run.job ? ' / ' + run.job : '', ' \u00b7 ', when(run.started_at)),
 	    h('div', { class: 'grid2' }, h('div', null, meta), h('div', null, cards)),
 	    diffSection(run.diff),
 	    groupsSection(run.failure_groups),
@@ -83,6 +86,18 @@ function groupsSection(groups) {
 		    g.fingerprint ? h('span', { class: 'muted small' }, ' \u00b7 fingerprint ', h('code', null, g.fingerprint)) : null),
 		g.message ? h('pre', null, g.message) : null,
 		refs(g.tests, g.count))));
+}
+
+// integrityMark(run): a mark beside the run's status when it raised
+// integrity signals (a run that deleted tests is not just "passed"), with
+// their count in words so it does not rest on colour; null otherwise.
+function integrityMark(run) {
+	const n = (run.signals || []).length;
+	if (n === 0)
+		return null;
+	return [' ', h('span', { class: 'tag bad', 'data-test': 'integrity-mark',
+	    title: 'integrity signals raised by this run: see Integrity signals below' },
+	    '\u26A0 ' + num(n) + (n === 1 ? ' integrity signal' : ' integrity signals'))];
 }
 
 // The run's integrity signals (against the previous run on its branch).
