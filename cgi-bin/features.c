@@ -27,13 +27,28 @@ static const char *const json_types[] = { "application/json", NULL };
 /* The query keys of GET /api/tests/health/features. */
 enum q_features {
 	QF_DOMAIN_ID,
+	QF_BRANCH,
+	QF_JOB,
 	QF_LIMIT,
 	QF_CURSOR,
 	QF__MAX
 };
 static const struct param_spec q_features[QF__MAX + 1] = {
 	[QF_DOMAIN_ID] = { "domain_id", PARAM_INT, 0, 1, 1LL << 53, NULL, 0 },
+	[QF_BRANCH] = { "branch", PARAM_STRING, 0, 1, 256, NULL, 0 },
+	[QF_JOB] = { "job", PARAM_STRING, 0, 1, 128, NULL, 0 },
 	PARAM_PAGE(QF_LIMIT, 500, 50),
+};
+
+/* The query keys of GET /api/tests/health/domains. */
+enum q_domains {
+	QM_BRANCH,
+	QM_JOB,
+	QM__MAX
+};
+static const struct param_spec q_domains[QM__MAX + 1] = {
+	[QM_BRANCH] = { "branch", PARAM_STRING, 0, 1, 256, NULL, 0 },
+	[QM_JOB] = { "job", PARAM_STRING, 0, 1, 128, NULL, 0 },
 };
 
 /* The query key of GET /api/tests/features/{feature_id}/timeline. */
@@ -78,27 +93,42 @@ test_key(struct req *r, int64_t *key)
 	return rc == 1 ? 1 : req_view(r, -1, NULL);
 }
 
-/* GET /api/tests/health/domains: 200 {domains, totals}; 503. */
+/*
+ * GET /api/tests/health/domains?branch (default: the default branch;
+ * "*": every branch, the project's rollups) &job: 200 {domains, totals,
+ * branch, job}; 400; 503.
+ */
 static int
 h_domains(struct req *r)
 {
-	struct trace_span *sp = req_span(r, "health_domains");
-	json_t *out = featurehealth_domains(req_db(r), req_project_id(r));
+	struct health_scope sc = { NULL, req_str(r, QM_JOB) };
+	struct trace_span *sp;
+	json_t *out;
 
+	if (req_branch(r, QM_BRANCH, &sc.branch) == -1)
+		return req_view(r, -1, NULL);
+	sp = req_span(r, "health_domains");
+	out = featurehealth_domains(req_db(r), req_project_id(r), &sc);
 	req_span_end(r, sp, out != NULL ? 1 : -1, out, "domains");
 	return req_view(r, out != NULL ? 1 : -1, out);
 }
 
-/* GET /api/tests/health/features: 200 {features, next_cursor}; 400. */
+/* GET /api/tests/health/features?domain_id, branch, job (as the tree's):
+ * 200 {features, branch, job, next_cursor}; 400; 503. */
 static int
 h_features(struct req *r)
 {
-	struct trace_span *sp = req_span(r, "health_features");
+	struct health_scope sc = { NULL, req_str(r, QF_JOB) };
+	struct trace_span *sp;
 	json_t *out = NULL;
-	int rc = featurehealth_features(req_db(r), req_project_id(r),
-	    req_int(r, QF_DOMAIN_ID), req_str(r, QF_CURSOR),
-	    (int)req_int(r, QF_LIMIT), &out);
+	int rc;
 
+	if (req_branch(r, QF_BRANCH, &sc.branch) == -1)
+		return req_view(r, -1, NULL);
+	sp = req_span(r, "health_features");
+	rc = featurehealth_features(req_db(r), req_project_id(r),
+	    req_int(r, QF_DOMAIN_ID), &sc, req_str(r, QF_CURSOR),
+	    (int)req_int(r, QF_LIMIT), &out);
 	req_span_end(r, sp, rc, out, "features");
 	return req_view(r, rc, out);
 }
@@ -220,7 +250,7 @@ h_alias(struct req *r)
 
 static const struct route routes[] = {
 	{ HTTP_GET, "/api/tests/health/domains", SCOPE_READ,
-	    ROUTE_READ_CACHED, NULL, NULL, NULL, h_domains },
+	    ROUTE_READ_CACHED, NULL, q_domains, NULL, h_domains },
 	{ HTTP_GET, "/api/tests/health/features", SCOPE_READ,
 	    ROUTE_READ_CACHED, NULL, q_features, NULL, h_features },
 	{ HTTP_GET, "/api/tests/features/{feature_id}/timeline", SCOPE_READ,

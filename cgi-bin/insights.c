@@ -49,6 +49,8 @@ static const struct param_spec q_failures[QF__MAX + 1] = {
 enum q_flaky {
 	QK_STATE,
 	QK_TEST_ID,
+	QK_BRANCH,
+	QK_JOB,
 	QK_LIMIT,
 	QK_CURSOR,
 	QK__MAX
@@ -60,6 +62,8 @@ static const char *const flaky_states[] = { "flaky", "resolved", "all",
 static const struct param_spec q_flaky[QK__MAX + 1] = {
 	[QK_STATE] = { "state", PARAM_ENUM, 0, 0, 0, flaky_states, 0 },
 	[QK_TEST_ID] = { "test_id", PARAM_HEX, 0, 16, 16, NULL, 0 },
+	[QK_BRANCH] = { "branch", PARAM_STRING, 0, 1, 256, NULL, 0 },
+	[QK_JOB] = { "job", PARAM_STRING, 0, 1, 128, NULL, 0 },
 	PARAM_PAGE(QK_LIMIT, 500, 50),
 };
 
@@ -117,35 +121,57 @@ h_dashboard(struct req *r)
 	return req_view(r, o != NULL ? 1 : -1, o);
 }
 
-/* GET /api/failures?since, branch, job (only failures of runs of that
- * branch and job): 200 {"failures", "next_cursor"}; 400; 503. */
+/*
+ * GET /api/failures?since, branch (default: the default branch; "*":
+ * every branch), job (only failures of runs of that branch and job):
+ * 200 {"failures", "branch", "job", "next_cursor"}; 400; 503.
+ */
 static int
 h_failures(struct req *r)
 {
-	struct trace_span *sp = req_span(r, "dash_failures");
+	struct trace_span *sp;
+	const char *branch;
 	json_t *out = NULL;
-	int rc = dash_failures(req_db(r), req_project_id(r),
-	    req_int(r, QF_SINCE), req_str(r, QF_BRANCH), req_str(r, QF_JOB),
-	    req_str(r, QF_CURSOR),
-	    (int)req_int(r, QF_LIMIT), &out);
+	int rc;
 
+	if (req_branch(r, QF_BRANCH, &branch) == -1)
+		return req_view(r, -1, NULL);
+	sp = req_span(r, "dash_failures");
+	rc = dash_failures(req_db(r), req_project_id(r),
+	    req_int(r, QF_SINCE), branch, req_str(r, QF_JOB),
+	    req_str(r, QF_CURSOR), (int)req_int(r, QF_LIMIT), &out);
 	req_span_end(r, sp, rc, out, "failures");
+	if (rc == 0) {
+		jval_set(out, "branch", branch != NULL ? jval_str(branch) :
+		    json_null());
+		jval_set(out, "job", req_str(r, QF_JOB) != NULL ?
+		    jval_str(req_str(r, QF_JOB)) : json_null());
+	}
 	return req_view(r, rc, out);
 }
 
-/* GET /api/tests/flaky?state=flaky|resolved|all (default flaky), test_id
- * (only that test): 200 {"flaky", "next_cursor"}; 400; 503. */
+/*
+ * GET /api/tests/flaky?state=flaky|resolved|all (default flaky), test_id
+ * (only that test, on every branch unless branch says), branch (default:
+ * the default branch; "*": every branch) and job (tests with flaky
+ * evidence there): 200 {"flaky", "branch", "job", "next_cursor"}; 400;
+ * 503.
+ */
 static int
 h_flaky(struct req *r)
 {
 	long long state = req_int(r, QK_STATE);
+	struct tests_scope sc = { NULL, req_str(r, QK_JOB), 0 };
 	struct trace_span *sp;
 	json_t *out = NULL;
 	int rc;
 
+	if ((req_str(r, QK_TEST_ID) == NULL || req_str(r, QK_BRANCH) !=
+	    NULL) && req_branch(r, QK_BRANCH, &sc.branch) == -1)
+		return req_view(r, -1, NULL);
 	sp = req_span(r, "flaky_list");
 	rc = tests_flaky(req_db(r), req_project_id(r), state == FLAKY_ALL ?
-	    NULL : flaky_states[state], req_str(r, QK_TEST_ID),
+	    NULL : flaky_states[state], req_str(r, QK_TEST_ID), &sc,
 	    req_str(r, QK_CURSOR), (int)req_int(r, QK_LIMIT), &out);
 	req_span_end(r, sp, rc, out, "flaky");
 	return req_view(r, rc, out);

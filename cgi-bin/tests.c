@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "config.h"
 #include "db.h"
 #include "fault.h"
 #include "http.h"
@@ -30,6 +31,8 @@ enum q_list {
 	QL_FEATURE_ID,
 	QL_DOMAIN_ID,
 	QL_SORT,
+	QL_BRANCH,
+	QL_JOB,
 	QL_LIMIT,
 	QL_CURSOR,
 	QL__MAX
@@ -45,7 +48,20 @@ static const struct param_spec q_list[QL__MAX + 1] = {
 	[QL_DOMAIN_ID] = { "domain_id", PARAM_INT, 0, 1, 1LL << 53, NULL, 0 },
 	[QL_SORT] = { "sort", PARAM_ENUM, 0, 0, 0, tests_sort_names,
 	    SORT_NAME },
+	[QL_BRANCH] = { "branch", PARAM_STRING, 0, 1, 256, NULL, 0 },
+	[QL_JOB] = { "job", PARAM_STRING, 0, 1, 128, NULL, 0 },
 	PARAM_PAGE(QL_LIMIT, 500, 50),
+};
+
+/* The query keys of GET /api/tests/{test_id}: the scope of its figures. */
+enum q_detail {
+	QD_BRANCH,
+	QD_JOB,
+	QD__MAX
+};
+static const struct param_spec q_detail[QD__MAX + 1] = {
+	[QD_BRANCH] = { "branch", PARAM_STRING, 0, 1, 256, NULL, 0 },
+	[QD_JOB] = { "job", PARAM_STRING, 0, 1, 128, NULL, 0 },
 };
 
 /* The query keys of GET /api/tests/{test_id}/history. */
@@ -126,7 +142,11 @@ answer(struct req *r, int rc, json_t *out)
 	return req_view(r, rc, out);
 }
 
-/* GET /api/tests: 200 {"tests", "sort", "next_cursor"}; 400; 503. */
+/*
+ * GET /api/tests: 200 {"tests", "sort", "branch", "job", "next_cursor"}:
+ * the tests that ran on branch (default: the default branch; "*": every
+ * branch, with the project's rollups) and job; 400; 503.
+ */
 static int
 h_list(struct req *r)
 {
@@ -145,21 +165,33 @@ h_list(struct req *r)
 	f.sort = (enum tests_sort)req_int(r, QL_SORT);
 	f.cursor = req_str(r, QL_CURSOR);
 	f.limit = (int)req_int(r, QL_LIMIT);
+	f.job = req_str(r, QL_JOB);
+	f.flaky_window = req_config(r)->flaky_window;
+	if (req_branch(r, QL_BRANCH, &f.branch) == -1)
+		return req_view(r, -1, NULL);
 	sp = req_span(r, "tests_list");
 	rc = tests_list(req_db(r), req_project_id(r), &f, &out);
 	req_span_end(r, sp, rc, out, "tests");
 	return req_view(r, rc, out);
 }
 
-/* GET /api/tests/{test_id}: 200; 404; 503. */
+/* GET /api/tests/{test_id}?branch&job (as the catalogue's): 200; 404;
+ * 503. */
 static int
 h_detail(struct req *r)
 {
-	struct trace_span *sp = req_span(r, "tests_detail");
+	struct tests_scope sc;
+	struct trace_span *sp;
 	json_t *out = NULL;
-	int rc = tests_detail(req_db(r), req_project_id(r),
-	    req_path(r, PT_TEST_ID), &out);
+	int rc;
 
+	sc.job = req_str(r, QD_JOB);
+	sc.flaky_window = req_config(r)->flaky_window;
+	if (req_branch(r, QD_BRANCH, &sc.branch) == -1)
+		return req_view(r, -1, NULL);
+	sp = req_span(r, "tests_detail");
+	rc = tests_detail(req_db(r), req_project_id(r),
+	    req_path(r, PT_TEST_ID), &sc, &out);
 	req_span_end(r, sp, rc, out, NULL);
 	return answer(r, rc, out);
 }
@@ -283,7 +315,7 @@ static const struct route routes[] = {
 	{ HTTP_GET, "/api/tests/quarantine", SCOPE_READ, ROUTE_READ_CACHED,
 	    NULL, q_quarantine, NULL, h_quarantine },
 	{ HTTP_GET, "/api/tests/{test_id}", SCOPE_READ, ROUTE_READ_CACHED,
-	    p_test, NULL, NULL, h_detail },
+	    p_test, q_detail, NULL, h_detail },
 	{ HTTP_PUT, "/api/tests/{test_id}/state", SCOPE_ADMIN, ROUTE_READ,
 	    p_test, NULL, json_types, h_state },
 	{ HTTP_GET, "/api/tests/{test_id}/history", SCOPE_READ,

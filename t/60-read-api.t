@@ -140,14 +140,15 @@ $r = get('runs', '/api/tests/runs/run-6/results?q=%25');
 is(scalar @{$r->{json}{results}}, 0, '% in q is literal');
 
 # ---- API-7 catalogue ----
-($ids) = page_all('tests', '/api/tests?limit=3', 'tests', 'name');
+# branch=*: every branch, the project's rollups (issue 13 item 4)
+($ids) = page_all('tests', '/api/tests?branch=*&limit=3', 'tests', 'name');
 is_deeply($ids, [sort qw(alpha beta delta eps gamma p[x] p[y] zeta)], 'catalogue by name, paged');
-$r = get('tests', '/api/tests?sort=fail_rate&limit=3');
+$r = get('tests', '/api/tests?branch=*&sort=fail_rate&limit=3');
 is_deeply([map { $_->{name} } @{$r->{json}{tests}}[0, 1]], ['delta', 'beta'], 'sort by fail rate');
-($ids) = page_all('tests', '/api/tests?sort=fail_rate&limit=3', 'tests', 'name');
+($ids) = page_all('tests', '/api/tests?branch=*&sort=fail_rate&limit=3', 'tests', 'name');
 is($ids->[-1], 'gamma', 'a never-run test sorts last by fail rate');
 is(scalar @$ids, 8, 'paging by fail rate covers every test once');
-my %cat = map { $_->{name} => $_ } @{get('tests', '/api/tests?limit=50')->{json}{tests}};
+my %cat = map { $_->{name} => $_ } @{get('tests', '/api/tests?branch=*&limit=50')->{json}{tests}};
 is($cat{beta}{pass_rate} + 0, 0.9, 'pass rate over the recent window (27/30)');
 is($cat{gamma}{pass_rate}, undef, 'pass rate of an always-skipped test is null');
 is($cat{alpha}{p50_ms}, 100, 'p50 duration');
@@ -159,7 +160,8 @@ is(scalar @{get('tests', '/api/tests?q=P%5B')->{json}{tests}}, 2, 'q filter');
 is_deeply([sort map { $_->{name} } @{get('tests', '/api/tests?flaky=true')->{json}{tests}}], ['beta'],
     'issue 13 item 5: flaky filter: flaky on the default branch (delta flips only on dev)');
 is_deeply([map { $_->{name} } @{get('tests', '/api/tests?sort=duration&limit=2')->{json}{tests}}], ['beta', 'alpha'], 'sort by duration (p95)');
-is(get('tests', '/api/tests?sort=last_failed&limit=1')->{json}{tests}[0]{name}, 'delta', 'sort by last failure');
+is(get('tests', '/api/tests?branch=*&sort=last_failed&limit=1')->{json}{tests}[0]{name}, 'delta', 'sort by last failure');
+is(get('tests', '/api/tests?sort=last_failed&limit=1')->{json}{tests}[0]{name}, 'beta', 'issue 13 item 4: on main, beta failed last (delta only fails on dev)');
 # issue 11: owner and tag filters (set by run 30's sidecar), sort by flakiness
 sub names { my ($u) = @_; my $r = get('tests', $u); die "$u: $r->{body}" unless $r->{status} == 200;
 	return [map { $_->{name} } @{$r->{json}{tests}}] }
@@ -178,16 +180,42 @@ is($r->{json}{sort}, 'flakiness', 'issue 11: sort=flakiness');
 is($r->{json}{tests}[0]{name}, 'beta', 'issue 13 item 5: the flakiest on the default branch first: beta flips on main');
 ok($r->{json}{tests}[0]{flaky_score} > $r->{json}{tests}[1]{flaky_score}, 'by flaky score');
 is($r->{json}{tests}[1]{flaky_score}, 0, 'the others do not flip on main (delta flips only on dev)');
-($ids) = page_all('tests', '/api/tests?sort=flakiness&limit=3', 'tests', 'name');
+($ids) = page_all('tests', '/api/tests?branch=*&sort=flakiness&limit=3', 'tests', 'name');
 is_deeply([sort @$ids], [sort qw(alpha beta delta eps gamma p[x] p[y] zeta)], 'paging by flakiness covers every test once, ties included');
 is($ids->[0], 'beta', 'in the same order');
 
+# issue 13 item 4: the catalogue answers for the default branch (main)
+# unless branch= says otherwise: its tests, with their figures there
+$r = get('tests', '/api/tests?limit=50');
+is_deeply([@{$r->{json}}{qw(branch job)}], ['main', undef], 'issue 13 item 4: the catalogue says which branch it is for');
+%cat = map { $_->{name} => $_ } @{$r->{json}{tests}};
+is_deeply([sort keys %cat], [sort qw(alpha beta delta eps gamma p[x] p[y])], 'issue 13 item 4: main lists the tests that ran on main (zeta ran on dev only)');
+is($cat{delta}{last_status}, 'passed', 'issue 13 item 4: delta passes on main (it fails on dev)');
+is($cat{beta}{pass_rate} + 0, 0.8, 'issue 13 item 4: beta\'s pass rate on main (12 of its 15 runs there)');
+is($cat{beta}{runs}, 15, 'issue 13 item 4: runs on main');
+is(length $cat{beta}{recent}, 15, 'issue 13 item 4: the status strip of main');
+%cat = map { $_->{name} => $_ } @{get('tests', '/api/tests?branch=dev&limit=50')->{json}{tests}};
+is($cat{delta}{last_status}, 'failed', 'issue 13 item 4: delta failed last on dev');
+ok(exists $cat{zeta}, 'issue 13 item 4: dev lists zeta');
+is_deeply(names('/api/tests?branch=dev&status=failing'), ['delta'], 'issue 13 item 4: status=failing on dev');
+is_deeply(names('/api/tests?status=failing'), [], 'issue 13 item 4: nothing fails on main');
+is_deeply(names('/api/tests?branch=nosuch'), [], 'issue 13 item 4: a branch without runs lists no test');
+is_deeply(names('/api/tests?job=nosuch'), [], 'issue 13 item 4: a job without runs lists no test');
+is(get('tests', '/api/tests?branch=')->{status}, 400, 'negative: an empty branch is 400');
+
 # ---- API-8 … API-13 ----
 my ($alpha, $beta, $gamma, $delta) = map { tid($_) } qw(alpha beta gamma delta);
-$r = get('tests', "/api/tests/$delta");
+$r = get('tests', "/api/tests/$delta?branch=dev");
 is($r->{json}{name}, 'delta', 'test detail');
-is($r->{json}{open_incident}{opened_run_id}, 'run-30', 'open incident as an object');
+is($r->{json}{open_incident}{opened_run_id}, 'run-30', 'open incident as an object (on dev)');
 is($r->{json}{state}, 'active', 'state');
+is($r->{json}{branch}, 'dev', 'issue 13 item 4: the detail says its branch');
+my $dm = get('tests', "/api/tests/$delta")->{json};
+is_deeply([@$dm{qw(branch last_status open_incident)}], ['main', 'passed', undef], 'issue 13 item 4: on main, delta passes and has no incident (its incident is dev\'s)');
+is_deeply([sort map { $_->{branch} } @{$dm->{streams}}], ['dev', 'main'], 'issue 13 item 4: the detail lists the branches it ran on');
+is_deeply([map { $_->{runs} } grep { $_->{branch} eq 'dev' } @{$dm->{streams}}], [15], 'issue 13 item 4: runs per stream');
+is(get('tests', "/api/tests/$gamma?branch=nosuch")->{json}{last_status}, 'pending', 'issue 13 item 4: a branch it never ran on: pending');
+
 is_deeply([map { [$_->{provider}, $_->{feature}, $_->{primary} ? 1 : 0] } @{$r->{json}{mappings}}],
     [['heuristic', 'suite/t', 1]], 'the mapping pass mapped it by its class name');
 ($ids) = page_all('tests', "/api/tests/$delta/history?limit=4", 'history', 'run_id');
@@ -216,30 +244,39 @@ is(scalar @{get('tests', "/api/tests/$delta/incidents?limit=3")->{json}{incident
 # ---- API-3 dashboard ----
 $r = get('insights', '/api/dashboard');
 my $dash = $r->{json};
-is_deeply([@$dash{qw(total_tests passing failing skipped pending open_incidents)}], [8, 6, 1, 1, 0, 1], 'dashboard counts');
+# issue 13 item 4: the counts are main's: zeta ran on dev only, and the
+# open incident (delta's) is dev's
+is_deeply([@$dash{qw(total_tests passing failing skipped pending open_incidents)}], [7, 6, 0, 1, 0, 0], 'dashboard counts, of the default branch');
+my $devdash = get('insights', '/api/dashboard?branch=dev')->{json};
+is_deeply([@$devdash{qw(branch total_tests passing failing skipped open_incidents flaky)}], ['dev', 8, 6, 1, 1, 1, 1],
+    'issue 13 item 4: dev counts its own tests (zeta), delta failing, its incident, delta flaky there');
 is(scalar @{$dash->{recent_runs}}, 5, 'five recent runs');
 # issue 13 item 4: the runs of the default branch (main, the odd runs)
 is($dash->{recent_runs}[0]{run_id}, 'run-29', 'newest first, of the default branch');
 is($dash->{branch}, 'main', 'issue 13 item 4: the dashboard is for the default branch');
-is($dash->{flaky}, 2, 'flaky count');
+is($dash->{flaky}, 1, 'flaky count on main: beta flips there; delta flaked on dev only');
 
 # ---- API-21 flaky, API-22 slowest, API-23 failures ----
-$r = get('insights', '/api/tests/flaky');
+$r = get('insights', '/api/tests/flaky?branch=*');
 my %fl = map { $_->{name} => $_ } @{$r->{json}{flaky}};
 # each sha ran once on main and once on dev: two streams, so no same-sha
 # conflict (issue 13 item 5); delta is flaky by its flips on dev
 is($fl{delta}{evidence}{same_sha_conflicts}, 0, 'issue 13 item 5: a sha passing on main and failing on dev is no same-sha conflict');
 ok($fl{delta}{evidence}{flip_rate} > 0.4, 'flip rate evidence');
 is($fl{delta}{flaky_state}, 'flaky', 'flaky state');
+is_deeply([map { $_->{name} } @{get('insights', '/api/tests/flaky')->{json}{flaky}}], ['beta'],
+    'issue 13 item 4: the flaky list of main: beta (delta flaked on dev only)');
+ok((grep { $_->{name} eq 'delta' } @{get('insights', '/api/tests/flaky?branch=dev')->{json}{flaky}}), 'issue 13 item 4: delta is in dev\'s flaky list');
+
 # issue 12 item 9: the test page reads one test's flaky state (test_id)
 $r = get('insights', "/api/tests/flaky?state=all&test_id=$delta");
 is($r->{status}, 200, 'test_id filter: 200');
 is_deeply([map { $_->{test_id} } @{$r->{json}{flaky}}], [$delta], 'test_id filter: only that test');
 is_deeply($r->{json}{flaky}[0], $fl{delta}, 'test_id filter: the same object as in the whole list');
 is_deeply(get('insights', "/api/tests/flaky?state=all&test_id=$alpha")->{json},
-    { flaky => [], next_cursor => undef }, 'test_id filter: a test without a flaky state gives an empty list');
+    { flaky => [], next_cursor => undef, branch => undef, job => undef }, 'test_id filter: a test without a flaky state gives an empty list');
 is_deeply(get('insights', '/api/tests/flaky?state=all&test_id=0123456789abcdef')->{json},
-    { flaky => [], next_cursor => undef }, 'negative: test_id filter: an unknown test gives an empty list');
+    { flaky => [], next_cursor => undef, branch => undef, job => undef }, 'negative: test_id filter: an unknown test gives an empty list');
 # the row key drops the top bit of the id: its twin must not read delta
 my $twin = sprintf('%x', hex(substr($delta, 0, 1)) ^ 8) . substr($delta, 1);
 is_deeply(get('insights', "/api/tests/flaky?state=all&test_id=$twin")->{json}{flaky}, [],
@@ -251,20 +288,23 @@ $r = get('insights', '/api/tests/slowest?limit=3');
 is_deeply([map { $_->{name} } @{$r->{json}{regressions}}], ['eps'], 'duration regression found');
 is($r->{json}{regressions}[0]{before_p50_ms}, 10, 'before');
 is($r->{json}{regressions}[0]{after_p50_ms}, 100, 'after');
-$r = get('insights', '/api/failures');
+# branch=*: the groups of every branch (issue 13 item 4)
+$r = get('insights', '/api/failures?branch=*');
 my %fg = map { $_->{message} => $_ } @{$r->{json}{failures}};
 is($fg{'delta flaked'}{occurrences}, 8, 'failure group occurrences');
 is_deeply($fg{'delta flaked'}{branches}, ['dev'], 'failure group branches');
 is(scalar(grep { /^beta broke/ } keys %fg), 1, 'beta\'s three failures are one group despite different addresses');
-($ids) = page_all('insights', '/api/failures?limit=1', 'failures', 'fingerprint');
+($ids) = page_all('insights', '/api/failures?branch=*&limit=1', 'failures', 'fingerprint');
 is(scalar @$ids, 2, 'failure groups page');
 # issue 11: since= keeps the groups seen since then (delta last failed in
 # run 30, half an hour ago; beta in run 25, five and a half hours ago)
 sub groups { my ($u) = @_; my $r = get('insights', $u); die "$u: $r->{body}" unless $r->{status} == 200;
 	return [map { $_->{message} } @{$r->{json}{failures}}] }
-is_deeply(groups('/api/failures?since=' . iso($now - 3 * 3600)), ['delta flaked'], 'issue 11: failures since 3 h ago: delta\'s group only');
-is_deeply(groups('/api/failures?since=' . iso($now - 10 * 3600)), ['delta flaked', 'beta broke at 0x7f05'],
+is_deeply(groups('/api/failures?branch=*&since=' . iso($now - 3 * 3600)), ['delta flaked'], 'issue 11: failures since 3 h ago: delta\'s group only');
+is_deeply(groups('/api/failures?branch=*&since=' . iso($now - 10 * 3600)), ['delta flaked', 'beta broke at 0x7f05'],
     'since 10 h ago: both, most recently seen first');
+is_deeply(groups('/api/failures'), ['beta broke at 0x7f05'], 'issue 13 item 4: the failures of the default branch (main): beta\'s only');
+is(get('insights', '/api/failures')->{json}{branch}, 'main', 'issue 13 item 4: the failures say their branch');
 is_deeply(groups('/api/failures?since=' . iso($now + 3600)), [], 'since a time after the last failure: none');
 is(get('insights', '/api/failures?since=yesterday')->{status}, 400, 'negative: since must be a time');
 

@@ -314,7 +314,7 @@ my $t0 = time - 40 * $DAY;
 	$run->('dev', "d$_", t3 => ($_ % 2 ? 'F' : 'P')) for 1 .. 6;	# flips on dev
 	$r = batch($inst, '--pass', 'flaky');
 	like($r->{stdout}, qr/3 newly flaky/, 'three tests became flaky');
-	my $fl = get($inst, 'insights', '/api/tests/flaky')->{json}{flaky};
+	my $fl = get($inst, 'insights', '/api/tests/flaky?branch=*')->{json}{flaky};
 	my %f = map { $_->{name} => $_ } @$fl;
 	# issue 11: each of t1, t2, t3 is caught by one monitor only, so
 	# switching any one monitor off makes its test disappear from this set
@@ -330,7 +330,11 @@ my $t0 = time - 40 * $DAY;
 	is($f{t3}{monitors}, 'flip', 't3 by the flip-rate monitor');
 	is($f{t3}{evidence}{flip_branch}, 'dev', 'on its branch');
 	ok($f{t3}{evidence}{flip_rate} >= 0.3, 'over the activation threshold');
-	is(get($inst, 'insights', '/api/dashboard')->{json}{flaky}, 3, 'the dashboard counts them');
+	# issue 13 item 4: each branch counts the tests flaky there
+	is(get($inst, 'insights', '/api/dashboard')->{json}{flaky}, 2, 'the dashboard of main counts t1 and t2');
+	is(get($inst, 'insights', '/api/dashboard?branch=dev')->{json}{flaky}, 1, 'the dashboard of dev counts t3');
+	is_deeply([map { $_->{name} } @{get($inst, 'insights', '/api/tests/flaky?branch=dev')->{json}{flaky}}], ['t3'],
+	    'issue 13 item 4: the flaky list of dev: t3 only');
 	# hysteresis: P P F P P P on dev gives 0.4 -> still over; then fewer flips
 	$run->('dev', "d7", t3 => 'P');
 	$run->('dev', "d8", t3 => 'P');
@@ -347,7 +351,7 @@ my $t0 = time - 40 * $DAY;
 	$r = batch($inst, '--pass', 'flaky', '--now', iso(time + 3 * $DAY));
 	like($r->{stdout}, qr/3 resolved/, 'after the quiet period all three resolve');
 	is(scalar @{get($inst, 'insights', '/api/tests/flaky')->{json}{flaky}}, 0, 'none flaky now');
-	is(scalar @{get($inst, 'insights', '/api/tests/flaky?state=resolved')->{json}{flaky}}, 3, 'three resolved');
+	is(scalar @{get($inst, 'insights', '/api/tests/flaky?branch=*&state=resolved')->{json}{flaky}}, 3, 'three resolved');
 	is(get($inst, 'insights', '/api/tests/flaky?state=maybe')->{status}, 400, 'a bad state is a 400');
 
 	# API-26: mute and quarantine

@@ -282,6 +282,18 @@ rollup_init_db(struct db *db)
 	"(SELECT test, status, duration_ms, flaky_in_run, started_at " \
 	"FROM results WHERE run = ?1 AND shard = ?2) AS r"
 
+/* The status name of a result status column. */
+#define STATUS_NAME(c) "CASE " c " WHEN 0 THEN 'passed' WHEN 1 THEN " \
+	"'failed' WHEN 2 THEN 'error' ELSE 'skipped' END"
+/* In an upsert of stream_stats: the new result is the stream's latest. */
+#define S_NEWER "excluded.last_result_at >= stream_stats.last_result_at"
+/* The new result's status as a number (0 passed .. 3 skipped). */
+#define X_STATUS "CASE excluded.last_status WHEN 'passed' THEN 0 " \
+	"WHEN 'failed' THEN 1 WHEN 'error' THEN 2 ELSE 3 END"
+/* 1 when the stored latest is this run's own earlier status st. */
+#define SAME_RUN(st) "(stream_stats.last_run = ?1 AND " \
+	"stream_stats.last_status = '" st "')"
+
 enum stmt {
 	STMT_CLOSE_EVENTS,
 	STMT_CLOSE,
@@ -290,6 +302,7 @@ enum stmt {
 	STMT_OPEN,
 	STMT_OPEN_EVENTS,
 	STMT_TESTS,
+	STMT_STREAM,
 	STMT_GROUPS,
 	STMT_GROUP_TESTS,
 	STMT_GROUP_BRANCHES,
@@ -386,6 +399,54 @@ static const char *const sql[STMT__MAX] = {
 	    "incidents i WHERE i.test = test_stats.test AND "
 	    "i.closed_at IS NULL) END "
 	    "FROM " SHARD_RESULTS " WHERE test_stats.test = r.test",
+	/*
+	 * The same per stream (issue 13 item 4): the test's row of this
+	 * run's (branch ?3, job) in stream_stats, made on its first result
+	 * there.  A result of the same run again (a shard posted twice)
+	 * replaces the run's status instead of counting a run more.
+	 */
+	[STMT_STREAM] =
+	    "INSERT INTO stream_stats (project_id, branch, job, test, "
+	    "last_status, last_run, last_result_at, last_passed_at, "
+	    "last_failed_at, runs_count, passed_count, failed_count, "
+	    "error_count, skipped_count, recent, fail_rate) "
+	    "SELECT ?4, ?3, coalesce((SELECT job FROM runs WHERE id = ?1), "
+	    "''), r.test, " STATUS_NAME("r.status") ", ?1, r.started_at, "
+	    "CASE WHEN r.status = 0 THEN r.started_at END, "
+	    "CASE WHEN r.status IN (1, 2) THEN r.started_at END, 1, "
+	    "r.status = 0, r.status = 1, r.status = 2, r.status = 3, "
+	    "tv_push_status('', r.status, 0), "
+	    "tv_fail_rate(tv_push_status('', r.status, 0)) "
+	    "FROM results r WHERE r.run = ?1 AND r.shard = ?2 "
+	    "ON CONFLICT (project_id, branch, job, test) DO UPDATE SET "
+	    "runs_count = stream_stats.runs_count + "
+	    "(stream_stats.last_run <> ?1), "
+	    "passed_count = stream_stats.passed_count + "
+	    "excluded.passed_count - " SAME_RUN("passed") ", "
+	    "failed_count = stream_stats.failed_count + "
+	    "excluded.failed_count - " SAME_RUN("failed") ", "
+	    "error_count = stream_stats.error_count + "
+	    "excluded.error_count - " SAME_RUN("error") ", "
+	    "skipped_count = stream_stats.skipped_count + "
+	    "excluded.skipped_count - " SAME_RUN("skipped") ", "
+	    "last_status = CASE WHEN " S_NEWER " THEN excluded.last_status "
+	    "ELSE stream_stats.last_status END, "
+	    "last_run = CASE WHEN " S_NEWER " THEN ?1 "
+	    "ELSE stream_stats.last_run END, "
+	    "last_result_at = max(stream_stats.last_result_at, "
+	    "excluded.last_result_at), "
+	    "last_passed_at = coalesce(max(stream_stats.last_passed_at, "
+	    "excluded.last_passed_at), stream_stats.last_passed_at, "
+	    "excluded.last_passed_at), "
+	    "last_failed_at = coalesce(max(stream_stats.last_failed_at, "
+	    "excluded.last_failed_at), stream_stats.last_failed_at, "
+	    "excluded.last_failed_at), "
+	    "recent = CASE WHEN " S_NEWER " THEN tv_push_status("
+	    "stream_stats.recent, " X_STATUS ", stream_stats.last_run = ?1) "
+	    "ELSE stream_stats.recent END, "
+	    "fail_rate = CASE WHEN " S_NEWER " THEN tv_fail_rate("
+	    "tv_push_status(stream_stats.recent, " X_STATUS ", "
+	    "stream_stats.last_run = ?1)) ELSE stream_stats.fail_rate END",
 	[STMT_GROUPS] =
 	    "INSERT INTO failure_groups (project_id, fingerprint, occurrences, "
 	    "first_seen_at, last_seen_at, message, error_type) "
@@ -445,7 +506,8 @@ static const char *const sql[STMT__MAX] = {
  * branch and to the rollups of its tests: a passing result closes the
  * test's open incident on the branch, a failing one counts into it or
  * opens one, with an event per incident opened or closed; then every
- * test of the shard gets its counters, latest status, windows,
+ * test of the shard gets its counters, latest status, windows
+ * (project-wide in test_stats, and in its stream's stream_stats row),
  * percentiles, open incident and flaky evidence (a retry pass, or a run of
  * the same git sha that disagreed); failures join their fingerprint's
  * group with its tests, branches and (branch, job) streams.  Runs inside
@@ -495,6 +557,12 @@ rollup_apply(struct db *db, const struct rollup_shard *s)
 	    (st = DB_STMT(db, DBM_ROLLUP, STMT_TESTS)) == NULL ||
 	    db_bind_int(db, st, 1, s->run) == -1 ||
 	    db_bind_int(db, st, 2, s->shard) == -1 ||
+	    db_step_done(db, st) == -1 ||
+	    (st = DB_STMT(db, DBM_ROLLUP, STMT_STREAM)) == NULL ||
+	    db_bind_int(db, st, 1, s->run) == -1 ||
+	    db_bind_int(db, st, 2, s->shard) == -1 ||
+	    db_bind_text(db, st, 3, s->branch) == -1 ||
+	    db_bind_int(db, st, 4, s->project_id) == -1 ||
 	    db_step_done(db, st) == -1)
 		return -1;
 	for (i = 0; i < 4; i++) {

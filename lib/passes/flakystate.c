@@ -57,6 +57,7 @@ enum stmt {
 	STMT_QUIET,
 	STMT_EVENT,
 	STMT_CATALOGUE_RATE,
+	STMT_STREAM_EVIDENCE,
 	STMT__MAX
 };
 
@@ -125,6 +126,12 @@ static const char *const sql[STMT__MAX] = {
 	    "max(tv_flip_rate(substr(w.recent, -?3))) FROM flaky_windows w "
 	    "WHERE w.test = test_stats.test AND w.branch = ?2), 0) "
 	    "WHERE test IN (SELECT test FROM results WHERE run = ?1)",
+	/* the stream where evidence was seen: a test is flaky on a branch
+	 * (dashboard, catalogue, health) when it has evidence there */
+	[STMT_STREAM_EVIDENCE] =
+	    "UPDATE stream_stats SET flaky_at = CASE WHEN flaky_at IS NULL "
+	    "OR flaky_at < ?5 THEN ?5 ELSE flaky_at END WHERE "
+	    "project_id = ?1 AND branch = ?2 AND job = ?3 AND test = ?4",
 };
 
 enum monitor {
@@ -228,7 +235,8 @@ item_add(struct fstate *s, const struct frun *r, enum monitor m,
 
 /*
  * Records one piece of evidence (or the flip latch falling) for test:
- * creates or updates its state, keeps the newest evidence items, and
+ * creates or updates its state, keeps the newest evidence items, marks
+ * the run's stream (stream_stats.flaky_at) as one it flaked in, and
  * logs an event when a test becomes flaky.  The flip latch and its rate
  * follow one stream: the highest rate while latched, and only the
  * latched stream clears it.  Returns 0 or -1.
@@ -306,6 +314,15 @@ evidence_add(struct pass_ctx *c, const struct frun *r, int64_t test,
 	    db_bind_text(c->db, st, 12, text) == -1 ||
 	    db_bind_text_opt(c->db, st, 13, s.job) == -1 ||
 	    db_step(c->db, st) == -1)
+		goto out;
+	if (m < MON_FLIP_CLEAR && ((st = DB_STMT(c->db, DBM_FLAKYSTATE,
+	    STMT_STREAM_EVIDENCE)) == NULL ||
+	    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
+	    db_bind_text(c->db, st, 2, r->branch) == -1 ||
+	    db_bind_text(c->db, st, 3, r->job) == -1 ||
+	    db_bind_int(c->db, st, 4, test) == -1 ||
+	    db_bind_int(c->db, st, 5, r->started_at) == -1 ||
+	    db_step_done(c->db, st) == -1))
 		goto out;
 	if (m < MON_FLIP_CLEAR && !was_flaky) {
 		char payload[256];

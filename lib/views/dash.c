@@ -10,7 +10,6 @@
 #include "cursor.h"
 #include "db.h"
 #include "dash.h"
-#include "signals.h"
 #include "jval.h"
 #include "runs.h"
 
@@ -29,6 +28,18 @@
 	"runs WHERE project_id = ?1 AND branch IS ?2 AND (?3 IS NULL OR " \
 	"job = ?3)) g)"
 
+/*
+ * Each test of branch ?3 (job ?4, NULL: every job) once: its status rank
+ * there (0 failed, 1 error, 2 passed, 3 skipped: the worst of the latest
+ * of each job), latest result and flaky evidence.
+ */
+#define BRANCH_TESTS \
+	"b AS (SELECT test, min(CASE last_status WHEN 'failed' THEN 0 " \
+	"WHEN 'error' THEN 1 WHEN 'passed' THEN 2 ELSE 3 END) AS rank, " \
+	"max(last_result_at) AS at, max(flaky_at) AS flaky_at " \
+	"FROM stream_stats WHERE project_id = ?1 AND branch = ?3 AND " \
+	"(?4 IS NULL OR job = ?4) GROUP BY test)"
+
 /* A failure_streams row within ?7 (branch) and ?8 (job), either NULL: any. */
 #define IN_STREAM "(?7 IS NULL OR branch = ?7) AND (?8 IS NULL OR job = ?8) "
 
@@ -45,22 +56,36 @@ enum stmt {
 };
 
 static const char *const sql[STMT__MAX] = {
+	/*
+	 * The tests of branch ?3 (and job ?4, NULL: every job) by their
+	 * latest status there (stream_stats: a failure in the newest
+	 * result of any job wins), flaky as the flaky pass judged them
+	 * with evidence on the branch; pending and paused are the
+	 * project's (never run anywhere; muted or quarantined).
+	 */
 	[STMT_TESTS] =
-	    "SELECT count(*), count(*) FILTER (WHERE last_seen_at >= ?2), "
-	    "count(*) FILTER (WHERE last_status = 'passed'), "
-	    "count(*) FILTER (WHERE last_status IN ('failed', 'error')), "
-	    "count(*) FILTER (WHERE last_status = 'skipped'), "
-	    /* flaky as the batch's flaky pass judged it (FLK-1) */
-	    "(SELECT count(*) FROM flaky_states WHERE project_id = ?1 AND "
-	    "state = 'flaky'), "
-	    "count(*) FILTER (WHERE last_status IS NULL), "
+	    "WITH " BRANCH_TESTS " SELECT count(*), "
+	    "count(*) FILTER (WHERE b.at >= ?2), "
+	    "count(*) FILTER (WHERE b.rank = 2), "
+	    "count(*) FILTER (WHERE b.rank < 2), "
+	    "count(*) FILTER (WHERE b.rank = 3), "
+	    "count(*) FILTER (WHERE b.flaky_at IS NOT NULL AND EXISTS "
+	    "(SELECT 1 FROM flaky_states f WHERE f.test = b.test AND "
+	    "f.state = 'flaky')), "
+	    "(SELECT count(*) FROM test_stats WHERE project_id = ?1 AND "
+	    "last_status IS NULL), "
 	    /* "<> 'active'" lets the partial index tests_paused answer */
 	    "(SELECT count(*) FROM tests WHERE project_id = ?1 AND "
 	    "state <> 'active' AND state IN ('muted', 'quarantined')) "
-	    "FROM test_stats WHERE project_id = ?1",
+	    "FROM b",
+	/* incidents are kept per branch; signals count on the branch (and
+	 * job) of the run that raised them */
 	[STMT_INCIDENTS] =
-	    "SELECT count(*) FROM incidents WHERE project_id = ?1 AND "
-	    "closed_at IS NULL",
+	    "SELECT (SELECT count(*) FROM incidents WHERE project_id = ?1 AND "
+	    "closed_at IS NULL AND branch = ?3), (SELECT count(*) FROM "
+	    "signals g JOIN runs u ON u.id = g.run WHERE g.project_id = ?1 "
+	    "AND g.status = 'open' AND coalesce(u.branch, '') = ?3 AND "
+	    "(?4 IS NULL OR u.job = ?4))",
 	[STMT_PASS_RATE] =
 	    "SELECT count(*), sum(passed), sum(failed + errors) FROM "
 	    "(SELECT passed, failed, errors FROM runs WHERE project_id = ?1 "
@@ -165,6 +190,20 @@ dash_bind(struct db *db, sqlite3_stmt *st, int64_t project,
 	return 0;
 }
 
+/* Binds project ?1, since ?2, branch ?3 ("" for runs without one) and
+ * job ?4 (NULL: every job) of the count statements; 0 or -1. */
+static int
+dash_bind_counts(struct db *db, sqlite3_stmt *st, int64_t project,
+    int64_t since, const char *branch, const char *job)
+{
+	if (db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_int(db, st, 2, since) == -1 ||
+	    db_bind_text(db, st, 3, branch) == -1 ||
+	    db_bind_text_opt(db, st, 4, job) == -1)
+		return -1;
+	return 0;
+}
+
 /* One row of STMT_NOW as a failing-now entry. */
 static json_t *
 now_row(sqlite3_stmt *st)
@@ -221,11 +260,11 @@ dash_failing_now(struct db *db, json_t *o, int64_t project,
 
 /*
  * GET /api/dashboard for branch ("" for runs that name none) and job
- * (NULL: every job): test counts by latest status (of the whole
- * project: test_stats keeps one latest status per test, not per branch),
- * flaky, pending and paused, open incidents and signals; for the branch
- * and job, the pass rate of the last 30 runs, the 5 newest runs and the
- * tests failing now.  NULL on a database error.
+ * (NULL: every job): the tests that ran on the branch (and job) by their
+ * latest status there, those flaky there, open incidents of the branch
+ * and open signals its runs raised; pending and paused tests of the
+ * project; the pass rate of the branch's last 30 runs, its 5 newest runs
+ * and the tests failing now.  NULL on a database error.
  */
 json_t *
 dash_overview(struct db *db, int64_t project, const char *branch,
@@ -238,9 +277,8 @@ dash_overview(struct db *db, int64_t project, const char *branch,
 	jval_set(o, "branch", jval_str(branch));
 	jval_set(o, "job", job != NULL ? jval_str(job) : json_null());
 	if ((st = DB_STMT(db, DBM_DASH, STMT_TESTS)) == NULL ||
-	    db_bind_int(db, st, 1, project) == -1 ||
-	    db_bind_int(db, st, 2, now - WEEK_MS) == -1 ||
-	    db_step(db, st) != SQLITE_ROW)
+	    dash_bind_counts(db, st, project, now - WEEK_MS, branch, job) ==
+	    -1 || db_step(db, st) != SQLITE_ROW)
 		goto fail;
 	jval_set(o, "total_tests", jval_col_int(st, 0));
 	jval_set(o, "active_tests", jval_col_int(st, 1));
@@ -252,14 +290,12 @@ dash_overview(struct db *db, int64_t project, const char *branch,
 	jval_set(o, "paused_tests", jval_col_int(st, 7));
 	sqlite3_reset(st);
 	if ((st = DB_STMT(db, DBM_DASH, STMT_INCIDENTS)) == NULL ||
-	    db_bind_int(db, st, 1, project) == -1 ||
-	    db_step(db, st) != SQLITE_ROW)
+	    dash_bind_counts(db, st, project, now - WEEK_MS, branch, job) ==
+	    -1 || db_step(db, st) != SQLITE_ROW)
 		goto fail;
 	jval_set(o, "open_incidents", jval_col_int(st, 0));
+	jval_set(o, "open_signals", jval_col_int(st, 1));
 	sqlite3_reset(st);
-	if ((runs = signals_open_count(db, project)) == -1)
-		goto fail;
-	jval_set(o, "open_signals", jval_int(runs));
 	if ((st = DB_STMT(db, DBM_DASH, STMT_PASS_RATE)) == NULL ||
 	    dash_bind(db, st, project, branch, job) == -1 ||
 	    db_step(db, st) != SQLITE_ROW)

@@ -21,6 +21,8 @@
 enum stmt {
 	STMT_FEATURES,
 	STMT_SIGNALS,
+	STMT_FEATURES_B,
+	STMT_SIGNALS_B,
 	STMT_DOMAINS,
 	STMT_FEATURE,
 	STMT_DAYS,
@@ -48,6 +50,34 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_SIGNALS] =
 	    "SELECT t.feature, count(*) FROM signals g LEFT JOIN tests t ON "
 	    "t.id = g.test WHERE g.project_id = ?1 AND g.status = 'open' "
+	    "GROUP BY t.feature",
+	/*
+	 * The same for branch ?2 (NULL: every branch) and job ?3 (NULL:
+	 * every job), issue 13 item 4: the tests that ran there by their
+	 * latest status there (the worst of the latest of each job, as the
+	 * overview counts), flaky with evidence there; signals raised by
+	 * runs of that branch and job.
+	 */
+	[STMT_FEATURES_B] =
+	    "WITH b AS (SELECT test, min(CASE last_status WHEN 'failed' "
+	    "THEN 0 WHEN 'error' THEN 0 WHEN 'passed' THEN 2 ELSE 3 END) AS "
+	    "rank, max(last_result_at) AS at, max(flaky_at) AS flaky_at "
+	    "FROM stream_stats WHERE project_id = ?1 AND (?2 IS NULL OR "
+	    "branch = ?2) AND (?3 IS NULL OR job = ?3) GROUP BY test) "
+	    "SELECT f.id, f.path, f.name, f.domain, count(*), "
+	    "sum(CASE WHEN b.rank = 2 THEN 1 ELSE 0 END), "
+	    "sum(CASE WHEN b.rank = 0 THEN 1 ELSE 0 END), "
+	    "sum(CASE WHEN b.rank = 3 THEN 1 ELSE 0 END), max(b.at), "
+	    "count(fs.test) FROM b JOIN tests t ON t.id = b.test "
+	    "JOIN features f ON f.id = t.feature LEFT JOIN flaky_states fs "
+	    "ON fs.test = t.id AND fs.state = 'flaky' AND "
+	    "b.flaky_at IS NOT NULL WHERE t.project_id = ?1 AND "
+	    "t.alias_of IS NULL GROUP BY f.id, f.path, f.name, f.domain",
+	[STMT_SIGNALS_B] =
+	    "SELECT t.feature, count(*) FROM signals g JOIN runs u ON "
+	    "u.id = g.run LEFT JOIN tests t ON t.id = g.test WHERE "
+	    "g.project_id = ?1 AND g.status = 'open' AND (?2 IS NULL OR "
+	    "coalesce(u.branch, '') = ?2) AND (?3 IS NULL OR u.job = ?3) "
 	    "GROUP BY t.feature",
 	[STMT_DOMAINS] =
 	    "SELECT id, path, name, parent FROM domains WHERE project_id = ?1 "
@@ -134,19 +164,25 @@ fig_add(struct figures *to, const struct figures *from)
 }
 
 /*
- * Loads features with figures, domains, and rolls feature figures up
- * every ancestor domain.  Returns 0 or -1 (h is then freed).
+ * Loads features with figures (of sc's branch and job when it names
+ * either, else of the project's rollups), domains, and rolls feature
+ * figures up every ancestor domain.  Returns 0 or -1 (h is then freed).
  */
 static int
-health_load(struct db *db, int64_t project, struct health *h)
+health_load(struct db *db, int64_t project, const struct health_scope *sc,
+    struct health *h)
 {
+	int scoped = sc->branch != NULL || sc->job != NULL;
 	sqlite3_stmt *st;
 	size_t cap = 0, i, k;
 	int rc;
 
 	memset(h, 0, sizeof(*h));
-	if ((st = DB_STMT(db, DBM_FEATUREHEALTH, STMT_FEATURES)) == NULL ||
-	    db_bind_int(db, st, 1, project) == -1)
+	if ((st = DB_STMT(db, DBM_FEATUREHEALTH, scoped ? STMT_FEATURES_B :
+	    STMT_FEATURES)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    (scoped && (db_bind_text_opt(db, st, 2, sc->branch) == -1 ||
+	    db_bind_text_opt(db, st, 3, sc->job) == -1)))
 		return -1;
 	while ((rc = db_step(db, st)) == SQLITE_ROW) {
 		struct feat *f;
@@ -171,8 +207,11 @@ health_load(struct db *db, int64_t project, struct health *h)
 	sqlite3_reset(st);
 	if (rc == -1)
 		goto fail;
-	if ((st = DB_STMT(db, DBM_FEATUREHEALTH, STMT_SIGNALS)) == NULL ||
-	    db_bind_int(db, st, 1, project) == -1)
+	if ((st = DB_STMT(db, DBM_FEATUREHEALTH, scoped ? STMT_SIGNALS_B :
+	    STMT_SIGNALS)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    (scoped && (db_bind_text_opt(db, st, 2, sc->branch) == -1 ||
+	    db_bind_text_opt(db, st, 3, sc->job) == -1)))
 		goto fail;
 	while ((rc = db_step(db, st)) == SQLITE_ROW) {
 		int64_t fid = sqlite3_column_int64(st, 0);
@@ -228,6 +267,16 @@ health_load(struct db *db, int64_t project, struct health *h)
 fail:
 	health_free(h);
 	return -1;
+}
+
+/* Sets "branch" and "job" (null: every one) of an answer for sc. */
+static void
+scope_json(json_t *o, const struct health_scope *sc)
+{
+	jval_set(o, "branch", sc->branch != NULL ? jval_str(sc->branch) :
+	    json_null());
+	jval_set(o, "job", sc->job != NULL ? jval_str(sc->job) :
+	    json_null());
 }
 
 /* Sets the figures of a node on o (pass rate skips skipped tests). */
@@ -314,14 +363,15 @@ feat_cmp(const void *a, const void *b)
  * database error.
  */
 json_t *
-featurehealth_domains(struct db *db, int64_t project)
+featurehealth_domains(struct db *db, int64_t project,
+    const struct health_scope *sc)
 {
 	struct health h;
 	struct figures all;
 	json_t *out, *top, *tot;
 	size_t i;
 
-	if (health_load(db, project, &h) == -1)
+	if (health_load(db, project, sc, &h) == -1)
 		return NULL;
 	if (h.nf > 0)
 		qsort(h.f, h.nf, sizeof(*h.f), feat_cmp);
@@ -339,6 +389,7 @@ featurehealth_domains(struct db *db, int64_t project)
 	fig_json(tot, &all, 1);
 	jval_set(out, "totals", tot);
 	health_free(&h);
+	scope_json(out, sc);
 	return out;
 }
 
@@ -369,7 +420,8 @@ static const struct cursor_list features_paging = { "features", "s",
  */
 int
 featurehealth_features(struct db *db, int64_t project, int64_t did,
-    const char *cursor, int limit, json_t **out)
+    const struct health_scope *sc, const char *cursor, int limit,
+    json_t **out)
 {
 	struct cursor_page pg;
 	struct health h;
@@ -379,7 +431,7 @@ featurehealth_features(struct db *db, int64_t project, int64_t did,
 
 	if (cursor_page_open(&pg, &features_paging, cursor, limit) != 0)
 		return CURSOR_BAD;
-	if (health_load(db, project, &h) == -1) {
+	if (health_load(db, project, sc, &h) == -1) {
 		cursor_page_clear(&pg);
 		return -1;
 	}
@@ -399,6 +451,7 @@ featurehealth_features(struct db *db, int64_t project, int64_t did,
 	}
 	*out = jval_object();
 	jval_set(*out, "features", arr);
+	scope_json(*out, sc);
 	cursor_page_finish(&pg, *out);
 	health_free(&h);
 	return 0;

@@ -79,6 +79,72 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 	"ORDER BY " key " DESC, test DESC LIMIT ?9) " PAGE_JOIN " " \
 	"ORDER BY " key " DESC, id DESC"
 
+/*
+ * Per branch (issue 13 item 4): each test that ran on branch ?12 (NULL:
+ * every branch) in job ?13 (NULL: every job) once, from stream_stats: its
+ * status rank there (0 failed, 1 error, 2 passed, 3 skipped: the worst of
+ * the latest of each stream, as the overview counts), its latest results,
+ * runs, flaky evidence, and the status window and failure share of the
+ * stream that ran it last; ?14 is the flaky window, ?15 one test or NULL.
+ * Its flip rate is the flaky pass's on that branch (the highest of its
+ * jobs' windows: what the flaky pass writes to test_stats.flip_rate for
+ * the default branch), so every page shows one number per branch.
+ */
+#define STREAM_TESTS \
+	"b AS (SELECT test AS bt, min(CASE last_status WHEN 'failed' " \
+	"THEN 0 WHEN 'error' THEN 1 WHEN 'passed' THEN 2 ELSE 3 END) OVER p " \
+	"AS b_rank, max(last_result_at) OVER p AS b_at, " \
+	"max(last_passed_at) OVER p AS b_passed, max(last_failed_at) " \
+	"OVER p AS b_failed, sum(runs_count) OVER p AS b_runs, " \
+	"max(flaky_at) OVER p AS b_flaky, recent AS b_recent, " \
+	"fail_rate AS b_fail, row_number() OVER (PARTITION BY test ORDER " \
+	"BY last_result_at DESC, branch, job) AS b_rn FROM stream_stats " \
+	"WHERE project_id = ?1 AND (?12 IS NULL OR branch = ?12) AND " \
+	"(?13 IS NULL OR job = ?13) AND (?15 IS NULL OR test = ?15) " \
+	"WINDOW p AS (PARTITION BY test)), " \
+	"bf AS (SELECT b.*, coalesce((SELECT max(tv_flip_rate(substr(" \
+	"w.recent, -?14))) FROM flaky_windows w WHERE w.test = bt AND " \
+	"(?12 IS NULL OR w.branch = ?12) AND (?13 IS NULL OR w.job = ?13)), " \
+	"0) AS b_flip FROM b WHERE b_rn = 1)"
+#define B_STATUS "CASE b_rank WHEN 0 THEN 'failed' WHEN 1 THEN 'error' " \
+	"WHEN 2 THEN 'passed' WHEN 3 THEN 'skipped' END"
+/* TESTS_COLS with the branch's figures (rollups of the whole project
+ * where none is kept per stream: retry flakes, durations) */
+#define B_COLS \
+	"test_id, name, base_name, params, classname, file, line, " \
+	"suite_path, tags, owner, tests.state, first_seen_at, b_at, " \
+	B_STATUS ", b_at, b_passed, b_failed, coalesce(b_runs, 0), " \
+	"flaky_count, p50_ms, p95_ms, (SELECT max(i.id) FROM incidents i " \
+	"WHERE i.test = tests.id AND (?12 IS NULL OR i.branch = ?12) AND " \
+	"i.closed_at IS NULL), coalesce(b_recent, ''), id, " \
+	"coalesce(b_flip, 0.0)"
+/* flaky there: the flaky pass holds it flaky and saw evidence there */
+#define B_IS_FLAKY "(b_flaky IS NOT NULL AND EXISTS (SELECT 1 FROM " \
+	"flaky_states f WHERE f.test = bt AND f.state = 'flaky'))"
+#define B_FAIL_RATE_KEY "coalesce(b_fail, -1.0)"
+#define B_FLAKY_KEY "b_flip"
+#define B_LAST_FAILED_KEY "coalesce(b_failed, -1)"
+
+/* The catalogue of a branch for one sort: key expression and direction. */
+#define CATALOGUE_B(key, after, dir) \
+	"WITH " STREAM_TESTS " SELECT " B_COLS ", " key " FROM bf " \
+	"JOIN tests ON tests.id = bt JOIN test_stats ON " \
+	"test_stats.test = bt WHERE tests.project_id = ?1 " \
+	"AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\') " \
+	"AND (?3 IS NULL OR " B_STATUS " = ?3 OR " \
+	"(?3 = 'failing' AND b_rank < 2)) " \
+	"AND (?4 IS NULL OR " B_IS_FLAKY " = ?4) " \
+	"AND (?5 IS NULL OR owner = ?5) " \
+	"AND (?6 IS NULL OR ',' || coalesce(tags, '') || ',' LIKE " \
+	"'%,' || ?6 || ',%') " \
+	"AND (?10 IS NULL OR tests.feature = ?10) " \
+	"AND (?11 IS NULL OR tests.feature IN (SELECT f.id FROM features f " \
+	"JOIN domains d ON d.id = f.domain JOIN domains top ON top.id = ?11 " \
+	"WHERE f.project_id = ?1 AND (d.id = top.id OR substr(d.path, 1, " \
+	"length(top.path) + 1) = top.path || '/'))) " \
+	after \
+	"ORDER BY " key " " dir ", id " dir " LIMIT ?9"
+
 enum stmt {
 	STMT_LIST_NAME,
 	STMT_LIST_FAIL_RATE,
@@ -89,7 +155,14 @@ enum stmt {
 	STMT_PAGE_FLAKINESS,
 	STMT_PAGE_DURATION,
 	STMT_PAGE_LAST_FAILED,
+	STMT_B_NAME,
+	STMT_B_FAIL_RATE,
+	STMT_B_FLAKINESS,
+	STMT_B_DURATION,
+	STMT_B_LAST_FAILED,
 	STMT_GET,
+	STMT_GET_B,
+	STMT_STREAMS,
 	STMT_INCIDENT,
 	STMT_HISTORY,
 	STMT_RESULTS,
@@ -117,9 +190,30 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_PAGE_FLAKINESS] = CATALOGUE_STATS(FLAKY_KEY),
 	[STMT_PAGE_DURATION] = CATALOGUE_STATS(DURATION_KEY),
 	[STMT_PAGE_LAST_FAILED] = CATALOGUE_STATS(LAST_FAILED_KEY),
+	[STMT_B_NAME] = CATALOGUE_B("name", AFTER_NAME, "ASC"),
+	[STMT_B_FAIL_RATE] = CATALOGUE_B(B_FAIL_RATE_KEY,
+	    AFTER_KEY(B_FAIL_RATE_KEY, "<"), "DESC"),
+	[STMT_B_FLAKINESS] = CATALOGUE_B(B_FLAKY_KEY,
+	    AFTER_KEY(B_FLAKY_KEY, "<"), "DESC"),
+	[STMT_B_DURATION] = CATALOGUE_B(DURATION_KEY,
+	    AFTER_KEY(DURATION_KEY, "<"), "DESC"),
+	[STMT_B_LAST_FAILED] = CATALOGUE_B(B_LAST_FAILED_KEY,
+	    AFTER_KEY(B_LAST_FAILED_KEY, "<"), "DESC"),
 	[STMT_GET] =
 	    "SELECT " TESTS_COLS " FROM " TESTS_FROM " WHERE id = ?1 AND "
 	    "tests.project_id = ?2 AND test_id = ?3",
+	/* one test with its figures on a branch, pending when it never
+	 * ran there */
+	[STMT_GET_B] =
+	    "WITH " STREAM_TESTS " SELECT " B_COLS " FROM tests JOIN "
+	    "test_stats ON test_stats.test = tests.id LEFT JOIN bf ON "
+	    "bt = tests.id WHERE tests.id = ?15 AND tests.project_id = ?1 "
+	    "AND test_id = ?16",
+	/* where a test ran: its streams, the newest first */
+	[STMT_STREAMS] =
+	    "SELECT branch, job, last_status, last_result_at, runs_count, "
+	    "recent FROM stream_stats WHERE test = ?1 "
+	    "ORDER BY last_result_at DESC, branch, job LIMIT 50",
 	[STMT_INCIDENT] =
 	    "SELECT i.id, o.run_id, i.opened_at, i.closed_at, c.run_id, "
 	    "i.failure_count, i.fingerprint, i.message, x.details, "
@@ -177,7 +271,10 @@ static const char *const sql[STMT__MAX] = {
 	    "WHERE project_id = ?1 AND (?2 IS NULL OR state = ?2) AND "
 	    "(?3 IS NULL OR (last_at, test) < (?3, ?4)) AND (?6 IS NULL OR "
 	    "test = (SELECT t.id FROM tests t WHERE t.id = ?7 AND "
-	    "t.test_id = ?6)) "
+	    "t.test_id = ?6)) AND ((?8 IS NULL AND ?9 IS NULL) OR test IN "
+	    "(SELECT s.test FROM stream_stats s WHERE s.project_id = ?1 AND "
+	    "(?8 IS NULL OR s.branch = ?8) AND (?9 IS NULL OR s.job = ?9) "
+	    "AND s.flaky_at IS NOT NULL)) "
 	    "ORDER BY last_at DESC, test DESC LIMIT ?5) "
 	    PAGE_JOIN " JOIN flaky_states fs ON fs.test = sid "
 	    "ORDER BY fs.last_at DESC, sid DESC",
@@ -244,8 +341,21 @@ tests_row_json(sqlite3_stmt *st)
 	return o;
 }
 
+/* Sets the scope of an answer: "branch" (null: every branch) and "job"
+ * (null: every job). */
+static void
+scope_json(json_t *o, const char *branch, const char *job)
+{
+	jval_set(o, "branch", branch != NULL ? jval_str(branch) :
+	    json_null());
+	jval_set(o, "job", job != NULL ? jval_str(job) : json_null());
+}
+
 /*
- * GET /api/tests: {"tests":[...], "sort", "next_cursor"}.  Returns 0,
+ * GET /api/tests: {"tests":[...], "sort", "branch", "job",
+ * "next_cursor"}.  With a branch or job (f->branch, f->job), the tests
+ * that ran there with their figures there (STREAM_TESTS), else every
+ * test with the project's rollups.  Returns 0,
  * CURSOR_BAD or -1.  Each sort is its own list ("tests-<sort>"): by name
  * the cursor is the id alone (?8), else the sort key and the id (?7, ?8).
  */
@@ -259,8 +369,12 @@ tests_list(struct db *db, int64_t project, const struct tests_filter *f,
 	static const enum stmt paged[SORT__MAX] = { STMT_LIST_NAME,
 	    STMT_PAGE_FAIL_RATE, STMT_PAGE_FLAKINESS, STMT_PAGE_DURATION,
 	    STMT_PAGE_LAST_FAILED };
-	int stats_only = f->q == NULL && f->owner == NULL && f->tag == NULL &&
-	    f->feature_id <= 0 && f->domain_id <= 0;
+	static const enum stmt in_branch[SORT__MAX] = { STMT_B_NAME,
+	    STMT_B_FAIL_RATE, STMT_B_FLAKINESS, STMT_B_DURATION,
+	    STMT_B_LAST_FAILED };
+	int scoped = f->branch != NULL || f->job != NULL;
+	int stats_only = !scoped && f->q == NULL && f->owner == NULL &&
+	    f->tag == NULL && f->feature_id <= 0 && f->domain_id <= 0;
 	int named = f->sort == SORT_NAME;
 	struct cursor_list paging = { NULL, named ? "i" : "ri",
 	    { named ? 23 : TESTS_NCOLS, 23 } };
@@ -273,8 +387,8 @@ tests_list(struct db *db, int64_t project, const struct tests_filter *f,
 	paging.kind = kind;
 	if (cursor_page_open(&pg, &paging, f->cursor, f->limit) != 0)
 		return CURSOR_BAD;
-	if ((st = DB_STMT(db, DBM_TESTS, stats_only ? paged[f->sort] :
-	    by_sort[f->sort])) == NULL ||
+	if ((st = DB_STMT(db, DBM_TESTS, scoped ? in_branch[f->sort] :
+	    stats_only ? paged[f->sort] : by_sort[f->sort])) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_text(db, st, 2, like_pattern(f->q, like,
 	    sizeof(like))) == -1 ||
@@ -286,6 +400,10 @@ tests_list(struct db *db, int64_t project, const struct tests_filter *f,
 	    f->feature_id : -1) == -1 ||
 	    db_bind_int_opt(db, st, 11, f->domain_id > 0 ? f->domain_id :
 	    -1) == -1)) ||
+	    (scoped && (db_bind_text_opt(db, st, 12, f->branch) == -1 ||
+	    db_bind_text_opt(db, st, 13, f->job) == -1 ||
+	    db_bind_int(db, st, 14, f->flaky_window) == -1 ||
+	    db_bind_int_opt(db, st, 15, -1) == -1)) ||
 	    cursor_page_bind(&pg, db, st, named ? 8 : 7, 9) == -1) {
 		cursor_page_clear(&pg);
 		return -1;
@@ -296,21 +414,35 @@ tests_list(struct db *db, int64_t project, const struct tests_filter *f,
 		return -1;
 	}
 	jval_set(o, "sort", jval_str(tests_sort_names[f->sort]));
+	scope_json(o, f->branch, f->job);
 	cursor_page_finish(&pg, o);
 	*out = o;
 	return 0;
 }
 
-/* Finds test_id in project: 1 with its row key (and object), 0, -1. */
+/*
+ * Finds test_id in project: 1 with its row key (and object: with the
+ * figures of scope's branch and job when sc is not NULL and names one),
+ * 0, -1.
+ */
 static int
 test_find(struct db *db, int64_t project, const char *test_id, int64_t *key,
-    json_t **obj)
+    const struct tests_scope *sc, json_t **obj)
 {
 	sqlite3_stmt *st;
-	int rc;
+	int rc, scoped = sc != NULL && (sc->branch != NULL || sc->job != NULL);
 
 	*key = ident_test_key(test_id);
-	if ((st = DB_STMT(db, DBM_TESTS, STMT_GET)) == NULL ||
+	if (scoped) {
+		if ((st = DB_STMT(db, DBM_TESTS, STMT_GET_B)) == NULL ||
+		    db_bind_int(db, st, 1, project) == -1 ||
+		    db_bind_text_opt(db, st, 12, sc->branch) == -1 ||
+		    db_bind_text_opt(db, st, 13, sc->job) == -1 ||
+		    db_bind_int(db, st, 14, sc->flaky_window) == -1 ||
+		    db_bind_int(db, st, 15, *key) == -1 ||
+		    db_bind_text(db, st, 16, test_id) == -1)
+			return -1;
+	} else if ((st = DB_STMT(db, DBM_TESTS, STMT_GET)) == NULL ||
 	    db_bind_int(db, st, 1, *key) == -1 ||
 	    db_bind_int(db, st, 2, project) == -1 ||
 	    db_bind_text(db, st, 3, test_id) == -1)
@@ -320,6 +452,22 @@ test_find(struct db *db, int64_t project, const char *test_id, int64_t *key,
 		*obj = tests_row_json(st);
 	sqlite3_reset(st);
 	return rc == -1 ? -1 : rc == SQLITE_ROW;
+}
+
+/* One row of STMT_STREAMS: a branch and job the test ran in. */
+static json_t *
+stream_row(sqlite3_stmt *st)
+{
+	json_t *o = jval_object();
+
+	jval_set(o, "branch", jval_col_text(st, 0));
+	jval_set(o, "job", sqlite3_column_bytes(st, 1) > 0 ?
+	    jval_col_text(st, 1) : json_null());
+	jval_set(o, "last_status", jval_col_text(st, 2));
+	jval_set(o, "last_result_at", jval_col_time(st, 3));
+	jval_set(o, "runs", jval_col_int(st, 4));
+	jval_set(o, "recent", jval_col_text(st, 5));
+	return o;
 }
 
 /* The incident object of the row at st (STMT_INCIDENT columns). */
@@ -343,20 +491,23 @@ incident_json(sqlite3_stmt *st)
 }
 
 /*
- * GET /api/tests/{test_id}: the catalogue fields plus "open_incident" as
- * an object and "mappings".  Returns 1, 0 (unknown test) or -1.
+ * GET /api/tests/{test_id}: the catalogue fields (for sc's branch and job:
+ * see tests_list) plus "open_incident" as an object, "mappings", and
+ * "streams": each branch and job it ran in with its latest status there,
+ * the newest first.  Returns 1, 0 (unknown test) or -1.
  */
 int
 tests_detail(struct db *db, int64_t project, const char *test_id,
-    json_t **out)
+    const struct tests_scope *sc, json_t **out)
 {
 	json_t *o = NULL, *inc = json_null();
 	sqlite3_stmt *st;
 	int64_t key;
 	int rc;
 
-	if ((rc = test_find(db, project, test_id, &key, &o)) != 1)
+	if ((rc = test_find(db, project, test_id, &key, sc, &o)) != 1)
 		return rc;
+	scope_json(o, sc->branch, sc->job);
 	if (json_is_integer(json_object_get(o, "open_incident_id"))) {
 		if ((st = DB_STMT(db, DBM_TESTS, STMT_INCIDENT)) == NULL ||
 		    db_bind_int(db, st, 1, json_integer_value(
@@ -375,6 +526,13 @@ tests_detail(struct db *db, int64_t project, const char *test_id,
 		return -1;
 	}
 	jval_set(o, "mappings", inc);
+	if ((st = DB_STMT(db, DBM_TESTS, STMT_STREAMS)) == NULL ||
+	    db_bind_int(db, st, 1, key) == -1 ||
+	    (inc = jval_rows(db, st, stream_row)) == NULL) {
+		json_decref(o);
+		return -1;
+	}
+	jval_set(o, "streams", inc);
 	*out = o;
 	return 1;
 }
@@ -413,7 +571,7 @@ tests_history(struct db *db, int64_t project, const char *test_id,
 
 	if (cursor_page_open(&pg, &history_paging, cursor, limit) != 0)
 		return CURSOR_BAD;
-	if ((rc = test_find(db, project, test_id, &key, NULL)) != 1) {
+	if ((rc = test_find(db, project, test_id, &key, NULL, NULL)) != 1) {
 		cursor_page_clear(&pg);
 		return rc;
 	}
@@ -465,7 +623,7 @@ tests_results(struct db *db, int64_t project, const char *test_id,
 	int64_t key, total;
 	int rc;
 
-	if ((rc = test_find(db, project, test_id, &key, NULL)) != 1)
+	if ((rc = test_find(db, project, test_id, &key, NULL, NULL)) != 1)
 		return rc;
 	if ((total = count_of(db, STMT_RESULTS_TOTAL, key)) < 0 ||
 	    (st = DB_STMT(db, DBM_TESTS, STMT_RESULTS)) == NULL ||
@@ -513,7 +671,7 @@ tests_timing(struct db *db, int64_t project, const char *test_id, int limit,
 	int64_t key, total;
 	int rc;
 
-	if ((rc = test_find(db, project, test_id, &key, NULL)) != 1)
+	if ((rc = test_find(db, project, test_id, &key, NULL, NULL)) != 1)
 		return rc;
 	if ((total = count_of(db, STMT_TIMING_TOTAL, key)) < 0 ||
 	    (st = DB_STMT(db, DBM_TESTS, STMT_TIMING)) == NULL ||
@@ -551,7 +709,7 @@ tests_uptime(struct db *db, int64_t project, const char *test_id, int hours,
 	int64_t key, passed, failed;
 	int rc;
 
-	if ((rc = test_find(db, project, test_id, &key, NULL)) != 1)
+	if ((rc = test_find(db, project, test_id, &key, NULL, NULL)) != 1)
 		return rc;
 	if ((st = DB_STMT(db, DBM_TESTS, STMT_UPTIME)) == NULL ||
 	    db_bind_int(db, st, 1, key) == -1 ||
@@ -587,7 +745,7 @@ tests_incidents(struct db *db, int64_t project, const char *test_id,
 	int64_t key, total;
 	int rc;
 
-	if ((rc = test_find(db, project, test_id, &key, NULL)) != 1)
+	if ((rc = test_find(db, project, test_id, &key, NULL, NULL)) != 1)
 		return rc;
 	if ((total = count_of(db, STMT_INCIDENTS_TOTAL, key)) < 0 ||
 	    (st = DB_STMT(db, DBM_TESTS, STMT_INCIDENTS)) == NULL ||
@@ -661,14 +819,17 @@ static const struct cursor_list flaky_paging = { "flaky", "ii",
  * {same_sha_conflicts, retry_passes, flip_rate, flip_branch, flip_job,
  * items: newest runs, each naming its branch and job}, and first/last
  * flaked; only test_id's state when test_id
- * (16 hex digits) is not NULL.  Returns 0, CURSOR_BAD or -1.
+ * (16 hex digits) is not NULL; only tests with evidence in sc's branch
+ * and job (stream_stats.flaky_at) when it names one.  Returns 0, CURSOR_BAD or -1.
  */
 int
 tests_flaky(struct db *db, int64_t project, const char *state,
-    const char *test_id, const char *cursor, int limit, json_t **out)
+    const char *test_id, const struct tests_scope *sc, const char *cursor,
+    int limit, json_t **out)
 {
 	struct cursor_page pg;
 	sqlite3_stmt *st;
+	int rc;
 
 	if (cursor_page_open(&pg, &flaky_paging, cursor, limit) != 0)
 		return CURSOR_BAD;
@@ -678,9 +839,14 @@ tests_flaky(struct db *db, int64_t project, const char *state,
 	    cursor_page_bind(&pg, db, st, 3, 5) == -1 ||
 	    db_bind_text(db, st, 6, test_id) == -1 ||
 	    db_bind_int(db, st, 7, test_id != NULL ?
-	    ident_test_key(test_id) : 0) == -1) {
+	    ident_test_key(test_id) : 0) == -1 ||
+	    db_bind_text_opt(db, st, 8, sc->branch) == -1 ||
+	    db_bind_text_opt(db, st, 9, sc->job) == -1) {
 		cursor_page_clear(&pg);
 		return -1;
 	}
-	return cursor_page_list(&pg, db, st, flaky_row, "flaky", out);
+	if ((rc = cursor_page_list(&pg, db, st, flaky_row, "flaky", out)) ==
+	    0)
+		scope_json(*out, sc->branch, sc->job);
+	return rc;
 }

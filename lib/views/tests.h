@@ -15,6 +15,13 @@ enum tests_sort {
 	SORT__MAX
 };
 
+/* Where figures are taken (issue 13 item 4): branch (NULL: every branch)
+ * and job (NULL: every job); the flaky window of flip rates. */
+struct tests_scope {
+	const char	*branch, *job;
+	long long	 flaky_window;
+};
+
 /* Filters of GET /api/tests; NULL / -1 when not given. */
 struct tests_filter {
 	const char	*q, *status, *owner, *tag;
@@ -24,6 +31,8 @@ struct tests_filter {
 	enum tests_sort	 sort;
 	const char	*cursor;
 	int		 limit;
+	const char	*branch, *job;	/* as in tests_scope */
+	long long	 flaky_window;
 };
 
 /* The columns tests_row_json() reads, in its order. */
@@ -45,7 +54,8 @@ extern const char *const tests_sort_names[SORT__MAX + 1];
 json_t	*tests_row_json(sqlite3_stmt *);
 int	 tests_list(struct db *, int64_t, const struct tests_filter *,
 	    json_t **);
-int	 tests_detail(struct db *, int64_t, const char *, json_t **);
+int	 tests_detail(struct db *, int64_t, const char *,
+	    const struct tests_scope *, json_t **);
 int	 tests_history(struct db *, int64_t, const char *, const char *,
 	    const char *, int, json_t **);
 int	 tests_results(struct db *, int64_t, const char *, int, int,
@@ -55,6 +65,6 @@ int	 tests_uptime(struct db *, int64_t, const char *, int, int64_t,
 	    json_t **);
 int	 tests_incidents(struct db *, int64_t, const char *, int, json_t **);
 int	 tests_flaky(struct db *, int64_t, const char *, const char *,
-	    const char *, int, json_t **);
+	    const struct tests_scope *, const char *, int, json_t **);
 
 #endif

@@ -29,6 +29,7 @@
 #include <malloc.h>
 
 #include "arena.h"
+#include "branch.h"
 #include "buf.h"
 #include "config.h"
 #include "crypto.h"
@@ -199,6 +200,30 @@ req_str(struct req *r, int i)
 	const struct param_value *v = req_param(r, i);
 
 	return v->present ? v->s : NULL;
+}
+
+/*
+ * The branch a view answers for (issue 13 item 4), from query key i: the
+ * key's text when given, the project's default branch (branch_default:
+ * "" for runs without one) when absent, and NULL for "*" (every branch).
+ * *out is borrowed from the request.  Returns 0, or -1 on a database
+ * error.
+ */
+int
+req_branch(struct req *r, int i, const char **out)
+{
+	const char *b = req_str(r, i);
+	char def[300];
+
+	if (b != NULL) {
+		*out = strcmp(b, "*") == 0 ? NULL : b;
+		return 0;
+	}
+	if (branch_default(req_db(r), r->project_id, req_config(r), def,
+	    sizeof(def)) == -1)
+		return -1;
+	*out = arena_strdup(r->arena, def);
+	return 0;
 }
 
 /*

@@ -30,6 +30,7 @@ const char	*req_project(struct req *);
 const struct auth_token *req_token(struct req *);
 const struct param_value *req_param(struct req *, int);
 const char	*req_str(struct req *, int);
+int		 req_branch(struct req *, int, const char **);
 long long	 req_int(struct req *, int);
 const char	*req_path(struct req *, int);
 long long	 req_path_int(struct req *, int);
