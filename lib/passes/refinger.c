@@ -53,14 +53,18 @@ enum stmt {
 	"AND r.status IN (1, 2) AND r.fingerprint IS NOT NULL "
 
 static const char *const sql[STMT__MAX] = {
-	/* what ingest hands ident_fingerprint_own, for the next chunk */
+	/* what ingest hands ident_fingerprint_own, for the next chunk: the
+	 * runs from the watermark by id, each run's results in key order
+	 * (CROSS JOIN and +project_id keep SQLite from reading every run
+	 * of the project by its index and sorting all of its results) */
 	[STMT_CHUNK] =
 	    "SELECT r.run, r.test, r.fingerprint, x.error_type, x.message, "
-	    "x.details, t.file, t.classname, t.base_name FROM results r "
-	    "JOIN runs u ON u.id = r.run JOIN tests t ON t.id = r.test "
+	    "x.details, t.file, t.classname, t.base_name FROM runs u "
+	    "CROSS JOIN results r JOIN tests t ON t.id = r.test "
 	    "LEFT JOIN result_texts x ON x.run = r.run AND x.test = r.test "
-	    "WHERE u.project_id = ?1 AND r.fingerprint IS NOT NULL AND "
-	    "(r.run, r.test) > (?2, ?3) ORDER BY r.run, r.test LIMIT ?4",
+	    "WHERE r.run = u.id AND +u.project_id = ?1 AND u.id >= ?2 AND "
+	    "r.fingerprint IS NOT NULL AND (r.run, r.test) > (?2, ?3) "
+	    "ORDER BY u.id, r.test LIMIT ?4",
 	[STMT_SET] =
 	    "UPDATE results SET fingerprint = ?3 WHERE run = ?1 AND test = ?2",
 	[STMT_DEL_GROUPS] = "DELETE FROM failure_groups WHERE project_id = ?1",
