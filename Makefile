@@ -65,7 +65,8 @@ LIB_INGEST = lib/ingest/stream.c lib/ingest/textcap.c lib/ingest/junit.c \
 LIB_PASSES = lib/passes/pass.c lib/passes/maprule.c lib/passes/diffpat.c \
              lib/passes/diffscan.c lib/passes/mapping.c \
              lib/passes/flakystate.c lib/passes/integrity.c \
-             lib/passes/retention.c lib/passes/spool.c lib/passes/batch.c
+             lib/passes/retention.c lib/passes/spool.c \
+             lib/passes/refinger.c lib/passes/batch.c
 LIB_VIEWS = lib/views/status.c lib/views/runs.c lib/views/signals.c \
             lib/views/tests.c lib/views/slowest.c lib/views/dash.c \
             lib/views/correlate.c lib/views/featurehealth.c \

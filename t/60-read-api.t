@@ -131,6 +131,11 @@ is($r->{json}{diff}, undef, 'the first run has no diff');
 # ---- API-6 run results ----
 ($ids) = page_all('runs', '/api/tests/runs/run-20/results?limit=3', 'results', 'name');
 is_deeply([sort @$ids], [sort qw(alpha beta gamma delta eps p[x] p[y] zeta)], 'paging a run\'s results');
+for my $limit (1, 2) {	# a page boundary between the failure, the skip and the passes
+	($ids) = page_all('runs', "/api/tests/runs/run-6/results?limit=$limit", 'results', 'name');
+	is_deeply([@$ids[0, 1]], ['delta', 'gamma'], "issue 13 item 8: a run's results list the failure, then the skip (limit $limit)");
+	is_deeply([sort @$ids[2 .. $#$ids]], [sort qw(alpha beta eps p[x] p[y])], "then the passes, none lost or repeated (limit $limit)");
+}
 $r = get('runs', '/api/tests/runs/run-6/results?status=failed');
 is_deeply([map { $_->{name} } @{$r->{json}{results}}], ['delta'], 'results status filter');
 is($r->{json}{results}[0]{message}, 'delta flaked', 'result message');

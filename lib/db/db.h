@@ -30,6 +30,7 @@ enum db_module {
 	DBM_PASS,
 	DBM_MAPPINGS,
 	DBM_BRANCH,
+	DBM_REFINGER,
 	DBM__MAX
 };
 

@@ -1,10 +1,10 @@
 /*
- * `testvis batch` (SPEC §6): runs the passes (spool, mapping, flaky,
- * integrity, retention) one after the other, one instance at a time,
- * each pass for every project from its own watermark; prints one summary
- * line per pass and records each pass's last run in batch_passes for
- * /api/health.  --watch drains the spool as files land (inotify) and runs
- * the other passes every interval.  This is the runner: it owns the
+ * `testvis batch` (SPEC §6): runs the passes (spool, fingerprints,
+ * mapping, flaky, integrity, retention) one after the other, one instance
+ * at a time, each pass for every project from its own watermark; prints
+ * one summary line per pass and records each pass's last run in
+ * batch_passes for /api/health.  --watch drains the spool as files land
+ * (inotify) and runs the other passes every interval.  This is the runner: it owns the
  * locks, the pass table and its order, the bookkeeping and the exit
  * status.  The passes live in their modules; what they share (the pass
  * context, watermarks, chunked commits) is lib/passes/pass.c, which they
@@ -30,6 +30,7 @@
 #include "log.h"
 #include "mapping.h"
 #include "pass.h"
+#include "refinger.h"
 #include "retention.h"
 #include "rollup.h"
 #include "spool.h"
@@ -44,9 +45,12 @@ struct batch_pass {
 };
 
 /* In SPEC order: the spool feeds mapping, mapping feeds the health views
- * the others annotate, retention last so the passes see the new data. */
+ * the others annotate, retention last so the passes see the new data.
+ * fingerprints (a no-op unless FINGERPRINT_VERSION changed) recomputes
+ * the stored failures' fingerprints before anything reads them. */
 static const struct batch_pass passes[] = {
 	{ "spool", 0, spool_pass },
+	{ "fingerprints", 1, refinger_pass },
 	{ "mapping", 1, mapping_pass },
 	{ "flaky", 1, flakystate_pass },
 	{ "integrity", 1, integrity_pass },
@@ -323,7 +327,8 @@ batch_watch(struct db *db, const struct config *cfg,
 		if (now >= next_all) {
 			if ((bfd = lock_take(cfg->db, "batch.lock")) >= 0) {
 				rc |= batch_once(db, cfg, o,
-				    "mapping,flaky,integrity,retention", tr);
+				    "fingerprints,mapping,flaky,integrity,"
+				    "retention", tr);
 				close(bfd);
 			}
 			next_all = now + 1000.0 * o->interval;
@@ -382,7 +387,8 @@ batch_main(const struct config *cfg, const struct batch_opts *o)
 
 	if (o->passes != NULL && !batch_passes_valid(o->passes)) {
 		fprintf(stderr, "testvis: --pass takes a comma-separated list "
-		    "of spool, mapping, flaky, integrity, retention\n");
+		    "of spool, fingerprints, mapping, flaky, integrity, "
+		    "retention\n");
 		return 2;
 	}
 	if (!o->watch) {

@@ -19,6 +19,11 @@
 #define GROUPS_MAX	100	/* failure groups shown in run detail */
 #define GROUP_TESTS_MAX	20	/* tests named per group */
 
+/* A run's results list failures and errors first, then skipped, then
+ * passed (issue 13 item 8): the first key of its order and cursor. */
+#define RESULT_RANK \
+	"CASE r.status WHEN 1 THEN 0 WHEN 2 THEN 0 WHEN 3 THEN 1 ELSE 2 END"
+
 enum stmt {
 	STMT_LIST,
 	STMT_GET,
@@ -76,12 +81,13 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_RESULTS] =
 	    "SELECT t.test_id, t.name, t.classname, t.file, r.status, "
 	    "r.duration_ms, r.attempts, r.flaky_in_run, r.fingerprint, "
-	    "x.message, x.error_type, r.test FROM results r "
+	    "x.message, x.error_type, r.test, " RESULT_RANK " FROM results r "
 	    "JOIN tests t ON t.id = r.test LEFT JOIN result_texts x ON "
 	    "x.run = r.run AND x.test = r.test WHERE r.run = ?1 "
 	    "AND (?2 IS NULL OR r.status = ?2) "
 	    "AND (?3 IS NULL OR t.name LIKE ?3 ESCAPE '\\') "
-	    "AND (?4 IS NULL OR r.test > ?4) ORDER BY r.test LIMIT ?5",
+	    "AND (?4 IS NULL OR (" RESULT_RANK ", r.test) > (?4, ?5)) "
+	    "ORDER BY " RESULT_RANK ", r.test LIMIT ?6",
 	[STMT_RECENT] =
 	    "SELECT " RUNS_COLS " FROM runs WHERE project_id = ?1 "
 	    "ORDER BY started_at DESC, id DESC LIMIT ?2",
@@ -626,8 +632,9 @@ result_row(sqlite3_stmt *st)
 	return o;
 }
 
-/* A run's results page by test key. */
-static const struct cursor_list results_paging = { "results", "i", { 11 } };
+/* A run's results page by (RESULT_RANK, test key): failures first. */
+static const struct cursor_list results_paging = { "results", "ii",
+    { 12, 11 } };
 
 /*
  * GET /api/tests/runs/{run_id}/results: {"run_id", "results":[...],
@@ -657,7 +664,7 @@ runs_results(struct db *db, int64_t project, const char *run_id,
 	    db_bind_int_opt(db, st, 2, f->status) == -1 ||
 	    db_bind_text_opt(db, st, 3, like_pattern(f->q, like,
 	    sizeof(like))) == -1 ||
-	    cursor_page_bind(&pg, db, st, 4, 5) == -1) {
+	    cursor_page_bind(&pg, db, st, 4, 6) == -1) {
 		cursor_page_clear(&pg);
 		return -1;
 	}
