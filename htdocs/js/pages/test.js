@@ -20,7 +20,8 @@ export async function render(view, { segs, query }) {
 	const id = segs[1];
 	const base = 'tests/' + encodeURIComponent(id);
 	const offset = Math.max(0, parseInt(query.offset || '0', 10) || 0);
-	const sc = stream(query);
+	// branch=* (every branch, from the catalogue) is the test's own default
+	const sc = stream({ ...query, branch: query.branch === '*' ? '' : query.branch });
 	const form = filterForm(segs, query, streamFields(), 'Show');
 	const [t, hist, timing, up24, up7, up30, inc, res, flaky] = await load(view,
 	    h('h1', null, 'Test'), 'the test', Promise.all([
