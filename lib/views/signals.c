@@ -390,8 +390,6 @@ bulk_parse(json_t *body, struct bulk *b, struct fault *f)
 		fault_set(f, FAULT_BAD_INPUT, "invalid_body", "give exactly "
 		    "one of ids, run_id, session_id (%s)",
 		    n == 0 ? "none given" : "several given");
-		f->param = "ids";
-		f->reason = n == 0 ? "missing" : "invalid";
 		return -1;
 	}
 	if (b->ids == NULL)
