@@ -1,7 +1,8 @@
 /*
  * testvis-integrity: the integrity signals the batch raised when a run
  * made the suite weaker (API-18: list with filters and a cursor) and
- * their triage (API-19: acknowledge, resolve or reopen, admin only).
+ * their triage (API-19: acknowledge, resolve or reopen, admin only; one
+ * signal, or many at once: by ids, by run or by coding session).
  * Route and parameter tables, and handlers calling lib/views/signals.c.
  */
 #include <stddef.h>
@@ -97,9 +98,40 @@ h_triage(struct req *r)
 	return req_view(r, rc, out);
 }
 
+/*
+ * POST /api/tests/integrity/alerts (admin) {"status", "note"?, and one
+ * of "ids", "run_id", "session_id"}: 200 {updated, signals}; 400 naming
+ * the field; 404 unknown run or session; 413; 503.
+ */
+static int
+h_bulk(struct req *r)
+{
+	struct fault f;
+	struct trace_span *sp;
+	json_t *body, *out = NULL;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	if ((rc = req_body_json(r, 65536, &body)) != 0)
+		return rc;
+	sp = req_span(r, "signals_bulk");
+	rc = signals_bulk(req_db(r), req_project_id(r), body,
+	    tvtime_now_ms(), &out, &f);
+	req_span_end(r, sp, rc, out, "signals");
+	json_decref(body);
+	if (rc == 0)
+		return req_not_found(r, "no such run or coding session in "
+		    "project '%s'", req_project(r));
+	if (rc == -1)
+		return req_fault(r, &f);
+	return req_view(r, rc, out);
+}
+
 static const struct route routes[] = {
 	{ HTTP_GET, "/api/tests/integrity/alerts", SCOPE_READ,
 	    ROUTE_READ_CACHED, NULL, q_alerts, NULL, h_alerts },
+	{ HTTP_POST, "/api/tests/integrity/alerts", SCOPE_ADMIN,
+	    ROUTE_READ, NULL, NULL, json_types, h_bulk },
 	{ HTTP_POST, "/api/tests/integrity/alerts/{signal_id}", SCOPE_ADMIN,
 	    ROUTE_READ, p_signal, NULL, json_types, h_triage },
 };

@@ -57,20 +57,29 @@ export async function durationChart(el, points) {
 	return u;
 }
 
-// dayChart(el, days, markers): a feature's results per UTC day as bars,
-// passed (left axis) beside failed (right axis, its own scale so that one
-// failure among hundreds of passes still shows), and the timeline's
-// markers (first green, last red, last known good) as labelled dashed
-// lines.  days: [{day "YYYY-MM-DD", passed, failed}], oldest first;
+// dayChart(el, days, markers): a feature's results per UTC day as one
+// stacked bar per day on a single count axis: failed results at the
+// bottom (red), passed stacked on top, and the timeline's markers (first
+// green, last red, last known good) as labelled dashed lines.
+// Why one shared axis: two axes (passed left, failed right, each its own
+// scale) drew 3 failures as tall as 130 passes, which reads as "half of
+// it failed".  A stack keeps the proportion true (3 of 133 is a sliver,
+// as it should be), the height still shows how much ran, and a failure is
+// never hidden: its slice is at least FAIL_MIN_PX high, and the day strip
+// above marks every failing day on its own.  days: [{day "YYYY-MM-DD", passed, failed}], oldest first;
 // markers: [{label, day, colour variable}].
 export async function dayChart(el, days, markers) {
 	const uPlot = await loadUplot();
 	const fg = cssVar('--fg'), grid = cssVar('--border');
 	const pass = cssVar('--pass'), failc = cssVar('--fail'), bg = cssVar('--bg');
 	const xs = days.map((d) => Date.parse(d.day + 'T00:00:00Z') / 1000 + 43200);
-	const data = [xs, days.map((d) => d.runs ? d.passed : null), days.map((d) => d.runs ? d.failed : null)];
+	// series 1: the whole stack (passed + failed), drawn first in the
+	// pass colour; series 2: the failed part, drawn over its bottom
+	const data = [xs, days.map((d) => d.runs ? d.passed + d.failed : null),
+	    days.map((d) => d.runs ? d.failed : null)];
+	const FAIL_MIN_PX = 3;
 	const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
-	const bars = (align) => uPlot.paths.bars({ size: [0.42, 24], align });
+	const bars = (align) => uPlot.paths.bars({ size: [0.7, 28], align });
 	const ints = (u, vals) => vals.map((v) => Number.isInteger(v) ? String(v) : '');
 	const height = 220;
 	const mk = markers.filter((m) => m.day && days.length && m.day >= days[0].day && m.day <= days[days.length - 1].day);
@@ -100,21 +109,36 @@ export async function dayChart(el, days, markers) {
 		});
 		ctx.restore();
 	};
+	// a failure is never thinner than FAIL_MIN_PX (bars are 0.7 of a day
+	// wide, at most 28 px, as bars() draws them)
+	const drawFailMin = (u) => {
+		const ctx = u.ctx, dpr = devicePixelRatio;
+		const w = Math.min(28 * dpr, 0.7 * u.bbox.width / Math.max(1, days.length));
+		const y0 = u.valToPos(0, 'n', true);
+		ctx.save();
+		ctx.fillStyle = failc;
+		days.forEach((d, i) => {
+			if (!d.failed || y0 - u.valToPos(d.failed, 'n', true) >= FAIL_MIN_PX * dpr)
+				return;
+			const x = u.valToPos(xs[i], 'x', true);
+			ctx.fillRect(Math.round(x - w / 2), Math.round(y0 - FAIL_MIN_PX * dpr), Math.round(w), FAIL_MIN_PX * dpr);
+		});
+		ctx.restore();
+	};
 	const u = new uPlot({
 		width: Math.max(300, el.clientWidth || 600), height,
 		scales: { x: { time: true, range: (u, min, max) => [min - 43200, max + 43200] },
-		    p: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] },
-		    f: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
+		    n: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
 		series: [{ label: 'day', value: (u, v) => v === null ? '\u2014' : new Date(v * 1000).toISOString().slice(0, 10) },
-		    { label: '\u2713 passed results', scale: 'p', stroke: pass, fill: pass, width: 0,
-		      paths: bars(-1), points: { show: false }, value: (u, v) => v === null ? '\u2014' : String(v) },
-		    { label: '\u2717 failed results', scale: 'f', stroke: failc, fill: failc, width: 0,
-		      paths: bars(1), points: { show: false }, value: (u, v) => v === null ? '\u2014' : String(v) }],
+		    { label: '\u2713 passed results', scale: 'n', stroke: pass, fill: pass, width: 0,
+		      paths: bars(0), points: { show: false },
+		      value: (u, v, si, i) => v === null || i === null ? '\u2014' : String(days[i].passed) },
+		    { label: '\u2717 failed results', scale: 'n', stroke: failc, fill: failc, width: 0,
+		      paths: bars(0), points: { show: false }, value: (u, v) => v === null ? '\u2014' : String(v) }],
 		axes: [{ ...axis, values: (u, vals) => vals.map((v) => new Date(v * 1000).toISOString().slice(5, 10)) },
-		    { ...axis, scale: 'p', size: 50, values: ints, label: 'passed', labelSize: 18 },
-		    { ...axis, scale: 'f', side: 1, size: 50, grid: { show: false }, values: ints, label: 'failed', labelSize: 18 }],
+		    { ...axis, scale: 'n', size: 50, values: ints, label: 'results', labelSize: 18 }],
 		legend: { show: true },
-		hooks: { draw: [drawMarkers] },
+		hooks: { draw: [drawFailMin, drawMarkers] },
 	}, data, el);
 	const ro = new ResizeObserver(() => {
 		if (!el.isConnected)

@@ -140,6 +140,46 @@ export function filterForm(segs, query, fields, submitLabel = 'Apply') {
 	return form;
 }
 
+// streamFields(): the branch and job fields of a filterForm, as the
+// overview and runs pages have them; an empty field means the default
+// branch (every job).  '*' as branch: every branch (the catalogue).
+export function streamFields(star = false) {
+	return [
+		{ name: 'branch', label: 'Branch', type: 'search',
+		    placeholder: star ? 'default branch (* = every)' : 'default branch' },
+		{ name: 'job', label: 'Job', type: 'search', placeholder: 'every job' }];
+}
+
+// stream(query): the branch and job of the route's query, for api() and
+// for the links that carry them along (undefined when not chosen).
+export function stream(query) {
+	return { branch: query.branch || undefined, job: query.job || undefined };
+}
+
+// branchName(b): a branch as the pages name it ("" is the runs that
+// name no branch; '*' every branch).
+export function branchName(b) {
+	return b === '' ? '(runs without a branch)' : b === '*' ? 'every branch' : b;
+}
+
+// branchLine(d, segs, query): "Branch main \u00b7 every job", which
+// branch and job the answer d is for (its "branch" and "job" fields), with
+// a way back to the default branch when the page chose another.  null
+// when the answer names no branch.
+export function branchLine(d, segs, query) {
+	if (!d || d.branch === undefined || d.branch === null)
+		return null;
+	const rest = { ...query };
+	delete rest.branch;
+	delete rest.job;
+	delete rest.cursor;
+	delete rest.offset;
+	return h('p', { class: 'sub', 'data-test': 'branch-line' }, 'Branch ',
+	    h('strong', { 'data-test': 'branch-name' }, branchName(d.branch)),
+	    d.job !== null && d.job !== undefined ? [' \u00b7 job ', h('strong', null, d.job)] : ' \u00b7 every job',
+	    query.branch || query.job ? [' \u00b7 ', h('a', { href: href(segs, rest) }, 'default branch')] : null);
+}
+
 // section(title, ...content): an h2 with content.
 export function section(title, ...kids) {
 	return h('section', null, h('h2', null, title), kids);

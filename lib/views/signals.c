@@ -12,6 +12,7 @@
 #include "fault.h"
 #include "jval.h"
 #include "signals.h"
+#include "xalloc.h"
 #include "utf8.h"
 
 const char *const signals_types[] = {
@@ -32,6 +33,11 @@ enum stmt {
 	STMT_GET,
 	STMT_SET,
 	STMT_EVENT,
+	STMT_FIND_RUN,
+	STMT_FIND_SESSION,
+	STMT_OF_RUN,
+	STMT_OF_SESSION,
+	STMT_BULK_SET,
 	STMT__MAX
 };
 
@@ -73,6 +79,21 @@ static const char *const sql[STMT__MAX] = {
 	    "INSERT INTO events (project_id, at, kind, subject, payload) "
 	    "VALUES (?1, ?2, 'signal_' || ?3, ?4, json_object('signal_id', "
 	    "?4, 'previous', ?5, 'note', ?6))",
+	[STMT_FIND_RUN] =
+	    "SELECT id FROM runs WHERE project_id = ?1 AND run_id = ?2",
+	[STMT_FIND_SESSION] =
+	    "SELECT 1 FROM runs WHERE project_id = ?1 AND session_id = ?2 "
+	    "LIMIT 1",
+	[STMT_OF_RUN] =
+	    "SELECT id, status FROM signals WHERE project_id = ?1 AND "
+	    "run = ?2 ORDER BY id",
+	[STMT_OF_SESSION] =
+	    "SELECT g.id, g.status FROM signals g JOIN runs r ON "
+	    "r.id = g.run WHERE g.project_id = ?1 AND r.session_id = ?2 "
+	    "ORDER BY g.id",
+	[STMT_BULK_SET] =
+	    "UPDATE signals SET status = ?2, note = COALESCE(?3, note), "
+	    "updated_at = ?4 WHERE id = ?1",
 };
 
 /* One signal row (SIG_COLS) as its API object. */
@@ -268,5 +289,270 @@ storage:
 	db_rollback(db);
 	fault_set(f, FAULT_STORAGE, "storage",
 	    "the signal could not be updated");
+	return -1;
+}
+
+/* The parsed body of POST /api/tests/integrity/alerts (bulk triage). */
+struct bulk {
+	const char	*status, *note;	/* borrowed from the body */
+	json_t		*ids;		/* the "ids" array, or NULL */
+	const char	*run_id, *session_id;
+};
+
+/* One signal the bulk triage moves: its id and status before. */
+struct bulk_sig {
+	int64_t		 id;
+	char		 prev[16];
+};
+
+/* A string field of the body of at most max bytes, no NUL; -1 with f set. */
+static int
+bulk_text(json_t *v, const char *name, size_t min, size_t max,
+    const char **out, struct fault *f)
+{
+	if (!json_is_string(v) || json_string_length(v) < min ||
+	    json_string_length(v) > max ||
+	    strlen(json_string_value(v)) != json_string_length(v)) {
+		fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+		    "%s must be text of %zu to %zu bytes", name, min, max);
+		f->param = name;
+		f->reason = "invalid";
+		return -1;
+	}
+	*out = json_string_value(v);
+	return 0;
+}
+
+/*
+ * Checks the body of a bulk triage into b (which borrows from body):
+ * known fields only, a known status, an optional note and exactly one
+ * selector (ids: 1 to SIGNALS_BULK_MAX positive integers; run_id;
+ * session_id).  Returns 0, or -1 with f naming the field at fault.
+ */
+static int
+bulk_parse(json_t *body, struct bulk *b, struct fault *f)
+{
+	static const char *const fields[] = { "status", "note", "ids",
+	    "run_id", "session_id", NULL };
+	json_t *x, *js;
+	const char *k;
+	size_t i;
+	int n;
+
+	memset(b, 0, sizeof(*b));
+	if (!json_is_object(body)) {
+		fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+		    "the body must be a JSON object");
+		return -1;
+	}
+	json_object_foreach(body, k, x) {
+		for (i = 0; fields[i] != NULL && strcmp(fields[i], k) != 0;
+		    i++)
+			;
+		if (fields[i] == NULL) {
+			fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+			    "unknown field '%.*s' (expected: status, note, "
+			    "and one of ids, run_id, session_id)",
+			    UTF8_CUT(k, 64));
+			return -1;
+		}
+	}
+	js = json_object_get(body, "status");
+	for (i = 0; json_is_string(js) && signals_statuses[i] != NULL &&
+	    strcmp(signals_statuses[i], json_string_value(js)) != 0; i++)
+		;
+	if (!json_is_string(js) || signals_statuses[i] == NULL) {
+		fault_set(f, FAULT_BAD_INPUT, "invalid_body", "status must be "
+		    "\"acknowledged\", \"resolved\" or \"open\"");
+		f->param = "status";
+		f->reason = json_is_string(js) ? "invalid" : "missing";
+		return -1;
+	}
+	b->status = signals_statuses[i];
+	if ((x = json_object_get(body, "note")) != NULL && !json_is_null(x) &&
+	    bulk_text(x, "note", 0, 2000, &b->note, f) == -1)
+		return -1;
+	n = 0;
+	if ((b->ids = json_object_get(body, "ids")) != NULL)
+		n++;
+	if ((x = json_object_get(body, "run_id")) != NULL) {
+		n++;
+		if (bulk_text(x, "run_id", 1, 256, &b->run_id, f) == -1)
+			return -1;
+	}
+	if ((x = json_object_get(body, "session_id")) != NULL) {
+		n++;
+		if (bulk_text(x, "session_id", 1, 256, &b->session_id,
+		    f) == -1)
+			return -1;
+	}
+	if (n != 1) {
+		fault_set(f, FAULT_BAD_INPUT, "invalid_body", "give exactly "
+		    "one of ids, run_id, session_id (%s)",
+		    n == 0 ? "none given" : "several given");
+		return -1;
+	}
+	if (b->ids == NULL)
+		return 0;
+	if (!json_is_array(b->ids) || json_array_size(b->ids) == 0 ||
+	    json_array_size(b->ids) > SIGNALS_BULK_MAX) {
+		fault_set(f, FAULT_BAD_INPUT, "invalid_body", "ids must be "
+		    "an array of 1 to %d signal ids", SIGNALS_BULK_MAX);
+		f->param = "ids";
+		f->reason = "invalid";
+		return -1;
+	}
+	json_array_foreach(b->ids, i, x)
+		if (!json_is_integer(x) || json_integer_value(x) < 1) {
+			fault_set(f, FAULT_BAD_INPUT, "invalid_body",
+			    "ids[%zu] must be a positive integer", i);
+			f->param = "ids";
+			f->reason = "invalid";
+			return -1;
+		}
+	return 0;
+}
+
+/* Adds (id, prev) to *v unless it is there or already has status. */
+static void
+bulk_add(struct bulk_sig **v, size_t *n, int64_t id, const char *prev,
+    const char *status)
+{
+	size_t i;
+
+	if (strcmp(prev, status) == 0)
+		return;
+	for (i = 0; i < *n; i++)
+		if ((*v)[i].id == id)
+			return;
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[*n].id = id;
+	snprintf((*v)[*n].prev, sizeof((*v)[*n].prev), "%s", prev);
+	(*n)++;
+}
+
+/*
+ * The signals of the project b selects that are not yet in b->status,
+ * into *v (*n of them; the caller frees *v).  Ids of other projects or
+ * of no signal are left out.  Returns 1, 0 when b names a run or
+ * session the project does not have, -1 on a storage error.
+ */
+static int
+bulk_targets(struct db *db, int64_t project, const struct bulk *b,
+    struct bulk_sig **v, size_t *n)
+{
+	sqlite3_stmt *st;
+	json_t *x;
+	size_t i;
+	int rc;
+
+	if (b->ids != NULL) {
+		json_array_foreach(b->ids, i, x) {
+			if ((st = DB_STMT(db, DBM_SIGNALS, STMT_GET)) == NULL ||
+			    db_bind_int(db, st, 1, project) == -1 ||
+			    db_bind_int(db, st, 2,
+			    json_integer_value(x)) == -1 ||
+			    (rc = db_step(db, st)) == -1)
+				return -1;
+			if (rc == SQLITE_ROW)
+				bulk_add(v, n, json_integer_value(x),
+				    db_column_text(st, 0), b->status);
+			sqlite3_reset(st);
+		}
+		return 1;
+	}
+	if ((st = DB_STMT(db, DBM_SIGNALS, b->run_id != NULL ?
+	    STMT_FIND_RUN : STMT_FIND_SESSION)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_text(db, st, 2, b->run_id != NULL ? b->run_id :
+	    b->session_id) == -1 || (rc = db_step(db, st)) == -1)
+		return -1;
+	if (rc != SQLITE_ROW)
+		return 0;
+	if (b->run_id != NULL) {
+		int64_t run = sqlite3_column_int64(st, 0);
+
+		sqlite3_reset(st);
+		if ((st = DB_STMT(db, DBM_SIGNALS, STMT_OF_RUN)) == NULL ||
+		    db_bind_int(db, st, 2, run) == -1)
+			return -1;
+	} else {
+		sqlite3_reset(st);
+		if ((st = DB_STMT(db, DBM_SIGNALS, STMT_OF_SESSION)) == NULL ||
+		    db_bind_text(db, st, 2, b->session_id) == -1)
+			return -1;
+	}
+	if (db_bind_int(db, st, 1, project) == -1)
+		return -1;
+	while ((rc = db_step(db, st)) == SQLITE_ROW)
+		bulk_add(v, n, sqlite3_column_int64(st, 0),
+		    db_column_text(st, 1), b->status);
+	sqlite3_reset(st);
+	return rc == -1 ? -1 : 1;
+}
+
+/*
+ * POST /api/tests/integrity/alerts {"status", "note"?, and one of
+ * "ids", "run_id", "session_id"}: triages every selected signal of the
+ * project in one transaction (signals already in that status are left
+ * as they are; a missing note keeps each signal's note).  Returns 1
+ * with *out {updated, signals: [ids]}, 0 when the run or session is
+ * unknown, -1 with f set (400 bad body, 503 storage).
+ */
+int
+signals_bulk(struct db *db, int64_t project, json_t *body, int64_t now,
+    json_t **out, struct fault *f)
+{
+	struct bulk b;
+	struct bulk_sig *v = NULL;
+	sqlite3_stmt *st;
+	json_t *ids;
+	size_t i, n = 0;
+	int rc;
+
+	*out = NULL;
+	if (bulk_parse(body, &b, f) == -1)
+		return -1;
+	if (db_begin(db) == -1)
+		goto storage;
+	if ((rc = bulk_targets(db, project, &b, &v, &n)) == -1)
+		goto storage;
+	if (rc == 0) {
+		db_rollback(db);
+		return 0;
+	}
+	ids = json_array();
+	for (i = 0; i < n; i++) {
+		if ((st = DB_STMT(db, DBM_SIGNALS, STMT_BULK_SET)) == NULL ||
+		    db_bind_int(db, st, 1, v[i].id) == -1 ||
+		    db_bind_text(db, st, 2, b.status) == -1 ||
+		    db_bind_text(db, st, 3, b.note) == -1 ||
+		    db_bind_int(db, st, 4, now) == -1 ||
+		    db_step(db, st) == -1 ||
+		    (st = DB_STMT(db, DBM_SIGNALS, STMT_EVENT)) == NULL ||
+		    db_bind_int(db, st, 1, project) == -1 ||
+		    db_bind_int(db, st, 2, now) == -1 ||
+		    db_bind_text(db, st, 3, b.status) == -1 ||
+		    db_bind_int(db, st, 4, v[i].id) == -1 ||
+		    db_bind_text(db, st, 5, v[i].prev) == -1 ||
+		    db_bind_text(db, st, 6, b.note) == -1 ||
+		    db_step(db, st) == -1) {
+			json_decref(ids);
+			goto storage;
+		}
+		json_array_append_new(ids, json_integer(v[i].id));
+	}
+	if (db_commit(db) == -1) {
+		json_decref(ids);
+		goto storage;
+	}
+	free(v);
+	*out = json_pack("{sIso}", "updated", (json_int_t)n, "signals", ids);
+	return 1;
+storage:
+	free(v);
+	db_rollback(db);
+	fault_set(f, FAULT_STORAGE, "storage",
+	    "the signals could not be updated");
 	return -1;
 }

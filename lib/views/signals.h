@@ -13,6 +13,9 @@ struct signals_filter {
 	int		 limit;
 };
 
+/* The most signal ids one bulk triage may name. */
+#define SIGNALS_BULK_MAX	1000
+
 extern const char *const signals_types[];
 extern const char *const signals_severities[];
 extern const char *const signals_statuses[];
@@ -24,5 +27,7 @@ json_t	*signals_of_runs(struct db *, const char *, int64_t, int);
 int64_t	 signals_open_count(struct db *, int64_t);
 int	 signals_set(struct db *, int64_t, int64_t, json_t *, int64_t,
 	    json_t **, struct fault *);
+int	 signals_bulk(struct db *, int64_t, json_t *, int64_t, json_t **,
+	    struct fault *);
 
 #endif

@@ -261,6 +261,10 @@ await check('run detail', async () => {
 	const groups = await page.$$('[data-test=failure-group]');
 	ok(groups.length >= 1, 'a failed run shows failures grouped by fingerprint');
 	ok((await text(page, '#main')).includes("assert Decimal('4.99') == Decimal('5.00')"), 'the failure message is shown');
+	const rsts = await page.$$eval('[data-test=run-result] td:first-child', (x) => x.map((y) => y.textContent));
+	const rank = (s) => /failed|error/.test(s) ? 0 : /skipped/.test(s) ? 1 : 2;
+	ok(rsts.length > 1 && rsts.some((s) => rank(s) === 0) && rsts.every((s, i) => i === 0 || rank(rsts[i - 1]) <= rank(s)),
+	    'issue 13 item 8: the run lists its failures first', rsts.slice(0, 8).join('|'));
 	await shot(page, 'run');
 	// results: search, status filter, paging
 	await page.fill('#results input[name=q]', 'refund');
@@ -401,8 +405,15 @@ await check('health tree', async () => {
 	await visit(page, '#/health');
 	const doms = await page.$$eval('[data-test=domain-row]', (r) => r.map((x) => x.dataset.path));
 	ok(doms.length >= 8 && doms.includes('checkout') && doms.includes('search'), 'the tree lists the domains', doms.join('|'));
-	ok(await page.$$eval('[data-test=feature-row]:not([hidden])', (r) => r.length) === 0, 'domains start collapsed');
 	const row = '[data-test=domain-row][data-path=checkout]';
+	const lvl1 = await page.$$eval('[data-test=domain-row][aria-level="1"] [data-test=toggle]', (b) => b.map((x) => x.getAttribute('aria-expanded')));
+	ok(lvl1.length >= 1 && lvl1.every((x) => x === 'true') &&
+	    await page.$$eval('[data-test=feature-row]:not([hidden])', (r) => r.length) > 0,
+	    'issue 13 item 8: the first level of domains starts open', lvl1.join('|'));
+	await shot(page, 'health-first-level');
+	await page.click('[data-test=collapse-all]');
+	ok(await page.$$eval('[data-test=feature-row]:not([hidden])', (r) => r.length) === 0 && /open=none/.test(page.url()),
+	    'collapse all closes them, and the URL keeps that', page.url());
 	const st = await text(page, row + ' .st');
 	ok(/\u2717\s*red/.test(st), 'a failing domain says "red" with a glyph, not by colour alone', st);
 	const green = await text(page, '[data-test=domain-row][data-path=search] .st');
@@ -457,7 +468,11 @@ await check('feature timeline', async () => {
 	ok((await text(tp, '#main h1')).includes('checkout/payments'), 'the timeline names its feature');
 	ok(await tp.getAttribute('#nav a[aria-current=page]', 'data-nav') === 'timeline', 'Timeline is current in the navigation');
 	const api = await apiGet('tests/features/' + PAYMENTS.id + '/timeline?days=90');
-	ok(await tp.$$eval('[data-test=day-strip] .d', (c) => c.length) === 90, 'the default is 90 days, one cell each');
+	const firstRun = api.days.findIndex((x) => x.runs > 0);
+	const fitDays = firstRun < 0 ? 90 : Math.min(90, Math.max(14, 90 - firstRun));
+	const cellsN = await tp.$$eval('[data-test=day-strip] .d', (c) => c.length);
+	ok(cellsN === fitDays && fitDays < 90, 'issue 13 item 8: the default range fits the data (from its first day with runs, 14 to 90 days)',
+	    cellsN + ' cells, want ' + fitDays);
 	const red = await tp.$$eval('[data-test=day-strip] a.d.F', (c) => c.map((x) => x.getAttribute('aria-label')));
 	ok(red.length >= 1 && red.every((l) => /failures/.test(l)), 'days with failures say so (tall bars with a label)', red.join('|'));
 	for (const k of ['first_green', 'last_red', 'last_known_good']) {
@@ -467,6 +482,9 @@ await check('feature timeline', async () => {
 	}
 	await tp.waitForSelector('[data-test=timeline-chart] canvas', { timeout: 5000 });
 	ok(true, 'the passed/failed chart is drawn');
+	const yaxes = await tp.$$eval('[data-test=timeline-chart] .u-axis', (a) => a.length);
+	ok(yaxes === 2, 'issue 13 item 8: passed and failed share one count axis (x and one y axis)', String(yaxes));
+	await shot(tp, 'feature-timeline-fit');
 	const rows = await tp.$$eval('[data-test=day-row]', (r) => r.length);
 	ok(rows === api.days.filter((x) => x.runs > 0).length, 'every day with runs is in the table', String(rows));
 	// the strip is one tab stop; arrows move along the days with runs
@@ -591,6 +609,116 @@ await check('integrity alerts', async () => {
 	await after(page, () => page.click('[data-test=card][href="#/integrity"]'));
 	ok(page.url().endsWith('#/integrity'), 'and links to the alerts page');
 	noErrors(page, 'integrity as admin');
+});
+
+// --- issue 13 item 8: branch and job selectors (catalogue, health), kept
+// in the URL, named on the page; the overview's failing card and its list
+await check('branch selectors', async () => {
+	const dash = await apiGet('dashboard');
+	const other = 'feature/refund-api';
+	for (const [name, hash] of [['catalogue', '#/tests'], ['health', '#/health']]) {
+		await visit(page, hash);
+		await page.fill('input[name=branch]', other);
+		const st = await after(page, () => page.press('input[name=branch]', 'Enter'));
+		ok(st === 'ready' && page.url().includes('branch=' + encodeURIComponent(other)),
+		    'issue 13 item 8: choosing a branch on the ' + name + ' page keeps it in the URL', st + ' ' + page.url());
+		const said = await page.$$eval('[data-test=branch-name]', (x) => x.map((y) => y.textContent));
+		ok(said.join() === other, 'issue 13 item 8: the ' + name + ' page says which branch it shows', said.join('|'));
+		ok((await page.$$eval('input[name=branch]', (x) => x.map((y) => y.value))).join() === other,
+		    'the ' + name + ' form keeps the branch');
+		await shot(page, name + '-branch');
+		await visit(page, hash);
+		const def = await page.$$eval('[data-test=branch-name]', (x) => x.map((y) => y.textContent));
+		ok(def.join() === (dash.branch || '(runs without a branch)'), 'without a choice the ' + name + ' page shows the default branch',
+		    def.join('|'));
+	}
+	noErrors(page, 'branch selectors');
+	// the failing card: its list is the catalogue of the same branch, and agrees with its count
+	await visit(page, '');
+	const href = await page.$$eval('[data-test=card]', (c) => c.map((x) => x.getAttribute('href') || '').find((h) => /status=failing/.test(h)));
+	ok(href && href.includes('branch=' + encodeURIComponent(dash.branch)), 'issue 13 item 8: the failing card links to the failing tests of its branch', href);
+	await after(page, () => page.click('[data-test=card][href="' + href + '"]'));
+	const listed = await page.$$eval('tbody tr', (r) => r.length);
+	ok(listed === Math.min(50, dash.failing), 'issue 13 item 8: the failing card and its list agree', listed + ' listed, card ' + dash.failing);
+	noErrors(page, 'failing card');
+});
+
+// --- issue 13 item 8: integrity signals grouped by run / session, bulk acknowledge
+await check('integrity bulk', async () => {
+	await setToken(page, env.TV_ADMIN_TOKEN);
+	await visit(page, '#/integrity?status=all');
+	const runs = await page.$$eval('[data-test=alert-group]', (g) => g.map((x) => x.dataset.key));
+	ok(runs.length >= 1 && new Set(runs).size === runs.length, 'issue 13 item 8: the signals are grouped by run', runs.join('|'));
+	const cnt = await text(page, '[data-test=alert-group] [data-test=group-count]');
+	const n0 = await page.$$eval('[data-test=alert-group]:first-child [data-test=alert]', (a) => a.length);
+	ok(new RegExp('\\b' + n0 + ' signals?').test(cnt), 'each group says its count', cnt + ' / ' + n0);
+	await after(page, () => page.click('[data-test=group-toggle] a[data-group=session]'));
+	const sess = await page.$$eval('[data-test=alert-group]', (g) => g.map((x) => x.dataset.key));
+	ok(page.url().includes('group=session') && sess.includes('agent-7f3a'), 'the toggle groups them by coding session', sess.join('|') + ' ' + page.url());
+	await visit(page, '#/integrity');
+	const g = '[data-test=alert-group]:first-child';
+	const ids = await page.$$eval(g + ' [data-test=alert]', (a) => a.map((x) => Number(x.dataset.id)));
+	await page.click(g + ' button[data-bulk=acknowledged]');
+	await page.waitForSelector(g + ' [data-test=bulk-msg] .ok', { timeout: 5000 });
+	const msg = await text(page, g + ' [data-test=bulk-msg]');
+	ok(new RegExp('Marked ' + ids.length + ' signals? acknowledged').test(msg), 'issue 13 item 8: "acknowledge all" acknowledges the group', msg);
+	const sts = await page.$$eval(g + ' [data-test=alert]', (a) => a.map((x) => x.dataset.status));
+	ok(sts.length === ids.length && sts.every((x) => x === 'acknowledged'), 'every card of the group says so', sts.join('|'));
+	const acked = (await apiGet('tests/integrity/alerts?status=acknowledged&limit=500')).alerts.map((a) => a.id);
+	ok(ids.every((i) => acked.includes(i)), 'and the API has them acknowledged', ids.join(','));
+	await shot(page, 'integrity-bulk');
+	noErrors(page, 'integrity bulk');
+	await setToken(page, null);
+});
+
+// --- issue 13 item 8: the phone layout, the status strip and table cells do not overlap
+await check('phone layout', async () => {
+	const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+	const pp = await ctx.newPage();
+	pp.errors = [];
+	pp.on('pageerror', (e) => pp.errors.push('pageerror: ' + e.message));
+	for (const [name, hash] of [['tests', '#/tests'], ['flaky', '#/flaky']]) {
+		ok(await visit(pp, hash) === 'ready', name + ' renders at 390x844');
+		const bad = await pp.$$eval('tbody tr', (rows) => {
+			const out = [];
+			for (const tr of rows.slice(0, 15)) {
+				const cells = [...tr.children].map((c) => c.getBoundingClientRect());
+				const strip = tr.querySelector('.strip');
+				if (strip) {
+					const s = strip.getBoundingClientRect();
+					const cell = strip.closest('td').getBoundingClientRect();
+					if (s.left < cell.left - 0.5 || s.right > cell.right + 0.5)
+						out.push('strip ' + s.left + '-' + s.right + ' outside its cell ' + cell.left + '-' + cell.right);
+				}
+				for (let i = 1; i < cells.length; i++)
+					if (cells[i].left < cells[i - 1].right - 0.5)
+						out.push('cells ' + (i - 1) + '/' + i + ' overlap');
+			}
+			return out;
+		});
+		ok(bad.length === 0, 'issue 13 item 8: at phone size the ' + name + ' strips and cells do not overlap', bad.slice(0, 5).join('; '));
+		const wide = await pp.evaluate(() => document.documentElement.scrollWidth);
+		ok(wide <= 391, 'issue 13 item 8: the ' + name + ' page does not scroll sideways (its table does)', String(wide));
+		await shot(pp, 'phone-' + name);
+	}
+	// the test page: the big status strip wraps and pushes what follows down
+	const tid = (await apiGet('tests?q=partial_refund_rounding')).tests[0].test_id;
+	ok(await visit(pp, '#/tests/' + tid) === 'ready', 'the test page renders at 390x844');
+	const lay = await pp.evaluate(() => {
+		const wrap = document.querySelector('[data-test=status-strip]');
+		const w = wrap.getBoundingClientRect();
+		const cells = [...wrap.querySelectorAll('.c')].map((c) => c.getBoundingClientRect());
+		const next = wrap.nextElementSibling.getBoundingClientRect();
+		const tables = [...document.querySelectorAll('.tablewrap')].map((t) => t.getBoundingClientRect());
+		return { bottom: Math.max(...cells.map((c) => c.bottom)), wrapBottom: w.bottom, next: next.top,
+		    right: Math.max(...cells.map((c) => c.right)), width: innerWidth,
+		    tables: tables.filter((t) => t.top < Math.max(...cells.map((c) => c.bottom)) && t.bottom > w.top).length };
+	});
+	ok(lay.bottom <= lay.wrapBottom + 0.5 && lay.wrapBottom <= lay.next + 0.5 && lay.right <= lay.width && lay.tables === 0,
+	    'issue 13 item 8: at phone size the status strip stays in its box, above what follows, over no table', JSON.stringify(lay));
+	await shot(pp, 'phone-test');
+	ok(pp.errors.length === 0, 'phone layout: no page errors', pp.errors.join('\n'));
+	await ctx.close();
 });
 
 // --- test detail: mute, activate, map manually (admin)

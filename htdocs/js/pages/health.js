@@ -5,28 +5,36 @@
 // test counts link to the catalogue limited to the node.  Domains expand
 // and collapse with a button (Enter/Space, or Right/Left; Up/Down walk
 // the rows); the open domains are kept in the URL (?open=) without
-// reloading, so a link reopens the same view.  Features link to their
-// timeline.
+// reloading, so a link reopens the same view; without ?open= the first
+// level of domains starts open.  Features link to their timeline.  For
+// one branch and job (the default branch unless ?branch= / ?job=, kept in
+// the URL and carried along on the links), named above the tree.
 import { h, clear, when, pct, num, status } from '../dom.js';
 import { api } from '../api.js';
-import { load, empty, href } from '../ui.js';
+import { load, empty, href, filterForm, streamFields, stream, branchLine } from '../ui.js';
 
 export async function render(view, { segs, query }) {
 	const head = [h('h1', null, 'Domain and feature health'),
 	    h('p', { class: 'sub' }, 'Each test counts once, in the feature of its primary mapping, with its latest result. ',
 		'Pass rate leaves skipped tests out; confidence is the pass rate \u00d7 the integrity score ',
 		'(1 \u2212 0.1 per open integrity signal). A feature is red when any of its tests fails.')];
-	const d = await load(view, head, 'the domain tree',
-	    api('tests/health/domains'));
+	const form = filterForm(segs, query, streamFields(), 'Show');
+	const d = await load(view, [head, form], 'the domain tree',
+	    api('tests/health/domains', stream(query)));
+	const scope = [branchLine(d, segs, query), form];
 	if (d.domains.length === 0)
-		return clear(view, head, empty(
+		return clear(view, head, scope, empty(
 		    h('p', null, h('strong', null, 'No domains or features yet.')),
 		    h('p', null, 'The batch mapping pass (', h('code', null, 'testvis batch'), ', every minute from cron) ',
 			'maps each test to a feature: from the ', h('code', null, 'feature'), ' property or sidecar, the rules file ',
 			h('code', null, 'mapping_rules'), ', imported mappings, or the test\u2019s directory and file name.'),
 		    h('p', null, 'No test has been mapped yet: upload a report (the ', h('a', { href: '#/' }, 'overview'),
 			' shows how) and wait for the next batch run.')));
-	const open = new Set(String(query.open || '').split(',').filter((x) => /^\d+$/.test(x)));
+	// ?open= (even empty: the reader closed them all) says which domains
+	// are open; without it the first level is
+	const open = 'open' in query ?
+	    new Set(String(query.open).split(',').filter((x) => /^\d+$/.test(x))) :
+	    new Set(d.domains.map((x) => String(x.id)));
 	const tree = new Tree(segs, query, open);
 	const t = d.totals;
 	const card = (k, v, title, cls, link) => h(link ? 'a' : 'div', { class: 'card' + (cls ? ' ' + cls : ''), title, href: link },
@@ -36,14 +44,14 @@ export async function render(view, { segs, query }) {
 	    card('tests mapped', num(t.tests)),
 	    card('pass rate', pct(t.pass_rate), 'passed / (passed + failed), latest results'),
 	    card('confidence', pct(t.confidence, 0), 'pass rate \u00d7 integrity score'),
-	    card('\u2248 flaky tests', num(t.flaky_tests), null, t.flaky_tests ? 'bad' : null, href(['flaky'])),
+	    card('\u2248 flaky tests', num(t.flaky_tests), null, t.flaky_tests ? 'bad' : null, href(['flaky'], stream(query))),
 	    card('\u2691 open integrity signals', num(t.open_signals), null, t.open_signals ? 'bad' : null, href(['integrity'])));
 	const tools = h('div', { class: 'treetools' },
 	    h('button', { type: 'button', 'data-test': 'expand-all', onclick: () => tree.all(true) }, '\u25BE Expand all'),
 	    h('button', { type: 'button', 'data-test': 'collapse-all', onclick: () => tree.all(false) }, '\u25B8 Collapse all'),
 	    h('span', { class: 'muted small' }, num(tree.countDomains(d.domains)) + ' domains, ' +
 		num(tree.countFeatures(d.domains)) + ' features. Arrow keys: \u2192 opens, \u2190 closes, \u2191\u2193 move.'));
-	clear(view, head, cards, h('h2', null, 'Domains'), tools, tree.render(d.domains, t),
+	clear(view, head, scope, cards, h('h2', null, 'Domains'), tools, tree.render(d.domains, t),
 	    h('p', { class: 'small muted' }, 'Features link to their day-by-day timeline. Times are of the latest result; hover for the exact time.'));
 	tree.sync();
 }
@@ -87,7 +95,7 @@ class Tree {
 	// to its tests.
 	figures(n, scope) {
 		const c = (v, cls, title) => h('td', { class: cls || 'num', title }, v);
-		const tests = (v, extra, title) => scope ? h('a', { href: href(['tests'], { ...scope, ...extra }), title }, v) : v;
+		const tests = (v, extra, title) => scope ? h('a', { href: href(['tests'], { ...stream(this.query), ...scope, ...extra }), title }, v) : v;
 		return [
 		    c(status(n.status), 'st-cell'),
 		    c(tests(num(n.tests), {}, 'the tests mapped here')),
@@ -137,7 +145,7 @@ class Tree {
 	}
 
 	feature(f, parent, level) {
-		const link = h('a', { href: href(['features', String(f.id), 'timeline']), 'data-test': 'feature-link',
+		const link = h('a', { href: href(['features', String(f.id), 'timeline'], stream(this.query)), 'data-test': 'feature-link',
 		    title: 'timeline of ' + f.path }, f.name);
 		const cell = h('th', { scope: 'row', class: 'treecell' },
 		    h('span', { class: 'tw', 'aria-hidden': 'true' }, '\u25E6'), link,
@@ -163,7 +171,9 @@ class Tree {
 		}
 		// keep the open domains in the URL, without a reload
 		const ids = this.nodes.filter((n) => n.button && n.expanded).map((n) => n.id);
-		const q = { ...this.query, open: ids.join(',') };
+		// 'none': every domain closed (an empty value would drop the
+		// key, and the first level would open again on a reload)
+		const q = { ...this.query, open: ids.length ? ids.join(',') : 'none' };
 		const want = href(this.segs, q);
 		if (location.hash !== want)
 			history.replaceState(history.state, '', want);

@@ -4,7 +4,7 @@
 // Empty project: how to upload the first report.
 import { h, clear, when, pct, num, status, table, td, sha } from '../dom.js';
 import { api, getProject } from '../api.js';
-import { load, runHref, testHref, href, section, filterForm } from '../ui.js';
+import { load, runHref, href, section, filterForm } from '../ui.js';
 
 export async function render(view, { segs = [], query = {} } = {}) {
 	const [d, runs] = await load(view, [h('h1', null, 'Overview')], 'the dashboard',
@@ -27,16 +27,18 @@ export async function render(view, { segs = [], query = {} } = {}) {
 	    { class: 'card' + (cls ? ' ' + cls : ''), href: link, title,
 	      'data-test': 'card' },
 	    h('div', { class: 'v' }, v), h('div', { class: 'k' }, k));
+	// the cards' lists are those of the branch and job shown here
+	const sc = { branch: d.branch || undefined, job: d.job || undefined };
 	const cards = h('div', { class: 'cards' },
-	    card('\u2713 passing', num(d.passing), href(['tests'], { status: 'passed' }), 'good'),
-	    card('\u2717 failing', num(d.failing), href(['tests'], { sort: 'last_failed', status: 'failing' }),
-		d.failing ? 'bad' : null, 'latest result (on any branch) failed or error'),
-	    card('\u2298 skipped', num(d.skipped), href(['tests'], { status: 'skipped' })),
-	    card('\u2248 flaky', num(d.flaky), href(['flaky']), d.flaky ? 'bad' : null),
-	    card('\u2026 pending', num(d.pending), href(['tests'], { status: 'pending' }), null,
+	    card('\u2713 passing', num(d.passing), href(['tests'], { ...sc, status: 'passed' }), 'good'),
+	    card('\u2717 failing', num(d.failing), href(['tests'], { ...sc, sort: 'last_failed', status: 'failing' }),
+		d.failing ? 'bad' : null, 'latest result on ' + (d.branch || 'runs without a branch') + ' failed or error; the list has the same tests'),
+	    card('\u2298 skipped', num(d.skipped), href(['tests'], { ...sc, status: 'skipped' })),
+	    card('\u2248 flaky', num(d.flaky), href(['flaky'], sc), d.flaky ? 'bad' : null),
+	    card('\u2026 pending', num(d.pending), href(['tests'], { ...sc, status: 'pending' }), null,
 		'tests without any result yet'),
 	    card('\u2016 paused', num(d.paused_tests), null, null, 'muted or quarantined'),
-	    card('\u26A0 open incidents', num(d.open_incidents), href(['tests'], { sort: 'last_failed' }),
+	    card('\u26A0 open incidents', num(d.open_incidents), href(['tests'], { ...sc, sort: 'last_failed' }),
 		d.open_incidents ? 'bad' : null),
 	    card('\u2691 open integrity signals', num(d.open_signals), href(['integrity']),
 		d.open_signals ? 'bad' : null, 'signals that a run weakened the suite; open the alerts'),
@@ -45,7 +47,7 @@ export async function render(view, { segs = [], query = {} } = {}) {
 
 	clear(view, head,
 	    section('Failing now on ' + (d.branch || 'runs without a branch'), failingNow(d)),
-	    section('Tests of the project, every branch', cards),
+	    section('Tests on ' + (d.branch || 'runs without a branch') + (d.job !== null ? ', job ' + d.job : ''), cards),
 	    section('Pass rate of the last ' + runs.runs.length + ' runs (every branch)', bars(runs.runs)),
 	    section('Recent runs of ' + (d.branch || 'runs without a branch'), recentRuns(d.recent_runs),
 		h('p', null, h('a', { href: href(['runs'], { branch: d.branch || undefined, job: d.job || undefined }) },
@@ -59,7 +61,7 @@ function failingNow(d) {
 		return h('p', { class: 'muted', 'data-test': 'failing-now-none' },
 		    'Nothing is failing in the newest run of any job.');
 	const rows = d.failing_now.map((f) => h('tr', { 'data-test': 'failing-now' },
-	    td([h('a', { href: testHref(f.test_id) }, f.name),
+	    td([h('a', { href: href(['tests', f.test_id], { branch: d.branch || undefined, job: f.job || undefined }) }, f.name),
 		f.flaky ? [' ', status('flaky')] : null,
 		f.quarantined ? [' ', status('quarantined')] : null]),
 	    td(f.job === null ? h('span', { class: 'muted' }, '(no job)') : f.job),
@@ -68,7 +70,7 @@ function failingNow(d) {
 	    td(h('a', { href: runHref(f.run_id) }, f.run_id)),
 	    td(f.incident_id === null ? '\u2014' : '#' + f.incident_id),
 	    td(f.fingerprint === null ? '\u2014' :
-		h('a', { href: href(['failures']), title: f.fingerprint }, h('code', null, f.fingerprint.slice(0, 10))))));
+		h('a', { href: href(['failures'], { branch: d.branch || undefined }), title: f.fingerprint }, h('code', null, f.fingerprint.slice(0, 10))))));
 	const more = d.failing_now_total > d.failing_now.length ?
 	    h('p', { class: 'small muted' }, 'The first ' + d.failing_now.length + ' of ' +
 	    num(d.failing_now_total) + ' failing tests.') : null;

@@ -1,6 +1,7 @@
 // Run detail: GET api/tests/runs/{id} (metadata, failures grouped by
 // fingerprint, diff against the previous run on the branch) and, in
-// parallel, its results (status filter, name search, cursor pages).
+// parallel, its results (status filter, name search, cursor pages),
+// failures first.
 import { h, clear, when, num, status, table, td, sha, dur, safeUrl } from '../dom.js';
 import { api, seg } from '../api.js';
 import { load, runHref, testHref, filterForm, pager, empty, section, href } from '../ui.js';
@@ -116,6 +117,16 @@ function signalsSection(run) {
 	    signalsTable(signals)));
 }
 
+// The rank of a status in the results list: failures and errors first,
+// then skipped, then passed (the API orders them so too; a page of an
+// older API is sorted here, keeping its order within a rank).
+const RANK = { failed: 0, error: 0, skipped: 1, passed: 2 };
+
+function failuresFirst(list) {
+	return list.map((r, i) => [r, i]).sort(([a, i], [b, j]) =>
+	    ((RANK[a.status] ?? 1) - (RANK[b.status] ?? 1)) || i - j).map(([r]) => r);
+}
+
 function resultsSection(segs, query, res) {
 	const form = filterForm(segs, query, [
 		{ name: 'q', label: 'Test name contains', type: 'search', placeholder: 'search' },
@@ -123,7 +134,7 @@ function resultsSection(segs, query, res) {
 		    ['failed', '\u2717 failed'], ['error', '\u26A0 error'], ['skipped', '\u2298 skipped'],
 		    ['passed', '\u2713 passed']] },
 	], 'Search');
-	const rows = res.results.map((r) => h('tr', null,
+	const rows = failuresFirst(res.results).map((r) => h('tr', { 'data-test': 'run-result' },
 	    td(status(r.status)),
 	    td([h('a', { href: testHref(r.test_id) }, r.name), h('span', { class: 'cls' }, r.classname || r.file)]),
 	    td(dur(r.duration_ms), 'num'),

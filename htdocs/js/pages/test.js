@@ -6,9 +6,11 @@
 // test's reason comes from the quarantine list afterwards).  Admin forms:
 // mute / quarantine / activate (PUT /state) and the manual mapping
 // override (PUT /mapping); their answers update the page in place.
+// ?branch= / ?job= (kept in the URL, with a selector) go to the test's
+// figures, its history and its results; the page names the branch.
 import { h, clear, when, pct, num, status, table, td, dur, sha, historyStrip, stripLegend } from '../dom.js';
 import { api, send } from '../api.js';
-import { load, runHref, href, empty, section, errorBox, actionError } from '../ui.js';
+import { load, runHref, href, empty, section, errorBox, actionError, filterForm, streamFields, stream, branchLine } from '../ui.js';
 import { durationChart } from '../chart.js';
 import { monitorTags, evidenceItems, streamName } from '../evidence.js';
 
@@ -18,16 +20,19 @@ export async function render(view, { segs, query }) {
 	const id = segs[1];
 	const base = 'tests/' + encodeURIComponent(id);
 	const offset = Math.max(0, parseInt(query.offset || '0', 10) || 0);
+	// branch=* (every branch, from the catalogue) is the test's own default
+	const sc = stream({ ...query, branch: query.branch === '*' ? '' : query.branch });
+	const form = filterForm(segs, query, streamFields(), 'Show');
 	const [t, hist, timing, up24, up7, up30, inc, res, flaky] = await load(view,
 	    h('h1', null, 'Test'), 'the test', Promise.all([
-		api(base),
-		api(base + '/history', { limit: 100 }),
+		api(base, sc),
+		api(base + '/history', { branch: sc.branch, limit: 100 }),
 		api(base + '/timing', { limit: 200 }),
 		api(base + '/uptime', { hours: 24 }),
 		api(base + '/uptime', { hours: 168 }),
 		api(base + '/uptime', { hours: 720 }),
 		api(base + '/incidents', { limit: 10 }),
-		api(base + '/results', { limit: PAGE, offset }),
+		scoped(base + '/results', { limit: PAGE, offset }, sc),
 		api('tests/flaky', { state: 'all', test_id: id }).catch((e) => e)]));
 	const chartEl = h('div', { class: 'chart', 'data-test': 'duration-chart' });
 	const stateTag = h('span', { 'data-test': 'state-tag' });
@@ -36,6 +41,7 @@ export async function render(view, { segs, query }) {
 	clear(view,
 	    h('h1', null, t.name),
 	    h('p', { class: 'sub' }, status(t.last_status), ' \u00b7 ', h('code', null, t.classname || t.file), stateTag),
+	    branchLine(t, segs, query), form,
 	    h('div', { class: 'grid2' }, definition(t), figures(t)),
 	    incidentBox(t.open_incident),
 	    stripSection(hist),
@@ -44,7 +50,7 @@ export async function render(view, { segs, query }) {
 	    flakySection(t, hist.history, flaky),
 	    messagesSection(hist.history),
 	    incidentsSection(inc),
-	    resultsSection(segs, offset, res),
+	    resultsSection(segs, query, offset, res),
 	    mappingSection(t),
 	    stateSection(t, showState));
 	const pts = timing.timing.slice().reverse().map((x) => ({ t: Date.parse(x.timestamp), v: x.duration_ms }));
@@ -198,7 +204,21 @@ function incidentsSection(inc) {
 	    td(i.error ? i.error.slice(0, 300) : '', 'msg')))));
 }
 
-function resultsSection(segs, offset, res) {
+// scoped(path, params, sc): api(path) for the branch and job of sc; an
+// API that does not take them (400) is asked without them.
+async function scoped(path, params, sc) {
+	if (!sc.branch && !sc.job)
+		return api(path, params);
+	try {
+		return await api(path, { ...params, ...sc });
+	} catch (e) {
+		if (e.status === 400)
+			return api(path, params);
+		throw e;
+	}
+}
+
+function resultsSection(segs, query, offset, res) {
 	const rows = res.results.map((r) => h('tr', null,
 	    td(status(r.status)),
 	    td(h('a', { href: runHref(r.run_id) }, r.run_id)),
@@ -208,9 +228,9 @@ function resultsSection(segs, offset, res) {
 		r.details ? h('pre', null, r.details) : null) : '', 'msg')));
 	const nav = h('nav', { class: 'pager', 'aria-label': 'Result pages' });
 	if (offset > 0)
-		nav.append(h('a', { href: href(segs, { offset: Math.max(0, offset - PAGE) }) }, '\u2190 Newer'));
+		nav.append(h('a', { href: href(segs, { ...stream(query), offset: Math.max(0, offset - PAGE) }) }, '\u2190 Newer'));
 	if (offset + res.results.length < res.total)
-		nav.append(h('a', { href: href(segs, { offset: offset + PAGE }), 'data-test': 'older' }, 'Older \u2192'));
+		nav.append(h('a', { href: href(segs, { ...stream(query), offset: offset + PAGE }), 'data-test': 'older' }, 'Older \u2192'));
 	nav.append(h('span', { class: 'muted small' }, res.total ? (offset + 1) + '\u2013' +
 	    (offset + res.results.length) + ' of ' + num(res.total) : ''));
 	return h('section', { id: 'results' }, h('h2', null, 'Results'),

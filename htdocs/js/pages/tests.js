@@ -1,12 +1,14 @@
 // Test catalogue: GET api/tests with search, status and flaky filters,
 // sorting and cursor pages; limited to a feature or domain when the link
-// came from the health tree (feature_id, domain_id).
+// came from the health tree (feature_id, domain_id); for one branch and
+// job (the default branch unless ?branch= / ?job=; branch=* every branch),
+// named above the list, and carried along to the tests' pages.
 import { h, clear, when, pct, status, table, td, dur, recentStrip } from '../dom.js';
 import { api } from '../api.js';
-import { load, testHref, filterForm, pager, empty, href } from '../ui.js';
+import { load, filterForm, pager, empty, href, streamFields, stream, branchLine } from '../ui.js';
 
 export async function render(view, { segs, query }) {
-	const form = filterForm(segs, query, [
+	const form = filterForm(segs, query, [...streamFields(true),
 		{ name: 'q', label: 'Name contains', type: 'search', placeholder: 'search tests' },
 		{ name: 'status', label: 'Latest status', type: 'select', options: [['', 'any'],
 		    ['failing', '\u2717 failed or error'], ['failed', '\u2717 failed'], ['error', '\u26A0 error'], ['skipped', '\u2298 skipped'],
@@ -18,14 +20,14 @@ export async function render(view, { segs, query }) {
 		    ['duration', 'duration (p95)'], ['last_failed', 'last failed']] },
 	], 'Search');
 	const d = await load(view, [h('h1', null, 'Tests'), form], 'tests',
-	    api('tests', { q: query.q, status: query.status, flaky: query.flaky,
+	    api('tests', { ...stream(query), q: query.q, status: query.status, flaky: query.flaky,
 		feature_id: query.feature_id, domain_id: query.domain_id,
 		sort: query.sort, cursor: query.cursor, limit: 50 }));
 	const filtered = query.q || query.status || query.flaky || query.feature_id || query.domain_id;
 	const body = d.tests.length === 0 ?
 	    empty(filtered ? 'No tests match these filters.' : 'No tests yet: they appear with the first uploaded report.') :
-	    testTable(d.tests);
-	clear(view, h('h1', null, 'Tests'), scope(segs, query), form, body, pager(segs, query, d.next_cursor));
+	    testTable(d.tests, stream(query));
+	clear(view, h('h1', null, 'Tests'), branchLine(d, segs, query), scope(segs, query), form, body, pager(segs, query, d.next_cursor));
 }
 
 // The feature or domain the list is limited to (links from the health
@@ -45,13 +47,15 @@ function scope(segs, query) {
 	    h('a', { href: href(segs, rest) }, 'Show all tests'));
 }
 
-export function testTable(tests) {
+// testTable(tests, carry): the catalogue rows; carry (branch, job) goes
+// along on the links to the tests' pages.
+export function testTable(tests, carry = {}) {
 	return table(['Latest', 'Test', ['Pass rate', 'num'], 'Recent results', ['Flip rate', 'num'],
 	    ['p50', 'num'], ['p95', 'num'], 'Last failed'],
 	    tests.map((t) => h('tr', null,
 		td([status(t.last_status), t.open_incident_id !== null ?
 		    h('span', { class: 'cls', title: 'open incident' }, '\u26A0 incident') : null]),
-		td([h('a', { href: testHref(t.test_id) }, t.name), h('span', { class: 'cls' }, t.classname || t.file)]),
+		td([h('a', { href: href(['tests', t.test_id], carry) }, t.name), h('span', { class: 'cls' }, t.classname || t.file)]),
 		td(pct(t.pass_rate), 'num'),
 		td(recentStrip(t.recent)),
 		td(pct(t.flaky_score, 0), 'num'),

@@ -1,8 +1,11 @@
 // Feature timeline: GET api/tests/features/{id}/timeline?days=N, a
-// feature's results per UTC day over the last 30, 90 or 365 days: a day
+// feature's results per UTC day over the last 30, 90 or 365 days, or by
+// default the days that fit its data (from its first day with runs in
+// the last 90 days, at least 14 days): a day
 // strip (one cell per day, shape by state, each day with runs linking to
 // its latest run; arrow keys move along it), a bar chart of passed and
-// failed results, the first green / last red / last known good days with
+// failed results (one count axis, failures a part of each day's stack),
+// the first green / last red / last known good days with
 // their runs (over the whole kept history, not only the days shown), and
 // the days with runs as a table.
 import { h, clear, when, num } from '../dom.js';
@@ -11,6 +14,17 @@ import { load, runHref, href, empty, section, errorBox } from '../ui.js';
 import { dayChart } from '../chart.js';
 
 const CHOICES = [30, 90, 365];
+// the default range: from the first day with runs, within these bounds
+const FIT_MIN = 14, FIT_MAX = 90;
+
+// fit(list): the days of list (oldest first, FIT_MAX of them) from the
+// first day with runs, at least FIT_MIN; all of them when none ran.
+function fit(list) {
+	const first = list.findIndex((x) => x.runs > 0);
+	if (first < 0)
+		return list;
+	return list.slice(Math.max(0, Math.min(first, list.length - FIT_MIN)));
+}
 
 const MARKS = [
 	['first_green', 'First green', 'first day with passes and no failures', '--pass'],
@@ -20,17 +34,23 @@ const MARKS = [
 
 export async function render(view, { segs, query }) {
 	const id = segs[1];
-	const days = CHOICES.includes(Number(query.days)) ? Number(query.days) : 90;
+	const fitted = !CHOICES.includes(Number(query.days));
+	const days = fitted ? FIT_MAX : Number(query.days);
 	const d = await load(view, [h('h1', null, 'Feature timeline')], 'the timeline',
 	    api('tests/features/' + encodeURIComponent(id) + '/timeline', { days }));
-	const list = d.days;
+	const list = fitted ? fit(d.days) : d.days;
+	const shown = list.length;
 	const ran = list.filter((x) => x.runs > 0);
 	const chooser = h('nav', { class: 'choices', 'aria-label': 'Days shown', 'data-test': 'days' },
-	    h('span', { class: 'muted small' }, 'Show the last '),
-	    CHOICES.map((n) => h('a', { href: href(segs, { days: n === 90 ? null : n }),
-		'aria-current': n === days ? 'true' : null }, n + ' days')));
+	    h('span', { class: 'muted small' }, 'Show '),
+	    h('a', { href: href(segs, {}), 'aria-current': fitted ? 'true' : null, 'data-test': 'days-fit',
+		title: 'from the first day with runs (' + FIT_MIN + ' to ' + FIT_MAX + ' days)' },
+		'its data' + (fitted ? ' (' + shown + ' days)' : '')),
+	    h('span', { class: 'muted small' }, ' or the last '),
+	    CHOICES.map((n) => h('a', { href: href(segs, { days: n }),
+		'aria-current': !fitted && n === days ? 'true' : null }, n + ' days')));
 	const head = [h('h1', null, h('span', { class: 'muted' }, 'Feature '), d.path),
-	    h('p', { class: 'sub' }, 'Day by day (UTC) over the last ' + d.days_requested + ' days \u00b7 ',
+	    h('p', { class: 'sub' }, 'Day by day (UTC) over the last ' + shown + ' days \u00b7 ',
 		h('a', { href: href(['health'], { open: d.domain_id }) }, 'domain health'), ' \u00b7 ',
 		h('a', { href: href(['timeline']) }, 'all features')),
 	    chooser];
@@ -40,14 +60,14 @@ export async function render(view, { segs, query }) {
 	    h('div', { class: 'card mark', 'data-test': 'marker-' + m.key, title: m.what },
 		h('div', { class: 'k' }, h('span', { class: 'mk-key mk-' + m.key, 'aria-hidden': 'true' }), m.label),
 		m.m ? [h('div', { class: 'v' }, m.m.day, m.m.day < list[0].day ?
-			h('span', { class: 'muted small' }, ' (before these ' + d.days_requested + ' days)') : null),
+			h('span', { class: 'muted small' }, ' (before these ' + shown + ' days)') : null),
 		    h('div', { class: 'k' }, 'latest run ', m.m.run_id ?
 			h('a', { href: runHref(m.m.run_id), 'data-test': 'marker-run' }, m.m.run_id) : '\u2014',
 			' ', when(m.m.latest_run_at))] :
 		    [h('div', { class: 'v muted' }, 'never'), h('div', { class: 'k' }, 'not in the kept history')])));
 	if (ran.length === 0) {
 		return clear(view, head, markCards, empty(
-		    h('p', null, 'No run had tests of this feature in the last ' + d.days_requested + ' days.'),
+		    h('p', null, 'No run had tests of this feature in the last ' + shown + ' days.'),
 		    days < 365 ? h('p', null, h('a', { href: href(segs, { days: 365 }) }, 'Look at the last 365 days'), '.') : null));
 	}
 	const chartEl = h('div', { class: 'chart daychart', 'data-test': 'timeline-chart' });
@@ -62,7 +82,8 @@ export async function render(view, { segs, query }) {
 		    'Each day with runs links to its latest run.'),
 		stripLegend()),
 	    section('Passed and failed results per day', chartEl,
-		h('p', { class: 'small muted' }, 'Passed results on the left axis, failed on the right (its own scale). ',
+		h('p', { class: 'small muted' }, 'Results per day on one count axis: failed (red, at the bottom) and passed stacked on top; ' +
+		    'days with failures are also marked in the strip above. ',
 		    'Dashed lines: the markers above.')),
 	    section('Days with runs', daysTable(ran)));
 	try {
