@@ -153,7 +153,7 @@ my $inst = new_instance(conf => { auth_ingest => 'open', mapping_rules => $rules
 my $srv = $inst->start_lighttpd();
 sub api { my ($path) = @_; my $r = http_req($srv, 'GET', $path); return $r }
 
-my ($n_http, $n_cli, $two_files, $gh_runs, $n_sidecar) = (0, 0, 0, 0, 0);
+my ($n_http, $n_cli, $multi_files, $gh_runs, $n_sidecar) = (0, 0, 0, 0, 0);
 my $seq = 0;
 for my $u (@PLAN) {
 	if ($u->{via} eq 'http') {
@@ -192,14 +192,14 @@ for my $u (@PLAN) {
 	die "ingest $u->{id}: $r->{stdout}$r->{stderr}" unless $r->{exit} == 0;
 	my @ans = map { TV::decode_json_safe($_) } split /\n/, $r->{stdout};
 	die "ingest $u->{id}: answered run " . ($ans[0]{run_id} // '?') if ($ans[0]{run_id} // '') ne $u->{id};
-	$two_files++ if @files > 1 && @ans == @files &&
+	$multi_files++ if @files > 1 && @ans == @files &&
 	    !grep { ($_->{run_id} // '') ne $u->{id} || ($_->{status} // '') ne 'created' } @ans;
 	$n_cli++;
 }
 diag(sprintf('%d uploads: %d through HTTP (%d with a sidecar), %d through the CLI (%d as several FILEs, %d from GitHub Actions variables)',
-    scalar @PLAN, $n_http, $n_sidecar, $n_cli, $two_files, $gh_runs));
+    scalar @PLAN, $n_http, $n_sidecar, $n_cli, $multi_files, $gh_runs));
 ok($n_http >= int(@PLAN / 2) && $n_cli >= int(@PLAN / 2), 'half of the uploads go through HTTP, half through the CLI');
-ok($two_files > 0, 'CLI uploads of several FILEs made one run each (every file answered the same run id)');
+ok($multi_files > 0, 'CLI uploads of several FILEs made one run each (every file answered the same run id)');
 ok($n_sidecar > 0, 'HTTP uploads named branch, job and sha in the sidecar');
 ok($gh_runs > 0, 'CLI uploads took branch, sha and job from GitHub Actions variables');
 my $runs = api('/api/tests/runs?limit=500')->{json}{runs} // [];
@@ -212,7 +212,10 @@ is(scalar @$runs, scalar @PLAN, 'every upload is one run');
 
 my $batch = $inst->cli('batch', '--now', iso($T0 + 23 * 3600));
 is($batch->{exit}, 0, 'testvis batch runs every pass') or diag($batch->{stdout} . $batch->{stderr});
-if ($ENV{SCEN_DEBUG}) { diag(TV::encode_json_text(api("/api/tests/flaky?state=all")->{json})); diag(TV::encode_json_text(api("/api/tests/integrity/alerts?limit=50")->{json})); }
+# SCEN_DEBUG=1: the raw flaky list and signals, to see why a truth fails
+if ($ENV{SCEN_DEBUG}) {
+	diag(TV::encode_json_text(api($_)->{json})) for '/api/tests/flaky?state=all', '/api/tests/integrity/alerts?limit=50';
+}
 
 # ------------------------------------------------------------ hand counts
 my @MAIN = grep { $_->{branch} eq 'main' } @PLAN;
