@@ -201,7 +201,10 @@ fn_half_pct(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 /*
  * The flaky score of a status window: how often consecutive runs that ran
  * (skips ignored) changed between pass and fail, from 0.0 (stable) to 1.0
- * (alternating every run); 0.0 with fewer than two runs.
+ * (alternating every run); 0.0 with fewer than two runs, and 0.0 with a
+ * single change: a test that broke (P P F F) or was fixed once is not
+ * flaky, however short its window (a job renamed yesterday has a short
+ * one: issue 13's scenario).
  */
 double
 rollup_flip_rate(const char *w)
@@ -217,7 +220,7 @@ rollup_flip_rate(const char *w)
 		prev = cur;
 		n++;
 	}
-	return n < 2 ? 0.0 : (double)flips / (double)(n - 1);
+	return n < 2 || flips < 2 ? 0.0 : (double)flips / (double)(n - 1);
 }
 
 static void

@@ -53,6 +53,7 @@
 enum stmt {
 	STMT_RUN,
 	STMT_BASELINE,
+	STMT_SHRINK_TESTS,
 	STMT_COUNTS,
 	STMT_REMOVED,
 	STMT_SKIPPED,
@@ -90,6 +91,17 @@ static const char *const sql[STMT__MAX] = {
 	    "u.id = c.test WHERE c.run = ?4)) "
 	    "ORDER BY r.started_at DESC, r.id DESC LIMIT 1",
 	/* tests of baseline ?1 and run ?2 in the suites both report */
+	/* the tests of baseline ?1 missing from run ?2 (in the suites it
+	 * reports, for the unnamed job: ?3 = 0) behind its suite_shrink */
+	[STMT_SHRINK_TESTS] =
+	    "INSERT INTO signal_tests (signal, test) SELECT g.id, b.test "
+	    "FROM signals g JOIN results b ON b.run = ?1 JOIN tests t ON "
+	    "t.id = b.test WHERE g.run = ?2 AND g.signal_type = "
+	    "'suite_shrink' AND g.subject = '' AND NOT EXISTS (SELECT 1 "
+	    "FROM results c WHERE c.run = ?2 AND c.test = b.test) AND "
+	    "(?3 = 1 OR t.suite_path IN (SELECT DISTINCT t2.suite_path FROM "
+	    "results c2 JOIN tests t2 ON t2.id = c2.test WHERE c2.run = ?2)) "
+	    "ON CONFLICT (signal, test) DO NOTHING",
 	[STMT_COUNTS] =
 	    "WITH bs AS (SELECT DISTINCT t.suite_path AS s FROM results b "
 	    "JOIN tests t ON t.id = b.test WHERE b.run = ?1), "
@@ -342,7 +354,9 @@ check_removed(struct pass_ctx *c, struct irun *r)
 
 /*
  * suite_shrink: the run has far fewer tests than its baseline; for the
- * unnamed job, counting only the suites both report.  Returns 0 or -1.
+ * unnamed job, counting only the suites both report.  The tests that
+ * vanished are kept with the signal (signal_tests: the health tree counts
+ * it toward their features).  Returns 0 or -1.
  */
 static int
 check_shrink(struct pass_ctx *c, struct irun *r)
@@ -374,8 +388,15 @@ check_shrink(struct pass_ctx *c, struct irun *r)
 	    (double)r->base_tests, r->base_run_id);
 	snprintf(ev, sizeof(ev), "{\"before\":%lld,\"after\":%lld}",
 	    (long long)r->base_tests, (long long)r->tests);
-	return signal_add(c, r, "suite_shrink", "critical", "", 0, NULL,
-	    NULL, msg, ev);
+	if (signal_add(c, r, "suite_shrink", "critical", "", 0, NULL, NULL,
+	    msg, ev) == -1 ||
+	    (st = DB_STMT(c->db, DBM_INTEGRITY, STMT_SHRINK_TESTS)) == NULL ||
+	    db_bind_int(c->db, st, 1, r->base) == -1 ||
+	    db_bind_int(c->db, st, 2, r->id) == -1 ||
+	    db_bind_int(c->db, st, 3, r->named) == -1 ||
+	    db_step_done(c->db, st) == -1)
+		return -1;
+	return 0;
 }
 
 /* newly_skipped, assertions_dropped and duration_collapse. */

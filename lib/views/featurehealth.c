@@ -47,10 +47,15 @@ static const char *const sql[STMT__MAX] = {
 	    "JOIN test_stats s ON s.test = t.id LEFT JOIN flaky_states fs ON "
 	    "fs.test = t.id AND fs.state = 'flaky' WHERE t.project_id = ?1 "
 	    "AND t.alias_of IS NULL GROUP BY t.feature",
+	/* a signal counts toward the feature of its test, or of each test
+	 * a run-wide signal is about (signal_tests), once per feature */
 	[STMT_SIGNALS] =
-	    "SELECT t.feature, count(*) FROM signals g LEFT JOIN tests t ON "
-	    "t.id = g.test WHERE g.project_id = ?1 AND g.status = 'open' "
-	    "GROUP BY t.feature",
+	    "SELECT f.id, f.path, f.name, f.domain, count(DISTINCT g.id) "
+	    "FROM signals g LEFT JOIN signal_tests x ON x.signal = g.id AND "
+	    "g.test IS NULL LEFT JOIN tests t ON t.id = coalesce(g.test, "
+	    "x.test) LEFT JOIN features f ON f.id = t.feature WHERE "
+	    "g.project_id = ?1 AND g.status = 'open' "
+	    "GROUP BY f.id, f.path, f.name, f.domain",
 	/*
 	 * The same for branch ?2 (NULL: every branch) and job ?3 (NULL:
 	 * every job), issue 13 item 4: the tests that ran there by their
@@ -74,11 +79,14 @@ static const char *const sql[STMT__MAX] = {
 	    "b.flaky_at IS NOT NULL WHERE t.project_id = ?1 AND "
 	    "t.alias_of IS NULL GROUP BY f.id, f.path, f.name, f.domain",
 	[STMT_SIGNALS_B] =
-	    "SELECT t.feature, count(*) FROM signals g JOIN runs u ON "
-	    "u.id = g.run LEFT JOIN tests t ON t.id = g.test WHERE "
-	    "g.project_id = ?1 AND g.status = 'open' AND (?2 IS NULL OR "
-	    "coalesce(u.branch, '') = ?2) AND (?3 IS NULL OR u.job = ?3) "
-	    "GROUP BY t.feature",
+	    "SELECT f.id, f.path, f.name, f.domain, count(DISTINCT g.id) "
+	    "FROM signals g JOIN runs u ON u.id = g.run LEFT JOIN "
+	    "signal_tests x ON x.signal = g.id AND g.test IS NULL LEFT JOIN "
+	    "tests t ON t.id = coalesce(g.test, x.test) LEFT JOIN features f "
+	    "ON f.id = t.feature WHERE g.project_id = ?1 AND "
+	    "g.status = 'open' AND (?2 IS NULL OR coalesce(u.branch, '') = ?2) "
+	    "AND (?3 IS NULL OR u.job = ?3) "
+	    "GROUP BY f.id, f.path, f.name, f.domain",
 	[STMT_DOMAINS] =
 	    "SELECT id, path, name, parent FROM domains WHERE project_id = ?1 "
 	    "ORDER BY path",
@@ -164,6 +172,29 @@ fig_add(struct figures *to, const struct figures *from)
 }
 
 /*
+ * Appends to h a feature with no figures yet from the row at st (id,
+ * path, name, domain); *cap is the capacity of h->f.  Returns it.
+ */
+static struct feat *
+feat_add(struct health *h, size_t *cap, sqlite3_stmt *st)
+{
+	struct feat *f;
+
+	if (h->nf == *cap) {
+		*cap = *cap * 2 + 64;
+		if ((h->f = realloc(h->f, *cap * sizeof(*h->f))) == NULL)
+			abort();
+	}
+	f = &h->f[h->nf++];
+	memset(f, 0, sizeof(*f));
+	f->id = sqlite3_column_int64(st, 0);
+	f->path = xstrdup(db_column_text(st, 1));
+	f->name = xstrdup(db_column_text(st, 2));
+	f->domain = sqlite3_column_int64(st, 3);
+	return f;
+}
+
+/*
  * Loads features with figures (of sc's branch and job when it names
  * either, else of the project's rollups), domains, and rolls feature
  * figures up every ancestor domain.  Returns 0 or -1 (h is then freed).
@@ -185,18 +216,7 @@ health_load(struct db *db, int64_t project, const struct health_scope *sc,
 	    db_bind_text_opt(db, st, 3, sc->job) == -1)))
 		return -1;
 	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		struct feat *f;
-		if (h->nf == cap) {
-			cap = cap * 2 + 64;
-			if ((h->f = realloc(h->f, cap * sizeof(*h->f))) == NULL)
-				abort();
-		}
-		f = &h->f[h->nf++];
-		memset(f, 0, sizeof(*f));
-		f->id = sqlite3_column_int64(st, 0);
-		f->path = xstrdup(db_column_text(st, 1));
-		f->name = xstrdup(db_column_text(st, 2));
-		f->domain = sqlite3_column_int64(st, 3);
+		struct feat *f = feat_add(h, &cap, st);
 		f->fig.tests = sqlite3_column_int64(st, 4);
 		f->fig.passed = sqlite3_column_int64(st, 5);
 		f->fig.failed = sqlite3_column_int64(st, 6);
@@ -215,14 +235,15 @@ health_load(struct db *db, int64_t project, const struct health_scope *sc,
 		goto fail;
 	while ((rc = db_step(db, st)) == SQLITE_ROW) {
 		int64_t fid = sqlite3_column_int64(st, 0);
-		long n = sqlite3_column_int64(st, 1);
+		long n = sqlite3_column_int64(st, 4);
 		if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
 			h->loose_signals += n;
 			continue;
 		}
-		for (i = 0; i < h->nf; i++)
-			if (h->f[i].id == fid)
-				h->f[i].fig.signals = n;
+		for (i = 0; i < h->nf && h->f[i].id != fid; i++)
+			;
+		/* a feature whose tests all vanished on the branch */
+		(i < h->nf ? &h->f[i] : feat_add(h, &cap, st))->fig.signals = n;
 	}
 	sqlite3_reset(st);
 	if (rc == -1)
@@ -339,7 +360,8 @@ domain_json(const struct health *h, size_t ix)
 	jval_set(o, "name", jval_str(h->d[ix].name));
 	fig_json(o, &h->d[ix].fig, 1);
 	for (i = 0; i < h->nd; i++)
-		if (h->d[i].parent_ix == (int)ix && h->d[i].fig.tests > 0)
+		if (h->d[i].parent_ix == (int)ix && (h->d[i].fig.tests > 0 ||
+		    h->d[i].fig.signals > 0))
 			jval_push(kids, domain_json(h, i));
 	for (i = 0; i < h->nf; i++)
 		if (h->f[i].domain == h->d[ix].id)
@@ -378,7 +400,8 @@ featurehealth_domains(struct db *db, int64_t project,
 	memset(&all, 0, sizeof(all));
 	top = jval_array();
 	for (i = 0; i < h.nd; i++)
-		if (h.d[i].parent_ix == -1 && h.d[i].fig.tests > 0) {
+		if (h.d[i].parent_ix == -1 && (h.d[i].fig.tests > 0 ||
+		    h.d[i].fig.signals > 0)) {
 			jval_push(top, domain_json(&h, i));
 			fig_add(&all, &h.d[i].fig);
 		}
