@@ -336,8 +336,9 @@ await check('test detail', async () => {
 	ok(maps.length >= 1 && maps.some((m) => m.includes('checkout/payments') && m.includes('primary')),
 	    'the mappings table shows the primary feature', maps.join('|'));
 	ok(await page.$('[data-test=mapping] a[href^="#/features/"]') !== null, 'a mapped feature links to its timeline');
-	const fs = await text(page, '[data-test=flaky-state]');
-	ok(/flaky/.test(fs) && /monitors/.test(fs), 'the batch flaky state is shown with its monitors', fs);
+	// issue 13: broken since two thirds of the history, not flaky (one
+	// change from pass to fail, also in release/2.4's short stream)
+	ok(await page.$('[data-test=flaky-state]') === null, 'issue 13: the test broken on main has no flaky state');
 	// issue 12 item 9: one test's flaky state, not the whole list
 	const tid = page.url().replace(/^.*#\/tests\//, '');
 	const fr = page.requests.filter((u) => u.includes('/api/tests/flaky?')).map((u) => new URL(u).searchParams);
@@ -354,6 +355,8 @@ await check('test detail', async () => {
 	await after(page, () => page.click('tbody tr:first-child td:nth-child(2) a'));
 	const ev = await text(page, '[data-test=flaky-evidence]');
 	ok(/[1-9]\d* runs passed only after a retry/.test(ev), 'flaky evidence shows retry passes', ev);
+	const fs = await text(page, '[data-test=flaky-state]');
+	ok(/flaky/.test(fs) && /monitors/.test(fs), 'the batch flaky state is shown with its monitors', fs);
 	await shot(page, 'test-flaky');
 	noErrors(page, 'flaky test detail');
 });
@@ -424,7 +427,7 @@ await check('health tree', async () => {
 	ok(feats.includes('checkout/payments') && feats.every((f) => f.startsWith('checkout/')), 'its features appear, and only those', feats.join('|'));
 	ok(/open=/.test(page.url()), 'the open domains are kept in the URL', page.url());
 	const pay = await text(page, '[data-test=feature-row][data-path="checkout/payments"]');
-	ok(/red/.test(pay) && /\u2691/.test(pay) && /%/.test(pay), 'the broken feature is red, with its open signals and rates', pay);
+	ok(/red/.test(pay) && /%/.test(pay), 'the broken feature is red, with its rates', pay);
 	const cols = await page.$$eval('table.tree thead th', (x) => x.map((y) => y.textContent));
 	ok(['Tests', 'Pass rate', 'Confidence', 'Flaky', 'Open signals', 'Integrity'].every((c) => cols.includes(c)),
 	    'each node shows tests, pass rate, confidence, flaky, open signals and integrity', cols.join('|'));
@@ -458,6 +461,13 @@ await check('health tree', async () => {
 	    /checkout\/payments/.test(await text(page, '[data-test=scope]')),
 	    'a feature\'s test count opens the catalogue limited to it', page.url() + ' ' + scoped.length + ' of ' + PAYMENTS.tests);
 	noErrors(page, 'health tree');
+	// issue 13 item 4: the agent's signals count on its branch only
+	await visit(page, '#/health?branch=agent%2Fquick-fix');
+	await page.click('[data-test=expand-all]');
+	const apay = await text(page, '[data-test=feature-row][data-path="checkout/payments"]');
+	ok(/\u2691/.test(apay), 'issue 13 item 4: on the agent\'s branch the broken feature shows its open signals', apay);
+	ok(/agent\/quick-fix/.test(await text(page, '#main')), 'and the page names that branch');
+	noErrors(page, 'health tree of a branch');
 });
 
 // --- feature timeline: deep link, markers, days selector, the strip
@@ -603,9 +613,14 @@ await check('integrity alerts', async () => {
 	ok(true, 'and reopens it');
 	await setToken(page, null);
 	// the overview's card leads here
+	// issue 13 item 4: signals count on the branch of the run that raised
+	// them: the agent's, not main
 	await visit(page, '');
-	const c = await text(page, '[data-test=card][href="#/integrity"]');
-	ok(c.includes(String(total)) && /open integrity signals/.test(c), 'the overview counts the open signals', c);
+	let c = await text(page, '[data-test=card][href^="#/integrity"]');
+	ok(/^0/.test(c.trim()) && /open integrity signals/.test(c), 'issue 13 item 4: the overview of main counts none of the agent\'s signals', c);
+	await visit(page, '#/?branch=agent%2Fquick-fix');
+	c = await text(page, '[data-test=card][href^="#/integrity"]');
+	ok(c.includes(String(total)) && /open integrity signals/.test(c), 'the overview of the agent\'s branch counts its open signals', c);
 	await after(page, () => page.click('[data-test=card][href="#/integrity"]'));
 	ok(page.url().endsWith('#/integrity'), 'and links to the alerts page');
 	noErrors(page, 'integrity as admin');

@@ -20,7 +20,8 @@ export async function render(view, { segs = [], query = {} } = {}) {
 	    filterForm(segs, query, [
 		{ name: 'branch', label: 'Branch', placeholder: d.branch || 'default branch' },
 		{ name: 'job', label: 'Job', placeholder: 'every job' }], 'Show')];
-	if (d.recent_runs.length === 0 && d.total_tests === 0)
+	// a project without any run yet (not a branch without runs)
+	if (runs.runs.length === 0 && d.total_tests === 0)
 		return clear(view, head.slice(0, 2), firstUpload());
 
 	const card = (k, v, link, cls, title) => h(link ? 'a' : 'div',
@@ -35,8 +36,8 @@ export async function render(view, { segs = [], query = {} } = {}) {
 		d.failing ? 'bad' : null, 'latest result on ' + (d.branch || 'runs without a branch') + ' failed or error; the list has the same tests'),
 	    card('\u2298 skipped', num(d.skipped), href(['tests'], { ...sc, status: 'skipped' })),
 	    card('\u2248 flaky', num(d.flaky), href(['flaky'], sc), d.flaky ? 'bad' : null),
-	    card('\u2026 pending', num(d.pending), href(['tests'], { ...sc, status: 'pending' }), null,
-		'tests without any result yet'),
+	    card('\u2026 pending', num(d.pending), href(['tests'], { branch: '*', status: 'pending' }), null,
+		'tests of the project without any result yet'),
 	    card('\u2016 paused', num(d.paused_tests), null, null, 'muted or quarantined'),
 	    card('\u26A0 open incidents', num(d.open_incidents), href(['tests'], { ...sc, sort: 'last_failed' }),
 		d.open_incidents ? 'bad' : null),
