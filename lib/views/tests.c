@@ -79,6 +79,14 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 	"ORDER BY " key " DESC, test DESC LIMIT ?9) " PAGE_JOIN " " \
 	"ORDER BY " key " DESC, id DESC"
 
+/* The stream of a test that ran it last, within the scope (a test most
+ * streams of a branch have alone: this is asked only of the others). */
+#define NEWEST_STREAM \
+	"FROM stream_stats s2 WHERE s2.project_id = ?1 AND " \
+	"s2.test = stream_stats.test AND (?12 IS NULL OR s2.branch = ?12) " \
+	"AND (?13 IS NULL OR s2.job = ?13) ORDER BY s2.last_result_at DESC, " \
+	"s2.branch, s2.job LIMIT 1"
+
 /*
  * Per branch (issue 13 item 4): each test that ran on branch ?12 (NULL:
  * every branch) in job ?13 (NULL: every job) once, from stream_stats: its
@@ -92,20 +100,22 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
  */
 #define STREAM_TESTS \
 	"b AS (SELECT test AS bt, min(CASE last_status WHEN 'failed' " \
-	"THEN 0 WHEN 'error' THEN 1 WHEN 'passed' THEN 2 ELSE 3 END) OVER p " \
-	"AS b_rank, max(last_result_at) OVER p AS b_at, " \
-	"max(last_passed_at) OVER p AS b_passed, max(last_failed_at) " \
-	"OVER p AS b_failed, sum(runs_count) OVER p AS b_runs, " \
-	"max(flaky_at) OVER p AS b_flaky, recent AS b_recent, " \
-	"fail_rate AS b_fail, row_number() OVER (PARTITION BY test ORDER " \
-	"BY last_result_at DESC, branch, job) AS b_rn FROM stream_stats " \
-	"WHERE project_id = ?1 AND (?12 IS NULL OR branch = ?12) AND " \
-	"(?13 IS NULL OR job = ?13) AND (?15 IS NULL OR test = ?15) " \
-	"WINDOW p AS (PARTITION BY test)), " \
-	"bf AS (SELECT b.*, coalesce((SELECT max(tv_flip_rate(substr(" \
-	"w.recent, -?14))) FROM flaky_windows w WHERE w.test = bt AND " \
-	"(?12 IS NULL OR w.branch = ?12) AND (?13 IS NULL OR w.job = ?13)), " \
-	"0) AS b_flip FROM b WHERE b_rn = 1)"
+	"THEN 0 WHEN 'error' THEN 1 WHEN 'passed' THEN 2 ELSE 3 END) " \
+	"AS b_rank, max(last_result_at) AS b_at, max(last_passed_at) AS " \
+	"b_passed, max(last_failed_at) AS b_failed, sum(runs_count) AS " \
+	"b_runs, max(flaky_at) AS b_flaky, CASE WHEN count(*) = 1 THEN " \
+	"max(recent) ELSE (SELECT s2.recent " NEWEST_STREAM ") END AS " \
+	"b_recent, CASE WHEN count(*) = 1 THEN max(fail_rate) ELSE " \
+	"(SELECT s2.fail_rate " NEWEST_STREAM ") END AS b_fail " \
+	"FROM stream_stats WHERE project_id = ?1 AND (?12 IS NULL OR " \
+	"branch = ?12) AND (?13 IS NULL OR job = ?13) AND (?15 IS NULL OR " \
+	"test = ?15) GROUP BY test)"
+/* a test's flip rate in the scope (computed for the rows shown, or all
+ * rows when it is the sort) */
+#define B_FLIP \
+	"coalesce((SELECT max(tv_flip_rate(substr(w.recent, -?14))) FROM " \
+	"flaky_windows w WHERE w.test = bt AND (?12 IS NULL OR " \
+	"w.branch = ?12) AND (?13 IS NULL OR w.job = ?13)), 0.0)"
 #define B_STATUS "CASE b_rank WHEN 0 THEN 'failed' WHEN 1 THEN 'error' " \
 	"WHEN 2 THEN 'passed' WHEN 3 THEN 'skipped' END"
 /* TESTS_COLS with the branch's figures (rollups of the whole project
@@ -116,18 +126,17 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 	B_STATUS ", b_at, b_passed, b_failed, coalesce(b_runs, 0), " \
 	"flaky_count, p50_ms, p95_ms, (SELECT max(i.id) FROM incidents i " \
 	"WHERE i.test = tests.id AND (?12 IS NULL OR i.branch = ?12) AND " \
-	"i.closed_at IS NULL), coalesce(b_recent, ''), id, " \
-	"coalesce(b_flip, 0.0)"
+	"i.closed_at IS NULL), coalesce(b_recent, ''), id, " B_FLIP
 /* flaky there: the flaky pass holds it flaky and saw evidence there */
 #define B_IS_FLAKY "(b_flaky IS NOT NULL AND EXISTS (SELECT 1 FROM " \
 	"flaky_states f WHERE f.test = bt AND f.state = 'flaky'))"
 #define B_FAIL_RATE_KEY "coalesce(b_fail, -1.0)"
-#define B_FLAKY_KEY "b_flip"
+#define B_FLAKY_KEY B_FLIP
 #define B_LAST_FAILED_KEY "coalesce(b_failed, -1)"
 
 /* The catalogue of a branch for one sort: key expression and direction. */
 #define CATALOGUE_B(key, after, dir) \
-	"WITH " STREAM_TESTS " SELECT " B_COLS ", " key " FROM bf " \
+	"WITH " STREAM_TESTS " SELECT " B_COLS ", " key " FROM b " \
 	"JOIN tests ON tests.id = bt JOIN test_stats ON " \
 	"test_stats.test = bt WHERE tests.project_id = ?1 " \
 	"AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\') " \
@@ -206,7 +215,7 @@ static const char *const sql[STMT__MAX] = {
 	 * ran there */
 	[STMT_GET_B] =
 	    "WITH " STREAM_TESTS " SELECT " B_COLS " FROM tests JOIN "
-	    "test_stats ON test_stats.test = tests.id LEFT JOIN bf ON "
+	    "test_stats ON test_stats.test = tests.id LEFT JOIN b ON "
 	    "bt = tests.id WHERE tests.id = ?15 AND tests.project_id = ?1 "
 	    "AND test_id = ?16",
 	/* where a test ran: its streams, the newest first */
