@@ -45,6 +45,18 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 #define AFTER_NAME "AND (?8 IS NULL OR (name, id) > ((SELECT k.name " \
 	"FROM tests k WHERE k.id = ?8), ?8)) "
 
+/* The catalogue's filters on the definitions: owner ?5, tag ?6, feature
+ * ?10, domain ?11 (and below). */
+#define DEF_FILTERS \
+	"AND (?5 IS NULL OR owner = ?5) " \
+	"AND (?6 IS NULL OR ',' || coalesce(tags, '') || ',' LIKE " \
+	"'%,' || ?6 || ',%') " \
+	"AND (?10 IS NULL OR tests.feature = ?10) " \
+	"AND (?11 IS NULL OR tests.feature IN (SELECT f.id FROM features f " \
+	"JOIN domains d ON d.id = f.domain JOIN domains top ON top.id = ?11 " \
+	"WHERE f.project_id = ?1 AND (d.id = top.id OR substr(d.path, 1, " \
+	"length(top.path) + 1) = top.path || '/'))) "
+
 /* The catalogue query for one sort: key expression and direction. */
 #define CATALOGUE(key, after, dir) \
 	"SELECT " TESTS_COLS ", " key " FROM " TESTS_FROM " " \
@@ -53,14 +65,7 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 	"AND (?3 IS NULL OR coalesce(last_status, 'pending') = ?3 OR " \
 	"(?3 = 'failing' AND last_status IN ('failed', 'error'))) " \
 	"AND (?4 IS NULL OR " IS_FLAKY " = ?4) " \
-	"AND (?5 IS NULL OR owner = ?5) " \
-	"AND (?6 IS NULL OR ',' || coalesce(tags, '') || ',' LIKE " \
-	"'%,' || ?6 || ',%') " \
-	"AND (?10 IS NULL OR tests.feature = ?10) " \
-	"AND (?11 IS NULL OR tests.feature IN (SELECT f.id FROM features f " \
-	"JOIN domains d ON d.id = f.domain JOIN domains top ON top.id = ?11 " \
-	"WHERE f.project_id = ?1 AND (d.id = top.id OR substr(d.path, 1, " \
-	"length(top.path) + 1) = top.path || '/'))) " \
+	DEF_FILTERS \
 	after \
 	"ORDER BY " key " " dir ", id " dir " LIMIT ?9"
 
@@ -143,14 +148,7 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 	"AND (?3 IS NULL OR " B_STATUS " = ?3 OR " \
 	"(?3 = 'failing' AND b_rank < 2)) " \
 	"AND (?4 IS NULL OR " B_IS_FLAKY " = ?4) " \
-	"AND (?5 IS NULL OR owner = ?5) " \
-	"AND (?6 IS NULL OR ',' || coalesce(tags, '') || ',' LIKE " \
-	"'%,' || ?6 || ',%') " \
-	"AND (?10 IS NULL OR tests.feature = ?10) " \
-	"AND (?11 IS NULL OR tests.feature IN (SELECT f.id FROM features f " \
-	"JOIN domains d ON d.id = f.domain JOIN domains top ON top.id = ?11 " \
-	"WHERE f.project_id = ?1 AND (d.id = top.id OR substr(d.path, 1, " \
-	"length(top.path) + 1) = top.path || '/'))) " \
+	DEF_FILTERS \
 	after \
 	"ORDER BY " key " " dir ", id " dir " LIMIT ?9"
 
