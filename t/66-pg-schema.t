@@ -1,0 +1,76 @@
+#!/usr/bin/perl
+# PostgreSQL schema (issue 14 item 2, first step): schema/postgres/ has
+# the same migrations as schema/sqlite/, by number and name; applied in
+# order to an empty PostgreSQL database they make the same tables with the
+# same columns and the same named indexes as SQLite's, and the migrations
+# that carry history forward (0006-0008) do so on PostgreSQL too.  Runs
+# against TESTVIS_TEST_PG, or a private cluster (t/lib/PG.pm).
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use TV;
+use PG qw(pg_start pg_psql pg_stop);
+
+my $root = tv_root();
+sub names { my ($d) = @_; opendir(my $dh, $d) or die "$d: $!"; my @f = sort grep { /^\d{4}-.*\.sql$/ } readdir $dh; return @f }
+my @lite = names("$root/schema/sqlite");
+my @pg = names("$root/schema/postgres");
+is_deeply(\@pg, \@lite, 'schema/postgres has every migration of schema/sqlite, same numbers and names');
+
+my $pg = pg_start();
+plan skip_all => "no PostgreSQL: $PG::why" unless $pg;
+my $db = 'tv_schema_' . $$;
+my $r = pg_psql($pg, "CREATE DATABASE $db;");
+is($r->{exit}, 0, 'a scratch database') or diag($r->{stderr});
+
+sub slurp { my ($f) = @_; open(my $fh, '<', $f) or die "$f: $!"; local $/; return <$fh> }
+sub apply { my ($f) = @_;
+	my $r = pg_psql($pg, "BEGIN;\n" . slurp("$root/schema/postgres/$f") . "\nCOMMIT;\n", db => $db);
+	is($r->{exit}, 0, "$f applies on PostgreSQL in one transaction") or diag($r->{stderr}) }
+sub pq { my ($sql) = @_; my $r = pg_psql($pg, $sql, db => $db); die "psql: $r->{stderr}" if $r->{exit};
+	chomp(my $o = $r->{stdout}); return $o }
+
+# up to 0005, then some history, then the migrations that carry it forward
+apply($_) for grep { $_ lt '0006' } @pg;
+pq(q{INSERT INTO projects (id, slug, name, created_at) VALUES (1, 'default', 'default', 0);
+INSERT INTO runs (id, project_id, run_id, started_at, branch, job, ingested_at) VALUES
+ (1, 1, 'r1', 1000, 'main', 'unit', 1000), (2, 1, 'r2', 2000, 'main', 'unit', 2000),
+ (3, 1, 'r3', 3000, 'dev', NULL, 3000);
+INSERT INTO tests (id, project_id, test_id, identity_path, name, base_name, first_seen_at)
+ VALUES (7, 1, '0000000000000007', 'a.py', 't', 't', 1000);
+INSERT INTO results (run, test, shard, started_at, status, fingerprint) VALUES
+ (1, 7, 1, 1000, 0, NULL), (2, 7, 1, 2000, 1, 'fp'), (3, 7, 1, 3000, 3, NULL);
+INSERT INTO flaky_windows (test, branch, recent, last_run) VALUES (7, 'main', 'PF', 2);
+INSERT INTO flaky_states (test, project_id, state, first_at, last_at, evidence) VALUES
+ (7, 1, 'flaky', 2000, 2000, '[{"at":2000,"branch":"main","job":"unit"}]');});
+apply($_) for grep { $_ ge '0006' } @pg;
+is(pq(q{SELECT branch || '/' || job || '/' || recent FROM flaky_windows}), 'main//PF',
+    '0006 keeps the flaky windows (as the unnamed job)');
+is(pq(q{SELECT fingerprint || ':' || branch || ':' || job || ':' || occurrences FROM failure_streams}), 'fp:main:unit:1',
+    '0007 counts the stored failures into their streams');
+is(pq(q{SELECT string_agg(branch || '/' || job || ':' || last_status || ':' || recent || ':' || runs_count || ':'
+    || coalesce(fail_rate::text, '-') || ':' || coalesce(flaky_at::text, '-'), ' ' ORDER BY branch) FROM stream_stats}),
+    'dev/:skipped:S:1:-:- main/unit:failed:PF:2:0.5:2000',
+    '0008 counts the history into stream_stats, with the flaky evidence of each stream');
+
+# the same tables, columns and named indexes as SQLite
+my $inst = new_instance();
+sub lite { my ($sql) = @_; my $r = run_cmd(argv => ['sqlite3', $inst->{db}, $sql]); die $r->{stderr} if $r->{exit};
+	return [sort split /\n/, $r->{stdout}] }
+my $lite_cols = lite(q{SELECT m.name || '.' || p.name FROM sqlite_master m, pragma_table_info(m.name) p
+    WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'schema_migrations'});
+my $pg_cols = [sort split /\n/, pq(q{SELECT table_name || '.' || column_name FROM information_schema.columns
+    WHERE table_schema = 'public'})];
+is_deeply($pg_cols, $lite_cols, 'the same tables and columns (' . scalar(@$lite_cols) . ')');
+my $lite_idx = lite(q{SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex%'});
+my $pg_idx = [sort split /\n/, pq(q{SELECT indexname FROM pg_indexes WHERE schemaname = 'public'
+    AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key'})];
+is_deeply($pg_idx, $lite_idx, 'the same named indexes (' . scalar(@$lite_idx) . ')');
+my $types = pq(q{SELECT string_agg(DISTINCT data_type, ',') FROM information_schema.columns WHERE table_schema = 'public'});
+is($types, 'bigint,bytea,double precision,jsonb,text', 'PostgreSQL types: BIGINT times and ids, BYTEA, JSONB, DOUBLE PRECISION, TEXT');
+
+pg_psql($pg, "DROP DATABASE $db;");
+pg_stop($pg);
+done_testing();

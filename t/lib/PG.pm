@@ -1,0 +1,79 @@
+package PG;
+# A PostgreSQL server for tests (issue 14): the one TESTVIS_TEST_PG names
+# (a libpq connection string), or a private cluster this module makes in
+# a scratch directory (initdb, pg_ctl) on 127.0.0.1 and a free port, as an
+# unprivileged user when the tests run as root, stopped by its PID when
+# the test ends.  Tests skip when neither is there.
+use strict;
+use warnings;
+use File::Temp qw(tempdir);
+use POSIX ();
+use TV qw(run_cmd tv_scratch);
+use Exporter 'import';
+our @EXPORT_OK = qw(pg_start pg_psql pg_stop);
+
+# The bin directory of the newest installed PostgreSQL, or undef.
+sub pg_bindir {
+	my @d = sort { ($b =~ /(\d+)/)[0] <=> ($a =~ /(\d+)/)[0] }
+	    grep { -x "$_/initdb" } glob('/usr/lib/postgresql/*/bin');
+	return $d[0];
+}
+
+# As the unprivileged owner of the cluster when running as root.
+sub as_owner { my ($pg, @argv) = @_;
+	return $> == 0 ? ('runuser', '-u', $pg->{user}, '--', @argv) : @argv }
+
+# pg_start(): {url, bindir, pid, dir, user} of a running server, or undef
+# with the reason in $PG::why.
+our $why = '';
+sub pg_start {
+	my $bin = pg_bindir();
+	if ($ENV{TESTVIS_TEST_PG}) {
+		return { url => $ENV{TESTVIS_TEST_PG}, bindir => $bin, external => 1 };
+	}
+	if (!$bin) { $why = 'no PostgreSQL installed (and no TESTVIS_TEST_PG)'; return undef }
+	my $pg = { bindir => $bin, user => 'nobody' };
+	$pg->{dir} = tempdir('pg-XXXXXX', DIR => tv_scratch());
+	chmod 0755, tv_scratch(), $pg->{dir};
+	if ($> == 0) {
+		my $uid = getpwnam($pg->{user});
+		chown $uid, -1, $pg->{dir};
+	}
+	my $data = "$pg->{dir}/data";
+	my $r = run_cmd(argv => [as_owner($pg, "$bin/initdb", '-D', $data, '-U', 'testvis',
+	    '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8')]);
+	if ($r->{exit}) { $why = "initdb: $r->{stderr}"; return undef }
+	my $port = TV::free_port();
+	$r = run_cmd(argv => [as_owner($pg, "$bin/pg_ctl", '-D', $data, '-w', '-l', "$pg->{dir}/log",
+	    '-o', "-h 127.0.0.1 -p $port -k $pg->{dir} -c fsync=off", 'start')]);
+	if ($r->{exit}) { $why = "pg_ctl start: $r->{stdout}$r->{stderr}"; return undef }
+	open(my $fh, '<', "$data/postmaster.pid") or do { $why = 'no postmaster.pid'; return undef };
+	chomp($pg->{pid} = <$fh>);
+	close $fh;
+	$pg->{url} = "postgresql://testvis\@127.0.0.1:$port/postgres";
+	return $pg;
+}
+
+# pg_psql($pg, SQL, db => NAME): {exit, stdout, stderr} of psql -X -A -t
+# with ON_ERROR_STOP, on database NAME (default: the server's own).
+sub pg_psql {
+	my ($pg, $sql, %o) = @_;
+	my $url = $pg->{url};
+	$url =~ s{/[^/]*$}{/$o{db}} if $o{db};
+	return run_cmd(argv => ["$pg->{bindir}/psql", '-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1',
+	    '-d', $url, '-f', '-'], stdin => $sql);
+}
+
+# Stops a private cluster by its PID (fast shutdown, then waits).
+sub pg_stop {
+	my ($pg) = @_;
+	return if !$pg || $pg->{external} || !$pg->{pid};
+	kill 'INT', $pg->{pid};
+	for (1 .. 100) {
+		last unless kill 0, $pg->{pid};
+		select(undef, undef, undef, 0.1);
+	}
+	kill 'KILL', $pg->{pid} if kill 0, $pg->{pid};
+}
+
+1;
