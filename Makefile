@@ -19,9 +19,9 @@ CPPFLAGS += -D_GNU_SOURCE -DTESTVIS_VERSION='"$(VERSION)"' \
 # Dependencies through pkg-config, with literal fallbacks (libfcgi ships no
 # .pc).  Evaluated once, lazily, so that `make deps` can install pkg-config
 # and the -dev packages before the first compile asks for them.
-PKGS = sqlite3 jansson libcrypto libxml-2.0 zlib
-DEP_CFLAGS = $(eval DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/libxml2))$(DEP_CFLAGS)
-DEP_LIBS = $(eval DEP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsqlite3 -ljansson -lcrypto -lxml2 -lz))$(DEP_LIBS)
+PKGS = sqlite3 jansson libcrypto libxml-2.0 zlib libpq
+DEP_CFLAGS = $(eval DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/libxml2 -I/usr/include/postgresql))$(DEP_CFLAGS)
+DEP_LIBS = $(eval DEP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsqlite3 -ljansson -lcrypto -lxml2 -lz -lpq))$(DEP_LIBS)
 FCGI_LIBS = -lfcgi
 
 # Sanitizer build: `make asan-check` builds into build-asan with these.
@@ -52,7 +52,8 @@ LIB_BASE = lib/base/arena.c lib/base/buf.c lib/base/utf8.c lib/base/tvtime.c \
            lib/base/crypto.c lib/base/log.c lib/base/xalloc.c \
            lib/base/config.c lib/base/fault.c lib/base/param.c \
            lib/base/jscan.c lib/base/trace.c lib/base/ident.c
-LIB_DB = lib/db/db.c lib/db/jval.c lib/db/cursor.c lib/db/project.c \
+LIB_DB = lib/db/db.c lib/db/pgmigrate.c lib/db/jval.c lib/db/cursor.c \
+         lib/db/project.c \
          lib/db/auth.c lib/db/rollup.c lib/db/branch.c
 LIB_WEB = lib/web/route.c lib/web/http.c lib/web/respcache.c
 LIB_INGEST = lib/ingest/stream.c lib/ingest/textcap.c lib/ingest/junit.c \
@@ -74,7 +75,8 @@ LIB_VIEWS = lib/views/status.c lib/views/runs.c lib/views/signals.c \
 LIB_LAYERS = base db web ingest passes views
 LIB_SRC = $(LIB_BASE) $(LIB_DB) $(LIB_WEB) $(LIB_INGEST) $(LIB_PASSES) \
           $(LIB_VIEWS)
-LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o \
+    $(BUILD)/gen/pg_migrations.o
 LIBA    = $(BUILD)/libtestvis.a
 
 CGI_PROGS = health ingest runs tests insights features integrity
@@ -100,6 +102,7 @@ NPM_STAMP = $(NPM_DIR)/node_modules/.testvis-installed
 VENDOR = htdocs/vendor/uPlot.iife.min.js htdocs/vendor/uPlot.min.css
 
 MIGRATIONS = $(sort $(wildcard schema/sqlite/[0-9][0-9][0-9][0-9]-*.sql))
+PG_MIGRATIONS = $(sort $(wildcard schema/postgres/[0-9][0-9][0-9][0-9]-*.sql))
 
 # The npm stamp too: the tests of any build (build-asan as well) take
 # playwright-core and the OTLP schema from $(BUILD)/npm.
@@ -117,6 +120,13 @@ $(BUILD)/%.o: %.c | deps
 $(BUILD)/gen/migrations.c: $(MIGRATIONS) lib/gen-migrations.sh
 	@mkdir -p $(@D)
 	sh lib/gen-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/pg_migrations.c: $(PG_MIGRATIONS) lib/gen-migrations.sh
+	@mkdir -p $(@D)
+	sh lib/gen-migrations.sh -p $(PG_MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/pg_migrations.o: $(BUILD)/gen/pg_migrations.c | deps
+	$(CC) $(CPPFLAGS) $(DEP_CFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
 $(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c | deps
 	$(CC) $(CPPFLAGS) $(DEP_CFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<

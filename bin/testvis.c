@@ -26,6 +26,7 @@
 #include "jval.h"
 #include "log.h"
 #include "param.h"
+#include "pgmigrate.h"
 #include "project.h"
 #include "stream.h"
 #include "tvtime.h"
@@ -203,6 +204,38 @@ cli_open(struct cli *c, int create)
 	return 0;
 }
 
+/*
+ * testvis migrate on PostgreSQL (db = postgresql://…): the schema of
+ * schema/postgres, level recorded as on SQLite.  Returns an exit status,
+ * or -1 when the database is not PostgreSQL.
+ */
+static int
+cli_migrate_pg(struct cli *c)
+{
+	char err[512], where[300];
+	int applied, level;
+
+	c->cfg = config_load(c->config != NULL ? c->config :
+	    getenv("TESTVIS_CONF"), err, sizeof(err));
+	if (c->cfg == NULL) {
+		fprintf(stderr, "testvis: config: %s\n", err);
+		return EXIT_BAD;
+	}
+	if (!pgmigrate_is_url(c->cfg->db)) {
+		config_free(c->cfg);
+		c->cfg = NULL;
+		return -1;
+	}
+	if (pgmigrate_run(c->cfg->db, &applied, &level, where, sizeof(where),
+	    err, sizeof(err)) == -1) {
+		fprintf(stderr, "testvis: %s\n", err);
+		return EXIT_STORAGE;
+	}
+	printf("%s at schema level %d (%d applied)\n", where, level,
+	    applied);
+	return 0;
+}
+
 /* testvis migrate */
 static int
 cmd_migrate(struct cli *c)
@@ -211,6 +244,8 @@ cmd_migrate(struct cli *c)
 
 	if (c->argc != 1)
 		return EXIT_USAGE;
+	if ((rc = cli_migrate_pg(c)) != -1)
+		return rc;
 	if ((rc = cli_open(c, 1)) != 0)
 		return rc;
 	if (db_migrate(c->db, &applied) == -1) {

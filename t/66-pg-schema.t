@@ -71,6 +71,33 @@ is_deeply($pg_idx, $lite_idx, 'the same named indexes (' . scalar(@$lite_idx) . 
 my $types = pq(q{SELECT string_agg(DISTINCT data_type, ',') FROM information_schema.columns WHERE table_schema = 'public'});
 is($types, 'bigint,bytea,double precision,jsonb,text', 'PostgreSQL types: BIGINT times and ids, BYTEA, JSONB, DOUBLE PRECISION, TEXT');
 
+# testvis migrate with db = postgresql://… (issue 14 item 2)
+my $db2 = 'tv_migrate_' . $$;
+is(pg_psql($pg, "CREATE DATABASE $db2;")->{exit}, 0, 'a database for testvis migrate');
+(my $url = $pg->{url}) =~ s{/[^/]*$}{/$db2};
+my $conf = tv_scratch() . "/pg.conf";
+open(my $fh, '>', $conf) or die; print $fh "db = $url\n"; close $fh;
+$r = run_cmd(argv => [tv_build() . '/bin/testvis', '--config', $conf, 'migrate']);
+is($r->{exit}, 0, 'testvis migrate runs on PostgreSQL') or diag($r->{stderr});
+like($r->{stdout}, qr/^postgresql database \Q$db2\E on \S+ at schema level ${\ scalar @pg} \(${\ scalar @pg} applied\)$/m,
+    'it applies every migration and says the level') or diag($r->{stdout});
+is(pg_psql($pg, 'SELECT count(*), max(version) FROM schema_migrations;', db => $db2)->{stdout}, scalar(@pg) . '|' . scalar(@pg) . "\n",
+    'the level is recorded as on SQLite');
+$r = run_cmd(argv => [tv_build() . '/bin/testvis', '--config', $conf, 'migrate']);
+like($r->{stdout}, qr/\(0 applied\)/, 'a second migrate applies nothing');
+$r = run_cmd(argv => [tv_build() . '/bin/testvis', '--config', $conf, 'project', 'list']);
+isnt($r->{exit}, 0, 'negative: other commands refuse a PostgreSQL database (not served yet)');
+like($r->{stderr}, qr/PostgreSQL databases are not served yet/, 'with a clear message');
+unlike($r->{stderr}, qr/\Q$url\E/, 'never printing the connection string');
+# a wrong password and a dead port: the error names neither secret nor URL
+my $port = TV::free_port();
+open($fh, '>', $conf) or die; print $fh "db = postgresql://testvis:s3cretpw\@127.0.0.1:$port/x?connect_timeout=2\n"; close $fh;
+$r = run_cmd(argv => [tv_build() . '/bin/testvis', '--config', $conf, 'migrate']);
+isnt($r->{exit}, 0, 'negative: an unreachable server fails the migration');
+like($r->{stderr}, qr/cannot connect to PostgreSQL/, 'saying it cannot connect');
+unlike($r->{stderr} . $r->{stdout}, qr/s3cretpw/, 'without the password');
+pg_psql($pg, "DROP DATABASE $db2;");
+
 pg_psql($pg, "DROP DATABASE $db;");
 pg_stop($pg);
 done_testing();

@@ -10,5 +10,8 @@ struct migration {
 
 extern const struct migration migrations[];
 extern const int migrations_count;
+/* the same steps for PostgreSQL, from schema/postgres (issue 14) */
+extern const struct migration pg_migrations[];
+extern const int pg_migrations_count;
 
 #endif
