@@ -26,6 +26,7 @@
 #include "jval.h"
 #include "log.h"
 #include "param.h"
+#include "pgcopy.h"
 #include "pgmigrate.h"
 #include "project.h"
 #include "stream.h"
@@ -43,6 +44,7 @@ struct cli {
 	const char	*scope;
 	const char	*name;
 	const char	*pass, *now, *interval;
+	const char	*to;		/* copy: the PostgreSQL URL */
 	int		 watch;
 	int		 each;		/* ingest: one run per file */
 	const char	*meta[META__MAX];
@@ -58,6 +60,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: testvis [--config FILE] COMMAND ...\n"
 	    "  migrate                     create or upgrade the database\n"
+	    "  copy --to postgresql://...  copy this database into a migrated,\n"
+	    "                              empty PostgreSQL one (resumable)\n"
 	    "  project add SLUG [--name N] create a project\n"
 	    "  project list                list projects\n"
 	    "  token create --project P --scope read|ingest|admin [--name N]\n"
@@ -113,6 +117,8 @@ cli_parse(struct cli *c, int argc, char **argv)
 			slot = &c->now;
 		else if (strcmp(argv[i], "--interval") == 0)
 			slot = &c->interval;
+		else if (strcmp(argv[i], "--to") == 0)
+			slot = &c->to;
 		else if (strcmp(argv[i], "--watch") == 0) {
 			c->watch = 1;
 			continue;
@@ -233,6 +239,34 @@ cli_migrate_pg(struct cli *c)
 	}
 	printf("%s at schema level %d (%d applied)\n", where, level,
 	    applied);
+	return 0;
+}
+
+/*
+ * testvis copy --to postgresql://…: this SQLite database into a
+ * PostgreSQL one `testvis migrate` made (lib/db/pgcopy.c), resumable.
+ */
+static int
+cmd_copy(struct cli *c)
+{
+	char err[512];
+	int rc, n;
+
+	if (c->argc != 1 || c->to == NULL)
+		return EXIT_USAGE;
+	if (!pgmigrate_is_url(c->to)) {
+		fprintf(stderr, "testvis: copy --to takes a postgresql:// "
+		    "URL\n");
+		return EXIT_USAGE;
+	}
+	if ((rc = cli_open(c, 0)) != 0)
+		return rc;
+	if ((n = pgcopy_run(c->db, c->to, stderr, err,
+	    sizeof(err))) == -1) {
+		fprintf(stderr, "testvis: copy: %s\n", err);
+		return EXIT_STORAGE;
+	}
+	printf("copied %d tables (the others were there already)\n", n);
 	return 0;
 }
 
@@ -730,6 +764,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(c.argv[0], "migrate") == 0)
 		rc = cmd_migrate(&c);
+	else if (strcmp(c.argv[0], "copy") == 0)
+		rc = cmd_copy(&c);
 	else if (strcmp(c.argv[0], "project") == 0)
 		rc = cmd_project(&c);
 	else if (strcmp(c.argv[0], "token") == 0)

@@ -96,6 +96,63 @@ $r = run_cmd(argv => [tv_build() . '/bin/testvis', '--config', $conf, 'migrate']
 isnt($r->{exit}, 0, 'negative: an unreachable server fails the migration');
 like($r->{stderr}, qr/cannot connect to PostgreSQL/, 'saying it cannot connect');
 unlike($r->{stderr} . $r->{stdout}, qr/s3cretpw/, 'without the password');
+
+# testvis copy --to (issue 14 item 4): a SQLite history into the
+# migrated database, every table, resumable
+open($fh, '>', $conf) or die; print $fh "db = $url\n"; close $fh;
+my $src = new_instance(conf => { auth_ingest => 'open' });
+my $dir = tv_scratch();
+for my $i (1 .. 4) {
+	open(my $x, '>', "$dir/c$i.xml") or die;
+	print $x qq{<testsuite name="s"><testcase classname="s.T" name="a" time="0.5"/>}
+	    . qq{<testcase classname="s.T" name="b"><failure message="m">line1\nline2\t\\ back</failure></testcase>}
+	    . ($i < 3 ? qq{<testcase classname="s.T" name="gone"/>} : '') . '</testsuite>';
+	close $x;
+	my $ri = $src->cli('ingest', '--branch', $i % 2 ? 'main' : 'dev', '--job', 'unit', '--run-id', "c$i",
+	    '--started-at', "2026-05-0${i}T10:00:00Z", "$dir/c$i.xml");
+	die "ingest: $ri->{stderr}" if $ri->{exit};
+}
+is($src->cli('batch')->{exit}, 0, 'a history with batch results to copy');
+$r = run_cmd(argv => [tv_build() . '/bin/testvis', '--config', $src->{conf}, 'copy', '--to', $url]);
+is($r->{exit}, 0, 'testvis copy --to copies into the migrated database') or diag($r->{stderr});
+like($r->{stderr}, qr{^copy: 8/26 results: 10 rows$}m, 'with a progress line per table');
+my @tables = map { (split /\|/)[0] } split /\n/, pg_psql($pg, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migrations' ORDER BY 1;", db => $db2)->{stdout};
+is(scalar @tables, 26, 'every table');
+my (@lc, @pc);
+for my $t (@tables) {
+	push @lc, "$t=" . run_cmd(argv => ['sqlite3', $src->{db}, "SELECT count(*) FROM $t"])->{stdout};
+	push @pc, "$t=" . pg_psql($pg, "SELECT count(*) FROM $t;", db => $db2)->{stdout};
+}
+is_deeply(\@pc, \@lc, 'the same rows in every table');
+my $cols = "run || '|' || test || '|' || status || '|' || coalesce(duration_ms, -1) || '|' || coalesce(fingerprint, '')";
+is(pg_psql($pg, "SELECT string_agg($cols, ',' ORDER BY run, test) FROM results;", db => $db2)->{stdout},
+    run_cmd(argv => ['sqlite3', $src->{db}, "SELECT group_concat(r, ',') FROM (SELECT $cols AS r FROM results ORDER BY run, test)"])->{stdout},
+    'the results alike, value for value');
+is(pg_psql($pg, "SELECT details FROM result_texts WHERE details LIKE 'line1%' LIMIT 1;", db => $db2)->{stdout},
+    "line1\nline2\t\\ back\n", 'text with a newline, a tab and a backslash survives COPY');
+is(pg_psql($pg, "SELECT encode(recent_ms, 'hex') FROM test_stats ORDER BY test LIMIT 1;", db => $db2)->{stdout},
+    lc(run_cmd(argv => ['sqlite3', $src->{db}, 'SELECT hex(recent_ms) FROM test_stats ORDER BY test LIMIT 1'])->{stdout}),
+    'blobs arrive byte for byte');
+is(pg_psql($pg, "INSERT INTO runs (project_id, run_id, started_at, ingested_at) VALUES (1, 'after', 1, 1) RETURNING id;", db => $db2)->{stdout},
+    "5\n", 'identity sequences continue after the copied ids');
+pg_psql($pg, "DELETE FROM runs WHERE run_id = 'after';", db => $db2);
+$r = run_cmd(argv => [tv_build() . '/bin/testvis', '--config', $src->{conf}, 'copy', '--to', $url]);
+like($r->{stdout}, qr/^copied 0 tables/m, 'copied again: every table is already there (resumes)');
+pg_psql($pg, "DELETE FROM signal_tests; DELETE FROM stream_stats;", db => $db2);
+$r = run_cmd(argv => [tv_build() . '/bin/testvis', '--config', $src->{conf}, 'copy', '--to', $url]);
+like($r->{stdout}, qr/^copied 2 tables/m, 'a copy stopped before the last tables copies just those');
+pg_psql($pg, "DELETE FROM signal_tests; DELETE FROM feature_days WHERE ctid IN (SELECT ctid FROM feature_days LIMIT 1);", db => $db2);
+$r = run_cmd(argv => [tv_build() . '/bin/testvis', '--config', $src->{conf}, 'copy', '--to', $url]);
+isnt($r->{exit}, 0, 'negative: a table with other rows than the source is refused');
+like($r->{stderr}, qr/feature_days has \d+ rows in PostgreSQL and \d+ in SQLite/, 'naming the table');
+is(pg_psql($pg, "CREATE DATABASE ${db2}_empty;")->{exit}, 0, 'an unmigrated database');
+(my $url3 = $url) =~ s{/[^/]*$}{/${db2}_empty};
+$r = run_cmd(argv => [tv_build() . '/bin/testvis', '--config', $src->{conf}, 'copy', '--to', $url3]);
+isnt($r->{exit}, 0, 'negative: copying into a database that was not migrated fails');
+like($r->{stderr}, qr/run 'testvis migrate' on it first|schema_migrations/, 'saying to migrate it first');
+$r = run_cmd(argv => [tv_build() . '/bin/testvis', '--config', $src->{conf}, 'copy', '--to', '/tmp/x.db']);
+is($r->{exit}, 2, 'negative: --to takes a postgresql:// URL') or diag("$r->{exit} $r->{stderr}");
+pg_psql($pg, "DROP DATABASE ${db2}_empty;");
 pg_psql($pg, "DROP DATABASE $db2;");
 
 pg_psql($pg, "DROP DATABASE $db;");
