@@ -52,7 +52,8 @@ LIB_BASE = lib/base/arena.c lib/base/buf.c lib/base/utf8.c lib/base/tvtime.c \
            lib/base/crypto.c lib/base/log.c lib/base/xalloc.c \
            lib/base/config.c lib/base/fault.c lib/base/param.c \
            lib/base/jscan.c lib/base/trace.c lib/base/ident.c
-LIB_DB = lib/db/db.c lib/db/pgmigrate.c lib/db/pgcopy.c lib/db/jval.c \
+LIB_DB = lib/db/db.c lib/db/db_sqlite.c lib/db/db_sqlite_fn.c \
+         lib/db/db_pg.c lib/db/pgmigrate.c lib/db/pgcopy.c lib/db/jval.c \
          lib/db/cursor.c \
          lib/db/project.c \
          lib/db/auth.c lib/db/rollup.c lib/db/branch.c

@@ -267,7 +267,7 @@ static const struct route routes[] = {
 
 static const struct app app = {
 	"testvis-features", routes, sizeof(routes) / sizeof(routes[0]),
-	rollup_init_db		/* an alias merge rebuilds with them */
+	NULL			/* SQL functions are on every connection */
 };
 
 /* Serves the routes above (lib/web/http.c); `--routes` lists them. */

@@ -332,7 +332,7 @@ static const struct route routes[] = {
 
 static const struct app app = {
 	"testvis-tests", routes, sizeof(routes) / sizeof(routes[0]),
-	rollup_init_db		/* the catalogue sorts use them */
+	NULL			/* SQL functions are on every connection */
 };
 
 /* Serves the routes above (lib/web/http.c); `--routes` lists them. */

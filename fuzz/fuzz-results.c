@@ -14,10 +14,10 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "config.h"
 #include "db.h"
+#include "db_sqlite.h"
 #include "fault.h"
 #include "fuzz.h"
 #include "ingest.h"
@@ -71,7 +71,7 @@ setup(void)
 	FUZZ_CHECK(upload(db, seed, strlen(seed), &ans, &f) ==
 	    INGEST_CREATED);
 	json_decref(ans);
-	FUZZ_CHECK((image = sqlite3_serialize(db_handle(db), "main",
+	FUZZ_CHECK((image = sqlite3_serialize(db_sqlite_handle(db), "main",
 	    &image_len, 0)) != NULL);
 	db_close(db);
 }
@@ -85,7 +85,7 @@ db_fresh(void)
 
 	FUZZ_CHECK(copy != NULL);
 	memcpy(copy, image, (size_t)image_len);
-	FUZZ_CHECK(sqlite3_deserialize(db_handle(db), "main", copy,
+	FUZZ_CHECK(sqlite3_deserialize(db_sqlite_handle(db), "main", copy,
 	    image_len, image_len, SQLITE_DESERIALIZE_FREEONCLOSE |
 	    SQLITE_DESERIALIZE_RESIZEABLE) == SQLITE_OK);
 	return db;

@@ -86,9 +86,12 @@ is(pg_psql($pg, 'SELECT count(*), max(version) FROM schema_migrations;', db => $
 $r = run_cmd(argv => [tv_build() . '/bin/testvis', '--config', $conf, 'migrate']);
 like($r->{stdout}, qr/\(0 applied\)/, 'a second migrate applies nothing');
 $r = run_cmd(argv => [tv_build() . '/bin/testvis', '--config', $conf, 'project', 'list']);
-isnt($r->{exit}, 0, 'negative: other commands refuse a PostgreSQL database (not served yet)');
-like($r->{stderr}, qr/PostgreSQL databases are not served yet/, 'with a clear message');
-unlike($r->{stderr}, qr/\Q$url\E/, 'never printing the connection string');
+is($r->{exit}, 0, 'the other commands run on it too (project list)') or diag($r->{stderr});
+$r = run_cmd(argv => [tv_build() . '/bin/testvis', '--config', $conf, 'project', 'add', 'pgproj']);
+is($r->{exit}, 0, 'project add on PostgreSQL') or diag($r->{stderr});
+$r = run_cmd(argv => [tv_build() . '/bin/testvis', '--config', $conf, 'project', 'list']);
+like($r->{stdout}, qr/pgproj/, 'and the project is listed');
+unlike($r->{stderr} . $r->{stdout}, qr/\Q$url\E/, 'never printing the connection string');
 # a wrong password and a dead port: the error names neither secret nor URL
 my $port = TV::free_port();
 open($fh, '>', $conf) or die; print $fh "db = postgresql://testvis:s3cretpw\@127.0.0.1:$port/x?connect_timeout=2\n"; close $fh;

@@ -106,7 +106,7 @@ auth_verify(struct db *db, const char *s, size_t n, struct auth_token *out)
 {
 	char id[AUTH_ID_LEN + 1], hash[SHA256_HEX_LEN];
 	const char *stored;
-	sqlite3_stmt *st;
+	struct db_query *st;
 	enum auth_result res;
 	int rc;
 
@@ -120,7 +120,7 @@ auth_verify(struct db *db, const char *s, size_t n, struct auth_token *out)
 		return AUTH_ERROR;
 	if ((rc = db_step(db, st)) == -1)
 		return AUTH_ERROR;
-	if (rc == SQLITE_DONE) {
+	if (rc == DB_DONE) {
 		res = AUTH_UNKNOWN;
 		goto out;
 	}
@@ -130,12 +130,12 @@ auth_verify(struct db *db, const char *s, size_t n, struct auth_token *out)
 		res = AUTH_UNKNOWN;
 		goto out;
 	}
-	if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+	if (!db_col_null(st, 4)) {
 		res = AUTH_REVOKED;
 		goto out;
 	}
 	memcpy(out->id, id, sizeof(out->id));
-	out->project_id = sqlite3_column_int64(st, 1);
+	out->project_id = db_col_int(st, 1);
 	snprintf(out->project, sizeof(out->project), "%s",
 	    db_column_text(st, 2));
 	if (auth_scope_parse(db_column_text(st, 3), &out->scope) == -1) {
@@ -144,7 +144,7 @@ auth_verify(struct db *db, const char *s, size_t n, struct auth_token *out)
 	}
 	res = AUTH_OK;
 out:
-	sqlite3_reset(st);
+	db_reset(st);
 	return res;
 }
 
@@ -158,7 +158,7 @@ auth_token_create(struct db *db, int64_t project_id, enum scope scope,
     const char *name, char out[AUTH_TOKEN_LEN + 1])
 {
 	char id[AUTH_ID_LEN + 1], secret[49], hash[SHA256_HEX_LEN];
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int rc;
 
 	if (crypto_random_hex(id, AUTH_ID_LEN) == -1 ||
@@ -177,13 +177,13 @@ auth_token_create(struct db *db, int64_t project_id, enum scope scope,
 	    db_bind_int(db, st, 6, tvtime_now_ms()) == -1)
 		return -1;
 	rc = db_step(db, st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 /* The token object of a STMT_LIST row (never the secret). */
 static json_t *
-token_row(sqlite3_stmt *st)
+token_row(struct db_query *st)
 {
 	json_t *o = jval_object();
 
@@ -203,7 +203,7 @@ token_row(sqlite3_stmt *st)
 json_t *
 auth_token_list(struct db *db, int64_t project_id)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 
 	if ((st = STMT(db, STMT_LIST)) == NULL ||
 	    db_bind_int(db, st, 1, project_id) == -1)
@@ -215,7 +215,7 @@ auth_token_list(struct db *db, int64_t project_id)
 int
 auth_token_revoke(struct db *db, const char *id)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int rc;
 
 	if ((st = STMT(db, STMT_REVOKE)) == NULL ||
@@ -223,8 +223,8 @@ auth_token_revoke(struct db *db, const char *id)
 	    db_bind_int(db, st, 2, tvtime_now_ms()) == -1)
 		return -1;
 	rc = db_step(db, st);
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1)
 		return -1;
-	return sqlite3_changes(db_handle(db)) > 0 ? 1 : 0;
+	return db_changes(db) > 0 ? 1 : 0;
 }

@@ -39,17 +39,17 @@ static const char *const sql[STMT__MAX] = {
 static int
 first_branch(struct db *db, int i, int64_t project, char *out, size_t sz)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int rc;
 
 	if ((st = DB_STMT(db, DBM_BRANCH, i)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1)
 		return -1;
 	rc = db_step(db, st);
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		snprintf(out, sz, "%s", db_column_text(st, 0));
-	sqlite3_reset(st);
-	return rc == -1 ? -1 : rc == SQLITE_ROW;
+	db_reset(st);
+	return rc == -1 ? -1 : rc == DB_ROW;
 }
 
 /*

@@ -204,7 +204,7 @@ cursor_page_open(struct cursor_page *pg, const struct cursor_list *list,
  * Returns 0, or -1 (logged).
  */
 int
-cursor_page_bind(struct cursor_page *pg, struct db *db, sqlite3_stmt *st,
+cursor_page_bind(struct cursor_page *pg, struct db *db, struct db_query *st,
     int first, int limit_param)
 {
 	const char *shape = pg->list->shape;
@@ -219,8 +219,8 @@ cursor_page_bind(struct cursor_page *pg, struct db *db, sqlite3_stmt *st,
 		else if (shape[k] == 's')
 			rc = db_bind_text(db, st, p, cursor_str(&pg->cur, k));
 		else
-			rc = sqlite3_bind_double(st, p, cursor_real(&pg->cur,
-			    k)) == SQLITE_OK ? 0 : -1;
+			rc = db_bind_double(db, st, p, cursor_real(&pg->cur,
+			    k));
 		if (rc == -1)
 			return -1;
 	}
@@ -252,31 +252,31 @@ cursor_page_take(struct cursor_page *pg, json_t *keys)
 }
 
 /*
- * Steps st for the next row of the page.  Returns SQLITE_ROW with the
- * row's key kept for the next cursor, SQLITE_DONE at the end of the
+ * Steps st for the next row of the page.  Returns DB_ROW with the
+ * row's key kept for the next cursor, DB_DONE at the end of the
  * rows or of the page (more set when rows remain), or -1 (logged).  The
  * caller resets st.
  */
 int
-cursor_page_step(struct cursor_page *pg, struct db *db, sqlite3_stmt *st)
+cursor_page_step(struct cursor_page *pg, struct db *db, struct db_query *st)
 {
 	const struct cursor_list *l = pg->list;
 	json_t *keys, *v;
 	int rc, k, c;
 
-	if ((rc = db_step(db, st)) != SQLITE_ROW)
+	if ((rc = db_step(db, st)) != DB_ROW)
 		return rc;
 	if ((keys = json_array()) == NULL)
 		abort();
 	for (k = 0; l->shape[k] != '\0'; k++) {
 		c = l->cols[k];
-		v = l->shape[k] == 'i' ? json_integer(sqlite3_column_int64(st,
-		    c)) : l->shape[k] == 'r' ? json_real(sqlite3_column_double(
+		v = l->shape[k] == 'i' ? json_integer(db_col_int(st,
+		    c)) : l->shape[k] == 'r' ? json_real(db_col_double(
 		    st, c)) : json_string(db_column_text(st, c));
 		if (v == NULL || json_array_append_new(keys, v) == -1)
 			abort();
 	}
-	return cursor_page_take(pg, keys) ? SQLITE_ROW : SQLITE_DONE;
+	return cursor_page_take(pg, keys) ? DB_ROW : DB_DONE;
 }
 
 /*
@@ -285,15 +285,15 @@ cursor_page_step(struct cursor_page *pg, struct db *db, sqlite3_stmt *st)
  * database error (logged; the page is cleared, out is left as it was).
  */
 int
-cursor_page_rows(struct cursor_page *pg, struct db *db, sqlite3_stmt *st,
-    json_t *(*row)(sqlite3_stmt *), json_t *out, const char *name)
+cursor_page_rows(struct cursor_page *pg, struct db *db, struct db_query *st,
+    json_t *(*row)(struct db_query *), json_t *out, const char *name)
 {
 	json_t *arr = jval_array();
 	int rc;
 
-	while ((rc = cursor_page_step(pg, db, st)) == SQLITE_ROW)
+	while ((rc = cursor_page_step(pg, db, st)) == DB_ROW)
 		jval_push(arr, row(st));
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1) {
 		json_decref(arr);
 		cursor_page_clear(pg);
@@ -309,8 +309,8 @@ cursor_page_rows(struct cursor_page *pg, struct db *db, sqlite3_stmt *st,
  * and the page released.  Returns 0, or -1 on a database error (logged).
  */
 int
-cursor_page_list(struct cursor_page *pg, struct db *db, sqlite3_stmt *st,
-    json_t *(*row)(sqlite3_stmt *), const char *name, json_t **out)
+cursor_page_list(struct cursor_page *pg, struct db *db, struct db_query *st,
+    json_t *(*row)(struct db_query *), const char *name, json_t **out)
 {
 	json_t *o = jval_object();
 

@@ -1,8 +1,9 @@
 #ifndef TESTVIS_CURSOR_H
 #define TESTVIS_CURSOR_H
 #include <stdint.h>
+
+struct db_query;
 #include <jansson.h>
-#include <sqlite3.h>
 
 #define CURSOR_MAX_KEYS 4
 
@@ -50,14 +51,14 @@ double	 cursor_real(const struct cursor *, int);
 struct db;
 int	 cursor_page_open(struct cursor_page *, const struct cursor_list *,
 	    const char *, int);
-int	 cursor_page_bind(struct cursor_page *, struct db *, sqlite3_stmt *,
+int	 cursor_page_bind(struct cursor_page *, struct db *, struct db_query *,
 	    int, int);
 int	 cursor_page_take(struct cursor_page *, json_t *);
-int	 cursor_page_step(struct cursor_page *, struct db *, sqlite3_stmt *);
-int	 cursor_page_rows(struct cursor_page *, struct db *, sqlite3_stmt *,
-	    json_t *(*)(sqlite3_stmt *), json_t *, const char *);
-int	 cursor_page_list(struct cursor_page *, struct db *, sqlite3_stmt *,
-	    json_t *(*)(sqlite3_stmt *), const char *, json_t **);
+int	 cursor_page_step(struct cursor_page *, struct db *, struct db_query *);
+int	 cursor_page_rows(struct cursor_page *, struct db *, struct db_query *,
+	    json_t *(*)(struct db_query *), json_t *, const char *);
+int	 cursor_page_list(struct cursor_page *, struct db *, struct db_query *,
+	    json_t *(*)(struct db_query *), const char *, json_t **);
 void	 cursor_page_finish(struct cursor_page *, json_t *);
 void	 cursor_page_clear(struct cursor_page *);
 

@@ -103,30 +103,30 @@ jval_time(int64_t ms)
 
 /* Column i as a string, or null. */
 json_t *
-jval_col_text(sqlite3_stmt *st, int i)
+jval_col_text(struct db_query *st, int i)
 {
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (db_col_null(st, i))
 		return json_null();
-	return jval_strn((const char *)sqlite3_column_text(st, i),
-	    (size_t)sqlite3_column_bytes(st, i));
+	return jval_strn(db_column_text(st, i),
+	    db_col_len(st, i));
 }
 
 /* Column i as an integer, or null. */
 json_t *
-jval_col_int(sqlite3_stmt *st, int i)
+jval_col_int(struct db_query *st, int i)
 {
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (db_col_null(st, i))
 		return json_null();
-	return jval_int(sqlite3_column_int64(st, i));
+	return jval_int(db_col_int(st, i));
 }
 
 /* Column i (ms since the epoch) as an ISO-8601 time, or null. */
 json_t *
-jval_col_time(sqlite3_stmt *st, int i)
+jval_col_time(struct db_query *st, int i)
 {
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (db_col_null(st, i))
 		return json_null();
-	return jval_time(sqlite3_column_int64(st, i));
+	return jval_time(db_col_int(st, i));
 }
 
 /*
@@ -135,14 +135,14 @@ jval_col_time(sqlite3_stmt *st, int i)
  * or NULL on a database error (logged by db_step).
  */
 json_t *
-jval_rows(struct db *db, sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *))
+jval_rows(struct db *db, struct db_query *st, json_t *(*row)(struct db_query *))
 {
 	json_t *arr = jval_array();
 	int rc;
 
-	while ((rc = db_step(db, st)) == SQLITE_ROW)
+	while ((rc = db_step(db, st)) == DB_ROW)
 		jval_push(arr, row(st));
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1) {
 		json_decref(arr);
 		return NULL;

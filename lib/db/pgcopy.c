@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include <libpq-fe.h>
-#include <sqlite3.h>
 
 #include "buf.h"
 #include "db.h"
@@ -99,30 +98,30 @@ copy_text(struct buf *b, const unsigned char *s, int n)
 
 /* Appends column i of the row at st to b as a COPY text field. */
 static void
-copy_field(struct buf *b, sqlite3_stmt *st, int i)
+copy_field(struct buf *b, struct db_query *st, int i)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p;
 	char num[40];
-	int n, k;
+	size_t n, k;
+	int len;
 
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_NULL:
+	switch (db_col_type(st, i)) {
+	case DB_NULL:
 		buf_append(b, "\\N", 2);
 		break;
-	case SQLITE_INTEGER:
-		n = snprintf(num, sizeof(num), "%lld",
-		    (long long)sqlite3_column_int64(st, i));
-		buf_append(b, num, (size_t)n);
+	case DB_INT:
+		len = snprintf(num, sizeof(num), "%lld",
+		    (long long)db_col_int(st, i));
+		buf_append(b, num, (size_t)len);
 		break;
-	case SQLITE_FLOAT:
-		n = snprintf(num, sizeof(num), "%.17g",
-		    sqlite3_column_double(st, i));
-		buf_append(b, num, (size_t)n);
+	case DB_FLOAT:
+		len = snprintf(num, sizeof(num), "%.17g",
+		    db_col_double(st, i));
+		buf_append(b, num, (size_t)len);
 		break;
-	case SQLITE_BLOB:
-		p = sqlite3_column_blob(st, i);
-		n = sqlite3_column_bytes(st, i);
+	case DB_BLOB:
+		p = db_col_blob(st, i, &n);
 		buf_append(b, "\\\\x", 3);
 		for (k = 0; k < n; k++) {
 			buf_append(b, &hex[p[k] >> 4], 1);
@@ -130,8 +129,8 @@ copy_field(struct buf *b, sqlite3_stmt *st, int i)
 		}
 		break;
 	default:
-		copy_text(b, sqlite3_column_text(st, i),
-		    sqlite3_column_bytes(st, i));
+		copy_text(b, (const unsigned char *)db_column_text(st, i),
+		    (int)db_col_len(st, i));
 		break;
 	}
 }
@@ -141,26 +140,26 @@ copy_field(struct buf *b, sqlite3_stmt *st, int i)
  * columns SQLite has, by name.  Returns 0 or -1 with err set.
  */
 static int
-copy_table(sqlite3 *lite, PGconn *pg, const char *t, char *err,
+copy_table(struct db *lite, PGconn *pg, const char *t, char *err,
     size_t errsz)
 {
 	char sql[512];
 	struct buf cols, row;
-	sqlite3_stmt *st = NULL;
+	struct db_query *st = NULL;
 	PGresult *res;
 	int i, nc, rc = -1;
 
 	buf_init(&cols);
 	buf_init(&row);
 	snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\"", t);
-	if (sqlite3_prepare_v2(lite, sql, -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errsz, "%s: %s", t, sqlite3_errmsg(lite));
+	if ((st = db_prepare(lite, sql)) == NULL) {
+		snprintf(err, errsz, "%s: cannot read it", t);
 		goto out;
 	}
-	nc = sqlite3_column_count(st);
+	nc = db_col_count(st);
 	for (i = 0; i < nc; i++)
 		buf_printf(&cols, "%s\"%s\"", i ? ", " : "",
-		    sqlite3_column_name(st, i));
+		    db_col_name(st, i));
 	buf_printf(&row, "BEGIN; COPY \"%s\" (%.*s) FROM STDIN", t,
 	    (int)cols.len, cols.p);
 	res = PQexec(pg, row.p);
@@ -170,7 +169,7 @@ copy_table(sqlite3 *lite, PGconn *pg, const char *t, char *err,
 		goto out;
 	}
 	PQclear(res);
-	while ((i = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((i = db_step(lite, st)) == DB_ROW) {
 		buf_reset(&row);
 		for (i = 0; i < nc; i++) {
 			if (i > 0)
@@ -181,7 +180,7 @@ copy_table(sqlite3 *lite, PGconn *pg, const char *t, char *err,
 		if (PQputCopyData(pg, row.p, (int)row.len) != 1)
 			break;
 	}
-	if (PQputCopyEnd(pg, i == SQLITE_DONE ? NULL : "source failed") != 1)
+	if (PQputCopyEnd(pg, i == DB_DONE ? NULL : "source failed") != 1)
 		goto pgerr;
 	while ((res = PQgetResult(pg)) != NULL) {
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -190,8 +189,8 @@ copy_table(sqlite3 *lite, PGconn *pg, const char *t, char *err,
 		}
 		PQclear(res);
 	}
-	if (i != SQLITE_DONE) {
-		snprintf(err, errsz, "%s: %s", t, sqlite3_errmsg(lite));
+	if (i != DB_DONE) {
+		snprintf(err, errsz, "%s: cannot read it", t);
 		goto rollback;
 	}
 	if (listed(identities, t)) {
@@ -212,7 +211,7 @@ pgerr:
 rollback:
 	PQclear(PQexec(pg, "ROLLBACK"));
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	buf_free(&cols);
 	buf_free(&row);
 	return rc;
@@ -220,18 +219,18 @@ out:
 
 /* Row count of table t on SQLite, or -1. */
 static long long
-lite_count(sqlite3 *lite, const char *t)
+lite_count(struct db *lite, const char *t)
 {
 	char sql[128];
-	sqlite3_stmt *st;
+	struct db_query *st;
 	long long n = -1;
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM \"%s\"", t);
-	if (sqlite3_prepare_v2(lite, sql, -1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(lite, sql)) == NULL)
 		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	if (db_step(lite, st) == DB_ROW)
+		n = db_col_int(st, 0);
+	db_finalize(st);
 	return n;
 }
 
@@ -245,7 +244,7 @@ int
 pgcopy_run(struct db *db, const char *url, FILE *progress, char *err,
     size_t errsz)
 {
-	sqlite3 *lite = db_handle(db);
+	struct db *lite = db;
 	PGconn *pg = PQconnectdb(url);
 	long long nl, np;
 	int i, copied = 0, total;
@@ -272,8 +271,8 @@ pgcopy_run(struct db *db, const char *url, FILE *progress, char *err,
 		if ((nl = lite_count(lite, tables[i])) < 0 ||
 		    (np = pg_number(pg, sql, err, errsz)) < 0) {
 			if (nl < 0)
-				snprintf(err, errsz, "%s: %s", tables[i],
-				    sqlite3_errmsg(lite));
+				snprintf(err, errsz, "%s: cannot read it",
+				    tables[i]);
 			copied = -1;
 			goto out;
 		}

@@ -37,17 +37,17 @@ static const char *const sql[STMT__MAX] = {
 int
 project_lookup(struct db *db, const char *slug, int64_t *id)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int rc;
 
 	if ((st = STMT(db, STMT_LOOKUP)) == NULL ||
 	    db_bind_text(db, st, 1, slug) == -1)
 		return -1;
 	rc = db_step(db, st);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == -1 ? -1 : rc == SQLITE_ROW;
+	if (rc == DB_ROW)
+		*id = db_col_int(st, 0);
+	db_reset(st);
+	return rc == -1 ? -1 : rc == DB_ROW;
 }
 
 /*
@@ -57,7 +57,7 @@ project_lookup(struct db *db, const char *slug, int64_t *id)
 int
 project_add(struct db *db, const char *slug, const char *name, int64_t *id)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int rc, changed;
 
 	if ((st = STMT(db, STMT_INSERT)) == NULL ||
@@ -66,10 +66,10 @@ project_add(struct db *db, const char *slug, const char *name, int64_t *id)
 	    db_bind_int(db, st, 3, tvtime_now_ms()) == -1)
 		return -1;
 	rc = db_step(db, st);
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1)
 		return -1;
-	changed = sqlite3_changes(db_handle(db)) > 0;
+	changed = db_changes(db) > 0;
 	if (project_lookup(db, slug, id) != 1)
 		return -1;
 	return changed;
@@ -77,7 +77,7 @@ project_add(struct db *db, const char *slug, const char *name, int64_t *id)
 
 /* The project object of a STMT_LIST row. */
 static json_t *
-project_row(sqlite3_stmt *st)
+project_row(struct db_query *st)
 {
 	json_t *o = jval_object();
 
@@ -98,7 +98,7 @@ project_row(sqlite3_stmt *st)
 json_t *
 project_list(struct db *db, int64_t only_id)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 
 	if ((st = STMT(db, STMT_LIST)) == NULL ||
 	    db_bind_int(db, st, 1, only_id) == -1)

@@ -1,7 +1,6 @@
 #ifndef TESTVIS_ROLLUP_H
 #define TESTVIS_ROLLUP_H
 #include <stdint.h>
-#include <sqlite3.h>
 
 struct db;
 
@@ -19,8 +18,6 @@ struct rollup_shard {
 
 #define ROLLUP_WINDOW 50	/* results kept in a test's recent windows */
 
-int	 rollup_register(sqlite3 *);
-int	 rollup_init_db(struct db *);
 char	 rollup_status_char(int);
 int	 rollup_apply(struct db *, const struct rollup_shard *);
 double	 rollup_flip_rate(const char *);

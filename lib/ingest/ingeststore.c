@@ -74,7 +74,7 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT id FROM runs WHERE project_id = ?1 AND run_id = ?2",
 	[STMT_RUN_INSERT] =
 	    "INSERT INTO runs (project_id, run_id, started_at, ingested_at) "
-	    "VALUES (?1, ?2, ?3, ?4)",
+	    "VALUES (?1, ?2, ?3, ?4) RETURNING id",
 	[STMT_RUN_GET] =
 	    "SELECT started_at, finished_at, duration_ms, git_sha, branch, "
 	    "session_id, env_fingerprint, triggered_by, ci_url, job, tags "
@@ -101,7 +101,7 @@ static const char *const sql[STMT__MAX] = {
 	    "FROM run_shards WHERE run = ?1 AND shard = ?2",
 	[STMT_SHARD_INSERT] =
 	    "INSERT INTO run_shards (run, shard, content_sha256, source, "
-	    "received_at) VALUES (?1, ?2, '', ?3, ?4)",
+	    "received_at) VALUES (?1, ?2, '', ?3, ?4) RETURNING id",
 	[STMT_SHARD_COUNTS] =
 	    "SELECT status, count(*), sum(flaky_in_run) FROM results "
 	    "WHERE run = ?1 AND shard = ?2 GROUP BY status",
@@ -188,12 +188,12 @@ static const char *const sql[STMT__MAX] = {
 int
 ingeststore_fault(struct db *db, struct fault *f)
 {
-	int code = sqlite3_errcode(db_handle(db));
+	int code = db_failure(db);
 
-	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+	if (code == DB_FAIL_BUSY)
 		fault_set(f, FAULT_BUSY, "busy",
 		    "the database is busy, retry later");
-	else if (code == SQLITE_FULL)
+	else if (code == DB_FAIL_FULL)
 		fault_set(f, FAULT_FULL, "storage_full",
 		    "the database disk is full");
 	else
@@ -207,11 +207,31 @@ ingeststore_fault(struct db *db, struct fault *f)
  * fault when the step failed.
  */
 static int
-write_done(struct db *db, sqlite3_stmt *st, int bound, struct fault *f)
+write_done(struct db *db, struct db_query *st, int bound, struct fault *f)
 {
 	if (bound == -1)
 		return -1;
 	return db_step_done(db, st) == 0 ? 0 : ingeststore_fault(db, f);
+}
+
+/*
+ * Runs the INSERT ... RETURNING id st that the caller prepared and bound
+ * (bound as for write_done()) and stores the new row's id in *id.
+ * Returns 0, or -1 with a storage fault.
+ */
+static int
+insert_id(struct db *db, struct db_query *st, int bound, int64_t *id,
+    struct fault *f)
+{
+	if (bound == -1)
+		return -1;
+	if (db_step(db, st) != DB_ROW) {
+		db_reset(st);
+		return ingeststore_fault(db, f);
+	}
+	*id = db_col_int(st, 0);
+	db_reset(st);
+	return 0;
 }
 
 /*
@@ -221,17 +241,14 @@ write_done(struct db *db, sqlite3_stmt *st, int bound, struct fault *f)
 int
 ingeststore_open(struct db *db, int busy_ms, struct fault *f)
 {
-	if (rollup_register(db_handle(db)) == -1)
-		return ingeststore_fault(db, f);
-	sqlite3_busy_timeout(db_handle(db), busy_ms);
+	db_busy_timeout(db, busy_ms);
 	/*
 	 * Rollups and the per-test index touch pages all over the file: a
 	 * 64 MB page cache keeps them in memory for the length of the
 	 * transaction instead of re-reading them (no mmap: mapped pages
 	 * would count against the ingest's memory budget, PERF-4).
 	 */
-	if (db_exec(db, "PRAGMA cache_size = -65536") == -1 ||
-	    db_begin(db) == -1)
+	if (db_cache_size(db, 64) == -1 || db_begin(db) == -1)
 		return ingeststore_fault(db, f);
 	return 0;
 }
@@ -244,23 +261,23 @@ int
 ingeststore_aliases(struct db *db, int64_t project_id, int64_t **pairs,
     size_t *n, struct fault *f)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	size_t cap = 0;
 	int rc;
 
 	if ((st = DB_STMT(db, DBM_INGEST, STMT_ALIASES)) == NULL ||
 	    db_bind_int(db, st, 1, project_id) == -1)
 		return ingeststore_fault(db, f);
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+	while ((rc = db_step(db, st)) == DB_ROW) {
 		if (2 * *n + 2 > cap) {
 			cap = cap * 2 + 16;
 			*pairs = xreallocarray(*pairs, cap, sizeof(**pairs));
 		}
-		(*pairs)[2 * *n] = sqlite3_column_int64(st, 0);
-		(*pairs)[2 * *n + 1] = sqlite3_column_int64(st, 1);
+		(*pairs)[2 * *n] = db_col_int(st, 0);
+		(*pairs)[2 * *n + 1] = db_col_int(st, 1);
 		(*n)++;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return rc == -1 ? ingeststore_fault(db, f) : 0;
 }
 
@@ -269,7 +286,7 @@ ingeststore_aliases(struct db *db, int64_t project_id, int64_t **pairs,
  * (*id its first column), 0 not, -1 with a storage fault.
  */
 static int
-lookup(struct db *db, sqlite3_stmt *st, int bound, int64_t *id,
+lookup(struct db *db, struct db_query *st, int bound, int64_t *id,
     struct fault *f)
 {
 	int rc;
@@ -277,10 +294,10 @@ lookup(struct db *db, sqlite3_stmt *st, int bound, int64_t *id,
 	if (bound == -1)
 		return ingeststore_fault(db, f);
 	rc = db_step(db, st);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == -1 ? ingeststore_fault(db, f) : rc == SQLITE_ROW;
+	if (rc == DB_ROW)
+		*id = db_col_int(st, 0);
+	db_reset(st);
+	return rc == -1 ? ingeststore_fault(db, f) : rc == DB_ROW;
 }
 
 /* The run row of (project, run_id): 1 found (*id), 0 not, -1 error. */
@@ -288,7 +305,7 @@ int
 ingeststore_run_find(struct db *db, int64_t project_id, const char *run_id,
     int64_t *id, struct fault *f)
 {
-	sqlite3_stmt *st = DB_STMT(db, DBM_INGEST, STMT_RUN_FIND);
+	struct db_query *st = DB_STMT(db, DBM_INGEST, STMT_RUN_FIND);
 
 	return lookup(db, st, st == NULL ||
 	    db_bind_int(db, st, 1, project_id) == -1 ||
@@ -300,7 +317,7 @@ int
 ingeststore_shard_find(struct db *db, int64_t run, const char *shard,
     int64_t *id, struct fault *f)
 {
-	sqlite3_stmt *st = DB_STMT(db, DBM_INGEST, STMT_SHARD_FIND);
+	struct db_query *st = DB_STMT(db, DBM_INGEST, STMT_SHARD_FIND);
 
 	return lookup(db, st, st == NULL || db_bind_int(db, st, 1, run) == -1 ||
 	    db_bind_text(db, st, 2, shard) == -1 ? -1 : 0, id, f);
@@ -314,16 +331,13 @@ int
 ingeststore_run_add(struct db *db, struct ingeststore_target *t,
     const char *run_id, int64_t now, struct fault *f)
 {
-	sqlite3_stmt *st = DB_STMT(db, DBM_INGEST, STMT_RUN_INSERT);
+	struct db_query *st = DB_STMT(db, DBM_INGEST, STMT_RUN_INSERT);
 
-	if (write_done(db, st, st == NULL ||
+	return insert_id(db, st, st == NULL ||
 	    db_bind_int(db, st, 1, t->project_id) == -1 ||
 	    db_bind_text(db, st, 2, run_id) == -1 ||
 	    db_bind_int(db, st, 3, t->started_at) == -1 ||
-	    db_bind_int(db, st, 4, now) == -1 ? -1 : 0, f) == -1)
-		return -1;
-	t->run = sqlite3_last_insert_rowid(db_handle(db));
-	return 0;
+	    db_bind_int(db, st, 4, now) == -1 ? -1 : 0, &t->run, f);
 }
 
 /* The stored start of run into *started; 0, or -1 with the fault. */
@@ -331,16 +345,16 @@ int
 ingeststore_run_started(struct db *db, int64_t run, int64_t *started,
     struct fault *f)
 {
-	sqlite3_stmt *st = DB_STMT(db, DBM_INGEST, STMT_RUN_GET);
+	struct db_query *st = DB_STMT(db, DBM_INGEST, STMT_RUN_GET);
 
 	if (st == NULL || db_bind_int(db, st, 1, run) == -1 ||
-	    db_step(db, st) != SQLITE_ROW) {
+	    db_step(db, st) != DB_ROW) {
 		if (st != NULL)
-			sqlite3_reset(st);
+			db_reset(st);
 		return ingeststore_fault(db, f);
 	}
-	*started = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	*started = db_col_int(st, 0);
+	db_reset(st);
 	return 0;
 }
 
@@ -352,16 +366,13 @@ int
 ingeststore_shard_add(struct db *db, struct ingeststore_target *t,
     const char *label, const char *source, int64_t now, struct fault *f)
 {
-	sqlite3_stmt *st = DB_STMT(db, DBM_INGEST, STMT_SHARD_INSERT);
+	struct db_query *st = DB_STMT(db, DBM_INGEST, STMT_SHARD_INSERT);
 
-	if (write_done(db, st, st == NULL ||
+	return insert_id(db, st, st == NULL ||
 	    db_bind_int(db, st, 1, t->run) == -1 ||
 	    db_bind_text(db, st, 2, label) == -1 ||
 	    db_bind_text(db, st, 3, source) == -1 ||
-	    db_bind_int(db, st, 4, now) == -1 ? -1 : 0, f) == -1)
-		return -1;
-	t->shard = sqlite3_last_insert_rowid(db_handle(db));
-	return 0;
+	    db_bind_int(db, st, 4, now) == -1 ? -1 : 0, &t->shard, f);
 }
 
 /*
@@ -374,7 +385,7 @@ store_test(struct db *db, const struct ingeststore_target *t,
     const struct ingeststore_case *c, long long *new_tests, struct fault *f)
 {
 	const char *const *s = c->str;
-	sqlite3_stmt *st = DB_STMT(db, DBM_INGEST, STMT_TEST_INSERT);
+	struct db_query *st = DB_STMT(db, DBM_INGEST, STMT_TEST_INSERT);
 
 	if (write_done(db, st, st == NULL ||
 	    db_bind_int(db, st, 1, c->key) == -1 ||
@@ -396,7 +407,7 @@ store_test(struct db *db, const struct ingeststore_target *t,
 	    db_bind_int(db, st, 16, t->started_at) == -1 ||
 	    db_bind_int(db, st, 17, t->run) == -1 ? -1 : 0, f) == -1)
 		return -1;
-	if (sqlite3_changes(db_handle(db)) > 0) {
+	if (db_changes(db) > 0) {
 		(*new_tests)++;
 		st = DB_STMT(db, DBM_INGEST, STMT_STATS_INSERT);
 		return write_done(db, st, st == NULL ||
@@ -430,7 +441,7 @@ ingeststore_case(struct db *db, const struct ingeststore_target *t,
     const struct ingeststore_case *c, long long *new_tests, struct fault *f)
 {
 	const char *const *s = c->str;
-	sqlite3_stmt *st;
+	struct db_query *st;
 
 	if (!c->aliased && store_test(db, t, c, new_tests, f) == -1)
 		return -1;
@@ -467,7 +478,7 @@ static int
 update_text(struct db *db, enum stmt i, int64_t id, const char *text,
     struct fault *f)
 {
-	sqlite3_stmt *st = DB_STMT(db, DBM_INGEST, i);
+	struct db_query *st = DB_STMT(db, DBM_INGEST, i);
 
 	return write_done(db, st, st == NULL ||
 	    db_bind_int(db, st, 1, id) == -1 ||
@@ -501,7 +512,7 @@ ingeststore_run_merge(struct db *db, struct ingeststore_target *t,
 {
 	static const enum stmt steps[] = { STMT_MOVE_RESULTS, STMT_MOVE_TEXTS,
 	    STMT_DROP_RESULTS, STMT_DROP_TEXTS };
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int i;
 
 	for (i = 0; i < 4; i++) {
@@ -530,16 +541,16 @@ ingeststore_run_merge(struct db *db, struct ingeststore_target *t,
  * *stored; its strings are borrowed until old is reset.
  */
 static void
-run_read(sqlite3_stmt *old, struct ingestmeta_run *stored)
+run_read(struct db_query *old, struct ingestmeta_run *stored)
 {
 	int i;
 
 	memset(stored, 0, sizeof(*stored));
-	stored->started_at = sqlite3_column_int64(old, 0);
-	stored->finished_at = sqlite3_column_type(old, 1) != SQLITE_NULL ?
-	    sqlite3_column_int64(old, 1) : -1;
-	stored->duration_ms = sqlite3_column_type(old, 2) != SQLITE_NULL ?
-	    sqlite3_column_int64(old, 2) : -1;
+	stored->started_at = db_col_int(old, 0);
+	stored->finished_at = !db_col_null(old, 1) ?
+	    db_col_int(old, 1) : -1;
+	stored->duration_ms = !db_col_null(old, 2) ?
+	    db_col_int(old, 2) : -1;
 	for (i = 0; i < INGESTMETA_TEXTS; i++)
 		stored->text[ingestmeta_texts[i]] = db_column_text(old, 3 + i);
 	stored->tags = db_column_text(old, 3 + INGESTMETA_TEXTS);
@@ -557,14 +568,14 @@ ingeststore_run_meta(struct db *db, struct ingeststore_target *t,
     const struct ingestmeta *m, const struct ingestmeta_found *found,
     char **branch, char **git_sha, struct fault *f)
 {
-	sqlite3_stmt *old = DB_STMT(db, DBM_INGEST, STMT_RUN_GET), *st;
+	struct db_query *old = DB_STMT(db, DBM_INGEST, STMT_RUN_GET), *st;
 	struct ingestmeta_run stored, run;
 	int i, rc = -1;
 
 	if (old == NULL || db_bind_int(db, old, 1, t->run) == -1 ||
-	    db_step(db, old) != SQLITE_ROW) {
+	    db_step(db, old) != DB_ROW) {
 		if (old != NULL)
-			sqlite3_reset(old);
+			db_reset(old);
 		return ingeststore_fault(db, f);
 	}
 	run_read(old, &stored);
@@ -588,7 +599,7 @@ ingeststore_run_meta(struct db *db, struct ingeststore_target *t,
 	    run.text[META_BRANCH] : "");
 	free(*git_sha);
 	*git_sha = xstrdup(run.text[META_GIT_SHA]);
-	sqlite3_reset(old);
+	db_reset(old);
 	if (write_done(db, st, 0, f) == -1)
 		goto out;
 	if (run.started_at != t->started_at) {
@@ -602,7 +613,7 @@ ingeststore_run_meta(struct db *db, struct ingeststore_target *t,
 	}
 	rc = 0;
 out:
-	sqlite3_reset(old);
+	db_reset(old);
 	return rc;
 }
 
@@ -615,7 +626,7 @@ int
 ingeststore_override(struct db *db, int64_t project_id, int64_t key,
     const char *const text[4], struct fault *f)
 {
-	sqlite3_stmt *st = DB_STMT(db, DBM_INGEST, STMT_TEST_OVERRIDE);
+	struct db_query *st = DB_STMT(db, DBM_INGEST, STMT_TEST_OVERRIDE);
 	int i, bound = st == NULL || db_bind_int(db, st, 1, key) == -1 ||
 	    db_bind_int(db, st, 2, project_id) == -1 ? -1 : 0;
 
@@ -632,7 +643,7 @@ int
 ingeststore_counts(struct db *db, int64_t run, int64_t shard,
     struct ingeststore_counts *c, struct fault *f)
 {
-	sqlite3_stmt *st = DB_STMT(db, DBM_INGEST, shard < 0 ? STMT_RUN_COUNTS :
+	struct db_query *st = DB_STMT(db, DBM_INGEST, shard < 0 ? STMT_RUN_COUNTS :
 	    STMT_SHARD_COUNTS);
 	int rc;
 
@@ -640,16 +651,16 @@ ingeststore_counts(struct db *db, int64_t run, int64_t shard,
 	if (st == NULL || db_bind_int(db, st, 1, run) == -1 ||
 	    (shard >= 0 && db_bind_int(db, st, 2, shard) == -1))
 		return -1;
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		int s = sqlite3_column_int(st, 0);
-		long long n = sqlite3_column_int64(st, 1);
+	while ((rc = db_step(db, st)) == DB_ROW) {
+		int s = (int)db_col_int(st, 0);
+		long long n = db_col_int(st, 1);
 		if (s >= 0 && s < ST__MAX)
 			c->by[s] += n;
 		c->tests += n;
-		c->flaky += sqlite3_column_int64(st, 2);
+		c->flaky += db_col_int(st, 2);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : ingeststore_fault(db, f);
+	db_reset(st);
+	return rc == DB_DONE ? 0 : ingeststore_fault(db, f);
 }
 
 /*
@@ -657,7 +668,7 @@ ingeststore_counts(struct db *db, int64_t run, int64_t shard,
  * parameter i on; 0 or -1.
  */
 static int
-bind_counts(struct db *db, sqlite3_stmt *st, int i,
+bind_counts(struct db *db, struct db_query *st, int i,
     const struct ingeststore_counts *c)
 {
 	return db_bind_int(db, st, i, c->tests) == -1 ||
@@ -676,7 +687,7 @@ int
 ingeststore_run_counts(struct db *db, int64_t run,
     const struct ingeststore_counts *c, long long new_tests, struct fault *f)
 {
-	sqlite3_stmt *st = DB_STMT(db, DBM_INGEST, STMT_RUN_SET_COUNTS);
+	struct db_query *st = DB_STMT(db, DBM_INGEST, STMT_RUN_SET_COUNTS);
 
 	return write_done(db, st, st == NULL ||
 	    db_bind_int(db, st, 1, run) == -1 ||
@@ -693,7 +704,7 @@ ingeststore_shard_set(struct db *db, int64_t id,
     const struct ingeststore_counts *c, const struct ingeststore_shard_row *r,
     struct fault *f)
 {
-	sqlite3_stmt *st = DB_STMT(db, DBM_INGEST, STMT_SHARD_SET);
+	struct db_query *st = DB_STMT(db, DBM_INGEST, STMT_SHARD_SET);
 
 	return write_done(db, st, st == NULL ||
 	    db_bind_int(db, st, 1, id) == -1 ||
@@ -713,7 +724,7 @@ int
 ingeststore_project_bump(struct db *db, int64_t project_id, int run_new,
     long long new_tests, int64_t started_at, struct fault *f)
 {
-	sqlite3_stmt *st = DB_STMT(db, DBM_INGEST, STMT_PROJECT_BUMP);
+	struct db_query *st = DB_STMT(db, DBM_INGEST, STMT_PROJECT_BUMP);
 
 	return write_done(db, st, st == NULL ||
 	    db_bind_int(db, st, 1, project_id) == -1 ||
@@ -727,7 +738,7 @@ int
 ingeststore_event(struct db *db, int64_t project_id, int64_t now,
     const char *run_id, const char *payload, struct fault *f)
 {
-	sqlite3_stmt *st = DB_STMT(db, DBM_INGEST, STMT_EVENT);
+	struct db_query *st = DB_STMT(db, DBM_INGEST, STMT_EVENT);
 
 	return write_done(db, st, st == NULL ||
 	    db_bind_int(db, st, 1, project_id) == -1 ||
@@ -747,7 +758,7 @@ ingeststore_stored_counts(struct db *db, int64_t project_id,
     const char *run_id, const char *label, struct ingeststore_counts *c,
     struct fault *f)
 {
-	sqlite3_stmt *st = DB_STMT(db, DBM_INGEST, STMT_SHARD_FIND);
+	struct db_query *st = DB_STMT(db, DBM_INGEST, STMT_SHARD_FIND);
 	int64_t run;
 
 	memset(c, 0, sizeof(*c));
@@ -755,14 +766,14 @@ ingeststore_stored_counts(struct db *db, int64_t project_id,
 	    st == NULL || db_bind_int(db, st, 1, run) == -1 ||
 	    db_bind_text(db, st, 2, label) == -1)
 		return ingeststore_fault(db, f);
-	if (db_step(db, st) == SQLITE_ROW) {
-		c->tests = sqlite3_column_int64(st, 1);
-		c->by[ST_PASSED] = sqlite3_column_int64(st, 2);
-		c->by[ST_FAILED] = sqlite3_column_int64(st, 3);
-		c->by[ST_ERROR] = sqlite3_column_int64(st, 4);
-		c->by[ST_SKIPPED] = sqlite3_column_int64(st, 5);
-		c->flaky = sqlite3_column_int64(st, 6);
+	if (db_step(db, st) == DB_ROW) {
+		c->tests = db_col_int(st, 1);
+		c->by[ST_PASSED] = db_col_int(st, 2);
+		c->by[ST_FAILED] = db_col_int(st, 3);
+		c->by[ST_ERROR] = db_col_int(st, 4);
+		c->by[ST_SKIPPED] = db_col_int(st, 5);
+		c->flaky = db_col_int(st, 6);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return 0;
 }

@@ -92,7 +92,7 @@ static int
 batch_record(struct db *db, const char *name, int64_t at, const char *status,
     const char *summary)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 
 	st = DB_STMT(db, DBM_BATCH, status == NULL ? STMT_PASS_START :
 	    STMT_PASS_END);
@@ -168,7 +168,7 @@ batch_once(struct db *db, const struct config *cfg,
 {
 	struct trace_span *root;
 	struct pass_ctx c;
-	sqlite3_stmt *st;
+	struct db_query *st;
 	char line[4096], *crash;
 	int64_t ids[256];
 	char *slugs[256];
@@ -182,13 +182,13 @@ batch_once(struct db *db, const struct config *cfg,
 	if (st == NULL || (o->project != NULL &&
 	    db_bind_text(db, st, 1, o->project) == -1))
 		return 1;
-	while ((rc = db_step(db, st)) == SQLITE_ROW && np < 256) {
-		ids[np] = sqlite3_column_int64(st, 0);
+	while ((rc = db_step(db, st)) == DB_ROW && np < 256) {
+		ids[np] = db_col_int(st, 0);
 		if ((slugs[np] = strdup(db_column_text(st, 1))) == NULL)
 			abort();
 		np++;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1) {
 		for (i = 0; i < np; i++)
 			free(slugs[i]);
@@ -250,19 +250,24 @@ batch_once(struct db *db, const struct config *cfg,
 }
 
 /*
- * Takes the lock file path.SUFFIX without waiting.  Returns the open
- * descriptor (held until exit), -2 when another process holds it, or -1
- * on an error (logged).
+ * Takes the batch's lock SUFFIX without waiting: a file lock
+ * (spool_lock_path()), or for the batch lock of a PostgreSQL database an
+ * advisory lock on db (several hosts share it; then 0 stands for the
+ * held lock).  Returns the open descriptor (held until exit), -2 when
+ * another process holds it, or -1 on an error (logged).
  */
 static int
-lock_take(const char *db, const char *suffix)
+lock_take(const struct config *cfg, struct db *db, const char *suffix)
 {
 	char path[PATH_MAX];
 	int fd;
 
-	if (snprintf(path, sizeof(path), "%s.%s", db, suffix) >=
-	    (int)sizeof(path)) {
-		log_error("batch: lock path too long");
+	if (db_is_url(cfg->db) && strcmp(suffix, "batch.lock") == 0) {
+		fd = db_batch_lock(db, 0);
+		return fd == 1 ? 0 : fd == 0 ? -2 : -1;
+	}
+	if (spool_lock_path(cfg, suffix, path, sizeof(path)) == -1) {
+		log_error("batch: no place for the %s: set spool_dir", suffix);
 		return -1;
 	}
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0660)) == -1) {
@@ -274,6 +279,16 @@ lock_take(const char *db, const char *suffix)
 		return errno == EWOULDBLOCK ? -2 : -1;
 	}
 	return fd;
+}
+
+/* Releases a lock lock_take() took (fd 0: the database's). */
+static void
+lock_release(struct db *db, int fd)
+{
+	if (fd == 0 && db != NULL && db_engine(db) == DB_POSTGRES)
+		db_batch_unlock(db);
+	else if (fd > 0)
+		close(fd);
 }
 
 /*
@@ -292,7 +307,7 @@ batch_watch(struct db *db, const struct config *cfg,
 	double next_all = 0, due_spool = 0, now;
 	int ifd = -1, lfd, bfd, rc = 0;
 
-	if ((lfd = lock_take(cfg->db, "spool.lock")) == -2) {
+	if ((lfd = lock_take(cfg, db, "spool.lock")) == -2) {
 		printf("batch: another batch --watch is running\n");
 		return 0;
 	}
@@ -325,11 +340,11 @@ batch_watch(struct db *db, const struct config *cfg,
 				    (cfg->spool_settle_seconds + 0.2);
 		}
 		if (now >= next_all) {
-			if ((bfd = lock_take(cfg->db, "batch.lock")) >= 0) {
+			if ((bfd = lock_take(cfg, db, "batch.lock")) >= 0) {
 				rc |= batch_once(db, cfg, o,
 				    "fingerprints,mapping,flaky,integrity,"
 				    "retention", tr);
-				close(bfd);
+				lock_release(db, bfd);
 			}
 			next_all = now + 1000.0 * o->interval;
 		}
@@ -360,15 +375,15 @@ batch_watch(struct db *db, const struct config *cfg,
 static int
 batch_project_known(struct db *db, const char *slug)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int rc;
 
 	if ((st = DB_STMT(db, DBM_BATCH, STMT_PROJECT)) == NULL ||
 	    db_bind_text(db, st, 1, slug) == -1 ||
 	    (rc = db_step(db, st)) == -1)
 		return -1;
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW;
+	db_reset(st);
+	return rc == DB_ROW;
 }
 
 /*
@@ -391,21 +406,21 @@ batch_main(const struct config *cfg, const struct batch_opts *o)
 		    "retention\n");
 		return 2;
 	}
-	if (!o->watch) {
-		if ((lfd = lock_take(cfg->db, "batch.lock")) == -2) {
-			printf("batch: another batch is running; nothing "
-			    "to do\n");
-			return 0;
-		}
-		if (lfd == -1)
-			return 3;
-	}
 	if ((db = db_open(cfg->db, 0, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "testvis: %s\n", err);
 		goto out;
 	}
-	if (rollup_init_db(db) == -1 ||
-	    db_limit_size(db, cfg->max_db_mb) == -1) {
+	if (!o->watch) {
+		if ((lfd = lock_take(cfg, db, "batch.lock")) == -2) {
+			printf("batch: another batch is running; nothing "
+			    "to do\n");
+			rc = 0;
+			goto out;
+		}
+		if (lfd == -1)
+			goto out;
+	}
+	if (db_limit_size(db, cfg->max_db_mb) == -1) {
 		fprintf(stderr, "testvis: cannot prepare the database "
 		    "connection\n");
 		goto out;
@@ -431,8 +446,8 @@ batch_main(const struct config *cfg, const struct batch_opts *o)
 	    batch_once(db, cfg, o, o->passes, tr);
 	trace_close(tr);
 out:
+	if (lfd >= 0)
+		lock_release(db, lfd);
 	db_close(db);
-	if (lfd != -1)
-		close(lfd);
 	return rc;
 }

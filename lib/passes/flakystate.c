@@ -172,7 +172,7 @@ static int
 state_get(struct pass_ctx *c, const struct frun *r, int64_t test,
     struct fstate *s)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
@@ -181,27 +181,27 @@ state_get(struct pass_ctx *c, const struct frun *r, int64_t test,
 	    db_bind_int(c->db, st, 1, test) == -1 ||
 	    (rc = db_step(c->db, st)) == -1)
 		return -1;
-	s->exists = rc == SQLITE_ROW;
+	s->exists = rc == DB_ROW;
 	if (s->exists) {
 		snprintf(s->state, sizeof(s->state), "%s",
 		    db_column_text(st, 0));
-		s->first_at = sqlite3_column_int64(st, 1);
-		s->last_at = sqlite3_column_int64(st, 2);
-		s->same = sqlite3_column_int64(st, 3);
-		s->retry = sqlite3_column_int64(st, 4);
-		s->best = sqlite3_column_double(st, 5);
-		if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+		s->first_at = db_col_int(st, 1);
+		s->last_at = db_col_int(st, 2);
+		s->same = db_col_int(st, 3);
+		s->retry = db_col_int(st, 4);
+		s->best = db_col_double(st, 5);
+		if (!db_col_null(st, 6))
 			snprintf(s->branch, sizeof(s->branch), "%s",
 			    db_column_text(st, 6));
-		s->active = sqlite3_column_int(st, 7);
+		s->active = (int)db_col_int(st, 7);
 		snprintf(s->monitors, sizeof(s->monitors), "%s",
 		    db_column_text(st, 8));
 		s->ev = json_loads(db_column_text(st, 9), 0, NULL);
-		if (sqlite3_column_type(st, 10) != SQLITE_NULL)
+		if (!db_col_null(st, 10))
 			snprintf(s->job, sizeof(s->job), "%s",
 			    db_column_text(st, 10));
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (!json_is_array(s->ev)) {
 		json_decref(s->ev);
 		s->ev = json_array();
@@ -245,7 +245,7 @@ static int
 evidence_add(struct pass_ctx *c, const struct frun *r, int64_t test,
     enum monitor m, double rate, int *became)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	struct fstate s;
 	int rc, was_flaky, same_stream;
 	char *text = NULL;
@@ -307,7 +307,7 @@ evidence_add(struct pass_ctx *c, const struct frun *r, int64_t test,
 	    db_bind_int(c->db, st, 5, s.last_at) == -1 ||
 	    db_bind_int(c->db, st, 6, s.same) == -1 ||
 	    db_bind_int(c->db, st, 7, s.retry) == -1 ||
-	    sqlite3_bind_double(st, 8, s.best) != SQLITE_OK ||
+	    db_bind_double(c->db, st, 8, s.best) == -1 ||
 	    db_bind_text_opt(c->db, st, 9, s.branch) == -1 ||
 	    db_bind_int(c->db, st, 10, s.active) == -1 ||
 	    db_bind_text(c->db, st, 11, s.monitors) == -1 ||
@@ -350,7 +350,7 @@ out:
  * Returns the count, or -1.
  */
 static long
-collect(struct db *db, sqlite3_stmt *st, int64_t **ids, double **rates)
+collect(struct db *db, struct db_query *st, int64_t **ids, double **rates)
 {
 	size_t n = 0, cap = 0;
 	int rc;
@@ -358,7 +358,7 @@ collect(struct db *db, sqlite3_stmt *st, int64_t **ids, double **rates)
 	*ids = NULL;
 	if (rates != NULL)
 		*rates = NULL;
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+	while ((rc = db_step(db, st)) == DB_ROW) {
 		if (n == cap) {
 			cap = cap * 2 + 64;
 			if ((*ids = realloc(*ids, cap * sizeof(**ids))) ==
@@ -366,12 +366,12 @@ collect(struct db *db, sqlite3_stmt *st, int64_t **ids, double **rates)
 			    cap * sizeof(**rates))) == NULL))
 				abort();
 		}
-		(*ids)[n] = sqlite3_column_int64(st, 0);
+		(*ids)[n] = db_col_int(st, 0);
 		if (rates != NULL)
-			(*rates)[n] = sqlite3_column_double(st, 1);
+			(*rates)[n] = db_col_double(st, 1);
 		n++;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return rc == -1 ? -1 : (long)n;
 }
 
@@ -382,7 +382,7 @@ collect(struct db *db, sqlite3_stmt *st, int64_t **ids, double **rates)
 static int
 run_examine(struct pass_ctx *c, const struct frun *r, int *became)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int64_t *ids = NULL, others[SAME_SHA_RUNS];
 	double *rates = NULL, act, res;
 	long n, i;
@@ -451,10 +451,10 @@ run_examine(struct pass_ctx *c, const struct frun *r, int *became)
 	    db_bind_text(c->db, st, 5, r->branch) == -1 ||
 	    db_bind_text(c->db, st, 6, r->job) == -1)
 		return -1;
-	while ((rc = db_step(c->db, st)) == SQLITE_ROW && no < SAME_SHA_RUNS)
-		if (sqlite3_column_int64(st, 0) < r->id)
-			others[no++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	while ((rc = db_step(c->db, st)) == DB_ROW && no < SAME_SHA_RUNS)
+		if (db_col_int(st, 0) < r->id)
+			others[no++] = db_col_int(st, 0);
+	db_reset(st);
 	if (rc == -1)
 		return -1;
 	for (k = 0; k < no; k++) {
@@ -498,7 +498,7 @@ default_branch(struct pass_ctx *c, struct ftally *t)
 static int
 catalogue_rate(struct pass_ctx *c, const struct frun *r)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 
 	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_CATALOGUE_RATE)) ==
 	    NULL || db_bind_int(c->db, st, 1, r->id) == -1 ||
@@ -519,24 +519,24 @@ run_flaky(struct pass_ctx *c, int64_t run, void *arg)
 {
 	struct ftally *t = arg;
 	struct frun r;
-	sqlite3_stmt *st;
+	struct db_query *st;
 
 	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_RUN)) == NULL ||
 	    db_bind_int(c->db, st, 1, run) == -1 ||
 	    db_bind_int(c->db, st, 2, c->cfg->flaky_outage_pct) == -1 ||
-	    db_step(c->db, st) != SQLITE_ROW)
+	    db_step(c->db, st) != DB_ROW)
 		return -1;
 	memset(&r, 0, sizeof(r));
-	r.id = sqlite3_column_int64(st, 0);
+	r.id = db_col_int(st, 0);
 	snprintf(r.run_id, sizeof(r.run_id), "%s", db_column_text(st, 1));
 	snprintf(r.branch, sizeof(r.branch), "%s", db_column_text(st, 2));
-	r.has_sha = sqlite3_column_type(st, 3) != SQLITE_NULL;
+	r.has_sha = !db_col_null(st, 3);
 	if (r.has_sha)
 		snprintf(r.sha, sizeof(r.sha), "%s", db_column_text(st, 3));
-	r.started_at = sqlite3_column_int64(st, 4);
-	r.outage = sqlite3_column_int(st, 5);
+	r.started_at = db_col_int(st, 4);
+	r.outage = (int)db_col_int(st, 5);
 	snprintf(r.job, sizeof(r.job), "%s", db_column_text(st, 6));
-	sqlite3_reset(st);
+	db_reset(st);
 	if (r.outage)
 		t->outages++;
 	else if (run_examine(c, &r, &t->became) == -1 ||
@@ -555,7 +555,7 @@ int
 flakystate_pass(struct pass_ctx *c)
 {
 	struct ftally t = { 0, 0, "" };
-	sqlite3_stmt *st;
+	struct db_query *st;
 	long runs, resolved = 0;
 	int rc;
 
@@ -568,9 +568,9 @@ flakystate_pass(struct pass_ctx *c)
 	    db_bind_int(c->db, st, 2, c->now - c->cfg->flaky_quiet_days *
 	    DAY_MS) == -1 || db_bind_int(c->db, st, 3, c->now) == -1)
 		return -1;
-	while ((rc = db_step(c->db, st)) == SQLITE_ROW)
+	while ((rc = db_step(c->db, st)) == DB_ROW)
 		resolved++;
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1 || pass_commit(c) == -1)
 		return -1;
 	pass_note(c, "%ld runs (%ld outages ignored), %d newly flaky, "

@@ -151,10 +151,10 @@ static const char *const sql[STMT__MAX] = {
 	    "b.test = c.test JOIN tests t ON t.id = c.test WHERE c.run = ?2 "
 	    "AND c.status = 0 AND b.status IN (1, 2)",
 	[STMT_SIGNAL_ADD] =
-	    "INSERT OR IGNORE INTO signals (project_id, run, baseline_run, "
+	    "INSERT INTO signals (project_id, run, baseline_run, "
 	    "signal_type, severity, subject, test, file, message, evidence, "
 	    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-	    "?9, ?10, ?11, ?11)",
+	    "?9, ?10, ?11, ?11) ON CONFLICT DO NOTHING RETURNING id",
 	[STMT_EVENT] =
 	    "INSERT INTO events (project_id, at, kind, subject, payload) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -190,7 +190,7 @@ static int
 event_add(struct pass_ctx *c, const char *kind, const char *subject,
     const char *payload)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 
 	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_EVENT)) == NULL ||
 	    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
@@ -213,9 +213,10 @@ signal_add(struct pass_ctx *c, struct irun *r, const char *type,
     const char *test_id, const char *file, const char *message,
     const char *evidence)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	json_t *p;
 	char *text;
+	int64_t id;
 	int rc;
 
 	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_SIGNAL_ADD)) == NULL ||
@@ -232,13 +233,15 @@ signal_add(struct pass_ctx *c, struct irun *r, const char *type,
 	    db_bind_text(c->db, st, 9, message) == -1 ||
 	    db_bind_text(c->db, st, 10, evidence != NULL ? evidence : "{}") ==
 	    -1 || db_bind_int(c->db, st, 11, c->now) == -1 ||
-	    db_step(c->db, st) == -1)
+	    (rc = db_step(c->db, st)) == -1)
 		return -1;
-	if (sqlite3_changes(db_handle(c->db)) == 0)
+	if (rc == DB_DONE)	/* raised before: the conflict kept the old */
 		return 0;
+	id = db_col_int(st, 0);
+	db_reset(st);
 	r->raised++;
-	p = json_pack("{sIssssssss*}", "signal_id", (json_int_t)
-	    sqlite3_last_insert_rowid(db_handle(c->db)), "signal_type", type,
+	p = json_pack("{sIssssssss*}", "signal_id", (json_int_t)id,
+	    "signal_type", type,
 	    "severity", severity, "run_id", r->run_id, "test_id", test_id);
 	if ((text = json_dumps(p, JSON_COMPACT)) == NULL)
 		abort();
@@ -251,7 +254,7 @@ signal_add(struct pass_ctx *c, struct irun *r, const char *type,
 
 /* A test-level signal for the row of st (T_COLS first); 0 or -1. */
 static int
-signal_row(struct pass_ctx *c, struct irun *r, sqlite3_stmt *st,
+signal_row(struct pass_ctx *c, struct irun *r, struct db_query *st,
     const char *type, const char *severity, const char *message,
     const char *evidence)
 {
@@ -261,7 +264,7 @@ signal_row(struct pass_ctx *c, struct irun *r, sqlite3_stmt *st,
 	if ((tid = strdup(db_column_text(st, 1))) == NULL ||
 	    (file = strdup(db_column_text(st, 3))) == NULL)
 		abort();
-	rc = signal_add(c, r, type, severity, tid, sqlite3_column_int64(st,
+	rc = signal_add(c, r, type, severity, tid, db_col_int(st,
 	    0), tid, file, message, evidence);
 	free(tid);
 	free(file);
@@ -275,7 +278,7 @@ signal_row(struct pass_ctx *c, struct irun *r, sqlite3_stmt *st,
 static int
 check_removed(struct pass_ctx *c, struct irun *r)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	struct buf subj, msg;
 	json_t *ids = NULL;
 	char *first_tid = NULL, *file = NULL, *text;
@@ -293,7 +296,7 @@ check_removed(struct pass_ctx *c, struct irun *r)
 	rc = db_step(c->db, st);
 	for (;;) {
 		char key[1200] = "";
-		more = rc == SQLITE_ROW;
+		more = rc == DB_ROW;
 		if (more)
 			snprintf(key, sizeof(key), "%s::%s",
 			    db_column_text(st, 5), db_column_text(st, 6));
@@ -331,7 +334,7 @@ check_removed(struct pass_ctx *c, struct irun *r)
 			buf_reset(&subj);
 			buf_printf(&subj, "%s", key);
 			ids = json_array();
-			first = sqlite3_column_int64(st, 0);
+			first = db_col_int(st, 0);
 			if ((first_tid = strdup(db_column_text(st, 1))) ==
 			    NULL || (file = strdup(db_column_text(st, 3))) ==
 			    NULL)
@@ -343,7 +346,7 @@ check_removed(struct pass_ctx *c, struct irun *r)
 		n++;
 		rc = db_step(c->db, st);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	free(first_tid);
 	free(file);
 	json_decref(ids);
@@ -361,7 +364,7 @@ check_removed(struct pass_ctx *c, struct irun *r)
 static int
 check_shrink(struct pass_ctx *c, struct irun *r)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	char msg[512], ev[128];
 	int64_t drop;
 	int rc;
@@ -372,11 +375,11 @@ check_shrink(struct pass_ctx *c, struct irun *r)
 		    db_bind_int(c->db, st, 2, r->id) == -1 ||
 		    (rc = db_step(c->db, st)) == -1)
 			return -1;
-		if (rc == SQLITE_ROW) {
-			r->base_tests = sqlite3_column_int64(st, 0);
-			r->tests = sqlite3_column_int64(st, 1);
+		if (rc == DB_ROW) {
+			r->base_tests = db_col_int(st, 0);
+			r->tests = db_col_int(st, 1);
 		}
-		sqlite3_reset(st);
+		db_reset(st);
 	}
 	drop = r->base_tests - r->tests;
 	if (drop <= 0 || (drop < c->cfg->integrity_shrink_tests &&
@@ -403,7 +406,7 @@ check_shrink(struct pass_ctx *c, struct irun *r)
 static int
 check_tests(struct pass_ctx *c, struct irun *r)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	char msg[600], ev[160];
 	int rc = 0;
 
@@ -411,51 +414,51 @@ check_tests(struct pass_ctx *c, struct irun *r)
 	    db_bind_int(c->db, st, 1, r->base) == -1 ||
 	    db_bind_int(c->db, st, 2, r->id) == -1)
 		return -1;
-	while (rc == 0 && db_step(c->db, st) == SQLITE_ROW) {
+	while (rc == 0 && db_step(c->db, st) == DB_ROW) {
 		snprintf(msg, sizeof(msg), "%.*s passed in run %s and is "
 		    "skipped now", UTF8_CUT(db_column_text(st, 2), 400),
 		    r->base_run_id);
 		rc = signal_row(c, r, st, "newly_skipped", "medium", msg,
 		    NULL);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1 ||
 	    (st = DB_STMT(c->db, DBM_INTEGRITY, STMT_ASSERTIONS)) == NULL ||
 	    db_bind_int(c->db, st, 1, r->base) == -1 ||
 	    db_bind_int(c->db, st, 2, r->id) == -1)
 		return -1;
-	while (rc == 0 && db_step(c->db, st) == SQLITE_ROW) {
+	while (rc == 0 && db_step(c->db, st) == DB_ROW) {
 		snprintf(msg, sizeof(msg), "%.*s checks %lld assertions, "
 		    "%lld in run %s", UTF8_CUT(db_column_text(st, 2), 400),
-		    (long long)sqlite3_column_int64(st, 6),
-		    (long long)sqlite3_column_int64(st, 5), r->base_run_id);
+		    (long long)db_col_int(st, 6),
+		    (long long)db_col_int(st, 5), r->base_run_id);
 		snprintf(ev, sizeof(ev), "{\"before\":%lld,\"after\":%lld}",
-		    (long long)sqlite3_column_int64(st, 5),
-		    (long long)sqlite3_column_int64(st, 6));
+		    (long long)db_col_int(st, 5),
+		    (long long)db_col_int(st, 6));
 		rc = signal_row(c, r, st, "assertions_dropped", "high", msg,
 		    ev);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1 ||
 	    (st = DB_STMT(c->db, DBM_INTEGRITY, STMT_COLLAPSE)) == NULL ||
 	    db_bind_int(c->db, st, 2, r->id) == -1 ||
 	    db_bind_int(c->db, st, 3, MIN_COLLAPSE_MS) == -1 ||
 	    db_bind_int(c->db, st, 4, c->cfg->integrity_collapse_factor) == -1)
 		return -1;
-	while (rc == 0 && db_step(c->db, st) == SQLITE_ROW) {
+	while (rc == 0 && db_step(c->db, st) == DB_ROW) {
 		snprintf(msg, sizeof(msg), "%.*s passed in %lld ms against a "
 		    "median of %lld ms: its body may have been stubbed out",
 		    UTF8_CUT(db_column_text(st, 2), 400),
-		    (long long)sqlite3_column_int64(st, 5),
-		    (long long)sqlite3_column_int64(st, 6));
+		    (long long)db_col_int(st, 5),
+		    (long long)db_col_int(st, 6));
 		snprintf(ev, sizeof(ev), "{\"duration_ms\":%lld,"
 		    "\"median_ms\":%lld}",
-		    (long long)sqlite3_column_int64(st, 5),
-		    (long long)sqlite3_column_int64(st, 6));
+		    (long long)db_col_int(st, 5),
+		    (long long)db_col_int(st, 6));
 		rc = signal_row(c, r, st, "duration_collapse", "medium", msg,
 		    ev);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -575,19 +578,19 @@ rtests_free(struct rtest *t, size_t n)
 
 /* Loads the tests of statement st's rows (T_COLS).  Returns the count. */
 static long
-rtests_load(struct db *db, sqlite3_stmt *st, struct rtest **out)
+rtests_load(struct db *db, struct db_query *st, struct rtest **out)
 {
 	size_t n = 0, cap = 0;
 	int rc;
 
 	*out = NULL;
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+	while ((rc = db_step(db, st)) == DB_ROW) {
 		if (n == cap) {
 			cap = cap * 2 + 256;
 			if ((*out = realloc(*out, cap * sizeof(**out))) == NULL)
 				abort();
 		}
-		(*out)[n].id = sqlite3_column_int64(st, 0);
+		(*out)[n].id = db_col_int(st, 0);
 		if (((*out)[n].test_id = strdup(db_column_text(st, 1))) ==
 		    NULL || ((*out)[n].name = strdup(db_column_text(st, 2))) ==
 		    NULL || ((*out)[n].file = strdup(db_column_text(st, 3))) ==
@@ -596,7 +599,7 @@ rtests_load(struct db *db, sqlite3_stmt *st, struct rtest **out)
 			abort();
 		n++;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1) {
 		rtests_free(*out, n);
 		*out = NULL;
@@ -623,7 +626,7 @@ static int
 diff_findings(struct pass_ctx *c, struct irun *r, const struct diffscan *ds)
 {
 	struct rtest *rt = NULL;
-	sqlite3_stmt *st;
+	struct db_query *st;
 	char subject[1200], msg[1200], *ev;
 	json_t *v;
 	long nt, i;
@@ -680,7 +683,7 @@ static int
 check_greened(struct pass_ctx *c, struct irun *r, json_t *changed)
 {
 	struct rtest *rt = NULL;
-	sqlite3_stmt *st;
+	struct db_query *st;
 	char msg[1200], *ev;
 	json_t *v;
 	long nt, i;
@@ -730,7 +733,7 @@ check_diff(struct pass_ctx *c, struct irun *r)
 	struct buf diff;
 	struct diffscan *ds = NULL;
 	json_t *changed = json_array(), *v;
-	sqlite3_stmt *st;
+	struct db_query *st;
 	size_t k;
 	int rc, err = -1;
 
@@ -738,18 +741,18 @@ check_diff(struct pass_ctx *c, struct irun *r)
 	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_SHARDS)) == NULL ||
 	    db_bind_int(c->db, st, 1, r->id) == -1)
 		goto out;
-	while ((rc = db_step(c->db, st)) == SQLITE_ROW) {
-		if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+	while ((rc = db_step(c->db, st)) == DB_ROW) {
+		if (!db_col_null(st, 0)) {
 			buf_printf(&diff, "%s\n", db_column_text(st, 0));
 		}
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL &&
+		if (!db_col_null(st, 1) &&
 		    (v = json_loads(db_column_text(st, 1), 0, NULL)) != NULL) {
 			if (json_is_array(v))
 				json_array_extend(changed, v);
 			json_decref(v);
 		}
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1)
 		goto out;
 	if (diff.len == 0 && c->cfg->repo_path[0] != '\0' && r->has_sha &&
@@ -786,7 +789,7 @@ out:
 static long
 alerts_raise(struct pass_ctx *c, struct irun *r)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int64_t groups[256];
 	char *payloads[256];
 	size_t n = 0, i;
@@ -796,27 +799,27 @@ alerts_raise(struct pass_ctx *c, struct irun *r)
 	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_ALERT_GROUPS)) == NULL ||
 	    db_bind_int(c->db, st, 1, r->id) == -1)
 		return -1;
-	while ((rc = db_step(c->db, st)) == SQLITE_ROW && n < 256) {
+	while ((rc = db_step(c->db, st)) == DB_ROW && n < 256) {
 		json_t *p;
-		if (sqlite3_column_int64(st, 3) == 0 ||
-		    (sqlite3_column_int64(st, 1) < 2 &&
-		    sqlite3_column_int(st, 2) == 0))
+		if (db_col_int(st, 3) == 0 ||
+		    (db_col_int(st, 1) < 2 &&
+		    (int)db_col_int(st, 2) == 0))
 			continue;
-		groups[n] = sqlite3_column_int64(st, 0);
+		groups[n] = db_col_int(st, 0);
 		p = json_pack("{ssssss+sIsb}", "run_id", r->run_id, "test_id",
-		    sqlite3_column_type(st, 5) != SQLITE_NULL ?
+		    !db_col_null(st, 5) ?
 		    db_column_text(st, 5) : "", "signal_types", "",
 		    db_column_text(st, 4), "signals", (json_int_t)
-		    sqlite3_column_int64(st, 1), "critical",
-		    sqlite3_column_int(st, 2));
-		if (sqlite3_column_type(st, 5) == SQLITE_NULL)
+		    db_col_int(st, 1), "critical",
+		    (int)db_col_int(st, 2));
+		if (db_col_null(st, 5))
 			json_object_set_new(p, "test_id", json_null());
 		if ((payloads[n] = json_dumps(p, JSON_COMPACT)) == NULL)
 			abort();
 		json_decref(p);
 		n++;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	for (i = 0; i < n; i++) {
 		if (rc != -1 && (event_add(c, "integrity_alert", r->run_id,
 		    payloads[i]) == -1 ||
@@ -850,10 +853,10 @@ static int
 baseline_find(struct pass_ctx *c, struct irun *r, const char *branch,
     const char *job, const char *def)
 {
-	sqlite3_stmt *st;
-	int i, rc = SQLITE_DONE;
+	struct db_query *st;
+	int i, rc = DB_DONE;
 
-	for (i = 0; i < 2 && rc != SQLITE_ROW; i++) {
+	for (i = 0; i < 2 && rc != DB_ROW; i++) {
 		if (i == 1 && branch != NULL && strcmp(branch, def) == 0)
 			break;
 		if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_BASELINE)) ==
@@ -866,13 +869,13 @@ baseline_find(struct pass_ctx *c, struct irun *r, const char *branch,
 		    db_bind_int(c->db, st, 6, r->named) == -1 ||
 		    (rc = db_step(c->db, st)) == -1)
 			return -1;
-		if (rc == SQLITE_ROW) {
-			r->base = sqlite3_column_int64(st, 0);
-			r->base_tests = sqlite3_column_int64(st, 1);
+		if (rc == DB_ROW) {
+			r->base = db_col_int(st, 0);
+			r->base_tests = db_col_int(st, 1);
 			snprintf(r->base_run_id, sizeof(r->base_run_id), "%s",
 			    db_column_text(st, 2));
 		}
-		sqlite3_reset(st);
+		db_reset(st);
 	}
 	return 0;
 }
@@ -887,30 +890,30 @@ run_check(struct pass_ctx *c, int64_t run, void *arg)
 {
 	struct itally *t = arg;
 	struct irun r;
-	sqlite3_stmt *st;
+	struct db_query *st;
 	char branch[300], job[300];
 	long a;
 	int has_branch;
 
 	if ((st = DB_STMT(c->db, DBM_INTEGRITY, STMT_RUN)) == NULL ||
 	    db_bind_int(c->db, st, 1, run) == -1 ||
-	    db_step(c->db, st) != SQLITE_ROW)
+	    db_step(c->db, st) != DB_ROW)
 		return -1;
 	memset(&r, 0, sizeof(r));
-	r.id = sqlite3_column_int64(st, 0);
+	r.id = db_col_int(st, 0);
 	snprintf(r.run_id, sizeof(r.run_id), "%s", db_column_text(st, 1));
-	has_branch = sqlite3_column_type(st, 2) != SQLITE_NULL;
+	has_branch = !db_col_null(st, 2);
 	if (has_branch)
 		snprintf(branch, sizeof(branch), "%s", db_column_text(st, 2));
-	r.has_sha = sqlite3_column_type(st, 3) != SQLITE_NULL;
+	r.has_sha = !db_col_null(st, 3);
 	if (r.has_sha)
 		snprintf(r.sha, sizeof(r.sha), "%s", db_column_text(st, 3));
-	r.started_at = sqlite3_column_int64(st, 4);
-	r.tests = sqlite3_column_int64(st, 5);
-	r.named = sqlite3_column_type(st, 7) != SQLITE_NULL;
+	r.started_at = db_col_int(st, 4);
+	r.tests = db_col_int(st, 5);
+	r.named = !db_col_null(st, 7);
 	if (r.named)
 		snprintf(job, sizeof(job), "%s", db_column_text(st, 7));
-	sqlite3_reset(st);
+	db_reset(st);
 	if (baseline_find(c, &r, has_branch ? branch : NULL, r.named ? job :
 	    NULL, t->def) == -1)
 		return -1;

@@ -78,12 +78,12 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT id FROM domains WHERE project_id = ?1 AND path = ?2",
 	[STMT_DOMAIN_ADD] =
 	    "INSERT INTO domains (project_id, path, name, parent) "
-	    "VALUES (?1, ?2, ?3, ?4)",
+	    "VALUES (?1, ?2, ?3, ?4) RETURNING id",
 	[STMT_FEATURE_GET] =
 	    "SELECT id FROM features WHERE project_id = ?1 AND path = ?2",
 	[STMT_FEATURE_ADD] =
 	    "INSERT INTO features (project_id, path, name, domain) "
-	    "VALUES (?1, ?2, ?3, ?4)",
+	    "VALUES (?1, ?2, ?3, ?4) RETURNING id",
 	[STMT_TESTS_NEW] =
 	    "SELECT " TEST_COLS " FROM tests WHERE project_id = ?1 AND "
 	    "feature IS NULL AND alias_of IS NULL LIMIT ?2",
@@ -162,13 +162,29 @@ struct cand {
 };
 
 /*
+ * Steps the bound INSERT ... RETURNING id st and stores the new row's id
+ * in *id.  Returns 0 or -1 (logged).
+ */
+static int
+new_id(struct db *db, struct db_query *st, int64_t *id)
+{
+	if (db_step(db, st) != DB_ROW) {
+		db_reset(st);
+		return -1;
+	}
+	*id = db_col_int(st, 0);
+	db_reset(st);
+	return 0;
+}
+
+/*
  * The id of domain path (creating it and its ancestors); 0 for "".
  * Returns 0 or -1.
  */
 static int
 domain_id(struct db *db, int64_t project, const char *path, int64_t *id)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	char parent[256];
 	const char *slash;
 	int64_t pid = 0;
@@ -182,9 +198,9 @@ domain_id(struct db *db, int64_t project, const char *path, int64_t *id)
 	    db_bind_text(db, st, 2, path) == -1 ||
 	    (rc = db_step(db, st)) == -1)
 		return -1;
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
+	if (rc == DB_ROW) {
+		*id = db_col_int(st, 0);
+		db_reset(st);
 		return 0;
 	}
 	if ((slash = strrchr(path, '/')) != NULL) {
@@ -198,10 +214,9 @@ domain_id(struct db *db, int64_t project, const char *path, int64_t *id)
 	    db_bind_text(db, st, 2, path) == -1 ||
 	    db_bind_text(db, st, 3, slash != NULL ? slash + 1 : path) == -1 ||
 	    (pid != 0 ? db_bind_int(db, st, 4, pid) :
-	    db_bind_null(db, st, 4)) == -1 || db_step(db, st) == -1)
+	    db_bind_null(db, st, 4)) == -1)
 		return -1;
-	*id = sqlite3_last_insert_rowid(db_handle(db));
-	return 0;
+	return new_id(db, st, id);
 }
 
 /*
@@ -212,7 +227,7 @@ domain_id(struct db *db, int64_t project, const char *path, int64_t *id)
 static int
 feature_id(struct db *db, int64_t project, const char *path, int64_t *id)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	char dom[256];
 	const char *slash = strrchr(path, '/');
 	int64_t did;
@@ -223,9 +238,9 @@ feature_id(struct db *db, int64_t project, const char *path, int64_t *id)
 	    db_bind_text(db, st, 2, path) == -1 ||
 	    (rc = db_step(db, st)) == -1)
 		return -1;
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
+	if (rc == DB_ROW) {
+		*id = db_col_int(st, 0);
+		db_reset(st);
 		return 0;
 	}
 	snprintf(dom, sizeof(dom), "%.*s", slash != NULL ?
@@ -236,10 +251,9 @@ feature_id(struct db *db, int64_t project, const char *path, int64_t *id)
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_text(db, st, 2, path) == -1 ||
 	    db_bind_text(db, st, 3, slash != NULL ? slash + 1 : path) == -1 ||
-	    db_bind_int(db, st, 4, did) == -1 || db_step(db, st) == -1)
+	    db_bind_int(db, st, 4, did) == -1)
 		return -1;
-	*id = sqlite3_last_insert_rowid(db_handle(db));
-	return 0;
+	return new_id(db, st, id);
 }
 
 /*
@@ -252,7 +266,7 @@ int
 mapping_add(struct db *db, int64_t project, int64_t test,
     const char *provider, const char *path, double conf, int64_t now)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int64_t fid;
 
 	if (feature_id(db, project, path, &fid) == -1 ||
@@ -260,7 +274,7 @@ mapping_add(struct db *db, int64_t project, int64_t test,
 	    db_bind_int(db, st, 1, test) == -1 ||
 	    db_bind_text(db, st, 2, provider) == -1 ||
 	    db_bind_int(db, st, 3, fid) == -1 ||
-	    sqlite3_bind_double(st, 4, conf) != SQLITE_OK ||
+	    db_bind_double(db, st, 4, conf) == -1 ||
 	    db_bind_int(db, st, 5, now) == -1)
 		return -1;
 	return db_step(db, st) == -1 ? -1 : 0;
@@ -291,20 +305,20 @@ cand_add(struct cand *c, size_t *n, enum provider p, const char *path,
  */
 static int
 resolve_row(struct db *db, int64_t project, const struct maprules *rules,
-    sqlite3_stmt *row, int64_t now, int64_t *moved_from, int64_t *to)
+    struct db_query *row, int64_t now, int64_t *moved_from, int64_t *to)
 {
 	struct cand c[MAX_CANDS];
 	struct maprule_test t;
 	const char *matches[8], *hint, *dhint;
 	char *file, *cls, *name, *tags, path[256];
-	sqlite3_stmt *st;
-	int64_t test = sqlite3_column_int64(row, 0), old, fid;
+	struct db_query *st;
+	int64_t test = db_col_int(row, 0), old, fid;
 	size_t n = 0, i, k, best = MAX_CANDS;
 	double conf;
 	int rc = -1;
 
-	old = sqlite3_column_type(row, 7) == SQLITE_NULL ? 0 :
-	    sqlite3_column_int64(row, 7);
+	old = db_col_null(row, 7) ? 0 :
+	    db_col_int(row, 7);
 	file = strdup(db_column_text(row, 1));
 	cls = strdup(db_column_text(row, 2));
 	name = strdup(db_column_text(row, 3));
@@ -338,11 +352,11 @@ resolve_row(struct db *db, int64_t project, const struct maprules *rules,
 	if ((st = DB_STMT(db, DBM_MAPPING, STMT_INPUTS)) == NULL ||
 	    db_bind_int(db, st, 1, test) == -1)
 		goto out;
-	while ((k = (size_t)db_step(db, st)) == SQLITE_ROW)
+	while ((k = (size_t)db_step(db, st)) == DB_ROW)
 		cand_add(c, &n, strcmp(db_column_text(st, 0), "manual") == 0 ?
 		    PROV_MANUAL : PROV_IMPORT, db_column_text(st, 1),
-		    sqlite3_column_double(st, 2));
-	sqlite3_reset(st);
+		    db_col_double(st, 2));
+	db_reset(st);
 	if ((int)k == -1)
 		goto out;
 	/* rewrite the derived rows */
@@ -457,7 +471,7 @@ int
 mapping_days_rebuild(struct db *db, int64_t project, int64_t feature,
     int64_t from_day)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 
 	if (feature == 0) {
 		if ((st = DB_STMT(db, DBM_MAPPING, STMT_DAYS_DROP_ALL)) ==
@@ -500,7 +514,7 @@ static int
 resolve_one(struct db *db, const struct config *cfg,
     const struct maprules *rules, int64_t project, int64_t test, int64_t now)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int64_t moved = 0, to = 0;
 	int rc;
 
@@ -509,11 +523,11 @@ resolve_one(struct db *db, const struct config *cfg,
 	    db_bind_int(db, st, 2, test) == -1 ||
 	    (rc = db_step(db, st)) == -1)
 		return -1;
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		rc = resolve_row(db, project, rules, st, now, &moved, &to);
 	else
 		rc = 0;
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1 || moved == 0)
 		return rc;
 	if (mapping_days_rebuild(db, project, moved, keep_from_day(cfg,
@@ -564,7 +578,7 @@ static long
 resolve_tests(struct pass_ctx *c, const struct maprules *rules, int full,
     long *moved)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int64_t last = 0, from, to;
 	long done = 0, n;
 	int rc;
@@ -583,17 +597,17 @@ resolve_tests(struct pass_ctx *c, const struct maprules *rules, int full,
 		    db_bind_int(c->db, st, 2, CHUNK) == -1)
 			return -1;
 		n = 0;
-		while ((rc = db_step(c->db, st)) == SQLITE_ROW) {
-			last = sqlite3_column_int64(st, 0);
+		while ((rc = db_step(c->db, st)) == DB_ROW) {
+			last = db_col_int(st, 0);
 			if (resolve_row(c->db, c->project_id, rules, st, c->now,
 			    &from, &to) == -1) {
-				sqlite3_reset(st);
+				db_reset(st);
 				return -1;
 			}
 			*moved += from != 0;
 			n++;
 		}
-		sqlite3_reset(st);
+		db_reset(st);
 		if (rc == -1 || pass_commit(c) == -1)
 			return -1;
 		done += n;
@@ -611,7 +625,7 @@ resolve_tests(struct pass_ctx *c, const struct maprules *rules, int full,
 static int
 shards_next(struct pass_ctx *c, int64_t *mark, void *arg)
 {
-	sqlite3_stmt *st, *ins;
+	struct db_query *st, *ins;
 	int64_t shards[64], runs[64];
 	long *total = arg;
 	size_t n = 0, i;
@@ -621,11 +635,11 @@ shards_next(struct pass_ctx *c, int64_t *mark, void *arg)
 	    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
 	    db_bind_int(c->db, st, 2, *mark) == -1)
 		return -1;
-	while ((rc = db_step(c->db, st)) == SQLITE_ROW && n < 64) {
-		shards[n] = sqlite3_column_int64(st, 0);
-		runs[n++] = sqlite3_column_int64(st, 1);
+	while ((rc = db_step(c->db, st)) == DB_ROW && n < 64) {
+		shards[n] = db_col_int(st, 0);
+		runs[n++] = db_col_int(st, 1);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1)
 		return -1;
 	if (n == 0)
@@ -651,7 +665,7 @@ mapping_pass(struct pass_ctx *c)
 {
 	struct maprules *rules;
 	char hash[SHA256_HEX_LEN], old[SHA256_HEX_LEN + 8];
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int64_t mark, top;
 	long n, moved, shards = 0;
 	int full;
@@ -679,10 +693,10 @@ mapping_pass(struct pass_ctx *c)
 		if (db_begin(c->db) == -1 ||
 		    (st = DB_STMT(c->db, DBM_MAPPING, STMT_SHARD_MAX)) ==
 		    NULL || db_bind_int(c->db, st, 1, c->project_id) == -1 ||
-		    db_step(c->db, st) != SQLITE_ROW)
+		    db_step(c->db, st) != DB_ROW)
 			return -1;
-		top = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
+		top = db_col_int(st, 0);
+		db_reset(st);
 		if (mapping_days_rebuild(c->db, c->project_id, 0,
 		    keep_from_day(c->cfg, c->now)) == -1 ||
 		    pass_mark_set(c, "mapping", top, NULL) == -1 ||

@@ -90,7 +90,7 @@ int
 pass_mark_get(struct pass_ctx *c, const char *name, int64_t *mark,
     char *state, size_t statesz)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int rc;
 
 	*mark = 0;
@@ -100,12 +100,12 @@ pass_mark_get(struct pass_ctx *c, const char *name, int64_t *mark,
 	    db_bind_text(c->db, st, 1, name) == -1 ||
 	    db_bind_int(c->db, st, 2, c->project_id) == -1)
 		return -1;
-	if ((rc = db_step(c->db, st)) == SQLITE_ROW) {
-		*mark = sqlite3_column_int64(st, 0);
+	if ((rc = db_step(c->db, st)) == DB_ROW) {
+		*mark = db_col_int(st, 0);
 		if (state != NULL && statesz > 0)
 			snprintf(state, statesz, "%s", db_column_text(st, 1));
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return rc == -1 ? -1 : 0;
 }
 
@@ -118,7 +118,7 @@ int
 pass_mark_set(struct pass_ctx *c, const char *name, int64_t mark,
     const char *state)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 
 	if ((st = DB_STMT(c->db, DBM_PASS, STMT_MARK_SET)) == NULL ||
 	    db_bind_text(c->db, st, 1, name) == -1 ||
@@ -173,7 +173,7 @@ static int
 run_step(struct pass_ctx *c, int64_t *mark, void *arg)
 {
 	struct each_run *e = arg;
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int64_t run;
 	int rc;
 
@@ -182,8 +182,8 @@ run_step(struct pass_ctx *c, int64_t *mark, void *arg)
 	    db_bind_int(c->db, st, 2, *mark) == -1 ||
 	    (rc = db_step(c->db, st)) == -1)
 		return -1;
-	run = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	run = rc == DB_ROW ? db_col_int(st, 0) : 0;
+	db_reset(st);
 	if (run == 0)
 		return 0;
 	if (e->fn(c, run, e->arg) == -1)

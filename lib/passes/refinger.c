@@ -138,7 +138,7 @@ refinger_read(struct pass_ctx *c, struct refinger_walk *w, long *nchanged)
 	struct ident_own own;
 	char fp[FINGERPRINT_LEN + 1];
 	const char *old;
-	sqlite3_stmt *st;
+	struct db_query *st;
 	long n = 0;
 	int rc;
 
@@ -149,9 +149,9 @@ refinger_read(struct pass_ctx *c, struct refinger_walk *w, long *nchanged)
 	    db_bind_int(c->db, st, 3, w->test) == -1 ||
 	    db_bind_int(c->db, st, 4, w->chunk) == -1)
 		return -1;
-	while ((rc = db_step(c->db, st)) == SQLITE_ROW) {
-		w->run = sqlite3_column_int64(st, 0);
-		w->test = sqlite3_column_int64(st, 1);
+	while ((rc = db_step(c->db, st)) == DB_ROW) {
+		w->run = db_col_int(st, 0);
+		w->test = db_col_int(st, 1);
 		own.file = db_column_text(st, 6);
 		own.classname = db_column_text(st, 7);
 		own.function = db_column_text(st, 8);
@@ -166,7 +166,7 @@ refinger_read(struct pass_ctx *c, struct refinger_walk *w, long *nchanged)
 		}
 		n++;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return rc == -1 ? -1 : n;
 }
 
@@ -179,7 +179,7 @@ refinger_read(struct pass_ctx *c, struct refinger_walk *w, long *nchanged)
 static int
 refinger_chunk(struct pass_ctx *c, struct refinger_walk *w)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	char state[64];
 	long n, nchanged, i;
 
@@ -213,13 +213,13 @@ refinger_chunk(struct pass_ctx *c, struct refinger_walk *w)
 static long
 refinger_exec(struct pass_ctx *c, enum stmt s)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 
 	if ((st = DB_STMT(c->db, DBM_REFINGER, s)) == NULL ||
 	    db_bind_int(c->db, st, 1, c->project_id) == -1 ||
 	    db_step_done(c->db, st) == -1)
 		return -1;
-	return sqlite3_changes(db_handle(c->db));
+	return db_changes(c->db);
 }
 
 /*

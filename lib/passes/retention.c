@@ -17,7 +17,6 @@
 
 #define DAY_MS		86400000LL
 #define CHUNK_ROWS	2000
-#define VACUUM_PAGES	4096
 
 enum stmt {
 	STMT_OLD_RUN,
@@ -44,22 +43,6 @@ static const char *const sql[STMT__MAX] = {
 	    "project_id = ?1 AND at < ?2 ORDER BY id LIMIT " "2000" ")",
 };
 
-/* The value of a one-number pragma, or -1. */
-static int64_t
-pragma_int(struct db *db, const char *pragma)
-{
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	if (sqlite3_prepare_v2(db_handle(db), pragma, -1, &st, NULL) !=
-	    SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 /*
  * Repeats statement s (?1 = a, ?2 = b) in its own transaction until it
  * deletes fewer than a chunk.  Returns the rows deleted, or -1.
@@ -67,7 +50,7 @@ pragma_int(struct db *db, const char *pragma)
 static long
 delete_chunks(struct pass_ctx *c, enum stmt s, int64_t a, int64_t b)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	long total = 0, n;
 
 	do {
@@ -77,48 +60,12 @@ delete_chunks(struct pass_ctx *c, enum stmt s, int64_t a, int64_t b)
 		    (s == STMT_EVENTS_CHUNK && db_bind_int(c->db, st, 2, b) ==
 		    -1) || db_step(c->db, st) == -1)
 			return -1;
-		n = sqlite3_changes(db_handle(c->db));
+		n = db_changes(c->db);
 		if (pass_commit(c) == -1)
 			return -1;
 		total += n;
 	} while (n >= CHUNK_ROWS);
 	return total;
-}
-
-/*
- * Gives free pages back: incremental vacuum in steps (a file made before
- * auto_vacuum was set is converted once by a full VACUUM), then a WAL
- * truncate.  Returns the bytes the database shrank by, or -1.
- */
-static int64_t
-reclaim(struct pass_ctx *c)
-{
-	int64_t before, after, psize, mode;
-	char q[64];
-
-	psize = pragma_int(c->db, "PRAGMA page_size");
-	before = pragma_int(c->db, "PRAGMA page_count");
-	if (psize <= 0 || before < 0)
-		return -1;
-	if (pragma_int(c->db, "PRAGMA freelist_count") <= 0)
-		return 0;
-	mode = pragma_int(c->db, "PRAGMA auto_vacuum");
-	if (mode != 2) {
-		log_error("retention: converting the database to incremental "
-		    "auto_vacuum (one full VACUUM)");
-		if (db_exec(c->db, "PRAGMA auto_vacuum = INCREMENTAL") == -1 ||
-		    db_exec(c->db, "VACUUM") == -1)
-			return -1;
-	} else {
-		snprintf(q, sizeof(q), "PRAGMA incremental_vacuum(%d)",
-		    VACUUM_PAGES);
-		while (pragma_int(c->db, "PRAGMA freelist_count") > 0)
-			if (db_exec(c->db, q) == -1)
-				return -1;
-	}
-	(void)db_exec(c->db, "PRAGMA wal_checkpoint(TRUNCATE)");
-	after = pragma_int(c->db, "PRAGMA page_count");
-	return after < 0 ? -1 : (before - after) * psize;
 }
 
 /*
@@ -128,7 +75,7 @@ reclaim(struct pass_ctx *c)
 int
 retention_pass(struct pass_ctx *c)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int64_t cutoff, run, freed;
 	long runs = 0, rows = 0, texts = 0, events, n;
 	int rc;
@@ -145,8 +92,8 @@ retention_pass(struct pass_ctx *c)
 		    db_bind_int(c->db, st, 2, cutoff) == -1 ||
 		    (rc = db_step(c->db, st)) == -1)
 			return -1;
-		run = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-		sqlite3_reset(st);
+		run = rc == DB_ROW ? db_col_int(st, 0) : 0;
+		db_reset(st);
 		if (run == 0)
 			break;
 		if ((n = delete_chunks(c, STMT_RESULTS_CHUNK, run, 0)) == -1)
@@ -166,7 +113,7 @@ retention_pass(struct pass_ctx *c)
 	if ((events = delete_chunks(c, STMT_EVENTS_CHUNK, c->project_id,
 	    cutoff)) == -1)
 		return -1;
-	if ((freed = reclaim(c)) == -1)
+	if ((freed = db_reclaim(c->db)) == -1)
 		return -1;
 	pass_note(c, "%ld runs purged (%ld results, %ld texts, %ld events), "
 	    "%lld bytes freed", runs, rows, texts, events, (long long)freed);

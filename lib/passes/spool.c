@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "db.h"
 #include "fault.h"
 #include "ingestfile.h"
 #include "log.h"
@@ -166,6 +167,27 @@ take(struct pass_ctx *c, const char *dir, const char *name)
 }
 
 /*
+ * The lock file of the batch's `suffix` ("spool.lock", "batch.lock") into
+ * path: beside an SQLite database; for a PostgreSQL one (whose URL is no
+ * path, and may hold a password) in the spool directory, which is this
+ * host's own.  0, or -1 when it does not fit or there is no place.
+ */
+int
+spool_lock_path(const struct config *cfg, const char *suffix, char *path,
+    size_t size)
+{
+	int n;
+
+	if (!db_is_url(cfg->db))
+		n = snprintf(path, size, "%s.%s", cfg->db, suffix);
+	else if (cfg->spool_dir[0] != '\0')
+		n = snprintf(path, size, "%s/.%s", cfg->spool_dir, suffix);
+	else
+		return -1;
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/*
  * The batch `spool` pass (global): nothing when spool_dir is not set;
  * skipped while `batch --watch` drains the spool.  Returns 0, or -1 when
  * the directory cannot be read or a storage error stopped it.
@@ -188,8 +210,8 @@ spool_pass(struct pass_ctx *c)
 		return 0;
 	}
 	if (!lock_held) {
-		snprintf(lock, sizeof(lock), "%s.spool.lock", c->cfg->db);
-		if ((lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0660)) ==
+		if (spool_lock_path(c->cfg, "spool.lock", lock,
+		    sizeof(lock)) == -1 || (lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0660)) ==
 		    -1 || flock(lfd, LOCK_EX | LOCK_NB) == -1) {
 			if (lfd != -1)
 				close(lfd);

@@ -148,7 +148,7 @@ struct atest {
 static int
 run2(struct db *db, enum stmt s, int64_t a, int64_t b)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 
 	if ((st = DB_STMT(db, DBM_ALIAS, s)) == NULL ||
 	    db_bind_int(db, st, 1, a) == -1 ||
@@ -161,7 +161,7 @@ run2(struct db *db, enum stmt s, int64_t a, int64_t b)
 static int
 find(struct db *db, int64_t project, const char *test_id, struct atest *t)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int rc;
 
 	if ((st = DB_STMT(db, DBM_ALIAS, STMT_TEST)) == NULL ||
@@ -169,13 +169,13 @@ find(struct db *db, int64_t project, const char *test_id, struct atest *t)
 	    db_bind_text(db, st, 2, test_id) == -1 ||
 	    (rc = db_step(db, st)) == -1)
 		return -1;
-	if (rc == SQLITE_ROW) {
-		t->id = sqlite3_column_int64(st, 0);
-		t->alias_of = sqlite3_column_int64(st, 1);
-		t->feature = sqlite3_column_int64(st, 2);
+	if (rc == DB_ROW) {
+		t->id = db_col_int(st, 0);
+		t->alias_of = db_col_int(st, 1);
+		t->feature = db_col_int(st, 2);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW;
+	db_reset(st);
+	return rc == DB_ROW;
 }
 
 /*
@@ -187,17 +187,17 @@ window_rebuild(struct db *db, int64_t test)
 {
 	char recent[64];
 	unsigned char ms[4 * 50];
-	sqlite3_stmt *st;
+	struct db_query *st;
 	size_t n = 0, m = 0;
 	int rc;
 
 	if ((st = DB_STMT(db, DBM_ALIAS, STMT_RECENT)) == NULL ||
 	    db_bind_int(db, st, 1, test) == -1)
 		return -1;
-	while ((rc = db_step(db, st)) == SQLITE_ROW && n < 50) {
-		recent[n++] = rollup_status_char(sqlite3_column_int(st, 0));
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
-			int64_t v = sqlite3_column_int64(st, 1);
+	while ((rc = db_step(db, st)) == DB_ROW && n < 50) {
+		recent[n++] = rollup_status_char((int)db_col_int(st, 0));
+		if (!db_col_null(st, 1)) {
+			int64_t v = db_col_int(st, 1);
 			uint32_t u = (uint32_t)(v < 0 ? 0 : v > INT32_MAX ?
 			    INT32_MAX : v);
 			ms[4 * m] = (unsigned char)u;
@@ -207,14 +207,14 @@ window_rebuild(struct db *db, int64_t test)
 			m++;
 		}
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1)
 		return -1;
+	recent[n] = '\0';
 	if ((st = DB_STMT(db, DBM_ALIAS, STMT_STATS_WINDOW)) == NULL ||
 	    db_bind_int(db, st, 1, test) == -1 ||
-	    sqlite3_bind_text(st, 2, recent, (int)n, SQLITE_TRANSIENT) !=
-	    SQLITE_OK || sqlite3_bind_blob(st, 3, ms, (int)(4 * m),
-	    SQLITE_TRANSIENT) != SQLITE_OK)
+	    db_bind_text(db, st, 2, recent) == -1 ||
+	    db_bind_blob(db, st, 3, ms, 4 * m) == -1)
 		return -1;
 	return db_step(db, st) == -1 ? -1 : 0;
 }
@@ -234,7 +234,7 @@ alias_create(struct db *db, const struct config *cfg, int64_t project,
 	struct atest from, to;
 	const char *k;
 	json_t *x;
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int64_t moved, keep;
 	int rc;
 
@@ -287,7 +287,7 @@ alias_create(struct db *db, const struct config *cfg, int64_t project,
 		goto storage;
 	if (run2(db, STMT_RESULTS_MOVE, from.id, to.id) == -1)
 		goto storage;
-	moved = sqlite3_changes(db_handle(db));
+	moved = db_changes(db);
 	if ((st = DB_STMT(db, DBM_ALIAS, STMT_FTESTS_MERGE)) == NULL ||
 	    db_bind_int(db, st, 1, from.id) == -1 ||
 	    db_bind_int(db, st, 2, to.id) == -1 ||

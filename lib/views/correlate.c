@@ -147,7 +147,7 @@ feature_links(int64_t id, const char *slug)
 
 /* The feature object of a STMT_FEATURES row (slug for its links). */
 static json_t *
-feature_row(sqlite3_stmt *st, const char *slug)
+feature_row(struct db_query *st, const char *slug)
 {
 	json_t *o = jval_object();
 
@@ -156,7 +156,7 @@ feature_row(sqlite3_stmt *st, const char *slug)
 	jval_set(o, "name", jval_col_text(st, 2));
 	jval_set(o, "broken_tests", jval_col_int(st, 3));
 	jval_set(o, "signals", jval_col_int(st, 4));
-	jval_set(o, "links", feature_links(sqlite3_column_int64(st, 0), slug));
+	jval_set(o, "links", feature_links(db_col_int(st, 0), slug));
 	return o;
 }
 
@@ -170,7 +170,7 @@ static json_t *
 features_of_runs(struct db *db, const char *slug, const char *ids,
     const char *newest, int64_t feature, const char *path)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	json_t *arr, *o;
 	const char *name;
 	int rc;
@@ -183,9 +183,9 @@ features_of_runs(struct db *db, const char *slug, const char *ids,
 	    db_bind_int(db, st, 4, FEATURES_MAX) == -1)
 		return NULL;
 	arr = jval_array();
-	while ((rc = db_step(db, st)) == SQLITE_ROW)
+	while ((rc = db_step(db, st)) == DB_ROW)
 		jval_push(arr, feature_row(st, slug));
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1) {
 		json_decref(arr);
 		return NULL;
@@ -208,10 +208,10 @@ features_of_runs(struct db *db, const char *slug, const char *ids,
  * The runs of st (RUNS_COLS rows, newest first) with their links, into
  * *runs; the commits and sessions they involve tallied; their runs.id
  * as JSON arrays, all and the newest FEATURE_RUNS, into ids and newest.
- * SQLITE_DONE or -1.
+ * DB_DONE or -1.
  */
 static int
-collect_runs(struct db *db, sqlite3_stmt *st, const char *slug,
+collect_runs(struct db *db, struct db_query *st, const char *slug,
     json_t *runs, json_t *commits, json_t *sessions, struct buf *ids,
     struct buf *newest)
 {
@@ -222,7 +222,7 @@ collect_runs(struct db *db, sqlite3_stmt *st, const char *slug,
 
 	buf_puts(ids, "[");
 	buf_puts(newest, "[");
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+	while ((rc = db_step(db, st)) == DB_ROW) {
 		run = runs_row_json(st);
 		links = jval_object();
 		jval_set(links, "ui", link("#/runs/", db_column_text(st, 0), "",
@@ -233,13 +233,13 @@ collect_runs(struct db *db, sqlite3_stmt *st, const char *slug,
 		tally(commits, json_object_get(run, "git_sha"));
 		tally(sessions, json_object_get(run, "session_id"));
 		jval_push(runs, run);
-		id = sqlite3_column_int64(st, RUNS_NCOLS - 1);
+		id = db_col_int(st, RUNS_NCOLS - 1);
 		buf_printf(ids, "%s%lld", n > 0 ? "," : "", id);
 		if (n < FEATURE_RUNS)
 			buf_printf(newest, "%s%lld", n > 0 ? "," : "", id);
 		n++;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	buf_puts(ids, "]");
 	buf_puts(newest, "]");
 	return rc;
@@ -301,7 +301,7 @@ correlate(struct db *db, const struct config *cfg, int64_t project,
 	json_t *runs = NULL, *commits = NULL, *sessions = NULL, *features,
 	    *signals;
 	struct buf ids, newest;
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int rc;
 
 	buf_init(&ids);
@@ -312,15 +312,15 @@ correlate(struct db *db, const struct config *cfg, int64_t project,
 		    db_bind_text(db, st, 2, value) == -1 ||
 		    (rc = db_step(db, st)) == -1)
 			return -1;
-		if (rc == SQLITE_DONE) {
-			sqlite3_reset(st);
+		if (rc == DB_DONE) {
+			db_reset(st);
 			return 0;
 		}
 		if (db_column_text(st, 0) != NULL)
 			run_sha = strdup(db_column_text(st, 0));
 		if (db_column_text(st, 1) != NULL)
 			run_session = strdup(db_column_text(st, 1));
-		sqlite3_reset(st);
+		db_reset(st);
 		sha = run_sha;
 		session = run_session;
 	} else if (by == BY_FEATURE_ID) {
@@ -330,11 +330,11 @@ correlate(struct db *db, const struct config *cfg, int64_t project,
 		    db_bind_int(db, st, 2, feature) == -1 ||
 		    (rc = db_step(db, st)) == -1)
 			return -1;
-		if (rc == SQLITE_ROW && (path = strdup(db_column_text(st,
+		if (rc == DB_ROW && (path = strdup(db_column_text(st,
 		    0))) == NULL)
 			abort();
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
+		db_reset(st);
+		if (rc == DB_DONE)
 			return 0;
 	}
 	rc = -1;

@@ -180,7 +180,7 @@ static const char *const sql[STMT__MAX] = {
 /* Binds the dashboard's project, branch ("" for runs without one) and
  * job (NULL: every job) as ?1..?3 of st; 0 or -1. */
 static int
-dash_bind(struct db *db, sqlite3_stmt *st, int64_t project,
+dash_bind(struct db *db, struct db_query *st, int64_t project,
     const char *branch, const char *job)
 {
 	if (db_bind_int(db, st, 1, project) == -1 ||
@@ -193,7 +193,7 @@ dash_bind(struct db *db, sqlite3_stmt *st, int64_t project,
 /* Binds project ?1, since ?2, branch ?3 ("" for runs without one) and
  * job ?4 (NULL: every job) of the count statements; 0 or -1. */
 static int
-dash_bind_counts(struct db *db, sqlite3_stmt *st, int64_t project,
+dash_bind_counts(struct db *db, struct db_query *st, int64_t project,
     int64_t since, const char *branch, const char *job)
 {
 	if (db_bind_int(db, st, 1, project) == -1 ||
@@ -206,10 +206,10 @@ dash_bind_counts(struct db *db, sqlite3_stmt *st, int64_t project,
 
 /* One row of STMT_NOW as a failing-now entry. */
 static json_t *
-now_row(sqlite3_stmt *st)
+now_row(struct db_query *st)
 {
 	json_t *o = jval_object();
-	int64_t n = sqlite3_column_int64(st, 5);
+	int64_t n = db_col_int(st, 5);
 	const char *state = db_column_text(st, 9);
 
 	jval_set(o, "test_id", jval_col_text(st, 0));
@@ -220,7 +220,7 @@ now_row(sqlite3_stmt *st)
 	jval_set(o, "since", jval_col_time(st, 6));
 	jval_set(o, "runs_failing", jval_int(n));
 	jval_set(o, "incident_id", jval_col_int(st, 7));
-	jval_set(o, "flaky", json_boolean(sqlite3_column_int(st, 8) != 0));
+	jval_set(o, "flaky", json_boolean((int)db_col_int(st, 8) != 0));
 	jval_set(o, "quarantined", json_boolean(state != NULL &&
 	    strcmp(state, "quarantined") == 0));
 	jval_set(o, "state", jval_str(state));
@@ -237,18 +237,18 @@ static int
 dash_failing_now(struct db *db, json_t *o, int64_t project,
     const char *branch, const char *job)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	json_t *list;
 
 	if ((st = DB_STMT(db, DBM_DASH, STMT_NOW_COUNT)) == NULL ||
 	    dash_bind(db, st, project, branch, job) == -1 ||
-	    db_step(db, st) != SQLITE_ROW) {
+	    db_step(db, st) != DB_ROW) {
 		if (st != NULL)
-			sqlite3_reset(st);
+			db_reset(st);
 		return -1;
 	}
 	jval_set(o, "failing_now_total", jval_col_int(st, 0));
-	sqlite3_reset(st);
+	db_reset(st);
 	if ((st = DB_STMT(db, DBM_DASH, STMT_NOW)) == NULL ||
 	    dash_bind(db, st, project, branch, job) == -1 ||
 	    db_bind_int(db, st, 4, NOW_MAX) == -1 ||
@@ -270,7 +270,7 @@ json_t *
 dash_overview(struct db *db, int64_t project, const char *branch,
     const char *job, int64_t now)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	json_t *o = jval_object(), *recent;
 	int64_t runs, passed, failed;
 
@@ -278,7 +278,7 @@ dash_overview(struct db *db, int64_t project, const char *branch,
 	jval_set(o, "job", job != NULL ? jval_str(job) : json_null());
 	if ((st = DB_STMT(db, DBM_DASH, STMT_TESTS)) == NULL ||
 	    dash_bind_counts(db, st, project, now - WEEK_MS, branch, job) ==
-	    -1 || db_step(db, st) != SQLITE_ROW)
+	    -1 || db_step(db, st) != DB_ROW)
 		goto fail;
 	jval_set(o, "total_tests", jval_col_int(st, 0));
 	jval_set(o, "active_tests", jval_col_int(st, 1));
@@ -288,22 +288,22 @@ dash_overview(struct db *db, int64_t project, const char *branch,
 	jval_set(o, "flaky", jval_col_int(st, 5));
 	jval_set(o, "pending", jval_col_int(st, 6));
 	jval_set(o, "paused_tests", jval_col_int(st, 7));
-	sqlite3_reset(st);
+	db_reset(st);
 	if ((st = DB_STMT(db, DBM_DASH, STMT_INCIDENTS)) == NULL ||
 	    dash_bind_counts(db, st, project, now - WEEK_MS, branch, job) ==
-	    -1 || db_step(db, st) != SQLITE_ROW)
+	    -1 || db_step(db, st) != DB_ROW)
 		goto fail;
 	jval_set(o, "open_incidents", jval_col_int(st, 0));
 	jval_set(o, "open_signals", jval_col_int(st, 1));
-	sqlite3_reset(st);
+	db_reset(st);
 	if ((st = DB_STMT(db, DBM_DASH, STMT_PASS_RATE)) == NULL ||
 	    dash_bind(db, st, project, branch, job) == -1 ||
-	    db_step(db, st) != SQLITE_ROW)
+	    db_step(db, st) != DB_ROW)
 		goto fail;
-	runs = sqlite3_column_int64(st, 0);
-	passed = sqlite3_column_int64(st, 1);
-	failed = sqlite3_column_int64(st, 2);
-	sqlite3_reset(st);
+	runs = db_col_int(st, 0);
+	passed = db_col_int(st, 1);
+	failed = db_col_int(st, 2);
+	db_reset(st);
 	jval_set(o, "pass_rate_runs", jval_int(runs));
 	jval_set(o, "pass_rate", passed + failed > 0 ?
 	    json_real((double)passed / (double)(passed + failed)) :
@@ -320,14 +320,14 @@ dash_overview(struct db *db, int64_t project, const char *branch,
 	return o;
 fail:
 	if (st != NULL)
-		sqlite3_reset(st);
+		db_reset(st);
 	json_decref(o);
 	return NULL;
 }
 
 /* One row of STMT_FAILURES as a failure group. */
 static json_t *
-failure_row(sqlite3_stmt *st)
+failure_row(struct db_query *st)
 {
 	json_t *o = jval_object(), *v;
 
@@ -365,7 +365,7 @@ dash_failures(struct db *db, int64_t project, int64_t since,
     json_t **out)
 {
 	struct cursor_page pg;
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int in;
 
 	if (cursor_page_open(&pg, &failures_paging, cursor, limit) != 0)
@@ -379,7 +379,7 @@ dash_failures(struct db *db, int64_t project, int64_t since,
 	    (in && (db_bind_text_opt(db, st, 7, branch) == -1 ||
 	    db_bind_text_opt(db, st, 8, job) == -1))) {
 		if (st != NULL)
-			sqlite3_reset(st);
+			db_reset(st);
 		cursor_page_clear(&pg);
 		return -1;
 	}

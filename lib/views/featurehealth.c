@@ -176,7 +176,7 @@ fig_add(struct figures *to, const struct figures *from)
  * path, name, domain); *cap is the capacity of h->f.  Returns it.
  */
 static struct feat *
-feat_add(struct health *h, size_t *cap, sqlite3_stmt *st)
+feat_add(struct health *h, size_t *cap, struct db_query *st)
 {
 	struct feat *f;
 
@@ -187,10 +187,10 @@ feat_add(struct health *h, size_t *cap, sqlite3_stmt *st)
 	}
 	f = &h->f[h->nf++];
 	memset(f, 0, sizeof(*f));
-	f->id = sqlite3_column_int64(st, 0);
+	f->id = db_col_int(st, 0);
 	f->path = xstrdup(db_column_text(st, 1));
 	f->name = xstrdup(db_column_text(st, 2));
-	f->domain = sqlite3_column_int64(st, 3);
+	f->domain = db_col_int(st, 3);
 	return f;
 }
 
@@ -204,7 +204,7 @@ health_load(struct db *db, int64_t project, const struct health_scope *sc,
     struct health *h)
 {
 	int scoped = sc->branch != NULL || sc->job != NULL;
-	sqlite3_stmt *st;
+	struct db_query *st;
 	size_t cap = 0, i, k;
 	int rc;
 
@@ -215,16 +215,16 @@ health_load(struct db *db, int64_t project, const struct health_scope *sc,
 	    (scoped && (db_bind_text_opt(db, st, 2, sc->branch) == -1 ||
 	    db_bind_text_opt(db, st, 3, sc->job) == -1)))
 		return -1;
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+	while ((rc = db_step(db, st)) == DB_ROW) {
 		struct feat *f = feat_add(h, &cap, st);
-		f->fig.tests = sqlite3_column_int64(st, 4);
-		f->fig.passed = sqlite3_column_int64(st, 5);
-		f->fig.failed = sqlite3_column_int64(st, 6);
-		f->fig.skipped = sqlite3_column_int64(st, 7);
-		f->fig.last_at = sqlite3_column_int64(st, 8);
-		f->fig.flaky = sqlite3_column_int64(st, 9);
+		f->fig.tests = db_col_int(st, 4);
+		f->fig.passed = db_col_int(st, 5);
+		f->fig.failed = db_col_int(st, 6);
+		f->fig.skipped = db_col_int(st, 7);
+		f->fig.last_at = db_col_int(st, 8);
+		f->fig.flaky = db_col_int(st, 9);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1)
 		goto fail;
 	if ((st = DB_STMT(db, DBM_FEATUREHEALTH, scoped ? STMT_SIGNALS_B :
@@ -233,10 +233,10 @@ health_load(struct db *db, int64_t project, const struct health_scope *sc,
 	    (scoped && (db_bind_text_opt(db, st, 2, sc->branch) == -1 ||
 	    db_bind_text_opt(db, st, 3, sc->job) == -1)))
 		goto fail;
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		int64_t fid = sqlite3_column_int64(st, 0);
-		long n = sqlite3_column_int64(st, 4);
-		if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
+	while ((rc = db_step(db, st)) == DB_ROW) {
+		int64_t fid = db_col_int(st, 0);
+		long n = db_col_int(st, 4);
+		if (db_col_null(st, 0)) {
 			h->loose_signals += n;
 			continue;
 		}
@@ -245,14 +245,14 @@ health_load(struct db *db, int64_t project, const struct health_scope *sc,
 		/* a feature whose tests all vanished on the branch */
 		(i < h->nf ? &h->f[i] : feat_add(h, &cap, st))->fig.signals = n;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1)
 		goto fail;
 	cap = 0;
 	if ((st = DB_STMT(db, DBM_FEATUREHEALTH, STMT_DOMAINS)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1)
 		goto fail;
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+	while ((rc = db_step(db, st)) == DB_ROW) {
 		struct dom *d;
 		if (h->nd == cap) {
 			cap = cap * 2 + 64;
@@ -261,12 +261,12 @@ health_load(struct db *db, int64_t project, const struct health_scope *sc,
 		}
 		d = &h->d[h->nd++];
 		memset(d, 0, sizeof(*d));
-		d->id = sqlite3_column_int64(st, 0);
+		d->id = db_col_int(st, 0);
 		d->path = xstrdup(db_column_text(st, 1));
 		d->name = xstrdup(db_column_text(st, 2));
-		d->parent = sqlite3_column_int64(st, 3);
+		d->parent = db_col_int(st, 3);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1)
 		goto fail;
 	for (i = 0; i < h->nd; i++) {
@@ -484,7 +484,7 @@ featurehealth_features(struct db *db, int64_t project, int64_t did,
 static json_t *
 day_mark(struct db *db, enum stmt s, int64_t feature)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	json_t *o = json_null();
 	char iso[TVTIME_ISO_LEN];
 	int rc;
@@ -492,16 +492,16 @@ day_mark(struct db *db, enum stmt s, int64_t feature)
 	if ((st = DB_STMT(db, DBM_FEATUREHEALTH, s)) == NULL ||
 	    db_bind_int(db, st, 1, feature) == -1)
 		return NULL;
-	if ((rc = db_step(db, st)) == SQLITE_ROW) {
+	if ((rc = db_step(db, st)) == DB_ROW) {
 		o = jval_object();
-		tvtime_format_iso8601(sqlite3_column_int64(st, 0) * DAY_MS,
+		tvtime_format_iso8601(db_col_int(st, 0) * DAY_MS,
 		    iso);
 		iso[10] = '\0';
 		jval_set(o, "day", jval_str(iso));
 		jval_set(o, "latest_run_at", jval_col_time(st, 1));
 		jval_set(o, "run_id", jval_col_text(st, 2));
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1) {
 		json_decref(o);
 		return NULL;
@@ -520,7 +520,7 @@ int
 featurehealth_timeline(struct db *db, int64_t project, int64_t feature,
     int days, int64_t now, json_t **out)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	json_t *arr, *o, *m[3];
 	char iso[TVTIME_ISO_LEN];
 	int64_t today = now / DAY_MS, from = today - days + 1, d, *sig;
@@ -531,7 +531,7 @@ featurehealth_timeline(struct db *db, int64_t project, int64_t feature,
 	    db_bind_int(db, st, 2, feature) == -1 ||
 	    (rc = db_step(db, st)) == -1)
 		return -1;
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return 0;
 	*out = jval_object();
 	jval_set(*out, "feature_id", jval_int(feature));
@@ -539,19 +539,19 @@ featurehealth_timeline(struct db *db, int64_t project, int64_t feature,
 	jval_set(*out, "name", jval_col_text(st, 1));
 	jval_set(*out, "domain_id", jval_col_int(st, 2));
 	jval_set(*out, "days_requested", jval_int(days));
-	sqlite3_reset(st);
+	db_reset(st);
 	if ((sig = calloc((size_t)days, sizeof(*sig))) == NULL)
 		abort();
 	if ((st = DB_STMT(db, DBM_FEATUREHEALTH, STMT_DAY_SIGNALS)) == NULL ||
 	    db_bind_int(db, st, 1, feature) == -1 ||
 	    db_bind_int(db, st, 2, from) == -1)
 		goto fail;
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		d = sqlite3_column_int64(st, 0);
+	while ((rc = db_step(db, st)) == DB_ROW) {
+		d = db_col_int(st, 0);
 		if (d >= from && d <= today)
-			sig[d - from] = sqlite3_column_int64(st, 1);
+			sig[d - from] = db_col_int(st, 1);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1)
 		goto fail;
 	if ((st = DB_STMT(db, DBM_FEATUREHEALTH, STMT_DAYS)) == NULL ||
@@ -562,19 +562,19 @@ featurehealth_timeline(struct db *db, int64_t project, int64_t feature,
 	arr = jval_array();
 	rc = db_step(db, st);
 	for (d = from; d <= today; d++) {
-		int has = rc == SQLITE_ROW && sqlite3_column_int64(st, 0) == d;
+		int has = rc == DB_ROW && db_col_int(st, 0) == d;
 		o = jval_object();
 		tvtime_format_iso8601(d * DAY_MS, iso);
 		iso[10] = '\0';
 		jval_set(o, "day", jval_str(iso));
-		jval_set(o, "runs", jval_int(has ? sqlite3_column_int64(st,
+		jval_set(o, "runs", jval_int(has ? db_col_int(st,
 		    1) : 0));
-		jval_set(o, "passed", jval_int(has ? sqlite3_column_int64(st,
+		jval_set(o, "passed", jval_int(has ? db_col_int(st,
 		    2) : 0));
-		jval_set(o, "failed", jval_int(has ? sqlite3_column_int64(st,
+		jval_set(o, "failed", jval_int(has ? db_col_int(st,
 		    3) : 0));
 		jval_set(o, "skipped", jval_int(has ?
-		    sqlite3_column_int64(st, 4) : 0));
+		    db_col_int(st, 4) : 0));
 		jval_set(o, "signals", jval_int(sig[d - from]));
 		jval_set(o, "latest_run_at", has ? jval_col_time(st, 5) :
 		    json_null());
@@ -584,7 +584,7 @@ featurehealth_timeline(struct db *db, int64_t project, int64_t feature,
 		if (has)
 			rc = db_step(db, st);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	jval_set(*out, "days", arr);
 	if (rc == -1)
 		goto fail;

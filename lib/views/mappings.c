@@ -52,7 +52,7 @@ static const char *const sql[STMT__MAX] = {
 json_t *
 mappings_list(struct db *db, int64_t test)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	json_t *arr = jval_array(), *o;
 	int rc;
 
@@ -61,18 +61,18 @@ mappings_list(struct db *db, int64_t test)
 		json_decref(arr);
 		return NULL;
 	}
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+	while ((rc = db_step(db, st)) == DB_ROW) {
 		o = jval_object();
 		jval_set(o, "provider", jval_col_text(st, 0));
 		jval_set(o, "feature_id", jval_col_int(st, 1));
 		jval_set(o, "feature", jval_col_text(st, 2));
 		jval_set(o, "confidence", json_real(
-		    sqlite3_column_double(st, 3)));
-		jval_set(o, "primary", json_boolean(sqlite3_column_int(st, 4)));
+		    db_col_double(st, 3)));
+		jval_set(o, "primary", json_boolean((int)db_col_int(st, 4)));
 		jval_set(o, "updated_at", jval_col_time(st, 5));
 		jval_push(arr, o);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1) {
 		json_decref(arr);
 		return NULL;
@@ -88,7 +88,7 @@ int
 mappings_test_key(struct db *db, int64_t project, const char *test_id,
     int64_t *key)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int rc;
 
 	if ((st = DB_STMT(db, DBM_MAPPINGS, STMT_TEST_BY_ID)) == NULL ||
@@ -96,9 +96,9 @@ mappings_test_key(struct db *db, int64_t project, const char *test_id,
 	    db_bind_text(db, st, 2, test_id) == -1 ||
 	    (rc = db_step(db, st)) == -1)
 		return -1;
-	*key = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW;
+	*key = rc == DB_ROW ? db_col_int(st, 0) : 0;
+	db_reset(st);
+	return rc == DB_ROW;
 }
 
 /*
@@ -115,7 +115,7 @@ mappings_set_manual(struct db *db, const struct config *cfg,
 	char path[256];
 	const char *why;
 	json_t *v = json_object_get(body, "feature");
-	sqlite3_stmt *st;
+	struct db_query *st;
 	const char *k;
 	json_t *x;
 
@@ -222,7 +222,7 @@ import_store(struct db *db, const struct config *cfg, int64_t project,
     json_t *list, char (*paths)[256], const int64_t *tests, int replace,
     int64_t now)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	size_t i, n = json_array_size(list);
 	long j;
 

@@ -95,7 +95,7 @@ static const char *const sql[STMT__MAX] = {
 
 /* The run object of the row at st (RUNS_COLS). */
 json_t *
-runs_row_json(sqlite3_stmt *st)
+runs_row_json(struct db_query *st)
 {
 	json_t *o = jval_object(), *c = jval_object(), *tags;
 	const char *t = db_column_text(st, 10);
@@ -132,13 +132,13 @@ runs_row_json(sqlite3_stmt *st)
  * six columns of st starting at col, in that order.
  */
 void
-runs_result_fields(json_t *o, sqlite3_stmt *st, int col)
+runs_result_fields(json_t *o, struct db_query *st, int col)
 {
 	jval_set(o, "status", jval_str(junit_status_name(
-	    (enum tv_status)sqlite3_column_int(st, col))));
+	    (enum tv_status)(int)db_col_int(st, col))));
 	jval_set(o, "duration_ms", jval_col_int(st, col + 1));
 	jval_set(o, "attempts", jval_col_int(st, col + 2));
-	jval_set(o, "flaky_in_run", json_boolean(sqlite3_column_int(st,
+	jval_set(o, "flaky_in_run", json_boolean((int)db_col_int(st,
 	    col + 3)));
 	jval_set(o, "fingerprint", jval_col_text(st, col + 4));
 	jval_set(o, "message", jval_col_text(st, col + 5));
@@ -181,7 +181,7 @@ runs_list(struct db *db, int64_t project, const struct runs_filter *f,
     json_t **out)
 {
 	struct cursor_page pg;
-	sqlite3_stmt *st;
+	struct db_query *st;
 
 	if (cursor_page_open(&pg, &runs_paging, f->cursor, f->limit) != 0)
 		return CURSOR_BAD;
@@ -205,7 +205,7 @@ runs_list(struct db *db, int64_t project, const struct runs_filter *f,
 json_t *
 runs_recent(struct db *db, int64_t project, int n)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 
 	if ((st = DB_STMT(db, DBM_RUNS, STMT_RECENT)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
@@ -219,7 +219,7 @@ static int
 run_get(struct db *db, int64_t project, const char *run_id, json_t **obj,
     int64_t *id, int64_t *started, char **branch)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int rc;
 
 	if ((st = DB_STMT(db, DBM_RUNS, STMT_GET)) == NULL ||
@@ -227,21 +227,21 @@ run_get(struct db *db, int64_t project, const char *run_id, json_t **obj,
 	    db_bind_text(db, st, 2, run_id) == -1)
 		return -1;
 	rc = db_step(db, st);
-	if (rc == SQLITE_ROW) {
+	if (rc == DB_ROW) {
 		*obj = runs_row_json(st);
-		*id = sqlite3_column_int64(st, RUNS_NCOLS - 1);
-		*started = sqlite3_column_int64(st, 1);
+		*id = db_col_int(st, RUNS_NCOLS - 1);
+		*started = db_col_int(st, 1);
 		if (branch != NULL)
 			*branch = db_column_text(st, 5) != NULL ?
 			    strdup(db_column_text(st, 5)) : NULL;
 	}
-	sqlite3_reset(st);
-	return rc == -1 ? -1 : rc == SQLITE_ROW;
+	db_reset(st);
+	return rc == -1 ? -1 : rc == DB_ROW;
 }
 
 /* The shard object of a STMT_SHARDS row. */
 static json_t *
-shard_row(sqlite3_stmt *st)
+shard_row(struct db_query *st)
 {
 	const char *shard = db_column_text(st, 0);
 	json_t *o = jval_object(), *w;
@@ -251,16 +251,16 @@ shard_row(sqlite3_stmt *st)
 	jval_set(o, "source", jval_col_text(st, 1));
 	jval_set(o, "received_at", jval_col_time(st, 2));
 	jval_set(o, "counts", json_pack("{sIsIsIsIsIsI}",
-	    "tests", (json_int_t)sqlite3_column_int64(st, 3),
-	    "passed", (json_int_t)sqlite3_column_int64(st, 4),
-	    "failed", (json_int_t)sqlite3_column_int64(st, 5),
-	    "errors", (json_int_t)sqlite3_column_int64(st, 6),
-	    "skipped", (json_int_t)sqlite3_column_int64(st, 7),
-	    "flaky", (json_int_t)sqlite3_column_int64(st, 8)));
+	    "tests", (json_int_t)db_col_int(st, 3),
+	    "passed", (json_int_t)db_col_int(st, 4),
+	    "failed", (json_int_t)db_col_int(st, 5),
+	    "errors", (json_int_t)db_col_int(st, 6),
+	    "skipped", (json_int_t)db_col_int(st, 7),
+	    "flaky", (json_int_t)db_col_int(st, 8)));
 	jval_set(o, "new_tests", jval_col_int(st, 9));
 	w = json_loads(db_column_text(st, 10), 0, NULL);
 	jval_set(o, "warnings", w != NULL ? w : jval_array());
-	jval_set(o, "has_diff", json_boolean(sqlite3_column_int(st, 11)));
+	jval_set(o, "has_diff", json_boolean((int)db_col_int(st, 11)));
 	return o;
 }
 
@@ -268,7 +268,7 @@ shard_row(sqlite3_stmt *st)
 static json_t *
 shards_json(struct db *db, int64_t id)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 
 	if ((st = DB_STMT(db, DBM_RUNS, STMT_SHARDS)) == NULL ||
 	    db_bind_int(db, st, 1, id) == -1)
@@ -325,20 +325,20 @@ fgroup_cmp(const void *pa, const void *pb)
 static int
 test_ref_push(struct db *db, json_t *arr, int64_t key)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	json_t *o;
 
 	if ((st = DB_STMT(db, DBM_RUNS, STMT_TEST_NAME)) == NULL ||
 	    db_bind_int(db, st, 1, key) == -1 ||
-	    db_step(db, st) != SQLITE_ROW) {
+	    db_step(db, st) != DB_ROW) {
 		if (st != NULL)
-			sqlite3_reset(st);
+			db_reset(st);
 		return -1;
 	}
 	o = jval_object();
 	jval_set(o, "test_id", jval_col_text(st, 0));
 	jval_set(o, "name", jval_col_text(st, 1));
-	sqlite3_reset(st);
+	db_reset(st);
 	jval_push(arr, o);
 	return 0;
 }
@@ -353,9 +353,9 @@ group_json(struct db *db, int64_t project, const struct failing *f,
     const struct fgroup *g)
 {
 	json_t *o = jval_object(), *tests = jval_array();
-	sqlite3_stmt *st = NULL;
+	struct db_query *st = NULL;
 	size_t i;
-	int rc = SQLITE_DONE;
+	int rc = DB_DONE;
 
 	jval_set(o, "fingerprint", g->fp != NULL ?
 	    jval_str(g->fp) : json_null());
@@ -365,12 +365,12 @@ group_json(struct db *db, int64_t project, const struct failing *f,
 	    db_bind_text(db, st, 2, g->fp) == -1 ||
 	    (rc = db_step(db, st)) == -1))
 		goto fail;
-	jval_set(o, "message", rc == SQLITE_ROW ? jval_col_text(st, 0) :
+	jval_set(o, "message", rc == DB_ROW ? jval_col_text(st, 0) :
 	    json_null());
-	jval_set(o, "error_type", rc == SQLITE_ROW ? jval_col_text(st, 1) :
+	jval_set(o, "error_type", rc == DB_ROW ? jval_col_text(st, 1) :
 	    json_null());
 	if (st != NULL)
-		sqlite3_reset(st);
+		db_reset(st);
 	for (i = 0; i < g->n && i < GROUP_TESTS_MAX; i++)
 		if (test_ref_push(db, tests, f[g->first + i].test) == -1)
 			goto fail;
@@ -395,7 +395,7 @@ groups_json(struct db *db, int64_t project, int64_t id, json_t **out,
 	struct failing *f = NULL;
 	struct fgroup *g = NULL;
 	size_t n = 0, cap = 0, ng = 0, i;
-	sqlite3_stmt *st;
+	struct db_query *st;
 	json_t *arr, *o;
 	const char *fp;
 	int rc, ret = -1;
@@ -405,20 +405,20 @@ groups_json(struct db *db, int64_t project, int64_t id, json_t **out,
 	if ((st = DB_STMT(db, DBM_RUNS, STMT_FAILING)) == NULL ||
 	    db_bind_int(db, st, 1, id) == -1)
 		return -1;
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+	while ((rc = db_step(db, st)) == DB_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 256;
 			if ((f = realloc(f, cap * sizeof(*f))) == NULL)
 				abort();
 		}
-		f[n].test = sqlite3_column_int64(st, 0);
+		f[n].test = db_col_int(st, 0);
 		fp = db_column_text(st, 1);
 		f[n].fp = fp != NULL ? strdup(fp) : NULL;
 		if (fp != NULL && f[n].fp == NULL)
 			abort();
 		n++;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1)
 		goto done;
 	if (n > 0) {
@@ -508,7 +508,7 @@ diff_json(struct db *db, int64_t project, int64_t id, int64_t started,
 {
 	static const char *const lists[] = { "new_failures", "fixed",
 	    "still_failing", "added", "removed", NULL };
-	sqlite3_stmt *st, *cur, *old;
+	struct db_query *st, *cur, *old;
 	json_t *diff;
 	int64_t prev;
 	int rc, rc2, i;
@@ -524,14 +524,14 @@ diff_json(struct db *db, int64_t project, int64_t id, int64_t started,
 		*err = 1;
 		return NULL;
 	}
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
+	if (rc == DB_DONE) {
+		db_reset(st);
 		return json_null();
 	}
-	prev = sqlite3_column_int64(st, 0);
+	prev = db_col_int(st, 0);
 	diff = jval_object();
 	jval_set(diff, "previous_run_id", jval_col_text(st, 1));
-	sqlite3_reset(st);
+	db_reset(st);
 	for (i = 0; lists[i] != NULL; i++) {
 		char key[64];
 		jval_set(diff, lists[i], jval_array());
@@ -549,13 +549,13 @@ diff_json(struct db *db, int64_t project, int64_t id, int64_t started,
 	}
 	rc = db_step(db, cur);
 	rc2 = db_step(db, old);
-	while (rc == SQLITE_ROW || rc2 == SQLITE_ROW) {
-		int64_t kc = rc == SQLITE_ROW ? sqlite3_column_int64(cur, 0) :
+	while (rc == DB_ROW || rc2 == DB_ROW) {
+		int64_t kc = rc == DB_ROW ? db_col_int(cur, 0) :
 		    INT64_MAX;
-		int64_t ko = rc2 == SQLITE_ROW ? sqlite3_column_int64(old, 0) :
+		int64_t ko = rc2 == DB_ROW ? db_col_int(old, 0) :
 		    INT64_MAX;
-		int now = kc <= ko ? sqlite3_column_int(cur, 1) : -1;
-		int was = ko <= kc ? sqlite3_column_int(old, 1) : -1;
+		int now = kc <= ko ? (int)db_col_int(cur, 1) : -1;
+		int was = ko <= kc ? (int)db_col_int(old, 1) : -1;
 
 		if (diff_classify(db, diff, kc < ko ? kc : ko, now, was) == -1) {
 			rc = -1;
@@ -566,8 +566,8 @@ diff_json(struct db *db, int64_t project, int64_t id, int64_t started,
 		if (ko <= kc)
 			rc2 = db_step(db, old);
 	}
-	sqlite3_reset(cur);
-	sqlite3_reset(old);
+	db_reset(cur);
+	db_reset(old);
 	if (rc == -1 || rc2 == -1) {
 		json_decref(diff);
 		*err = 1;
@@ -619,7 +619,7 @@ runs_detail(struct db *db, int64_t project, const char *run_id, json_t **out)
 
 /* One row of STMT_RESULTS as a result of the run. */
 static json_t *
-result_row(sqlite3_stmt *st)
+result_row(struct db_query *st)
 {
 	json_t *o = jval_object();
 
@@ -647,7 +647,7 @@ runs_results(struct db *db, int64_t project, const char *run_id,
 	struct cursor_page pg;
 	json_t *run = NULL, *o;
 	int64_t id, started;
-	sqlite3_stmt *st;
+	struct db_query *st;
 	char like[600];
 	int rc;
 

@@ -1,8 +1,9 @@
 #ifndef TESTVIS_RUNS_H
 #define TESTVIS_RUNS_H
 #include <stdint.h>
+
+struct db_query;
 #include <jansson.h>
-#include <sqlite3.h>
 
 struct db;
 
@@ -30,8 +31,8 @@ struct results_filter {
 	"job, id"
 #define RUNS_NCOLS 22	/* runs.id is the last */
 
-json_t	*runs_row_json(sqlite3_stmt *);
-void	 runs_result_fields(json_t *, sqlite3_stmt *, int);
+json_t	*runs_row_json(struct db_query *);
+void	 runs_result_fields(json_t *, struct db_query *, int);
 int	 runs_list(struct db *, int64_t, const struct runs_filter *,
 	    json_t **);
 int	 runs_detail(struct db *, int64_t, const char *, json_t **);

@@ -98,7 +98,7 @@ static const char *const sql[STMT__MAX] = {
 
 /* One signal row (SIG_COLS) as its API object. */
 static json_t *
-signal_json(sqlite3_stmt *st)
+signal_json(struct db_query *st)
 {
 	json_t *o = jval_object(), *ev;
 
@@ -120,7 +120,7 @@ signal_json(sqlite3_stmt *st)
 	jval_set(o, "created_at", jval_col_time(st, 14));
 	jval_set(o, "updated_at", jval_col_time(st, 15));
 	jval_set(o, "note", jval_col_text(st, 16));
-	jval_set(o, "alerted", json_boolean(sqlite3_column_int(st, 17)));
+	jval_set(o, "alerted", json_boolean((int)db_col_int(st, 17)));
 	jval_set(o, "feature_id", jval_col_int(st, 18));
 	return o;
 }
@@ -139,7 +139,7 @@ signals_list(struct db *db, int64_t project, const struct signals_filter *f,
     json_t **out)
 {
 	struct cursor_page pg;
-	sqlite3_stmt *st;
+	struct db_query *st;
 
 	if (cursor_page_open(&pg, &alerts_paging, f->cursor, f->limit) != 0)
 		return CURSOR_BAD;
@@ -161,7 +161,7 @@ signals_list(struct db *db, int64_t project, const struct signals_filter *f,
 json_t *
 signals_of_run(struct db *db, int64_t run)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 
 	if ((st = DB_STMT(db, DBM_SIGNALS, STMT_RUN)) == NULL ||
 	    db_bind_int(db, st, 1, run) == -1)
@@ -178,7 +178,7 @@ json_t *
 signals_of_runs(struct db *db, const char *runs_json, int64_t feature,
     int limit)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 
 	if ((st = DB_STMT(db, DBM_SIGNALS, STMT_RUNS)) == NULL ||
 	    db_bind_text(db, st, 1, runs_json) == -1 ||
@@ -193,15 +193,15 @@ signals_of_runs(struct db *db, const char *runs_json, int64_t feature,
 int64_t
 signals_open_count(struct db *db, int64_t project)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int64_t n = -1;
 
 	if ((st = DB_STMT(db, DBM_SIGNALS, STMT_OPEN_COUNT)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1)
 		return -1;
-	if (db_step(db, st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (db_step(db, st) == DB_ROW)
+		n = db_col_int(st, 0);
+	db_reset(st);
 	return n;
 }
 
@@ -220,7 +220,7 @@ signals_set(struct db *db, int64_t project, int64_t id, json_t *body,
 	json_t *jn = json_object_get(body, "note"), *x;
 	const char *status, *note = NULL, *k;
 	char prev[32];
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int i, rc;
 
 	*out = NULL;
@@ -261,12 +261,12 @@ signals_set(struct db *db, int64_t project, int64_t id, json_t *body,
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int(db, st, 2, id) == -1 || (rc = db_step(db, st)) == -1)
 		goto storage;
-	if (rc != SQLITE_ROW) {
+	if (rc != DB_ROW) {
 		db_rollback(db);
 		return 0;
 	}
 	snprintf(prev, sizeof(prev), "%s", db_column_text(st, 0));
-	sqlite3_reset(st);
+	db_reset(st);
 	if ((st = DB_STMT(db, DBM_SIGNALS, STMT_SET)) == NULL ||
 	    db_bind_int(db, st, 1, id) == -1 ||
 	    db_bind_text(db, st, 2, status) == -1 ||
@@ -441,7 +441,7 @@ static int
 bulk_targets(struct db *db, int64_t project, const struct bulk *b,
     struct bulk_sig **v, size_t *n)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	json_t *x;
 	size_t i;
 	int rc;
@@ -454,10 +454,10 @@ bulk_targets(struct db *db, int64_t project, const struct bulk *b,
 			    json_integer_value(x)) == -1 ||
 			    (rc = db_step(db, st)) == -1)
 				return -1;
-			if (rc == SQLITE_ROW)
+			if (rc == DB_ROW)
 				bulk_add(v, n, json_integer_value(x),
 				    db_column_text(st, 0), b->status);
-			sqlite3_reset(st);
+			db_reset(st);
 		}
 		return 1;
 	}
@@ -467,27 +467,27 @@ bulk_targets(struct db *db, int64_t project, const struct bulk *b,
 	    db_bind_text(db, st, 2, b->run_id != NULL ? b->run_id :
 	    b->session_id) == -1 || (rc = db_step(db, st)) == -1)
 		return -1;
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return 0;
 	if (b->run_id != NULL) {
-		int64_t run = sqlite3_column_int64(st, 0);
+		int64_t run = db_col_int(st, 0);
 
-		sqlite3_reset(st);
+		db_reset(st);
 		if ((st = DB_STMT(db, DBM_SIGNALS, STMT_OF_RUN)) == NULL ||
 		    db_bind_int(db, st, 2, run) == -1)
 			return -1;
 	} else {
-		sqlite3_reset(st);
+		db_reset(st);
 		if ((st = DB_STMT(db, DBM_SIGNALS, STMT_OF_SESSION)) == NULL ||
 		    db_bind_text(db, st, 2, b->session_id) == -1)
 			return -1;
 	}
 	if (db_bind_int(db, st, 1, project) == -1)
 		return -1;
-	while ((rc = db_step(db, st)) == SQLITE_ROW)
-		bulk_add(v, n, sqlite3_column_int64(st, 0),
+	while ((rc = db_step(db, st)) == DB_ROW)
+		bulk_add(v, n, db_col_int(st, 0),
 		    db_column_text(st, 1), b->status);
-	sqlite3_reset(st);
+	db_reset(st);
 	return rc == -1 ? -1 : 1;
 }
 
@@ -505,7 +505,7 @@ signals_bulk(struct db *db, int64_t project, json_t *body, int64_t now,
 {
 	struct bulk b;
 	struct bulk_sig *v = NULL;
-	sqlite3_stmt *st;
+	struct db_query *st;
 	json_t *ids;
 	size_t i, n = 0;
 	int rc;

@@ -47,11 +47,11 @@ static const char *const sql[STMT__MAX] = {
 
 /* One row of STMT_REGRESSIONS: the test and how much slower it got. */
 static json_t *
-regression_row(sqlite3_stmt *st)
+regression_row(struct db_query *st)
 {
 	json_t *o = tests_row_json(st);
-	int64_t before = sqlite3_column_int64(st, TESTS_NCOLS);
-	int64_t after = sqlite3_column_int64(st, TESTS_NCOLS + 1);
+	int64_t before = db_col_int(st, TESTS_NCOLS);
+	int64_t after = db_col_int(st, TESTS_NCOLS + 1);
 
 	jval_set(o, "before_p50_ms", jval_int(before));
 	jval_set(o, "after_p50_ms", jval_int(after));
@@ -69,7 +69,7 @@ regression_row(sqlite3_stmt *st)
 json_t *
 slowest_list(struct db *db, int64_t project, int by_p95, int limit)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	json_t *slowest, *reg, *o;
 
 	if ((st = DB_STMT(db, DBM_SLOWEST, by_p95 ? STMT_SLOWEST_P95 :

@@ -26,26 +26,26 @@ static const char *const sql[STMT__MAX] = {
 json_t *
 status_batch(struct db *db)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	json_t *res, *passes, *o;
-	sqlite3_int64 last = -1;
+	int64_t last = -1;
 	int rc;
 
 	if ((st = db_stmt(db, DBM_STATUS, sql, STMT__MAX, STMT_PASSES)) ==
 	    NULL)
 		return NULL;
 	passes = jval_object();
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+	while ((rc = db_step(db, st)) == DB_ROW) {
 		o = jval_object();
 		jval_set(o, "started_at", jval_col_time(st, 1));
 		jval_set(o, "finished_at", jval_col_time(st, 2));
 		jval_set(o, "status", jval_col_text(st, 3));
-		if (sqlite3_column_type(st, 2) != SQLITE_NULL &&
-		    sqlite3_column_int64(st, 2) > last)
-			last = sqlite3_column_int64(st, 2);
+		if (!db_col_null(st, 2) &&
+		    db_col_int(st, 2) > last)
+			last = db_col_int(st, 2);
 		jval_set(passes, db_column_text(st, 0), o);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1) {
 		json_decref(passes);
 		return NULL;

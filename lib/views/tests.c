@@ -307,7 +307,7 @@ tags_json(const char *tags)
 
 /* The catalogue object of the test row at st (TESTS_COLS). */
 json_t *
-tests_row_json(sqlite3_stmt *st)
+tests_row_json(struct db_query *st)
 {
 	json_t *o = jval_object();
 	const char *recent = db_column_text(st, 22);
@@ -326,8 +326,8 @@ tests_row_json(sqlite3_stmt *st)
 	jval_set(o, "state", jval_col_text(st, 10));
 	jval_set(o, "first_seen_at", jval_col_time(st, 11));
 	jval_set(o, "last_seen_at", jval_col_time(st, 12));
-	jval_set(o, "last_status", sqlite3_column_type(st, 13) ==
-	    SQLITE_NULL ? jval_str("pending") : jval_col_text(st, 13));
+	jval_set(o, "last_status", db_col_type(st, 13) ==
+	    DB_NULL ? jval_str("pending") : jval_col_text(st, 13));
 	jval_set(o, "last_result_at", jval_col_time(st, 14));
 	jval_set(o, "last_passed_at", jval_col_time(st, 15));
 	jval_set(o, "last_failed_at", jval_col_time(st, 16));
@@ -344,7 +344,7 @@ tests_row_json(sqlite3_stmt *st)
 	jval_set(o, "pass_rate", ran > 0 ? json_real((double)pass /
 	    (double)ran) : json_null());
 	/* the flaky pass's flip rate on the default branch (issue 13) */
-	jval_set(o, "flaky_score", json_real(sqlite3_column_double(st, 24)));
+	jval_set(o, "flaky_score", json_real(db_col_double(st, 24)));
 	return o;
 }
 
@@ -387,7 +387,7 @@ tests_list(struct db *db, int64_t project, const struct tests_filter *f,
 	    { named ? 23 : TESTS_NCOLS, 23 } };
 	char kind[32], like[600];
 	struct cursor_page pg;
-	sqlite3_stmt *st;
+	struct db_query *st;
 	json_t *o;
 
 	snprintf(kind, sizeof(kind), "tests-%s", tests_sort_names[f->sort]);
@@ -436,7 +436,7 @@ static int
 test_find(struct db *db, int64_t project, const char *test_id, int64_t *key,
     const struct tests_scope *sc, json_t **obj)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int rc, scoped = sc != NULL && (sc->branch != NULL || sc->job != NULL);
 
 	*key = ident_test_key(test_id);
@@ -455,20 +455,20 @@ test_find(struct db *db, int64_t project, const char *test_id, int64_t *key,
 	    db_bind_text(db, st, 3, test_id) == -1)
 		return -1;
 	rc = db_step(db, st);
-	if (rc == SQLITE_ROW && obj != NULL)
+	if (rc == DB_ROW && obj != NULL)
 		*obj = tests_row_json(st);
-	sqlite3_reset(st);
-	return rc == -1 ? -1 : rc == SQLITE_ROW;
+	db_reset(st);
+	return rc == -1 ? -1 : rc == DB_ROW;
 }
 
 /* One row of STMT_STREAMS: a branch and job the test ran in. */
 static json_t *
-stream_row(sqlite3_stmt *st)
+stream_row(struct db_query *st)
 {
 	json_t *o = jval_object();
 
 	jval_set(o, "branch", jval_col_text(st, 0));
-	jval_set(o, "job", sqlite3_column_bytes(st, 1) > 0 ?
+	jval_set(o, "job", db_col_len(st, 1) > 0 ?
 	    jval_col_text(st, 1) : json_null());
 	jval_set(o, "last_status", jval_col_text(st, 2));
 	jval_set(o, "last_result_at", jval_col_time(st, 3));
@@ -479,7 +479,7 @@ stream_row(sqlite3_stmt *st)
 
 /* The incident object of the row at st (STMT_INCIDENT columns). */
 static json_t *
-incident_json(sqlite3_stmt *st)
+incident_json(struct db_query *st)
 {
 	json_t *o = jval_object();
 
@@ -492,7 +492,7 @@ incident_json(sqlite3_stmt *st)
 	jval_set(o, "fingerprint", jval_col_text(st, 6));
 	jval_set(o, "error", jval_col_text(st, 7));
 	jval_set(o, "details", jval_col_text(st, 8));
-	jval_set(o, "alert_sent", json_boolean(sqlite3_column_int(st, 9)));
+	jval_set(o, "alert_sent", json_boolean((int)db_col_int(st, 9)));
 	jval_set(o, "branch", jval_col_text(st, 10));
 	return o;
 }
@@ -508,7 +508,7 @@ tests_detail(struct db *db, int64_t project, const char *test_id,
     const struct tests_scope *sc, json_t **out)
 {
 	json_t *o = NULL, *inc = json_null();
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int64_t key;
 	int rc;
 
@@ -523,9 +523,9 @@ tests_detail(struct db *db, int64_t project, const char *test_id,
 			json_decref(o);
 			return -1;
 		}
-		if (rc == SQLITE_ROW)
+		if (rc == DB_ROW)
 			inc = incident_json(st);
-		sqlite3_reset(st);
+		db_reset(st);
 	}
 	jval_set(o, "open_incident", inc);
 	if ((inc = mappings_list(db, key)) == NULL) {
@@ -546,7 +546,7 @@ tests_detail(struct db *db, int64_t project, const char *test_id,
 
 /* One row of STMT_HISTORY as an entry of a test's history. */
 static json_t *
-history_row(sqlite3_stmt *st)
+history_row(struct db_query *st)
 {
 	json_t *o = jval_object();
 
@@ -571,7 +571,7 @@ tests_history(struct db *db, int64_t project, const char *test_id,
     const char *branch, const char *cursor, int limit, json_t **out)
 {
 	struct cursor_page pg;
-	sqlite3_stmt *st;
+	struct db_query *st;
 	json_t *o;
 	int64_t key;
 	int rc;
@@ -604,14 +604,14 @@ tests_history(struct db *db, int64_t project, const char *test_id,
 static int64_t
 count_of(struct db *db, enum stmt s, int64_t key)
 {
-	sqlite3_stmt *st = DB_STMT(db, DBM_TESTS, s);
+	struct db_query *st = DB_STMT(db, DBM_TESTS, s);
 	int64_t n = -1;
 
 	if (st == NULL || db_bind_int(db, st, 1, key) == -1)
 		return -1;
-	if (db_step(db, st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (db_step(db, st) == DB_ROW)
+		n = db_col_int(st, 0);
+	db_reset(st);
 	return n;
 }
 
@@ -625,7 +625,7 @@ int
 tests_results(struct db *db, int64_t project, const char *test_id,
     int limit, int offset, json_t **out)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	json_t *arr, *o;
 	int64_t key, total;
 	int rc;
@@ -639,8 +639,8 @@ tests_results(struct db *db, int64_t project, const char *test_id,
 	    db_bind_int(db, st, 3, offset) == -1)
 		return -1;
 	arr = jval_array();
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
-		int status = sqlite3_column_int(st, 1);
+	while ((rc = db_step(db, st)) == DB_ROW) {
+		int status = (int)db_col_int(st, 1);
 		o = jval_object();
 		jval_set(o, "run_id", jval_col_text(st, 0));
 		jval_set(o, "passed", json_boolean(status == ST_PASSED));
@@ -654,7 +654,7 @@ tests_results(struct db *db, int64_t project, const char *test_id,
 		jval_set(o, "completed_at", jval_col_time(st, 7));
 		jval_push(arr, o);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1) {
 		json_decref(arr);
 		return -1;
@@ -673,7 +673,7 @@ int
 tests_timing(struct db *db, int64_t project, const char *test_id, int limit,
     json_t **out)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	json_t *arr, *o;
 	int64_t key, total;
 	int rc;
@@ -686,14 +686,14 @@ tests_timing(struct db *db, int64_t project, const char *test_id, int limit,
 	    db_bind_int(db, st, 2, limit) == -1)
 		return -1;
 	arr = jval_array();
-	while ((rc = db_step(db, st)) == SQLITE_ROW) {
+	while ((rc = db_step(db, st)) == DB_ROW) {
 		o = jval_object();
 		jval_set(o, "timestamp", jval_col_time(st, 0));
 		jval_set(o, "duration_ms", jval_col_int(st, 1));
 		jval_set(o, "run_id", jval_col_text(st, 2));
 		jval_push(arr, o);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == -1) {
 		json_decref(arr);
 		return -1;
@@ -712,7 +712,7 @@ int
 tests_uptime(struct db *db, int64_t project, const char *test_id, int hours,
     int64_t now, json_t **out)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int64_t key, passed, failed;
 	int rc;
 
@@ -721,14 +721,14 @@ tests_uptime(struct db *db, int64_t project, const char *test_id, int hours,
 	if ((st = DB_STMT(db, DBM_TESTS, STMT_UPTIME)) == NULL ||
 	    db_bind_int(db, st, 1, key) == -1 ||
 	    db_bind_int(db, st, 2, now - (int64_t)hours * 3600000) == -1 ||
-	    db_step(db, st) != SQLITE_ROW) {
+	    db_step(db, st) != DB_ROW) {
 		if (st != NULL)
-			sqlite3_reset(st);
+			db_reset(st);
 		return -1;
 	}
-	passed = sqlite3_column_int64(st, 0);
-	failed = sqlite3_column_int64(st, 1);
-	sqlite3_reset(st);
+	passed = db_col_int(st, 0);
+	failed = db_col_int(st, 1);
+	db_reset(st);
 	*out = json_pack("{sssfsIsIsIsi}", "test_id", test_id,
 	    "uptime_pct", passed + failed == 0 ? 100.0 :
 	    (double)(int64_t)((double)passed * 10000.0 /
@@ -747,7 +747,7 @@ int
 tests_incidents(struct db *db, int64_t project, const char *test_id,
     int limit, json_t **out)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	json_t *arr;
 	int64_t key, total;
 	int rc;
@@ -786,7 +786,7 @@ items_times(json_t *items)
 
 /* One row of STMT_FLAKY: the test with its flaky state and evidence. */
 static json_t *
-flaky_row(sqlite3_stmt *st)
+flaky_row(struct db_query *st)
 {
 	json_t *o = tests_row_json(st), *ev, *items;
 	int c = TESTS_NCOLS;
@@ -798,10 +798,10 @@ flaky_row(sqlite3_stmt *st)
 	ev = jval_object();
 	jval_set(ev, "same_sha_conflicts", jval_col_int(st, c + 4));
 	jval_set(ev, "retry_passes", jval_col_int(st, c + 5));
-	jval_set(ev, "flip_rate", json_real(sqlite3_column_double(st, c + 6)));
+	jval_set(ev, "flip_rate", json_real(db_col_double(st, c + 6)));
 	jval_set(ev, "flip_branch", jval_col_text(st, c + 7));
 	jval_set(ev, "flip_job", jval_col_text(st, c + 11));
-	jval_set(ev, "flip_active", json_boolean(sqlite3_column_int(st,
+	jval_set(ev, "flip_active", json_boolean((int)db_col_int(st,
 	    c + 8)));
 	items = json_loads(db_column_text(st, c + 10), 0, NULL);
 	if (!json_is_array(items)) {
@@ -835,7 +835,7 @@ tests_flaky(struct db *db, int64_t project, const char *state,
     int limit, json_t **out)
 {
 	struct cursor_page pg;
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int rc;
 
 	if (cursor_page_open(&pg, &flaky_paging, cursor, limit) != 0)

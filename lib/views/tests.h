@@ -1,8 +1,9 @@
 #ifndef TESTVIS_TESTS_H
 #define TESTVIS_TESTS_H
 #include <stdint.h>
+
+struct db_query;
 #include <jansson.h>
-#include <sqlite3.h>
 
 struct db;
 
@@ -51,7 +52,7 @@ struct tests_filter {
 
 extern const char *const tests_sort_names[SORT__MAX + 1];
 
-json_t	*tests_row_json(sqlite3_stmt *);
+json_t	*tests_row_json(struct db_query *);
 int	 tests_list(struct db *, int64_t, const struct tests_filter *,
 	    json_t **);
 int	 tests_detail(struct db *, int64_t, const char *,

@@ -59,7 +59,7 @@ teststate_set(struct db *db, int64_t project, const char *test_id,
 	json_t *jr = json_object_get(body, "reason"), *x;
 	const char *state, *reason = NULL, *k;
 	char *prev = NULL;
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int64_t id;
 	int i, rc;
 
@@ -111,15 +111,15 @@ teststate_set(struct db *db, int64_t project, const char *test_id,
 	    db_bind_text(db, st, 2, test_id) == -1 ||
 	    (rc = db_step(db, st)) == -1)
 		goto storage;
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
+	if (rc != DB_ROW) {
+		db_reset(st);
 		db_rollback(db);
 		return 0;
 	}
-	id = sqlite3_column_int64(st, 0);
+	id = db_col_int(st, 0);
 	if ((prev = strdup(db_column_text(st, 1))) == NULL)
 		abort();
-	sqlite3_reset(st);
+	db_reset(st);
 	if ((st = DB_STMT(db, DBM_TESTSTATE, STMT_SET)) == NULL ||
 	    db_bind_int(db, st, 1, id) == -1 ||
 	    db_bind_text(db, st, 2, state) == -1 ||
@@ -152,7 +152,7 @@ storage:
 
 /* One row of STMT_LIST as a paused test. */
 static json_t *
-paused_row(sqlite3_stmt *st)
+paused_row(struct db_query *st)
 {
 	json_t *o = jval_object();
 
@@ -181,7 +181,7 @@ teststate_list(struct db *db, int64_t project, const char *state,
     const char *cursor, int limit, json_t **out)
 {
 	struct cursor_page pg;
-	sqlite3_stmt *st;
+	struct db_query *st;
 
 	if (cursor_page_open(&pg, &quarantine_paging, cursor, limit) != 0)
 		return CURSOR_BAD;

@@ -746,8 +746,7 @@ srv_db_ready(struct req *r)
 		}
 		s->schema = -1;
 		/* a request waits briefly for a writer, then 503 busy */
-		sqlite3_busy_timeout(db_handle(s->db),
-		    (int)s->cfg->busy_timeout_ms);
+		db_busy_timeout(s->db, (int)s->cfg->busy_timeout_ms);
 		if (db_limit_size(s->db, s->cfg->max_db_mb) == -1 ||
 		    (s->app->db_init != NULL && s->app->db_init(s->db) == -1)) {
 			log_error("cannot prepare the database connection");

@@ -20,24 +20,21 @@ static int64_t next_id = 1;
 static int
 runs_add(struct db *db, int64_t project, const char *branch, int n)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int i, rc = 0;
 
-	if (sqlite3_prepare_v2(db_handle(db), "INSERT INTO runs (id, "
-	    "project_id, run_id, started_at, ingested_at, branch) VALUES "
-	    "(?1, ?2, 'r' || ?1, ?1, ?1, ?3)", -1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db, "INSERT INTO runs (id, project_id, run_id, "
+	    "started_at, ingested_at, branch) VALUES (?1, ?2, 'r' || ?1, ?1, "
+	    "?1, ?3)")) == NULL)
 		return -1;
 	for (i = 0; i < n && rc == 0; i++) {
-		sqlite3_bind_int64(st, 1, next_id++);
-		sqlite3_bind_int64(st, 2, project);
-		if (branch != NULL)
-			sqlite3_bind_text(st, 3, branch, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, 3);
-		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-		sqlite3_reset(st);
+		db_bind_int(db, st, 1, next_id++);
+		db_bind_int(db, st, 2, project);
+		db_bind_text(db, st, 3, branch);
+		rc = db_step(db, st) == DB_DONE ? 0 : -1;
+		db_reset(st);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 

@@ -16,9 +16,9 @@ static const struct cursor_list k_paging = { "k", "ii", { 1, 0 } };
 
 /* The row object of a k row. */
 static json_t *
-k_row(sqlite3_stmt *st)
+k_row(struct db_query *st)
 {
-	return json_pack("{sI}", "id", (json_int_t)sqlite3_column_int64(st,
+	return json_pack("{sI}", "id", (json_int_t)db_col_int(st,
 	    0));
 }
 
@@ -32,7 +32,7 @@ page(struct db *db, const char *cursor, int limit, char *ids, size_t n,
     char **next)
 {
 	struct cursor_page pg;
-	sqlite3_stmt *st;
+	struct db_query *st;
 	json_t *out = NULL, *v;
 	size_t i, off = 0;
 	int rc;
@@ -41,15 +41,15 @@ page(struct db *db, const char *cursor, int limit, char *ids, size_t n,
 	ids[0] = '\0';
 	if ((rc = cursor_page_open(&pg, &k_paging, cursor, limit)) != 0)
 		return rc;
-	if (sqlite3_prepare_v2(db_handle(db), "SELECT id, t FROM k WHERE "
+	if ((st = db_prepare(db, "SELECT id, t FROM k WHERE "
 	    "(?1 IS NULL OR (t, id) < (?1, ?2)) ORDER BY t DESC, id DESC "
-	    "LIMIT ?3", -1, &st, NULL) != SQLITE_OK ||
+	    "LIMIT ?3")) == NULL ||
 	    cursor_page_bind(&pg, db, st, 1, 3) == -1) {
 		cursor_page_clear(&pg);
 		return -1;
 	}
 	rc = cursor_page_list(&pg, db, st, k_row, "k", &out);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (rc == -1)
 		return -1;
 	json_array_foreach(json_object_get(out, "k"), i, v)

@@ -13,23 +13,23 @@ static char dir[] = "/tmp/t-db-XXXXXX";
 static int
 count(struct db *db, const char *sql)
 {
-	sqlite3_stmt *st;
+	struct db_query *st;
 	int n = -1;
 
-	if (sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) ==
-	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	if ((st = db_prepare(db, sql)) != NULL && db_step(db, st) == DB_ROW)
+		n = (int)db_col_int(st, 0);
+	db_finalize(st);
 	return n;
 }
 
 int
 main(void)
 {
-	static const char *const sql[] = { "SELECT ?1 + 1" };
+	static const char *const sql[] = { "SELECT ?1 + 1",
+	    DB_SQL2("SELECT 'lite', ?", "SELECT 'pg', ?") };
 	char path[256], junk[256], err[512];
 	struct db *db, *db2;
-	sqlite3_stmt *st, *st2;
+	struct db_query *st, *st2;
 	int applied, i;
 	FILE *f;
 
@@ -66,14 +66,25 @@ main(void)
 
 	st = db_stmt(db, DBM_STATUS, sql, 1, 0);
 	ok(st != NULL, "statement prepared");
-	sqlite3_bind_int(st, 1, 41);
-	check_int(db_step(db, st), ==, SQLITE_ROW);
-	check_int(sqlite3_column_int(st, 0), ==, 42);
+	check_int(db_bind_int(db, st, 1, 41), ==, 0);
+	check_int(db_step(db, st), ==, DB_ROW);
+	check_int((int)db_col_int(st, 0), ==, 42);
 	st2 = db_stmt(db, DBM_STATUS, sql, 1, 0);
 	ok(st == st2, "second request returns the cached statement");
-	check_int(sqlite3_bind_parameter_count(st2), ==, 1);
-	check_int(db_step(db, st2), ==, SQLITE_ROW);
-	check_int(sqlite3_column_type(st2, 0), ==, SQLITE_NULL);
+	check_int(db_bind_int(db, st2, 2, 1), ==, -1);	/* one parameter */
+	check_int(db_step(db, st2), ==, DB_ROW);
+	check_int(db_col_type(st2, 0), ==, DB_NULL);
+	ok(db_col_null(st2, 0), "an unbound parameter is NULL");
+
+	st = db_stmt(db, DBM_STATUS, sql, 2, 1);
+	ok(st != NULL && db_bind_text(db, st, 1, "x") == 0 &&
+	    db_step(db, st) == DB_ROW && strcmp(db_column_text(st, 0),
+	    "lite") == 0 && strcmp(db_column_text(st, 1), "x") == 0 &&
+	    db_col_len(st, 1) == 1, "a DB_SQL2 entry runs its SQLite text");
+	db_reset(st);
+	check_int(db_engine(db), ==, DB_SQLITE);
+	ok(db_is_url("postgresql://u@h/d") && db_is_url("postgres://h/d") &&
+	    !db_is_url("/var/db/testvis.db"), "URLs name PostgreSQL");
 
 	check_int(db_exec(db, "SELECT * FROM no_such_table"), ==, -1);
 	check_int(db_begin(db), ==, 0);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "db_sqlite.h"
 #include "pass.h"
 #include "tap.h"
 
@@ -106,7 +107,7 @@ main(void)
 	check_int(pass_mark_get(&c, "items", &mark, NULL, 0), ==, 0);
 	check_int(mark, ==, 3);
 	check_int(pass_each_new(&c, "items", step_upto, &upto), ==, 0);
-	ok(sqlite3_get_autocommit(db_handle(c.db)), "nothing left: no "
+	ok(sqlite3_get_autocommit(db_sqlite_handle(c.db)), "nothing left: no "
 	    "transaction stays open");
 	check_int(pass_each_new(&c, "items", step_fail, NULL), ==, -1);
 	db_rollback(c.db);

@@ -1,11 +1,14 @@
-/* Unit tests for the SQL window functions of lib/db/rollup.c. */
+/*
+ * Unit tests for the tv_* SQL functions rollup.c uses, as the SQLite
+ * adapter gives them (lib/db/db_sqlite_fn.c), through the storage layer.
+ */
 #include <stdio.h>
 #include <string.h>
 
-#include "rollup.h"
+#include "db.h"
 #include "tap.h"
 
-static sqlite3 *db;
+static struct db *db;
 
 /* Evaluates one SQL expression to text ("NULL" for null). */
 static const char *
@@ -13,28 +16,27 @@ eval(const char *expr)
 {
 	static char out[1024];
 	char q[1024];
-	sqlite3_stmt *st;
+	struct db_query *st;
 
 	snprintf(q, sizeof(q), "SELECT %s", expr);
 	snprintf(out, sizeof(out), "ERROR");
-	if (sqlite3_prepare_v2(db, q, -1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db, q)) == NULL)
 		return out;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(out, sizeof(out), "%s", sqlite3_column_type(st, 0) ==
-		    SQLITE_NULL ? "NULL" : (const char *)sqlite3_column_text(st,
+	if (db_step(db, st) == DB_ROW)
+		snprintf(out, sizeof(out), "%s", db_col_type(st, 0) ==
+		    DB_NULL ? "NULL" : db_column_text(st,
 		    0));
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return out;
 }
 
 int
 main(void)
 {
-	char win[256], expr[512];
+	char win[256], expr[512], err[256];
 	int i;
 
-	if (sqlite3_open(":memory:", &db) != SQLITE_OK ||
-	    rollup_register(db) == -1)
+	if ((db = db_open(":memory:", DB_CREATE, err, sizeof(err))) == NULL)
 		return 1;
 	check_str(eval("tv_push_status('', 0, 0)"), "P");
 	check_str(eval("tv_push_status('PF', 2, 0)"), "PFE");
@@ -65,13 +67,12 @@ main(void)
 	    "tv_pct(b, 100) FROM w WHERE i = 51");
 	{
 		char q[600];
-		sqlite3_stmt *st;
+		struct db_query *st;
 		snprintf(q, sizeof(q), "%s", expr);
-		check_int(sqlite3_prepare_v2(db, q, -1, &st, NULL), ==,
-		    SQLITE_OK);
-		check_int(sqlite3_step(st), ==, SQLITE_ROW);
-		check_str((const char *)sqlite3_column_text(st, 0), "200,2,51");
-		sqlite3_finalize(st);
+		ok((st = db_prepare(db, q)) != NULL, "prepared");
+		check_int(db_step(db, st), ==, DB_ROW);
+		check_str(db_column_text(st, 0), "200,2,51");
+		db_finalize(st);
 	}
 	(void)win;
 	(void)i;
@@ -93,6 +94,6 @@ main(void)
 	check_str(eval("tv_flip_rate('PFPF')"), "1.0");
 	check_str(eval("tv_flip_rate('PSSFEP')"), "0.666666666666667");
 	check_str(eval("tv_flip_rate('SSSP')"), "0.0");
-	sqlite3_close(db);
+	db_close(db);
 	return done_testing();
 }
