@@ -89,4 +89,19 @@ for my $f (glob("$root/cgi-bin/*.c"), glob("$root/bin/*.c")) {
 }
 is(join('', @sql), '', 'no SQL outside lib/');
 
+# one storage layer, two engines (issue 14): only the engine adapters call
+# SQLite's or libpq's API; every other module goes through lib/db/db.h
+my %adapter = map { $_ => 1 } qw(db_sqlite.c db_sqlite_fn.c db_sqlite.h
+    db_pg.c pgmigrate.c pgcopy.c);
+my @engine;
+for my $f (glob("$root/lib/*/*.[ch]"), glob("$root/cgi-bin/*.c"), glob("$root/bin/*.c")) {
+	next if $adapter{basename($f)};
+	open(my $fh, '<', $f) or die;
+	while (<$fh>) {
+		push @engine, basename($f) . ":$.: $_"
+		    if /\b(sqlite3_\w+|SQLITE_[A-Z_]+|PQ[a-z]\w*|PG(?:conn|result)\b)|<(?:sqlite3|libpq-fe)\.h>/;
+	}
+}
+is(join('', @engine), '', 'no module but the engine adapters calls sqlite3_* or PQ*');
+
 done_testing();
