@@ -45,6 +45,7 @@
 #define OID_FLOAT4	700
 #define OID_FLOAT8	701
 #define OID_NUMERIC	1700
+#define OID_TEXT	25
 
 /* The connection and what the adapter tracks about it. */
 struct pg_conn {
@@ -67,6 +68,7 @@ struct pg_query {
 	char		**values;	/* owned; NULL is SQL NULL */
 	int		*lengths;
 	int		*formats;	/* 1: binary (blobs) */
+	Oid		*kinds;		/* type bound: int8, float8, bytea, 0 */
 	PGresult	*res;		/* after the first step */
 	int		 row;		/* current row of res */
 	unsigned char	*blob;		/* the last decoded bytea */
@@ -185,6 +187,7 @@ clear_params(struct pg_query *q)
 		q->values[i] = NULL;
 		q->lengths[i] = 0;
 		q->formats[i] = 0;
+		q->kinds[i] = 0;
 	}
 }
 
@@ -207,7 +210,8 @@ pg_prepare(struct db *db, const char *sql, int persistent)
 	q->nparams = n;
 	if (n > 0 && ((q->values = calloc(n, sizeof(*q->values))) == NULL ||
 	    (q->lengths = calloc(n, sizeof(*q->lengths))) == NULL ||
-	    (q->formats = calloc(n, sizeof(*q->formats))) == NULL))
+	    (q->formats = calloc(n, sizeof(*q->formats))) == NULL ||
+	    (q->kinds = calloc(n, sizeof(*q->kinds))) == NULL))
 		abort();
 	if (persistent)
 		snprintf(q->name, sizeof(q->name), "tv%ld", ++c->next_name);
@@ -233,29 +237,82 @@ pg_finalize(struct db_query *dq)
 	free(q->values);
 	free(q->lengths);
 	free(q->formats);
+	free(q->kinds);
 	free(q->sql);
 	free(q);
 }
 
-/* Sends q to the server: prepared once and executed, or one-use. */
+/*
+ * The parameter types to declare on attempt 1 or 2 after the server
+ * could not infer one (SQLSTATE 42P18, e.g. a lone "?1 IS NULL"):
+ * integers, doubles and blobs as what they were bound as, and on attempt
+ * 2 text and NULL as text too.  Attempt 0 declares none.
+ */
+static Oid *
+param_types(const struct pg_query *q, int attempt)
+{
+	Oid *t;
+	int i;
+
+	if (attempt == 0 || q->nparams == 0)
+		return NULL;
+	if ((t = calloc(q->nparams, sizeof(*t))) == NULL)
+		abort();
+	for (i = 0; i < q->nparams; i++)
+		t[i] = q->kinds[i] != 0 ? q->kinds[i] :
+		    attempt == 2 ? OID_TEXT : 0;
+	return t;
+}
+
+/* Predicate: res failed because a parameter's type could not be found. */
+static int
+untyped(const PGresult *res)
+{
+	const char *s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	return s != NULL && strcmp(s, "42P18") == 0;
+}
+
+/*
+ * Sends q to the server: prepared once and executed, or one-use.  A text
+ * whose parameters the server cannot type is tried again with declared
+ * types (param_types()).
+ */
 static PGresult *
 execute(struct pg_query *q)
 {
 	PGconn *pg = pgc(q->q.db)->pg;
 	PGresult *res;
+	Oid *types;
+	int attempt;
 
-	if (q->name[0] == '\0')
-		return PQexecParams(pg, q->sql, q->nparams, NULL,
-		    (const char *const *)q->values, q->lengths, q->formats, 0);
-	if (!q->prepared) {
-		res = PQprepare(pg, q->name, q->sql, q->nparams, NULL);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	for (attempt = 0; attempt < 3; attempt++) {
+		types = param_types(q, attempt);
+		if (q->name[0] == '\0')
+			res = PQexecParams(pg, q->sql, q->nparams, types,
+			    (const char *const *)q->values, q->lengths,
+			    q->formats, 0);
+		else if (q->prepared)
+			return PQexecPrepared(pg, q->name, q->nparams,
+			    (const char *const *)q->values, q->lengths,
+			    q->formats, 0);
+		else {
+			res = PQprepare(pg, q->name, q->sql, q->nparams,
+			    types);
+			if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+				PQclear(res);
+				q->prepared = 1;
+				attempt--;	/* now execute it */
+				free(types);
+				continue;
+			}
+		}
+		free(types);
+		if (!untyped(res))
 			return res;
 		PQclear(res);
-		q->prepared = 1;
 	}
-	return PQexecPrepared(pg, q->name, q->nparams,
-	    (const char *const *)q->values, q->lengths, q->formats, 0);
+	return PQexec(pg, "SELECT CAST('untyped' AS INT)");	/* an error */
 }
 
 /* Steps q: runs it at the first step, then walks its rows. */
@@ -295,9 +352,13 @@ pg_reset(struct db_query *dq)
 	clear_params(pgq(dq));
 }
 
-/* Stores parameter i (1-based) as n bytes of p in format fmt. */
+/*
+ * Stores parameter i (1-based) as n bytes of p in format fmt, bound as
+ * type kind (0: text or NULL).
+ */
 static int
-put_param(struct db_query *dq, int i, const void *p, size_t n, int fmt)
+put_param(struct db_query *dq, int i, const void *p, size_t n, int fmt,
+    Oid kind)
 {
 	struct pg_query *q = pgq(dq);
 
@@ -317,6 +378,7 @@ put_param(struct db_query *dq, int i, const void *p, size_t n, int fmt)
 	}
 	q->lengths[i - 1] = (int)n;
 	q->formats[i - 1] = fmt;
+	q->kinds[i - 1] = kind;
 	return 0;
 }
 
@@ -324,7 +386,7 @@ put_param(struct db_query *dq, int i, const void *p, size_t n, int fmt)
 static int
 pg_bind_text(struct db_query *q, int i, const char *s)
 {
-	return put_param(q, i, s, strlen(s), 0);
+	return put_param(q, i, s, strlen(s), 0, 0);
 }
 
 /* Binds a 64-bit integer, as its decimal text. */
@@ -334,7 +396,7 @@ pg_bind_int(struct db_query *q, int i, int64_t v)
 	char t[24];
 
 	return put_param(q, i, t, (size_t)snprintf(t, sizeof(t), "%lld",
-	    (long long)v), 0);
+	    (long long)v), 0, OID_INT8);
 }
 
 /* Binds a double, as text that reads back to the same value. */
@@ -344,21 +406,21 @@ pg_bind_double(struct db_query *q, int i, double v)
 	char t[40];
 
 	return put_param(q, i, t, (size_t)snprintf(t, sizeof(t), "%.17g",
-	    v), 0);
+	    v), 0, OID_FLOAT8);
 }
 
 /* Binds n bytes of p as a binary (bytea) parameter. */
 static int
 pg_bind_blob(struct db_query *q, int i, const void *p, size_t n)
 {
-	return put_param(q, i, p != NULL ? p : "", n, 1);
+	return put_param(q, i, p != NULL ? p : "", n, 1, OID_BYTEA);
 }
 
 /* Binds SQL NULL. */
 static int
 pg_bind_null(struct db_query *q, int i)
 {
-	return put_param(q, i, NULL, 0, 0);
+	return put_param(q, i, NULL, 0, 0, 0);
 }
 
 /* The text of column i of the current row, NULL for SQL NULL. */
@@ -509,12 +571,15 @@ pg_exec(struct db *db, const char *sql)
 {
 	PGresult *res = PQexec(pgc(db)->pg, sql);
 	ExecStatusType s = PQresultStatus(res);
+	const char *n;
 
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
 		pg_log(db, res, sql);
 		PQclear(res);
 		return -1;
 	}
+	n = PQcmdTuples(res);
+	pgc(db)->changes = n[0] != '\0' ? strtoll(n, NULL, 10) : 0;
 	PQclear(res);
 	return 0;
 }
