@@ -4,6 +4,8 @@ changed none of them (issue 12: "the answers are byte-identical").
 
     bench/answers.py make-db DIR          # demo history + batch, once
     bench/answers.py record BUILD DIR > before.txt
+    bench/answers.py record BUILD DIR postgresql://... > pg.txt
+                                          # the same answers from a copy
     ... change the code, rebuild ...
     bench/answers.py record BUILD DIR > after.txt
     diff before.txt after.txt             # empty: nothing changed
@@ -70,12 +72,14 @@ def make_db(d):
                    stdout=subprocess.DEVNULL)
 
 
-def cgi(build, d, uri):
+def cgi(build, d, uri, dburl=None):
     path, _, query = uri.partition("?")
     env = {"GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": "GET",
            "REQUEST_URI": uri, "SCRIPT_NAME": path, "QUERY_STRING": query,
            "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
            "HTTP_X_REQUEST_ID": "answers", "TESTVIS_CONF": conf_of(d)}
+    if dburl:
+        env["TESTVIS_DB"] = dburl
     prog = os.path.join(build, "cgi-bin", "testvis-" + program_for(path))
     out = subprocess.run([prog], env=env, stdin=subprocess.DEVNULL,
                          capture_output=True).stdout
@@ -147,15 +151,27 @@ def urls(db):
               "/api/tests/%s/mappings" % t]
     if sig is not None:
         u.append("/api/tests/integrity/alerts?status=open")
+    # every branch at once, another branch, one job (issue 13)
+    u += ["/api/dashboard?branch=*", "/api/tests?branch=*&sort=fail_rate",
+          "/api/tests?branch=*&sort=flakiness&limit=9",
+          "/api/tests/flaky?branch=*", "/api/failures?branch=*",
+          "/api/tests/health/features?branch=*",
+          "/api/tests/health/domains?branch=*"]
+    for b in [r[0] for r in q.execute(
+            "SELECT DISTINCT branch FROM runs WHERE branch IS NOT NULL "
+            "ORDER BY branch LIMIT 3")]:
+        u += ["/api/dashboard?branch=%s" % b,
+              "/api/tests?branch=%s&sort=last_failed" % b,
+              "/api/tests/health/features?branch=%s" % b]
     return u
 
 
-def record(build, d):
+def record(build, d, dburl=None):
     db = os.path.join(d, "testvis.db")
     for uri in urls(db):
         seen = 0
         while uri is not None and seen < 3:	# the page and two more
-            status, etag, body = cgi(build, d, uri)
+            status, etag, body = cgi(build, d, uri, dburl)
             print(status, etag or "-", hashlib.sha256(body).hexdigest(),
                   uri)
             seen += 1
@@ -172,8 +188,9 @@ def record(build, d):
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "make-db":
         make_db(sys.argv[2])
-    elif len(sys.argv) == 4 and sys.argv[1] == "record":
-        record(os.path.abspath(sys.argv[2]), os.path.abspath(sys.argv[3]))
+    elif len(sys.argv) in (4, 5) and sys.argv[1] == "record":
+        record(os.path.abspath(sys.argv[2]), os.path.abspath(sys.argv[3]),
+               sys.argv[4] if len(sys.argv) == 5 else None)
     else:
         sys.exit(__doc__)
 

@@ -68,6 +68,18 @@ round_trip(struct db *db)
 	check_int(db_col_type(q, 8), ==, DB_INT);
 	check_int(db_step(db, q), ==, DB_DONE);
 	check_int(db_bind_int(db, q, 6, 1), ==, -1);
+	/* SQLite's optional filters: the server cannot type ?1 and ?2 alone */
+	q = db_prepare(db, "SELECT count(*) FROM (VALUES (1, 'a'), (2, "
+	    "'b')) AS v(n, s) WHERE (?1 IS NULL OR s = ?1) AND (?2 IS NULL OR "
+	    "n < ?2)");
+	ok(q != NULL && db_bind_null(db, q, 1) == 0 &&
+	    db_bind_null(db, q, 2) == 0 && db_step(db, q) == DB_ROW &&
+	    db_col_int(q, 0) == 2, "optional filters, both NULL");
+	db_reset(q);
+	ok(db_bind_text(db, q, 1, "b") == 0 && db_bind_int(db, q, 2, 5) == 0 &&
+	    db_step(db, q) == DB_ROW && db_col_int(q, 0) == 1,
+	    "optional filters, both given");
+	db_finalize(q);
 	q = db_stmt(db, DBM_STATUS, sql, 2, 1);
 	ok(q != NULL && db_step(db, q) == DB_ROW &&
 	    strcmp(db_column_text(q, 0), "pg") == 0,

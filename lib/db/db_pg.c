@@ -62,7 +62,7 @@ struct pg_query {
 	struct db_query	 q;
 	struct pg_query	*next;		/* in the connection's list */
 	char		*sql;		/* with $N placeholders */
-	char		 name[24];	/* "" for a one-use statement */
+	char		 name[24];	/* of the server's prepared statement */
 	int		 prepared;	/* on the current connection */
 	int		 nparams;
 	char		**values;	/* owned; NULL is SQL NULL */
@@ -213,15 +213,26 @@ pg_prepare(struct db *db, const char *sql, int persistent)
 	    (q->formats = calloc(n, sizeof(*q->formats))) == NULL ||
 	    (q->kinds = calloc(n, sizeof(*q->kinds))) == NULL))
 		abort();
-	if (persistent)
-		snprintf(q->name, sizeof(q->name), "tv%ld", ++c->next_name);
+	(void)persistent;	/* every statement is prepared once, named */
+	snprintf(q->name, sizeof(q->name), "tv%ld", ++c->next_name);
 	q->row = -1;
 	q->next = c->queries;
 	c->queries = q;
 	return &q->q;
 }
 
-/* Frees q (its server-side statement goes with the connection). */
+/* Runs a command whose failure only matters as a result; its result. */
+static ExecStatusType
+command(PGconn *pg, const char *sql)
+{
+	PGresult *res = PQexec(pg, sql);
+	ExecStatusType s = PQresultStatus(res);
+
+	PQclear(res);
+	return s;
+}
+
+/* Frees q and its server-side statement. */
 static void
 pg_finalize(struct db_query *dq)
 {
@@ -232,6 +243,12 @@ pg_finalize(struct db_query *dq)
 			*pp = q->next;
 			break;
 		}
+	if (q->prepared && PQstatus(pgc(dq->db)->pg) == CONNECTION_OK) {
+		char sql[48];
+
+		snprintf(sql, sizeof(sql), "DEALLOCATE %s", q->name);
+		(void)command(pgc(dq->db)->pg, sql);
+	}
 	forget_result(q);
 	clear_params(q);
 	free(q->values);
@@ -243,76 +260,136 @@ pg_finalize(struct db_query *dq)
 }
 
 /*
- * The parameter types to declare on attempt 1 or 2 after the server
- * could not infer one (SQLSTATE 42P18, e.g. a lone "?1 IS NULL"):
- * integers, doubles and blobs as what they were bound as, and on attempt
- * 2 text and NULL as text too.  Attempt 0 declares none.
+ * Predicate: res failed on a parameter's type (one the server could not
+ * find, or one a declared guess made wrong), so that another attempt of
+ * param_types() may do.
  */
-static Oid *
-param_types(const struct pg_query *q, int attempt)
-{
-	Oid *t;
-	int i;
-
-	if (attempt == 0 || q->nparams == 0)
-		return NULL;
-	if ((t = calloc(q->nparams, sizeof(*t))) == NULL)
-		abort();
-	for (i = 0; i < q->nparams; i++)
-		t[i] = q->kinds[i] != 0 ? q->kinds[i] :
-		    attempt == 2 ? OID_TEXT : 0;
-	return t;
-}
-
-/* Predicate: res failed because a parameter's type could not be found. */
 static int
-untyped(const PGresult *res)
+type_error(const PGresult *res)
 {
+	static const char *const states[] = { "42P18", "42P08", "42883",
+	    "42804", "22P02", "42725" };
 	const char *s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	size_t i;
 
-	return s != NULL && strcmp(s, "42P18") == 0;
+	for (i = 0; s != NULL && i < sizeof(states) / sizeof(states[0]); i++)
+		if (strcmp(s, states[i]) == 0)
+			return 1;
+	return 0;
 }
 
 /*
- * Sends q to the server: prepared once and executed, or one-use.  A text
- * whose parameters the server cannot type is tried again with declared
- * types (param_types()).
+ * Prepares q's text under its name ("" for a one-use statement) with
+ * types (NULL: none declared).  Inside a transaction a savepoint keeps a
+ * failed attempt from aborting it.  Returns NULL when prepared, else the
+ * failed result.
+ */
+static PGresult *
+prepare_as(struct pg_query *q, const Oid *types)
+{
+	PGconn *pg = pgc(q->q.db)->pg;
+	int txn = PQtransactionStatus(pg) == PQTRANS_INTRANS;
+	PGresult *res;
+
+	if (txn && command(pg, "SAVEPOINT tv_prepare") != PGRES_COMMAND_OK)
+		return PQexec(pg, "SAVEPOINT tv_prepare");
+	res = PQprepare(pg, q->name, q->sql, q->nparams, types);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		PQclear(res);
+		if (txn)
+			(void)command(pg, "RELEASE SAVEPOINT tv_prepare");
+		return NULL;
+	}
+	if (txn)
+		(void)command(pg, "ROLLBACK TO SAVEPOINT tv_prepare");
+	return res;
+}
+
+/*
+ * The number of the parameter whose type the server could not find in
+ * res's message ("... of parameter $3"), or 0.
+ */
+static int
+untyped_param(const PGresult *res)
+{
+	const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *p = m != NULL ? strstr(m, "parameter $") : NULL;
+
+	return p != NULL ? atoi(p + 11) : 0;
+}
+
+/*
+ * Declares one more parameter type after a failed attempt res, in types
+ * (nparams long, 0 = undeclared): the parameter the server names gets
+ * the type it was bound as (int8, float8, bytea; text for text; bigint
+ * for NULL), and when the server instead found a declared guess wrong
+ * (an operator missing: bigint = text), the last NULL guessed bigint
+ * becomes text.  *last is that parameter (1-based).  Returns 0, or -1
+ * when nothing is left to try.
+ */
+static int
+declare_next(const struct pg_query *q, const PGresult *res, Oid *types,
+    int *last)
+{
+	int n = untyped_param(res);
+
+	if (n >= 1 && n <= q->nparams && types[n - 1] == 0) {
+		types[n - 1] = q->kinds[n - 1] != 0 ? q->kinds[n - 1] :
+		    q->values[n - 1] != NULL ? OID_TEXT : OID_INT8;
+		*last = n;
+		return 0;
+	}
+	if (n == 0 && *last > 0 && q->values[*last - 1] == NULL &&
+	    types[*last - 1] == OID_INT8) {
+		types[*last - 1] = OID_TEXT;
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * Sends q to the server: prepared (once per connection under its name,
+ * or unnamed each time for a one-use statement), then executed.  Where
+ * the server cannot type a parameter (SQLite texts such as "?2 IS NULL OR
+ * branch = ?2" leave the first use untyped), the text is prepared again
+ * with declared types (declare_next()); when that does not help, the
+ * first error is the answer.
  */
 static PGresult *
 execute(struct pg_query *q)
 {
 	PGconn *pg = pgc(q->q.db)->pg;
-	PGresult *res;
-	Oid *types;
-	int attempt;
+	PGresult *res, *first = NULL;
+	Oid *types = NULL;
+	int i, last = 0, ready = q->prepared;
 
-	for (attempt = 0; attempt < 3; attempt++) {
-		types = param_types(q, attempt);
-		if (q->name[0] == '\0')
-			res = PQexecParams(pg, q->sql, q->nparams, types,
-			    (const char *const *)q->values, q->lengths,
-			    q->formats, 0);
-		else if (q->prepared)
-			return PQexecPrepared(pg, q->name, q->nparams,
-			    (const char *const *)q->values, q->lengths,
-			    q->formats, 0);
-		else {
-			res = PQprepare(pg, q->name, q->sql, q->nparams,
-			    types);
-			if (PQresultStatus(res) == PGRES_COMMAND_OK) {
-				PQclear(res);
-				q->prepared = 1;
-				attempt--;	/* now execute it */
-				free(types);
-				continue;
-			}
+	if (q->nparams > 0 && (types = calloc(q->nparams,
+	    sizeof(*types))) == NULL)
+		abort();
+	for (i = 0; !ready && i <= 2 * q->nparams; i++) {
+		if ((res = prepare_as(q, i == 0 ? NULL : types)) == NULL) {
+			q->prepared = ready = 1;
+			break;
 		}
-		free(types);
-		if (!untyped(res))
-			return res;
-		PQclear(res);
+		if (!type_error(res) || declare_next(q, res, types, &last) ==
+		    -1) {
+			if (first == NULL)
+				first = res;
+			else
+				PQclear(res);
+			break;
+		}
+		if (first == NULL)
+			first = res;
+		else
+			PQclear(res);
 	}
-	return PQexec(pg, "SELECT CAST('untyped' AS INT)");	/* an error */
+	free(types);
+	if (!ready)
+		return first;
+	PQclear(first);
+	return PQexecPrepared(pg, q->name, q->nparams,
+	    (const char *const *)q->values, q->lengths, q->formats, 0);
 }
 
 /* Steps q: runs it at the first step, then walks its rows. */
