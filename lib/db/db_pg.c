@@ -324,14 +324,15 @@ untyped_param(const PGresult *res)
  * the type it was bound as (int8, float8, bytea; text for text; bigint
  * for NULL), and when the server instead found a declared guess wrong
  * (an operator missing: bigint = text), the last NULL guessed bigint
- * becomes text.  *last is that parameter (1-based).  Returns 0, or -1
- * when nothing is left to try.
+ * becomes text; when the server names none, every parameter bound as a
+ * number or blob is declared so first.  *last is the parameter guessed
+ * last (1-based).  Returns 0, or -1 when nothing is left to try.
  */
 static int
 declare_next(const struct pg_query *q, const PGresult *res, Oid *types,
     int *last)
 {
-	int n = untyped_param(res);
+	int n = untyped_param(res), i;
 
 	if (n >= 1 && n <= q->nparams && types[n - 1] == 0) {
 		types[n - 1] = q->kinds[n - 1] != 0 ? q->kinds[n - 1] :
@@ -339,7 +340,15 @@ declare_next(const struct pg_query *q, const PGresult *res, Oid *types,
 		*last = n;
 		return 0;
 	}
-	if (n == 0 && *last > 0 && q->values[*last - 1] == NULL &&
+	/* no name ("operator is not unique: - unknown"): what was bound */
+	for (n = 0, i = 0; i < q->nparams; i++)
+		if (types[i] == 0 && q->kinds[i] != 0) {
+			types[i] = q->kinds[i];
+			n++;
+		}
+	if (n > 0)
+		return 0;
+	if (*last > 0 && q->values[*last - 1] == NULL &&
 	    types[*last - 1] == OID_INT8) {
 		types[*last - 1] = OID_TEXT;
 		return 0;
