@@ -44,6 +44,8 @@ h_health(struct req *r)
 	jval_set(o, "status", jval_str(status));
 	jval_set(o, "version", jval_str(TESTVIS_VERSION));
 	jval_set(o, "enabled", json_boolean(req_config(r)->enabled));
+	jval_set(d, "engine", jval_str(db_is_url(req_config(r)->db) ?
+	    "postgresql" : "sqlite"));
 	jval_set(d, "reachable", json_boolean(level >= 0));
 	jval_set(d, "schema_version", level >= 0 ? jval_int(level) :
 	    json_null());

@@ -15,6 +15,7 @@ $r = $inst->cgi('health', 'GET', '/api/health');
 is($r->{status}, 200, 'health answers 200');
 is($r->{json}{status}, 'ok', 'health status ok');
 is($r->{json}{db}{reachable}, JSON::PP::true, 'db reachable');
+is($r->{json}{db}{engine}, ($inst->{db} // '') =~ m{^postgres(ql)?://} ? 'postgresql' : 'sqlite', 'db engine named');
 ok($r->{json}{db}{schema_version} >= 1, 'schema version reported');
 is($r->{json}{db}{schema_version}, $r->{json}{db}{schema_expected}, 'schema current');
 like($r->{json}{version}, qr/^\d+\.\d+\.\d+$/, 'version reported');
