@@ -5,7 +5,9 @@
 # (NULLs, empty and full windows, the replace flag, no runs, huge
 # durations, partial blob entries) on both engines: the expected values
 # are what the C computes (t/testvis-sqlfn evaluates the same calls on
-# SQLite), compared type and value, doubles bit for bit.  Then the call
+# SQLite), compared type and value, doubles bit for bit; so are SQLite's
+# scalar max(a, b), min(a, b) and instr(s, sub), which 0010 gives
+# PostgreSQL for the statements' sake.  Then the call
 # forms of lib/ prepare with untyped parameters, as the adapter sends
 # them.  Runs against TESTVIS_TEST_PG, or a private cluster (t/lib/PG.pm).
 use strict;
@@ -38,6 +40,14 @@ my %sig = (
 	tv_half_pct => [[qw(bytea bigint double)], 'bigint'],
 	tv_fail_rate => [[qw(text)], 'double'],
 	tv_flip_rate => [[qw(text)], 'double'],
+	# SQLite's scalar functions that 0010 gives PostgreSQL (name:variant)
+	'max:bigint' => [[qw(bigint bigint)], 'bigint'],
+	'min:bigint' => [[qw(bigint bigint)], 'bigint'],
+	'max:double' => [[qw(double double)], 'double'],
+	'min:double' => [[qw(double double)], 'double'],
+	'max:text' => [[qw(text text)], 'text'],
+	'min:text' => [[qw(text text)], 'text'],
+	instr => [[qw(text text)], 'bigint'],
 );
 my %pgtype = (text => 'TEXT', bigint => 'BIGINT', bytea => 'BYTEA', double => 'DOUBLE PRECISION');
 
@@ -48,7 +58,9 @@ sub lite_arg { my ($t, $v) = @_;
 	return $v->[0] eq 'bool' ? ($v->[1] ? 1 : 0) : "X'$v->[1]'" if ref $v;
 	return $v eq '-9223372036854775808' ? '(-9223372036854775807 - 1)' : $v
 	    if $t eq 'bigint' || $t eq 'flag';
-	return sprintf('%.17g', $v) if $t eq 'double';
+	if ($t eq 'double') {	# a REAL literal, never an INTEGER one
+		my $d = sprintf('%.17g', $v);
+		return $d =~ /[.en]/ ? $d : "$d.0" }
 	(my $q = $v) =~ s/'/''/g;
 	return "'$q'" }
 sub pg_arg { my ($t, $v) = @_;
@@ -61,7 +73,8 @@ sub pg_arg { my ($t, $v) = @_;
 	$s =~ s/'/''/g;
 	return "CAST('$s' AS $pgtype{$t})" }
 sub call { my ($f, $argf, @a) = @_; my $types = $sig{$f}[0];
-	return "$f(" . join(', ', map { $argf->($types->[$_], $a[$_]) } 0 .. $#a) . ')' }
+	(my $name = $f) =~ s/:.*//;
+	return "$name(" . join(', ', map { $argf->($types->[$_], $a[$_]) } 0 .. $#a) . ')' }
 # The PostgreSQL value printed as testvis-sqlfn prints SQLite's.
 my %show = (text => "'t:' || %s", bytea => "'b:' || encode(%s, 'hex')",
 	bigint => "'i:' || %s", double => "'r:' || encode(float8send(%s), 'hex')");
@@ -115,6 +128,17 @@ for my $b (@blobs) {
 }
 for my $w (@text_windows) {
 	push @cases, ['tv_fail_rate', $w], ['tv_flip_rate', $w];
+	push @cases, ['instr', $w, $_] for undef, '', 'P', 'F', 'PF', "\xc3\xa9", 'SSS';
+}
+my @ints = (undef, 0, 1, -1, 5, 1000, 1733000000000, '9223372036854775807', '-9223372036854775808');
+for my $a (@ints) {
+	push @cases, ["max:bigint", $a, $_], ["min:bigint", $a, $_] for @ints;
+}
+for my $a (undef, 0, -0.5, 0.25, 1e300, 2.5) {
+	push @cases, ["max:double", $a, $_], ["min:double", $a, $_] for undef, 0, 0.25, -3, 1e-300;
+}
+for my $a (undef, '', 'a', 'B', 'ab', "\xc3\xa9", 'Z') {
+	push @cases, ["max:text", $a, $_], ["min:text", $a, $_] for undef, '', 'a', 'b', 'A', "\xc3\xa0";
 }
 
 # the C's results, from SQLite

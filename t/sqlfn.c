@@ -1,17 +1,17 @@
 /*
  * testvis-sqlfn: a test-only program (never installed) that evaluates SQL
- * expressions with testvis's SQL functions on SQLite, where they are C,
- * so that t/67-pg-functions.t can compare their PostgreSQL twins
- * (schema/postgres/0010) with what the C computes, not with expected
- * values written by hand.  Not a shell: one expression per line of
- * standard input, one typed result per line of standard output.
+ * expressions with testvis's SQL functions on SQLite, where they are C
+ * (lib/db/db_sqlite_fn.c), so that t/67-pg-functions.t can compare their
+ * PostgreSQL twins (schema/postgres/0010) with what the C computes, not
+ * with expected values written by hand.  Not a shell: one expression per
+ * line of standard input, one typed result per line of standard output.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sqlite3.h>
 
-#include "rollup.h"
+#include "db_sqlite.h"
 
 /*
  * Prints the value of column 0 of st: NULL, i:INTEGER, r:the 16 hex
@@ -66,7 +66,7 @@ main(void)
 	size_t n;
 
 	if (sqlite3_open(":memory:", &db) != SQLITE_OK ||
-	    rollup_register(db) == -1) {
+	    sqlitefn_register(db) == -1) {
 		fprintf(stderr, "testvis-sqlfn: cannot open SQLite\n");
 		return 1;
 	}

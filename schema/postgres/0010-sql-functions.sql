@@ -1,7 +1,10 @@
 -- The SQL functions the statements use, with the same names, argument
 -- counts and results as SQLite's, which are C registered on every
--- connection (lib/db/rollup.c says what each computes; t/67-pg-functions.t
--- compares the two on many inputs).
+-- connection (lib/db/db_sqlite_fn.c; lib/db/rollup.c says what each
+-- computes; t/67-pg-functions.t compares the two on many inputs).  At
+-- the end, SQLite's own scalar max(a, b), min(a, b) and instr(s, sub),
+-- which PostgreSQL lacks, so that the statements using them stay
+-- portable.
 --
 -- A status window is TEXT, one character per run, oldest first: P passed,
 -- F failed, E error, S skipped, ? any other status.  A duration window is
@@ -133,10 +136,11 @@ CREATE FUNCTION tv_flip_rate(w TEXT)
 RETURNS DOUBLE PRECISION LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE
 	ran	TEXT := replace(coalesce(w, ''), 'S', '');
-	pf	TEXT := regexp_replace(ran, '[^P]', 'f', 'g');	-- P or f
+	pf	TEXT := regexp_replace(ran, '[^P]', 'f', 'g');	-- P, f
 	n	INT := octet_length(ran);
-	flips	INT := (octet_length(pf) - octet_length(replace(pf, 'Pf', '')))
-	    / 2 + (octet_length(pf) - octet_length(replace(pf, 'fP', ''))) / 2;
+	flips	INT := (octet_length(pf) -
+	    octet_length(replace(pf, 'Pf', ''))) / 2 +
+	    (octet_length(pf) - octet_length(replace(pf, 'fP', ''))) / 2;
 BEGIN
 	IF n < 2 OR flips < 2 THEN
 		RETURN 0;
@@ -144,4 +148,60 @@ BEGIN
 	RETURN CAST(flips AS DOUBLE PRECISION) /
 	    CAST(n - 1 AS DOUBLE PRECISION);
 END
+$$;
+
+-- SQLite's scalar max(a, b) and min(a, b): the larger or smaller of two
+-- values, NULL when either is NULL (PostgreSQL's GREATEST and LEAST skip
+-- NULLs, and SQLite has neither), so that statements using them stay
+-- portable.  The aggregates max(x) and min(x) are unaffected: they take
+-- one argument.  Texts compare byte for byte, as SQLite's BINARY
+-- collation does.
+CREATE FUNCTION max(a INT, b INT)
+RETURNS INT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN a >= b THEN a WHEN a < b THEN b END
+$$;
+CREATE FUNCTION max(a BIGINT, b BIGINT)
+RETURNS BIGINT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN a >= b THEN a WHEN a < b THEN b END
+$$;
+CREATE FUNCTION max(a DOUBLE PRECISION, b DOUBLE PRECISION)
+RETURNS DOUBLE PRECISION LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN a >= b THEN a WHEN a < b THEN b END
+$$;
+CREATE FUNCTION max(a NUMERIC, b NUMERIC)
+RETURNS NUMERIC LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN a >= b THEN a WHEN a < b THEN b END
+$$;
+CREATE FUNCTION max(a TEXT, b TEXT)
+RETURNS TEXT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN a >= b COLLATE "C" THEN a
+	    WHEN a < b COLLATE "C" THEN b END
+$$;
+CREATE FUNCTION min(a INT, b INT)
+RETURNS INT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN a <= b THEN a WHEN a > b THEN b END
+$$;
+CREATE FUNCTION min(a BIGINT, b BIGINT)
+RETURNS BIGINT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN a <= b THEN a WHEN a > b THEN b END
+$$;
+CREATE FUNCTION min(a DOUBLE PRECISION, b DOUBLE PRECISION)
+RETURNS DOUBLE PRECISION LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN a <= b THEN a WHEN a > b THEN b END
+$$;
+CREATE FUNCTION min(a NUMERIC, b NUMERIC)
+RETURNS NUMERIC LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN a <= b THEN a WHEN a > b THEN b END
+$$;
+CREATE FUNCTION min(a TEXT, b TEXT)
+RETURNS TEXT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN a <= b COLLATE "C" THEN a
+	    WHEN a > b COLLATE "C" THEN b END
+$$;
+
+-- SQLite's instr(s, sub): the 1-based position of sub's first occurrence
+-- in s, 0 when none, NULL when either is NULL (PostgreSQL's strpos).
+CREATE FUNCTION instr(s TEXT, sub TEXT)
+RETURNS INT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT strpos(s, sub)
 $$;
