@@ -31,10 +31,7 @@ $r = run_cmd(argv => ['python3', tv_root() . '/t/tools/pg-sql-check', $url]);
 my ($total, $failed) = $r->{stdout} =~ /^(\d+) statements, (\d+) do not prepare/m;
 ok(defined $total && $total > 100, 'pg-sql-check reads the statement tables (' . ($total // 0) . ' statements)')
     or diag($r->{stdout} . $r->{stderr});
-TODO: {
-	local $TODO = 'issue 14: statements being made portable';
-	is($failed, 0, 'every statement prepares on PostgreSQL') or diag($r->{stdout});
-}
+is($failed, 0, 'every statement prepares on PostgreSQL') or diag($r->{stdout});
 
 pg_psql($pg, "DROP DATABASE $db;");
 pg_stop($pg);
