@@ -89,7 +89,8 @@ UNIT_TESTS = config param route db tvtime utf8 auth ident junit rollup pass \
              maprule diffscan respcache textcap trace ingestmeta ingestcheck \
              cursor fault cienv branch
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/t/t-%)
-TEST_PROGS = $(BUILD)/t/testvis-echo $(BUILD)/t/pg-adapter
+TEST_PROGS = $(BUILD)/t/testvis-echo $(BUILD)/t/pg-adapter \
+             $(BUILD)/t/testvis-sqlfn
 
 # Fuzz harnesses (fuzz/fuzz-NAME.c), each with its seed corpus in
 # fuzz/corpus/NAME/; the JUnit reader's also gets t/data/junit's reports.
@@ -159,6 +160,9 @@ $(BUILD)/t/testvis-echo: $(BUILD)/t/echo.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(FCGI_LIBS) $(DEP_LIBS)
 
 $(BUILD)/t/pg-adapter: $(BUILD)/t/pg-adapter.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(FCGI_LIBS) $(DEP_LIBS)
+
+$(BUILD)/t/testvis-sqlfn: $(BUILD)/t/sqlfn.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(FCGI_LIBS) $(DEP_LIBS)
 
 $(BUILD)/t/t-%: $(BUILD)/t/unit/t-%.o $(LIBA)

@@ -73,6 +73,17 @@ rollup_flip_rate(const char *w)
 	return n < 2 || flips < 2 ? 0.0 : (double)flips / (double)(n - 1);
 }
 
+/* The incidents STMT_CLOSE_EVENTS reports closed. */
+#define CLOSE_EVENTS_FROM \
+	"FROM incidents i JOIN tests t ON t.id = i.test WHERE " \
+	"i.closed_at IS NULL AND i.branch = ?3 AND i.last_failed_at <= ?4 " \
+	"AND i.test IN (SELECT test FROM results WHERE run = ?1 AND " \
+	"shard = ?2 AND status = 0)"
+/* 1 when the condition c holds, else 0 (a comparison is a boolean on
+ * PostgreSQL, which does no arithmetic on booleans) */
+#define ONE_IF(c) "CASE WHEN " c " THEN 1 ELSE 0 END"
+/* The test's latest result is of this run ?1 (a shard posted again). */
+#define SAME_LAST "last_run IS NOT DISTINCT FROM ?1"
 /* A result of run ?1 is newer than the test's latest known one. */
 #define NEWER "r.started_at >= coalesce(last_result_at, r.started_at)"
 #define SHARD_RESULTS \
@@ -87,9 +98,9 @@ rollup_flip_rate(const char *w)
 /* The new result's status as a number (0 passed .. 3 skipped). */
 #define X_STATUS "CASE excluded.last_status WHEN 'passed' THEN 0 " \
 	"WHEN 'failed' THEN 1 WHEN 'error' THEN 2 ELSE 3 END"
-/* 1 when the stored latest is this run's own earlier status st. */
-#define SAME_RUN(st) "(stream_stats.last_run = ?1 AND " \
-	"stream_stats.last_status = '" st "')"
+/* 1 when the stored latest is this run's own earlier status st, else 0. */
+#define SAME_RUN(st) ONE_IF("stream_stats.last_run = ?1 AND " \
+	"stream_stats.last_status = '" st "'")
 
 enum stmt {
 	STMT_CLOSE_EVENTS,
@@ -109,14 +120,18 @@ enum stmt {
 };
 
 static const char *const sql[STMT__MAX] = {
-	[STMT_CLOSE_EVENTS] =
+	/* the payload: json_object on SQLite, jsonb_build_object (whose
+	 * arguments need a type) on PostgreSQL */
+	[STMT_CLOSE_EVENTS] = DB_SQL2(
 	    "INSERT INTO events (project_id, at, kind, subject, payload) "
 	    "SELECT i.project_id, ?5, 'incident_closed', t.test_id, "
 	    "json_object('incident', i.id, 'run_id', ?6, 'branch', i.branch, "
-	    "'failure_count', i.failure_count) FROM incidents i JOIN tests t "
-	    "ON t.id = i.test WHERE i.closed_at IS NULL AND i.branch = ?3 AND "
-	    "i.last_failed_at <= ?4 AND i.test IN (SELECT test FROM results "
-	    "WHERE run = ?1 AND shard = ?2 AND status = 0)",
+	    "'failure_count', i.failure_count) " CLOSE_EVENTS_FROM,
+	    "INSERT INTO events (project_id, at, kind, subject, payload) "
+	    "SELECT i.project_id, ?5, 'incident_closed', t.test_id, "
+	    "jsonb_build_object('incident', i.id, 'run_id', "
+	    "CAST(?6 AS TEXT), 'branch', i.branch, 'failure_count', "
+	    "i.failure_count) " CLOSE_EVENTS_FROM),
 	[STMT_CLOSE] =
 	    "UPDATE incidents SET closed_run = ?1, closed_at = ?4 "
 	    "WHERE closed_at IS NULL AND branch = ?3 AND last_failed_at <= ?4 "
@@ -138,24 +153,31 @@ static const char *const sql[STMT__MAX] = {
 	    "x.test = r.test WHERE r.run = ?1 AND r.shard = ?2 AND "
 	    "r.status IN (1, 2) AND NOT EXISTS (SELECT 1 FROM incidents i "
 	    "WHERE i.test = r.test AND i.branch = ?3 AND i.closed_at IS NULL)",
-	[STMT_OPEN_EVENTS] =
+	[STMT_OPEN_EVENTS] = DB_SQL2(
 	    "INSERT INTO events (project_id, at, kind, subject, payload) "
 	    "SELECT i.project_id, ?2, 'incident_opened', t.test_id, "
 	    "json_object('incident', i.id, 'run_id', ?3, 'branch', i.branch, "
 	    "'fingerprint', i.fingerprint) FROM incidents i JOIN tests t "
 	    "ON t.id = i.test WHERE i.id > ?1",
+	    "INSERT INTO events (project_id, at, kind, subject, payload) "
+	    "SELECT i.project_id, ?2, 'incident_opened', t.test_id, "
+	    "jsonb_build_object('incident', i.id, 'run_id', "
+	    "CAST(?3 AS TEXT), 'branch', i.branch, 'fingerprint', "
+	    "i.fingerprint) FROM incidents i JOIN tests t "
+	    "ON t.id = i.test WHERE i.id > ?1"),
 	[STMT_TESTS] =
 	    "UPDATE test_stats SET "
 	    "last_seen_at = max(last_seen_at, r.started_at), "
-	    "runs_count = runs_count + (last_run IS NOT ?1), "
-	    "passed_count = passed_count + (r.status = 0) - "
-	    "(last_run IS ?1 AND last_status = 'passed'), "
-	    "failed_count = failed_count + (r.status = 1) - "
-	    "(last_run IS ?1 AND last_status = 'failed'), "
-	    "error_count = error_count + (r.status = 2) - "
-	    "(last_run IS ?1 AND last_status = 'error'), "
-	    "skipped_count = skipped_count + (r.status = 3) - "
-	    "(last_run IS ?1 AND last_status = 'skipped'), "
+	    "runs_count = runs_count + "
+	    ONE_IF("last_run IS DISTINCT FROM ?1") ", "
+	    "passed_count = passed_count + " ONE_IF("r.status = 0") " - "
+	    ONE_IF(SAME_LAST " AND last_status = 'passed'") ", "
+	    "failed_count = failed_count + " ONE_IF("r.status = 1") " - "
+	    ONE_IF(SAME_LAST " AND last_status = 'failed'") ", "
+	    "error_count = error_count + " ONE_IF("r.status = 2") " - "
+	    ONE_IF(SAME_LAST " AND last_status = 'error'") ", "
+	    "skipped_count = skipped_count + " ONE_IF("r.status = 3") " - "
+	    ONE_IF(SAME_LAST " AND last_status = 'skipped'") ", "
 	    "flaky_count = flaky_count + r.flaky_in_run, "
 	    "last_status = CASE WHEN " NEWER " THEN CASE r.status "
 	    "WHEN 0 THEN 'passed' WHEN 1 THEN 'failed' WHEN 2 THEN 'error' "
@@ -170,24 +192,24 @@ static const char *const sql[STMT__MAX] = {
 	    "max(coalesce(last_failed_at, r.started_at), r.started_at) "
 	    "ELSE last_failed_at END, "
 	    "recent = CASE WHEN " NEWER " THEN "
-	    "tv_push_status(recent, r.status, last_run IS ?1) "
+	    "tv_push_status(recent, r.status, " SAME_LAST ") "
 	    "ELSE recent END, "
 	    "fail_rate = CASE WHEN " NEWER " THEN tv_fail_rate("
-	    "tv_push_status(recent, r.status, last_run IS ?1)) "
+	    "tv_push_status(recent, r.status, " SAME_LAST ")) "
 	    "ELSE fail_rate END, "
 	    "recent_ms = CASE WHEN " NEWER " AND r.status != 3 THEN "
-	    "tv_push_ms(recent_ms, r.duration_ms, last_run IS ?1) "
+	    "tv_push_ms(recent_ms, r.duration_ms, " SAME_LAST ") "
 	    "ELSE recent_ms END, "
 	    "p50_ms = CASE WHEN " NEWER " AND r.status != 3 THEN "
-	    "tv_pct(tv_push_ms(recent_ms, r.duration_ms, last_run IS ?1), 50) "
+	    "tv_pct(tv_push_ms(recent_ms, r.duration_ms, " SAME_LAST "), 50) "
 	    "ELSE p50_ms END, "
 	    "p95_ms = CASE WHEN " NEWER " AND r.status != 3 THEN "
-	    "tv_pct(tv_push_ms(recent_ms, r.duration_ms, last_run IS ?1), 95) "
+	    "tv_pct(tv_push_ms(recent_ms, r.duration_ms, " SAME_LAST "), 95) "
 	    "ELSE p95_ms END, "
-	    "flaky_first_at = CASE WHEN r.flaky_in_run THEN "
+	    "flaky_first_at = CASE WHEN r.flaky_in_run <> 0 THEN "
 	    "min(coalesce(flaky_first_at, r.started_at), r.started_at) "
 	    "ELSE flaky_first_at END, "
-	    "flaky_last_at = CASE WHEN r.flaky_in_run THEN "
+	    "flaky_last_at = CASE WHEN r.flaky_in_run <> 0 THEN "
 	    "max(coalesce(flaky_last_at, r.started_at), r.started_at) "
 	    "ELSE flaky_last_at END, "
 	    /* only a failure now, or an incident open before, can change it */
@@ -211,13 +233,14 @@ static const char *const sql[STMT__MAX] = {
 	    "''), r.test, " STATUS_NAME("r.status") ", ?1, r.started_at, "
 	    "CASE WHEN r.status = 0 THEN r.started_at END, "
 	    "CASE WHEN r.status IN (1, 2) THEN r.started_at END, 1, "
-	    "r.status = 0, r.status = 1, r.status = 2, r.status = 3, "
+	    ONE_IF("r.status = 0") ", " ONE_IF("r.status = 1") ", "
+	    ONE_IF("r.status = 2") ", " ONE_IF("r.status = 3") ", "
 	    "tv_push_status('', r.status, 0), "
 	    "tv_fail_rate(tv_push_status('', r.status, 0)) "
 	    "FROM results r WHERE r.run = ?1 AND r.shard = ?2 "
 	    "ON CONFLICT (project_id, branch, job, test) DO UPDATE SET "
 	    "runs_count = stream_stats.runs_count + "
-	    "(stream_stats.last_run <> ?1), "
+	    ONE_IF("stream_stats.last_run <> ?1") ", "
 	    "passed_count = stream_stats.passed_count + "
 	    "excluded.passed_count - " SAME_RUN("passed") ", "
 	    "failed_count = stream_stats.failed_count + "
@@ -253,24 +276,28 @@ static const char *const sql[STMT__MAX] = {
 	    "r.shard = ?2 AND r.status IN (1, 2) AND "
 	    "r.fingerprint IS NOT NULL GROUP BY r.fingerprint "
 	    "ON CONFLICT (project_id, fingerprint) DO UPDATE SET "
-	    "occurrences = occurrences + excluded.occurrences, "
-	    "first_seen_at = min(first_seen_at, excluded.first_seen_at), "
-	    "last_seen_at = max(last_seen_at, excluded.last_seen_at), "
-	    "message = coalesce(message, excluded.message), "
-	    "error_type = coalesce(error_type, excluded.error_type)",
+	    "occurrences = failure_groups.occurrences + "
+	    "excluded.occurrences, first_seen_at = "
+	    "min(failure_groups.first_seen_at, excluded.first_seen_at), "
+	    "last_seen_at = max(failure_groups.last_seen_at, "
+	    "excluded.last_seen_at), message = "
+	    "coalesce(failure_groups.message, excluded.message), "
+	    "error_type = coalesce(failure_groups.error_type, "
+	    "excluded.error_type)",
 	[STMT_GROUP_TESTS] =
 	    "INSERT INTO failure_tests (project_id, fingerprint, test, "
 	    "occurrences, last_seen_at) SELECT ?3, r.fingerprint, r.test, 1, "
 	    "?4 FROM results r WHERE r.run = ?1 AND r.shard = ?2 AND "
 	    "r.status IN (1, 2) AND r.fingerprint IS NOT NULL "
 	    "ON CONFLICT (project_id, fingerprint, test) DO UPDATE SET "
-	    "occurrences = occurrences + 1, "
-	    "last_seen_at = max(last_seen_at, excluded.last_seen_at)",
+	    "occurrences = failure_tests.occurrences + 1, last_seen_at = "
+	    "max(failure_tests.last_seen_at, excluded.last_seen_at)",
 	[STMT_GROUP_BRANCHES] =
-	    "INSERT OR IGNORE INTO failure_branches (project_id, fingerprint, "
-	    "branch) SELECT DISTINCT ?3, r.fingerprint, ?4 FROM results r "
+	    "INSERT INTO failure_branches (project_id, fingerprint, branch) "
+	    "SELECT DISTINCT CAST(?3 AS BIGINT), r.fingerprint, "
+	    "CAST(?4 AS TEXT) FROM results r "
 	    "WHERE r.run = ?1 AND r.shard = ?2 AND r.status IN (1, 2) AND "
-	    "r.fingerprint IS NOT NULL",
+	    "r.fingerprint IS NOT NULL ON CONFLICT DO NOTHING",
 	/* the group's tests per (branch, job): GET /api/failures filters
 	 * and ranks by them (issue 13 item 7) */
 	[STMT_GROUP_STREAMS] =
@@ -280,8 +307,9 @@ static const char *const sql[STMT__MAX] = {
 	    "1, ?4 FROM results r WHERE r.run = ?1 AND r.shard = ?2 AND "
 	    "r.status IN (1, 2) AND r.fingerprint IS NOT NULL "
 	    "ON CONFLICT (project_id, fingerprint, branch, job, test) DO "
-	    "UPDATE SET occurrences = occurrences + 1, "
-	    "last_seen_at = max(last_seen_at, excluded.last_seen_at)",
+	    "UPDATE SET occurrences = failure_streams.occurrences + 1, "
+	    "last_seen_at = max(failure_streams.last_seen_at, "
+	    "excluded.last_seen_at)",
 	/* a pass and a failure of one git sha within one stream: the same
 	 * branch and job (issue 13 item 5), as the flaky pass judges it */
 	[STMT_SAME_SHA] =
@@ -292,7 +320,8 @@ static const char *const sql[STMT__MAX] = {
 	    "o.test = r.test AND o.run IN (SELECT o2.id FROM runs o2 JOIN "
 	    "runs me ON me.id = ?1 WHERE o2.project_id = ?3 AND "
 	    "o2.git_sha = ?4 AND o2.id != ?1 AND coalesce(o2.branch, '') = "
-	    "coalesce(me.branch, '') AND o2.job IS me.job) WHERE "
+	    "coalesce(me.branch, '') AND o2.job IS NOT DISTINCT FROM me.job) "
+	    "WHERE "
 	    "r.run = ?1 AND r.shard = ?2 AND ((r.status = 0 AND "
 	    "o.status IN (1, 2)) OR (r.status IN (1, 2) AND o.status = 0)))",
 };

@@ -23,19 +23,20 @@
 /* How a repeated (run, test) merges: the last attempt wins (ING-1). */
 #define RESULT_MERGE \
 	"shard = excluded.shard, status = excluded.status, " \
-	"duration_ms = coalesce(excluded.duration_ms, duration_ms), " \
-	"attempts = attempts + excluded.attempts, " \
+	"duration_ms = coalesce(excluded.duration_ms, results.duration_ms), " \
+	"attempts = results.attempts + excluded.attempts, " \
 	"flaky_in_run = CASE WHEN excluded.status = 0 AND " \
-	"(status IN (1, 2) OR flaky_in_run) THEN 1 " \
+	"(results.status IN (1, 2) OR results.flaky_in_run <> 0) THEN 1 " \
 	"ELSE excluded.flaky_in_run END, " \
-	"fingerprint = coalesce(excluded.fingerprint, fingerprint), " \
-	"assertions = coalesce(excluded.assertions, assertions)"
+	"fingerprint = coalesce(excluded.fingerprint, results.fingerprint), " \
+	"assertions = coalesce(excluded.assertions, results.assertions)"
 #define TEXT_MERGE \
-	"message = coalesce(excluded.message, message), " \
-	"error_type = coalesce(excluded.error_type, error_type), " \
-	"details = coalesce(excluded.details, details), " \
-	"stdout = coalesce(excluded.stdout, stdout), " \
-	"stderr = coalesce(excluded.stderr, stderr)"
+	"message = coalesce(excluded.message, result_texts.message), " \
+	"error_type = coalesce(excluded.error_type, " \
+	"result_texts.error_type), " \
+	"details = coalesce(excluded.details, result_texts.details), " \
+	"stdout = coalesce(excluded.stdout, result_texts.stdout), " \
+	"stderr = coalesce(excluded.stderr, result_texts.stderr)"
 
 enum stmt {
 	STMT_RUN_FIND,
@@ -129,11 +130,12 @@ static const char *const sql[STMT__MAX] = {
 	    "owner = coalesce(?5, owner), "
 	    "feature_hint = coalesce(?6, feature_hint), "
 	    "domain_hint = coalesce(?7, domain_hint) WHERE id = ?1 AND ("
-	    "file IS NOT coalesce(?2, file) OR line IS NOT coalesce(?3, line) "
-	    "OR tags IS NOT coalesce(?4, tags) OR "
-	    "owner IS NOT coalesce(?5, owner) OR "
-	    "feature_hint IS NOT coalesce(?6, feature_hint) OR "
-	    "domain_hint IS NOT coalesce(?7, domain_hint))",
+	    "file IS DISTINCT FROM coalesce(?2, file) OR "
+	    "line IS DISTINCT FROM coalesce(?3, line) OR "
+	    "tags IS DISTINCT FROM coalesce(?4, tags) OR "
+	    "owner IS DISTINCT FROM coalesce(?5, owner) OR "
+	    "feature_hint IS DISTINCT FROM coalesce(?6, feature_hint) OR "
+	    "domain_hint IS DISTINCT FROM coalesce(?7, domain_hint))",
 	[STMT_TEST_OVERRIDE] =
 	    "UPDATE tests SET tags = coalesce(?3, tags), "
 	    "owner = coalesce(?4, owner), "

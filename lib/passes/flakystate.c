@@ -61,6 +61,10 @@ enum stmt {
 	STMT__MAX
 };
 
+/* The last ?3 runs of a window (substr(w, -?3) counts from the end on
+ * SQLite only). */
+#define LAST_RUNS(w) "substr(" w ", max(length(" w ") - ?3 + 1, 1))"
+
 static const char *const sql[STMT__MAX] = {
 	[STMT_RUN] =
 	    "SELECT r.id, r.run_id, coalesce(r.branch, ''), r.git_sha, "
@@ -74,16 +78,18 @@ static const char *const sql[STMT__MAX] = {
 	    "results WHERE run = ?1) AS r WHERE flaky_windows.test = r.test "
 	    "AND flaky_windows.branch = ?2 AND flaky_windows.job = ?3",
 	[STMT_WINDOW_INSERT] =
-	    "INSERT OR IGNORE INTO flaky_windows (test, branch, job, recent, "
+	    "INSERT INTO flaky_windows (test, branch, job, recent, "
 	    "last_run) SELECT test, ?2, ?3, tv_push_status('', status, 0), ?1 "
-	    "FROM results WHERE run = ?1",
+	    "FROM results WHERE run = ?1 ON CONFLICT DO NOTHING",
 	/* windows this run touched that hold both a pass and a failure, or
 	 * whose stream holds the test's flip latch (which it may clear) */
 	[STMT_FLIPS] =
-	    "SELECT test, tv_flip_rate(substr(recent, -?3)) FROM flaky_windows "
+	    "SELECT test, tv_flip_rate(" LAST_RUNS("recent") ") "
+	    "FROM flaky_windows "
 	    "WHERE branch = ?2 AND job = ?5 AND last_run = ?1 AND "
-	    "((instr(substr(recent, -?3), 'P') > 0 AND (instr(substr(recent, "
-	    "-?3), 'F') > 0 OR instr(substr(recent, -?3), 'E') > 0)) OR test "
+	    "((instr(" LAST_RUNS("recent") ", 'P') > 0 AND "
+	    "(instr(" LAST_RUNS("recent") ", 'F') > 0 OR "
+	    "instr(" LAST_RUNS("recent") ", 'E') > 0)) OR test "
 	    "IN (SELECT test FROM flaky_states WHERE project_id = ?4 AND "
 	    "flip_active = 1 AND coalesce(flip_branch, '') = ?2 AND "
 	    "coalesce(flip_job, '') = ?5))",
@@ -123,7 +129,7 @@ static const char *const sql[STMT__MAX] = {
 	 * default branch, the highest of its jobs' windows */
 	[STMT_CATALOGUE_RATE] =
 	    "UPDATE test_stats SET flip_rate = coalesce((SELECT "
-	    "max(tv_flip_rate(substr(w.recent, -?3))) FROM flaky_windows w "
+	    "max(tv_flip_rate(" LAST_RUNS("w.recent") ")) FROM flaky_windows w "
 	    "WHERE w.test = test_stats.test AND w.branch = ?2), 0) "
 	    "WHERE test IN (SELECT test FROM results WHERE run = ?1)",
 	/* the stream where evidence was seen: a test is flaky on a branch

@@ -70,6 +70,14 @@ enum stmt {
 };
 
 #define T_COLS "t.id, t.test_id, t.name, t.file, t.classname"
+/* The signals of run ?1 by test (a run-wide signal alone), with the
+ * aggregate join_types of their types. */
+#define ALERT_GROUPS(join_types) \
+	"SELECT coalesce(test, -id), count(*), max(CASE WHEN severity = " \
+	"'critical' THEN 1 ELSE 0 END), sum(CASE WHEN alerted = 0 THEN 1 " \
+	"ELSE 0 END), " join_types ", max((SELECT test_id FROM tests " \
+	"WHERE id = signals.test)) FROM signals WHERE run = ?1 " \
+	"GROUP BY coalesce(test, -id)"
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_RUN] =
@@ -82,8 +90,9 @@ static const char *const sql[STMT__MAX] = {
 	 */
 	[STMT_BASELINE] =
 	    "SELECT r.id, r.tests, r.run_id FROM (SELECT id, tests, run_id, "
-	    "started_at FROM runs WHERE project_id = ?1 AND branch IS ?2 AND "
-	    "job IS ?5 AND (started_at < ?3 OR (started_at = ?3 AND "
+	    "started_at FROM runs WHERE project_id = ?1 AND "
+	    "branch IS NOT DISTINCT FROM ?2 AND job IS NOT DISTINCT FROM ?5 "
+	    "AND (started_at < ?3 OR (started_at = ?3 AND "
 	    "id < ?4)) ORDER BY started_at DESC, id DESC LIMIT " BASE_SCAN
 	    ") r WHERE ?6 = 1 OR EXISTS (SELECT 1 FROM results b JOIN tests t "
 	    "ON t.id = b.test WHERE b.run = r.id AND t.suite_path IN "
@@ -138,8 +147,8 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_COLLAPSE] =
 	    "SELECT " T_COLS ", c.duration_ms, s.p50_ms FROM results c JOIN "
 	    "test_stats s ON s.test = c.test JOIN tests t ON t.id = c.test "
-	    "WHERE c.run = ?2 AND c.status = 0 AND c.duration_ms IS NOT NULL "
-	    "AND s.p50_ms >= ?3 AND c.duration_ms * ?4 < s.p50_ms",
+	    "WHERE c.run = ?1 AND c.status = 0 AND c.duration_ms IS NOT NULL "
+	    "AND s.p50_ms >= ?2 AND c.duration_ms * ?3 < s.p50_ms",
 	[STMT_SHARDS] =
 	    "SELECT diff, changed_files FROM run_shards WHERE run = ?1 "
 	    "ORDER BY id",
@@ -159,11 +168,10 @@ static const char *const sql[STMT__MAX] = {
 	    "INSERT INTO events (project_id, at, kind, subject, payload) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5)",
 	/* per test (or per test-less signal): signals of this run */
-	[STMT_ALERT_GROUPS] =
-	    "SELECT coalesce(test, -id), count(*), max(severity = "
-	    "'critical'), sum(alerted = 0), group_concat(signal_type), "
-	    "max((SELECT test_id FROM tests WHERE id = signals.test)) "
-	    "FROM signals WHERE run = ?1 GROUP BY coalesce(test, -id)",
+	/* the types joined by commas: group_concat, or string_agg */
+	[STMT_ALERT_GROUPS] = DB_SQL2(
+	    ALERT_GROUPS("group_concat(signal_type)"),
+	    ALERT_GROUPS("string_agg(signal_type, ',')")),
 	[STMT_ALERTED] =
 	    "UPDATE signals SET alerted = 1 WHERE run = ?1 AND "
 	    "(test = ?2 OR id = -?2)",
@@ -441,9 +449,9 @@ check_tests(struct pass_ctx *c, struct irun *r)
 	db_reset(st);
 	if (rc == -1 ||
 	    (st = DB_STMT(c->db, DBM_INTEGRITY, STMT_COLLAPSE)) == NULL ||
-	    db_bind_int(c->db, st, 2, r->id) == -1 ||
-	    db_bind_int(c->db, st, 3, MIN_COLLAPSE_MS) == -1 ||
-	    db_bind_int(c->db, st, 4, c->cfg->integrity_collapse_factor) == -1)
+	    db_bind_int(c->db, st, 1, r->id) == -1 ||
+	    db_bind_int(c->db, st, 2, MIN_COLLAPSE_MS) == -1 ||
+	    db_bind_int(c->db, st, 3, c->cfg->integrity_collapse_factor) == -1)
 		return -1;
 	while (rc == 0 && db_step(c->db, st) == DB_ROW) {
 		snprintf(msg, sizeof(msg), "%.*s passed in %lld ms against a "

@@ -67,11 +67,34 @@ enum stmt {
 #define TEST_COLS \
 	"id, file, classname, name, coalesce(tags, ''), " \
 	"coalesce(feature_hint, ''), coalesce(domain_hint, ''), feature"
+/* The passed, failed (or errors) and skipped results of a group. */
+#define STATUS_SUMS \
+	"sum(CASE WHEN r.status = 0 THEN 1 ELSE 0 END), " \
+	"sum(CASE WHEN r.status IN (1, 2) THEN 1 ELSE 0 END), " \
+	"sum(CASE WHEN r.status = 3 THEN 1 ELSE 0 END)"
+/*
+ * A feature's results per day, with the day's latest run: on SQLite the
+ * bare r.run of the row max(r.started_at) picks; PostgreSQL has no bare
+ * columns, so it takes the first of the runs by time, newest first.
+ */
 #define DAYS_SELECT \
 	"SELECT t.feature, r.started_at / 86400000 AS day, " \
-	"count(DISTINCT r.run), sum(r.status = 0), sum(r.status IN (1, 2)), " \
-	"sum(r.status = 3), r.run, max(r.started_at) FROM tests t JOIN " \
-	"results r ON r.test = t.id "
+	"count(DISTINCT r.run), " STATUS_SUMS ", r.run, max(r.started_at) " \
+	"FROM tests t JOIN results r ON r.test = t.id "
+#define PG_DAYS_SELECT \
+	"SELECT max(t.feature), r.started_at / 86400000 AS day, " \
+	"count(DISTINCT r.run), " STATUS_SUMS ", (array_agg(r.run ORDER BY " \
+	"r.started_at DESC, r.run DESC))[1], max(r.started_at) " \
+	"FROM tests t JOIN results r ON r.test = t.id "
+#define DAYS_INSERT \
+	"INSERT INTO feature_days (feature, day, runs, passed, failed, " \
+	"skipped, last_run, last_run_at) "
+#define DAYS_ALL_WHERE \
+	"WHERE t.project_id = ?1 AND t.feature IS NOT NULL AND " \
+	"r.started_at >= ?2 * 86400000 GROUP BY t.feature, day"
+#define DAYS_ONE_WHERE \
+	"WHERE t.project_id = ?1 AND t.feature = ?3 AND " \
+	"r.started_at >= ?2 * 86400000 GROUP BY day"
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_DOMAIN_GET] =
@@ -119,36 +142,33 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_DAYS_SHARD] =
 	    "INSERT INTO feature_days (feature, day, runs, passed, failed, "
 	    "skipped, last_run, last_run_at) "
-	    "SELECT t.feature, r.started_at / 86400000, 1, sum(r.status = 0), "
-	    "sum(r.status IN (1, 2)), sum(r.status = 3), r.run, "
-	    "max(r.started_at) FROM results r JOIN tests t ON t.id = r.test "
+	    "SELECT t.feature, max(r.started_at) / 86400000, 1, "
+	    STATUS_SUMS ", max(r.run), max(r.started_at) FROM results r "
+	    "JOIN tests t ON t.id = r.test "
 	    "WHERE r.run = ?1 AND r.shard = ?2 AND t.feature IS NOT NULL "
 	    "GROUP BY t.feature "
 	    "ON CONFLICT (feature, day) DO UPDATE SET "
-	    "runs = runs + (last_run IS NOT excluded.last_run), "
-	    "passed = passed + excluded.passed, "
-	    "failed = failed + excluded.failed, "
-	    "skipped = skipped + excluded.skipped, "
+	    "runs = feature_days.runs + CASE WHEN feature_days.last_run IS "
+	    "DISTINCT FROM excluded.last_run THEN 1 ELSE 0 END, "
+	    "passed = feature_days.passed + excluded.passed, "
+	    "failed = feature_days.failed + excluded.failed, "
+	    "skipped = feature_days.skipped + excluded.skipped, "
 	    "last_run = CASE WHEN excluded.last_run_at >= "
-	    "coalesce(last_run_at, 0) THEN excluded.last_run ELSE last_run "
-	    "END, "
-	    "last_run_at = max(coalesce(last_run_at, 0), "
+	    "coalesce(feature_days.last_run_at, 0) THEN excluded.last_run "
+	    "ELSE feature_days.last_run END, "
+	    "last_run_at = max(coalesce(feature_days.last_run_at, 0), "
 	    "excluded.last_run_at)",
 	[STMT_DAYS_DROP_ALL] =
 	    "DELETE FROM feature_days WHERE day >= ?2 AND feature IN "
 	    "(SELECT id FROM features WHERE project_id = ?1)",
 	[STMT_DAYS_DROP_ONE] =
 	    "DELETE FROM feature_days WHERE feature = ?1 AND day >= ?2",
-	[STMT_DAYS_ALL] =
-	    "INSERT INTO feature_days (feature, day, runs, passed, failed, "
-	    "skipped, last_run, last_run_at) " DAYS_SELECT
-	    "WHERE t.project_id = ?1 AND t.feature IS NOT NULL AND "
-	    "r.started_at >= ?2 * 86400000 GROUP BY t.feature, day",
-	[STMT_DAYS_ONE] =
-	    "INSERT INTO feature_days (feature, day, runs, passed, failed, "
-	    "skipped, last_run, last_run_at) " DAYS_SELECT
-	    "WHERE t.project_id = ?1 AND t.feature = ?3 AND "
-	    "r.started_at >= ?2 * 86400000 GROUP BY day",
+	[STMT_DAYS_ALL] = DB_SQL2(
+	    DAYS_INSERT DAYS_SELECT DAYS_ALL_WHERE,
+	    DAYS_INSERT PG_DAYS_SELECT DAYS_ALL_WHERE),
+	[STMT_DAYS_ONE] = DB_SQL2(
+	    DAYS_INSERT DAYS_SELECT DAYS_ONE_WHERE,
+	    DAYS_INSERT PG_DAYS_SELECT DAYS_ONE_WHERE),
 	[STMT_SHARD_MAX] =
 	    "SELECT coalesce(max(s.id), 0) FROM run_shards s JOIN runs ON "
 	    "runs.id = s.run WHERE runs.project_id = ?1",

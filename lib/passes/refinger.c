@@ -90,7 +90,8 @@ static const char *const sql[STMT__MAX] = {
 	    "GROUP BY r.fingerprint, r.test",
 	[STMT_BRANCHES] =
 	    "INSERT INTO failure_branches (project_id, fingerprint, branch) "
-	    "SELECT DISTINCT ?1, r.fingerprint, coalesce(u.branch, '') "
+	    "SELECT DISTINCT CAST(?1 AS BIGINT), r.fingerprint, "
+	    "coalesce(u.branch, '') "
 	    GROUP_FROM,
 	[STMT_STREAMS] =
 	    "INSERT INTO failure_streams (project_id, fingerprint, branch, "
@@ -106,7 +107,7 @@ static const char *const sql[STMT__MAX] = {
 	    "r.test = incidents.test) WHERE project_id = ?1 AND EXISTS "
 	    "(SELECT 1 FROM results r WHERE r.run = incidents.opened_run AND "
 	    "r.test = incidents.test AND r.fingerprint IS NOT NULL AND "
-	    "r.fingerprint IS NOT incidents.fingerprint)",
+	    "r.fingerprint IS DISTINCT FROM incidents.fingerprint)",
 };
 
 /* A result whose fingerprint changed: its key and the new one. */

@@ -55,14 +55,23 @@ static const char *const sql[STMT__MAX] = {
 	    "UPDATE signals SET status = 'resolved', updated_at = ?3, "
 	    "note = 'renamed to ' || ?2 WHERE test = ?1 AND signal_type = "
 	    "'test_removed' AND status <> 'resolved'",
+	/* the rows the target has no twin of (SQLite's UPDATE OR IGNORE,
+	 * spelled out for PostgreSQL): by run; by open incident's branch */
 	[STMT_RESULTS_MOVE] =
-	    "UPDATE OR IGNORE results SET test = ?2 WHERE test = ?1",
+	    "UPDATE results SET test = ?2 WHERE test = ?1 AND NOT EXISTS "
+	    "(SELECT 1 FROM results o WHERE o.run = results.run AND "
+	    "o.test = ?2)",
 	[STMT_RESULTS_DROP] = "DELETE FROM results WHERE test = ?1",
 	[STMT_TEXTS_MOVE] =
-	    "UPDATE OR IGNORE result_texts SET test = ?2 WHERE test = ?1",
+	    "UPDATE result_texts SET test = ?2 WHERE test = ?1 AND NOT EXISTS "
+	    "(SELECT 1 FROM result_texts o WHERE o.run = result_texts.run AND "
+	    "o.test = ?2)",
 	[STMT_TEXTS_DROP] = "DELETE FROM result_texts WHERE test = ?1",
 	[STMT_INCIDENTS_MOVE] =
-	    "UPDATE OR IGNORE incidents SET test = ?2 WHERE test = ?1",
+	    "UPDATE incidents SET test = ?2 WHERE test = ?1 AND (closed_at IS "
+	    "NOT NULL OR NOT EXISTS (SELECT 1 FROM incidents o WHERE "
+	    "o.test = ?2 AND o.branch = incidents.branch AND "
+	    "o.closed_at IS NULL))",
 	/* an open episode on a branch where the new test has one too */
 	[STMT_INCIDENTS_CLOSE] =
 	    "UPDATE incidents SET closed_at = last_failed_at, closed_run = "
@@ -73,12 +82,14 @@ static const char *const sql[STMT__MAX] = {
 	    "occurrences, last_seen_at FROM failure_tests WHERE test = ?1 "
 	    "AND project_id = ?3 ORDER BY fingerprint "
 	    "ON CONFLICT (project_id, fingerprint, test) DO UPDATE SET "
-	    "occurrences = occurrences + excluded.occurrences, last_seen_at = "
-	    "max(last_seen_at, excluded.last_seen_at)",
+	    "occurrences = failure_tests.occurrences + excluded.occurrences, "
+	    "last_seen_at = max(failure_tests.last_seen_at, "
+	    "excluded.last_seen_at)",
 	[STMT_FTESTS_DROP] =
 	    "DELETE FROM failure_tests WHERE project_id = ?2 AND test = ?1",
 	[STMT_FLAKY_MOVE] =
-	    "UPDATE OR IGNORE flaky_states SET test = ?2 WHERE test = ?1",
+	    "UPDATE flaky_states SET test = ?2 WHERE test = ?1 AND NOT EXISTS "
+	    "(SELECT 1 FROM flaky_states o WHERE o.test = ?2)",
 	[STMT_FLAKY_DROP] = "DELETE FROM flaky_states WHERE test = ?1",
 	[STMT_WINDOWS_DROP] = "DELETE FROM flaky_windows WHERE test = ?1",
 	[STMT_SIGNALS_MOVE] = "UPDATE signals SET test = ?2 WHERE test = ?1",
@@ -86,7 +97,7 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_RECENT] =
 	    "SELECT status, duration_ms FROM (SELECT status, duration_ms, "
 	    "started_at FROM results WHERE test = ?1 ORDER BY started_at "
-	    "DESC LIMIT " "50" ") ORDER BY started_at",
+	    "DESC LIMIT " "50" ") AS r ORDER BY started_at",
 	/* counters add up; the latest result is the newer one's */
 	[STMT_STATS_MERGE] =
 	    "UPDATE test_stats SET "
@@ -133,10 +144,13 @@ static const char *const sql[STMT__MAX] = {
 	    "VALUES (?1, ?2, ?3, ?4)",
 	[STMT_PROJECT_COUNT] =
 	    "UPDATE projects SET test_count = test_count - 1 WHERE id = ?1",
-	[STMT_EVENT] =
+	[STMT_EVENT] = DB_SQL2(
 	    "INSERT INTO events (project_id, at, kind, subject, payload) "
 	    "VALUES (?1, ?2, 'test_aliased', ?3, json_object('from', ?4, "
 	    "'to', ?3))",
+	    "INSERT INTO events (project_id, at, kind, subject, payload) "
+	    "VALUES (?1, ?2, 'test_aliased', ?3, jsonb_build_object('from', "
+	    "CAST(?4 AS TEXT), 'to', CAST(?3 AS TEXT)))"),
 };
 
 /* One test as found by its public id. */

@@ -38,14 +38,27 @@ enum stmt {
 	STMT__MAX
 };
 
+/* The features of the incidents opened in runs1 and the signals raised
+ * in runs2 (two subqueries of run ids), feature ?3 or all. */
+#define FEATURES(runs1, runs2) \
+	"SELECT f.id, f.path, f.name, " \
+	"count(DISTINCT x.test) FILTER (WHERE x.kind = 0), " \
+	"count(*) FILTER (WHERE x.kind = 1) FROM (" \
+	"SELECT i.test, 0 AS kind FROM incidents i WHERE i.opened_run IN " \
+	"(" runs1 ") UNION ALL SELECT g.test, 1 FROM signals g WHERE " \
+	"g.run IN (" runs2 ") AND g.test IS NOT NULL) x " \
+	"JOIN tests t ON t.id = x.test JOIN features f ON f.id = t.feature " \
+	"WHERE f.id = ?3 OR ?3 IS NULL GROUP BY f.id " \
+	"ORDER BY 4 DESC, 5 DESC, f.path LIMIT ?4"
+
 static const char *const sql[STMT__MAX] = {
 	[STMT_RUN] =
 	    "SELECT git_sha, session_id FROM runs WHERE project_id = ?1 AND "
 	    "run_id = ?2",
 	[STMT_RELATED] =
 	    "SELECT " RUNS_COLS " FROM runs WHERE project_id = ?1 AND ("
-	    "(?2 IS NOT NULL AND git_sha = ?2) OR "
-	    "(?3 IS NOT NULL AND session_id = ?3) OR run_id = ?4) "
+	    "(git_sha = ?2 AND ?2 IS NOT NULL) OR "
+	    "(session_id = ?3 AND ?3 IS NOT NULL) OR run_id = ?4) "
 	    "ORDER BY started_at DESC, id DESC LIMIT ?5",
 	[STMT_FEATURE] =
 	    "SELECT path FROM features WHERE project_id = ?1 AND id = ?2",
@@ -61,17 +74,15 @@ static const char *const sql[STMT__MAX] = {
 	/* per feature: its tests the runs ?1 (a JSON array of runs.id)
 	 * broke (their failure opened an incident), and the signals raised
 	 * on its tests in the runs ?2 */
-	[STMT_FEATURES] =
-	    "SELECT f.id, f.path, f.name, "
-	    "count(DISTINCT x.test) FILTER (WHERE x.kind = 0), "
-	    "count(*) FILTER (WHERE x.kind = 1) FROM ("
-	    "SELECT i.test, 0 AS kind FROM incidents i WHERE i.opened_run IN "
-	    "(SELECT value FROM json_each(?1)) "
-	    "UNION ALL SELECT g.test, 1 FROM signals g WHERE g.run IN "
-	    "(SELECT value FROM json_each(?2)) AND g.test IS NOT NULL) x "
-	    "JOIN tests t ON t.id = x.test JOIN features f ON f.id = t.feature "
-	    "WHERE ?3 IS NULL OR f.id = ?3 GROUP BY f.id "
-	    "ORDER BY 4 DESC, 5 DESC, f.path LIMIT ?4",
+	/* ?1 and ?2 are JSON arrays of run ids: json_each on SQLite,
+	 * json_array_elements_text on PostgreSQL */
+	[STMT_FEATURES] = DB_SQL2(
+	    FEATURES("SELECT value FROM json_each(?1)",
+	    "SELECT value FROM json_each(?2)"),
+	    FEATURES("SELECT CAST(value AS BIGINT) FROM "
+	    "json_array_elements_text(CAST(?1 AS JSON))",
+	    "SELECT CAST(value AS BIGINT) FROM "
+	    "json_array_elements_text(CAST(?2 AS JSON))")),
 };
 
 static const char *const by_names[BY__MAX] = { "run_id", "git_sha",

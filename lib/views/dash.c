@@ -23,10 +23,11 @@
  */
 #define DASH_HEADS \
 	"heads AS (SELECT (SELECT r.id FROM runs r WHERE r.project_id = ?1 " \
-	"AND r.branch IS ?2 AND r.job IS g.job ORDER BY r.started_at DESC, " \
-	"r.id DESC LIMIT 1) AS id, g.job FROM (SELECT DISTINCT job FROM " \
-	"runs WHERE project_id = ?1 AND branch IS ?2 AND (?3 IS NULL OR " \
-	"job = ?3)) g)"
+	"AND r.branch IS NOT DISTINCT FROM ?2 AND r.job IS NOT DISTINCT " \
+	"FROM g.job ORDER BY r.started_at DESC, r.id DESC LIMIT 1) AS id, " \
+	"g.job FROM (SELECT DISTINCT job FROM runs WHERE project_id = ?1 " \
+	"AND branch IS NOT DISTINCT FROM ?2 AND (CAST(?3 AS TEXT) IS NULL " \
+	"OR job = ?3)) g)"
 
 /*
  * Each test of branch ?3 (job ?4, NULL: every job) once: its status rank
@@ -38,10 +39,67 @@
 	"WHEN 'error' THEN 1 WHEN 'passed' THEN 2 ELSE 3 END) AS rank, " \
 	"max(last_result_at) AS at, max(flaky_at) AS flaky_at " \
 	"FROM stream_stats WHERE project_id = ?1 AND branch = ?3 AND " \
-	"(?4 IS NULL OR job = ?4) GROUP BY test)"
+	"(CAST(?4 AS TEXT) IS NULL OR job = ?4) GROUP BY test)"
 
 /* A failure_streams row within ?7 (branch) and ?8 (job), either NULL: any. */
-#define IN_STREAM "(?7 IS NULL OR branch = ?7) AND (?8 IS NULL OR job = ?8) "
+#define IN_STREAM "(CAST(?7 AS TEXT) IS NULL OR branch = ?7) AND " \
+	"(CAST(?8 AS TEXT) IS NULL OR job = ?8) "
+/*
+ * A group's top tests and its branches as JSON arrays: SQLite's
+ * json_group_array, PostgreSQL's json_agg (NULL over no rows, hence the
+ * coalesce) in the order SQLite reads them.
+ */
+#define LITE_TOP(n) "json_group_array(json_object('test_id', t.test_id, " \
+	"'name', t.name, 'occurrences', " n "))"
+#define PG_TOP(n, order) "coalesce(json_agg(json_build_object('test_id', " \
+	"t.test_id, 'name', t.name, 'occurrences', " n ") ORDER BY " order \
+	"), '[]')"
+#define LITE_BRANCHES "json_group_array(branch)"
+#define PG_BRANCHES "coalesce(json_agg(branch ORDER BY branch), '[]')"
+/* The failure groups of the project, ranked; top and branches: above. */
+#define FAILURES(top, branches) \
+	"SELECT g.fingerprint, g.message, g.error_type, g.occurrences, " \
+	"g.first_seen_at, g.last_seen_at, s.tests, " \
+	"(SELECT " top " FROM (SELECT * " \
+	"FROM failure_tests f WHERE f.project_id = g.project_id AND " \
+	"f.fingerprint = g.fingerprint ORDER BY f.occurrences DESC, " \
+	"f.test LIMIT 5) f JOIN tests t ON t.id = f.test), " \
+	"(SELECT " branches " FROM failure_branches b WHERE " \
+	"b.project_id = g.project_id AND b.fingerprint = g.fingerprint) " \
+	"FROM (SELECT fingerprint, count(*) AS tests FROM failure_tests " \
+	"WHERE project_id = ?1 GROUP BY fingerprint) s " \
+	"JOIN failure_groups g ON g.project_id = ?1 AND " \
+	"g.fingerprint = s.fingerprint " \
+	"WHERE (CAST(?2 AS BIGINT) IS NULL OR g.last_seen_at >= ?2) " \
+	"AND (CAST(?3 AS BIGINT) IS NULL OR " \
+	"(s.tests, g.last_seen_at, g.fingerprint) < (?3, ?4, ?5)) " \
+	"ORDER BY s.tests DESC, g.last_seen_at DESC, g.fingerprint DESC " \
+	"LIMIT ?6"
+/* The same within a branch and job (IN_STREAM). */
+#define FAILURES_IN(top, branches) \
+	"SELECT g.fingerprint, g.message, g.error_type, s.occ, " \
+	"g.first_seen_at, s.last, s.tests, " \
+	"(SELECT " top " FROM (SELECT test, " \
+	"sum(occurrences) AS n FROM failure_streams WHERE " \
+	"project_id = ?1 AND fingerprint = g.fingerprint AND " IN_STREAM \
+	"GROUP BY test ORDER BY n DESC, test LIMIT 5) f " \
+	"JOIN tests t ON t.id = f.test), " \
+	"(SELECT " branches " FROM (SELECT DISTINCT branch " \
+	"FROM failure_streams WHERE project_id = ?1 AND " \
+	"fingerprint = g.fingerprint AND " IN_STREAM "ORDER BY branch) AS d) " \
+	"FROM (SELECT fingerprint, count(DISTINCT test) AS tests, " \
+	"sum(occurrences) AS occ, max(last_seen_at) AS last " \
+	"FROM failure_streams WHERE project_id = ?1 AND " IN_STREAM \
+	"GROUP BY fingerprint) s JOIN failure_groups g ON " \
+	"g.project_id = ?1 AND g.fingerprint = s.fingerprint " \
+	"WHERE (CAST(?2 AS BIGINT) IS NULL OR s.last >= ?2) " \
+	"AND (CAST(?3 AS BIGINT) IS NULL OR " \
+	"(s.tests, s.last, s.fingerprint) < (?3, ?4, ?5)) " \
+	"ORDER BY s.tests DESC, s.last DESC, s.fingerprint DESC LIMIT ?6"
+/* A stream's results of test x.test in branch ?2 and job x.job. */
+#define IN_X_STREAM \
+	"u.project_id = ?1 AND u.branch IS NOT DISTINCT FROM ?2 AND " \
+	"u.job IS NOT DISTINCT FROM x.job"
 
 enum stmt {
 	STMT_TESTS,
@@ -85,60 +143,29 @@ static const char *const sql[STMT__MAX] = {
 	    "closed_at IS NULL AND branch = ?3), (SELECT count(*) FROM "
 	    "signals g JOIN runs u ON u.id = g.run WHERE g.project_id = ?1 "
 	    "AND g.status = 'open' AND coalesce(u.branch, '') = ?3 AND "
-	    "(?4 IS NULL OR u.job = ?4))",
+	    "(CAST(?4 AS TEXT) IS NULL OR u.job = ?4))",
 	[STMT_PASS_RATE] =
 	    "SELECT count(*), sum(passed), sum(failed + errors) FROM "
 	    "(SELECT passed, failed, errors FROM runs WHERE project_id = ?1 "
-	    "AND branch IS ?2 AND (?3 IS NULL OR job = ?3) "
-	    "ORDER BY started_at DESC, id DESC LIMIT 30)",
+	    "AND branch IS NOT DISTINCT FROM ?2 AND "
+	    "(CAST(?3 AS TEXT) IS NULL OR job = ?3) "
+	    "ORDER BY started_at DESC, id DESC LIMIT 30) AS r",
 	/* groups ranked by the tests they affect, then recency (issue 13
 	 * item 7), from the rollups of every failure ever stored */
-	[STMT_FAILURES] =
-	    "SELECT g.fingerprint, g.message, g.error_type, g.occurrences, "
-	    "g.first_seen_at, g.last_seen_at, s.tests, "
-	    "(SELECT json_group_array(json_object('test_id', t.test_id, "
-	    "'name', t.name, 'occurrences', f.occurrences)) FROM (SELECT * "
-	    "FROM failure_tests f WHERE f.project_id = g.project_id AND "
-	    "f.fingerprint = g.fingerprint ORDER BY f.occurrences DESC, "
-	    "f.test LIMIT 5) f JOIN tests t ON t.id = f.test), "
-	    "(SELECT json_group_array(branch) FROM failure_branches b WHERE "
-	    "b.project_id = g.project_id AND b.fingerprint = g.fingerprint) "
-	    "FROM (SELECT fingerprint, count(*) AS tests FROM failure_tests "
-	    "WHERE project_id = ?1 GROUP BY fingerprint) s "
-	    "JOIN failure_groups g ON g.project_id = ?1 AND "
-	    "g.fingerprint = s.fingerprint "
-	    "WHERE (?2 IS NULL OR g.last_seen_at >= ?2) "
-	    "AND (?3 IS NULL OR (s.tests, g.last_seen_at, g.fingerprint) < "
-	    "(?3, ?4, ?5)) "
-	    "ORDER BY s.tests DESC, g.last_seen_at DESC, g.fingerprint DESC "
-	    "LIMIT ?6",
+	[STMT_FAILURES] = DB_SQL2(
+	    FAILURES(LITE_TOP("f.occurrences"), LITE_BRANCHES),
+	    FAILURES(PG_TOP("f.occurrences", "f.occurrences DESC, f.test"),
+	    PG_BRANCHES)),
 	/* the same within a branch and job: the failures of their runs
 	 * only, from failure_streams */
-	[STMT_FAILURES_IN] =
-	    "SELECT g.fingerprint, g.message, g.error_type, s.occ, "
-	    "g.first_seen_at, s.last, s.tests, "
-	    "(SELECT json_group_array(json_object('test_id', t.test_id, "
-	    "'name', t.name, 'occurrences', f.n)) FROM (SELECT test, "
-	    "sum(occurrences) AS n FROM failure_streams WHERE "
-	    "project_id = ?1 AND fingerprint = g.fingerprint AND " IN_STREAM
-	    "GROUP BY test ORDER BY n DESC, test LIMIT 5) f "
-	    "JOIN tests t ON t.id = f.test), "
-	    "(SELECT json_group_array(branch) FROM (SELECT DISTINCT branch "
-	    "FROM failure_streams WHERE project_id = ?1 AND "
-	    "fingerprint = g.fingerprint AND " IN_STREAM "ORDER BY branch)) "
-	    "FROM (SELECT fingerprint, count(DISTINCT test) AS tests, "
-	    "sum(occurrences) AS occ, max(last_seen_at) AS last "
-	    "FROM failure_streams WHERE project_id = ?1 AND " IN_STREAM
-	    "GROUP BY fingerprint) s JOIN failure_groups g ON "
-	    "g.project_id = ?1 AND g.fingerprint = s.fingerprint "
-	    "WHERE (?2 IS NULL OR s.last >= ?2) "
-	    "AND (?3 IS NULL OR (s.tests, s.last, s.fingerprint) < "
-	    "(?3, ?4, ?5)) "
-	    "ORDER BY s.tests DESC, s.last DESC, s.fingerprint DESC LIMIT ?6",
+	[STMT_FAILURES_IN] = DB_SQL2(
+	    FAILURES_IN(LITE_TOP("f.n"), LITE_BRANCHES),
+	    FAILURES_IN(PG_TOP("f.n", "f.n DESC, f.test"), PG_BRANCHES)),
 	/* the dashboard's branch (NULL: runs without one) and job */
 	[STMT_RECENT] =
 	    "SELECT " RUNS_COLS " FROM runs WHERE project_id = ?1 AND "
-	    "branch IS ?2 AND (?3 IS NULL OR job = ?3) "
+	    "branch IS NOT DISTINCT FROM ?2 AND "
+	    "(CAST(?3 AS TEXT) IS NULL OR job = ?3) "
 	    "ORDER BY started_at DESC, id DESC LIMIT 5",
 	[STMT_NOW_COUNT] =
 	    "WITH " DASH_HEADS " SELECT count(*) FROM heads h JOIN results res "
@@ -158,18 +185,18 @@ static const char *const sql[STMT__MAX] = {
 	    "ORDER BY h.job, t.name, t.id LIMIT ?4), "
 	    "streak AS (SELECT x.*, (SELECT max(p.started_at) FROM results p "
 	    "JOIN runs u ON u.id = p.run WHERE p.test = x.test AND "
-	    "p.status IN (0, 3) AND p.started_at < x.at AND "
-	    "u.project_id = ?1 AND u.branch IS ?2 AND u.job IS x.job) AS ok "
+	    "p.status IN (0, 3) AND p.started_at < x.at AND " IN_X_STREAM
+	    ") AS ok "
 	    "FROM page x) "
 	    "SELECT x.test_id, x.name, x.job, x.run_id, x.fingerprint, "
 	    "(SELECT count(*) FROM results p JOIN runs u ON u.id = p.run "
 	    "WHERE p.test = x.test AND p.status IN (1, 2) AND "
 	    "p.started_at > coalesce(x.ok, -1) AND p.started_at <= x.at AND "
-	    "u.project_id = ?1 AND u.branch IS ?2 AND u.job IS x.job), "
+	    IN_X_STREAM "), "
 	    "(SELECT min(p.started_at) FROM results p JOIN runs u ON "
 	    "u.id = p.run WHERE p.test = x.test AND p.status IN (1, 2) AND "
 	    "p.started_at > coalesce(x.ok, -1) AND p.started_at <= x.at AND "
-	    "u.project_id = ?1 AND u.branch IS ?2 AND u.job IS x.job), "
+	    IN_X_STREAM "), "
 	    "(SELECT i.id FROM incidents i WHERE i.test = x.test AND "
 	    "i.branch = coalesce(?2, '') AND i.closed_at IS NULL), "
 	    "EXISTS (SELECT 1 FROM flaky_states f WHERE f.test = x.test AND "

@@ -37,16 +37,20 @@ enum stmt {
 	"SELECT fd.day, fd.last_run_at, runs.run_id FROM feature_days fd " \
 	"LEFT JOIN runs ON runs.id = fd.last_run WHERE fd.feature = ?1 AND "
 
+/* SQLite's sum(c) of a condition, spelled for PostgreSQL too (which
+ * does not add booleans): 1 or 0 per row, NULL rows left out. */
+#define SUM_IF(c) "sum(CASE WHEN " c " THEN 1 WHEN NOT (" c ") THEN 0 END)"
+
 static const char *const sql[STMT__MAX] = {
 	[STMT_FEATURES] =
 	    "SELECT f.id, f.path, f.name, f.domain, count(*), "
-	    "sum(s.last_status = 'passed'), "
-	    "sum(s.last_status IN ('failed', 'error')), "
-	    "sum(s.last_status = 'skipped'), max(s.last_result_at), "
+	    SUM_IF("s.last_status = 'passed'") ", "
+	    SUM_IF("s.last_status IN ('failed', 'error')") ", "
+	    SUM_IF("s.last_status = 'skipped'") ", max(s.last_result_at), "
 	    "count(fs.test) FROM tests t JOIN features f ON f.id = t.feature "
 	    "JOIN test_stats s ON s.test = t.id LEFT JOIN flaky_states fs ON "
 	    "fs.test = t.id AND fs.state = 'flaky' WHERE t.project_id = ?1 "
-	    "AND t.alias_of IS NULL GROUP BY t.feature",
+	    "AND t.alias_of IS NULL GROUP BY f.id",
 	/* a signal counts toward the feature of its test, or of each test
 	 * a run-wide signal is about (signal_tests), once per feature */
 	[STMT_SIGNALS] =
@@ -67,8 +71,9 @@ static const char *const sql[STMT__MAX] = {
 	    "WITH b AS (SELECT test, min(CASE last_status WHEN 'failed' "
 	    "THEN 0 WHEN 'error' THEN 0 WHEN 'passed' THEN 2 ELSE 3 END) AS "
 	    "rank, max(last_result_at) AS at, max(flaky_at) AS flaky_at "
-	    "FROM stream_stats WHERE project_id = ?1 AND (?2 IS NULL OR "
-	    "branch = ?2) AND (?3 IS NULL OR job = ?3) GROUP BY test) "
+	    "FROM stream_stats WHERE project_id = ?1 AND ("
+	    "branch = ?2 OR ?2 IS NULL) AND (job = ?3 OR ?3 IS NULL) "
+	    "GROUP BY test) "
 	    "SELECT f.id, f.path, f.name, f.domain, count(*), "
 	    "sum(CASE WHEN b.rank = 2 THEN 1 ELSE 0 END), "
 	    "sum(CASE WHEN b.rank = 0 THEN 1 ELSE 0 END), "
@@ -84,8 +89,8 @@ static const char *const sql[STMT__MAX] = {
 	    "signal_tests x ON x.signal = g.id AND g.test IS NULL LEFT JOIN "
 	    "tests t ON t.id = coalesce(g.test, x.test) LEFT JOIN features f "
 	    "ON f.id = t.feature WHERE g.project_id = ?1 AND "
-	    "g.status = 'open' AND (?2 IS NULL OR coalesce(u.branch, '') = ?2) "
-	    "AND (?3 IS NULL OR u.job = ?3) "
+	    "g.status = 'open' AND (coalesce(u.branch, '') = ?2 OR ?2 IS NULL) "
+	    "AND (u.job = ?3 OR ?3 IS NULL) "
 	    "GROUP BY f.id, f.path, f.name, f.domain",
 	[STMT_DOMAINS] =
 	    "SELECT id, path, name, parent FROM domains WHERE project_id = ?1 "

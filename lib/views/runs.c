@@ -42,13 +42,13 @@ enum stmt {
 static const char *const sql[STMT__MAX] = {
 	[STMT_LIST] =
 	    "SELECT " RUNS_COLS " FROM runs WHERE project_id = ?1 "
-	    "AND (?2 IS NULL OR branch = ?2) AND (?3 IS NULL OR status = ?3) "
-	    "AND (?4 IS NULL OR started_at >= ?4) "
-	    "AND (?5 IS NULL OR started_at < ?5) "
-	    "AND (?6 IS NULL OR git_sha = ?6) "
-	    "AND (?7 IS NULL OR session_id = ?7) "
-	    "AND (?11 IS NULL OR job = ?11) "
-	    "AND (?8 IS NULL OR (started_at, id) < (?8, ?9)) "
+	    "AND (branch = ?2 OR ?2 IS NULL) AND (status = ?3 OR ?3 IS NULL) "
+	    "AND (started_at >= ?4 OR ?4 IS NULL) "
+	    "AND (started_at < ?5 OR ?5 IS NULL) "
+	    "AND (git_sha = ?6 OR ?6 IS NULL) "
+	    "AND (session_id = ?7 OR ?7 IS NULL) "
+	    "AND (job = ?11 OR ?11 IS NULL) "
+	    "AND ((started_at, id) < (?8, ?9) OR ?8 IS NULL) "
 	    "ORDER BY started_at DESC, id DESC LIMIT ?10",
 	[STMT_GET] =
 	    "SELECT " RUNS_COLS " FROM runs WHERE project_id = ?1 AND "
@@ -69,7 +69,8 @@ static const char *const sql[STMT__MAX] = {
 	/* the previous run of the same stream: branch and job */
 	[STMT_PREV] =
 	    "SELECT id, run_id FROM runs WHERE project_id = ?1 AND "
-	    "branch IS ?2 AND job IS ?5 AND (started_at, id) < (?3, ?4) "
+	    "branch IS NOT DISTINCT FROM ?2 AND job IS NOT DISTINCT FROM ?5 "
+	    "AND (started_at, id) < (?3, ?4) "
 	    "ORDER BY started_at DESC, id DESC LIMIT 1",
 	/* the two runs' results in key order, merged in C (runs_diff) */
 	[STMT_DIFF_CUR] =
@@ -84,9 +85,9 @@ static const char *const sql[STMT__MAX] = {
 	    "x.message, x.error_type, r.test, " RESULT_RANK " FROM results r "
 	    "JOIN tests t ON t.id = r.test LEFT JOIN result_texts x ON "
 	    "x.run = r.run AND x.test = r.test WHERE r.run = ?1 "
-	    "AND (?2 IS NULL OR r.status = ?2) "
-	    "AND (?3 IS NULL OR t.name LIKE ?3 ESCAPE '\\') "
-	    "AND (?4 IS NULL OR (" RESULT_RANK ", r.test) > (?4, ?5)) "
+	    "AND (r.status = ?2 OR ?2 IS NULL) "
+	    "AND (t.name LIKE ?3 ESCAPE '\\' OR ?3 IS NULL) "
+	    "AND ((" RESULT_RANK ", r.test) > (?4, ?5) OR ?4 IS NULL) "
 	    "ORDER BY " RESULT_RANK ", r.test LIMIT ?6",
 	[STMT_RECENT] =
 	    "SELECT " RUNS_COLS " FROM runs WHERE project_id = ?1 "

@@ -53,20 +53,25 @@ enum stmt {
 static const char *const sql[STMT__MAX] = {
 	[STMT_LIST] =
 	    "SELECT " SIG_COLS " FROM " SIG_FROM " WHERE g.project_id = ?1 AND "
-	    "(?2 IS NULL OR g.created_at >= ?2) AND "
-	    "(?3 IS NULL OR g.signal_type = ?3) AND "
-	    "(?4 IS NULL OR g.severity = ?4) AND "
-	    "(?5 IS NULL OR g.status = ?5) AND "
-	    "(?6 IS NULL OR r.session_id = ?6) AND "
-	    "(?7 IS NULL OR (g.created_at, g.id) < (?7, ?8)) "
+	    "(g.created_at >= ?2 OR ?2 IS NULL) AND "
+	    "(g.signal_type = ?3 OR ?3 IS NULL) AND "
+	    "(g.severity = ?4 OR ?4 IS NULL) AND "
+	    "(g.status = ?5 OR ?5 IS NULL) AND "
+	    "(r.session_id = ?6 OR ?6 IS NULL) AND "
+	    "((g.created_at, g.id) < (?7, ?8) OR ?7 IS NULL) "
 	    "ORDER BY g.created_at DESC, g.id DESC LIMIT ?9",
 	[STMT_RUN] =
 	    "SELECT " SIG_COLS " FROM " SIG_FROM " WHERE g.run = ?1 "
 	    "ORDER BY g.id",
-	[STMT_RUNS] =
+	/* ?1: a JSON array of run ids */
+	[STMT_RUNS] = DB_SQL2(
 	    "SELECT " SIG_COLS " FROM " SIG_FROM " WHERE g.run IN (SELECT "
-	    "value FROM json_each(?1)) AND (?2 IS NULL OR t.feature = ?2) "
+	    "value FROM json_each(?1)) AND (t.feature = ?2 OR ?2 IS NULL) "
 	    "ORDER BY g.created_at DESC, g.id DESC LIMIT ?3",
+	    "SELECT " SIG_COLS " FROM " SIG_FROM " WHERE g.run IN (SELECT "
+	    "CAST(value AS BIGINT) FROM json_array_elements_text(CAST(?1 AS "
+	    "JSON))) AND (t.feature = ?2 OR ?2 IS NULL) "
+	    "ORDER BY g.created_at DESC, g.id DESC LIMIT ?3"),
 	[STMT_OPEN_COUNT] =
 	    "SELECT count(*) FROM signals WHERE project_id = ?1 AND "
 	    "status = 'open'",
@@ -75,10 +80,15 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_SET] =
 	    "UPDATE signals SET status = ?2, note = ?3, updated_at = ?4 "
 	    "WHERE id = ?1",
-	[STMT_EVENT] =
+	[STMT_EVENT] = DB_SQL2(
 	    "INSERT INTO events (project_id, at, kind, subject, payload) "
 	    "VALUES (?1, ?2, 'signal_' || ?3, ?4, json_object('signal_id', "
 	    "?4, 'previous', ?5, 'note', ?6))",
+	    "INSERT INTO events (project_id, at, kind, subject, payload) "
+	    "VALUES (?1, ?2, 'signal_' || ?3, CAST(?4 AS BIGINT), "
+	    "jsonb_build_object('signal_id', CAST(?4 AS BIGINT), "
+	    "'previous', CAST(?5 AS TEXT), "
+	    "'note', CAST(?6 AS TEXT)))"),
 	[STMT_FIND_RUN] =
 	    "SELECT id FROM runs WHERE project_id = ?1 AND run_id = ?2",
 	[STMT_FIND_SESSION] =

@@ -19,7 +19,7 @@ enum stmt {
 #define SLOWEST(col) \
 	"SELECT " TESTS_COLS " FROM (SELECT test AS sid FROM test_stats " \
 	"WHERE project_id = ?1 AND " col " IS NOT NULL ORDER BY " col \
-	" DESC, test DESC LIMIT ?2) " PAGE_JOIN " " \
+	" DESC, test DESC LIMIT ?2) AS p " PAGE_JOIN " " \
 	"ORDER BY " col " DESC, id DESC"
 
 static const char *const sql[STMT__MAX] = {

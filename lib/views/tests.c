@@ -36,35 +36,37 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 	"flip_rate >= 0.2)"
 
 /* "Strictly after the cursor's item" for a sort by key. */
-#define AFTER_KEY(key, cmp) "AND (?7 IS NULL OR (" key ", id) " cmp " (?7, ?8)) "
+#define AFTER_KEY(key, cmp) \
+	"AND ((" key ", id) " cmp " (?7, ?8) OR ?7 IS NULL) "
 /*
  * The same for the sort by name, whose cursor carries the id alone: a
  * name can be a kilobyte and more, and a cursor the server issued must
  * always fit what it accepts back (issue 11 item 4).
  */
-#define AFTER_NAME "AND (?8 IS NULL OR (name, id) > ((SELECT k.name " \
-	"FROM tests k WHERE k.id = ?8), ?8)) "
+#define AFTER_NAME "AND ((name, id) > ((SELECT k.name " \
+	"FROM tests k WHERE k.id = ?8), ?8) OR ?8 IS NULL) "
 
 /* The catalogue's filters on the definitions: owner ?5, tag ?6, feature
  * ?10, domain ?11 (and below). */
 #define DEF_FILTERS \
-	"AND (?5 IS NULL OR owner = ?5) " \
-	"AND (?6 IS NULL OR ',' || coalesce(tags, '') || ',' LIKE " \
-	"'%,' || ?6 || ',%') " \
-	"AND (?10 IS NULL OR tests.feature = ?10) " \
-	"AND (?11 IS NULL OR tests.feature IN (SELECT f.id FROM features f " \
+	"AND (owner = ?5 OR ?5 IS NULL) " \
+	"AND (',' || coalesce(tags, '') || ',' LIKE " \
+	"'%,' || ?6 || ',%' OR ?6 IS NULL) " \
+	"AND (tests.feature = ?10 OR ?10 IS NULL) " \
+	"AND (tests.feature IN (SELECT f.id FROM features f " \
 	"JOIN domains d ON d.id = f.domain JOIN domains top ON top.id = ?11 " \
 	"WHERE f.project_id = ?1 AND (d.id = top.id OR substr(d.path, 1, " \
-	"length(top.path) + 1) = top.path || '/'))) "
+	"length(top.path) + 1) = top.path || '/')) OR ?11 IS NULL) "
 
 /* The catalogue query for one sort: key expression and direction. */
 #define CATALOGUE(key, after, dir) \
 	"SELECT " TESTS_COLS ", " key " FROM " TESTS_FROM " " \
 	"WHERE tests.project_id = ?1 " \
-	"AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\') " \
-	"AND (?3 IS NULL OR coalesce(last_status, 'pending') = ?3 OR " \
-	"(?3 = 'failing' AND last_status IN ('failed', 'error'))) " \
-	"AND (?4 IS NULL OR " IS_FLAKY " = ?4) " \
+	"AND (name LIKE ?2 ESCAPE '\\' OR ?2 IS NULL) " \
+	"AND (coalesce(last_status, 'pending') = ?3 OR " \
+	"(?3 = 'failing' AND last_status IN ('failed', 'error')) OR " \
+	"?3 IS NULL) " \
+	"AND (" IS_FLAKY " = ?4 OR ?4 IS NULL) " \
 	DEF_FILTERS \
 	after \
 	"ORDER BY " key " " dir ", id " dir " LIMIT ?9"
@@ -77,19 +79,20 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 #define CATALOGUE_STATS(key) \
 	"SELECT " TESTS_COLS ", " key " FROM (SELECT test AS sid FROM " \
 	"test_stats WHERE project_id = ?1 " \
-	"AND (?3 IS NULL OR coalesce(last_status, 'pending') = ?3 OR " \
-	"(?3 = 'failing' AND last_status IN ('failed', 'error'))) " \
-	"AND (?4 IS NULL OR " IS_FLAKY " = ?4) " \
-	"AND (?7 IS NULL OR (" key ", test) < (?7, ?8)) " \
-	"ORDER BY " key " DESC, test DESC LIMIT ?9) " PAGE_JOIN " " \
+	"AND (coalesce(last_status, 'pending') = ?3 OR " \
+	"(?3 = 'failing' AND last_status IN ('failed', 'error')) OR " \
+	"?3 IS NULL) " \
+	"AND (" IS_FLAKY " = ?4 OR ?4 IS NULL) " \
+	"AND ((" key ", test) < (?7, ?8) OR ?7 IS NULL) " \
+	"ORDER BY " key " DESC, test DESC LIMIT ?9) AS p " PAGE_JOIN " " \
 	"ORDER BY " key " DESC, id DESC"
 
 /* The stream of a test that ran it last, within the scope (a test most
  * streams of a branch have alone: this is asked only of the others). */
 #define NEWEST_STREAM \
 	"FROM stream_stats s2 WHERE s2.project_id = ?1 AND " \
-	"s2.test = stream_stats.test AND (?12 IS NULL OR s2.branch = ?12) " \
-	"AND (?13 IS NULL OR s2.job = ?13) ORDER BY s2.last_result_at DESC, " \
+	"s2.test = stream_stats.test AND (s2.branch = ?12 OR ?12 IS NULL) " \
+	"AND (s2.job = ?13 OR ?13 IS NULL) ORDER BY s2.last_result_at DESC, " \
 	"s2.branch, s2.job LIMIT 1"
 
 /*
@@ -112,15 +115,16 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 	"max(recent) ELSE (SELECT s2.recent " NEWEST_STREAM ") END AS " \
 	"b_recent, CASE WHEN count(*) = 1 THEN max(fail_rate) ELSE " \
 	"(SELECT s2.fail_rate " NEWEST_STREAM ") END AS b_fail " \
-	"FROM stream_stats WHERE project_id = ?1 AND (?12 IS NULL OR " \
-	"branch = ?12) AND (?13 IS NULL OR job = ?13) AND (?15 IS NULL OR " \
-	"test = ?15) GROUP BY test)"
+	"FROM stream_stats WHERE project_id = ?1 AND (" \
+	"branch = ?12 OR ?12 IS NULL) AND (job = ?13 OR ?13 IS NULL) AND (" \
+	"test = ?15 OR ?15 IS NULL) GROUP BY test)"
 /* a test's flip rate in the scope (computed for the rows shown, or all
  * rows when it is the sort) */
 #define B_FLIP \
-	"coalesce((SELECT max(tv_flip_rate(substr(w.recent, -?14))) FROM " \
-	"flaky_windows w WHERE w.test = bt AND (?12 IS NULL OR " \
-	"w.branch = ?12) AND (?13 IS NULL OR w.job = ?13)), 0.0)"
+	"coalesce((SELECT max(tv_flip_rate(substr(w.recent, " \
+	"max(length(w.recent) - ?14 + 1, 1)))) FROM " \
+	"flaky_windows w WHERE w.test = bt AND (" \
+	"w.branch = ?12 OR ?12 IS NULL) AND (w.job = ?13 OR ?13 IS NULL)), 0.0)"
 #define B_STATUS "CASE b_rank WHEN 0 THEN 'failed' WHEN 1 THEN 'error' " \
 	"WHEN 2 THEN 'passed' WHEN 3 THEN 'skipped' END"
 /* TESTS_COLS with the branch's figures (rollups of the whole project
@@ -130,7 +134,7 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 	"suite_path, tags, owner, tests.state, first_seen_at, b_at, " \
 	B_STATUS ", b_at, b_passed, b_failed, coalesce(b_runs, 0), " \
 	"flaky_count, p50_ms, p95_ms, (SELECT max(i.id) FROM incidents i " \
-	"WHERE i.test = tests.id AND (?12 IS NULL OR i.branch = ?12) AND " \
+	"WHERE i.test = tests.id AND (i.branch = ?12 OR ?12 IS NULL) AND " \
 	"i.closed_at IS NULL), coalesce(b_recent, ''), id, " B_FLIP
 /* flaky there: the flaky pass holds it flaky and saw evidence there */
 #define B_IS_FLAKY "(b_flaky IS NOT NULL AND EXISTS (SELECT 1 FROM " \
@@ -144,10 +148,10 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 	"WITH " STREAM_TESTS " SELECT " B_COLS ", " key " FROM b " \
 	"JOIN tests ON tests.id = bt JOIN test_stats ON " \
 	"test_stats.test = bt WHERE tests.project_id = ?1 " \
-	"AND (?2 IS NULL OR name LIKE ?2 ESCAPE '\\') " \
-	"AND (?3 IS NULL OR " B_STATUS " = ?3 OR " \
-	"(?3 = 'failing' AND b_rank < 2)) " \
-	"AND (?4 IS NULL OR " B_IS_FLAKY " = ?4) " \
+	"AND (name LIKE ?2 ESCAPE '\\' OR ?2 IS NULL) " \
+	"AND (" B_STATUS " = ?3 OR " \
+	"(?3 = 'failing' AND b_rank < 2) OR ?3 IS NULL) " \
+	"AND (" B_IS_FLAKY " = ?4 OR ?4 IS NULL) " \
 	DEF_FILTERS \
 	after \
 	"ORDER BY " key " " dir ", id " dir " LIMIT ?9"
@@ -234,8 +238,8 @@ static const char *const sql[STMT__MAX] = {
 	    "r.duration_ms, r.attempts, r.flaky_in_run, r.fingerprint, "
 	    "x.message, r.run FROM results r JOIN runs u ON u.id = r.run "
 	    "LEFT JOIN result_texts x ON x.run = r.run AND x.test = r.test "
-	    "WHERE r.test = ?1 AND (?2 IS NULL OR u.branch = ?2) "
-	    "AND (?3 IS NULL OR (r.started_at, r.run) < (?3, ?4)) "
+	    "WHERE r.test = ?1 AND (u.branch = ?2 OR ?2 IS NULL) "
+	    "AND ((r.started_at, r.run) < (?3, ?4) OR ?3 IS NULL) "
 	    "ORDER BY r.started_at DESC, r.run DESC LIMIT ?5",
 	[STMT_RESULTS] =
 	    "SELECT u.run_id, r.status, r.duration_ms, x.details, x.message, "
@@ -275,14 +279,15 @@ static const char *const sql[STMT__MAX] = {
 	    "fs.resolved_at, fs.same_sha, fs.retry_passes, fs.flip_rate, "
 	    "fs.flip_branch, fs.flip_active, fs.monitors, fs.evidence, "
 	    "fs.flip_job FROM (SELECT test AS sid FROM flaky_states "
-	    "WHERE project_id = ?1 AND (?2 IS NULL OR state = ?2) AND "
-	    "(?3 IS NULL OR (last_at, test) < (?3, ?4)) AND (?6 IS NULL OR "
+	    "WHERE project_id = ?1 AND (state = ?2 OR ?2 IS NULL) AND "
+	    "((last_at, test) < (?3, ?4) OR ?3 IS NULL) AND ("
 	    "test = (SELECT t.id FROM tests t WHERE t.id = ?7 AND "
-	    "t.test_id = ?6)) AND ((?8 IS NULL AND ?9 IS NULL) OR test IN "
+	    "t.test_id = ?6) OR ?6 IS NULL) AND ((CAST(?8 AS TEXT) IS NULL AND "
+	    "CAST(?9 AS TEXT) IS NULL) OR test IN "
 	    "(SELECT s.test FROM stream_stats s WHERE s.project_id = ?1 AND "
-	    "(?8 IS NULL OR s.branch = ?8) AND (?9 IS NULL OR s.job = ?9) "
+	    "(s.branch = ?8 OR ?8 IS NULL) AND (s.job = ?9 OR ?9 IS NULL) "
 	    "AND s.flaky_at IS NOT NULL)) "
-	    "ORDER BY last_at DESC, test DESC LIMIT ?5) "
+	    "ORDER BY last_at DESC, test DESC LIMIT ?5) AS p "
 	    PAGE_JOIN " JOIN flaky_states fs ON fs.test = sid "
 	    "ORDER BY fs.last_at DESC, sid DESC",
 };

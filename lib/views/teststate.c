@@ -29,16 +29,20 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_SET] =
 	    "UPDATE tests SET state = ?2, state_reason = ?3, state_at = ?4 "
 	    "WHERE id = ?1",
-	[STMT_EVENT] =
+	[STMT_EVENT] = DB_SQL2(
 	    "INSERT INTO events (project_id, at, kind, subject, payload) "
 	    "VALUES (?1, ?2, 'test_state', ?3, json_object('state', ?4, "
 	    "'reason', ?5, 'previous', ?6))",
+	    "INSERT INTO events (project_id, at, kind, subject, payload) "
+	    "VALUES (?1, ?2, 'test_state', ?3, jsonb_build_object('state', "
+	    "CAST(?4 AS TEXT), 'reason', CAST(?5 AS TEXT), 'previous', "
+	    "CAST(?6 AS TEXT)))"),
 	/* paused tests by the time they were paused, newest first */
 	[STMT_LIST] =
 	    "SELECT test_id, name, classname, file, identity_path, state, "
 	    "state_reason, state_at, id FROM tests WHERE project_id = ?1 AND "
-	    "state <> 'active' AND (?2 IS NULL OR state = ?2) AND "
-	    "(?3 IS NULL OR (state_at, id) < (?3, ?4)) "
+	    "state <> 'active' AND (state = ?2 OR ?2 IS NULL) AND "
+	    "((state_at, id) < (?3, ?4) OR ?3 IS NULL) "
 	    "ORDER BY state_at DESC, id DESC LIMIT ?5",
 };
 

@@ -1,0 +1,6 @@
+-- The SQL functions the statements use (tv_push_status, tv_push_ms,
+-- tv_pct, tv_half_pct, tv_flip_rate, tv_fail_rate): PostgreSQL defines
+-- them in its 0010.  SQLite gets them in C (lib/db/db_sqlite_fn.c),
+-- registered on every connection when it is opened, so there is nothing
+-- to do here; the migration exists so that both engines count the same
+-- levels.
