@@ -149,3 +149,65 @@ jval_rows(struct db *db, struct db_query *st, json_t *(*row)(struct db_query *))
 	}
 	return arr;
 }
+
+/* qsort order of object keys as PostgreSQL's JSONB keeps them. */
+static int
+key_order(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	size_t nx = strlen(x), ny = strlen(y);
+
+	if (nx != ny)
+		return nx < ny ? -1 : 1;
+	return memcmp(x, y, nx);
+}
+
+/*
+ * v with every object's keys in JSONB's order (shorter first, then by
+ * bytes), recursively: a stored JSON document reads back the same from
+ * either engine (PostgreSQL's JSONB keeps no key order of its own).
+ * Takes v's reference; returns the caller's.
+ */
+static json_t *
+canonical(json_t *v)
+{
+	const char **keys;
+	json_t *o, *x;
+	const char *k;
+	size_t i, n;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			json_array_set(v, i, canonical(json_incref(x)));
+		return v;
+	}
+	if (!json_is_object(v) || (n = json_object_size(v)) < 2)
+		return v;
+	if ((keys = calloc(n, sizeof(*keys))) == NULL)
+		abort();
+	i = 0;
+	json_object_foreach(v, k, x)
+		keys[i++] = k;
+	qsort(keys, n, sizeof(*keys), key_order);
+	o = jval_object();
+	for (i = 0; i < n; i++)
+		jval_set(o, keys[i], canonical(json_incref(json_object_get(v,
+		    keys[i]))));
+	free(keys);
+	json_decref(v);
+	return o;
+}
+
+/*
+ * The JSON document stored in text (a column holding JSON), its objects'
+ * keys in one order whatever the engine; NULL when text is NULL or not
+ * JSON.  Caller owns the reference.
+ */
+json_t *
+jval_load(const char *text)
+{
+	json_t *v = text != NULL ? json_loads(text, JSON_DECODE_ANY, NULL) :
+	    NULL;
+
+	return v != NULL ? canonical(v) : NULL;
+}

@@ -16,6 +16,7 @@ json_t	*jval_time(int64_t);
 json_t	*jval_col_text(struct db_query *, int);
 json_t	*jval_col_int(struct db_query *, int);
 json_t	*jval_col_time(struct db_query *, int);
+json_t	*jval_load(const char *);
 
 struct db;
 json_t	*jval_rows(struct db *, struct db_query *, json_t *(*)(struct db_query *));

@@ -365,9 +365,9 @@ failure_row(struct db_query *st)
 	jval_set(o, "first_seen_at", jval_col_time(st, 4));
 	jval_set(o, "last_seen_at", jval_col_time(st, 5));
 	jval_set(o, "test_count", jval_col_int(st, 6));
-	v = json_loads(db_column_text(st, 7), 0, NULL);
+	v = jval_load(db_column_text(st, 7));
 	jval_set(o, "tests", v != NULL ? v : jval_array());
-	v = json_loads(db_column_text(st, 8), 0, NULL);
+	v = jval_load(db_column_text(st, 8));
 	jval_set(o, "branches", v != NULL ? v : jval_array());
 	return o;
 }

@@ -112,7 +112,7 @@ runs_row_json(struct db_query *st)
 	jval_set(o, "env_fingerprint", jval_col_text(st, 7));
 	jval_set(o, "triggered_by", jval_col_text(st, 8));
 	jval_set(o, "ci_url", jval_col_text(st, 9));
-	tags = t != NULL ? json_loads(t, 0, NULL) : NULL;
+	tags = t != NULL ? jval_load(t) : NULL;
 	jval_set(o, "tags", tags != NULL ? tags : jval_array());
 	jval_set(o, "status", jval_col_text(st, 11));
 	jval_set(c, "tests", jval_col_int(st, 12));
@@ -259,7 +259,7 @@ shard_row(struct db_query *st)
 	    "skipped", (json_int_t)db_col_int(st, 7),
 	    "flaky", (json_int_t)db_col_int(st, 8)));
 	jval_set(o, "new_tests", jval_col_int(st, 9));
-	w = json_loads(db_column_text(st, 10), 0, NULL);
+	w = jval_load(db_column_text(st, 10));
 	jval_set(o, "warnings", w != NULL ? w : jval_array());
 	jval_set(o, "has_diff", json_boolean((int)db_col_int(st, 11)));
 	return o;

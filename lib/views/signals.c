@@ -125,7 +125,7 @@ signal_json(struct db_query *st)
 	jval_set(o, "test_name", jval_col_text(st, 10));
 	jval_set(o, "file", jval_col_text(st, 11));
 	jval_set(o, "message", jval_col_text(st, 12));
-	ev = json_loads(db_column_text(st, 13), 0, NULL);
+	ev = jval_load(db_column_text(st, 13));
 	jval_set(o, "evidence", ev != NULL ? ev : jval_object());
 	jval_set(o, "created_at", jval_col_time(st, 14));
 	jval_set(o, "updated_at", jval_col_time(st, 15));

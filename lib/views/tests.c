@@ -808,7 +808,7 @@ flaky_row(struct db_query *st)
 	jval_set(ev, "flip_job", jval_col_text(st, c + 11));
 	jval_set(ev, "flip_active", json_boolean((int)db_col_int(st,
 	    c + 8)));
-	items = json_loads(db_column_text(st, c + 10), 0, NULL);
+	items = jval_load(db_column_text(st, c + 10));
 	if (!json_is_array(items)) {
 		json_decref(items);
 		items = jval_array();
