@@ -23,18 +23,27 @@ sub pg_bindir {
 sub as_owner { my ($pg, @argv) = @_;
 	return $> == 0 ? ('runuser', '-u', $pg->{user}, '--', @argv) : @argv }
 
-# pg_start(): {url, bindir, pid, dir, user} of a running server, or undef
-# with the reason in $PG::why.
+# pg_start(dir => DIR, private => 1): {url, bindir, pid, dir, user} of a
+# running server, or undef with the reason in $PG::why.  The cluster goes
+# in DIR (made if missing; default a directory in the test's scratch,
+# removed with it); private => 1 makes one even when TESTVIS_TEST_PG is set.
 our $why = '';
 sub pg_start {
+	my %o = @_;
 	my $bin = pg_bindir();
-	if ($ENV{TESTVIS_TEST_PG}) {
+	if ($ENV{TESTVIS_TEST_PG} && !$o{private}) {
 		return { url => $ENV{TESTVIS_TEST_PG}, bindir => $bin, external => 1 };
 	}
 	if (!$bin) { $why = 'no PostgreSQL installed (and no TESTVIS_TEST_PG)'; return undef }
 	my $pg = { bindir => $bin, user => 'nobody' };
-	$pg->{dir} = tempdir('pg-XXXXXX', DIR => tv_scratch());
-	chmod 0755, tv_scratch(), $pg->{dir};
+	if ($o{dir}) {
+		$pg->{dir} = $o{dir};
+		mkdir $pg->{dir} unless -d $pg->{dir};
+		chmod 0755, $pg->{dir};
+	} else {
+		$pg->{dir} = tempdir('pg-XXXXXX', DIR => tv_scratch());
+		chmod 0755, tv_scratch(), $pg->{dir};
+	}
 	if ($> == 0) {
 		my $uid = getpwnam($pg->{user});
 		chown $uid, -1, $pg->{dir};

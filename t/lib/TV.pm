@@ -19,8 +19,8 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 use Exporter 'import';
 
-our @EXPORT = qw(tv_root tv_build tv_scratch tv_plain_build new_instance run_cmd cli cgi
-    start_lighttpd stop_lighttpd http_req decode_json_safe);
+our @EXPORT = qw(tv_root tv_build tv_scratch tv_plain_build tv_engine new_instance
+    run_cmd cli cgi start_lighttpd stop_lighttpd http_req decode_json_safe);
 
 my $ROOT = abs_path(dirname(__FILE__) . "/../..");
 my $BUILD = $ENV{TESTVIS_BUILD} || "$ROOT/build";
@@ -122,23 +122,111 @@ sub slurp {
 	return defined $s ? $s : '';
 }
 
-# new_instance(conf => {key => value}, project => 'default')
-# A config file and a migrated database in a fresh directory.
+# The engine the suite runs on: TESTVIS_TEST_ENGINE=postgresql puts every
+# instance's database on the server TESTVIS_TEST_PG names (a libpq URL
+# whose role may CREATE DATABASE), one fresh database per instance;
+# otherwise (the default) each instance has its own SQLite file.
+my $ENGINE = ($ENV{TESTVIS_TEST_ENGINE} // '') eq 'postgresql' ?
+    'postgresql' : 'sqlite';
+my $PG_URL = $ENV{TESTVIS_TEST_PG};
+die "TESTVIS_TEST_ENGINE=postgresql needs TESTVIS_TEST_PG (a libpq URL)\n"
+    if $ENGINE eq 'postgresql' && !$PG_URL;
+my $MAIN_PID = $$;
+my $PG_SEQ = 0;
+my @PG_DBS;		# the databases this process made, dropped at END
+sub tv_engine { $ENGINE }
+
+# A connection URL for display: the password, if any, masked.
+sub url_redact {
+	my ($url) = @_;
+	$url =~ s{^(postgres(?:ql)?://[^:/@]*):[^@/]*@}{$1:***@};
+	$url =~ s{([?&]password=)[^&]*}{$1***}g;
+	return $url;
+}
+
+# The URL with its database (the path) replaced by NAME; the query part
+# (sslmode=..., password=...) is kept.
+sub url_with_db {
+	my ($url, $name) = @_;
+	my ($base, $query) = split(/\?/, $url, 2);
+	$base =~ s{^(postgres(?:ql)?://[^/]*)(?:/.*)?$}{$1/$name};
+	return defined $query ? "$base?$query" : $base;
+}
+
+# The psql of the newest installed PostgreSQL (t/lib/PG.pm), else PATH's.
+sub psql_bin {
+	require PG;
+	my $bin = PG::pg_bindir();
+	return $bin ? "$bin/psql" : 'psql';
+}
+
+# Runs SQL on the database at URL with psql -X -A -t -q, stopping at the
+# first error; returns run_cmd's result.  The URL goes on psql's command
+# line only, never into a message.
+sub psql_run {
+	my ($url, $sql) = @_;
+	return run_cmd(argv => [psql_bin(), '-X', '-A', '-t', '-q',
+	    '-v', 'ON_ERROR_STOP=1', '-d', $url, '-f', '-'], stdin => $sql);
+}
+
+# A fresh database tv_<pid>_<seq> on TESTVIS_TEST_PG's server; its URL.
+sub pg_create_db {
+	my $name = sprintf('tv_%d_%d', $$, ++$PG_SEQ);
+	my $r = psql_run($PG_URL, "CREATE DATABASE $name;");
+	die "CREATE DATABASE $name on " . url_redact($PG_URL) .
+	    ": $r->{stderr}" if $r->{exit} != 0;
+	push @PG_DBS, $name;
+	return url_with_db($PG_URL, $name);
+}
+
+# new_instance(conf => {key => value}, project => 'default',
+#              engine => 'sqlite')
+# A config file and a migrated database in a fresh directory: a SQLite
+# file, or a fresh PostgreSQL database when the suite runs on PostgreSQL
+# (engine => 'sqlite' keeps a SQLite file; a db in conf is used as is).
 sub new_instance {
 	my %o = @_;
 	my $dir = tempdir("inst-XXXXXX", DIR => $SCRATCH);
-	my %conf = (db => "$dir/testvis.db", auth_read => 'public',
-	    %{$o{conf} || {}});
+	my $engine = $o{engine} // $ENGINE;
+	my %conf = (auth_read => 'public', %{$o{conf} || {}});
+	if (!defined $conf{db}) {
+		$conf{db} = $engine eq 'postgresql' ? pg_create_db() :
+		    "$dir/testvis.db";
+	}
+	$engine = $conf{db} =~ m{^postgres(?:ql)?://} ? 'postgresql' : 'sqlite';
 	my $conf = "$dir/testvis.conf";
 	open(my $fh, '>', $conf) or die;
 	print $fh "$_ = $conf{$_}\n" for sort keys %conf;
 	close $fh;
-	my $self = bless { dir => $dir, conf => $conf, db => $conf{db} }, 'TV';
+	my $self = bless { dir => $dir, conf => $conf, db => $conf{db},
+	    engine => $engine }, 'TV';
 	my $r = $self->cli('migrate');
 	die "migrate failed: $r->{stderr}" if $r->{exit} != 0;
 	$r = $self->cli('project', 'add', $o{project} || 'default');
 	die "project add failed: $r->{stderr}" if $r->{exit} != 0;
 	return $self;
+}
+
+# $inst->engine: 'sqlite' or 'postgresql', the engine of its database.
+sub engine { $_[0]{engine} }
+
+# $inst->sql(QUERY): runs QUERY on the instance's database (sqlite3, or
+# psql -X -A -t -q); columns joined by '|', NULL as empty, rows by
+# newlines; returns stdout without its last newline.  Dies (failing the
+# test script) when the query fails.
+sub sql {
+	my ($self, $q) = @_;
+	my $r;
+	if ($self->{engine} eq 'postgresql') {
+		$r = psql_run($self->{db}, $q);
+	} else {
+		$r = run_cmd(argv => ['sqlite3', '-separator', '|', $self->{db},
+		    $q]);
+	}
+	die "sql ($self->{engine}): $r->{stderr}\nin: $q\n"
+	    if $r->{exit} != 0;
+	chomp(my $o = $r->{stdout});
+	return $o;
 }
 
 # The variables by which `testvis ingest` knows it runs in a CI build:
@@ -379,10 +467,23 @@ sub stop_listener {
 	stop_lighttpd($l);
 }
 
+# At exit of the test script (passed, failed or died), not of its forked
+# children: the servers are stopped, then every PostgreSQL database made
+# for an instance is dropped (WITH (FORCE): connections still open are
+# closed).  The script's exit status is kept.
 END {
-	for my $pid (keys %SERVERS) {
-		kill 'TERM', $pid;
-		waitpid($pid, 0);
+	local $?;
+	if ($$ == $MAIN_PID) {
+		for my $pid (keys %SERVERS) {
+			kill 'TERM', $pid;
+			waitpid($pid, 0);
+		}
+		for my $name (@PG_DBS) {
+			my $r = psql_run($PG_URL,
+			    "DROP DATABASE IF EXISTS $name WITH (FORCE);");
+			print STDERR "# DROP DATABASE $name: $r->{stderr}"
+			    if $r->{exit} != 0;
+		}
 	}
 }
 
