@@ -37,9 +37,9 @@ chomp $secret;
 $r = $inst->cli('token', 'list');
 like($r->{stdout}, qr/^$id\tshop-web\tingest\tci\t\S+Z\tactive$/m, 'token list shows the token');
 unlike($r->{stdout}, qr/\Q$secret\E/, 'token list never shows the secret');
-my $dbdump = run_cmd(argv => ['sqlite3', $inst->{db}, 'SELECT hash FROM tokens']);
-unlike($dbdump->{stdout}, qr/\Q$secret\E/, 'the database keeps no token text');
-like($dbdump->{stdout}, qr/^[0-9a-f]{64}$/m, 'the database keeps a SHA-256');
+my $dbdump = $inst->sql('SELECT hash FROM tokens');
+unlike($dbdump, qr/\Q$secret\E/, 'the database keeps no token text');
+like($dbdump, qr/^[0-9a-f]{64}$/m, 'the database keeps a SHA-256');
 
 like($r->{stdout}, qr/\AID\tPROJECT\tSCOPE\tNAME\tCREATED\tSTATE\n/, 'issue 13 item 9: token list starts with a header naming the ID column');
 $r = $inst->cli('token', 'list', '--project', 'default');

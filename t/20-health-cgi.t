@@ -35,9 +35,9 @@ $r = $inst->cgi('health', 'GET', '/api/health', headers => { 'X-Request-Id' => "
 like($r->{headers}{'x-request-id'}, qr/^[0-9a-f]{16}$/, 'negative: an insane request id is replaced');
 
 # batch bookkeeping shows up once a pass has run
-run_cmd(argv => ['sqlite3', $inst->{db}, "INSERT INTO batch_passes (name, "
+$inst->sql("INSERT INTO batch_passes (name, "
     . "last_started_at, last_finished_at, last_status) VALUES ('flaky', "
-    . "1714564800000, 1714564801000, 'ok')"]);
+    . "1714564800000, 1714564801000, 'ok')");
 $r = $inst->cgi('health', 'GET', '/api/health');
 is($r->{json}{last_batch_at}, '2024-05-01T12:00:01.000Z', 'last batch pass time reported');
 is($r->{json}{batch_passes}{flaky}{status}, 'ok', 'per-pass status reported');

@@ -11,8 +11,7 @@ use IO::Compress::Gzip qw(gzip);
 use TV;
 
 my $inst = new_instance(conf => { auth_ingest => 'open' });
-sub sql { my ($i, $q) = @_; my $r = run_cmd(argv => ['sqlite3', '-separator', '|', $i->{db}, $q]);
-	chomp(my $o = $r->{stdout}); return $o }
+sub sql { my ($i, $q) = @_; return $i->sql($q) }
 sub post { my ($i, $qs, $body, $ct, %o) = @_;
 	return $i->cgi('ingest', 'POST', "/api/tests/ingest$qs", body => $body,
 	    content_type => $ct // 'application/xml', %o) }

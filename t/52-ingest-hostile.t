@@ -17,7 +17,7 @@ use TV;
 
 my $inst = new_instance(conf => { auth_ingest => 'open', max_decompressed_bytes => 1048576,
     max_body_bytes => 2097152, max_message_bytes => 100, max_text_bytes => 1000 });
-sub sql { my ($i, $q) = @_; my $r = run_cmd(argv => ['sqlite3', $i->{db}, $q]); chomp(my $o = $r->{stdout}); $o }
+sub sql { my ($i, $q) = @_; return $i->sql($q) }
 sub post { my ($qs, $body, $ct, %o) = @_;
 	return $inst->cgi('ingest', 'POST', "/api/tests/ingest$qs", body => $body,
 	    content_type => $ct // 'application/xml', %o) }

@@ -15,7 +15,7 @@ use TV;
 my $inst = new_instance();
 my $ingest = $inst->token('default', 'ingest');
 my $admin = $inst->token('default', 'admin');
-sub sql { my ($q) = @_; my $r = run_cmd(argv => ['sqlite3', $inst->{db}, $q]); chomp(my $o = $r->{stdout}); $o }
+sub sql { my ($q) = @_; return $inst->sql($q) }
 sub valid_utf8 { my ($s) = @_; return eval { decode('UTF-8', $s, FB_CROAK); 1 } ? 1 : 0 }
 sub json_error { my ($r, $status, $code, $what) = @_;
 	is($r->{status}, $status, "$what: status $status");

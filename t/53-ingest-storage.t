@@ -14,12 +14,7 @@ use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(sleep time);
 use TV;
 
-sub sql {
-	my ($i, $q) = @_;
-	my $r = run_cmd(argv => ['sqlite3', '-separator', '|', $i->{db}, $q]);
-	chomp(my $o = $r->{stdout});
-	return $o;
-}
+sub sql { my ($i, $q) = @_; return $i->sql($q) }
 
 sub post {
 	my ($i, $qs, $body) = @_;

@@ -9,8 +9,7 @@ use Test::More;
 use TV;
 
 my $inst = new_instance(conf => { auth_ingest => 'open' });
-sub sql { my ($i, $q) = @_; my $r = run_cmd(argv => ['sqlite3', '-separator', '|', $i->{db}, $q]);
-	chomp(my $o = $r->{stdout}); return $o }
+sub sql { my ($i, $q) = @_; return $i->sql($q) }
 sub post_json { my ($i, $body) = @_;
 	return $i->cgi('ingest', 'POST', '/api/tests/ingest', body => $body,
 	    content_type => 'application/json') }

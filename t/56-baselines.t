@@ -56,12 +56,7 @@ sub ingest {
 	die "ingest $id: $r->{stdout}$r->{stderr}" unless $r->{exit} == 0;
 }
 
-sub sql {
-	my ($inst, $q) = @_;
-	my $r = run_cmd(argv => ['sqlite3', $inst->{db}, $q]);
-	chomp(my $o = $r->{stdout});
-	return $o;
-}
+sub sql { my ($i, $q) = @_; return $i->sql($q) }
 
 # Runs the integrity pass; answers "run:type:subject" of every signal, sorted.
 sub signals {

@@ -14,7 +14,7 @@ use TV;
 
 my $inst = new_instance();
 my $dir = tv_scratch();
-sub sql { my ($q) = @_; my $r = run_cmd(argv => ['sqlite3', $inst->{db}, $q]); chomp(my $o = $r->{stdout}); $o }
+sub sql { my ($q) = @_; return $inst->sql($q) }
 sub put { my ($path, $text) = @_; open(my $fh, '>', $path) or die "$path: $!"; print $fh $text; close $fh; $path }
 sub report { my ($suite, @names) = @_;
 	return qq{<testsuite name="$suite">} . join('', map { qq{<testcase classname="$suite" name="$_"/>} } @names) . '</testsuite>' }

@@ -11,8 +11,7 @@ use Test::More;
 use TV;
 
 my $inst = new_instance(conf => { auth_ingest => 'open' });
-sub sql { my ($q) = @_; my $r = run_cmd(argv => ['sqlite3', $inst->{db}, $q]);
-	die "sql: $r->{stderr}" if $r->{exit}; chomp(my $o = $r->{stdout}); $o }
+sub sql { my ($q) = @_; return $inst->sql($q) }
 # a report of suite $s: name => P F E S
 sub report { my ($s, %t) = @_;
 	return qq{<testsuite name="$s">} . join('', map { my $st = $t{$_};

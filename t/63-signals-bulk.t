@@ -18,7 +18,7 @@ my $admin = $inst->token('default', 'admin');
 my $reader = $inst->token('default', 'read');
 my $other_admin = $inst->token('other', 'admin');
 
-sub sql { my ($q) = @_; my $r = run_cmd(argv => ['sqlite3', $inst->{db}, $q]); chomp(my $o = $r->{stdout}); $o }
+sub sql { my ($q) = @_; return $inst->sql($q) }
 my $min = 0;
 sub up { my ($project, $run, $session) = @_;
 	$min++;

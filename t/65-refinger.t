@@ -35,13 +35,7 @@ sub post {
 	    content_type => 'application/xml');
 	die "ingest $qs: $r->{status} $r->{body}" unless $r->{status} == 201;
 }
-sub sql {
-	my ($q) = @_;
-	my $r = run_cmd(argv => ['sqlite3', $inst->{db}, $q]);
-	die "sqlite3: $r->{stderr}" unless $r->{exit} == 0;
-	chomp(my $out = $r->{stdout});
-	return $out;
-}
+sub sql { my ($q) = @_; return $inst->sql($q) }
 sub failures {
 	my ($qs) = @_;
 	my $r = $inst->cgi('insights', 'GET', "/api/failures$qs");

@@ -84,12 +84,7 @@ sub send_json {
 	return $inst->cgi($prog, $method, $uri, body => $body, content_type => 'application/json',
 	    headers => $token ? { Authorization => "Bearer $token" } : {});
 }
-sub sql {
-	my ($inst, $q) = @_;
-	my $r = run_cmd(argv => ['sqlite3', $inst->{db}, $q]);
-	chomp(my $o = $r->{stdout});
-	return $o;
-}
+sub sql { my ($inst, $q) = @_; return $inst->sql($q) }
 sub tid { my ($inst, $name) = @_; return sql($inst, "SELECT test_id FROM tests WHERE name = '$name' AND alias_of IS NULL") }
 
 my $t0 = time - 40 * $DAY;

@@ -172,7 +172,8 @@ sub psql_run {
 # A fresh database tv_<pid>_<seq> on TESTVIS_TEST_PG's server; its URL.
 sub pg_create_db {
 	my $name = sprintf('tv_%d_%d', $$, ++$PG_SEQ);
-	my $r = psql_run($PG_URL, "CREATE DATABASE $name;");
+	my $r = psql_run($PG_URL, "CREATE DATABASE $name TEMPLATE template0 " .
+	    "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C';");
 	die "CREATE DATABASE $name on " . url_redact($PG_URL) .
 	    ": $r->{stderr}" if $r->{exit} != 0;
 	push @PG_DBS, $name;
@@ -227,6 +228,18 @@ sub sql {
 	    if $r->{exit} != 0;
 	chomp(my $o = $r->{stdout});
 	return $o;
+}
+
+# $inst->agg(EXPR, SEP, ORDER): SQL for the values of EXPR joined by SEP,
+# in the order of ORDER: SQLite's group_concat (the order is that of the
+# rows it reads: callers keep their ORDER BY subquery), PostgreSQL's
+# string_agg(... ORDER BY ORDER) (by the ORDER column of that subquery).
+sub agg {
+	my ($self, $expr, $sep, $order) = @_;
+	$sep //= ',';
+	return "group_concat($expr, '$sep')" if $self->{engine} ne 'postgresql';
+	return "string_agg(CAST($expr AS TEXT), '$sep'" .
+	    (defined $order ? " ORDER BY $order" : '') . ')';
 }
 
 # The variables by which `testvis ingest` knows it runs in a CI build:
