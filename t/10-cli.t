@@ -87,6 +87,16 @@ like($r->{stderr}, qr/cannot open database/, 'negative: says it cannot open the 
 $r = $inst->cli({ TESTVIS_DB => '/nonexistent/dir/x.db' }, 'migrate');
 is($r->{exit}, 3, 'negative: migrate into a missing directory exits 3');
 
+SKIP: {
+	skip 'PostgreSQL cases', 3 if $inst->engine ne 'postgresql';
+	my $dead = 'postgresql://testvis:s3cretpw@127.0.0.1:' . TV::free_port() . '/x?connect_timeout=2';
+	$r = $inst->cli({ TESTVIS_DB => $dead }, 'project', 'list');
+	is($r->{exit}, 3, 'negative: a PostgreSQL server that does not answer exits 3');
+	unlike($r->{stdout} . $r->{stderr}, qr/s3cretpw/, 'negative: without showing the password');
+	$r = $inst->cli({ TESTVIS_DB => TV::pg_create_db() }, 'project', 'list');
+	is($r->{exit}, 3, 'negative: an unmigrated PostgreSQL database exits 3');
+}
+
 my $fresh = tv_scratch() . "/fresh.db";
 $r = $inst->cli({ TESTVIS_DB => $fresh }, 'project', 'list');
 is($r->{exit}, 3, 'negative: unmigrated database exits 3');

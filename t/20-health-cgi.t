@@ -128,6 +128,27 @@ is($r->{json}{error}{code}, 'schema_outdated', 'negative: code schema_outdated')
 $r = $inst->cgi('health', 'GET', '/api/health', env => { TESTVIS_DB => $empty });
 is($r->{json}{status}, 'outdated', 'negative: health says outdated');
 
+# The same on PostgreSQL: a server that does not answer, a database
+# that was never migrated; neither the URL nor its password is shown.
+SKIP: {
+	skip 'PostgreSQL cases', 9 if $inst->engine ne 'postgresql';
+	my $dead = 'postgresql://testvis:s3cretpw@127.0.0.1:' . TV::free_port() . '/x?connect_timeout=2';
+	$r = $inst->cgi('health', 'GET', '/api/health', env => { TESTVIS_DB => $dead });
+	is($r->{status}, 503, 'negative: an unreachable PostgreSQL makes health 503');
+	is($r->{json}{db}{reachable}, JSON::PP::false, 'negative: db not reachable (PostgreSQL)');
+	$r = $inst->cgi('health', 'GET', '/api/projects', env => { TESTVIS_DB => $dead });
+	is($r->{status}, 503, 'negative: an unreachable PostgreSQL makes projects 503');
+	is($r->{json}{error}{code}, 'db_unavailable', 'negative: code db_unavailable (PostgreSQL)');
+	unlike($r->{body} . $r->{stderr}, qr/s3cretpw/, 'negative: the password is never shown');
+	unlike($r->{body}, qr/127\.0\.0\.1/, 'negative: nor the server in the answer');
+	my $bare = TV::pg_create_db();
+	$r = $inst->cgi('health', 'GET', '/api/projects', env => { TESTVIS_DB => $bare });
+	is($r->{status}, 503, 'negative: an unmigrated PostgreSQL database is 503');
+	is($r->{json}{error}{code}, 'schema_outdated', 'negative: code schema_outdated (PostgreSQL)');
+	$r = $inst->cgi('health', 'GET', '/api/health', env => { TESTVIS_DB => $bare });
+	is($r->{json}{status}, 'outdated', 'negative: health says outdated (PostgreSQL)');
+}
+
 # A broken configuration file.
 open($fh, '>', tv_scratch() . "/broken.conf") or die;
 print $fh "enabled = perhaps\n";

@@ -22,7 +22,7 @@ sub answers { my ($r) = @_; [map { decode_json($_) } split /\n/, $r->{stdout}] }
 sub run_row { my ($id) = @_;
 	sql("SELECT coalesce(branch,'-') || ' ' || coalesce(git_sha,'-') || ' ' || coalesce(job,'-') || ' ' || coalesce(ci_url,'-') FROM runs WHERE run_id = '$id'") }
 sub shards { my ($id) = @_;
-	sql("SELECT group_concat(shard, ' ') FROM (SELECT s.shard FROM run_shards s JOIN runs r ON r.id = s.run WHERE r.run_id = '$id' ORDER BY s.shard)") }
+	sql('SELECT ' . $inst->agg('shard', ' ', 'shard') . " FROM (SELECT s.shard FROM run_shards s JOIN runs r ON r.id = s.run WHERE r.run_id = '$id' ORDER BY s.shard) AS s") }
 
 mkdir "$dir/x"; mkdir "$dir/y";
 my $a = put("$dir/TEST-a.xml", report('a', 'a1', 'a2'));

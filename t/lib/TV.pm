@@ -19,7 +19,7 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 use Exporter 'import';
 
-our @EXPORT = qw(tv_root tv_build tv_scratch tv_plain_build tv_engine new_instance
+our @EXPORT = qw(tv_root tv_build tv_scratch tv_plain_build tv_engine tv_use_pg new_instance
     run_cmd cli cgi start_lighttpd stop_lighttpd http_req decode_json_safe);
 
 my $ROOT = abs_path(dirname(__FILE__) . "/../..");
@@ -180,6 +180,17 @@ sub pg_create_db {
 	return url_with_db($PG_URL, $name);
 }
 
+# tv_use_pg(URL, private => 1): from here on the instances of this script
+# get databases on the PostgreSQL server at URL (a test that needs
+# PostgreSQL whatever the suite's engine, e.g. with t/lib/PG.pm's private
+# cluster); private => 1: the server goes away with the script, its
+# databases are not dropped one by one.
+my $PG_PRIVATE = 0;
+sub tv_use_pg {
+	my ($url, %o) = @_;
+	($ENGINE, $PG_URL, $PG_PRIVATE) = ('postgresql', $url, $o{private} ? 1 : 0);
+}
+
 # new_instance(conf => {key => value}, project => 'default',
 #              engine => 'sqlite')
 # A config file and a migrated database in a fresh directory: a SQLite
@@ -230,6 +241,46 @@ sub sql {
 	return $o;
 }
 
+# The database name in a PostgreSQL URL.
+sub url_db { my ($url) = @_; my ($d) = $url =~ m{^postgres(?:ql)?://[^/?]*/([^?]*)}; return $d }
+
+# $inst->db_save(NAME): a copy of the instance's database as it is now,
+# kept as NAME for db_restore: a copy of the SQLite file, or a PostgreSQL
+# database made from this one as its template (no program may be
+# connected to it meanwhile).  Dies on failure.
+sub db_save {
+	my ($self, $name) = @_;
+	if ($self->{engine} ne 'postgresql') {
+		require File::Copy;
+		File::Copy::copy($self->{db}, "$self->{dir}/saved-$name.db")
+		    or die "copy: $!";
+		return;
+	}
+	my $db = url_db($self->{db});
+	my $copy = "${db}_$name";
+	my $r = psql_run($PG_URL, "CREATE DATABASE $copy TEMPLATE $db;");
+	die "CREATE DATABASE $copy: $r->{stderr}" if $r->{exit} != 0;
+	push @PG_DBS, $copy;
+}
+
+# $inst->db_restore(NAME): the instance's database back to the copy
+# db_save(NAME) kept (SQLite: the file, without -wal/-shm; PostgreSQL: the
+# database dropped, WITH (FORCE), and made again from the saved one).
+sub db_restore {
+	my ($self, $name) = @_;
+	if ($self->{engine} ne 'postgresql') {
+		require File::Copy;
+		unlink "$self->{db}-wal", "$self->{db}-shm";
+		File::Copy::copy("$self->{dir}/saved-$name.db", $self->{db})
+		    or die "copy: $!";
+		return;
+	}
+	my $db = url_db($self->{db});
+	my $r = psql_run($PG_URL, "DROP DATABASE $db WITH (FORCE);\n" .
+	    "CREATE DATABASE $db TEMPLATE ${db}_$name;");
+	die "restore $db: $r->{stderr}" if $r->{exit} != 0;
+}
+
 # $inst->agg(EXPR, SEP, ORDER): SQL for the values of EXPR joined by SEP,
 # in the order of ORDER: SQLite's group_concat (the order is that of the
 # rows it reads: callers keep their ORDER BY subquery), PostgreSQL's
@@ -240,6 +291,22 @@ sub agg {
 	return "group_concat($expr, '$sep')" if $self->{engine} ne 'postgresql';
 	return "string_agg(CAST($expr AS TEXT), '$sep'" .
 	    (defined $order ? " ORDER BY $order" : '') . ')';
+}
+
+# $inst->sibling(conf => {key => value}): another instance (its own
+# directory and testvis.conf, e.g. a second host) on this one's database,
+# already migrated and with its projects; the other keys are the same
+# defaults as new_instance's, not this one's.
+sub sibling {
+	my ($self, %o) = @_;
+	my $dir = tempdir("inst-XXXXXX", DIR => $SCRATCH);
+	my %conf = (auth_read => 'public', %{$o{conf} || {}}, db => $self->{db});
+	my $conf = "$dir/testvis.conf";
+	open(my $fh, '>', $conf) or die;
+	print $fh "$_ = $conf{$_}\n" for sort keys %conf;
+	close $fh;
+	return bless { dir => $dir, conf => $conf, db => $self->{db},
+	    engine => $self->{engine} }, 'TV';
 }
 
 # The variables by which `testvis ingest` knows it runs in a CI build:
@@ -491,7 +558,7 @@ END {
 			kill 'TERM', $pid;
 			waitpid($pid, 0);
 		}
-		for my $name (@PG_DBS) {
+		for my $name ($PG_PRIVATE ? () : @PG_DBS) {
 			my $r = psql_run($PG_URL,
 			    "DROP DATABASE IF EXISTS $name WITH (FORCE);");
 			print STDERR "# DROP DATABASE $name: $r->{stderr}"
