@@ -281,6 +281,47 @@ sub db_restore {
 	die "restore $db: $r->{stderr}" if $r->{exit} != 0;
 }
 
+# $inst->pg_session(SQL): a psql session on the instance's PostgreSQL
+# database that has run SQL (e.g. taken a lock) and stays open, holding
+# what it took, until pg_session_end; {pid, in}.  Dies when SQL fails or
+# does not finish within 10 s.
+sub pg_session {
+	my ($self, $sql) = @_;
+	my $out = "$SCRATCH/session" . tmp_tag() . '.out';
+	pipe(my $rd, my $wr) or die "pipe: $!";
+	my $pid = fork // die "fork: $!";
+	if ($pid == 0) {
+		close $wr;
+		open(STDIN, '<&', $rd) or POSIX::_exit(1);
+		open(STDOUT, '>', $out) or POSIX::_exit(1);
+		open(STDERR, '>&', \*STDOUT) or POSIX::_exit(1);
+		exec { psql_bin() } psql_bin(), '-X', '-A', '-t', '-q', '-v',
+		    'ON_ERROR_STOP=1', '-d', $self->{db};
+		POSIX::_exit(127);
+	}
+	close $rd;
+	$wr->autoflush(1);
+	print $wr "$sql\n\\echo session-ready\n";
+	my $deadline = time + 10;
+	while (slurp($out) !~ /^session-ready$/m) {
+		if (time > $deadline || waitpid($pid, WNOHANG) == $pid) {
+			kill 'KILL', $pid;
+			waitpid($pid, 0);
+			die "pg_session: " . slurp($out);
+		}
+		sleep 0.05;
+	}
+	return { pid => $pid, in => $wr };
+}
+
+# Ends a pg_session: psql reads the end of its input and exits, which
+# releases what the session held; waits for it.
+sub pg_session_end {
+	my ($s) = @_;
+	close $s->{in};
+	waitpid($s->{pid}, 0);
+}
+
 # $inst->agg(EXPR, SEP, ORDER): SQL for the values of EXPR joined by SEP,
 # in the order of ORDER: SQLite's group_concat (the order is that of the
 # rows it reads: callers keep their ORDER BY subquery), PostgreSQL's
