@@ -197,10 +197,11 @@ htdocs/vendor/uPlot.min.css: $(NPM_STAMP)
 # DATABASE, e.g. `t/lib/pg-cluster start DIR`'s) the Perl tests again on
 # PostgreSQL, one fresh database per instance (t/lib/TV.pm).  The second
 # pass leaves out what does not touch an instance's database (the unit
-# tests, the layer and fuzz-corpus checks) and t/66, which is PostgreSQL's
-# own; both passes run, and check fails if either does.
+# tests, the layer and fuzz-corpus checks) and PostgreSQL's own tests
+# (t/*-pg-*.t: they run in the first pass, on TESTVIS_TEST_PG or a private
+# cluster); both passes run, and check fails if either does.
 TESTS = $(UNIT_BIN) $(sort $(wildcard t/*.t))
-PG_TESTS = $(filter-out t/05-layers.t t/15-fuzz-corpus.t t/66-pg-schema.t, \
+PG_TESTS = $(filter-out t/05-layers.t t/15-fuzz-corpus.t $(wildcard t/*-pg-*.t), \
            $(sort $(wildcard t/*.t)))
 check: deps all
 	@rc=0; \

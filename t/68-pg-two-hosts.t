@@ -6,9 +6,9 @@
 # run by a third process with its own configuration does its passes on the
 # same data, and both hosts see them; the same run uploaded to both hosts
 # at the same moment, ten times over, is stored exactly once each time (the
-# other upload gets ingest's duplicate answer, 200 "skipped").  Runs on the
-# suite's PostgreSQL (TESTVIS_TEST_ENGINE=postgresql), else on a private
-# cluster (t/lib/PG.pm); skips without PostgreSQL.
+# other upload gets ingest's duplicate answer, 200 "skipped").  Runs against
+# TESTVIS_TEST_PG, or a private cluster (t/lib/PG.pm); skips without
+# PostgreSQL.
 use strict;
 use warnings;
 use FindBin;
@@ -23,21 +23,13 @@ my $lighttpd = -x '/usr/sbin/lighttpd' ? '/usr/sbin/lighttpd' : `command -v ligh
 plan skip_all => 'lighttpd is not installed' unless $lighttpd;
 my $pg;
 if (tv_engine() ne 'postgresql') {
-	# make check's PostgreSQL pass runs it on TESTVIS_TEST_PG
-	plan skip_all => 'runs in the PostgreSQL pass (TESTVIS_TEST_ENGINE=postgresql)'
-	    if $ENV{TESTVIS_TEST_PG};
 	$pg = pg_start() or plan skip_all => "no PostgreSQL: $PG::why";
-	tv_use_pg($pg->{url}, private => 1);
+	tv_use_pg($pg->{url}, private => !$pg->{external});
 }
 
 my $scratch = tv_scratch();
 sub spool { my ($n) = @_; my $d = "$scratch/spool-$n"; mkdir $d or die "$d: $!"; return $d }
-my $h1 = eval { new_instance(conf => { auth_ingest => 'open', spool_dir => spool(1) }) };
-if (!$h1) {
-	# until the storage layer runs on PostgreSQL (issue 14)
-	plan skip_all => 'the programs do not run on PostgreSQL yet' if $@ =~ /not served yet/;
-	die $@;
-}
+my $h1 = new_instance(conf => { auth_ingest => 'open', spool_dir => spool(1) });
 my $h2 = $h1->sibling(conf => { auth_ingest => 'open', spool_dir => spool(2) });
 my $h3 = $h1->sibling(conf => { spool_dir => spool(3), spool_settle_seconds => 0 });
 is($h1->engine, 'postgresql', 'the hosts run on PostgreSQL');
