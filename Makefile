@@ -192,10 +192,28 @@ htdocs/vendor/uPlot.min.css: $(NPM_STAMP)
 	@mkdir -p $(@D)
 	cp $(NPM_DIR)/node_modules/uplot/dist/uPlot.min.css $@
 
-# The test suite: C unit tests, CGI-mode endpoint tests, lighttpd end to end.
+# The test suite: C unit tests, CGI-mode endpoint tests, lighttpd end to end,
+# on SQLite; with TESTVIS_TEST_PG set (a libpq URL whose role may CREATE
+# DATABASE, e.g. `t/lib/pg-cluster start DIR`'s) the Perl tests again on
+# PostgreSQL, one fresh database per instance (t/lib/TV.pm).  The second
+# pass leaves out what does not touch an instance's database (the unit
+# tests, the layer and fuzz-corpus checks) and PostgreSQL's own tests
+# (t/*-pg-*.t: they run in the first pass, on TESTVIS_TEST_PG or a private
+# cluster); both passes run, and check fails if either does.
 TESTS = $(UNIT_BIN) $(sort $(wildcard t/*.t))
+PG_TESTS = $(filter-out t/05-layers.t t/15-fuzz-corpus.t $(wildcard t/*-pg-*.t), \
+           $(sort $(wildcard t/*.t)))
 check: deps all
-	TESTVIS_BUILD=$(abspath $(BUILD)) $(PROVE) $(PROVE_J) $(TESTS)
+	@rc=0; \
+	TESTVIS_TEST_ENGINE=sqlite TESTVIS_BUILD=$(abspath $(BUILD)) \
+	    $(PROVE) $(PROVE_J) $(TESTS) || rc=1; \
+	if [ -n "$$TESTVIS_TEST_PG" ]; then \
+		echo "check: the suite again on PostgreSQL (TESTVIS_TEST_PG)"; \
+		TESTVIS_TEST_ENGINE=postgresql \
+		TESTVIS_BUILD=$(abspath $(BUILD)) \
+		    $(PROVE) $(PROVE_J) $(PG_TESTS) || rc=1; \
+	fi; \
+	exit $$rc
 
 asan-check:
 	$(MAKE) BUILD=build-asan SANITIZE=1 check

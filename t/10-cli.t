@@ -37,9 +37,9 @@ chomp $secret;
 $r = $inst->cli('token', 'list');
 like($r->{stdout}, qr/^$id\tshop-web\tingest\tci\t\S+Z\tactive$/m, 'token list shows the token');
 unlike($r->{stdout}, qr/\Q$secret\E/, 'token list never shows the secret');
-my $dbdump = run_cmd(argv => ['sqlite3', $inst->{db}, 'SELECT hash FROM tokens']);
-unlike($dbdump->{stdout}, qr/\Q$secret\E/, 'the database keeps no token text');
-like($dbdump->{stdout}, qr/^[0-9a-f]{64}$/m, 'the database keeps a SHA-256');
+my $dbdump = $inst->sql('SELECT hash FROM tokens');
+unlike($dbdump, qr/\Q$secret\E/, 'the database keeps no token text');
+like($dbdump, qr/^[0-9a-f]{64}$/m, 'the database keeps a SHA-256');
 
 like($r->{stdout}, qr/\AID\tPROJECT\tSCOPE\tNAME\tCREATED\tSTATE\n/, 'issue 13 item 9: token list starts with a header naming the ID column');
 $r = $inst->cli('token', 'list', '--project', 'default');
@@ -86,6 +86,16 @@ is($r->{exit}, 3, 'negative: database that cannot be opened exits 3');
 like($r->{stderr}, qr/cannot open database/, 'negative: says it cannot open the database');
 $r = $inst->cli({ TESTVIS_DB => '/nonexistent/dir/x.db' }, 'migrate');
 is($r->{exit}, 3, 'negative: migrate into a missing directory exits 3');
+
+SKIP: {
+	skip 'PostgreSQL cases', 3 if $inst->engine ne 'postgresql';
+	my $dead = 'postgresql://testvis:s3cretpw@127.0.0.1:' . TV::free_port() . '/x?connect_timeout=2';
+	$r = $inst->cli({ TESTVIS_DB => $dead }, 'project', 'list');
+	is($r->{exit}, 3, 'negative: a PostgreSQL server that does not answer exits 3');
+	unlike($r->{stdout} . $r->{stderr}, qr/s3cretpw/, 'negative: without showing the password');
+	$r = $inst->cli({ TESTVIS_DB => TV::pg_create_db() }, 'project', 'list');
+	is($r->{exit}, 3, 'negative: an unmigrated PostgreSQL database exits 3');
+}
 
 my $fresh = tv_scratch() . "/fresh.db";
 $r = $inst->cli({ TESTVIS_DB => $fresh }, 'project', 'list');

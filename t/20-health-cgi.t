@@ -35,9 +35,9 @@ $r = $inst->cgi('health', 'GET', '/api/health', headers => { 'X-Request-Id' => "
 like($r->{headers}{'x-request-id'}, qr/^[0-9a-f]{16}$/, 'negative: an insane request id is replaced');
 
 # batch bookkeeping shows up once a pass has run
-run_cmd(argv => ['sqlite3', $inst->{db}, "INSERT INTO batch_passes (name, "
+$inst->sql("INSERT INTO batch_passes (name, "
     . "last_started_at, last_finished_at, last_status) VALUES ('flaky', "
-    . "1714564800000, 1714564801000, 'ok')"]);
+    . "1714564800000, 1714564801000, 'ok')");
 $r = $inst->cgi('health', 'GET', '/api/health');
 is($r->{json}{last_batch_at}, '2024-05-01T12:00:01.000Z', 'last batch pass time reported');
 is($r->{json}{batch_passes}{flaky}{status}, 'ok', 'per-pass status reported');
@@ -127,6 +127,27 @@ is($r->{status}, 503, 'negative: an unmigrated database is 503');
 is($r->{json}{error}{code}, 'schema_outdated', 'negative: code schema_outdated');
 $r = $inst->cgi('health', 'GET', '/api/health', env => { TESTVIS_DB => $empty });
 is($r->{json}{status}, 'outdated', 'negative: health says outdated');
+
+# The same on PostgreSQL: a server that does not answer, a database
+# that was never migrated; neither the URL nor its password is shown.
+SKIP: {
+	skip 'PostgreSQL cases', 9 if $inst->engine ne 'postgresql';
+	my $dead = 'postgresql://testvis:s3cretpw@127.0.0.1:' . TV::free_port() . '/x?connect_timeout=2';
+	$r = $inst->cgi('health', 'GET', '/api/health', env => { TESTVIS_DB => $dead });
+	is($r->{status}, 503, 'negative: an unreachable PostgreSQL makes health 503');
+	is($r->{json}{db}{reachable}, JSON::PP::false, 'negative: db not reachable (PostgreSQL)');
+	$r = $inst->cgi('health', 'GET', '/api/projects', env => { TESTVIS_DB => $dead });
+	is($r->{status}, 503, 'negative: an unreachable PostgreSQL makes projects 503');
+	is($r->{json}{error}{code}, 'db_unavailable', 'negative: code db_unavailable (PostgreSQL)');
+	unlike($r->{body} . $r->{stderr}, qr/s3cretpw/, 'negative: the password is never shown');
+	unlike($r->{body}, qr/127\.0\.0\.1/, 'negative: nor the server in the answer');
+	my $bare = TV::pg_create_db();
+	$r = $inst->cgi('health', 'GET', '/api/projects', env => { TESTVIS_DB => $bare });
+	is($r->{status}, 503, 'negative: an unmigrated PostgreSQL database is 503');
+	is($r->{json}{error}{code}, 'schema_outdated', 'negative: code schema_outdated (PostgreSQL)');
+	$r = $inst->cgi('health', 'GET', '/api/health', env => { TESTVIS_DB => $bare });
+	is($r->{json}{status}, 'outdated', 'negative: health says outdated (PostgreSQL)');
+}
 
 # A broken configuration file.
 open($fh, '>', tv_scratch() . "/broken.conf") or die;

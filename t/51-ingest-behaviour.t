@@ -11,8 +11,7 @@ use IO::Compress::Gzip qw(gzip);
 use TV;
 
 my $inst = new_instance(conf => { auth_ingest => 'open' });
-sub sql { my ($i, $q) = @_; my $r = run_cmd(argv => ['sqlite3', '-separator', '|', $i->{db}, $q]);
-	chomp(my $o = $r->{stdout}); return $o }
+sub sql { my ($i, $q) = @_; return $i->sql($q) }
 sub post { my ($i, $qs, $body, $ct, %o) = @_;
 	return $i->cgi('ingest', 'POST', "/api/tests/ingest$qs", body => $body,
 	    content_type => $ct // 'application/xml', %o) }
@@ -42,7 +41,7 @@ is($r->{json}{links}{run}, '/api/tests/runs/r1?project=default', 'links to the r
 is(sql($inst, 'SELECT branch, git_sha, session_id, triggered_by, ci_url, env_fingerprint, started_at, status FROM runs'),
     'main|abc123|sess-1|ci|https://ci/1|linux|1714564800000|failed', 'run metadata stored; started_at from the XML');
 is(sql($inst, "SELECT base_name, params FROM tests WHERE name = 'p[1-2]'"), 'p|1-2', 'parameterized name split');
-is(sql($inst, "SELECT last_status, recent, open_incident IS NOT NULL FROM tests JOIN test_stats ON test_stats.test = tests.id WHERE name = 'b'"), 'failed|F|1', 'rollup of a failure');
+is(sql($inst, "SELECT last_status, recent, CASE WHEN open_incident IS NOT NULL THEN 1 ELSE 0 END FROM tests JOIN test_stats ON test_stats.test = tests.id WHERE name = 'b'"), 'failed|F|1', 'rollup of a failure');
 is(sql($inst, "SELECT count(*), min(branch) FROM incidents WHERE closed_at IS NULL"), '1|main', 'an incident opened on main');
 like(sql($inst, "SELECT fingerprint FROM results WHERE status = 1"), qr/^[0-9a-f]{12}$/, 'failures get a fingerprint');
 is(sql($inst, "SELECT message FROM result_texts t JOIN tests d ON d.id = t.test WHERE d.name = 'b'"), 'boom b', 'message stored');
@@ -58,7 +57,7 @@ is(sql($inst, "SELECT recent, last_status, runs_count, passed_count, failed_coun
 is(sql($inst, "SELECT count(*) FROM incidents WHERE closed_at IS NOT NULL AND closed_run = (SELECT id FROM runs WHERE run_id = 'r2')"),
     '1', 'the passing run closed the incident');
 is(sql($inst, "SELECT failure_count FROM incidents WHERE closed_at IS NULL"), '1', 'a new incident for a');
-is(sql($inst, "SELECT group_concat(kind, ',') FROM (SELECT kind FROM events ORDER BY id)"),
+is(sql($inst, "SELECT " . $inst->agg('kind', ',', 'id') . " FROM (SELECT kind, id FROM events ORDER BY id) AS e"),
     'incident_opened,run_ingested,incident_closed,incident_opened,run_ingested', 'events written in order');
 is(sql($inst, "SELECT p50_ms FROM tests JOIN test_stats ON test_stats.test = tests.id WHERE name = 'a'"), '500', 'p50 duration kept');
 

@@ -17,7 +17,7 @@ use TV;
 
 my $inst = new_instance(conf => { auth_ingest => 'open', max_decompressed_bytes => 1048576,
     max_body_bytes => 2097152, max_message_bytes => 100, max_text_bytes => 1000 });
-sub sql { my ($i, $q) = @_; my $r = run_cmd(argv => ['sqlite3', $i->{db}, $q]); chomp(my $o = $r->{stdout}); $o }
+sub sql { my ($i, $q) = @_; return $i->sql($q) }
 sub post { my ($qs, $body, $ct, %o) = @_;
 	return $inst->cgi('ingest', 'POST', "/api/tests/ingest$qs", body => $body,
 	    content_type => $ct // 'application/xml', %o) }
@@ -122,7 +122,8 @@ like($r->{json}{error}{message}, qr/nest deeper/, 'negative: the nesting is name
 $r = post('?run_id=utf', qq{<testsuite><testcase name="bad\xff\xfename"><failure message="ctl\x01\x02 &#27;[31mred"/></testcase></testsuite>});
 is($r->{status}, 201, 'invalid UTF-8 is accepted') or diag $r->{body};
 like(join(' ', @{$r->{json}{warnings}}), qr/invalid characters were replaced or dropped/, 'with a warning');
-is(sql($inst, "SELECT hex(name) FROM tests"), uc(unpack('H*', "bad\xef\xbf\xbd\xef\xbf\xbdname")), 'invalid bytes became U+FFFD');
+is(sql($inst, $inst->engine eq 'postgresql' ?
+    "SELECT upper(encode(convert_to(name, 'UTF8'), 'hex')) FROM tests" : "SELECT hex(name) FROM tests"), uc(unpack('H*', "bad\xef\xbf\xbd\xef\xbf\xbdname")), 'invalid bytes became U+FFFD');
 is(sql($inst, "SELECT message FROM result_texts"), 'ctl [31mred', 'control characters dropped');
 
 # huge texts are cut with a marker
@@ -130,7 +131,7 @@ my $long = 'm' x 5000;
 $r = post('?run_id=long', qq{<testsuite><testcase name="long"><failure message="$long">} . ('d' x 300_000) . qq{</failure><system-out>} . ('o' x 5000) . qq{</system-out></testcase></testsuite>});
 is($r->{status}, 201, 'huge texts are accepted');
 like(join(' ', @{$r->{json}{warnings}}), qr/3 texts were cut/, 'with a warning');
-is(sql($inst, "SELECT length(message), length(details) < 1100, length(stdout) < 1100 FROM result_texts t JOIN tests d ON d.id = t.test WHERE d.name = 'long'"),
+is(sql($inst, "SELECT length(message), CASE WHEN length(details) < 1100 THEN 1 ELSE 0 END, CASE WHEN length(stdout) < 1100 THEN 1 ELSE 0 END FROM result_texts t JOIN tests d ON d.id = t.test WHERE d.name = 'long'"),
     '127|1|1', 'message and details cut to the limits');
 like(sql($inst, "SELECT message FROM result_texts t JOIN tests d ON d.id = t.test WHERE d.name = 'long'"), qr/\[\.\.\. truncated 4900 bytes\]$/, 'the marker says how much');
 
@@ -138,7 +139,7 @@ like(sql($inst, "SELECT message FROM result_texts t JOIN tests d ON d.id = t.tes
 $r = post('?run_id=times', '<testsuite><testcase name="t1"/><testcase name="t2" time=""/><testcase name="t3" time="1,234.5"/><testcase name="t4" time="soon"/></testsuite>');
 is($r->{status}, 201, 'odd times never reject the file');
 like(join(' ', @{$r->{json}{warnings}}), qr/2 testcase time values could not be read/, 'unreadable times are warned about');
-is(sql($inst, "SELECT group_concat(coalesce(duration_ms, 'null'), ',') FROM (SELECT r.duration_ms FROM results r JOIN tests t ON t.id = r.test WHERE t.name IN ('t1','t2','t3','t4') ORDER BY t.name)"),
+is(sql($inst, "SELECT " . $inst->agg("coalesce(CAST(duration_ms AS TEXT), 'null')", ',', 'name') . " FROM (SELECT r.duration_ms, t.name FROM results r JOIN tests t ON t.id = r.test WHERE t.name IN ('t1','t2','t3','t4') ORDER BY t.name) AS d"),
     'null,null,1234500,null', 'stored as null or parsed');
 
 # bad parameters and metadata
@@ -161,7 +162,7 @@ is($r->{status}, 405, 'negative: GET on ingest is 405');
 $r = post('', encode_json({ run_id => 'x', branch => "\x01", junit_xml => '<testsuite/>' }), 'application/json');
 like($r->{json}{error}{message}, qr/meta field 'branch'/, 'negative: invalid metadata in JSON is named');
 
-my $before = sql($inst, 'SELECT (SELECT count(*) FROM runs) || "/" || (SELECT count(*) FROM results)');
+my $before = sql($inst, q{SELECT (SELECT count(*) FROM runs) || '/' || (SELECT count(*) FROM results)});
 $r = post('', '<testsuite/>', 'application/xml', headers => { 'Content-Encoding' => 'br' });
 is($r->{status}, 415, 'negative: an unknown Content-Encoding is 415');
 like($r->{json}{error}{message}, qr/'br'/, 'negative: the encoding is named');
@@ -174,7 +175,7 @@ $r = post('', "--$mb\r\nContent-Disposition: form-data; name=\"meta\"\r\n\r\n" .
     "multipart/form-data; boundary=$mb");
 is($r->{status}, 413, 'negative: an oversized meta part is 413');
 is($r->{json}{error}{details}{limit_bytes}, 1048576, 'negative: with the meta part limit, not the report limit');
-is(sql($inst, 'SELECT (SELECT count(*) FROM runs) || "/" || (SELECT count(*) FROM results)'), $before,
+is(sql($inst, q{SELECT (SELECT count(*) FROM runs) || '/' || (SELECT count(*) FROM results)}), $before,
     'refused encodings, tags and parts store nothing');
 
 # authorization and the disabled flag
@@ -240,7 +241,10 @@ close $w;
 is($? & 127, 9, 'the ingest was killed mid-way');
 is(sql($kill, 'SELECT (SELECT count(*) FROM runs) + (SELECT count(*) FROM results) + (SELECT count(*) FROM tests)'),
     '0', 'nothing of the killed ingest is visible');
-is(sql($kill, 'PRAGMA integrity_check'), 'ok', 'the database is intact');
+SKIP: {
+	skip 'a SQLite file check', 1 if $kill->engine ne 'sqlite';
+	is(sql($kill, 'PRAGMA integrity_check'), 'ok', 'the database is intact');
+}
 $r = $kill->cli('ingest', '--run-id', 'killed', $files[0]);
 is(decode_json($r->{stdout})->{status}, 'created', 'the same run ingests afterwards');
 

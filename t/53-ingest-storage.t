@@ -14,12 +14,13 @@ use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(sleep time);
 use TV;
 
-sub sql {
-	my ($i, $q) = @_;
-	my $r = run_cmd(argv => ['sqlite3', '-separator', '|', $i->{db}, $q]);
-	chomp(my $o = $r->{stdout});
-	return $o;
-}
+# Every case here is a SQLite file's: its database-wide write lock, the disk
+# under its file, its max_page_count cap.
+plan skip_all => 'SQLite storage faults (write lock held by BEGIN IMMEDIATE, '
+    . 'the file on a full disk, max_db_mb as max_page_count)'
+    if tv_engine() eq 'postgresql';
+
+sub sql { my ($i, $q) = @_; return $i->sql($q) }
 
 sub post {
 	my ($i, $qs, $body) = @_;
@@ -61,10 +62,10 @@ sub fill {
 # What an upload may leave behind: rows of every table it writes.
 sub footprint {
 	my ($i) = @_;
-	return sql($i, 'SELECT (SELECT count(*) FROM runs) || "," || '
-	    . '(SELECT count(*) FROM run_shards) || "," || '
-	    . '(SELECT count(*) FROM results) || "," || '
-	    . '(SELECT count(*) FROM tests) || "," || '
+	return sql($i, q{SELECT (SELECT count(*) FROM runs) || ',' || }
+	    . q{(SELECT count(*) FROM run_shards) || ',' || }
+	    . q{(SELECT count(*) FROM results) || ',' || }
+	    . q{(SELECT count(*) FROM tests) || ',' || }
 	    . '(SELECT count(*) FROM events)');
 }
 
@@ -74,7 +75,7 @@ sub exact_run {
 	my $f = int($n / 3);
 	is(sql($i, "SELECT tests, passed, failed FROM runs WHERE run_id = '$id'"),
 	    "$n|" . ($n - $f) . "|$f", "$what: run counts match the report");
-	is(sql($i, "SELECT count(*), sum(r.status = 1) FROM results r JOIN runs u "
+	is(sql($i, "SELECT count(*), sum(CASE WHEN r.status = 1 THEN 1 ELSE 0 END) FROM results r JOIN runs u "
 	    . "ON u.id = r.run WHERE u.run_id = '$id'"), "$n|$f",
 	    "$what: every result stored");
 }

@@ -13,7 +13,7 @@ use JSON::PP;
 use TV;
 
 my $inst = new_instance(conf => { auth_ingest => 'open' });
-sub sql { my ($q) = @_; my $r = run_cmd(argv => ['sqlite3', $inst->{db}, $q]); chomp(my $o = $r->{stdout}); $o }
+sub sql { my ($q) = @_; return $inst->sql($q) }
 sub report { my ($suite, @names) = @_;
 	return qq{<testsuite name="$suite">} . join('', map { qq{<testcase classname="$suite" name="$_"/>} } @names) . '</testsuite>' }
 sub post { my ($qs, $body, $ct) = @_;
@@ -42,7 +42,7 @@ my $c = $inst->cli('ingest', '--run-id', 'c3-unit', '--branch', 'main', '--job',
     '--started-at', '2026-01-01T12:00:00Z', "$dir/unit.xml");
 is($c->{exit}, 0, 'testvis ingest takes --job');
 
-is(sql(q{SELECT group_concat(run_id || '=' || coalesce(job, '-'), ' ') FROM (SELECT * FROM runs ORDER BY started_at)}),
+is(sql('SELECT ' . $inst->agg(q{run_id || '=' || coalesce(job, '-')}, ' ', 'started_at') . ' FROM (SELECT * FROM runs ORDER BY started_at) AS r'),
     'c1-unit=unit c1-e2e=- c2-unit=unit c2-e2e=e2e c3-unit=unit', 'each run stores its job');
 
 $r = $inst->cgi('runs', 'GET', '/api/tests/runs?job=unit');

@@ -56,12 +56,7 @@ sub ingest {
 	die "ingest $id: $r->{stdout}$r->{stderr}" unless $r->{exit} == 0;
 }
 
-sub sql {
-	my ($inst, $q) = @_;
-	my $r = run_cmd(argv => ['sqlite3', $inst->{db}, $q]);
-	chomp(my $o = $r->{stdout});
-	return $o;
-}
+sub sql { my ($i, $q) = @_; return $i->sql($q) }
 
 # Runs the integrity pass; answers "run:type:subject" of every signal, sorted.
 sub signals {
@@ -120,7 +115,9 @@ my @e2e = cases('flow', 'e2e/flows.spec.ts', 4);
 	# removed (their class still reports, in api)
 	ingest($inst, 'both7', 'main', undef, 70, [['api', \@api2], ['web', \@web]]);
 	ingest($inst, 'a8', 'main', undef, 80, 'api', \@api2);
-	is(sql($inst, q{SELECT group_concat(DISTINCT t.suite_path) FROM results r JOIN tests t ON t.id = r.test
+	is(sql($inst, 'SELECT ' . ($inst->engine eq 'postgresql' ?
+	    q{string_agg(DISTINCT t.suite_path, ',' ORDER BY t.suite_path)} : 'group_concat(DISTINCT t.suite_path)')
+	    . q{ FROM results r JOIN tests t ON t.id = r.test
 	    JOIN runs u ON u.id = r.run WHERE u.run_id = 'both7'}), 'api,web', 'the run of both reports both suites');
 	is_deeply([grep { /^(?:both7|a8):/ } @{signals($inst)}], [],
 	    'issue 13 item 3: only suites both runs report are compared');

@@ -14,7 +14,7 @@ use TV;
 
 my $inst = new_instance();
 my $dir = tv_scratch();
-sub sql { my ($q) = @_; my $r = run_cmd(argv => ['sqlite3', $inst->{db}, $q]); chomp(my $o = $r->{stdout}); $o }
+sub sql { my ($q) = @_; return $inst->sql($q) }
 sub put { my ($path, $text) = @_; open(my $fh, '>', $path) or die "$path: $!"; print $fh $text; close $fh; $path }
 sub report { my ($suite, @names) = @_;
 	return qq{<testsuite name="$suite">} . join('', map { qq{<testcase classname="$suite" name="$_"/>} } @names) . '</testsuite>' }
@@ -22,7 +22,7 @@ sub answers { my ($r) = @_; [map { decode_json($_) } split /\n/, $r->{stdout}] }
 sub run_row { my ($id) = @_;
 	sql("SELECT coalesce(branch,'-') || ' ' || coalesce(git_sha,'-') || ' ' || coalesce(job,'-') || ' ' || coalesce(ci_url,'-') FROM runs WHERE run_id = '$id'") }
 sub shards { my ($id) = @_;
-	sql("SELECT group_concat(shard, ' ') FROM (SELECT s.shard FROM run_shards s JOIN runs r ON r.id = s.run WHERE r.run_id = '$id' ORDER BY s.shard)") }
+	sql('SELECT ' . $inst->agg('shard', ' ', 'shard') . " FROM (SELECT s.shard FROM run_shards s JOIN runs r ON r.id = s.run WHERE r.run_id = '$id' ORDER BY s.shard) AS s") }
 
 mkdir "$dir/x"; mkdir "$dir/y";
 my $a = put("$dir/TEST-a.xml", report('a', 'a1', 'a2'));

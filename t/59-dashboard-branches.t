@@ -13,7 +13,7 @@ use JSON::PP;
 use TV;
 
 my $inst = new_instance(conf => { auth_ingest => 'open' });
-sub sql { my ($q) = @_; my $r = run_cmd(argv => ['sqlite3', $inst->{db}, $q]); chomp(my $o = $r->{stdout}); $o }
+sub sql { my ($q) = @_; return $inst->sql($q) }
 # a report: name => 'p' (passed), 'f' (failed) or 'e' (error)
 sub report { my ($suite, %t) = @_;
 	return qq{<testsuite name="$suite">} . join('', map {

@@ -11,8 +11,7 @@ use Test::More;
 use TV;
 
 my $inst = new_instance(conf => { auth_ingest => 'open' });
-sub sql { my ($q) = @_; my $r = run_cmd(argv => ['sqlite3', $inst->{db}, $q]);
-	die "sql: $r->{stderr}" if $r->{exit}; chomp(my $o = $r->{stdout}); $o }
+sub sql { my ($q) = @_; return $inst->sql($q) }
 # a report of suite $s: name => P F E S
 sub report { my ($s, %t) = @_;
 	return qq{<testsuite name="$s">} . join('', map { my $st = $t{$_};
@@ -71,7 +70,7 @@ is($r->{exit}, 0, 'an older database migrates forward') or diag($r->{stderr});
 is(sql("SELECT $same FROM stream_stats ORDER BY branch, job, test"), $kept_same,
     'migration 0008 counts in the same rows from the history kept');
 is(sql('SELECT count(*) FROM runs'), 14, 'the history is intact');
-is(sql("SELECT last_passed_at || '/' || coalesce(last_failed_at, '-') FROM stream_stats s JOIN tests t ON t.id = s.test WHERE branch = 'main' AND job = 'unit' AND t.name = 'a'"),
+is(sql("SELECT last_passed_at || '/' || coalesce(CAST(last_failed_at AS TEXT), '-') FROM stream_stats s JOIN tests t ON t.id = s.test WHERE branch = 'main' AND job = 'unit' AND t.name = 'a'"),
     $row{'main/unit/a'}[7] . '/' . $row{'main/unit/a'}[8], 'and the times of the latest pass and failure');
 
 # the views read them: main's catalogue, dev's, one job's

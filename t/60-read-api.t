@@ -72,8 +72,7 @@ my $batch = $inst->cli('batch');
 is($batch->{exit}, 0, 'batch passes ran') or diag($batch->{stdout} . $batch->{stderr});
 
 sub get { my ($prog, $uri, %o) = @_; return $inst->cgi($prog, 'GET', $uri, %o) }
-sub tid { my ($name) = @_; my $r = run_cmd(argv => ['sqlite3', $inst->{db}, "SELECT test_id FROM tests WHERE name = '$name'"]);
-	chomp(my $t = $r->{stdout}); return $t }
+sub tid { my ($name) = @_; return $inst->sql("SELECT test_id FROM tests WHERE name = '$name'") }
 # Pages through a list; returns the items' ids in order and the page count.
 sub page_all {
 	my ($prog, $path, $key, $idkey, $between) = @_;
@@ -325,7 +324,7 @@ is(scalar @{$r->{json}{runs}}, 2, 'by git sha');
 is(get('insights', '/api/tests/correlate?git_sha=nope')->{status}, 404, 'negative: nothing linked is 404');
 # features and signals (from the batch): run-5 links the main session
 # and run-6 (same sha); beta broke in main runs 5/15/25, delta in run-6
-sub sqlv { my $r = run_cmd(argv => ['sqlite3', $inst->{db}, $_[0]]); chomp(my $v = $r->{stdout}); return $v }
+sub sqlv { return $inst->sql($_[0]) }
 my $fid = sqlv("SELECT id FROM features WHERE path = 'suite/t'");
 ok($fid, 'the batch mapped suite.T to feature suite/t');
 $r = get('insights', '/api/tests/correlate?run_id=run-5');

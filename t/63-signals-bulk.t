@@ -18,7 +18,7 @@ my $admin = $inst->token('default', 'admin');
 my $reader = $inst->token('default', 'read');
 my $other_admin = $inst->token('other', 'admin');
 
-sub sql { my ($q) = @_; my $r = run_cmd(argv => ['sqlite3', $inst->{db}, $q]); chomp(my $o = $r->{stdout}); $o }
+sub sql { my ($q) = @_; return $inst->sql($q) }
 my $min = 0;
 sub up { my ($project, $run, $session) = @_;
 	$min++;
@@ -85,7 +85,7 @@ is_deeply($r->{json}, { updated => 1, signals => [$so->[0]] }, 'that project\'s 
 is(st($s3->[1]), 'open', 'but not this project\'s signals through its token');
 
 # hostile input: 400 naming the field, nothing changed
-my $before = sql("SELECT group_concat(status) FROM signals");
+my $before = sql('SELECT ' . $inst->agg('status', ',', 'id') . ' FROM (SELECT status, id FROM signals ORDER BY id) AS s');
 my @bad = (
 	['{"status":"resolved","ids":[1],"force":true}', qr/unknown field 'force'/, 'an unknown field'],
 	['{"status":"resolved","ids":[]}', qr/ids/, 'empty ids'],
@@ -113,7 +113,7 @@ for my $b (@bad) {
 	is($r->{json}{error}{code}, 'invalid_body', "$b->[2]: invalid_body");
 	like($r->{json}{error}{message} // '', $b->[1], "$b->[2]: the message names the field");
 }
-is(sql("SELECT group_concat(status) FROM signals"), $before, 'no bad request changed anything');
+is(sql('SELECT ' . $inst->agg('status', ',', 'id') . ' FROM (SELECT status, id FROM signals ORDER BY id) AS s'), $before, 'no bad request changed anything');
 
 $r = bulk('{"status":"resolved","run_id":"nope"}');
 is($r->{status}, 404, 'an unknown run is a 404');
@@ -128,12 +128,15 @@ is($inst->cgi('integrity', 'POST', '/api/tests/integrity/alerts', body => '{"sta
 is(st($s3->[1]), 'open', 'the signal stayed open');
 
 # one transaction: a failing statement mid-way leaves nothing changed
-sql("CREATE TRIGGER boom BEFORE UPDATE ON signals WHEN NEW.id = $s3->[1] BEGIN SELECT RAISE(ABORT, 'boom'); END");
+my $pg = $inst->engine eq 'postgresql';
+sql($pg ? "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RAISE EXCEPTION 'boom'; END \$\$;
+    CREATE TRIGGER boom BEFORE UPDATE ON signals FOR EACH ROW WHEN (NEW.id = $s3->[1]) EXECUTE FUNCTION boom();" :
+    "CREATE TRIGGER boom BEFORE UPDATE ON signals WHEN NEW.id = $s3->[1] BEGIN SELECT RAISE(ABORT, 'boom'); END");
 is(st($s1->[0]), 'acknowledged', 'the first signal is acknowledged');
 my $nev = sql("SELECT count(*) FROM events");
 $r = bulk(qq({"status":"resolved","ids":[$s1->[0],$s3->[1]]}));
 is($r->{status}, 503, "a storage failure mid-way is a 503") or is(st($s1->[0]), 'acknowledged', 'and the signals before it were rolled back');
 is(sql("SELECT count(*) FROM events"), $nev, 'with their events');
-sql("DROP TRIGGER boom");
+sql($pg ? 'DROP TRIGGER boom ON signals; DROP FUNCTION boom();' : 'DROP TRIGGER boom');
 
 done_testing();

@@ -35,13 +35,7 @@ sub post {
 	    content_type => 'application/xml');
 	die "ingest $qs: $r->{status} $r->{body}" unless $r->{status} == 201;
 }
-sub sql {
-	my ($q) = @_;
-	my $r = run_cmd(argv => ['sqlite3', $inst->{db}, $q]);
-	die "sqlite3: $r->{stderr}" unless $r->{exit} == 0;
-	chomp(my $out = $r->{stdout});
-	return $out;
-}
+sub sql { my ($q) = @_; return $inst->sql($q) }
 sub failures {
 	my ($qs) = @_;
 	my $r = $inst->cgi('insights', 'GET', "/api/failures$qs");
@@ -69,10 +63,13 @@ my $cause = sql('SELECT DISTINCT fingerprint FROM results WHERE status = 1');
 like($cause, qr/^[0-9a-f]{12}$/, 'ingest gives the fifteen failures one fingerprint by cause');
 
 # ---- the database as the old algorithm left it ----
-sql(<<'SQL');
+# (the old fingerprint: the test's id as 12 hex digits)
+my $old_fp = $inst->engine eq 'postgresql' ? q{lpad(to_hex(test & 281474976710655), 12, '0')} :
+    q{printf('%012x', test & 281474976710655)};
+sql(<<"SQL");
 BEGIN;
-UPDATE results SET fingerprint = printf('%012x', test & 281474976710655) WHERE fingerprint IS NOT NULL;
-UPDATE incidents SET fingerprint = printf('%012x', test & 281474976710655);
+UPDATE results SET fingerprint = $old_fp WHERE fingerprint IS NOT NULL;
+UPDATE incidents SET fingerprint = $old_fp;
 DELETE FROM failure_groups; DELETE FROM failure_tests; DELETE FROM failure_branches; DELETE FROM failure_streams;
 INSERT INTO failure_groups SELECT u.project_id, r.fingerprint, count(*), min(r.started_at), max(r.started_at),
     max(x.message), max(x.error_type) FROM results r JOIN runs u ON u.id = r.run

@@ -56,7 +56,7 @@ is(pq(q{SELECT string_agg(branch || '/' || job || ':' || last_status || ':' || r
     '0008 counts the history into stream_stats, with the flaky evidence of each stream');
 
 # the same tables, columns and named indexes as SQLite
-my $inst = new_instance();
+my $inst = new_instance(engine => 'sqlite');
 sub lite { my ($sql) = @_; my $r = run_cmd(argv => ['sqlite3', $inst->{db}, $sql]); die $r->{stderr} if $r->{exit};
 	return [sort split /\n/, $r->{stdout}] }
 my $lite_cols = lite(q{SELECT m.name || '.' || p.name FROM sqlite_master m, pragma_table_info(m.name) p
@@ -103,7 +103,7 @@ unlike($r->{stderr} . $r->{stdout}, qr/s3cretpw/, 'without the password');
 # testvis copy --to (issue 14 item 4): a SQLite history into the
 # migrated database, every table, resumable
 open($fh, '>', $conf) or die; print $fh "db = $url\n"; close $fh;
-my $src = new_instance(conf => { auth_ingest => 'open' });
+my $src = new_instance(engine => 'sqlite', conf => { auth_ingest => 'open' });
 my $dir = tv_scratch();
 for my $i (1 .. 4) {
 	open(my $x, '>', "$dir/c$i.xml") or die;

@@ -23,18 +23,31 @@ sub pg_bindir {
 sub as_owner { my ($pg, @argv) = @_;
 	return $> == 0 ? ('runuser', '-u', $pg->{user}, '--', @argv) : @argv }
 
-# pg_start(): {url, bindir, pid, dir, user} of a running server, or undef
-# with the reason in $PG::why.
+# pg_start(dir => DIR, private => 1, keep => 1): {url, bindir, pid, dir,
+# user} of a running server, or undef with the reason in $PG::why.  The
+# cluster goes in DIR (made if missing; default a directory in the test's
+# scratch, removed with it); private => 1 makes one even when
+# TESTVIS_TEST_PG is set; a cluster is stopped when the script ends (pass,
+# fail or die) unless keep => 1 (t/lib/pg-cluster's, for a whole run).
 our $why = '';
+my %STARTED;		# PID => cluster, stopped at the end of the script
+my $MAIN_PID = $$;
 sub pg_start {
+	my %o = @_;
 	my $bin = pg_bindir();
-	if ($ENV{TESTVIS_TEST_PG}) {
+	if ($ENV{TESTVIS_TEST_PG} && !$o{private}) {
 		return { url => $ENV{TESTVIS_TEST_PG}, bindir => $bin, external => 1 };
 	}
 	if (!$bin) { $why = 'no PostgreSQL installed (and no TESTVIS_TEST_PG)'; return undef }
 	my $pg = { bindir => $bin, user => 'nobody' };
-	$pg->{dir} = tempdir('pg-XXXXXX', DIR => tv_scratch());
-	chmod 0755, tv_scratch(), $pg->{dir};
+	if ($o{dir}) {
+		$pg->{dir} = $o{dir};
+		mkdir $pg->{dir} unless -d $pg->{dir};
+		chmod 0755, $pg->{dir};
+	} else {
+		$pg->{dir} = tempdir('pg-XXXXXX', DIR => tv_scratch());
+		chmod 0755, tv_scratch(), $pg->{dir};
+	}
 	if ($> == 0) {
 		my $uid = getpwnam($pg->{user});
 		chown $uid, -1, $pg->{dir};
@@ -51,6 +64,7 @@ sub pg_start {
 	chomp($pg->{pid} = <$fh>);
 	close $fh;
 	$pg->{url} = "postgresql://testvis\@127.0.0.1:$port/postgres";
+	$STARTED{$pg->{pid}} = $pg unless $o{keep};
 	return $pg;
 }
 
@@ -74,6 +88,14 @@ sub pg_stop {
 		select(undef, undef, undef, 0.1);
 	}
 	kill 'KILL', $pg->{pid} if kill 0, $pg->{pid};
+	delete $STARTED{$pg->{pid}};
+}
+
+END {
+	local $?;
+	if ($$ == $MAIN_PID) {
+		pg_stop($_) for values %STARTED;
+	}
 }
 
 1;

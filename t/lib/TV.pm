@@ -19,8 +19,8 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 use Exporter 'import';
 
-our @EXPORT = qw(tv_root tv_build tv_scratch tv_plain_build new_instance run_cmd cli cgi
-    start_lighttpd stop_lighttpd http_req decode_json_safe);
+our @EXPORT = qw(tv_root tv_build tv_scratch tv_plain_build tv_engine tv_use_pg new_instance
+    run_cmd cli cgi start_lighttpd stop_lighttpd http_req decode_json_safe);
 
 my $ROOT = abs_path(dirname(__FILE__) . "/../..");
 my $BUILD = $ENV{TESTVIS_BUILD} || "$ROOT/build";
@@ -122,23 +122,232 @@ sub slurp {
 	return defined $s ? $s : '';
 }
 
-# new_instance(conf => {key => value}, project => 'default')
-# A config file and a migrated database in a fresh directory.
+# The engine the suite runs on: TESTVIS_TEST_ENGINE=postgresql puts every
+# instance's database on the server TESTVIS_TEST_PG names (a libpq URL
+# whose role may CREATE DATABASE), one fresh database per instance;
+# otherwise (the default) each instance has its own SQLite file.
+my $ENGINE = ($ENV{TESTVIS_TEST_ENGINE} // '') eq 'postgresql' ?
+    'postgresql' : 'sqlite';
+my $PG_URL = $ENV{TESTVIS_TEST_PG};
+die "TESTVIS_TEST_ENGINE=postgresql needs TESTVIS_TEST_PG (a libpq URL)\n"
+    if $ENGINE eq 'postgresql' && !$PG_URL;
+my $MAIN_PID = $$;
+my $PG_SEQ = 0;
+my @PG_DBS;		# the databases this process made, dropped at END
+sub tv_engine { $ENGINE }
+
+# A connection URL for display: the password, if any, masked.
+sub url_redact {
+	my ($url) = @_;
+	$url =~ s{^(postgres(?:ql)?://[^:/@]*):[^@/]*@}{$1:***@};
+	$url =~ s{([?&]password=)[^&]*}{$1***}g;
+	return $url;
+}
+
+# The URL with its database (the path) replaced by NAME; the query part
+# (sslmode=..., password=...) is kept.
+sub url_with_db {
+	my ($url, $name) = @_;
+	my ($base, $query) = split(/\?/, $url, 2);
+	$base =~ s{^(postgres(?:ql)?://[^/]*)(?:/.*)?$}{$1/$name};
+	return defined $query ? "$base?$query" : $base;
+}
+
+# The psql of the newest installed PostgreSQL (t/lib/PG.pm), else PATH's.
+sub psql_bin {
+	require PG;
+	my $bin = PG::pg_bindir();
+	return $bin ? "$bin/psql" : 'psql';
+}
+
+# Runs SQL on the database at URL with psql -X -A -t -q, stopping at the
+# first error; returns run_cmd's result.  The URL goes on psql's command
+# line only, never into a message.
+sub psql_run {
+	my ($url, $sql) = @_;
+	return run_cmd(argv => [psql_bin(), '-X', '-A', '-t', '-q',
+	    '-v', 'ON_ERROR_STOP=1', '-d', $url, '-f', '-'], stdin => $sql);
+}
+
+# A fresh database tv_<pid>_<seq> on TESTVIS_TEST_PG's server; its URL.
+sub pg_create_db {
+	my $name = sprintf('tv_%d_%d', $$, ++$PG_SEQ);
+	my $r = psql_run($PG_URL, "CREATE DATABASE $name TEMPLATE template0 " .
+	    "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C';");
+	die "CREATE DATABASE $name on " . url_redact($PG_URL) .
+	    ": $r->{stderr}" if $r->{exit} != 0;
+	push @PG_DBS, $name;
+	return url_with_db($PG_URL, $name);
+}
+
+# tv_use_pg(URL, private => 1): from here on the instances of this script
+# get databases on the PostgreSQL server at URL (a test that needs
+# PostgreSQL whatever the suite's engine, e.g. with t/lib/PG.pm's private
+# cluster); private => 1: the server goes away with the script, its
+# databases are not dropped one by one.
+my $PG_PRIVATE = 0;
+sub tv_use_pg {
+	my ($url, %o) = @_;
+	($ENGINE, $PG_URL, $PG_PRIVATE) = ('postgresql', $url, $o{private} ? 1 : 0);
+}
+
+# new_instance(conf => {key => value}, project => 'default',
+#              engine => 'sqlite')
+# A config file and a migrated database in a fresh directory: a SQLite
+# file, or a fresh PostgreSQL database when the suite runs on PostgreSQL
+# (engine => 'sqlite' keeps a SQLite file; a db in conf is used as is).
 sub new_instance {
 	my %o = @_;
 	my $dir = tempdir("inst-XXXXXX", DIR => $SCRATCH);
-	my %conf = (db => "$dir/testvis.db", auth_read => 'public',
-	    %{$o{conf} || {}});
+	my $engine = $o{engine} // $ENGINE;
+	my %conf = (auth_read => 'public', %{$o{conf} || {}});
+	if (!defined $conf{db}) {
+		$conf{db} = $engine eq 'postgresql' ? pg_create_db() :
+		    "$dir/testvis.db";
+	}
+	$engine = $conf{db} =~ m{^postgres(?:ql)?://} ? 'postgresql' : 'sqlite';
 	my $conf = "$dir/testvis.conf";
 	open(my $fh, '>', $conf) or die;
 	print $fh "$_ = $conf{$_}\n" for sort keys %conf;
 	close $fh;
-	my $self = bless { dir => $dir, conf => $conf, db => $conf{db} }, 'TV';
+	my $self = bless { dir => $dir, conf => $conf, db => $conf{db},
+	    engine => $engine }, 'TV';
 	my $r = $self->cli('migrate');
 	die "migrate failed: $r->{stderr}" if $r->{exit} != 0;
 	$r = $self->cli('project', 'add', $o{project} || 'default');
 	die "project add failed: $r->{stderr}" if $r->{exit} != 0;
 	return $self;
+}
+
+# $inst->engine: 'sqlite' or 'postgresql', the engine of its database.
+sub engine { $_[0]{engine} }
+
+# $inst->sql(QUERY): runs QUERY on the instance's database (sqlite3, or
+# psql -X -A -t -q); columns joined by '|', NULL as empty, rows by
+# newlines; returns stdout without its last newline.  Dies (failing the
+# test script) when the query fails.
+sub sql {
+	my ($self, $q) = @_;
+	my $r;
+	if ($self->{engine} eq 'postgresql') {
+		$r = psql_run($self->{db}, $q);
+	} else {
+		$r = run_cmd(argv => ['sqlite3', '-separator', '|', $self->{db},
+		    $q]);
+	}
+	die "sql ($self->{engine}): $r->{stderr}\nin: $q\n"
+	    if $r->{exit} != 0;
+	chomp(my $o = $r->{stdout});
+	return $o;
+}
+
+# The database name in a PostgreSQL URL.
+sub url_db { my ($url) = @_; my ($d) = $url =~ m{^postgres(?:ql)?://[^/?]*/([^?]*)}; return $d }
+
+# $inst->db_save(NAME): a copy of the instance's database as it is now,
+# kept as NAME for db_restore: a copy of the SQLite file, or a PostgreSQL
+# database made from this one as its template (no program may be
+# connected to it meanwhile).  Dies on failure.
+sub db_save {
+	my ($self, $name) = @_;
+	if ($self->{engine} ne 'postgresql') {
+		require File::Copy;
+		File::Copy::copy($self->{db}, "$self->{dir}/saved-$name.db")
+		    or die "copy: $!";
+		return;
+	}
+	my $db = url_db($self->{db});
+	my $copy = "${db}_$name";
+	my $r = psql_run($PG_URL, "CREATE DATABASE $copy TEMPLATE $db;");
+	die "CREATE DATABASE $copy: $r->{stderr}" if $r->{exit} != 0;
+	push @PG_DBS, $copy;
+}
+
+# $inst->db_restore(NAME): the instance's database back to the copy
+# db_save(NAME) kept (SQLite: the file, without -wal/-shm; PostgreSQL: the
+# database dropped, WITH (FORCE), and made again from the saved one).
+sub db_restore {
+	my ($self, $name) = @_;
+	if ($self->{engine} ne 'postgresql') {
+		require File::Copy;
+		unlink "$self->{db}-wal", "$self->{db}-shm";
+		File::Copy::copy("$self->{dir}/saved-$name.db", $self->{db})
+		    or die "copy: $!";
+		return;
+	}
+	my $db = url_db($self->{db});
+	my $r = psql_run($PG_URL, "DROP DATABASE $db WITH (FORCE);\n" .
+	    "CREATE DATABASE $db TEMPLATE ${db}_$name;");
+	die "restore $db: $r->{stderr}" if $r->{exit} != 0;
+}
+
+# $inst->pg_session(SQL): a psql session on the instance's PostgreSQL
+# database that has run SQL (e.g. taken a lock) and stays open, holding
+# what it took, until pg_session_end; {pid, in}.  Dies when SQL fails or
+# does not finish within 10 s.
+sub pg_session {
+	my ($self, $sql) = @_;
+	my $out = "$SCRATCH/session" . tmp_tag() . '.out';
+	pipe(my $rd, my $wr) or die "pipe: $!";
+	my $pid = fork // die "fork: $!";
+	if ($pid == 0) {
+		close $wr;
+		open(STDIN, '<&', $rd) or POSIX::_exit(1);
+		open(STDOUT, '>', $out) or POSIX::_exit(1);
+		open(STDERR, '>&', \*STDOUT) or POSIX::_exit(1);
+		exec { psql_bin() } psql_bin(), '-X', '-A', '-t', '-q', '-v',
+		    'ON_ERROR_STOP=1', '-d', $self->{db};
+		POSIX::_exit(127);
+	}
+	close $rd;
+	$wr->autoflush(1);
+	print $wr "$sql\n\\echo session-ready\n";
+	my $deadline = time + 10;
+	while (slurp($out) !~ /^session-ready$/m) {
+		if (time > $deadline || waitpid($pid, WNOHANG) == $pid) {
+			kill 'KILL', $pid;
+			waitpid($pid, 0);
+			die "pg_session: " . slurp($out);
+		}
+		sleep 0.05;
+	}
+	return { pid => $pid, in => $wr };
+}
+
+# Ends a pg_session: psql reads the end of its input and exits, which
+# releases what the session held; waits for it.
+sub pg_session_end {
+	my ($s) = @_;
+	close $s->{in};
+	waitpid($s->{pid}, 0);
+}
+
+# $inst->agg(EXPR, SEP, ORDER): SQL for the values of EXPR joined by SEP,
+# in the order of ORDER: SQLite's group_concat (the order is that of the
+# rows it reads: callers keep their ORDER BY subquery), PostgreSQL's
+# string_agg(... ORDER BY ORDER) (by the ORDER column of that subquery).
+sub agg {
+	my ($self, $expr, $sep, $order) = @_;
+	$sep //= ',';
+	return "group_concat($expr, '$sep')" if $self->{engine} ne 'postgresql';
+	return "string_agg(CAST($expr AS TEXT), '$sep'" .
+	    (defined $order ? " ORDER BY $order" : '') . ')';
+}
+
+# $inst->sibling(conf => {key => value}): another instance (its own
+# directory and testvis.conf, e.g. a second host) on this one's database,
+# already migrated and with its projects; the other keys are the same
+# defaults as new_instance's, not this one's.
+sub sibling {
+	my ($self, %o) = @_;
+	my $dir = tempdir("inst-XXXXXX", DIR => $SCRATCH);
+	my %conf = (auth_read => 'public', %{$o{conf} || {}}, db => $self->{db});
+	my $conf = "$dir/testvis.conf";
+	open(my $fh, '>', $conf) or die;
+	print $fh "$_ = $conf{$_}\n" for sort keys %conf;
+	close $fh;
+	return bless { dir => $dir, conf => $conf, db => $self->{db},
+	    engine => $self->{engine} }, 'TV';
 }
 
 # The variables by which `testvis ingest` knows it runs in a CI build:
@@ -379,10 +588,23 @@ sub stop_listener {
 	stop_lighttpd($l);
 }
 
+# At exit of the test script (passed, failed or died), not of its forked
+# children: the servers are stopped, then every PostgreSQL database made
+# for an instance is dropped (WITH (FORCE): connections still open are
+# closed).  The script's exit status is kept.
 END {
-	for my $pid (keys %SERVERS) {
-		kill 'TERM', $pid;
-		waitpid($pid, 0);
+	local $?;
+	if ($$ == $MAIN_PID) {
+		for my $pid (keys %SERVERS) {
+			kill 'TERM', $pid;
+			waitpid($pid, 0);
+		}
+		for my $name ($PG_PRIVATE ? () : @PG_DBS) {
+			my $r = psql_run($PG_URL,
+			    "DROP DATABASE IF EXISTS $name WITH (FORCE);");
+			print STDERR "# DROP DATABASE $name: $r->{stderr}"
+			    if $r->{exit} != 0;
+		}
 	}
 }
 
