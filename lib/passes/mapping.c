@@ -91,10 +91,10 @@ enum stmt {
 	"skipped, last_run, last_run_at) "
 #define DAYS_ALL_WHERE \
 	"WHERE t.project_id = ?1 AND t.feature IS NOT NULL AND " \
-	"r.started_at >= ?2 * 86400000 GROUP BY t.feature, day"
+	"r.started_at >= CAST(?2 AS BIGINT) * 86400000 GROUP BY t.feature, day"
 #define DAYS_ONE_WHERE \
 	"WHERE t.project_id = ?1 AND t.feature = ?3 AND " \
-	"r.started_at >= ?2 * 86400000 GROUP BY day"
+	"r.started_at >= CAST(?2 AS BIGINT) * 86400000 GROUP BY day"
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_DOMAIN_GET] =

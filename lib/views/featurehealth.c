@@ -106,7 +106,7 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_DAY_SIGNALS] =
 	    "SELECT g.created_at / 86400000 AS day, count(*) FROM signals g "
 	    "JOIN tests t ON t.id = g.test WHERE t.feature = ?1 AND "
-	    "g.created_at >= ?2 * 86400000 GROUP BY day",
+	    "g.created_at >= CAST(?2 AS BIGINT) * 86400000 GROUP BY day",
 	[STMT_FIRST_GREEN] =
 	    DAY_MARK "fd.passed > 0 AND fd.failed = 0 ORDER BY fd.day LIMIT 1",
 	[STMT_LAST_RED] =
