@@ -64,12 +64,12 @@ main(void)
 	check_int(applied, ==, 0);
 	db_close(db2);
 
-	st = db_stmt(db, DBM_STATUS, sql, 1, 0);
+	st = db_stmt(db, DBM_STATUS, sql, 2, 0);
 	ok(st != NULL, "statement prepared");
 	check_int(db_bind_int(db, st, 1, 41), ==, 0);
 	check_int(db_step(db, st), ==, DB_ROW);
 	check_int((int)db_col_int(st, 0), ==, 42);
-	st2 = db_stmt(db, DBM_STATUS, sql, 1, 0);
+	st2 = db_stmt(db, DBM_STATUS, sql, 2, 0);
 	ok(st == st2, "second request returns the cached statement");
 	check_int(db_bind_int(db, st2, 2, 1), ==, -1);	/* one parameter */
 	check_int(db_step(db, st2), ==, DB_ROW);
