@@ -170,6 +170,25 @@ failures(struct db *db, struct db *other)
 	check_int(db_read_begin(db, &v2), ==, 0);
 	db_idle(db);
 	ok(v2 != v1, "a commit moves the data version");
+	check_int(db_read_begin(db, &v1), ==, 0);
+	check_int(one(db, "SELECT count(*) FROM t_adapter"), ==, 4);
+	db_idle(db);
+	check_int(db_read_begin(other, &v2), ==, 0);
+	db_idle(other);
+	ok(v2 == v1, "reads leave it where it was");
+	check_int(db_begin(other), ==, 0);
+	check_int(db_exec(other, "UPDATE t_adapter SET v = v"), ==, 0);
+	db_rollback(other);
+	check_int(db_read_begin(db, &v2), ==, 0);
+	db_idle(db);
+	ok(v2 == v1, "so does a write rolled back");
+	check_int(db_begin(other), ==, 0);
+	check_int(db_exec(other, "UPDATE t_adapter SET v = v WHERE id = 1"),
+	    ==, 0);
+	check_int(db_commit(other), ==, 0);
+	check_int(db_read_begin(db, &v2), ==, 0);
+	db_idle(db);
+	ok(v2 != v1, "a write transaction's commit moves it");
 
 	/* killed from outside: the next transaction reconnects */
 	check_int(db_exec(other, "SELECT pg_terminate_backend(pid) FROM "
@@ -200,6 +219,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	check_int(db_engine(db), ==, DB_POSTGRES);
+	check_int(db_exec(db, "CREATE SEQUENCE IF NOT EXISTS data_version"), ==,
+	    0);	/* schema/postgres/0011's */
 	round_trip(db);
 	writes(db);
 	failures(db, other);

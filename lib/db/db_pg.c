@@ -10,10 +10,11 @@
  * Guarantees that SQLite gives by its file lock are given here by
  * advisory locks: writers take one transaction-level lock (one writer at a
  * time, as on SQLite; readers never wait), the batch a session-level one.
- * The data version the response caches compare is the server's WAL
- * position, read before the read transaction's snapshot: any commit moves
- * it (so does other traffic on the server: a spurious miss, never a stale
- * answer).  SQLSTATE 53100 (disk full) is DB_FAIL_FULL; lock timeouts,
+ * The data version the response caches compare is the sequence
+ * data_version (schema/postgres/0011), advanced after every commit that
+ * wrote and read before a read transaction's snapshot: a commit between
+ * the two only makes the next request miss the cache, never a stale
+ * answer.  SQLSTATE 53100 (disk full) is DB_FAIL_FULL; lock timeouts,
  * serialization failures and a lost connection are DB_FAIL_BUSY, and a
  * lost connection is re-established once at the next transaction.  The
  * connection string never reaches a log or an answer: it may hold a
@@ -54,6 +55,7 @@ struct pg_conn {
 	long		 next_name;	/* for server-side statement names */
 	int64_t		 changes;	/* rows of the last command */
 	int		 writing;	/* inside db_begin()'s transaction */
+	int		 wrote;		/* a statement changed rows, not told */
 	int		 batch_locked;
 };
 
@@ -163,6 +165,46 @@ translate(const char *sql, int *nparams)
 	if (b.p == NULL && (b.p = strdup("")) == NULL)
 		abort();
 	return b.p;
+}
+
+/*
+ * Tells the response caches of every connection that the data changed:
+ * advances data_version (after the commit, never before it: a reader
+ * that sees the new number sees the new rows).  A failure only costs
+ * cache hits until the entries' one-second age runs out.
+ */
+static void
+bump(struct db *db)
+{
+	PGresult *res;
+
+	pgc(db)->wrote = 0;
+	res = PQexec(pgc(db)->pg, "SELECT nextval('data_version')");
+	PQclear(res);
+}
+
+/*
+ * Notes a statement's result: one that changed rows or the schema marks
+ * the connection as having written; outside a transaction (autocommit)
+ * that is told at once, inside one at its commit.
+ */
+static void
+noted(struct db *db, const PGresult *res)
+{
+	static const char *const verbs[] = { "INSERT", "UPDATE", "DELETE",
+	    "CREATE", "ALTER", "DROP", "TRUNCATE", "COPY", "MERGE" };
+	const char *st = PQcmdStatus((PGresult *)res);
+	size_t i;
+
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strncmp(st, verbs[i], strlen(verbs[i])) == 0)
+			break;
+	if (i == sizeof(verbs) / sizeof(verbs[0]) ||
+	    (i < 3 && pgc(db)->changes == 0))
+		return;
+	pgc(db)->wrote = 1;
+	if (PQtransactionStatus(pgc(db)->pg) == PQTRANS_IDLE)
+		bump(db);
 }
 
 /* Frees q's result and decoded blob; it steps from the start again. */
@@ -419,6 +461,7 @@ pg_step(struct db_query *dq)
 		}
 		n = PQcmdTuples(q->res);
 		pgc(dq->db)->changes = n[0] != '\0' ? strtoll(n, NULL, 10) : 0;
+		noted(dq->db, q->res);
 	}
 	PQfreemem(q->blob);
 	q->blob = NULL;
@@ -666,6 +709,7 @@ pg_exec(struct db *db, const char *sql)
 	}
 	n = PQcmdTuples(res);
 	pgc(db)->changes = n[0] != '\0' ? strtoll(n, NULL, 10) : 0;
+	noted(db, res);
 	PQclear(res);
 	return 0;
 }
@@ -722,6 +766,7 @@ pg_rollback(struct db *db)
 	PGresult *res;
 
 	pgc(db)->writing = 0;
+	pgc(db)->wrote = 0;
 	if (PQtransactionStatus(pgc(db)->pg) == PQTRANS_IDLE ||
 	    PQstatus(pgc(db)->pg) != CONNECTION_OK)
 		return;
@@ -749,13 +794,15 @@ pg_commit(struct db *db)
 	pgc(db)->writing = 0;
 	if (!ok)
 		pg_rollback(db);
+	else if (pgc(db)->wrote)
+		bump(db);
 	return ok ? 0 : -1;
 }
 
 /*
- * The data version (the WAL position, read before the snapshot: a commit
- * in between only makes the next request miss the cache), then a
- * repeatable-read transaction: one snapshot until db_idle().
+ * The data version (read before the snapshot: a commit in between only
+ * makes the next request miss the cache), then a repeatable-read
+ * transaction: one snapshot until db_idle().
  */
 static int
 pg_read_begin(struct db *db, int64_t *version)
@@ -765,11 +812,11 @@ pg_read_begin(struct db *db, int64_t *version)
 
 	if (reconnect(db) == -1)
 		return -1;
-	res = PQexec(pgc(db)->pg, "SELECT (pg_current_wal_lsn() - "
-	    "'0/0'::pg_lsn)::bigint");
+	res = PQexec(pgc(db)->pg, "SELECT last_value + CASE WHEN is_called "
+	    "THEN 1 ELSE 0 END FROM data_version");
 	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
 	if (!ok) {
-		pg_log(db, res, "pg_current_wal_lsn()");
+		pg_log(db, res, "data_version");
 		PQclear(res);
 		return -1;
 	}
@@ -792,6 +839,8 @@ pg_idle(struct db *db)
 	if (c->writing || PQtransactionStatus(c->pg) != PQTRANS_INTRANS ||
 	    pg_exec(db, "COMMIT") == -1)
 		pg_rollback(db);
+	else if (c->wrote)
+		bump(db);
 }
 
 /* Lock waits (the writers' lock above all) end after ms: busy. */
@@ -890,21 +939,36 @@ pg_batch_unlock(struct db *db)
 	pgc(db)->batch_locked = 0;
 }
 
-/* The recorded schema level: 0 never migrated, -1 unreadable (logged). */
+/* The integer of a one-value query (parameterless), or -1 (logged). */
+static int64_t
+pg_int(struct db *db, const char *sql)
+{
+	PGresult *res = PQexec(pgc(db)->pg, sql);
+	int64_t v = -1;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	else
+		pg_log(db, res, sql);
+	PQclear(res);
+	return v;
+}
+
+/*
+ * The recorded schema level: 0 never migrated, -1 unreadable (logged).
+ * Two queries: a statement naming a missing table fails as a whole.
+ */
 static int
 pg_schema_version(struct db *db)
 {
-	PGresult *res = PQexec(pgc(db)->pg, "SELECT CASE WHEN "
-	    "to_regclass('schema_migrations') IS NULL THEN 0 ELSE "
-	    "(SELECT coalesce(max(version), 0) FROM schema_migrations) END");
-	int v = -1;
+	int64_t v = pg_int(db, "SELECT count(*) FROM pg_tables WHERE "
+	    "schemaname = current_schema() AND tablename = "
+	    "'schema_migrations'");
 
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-		v = atoi(PQgetvalue(res, 0, 0));
-	else
-		pg_log(db, res, "schema_migrations");
-	PQclear(res);
-	return v;
+	if (v <= 0)
+		return (int)v;
+	return (int)pg_int(db, "SELECT coalesce(max(version), 0) FROM "
+	    "schema_migrations");
 }
 
 /* Migrations on PostgreSQL run through pgmigrate.c's own connection. */

@@ -86,7 +86,7 @@ static const char *const sql[STMT__MAX] = {
 	    "JOIN tests t ON t.id = r.test LEFT JOIN result_texts x ON "
 	    "x.run = r.run AND x.test = r.test WHERE r.run = ?1 "
 	    "AND (r.status = ?2 OR ?2 IS NULL) "
-	    "AND (t.name LIKE ?3 ESCAPE '\\' OR ?3 IS NULL) "
+	    "AND (lower(t.name) LIKE lower(?3) ESCAPE '\\' OR ?3 IS NULL) "
 	    "AND ((" RESULT_RANK ", r.test) > (?4, ?5) OR ?4 IS NULL) "
 	    "ORDER BY " RESULT_RANK ", r.test LIMIT ?6",
 	[STMT_RECENT] =

@@ -50,8 +50,8 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
  * ?10, domain ?11 (and below). */
 #define DEF_FILTERS \
 	"AND (owner = ?5 OR ?5 IS NULL) " \
-	"AND (',' || coalesce(tags, '') || ',' LIKE " \
-	"'%,' || ?6 || ',%' OR ?6 IS NULL) " \
+	"AND (lower(',' || coalesce(tags, '') || ',') LIKE " \
+	"lower('%,' || ?6 || ',%') OR ?6 IS NULL) " \
 	"AND (tests.feature = ?10 OR ?10 IS NULL) " \
 	"AND (tests.feature IN (SELECT f.id FROM features f " \
 	"JOIN domains d ON d.id = f.domain JOIN domains top ON top.id = ?11 " \
@@ -62,7 +62,7 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 #define CATALOGUE(key, after, dir) \
 	"SELECT " TESTS_COLS ", " key " FROM " TESTS_FROM " " \
 	"WHERE tests.project_id = ?1 " \
-	"AND (name LIKE ?2 ESCAPE '\\' OR ?2 IS NULL) " \
+	"AND (lower(name) LIKE lower(?2) ESCAPE '\\' OR ?2 IS NULL) " \
 	"AND (coalesce(last_status, 'pending') = ?3 OR " \
 	"(?3 = 'failing' AND last_status IN ('failed', 'error')) OR " \
 	"?3 IS NULL) " \
@@ -148,7 +148,7 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 	"WITH " STREAM_TESTS " SELECT " B_COLS ", " key " FROM b " \
 	"JOIN tests ON tests.id = bt JOIN test_stats ON " \
 	"test_stats.test = bt WHERE tests.project_id = ?1 " \
-	"AND (name LIKE ?2 ESCAPE '\\' OR ?2 IS NULL) " \
+	"AND (lower(name) LIKE lower(?2) ESCAPE '\\' OR ?2 IS NULL) " \
 	"AND (" B_STATUS " = ?3 OR " \
 	"(?3 = 'failing' AND b_rank < 2) OR ?3 IS NULL) " \
 	"AND (" B_IS_FLAKY " = ?4 OR ?4 IS NULL) " \

@@ -26,7 +26,7 @@
 -- tv_push_status(window, status 0..3, replace): the window with the
 -- status's character appended (replacing the newest one when replace is
 -- set), the oldest dropped beyond 50.
-CREATE FUNCTION tv_push_status(w TEXT, status BIGINT, repl BIGINT)
+CREATE OR REPLACE FUNCTION tv_push_status(w TEXT, status BIGINT, repl BIGINT)
 RETURNS TEXT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT right(left(coalesce(w, ''), length(coalesce(w, '')) -
 	    CASE WHEN (coalesce(repl, 0) & 4294967295) <> 0 AND w <> ''
@@ -35,7 +35,7 @@ RETURNS TEXT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	    WHEN 1 THEN 'F' WHEN 2 THEN 'E' WHEN 3 THEN 'S' ELSE '?' END
 $$;
 
-CREATE FUNCTION tv_push_status(w TEXT, status BIGINT, repl BOOLEAN)
+CREATE OR REPLACE FUNCTION tv_push_status(w TEXT, status BIGINT, repl BOOLEAN)
 RETURNS TEXT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT tv_push_status(w, status,
 	    CAST(CASE WHEN repl THEN 1 ELSE 0 END AS BIGINT))
@@ -45,7 +45,7 @@ $$;
 -- entries) with ms appended, clamped to 0 .. 2^31-1, replacing the newest
 -- entry when replace is set, the oldest dropped beyond 50.  A NULL ms
 -- gives back the window unchanged (NULL stays NULL).
-CREATE FUNCTION tv_push_ms(w BYTEA, ms BIGINT, repl BIGINT)
+CREATE OR REPLACE FUNCTION tv_push_ms(w BYTEA, ms BIGINT, repl BIGINT)
 RETURNS BYTEA LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE
 	b	BYTEA := coalesce(w, '');
@@ -68,7 +68,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION tv_push_ms(w BYTEA, ms BIGINT, repl BOOLEAN)
+CREATE OR REPLACE FUNCTION tv_push_ms(w BYTEA, ms BIGINT, repl BOOLEAN)
 RETURNS BYTEA LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT tv_push_ms(w, ms,
 	    CAST(CASE WHEN repl THEN 1 ELSE 0 END AS BIGINT))
@@ -80,7 +80,7 @@ $$;
 -- arithmetic) clamped to 1 .. m; NULL when there are none.  Called from
 -- PL/pgSQL, which keeps its plan for the transaction (called from a SQL
 -- function that is not inlined, it would be planned again on every row).
-CREATE FUNCTION tv_ms_rank(w BYTEA, lo INT, m INT, p DOUBLE PRECISION)
+CREATE OR REPLACE FUNCTION tv_ms_rank(w BYTEA, lo INT, m INT, p DOUBLE PRECISION)
 RETURNS BIGINT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT CAST(get_byte(w, 4 * i) | (get_byte(w, 4 * i + 1) << 8) |
 	    (get_byte(w, 4 * i + 2) << 16) | (get_byte(w, 4 * i + 3) << 24)
@@ -95,7 +95,7 @@ $$;
 -- tv_pct(window, p): the nearest-rank percentile p of a duration window
 -- (its first 50 entries, a partial trailing entry ignored); NULL for an
 -- empty one.
-CREATE FUNCTION tv_pct(w BYTEA, p DOUBLE PRECISION)
+CREATE OR REPLACE FUNCTION tv_pct(w BYTEA, p DOUBLE PRECISION)
 RETURNS BIGINT LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 BEGIN
 	RETURN tv_ms_rank(w, 0, least(coalesce(length(w), 0) / 4, 50), p);
@@ -105,7 +105,7 @@ $$;
 -- tv_half_pct(window, half, p): the percentile p of the older half of
 -- the n entries (half 0: the first n/2) or of the newer one (the rest);
 -- NULL under 6 entries.
-CREATE FUNCTION tv_half_pct(w BYTEA, half BIGINT, p DOUBLE PRECISION)
+CREATE OR REPLACE FUNCTION tv_half_pct(w BYTEA, half BIGINT, p DOUBLE PRECISION)
 RETURNS BIGINT LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE
 	n	INT := least(coalesce(length(w), 0) / 4, 50);
@@ -121,7 +121,7 @@ $$;
 
 -- tv_fail_rate(window): failures and errors / runs that ran (not S);
 -- NULL when none ran.
-CREATE FUNCTION tv_fail_rate(w TEXT)
+CREATE OR REPLACE FUNCTION tv_fail_rate(w TEXT)
 RETURNS DOUBLE PRECISION LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT CASE WHEN octet_length(replace(w, 'S', '')) > 0 THEN
 	    CAST(octet_length(w) - octet_length(replace(replace(w, 'F', ''),
@@ -132,7 +132,7 @@ $$;
 -- tv_flip_rate(window): changes between pass (P) and not pass among the
 -- runs that ran (skips ignored) per pair of consecutive ones; 0 with
 -- fewer than two runs or fewer than two changes (rollup_flip_rate()).
-CREATE FUNCTION tv_flip_rate(w TEXT)
+CREATE OR REPLACE FUNCTION tv_flip_rate(w TEXT)
 RETURNS DOUBLE PRECISION LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE
 	ran	TEXT := replace(coalesce(w, ''), 'S', '');
@@ -156,44 +156,44 @@ $$;
 -- portable.  The aggregates max(x) and min(x) are unaffected: they take
 -- one argument.  Texts compare byte for byte, as SQLite's BINARY
 -- collation does.
-CREATE FUNCTION max(a INT, b INT)
+CREATE OR REPLACE FUNCTION max(a INT, b INT)
 RETURNS INT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT CASE WHEN a >= b THEN a WHEN a < b THEN b END
 $$;
-CREATE FUNCTION max(a BIGINT, b BIGINT)
+CREATE OR REPLACE FUNCTION max(a BIGINT, b BIGINT)
 RETURNS BIGINT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT CASE WHEN a >= b THEN a WHEN a < b THEN b END
 $$;
-CREATE FUNCTION max(a DOUBLE PRECISION, b DOUBLE PRECISION)
+CREATE OR REPLACE FUNCTION max(a DOUBLE PRECISION, b DOUBLE PRECISION)
 RETURNS DOUBLE PRECISION LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT CASE WHEN a >= b THEN a WHEN a < b THEN b END
 $$;
-CREATE FUNCTION max(a NUMERIC, b NUMERIC)
+CREATE OR REPLACE FUNCTION max(a NUMERIC, b NUMERIC)
 RETURNS NUMERIC LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT CASE WHEN a >= b THEN a WHEN a < b THEN b END
 $$;
-CREATE FUNCTION max(a TEXT, b TEXT)
+CREATE OR REPLACE FUNCTION max(a TEXT, b TEXT)
 RETURNS TEXT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT CASE WHEN a >= b COLLATE "C" THEN a
 	    WHEN a < b COLLATE "C" THEN b END
 $$;
-CREATE FUNCTION min(a INT, b INT)
+CREATE OR REPLACE FUNCTION min(a INT, b INT)
 RETURNS INT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT CASE WHEN a <= b THEN a WHEN a > b THEN b END
 $$;
-CREATE FUNCTION min(a BIGINT, b BIGINT)
+CREATE OR REPLACE FUNCTION min(a BIGINT, b BIGINT)
 RETURNS BIGINT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT CASE WHEN a <= b THEN a WHEN a > b THEN b END
 $$;
-CREATE FUNCTION min(a DOUBLE PRECISION, b DOUBLE PRECISION)
+CREATE OR REPLACE FUNCTION min(a DOUBLE PRECISION, b DOUBLE PRECISION)
 RETURNS DOUBLE PRECISION LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT CASE WHEN a <= b THEN a WHEN a > b THEN b END
 $$;
-CREATE FUNCTION min(a NUMERIC, b NUMERIC)
+CREATE OR REPLACE FUNCTION min(a NUMERIC, b NUMERIC)
 RETURNS NUMERIC LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT CASE WHEN a <= b THEN a WHEN a > b THEN b END
 $$;
-CREATE FUNCTION min(a TEXT, b TEXT)
+CREATE OR REPLACE FUNCTION min(a TEXT, b TEXT)
 RETURNS TEXT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT CASE WHEN a <= b COLLATE "C" THEN a
 	    WHEN a > b COLLATE "C" THEN b END
@@ -201,7 +201,7 @@ $$;
 
 -- SQLite's instr(s, sub): the 1-based position of sub's first occurrence
 -- in s, 0 when none, NULL when either is NULL (PostgreSQL's strpos).
-CREATE FUNCTION instr(s TEXT, sub TEXT)
+CREATE OR REPLACE FUNCTION instr(s TEXT, sub TEXT)
 RETURNS INT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT strpos(s, sub)
 $$;

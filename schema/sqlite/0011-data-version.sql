@@ -1,0 +1,4 @@
+-- The data version the response caches compare: SQLite's own PRAGMA
+-- data_version.  PostgreSQL's 0011 makes a sequence for it (see
+-- schema/postgres/0011-data-version.sql); nothing to do here, the
+-- migration exists so that both engines count the same levels.
