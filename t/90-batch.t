@@ -599,7 +599,14 @@ DIFF
 	my $r = batch($inst, '--pass', 'retention');
 	like($r->{stdout}, qr/5 runs purged \(1000 results, 1000 texts/, 'old results and texts purged');
 	my ($freed) = $r->{stdout} =~ /(\d+) bytes freed/;
-	ok($freed > 3_000_000, 'reports the bytes freed');
+	if ($inst->engine eq 'sqlite') {
+		ok($freed > 3_000_000, 'reports the bytes freed');
+	} else {
+		# PostgreSQL's VACUUM makes the space reusable without giving it
+		# back to the disk (INSTALL §9): the pass vacuumed the tables
+		ok(defined $freed && $inst->sql("SELECT count(*) FROM pg_stat_user_tables WHERE relname IN ('results', 'result_texts') AND last_vacuum IS NOT NULL") == 2,
+		    'reports the bytes freed, and vacuumed the result tables (PostgreSQL)');
+	}
 	SKIP: {
 		skip 'the size of a SQLite file', 1 if $inst->engine ne 'sqlite';
 		ok(-s $inst->{db} < $size0 - 3_000_000, 'the database file shrank');
