@@ -160,6 +160,29 @@ db_step_done(struct db *db, struct db_query *q)
 	return rc == DB_DONE ? 0 : -1;
 }
 
+/*
+ * Runs the bound write q, which returns no rows, when the engine likes:
+ * at once on SQLite; on PostgreSQL sent ahead with others, so that many
+ * cost one round trip.  done(arg, rows changed), when not NULL, is called
+ * once its result is in: at the latest by db_sync() or the next
+ * statement that waits for its answer.  q is reset.  Returns 0, or -1
+ * (logged) when it or an earlier write sent ahead failed; a failure found
+ * later fails that later call, and the commit.
+ */
+int
+db_step_later(struct db *db, struct db_query *q, void (*done)(void *,
+    int64_t), void *arg)
+{
+	return db->ops->later(q, done, arg);
+}
+
+/* Waits for every write sent ahead; 0, or -1 when one failed (logged). */
+int
+db_sync(struct db *db)
+{
+	return db->ops->sync(db);
+}
+
 /* Rewinds q and clears its bindings, releasing its rows. */
 void
 db_reset(struct db_query *q)

@@ -83,6 +83,9 @@ struct db_query	*db_prepare(struct db *, const char *);
 void		 db_finalize(struct db_query *);
 int		 db_step(struct db *, struct db_query *);
 int		 db_step_done(struct db *, struct db_query *);
+int		 db_step_later(struct db *, struct db_query *,
+		    void (*)(void *, int64_t), void *);
+int		 db_sync(struct db *);
 void		 db_reset(struct db_query *);
 
 int		 db_bind_text(struct db *, struct db_query *, int,

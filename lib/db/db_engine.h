@@ -50,6 +50,9 @@ struct db_ops {
 	void		(*batch_unlock)(struct db *);
 	int		(*schema_version)(struct db *);
 	int		(*migrate)(struct db *, int *);
+	int		(*later)(struct db_query *, void (*)(void *, int64_t),
+			    void *);
+	int		(*sync)(struct db *);
 };
 
 /* The handle: the engine's operations and state, and the statement cache. */

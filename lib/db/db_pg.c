@@ -48,6 +48,16 @@
 #define OID_NUMERIC	1700
 #define OID_TEXT	25
 
+/* writes sent ahead before their results are read back */
+#define LATER_MAX	512
+
+/* A write sent ahead: what to tell when its result is read. */
+struct pg_later {
+	void		(*done)(void *, int64_t);
+	void		*arg;
+	const char	*sql;		/* for the log */
+};
+
 /* The connection and what the adapter tracks about it. */
 struct pg_conn {
 	PGconn		*pg;
@@ -57,6 +67,9 @@ struct pg_conn {
 	int		 writing;	/* inside db_begin()'s transaction */
 	int		 wrote;		/* a statement changed rows, not told */
 	int		 batch_locked;
+	int		 in_pipeline;	/* writes were sent ahead */
+	struct pg_later	*later;		/* their callbacks, in order */
+	size_t		 nlater, later_cap;
 };
 
 /* A statement: its text for the server, its parameters, its result. */
@@ -75,6 +88,10 @@ struct pg_query {
 	int		 row;		/* current row of res */
 	unsigned char	*blob;		/* the last decoded bytea */
 };
+
+static void	pg_reset(struct db_query *);
+static int	sync_pipeline(struct db *);
+static int	settle(struct db *);
 
 /* The adapter state of a handle. */
 static struct pg_conn *
@@ -285,6 +302,7 @@ pg_finalize(struct db_query *dq)
 			*pp = q->next;
 			break;
 		}
+	(void)settle(dq->db);
 	if (q->prepared && PQstatus(pgc(dq->db)->pg) == CONNECTION_OK) {
 		char sql[48];
 
@@ -399,48 +417,172 @@ declare_next(const struct pg_query *q, const PGresult *res, Oid *types,
 }
 
 /*
- * Sends q to the server: prepared (once per connection under its name,
- * or unnamed each time for a one-use statement), then executed.  Where
+ * Prepares q on the server (once per connection, under its name).  Where
  * the server cannot type a parameter (SQLite texts such as "?2 IS NULL OR
  * branch = ?2" leave the first use untyped), the text is prepared again
- * with declared types (declare_next()); when that does not help, the
- * first error is the answer.
+ * with declared types (declare_next()).  Returns NULL when q is prepared,
+ * else the first error's result (caller clears it).
  */
 static PGresult *
-execute(struct pg_query *q)
+prepare_typed(struct pg_query *q)
 {
-	PGconn *pg = pgc(q->q.db)->pg;
 	PGresult *res, *first = NULL;
 	Oid *types = NULL;
-	int i, last = 0, ready = q->prepared;
+	int i, last = 0;
 
 	if (q->nparams > 0 && (types = calloc(q->nparams,
 	    sizeof(*types))) == NULL)
 		abort();
-	for (i = 0; !ready && i <= 2 * q->nparams; i++) {
+	for (i = 0; !q->prepared && i <= 2 * q->nparams; i++) {
 		if ((res = prepare_as(q, i == 0 ? NULL : types)) == NULL) {
-			q->prepared = ready = 1;
-			break;
-		}
-		if (!type_error(res) || declare_next(q, res, types, &last) ==
-		    -1) {
-			if (first == NULL)
-				first = res;
-			else
-				PQclear(res);
+			q->prepared = 1;
 			break;
 		}
 		if (first == NULL)
 			first = res;
 		else
 			PQclear(res);
+		if (!type_error(res) || declare_next(q, res, types, &last) ==
+		    -1)
+			break;
 	}
 	free(types);
-	if (!ready)
-		return first;
-	PQclear(first);
-	return PQexecPrepared(pg, q->name, q->nparams,
+	if (q->prepared) {
+		PQclear(first);
+		return NULL;
+	}
+	return first;
+}
+
+/* Sends q to the server, prepared first if it is not; its result. */
+static PGresult *
+execute(struct pg_query *q)
+{
+	PGresult *e;
+
+	if (!q->prepared && (e = prepare_typed(q)) != NULL)
+		return e;
+	return PQexecPrepared(pgc(q->q.db)->pg, q->name, q->nparams,
 	    (const char *const *)q->values, q->lengths, q->formats, 0);
+}
+
+/*
+ * Writes sent ahead (db_step_later()) are read back here: the pipeline
+ * is synced and every result taken in order; each statement's callback
+ * learns its row count, the first failure is logged and makes the rest
+ * of the pipeline fail with it (the transaction cannot commit).
+ * Callbacks must not send statements.  0, or -1 (logged).
+ */
+static int
+sync_pipeline(struct db *db)
+{
+	struct pg_conn *c = pgc(db);
+	PGresult *res;
+	ExecStatusType st;
+	size_t i;
+	int rc = 0;
+
+	if (!c->in_pipeline)
+		return 0;
+	if (PQpipelineSync(c->pg) != 1)
+		rc = -1;
+	for (i = 0; i < c->nlater; i++) {
+		res = PQgetResult(c->pg);
+		st = PQresultStatus(res);
+		if (st == PGRES_COMMAND_OK && rc == 0 &&
+		    c->later[i].done != NULL)
+			c->later[i].done(c->later[i].arg,
+			    strtoll(PQcmdTuples(res), NULL, 10));
+		else if (st != PGRES_COMMAND_OK &&
+		    st != PGRES_PIPELINE_ABORTED && rc == 0) {
+			pg_log(db, res, c->later[i].sql);
+			rc = -1;
+		}
+		PQclear(res);
+		while ((res = PQgetResult(c->pg)) != NULL)
+			PQclear(res);
+	}
+	c->nlater = 0;
+	while ((res = PQgetResult(c->pg)) != NULL &&
+	    PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+		PQclear(res);
+	PQclear(res);
+	if (PQexitPipelineMode(c->pg) != 1 && rc == 0) {
+		pg_log(db, NULL, "leaving pipeline mode");
+		rc = -1;
+	}
+	c->in_pipeline = 0;
+	return rc;
+}
+
+/*
+ * Sends the bound write q ahead without waiting for it (libpq's pipeline
+ * mode): many writes then cost one round trip.  done(arg, rows) is called
+ * when its result is read (sync_pipeline(), before any other statement,
+ * at the latest at the commit).  0, or -1 (logged).
+ */
+static int
+pg_later(struct db_query *dq, void (*done)(void *, int64_t), void *arg)
+{
+	struct pg_query *q = pgq(dq);
+	struct pg_conn *c = pgc(dq->db);
+	PGresult *e;
+
+	if (!q->prepared) {
+		if (sync_pipeline(dq->db) == -1)
+			return -1;
+		if ((e = prepare_typed(q)) != NULL) {
+			pg_log(dq->db, e, q->sql);
+			PQclear(e);
+			pg_reset(dq);
+			return -1;
+		}
+	}
+	if (!c->in_pipeline) {
+		if (PQenterPipelineMode(c->pg) != 1) {
+			pg_log(dq->db, NULL, "entering pipeline mode");
+			pg_reset(dq);
+			return -1;
+		}
+		c->in_pipeline = 1;
+	}
+	if (c->nlater == c->later_cap) {
+		c->later_cap = c->later_cap ? 2 * c->later_cap : 64;
+		if ((c->later = reallocarray(c->later, c->later_cap,
+		    sizeof(*c->later))) == NULL)
+			abort();
+	}
+	c->later[c->nlater].done = done;
+	c->later[c->nlater].arg = arg;
+	c->later[c->nlater].sql = q->sql;
+	c->nlater++;
+	if (PQsendQueryPrepared(c->pg, q->name, q->nparams,
+	    (const char *const *)q->values, q->lengths, q->formats, 0) != 1) {
+		pg_log(dq->db, NULL, q->sql);
+		pg_reset(dq);
+		(void)sync_pipeline(dq->db);
+		return -1;
+	}
+	pg_reset(dq);
+	/* read results back now and then: the server's output must drain */
+	return c->nlater >= LATER_MAX ? sync_pipeline(dq->db) : 0;
+}
+
+/*
+ * Before any statement that waits for its answer: the writes sent ahead
+ * are read back first (their order is the caller's).  0 or -1 (logged).
+ */
+static int
+settle(struct db *db)
+{
+	return pgc(db)->in_pipeline ? sync_pipeline(db) : 0;
+}
+
+/* Syncs the pipeline: the results of every write sent ahead are in. */
+static int
+pg_sync(struct db *db)
+{
+	return settle(db);
 }
 
 /* Steps q: runs it at the first step, then walks its rows. */
@@ -452,6 +594,10 @@ pg_step(struct db_query *dq)
 	const char *n;
 
 	if (q->res == NULL) {
+		if (settle(dq->db) == -1) {
+			pg_reset(dq);
+			return -1;
+		}
 		q->res = execute(q);
 		s = PQresultStatus(q->res);
 		if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
@@ -698,7 +844,11 @@ pg_changes(struct db *db)
 static int
 pg_exec(struct db *db, const char *sql)
 {
-	PGresult *res = PQexec(pgc(db)->pg, sql);
+	PGresult *res;
+
+	if (settle(db) == -1)
+		return -1;
+	res = PQexec(pgc(db)->pg, sql);
 	ExecStatusType s = PQresultStatus(res);
 	const char *n;
 
@@ -765,6 +915,7 @@ pg_rollback(struct db *db)
 {
 	PGresult *res;
 
+	(void)settle(db);	/* its failures no longer matter */
 	pgc(db)->writing = 0;
 	pgc(db)->wrote = 0;
 	if (PQtransactionStatus(pgc(db)->pg) == PQTRANS_IDLE ||
@@ -781,6 +932,10 @@ pg_commit(struct db *db)
 	PGresult *res;
 	int ok;
 
+	if (settle(db) == -1) {
+		pg_rollback(db);
+		return -1;
+	}
 	if (PQtransactionStatus(pgc(db)->pg) == PQTRANS_INERROR) {
 		log_error("postgres: COMMIT of a transaction that failed");
 		pg_rollback(db);
@@ -810,7 +965,7 @@ pg_read_begin(struct db *db, int64_t *version)
 	PGresult *res;
 	int ok;
 
-	if (reconnect(db) == -1)
+	if (settle(db) == -1 || reconnect(db) == -1)
 		return -1;
 	res = PQexec(pgc(db)->pg, "SELECT last_value + CASE WHEN is_called "
 	    "THEN 1 ELSE 0 END FROM data_version");
@@ -834,6 +989,10 @@ pg_idle(struct db *db)
 
 	for (q = c->queries; q != NULL; q = q->next)
 		forget_result(q);
+	if (settle(db) == -1) {
+		pg_rollback(db);
+		return;
+	}
 	if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
 		return;
 	if (c->writing || PQtransactionStatus(c->pg) != PQTRANS_INTRANS ||
@@ -874,10 +1033,13 @@ pg_shrink(struct db *db, long long max)
 static int64_t
 db_bytes(struct db *db)
 {
-	PGresult *res = PQexec(pgc(db)->pg,
-	    "SELECT pg_database_size(current_database())");
+	PGresult *res;
 	int64_t v = -1;
 
+	if (settle(db) == -1)
+		return -1;
+	res = PQexec(pgc(db)->pg,
+	    "SELECT pg_database_size(current_database())");
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
 		v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	else
@@ -915,11 +1077,14 @@ pg_cache_size(struct db *db, int mb)
 static int
 pg_batch_lock(struct db *db, int wait)
 {
-	PGresult *res = PQexec(pgc(db)->pg, wait ?
-	    "SELECT pg_advisory_lock(" BATCH_LOCK "), true" :
-	    "SELECT 0, pg_try_advisory_lock(" BATCH_LOCK ")");
+	PGresult *res;
 	int rc = -1;
 
+	if (settle(db) == -1)
+		return -1;
+	res = PQexec(pgc(db)->pg, wait ?
+	    "SELECT pg_advisory_lock(" BATCH_LOCK "), true" :
+	    "SELECT 0, pg_try_advisory_lock(" BATCH_LOCK ")");
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
 		rc = PQgetvalue(res, 0, 1)[0] == 't';
 	else
@@ -943,9 +1108,12 @@ pg_batch_unlock(struct db *db)
 static int64_t
 pg_int(struct db *db, const char *sql)
 {
-	PGresult *res = PQexec(pgc(db)->pg, sql);
+	PGresult *res;
 	int64_t v = -1;
 
+	if (settle(db) == -1)
+		return -1;
+	res = PQexec(pgc(db)->pg, sql);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
 		v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	else
@@ -985,6 +1153,8 @@ pg_migrate(struct db *db, int *applied)
 static void
 pg_close(struct db *db)
 {
+	(void)settle(db);
+	free(pgc(db)->later);
 	PQfinish(pgc(db)->pg);
 	free(pgc(db));
 }
@@ -996,7 +1166,7 @@ static const struct db_ops pg_ops = {
 	pg_col_len, pg_col_count, pg_col_name, pg_changes, pg_exec, pg_begin,
 	pg_commit, pg_rollback, pg_read_begin, pg_idle, pg_busy_timeout,
 	pg_limit_size, pg_shrink, pg_reclaim, pg_cache_size, pg_batch_lock,
-	pg_batch_unlock, pg_schema_version, pg_migrate
+	pg_batch_unlock, pg_schema_version, pg_migrate, pg_later, pg_sync
 };
 
 /*

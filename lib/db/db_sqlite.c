@@ -517,6 +517,28 @@ fail:
 	return -1;
 }
 
+/* A write at once: SQLite has no round trips to save. */
+static int
+lite_later(struct db_query *q, void (*done)(void *, int64_t), void *arg)
+{
+	int rc = lite_step(q);
+
+	lite_reset(q);
+	if (rc != DB_DONE)
+		return -1;
+	if (done != NULL)
+		done(arg, lite_changes(q->db));
+	return 0;
+}
+
+/* Nothing is ever pending on SQLite. */
+static int
+lite_sync(struct db *db)
+{
+	(void)db;
+	return 0;
+}
+
 static const struct db_ops lite_ops = {
 	DB_SQLITE, lite_close, lite_prepare, lite_finalize, lite_step,
 	lite_reset, lite_bind_text, lite_bind_int, lite_bind_double,
@@ -526,7 +548,7 @@ static const struct db_ops lite_ops = {
 	lite_commit, lite_rollback, lite_read_begin, lite_idle,
 	lite_busy_timeout, lite_limit_size, lite_shrink, lite_reclaim,
 	lite_cache_size, lite_batch_lock, lite_batch_unlock,
-	lite_schema_version, lite_migrate
+	lite_schema_version, lite_migrate, lite_later, lite_sync
 };
 
 /*

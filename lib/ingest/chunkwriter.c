@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "chunkwriter.h"
+#include "db.h"
 #include "fault.h"
 #include "ingeststore.h"
 #include "trace.h"
@@ -221,6 +222,9 @@ chunk_write(struct chunkwriter *cw, struct chunk *k)
 	qsort(k->cases, k->n, sizeof(k->cases[0]), pcase_cmp);
 	for (i = 0; i < k->n && rc == 0; i++)
 		rc = pcase_write(cw, k, &k->cases[i]);
+	/* writes sent ahead (PostgreSQL) are in before the chunk is done */
+	if (rc == 0 && db_sync(cw->db) == -1)
+		rc = ingeststore_fault(cw->db, cw->sfault);
 	if (cw->span != NULL) {	/* maybe the writer thread: no span here */
 		cw->t1 = trace_now();
 		if (cw->chunks++ == 0)

@@ -123,7 +123,7 @@ static const char *const sql[STMT__MAX] = {
 	    "?14, ?15, ?16, ?17) ON CONFLICT (id) DO NOTHING",
 	[STMT_STATS_INSERT] =
 	    "INSERT INTO test_stats (test, project_id, last_seen_at) "
-	    "VALUES (?1, ?3, ?2)",
+	    "VALUES (?1, ?3, ?2) ON CONFLICT (test) DO NOTHING",
 	[STMT_TEST_REFRESH] =
 	    "UPDATE tests SET file = coalesce(?2, file), "
 	    "line = coalesce(?3, line), tags = coalesce(?4, tags), "
@@ -378,9 +378,35 @@ ingeststore_shard_add(struct db *db, struct ingeststore_target *t,
 }
 
 /*
- * Creates the test of c unless it exists (counting it in *new_tests),
- * else refreshes what the report may update: file, line, tags, owner,
- * feature and domain.  0 or -1.
+ * Runs the write st that the caller prepared and bound (bound as for
+ * write_done()) when the storage layer likes (db_step_later()), telling
+ * done(arg, rows) once its result is in.  0, or -1 with a storage fault
+ * when it, or a write sent before it, failed.
+ */
+static int
+write_later(struct db *db, struct db_query *st, int bound,
+    void (*done)(void *, int64_t), void *arg, struct fault *f)
+{
+	if (bound == -1)
+		return -1;
+	return db_step_later(db, st, done, arg) == 0 ? 0 :
+	    ingeststore_fault(db, f);
+}
+
+/* Counts a test the insert created (rows = 1) in *(long long *)count. */
+static void
+count_new(void *count, int64_t rows)
+{
+	if (rows > 0)
+		(*(long long *)count)++;
+}
+
+/*
+ * Creates the test of c unless it exists (counting it in *new_tests, once
+ * the insert's result is in), with its stats row, and refreshes what the
+ * report may update: file, line, tags, owner, feature and domain (a new
+ * test's are its own already: nothing changes).  The writes go through
+ * db_step_later(): on PostgreSQL they travel together.  0 or -1.
  */
 static int
 store_test(struct db *db, const struct ingeststore_target *t,
@@ -389,7 +415,7 @@ store_test(struct db *db, const struct ingeststore_target *t,
 	const char *const *s = c->str;
 	struct db_query *st = DB_STMT(db, DBM_INGEST, STMT_TEST_INSERT);
 
-	if (write_done(db, st, st == NULL ||
+	if (write_later(db, st, st == NULL ||
 	    db_bind_int(db, st, 1, c->key) == -1 ||
 	    db_bind_int(db, st, 2, t->project_id) == -1 ||
 	    db_bind_text(db, st, 3, c->test_id) == -1 ||
@@ -407,22 +433,22 @@ store_test(struct db *db, const struct ingeststore_target *t,
 	    db_bind_text_opt(db, st, 14, s[SF_FEATURE]) == -1 ||
 	    db_bind_text_opt(db, st, 15, s[SF_DOMAIN]) == -1 ||
 	    db_bind_int(db, st, 16, t->started_at) == -1 ||
-	    db_bind_int(db, st, 17, t->run) == -1 ? -1 : 0, f) == -1)
+	    db_bind_int(db, st, 17, t->run) == -1 ? -1 : 0, count_new,
+	    new_tests, f) == -1)
 		return -1;
-	if (db_changes(db) > 0) {
-		(*new_tests)++;
-		st = DB_STMT(db, DBM_INGEST, STMT_STATS_INSERT);
-		return write_done(db, st, st == NULL ||
-		    db_bind_int(db, st, 1, c->key) == -1 ||
-		    db_bind_int(db, st, 2, t->started_at) == -1 ||
-		    db_bind_int(db, st, 3, t->project_id) == -1 ? -1 : 0, f);
-	}
+	st = DB_STMT(db, DBM_INGEST, STMT_STATS_INSERT);
+	if (write_later(db, st, st == NULL ||
+	    db_bind_int(db, st, 1, c->key) == -1 ||
+	    db_bind_int(db, st, 2, t->started_at) == -1 ||
+	    db_bind_int(db, st, 3, t->project_id) == -1 ? -1 : 0, NULL, NULL,
+	    f) == -1)
+		return -1;
 	if (s[SF_FILE][0] == '\0' && c->line <= 0 && s[SF_TAGS] == NULL &&
 	    s[SF_OWNER] == NULL && s[SF_FEATURE] == NULL &&
 	    s[SF_DOMAIN] == NULL)
 		return 0;
 	st = DB_STMT(db, DBM_INGEST, STMT_TEST_REFRESH);
-	return write_done(db, st, st == NULL ||
+	return write_later(db, st, st == NULL ||
 	    db_bind_int(db, st, 1, c->key) == -1 ||
 	    db_bind_text_opt(db, st, 2, s[SF_FILE]) == -1 ||
 	    (c->line > 0 ? db_bind_int(db, st, 3, c->line) :
@@ -430,7 +456,8 @@ store_test(struct db *db, const struct ingeststore_target *t,
 	    db_bind_text_opt(db, st, 4, s[SF_TAGS]) == -1 ||
 	    db_bind_text_opt(db, st, 5, s[SF_OWNER]) == -1 ||
 	    db_bind_text_opt(db, st, 6, s[SF_FEATURE]) == -1 ||
-	    db_bind_text_opt(db, st, 7, s[SF_DOMAIN]) == -1 ? -1 : 0, f);
+	    db_bind_text_opt(db, st, 7, s[SF_DOMAIN]) == -1 ? -1 : 0, NULL,
+	    NULL, f);
 }
 
 /*
@@ -448,7 +475,7 @@ ingeststore_case(struct db *db, const struct ingeststore_target *t,
 	if (!c->aliased && store_test(db, t, c, new_tests, f) == -1)
 		return -1;
 	st = DB_STMT(db, DBM_INGEST, STMT_RESULT_UPSERT);
-	if (write_done(db, st, st == NULL ||
+	if (write_later(db, st, st == NULL ||
 	    db_bind_int(db, st, 1, t->run) == -1 ||
 	    db_bind_int(db, st, 2, c->key) == -1 ||
 	    db_bind_int(db, st, 3, t->shard) == -1 ||
@@ -459,20 +486,20 @@ ingeststore_case(struct db *db, const struct ingeststore_target *t,
 	    db_bind_int(db, st, 8, c->flaky) == -1 ||
 	    db_bind_text_opt(db, st, 9, c->fp) == -1 ||
 	    db_bind_int_opt(db, st, 10, c->assertions) == -1 ? -1 : 0,
-	    f) == -1)
+	    NULL, NULL, f) == -1)
 		return -1;
 	if (s[SF_MESSAGE] == NULL && s[SF_TYPE] == NULL &&
 	    s[SF_DETAILS] == NULL && s[SF_OUT] == NULL && s[SF_ERR] == NULL)
 		return 0;
 	st = DB_STMT(db, DBM_INGEST, STMT_TEXT_UPSERT);
-	return write_done(db, st, st == NULL ||
+	return write_later(db, st, st == NULL ||
 	    db_bind_int(db, st, 1, t->run) == -1 ||
 	    db_bind_int(db, st, 2, c->key) == -1 ||
 	    db_bind_text(db, st, 3, s[SF_MESSAGE]) == -1 ||
 	    db_bind_text(db, st, 4, s[SF_TYPE]) == -1 ||
 	    db_bind_text(db, st, 5, s[SF_DETAILS]) == -1 ||
 	    db_bind_text(db, st, 6, s[SF_OUT]) == -1 ||
-	    db_bind_text(db, st, 7, s[SF_ERR]) == -1 ? -1 : 0, f);
+	    db_bind_text(db, st, 7, s[SF_ERR]) == -1 ? -1 : 0, NULL, NULL, f);
 }
 
 /* Runs the update i of one text (?2) of row id (?1); 0 or -1. */
