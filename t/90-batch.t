@@ -599,9 +599,12 @@ DIFF
 	my $r = batch($inst, '--pass', 'retention');
 	like($r->{stdout}, qr/5 runs purged \(1000 results, 1000 texts/, 'old results and texts purged');
 	my ($freed) = $r->{stdout} =~ /(\d+) bytes freed/;
-	ok($freed > 3_000_000, 'reports the bytes freed');
+	ok(defined $freed, 'reports the bytes freed');
 	SKIP: {
-		skip 'the size of a SQLite file', 1 if $inst->engine ne 'sqlite';
+		# PostgreSQL's VACUUM makes the space reusable, and gives it
+		# back to the disk only at a table's end (often 0 bytes)
+		skip 'the size of a SQLite file', 2 if $inst->engine ne 'sqlite';
+		ok($freed > 3_000_000, 'the bytes freed are the purged rows\' space');
 		ok(-s $inst->{db} < $size0 - 3_000_000, 'the database file shrank');
 	}
 	is(sql($inst, 'SELECT count(*) FROM results'), 200, 'the recent run keeps its results');
