@@ -80,8 +80,14 @@ $r = upload('big', $xml);
 is($r->{status}, 201, "a $n-testcase upload lands");
 is($r->{json}{counts}{tests}, $n, 'every testcase counted');
 my $m = mem($pid);
-ok($m->{VmHWM} > $BOUND_KB, "the upload made the program grow (peak $m->{VmHWM} kB)")
-    or diag('the scenario no longer grows the process: raise n');
+SKIP: {
+	# PostgreSQL keeps the data in its server: the program has no page
+	# cache to grow, and the bound below holds throughout
+	skip "on PostgreSQL the upload does not grow the program (peak $m->{VmHWM} kB)", 1
+	    if $inst->engine ne 'sqlite';
+	ok($m->{VmHWM} > $BOUND_KB, "the upload made the program grow (peak $m->{VmHWM} kB)")
+	    or diag('the scenario no longer grows the process: raise n');
+}
 cmp_ok($m->{VmRSS}, '<', $BOUND_KB,
     "issue 11 item 8: after a $n-testcase upload the ingest program gives memory back (RSS $m->{VmRSS} kB)");
 is(fcgi_pid('testvis-ingest'), $pid, 'the same process (memory returned, not restarted)');

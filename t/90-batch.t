@@ -599,16 +599,15 @@ DIFF
 	my $r = batch($inst, '--pass', 'retention');
 	like($r->{stdout}, qr/5 runs purged \(1000 results, 1000 texts/, 'old results and texts purged');
 	my ($freed) = $r->{stdout} =~ /(\d+) bytes freed/;
-	if ($inst->engine eq 'sqlite') {
-		ok($freed > 3_000_000, 'reports the bytes freed');
-	} else {
-		# PostgreSQL's VACUUM makes the space reusable without giving it
-		# back to the disk (INSTALL §9): the pass vacuumed the tables
-		ok(defined $freed && $inst->sql("SELECT count(*) FROM pg_stat_user_tables WHERE relname IN ('results', 'result_texts') AND last_vacuum IS NOT NULL") == 2,
-		    'reports the bytes freed, and vacuumed the result tables (PostgreSQL)');
-	}
+	ok(defined $freed, 'reports the bytes freed');
+	# PostgreSQL's reclaim is a VACUUM of the result tables (INSTALL §9)
+	ok($inst->sql("SELECT count(*) FROM pg_stat_user_tables WHERE relname IN ('results', 'result_texts') AND last_vacuum IS NOT NULL") == 2,
+	    'the pass vacuumed the result tables (PostgreSQL)') if $inst->engine eq 'postgresql';
 	SKIP: {
-		skip 'the size of a SQLite file', 1 if $inst->engine ne 'sqlite';
+		# PostgreSQL's VACUUM makes the space reusable, and gives it
+		# back to the disk only at a table's end (often 0 bytes)
+		skip 'the size of a SQLite file', 2 if $inst->engine ne 'sqlite';
+		ok($freed > 3_000_000, 'the bytes freed are the purged rows\' space');
 		ok(-s $inst->{db} < $size0 - 3_000_000, 'the database file shrank');
 	}
 	is(sql($inst, 'SELECT count(*) FROM results'), 200, 'the recent run keeps its results');
