@@ -16,21 +16,16 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use TV;
-use PG qw(pg_start pg_psql pg_stop);
+use PG qw(pg_start pg_psql pg_stop pg_migrated_db);
 
 my $pg = pg_start();
 plan skip_all => "no PostgreSQL: $PG::why" unless $pg;
 
 # a database at the latest schema, through testvis migrate
 my $db = 'tv_fn_' . $$;
-is(pg_psql($pg, "CREATE DATABASE $db;")->{exit}, 0, 'a scratch database');
-(my $url = $pg->{url}) =~ s{/[^/]*$}{/$db};
-my $conf = tv_scratch() . '/pg.conf';
-open(my $fh, '>', $conf) or die "$conf: $!";
-print $fh "db = $url\n";
-close $fh;
-my $r = run_cmd(argv => [tv_build() . '/bin/testvis', '--config', $conf, 'migrate']);
-is($r->{exit}, 0, 'testvis migrate applies every migration, 0010 too') or diag($r->{stderr});
+my $url = pg_migrated_db($pg, $db);
+pass('a scratch database that testvis migrate brought to the latest schema, 0010 too');
+my $r;
 
 # The signatures: argument types and the result type of each function.
 my %sig = (

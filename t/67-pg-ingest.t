@@ -16,7 +16,7 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
 use TV;
-use PG qw(pg_start pg_psql pg_stop);
+use PG qw(pg_start pg_psql pg_stop pg_migrated_db);
 
 my $pg = pg_start();
 plan skip_all => "no PostgreSQL: $PG::why" unless $pg;
@@ -25,14 +25,13 @@ my $tv = tv_build() . '/bin/testvis';
 my $now = 1764000000000;	# 2025-11-24T16:00:00Z: the history's end
 
 my $db = "tv_ingest_$$";
-is(pg_psql($pg, "CREATE DATABASE $db;")->{exit}, 0, 'a scratch database');
-(my $url = $pg->{url}) =~ s{/[^/]*$}{/$db};
+my $url = pg_migrated_db($pg, $db);
+pass('a migrated PostgreSQL database');
 my $pconf = tv_scratch() . '/pg-ingest.conf';
 open(my $fh, '>', $pconf) or die "$pconf: $!";
 print $fh "db = $url\nauth_read = public\n";
 close $fh;
-my $r = run_cmd(argv => [$tv, 'migrate'], env => { TESTVIS_CONF => $pconf });
-is($r->{exit}, 0, 'a migrated PostgreSQL database') or diag($r->{stderr});
+my $r;
 $r = run_cmd(argv => [$tv, 'project', 'add', 'default'], env => { TESTVIS_CONF => $pconf });
 is($r->{exit}, 0, 'with the default project') or diag($r->{stderr});
 my $lite = new_instance();

@@ -12,20 +12,15 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use TV;
-use PG qw(pg_start pg_psql pg_stop);
+use PG qw(pg_start pg_psql pg_stop pg_migrated_db);
 
 my $pg = pg_start();
 plan skip_all => "no PostgreSQL: $PG::why" unless $pg;
 
 my $db = 'tv_stmts_' . $$;
-is(pg_psql($pg, "CREATE DATABASE $db;")->{exit}, 0, 'a scratch database');
-(my $url = $pg->{url}) =~ s{/[^/]*$}{/$db};
-my $conf = tv_scratch() . '/pg.conf';
-open(my $fh, '>', $conf) or die "$conf: $!";
-print $fh "db = $url\n";
-close $fh;
-my $r = run_cmd(argv => [tv_build() . '/bin/testvis', '--config', $conf, 'migrate']);
-is($r->{exit}, 0, 'migrated to the latest schema') or diag($r->{stderr});
+my $url = pg_migrated_db($pg, $db);
+pass('a scratch database migrated to the latest schema');
+my $r;
 
 $r = run_cmd(argv => ['python3', tv_root() . '/t/tools/pg-sql-check', $url]);
 my ($total, $failed) = $r->{stdout} =~ /^(\d+) statements, (\d+) do not prepare/m;

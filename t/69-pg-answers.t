@@ -10,7 +10,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use TV;
-use PG qw(pg_start pg_psql pg_stop);
+use PG qw(pg_start pg_psql pg_stop pg_migrated_db);
 
 my $pg = pg_start();
 plan skip_all => "no PostgreSQL: $PG::why" unless $pg;
@@ -20,11 +20,8 @@ my $r = run_cmd(argv => ['python3', "$root/bench/answers.py", 'make-db', $dir],
     env => { BUILD => tv_build() });
 is($r->{exit}, 0, 'the demo history') or diag($r->{stderr});
 my $db = "tv_answers_$$";
-$r = pg_psql($pg, "CREATE DATABASE $db;");
-(my $url = $pg->{url}) =~ s{/[^/]*$}{/$db};
+my $url = pg_migrated_db($pg, $db);
 my $tv = tv_build() . '/bin/testvis';
-$r = run_cmd(argv => [$tv, 'migrate'], env => { TESTVIS_DB => $url });
-is($r->{exit}, 0, 'a migrated PostgreSQL database') or diag($r->{stderr});
 $r = run_cmd(argv => [$tv, 'copy', '--to', $url], env => { TESTVIS_CONF => "$dir/testvis.conf" });
 is($r->{exit}, 0, 'testvis copy --to moves the history') or diag($r->{stderr});
 

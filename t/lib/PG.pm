@@ -8,9 +8,9 @@ use strict;
 use warnings;
 use File::Temp qw(tempdir);
 use POSIX ();
-use TV qw(run_cmd tv_scratch);
+use TV qw(run_cmd tv_scratch tv_build);
 use Exporter 'import';
-our @EXPORT_OK = qw(pg_start pg_psql pg_stop);
+our @EXPORT_OK = qw(pg_start pg_psql pg_stop pg_migrated_db);
 
 # The bin directory of the newest installed PostgreSQL, or undef.
 sub pg_bindir {
@@ -76,6 +76,19 @@ sub pg_psql {
 	$url =~ s{/[^/]*$}{/$o{db}} if $o{db};
 	return run_cmd(argv => ["$pg->{bindir}/psql", '-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1',
 	    '-d', $url, '-f', '-'], stdin => $sql);
+}
+
+# pg_migrated_db($pg, NAME): the URL of a new database NAME on the server,
+# brought to the latest schema by `testvis migrate`; dies when either
+# fails.  The test drops it (DROP DATABASE NAME WITH (FORCE)).
+sub pg_migrated_db {
+	my ($pg, $name) = @_;
+	my $r = pg_psql($pg, "CREATE DATABASE $name;");
+	die "CREATE DATABASE $name: $r->{stderr}" if $r->{exit};
+	(my $url = $pg->{url}) =~ s{/[^/]*$}{/$name};
+	$r = run_cmd(argv => [tv_build() . '/bin/testvis', 'migrate'], env => { TESTVIS_DB => $url, TESTVIS_CONF => undef });
+	die "testvis migrate: $r->{stderr}" if $r->{exit};
+	return $url;
 }
 
 # Stops a private cluster by its PID (fast shutdown, then waits).
