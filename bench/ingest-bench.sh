@@ -270,7 +270,7 @@ pg_up() {
 	rm -rf "$PGDIR"
 	mkdir -p "$PGDIR"
 	trap pg_down EXIT
-	trap 'exit 2' INT TERM HUP
+	trap 'exit 2' INT TERM HUP PIPE
 	_url=$("$REPO/t/lib/pg-cluster" start "$PGDIR") ||
 	    die "could not start PostgreSQL in $PGDIR"
 	PGBASE=${_url%/*}

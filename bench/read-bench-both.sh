@@ -8,7 +8,10 @@
 # bodies of different sizes is marked "(bytes: SQLITE/POSTGRESQL)".
 
 # pct A B: A as a percentage of B
-pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", (b > 0 ? 100 * a / b : 0) }'; }
+pct() {
+	awk -v a="$1" -v b="$2" \
+	    'BEGIN { printf "%.0f%%", (b > 0 ? 100 * a / b : 0) }'
+}
 
 # both_row NAME SQLITE-MEASURE PG-MEASURE FIXED: one line of the table
 both_row() {
@@ -25,7 +28,8 @@ both_row() {
 	    "$2" "$3" "$4" "$7" "$8" "$9" "$(pct "$9" "$4")" "$f1" "$f2" "$note"
 }
 
-echo "engines: SQLite (port $port) and PostgreSQL (port $gport), the same history"
+echo "engines: SQLite (port $port) and PostgreSQL (port $gport)," \
+    "the same history"
 printf '%-36s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n' endpoint "lite p50" \
     "lite p99" "lite r/s" "pg p50" "pg p99" "pg r/s" "pg/lite" "lite/fix" \
     "pg/fix"

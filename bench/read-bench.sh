@@ -120,7 +120,7 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
-trap 'exit 2' INT TERM HUP
+trap 'exit 2' INT TERM HUP PIPE
 
 # pg_sql DATABASE SQL: rows of SQL on that PostgreSQL database
 pg_sql() {
