@@ -10,6 +10,16 @@
 # Prints medians, ratios to xmllint (the machine is shared and noisy: the
 # ratios are what to compare) and the peak RSS of the ingest processes.
 #
+# ENGINE=sqlite (the default), postgresql or both: the database engine of
+# PERF-1.  postgresql and both start a private PostgreSQL cluster in
+# $WORK/pg (t/lib/pg-cluster), make the empty and the steady-state
+# databases there (testvis migrate, then VACUUM ANALYZE, as autovacuum
+# would have by the next CI run), give each ingest a fresh copy of one
+# (CREATE DATABASE ... TEMPLATE) and stop the cluster by its PID at exit.
+# With both, every repetition measures SQLite then PostgreSQL (ABAB), so
+# the noise of the machine falls on both alike, and the table shows them
+# side by side.
+#
 # PERF-4, BIG=1 (instead of PERF-1): a gzip'ed report of ~1 GB uncompressed
 # ($BIG_TESTS testcases) is written to a file and ingested; reports wall
 # time and peak RSS (target < 256 MB).
@@ -17,8 +27,9 @@
 #   sh bench/ingest-bench.sh
 #   TESTS=20000 REPEAT=5 sh bench/ingest-bench.sh
 #   BIG=1 sh bench/ingest-bench.sh
+#   ENGINE=both TESTS=10000 sh bench/ingest-bench.sh
 #
-# Environment: TESTS (100000), BUILD (../build relative to this script),
+# Environment: ENGINE (sqlite; postgresql, both), TESTS (100000), BUILD (../build relative to this script),
 # REPEAT (3), SEED (42), BIG (0), BIG_TESTS (3200000), WORK (/tmp/bench-work,
 # scratch; never inside the repository), KEEP (0: BIG mode deletes its
 # ~3 GB database at the end), STRICT (0; 1: exit 1 when a target is missed).
@@ -35,6 +46,7 @@ BIG=${BIG:-0}
 BIG_TESTS=${BIG_TESTS:-3200000}
 KEEP=${KEEP:-0}
 STRICT=${STRICT:-0}
+ENGINE=${ENGINE:-sqlite}
 WORK=${WORK:-/tmp/bench-work}
 BUILD=${BUILD:-$HERE/../build}
 GEN="$HERE/gen-junit.py"
@@ -47,6 +59,15 @@ case $TESTS$REPEAT$BIG_TESTS$SEED in
 esac
 if [ "$TESTS" -lt 1 ] || [ "$REPEAT" -lt 1 ]; then
 	die "TESTS and REPEAT must be >= 1"
+fi
+case $ENGINE in
+sqlite) ENGINES=sqlite ;;
+postgresql) ENGINES=postgresql ;;
+both) ENGINES='sqlite postgresql' ;;
+*) die "ENGINE must be sqlite, postgresql or both" ;;
+esac
+if [ "$BIG" = 1 ] && [ "$ENGINE" != sqlite ]; then
+	die "BIG=1 (PERF-4) runs on SQLite only"
 fi
 
 BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || die "no build directory ($BUILD): run make"
@@ -82,6 +103,11 @@ need xmllint libxml2-utils
 need /usr/bin/time time
 need sqlite3 sqlite3
 need python3 python3
+if [ "$ENGINE" != sqlite ]; then
+	need psql postgresql-client
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 ||
+	    die "PostgreSQL is not installed (apt-get install postgresql)"
+fi
 
 # --- helpers ---------------------------------------------------------------
 
@@ -223,6 +249,57 @@ if [ "$BIG" = 1 ]; then
 	exit 0
 fi
 
+# --- PostgreSQL ------------------------------------------------------------
+
+PGDIR="$WORK/pg"
+PGBASE=
+
+# Stops the private cluster by the PID in its postmaster.pid and removes
+# its data (the server log stays in $PGDIR/log).
+pg_down() {
+	[ -n "$PGBASE" ] || return 0
+	"$REPO/t/lib/pg-cluster" stop "$PGDIR" ||
+	    log "could not stop PostgreSQL in $PGDIR"
+	rm -rf "$PGDIR/data"
+	PGBASE=
+}
+
+# Starts a private cluster in $PGDIR; sets PGBASE (its URL, no database).
+pg_up() {
+	"$REPO/t/lib/pg-cluster" stop "$PGDIR" 2>/dev/null || true
+	rm -rf "$PGDIR"
+	mkdir -p "$PGDIR"
+	trap pg_down EXIT
+	trap 'exit 2' INT TERM HUP PIPE
+	_url=$("$REPO/t/lib/pg-cluster" start "$PGDIR") ||
+	    die "could not start PostgreSQL in $PGDIR"
+	PGBASE=${_url%/*}
+	log "PostgreSQL $(pg_sql postgres 'SHOW server_version') at $PGBASE"
+}
+
+# pg_sql DATABASE SQL: runs SQL there, prints the rows (unaligned).
+pg_sql() {
+	PGOPTIONS='-c client_min_messages=warning' \
+	    psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$PGBASE/$1" -c "$2" ||
+	    die "psql on $1 failed: $2"
+}
+
+# pg_conf DATABASE: a config file naming that PostgreSQL database.
+pg_conf() {
+	printf 'db = %s/%s\nauth_read = public\n' "$PGBASE" "$1" \
+	    >"$WORK/pg-$1.conf"
+	echo "$WORK/pg-$1.conf"
+}
+
+# pg_fresh TEMPLATE: database "bench" as a copy of TEMPLATE (FILE_COPY
+# checkpoints before and after, so no write of the copy is left for the
+# timed ingest to pay).
+pg_fresh() {
+	pg_sql postgres 'DROP DATABASE IF EXISTS bench' >/dev/null
+	pg_sql postgres "CREATE DATABASE bench TEMPLATE $1 STRATEGY FILE_COPY" \
+	    >/dev/null
+}
+
 # --- PERF-1 -----------------------------------------------------------------
 
 printf 'db = %s\nauth_read = public\n' "$DB" >"$CONF"
@@ -233,69 +310,134 @@ for k in 1 2 3 4; do
 done
 REPORT="$WORK/r-$TESTS-s$SEED-run4.xml"
 
-log "preparing the empty and the steady-state (runs 1-3) databases"
-new_db
-cp "$DB" "$WORK/empty.db"
-for k in 1 2 3; do
-	timed "$OUT" "$TESTVIS" ingest --run-id "bench-$k" --branch main \
-	    "$WORK/r-$TESTS-s$SEED-run$k.xml"
-	if [ "$k" = 1 ]; then want_new=$TESTS; else want_new=0; fi
-	check_answer "$OUT" "$TESTS" "$want_new"
-	log "  run $k ingested in $T s"
-done
-checkpoint
-cp "$DB" "$WORK/steady.db"
+# ingest_123 CONF: runs 1-3 of the suite into the database of CONF.
+ingest_123() {
+	for k in 1 2 3; do
+		timed "$OUT" "$TESTVIS" --config "$1" ingest --run-id "bench-$k" \
+		    --branch main "$WORK/r-$TESTS-s$SEED-run$k.xml"
+		if [ "$k" = 1 ]; then want_new=$TESTS; else want_new=0; fi
+		check_answer "$OUT" "$TESTS" "$want_new"
+		log "  run $k ingested in $T s"
+	done
+}
 
-xs='' fs='' ss='' frss='' srss=''
+if [ "$ENGINE" != postgresql ]; then
+	log "preparing the empty and the steady-state (runs 1-3) databases"
+	new_db
+	cp "$DB" "$WORK/empty.db"
+	ingest_123 "$CONF"
+	checkpoint
+	cp "$DB" "$WORK/steady.db"
+	steady_db_mb=$(size_mb "$WORK/steady.db")
+fi
+if [ "$ENGINE" != sqlite ]; then
+	pg_up
+	log "preparing the PostgreSQL databases bench_empty and bench_steady"
+	pg_sql postgres 'CREATE DATABASE bench_empty' >/dev/null
+	"$TESTVIS" --config "$(pg_conf bench_empty)" migrate >/dev/null ||
+	    die "testvis migrate failed on PostgreSQL"
+	"$TESTVIS" --config "$(pg_conf bench_empty)" project add default \
+	    >/dev/null || die "testvis project add failed on PostgreSQL"
+	pg_sql bench_empty 'VACUUM ANALYZE' >/dev/null
+	pg_sql postgres 'CREATE DATABASE bench_steady TEMPLATE bench_empty' \
+	    >/dev/null
+	ingest_123 "$(pg_conf bench_steady)"
+	pg_sql bench_steady 'VACUUM ANALYZE' >/dev/null
+	PGCONF=$(pg_conf bench)
+	pg_steady_mb=$(pg_sql postgres "SELECT round(pg_database_size('bench_steady') / 1048576.0, 1)")
+fi
+
+# first E, steady E: one timed ingest of run 4 on engine E, into a fresh
+# copy of the empty or the runs-1-3 database; appends to fs_E/ss_E (s)
+# and frss_E/srss_E (KB).
+first() {
+	if [ "$1" = sqlite ]; then
+		restore "$WORK/empty.db"
+		_c=$CONF
+	else
+		pg_fresh bench_empty
+		_c=$PGCONF
+	fi
+	timed "$OUT" "$TESTVIS" --config "$_c" ingest --run-id bench-1 \
+	    --branch main "$REPORT"
+	check_answer "$OUT" "$TESTS" "$TESTS"
+	eval "fs_$1=\"\$fs_$1 $T\" frss_$1=\"\$frss_$1 $KB\""
+}
+steady() {
+	if [ "$1" = sqlite ]; then
+		restore "$WORK/steady.db"
+		_c=$CONF
+	else
+		pg_fresh bench_steady
+		_c=$PGCONF
+	fi
+	timed "$OUT" "$TESTVIS" --config "$_c" ingest --run-id bench-4 \
+	    --branch main "$REPORT"
+	check_answer "$OUT" "$TESTS" 0
+	eval "ss_$1=\"\$ss_$1 $T\" srss_$1=\"\$srss_$1 $KB\""
+}
+
+xs=''
+for e in $ENGINES; do
+	eval "fs_$e='' ss_$e='' frss_$e='' srss_$e=''"
+done
 i=1
 while [ "$i" -le "$REPEAT" ]; do
 	timed /dev/null xmllint --stream --noout "$REPORT"
 	xs="$xs $T"
-	x=$T
-
-	restore "$WORK/empty.db"
-	timed "$OUT" "$TESTVIS" ingest --run-id bench-1 --branch main "$REPORT"
-	check_answer "$OUT" "$TESTS" "$TESTS"
-	fs="$fs $T" frss="$frss $KB"
-	f=$T fk=$KB
-
-	restore "$WORK/steady.db"
-	timed "$OUT" "$TESTVIS" ingest --run-id bench-4 --branch main "$REPORT"
-	check_answer "$OUT" "$TESTS" 0
-	ss="$ss $T" srss="$srss $KB"
-	log "repetition $i/$REPEAT: xmllint $x s, first $f s ($(mb "$fk") MB)," \
-	    "steady $T s ($(mb "$KB") MB)"
+	msg="repetition $i/$REPEAT: xmllint $T s"
+	for e in $ENGINES; do
+		first "$e"
+		f=$T fk=$KB
+		steady "$e"
+		[ "$ENGINE" = both ] && msg="$msg; $e"
+		msg="$msg, first $f s ($(mb "$fk") MB), steady $T s ($(mb "$KB") MB)"
+	done
+	log "$msg"
 	i=$((i + 1))
 done
-steady_db_mb=$(size_mb "$WORK/steady.db")
-drop_db
+[ "$ENGINE" = postgresql ] || drop_db
+[ "$ENGINE" = sqlite ] || pg_sql postgres 'DROP DATABASE IF EXISTS bench' >/dev/null
 
-# shellcheck disable=SC2086
-{
-	xm=$(median $xs) fm=$(median $fs) sm=$(median $ss)
-	fr=$(median $frss) sr=$(median $srss)
-	fmax=$(printf '%s\n' $frss $srss | sort -n | tail -n 1)
-}
-fx=$(ratio "$fm" "$xm")
-sx=$(ratio "$sm" "$xm")
-
+xm=$(median $xs)
+fmax=0
 echo
 echo "PERF-1 ingest benchmark: $TESTS testcases, report $(size_mb "$REPORT") MB" \
     "(run 4 of seed $SEED), medians of $REPEAT"
 echo "reports (MB): $(for k in 1 2 3 4; do
 	printf 'run %s %s  ' "$k" "$(size_mb "$WORK/r-$TESTS-s$SEED-run$k.xml")"
 done)"
-echo "database before the steady-state ingest: $steady_db_mb MB (runs 1-3)"
+[ "$ENGINE" = postgresql ] ||
+    echo "database before the steady-state ingest: $steady_db_mb MB (runs 1-3)"
+[ "$ENGINE" = sqlite ] ||
+    echo "PostgreSQL database before the steady-state ingest: $pg_steady_mb MB" \
+	"(runs 1-3, pg_database_size)"
 printf '%-30s %9s %10s %9s  %-24s %s\n' measurement "median s" "x xmllint" \
     "peak RSS" "target" "all runs (s)"
 printf '%-30s %9s %10s %9s  %-24s%s\n' "xmllint --stream --noout" "$xm" 1.0 - \
     "" "$xs"
-verdict "$fx" 5
-printf '%-30s %9s %10s %6s MB  %-24s%s\n' "first ingest (empty db)" "$fm" \
-    "$fx" "$(mb "$fr")" "<= 5x: $V" "$fs"
-verdict "$sx" 3
-printf '%-30s %9s %10s %6s MB  %-24s%s\n' "steady-state ingest (run 4)" \
-    "$sm" "$sx" "$(mb "$sr")" "<= 3x: $V" "$ss"
+for e in $ENGINES; do
+	if [ "$e" = sqlite ]; then
+		fl="first ingest (empty db)" sl="steady-state ingest (run 4)"
+	else
+		fl="first ingest, PostgreSQL" sl="steady-state, PostgreSQL"
+	fi
+	eval "fs=\$fs_$e ss=\$ss_$e frss=\$frss_$e srss=\$srss_$e"
+	# shellcheck disable=SC2086
+	{
+		fm=$(median $fs) sm=$(median $ss)
+		fr=$(median $frss) sr=$(median $srss)
+		fmax=$(printf '%s\n' $fmax $frss $srss | sort -n | tail -n 1)
+	}
+	fx=$(ratio "$fm" "$xm")
+	sx=$(ratio "$sm" "$xm")
+	verdict "$fx" 5
+	printf '%-30s %9s %10s %6s MB  %-24s%s\n' "$fl" "$fm" \
+	    "$fx" "$(mb "$fr")" "<= 5x: $V" "$fs"
+	verdict "$sx" 3
+	printf '%-30s %9s %10s %6s MB  %-24s%s\n' "$sl" \
+	    "$sm" "$sx" "$(mb "$sr")" "<= 3x: $V" "$ss"
+done
 verdict "$(mb "$fmax")" 256
 printf '%-30s %9s %10s %6s MB  %-24s\n' "peak RSS, worst ingest" "" "" \
     "$(mb "$fmax")" "< 256 MB: $V"

@@ -28,6 +28,19 @@
 #
 # The database is built once into $WORK/history-RUNSxTESTS.db and reused;
 # BUILD_ONLY=1 stops after building it.
+#
+# ENGINE=sqlite (the default), postgresql or both.  postgresql and both
+# start a private PostgreSQL cluster in $WORK/pg (t/lib/pg-cluster),
+# create and migrate a database there and `testvis copy --to` the SQLite
+# history into it (built once through the ingest path, never twice), then
+# VACUUM ANALYZE it (what autovacuum does after a bulk load); the cluster
+# is stopped by its PID at exit.  postgresql measures the programs on it
+# (today's table); both starts a second lighttpd on the PostgreSQL
+# database and measures each endpoint on SQLite then on PostgreSQL, side
+# by side (the point endpoints: ROUNDS rounds of SQLite, PostgreSQL, the
+# FastCGI baseline), in a table of p50, p99 and req/s per engine, the
+# ratio of PostgreSQL's req/s to SQLite's and each one's to the baseline.
+#   ENGINE=both RUNS=100 TESTS=2000 DUR=3 sh bench/read-bench.sh
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -41,6 +54,15 @@ SPREAD=${SPREAD:-1}
 TRACE=${TRACE:-0}
 CONN=${CONN:-4}
 MAX_PROCS=${MAX_PROCS:-2}
+ENGINE=${ENGINE:-sqlite}
+case $ENGINE in
+sqlite|postgresql|both) ;;
+*) echo "read-bench: ENGINE must be sqlite, postgresql or both" >&2; exit 2 ;;
+esac
+if [ "$ENGINE" = both ] && [ "$TRACE" = 1 ]; then
+	echo "read-bench: TRACE=1 takes ENGINE=sqlite or postgresql" >&2
+	exit 2
+fi
 WORK=${WORK:-/tmp/bench-work/read}
 mkdir -p "$WORK"
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null; }
@@ -83,6 +105,54 @@ echo "database: $(sqlite3 "$db" 'SELECT count(*) FROM runs') runs," \
 
 [ "${BUILD_ONLY:-0}" = 1 ] && exit 0
 
+# stops what this script started, by PID: lighttpd servers, then the
+# PostgreSQL cluster
+pgdir=$WORK/pg
+pgbase=
+cleanup() {
+	for p in ${lpid:-} ${tpid:-} ${gpid:-}; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	if [ -n "$pgbase" ]; then
+		"$top/t/lib/pg-cluster" stop "$pgdir"
+		rm -rf "$pgdir/data"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 2' INT TERM HUP PIPE
+
+# pg_sql DATABASE SQL: rows of SQL on that PostgreSQL database
+pg_sql() {
+	PGOPTIONS='-c client_min_messages=warning' \
+	    psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$pgbase/$1" -c "$2"
+}
+
+# the history copied into PostgreSQL
+srvconf=$conf
+if [ "$ENGINE" != sqlite ]; then
+	"$top/t/lib/pg-cluster" stop "$pgdir" 2>/dev/null || true
+	rm -rf "$pgdir"
+	mkdir -p "$pgdir"
+	url=$("$top/t/lib/pg-cluster" start "$pgdir")
+	pgbase=${url%/*}
+	pg_sql postgres 'CREATE DATABASE history'
+	pconf=$WORK/testvis-pg.conf
+	printf 'db = %s/history\nauth_read = public\nauth_ingest = open\n' \
+	    "$pgbase" > "$pconf"
+	[ "$CACHE" = 0 ] && echo 'response_cache_kb = 0' >> "$pconf"
+	"$tv" --config "$pconf" migrate > /dev/null
+	t0=$(date +%s%N)
+	"$tv" copy --to "$pgbase/history" > "$WORK/copy.log" 2>&1 ||
+	    { cat "$WORK/copy.log"; exit 1; }
+	t1=$(date +%s%N)
+	pg_sql history 'VACUUM ANALYZE'
+	echo "PostgreSQL $(pg_sql postgres 'SHOW server_version' | cut -d' ' -f1):" \
+	    "the history copied in $(( (t1 - t0) / 1000000 )) ms (testvis copy --to)," \
+	    "$(pg_sql postgres "SELECT pg_database_size('history') / 1048576") MB"
+	[ "$ENGINE" = postgresql ] && srvconf=$pconf
+fi
+
 tid=$(sqlite3 "$db" "SELECT test_id FROM tests JOIN test_stats ON test_stats.test = tests.id WHERE failed_count > 0 ORDER BY failed_count DESC LIMIT 1")
 run=$(sqlite3 "$db" "SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1")
 
@@ -93,12 +163,15 @@ sock=$WORK/sock
 rm -rf "$docroot" "$sock"
 mkdir -p "$docroot" "$sock"
 chmod 700 "$sock"
+# the routing generated from the programs' route tables, as t/lib/TV.pm does
+"$top/bin/gen-lighttpd-routes" "$BUILD/cgi-bin" < "$top/conf/lighttpd.conf.in" \
+    > "$WORK/lighttpd.conf.in"
 sed -e "s|@BIND@|127.0.0.1|g" -e "s|@PORT@|$port|g" \
     -e "s|@HTDOCS@|$docroot|g" -e "s|@CGIBIN@|$BUILD/cgi-bin|g" \
-    -e "s|@SOCKDIR@|$sock|g" -e "s|@CONF@|$conf|g" \
+    -e "s|@SOCKDIR@|$sock|g" -e "s|@CONF@|$srvconf|g" \
     -e "s|@MAX_PROCS@|$MAX_PROCS|g" -e "s|@BASE@||g" \
-    -e "s|@MAX_REQUEST_KB@|65536|g" "$top/conf/lighttpd.conf.in" \
-    > "$WORK/lighttpd.conf"
+    -e "s|@MAX_REQUEST_KB@|65536|g" -e "s|@ERRORS@|$top/conf/errors|g" \
+    "$WORK/lighttpd.conf.in" > "$WORK/lighttpd.conf"
 cc -O2 -o "$WORK/fcgi-fixed" "$here/fcgi-fixed.c" -lfcgi
 mkdir -p "$WORK/fixed"
 cat >> "$WORK/lighttpd.conf" <<CONF
@@ -115,8 +188,26 @@ CONF
 lighttpd=$(command -v lighttpd || echo /usr/sbin/lighttpd)
 "$lighttpd" -D -f "$WORK/lighttpd.conf" > "$WORK/lighttpd.log" 2>&1 &
 lpid=$!
-trap 'kill $lpid 2>/dev/null; wait $lpid 2>/dev/null' EXIT INT TERM
 for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/api/health" && break; sleep 0.1; done
+curl -s -o /dev/null "http://127.0.0.1:$port/api/health" ||
+    { cat "$WORK/lighttpd.log" >&2; echo "read-bench: lighttpd did not start" >&2; exit 1; }
+
+# both: the same programs on the PostgreSQL copy, on a second port
+if [ "$ENGINE" = both ]; then
+	gport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	gsock=$WORK/sock-pg
+	rm -rf "$gsock"
+	mkdir -p "$gsock"
+	chmod 700 "$gsock"
+	sed -e "s|$sock|$gsock|g" -e "s|$conf|$pconf|g" \
+	    -e "s|= $port\$|= $gport|" "$WORK/lighttpd.conf" \
+	    > "$WORK/lighttpd-pg.conf"
+	"$lighttpd" -D -f "$WORK/lighttpd-pg.conf" > "$WORK/lighttpd-pg.log" 2>&1 &
+	gpid=$!
+	for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$gport/api/health" && break; sleep 0.1; done
+	curl -s -o /dev/null "http://127.0.0.1:$gport/api/health" ||
+	    { cat "$WORK/lighttpd-pg.log" >&2; echo "read-bench: lighttpd did not start" >&2; exit 1; }
+fi
 
 # the same programs with tracing on, for TRACE=1
 if [ "$TRACE" = 1 ]; then
@@ -132,8 +223,9 @@ if [ "$TRACE" = 1 ]; then
 	    > "$WORK/lighttpd-trace.conf"
 	"$lighttpd" -D -f "$WORK/lighttpd-trace.conf" > "$WORK/lighttpd-trace.log" 2>&1 &
 	tpid=$!
-	trap 'kill $lpid $tpid 2>/dev/null; wait $lpid $tpid 2>/dev/null' EXIT INT TERM
 	for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$tport/api/health" && break; sleep 0.1; done
+	curl -s -o /dev/null "http://127.0.0.1:$tport/api/health" ||
+	    { cat "$WORK/lighttpd-trace.log" >&2; echo "read-bench: lighttpd did not start" >&2; exit 1; }
 fi
 
 # CPU clock ticks used so far by the FastCGI programs of lighttpd PID
@@ -155,6 +247,7 @@ measure() {
 	mp=${3:-$port}
 	mpid=$lpid
 	[ "$mp" = "${tport:-}" ] && mpid=$tpid
+	[ "$mp" = "${gport:-}" ] && mpid=$gpid
 	bytes=$(curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:$mp$1")
 	code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mp$1")
 	[ "$code" = 200 ] || { echo "FAIL $1 answered $code" >&2; exit 1; }
@@ -190,35 +283,42 @@ end
 LUA
 }
 
+# the endpoints: "NAME|URL"; NAME ends with * for a point endpoint
+cat > "$WORK/endpoints.txt" <<EOF
+API-1 health|/api/health
+API-2 projects|/api/projects
+API-3 dashboard|/api/dashboard
+API-4 runs|/api/tests/runs
+API-4 runs ?branch=dev|/api/tests/runs?branch=dev
+API-5 run detail|/api/tests/runs/$run
+API-6 run results|/api/tests/runs/$run/results
+API-6 run results ?status=failed|/api/tests/runs/$run/results?status=failed
+API-7 tests (name)|/api/tests
+API-7 tests ?sort=fail_rate|/api/tests?sort=fail_rate
+API-7 tests ?q=refund|/api/tests?q=refund
+API-8 test detail *|/api/tests/$tid
+API-9 history *|/api/tests/$tid/history
+API-10 results *|/api/tests/$tid/results
+API-11 timing *|/api/tests/$tid/timing
+API-12 uptime ?hours=8760 *|/api/tests/$tid/uptime?hours=8760
+API-13 incidents *|/api/tests/$tid/incidents
+API-20 correlate ?run_id|/api/tests/correlate?run_id=$run
+API-21 flaky|/api/tests/flaky
+API-22 slowest|/api/tests/slowest
+API-23 failures|/api/failures
+EOF
+
 echo "response cache: $( [ "$CACHE" = 0 ] && echo off || echo on)"
+[ "$ENGINE" = postgresql ] && echo "engine: PostgreSQL (the history copied from SQLite)"
+[ "$ENGINE" = both ] && . "$here/read-bench-both.sh"
+[ "$ENGINE" = both ] || {
 printf '%-44s %9s %9s %9s %8s %8s %8s %8s %s\n' endpoint "p50 ms" "p99 ms" "req/s" bytes "/fixed" "/static" \
     "$( [ "$TRACE" = 1 ] && echo traced)" "$( [ "$TRACE" = 1 ] && echo "cpu us/req off -> on")"
 # each point endpoint (marked *) is measured in ROUNDS rounds of: it, the
 # minimal FastCGI responder answering a body of the same size, lighttpd
 # serving that body as a static file
 n=0
-for e in \
-    "API-1 health|/api/health" \
-    "API-2 projects|/api/projects" \
-    "API-3 dashboard|/api/dashboard" \
-    "API-4 runs|/api/tests/runs" \
-    "API-4 runs ?branch=dev|/api/tests/runs?branch=dev" \
-    "API-5 run detail|/api/tests/runs/$run" \
-    "API-6 run results|/api/tests/runs/$run/results" \
-    "API-6 run results ?status=failed|/api/tests/runs/$run/results?status=failed" \
-    "API-7 tests (name)|/api/tests" \
-    "API-7 tests ?sort=fail_rate|/api/tests?sort=fail_rate" \
-    "API-7 tests ?q=refund|/api/tests?q=refund" \
-    "API-8 test detail *|/api/tests/$tid" \
-    "API-9 history *|/api/tests/$tid/history" \
-    "API-10 results *|/api/tests/$tid/results" \
-    "API-11 timing *|/api/tests/$tid/timing" \
-    "API-12 uptime ?hours=8760 *|/api/tests/$tid/uptime?hours=8760" \
-    "API-13 incidents *|/api/tests/$tid/incidents" \
-    "API-20 correlate ?run_id|/api/tests/correlate?run_id=$run" \
-    "API-21 flaky|/api/tests/flaky" \
-    "API-22 slowest|/api/tests/slowest" \
-    "API-23 failures|/api/failures"; do
+while IFS= read -r e; do
 	name=${e%%|*}
 	url=${e#*|}
 	rf=-; rs=-; rt=; rc=
@@ -271,16 +371,25 @@ for e in \
 		    "$(awk -v a="$3" -v b="$fixed" 'BEGIN { printf "%.0f%%", 100 * a / b }')" \
 		    "$(awk -v a="$3" -v b="$static" 'BEGIN { printf "%.0f%%", 100 * a / b }')" "$rt" "$rc" ;;
 	esac
-done
+done < "$WORK/endpoints.txt"
+}
 echo "peak RSS of each FastCGI program (PERF-4 wants < 32 MB):"
 for p in $(pgrep -f "^$BUILD/cgi-bin/testvis-"); do
-	printf '  %-20s %s\n' "$(basename "$(readlink "/proc/$p/exe")")" \
+	eng=
+	if [ "$ENGINE" = both ]; then
+		eng=" (SQLite)"
+		[ "$(ps -o ppid= -p "$p" | tr -d ' ')" = "$gpid" ] &&
+		    eng=" (PostgreSQL)"
+	fi
+	printf '  %-20s %s\n' "$(basename "$(readlink "/proc/$p/exe")")$eng" \
 	    "$(awk '/^VmHWM/ { printf "%.1f MB", $2 / 1024 }' "/proc/$p/status")"
 done
-echo "* point endpoints: medians of $ROUNDS rounds, each measuring the endpoint,"
-echo "  a minimal FastCGI responder and lighttpd's static file handler"
-echo "  answering a body of the same size; PERF-2 wants >= 60% of the FastCGI one."
-echo "  'spread' rows ask for every test in turn (ratios against the same baselines)"
+if [ "$ENGINE" != both ]; then
+	echo "* point endpoints: medians of $ROUNDS rounds, each measuring the endpoint,"
+	echo "  a minimal FastCGI responder and lighttpd's static file handler"
+	echo "  answering a body of the same size; PERF-2 wants >= 60% of the FastCGI one."
+	echo "  'spread' rows ask for every test in turn (ratios against the same baselines)"
+fi
 [ "$TRACE" = 1 ] && echo "  'cpu us/req': CPU of the FastCGI programs per request, untraced -> traced" \
     "(medians; less disturbed by other load than req/s)"
 [ "$TRACE" = 1 ] && echo "  'traced': req/s with trace_file set as a share of req/s without" \
