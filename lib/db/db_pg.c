@@ -428,7 +428,7 @@ prepare_typed(struct pg_query *q)
 {
 	PGresult *res, *first = NULL;
 	Oid *types = NULL;
-	int i, last = 0;
+	int i, last = 0, stop;
 
 	if (q->nparams > 0 && (types = calloc(q->nparams,
 	    sizeof(*types))) == NULL)
@@ -438,12 +438,13 @@ prepare_typed(struct pg_query *q)
 			q->prepared = 1;
 			break;
 		}
+		stop = !type_error(res) || declare_next(q, res, types,
+		    &last) == -1;
 		if (first == NULL)
 			first = res;
 		else
 			PQclear(res);
-		if (!type_error(res) || declare_next(q, res, types, &last) ==
-		    -1)
+		if (stop)
 			break;
 	}
 	free(types);

@@ -178,7 +178,7 @@ canonical(json_t *v)
 
 	if (json_is_array(v)) {
 		json_array_foreach(v, i, x)
-			json_array_set(v, i, canonical(json_incref(x)));
+			json_array_set_new(v, i, canonical(json_incref(x)));
 		return v;
 	}
 	if (!json_is_object(v) || (n = json_object_size(v)) < 2)
