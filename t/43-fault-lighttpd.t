@@ -85,6 +85,9 @@ for my $w (0 .. $WORKERS - 1) {
 			my $k = $w * $PER_WORKER + $j;
 			my $r = upload($k);
 			print $out "$k $r->{status}\n";
+			# a refused client backs off before its next upload,
+			# as CI clients do: the uploads outlast the kills
+			sleep(0.5) if $r->{status} >= 500;
 		}
 		close $out;
 		POSIX::_exit(0);

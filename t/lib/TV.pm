@@ -25,7 +25,9 @@ our @EXPORT = qw(tv_root tv_build tv_scratch tv_plain_build tv_engine tv_use_pg 
 my $ROOT = abs_path(dirname(__FILE__) . "/../..");
 my $BUILD = $ENV{TESTVIS_BUILD} || "$ROOT/build";
 my @WRAP = $ENV{TESTVIS_WRAP} ? split(' ', $ENV{TESTVIS_WRAP}) : ();
-my $SCRATCH = tempdir("testvis-t-XXXXXX", TMPDIR => 1, CLEANUP => 1);
+# TESTVIS_KEEP=1 keeps the scratch directory (logs of lighttpd and the
+# programs) after the test, to look at a failure
+my $SCRATCH = tempdir("testvis-t-XXXXXX", TMPDIR => 1, CLEANUP => !$ENV{TESTVIS_KEEP});
 my $JSON = JSON::PP->new->utf8->canonical;
 my %SERVERS;
 
