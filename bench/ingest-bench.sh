@@ -347,33 +347,31 @@ if [ "$ENGINE" != sqlite ]; then
 	pg_steady_mb=$(pg_sql postgres "SELECT round(pg_database_size('bench_steady') / 1048576.0, 1)")
 fi
 
+# timed_ingest E DB RUN NEW: one timed ingest of run 4 on engine E into a
+# fresh copy of database DB (empty or steady), as run RUN, expecting NEW
+# new tests; sets T (s) and KB.
+timed_ingest() {
+	if [ "$1" = sqlite ]; then
+		restore "$WORK/$2.db"
+		_c=$CONF
+	else
+		pg_fresh "bench_$2"
+		_c=$PGCONF
+	fi
+	timed "$OUT" "$TESTVIS" --config "$_c" ingest --run-id "$3" \
+	    --branch main "$REPORT"
+	check_answer "$OUT" "$TESTS" "$4"
+}
+
 # first E, steady E: one timed ingest of run 4 on engine E, into a fresh
 # copy of the empty or the runs-1-3 database; appends to fs_E/ss_E (s)
 # and frss_E/srss_E (KB).
 first() {
-	if [ "$1" = sqlite ]; then
-		restore "$WORK/empty.db"
-		_c=$CONF
-	else
-		pg_fresh bench_empty
-		_c=$PGCONF
-	fi
-	timed "$OUT" "$TESTVIS" --config "$_c" ingest --run-id bench-1 \
-	    --branch main "$REPORT"
-	check_answer "$OUT" "$TESTS" "$TESTS"
+	timed_ingest "$1" empty bench-1 "$TESTS"
 	eval "fs_$1=\"\$fs_$1 $T\" frss_$1=\"\$frss_$1 $KB\""
 }
 steady() {
-	if [ "$1" = sqlite ]; then
-		restore "$WORK/steady.db"
-		_c=$CONF
-	else
-		pg_fresh bench_steady
-		_c=$PGCONF
-	fi
-	timed "$OUT" "$TESTVIS" --config "$_c" ingest --run-id bench-4 \
-	    --branch main "$REPORT"
-	check_answer "$OUT" "$TESTS" 0
+	timed_ingest "$1" steady bench-4 0
 	eval "ss_$1=\"\$ss_$1 $T\" srss_$1=\"\$srss_$1 $KB\""
 }
 

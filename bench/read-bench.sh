@@ -192,40 +192,38 @@ for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/api/health" 
 curl -s -o /dev/null "http://127.0.0.1:$port/api/health" ||
     { cat "$WORK/lighttpd.log" >&2; echo "read-bench: lighttpd did not start" >&2; exit 1; }
 
+# second_lighttpd NAME CONF: the same programs as $WORK/lighttpd.conf
+# with config CONF, on a free port and sockets of their own; sets
+# second_port and second_pid, or exits with lighttpd's log.
+second_lighttpd() {
+	second_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	_sock=$WORK/sock-$1
+	rm -rf "$_sock"
+	mkdir -p "$_sock"
+	chmod 700 "$_sock"
+	sed -e "s|$sock|$_sock|g" -e "s|$conf|$2|g" \
+	    -e "s|= $port\$|= $second_port|" "$WORK/lighttpd.conf" \
+	    > "$WORK/lighttpd-$1.conf"
+	"$lighttpd" -D -f "$WORK/lighttpd-$1.conf" > "$WORK/lighttpd-$1.log" 2>&1 &
+	second_pid=$!
+	for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$second_port/api/health" && break; sleep 0.1; done
+	curl -s -o /dev/null "http://127.0.0.1:$second_port/api/health" ||
+	    { cat "$WORK/lighttpd-$1.log" >&2; echo "read-bench: lighttpd did not start" >&2; exit 1; }
+}
+
 # both: the same programs on the PostgreSQL copy, on a second port
 if [ "$ENGINE" = both ]; then
-	gport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	gsock=$WORK/sock-pg
-	rm -rf "$gsock"
-	mkdir -p "$gsock"
-	chmod 700 "$gsock"
-	sed -e "s|$sock|$gsock|g" -e "s|$conf|$pconf|g" \
-	    -e "s|= $port\$|= $gport|" "$WORK/lighttpd.conf" \
-	    > "$WORK/lighttpd-pg.conf"
-	"$lighttpd" -D -f "$WORK/lighttpd-pg.conf" > "$WORK/lighttpd-pg.log" 2>&1 &
-	gpid=$!
-	for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$gport/api/health" && break; sleep 0.1; done
-	curl -s -o /dev/null "http://127.0.0.1:$gport/api/health" ||
-	    { cat "$WORK/lighttpd-pg.log" >&2; echo "read-bench: lighttpd did not start" >&2; exit 1; }
+	second_lighttpd pg "$pconf"
+	gport=$second_port gpid=$second_pid
 fi
 
 # the same programs with tracing on, for TRACE=1
 if [ "$TRACE" = 1 ]; then
-	tport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	tsock=$WORK/sock-trace
-	rm -rf "$tsock" "$WORK/trace.jsonl" "$WORK/trace.jsonl.1"
-	mkdir -p "$tsock"
-	chmod 700 "$tsock"
+	rm -f "$WORK/trace.jsonl" "$WORK/trace.jsonl.1"
 	cp "$conf" "$WORK/testvis-trace.conf"
 	echo "trace_file = $WORK/trace.jsonl" >> "$WORK/testvis-trace.conf"
-	sed -e "s|$sock|$tsock|g" -e "s|$conf|$WORK/testvis-trace.conf|g" \
-	    -e "s|= $port\$|= $tport|" "$WORK/lighttpd.conf" \
-	    > "$WORK/lighttpd-trace.conf"
-	"$lighttpd" -D -f "$WORK/lighttpd-trace.conf" > "$WORK/lighttpd-trace.log" 2>&1 &
-	tpid=$!
-	for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$tport/api/health" && break; sleep 0.1; done
-	curl -s -o /dev/null "http://127.0.0.1:$tport/api/health" ||
-	    { cat "$WORK/lighttpd-trace.log" >&2; echo "read-bench: lighttpd did not start" >&2; exit 1; }
+	second_lighttpd trace "$WORK/testvis-trace.conf"
+	tport=$second_port tpid=$second_pid
 fi
 
 # CPU clock ticks used so far by the FastCGI programs of lighttpd PID

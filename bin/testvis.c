@@ -227,7 +227,7 @@ cli_migrate_pg(struct cli *c)
 		fprintf(stderr, "testvis: config: %s\n", err);
 		return EXIT_BAD;
 	}
-	if (!pgmigrate_is_url(c->cfg->db)) {
+	if (!db_is_url(c->cfg->db)) {
 		config_free(c->cfg);
 		c->cfg = NULL;
 		return -1;
@@ -254,7 +254,7 @@ cmd_copy(struct cli *c)
 
 	if (c->argc != 1 || c->to == NULL)
 		return EXIT_USAGE;
-	if (!pgmigrate_is_url(c->to)) {
+	if (!db_is_url(c->to)) {
 		fprintf(stderr, "testvis: copy --to takes a postgresql:// "
 		    "URL\n");
 		return EXIT_USAGE;

@@ -32,6 +32,9 @@
 #include "db_engine.h"
 #include "log.h"
 
+/* the database's size in bytes */
+#define DB_BYTES	"SELECT pg_database_size(current_database())"
+
 /* advisory lock keys: "tvwriter" and "tvbatch!" as big-endian integers */
 #define WRITER_LOCK	"8392611451312825714"
 #define BATCH_LOCK	"8392602555498161185"
@@ -92,6 +95,7 @@ struct pg_query {
 static void	pg_reset(struct db_query *);
 static int	sync_pipeline(struct db *);
 static int	settle(struct db *);
+static int64_t	pg_int(struct db *, const char *);
 
 /* The adapter state of a handle. */
 static struct pg_conn *
@@ -1030,25 +1034,6 @@ pg_shrink(struct db *db, long long max)
 	(void)max;
 }
 
-/* The database's size in bytes, or -1 (logged). */
-static int64_t
-db_bytes(struct db *db)
-{
-	PGresult *res;
-	int64_t v = -1;
-
-	if (settle(db) == -1)
-		return -1;
-	res = PQexec(pgc(db)->pg,
-	    "SELECT pg_database_size(current_database())");
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-		v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	else
-		pg_log(db, res, "pg_database_size");
-	PQclear(res);
-	return v;
-}
-
 /*
  * VACUUM makes deleted rows' space reusable (autovacuum would, later);
  * it gives space back to the disk only at a table's end.  Returns the
@@ -1059,8 +1044,9 @@ pg_reclaim(struct db *db)
 {
 	int64_t before, after;
 
-	if ((before = db_bytes(db)) == -1 || pg_exec(db, "VACUUM") == -1 ||
-	    (after = db_bytes(db)) == -1)
+	if ((before = pg_int(db, DB_BYTES)) == -1 ||
+	    pg_exec(db, "VACUUM") == -1 ||
+	    (after = pg_int(db, DB_BYTES)) == -1)
 		return -1;
 	return before > after ? before - after : 0;
 }

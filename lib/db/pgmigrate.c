@@ -3,9 +3,9 @@
  * `db = postgresql://…` applies schema/postgres (compiled in as
  * pg_migrations) in order, each in its own transaction, recording the
  * level in schema_migrations as on SQLite.  Concurrent migrators queue on
- * an advisory lock.  The only module besides the SQLite adapter that talks
- * to an engine; it never prints the connection string (it may hold a
- * password).
+ * an advisory lock, on a connection of its own (the PostgreSQL adapter
+ * serves a migrated database).  It never prints the connection string (it
+ * may hold a password).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,14 +19,6 @@
 
 /* pg_advisory_lock key of the migrators: "tvmigrat" */
 #define MIGRATE_LOCK "7631703384117535092"
-
-/* Predicate: db names a PostgreSQL database (a libpq URL). */
-int
-pgmigrate_is_url(const char *db)
-{
-	return db != NULL && (strncmp(db, "postgresql://", 13) == 0 ||
-	    strncmp(db, "postgres://", 11) == 0);
-}
 
 /*
  * Copies the server's message of a failed result (or connection) into err
