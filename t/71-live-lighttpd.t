@@ -214,6 +214,10 @@ sse_read($c, 3, qr/batch_done.*\n\n/);
 @ev = events($c->{buf});
 ok((grep { $_->{type} eq 'batch_done' && $_->{detail}{pass} eq 'mapping' } @ev),
     'it arrives as batch_done naming the pass');
+$c->{buf} = '';
+is($inst->cli('batch', '--pass', 'mapping')->{exit}, 0, 'the pass again, nothing new');
+sse_read($c, 1.5, qr/batch_done/);
+is(scalar(events($c->{buf})), 0, 'a pass that changed nothing says nothing');
 close $c->{sock};
 
 # ---- a killed live program loses nothing for a client reconnecting ----

@@ -135,7 +135,7 @@ batch_passes_valid(const char *list)
 
 /*
  * Writes the `batch_done` event of pass name for c's project, which the
- * pass changed (it committed work): {"pass", "summary"}.  0 or -1.
+ * pass changed (c->changed): {"pass", "summary"}.  0 or -1.
  */
 static int
 batch_event(struct pass_ctx *c, const char *name)
@@ -178,10 +178,11 @@ batch_run_one(struct pass_ctx *c, const struct batch_pass *p,
 	int rc;
 
 	c->summary[0] = '\0';
+	c->changed = 0;
 	rc = p->run(c);
 	if (rc == -1)
 		db_rollback(c->db);
-	else if (c->project_id > 0 && c->chunks > chunks &&
+	else if (c->project_id > 0 && c->changed > 0 &&
 	    batch_event(c, p->name) == -1)
 		rc = -1;
 	if (c->project_id > 0) {

@@ -118,6 +118,7 @@ retention_pass(struct pass_ctx *c)
 		return -1;
 	if ((freed = db_reclaim(c->db)) == -1)
 		return -1;
+	c->changed += runs;
 	pass_note(c, "%ld runs purged (%ld results, %ld texts, %ld events), "
 	    "%lld bytes freed", runs, rows, texts, events, (long long)freed);
 	return 0;
