@@ -38,8 +38,9 @@ CC       = $(FUZZ_CC)
 CFLAGS   = -O1 -g -fno-omit-frame-pointer \
            -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=fuzzer,address,undefined
-# clang's extra warning about SQL split over literals in statement tables
-WARN    += -Wno-string-concatenation
+# clang's extra warnings: SQL split over literals in statement tables,
+# and designated initializers that leave trailing fields zero
+WARN    += -Wno-string-concatenation -Wno-missing-field-initializers
 DEPS_SET = fuzz
 FUZZ_MAIN =
 else
@@ -97,7 +98,7 @@ TEST_PROGS = $(BUILD)/t/testvis-echo $(BUILD)/t/pg-adapter \
 
 # Fuzz harnesses (fuzz/fuzz-NAME.c), each with its seed corpus in
 # fuzz/corpus/NAME/; the JUnit reader's also gets t/data/junit's reports.
-FUZZ_TARGETS = junit query multipart results sidecar diffscan
+FUZZ_TARGETS = junit query multipart results sidecar diffscan fcgi
 FUZZ_BIN     = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
 FUZZ_OBJ     = $(BUILD)/fuzz/common.o $(FUZZ_MAIN)
 JUNIT_SEEDS  = $(sort $(wildcard t/data/junit/*/*.xml))
@@ -236,6 +237,7 @@ FUZZ_LEN_multipart = 16384
 FUZZ_LEN_results   = 16384
 FUZZ_LEN_sidecar   = 8192
 FUZZ_LEN_diffscan  = 32768
+FUZZ_LEN_fcgi      = 16384
 FUZZ_SEEDS_junit   = $(BUILD)/seeds/junit
 
 fuzz:

@@ -19,6 +19,9 @@
  * recorded.
  */
 static int
+fault_vset(struct fault *, enum fault_kind, const char *, const char *,
+    va_list) __attribute__((format(printf, 4, 0)));
+static int
 fault_vset(struct fault *f, enum fault_kind kind, const char *code,
     const char *fmt, va_list ap)
 {

@@ -108,6 +108,9 @@ req_json(struct req *r, int status, json_t *body)
 
 /* Sets the error answer's code, details (stolen) and message. */
 static int
+error_vset(struct req *, int, const char *, json_t *, const char *,
+    va_list) __attribute__((format(printf, 5, 0)));
+static int
 error_vset(struct req *r, int status, const char *code, json_t *details,
     const char *fmt, va_list ap)
 {
