@@ -422,7 +422,7 @@ events_poll(struct events *ev, int64_t after, int limit, events_fn fn,
 {
 	struct db_query *st = STMT(ev, STMT_POLL);
 	struct event e;
-	int rc, n = 0, stop = 0;
+	int rc = DB_DONE, n = 0, stop = 0;
 
 	if (st == NULL || db_bind_int(ev->db, st, 1, after) == -1 ||
 	    db_bind_int(ev->db, st, 2, limit) == -1)
@@ -510,7 +510,7 @@ replay_page(struct events *ev, int64_t project_id,
 	struct db_query *st = STMT(ev, f->test_id != NULL ? STMT_PAGE_TEST :
 	    STMT_PAGE);
 	struct event e;
-	int rc, rows = 0, m;
+	int rc = DB_DONE, rows = 0, m;
 
 	if (st == NULL || db_bind_int(ev->db, st, 1, project_id) == -1 ||
 	    db_bind_int(ev->db, st, 2, after) == -1 ||
