@@ -17,24 +17,10 @@ use TV;
 my $lighttpd = -x '/usr/sbin/lighttpd' ? '/usr/sbin/lighttpd' : `command -v lighttpd`;
 plan skip_all => 'lighttpd is not installed' unless $lighttpd;
 
-my $d = tv_scratch();
-my $n = 0;
-# ingests one run with the given testcases ([name, 'P'|'F'], ...)
+# ingests one run on main with the given testcases ([name, 'P'|'F'], ...)
 sub ingest {
 	my ($inst, $run, @cases) = @_;
-	my $x = '<testsuite name="s">';
-	for (@cases) {
-		my ($name, $s) = @$_;
-		$x .= qq{<testcase classname="c.T" name="$name" time="0.01">};
-		$x .= qq{<failure message="$name broke">at T:1</failure>} if $s eq 'F';
-		$x .= '</testcase>';
-	}
-	my $f = "$d/cache-" . ++$n . '.xml';
-	open(my $fh, '>', $f) or die;
-	print $fh "$x</testsuite>";
-	close $fh;
-	my $r = $inst->cli('ingest', '--run-id', $run, '--branch', 'main', $f);
-	die "ingest $run: $r->{stderr}" if $r->{exit} != 0;
+	$inst->ingest_cases($run, { branch => 'main' }, @cases);
 }
 
 my $inst = new_instance(conf => { auth_read => 'token' });

@@ -22,26 +22,10 @@ use TV;
 my $lighttpd = -x '/usr/sbin/lighttpd' ? '/usr/sbin/lighttpd' : `command -v lighttpd`;
 plan skip_all => 'lighttpd is not installed' unless $lighttpd;
 
-my $d = tv_scratch();
-my $n = 0;
-
 # ingest(inst, run, branch, job, [name, P|F]...): one run through the CLI
 sub ingest {
 	my ($inst, $run, $branch, $job, @cases) = @_;
-	my $x = '<testsuite name="s">';
-	for (@cases) {
-		my ($name, $s) = @$_;
-		$x .= qq{<testcase classname="c.T" name="$name" time="0.01">};
-		$x .= qq{<failure message="$name broke">at T:1</failure>} if $s eq 'F';
-		$x .= '</testcase>';
-	}
-	my $f = "$d/live-" . ++$n . '.xml';
-	open(my $fh, '>', $f) or die;
-	print $fh "$x</testsuite>";
-	close $fh;
-	my $r = $inst->cli('ingest', '--run-id', $run, '--branch', $branch,
-	    '--job', $job, $f);
-	die "ingest $run: $r->{stderr}" if $r->{exit} != 0;
+	$inst->ingest_cases($run, { branch => $branch, job => $job }, @cases);
 }
 
 # sse_open(srv, path, headers): a raw HTTP/1.0 connection (no chunking)

@@ -26,7 +26,8 @@ static const char *const tables[] = {
 	"failure_groups", "failure_tests", "failure_branches",
 	"failure_streams", "events", "batch_marks", "domains", "features",
 	"mappings", "aliases", "feature_days", "flaky_windows",
-	"flaky_states", "signals", "stream_stats", "signal_tests", NULL
+	"flaky_states", "signals", "stream_stats", "signal_tests", "secrets",
+	NULL
 };
 
 /* Tables whose id PostgreSQL draws from an identity sequence. */

@@ -368,6 +368,29 @@ sub cli {
 	return $r;
 }
 
+# $inst->ingest_cases(RUN, {branch => B, job => J}, [name, 'P'|'F'], ...)
+# Ingests one run of the given testcases of class c.T through the CLI
+# (a failure's message is "NAME broke"); dies when the ingest fails.
+my $CASES_SEQ = 0;
+sub ingest_cases {
+	my ($self, $run, $o, @cases) = @_;
+	my $x = '<testsuite name="s">';
+	for (@cases) {
+		my ($name, $s) = @$_;
+		$x .= qq{<testcase classname="c.T" name="$name" time="0.01">};
+		$x .= qq{<failure message="$name broke">at T:1</failure>} if $s eq 'F';
+		$x .= '</testcase>';
+	}
+	my $f = "$self->{dir}/cases-" . ++$CASES_SEQ . '.xml';
+	open(my $fh, '>', $f) or die;
+	print $fh "$x</testsuite>";
+	close $fh;
+	my $r = $self->cli('ingest', '--run-id', $run,
+	    (map { defined $o->{$_} ? ("--$_", $o->{$_}) : () } qw(branch job)),
+	    $f);
+	die "ingest $run: $r->{stderr}" if $r->{exit} != 0;
+}
+
 # $inst->token(project, scope): a fresh token's text.
 sub token {
 	my ($self, $project, $scope) = @_;
