@@ -70,6 +70,17 @@ struct live {
 
 static struct live L;
 
+/* Set by SIGTERM (lighttpd stopping) or SIGINT: leave the loop. */
+static volatile sig_atomic_t stopping;
+
+/* Signal handler: ask the loop to stop at its next turn. */
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
 /* The connection a request is served on, for the http_io below. */
 struct conn_io {
 	struct fcgiconn		*conn;
@@ -241,7 +252,25 @@ attach(struct req *r, const struct events_filter *f, int64_t last_id)
 }
 
 /*
- * A stream (LIVE-1): 503 with Retry-After at live_max_clients; 400 for
+ * Writes a comment to every client not written to for a second: lighttpd
+ * notices a browser gone only when it next writes to it, so a full
+ * program makes it look now, and the places of the gone are free when
+ * the refused client retries.
+ */
+static void
+probe_clients(void)
+{
+	struct client *c;
+
+	for (c = L.clients; c != NULL; c = c->next)
+		if (fcgiconn_data(c->conn) == c && L.now - c->last_write >=
+		    1000 && fcgiconn_write(c->conn, ": probe\n\n", 10) == 0)
+			c->last_write = L.now;
+}
+
+/*
+ * A stream (LIVE-1): 503 with Retry-After at live_max_clients (after
+ * probing for clients gone); 400 for
  * an unknown type or a bad Last-Event-ID; 404 for an unknown test; then
  * 200 text/event-stream with the replay, kept open (plain CGI: the
  * replay only; the browser reconnects).
@@ -259,7 +288,8 @@ stream(struct req *r, int test)
 	const char *m = req_env(r, "REQUEST_METHOD");
 
 	if (L.nclients >= (size_t)L.cfg->live_max_clients) {
-		req_header(r, "Retry-After", "5");
+		probe_clients();
+		req_header(r, "Retry-After", "2");
 		return req_error(r, 503, "live_full", NULL, "this server "
 		    "holds its maximum of %lld live clients: retry later",
 		    L.cfg->live_max_clients);
@@ -427,6 +457,10 @@ on_tick(void *unused, int64_t now)
 	int n, pages = 0;
 
 	L.now = now;
+	if (stopping) {
+		fcgiloop_stop(L.loop);
+		return;
+	}
 	if (L.nclients == 0) {
 		L.watermark = -1;
 		return;
@@ -457,11 +491,19 @@ main(int argc, char **argv)
 	static const struct fcgiloop_ops ops = { on_request, on_closed,
 	    on_tick };
 	const struct config *cfg;
+	struct sigaction sa;
 
 	if (argc > 1 || FCGX_IsCGI())
 		return http_main(&app, argc, argv);
 	umask(007);
 	signal(SIGPIPE, SIG_IGN);
+	/* replaces libfcgi's handlers (FCGX_IsCGI set them up), which would
+	 * leave this loop running after lighttpd is gone */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	L.srv = http_srv_open(&app);
 	L.watermark = -1;
 	if ((cfg = http_srv_config(L.srv)) == NULL) {

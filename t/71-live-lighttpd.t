@@ -231,7 +231,7 @@ stop_lighttpd($srv);
 
 # ---- the cap: live_max_clients (3), JSON answers beside it ----
 my $capped = new_instance(conf => { auth_read => 'public', live_poll_ms => 100,
-    live_keepalive_s => 1, live_max_clients => 3 });
+    live_keepalive_s => 60, live_max_clients => 3 });
 ingest($capped, 'c1', 'main', 'unit', ['alpha', 'P']);
 $srv = $capped->start_lighttpd(max_procs => 1);
 my @held = map { sse_open($srv, '/api/live?types=batch_done') } 1 .. 3;
@@ -243,13 +243,24 @@ ok($full->{headers}{'retry-after'}, '... with Retry-After');
 is(http_req($srv, 'GET', '/api/tests/runs')->{status}, 200,
     'the runs list answers while the live program is full');
 is(http_req($srv, 'GET', '/api/health')->{status}, 200, '... and health');
-# lighttpd notices a client gone when it next writes to it (a keepalive)
+# lighttpd notices a browser gone only when it next writes to it: a full
+# program makes it write, so the retry finds the places free
 close $_->{sock} for @held;
-sleep 3;
+sleep 1.2;
 my $next = sse_open($srv, '/api/live?types=batch_done');
-is($next->{status}, 200, 'a client gone frees its place');
+is($next->{status}, 503, 'at once after the clients went: still full');
+like($next->{head}, qr/^Retry-After: 2/mi, '... retry in 2 s');
 close $next->{sock};
+sleep 2;
+$next = sse_open($srv, '/api/live?types=batch_done');
+is($next->{status}, 200, 'the retry finds the places of the clients gone free');
+close $next->{sock};
+my @live = grep { /^\d+$/ } split /\s+/, `pgrep -P $srv->{pid} -f testvis-live`;
 stop_lighttpd($srv);
+sleep 0.5;
+# (gone, or a zombie nobody reaps once lighttpd, its parent, is gone)
+my @running = grep { (TV::slurp("/proc/$_/stat") // '') =~ /^\d+ \(.*\) [^Z]/ } @live;
+is(scalar(@live) . '/' . scalar(@running), '1/0', 'the live program stops with lighttpd');
 
 
 # ---- tickets, with auth_read = token ----
