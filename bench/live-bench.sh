@@ -57,11 +57,26 @@ export TESTVIS_CONF=$conf
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null; }
 cc -O2 -o "$WORK/sse-load" "$here/sse-load.c"
 
+# stops what this script started, by PID: the load client, lighttpd,
+# then the live program if it outlived lighttpd (the backend of a5d6dbd
+# does: libfcgi takes its SIGTERM and its own epoll loop never looks)
 cleanup() {
 	for p in ${cpid:-} ${lpid:-}; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
 	done
+	[ -n "${lp:-}" ] || return 0
+	i=0
+	while [ "$i" -lt 20 ] && kill -0 "$lp" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if kill -0 "$lp" 2>/dev/null; then
+		echo "live-bench: testvis-live (pid $lp) outlived lighttpd by" \
+		    "2 s after SIGTERM: killed" >&2
+		kill -KILL "$lp" 2>/dev/null || true
+	fi
+	return 0
 }
 trap cleanup EXIT
 trap 'exit 2' INT TERM HUP PIPE
@@ -115,7 +130,7 @@ clients_start() {
 
 # clients_stop: ends the load client and waits for it
 clients_stop() {
-	kill "$cpid" 2>/dev/null
+	kill "$cpid" 2>/dev/null || true
 	wait "$cpid" 2>/dev/null || true
 	cpid=
 	sleep 1	# lighttpd and the live program let the streams go
@@ -181,6 +196,7 @@ done
 rss=$(vm VmRSS "$lp")
 hwm=$(vm VmHWM "$lp")
 lfds=$(ls "/proc/$lpid/fd" | wc -l)
+lrss=$(vm VmRSS "$lpid")
 clients_stop
 echo "load client: $(tail -1 "$WORK/sse-load.log")"
 
@@ -215,7 +231,7 @@ echo "deliveries: $got of $want (client x event pairs), missing $missing"
 echo "latency from the 201 (commit): p50 $c50 ms, p99 $c99 ms;" \
     "from the request start: p50 $s50 ms, p99 $s99 ms"
 echo "testvis-live under load: VmRSS $rss MB, VmHWM $hwm MB;" \
-    "lighttpd: $lfds open files"
+    "lighttpd: $lfds open files, VmRSS $lrss MB"
 
 # 2. the point endpoints, without and with the streams, alternating
 tid=$(sqlite3 "$db" "SELECT test_id FROM tests JOIN test_stats ON test_stats.test = tests.id WHERE failed_count > 0 ORDER BY failed_count DESC LIMIT 1")
@@ -228,19 +244,35 @@ API-12 uptime ?hours=8760|/api/tests/$tid/uptime?hours=8760
 API-13 incidents|/api/tests/$tid/incidents
 EOF
 
-# measure URL: "p50_ms p99_ms req_per_s" of wrk on URL (read-bench.sh's
-# invocation); a non-2xx answer fails the benchmark
+# CPU clock ticks used so far by lighttpd and every program it spawned
+# (the live program included: its watcher ticks whether or not anyone
+# listens)
+cpu_ticks() {
+	t=0
+	for c in "$lpid" $(pgrep -P "$lpid"); do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+hz=$(getconf CLK_TCK)
+
+# measure URL: "p50_ms p99_ms req_per_s cpu_us_per_request" of wrk on URL
+# (read-bench.sh's invocation; the last figure: CPU of the whole server
+# side, lighttpd and its programs, per request, which a busy machine
+# disturbs less than req/s); a non-2xx answer fails the benchmark
 measure() {
 	code=$(curl -s -o /dev/null -w '%{http_code}' "$url$1")
 	[ "$code" = 200 ] || { echo "live-bench: $1 answered $code" >&2; exit 2; }
+	c0=$(cpu_ticks)
 	wrk -t2 -c"$CONN" -d"${DUR}s" --latency "$url$1" > "$WORK/wrk.out"
+	c1=$(cpu_ticks)
 	grep -q 'Non-2xx' "$WORK/wrk.out" &&
 	    { echo "live-bench: $1: non-2xx answers under load" >&2; exit 2; }
-	awk '
+	awk -v cpu=$((c1 - c0)) -v hz="$hz" '
 	function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
 	$1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
-	/^Requests\/sec/ { rps = $2 }
-	END { printf "%.2f %.2f %.0f\n", p50, p99, rps }' "$WORK/wrk.out"
+	/^Requests\/sec/ { rps = $2 } / requests in / { n = $1 }
+	END { printf "%.2f %.2f %.0f %.0f\n", p50, p99, rps, n ? cpu * 1e6 / hz / n : 0 }' "$WORK/wrk.out"
 }
 
 # median of the numbers given as arguments
@@ -249,7 +281,8 @@ median() {
 }
 
 # each round: every endpoint without, then every endpoint with the
-# streams; results appended to $WORK/points as "round mode n p50 p99 rps"
+# streams; results appended to $WORK/points as "round mode n p50 p99 rps
+# cpu_us"
 : > "$WORK/points"
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
@@ -271,24 +304,30 @@ while [ "$r" -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 
-printf '\n%-28s %24s %24s %7s\n' "point endpoint" "without: p50/p99 ms req/s" \
-    "with $CLIENTS: p50/p99 ms req/s" ratio
+printf '\n%-26s %27s %27s %6s %6s\n' "point endpoint" \
+    "without: p50/p99 ms req/s cpu" "with: p50/p99 ms req/s cpu" ratio "cpu"
 n=0
 worst=
 while IFS= read -r e; do
 	n=$((n + 1))
 	for mode in without with; do
-		set -- $(awk -v m="$mode" -v n="$n" '$2 == m && $3 == n { p = p " " $4; q = q " " $5; r = r " " $6 }
-		    END { print p "|" q "|" r }' "$WORK/points" | tr '|' '\n' |
+		set -- $(awk -v m="$mode" -v n="$n" '$2 == m && $3 == n {
+			for (i = 4; i <= 7; i++) v[i] = v[i] " " $i }
+		    END { for (i = 4; i <= 7; i++) print v[i] }' "$WORK/points" |
 		    while read -r vals; do median $vals; done)
-		eval "${mode}_p50=\$1 ${mode}_p99=\$2 ${mode}_rps=\$3"
+		eval "${mode}_p50=\$1 ${mode}_p99=\$2 ${mode}_rps=\$3 ${mode}_cpu=\$4"
 	done
 	ratio=$(awk -v a="$with_rps" -v b="$without_rps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+	cratio=$(awk -v a="$with_cpu" -v b="$without_cpu" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 	worst=$(awk -v a="$ratio" -v b="${worst:-9}" 'BEGIN { print (a < b ? a : b) }')
-	printf '%-28s %24s %24s %7s\n' "${e%%|*}" \
-	    "$without_p50/$without_p99 $without_rps" "$with_p50/$with_p99 $with_rps" "$ratio"
+	cworst=$(awk -v a="$cratio" -v b="${cworst:-0}" 'BEGIN { print (a > b ? a : b) }')
+	printf '%-26s %27s %27s %6s %6s\n' "${e%%|*}" \
+	    "$without_p50/$without_p99 $without_rps $without_cpu" \
+	    "$with_p50/$with_p99 $with_rps $with_cpu" "$ratio" "$cratio"
 done < "$WORK/endpoints.txt"
-echo "(medians of $ROUNDS rounds; wrk -t2 -c$CONN -d${DUR}s; response cache off;" \
+echo "(with: $CLIENTS streams held; medians of $ROUNDS rounds; ratio: req/s with /" \
+    "without; cpu: server CPU us per request (lighttpd and its programs)," \
+    "with / without; wrk -t2 -c$CONN -d${DUR}s; response cache off;" \
     "lighttpd max-procs $MAX_PROCS per program)"
 
 # the summary, against the targets of issue 15
@@ -317,6 +356,7 @@ row "testvis-live VmRSS / VmHWM under load" "$rss / $hwm MB" "< 64 MB" \
     "$(ok "$hwm < 64")"
 row "point endpoints with / without (worst)" "$worst" ">= 0.90" \
     "$(ok "$worst >= 0.90")"
+row "server CPU per request with / without (worst)" "$cworst" "-" -
 echo "($CLIENTS streams, $EVENTS uploads 0.5 s apart, history $RUNS x $TESTS)"
 [ "$STRICT" = 1 ] && [ "$missed" = 1 ] && exit 1
 exit 0
