@@ -91,7 +91,7 @@ CLI_BIN   = $(BUILD)/bin/testvis
 
 UNIT_TESTS = config param route db tvtime utf8 auth ident junit rollup pass \
              maprule diffscan respcache textcap trace ingestmeta ingestcheck \
-             cursor fault cienv branch
+             cursor fault cienv branch fcgiloop
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/t/t-%)
 TEST_PROGS = $(BUILD)/t/testvis-echo $(BUILD)/t/pg-adapter \
              $(BUILD)/t/testvis-sqlfn

@@ -217,6 +217,14 @@ flush(struct fcgiconn *c)
 		if (k == -1 && errno == EINTR)
 			continue;
 		if (k == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* keep only what is unsent, so memory follows the
+			 * backlog the cap bounds, not all ever queued */
+			if (c->out_off >= c->out.len / 2) {
+				memmove(c->out.p, c->out.p + c->out_off,
+				    c->out.len - c->out_off);
+				c->out.len -= c->out_off;
+				c->out_off = 0;
+			}
 			want_out(c, 1);
 			return;
 		}
