@@ -56,8 +56,10 @@ LIB_DB = lib/db/db.c lib/db/db_sqlite.c lib/db/db_sqlite_fn.c \
          lib/db/db_pg.c lib/db/pgmigrate.c lib/db/pgcopy.c lib/db/jval.c \
          lib/db/cursor.c \
          lib/db/project.c \
-         lib/db/auth.c lib/db/rollup.c lib/db/branch.c
-LIB_WEB = lib/web/route.c lib/web/http.c lib/web/respcache.c
+         lib/db/auth.c lib/db/ticket.c lib/db/rollup.c lib/db/branch.c
+LIB_WEB = lib/web/route.c lib/web/http.c lib/web/httpanswer.c \
+          lib/web/fcgiproto.c lib/web/fcgiloop.c \
+          lib/web/respcache.c
 LIB_INGEST = lib/ingest/stream.c lib/ingest/textcap.c lib/ingest/junit.c \
              lib/ingest/multipart.c lib/ingest/repeats.c \
              lib/ingest/ingestmeta.c lib/ingest/ingestcheck.c \
@@ -73,7 +75,8 @@ LIB_PASSES = lib/passes/pass.c lib/passes/maprule.c lib/passes/diffpat.c \
 LIB_VIEWS = lib/views/status.c lib/views/runs.c lib/views/signals.c \
             lib/views/tests.c lib/views/slowest.c lib/views/dash.c \
             lib/views/correlate.c lib/views/featurehealth.c \
-            lib/views/teststate.c lib/views/mappings.c lib/views/alias.c
+            lib/views/teststate.c lib/views/mappings.c lib/views/alias.c \
+            lib/views/events.c
 LIB_LAYERS = base db web ingest passes views
 LIB_SRC = $(LIB_BASE) $(LIB_DB) $(LIB_WEB) $(LIB_INGEST) $(LIB_PASSES) \
           $(LIB_VIEWS)
@@ -81,7 +84,7 @@ LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o \
     $(BUILD)/gen/pg_migrations.o
 LIBA    = $(BUILD)/libtestvis.a
 
-CGI_PROGS = health ingest runs tests insights features integrity
+CGI_PROGS = health ingest runs tests insights features integrity live
 CGI_BIN   = $(CGI_PROGS:%=$(BUILD)/cgi-bin/testvis-%)
 CLI_BIN   = $(BUILD)/bin/testvis
 

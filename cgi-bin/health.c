@@ -111,7 +111,7 @@ static const struct route routes[] = {
 };
 
 static const struct app app = {
-	"testvis-health", routes, sizeof(routes) / sizeof(routes[0]), NULL
+	"testvis-health", routes, sizeof(routes) / sizeof(routes[0]), NULL, 0
 };
 
 /* Serves the routes above (lib/web/http.c); `--routes` lists them. */

@@ -236,7 +236,7 @@ static const struct route routes[] = {
 };
 
 static const struct app app = {
-	"testvis-ingest", routes, sizeof(routes) / sizeof(routes[0]), NULL
+	"testvis-ingest", routes, sizeof(routes) / sizeof(routes[0]), NULL, 0
 };
 
 int

@@ -137,7 +137,7 @@ static const struct route routes[] = {
 };
 
 static const struct app app = {
-	"testvis-integrity", routes, sizeof(routes) / sizeof(routes[0]), NULL
+	"testvis-integrity", routes, sizeof(routes) / sizeof(routes[0]), NULL, 0
 };
 
 /* Serves the routes above (lib/web/http.c); `--routes` lists them. */

@@ -332,7 +332,8 @@ static const struct route routes[] = {
 
 static const struct app app = {
 	"testvis-tests", routes, sizeof(routes) / sizeof(routes[0]),
-	NULL			/* SQL functions are on every connection */
+	NULL,			/* SQL functions are on every connection */
+	0
 };
 
 /* Serves the routes above (lib/web/http.c); `--routes` lists them. */

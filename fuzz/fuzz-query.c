@@ -76,7 +76,7 @@ static const struct route routes[] = {
 #undef R
 
 static const struct app app = {
-	"fuzz", routes, sizeof(routes) / sizeof(routes[0]), NULL
+	"fuzz", routes, sizeof(routes) / sizeof(routes[0]), NULL, 0
 };
 
 /* Predicate: s[0..n) holds only bytes of set (a NUL never belongs). */

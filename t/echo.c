@@ -125,7 +125,7 @@ static const struct route routes[] = {
 };
 
 static const struct app app = {
-	"testvis-echo", routes, sizeof(routes) / sizeof(routes[0]), NULL
+	"testvis-echo", routes, sizeof(routes) / sizeof(routes[0]), NULL, 0
 };
 
 int

@@ -85,6 +85,17 @@ static const struct cfg_key keys[] = {
 	{ "trace_file", CFG_STRING, OFF(trace_file), 0, 4096, NULL },
 	{ "trace_max_bytes", CFG_INT, OFF(trace_max_bytes), 4096,
 	    1LL << 40, NULL },
+	{ "live_max_clients", CFG_INT, OFF(live_max_clients), 1, 100000,
+	    NULL },
+	{ "live_keepalive_s", CFG_INT, OFF(live_keepalive_s), 1, 3600, NULL },
+	{ "live_idle_s", CFG_INT, OFF(live_idle_s), 1, 86400, NULL },
+	{ "live_poll_ms", CFG_INT, OFF(live_poll_ms), 10, 10000, NULL },
+	{ "live_ticket_ttl_s", CFG_INT, OFF(live_ticket_ttl_s), 5, 86400,
+	    NULL },
+	{ "live_replay", CFG_INT, OFF(live_replay), 0, 1000, NULL },
+	{ "live_replay_max", CFG_INT, OFF(live_replay_max), 1, 10000, NULL },
+	{ "live_client_buffer_kb", CFG_INT, OFF(live_client_buffer_kb), 16,
+	    65536, NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -123,6 +134,14 @@ config_defaults(struct config *c)
 	c->busy_timeout_ms = 3000;
 	c->trace_file = strdup("");
 	c->trace_max_bytes = 64LL * 1024 * 1024;
+	c->live_max_clients = 2000;
+	c->live_keepalive_s = 15;
+	c->live_idle_s = 300;
+	c->live_poll_ms = 250;
+	c->live_ticket_ttl_s = 60;
+	c->live_replay = 50;
+	c->live_replay_max = 500;
+	c->live_client_buffer_kb = 256;
 }
 
 /* Frees c and its strings; accepts NULL. */

@@ -43,6 +43,15 @@ struct config {
 	/* OpenTelemetry traces (DEP-3) */
 	char			*trace_file;		/* "" : tracing off */
 	long long		 trace_max_bytes;	/* then renamed to .1 */
+	/* live updates (LIVE-1, cgi-bin/live.c) */
+	long long		 live_max_clients;	/* then 503 */
+	long long		 live_keepalive_s;	/* ": keepalive" */
+	long long		 live_idle_s;		/* close when no event */
+	long long		 live_poll_ms;		/* watcher interval */
+	long long		 live_ticket_ttl_s;
+	long long		 live_replay;		/* events on connect */
+	long long		 live_replay_max;	/* after Last-Event-ID */
+	long long		 live_client_buffer_kb;	/* unsent, then drop */
 };
 
 struct config	*config_load(const char *, char *, size_t);

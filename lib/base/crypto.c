@@ -5,6 +5,7 @@
  */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "crypto.h"
@@ -73,4 +74,24 @@ crypto_fnv1a(const void *p, size_t n)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+/*
+ * Writes the lower-case hex HMAC-SHA256 of msg[0..n) under key[0..klen)
+ * into out (webhook signatures, live tickets).
+ */
+void
+crypto_hmac_sha256_hex(const void *key, size_t klen, const void *msg,
+    size_t n, char out[SHA256_HEX_LEN])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	if (HMAC(EVP_sha256(), key, (int)klen, msg, n, md, &mdlen) == NULL)
+		mdlen = 0;
+	for (i = 0; i < mdlen && i < 32; i++) {
+		out[2 * i] = hexdig[md[i] >> 4];
+		out[2 * i + 1] = hexdig[md[i] & 15];
+	}
+	out[2 * i] = '\0';
 }

@@ -97,24 +97,19 @@ token_shape(const char *s, size_t n)
 }
 
 /*
- * Checks the token text s[0..n) (borrowed).  On AUTH_OK fills *out.
- * AUTH_MALFORMED: not shaped like a token; AUTH_UNKNOWN: no such token or
- * wrong secret; AUTH_REVOKED; AUTH_ERROR: the database failed (logged).
+ * Looks token id up: with hash (the SHA-256 hex of the whole token text)
+ * it must match; without, the id alone finds it (a ticket names the
+ * token that asked for it).  Fills *out on AUTH_OK.
  */
-enum auth_result
-auth_verify(struct db *db, const char *s, size_t n, struct auth_token *out)
+static enum auth_result
+lookup(struct db *db, const char *id, const char *hash,
+    struct auth_token *out)
 {
-	char id[AUTH_ID_LEN + 1], hash[SHA256_HEX_LEN];
 	const char *stored;
 	struct db_query *st;
 	enum auth_result res;
 	int rc;
 
-	if (!token_shape(s, n))
-		return AUTH_MALFORMED;
-	memcpy(id, s + 3, AUTH_ID_LEN);
-	id[AUTH_ID_LEN] = '\0';
-	crypto_sha256_hex(s, n, hash);
 	if ((st = STMT(db, STMT_LOOKUP)) == NULL ||
 	    db_bind_text(db, st, 1, id) == -1)
 		return AUTH_ERROR;
@@ -125,8 +120,9 @@ auth_verify(struct db *db, const char *s, size_t n, struct auth_token *out)
 		goto out;
 	}
 	stored = db_column_text(st, 0);
-	if (stored == NULL || strlen(stored) != SHA256_HEX_LEN - 1 ||
-	    !crypto_equal(stored, hash, SHA256_HEX_LEN - 1)) {
+	if (hash != NULL && (stored == NULL ||
+	    strlen(stored) != SHA256_HEX_LEN - 1 ||
+	    !crypto_equal(stored, hash, SHA256_HEX_LEN - 1))) {
 		res = AUTH_UNKNOWN;
 		goto out;
 	}
@@ -134,7 +130,7 @@ auth_verify(struct db *db, const char *s, size_t n, struct auth_token *out)
 		res = AUTH_REVOKED;
 		goto out;
 	}
-	memcpy(out->id, id, sizeof(out->id));
+	snprintf(out->id, sizeof(out->id), "%s", id);
 	out->project_id = db_col_int(st, 1);
 	snprintf(out->project, sizeof(out->project), "%s",
 	    db_column_text(st, 2));
@@ -146,6 +142,43 @@ auth_verify(struct db *db, const char *s, size_t n, struct auth_token *out)
 out:
 	db_reset(st);
 	return res;
+}
+
+/*
+ * Checks the token text s[0..n) (borrowed).  On AUTH_OK fills *out.
+ * AUTH_MALFORMED: not shaped like a token; AUTH_UNKNOWN: no such token or
+ * wrong secret; AUTH_REVOKED; AUTH_ERROR: the database failed (logged).
+ */
+enum auth_result
+auth_verify(struct db *db, const char *s, size_t n, struct auth_token *out)
+{
+	char id[AUTH_ID_LEN + 1], hash[SHA256_HEX_LEN];
+
+	if (!token_shape(s, n))
+		return AUTH_MALFORMED;
+	memcpy(id, s + 3, AUTH_ID_LEN);
+	id[AUTH_ID_LEN] = '\0';
+	crypto_sha256_hex(s, n, hash);
+	return lookup(db, id, hash, out);
+}
+
+/*
+ * The token whose public id is id (12 hex digits), as auth_verify()
+ * would find it but without its secret: for a ticket that names the
+ * token it was issued to.  Same results.
+ */
+enum auth_result
+auth_token_by_id(struct db *db, const char *id, struct auth_token *out)
+{
+	size_t i;
+
+	if (strlen(id) != AUTH_ID_LEN)
+		return AUTH_MALFORMED;
+	for (i = 0; i < AUTH_ID_LEN; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') ||
+		    (id[i] >= 'a' && id[i] <= 'f')))
+			return AUTH_MALFORMED;
+	return lookup(db, id, NULL, out);
 }
 
 /*

@@ -19,6 +19,7 @@ enum auth_result {
 	AUTH_MALFORMED,
 	AUTH_UNKNOWN,
 	AUTH_REVOKED,
+	AUTH_EXPIRED,
 	AUTH_ERROR
 };
 
@@ -37,6 +38,8 @@ const char	*auth_scope_name(enum scope);
 int		 auth_scope_parse(const char *, enum scope *);
 int		 auth_scope_covers(enum scope, enum scope);
 enum auth_result auth_verify(struct db *, const char *, size_t,
+		    struct auth_token *);
+enum auth_result auth_token_by_id(struct db *, const char *,
 		    struct auth_token *);
 int		 auth_token_create(struct db *, int64_t, enum scope,
 		    const char *, char [AUTH_TOKEN_LEN + 1]);

@@ -37,6 +37,8 @@ enum db_module {
 	DBM_MAPPINGS,
 	DBM_BRANCH,
 	DBM_REFINGER,
+	DBM_EVENTS,
+	DBM_TICKET,
 	DBM__MAX
 };
 

@@ -22,6 +22,8 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "batch.h"
 #include "config.h"
 #include "db.h"
@@ -63,6 +65,7 @@ enum stmt {
 	STMT_PROJECT,
 	STMT_PASS_START,
 	STMT_PASS_END,
+	STMT_EVENT,
 	STMT__MAX
 };
 
@@ -75,6 +78,10 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_PASS_END] =
 	    "UPDATE batch_passes SET last_finished_at = ?2, last_status = ?3, "
 	    "last_summary = ?4 WHERE name = ?1",
+	/* a pass changed the project: pages following it live refresh */
+	[STMT_EVENT] =
+	    "INSERT INTO events (project_id, at, kind, subject, payload) "
+	    "VALUES (?1, ?2, 'batch_done', ?3, ?4)",
 };
 
 static volatile sig_atomic_t stopping;
@@ -127,6 +134,35 @@ batch_passes_valid(const char *list)
 }
 
 /*
+ * Writes the `batch_done` event of pass name for c's project, which the
+ * pass changed (c->changed): {"pass", "summary"}.  0 or -1.
+ */
+static int
+batch_event(struct pass_ctx *c, const char *name)
+{
+	struct db_query *st;
+	json_t *o = json_pack("{ssss}", "pass", name, "summary", c->summary);
+	char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	int rc = -1;
+
+	json_decref(o);
+	if (text == NULL)
+		abort();
+	if (db_begin(c->db) == 0 &&
+	    (st = DB_STMT(c->db, DBM_BATCH, STMT_EVENT)) != NULL &&
+	    db_bind_int(c->db, st, 1, c->project_id) == 0 &&
+	    db_bind_int(c->db, st, 2, c->now) == 0 &&
+	    db_bind_text(c->db, st, 3, name) == 0 &&
+	    db_bind_text(c->db, st, 4, text) == 0 &&
+	    db_step_done(c->db, st) == 0 && db_commit(c->db) == 0)
+		rc = 0;
+	else
+		db_rollback(c->db);
+	free(text);
+	return rc;
+}
+
+/*
  * Runs one pass for one project (or globally): a failed pass rolls back
  * its open chunk; what it committed before stays, with its watermark.
  * Traced as a child of the pass's span (NULL: not traced).  Returns 0 or
@@ -142,9 +178,13 @@ batch_run_one(struct pass_ctx *c, const struct batch_pass *p,
 	int rc;
 
 	c->summary[0] = '\0';
+	c->changed = 0;
 	rc = p->run(c);
 	if (rc == -1)
 		db_rollback(c->db);
+	else if (c->project_id > 0 && c->changed > 0 &&
+	    batch_event(c, p->name) == -1)
+		rc = -1;
 	if (c->project_id > 0) {
 		trace_attr_int(sp, "testvis.project_id", c->project_id);
 		trace_attr_str(sp, "testvis.project", c->project);

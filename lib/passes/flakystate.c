@@ -579,6 +579,7 @@ flakystate_pass(struct pass_ctx *c)
 	db_reset(st);
 	if (rc == -1 || pass_commit(c) == -1)
 		return -1;
+	c->changed += runs + t.became + resolved;
 	pass_note(c, "%ld runs (%ld outages ignored), %d newly flaky, "
 	    "%ld resolved", runs, t.outages, t.became, resolved);
 	return 0;

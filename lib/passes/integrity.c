@@ -958,6 +958,7 @@ integrity_pass(struct pass_ctx *c)
 		return -1;
 	if ((runs = pass_each_run(c, "integrity", run_check, &t)) == -1)
 		return -1;
+	c->changed += runs;
 	pass_note(c, "%ld runs checked, %ld signals, %ld alerts", runs,
 	    t.signals, t.alerts);
 	return 0;

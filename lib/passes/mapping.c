@@ -706,6 +706,7 @@ mapping_pass(struct pass_ctx *c)
 	maprule_free(rules);
 	if (n == -1)
 		return -1;
+	c->changed += n;
 	pass_note(c, "%ld tests %s", n, full ? "re-mapped (rules changed)" :
 	    "mapped");
 	if (full) {
@@ -723,6 +724,7 @@ mapping_pass(struct pass_ctx *c)
 		    pass_mark_set(c, "mapping-rules", 0, hash) == -1 ||
 		    pass_commit(c) == -1)
 			return -1;
+		c->changed += moved + 1;
 		pass_note(c, "%ld moved, timelines rebuilt", moved);
 		return 0;
 	}
@@ -732,6 +734,7 @@ mapping_pass(struct pass_ctx *c)
 	    pass_mark_set(c, "mapping-rules", 0, hash) == -1 ||
 	    pass_commit(c) == -1))
 		return -1;
+	c->changed += shards;
 	pass_note(c, "%ld shards into timelines", shards);
 	return 0;
 }

@@ -21,6 +21,9 @@ struct pass_ctx {
 	char			 summary[512];
 	long			 chunks;	/* committed so far */
 	long			 crash_after;	/* test hook, 0: off */
+	/* what this pass changed that a reader sees (runs taken in, tests
+	 * mapped ...): the batch tells live clients when it is not 0 */
+	long			 changed;
 };
 
 void	 pass_note(struct pass_ctx *, const char *, ...)

@@ -319,6 +319,7 @@ refinger_pass(struct pass_ctx *c)
 	free(w.rows);
 	if (rc == -1 || (groups = refinger_rebuild(c)) == -1)
 		return -1;
+	c->changed += w.changed;
 	pass_note(c, "version %d: %ld fingerprints recomputed, %ld changed, "
 	    "%ld failure groups", FINGERPRINT_VERSION, w.seen, w.changed,
 	    groups);

@@ -2,8 +2,10 @@
  * The batch `retention` pass (RET-1): deletes the results (and their
  * texts) of runs older than retention_days, in chunks of a few thousand
  * rows per transaction so readers and ingests never wait long, and old
- * events; then gives the space back to the file system (incremental
- * vacuum and a WAL truncate) and reports the bytes freed.  Run summaries,
+ * events (never the newest: SQLite numbers a new row after the highest
+ * id, and live clients count on event ids only growing); then gives the
+ * space back to the file system (incremental vacuum and a WAL truncate)
+ * and reports the bytes freed.  Run summaries,
  * test rollups, incidents, timelines and signals stay.
  */
 #include <stdio.h>
@@ -40,7 +42,8 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_MARK_PURGED] = "UPDATE runs SET purged_at = ?2 WHERE id = ?1",
 	[STMT_EVENTS_CHUNK] =
 	    "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE "
-	    "project_id = ?1 AND at < ?2 ORDER BY id LIMIT " "2000" ")",
+	    "project_id = ?1 AND at < ?2 AND id < (SELECT max(id) FROM "
+	    "events) ORDER BY id LIMIT " "2000" ")",
 };
 
 /*
@@ -115,6 +118,7 @@ retention_pass(struct pass_ctx *c)
 		return -1;
 	if ((freed = db_reclaim(c->db)) == -1)
 		return -1;
+	c->changed += runs;
 	pass_note(c, "%ld runs purged (%ld results, %ld texts, %ld events), "
 	    "%lld bytes freed", runs, rows, texts, events, (long long)freed);
 	return 0;

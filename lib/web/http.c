@@ -37,82 +37,37 @@
 #include "db.h"
 #include "fault.h"
 #include "http.h"
+#include "httpreq.h"
 #include "jval.h"
 #include "log.h"
 #include "project.h"
 #include "respcache.h"
+#include "ticket.h"
 #include "trace.h"
 #include "tvtime.h"
 #include "utf8.h"
+#include "xalloc.h"
 
 extern char **environ;
-
-#define MAX_QUERY_KEYS	64
-#define ERRMSG_LEN	512
-
-/* Process-lifetime state: configuration and the database handle. */
-struct srv {
-	const struct app	*app;
-	struct config		*cfg;		/* NULL: config_err says why */
-	char			 cfg_err[512];
-	struct db		*db;		/* NULL until it opens */
-	int			 schema;	/* level found, -1 unknown */
-	struct arena		*arena;
-	char			 id_seed[17];	/* request ids: seed + count */
-	unsigned long long	 id_count;
-	char			 proj_slug[65];	/* last project found */
-	int64_t			 proj_id;
-	struct respcache	*cache;		/* NULL: caching off */
-	struct tracer		*tracer;	/* NULL: tracing off */
-};
-
-/* How long a cached answer may be served (answers may depend on the clock). */
-#define CACHE_TTL_MS	1000
-
-/* Per-request state, reset for every request of the FastCGI loop. */
-struct req {
-	struct srv		*srv;
-	struct arena		*arena;
-	FCGX_Request		*fcgi;		/* NULL in CGI mode */
-	char			**envp;
-	char			 id[33];
-	double			 t0;
-	const char		*method_text;
-	int			 head;		/* HEAD: answer as GET, no body */
-	char			*path;		/* for the log, without query */
-	const char		*uri;		/* as requested, with query */
-	const struct route	*route;
-	struct param_value	*pathv;		/* parallel to route->path */
-	struct param_value	*queryv;	/* parallel to route->query */
-	int			 nquery;	/* its length */
-	int64_t			 project_id;
-	const char		*project;
-	int			 have_token;
-	struct auth_token	 token;
-	long long		 body_len;
-	long long		 body_left;
-	/* the answer */
-	json_t			*json;
-	const char		*err_code;
-	char			 err_msg[ERRMSG_LEN];
-	json_t			*err_details;
-	struct buf		 headers;	/* extra "Name: value\r\n" */
-	unsigned long long	 bytes_out;
-	/* ROUTE_CACHED: the key, and the entry answering when it was found */
-	char			*cache_key;
-	size_t			 cache_klen;
-	const struct respcache_entry *hit;
-	struct trace_span	*span;		/* the SERVER span, or NULL */
-};
-
 
 /* A CGI/FastCGI parameter of this request, or NULL. */
 const char *
 req_env(struct req *r, const char *name)
 {
-	if (r->fcgi != NULL)
-		return FCGX_GetParam(name, r->envp);
-	return getenv(name);
+	size_t n = strlen(name);
+	char **e;
+
+	for (e = r->envp; e != NULL && *e != NULL; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+/* The connection's context the request arrived on (http_srv_serve). */
+void *
+req_io_ctx(struct req *r)
+{
+	return r->io->ctx;
 }
 
 /* The request's arena: memory freed when the request ends. */
@@ -275,20 +230,13 @@ req_body_length(struct req *r)
 ssize_t
 req_body_read(struct req *r, void *buf, size_t n)
 {
-	size_t got;
-	int k;
+	ssize_t got;
 
 	if (r->body_left <= 0)
 		return 0;
 	if ((long long)n > r->body_left)
 		n = (size_t)r->body_left;
-	if (r->fcgi != NULL) {
-		k = FCGX_GetStr(buf, (int)(n > 0x40000000 ? 0x40000000 : n),
-		    r->fcgi->in);
-		got = k > 0 ? (size_t)k : 0;
-	} else
-		got = fread(buf, 1, n, stdin);
-	if (got == 0)
+	if ((got = r->io->read(r->io->ctx, buf, n)) <= 0)
 		return -1;
 	r->body_left -= (long long)got;
 	return (ssize_t)got;
@@ -335,351 +283,6 @@ req_body_json(struct req *r, size_t max, json_t **out)
 }
 
 /*
- * The one place a fault becomes an answer.  A fault of the client's input
- * answers its status, code and message, with the details a client can act
- * on: the position of an XML or JSON error, the limit that was hit, the
- * parameter at fault.  The database busy answers 503 with Retry-After,
- * its disk full 507; a storage failure (or none recorded) is the bare 503
- * every handler answers on a database error, an internal one the bare
- * 500 (both logged where they happened, never explained to the client).
- * Returns the status.
- */
-int
-req_fault(struct req *r, const struct fault *f)
-{
-	int status = fault_status(f);
-	json_t *d;
-
-	switch (f->kind) {
-	case FAULT_NONE:
-	case FAULT_STORAGE:
-		return 503;
-	case FAULT_INTERNAL:
-		return 500;
-	case FAULT_BUSY:
-		req_header(r, "Retry-After", "5");
-		return req_error(r, status, f->code, NULL, "%s", f->msg);
-	case FAULT_FULL:
-		return req_error(r, status, f->code, NULL, "%s", f->msg);
-	default:
-		break;
-	}
-	d = jval_object();
-	if (f->line > 0) {
-		jval_set(d, "line", jval_int(f->line));
-		jval_set(d, "column", jval_int(f->column));
-	}
-	if (f->kind == FAULT_TOO_LARGE && f->limit > 0)
-		jval_set(d, "limit_bytes", jval_int(f->limit));
-	if (f->param != NULL) {
-		jval_set(d, "param", jval_str(f->param));
-		jval_set(d, "reason", jval_str(f->reason));
-	}
-	return req_error(r, status, f->code, d, "%s", f->msg);
-}
-
-/*
- * Answers what a view (a lib/ read) returned: 200 with out (reference
- * stolen), the 400 invalid_param for a cursor of another list
- * (CURSOR_BAD), or the storage answer for -1.  A view's 0 (nothing
- * found) is the handler's to answer with req_not_found() first.
- */
-int
-req_view(struct req *r, int rc, json_t *out)
-{
-	struct fault f;
-
-	memset(&f, 0, sizeof(f));
-	if (rc == CURSOR_BAD)
-		fault_param(&f, "cursor", "invalid", "invalid parameter "
-		    "'cursor': not a cursor of this list");
-	else if (rc == -1)
-		f.kind = FAULT_STORAGE;
-	else
-		return req_json(r, 200, out);
-	json_decref(out);
-	return req_fault(r, &f);
-}
-
-/* Adds a response header; both strings are copied. */
-void
-req_header(struct req *r, const char *name, const char *value)
-{
-	buf_printf(&r->headers, "%s: %s\r\n", name, value);
-}
-
-/* Sets the success answer: status and a JSON body (reference stolen). */
-int
-req_json(struct req *r, int status, json_t *body)
-{
-	if (r->json != NULL)
-		json_decref(r->json);
-	r->json = body;
-	return status;
-}
-
-/* Sets the error answer's code, details (stolen) and message. */
-static int
-error_vset(struct req *r, int status, const char *code, json_t *details,
-    const char *fmt, va_list ap)
-{
-	r->err_code = code;
-	if (r->err_details != NULL)
-		json_decref(r->err_details);
-	r->err_details = details;
-	vsnprintf(r->err_msg, sizeof(r->err_msg), fmt, ap);
-	r->err_msg[utf8_whole(r->err_msg, strlen(r->err_msg))] = '\0';
-	return status;
-}
-
-/*
- * Sets an error answer: status, machine code (static string), optional
- * details object (reference stolen) and a message.  Returns status, so a
- * handler can `return req_error(...)`.
- */
-int
-req_error(struct req *r, int status, const char *code, json_t *details,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	error_vset(r, status, code, details, fmt, ap);
-	va_end(ap);
-	return status;
-}
-
-/* A 404 not_found with the message given; returns 404. */
-int
-req_not_found(struct req *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	error_vset(r, 404, "not_found", NULL, fmt, ap);
-	va_end(ap);
-	return 404;
-}
-
-/* An invalid_param 400 naming the parameter and the reason. */
-static int
-param_error(struct req *r, const char *name, const char *reason,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int
-param_error(struct req *r, const char *name, const char *reason,
-    const char *fmt, ...)
-{
-	json_t *d = jval_object();
-	va_list ap;
-
-	jval_set(d, "param", jval_str(name));
-	jval_set(d, "reason", jval_str(reason));
-	va_start(ap, fmt);
-	error_vset(r, 400, "invalid_param", d, fmt, ap);
-	va_end(ap);
-	return 400;
-}
-
-/* The reason phrase of a status line. */
-static const char *
-reason_phrase(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 413: return "Payload Too Large";
-	case 408: return "Request Timeout";
-	case 411: return "Length Required";
-	case 414: return "URI Too Long";
-	case 415: return "Unsupported Media Type";
-	case 417: return "Expectation Failed";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	case 505: return "HTTP Version Not Supported";
-	case 507: return "Insufficient Storage";
-	default: return "Unknown";
-	}
-}
-
-/* Writes n bytes to the client; errors (client gone) are ignored. */
-static void
-out_write(struct req *r, const char *data, size_t n)
-{
-	if (n == 0)
-		return;
-	if (r->fcgi != NULL) {
-		while (n > 0) {
-			int k = n > 0x40000000 ? 0x40000000 : (int)n;
-			if (FCGX_PutStr(data, k, r->fcgi->out) < 0)
-				return;
-			data += k;
-			n -= (size_t)k;
-		}
-	} else
-		fwrite(data, 1, n, stdout);
-}
-
-/* Predicate: If-None-Match value inm lists etag (or is "*"). */
-static int
-etag_matches(const char *inm, const char *etag)
-{
-	size_t n = strlen(etag);
-	const char *p = inm;
-
-	while (*p != '\0') {
-		while (*p == ' ' || *p == ',' || *p == '\t')
-			p++;
-		if (*p == '*')
-			return 1;
-		if (strncmp(p, "W/", 2) == 0)
-			p += 2;
-		if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' ||
-		    p[n] == ' '))
-			return 1;
-		while (*p != '\0' && *p != ',')
-			p++;
-	}
-	return 0;
-}
-
-/*
- * Writes the status line, the headers (SEC-5 always, ETag when given, the
- * handler's extra ones) and, unless 304 or HEAD, the body (borrowed).
- */
-static void
-send_answer(struct req *r, int status, const char *etag, const char *body,
-    size_t blen)
-{
-	struct buf head;
-
-	buf_init(&head);
-	buf_printf(&head, "Status: %d %s\r\n", status, reason_phrase(status));
-	if (etag[0] != '\0')
-		buf_printf(&head, "ETag: %s\r\n", etag);
-	if (status != 304 && body != NULL)
-		buf_printf(&head, "Content-Type: application/json; "
-		    "charset=utf-8\r\nContent-Length: %zu\r\n", blen);
-	buf_puts(&head, "X-Content-Type-Options: nosniff\r\n"
-	    "Content-Security-Policy: default-src 'none'; "
-	    "frame-ancestors 'none'\r\n"
-	    "X-Frame-Options: DENY\r\n"
-	    "Referrer-Policy: no-referrer\r\n");
-	buf_puts(&head, status < 400 ? "Cache-Control: no-cache\r\n" :
-	    "Cache-Control: no-store\r\n");
-	buf_printf(&head, "X-Request-Id: %s\r\n", r->id);
-	if (r->headers.len > 0)
-		buf_append(&head, r->headers.p, r->headers.len);
-	buf_puts(&head, "\r\n");
-	out_write(r, head.p, head.len);
-	if (status != 304 && !r->head && body != NULL) {
-		out_write(r, body, blen);
-		r->bytes_out = blen;
-	}
-	buf_free(&head);
-}
-
-static int respond_cached(struct req *);
-
-/* The status of a 200 answer with etag: 304 when If-None-Match lists it. */
-static int
-revalidate(struct req *r, const char *etag)
-{
-	const char *inm = req_env(r, "HTTP_IF_NONE_MATCH");
-
-	return inm != NULL && etag_matches(inm, etag) ? 304 : 200;
-}
-
-/*
- * Turns the answer into the response: the JSON body the handler set, or
- * for a status >= 400 without one the error envelope of API-0; SEC-5
- * headers always; an ETag on successful GETs, answering 304 when
- * If-None-Match matches.  Returns the status actually sent.
- */
-static int
-respond(struct req *r, int status)
-{
-	char *body = NULL, etag[24];
-	size_t blen = 0;
-	json_t *env = NULL, *e;
-
-	if (r->hit != NULL)
-		return respond_cached(r);
-	if (status >= 400 && r->json == NULL) {
-		if (r->err_code == NULL) {
-			/* The handler failed and logged; never leak why. */
-			status = status >= 500 ? status : 400;
-			/* handlers answer a bare 503 on database errors */
-			r->err_code = status == 503 ? "db_unavailable" :
-			    "internal";
-			snprintf(r->err_msg, sizeof(r->err_msg), "%s",
-			    status == 503 ? "the database cannot be read" :
-			    "internal error");
-		}
-		env = jval_object();
-		e = jval_object();
-		jval_set(e, "code", jval_str(r->err_code));
-		jval_set(e, "message", jval_str(r->err_msg));
-		jval_set(e, "details", r->err_details != NULL ?
-		    r->err_details : jval_object());
-		r->err_details = NULL;
-		jval_set(env, "error", e);
-		body = json_dumps(env, JSON_COMPACT);
-		json_decref(env);
-	} else if (r->json != NULL)
-		body = json_dumps(r->json, JSON_COMPACT);
-	if (r->json != NULL || status >= 400) {
-		if (body == NULL) {
-			log_error("json_dumps failed");
-			abort();
-		}
-		blen = strlen(body);
-	}
-
-	etag[0] = '\0';
-	if (status == 200 && r->route != NULL &&
-	    r->route->method == HTTP_GET && body != NULL) {
-		snprintf(etag, sizeof(etag), "\"%016llx\"", crypto_fnv1a(body, blen));
-		if (r->cache_key != NULL) {
-			respcache_put(r->srv->cache, r->cache_key,
-			    r->cache_klen, body, blen, etag, (int64_t)r->t0);
-			req_header(r, "X-Testvis-Cache", "miss");
-		}
-		status = revalidate(r, etag);
-	}
-	send_answer(r, status, etag, body, blen);
-	free(body);
-	return status;
-}
-
-/*
- * Answers a cache hit: the stored body and ETag, or 304 when
- * If-None-Match matches.  Returns the status sent.
- */
-static int
-respond_cached(struct req *r)
-{
-	const struct respcache_entry *e = r->hit;
-	int status = revalidate(r, e->etag);
-
-	req_header(r, "X-Testvis-Cache", "hit");
-	send_answer(r, status, e->etag, e->body, e->blen);
-	return status;
-}
-
-/*
  * Uses a sane client-given X-Request-Id, or makes one: 8 hex digits of a
  * per-process random seed and 8 of a counter (unique, not secret; no
  * CSPRNG call per request).
@@ -720,29 +323,30 @@ disk_full(const char *path)
 	return statvfs(path, &sv) == 0 && sv.f_bavail == 0;
 }
 
+/* What srv_db_check() found. */
+enum db_state {
+	DBS_OK,
+	DBS_NO_OPEN,		/* cannot be opened */
+	DBS_NO_USE,		/* opened, cannot be set up */
+	DBS_NO_READ,		/* cannot read its schema level */
+	DBS_OUTDATED		/* at another schema level */
+};
+
 /*
  * Makes sure the database is open and at the schema level this program
- * was built for.  Returns 0, or a 503 answer (code db_unavailable or
- * schema_outdated), or to a write 507 storage_full when it cannot be
- * opened because its disk is full.  The handle is kept for the process
- * life.
+ * was built for; the handle is kept for the process life.  Returns what
+ * it found (failures logged).
  */
-static int
-srv_db_ready(struct req *r)
+static enum db_state
+srv_db_check(struct srv *s)
 {
-	struct srv *s = r->srv;
 	char err[512];
 
 	if (s->db == NULL) {
 		s->db = db_open(s->cfg->db, 0, err, sizeof(err));
 		if (s->db == NULL) {
 			log_error("%s", err);
-			if (r->route->method != HTTP_GET &&
-			    disk_full(s->cfg->db))
-				return req_error(r, 507, "storage_full", NULL,
-				    "the database disk is full");
-			return req_error(r, 503, "db_unavailable", NULL,
-			    "the database cannot be opened");
+			return DBS_NO_OPEN;
 		}
 		s->schema = -1;
 		/* a request waits briefly for a writer, then 503 busy */
@@ -752,8 +356,7 @@ srv_db_ready(struct req *r)
 			log_error("cannot prepare the database connection");
 			db_close(s->db);
 			s->db = NULL;
-			return req_error(r, 503, "db_unavailable", NULL,
-			    "the database cannot be used");
+			return DBS_NO_USE;
 		}
 	}
 	if (s->schema != db_schema_latest()) {
@@ -761,16 +364,45 @@ srv_db_ready(struct req *r)
 		if (s->schema == -1) {
 			db_close(s->db);
 			s->db = NULL;
-			return req_error(r, 503, "db_unavailable", NULL,
-			    "the database cannot be read");
+			return DBS_NO_READ;
 		}
 		if (s->schema != db_schema_latest())
-			return req_error(r, 503, "schema_outdated", NULL,
-			    "database schema is at level %d, this program "
-			    "needs %d: run 'testvis migrate'", s->schema,
-			    db_schema_latest());
+			return DBS_OUTDATED;
 	}
-	return 0;
+	return DBS_OK;
+}
+
+/*
+ * The request's srv_db_check(): 0, or a 503 answer (code db_unavailable
+ * or schema_outdated), or to a write 507 storage_full when the database
+ * cannot be opened because its disk is full.
+ */
+static int
+srv_db_ready(struct req *r)
+{
+	struct srv *s = r->srv;
+
+	switch (srv_db_check(s)) {
+	case DBS_OK:
+		return 0;
+	case DBS_NO_OPEN:
+		if (r->route->method != HTTP_GET && disk_full(s->cfg->db))
+			return req_error(r, 507, "storage_full", NULL,
+			    "the database disk is full");
+		return req_error(r, 503, "db_unavailable", NULL,
+		    "the database cannot be opened");
+	case DBS_NO_USE:
+		return req_error(r, 503, "db_unavailable", NULL,
+		    "the database cannot be used");
+	case DBS_NO_READ:
+		return req_error(r, 503, "db_unavailable", NULL,
+		    "the database cannot be read");
+	default:
+		return req_error(r, 503, "schema_outdated", NULL,
+		    "database schema is at level %d, this program "
+		    "needs %d: run 'testvis migrate'", s->schema,
+		    db_schema_latest());
+	}
 }
 
 /* Stores the validated value of one query key; 0 or a 400 answer. */
@@ -781,10 +413,10 @@ query_store(struct req *r, const struct param_spec *spec,
 	char why[256];
 
 	if (v->present)
-		return param_error(r, key, "duplicate",
+		return http_param_error(r, key, "duplicate",
 		    "parameter '%s' given more than once", key);
 	if (param_validate(spec, val, vlen, v, why, sizeof(why)) == -1)
-		return param_error(r, key, "invalid",
+		return http_param_error(r, key, "invalid",
 		    "invalid parameter '%s': %s", key, why);
 	return 0;
 }
@@ -826,26 +458,26 @@ query_parse(struct req *r)
 			rc = query_store(r, &project_spec, &projectv, key, val,
 			    dv);
 		else if (strcmp(key, "_") == 0)
-			rc = bustv.present ? param_error(r, key, "duplicate",
+			rc = bustv.present ? http_param_error(r, key, "duplicate",
 			    "parameter '_' given more than once") :
 			    (bustv.present = 1, 0);
 		else
-			rc = param_error(r, key, "unknown",
+			rc = http_param_error(r, key, "unknown",
 			    "unknown parameter '%.*s'", UTF8_CUT(key, 64));
 		if (rc != 0)
 			return rc;
 	}
 	if (rc == -1 && key == NULL)
-		return param_error(r, "", "invalid",
+		return http_param_error(r, "", "invalid",
 		    "a query parameter name is not valid "
 		    "percent-encoded UTF-8");
 	if (rc == -1)
-		return param_error(r, key, "invalid",
+		return http_param_error(r, key, "invalid",
 		    "invalid parameter '%s': not valid "
 		    "percent-encoded UTF-8", key);
 	for (i = 0; (size_t)i < n; i++)
 		if (spec[i].required && !r->queryv[i].present)
-			return param_error(r, spec[i].name, "missing",
+			return http_param_error(r, spec[i].name, "missing",
 			    "missing required parameter '%s'", spec[i].name);
 	r->project = projectv.present ? projectv.s : "default";
 	return 0;
@@ -874,7 +506,7 @@ path_params(struct req *r, const struct route_path *p)
 			if (param_validate(&r->route->path[i], p->seg[k],
 			    strlen(p->seg[k]), &r->pathv[i], why,
 			    sizeof(why)) == -1)
-				return param_error(r, name, "invalid",
+				return http_param_error(r, name, "invalid",
 				    "invalid path parameter '%s': %s", name,
 				    why);
 		}
@@ -932,6 +564,40 @@ body_check(struct req *r)
 }
 
 /*
+ * For a ROUTE_TICKET route asked without an Authorization header: a
+ * `ticket` query parameter (lib/db/ticket.c) stands for the token it was
+ * issued to, with read scope.  Returns 0 (none given, or good: the
+ * request then has that token) or a 401/503 answer.
+ */
+static int
+ticket_check(struct req *r)
+{
+	int i = spec_index(r->route->query, "ticket");
+	const char *t = i >= 0 && r->queryv[i].present ? r->queryv[i].s :
+	    NULL;
+
+	if (t == NULL)
+		return 0;
+	switch (ticket_verify(r->srv->db, t, tvtime_now_ms(), &r->token)) {
+	case AUTH_OK:
+		r->have_token = 1;
+		return 0;
+	case AUTH_ERROR:
+		return req_error(r, 503, "db_unavailable", NULL,
+		    "the database cannot be read");
+	case AUTH_EXPIRED:
+		return req_error(r, 401, "unauthorized", NULL, "the ticket "
+		    "has expired: ask for a new one (POST /api/live/ticket)");
+	case AUTH_REVOKED:
+		return req_error(r, 401, "unauthorized", NULL, "the ticket's "
+		    "token was revoked");
+	default:
+		return req_error(r, 401, "unauthorized", NULL,
+		    "invalid ticket");
+	}
+}
+
+/*
  * Applies the route's scope and the project binding (SEC-1).  A presented
  * token is always verified; a missing one is fine only where the config
  * makes the scope public.  Returns 0 or a 401/403/404/503 answer.
@@ -943,10 +609,13 @@ authorize(struct req *r)
 	const char *h = req_env(r, "HTTP_AUTHORIZATION");
 	enum scope need = r->route->scope;
 	enum auth_result res;
-	int found;
+	int found, rc;
 
 	if (need == SCOPE_NONE)
 		return 0;
+	if ((h == NULL || *h == '\0') && (r->route->flags & ROUTE_TICKET) &&
+	    (rc = ticket_check(r)) != 0)
+		return rc;
 	if (h != NULL && *h != '\0') {
 		while (*h == ' ')
 			h++;
@@ -1335,8 +1004,8 @@ req_span_end(struct req *r, struct trace_span *sp, int rc, json_t *out,
 	trace_end(sp);
 }
 
-/* Serves one request end to end and logs it. */
-static void
+/* Serves one request end to end and logs it; returns the status sent. */
+static int
 serve(struct srv *s, struct req *r)
 {
 	int status;
@@ -1354,7 +1023,7 @@ serve(struct srv *s, struct req *r)
 	r->span = trace_start(s->tracer, req_env(r, "HTTP_TRACEPARENT"),
 	    r->method_text, TRACE_SERVER);
 	status = storage_status(r, dispatch(r));
-	status = respond(r, status);
+	status = http_respond(r, status);
 	req_trace_end(r, status);
 	if (s->db != NULL)
 		db_idle(s->db);
@@ -1370,6 +1039,7 @@ serve(struct srv *s, struct req *r)
 	buf_free(&r->headers);
 	arena_reset(s->arena);
 	srv_memory_return(s);
+	return status;
 }
 
 /* Joins the names of a parameter table into b ("a,b,c"). */
@@ -1407,12 +1077,13 @@ spec_shapes(struct buf *b, const struct param_spec *spec)
 
 /*
  * Prints the route table, one route a line: "METHOD PATTERN scope=S
- * flags=gated,project,nodb path=a,b query=c,d body=t1,t2 path.a=R ...".
+ * flags=gated,project,nodb path=a,b query=c,d body=t1,t2 path.a=R ...",
+ * and " procs=1" for a program that holds every client in one process.
  * The OpenAPI test compares this with the published document; the
  * lighttpd routing is generated from it (spec_shapes).
  */
-static void
-print_routes(const struct app *app)
+void
+http_print_routes(const struct app *app)
 {
 	const struct route *rt;
 	const char *const *t;
@@ -1436,69 +1107,173 @@ print_routes(const struct app *app)
 			buf_printf(&b, "%s%s", t != rt->body_types ? "," : "",
 			    *t);
 		spec_shapes(&b, rt->path);
+		if (app->one_process)
+			buf_puts(&b, " procs=1");
 		printf("%s\n", b.p);
 	}
 	buf_free(&b);
 }
 
 /*
- * The main loop of every cgi-bin program: loads the configuration named by
- * TESTVIS_CONF once, then serves FastCGI requests until the server stops
- * it, or exactly one request when run as plain CGI.  `--routes` prints the
- * route table instead (for the OpenAPI test).  Returns the exit status.
+ * The server state of a program: loads the configuration named by
+ * TESTVIS_CONF (a failure is logged and answered 503 to every request),
+ * the response cache and the tracer.  Free it with http_srv_close().
+ */
+struct srv *
+http_srv_open(const struct app *app)
+{
+	struct srv *s = xcalloc(1, sizeof(*s));
+
+	s->app = app;
+	s->schema = -1;
+	log_set_tag(app->name);
+	s->cfg = config_load(getenv("TESTVIS_CONF"), s->cfg_err,
+	    sizeof(s->cfg_err));
+	if (s->cfg == NULL)
+		log_error("config: %s", s->cfg_err);
+	s->arena = arena_new();
+	if (s->cfg != NULL) {
+		s->cache = respcache_new((size_t)s->cfg->response_cache_kb *
+		    1024, CACHE_TTL_MS);
+		s->tracer = trace_open(s->cfg->trace_file,
+		    s->cfg->trace_max_bytes, app->name);
+	}
+	return s;
+}
+
+/* Closes what http_srv_open() opened, and s. */
+void
+http_srv_close(struct srv *s)
+{
+	if (s == NULL)
+		return;
+	db_close(s->db);
+	respcache_free(s->cache);
+	trace_close(s->tracer);
+	config_free(s->cfg);
+	arena_free(s->arena);
+	free(s);
+}
+
+/* The configuration (borrowed), or NULL when it could not be loaded. */
+const struct config *
+http_srv_config(struct srv *s)
+{
+	return s->cfg;
+}
+
+/*
+ * The database, opened and at this program's schema level, for work a
+ * program does outside requests (the live program's watcher); NULL when
+ * it is not available now (logged).  Borrowed.
+ */
+struct db *
+http_srv_db(struct srv *s)
+{
+	if (s->cfg == NULL)
+		return NULL;
+	return srv_db_check(s) == DBS_OK ? s->db : NULL;
+}
+
+/*
+ * Serves one request whose CGI parameters are envp ("NAME=value", NULL
+ * ended; borrowed) on the connection io: routes, checks, runs the
+ * handler, answers and logs.  Returns the status sent.
+ */
+int
+http_srv_serve(struct srv *s, char **envp, const struct http_io *io)
+{
+	struct req r;
+
+	memset(&r, 0, sizeof(r));
+	r.envp = envp;
+	r.io = io;
+	return serve(s, &r);
+}
+
+/* http_io for plain CGI: the body on stdin, the answer on stdout. */
+static ssize_t
+cgi_read(void *ctx, void *buf, size_t n)
+{
+	size_t k = fread(buf, 1, n, stdin);
+
+	return k > 0 ? (ssize_t)k : ferror(stdin) ? -1 : 0;
+}
+
+static int
+cgi_write(void *ctx, const void *data, size_t n)
+{
+	return fwrite(data, 1, n, stdout) == n ? 0 : -1;
+}
+
+/* http_io for a libfcgi request (ctx: the FCGX_Request). */
+static ssize_t
+fcgx_read(void *ctx, void *buf, size_t n)
+{
+	FCGX_Request *fr = ctx;
+	int k = FCGX_GetStr(buf, (int)(n > 0x40000000 ? 0x40000000 : n),
+	    fr->in);
+
+	return k > 0 ? k : 0;
+}
+
+static int
+fcgx_write(void *ctx, const void *data, size_t n)
+{
+	FCGX_Request *fr = ctx;
+	const char *p = data;
+
+	while (n > 0) {
+		int k = n > 0x40000000 ? 0x40000000 : (int)n;
+		if (FCGX_PutStr(p, k, fr->out) < 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/*
+ * The main loop of every cgi-bin program but the live one: serves
+ * FastCGI requests one at a time until the server stops it, or exactly
+ * one request when run as plain CGI.  `--routes` prints the route table
+ * instead (for the OpenAPI test and the lighttpd routing).  Returns the
+ * exit status.
  */
 int
 http_main(const struct app *app, int argc, char **argv)
 {
-	struct srv s;
-	struct req r;
+	struct srv *s;
 	FCGX_Request fr;
+	struct http_io io;
 
 	if (argc == 2 && strcmp(argv[1], "--routes") == 0) {
-		print_routes(app);
+		http_print_routes(app);
 		return 0;
 	}
-	memset(&s, 0, sizeof(s));
-	s.app = app;
-	s.schema = -1;
-	log_set_tag(app->name);
 	umask(007);
 	signal(SIGPIPE, SIG_IGN);
-	s.cfg = config_load(getenv("TESTVIS_CONF"), s.cfg_err,
-	    sizeof(s.cfg_err));
-	if (s.cfg == NULL)
-		log_error("config: %s", s.cfg_err);
-	s.arena = arena_new();
-	if (s.cfg != NULL) {
-		s.cache = respcache_new((size_t)s.cfg->response_cache_kb * 1024,
-		    CACHE_TTL_MS);
-		s.tracer = trace_open(s.cfg->trace_file,
-		    s.cfg->trace_max_bytes, app->name);
-	}
-
+	s = http_srv_open(app);
 	if (FCGX_IsCGI()) {
-		memset(&r, 0, sizeof(r));
-		r.envp = environ;
-		serve(&s, &r);
+		io.read = cgi_read;
+		io.write = cgi_write;
+		io.ctx = NULL;
+		http_srv_serve(s, environ, &io);
 		fflush(stdout);
 	} else {
 		if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
 			log_error("cannot initialize FastCGI");
 			return 1;
 		}
+		io.read = fcgx_read;
+		io.write = fcgx_write;
+		io.ctx = &fr;
 		while (FCGX_Accept_r(&fr) >= 0) {
-			memset(&r, 0, sizeof(r));
-			r.fcgi = &fr;
-			r.envp = fr.envp;
-			serve(&s, &r);
+			http_srv_serve(s, fr.envp, &io);
 			FCGX_Finish_r(&fr);
 		}
 		FCGX_Free(&fr, 1);
 	}
-	db_close(s.db);
-	respcache_free(s.cache);
-	trace_close(s.tracer);
-	config_free(s.cfg);
-	arena_free(s.arena);
+	http_srv_close(s);
 	return 0;
 }

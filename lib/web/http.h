@@ -16,7 +16,27 @@ struct fault;
 struct req;
 struct trace_span;
 
+/*
+ * A connection a request arrives on: the body is read and the answer
+ * written through it.  read returns a count, 0 at the end, -1 when the
+ * client went away; write 0, or -1 when the client went away.
+ */
+struct http_io {
+	ssize_t		(*read)(void *, void *, size_t);
+	int		(*write)(void *, const void *, size_t);
+	void		*ctx;
+};
+
+/* A program's server state (lib/web/http.c). */
+struct srv;
+
 int		 http_main(const struct app *, int, char **);
+void		 http_print_routes(const struct app *);
+struct srv	*http_srv_open(const struct app *);
+void		 http_srv_close(struct srv *);
+int		 http_srv_serve(struct srv *, char **, const struct http_io *);
+const struct config *http_srv_config(struct srv *);
+struct db	*http_srv_db(struct srv *);
 
 /*
  * For handlers: the request's validated inputs.  Query keys and path
@@ -35,6 +55,7 @@ long long	 req_int(struct req *, int);
 const char	*req_path(struct req *, int);
 long long	 req_path_int(struct req *, int);
 const char	*req_env(struct req *, const char *);
+void		*req_io_ctx(struct req *);
 long long	 req_body_length(struct req *);
 ssize_t		 req_body_read(struct req *, void *, size_t);
 int		 req_body_json(struct req *, size_t, json_t **);
@@ -54,5 +75,7 @@ int		 req_not_found(struct req *, const char *, ...)
 int		 req_error(struct req *, int, const char *, json_t *,
 		    const char *, ...) __attribute__((format(printf, 5, 6)));
 void		 req_header(struct req *, const char *, const char *);
+void		 req_stream(struct req *, const char *);
+void		 req_stream_write(struct req *, const void *, size_t);
 
 #endif

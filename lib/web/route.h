@@ -24,6 +24,9 @@ enum http_method {
 /* a GET whose answer depends on the URL and the data only: it runs in one
  * read snapshot and its answer may come from the response cache */
 #define ROUTE_CACHED	0x08
+/* may authenticate with a `ticket` query key instead of a bearer token
+ * (lib/db/ticket.c): for a browser's EventSource */
+#define ROUTE_TICKET	0x10
 /* The usual flags of a read route and of a cached read route. */
 #define ROUTE_READ	(ROUTE_GATED | ROUTE_PROJECT)
 #define ROUTE_READ_CACHED (ROUTE_READ | ROUTE_CACHED)
@@ -52,6 +55,9 @@ struct app {
 	const struct route	*routes;
 	size_t			 nroutes;
 	int			(*db_init)(struct db *);	/* or NULL */
+	/* 1: one process holds every client (the live program); the
+	 * lighttpd routing then spawns one, streaming its answers */
+	int			 one_process;
 };
 
 /* A request path split into decoded segments (arena-owned). */

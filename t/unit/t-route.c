@@ -20,7 +20,7 @@ static const struct route routes[] = {
 	{ HTTP_GET, "/api/tests/runs/{run_id}", SCOPE_READ, 0, NULL, NULL,
 	    NULL, h },
 };
-static const struct app app = { "t", routes, 6, NULL };
+static const struct app app = { "t", routes, 6, NULL, 0 };
 static struct arena *a;
 
 /* Routes method+path; returns 0/404/405/-1 and the matched index. */
