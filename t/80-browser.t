@@ -35,7 +35,9 @@ sub seed {
 	is($r->{exit}, 0, "demo-data @args") or diag($r->{stderr});
 }
 
-my $inst = new_instance();
+# the live program's intervals in seconds, not minutes: an idle stream is
+# closed after 5 s (the browser reconnects by itself), keepalives every 2 s
+my $inst = new_instance(conf => { live_idle_s => 5, live_keepalive_s => 2 });
 # "live": an empty project the live checks upload into (issue 15), so the
 # demo data's counts the other checks assert stay as they are
 $inst->cli('project', 'add', $_) for qw(empty big live);

@@ -991,6 +991,27 @@ if (env.TV_LIVE_TOKEN) {
 		noErrors(lp, 'live feed');
 	});
 
+	// the server closes a stream idle for live_idle_s (5 s here); the
+	// browser reconnects it by itself (Last-Event-ID) and the page goes
+	// on receiving
+	await check('live idle close', async () => {
+		await visit(lp, '#/runs');
+		ok(await liveIndicator(lp), 'live: the runs list is live again');
+		const streams = () => lp.requests.filter((u) => /\/api\/live\?/.test(u)).length;
+		const n0 = streams();
+		const es0 = await lp.evaluate(() => window.__es.length);
+		await lp.waitForTimeout(10000);
+		ok(streams() > n0, 'live: the server closed the idle stream and the browser opened it again',
+		    n0 + ' -> ' + streams());
+		ok(await lp.evaluate(() => window.__es.length) === es0, 'live: by itself (the same EventSource)');
+		ok(await upload('run_id=live-idle&branch=main', junit(TESTS)) === 201, 'live: a run is uploaded after the idle close');
+		ok(await lp.waitForSelector('table tbody a[href="#/runs/live-idle"]', { timeout: 20000 }).then(() => true, () => false),
+		    'live: it appears in the open runs list');
+		ok(await lp.getAttribute('#live', 'data-state') === 'live', 'live: the indicator says live',
+		    await lp.getAttribute('#live', 'data-state'));
+		noErrors(lp, 'live idle close');
+	});
+
 	// a burst: 20 shards of one run while the overview is open cost a few
 	// refetches of the dashboard, not 20
 	await check('live burst', async () => {
@@ -1000,7 +1021,9 @@ if (env.TV_LIVE_TOKEN) {
 		const mark = lp.requests.length;
 		const t0 = Date.now();
 		let stored = 0;
-		for (let i = 1; i <= 20; i++)
+		// the shards a tenth of a second apart, as CI's parallel jobs
+		// finish: more than one refresh window long
+		for (let i = 1; i <= 20; i++, await lp.waitForTimeout(100))
 			if (await upload('run_id=live-burst&branch=main&shard=s' + i, junit(['test_s' + i + '_a', 'test_s' + i + '_b'])) === 201)
 				stored++;
 		const ms = Date.now() - t0;

@@ -9,9 +9,11 @@
 // list's scroll position stays put when rows arrive above it.
 import { h, clear, when, num, ago } from '../dom.js';
 import { filterForm, href, runHref, testHref } from '../ui.js';
+import { typeLabel } from '../signals.js';
 import * as live from '../live.js';
 
 const ROWS = 200;
+const FIRST_WAIT = 3000;
 
 // type -> [glyph, label]: the type is always a word, the glyph only adds
 export const TYPES = {
@@ -43,9 +45,8 @@ export async function render(view, { segs, query }) {
 	], 'Filter');
 	const tbody = h('tbody');
 	const count = h('p', { class: 'small muted', 'data-test': 'live-count' });
-	const none = h('div', { class: 'empty', 'data-test': 'live-empty' },
-	    h('p', null, query.types || query.job || query.branch ? 'No events match these filters yet.' :
-		'No events yet.'),
+	const noneLine = h('p', { class: 'loading', role: 'status' }, 'Loading the recent events\u2026');
+	const none = h('div', { class: 'empty', 'data-test': 'live-empty' }, noneLine,
 	    h('p', null, 'Events appear here as they happen: a run or shard uploaded, incidents opened ',
 		'and closed, flaky tests and integrity signals found by the batch, tests muted or quarantined.'));
 	const tableEl = h('div', { class: 'tablewrap', hidden: true }, h('table', { class: 'feed' },
@@ -56,6 +57,12 @@ export async function render(view, { segs, query }) {
 		ROWS + ' events are kept). The indicator in the header says whether the page is connected.'),
 	    form, count, none, tableEl);
 	const seen = new Set();
+	// the page is ready with the server's replay shown (its first batch),
+	// or after FIRST_WAIT ms without one (nothing to replay, or offline)
+	let first;
+	const firstBatch = new Promise((resolve) => {
+		first = resolve;
+	});
 	const ticker = setInterval(() => {
 		for (const t of tbody.querySelectorAll('time'))
 			t.textContent = ago(t.getAttribute('datetime'));
@@ -71,8 +78,14 @@ export async function render(view, { segs, query }) {
 			tableEl.hidden = n === 0;
 			clear(count, n ? 'Showing the newest ' + num(n) + (n >= ROWS ? ' (older ones drop off)' : '') +
 			    (n === 1 ? ' event.' : ' events.') : '');
+			first();
 		},
 	});
+	await Promise.race([firstBatch, new Promise((resolve) => setTimeout(resolve, FIRST_WAIT))]);
+	noneLine.className = '';
+	noneLine.removeAttribute('role');
+	clear(noneLine, query.types || query.job || query.branch ? 'No events match these filters yet.' :
+	    'No events yet.');
 }
 
 // add(tbody, events, reset, seen): the new events as rows on top (newest
@@ -107,27 +120,72 @@ function row(ev) {
 	    h('td', null, when(ev.at)),
 	    h('td', null, h('span', { class: 'ev ' + (TONE[ev.type] || '') },
 		h('span', { class: 'g', 'aria-hidden': 'true' }, g), ' ', label)),
-	    h('td', { class: 'msg' }, ev.subject || '', summary(ev)),
+	    h('td', null, what(ev)),
 	    h('td', null, links(ev)),
 	    h('td', null, ev.branch || ev.job ? [ev.branch || '\u2014', ev.job ? ' / ' + ev.job : ''] :
 		h('span', { class: 'muted', title: 'a project-wide event' }, '\u2014')));
 }
 
-// summary(ev): a short line from the event's detail where it has one.
-function summary(ev) {
+// what(ev): what the event says, from its detail: counts of a stored run,
+// the incident, the signal's type and severity, the batch pass's
+// summary, a test's new state; the subject otherwise (unless it is the
+// run or test the links already name).
+function what(ev) {
 	const d = ev.detail || {};
-	let s = null;
-	if (ev.type === 'run_ingested' && d.counts) {
-		const c = d.counts;
-		s = num(c.tests) + ' tests, ' + num((c.failed || 0) + (c.errors || 0)) + ' failed' +
-		    (d.shard ? ' \u00b7 shard ' + d.shard : '') + (d.new_run === false ? ' \u00b7 added to the run' : '') +
-		    (d.new_tests ? ' \u00b7 ' + num(d.new_tests) + ' new tests' : '');
-	} else if (ev.type === 'batch_done' && d.passes) {
-		s = 'passes: ' + (Array.isArray(d.passes) ? d.passes.join(', ') : Object.keys(d.passes).join(', '));
-	} else if (ev.type === 'test_state' && d.state) {
-		s = 'now ' + d.state + (d.reason ? ': ' + d.reason : '');
+	const parts = [];
+	switch (ev.type) {
+	case 'run_ingested':
+		if (d.counts)
+			parts.push(num(d.counts.tests) + ' tests, ' + num((d.counts.failed || 0) +
+			    (d.counts.errors || 0)) + ' failed');
+		if (d.shard)
+			parts.push('shard ' + d.shard);
+		if (d.new_run === false)
+			parts.push('added to the run');
+		if (d.new_tests)
+			parts.push(num(d.new_tests) + ' new tests');
+		break;
+	case 'incident_opened':
+	case 'incident_closed':
+		if (d.incident !== undefined)
+			parts.push('incident #' + d.incident);
+		if (d.failure_count)
+			parts.push('after ' + num(d.failure_count) + (d.failure_count === 1 ? ' failing run' : ' failing runs'));
+		if (d.fingerprint)
+			parts.push('fingerprint ' + d.fingerprint);
+		break;
+	case 'flaky_detected':
+		if (d.monitor)
+			parts.push('monitor: ' + d.monitor);
+		break;
+	case 'signal_raised':
+		if (d.signal_type)
+			parts.push(typeLabel(d.signal_type));
+		if (d.severity)
+			parts.push(d.severity);
+		break;
+	case 'integrity_alert':
+		if (d.signals !== undefined)
+			parts.push(num(d.signals) + (d.signals === 1 ? ' signal' : ' signals'));
+		if (d.signal_types)
+			parts.push(String(d.signal_types).split(',').map(typeLabel).join(', '));
+		if (d.critical)
+			parts.push('critical');
+		break;
+	case 'batch_done':
+		parts.push((d.pass ? d.pass + ' pass' : 'batch') + (d.summary ? ': ' + d.summary : ''));
+		break;
+	case 'test_state':
+		if (d.state)
+			parts.push('now ' + d.state + (d.reason ? ': ' + d.reason : ''));
+		break;
+	default:
+		break;
 	}
-	return s ? h('span', { class: 'cls' }, s) : null;
+	const ids = Array.isArray(ev.test_ids) ? ev.test_ids : [];
+	if (parts.length === 0 && ev.subject && ev.subject !== ev.run_id && !ids.includes(ev.subject))
+		parts.push(ev.subject);
+	return parts.join(' \u00b7 ');
 }
 
 // links(ev): the run, the tests (at most 5, then a count) and the signal
@@ -143,8 +201,9 @@ function links(ev) {
 	if (ids.length > 5)
 		out.push(h('span', { class: 'muted' }, 'and ' + num(ids.length - 5) + ' more tests'));
 	if (ev.signal_id !== undefined && ev.signal_id !== null || /^(signal_|integrity_)/.test(ev.type))
-		out.push(h('a', { href: href(['integrity'], ev.type === 'signal_raised' || ev.type === 'integrity_alert' ?
-		    {} : { status: 'all' }), 'data-test': 'signal-link' },
+		out.push(h('a', { href: href(['integrity'], ev.type === 'signal_raised' ?
+		    { signal_type: (ev.detail || {}).signal_type } : ev.type === 'integrity_alert' ? {} : { status: 'all' }),
+		    'data-test': 'signal-link' },
 		    ev.signal_id !== undefined && ev.signal_id !== null ? 'signal #' + ev.signal_id : 'integrity alerts'));
 	if (out.length === 0)
 		return h('span', { class: 'muted' }, '\u2014');
