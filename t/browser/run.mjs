@@ -985,6 +985,10 @@ if (env.TV_LIVE_TOKEN) {
 		const types = await lp.$$eval('[data-test=live-event]', (r) => r.map((x) => x.dataset.type));
 		ok(types.every((t) => t === 'incident_opened'), 'live: the filtered feed lists only that type', types.join(','));
 		ok(await openES(lp) === 1, 'live: the old stream was closed', String(await openES(lp)));
+		await visit(lp, '#/live?types=no_such_type');
+		ok(/no_such_type/.test(await text(lp, '[data-test=live-unknown]')) && await liveIndicator(lp) &&
+		    !lp.requests.some((u) => /\/api\/live\?.*no_such_type/.test(u)),
+		    'live: a deep link naming an unknown type says so and follows every type');
 		await visit(lp, '#/flaky');
 		ok(await openES(lp) === 0 && await lp.$('#live[hidden]') !== null,
 		    'live: leaving for a page that is not live closes the connection and hides the indicator', String(await openES(lp)));

@@ -25,21 +25,33 @@ export const TYPES = {
 	integrity_alert: ['\u26A0', 'integrity alert'],
 	signal_acknowledged: ['\u25D0', 'signal acknowledged'],
 	signal_resolved: ['\u2713', 'signal resolved'],
+	// a signal set back to open (the live program sends it though the
+	// contract does not name it; the server's types filter may refuse it)
+	signal_open: ['\u2691', 'signal reopened'],
 	test_state: ['\u2016', 'test state'],
 	test_aliased: ['\u2192', 'test aliased'],
 	batch_done: ['\u21BB', 'batch pass done'],
 };
+
+// the types api/live's filter takes
+const FILTERS = Object.keys(TYPES).filter((t) => t !== 'signal_open');
 
 // the CSS class of a type's badge (its colour adds to glyph and word)
 const TONE = { incident_opened: 'bad', integrity_alert: 'bad', signal_raised: 'bad',
     flaky_detected: 'warn', incident_closed: 'good', signal_resolved: 'good' };
 
 export async function render(view, { segs, query }) {
+	// types the server does not know would make it refuse the stream
+	// (400), which an EventSource cannot tell from a network failure:
+	// they are dropped here and named on the page
+	const asked = (query.types || '').split(',').filter((t) => t !== '');
+	const unknown = asked.filter((t) => !FILTERS.includes(t));
+	const types = asked.filter((t) => FILTERS.includes(t)).join(',');
 	const form = filterForm(segs, query, [
 		{ name: 'types', label: 'Type', type: 'select', options: [['', 'any'],
-		    ...Object.entries(TYPES).map(([k, [g, l]]) => [k, g + ' ' + l]),
+		    ...FILTERS.map((k) => [k, TYPES[k][0] + ' ' + TYPES[k][1]]),
 		    // a deep link naming several types keeps them selected
-		    ...(query.types && !TYPES[query.types] ? [[query.types, query.types]] : [])] },
+		    ...(types && !TYPES[types] ? [[types, types.split(',').map((t) => TYPES[t][1]).join(', ')]] : [])] },
 		{ name: 'job', label: 'Job', type: 'search', placeholder: 'every job' },
 		{ name: 'branch', label: 'Branch', type: 'search', placeholder: 'every branch' },
 	], 'Filter');
@@ -55,7 +67,9 @@ export async function render(view, { segs, query }) {
 	clear(view, h('h1', null, 'Live feed'),
 	    h('p', { class: 'sub' }, 'What happens in the project, newest first, as it happens (the newest ' +
 		ROWS + ' events are kept). The indicator in the header says whether the page is connected.'),
-	    form, count, none, tableEl);
+	    form, unknown.length ? h('p', { class: 'error', role: 'alert', 'data-test': 'live-unknown' },
+		'Not an event type, ignored: ' + unknown.join(', ') + '.') : null,
+	    count, none, tableEl);
 	const seen = new Set();
 	// the page is ready with the server's replay shown (its first batch),
 	// or after FIRST_WAIT ms without one (nothing to replay, or offline)
@@ -68,7 +82,7 @@ export async function render(view, { segs, query }) {
 			t.textContent = ago(t.getAttribute('datetime'));
 	}, 30000);
 	live.watch({
-		stream: { path: 'live', params: { types: query.types, job: query.job, branch: query.branch } },
+		stream: { path: 'live', params: { types, job: query.job, branch: query.branch } },
 		history: true, quiet: 250, maxWait: 1000,
 		onClose: () => clearInterval(ticker),
 		onEvents: (events, { reset }) => {
@@ -84,7 +98,7 @@ export async function render(view, { segs, query }) {
 	await Promise.race([firstBatch, new Promise((resolve) => setTimeout(resolve, FIRST_WAIT))]);
 	noneLine.className = '';
 	noneLine.removeAttribute('role');
-	clear(noneLine, query.types || query.job || query.branch ? 'No events match these filters yet.' :
+	clear(noneLine, types || query.job || query.branch ? 'No events match these filters yet.' :
 	    'No events yet.');
 }
 
@@ -172,6 +186,14 @@ function what(ev) {
 		if (d.critical)
 			parts.push('critical');
 		break;
+	case 'signal_acknowledged':
+	case 'signal_resolved':
+	case 'signal_open':
+		if (d.previous)
+			parts.push('was ' + d.previous);
+		if (d.note)
+			parts.push('note: ' + d.note);
+		break;
 	case 'batch_done':
 		parts.push((d.pass ? d.pass + ' pass' : 'batch') + (d.summary ? ': ' + d.summary : ''));
 		break;
@@ -183,7 +205,8 @@ function what(ev) {
 		break;
 	}
 	const ids = Array.isArray(ev.test_ids) ? ev.test_ids : [];
-	if (parts.length === 0 && ev.subject && ev.subject !== ev.run_id && !ids.includes(ev.subject))
+	if (parts.length === 0 && ev.subject && ev.subject !== ev.run_id && !ids.includes(ev.subject) &&
+	    ev.subject !== String(ev.signal_id))
 		parts.push(ev.subject);
 	return parts.join(' \u00b7 ');
 }
