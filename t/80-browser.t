@@ -4,7 +4,9 @@
 # Seeds a database with bin/demo-data (project "default"), an empty project
 # and a 10,000-test project, runs the batch passes over it (mapping, flaky,
 # integrity: the health tree, timelines, flaky states and integrity
-# signals), creates an admin and a read token for the admin actions,
+# signals), creates an admin and a read token for the admin actions and
+# an ingest token of project "live" for the live-update checks (run.mjs
+# uploads into it while pages are open),
 # serves htdocs/ with lighttpd on a free loopback port, and also checks a
 # server with auth_read = token and one under a sub-path.  run.mjs prints
 # one JSON object a line; each becomes a TAP test here.  Screenshots go to
@@ -33,8 +35,12 @@ sub seed {
 	is($r->{exit}, 0, "demo-data @args") or diag($r->{stderr});
 }
 
-my $inst = new_instance();
-$inst->cli('project', 'add', $_) for qw(empty big);
+# the live program's intervals in seconds, not minutes: an idle stream is
+# closed after 5 s (the browser reconnects by itself), keepalives every 2 s
+my $inst = new_instance(conf => { live_idle_s => 5, live_keepalive_s => 2 });
+# "live": an empty project the live checks upload into (issue 15), so the
+# demo data's counts the other checks assert stay as they are
+$inst->cli('project', 'add', $_) for qw(empty big live);
 seed($inst);
 seed($inst, '--project', 'big', '--tests', '10000', '--runs', '3', '--seed', '11');
 # The batch passes after demo-data: one summary line per pass, exit 0.
@@ -44,6 +50,7 @@ like($b->{stdout} . $b->{stderr}, qr/mapping.*\n(?:.*\n)*.*integrity/,
     'the batch ran the mapping and integrity passes') or diag($b->{stdout} . $b->{stderr});
 my $admin = $inst->token('default', 'admin');
 my $reader = $inst->token('default', 'read');
+my $live_ingest = $inst->token('live', 'ingest');
 my $srv = $inst->start_lighttpd(max_procs => 2);
 
 my $locked = new_instance(conf => { auth_read => 'token' });
@@ -66,6 +73,7 @@ my $r = run_cmd(argv => ['node', "$root/t/browser/run.mjs"], env => {
 	TV_URL => "$srv->{url}/", TV_TOKEN_URL => "$lsrv->{url}/",
 	TV_TOKEN => $token, TV_SUB_URL => "$sub->{url}/",
 	TV_ADMIN_TOKEN => $admin, TV_READ_TOKEN => $reader,
+	TV_LIVE_TOKEN => $live_ingest,
 	TV_NPM => $npm, TV_SHOTS => $shots });
 
 my $done = 0;

@@ -76,6 +76,7 @@ export async function api(path, params = {}, opts = {}) {
 		throw new ApiError(0, 'network', 'The API could not be reached (' +
 		    e.message + ').');
 	}
+	noteServerTime(r);
 	let body = null;
 	try {
 		body = await r.json();
@@ -97,6 +98,25 @@ export async function api(path, params = {}, opts = {}) {
 // the decoded answer, or throws ApiError.
 export function send(method, path, body) {
 	return api(path, {}, { method, body });
+}
+
+// The server's clock as seen through the Date header of the API's answers
+// (whole seconds): offset = server time - local time, null until an answer
+// had one.  live.js compares event times ("at") with the time a page read
+// its data, which needs the server's clock, not the browser's.
+let offset = null;
+
+function noteServerTime(r) {
+	const d = Date.parse(r.headers.get('Date') || '');
+	// the header truncates to the second: the middle of that second
+	if (!Number.isNaN(d))
+		offset = d + 500 - Date.now();
+}
+
+// serverNow(): the server's time in epoch ms, or null when no answer has
+// told it yet.
+export function serverNow() {
+	return offset === null ? null : Date.now() + offset;
 }
 
 // encodeURIComponent for path segments: run ids may contain "/".

@@ -1,10 +1,13 @@
 // app.js: the router.  Every page has its own hash route (deep-linkable,
 // works under any sub-path); path segments are percent-encoded so that run
 // ids with "/" survive.  Pages are ES modules loaded on first use.  The
-// navigation is built from the same table (ROUTES).
+// navigation is built from the same table (ROUTES).  A page module that
+// exports live(ctx) updates by itself: the router registers it with
+// live.js and re-renders it in place when events concern it.
 import { h, clear } from './dom.js';
-import { getProject } from './api.js';
+import { getProject, serverNow } from './api.js';
 import { fail, href } from './ui.js';
+import * as live from './live.js';
 
 const ROUTES = [
 	// [pattern of segments, nav key, module, title, label in the nav (the
@@ -21,6 +24,7 @@ const ROUTES = [
 	[['timeline'], 'timeline', './pages/features.js', 'Feature timelines', 'Timeline'],
 	[['features', '*', 'timeline'], 'timeline', './pages/timeline.js', 'Feature timeline'],
 	[['integrity'], 'integrity', './pages/integrity.js', 'Integrity alerts', 'Integrity'],
+	[['live'], 'live', './pages/live.js', 'Live feed', 'Live'],
 	[['settings'], 'settings', './pages/settings.js', 'Settings', 'Settings'],
 ];
 
@@ -64,6 +68,18 @@ let seq = 0;
 
 async function render() {
 	const my = ++seq;
+	live.leave();
+	try {
+		await show(my);
+	} finally {
+		if (my === seq)
+			live.settle();
+	}
+}
+
+// show(my): renders the route into a new view; a live page is watched
+// once it rendered (events from the time it began reading count).
+async function show(my) {
 	const main = document.getElementById('main');
 	const { segs, query } = parse(location.hash);
 	const r = match(segs);
@@ -90,13 +106,91 @@ async function render() {
 		const mod = await import(r[2]);
 		if (my !== seq)
 			return;
-		await mod.render(view, { segs, query, key: r[1], title: r[3] });
+		const ctx = { segs, query, key: r[1], title: r[3] };
+		const t0 = Date.now();
+		await mod.render(view, ctx);
 		if (view.dataset.state === 'loading')
 			view.dataset.state = 'ready';
+		// when the page began reading, on the server's clock (known
+		// now that the page's own requests were answered)
+		const sn = serverNow();
+		if (mod.live && my === seq)
+			watchPage(view, mod, ctx, sn === null ? null : sn - (Date.now() - t0));
 	} catch (e) {
 		if (my === seq)
 			fail(view, e);
 	}
+}
+
+// watchPage(view, mod, ctx, since): the page's live watcher: mod.live(ctx)
+// says the stream and the filter; events re-render the page in place
+// (no loading state: ui.load keeps a ready view), keeping the scroll
+// position, open <details> and the focused link.  Held while someone
+// types in one of the page's fields.
+function watchPage(view, mod, ctx, since) {
+	const spec = mod.live(ctx);
+	if (!spec)
+		return;
+	live.watch({ ...spec, since,
+	    busy: () => view.contains(document.activeElement) &&
+		/^(INPUT|SELECT|TEXTAREA)$/.test(document.activeElement.tagName),
+	    onEvents: () => {
+		    if (!view.isConnected)
+			    return null;
+		    return inPlace(view, () => mod.render(view, { ...ctx, live: true }));
+	    } });
+}
+
+// inPlace(view, fn): runs fn (which replaces the view's content) and puts
+// back what the reader had: the scroll position, which <details> were
+// open (when the new content has as many), the focus (the element at the
+// same place among the focusable ones), what was typed or chosen in the
+// page's fields and not submitted yet, and the content of the elements
+// marked data-live-keep (an admin action's "Saved" message: the action's
+// own event must not wipe it).
+async function inPlace(view, fn) {
+	const y = window.scrollY;
+	const FOCUSABLE = 'a[href], button, summary, input, select, textarea, [tabindex]';
+	const det = [...view.querySelectorAll('details')].map((d) => d.open);
+	const foc = view.contains(document.activeElement) ?
+	    [...view.querySelectorAll(FOCUSABLE)].indexOf(document.activeElement) : -1;
+	const typed = fieldsOf(view).filter(([, el]) => el.tagName === 'SELECT' ?
+	    [...el.options].some((o) => o.selected !== o.defaultSelected) :
+	    el.value !== el.defaultValue).map(([k, el]) => [k, el.value]);
+	const kept = [...view.querySelectorAll('[data-live-keep]')].map((el) =>
+	    [el.dataset.liveKeep, [...el.childNodes]]);
+	await fn();
+	const now = [...view.querySelectorAll('details')];
+	if (now.length === det.length)
+		now.forEach((d, i) => {
+			d.open = det[i];
+		});
+	const fields = new Map(fieldsOf(view));
+	for (const [k, v] of typed)
+		if (fields.has(k))
+			fields.get(k).value = v;
+	for (const [k, nodes] of kept) {
+		const el = view.querySelector('[data-live-keep="' + CSS.escape(k) + '"]');
+		if (el)
+			el.replaceChildren(...nodes);
+	}
+	if (foc >= 0) {
+		const el = view.querySelectorAll(FOCUSABLE)[foc];
+		if (el)
+			el.focus({ preventScroll: true });
+	}
+	if (window.scrollY !== y)
+		window.scrollTo(0, y);
+}
+
+// fieldsOf(view): [key, element] of the view's form fields that have an
+// id or a name, the key naming the form too (the filter forms share
+// names).
+function fieldsOf(view) {
+	const forms = [...view.querySelectorAll('form')];
+	return [...view.querySelectorAll('input, select, textarea')]
+	    .filter((el) => el.id || el.name)
+	    .map((el) => [forms.indexOf(el.form) + '/' + (el.id || el.name), el]);
 }
 
 // Move focus to the new content after a click on a link, for keyboard
@@ -112,5 +206,6 @@ window.addEventListener('hashchange', () => {
 });
 window.addEventListener('storage', () => render());
 buildNav();
+live.mount(document.getElementById('live'));
 render();
 first = false;

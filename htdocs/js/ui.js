@@ -75,9 +75,13 @@ export function fail(view, err) {
 // the view and resolves to what request resolves to (a promise: one
 // api() call, or a Promise.all of several).  When request rejects, so
 // does load, and the router (app.js) replaces the view by the error
-// (fail): a page awaits load and needs no try/catch of its own.
+// (fail): a page awaits load and needs no try/catch of its own.  A view
+// already shown (data-state ready: a live refresh renders the page again
+// into it) keeps its content until the new one replaces it at once, so
+// the page does not flicker through "Loading".
 export async function load(view, head, what, request) {
-	clear(view, head, loading(what));
+	if (view.dataset.state !== 'ready')
+		clear(view, head, loading(what));
 	return request;
 }
 

@@ -7,7 +7,9 @@
 // Environment: TV_URL (demo data in project "default" after the batch
 // passes, an empty project "empty", 10k tests in project "big"),
 // TV_ADMIN_TOKEN and TV_READ_TOKEN (tokens of project "default" on TV_URL,
-// for the admin actions and their 403), TV_TOKEN_URL + TV_TOKEN (a server
+// for the admin actions and their 403), TV_LIVE_TOKEN (an ingest token of
+// the empty project "live" on TV_URL: the live checks upload into it while
+// pages are open), TV_TOKEN_URL + TV_TOKEN (a server
 // with auth_read = token), TV_SUB_URL (served under a sub-path),
 // TV_NPM (build/npm), TV_SHOTS.
 import { createRequire } from 'node:module';
@@ -109,6 +111,25 @@ async function apiGet(p) {
 	return r.json();
 }
 
+// junit(names, failing): a JUnit XML report of the tests named, those in
+// failing failed.
+function junit(names, failing = []) {
+	const cases = names.map((n) => failing.includes(n) ?
+	    `<testcase classname="live.suite" name="${n}" time="0.01"><failure message="boom">boom</failure></testcase>` :
+	    `<testcase classname="live.suite" name="${n}" time="0.01"/>`).join('');
+	return `<?xml version="1.0"?><testsuite name="live" tests="${names.length}">${cases}</testsuite>`;
+}
+
+// upload(query, xml): POST api/tests/ingest?query into project "live"
+// with its ingest token; the HTTP status.
+async function upload(query, xml) {
+	const r = await fetch(BASE + 'api/tests/ingest?project=live&' + query, { method: 'POST',
+	    headers: { Authorization: 'Bearer ' + env.TV_LIVE_TOKEN, 'Content-Type': 'application/xml' },
+	    body: xml });
+	await r.arrayBuffer();
+	return r.status;
+}
+
 // The token the page sends (localStorage, as Settings keeps it).
 async function setToken(page, tok) {
 	await page.evaluate((t) => t ? localStorage.setItem('testvis.token', t) :
@@ -133,7 +154,7 @@ const FEATURE_HASH = '#/features/' + PAYMENTS.id + '/timeline';
 const PAGES = [['overview', ''], ['runs', '#/runs'], ['tests', '#/tests'],
     ['flaky', '#/flaky'], ['failures', '#/failures'], ['slowest', '#/slowest'],
     ['health', '#/health'], ['timeline', '#/timeline'], ['integrity', '#/integrity'],
-    ['settings', '#/settings']];
+    ['live', '#/live'], ['settings', '#/settings']];
 // screenshots of these too, light and dark, under their own names
 const MORE = [['health-open', '#/health?open=' + PAYMENTS.domain_id],
     ['feature-timeline', FEATURE_HASH], ['feature-timeline-30', FEATURE_HASH + '?days=30'],
@@ -195,7 +216,7 @@ await check('navigation', async () => {
 	const nav = await page.$$eval('#nav a', (a) => a.map((x) => x.dataset.nav + '=' + x.getAttribute('href') + '=' + x.textContent));
 	ok(nav.join(' ') === 'overview=#/=Overview runs=#/runs=Runs tests=#/tests=Tests flaky=#/flaky=Flaky ' +
 	    'failures=#/failures=Failures slowest=#/slowest=Slowest health=#/health=Health ' +
-	    'timeline=#/timeline=Timeline integrity=#/integrity=Integrity settings=#/settings=Settings',
+	    'timeline=#/timeline=Timeline integrity=#/integrity=Integrity live=#/live=Live settings=#/settings=Settings',
 	    'the navigation has a link for each page, in order', nav.join(' '));
 	await after(page, () => page.click('#nav a[data-nav=runs]'));
 	ok(page.url().endsWith('#/runs'), 'clicking Runs in the navigation opens #/runs', page.url());
@@ -856,6 +877,177 @@ await check('settings and empty project', async () => {
 	noErrors(page, 'big project');
 });
 
+// --- issue 15: pages update by themselves (project "live", empty at
+// first).  The page counts its EventSources (an init script wraps the
+// constructor) so that leaving a live page can be seen to close its
+// connection.
+async function livePage() {
+	const lp = await newPage();
+	await lp.addInitScript(() => {
+		const ES = window.EventSource;
+		window.__es = [];
+		window.EventSource = class extends ES {
+			constructor(...a) {
+				super(...a);
+				window.__es.push(this);
+			}
+		};
+		localStorage.setItem('testvis.project', 'live');
+	});
+	return lp;
+}
+const openES = (p) => p.evaluate(() => window.__es.filter((e) => e.readyState !== 2).length);
+const liveIndicator = (p) => p.waitForSelector('#live[data-state=live]', { timeout: 20000 })
+    .then(() => true, () => false);
+const TESTS = ['test_alpha', 'test_beta', 'test_gamma'];
+
+if (env.TV_LIVE_TOKEN) {
+	let lp = null;
+	await check('live overview', async () => {
+		lp = await livePage();
+		ok(await visit(lp, '#/') === 'ready', 'live: the overview of the empty project renders');
+		ok(await lp.$('[data-test=empty]') !== null, 'live: the project starts empty');
+		ok(await liveIndicator(lp), 'live: the header indicator says live',
+		    await lp.getAttribute('#live', 'data-state'));
+		const ind = await text(lp, '#live');
+		ok(/\u25CF/.test(ind) && /\blive\b/.test(ind), 'live: the indicator is a mark and a word, not colour alone', ind);
+		ok(lp.requests.some((u) => /\/api\/live\?/.test(u)) && !lp.requests.some((u) => u.includes('ticket')),
+		    'live: without a token the page follows api/live without a ticket', lp.requests.join(' '));
+		await lp.evaluate(() => {
+			window.__notReloaded = true;
+		});
+		ok(await upload('run_id=live-1&branch=main', junit(TESTS, ['test_beta'])) === 201, 'live: a run is uploaded');
+		const seen = await lp.waitForSelector('[data-test=recent-runs] a[href="#/runs/live-1"]', { timeout: 20000 })
+		    .then(() => true, () => false);
+		ok(seen, 'live: the new run appears on the open overview', await text(lp, '#main'));
+		ok(await lp.evaluate(() => window.__notReloaded === true), 'live: without a reload');
+		ok(await lp.$('[data-test=failing-now] a') !== null, 'live: its failing test is listed as failing now');
+		await shot(lp, 'live-overview');
+		noErrors(lp, 'live overview');
+	});
+
+	await check('live runs and run', async () => {
+		await visit(lp, '#/runs');
+		ok(await liveIndicator(lp), 'live: the runs list is live');
+		ok(await upload('run_id=live-2&branch=main&shard=a', junit(TESTS)) === 201, 'live: a second run is uploaded');
+		ok(await lp.waitForSelector('table tbody a[href="#/runs/live-2"]', { timeout: 20000 }).then(() => true, () => false),
+		    'live: the new run appears in the open runs list');
+		await visit(lp, '#/runs/live-2');
+		const shards = () => lp.evaluate(() => {
+			const dt = [...document.querySelectorAll('dl.meta dt')].find((x) => x.textContent === 'Shards');
+			return dt ? dt.nextElementSibling.textContent : '';
+		});
+		ok(/^1/.test(await shards()), 'live: the run has one shard', await shards());
+		ok(await upload('run_id=live-2&branch=main&shard=b', junit(['test_delta'])) === 201, 'live: a second shard is uploaded');
+		const two = await lp.waitForFunction(() => {
+			const dt = [...document.querySelectorAll('dl.meta dt')].find((x) => x.textContent === 'Shards');
+			return dt && /^2/.test(dt.nextElementSibling.textContent);
+		}, null, { timeout: 20000 }).then(() => true, () => false);
+		ok(two, 'live: the open run page shows the shard arriving', await shards());
+		ok(await lp.evaluate(() => window.__notReloaded === true), 'live: still without a reload');
+		noErrors(lp, 'live runs');
+	});
+
+	await check('live test', async () => {
+		const tid = (await apiGet('tests?project=live&q=test_beta')).tests[0].test_id;
+		await visit(lp, '#/tests/' + tid);
+		ok(await liveIndicator(lp), 'live: the test page is live');
+		ok(lp.requests.some((u) => u.includes('/api/tests/' + tid + '/live')), 'live: the test page follows the test\'s own stream');
+		ok(await openES(lp) === 1, 'live: one EventSource open, the test\'s', String(await openES(lp)));
+		const cells = await lp.$$eval('[data-test=status-strip] a', (a) => a.length);
+		ok(await upload('run_id=live-3&branch=main', junit(TESTS, ['test_beta'])) === 201, 'live: a run with the test is uploaded');
+		const more = await lp.waitForFunction((n) => document.querySelectorAll('[data-test=status-strip] a').length === n + 1,
+		    cells, { timeout: 20000 }).then(() => true, () => false);
+		ok(more, 'live: the open test page gains the new run in its status strip', String(cells));
+		noErrors(lp, 'live test');
+	});
+
+	await check('live feed', async () => {
+		await visit(lp, '#/live');
+		ok(await liveIndicator(lp), 'live: the feed is live');
+		const row = '[data-test=live-event][data-type=run_ingested] a[data-test=run-link][href="#/runs/live-1"]';
+		ok(await lp.waitForSelector(row, { timeout: 20000 }).then(() => true, () => false),
+		    'live: the feed lists the upload with a link to its run', await text(lp, '#main'));
+		const ids = await lp.$$eval('[data-test=live-event]', (r) => r.map((x) => Number(x.dataset.id)));
+		ok(ids.length >= 4 && ids.every((x, i) => i === 0 || ids[i - 1] > x), 'live: newest first', ids.join(','));
+		ok(await upload('run_id=live-4&branch=main', junit(TESTS)) === 201, 'live: another run is uploaded');
+		ok(await lp.waitForSelector('[data-test=live-event] a[href="#/runs/live-4"]', { timeout: 20000 }).then(() => true, () => false),
+		    'live: it arrives on top of the open feed');
+		const top = await lp.$eval('[data-test=live-event]', (r) => r.querySelector('a[data-test=run-link]')?.getAttribute('href'));
+		ok(top === '#/runs/live-4', 'live: the newest row is the new run', top);
+		await shot(lp, 'live-feed');
+		await after(lp, () => lp.selectOption('select[name=types]', 'incident_opened'));
+		ok(lp.url().includes('types=incident_opened'), 'live: the type filter is in the URL', lp.url());
+		await liveIndicator(lp);
+		ok(lp.requests.some((u) => /\/api\/live\?.*types=incident_opened/.test(u)),
+		    'live: changing the filter reconnects with the server-side filter');
+		await lp.waitForTimeout(1500);
+		const types = await lp.$$eval('[data-test=live-event]', (r) => r.map((x) => x.dataset.type));
+		ok(types.every((t) => t === 'incident_opened'), 'live: the filtered feed lists only that type', types.join(','));
+		ok(await openES(lp) === 1, 'live: the old stream was closed', String(await openES(lp)));
+		await visit(lp, '#/live?types=no_such_type');
+		ok(/no_such_type/.test(await text(lp, '[data-test=live-unknown]')) && await liveIndicator(lp) &&
+		    !lp.requests.some((u) => /\/api\/live\?.*no_such_type/.test(u)),
+		    'live: a deep link naming an unknown type says so and follows every type');
+		await visit(lp, '#/flaky');
+		ok(await openES(lp) === 0 && await lp.$('#live[hidden]') !== null,
+		    'live: leaving for a page that is not live closes the connection and hides the indicator', String(await openES(lp)));
+		noErrors(lp, 'live feed');
+	});
+
+	// the server closes a stream idle for live_idle_s (5 s here); the
+	// browser reconnects it by itself (Last-Event-ID) and the page goes
+	// on receiving
+	await check('live idle close', async () => {
+		await visit(lp, '#/runs');
+		ok(await liveIndicator(lp), 'live: the runs list is live again');
+		const streams = () => lp.requests.filter((u) => /\/api\/live\?/.test(u)).length;
+		const n0 = streams();
+		const es0 = await lp.evaluate(() => window.__es.length);
+		await lp.waitForTimeout(10000);
+		ok(streams() > n0, 'live: the server closed the idle stream and the browser opened it again',
+		    n0 + ' -> ' + streams());
+		ok(await lp.evaluate(() => window.__es.length) === es0, 'live: by itself (the same EventSource)');
+		ok(await upload('run_id=live-idle&branch=main', junit(TESTS)) === 201, 'live: a run is uploaded after the idle close');
+		ok(await lp.waitForSelector('table tbody a[href="#/runs/live-idle"]', { timeout: 20000 }).then(() => true, () => false),
+		    'live: it appears in the open runs list');
+		ok(await lp.getAttribute('#live', 'data-state') === 'live', 'live: the indicator says live',
+		    await lp.getAttribute('#live', 'data-state'));
+		noErrors(lp, 'live idle close');
+	});
+
+	// a burst: 20 shards of one run while the overview is open cost a few
+	// refetches of the dashboard, not 20
+	await check('live burst', async () => {
+		await visit(lp, '#/');
+		ok(await liveIndicator(lp), 'live: the overview is live again');
+		await lp.waitForTimeout(1500);
+		const mark = lp.requests.length;
+		const t0 = Date.now();
+		let stored = 0;
+		// the shards a fifth of a second apart, as CI's parallel jobs
+		// finish: four refresh windows long
+		for (let i = 1; i <= 20; i++, await lp.waitForTimeout(200))
+			if (await upload('run_id=live-burst&branch=main&shard=s' + i, junit(['test_s' + i + '_a', 'test_s' + i + '_b'])) === 201)
+				stored++;
+		const ms = Date.now() - t0;
+		ok(stored === 20, 'live: 20 shards uploaded', String(stored));
+		const all = await lp.waitForFunction(() => [...document.querySelectorAll('[data-test=recent-runs] tbody tr')]
+		    .some((r) => r.querySelector('a[href="#/runs/live-burst"]') && / 40 /.test(' ' + r.children[4].textContent + ' ')),
+		    null, { timeout: 20000 }).then(() => true, () => false);
+		ok(all, 'live: the overview ends showing the whole run (40 tests)',
+		    await text(lp, '[data-test=recent-runs]'));
+		await lp.waitForTimeout(2500);
+		const dash = lp.requests.slice(mark).filter((u) => u.includes('/api/dashboard')).length;
+		note('20 shard uploads took ' + ms + ' ms; the overview fetched the dashboard ' + dash + ' times');
+		ok(dash >= 1 && dash <= 5, 'live: a burst of 20 events costs a few refetches (1 to 5), not one each', String(dash));
+		ok(await lp.evaluate(() => window.__notReloaded === true), 'live: the burst needed no reload');
+		await shot(lp, 'live-overview-burst');
+		noErrors(lp, 'live burst');
+		await lp.context().close();
+	});
+}
+
 // --- dark mode screenshots of every page
 await check('dark mode', async () => {
 	const dark = await newPage({ dark: true });
@@ -894,6 +1086,16 @@ if (env.TV_TOKEN_URL) {
 		ok(cards.length >= 8, 'with the token the overview shows data');
 		const auth = await tp.evaluate(() => localStorage.getItem('testvis.token'));
 		ok(auth === env.TV_TOKEN, 'the token is kept in localStorage');
+		// issue 15: the live connection with a token: a ticket first, the
+		// token itself in no URL
+		ok(await liveIndicator(tp), 'live with a token: the indicator says live',
+		    await tp.getAttribute('#live', 'data-state'));
+		ok(tp.requests.some((u) => u.includes('/api/live/ticket')) &&
+		    tp.requests.some((u) => /\/api\/live\?.*ticket=/.test(u)),
+		    'live with a token: a ticket is asked for and the stream names it', tp.requests.filter((u) => /live/.test(u)).join(' '));
+		ok(!tp.requests.some((u) => u.includes(env.TV_TOKEN) || u.includes(encodeURIComponent(env.TV_TOKEN))),
+		    'live with a token: the token is in no URL');
+		await shot(tp, 'live-token');
 		await tp.context().close();
 	});
 }

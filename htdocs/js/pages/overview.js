@@ -6,6 +6,13 @@ import { h, clear, when, pct, num, status, table, td, sha } from '../dom.js';
 import { api, getProject } from '../api.js';
 import { load, runHref, href, section, filterForm } from '../ui.js';
 
+// live(): the overview shows something of every kind of event (runs of
+// every branch in the bars, incidents, flaky and paused tests, integrity
+// signals, the batch's figures): any event of the project refreshes it.
+export function live() {
+	return { stream: { path: 'live' } };
+}
+
 export async function render(view, { segs = [], query = {} } = {}) {
 	const [d, runs] = await load(view, [h('h1', null, 'Overview')], 'the dashboard',
 	    Promise.all([api('dashboard', { branch: query.branch, job: query.job }),

@@ -7,6 +7,13 @@ import { api, seg } from '../api.js';
 import { load, runHref, testHref, filterForm, pager, empty, section, href } from '../ui.js';
 import { signalsTable } from '../signals.js';
 
+// live(ctx): any event naming this run refreshes it: shards arriving
+// (run_ingested), its integrity alert and signals (the batch pass).
+export function live({ segs }) {
+	const id = segs[1];
+	return { stream: { path: 'live' }, filter: (ev) => ev.run_id === id };
+}
+
 export async function render(view, { segs, query }) {
 	const id = segs[1];
 	const [run, res] = await load(view, [h('h1', null, 'Run ', id)], 'the run',

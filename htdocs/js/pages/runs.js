@@ -3,6 +3,18 @@ import { h, clear, when, num, status, table, td, sha, dur } from '../dom.js';
 import { api } from '../api.js';
 import { load, runHref, filterForm, pager, empty } from '../ui.js';
 
+// live(ctx): a stored run or shard (run_ingested) refreshes the list: a
+// new run appears, a run gaining shards shows its new counts.  Only the
+// first page (new runs come first; later pages rarely change) and only
+// runs of the branch and job filtered on (the status is not in the event:
+// any status may match).
+export function live({ query }) {
+	if (query.cursor)
+		return null;
+	return { stream: { path: 'live' }, filter: (ev) => ev.type === 'run_ingested' &&
+	    (!query.branch || ev.branch === query.branch) && (!query.job || ev.job === query.job) };
+}
+
 export async function render(view, { segs, query }) {
 	const form = filterForm(segs, query, [
 		{ name: 'branch', label: 'Branch', type: 'search', placeholder: 'e.g. main' },

@@ -16,6 +16,13 @@ import { monitorTags, evidenceItems, streamName } from '../evidence.js';
 
 const PAGE = 20;
 
+// live(ctx): the test's own stream (api/tests/{id}/live: its incidents,
+// flaky verdicts, state, aliases, signals and the runs holding a result
+// of it); every event on it refreshes the page.
+export function live({ segs }) {
+	return { stream: { path: 'tests/' + encodeURIComponent(segs[1]) + '/live' } };
+}
+
 export async function render(view, { segs, query }) {
 	const id = segs[1];
 	const base = 'tests/' + encodeURIComponent(id);
@@ -246,7 +253,7 @@ function mappingSection(t) {
 	show(t.mappings);
 	const input = h('input', { type: 'text', id: 'map-feature', name: 'feature', size: 32, maxlength: 255,
 	    autocomplete: 'off', spellcheck: 'false', placeholder: 'domain/feature, e.g. checkout/payments' });
-	const msg = h('div', { role: 'status', class: 'small', 'data-test': 'mapping-msg' });
+	const msg = h('div', { role: 'status', class: 'small', 'data-test': 'mapping-msg', 'data-live-keep': 'mapping' });
 	const setBtn = h('button', { type: 'submit', class: 'primary' }, 'Map manually');
 	const rmBtn = h('button', { type: 'button', 'data-test': 'mapping-remove' }, 'Remove the manual mapping');
 	const form = h('form', { class: 'inline', 'data-test': 'mapping-form', 'aria-label': 'Manual mapping' },
@@ -317,7 +324,7 @@ function stateSection(t, showState) {
 	    h('option', { value: k, selected: k === cur }, k)));
 	const reason = h('input', { type: 'text', id: 'state-reason', name: 'reason', size: 40, maxlength: 500,
 	    autocomplete: 'off', placeholder: 'why (required to mute or quarantine)' });
-	const msg = h('div', { role: 'status', class: 'small', 'data-test': 'state-msg' });
+	const msg = h('div', { role: 'status', class: 'small', 'data-test': 'state-msg', 'data-live-keep': 'state' });
 	const btn = h('button', { type: 'submit', class: 'primary' }, 'Change state');
 	const form = h('form', { class: 'inline', 'data-test': 'state-form', 'aria-label': 'Test state' },
 	    h('label', { for: 'state-select' }, 'State'), sel,
