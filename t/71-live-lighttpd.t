@@ -165,6 +165,9 @@ close $c->{sock};
 $bad = http_req($srv, 'GET', '/api/live?types=run_ingested,bogus');
 is($bad->{status}, 400, 'an unknown type is a 400');
 like($bad->{json}{error}{message} // '', qr/'bogus'/, '... naming it');
+$c = sse_open($srv, '/api/live?types=signal_open,signal_acknowledged,signal_resolved');
+is($c->{status}, 200, 'every signal triage type is one to ask for');
+close $c->{sock};
 is(http_req($srv, 'GET', '/api/live?colour=red')->{status}, 400,
     'an unknown parameter is a 400');
 

@@ -76,6 +76,7 @@ static const char *const type_names[EV__MAX] = {
 	[EV_INTEGRITY_ALERT] = "integrity_alert",
 	[EV_SIGNAL_ACKNOWLEDGED] = "signal_acknowledged",
 	[EV_SIGNAL_RESOLVED] = "signal_resolved",
+	[EV_SIGNAL_OPEN] = "signal_open",
 	[EV_TEST_STATE] = "test_state",
 	[EV_TEST_ALIASED] = "test_aliased",
 	[EV_BATCH_DONE] = "batch_done",

@@ -25,8 +25,7 @@ export const TYPES = {
 	integrity_alert: ['\u26A0', 'integrity alert'],
 	signal_acknowledged: ['\u25D0', 'signal acknowledged'],
 	signal_resolved: ['\u2713', 'signal resolved'],
-	// a signal set back to open (the live program sends it though the
-	// contract does not name it; the server's types filter may refuse it)
+	// a signal set back to open
 	signal_open: ['\u2691', 'signal reopened'],
 	test_state: ['\u2016', 'test state'],
 	test_aliased: ['\u2192', 'test aliased'],
@@ -34,7 +33,7 @@ export const TYPES = {
 };
 
 // the types api/live's filter takes
-const FILTERS = Object.keys(TYPES).filter((t) => t !== 'signal_open');
+const FILTERS = Object.keys(TYPES);
 
 // the CSS class of a type's badge (its colour adds to glyph and word)
 const TONE = { incident_opened: 'bad', integrity_alert: 'bad', signal_raised: 'bad',
