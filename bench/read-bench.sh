@@ -304,6 +304,11 @@ API-20 correlate ?run_id|/api/tests/correlate?run_id=$run
 API-21 flaky|/api/tests/flaky
 API-22 slowest|/api/tests/slowest
 API-23 failures|/api/failures
+REP-2 trends pass_rate week|/api/trends?metric=pass_rate
+REP-2 trends failures day 90|/api/trends?metric=failures&interval=day&window=90
+REP-2 trends duration_p95 week|/api/trends?metric=duration_p95&branch=*
+REP-2 trends incidents_open day 90|/api/trends?metric=incidents_open&interval=day&window=90&branch=*
+REP-2 trends flaky_count week|/api/trends?metric=flaky_count
 EOF
 
 echo "response cache: $( [ "$CACHE" = 0 ] && echo off || echo on)"

@@ -75,6 +75,9 @@ int		 req_not_found(struct req *, const char *, ...)
 int		 req_error(struct req *, int, const char *, json_t *,
 		    const char *, ...) __attribute__((format(printf, 5, 6)));
 void		 req_header(struct req *, const char *, const char *);
+#define HTTP_ETAG_LEN	24
+void		 req_etag(const json_t *, char [HTTP_ETAG_LEN]);
+int		 req_if_match(struct req *, const json_t *);
 void		 req_stream(struct req *, const char *);
 void		 req_stream_write(struct req *, const void *, size_t);
 

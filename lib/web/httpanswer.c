@@ -184,12 +184,14 @@ reason_phrase(int status)
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
+	case 412: return "Precondition Failed";
 	case 413: return "Payload Too Large";
 	case 408: return "Request Timeout";
 	case 411: return "Length Required";
 	case 414: return "URI Too Long";
 	case 415: return "Unsupported Media Type";
 	case 417: return "Expectation Failed";
+	case 428: return "Precondition Required";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";
@@ -278,6 +280,44 @@ send_answer(struct req *r, int status, const char *etag, const char *body,
 
 static int respond_cached(struct req *);
 
+/* The ETag of an answer body (b, n bytes) into etag. */
+static void
+etag_of(const char *b, size_t n, char etag[HTTP_ETAG_LEN])
+{
+	snprintf(etag, HTTP_ETAG_LEN, "\"%016llx\"", crypto_fnv1a(b, n));
+}
+
+/*
+ * The ETag a GET answering body (borrowed) would carry, into etag: for a
+ * handler that checks If-Match against what a client last saw.
+ */
+void
+req_etag(const json_t *body, char etag[HTTP_ETAG_LEN])
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+
+	if (text == NULL)
+		abort();
+	etag_of(text, strlen(text), etag);
+	free(text);
+}
+
+/*
+ * Predicate: the request's If-Match lets it change what body (borrowed)
+ * shows: it lists body's ETag, or is "*".  No If-Match is no match.
+ */
+int
+req_if_match(struct req *r, const json_t *body)
+{
+	const char *im = req_env(r, "HTTP_IF_MATCH");
+	char etag[HTTP_ETAG_LEN];
+
+	if (im == NULL || *im == '\0')
+		return 0;
+	req_etag(body, etag);
+	return etag_matches(im, etag);
+}
+
 /* The status of a 200 answer with etag: 304 when If-None-Match lists it. */
 static int
 revalidate(struct req *r, const char *etag)
@@ -296,7 +336,7 @@ revalidate(struct req *r, const char *etag)
 int
 http_respond(struct req *r, int status)
 {
-	char *body = NULL, etag[24];
+	char *body = NULL, etag[HTTP_ETAG_LEN];
 	size_t blen = 0;
 	json_t *env = NULL, *e;
 
@@ -338,7 +378,7 @@ http_respond(struct req *r, int status)
 	etag[0] = '\0';
 	if (status == 200 && r->route != NULL &&
 	    r->route->method == HTTP_GET && body != NULL) {
-		snprintf(etag, sizeof(etag), "\"%016llx\"", crypto_fnv1a(body, blen));
+		etag_of(body, blen, etag);
 		if (r->cache_key != NULL) {
 			respcache_put(r->srv->cache, r->cache_key,
 			    r->cache_klen, body, blen, etag, (int64_t)r->t0);
