@@ -40,6 +40,7 @@ enum db_module {
 	DBM_EVENTS,
 	DBM_TICKET,
 	DBM_TRENDS,
+	DBM_QUALITY,
 	DBM__MAX
 };
 
