@@ -23,6 +23,7 @@ use POSIX qw(strftime);
 use TV;
 
 my $inst = new_instance(conf => { default_branch => 'main' });
+note("engine: " . $inst->engine);
 my $d = tv_scratch();
 my $t0 = int(time() / 3600) * 3600 - 10 * 86400;
 my $H = 3600 * 1000;
