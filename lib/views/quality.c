@@ -23,6 +23,7 @@ enum stmt {
 	STMT_MOST_FAILING,
 	STMT_NEVER_FAILING,
 	STMT_MTTR,
+	STMT_FEATURE,
 	STMT_FIRST_RUN,
 	STMT_LAST_RUN,
 	STMT_RUN_SUITES,
@@ -82,14 +83,15 @@ static const char *const sql[STMT__MAX] = {
 	/* incidents closed since ?4 on the branch; for a job, of the tests
 	 * that ran in that job on the incident's branch */
 	[STMT_MTTR] =
-	    "SELECT i.branch, t.feature, f.path, i.closed_at - i.opened_at "
-	    "FROM incidents i JOIN tests t ON t.id = i.test LEFT JOIN "
-	    "features f ON f.id = t.feature WHERE i.project_id = ?1 AND "
+	    "SELECT i.branch, t.feature, i.closed_at - i.opened_at "
+	    "FROM incidents i JOIN tests t ON t.id = i.test "
+	    "WHERE i.project_id = ?1 AND "
 	    "i.closed_at IS NOT NULL AND i.closed_at >= ?4 AND "
 	    "(i.branch = CAST(?2 AS TEXT) OR CAST(?2 AS TEXT) IS NULL) AND "
 	    "(CAST(?3 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM stream_stats "
 	    "s WHERE s.project_id = ?1 AND s.branch = i.branch AND "
-	    "s.job = CAST(?3 AS TEXT) AND s.test = i.test))",
+	    "s.job = CAST(?3 AS TEXT) AND s.test = i.test)) ORDER BY i.branch",
+	[STMT_FEATURE] = "SELECT path FROM features WHERE id = ?1",
 	[STMT_FIRST_RUN] =
 	    "SELECT id FROM runs WHERE project_id = ?1 AND "
 	    BRANCH_JOB("branch", "job") " AND started_at >= ?4 "
@@ -116,17 +118,21 @@ struct suite {
 	char		*name;
 	int64_t		 n[2], ms[2];	/* tests and ms: first, last run */
 };
-/* An incident's duration under a group key (branch or feature). */
+/* An incident's duration under a group: a branch's index in the
+ * names met, or a feature's id. */
 struct dur {
-	const char	*key;
 	int64_t		 id;
 	int64_t		 ms;
 };
 /* A group of incidents and its figures. */
 struct group {
-	const char	*key;
 	int64_t		 id, n;
 	double		 mean, median;
+};
+/* The branches MTTR met, in the order of STMT_MTTR (by name). */
+struct names {
+	char		**v;
+	size_t		 n;
 };
 
 /* Binds ?1 … ?4 of a scoped statement; 0, or -1 on a database error. */
@@ -320,21 +326,18 @@ failing(struct db *db, int64_t project, const struct quality_scope *sc,
 	return 0;
 }
 
-/* Orders durations by key, then length. */
+/* Orders durations by group, then length. */
 static int
 dur_cmp(const void *a, const void *b)
 {
 	const struct dur *x = a, *y = b;
-	int c = strcmp(x->key, y->key);
 
-	if (c != 0)
-		return c;
 	if (x->id != y->id)
 		return x->id < y->id ? -1 : 1;
 	return x->ms < y->ms ? -1 : x->ms > y->ms;
 }
 
-/* Orders groups by incidents (most first), then key. */
+/* Orders groups by incidents (most first), then id. */
 static int
 group_cmp(const void *a, const void *b)
 {
@@ -342,10 +345,10 @@ group_cmp(const void *a, const void *b)
 
 	if (x->n != y->n)
 		return x->n > y->n ? -1 : 1;
-	return strcmp(x->key, y->key);
+	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* The mean and median of n sorted durations into g. */
+/* The mean and median of n durations sorted by length into g. */
 static void
 group_figures(const struct dur *d, size_t n, struct group *g)
 {
@@ -354,7 +357,6 @@ group_figures(const struct dur *d, size_t n, struct group *g)
 
 	for (i = 0; i < n; i++)
 		sum += (double)d[i].ms;
-	g->key = d[0].key;
 	g->id = d[0].id;
 	g->n = (int64_t)n;
 	g->mean = sum / (double)n;
@@ -373,33 +375,70 @@ group_json(json_t *o, const struct group *g)
 }
 
 /*
- * The groups of d (n durations, sorted here by key): the limit largest
- * as objects {name: key[, idname: id], incidents, mean_ms, median_ms}.
+ * The groups of d (n durations, sorted here): at most limit of them, most
+ * incidents first, in *g (caller frees); their count.
  */
+static size_t
+groups(struct dur *d, size_t n, int limit, struct group **g)
+{
+	size_t i, j, ng = 0;
+
+	*g = NULL;
+	if (n == 0)
+		return 0;
+	qsort(d, n, sizeof(*d), dur_cmp);
+	*g = xreallocarray(NULL, n, sizeof(**g));
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && d[j].id == d[i].id; j++)
+			;
+		group_figures(d + i, j - i, &(*g)[ng++]);
+	}
+	qsort(*g, ng, sizeof(**g), group_cmp);
+	return ng < (size_t)limit ? ng : (size_t)limit;
+}
+
+/* "by_branch": the groups of d by branch (names). */
 static json_t *
-groups(struct dur *d, size_t n, int limit, const char *name,
-    const char *idname)
+by_branch(struct dur *d, size_t n, int limit, const struct names *nm)
 {
 	struct group *g;
 	json_t *arr = jval_array(), *o;
-	size_t i, j, ng = 0;
+	size_t i, ng = groups(d, n, limit, &g);
 
-	if (n == 0)
-		return arr;
-	qsort(d, n, sizeof(*d), dur_cmp);
-	g = xreallocarray(NULL, n, sizeof(*g));
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && d[j].id == d[i].id &&
-		    strcmp(d[j].key, d[i].key) == 0; j++)
-			;
-		group_figures(d + i, j - i, &g[ng++]);
-	}
-	qsort(g, ng, sizeof(*g), group_cmp);
-	for (i = 0; i < ng && i < (size_t)limit; i++) {
+	for (i = 0; i < ng; i++) {
 		o = jval_object();
-		if (idname != NULL)
-			jval_set(o, idname, jval_int(g[i].id));
-		jval_set(o, name, jval_str(g[i].key));
+		jval_set(o, "branch", jval_str(nm->v[g[i].id]));
+		group_json(o, &g[i]);
+		jval_push(arr, o);
+	}
+	free(g);
+	return arr;
+}
+
+/* "by_feature": the groups of d by feature id, their paths looked up;
+ * NULL on a database error. */
+static json_t *
+by_feature(struct db *db, struct dur *d, size_t n, int limit)
+{
+	struct db_query *st;
+	struct group *g;
+	json_t *arr = jval_array(), *o;
+	size_t i, ng = groups(d, n, limit, &g);
+	int rc;
+
+	for (i = 0; i < ng; i++) {
+		if ((st = DB_STMT(db, DBM_QUALITY, STMT_FEATURE)) == NULL ||
+		    db_bind_int(db, st, 1, g[i].id) == -1 ||
+		    (rc = db_step(db, st)) == -1) {
+			json_decref(arr);
+			arr = NULL;
+			break;
+		}
+		o = jval_object();
+		jval_set(o, "feature_id", jval_int(g[i].id));
+		jval_set(o, "feature", rc == DB_ROW ? jval_col_text(st, 0) :
+		    json_null());
+		db_reset(st);
 		group_json(o, &g[i]);
 		jval_push(arr, o);
 	}
@@ -411,6 +450,7 @@ groups(struct dur *d, size_t n, int limit, const char *name,
  * "mttr": incidents closed since `since` in scope, their mean and median
  * duration (closed_at - opened_at), per branch and per feature (of the
  * test's primary mapping; unmapped tests count only in the totals).
+ * Rows carry numbers only: a branch name is copied when it changes.
  * NULL on a database error.
  */
 static json_t *
@@ -418,9 +458,10 @@ mttr(struct db *db, int64_t project, const struct quality_scope *sc)
 {
 	struct db_query *st;
 	struct dur *br = NULL, *fe = NULL;
+	struct names nm = { NULL, 0 };
 	struct group all;
-	json_t *o = NULL;
-	char **keys = NULL;
+	json_t *o = NULL, *a;
+	const char *b;
 	size_t n = 0, nf = 0, cap = 0, i;
 	int rc;
 
@@ -429,50 +470,49 @@ mttr(struct db *db, int64_t project, const struct quality_scope *sc)
 		return NULL;
 	while ((rc = db_step(db, st)) == DB_ROW) {
 		if (n == cap) {
-			cap = cap == 0 ? 64 : cap * 2;
+			cap = cap == 0 ? 256 : cap * 2;
 			br = xreallocarray(br, cap, sizeof(*br));
 			fe = xreallocarray(fe, cap, sizeof(*fe));
-			keys = xreallocarray(keys, cap * 2, sizeof(*keys));
 		}
-		keys[2 * n] = xstrdup(db_column_text(st, 0));
-		keys[2 * n + 1] = NULL;
-		br[n].key = keys[2 * n];
-		br[n].id = 0;
-		br[n].ms = db_col_int(st, 3);
-		if (!db_col_null(st, 1) && !db_col_null(st, 2)) {
-			keys[2 * n + 1] = xstrdup(db_column_text(st, 2));
-			fe[nf].key = keys[2 * n + 1];
+		b = db_column_text(st, 0);
+		if (nm.n == 0 || strcmp(nm.v[nm.n - 1], b) != 0) {
+			nm.v = xreallocarray(nm.v, nm.n + 1, sizeof(*nm.v));
+			nm.v[nm.n++] = xstrdup(b);
+		}
+		br[n].id = (int64_t)nm.n - 1;
+		br[n].ms = db_col_int(st, 2);
+		if (!db_col_null(st, 1)) {
 			fe[nf].id = db_col_int(st, 1);
-			fe[nf].ms = br[n].ms;
-			nf++;
+			fe[nf++].ms = br[n].ms;
 		}
 		n++;
 	}
 	db_reset(st);
 	if (rc != DB_DONE)
 		goto out;
-	o = jval_object();
 	memset(&all, 0, sizeof(all));
 	if (n > 0) {
-		/* sorted by length alone: every key is "" */
+		/* one group: every duration under id 0 */
 		struct dur *d = xreallocarray(NULL, n, sizeof(*d));
 
 		for (i = 0; i < n; i++) {
-			d[i] = br[i];
-			d[i].key = "";
+			d[i].id = 0;
+			d[i].ms = br[i].ms;
 		}
 		qsort(d, n, sizeof(*d), dur_cmp);
 		group_figures(d, n, &all);
 		free(d);
 	}
+	if ((a = by_feature(db, fe, nf, sc->limit)) == NULL)
+		goto out;
+	o = jval_object();
 	group_json(o, &all);
-	jval_set(o, "by_branch", groups(br, n, sc->limit, "branch", NULL));
-	jval_set(o, "by_feature", groups(fe, nf, sc->limit, "feature",
-	    "feature_id"));
+	jval_set(o, "by_branch", by_branch(br, n, sc->limit, &nm));
+	jval_set(o, "by_feature", a);
 out:
-	for (i = 0; i < 2 * n; i++)
-		free(keys[i]);
-	free(keys);
+	for (i = 0; i < nm.n; i++)
+		free(nm.v[i]);
+	free(nm.v);
 	free(br);
 	free(fe);
 	return o;
@@ -509,7 +549,10 @@ run_suites(struct db *db, int64_t run, int slot, struct suite **v, size_t *n)
 	    db_bind_int(db, st, 1, run) == -1)
 		return -1;
 	while ((rc = db_step(db, st)) == DB_ROW) {
-		*v = xreallocarray(*v, *n + 1, sizeof(**v));
+		/* grown to 16, then doubled at each power of two */
+		if ((*n & (*n - 1)) == 0)
+			*v = xreallocarray(*v, *n < 8 ? 16 : *n * 2,
+			    sizeof(**v));
 		s = &(*v)[(*n)++];
 		memset(s, 0, sizeof(*s));
 		s->name = xstrdup(db_column_text(st, 0));
