@@ -304,6 +304,8 @@ API-20 correlate ?run_id|/api/tests/correlate?run_id=$run
 API-21 flaky|/api/tests/flaky
 API-22 slowest|/api/tests/slowest
 API-23 failures|/api/failures
+REP-3 quality|/api/quality
+REP-3 quality ?branch=*|/api/quality?branch=*
 EOF
 
 echo "response cache: $( [ "$CACHE" = 0 ] && echo off || echo on)"
