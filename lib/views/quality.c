@@ -24,6 +24,7 @@ enum stmt {
 	STMT_NEVER_FAILING,
 	STMT_MTTR,
 	STMT_FEATURE,
+	STMT_MAPPED,
 	STMT_FIRST_RUN,
 	STMT_LAST_RUN,
 	STMT_RUN_SUITES,
@@ -83,15 +84,17 @@ static const char *const sql[STMT__MAX] = {
 	/* incidents closed since ?4 on the branch; for a job, of the tests
 	 * that ran in that job on the incident's branch */
 	[STMT_MTTR] =
-	    "SELECT i.branch, t.feature, i.closed_at - i.opened_at "
-	    "FROM incidents i JOIN tests t ON t.id = i.test "
-	    "WHERE i.project_id = ?1 AND "
+	    "SELECT i.branch, i.test, i.closed_at - i.opened_at "
+	    "FROM incidents i WHERE i.project_id = ?1 AND "
 	    "i.closed_at IS NOT NULL AND i.closed_at >= ?4 AND "
 	    "(i.branch = CAST(?2 AS TEXT) OR CAST(?2 AS TEXT) IS NULL) AND "
 	    "(CAST(?3 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM stream_stats "
 	    "s WHERE s.project_id = ?1 AND s.branch = i.branch AND "
 	    "s.job = CAST(?3 AS TEXT) AND s.test = i.test)) ORDER BY i.branch",
 	[STMT_FEATURE] = "SELECT path FROM features WHERE id = ?1",
+	/* the index tests_feature alone: no definition row is read */
+	[STMT_MAPPED] = "SELECT id, feature FROM tests WHERE project_id = ?1 "
+	    "AND feature IS NOT NULL",
 	[STMT_FIRST_RUN] =
 	    "SELECT id FROM runs WHERE project_id = ?1 AND "
 	    BRANCH_JOB("branch", "job") " AND started_at >= ?4 "
@@ -446,6 +449,60 @@ by_feature(struct db *db, struct dur *d, size_t n, int limit)
 	return arr;
 }
 
+/* Orders (test, feature) pairs by test. */
+static int
+pair_cmp(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/*
+ * Turns d (n durations under their test's id) into the durations of
+ * mapped tests under their primary feature's id, in place: the new count,
+ * or (size_t)-1 on a database error.  One read of the index of mapped
+ * tests instead of a definition row per incident.
+ */
+static size_t
+to_features(struct db *db, int64_t project, struct dur *d, size_t n)
+{
+	struct db_query *st;
+	int64_t *map = NULL, key[2], *hit;
+	size_t nm = 0, cap = 0, i, k = 0;
+	int rc;
+
+	if ((st = DB_STMT(db, DBM_QUALITY, STMT_MAPPED)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1)
+		return (size_t)-1;
+	while ((rc = db_step(db, st)) == DB_ROW) {
+		if (nm == cap) {
+			cap = cap == 0 ? 256 : cap * 2;
+			map = xreallocarray(map, cap, 2 * sizeof(*map));
+		}
+		map[2 * nm] = db_col_int(st, 0);
+		map[2 * nm + 1] = db_col_int(st, 1);
+		nm++;
+	}
+	db_reset(st);
+	if (rc != DB_DONE) {
+		free(map);
+		return (size_t)-1;
+	}
+	if (nm > 0)
+		qsort(map, nm, 2 * sizeof(*map), pair_cmp);
+	for (i = 0; i < n && nm > 0; i++) {
+		key[0] = d[i].id;
+		hit = bsearch(key, map, nm, 2 * sizeof(*map), pair_cmp);
+		if (hit != NULL) {
+			d[k].id = hit[1];
+			d[k++].ms = d[i].ms;
+		}
+	}
+	free(map);
+	return k;
+}
+
 /*
  * "mttr": incidents closed since `since` in scope, their mean and median
  * duration (closed_at - opened_at), per branch and per feature (of the
@@ -481,14 +538,13 @@ mttr(struct db *db, int64_t project, const struct quality_scope *sc)
 		}
 		br[n].id = (int64_t)nm.n - 1;
 		br[n].ms = db_col_int(st, 2);
-		if (!db_col_null(st, 1)) {
-			fe[nf].id = db_col_int(st, 1);
-			fe[nf++].ms = br[n].ms;
-		}
+		fe[n].id = db_col_int(st, 1);	/* the test, for now */
+		fe[n].ms = br[n].ms;
 		n++;
 	}
 	db_reset(st);
-	if (rc != DB_DONE)
+	if (rc != DB_DONE || (n > 0 && (nf = to_features(db, project, fe,
+	    n)) == (size_t)-1))
 		goto out;
 	memset(&all, 0, sizeof(all));
 	if (n > 0) {
