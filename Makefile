@@ -52,7 +52,8 @@ endif
 LIB_BASE = lib/base/arena.c lib/base/buf.c lib/base/utf8.c lib/base/tvtime.c \
            lib/base/crypto.c lib/base/log.c lib/base/xalloc.c \
            lib/base/config.c lib/base/fault.c lib/base/param.c \
-           lib/base/jscan.c lib/base/trace.c lib/base/ident.c
+           lib/base/jscan.c lib/base/trace.c lib/base/ident.c \
+           lib/base/stats.c
 LIB_DB = lib/db/db.c lib/db/db_sqlite.c lib/db/db_sqlite_fn.c \
          lib/db/db_pg.c lib/db/pgmigrate.c lib/db/pgcopy.c lib/db/jval.c \
          lib/db/cursor.c \
@@ -77,7 +78,7 @@ LIB_VIEWS = lib/views/status.c lib/views/runs.c lib/views/signals.c \
             lib/views/tests.c lib/views/slowest.c lib/views/dash.c \
             lib/views/correlate.c lib/views/featurehealth.c \
             lib/views/teststate.c lib/views/mappings.c lib/views/alias.c \
-            lib/views/events.c
+            lib/views/events.c lib/views/trends.c
 LIB_LAYERS = base db web ingest passes views
 LIB_SRC = $(LIB_BASE) $(LIB_DB) $(LIB_WEB) $(LIB_INGEST) $(LIB_PASSES) \
           $(LIB_VIEWS)
@@ -85,13 +86,14 @@ LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o \
     $(BUILD)/gen/pg_migrations.o
 LIBA    = $(BUILD)/libtestvis.a
 
-CGI_PROGS = health ingest runs tests insights features integrity live
+CGI_PROGS = health ingest runs tests insights features integrity live \
+            trends
 CGI_BIN   = $(CGI_PROGS:%=$(BUILD)/cgi-bin/testvis-%)
 CLI_BIN   = $(BUILD)/bin/testvis
 
 UNIT_TESTS = config param route db tvtime utf8 auth ident junit rollup pass \
              maprule diffscan respcache textcap trace ingestmeta ingestcheck \
-             cursor fault cienv branch fcgiloop
+             cursor fault cienv branch fcgiloop stats
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/t/t-%)
 TEST_PROGS = $(BUILD)/t/testvis-echo $(BUILD)/t/pg-adapter \
              $(BUILD)/t/testvis-sqlfn
@@ -148,33 +150,33 @@ $(BUILD)/gen/openapi.o: $(BUILD)/gen/openapi.c | deps
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/cgi-bin/testvis-health: $(BUILD)/cgi-bin/health.o $(BUILD)/gen/openapi.o $(LIBA)
-	$(CC) $(LDFLAGS) -o $@ $^ $(FCGI_LIBS) $(DEP_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(FCGI_LIBS) $(DEP_LIBS) -lm
 
 $(LIBA): $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
 $(BUILD)/cgi-bin/testvis-%: $(BUILD)/cgi-bin/%.o $(LIBA)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(FCGI_LIBS) $(DEP_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(FCGI_LIBS) $(DEP_LIBS) -lm
 
 $(CLI_BIN): $(BUILD)/bin/testvis.o $(LIBA)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(FCGI_LIBS) $(DEP_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(FCGI_LIBS) $(DEP_LIBS) -lm
 
 $(BUILD)/t/testvis-echo: $(BUILD)/t/echo.o $(LIBA)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(FCGI_LIBS) $(DEP_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(FCGI_LIBS) $(DEP_LIBS) -lm
 
 $(BUILD)/t/pg-adapter: $(BUILD)/t/pg-adapter.o $(LIBA)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(FCGI_LIBS) $(DEP_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(FCGI_LIBS) $(DEP_LIBS) -lm
 
 $(BUILD)/t/testvis-sqlfn: $(BUILD)/t/sqlfn.o $(LIBA)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(FCGI_LIBS) $(DEP_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(FCGI_LIBS) $(DEP_LIBS) -lm
 
 $(BUILD)/t/t-%: $(BUILD)/t/unit/t-%.o $(LIBA)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(FCGI_LIBS) $(DEP_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(FCGI_LIBS) $(DEP_LIBS) -lm
 
 $(BUILD)/fuzz/fuzz-%: $(BUILD)/fuzz/fuzz-%.o $(FUZZ_OBJ) $(LIBA)
-	$(CC) $(LDFLAGS) -o $@ $< $(FUZZ_OBJ) $(LIBA) $(FCGI_LIBS) $(DEP_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(FUZZ_OBJ) $(LIBA) $(FCGI_LIBS) $(DEP_LIBS) -lm
 
 # The frontend's npm packages (conf/npm: uPlot for the charts, playwright-core
 # for the browser tests), installed from the lockfile into $(BUILD)/npm; the

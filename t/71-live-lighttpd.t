@@ -248,15 +248,20 @@ is(http_req($srv, 'GET', '/api/tests/runs')->{status}, 200,
 is(http_req($srv, 'GET', '/api/health')->{status}, 200, '... and health');
 # lighttpd notices a browser gone only when it next writes to it: a full
 # program makes it write, so the retry finds the places free
+# (lighttpd may also notice by itself: then the first try gets in)
 close $_->{sock} for @held;
 sleep 1.2;
-my $next = sse_open($srv, '/api/live?types=batch_done');
-is($next->{status}, 503, 'at once after the clients went: still full');
-like($next->{head}, qr/^Retry-After: 2/mi, '... retry in 2 s');
-close $next->{sock};
-sleep 2;
-$next = sse_open($srv, '/api/live?types=batch_done');
-is($next->{status}, 200, 'the retry finds the places of the clients gone free');
+my ($next, @tries);
+for (1 .. 2) {
+	$next = sse_open($srv, '/api/live?types=batch_done');
+	push @tries, $next->{status};
+	last if $next->{status} == 200;
+	like($next->{head}, qr/^Retry-After: 2/mi, 'still full: retry in 2 s');
+	close $next->{sock};
+	sleep 2;
+}
+is($next->{status}, 200, 'a client following Retry-After gets in (' .
+    join(', ', @tries) . ')');
 close $next->{sock};
 my @live = grep { /^\d+$/ } split /\s+/, `pgrep -P $srv->{pid} -f testvis-live`;
 stop_lighttpd($srv);

@@ -39,6 +39,7 @@ enum db_module {
 	DBM_REFINGER,
 	DBM_EVENTS,
 	DBM_TICKET,
+	DBM_TRENDS,
 	DBM__MAX
 };
 

@@ -368,13 +368,15 @@ sub cli {
 	return $r;
 }
 
-# $inst->ingest_cases(RUN, {branch => B, job => J}, [name, 'P'|'F'], ...)
+# $inst->ingest_cases(RUN, {branch => B, job => J, started_at => ISO,
+#     suite_ms => N (the suite's time)}, [name, 'P'|'F'], ...)
 # Ingests one run of the given testcases of class c.T through the CLI
 # (a failure's message is "NAME broke"); dies when the ingest fails.
 my $CASES_SEQ = 0;
 sub ingest_cases {
 	my ($self, $run, $o, @cases) = @_;
-	my $x = '<testsuite name="s">';
+	my $x = '<testsuite name="s"' . (defined $o->{suite_ms} ?
+	    ' time="' . $o->{suite_ms} / 1000 . '"' : '') . '>';
 	for (@cases) {
 		my ($name, $s) = @$_;
 		$x .= qq{<testcase classname="c.T" name="$name" time="0.01">};
@@ -386,7 +388,8 @@ sub ingest_cases {
 	print $fh "$x</testsuite>";
 	close $fh;
 	my $r = $self->cli('ingest', '--run-id', $run,
-	    (map { defined $o->{$_} ? ("--$_", $o->{$_}) : () } qw(branch job)),
+	    (map { defined $o->{$_} ? ('--' . ($_ =~ tr/_/-/r), $o->{$_}) : () }
+	    qw(branch job started_at)),
 	    $f);
 	die "ingest $run: $r->{stderr}" if $r->{exit} != 0;
 }
