@@ -184,11 +184,15 @@ export async function trendChart(el, d, fmt) {
 	const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
 	const show = (u, v) => v === null || v === undefined ? '\u2014' : fmt(v);
 	// the anomaly marks: a diamond outlined in the page's colour around
-	// the point, "anomaly" written above it on a backdrop
+	// the point, "anomaly" written on a backdrop beside it (right, or left
+	// at the right edge), clear of the lines to its neighbours
 	const drawMarks = (u) => {
-		const ctx = u.ctx, dpr = devicePixelRatio, r = 7 * dpr;
+		const ctx = u.ctx, dpr = devicePixelRatio, r = 8 * dpr;
 		ctx.save();
-		ctx.font = 'bold ' + Math.round(11 * dpr) + 'px system-ui, sans-serif';
+		ctx.setLineDash([]);
+		ctx.textAlign = 'left';
+		ctx.textBaseline = 'middle';
+		ctx.font = 'bold ' + Math.round(12 * dpr) + 'px system-ui, sans-serif';
 		data[5].forEach((v, i) => {
 			if (v === null)
 				return;
@@ -201,19 +205,16 @@ export async function trendChart(el, d, fmt) {
 			ctx.closePath();
 			ctx.fillStyle = bg;
 			ctx.fill();
-			ctx.lineWidth = 2.5 * dpr;
+			ctx.lineWidth = 3 * dpr;
 			ctx.strokeStyle = warn;
 			ctx.stroke();
-			const label = '\u25C6 anomaly';
-			const w = ctx.measureText(label).width;
-			let tx = x - w / 2;
-			tx = Math.max(u.bbox.left, Math.min(tx, u.bbox.left + u.bbox.width - w));
-			const above = y - r - 6 * dpr > u.bbox.top + 12 * dpr;
-			const ty = above ? y - r - 6 * dpr : y + r + 14 * dpr;
+			const label = 'anomaly';
+			const w = ctx.measureText(label).width, gap = 6 * dpr;
+			const tx = x + r + gap + w <= u.bbox.left + u.bbox.width ? x + r + gap : x - r - gap - w;
 			ctx.fillStyle = bg;
-			ctx.fillRect(tx - 2 * dpr, ty - 11 * dpr, w + 4 * dpr, 14 * dpr);
+			ctx.fillRect(tx - 3 * dpr, y - 8 * dpr, w + 6 * dpr, 16 * dpr);
 			ctx.fillStyle = warn;
-			ctx.fillText(label, tx, ty);
+			ctx.fillText(label, tx, y);
 		});
 		ctx.restore();
 	};
@@ -221,7 +222,7 @@ export async function trendChart(el, d, fmt) {
 	const u = new uPlot({
 		width: Math.max(300, el.clientWidth || 600), height,
 		scales: { x: { time: true },
-		    y: { range: (u, min, max) => ratio ? [Math.max(0, Math.min(min, 1) - 0.05), Math.min(1.05, Math.max(max, 0) + 0.05)] :
+		    y: { range: (u, min, max) => ratio ? [Math.max(0, Math.floor(Math.min(min, 1) * 10 - 1) / 10), Math.min(1.05, Math.max(max, 0) + 0.05)] :
 			[Math.min(0, min), Math.max(1, max * 1.15)] } },
 		series: [{ label: d.interval === 'day' ? 'day' : 'week of',
 		    value: (u, v) => v === null ? '\u2014' : new Date(v * 1000).toISOString().slice(0, 10) },
