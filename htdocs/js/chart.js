@@ -184,19 +184,20 @@ export async function trendChart(el, d, fmt) {
 	const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
 	const show = (u, v) => v === null || v === undefined ? '\u2014' : fmt(v);
 	// the anomaly marks: a diamond outlined in the page's colour around
-	// the point, "anomaly" written on a backdrop beside it (right, or left
-	// at the right edge), clear of the lines to its neighbours
+	// the point, then "anomaly" on a backdrop beside it (right, or left at
+	// the right edge), clear of the lines to its neighbours; when the
+	// next mark is too close for that, above and below it in turn
 	const drawMarks = (u) => {
-		const ctx = u.ctx, dpr = devicePixelRatio, r = 8 * dpr;
+		const ctx = u.ctx, dpr = devicePixelRatio, r = 8 * dpr, gap = 6 * dpr;
+		const pos = [];
+		data[5].forEach((v, i) => {
+			if (v !== null)
+				pos.push([u.valToPos(xs[i], 'x', true), u.valToPos(v, 'y', true)]);
+		});
 		ctx.save();
 		ctx.setLineDash([]);
-		ctx.textAlign = 'left';
-		ctx.textBaseline = 'middle';
-		ctx.font = 'bold ' + Math.round(12 * dpr) + 'px system-ui, sans-serif';
-		data[5].forEach((v, i) => {
-			if (v === null)
-				return;
-			const x = u.valToPos(xs[i], 'x', true), y = u.valToPos(v, 'y', true);
+		ctx.lineWidth = 3 * dpr;
+		for (const [x, y] of pos) {
 			ctx.beginPath();
 			ctx.moveTo(x, y - r);
 			ctx.lineTo(x + r, y);
@@ -205,16 +206,30 @@ export async function trendChart(el, d, fmt) {
 			ctx.closePath();
 			ctx.fillStyle = bg;
 			ctx.fill();
-			ctx.lineWidth = 3 * dpr;
 			ctx.strokeStyle = warn;
 			ctx.stroke();
-			const label = 'anomaly';
-			const w = ctx.measureText(label).width, gap = 6 * dpr;
-			const tx = x + r + gap + w <= u.bbox.left + u.bbox.width ? x + r + gap : x - r - gap - w;
+		}
+		ctx.textAlign = 'left';
+		ctx.textBaseline = 'middle';
+		ctx.font = 'bold ' + Math.round(12 * dpr) + 'px system-ui, sans-serif';
+		const label = 'anomaly', w = ctx.measureText(label).width;
+		const right = u.bbox.left + u.bbox.width, bottom = u.bbox.top + u.bbox.height;
+		let flip = false;
+		pos.forEach(([x, y], i) => {
+			const next = i + 1 < pos.length ? pos[i + 1][0] - r : Infinity;
+			let tx = x + r + gap, ty = y;
+			if (tx + w > Math.min(next - gap, right)) {
+				tx = Math.max(u.bbox.left, Math.min(x - w / 2, right - w));
+				ty = flip ? y + r + 11 * dpr : y - r - 11 * dpr;
+				if (ty - 8 * dpr < u.bbox.top || ty + 8 * dpr > bottom)
+					ty = flip ? y - r - 11 * dpr : y + r + 11 * dpr;
+				flip = !flip;
+			} else
+				flip = false;
 			ctx.fillStyle = bg;
-			ctx.fillRect(tx - 3 * dpr, y - 8 * dpr, w + 6 * dpr, 16 * dpr);
+			ctx.fillRect(tx - 3 * dpr, ty - 8 * dpr, w + 6 * dpr, 16 * dpr);
 			ctx.fillStyle = warn;
-			ctx.fillText(label, tx, y);
+			ctx.fillText(label, tx, ty);
 		});
 		ctx.restore();
 	};

@@ -31,7 +31,7 @@ export async function trendChecks(t) {
 
 	await check('trends page', async () => {
 		const page = await newPage();
-		const d = await apiIn(BASE, 'default', 'trends');
+		const d = await apiIn(BASE, 'default', 'trends', { metric: 'pass_rate' });
 		ok(await visit(page, '#/trends') === 'ready', 'trends: the page renders the demo data');
 		const opts = await page.$$eval('select[name=metric] option', (o) => o.map((x) => x.textContent));
 		ok(opts.length === 6, 'trends: the metric picker offers all six metrics', opts.join('|'));
@@ -79,7 +79,7 @@ export async function trendChecks(t) {
 	});
 
 	await check('trends anomaly', async () => {
-		const d = await apiIn(BASE, 'trend', 'trends', { window: 12 });
+		const d = await apiIn(BASE, 'trend', 'trends', { metric: 'pass_rate', window: 12 });
 		const drop = d.series.find((p) => p.value !== null && p.value < 0.5);
 		ok(drop && d.anomalies.points.some((a) => a.start === drop.start),
 		    'trends: the API finds the crafted week of 6 of 20 passing an anomaly', JSON.stringify(d.anomalies));

@@ -31,11 +31,12 @@ export function formatter(unit) {
 	return (v) => Number.isInteger(v) ? num(v) : v.toFixed(1);
 }
 
-// params(query): the API request's parameters, those in the URL and
-// nothing else (the API's defaults are the page's).
+// params(query): the API request's parameters: those in the URL (the
+// API's defaults are the page's), the metric pass_rate unless chosen
+// (the API needs one).
 function params(query) {
-	const p = { ...stream(query) };
-	for (const k of ['metric', 'interval', 'window', 'k', 'horizon'])
+	const p = { ...stream(query), metric: query.metric || 'pass_rate' };
+	for (const k of ['interval', 'window', 'k', 'horizon'])
 		if (query[k])
 			p[k] = query[k];
 	return p;
