@@ -64,7 +64,7 @@ export async function render(view, { segs, query }) {
 		['Test', ['Failed', 'num'], ['Runs', 'num'], ['Fail rate', 'num']],
 		(t) => h('tr', null, td(test(t)), td(num(t.failed), 'num'), td(num(t.runs), 'num'), td(pct(t.fail_rate), 'num')))),
 	    section('Never failing \u2014 may test nothing', h('p', { class: 'sub' }, 'Tests with at least ' +
-		num(query.min_runs || 20) + ' runs that never failed nor errored: worth checking that they can fail at all.'),
+		num(d.min_runs ?? (query.min_runs || 20)) + ' runs that never failed nor errored: worth checking that they can fail at all.'),
 		list(d.never_failing, 'never-failing', 'No test ran often enough without failing.',
 		    ['Test', ['Runs', 'num']], (t) => h('tr', null, td(test(t)), td(num(t.runs), 'num')))),
 	    section('Test count drift', h('p', { class: 'sub' }, 'Tests per suite in the first and the newest run since then.'),
