@@ -26,6 +26,7 @@ async function marks(page) {
 	};
 }
 
+// trendChecks(t): the checks; t holds run.mjs's helpers and BASE.
 export async function trendChecks(t) {
 	const { BASE, check, ok, newPage, visit, after, shot, text, noErrors } = t;
 
