@@ -24,6 +24,8 @@ const ROUTES = [
 	[['timeline'], 'timeline', './pages/features.js', 'Feature timelines', 'Timeline'],
 	[['features', '*', 'timeline'], 'timeline', './pages/timeline.js', 'Feature timeline'],
 	[['integrity'], 'integrity', './pages/integrity.js', 'Integrity alerts', 'Integrity'],
+	[['trends'], 'trends', './pages/trends.js', 'Trends', 'Trends'],
+	[['quality'], 'quality', './pages/quality.js', 'Quality', 'Quality'],
 	[['live'], 'live', './pages/live.js', 'Live feed', 'Live'],
 	[['settings'], 'settings', './pages/settings.js', 'Settings', 'Settings'],
 ];
