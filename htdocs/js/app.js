@@ -13,6 +13,8 @@ const ROUTES = [
 	// [pattern of segments, nav key, module, title, label in the nav (the
 	// page the nav entry opens)]
 	[[], 'overview', './pages/overview.js', 'Overview', 'Overview'],
+	[['dashboards'], 'dashboards', './pages/dashboards.js', 'Dashboards', 'Dashboards'],
+	[['dashboards', '*'], 'dashboards', './pages/dashboards.js', 'Dashboard'],
 	[['runs'], 'runs', './pages/runs.js', 'Runs', 'Runs'],
 	[['runs', '*'], 'runs', './pages/run.js', 'Run'],
 	[['tests'], 'tests', './pages/tests.js', 'Tests', 'Tests'],
