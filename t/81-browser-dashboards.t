@@ -6,7 +6,8 @@
 # creates an admin and a read token, serves htdocs/ with lighttpd on a
 # free loopback port.  A new user sees the default layout, builds a
 # dashboard of three widgets, saves, reloads, and finds them in order; a
-# stale edit gets the 412 message.  dashboards.mjs prints one JSON object
+# stale edit gets the 412 message; a run uploaded while the dashboard is
+# open shows in its recent-runs widget without a reload.  dashboards.mjs prints one JSON object
 # a line; each becomes a TAP test here.  Screenshots (light and dark) go
 # to t/tmp/screenshots/dashboards-*.png.
 use strict;
@@ -26,7 +27,9 @@ die "playwright-core is missing: run make (it installs conf/npm into $npm)\n"
     unless -d "$npm/node_modules/playwright-core";
 die "htdocs/vendor is missing: run make\n" unless -f "$root/htdocs/vendor/uPlot.iife.min.js";
 
-my $inst = new_instance();
+# the live program's intervals in seconds (as t/80): an idle stream is
+# closed after 5 s, keepalives every 2 s
+my $inst = new_instance(conf => { live_idle_s => 5, live_keepalive_s => 2 });
 my $r = run_cmd(argv => ["$root/bin/demo-data"],
     env => { TESTVIS_CONF => $inst->{conf}, BUILD => tv_build() });
 is($r->{exit}, 0, 'demo-data') or diag($r->{stderr});
@@ -34,12 +37,14 @@ my $b = $inst->cli('batch');
 is($b->{exit}, 0, 'testvis batch over the demo data exits 0') or diag($b->{stderr});
 my $admin = $inst->token('default', 'admin');
 my $reader = $inst->token('default', 'read');
+my $ingest = $inst->token('default', 'ingest');
 my $srv = $inst->start_lighttpd(max_procs => 2);
 
 my $shots = "$root/t/tmp/screenshots";
 make_path($shots);
 $r = run_cmd(argv => ['node', "$root/t/browser/dashboards.mjs"], env => {
 	TV_URL => "$srv->{url}/", TV_ADMIN_TOKEN => $admin, TV_READ_TOKEN => $reader,
+	TV_INGEST_TOKEN => $ingest,
 	TV_NPM => $npm, TV_SHOTS => $shots });
 
 my $done = 0;

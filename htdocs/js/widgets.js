@@ -3,15 +3,16 @@
 // the editor builds its form fields from it.  widget(w) renders one
 // widget into a box of its own: it fetches its data from the endpoint the
 // matching page reads and draws it with that page's components where they
-// are exported (runsTable, testTable, signalsTable, status, recentStrip);
-// a failure shows in the widget, never in the page.  Each box says its
-// state in data-state (loading, ready, error) for the browser test.
+// are exported (the overview's runsTable, status, recentStrip,
+// monitorTags, typeLabel); a failure shows in the widget, never in the
+// page.  Each box says its state in data-state (loading, ready, error)
+// for the browser test, and box.done resolves when it is filled.
 import { h, clear, when, pct, num, dur, status, table, td, recentStrip } from './dom.js';
 import { api } from './api.js';
 import { href, runHref, errorBox, empty, branchName } from './ui.js';
 import { loadUplot } from './chart.js';
 import { monitorTags } from './evidence.js';
-import { signalsTable } from './signals.js';
+import { typeLabel } from './signals.js';
 import { runsTable } from './pages/overview.js';
 
 const BRANCH = { name: 'branch', label: 'Branch', kind: 'text', max: 256, placeholder: 'default branch' };
@@ -68,9 +69,10 @@ export function widget(w) {
 	if (!fill) {
 		box.dataset.state = 'error';
 		clear(body, errorBox(new Error('This page does not know widgets of type ' + w.type + '.')));
+		box.done = Promise.resolve();
 		return box;
 	}
-	fill(p).then((nodes) => {
+	box.done = fill(p).then((nodes) => {
 		clear(body, nodes);
 		box.dataset.state = 'ready';
 	}, (e) => {
@@ -106,10 +108,9 @@ const RENDER = {
 		const list = d.failing_now.slice(0, p.limit || 10);
 		if (list.length === 0)
 			return [forLine(d), h('p', { class: 'muted' }, '\u2713 Nothing is failing in the newest run of any job.')];
-		return [forLine(d), table(['Test', 'Job', 'Failing', 'Run'], list.map((f) => h('tr', null,
+		return [forLine(d), table(['Test', 'Failing', 'Run'], list.map((f) => h('tr', null,
 		    td([h('a', { href: href(['tests', f.test_id], { branch: d.branch || undefined, job: f.job || undefined }) }, f.name),
-			f.flaky ? [' ', status('flaky')] : null]),
-		    td(f.job === null ? h('span', { class: 'muted' }, '(no job)') : f.job),
+			f.flaky ? [' ', status('flaky')] : null, h('span', { class: 'cls' }, f.job === null ? '(no job)' : 'job ' + f.job)]),
 		    td(f.new ? [status('failed', 'new')] : [status('failed', 'since'), ' ', when(f.since)]),
 		    td(h('a', { href: runHref(f.run_id) }, f.run_id))))),
 		    d.failing_now_total > list.length ? h('p', { class: 'small muted' }, list.length + ' of ' +
@@ -176,13 +177,16 @@ const RENDER = {
 			td('#' + t.open_incident_id), td(testLink(t, p)), td(status(t.last_status)), td(when(t.last_failed_at)))))];
 	},
 
-	// the integrity alerts (api/tests/integrity/alerts) as the run page
-	// lists them
+	// the integrity alerts (api/tests/integrity/alerts): severity, type and
+	// status as the alerts page names them; the message on hover
 	integrity: async (p) => {
 		const st = p.status || 'open';
 		const d = await api('tests/integrity/alerts', { status: st, limit: p.limit || 10 });
 		return d.alerts.length === 0 ? h('p', { class: 'muted' }, '\u2713 No ' + st + ' integrity signals.') :
-		    [signalsTable(d.alerts), h('p', { class: 'small' }, h('a', { href: href(['integrity'], { status: st === 'open' ? undefined : st }) },
+		    [table(['Severity', 'Signal', 'Test'], d.alerts.map((x) => h('tr', { title: x.message || null },
+			td(status(x.severity)), td([typeLabel(x.signal_type), h('span', { class: 'cls' }, status(x.status))]),
+			td(x.test_id ? h('a', { href: href(['tests', x.test_id]) }, x.test_name || x.test_id) :
+			    x.test_name || h('span', { class: 'muted' }, 'whole run'))))), h('p', { class: 'small' }, h('a', { href: href(['integrity'], { status: st === 'open' ? undefined : st }) },
 			'All signals \u2192'))];
 	},
 
@@ -204,7 +208,7 @@ async function trend(p) {
 		d.interval === 'week' ? 'weeks' : 'days', ', ', branchName(d.branch === null ? 'default branch' : d.branch),
 		d.job ? ', job ' + d.job : ''),
 	    an.length ? h('p', { 'data-test': 'trend-anomalies' }, h('span', { class: 'trend-anomaly' }, '\u25EF '),
-		'Anomalies: ', an.map((a, i) => [i ? ', ' : '', a.start.slice(0, 10) + ' ' + fmt(a.value) + ' (band ' + fmt(a.low) +
+		'Anomalies: ', an.map((a, i) => [i ? ', ' : '', a.start.slice(0, 10) + ': ' + fmt(a.value) + ' (band ' + fmt(a.low) +
 		    '\u2013' + fmt(a.high) + ')'])) : h('p', null, 'No anomaly.'),
 	    h('p', null, 'Anomalies: ' + ((d.anomalies && d.anomalies.method) || '\u2014') + '. Forecast (dashed, band shaded): ' +
 		((d.forecast && d.forecast.method) || '\u2014') + '.'));
@@ -262,9 +266,13 @@ async function drawTrend(el, d, fmt) {
 		legend: { show: false },
 		hooks: { draw: [ring] },
 	}, data, el);
+	// drawn out of sight by a live refresh: resized once it is shown
 	const ro = new ResizeObserver(() => {
-		if (!el.isConnected)
+		if (!el.isConnected && el.dataset.shown)
 			return ro.disconnect();
+		if (!el.isConnected)
+			return;
+		el.dataset.shown = '1';
 		const w = Math.max(260, el.clientWidth);
 		if (w !== u.width)
 			u.setSize({ width: w, height });

@@ -7,7 +7,8 @@
 //
 // Environment: TV_URL (demo data in project "default", batch passes run,
 // no dashboard saved), TV_ADMIN_TOKEN and TV_READ_TOKEN (tokens of
-// project "default"), TV_NPM (build/npm), TV_SHOTS.
+// project "default"), TV_INGEST_TOKEN (an ingest token of it: the live
+// check uploads a run while a dashboard is open), TV_NPM (build/npm), TV_SHOTS.
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -256,6 +257,26 @@ await check('stale edit', async () => {
 	await page.waitForSelector('[data-test=dash-name]');
 	ok(await text(page, '[data-test=dash-name]') === 'Team wall 2', 'after the reload the edit saves');
 	noErrors(page, 'stale edit', [412]);
+});
+
+// --- live: a run uploaded while the dashboard is open shows in its
+// recent-runs widget without a reload
+await check('live refresh', async () => {
+	await visit(page, '#/dashboards/' + id);
+	await page.waitForSelector('#live[data-state=live]', { timeout: 15000 }).catch(() => {});
+	const xml = '<?xml version="1.0"?><testsuite name="live" tests="1"><testcase classname="live.suite" name="t1" time="0.01"/></testsuite>';
+	const r = await fetch(BASE + 'api/tests/ingest?branch=main&run_id=dash-live-1', { method: 'POST',
+	    headers: { Authorization: 'Bearer ' + env.TV_INGEST_TOKEN, 'Content-Type': 'application/xml' }, body: xml });
+	await r.arrayBuffer();
+	ok(r.status >= 200 && r.status < 300, 'a run is uploaded while the dashboard is open', 'status ' + r.status);
+	const seen = await page.waitForFunction(() => {
+		const a = document.querySelector('[data-test=widget][data-type=recent_runs] tbody tr a');
+		return a && a.textContent === 'dash-live-1';
+	}, null, { timeout: 15000 }).then(() => true, () => false);
+	ok(seen, '... and heads the recent-runs widget without a reload',
+	    await text(page, '[data-test=widget][data-type=recent_runs]'));
+	ok(await page.$$eval('[data-test=widget]', (w) => w.length) === 3, '... the three widgets still there');
+	noErrors(page, 'live refresh');
 });
 
 // --- a widget's failure stays in the widget

@@ -45,17 +45,44 @@ async function call(method, path, body, headers = {}) {
 	return { json, etag: r.headers.get('ETag') };
 }
 
+// live(): a wall screen follows the suite: a stored run or a finished
+// batch pass (flaky states, signals, incidents) refreshes the widgets.
+export function live() {
+	return { stream: { path: 'live' }, filter: (ev) => ev.type === 'run_ingested' ||
+	    ev.type === 'batch_done' || ev.type === 'signal_raised' };
+}
+
 export async function render(view, ctx) {
+	if (ctx.live)
+		return refresh(view);
 	if (ctx.segs.length === 2)
 		return one(view, ctx);
 	return list(view, ctx);
+}
+
+// refresh(view): a live refresh fills a new grid out of sight and swaps
+// it in once every widget has its data (no flicker through "Loading");
+// an open editor is left alone.
+async function refresh(view) {
+	const old = view.querySelector('[data-test=widgets]');
+	if (!old || view.querySelector('[data-test=editor]'))
+		return;
+	const widgets = [...old.children].map((x) => x.wdef);
+	const next = grid(widgets);
+	await Promise.all([...next.children].map((x) => x.done));
+	if (old.isConnected)
+		old.replaceWith(next);
 }
 
 // grid(widgets): the widgets in order, each 1-3 columns wide.
 function grid(widgets) {
 	if (widgets.length === 0)
 		return empty('This dashboard has no widgets yet: edit it to add some.');
-	return h('div', { class: 'wgrid', 'data-test': 'widgets' }, widgets.map(widget));
+	return h('div', { class: 'wgrid', 'data-test': 'widgets' }, widgets.map((w) => {
+		const box = widget(w);
+		box.wdef = w;
+		return box;
+	}));
 }
 
 // The list page.
