@@ -129,8 +129,8 @@ const RENDER = {
 		const d = await api('tests', { ...scope(p), sort: 'fail_rate', limit: p.limit || 10 });
 		const list = d.tests.filter((t) => t.pass_rate !== null && t.pass_rate < 1);
 		return [forLine(d), list.length === 0 ? h('p', { class: 'muted' }, '\u2713 No test failed in its recent runs.') :
-		    table(['Latest', 'Test', ['Pass rate', 'num'], 'Recent'], list.map((t) => h('tr', null,
-			td(status(t.last_status)), td(testLink(t, p)), td(pct(t.pass_rate), 'num'), td(recentStrip(t.recent))))),
+		    table(['Latest', 'Test, recent results', ['Pass rate', 'num']], list.map((t) => h('tr', null,
+			td(status(t.last_status)), td([testLink(t, p), recentStrip(t.recent)]), td(pct(t.pass_rate), 'num')))),
 		    h('p', { class: 'small' }, h('a', { href: href(['tests'], { ...scope(p), sort: 'fail_rate' }) }, 'The catalogue \u2192'))];
 	},
 
@@ -138,8 +138,8 @@ const RENDER = {
 	flaky: async (p) => {
 		const d = await api('tests/flaky', { ...scope(p), limit: p.limit || 10 });
 		return [forLine(d), d.flaky.length === 0 ? h('p', { class: 'muted' }, 'No flaky tests.') :
-		    table(['State', 'Test', 'Monitors', 'Recent'], d.flaky.map((t) => h('tr', null,
-			td(status(t.flaky_state)), td(testLink(t, p)), td(monitorTags(t.monitors)), td(recentStrip(t.recent))))),
+		    table(['State', 'Test, monitors, recent results'], d.flaky.map((t) => h('tr', null,
+			td(status(t.flaky_state)), td([testLink(t, p), h('div', null, monitorTags(t.monitors)), recentStrip(t.recent)])))),
 		    h('p', { class: 'small' }, h('a', { href: href(['flaky'], scope(p)) }, 'All flaky tests \u2192'))];
 	},
 
@@ -183,10 +183,10 @@ const RENDER = {
 		const st = p.status || 'open';
 		const d = await api('tests/integrity/alerts', { status: st, limit: p.limit || 10 });
 		return d.alerts.length === 0 ? h('p', { class: 'muted' }, '\u2713 No ' + st + ' integrity signals.') :
-		    [table(['Severity', 'Signal', 'Test'], d.alerts.map((x) => h('tr', { title: x.message || null },
-			td(status(x.severity)), td([typeLabel(x.signal_type), h('span', { class: 'cls' }, status(x.status))]),
-			td(x.test_id ? h('a', { href: href(['tests', x.test_id]) }, x.test_name || x.test_id) :
-			    x.test_name || h('span', { class: 'muted' }, 'whole run'))))), h('p', { class: 'small' }, h('a', { href: href(['integrity'], { status: st === 'open' ? undefined : st }) },
+		    [table(['Severity', 'Signal, test', 'Status'], d.alerts.map((x) => h('tr', { title: x.message || null },
+			td(status(x.severity)), td([typeLabel(x.signal_type), h('span', { class: 'cls' },
+			    x.test_id ? h('a', { href: href(['tests', x.test_id]) }, x.test_name || x.test_id) :
+			    x.test_name || 'whole run')]), td(status(x.status))))), h('p', { class: 'small' }, h('a', { href: href(['integrity'], { status: st === 'open' ? undefined : st }) },
 			'All signals \u2192'))];
 	},
 
@@ -262,7 +262,7 @@ async function drawTrend(el, d, fmt) {
 		    { label: 'high', stroke: 'transparent', points: { show: false }, value: (u, v) => fmt(v) }],
 		bands: [{ series: [4, 3], fill: muted + '33' }],
 		axes: [{ ...axis, values: (u, vals) => vals.map((v) => new Date(v * 1000).toISOString().slice(5, 10)) },
-		    { ...axis, size: 56, values: (u, vals) => vals.map((v) => fmt(v)) }],
+		    { ...axis, size: 66, values: (u, vals) => vals.map((v) => fmt(v)) }],
 		legend: { show: false },
 		hooks: { draw: [ring] },
 	}, data, el);
