@@ -13,8 +13,6 @@ const ROUTES = [
 	// [pattern of segments, nav key, module, title, label in the nav (the
 	// page the nav entry opens)]
 	[[], 'overview', './pages/overview.js', 'Overview', 'Overview'],
-	[['dashboards'], 'dashboards', './pages/dashboards.js', 'Dashboards', 'Dashboards'],
-	[['dashboards', '*'], 'dashboards', './pages/dashboards.js', 'Dashboard'],
 	[['runs'], 'runs', './pages/runs.js', 'Runs', 'Runs'],
 	[['runs', '*'], 'runs', './pages/run.js', 'Run'],
 	[['tests'], 'tests', './pages/tests.js', 'Tests', 'Tests'],
@@ -26,6 +24,8 @@ const ROUTES = [
 	[['timeline'], 'timeline', './pages/features.js', 'Feature timelines', 'Timeline'],
 	[['features', '*', 'timeline'], 'timeline', './pages/timeline.js', 'Feature timeline'],
 	[['integrity'], 'integrity', './pages/integrity.js', 'Integrity alerts', 'Integrity'],
+	[['dashboards'], 'dashboards', './pages/dashboards.js', 'Dashboards', 'Dashboards'],
+	[['dashboards', '*'], 'dashboards', './pages/dashboards.js', 'Dashboard'],
 	[['live'], 'live', './pages/live.js', 'Live feed', 'Live'],
 	[['settings'], 'settings', './pages/settings.js', 'Settings', 'Settings'],
 ];
