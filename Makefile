@@ -78,7 +78,8 @@ LIB_VIEWS = lib/views/status.c lib/views/runs.c lib/views/signals.c \
             lib/views/tests.c lib/views/slowest.c lib/views/dash.c \
             lib/views/correlate.c lib/views/featurehealth.c \
             lib/views/teststate.c lib/views/mappings.c lib/views/alias.c \
-            lib/views/events.c lib/views/trends.c lib/views/dashboards.c
+            lib/views/events.c lib/views/trends.c lib/views/dashboards.c \
+            lib/views/quality.c
 LIB_LAYERS = base db web ingest passes views
 LIB_SRC = $(LIB_BASE) $(LIB_DB) $(LIB_WEB) $(LIB_INGEST) $(LIB_PASSES) \
           $(LIB_VIEWS)
@@ -87,7 +88,7 @@ LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o \
 LIBA    = $(BUILD)/libtestvis.a
 
 CGI_PROGS = health ingest runs tests insights features integrity live \
-            trends dashboards
+            trends dashboards quality
 CGI_BIN   = $(CGI_PROGS:%=$(BUILD)/cgi-bin/testvis-%)
 CLI_BIN   = $(BUILD)/bin/testvis
 

@@ -309,6 +309,8 @@ REP-2 trends failures day 90|/api/trends?metric=failures&interval=day&window=90
 REP-2 trends duration_p95 week|/api/trends?metric=duration_p95&branch=*
 REP-2 trends incidents_open day 90|/api/trends?metric=incidents_open&interval=day&window=90&branch=*
 REP-2 trends flaky_count week|/api/trends?metric=flaky_count
+REP-3 quality|/api/quality
+REP-3 quality ?branch=*|/api/quality?branch=*
 EOF
 
 echo "response cache: $( [ "$CACHE" = 0 ] && echo off || echo on)"

@@ -40,8 +40,28 @@ sub seed {
 my $inst = new_instance(conf => { live_idle_s => 5, live_keepalive_s => 2 });
 # "live": an empty project the live checks upload into (issue 15), so the
 # demo data's counts the other checks assert stay as they are
-$inst->cli('project', 'add', $_) for qw(empty big live);
+$inst->cli('project', 'add', $_) for qw(empty big live trend);
 seed($inst);
+# "trend" (issue 16 item 6): one run of 20 tests a week for 12 weeks on
+# main, the last one now, passing 17 to 20 of them except 6 in week 9:
+# its pass rate (30%) lies far outside the rolling band of the weeks
+# before it (median 95%, MAD 5%), so the trends page marks it.
+my @passing = (18, 17, 19, 20, 18, 20, 17, 19, 6, 19, 18, 19);
+for my $i (0 .. $#passing) {
+	my @t = gmtime(time() - (11 - $i) * 7 * 86400 - 60);
+	my $at = sprintf('%04d-%02d-%02dT%02d:%02d:%02dZ', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0]);
+	my $x = '<testsuite name="trend">';
+	$x .= qq{<testcase classname="trend.T" name="t$_" time="0.01">} .
+	    ($_ >= $passing[$i] ? '<failure message="broke">at T:1</failure>' : '') .
+	    '</testcase>' for 0 .. 19;
+	my $f = "$inst->{dir}/trend-$i.xml";
+	open(my $fh, '>', $f) or die "$f: $!";
+	print $fh "$x</testsuite>";
+	close $fh;
+	my $r = $inst->cli('ingest', '--project', 'trend', '--run-id', "trend-$i",
+	    '--branch', 'main', '--started-at', $at, $f);
+	is($r->{exit}, 0, "trend history: run $i ingested") or diag($r->{stderr});
+}
 seed($inst, '--project', 'big', '--tests', '10000', '--runs', '3', '--seed', '11');
 # The batch passes after demo-data: one summary line per pass, exit 0.
 my $b = $inst->cli('batch');

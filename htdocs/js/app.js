@@ -24,6 +24,8 @@ const ROUTES = [
 	[['timeline'], 'timeline', './pages/features.js', 'Feature timelines', 'Timeline'],
 	[['features', '*', 'timeline'], 'timeline', './pages/timeline.js', 'Feature timeline'],
 	[['integrity'], 'integrity', './pages/integrity.js', 'Integrity alerts', 'Integrity'],
+	[['trends'], 'trends', './pages/trends.js', 'Trends', 'Trends'],
+	[['quality'], 'quality', './pages/quality.js', 'Quality', 'Quality'],
 	[['dashboards'], 'dashboards', './pages/dashboards.js', 'Dashboards', 'Dashboards'],
 	[['dashboards', '*'], 'dashboards', './pages/dashboards.js', 'Dashboard'],
 	[['live'], 'live', './pages/live.js', 'Live feed', 'Live'],

@@ -150,3 +150,119 @@ export async function dayChart(el, days, markers) {
 	ro.observe(el);
 	return u;
 }
+
+// trendChart(el, d, fmt): a trend answer (api/trends) as a line of the
+// measured values (points on it), the forecast as a dashed line from the
+// last measured point with its prediction interval as a shaded band, and
+// each anomaly as an outlined diamond with the label "anomaly" beside it
+// (a shape and a word, not a colour alone).  fmt(v): a value as the page
+// shows it.  el.dataset.anomalies: how many marks were drawn (the browser
+// tests read it).
+export async function trendChart(el, d, fmt) {
+	const uPlot = await loadUplot();
+	const fg = cssVar('--fg'), grid = cssVar('--border'), accent = cssVar('--accent');
+	const warn = cssVar('--err'), bg = cssVar('--bg'), muted = cssVar('--muted');
+	const sec = (iso) => Date.parse(iso) / 1000;
+	const series = d.series, fc = (d.forecast && d.forecast.points) || [];
+	const xs = [...series.map((p) => sec(p.start)), ...fc.map((p) => sec(p.start))];
+	const pad = (a) => [...a, ...fc.map(() => null)];
+	const vals = pad(series.map((p) => p.value));
+	// the forecast line starts at the last measured value so that the
+	// two read as one line
+	let last = -1;
+	series.forEach((p, i) => {
+		if (p.value !== null)
+			last = i;
+	});
+	const lead = (f) => series.map((p, i) => fc.length && i === last ? p.value : null)
+	    .concat(fc.map(f));
+	const an = new Map(((d.anomalies && d.anomalies.points) || []).map((a) => [sec(a.start), a]));
+	const data = [xs, vals, lead((p) => p.value), lead((p) => p.low), lead((p) => p.high),
+	    xs.map((x, i) => an.has(x) && i < series.length ? vals[i] : null)];
+	const marks = data[5].filter((v) => v !== null).length;
+	const height = 260;
+	const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
+	const show = (u, v) => v === null || v === undefined ? '\u2014' : fmt(v);
+	// the anomaly marks: a diamond outlined in the page's colour around
+	// the point, then "anomaly" on a backdrop beside it (right, or left at
+	// the right edge), clear of the lines to its neighbours; when the
+	// next mark is too close for that, above and below it in turn
+	const drawMarks = (u) => {
+		const ctx = u.ctx, dpr = devicePixelRatio, r = 8 * dpr, gap = 6 * dpr;
+		const pos = [];
+		data[5].forEach((v, i) => {
+			if (v !== null)
+				pos.push([u.valToPos(xs[i], 'x', true), u.valToPos(v, 'y', true)]);
+		});
+		ctx.save();
+		ctx.setLineDash([]);
+		ctx.lineWidth = 3 * dpr;
+		for (const [x, y] of pos) {
+			ctx.beginPath();
+			ctx.moveTo(x, y - r);
+			ctx.lineTo(x + r, y);
+			ctx.lineTo(x, y + r);
+			ctx.lineTo(x - r, y);
+			ctx.closePath();
+			ctx.fillStyle = bg;
+			ctx.fill();
+			ctx.strokeStyle = warn;
+			ctx.stroke();
+		}
+		ctx.textAlign = 'left';
+		ctx.textBaseline = 'middle';
+		ctx.font = 'bold ' + Math.round(12 * dpr) + 'px system-ui, sans-serif';
+		const label = 'anomaly', w = ctx.measureText(label).width;
+		const right = u.bbox.left + u.bbox.width, bottom = u.bbox.top + u.bbox.height;
+		let flip = false;
+		pos.forEach(([x, y], i) => {
+			const next = i + 1 < pos.length ? pos[i + 1][0] - r : Infinity;
+			let tx = x + r + gap, ty = y;
+			if (tx + w > Math.min(next - gap, right)) {
+				tx = Math.max(u.bbox.left, Math.min(x - w / 2, right - w));
+				ty = flip ? y + r + 11 * dpr : y - r - 11 * dpr;
+				if (ty - 8 * dpr < u.bbox.top || ty + 8 * dpr > bottom)
+					ty = flip ? y - r - 11 * dpr : y + r + 11 * dpr;
+				flip = !flip;
+			} else
+				flip = false;
+			ctx.fillStyle = bg;
+			ctx.fillRect(tx - 3 * dpr, ty - 8 * dpr, w + 6 * dpr, 16 * dpr);
+			ctx.fillStyle = warn;
+			ctx.fillText(label, tx, ty);
+		});
+		ctx.restore();
+	};
+	const ratio = d.unit === 'ratio';
+	const u = new uPlot({
+		width: Math.max(300, el.clientWidth || 600), height,
+		scales: { x: { time: true },
+		    y: { range: (u, min, max) => ratio ? [Math.max(0, Math.floor(Math.min(min, 1) * 10 - 1) / 10), Math.min(1.05, Math.max(max, 0) + 0.05)] :
+			[Math.min(0, min), Math.max(1, max * 1.15)] } },
+		series: [{ label: d.interval === 'day' ? 'day' : 'week of',
+		    value: (u, v) => v === null ? '\u2014' : new Date(v * 1000).toISOString().slice(0, 10) },
+		    { label: 'measured', stroke: accent, width: 2, spanGaps: false,
+		      points: { show: true, size: 6, fill: accent }, value: show },
+		    { label: 'forecast (dashed)', stroke: muted, width: 2, dash: [6, 4],
+		      points: { show: true, size: 5, fill: bg }, value: show },
+		    { label: 'forecast low', stroke: muted, width: 1, dash: [2, 3], points: { show: false }, value: show },
+		    { label: 'forecast high', stroke: muted, width: 1, dash: [2, 3], points: { show: false }, value: show },
+		    { label: '\u25C6 anomaly', stroke: warn, width: 0, paths: () => null,
+		      points: { show: false }, value: show }],
+		bands: [{ series: [4, 3], fill: muted + '33' }],
+		axes: [{ ...axis, values: (u, vs) => vs.map((v) => new Date(v * 1000).toISOString().slice(5, 10)) },
+		    { ...axis, size: 64, values: (u, vs) => vs.map((v) => fmt(v)) }],
+		legend: { show: true },
+		hooks: { draw: [drawMarks] },
+	}, data, el);
+	el.dataset.anomalies = String(marks);
+	const ro = new ResizeObserver(() => {
+		if (!el.isConnected)
+			return ro.disconnect();
+		const w = Math.max(300, el.clientWidth);
+		if (w !== u.width)
+			u.setSize({ width: w, height });
+	});
+	ro.observe(el);
+	return u;
+}

@@ -41,6 +41,7 @@ enum db_module {
 	DBM_TICKET,
 	DBM_TRENDS,
 	DBM_DASHBOARDS,
+	DBM_QUALITY,
 	DBM__MAX
 };
 

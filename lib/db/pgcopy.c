@@ -27,7 +27,7 @@ static const char *const tables[] = {
 	"failure_streams", "events", "batch_marks", "domains", "features",
 	"mappings", "aliases", "feature_days", "flaky_windows",
 	"flaky_states", "signals", "stream_stats", "signal_tests", "secrets",
-	"dashboards",
+	"dashboards", "incident_days",
 	NULL
 };
 

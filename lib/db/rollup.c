@@ -79,6 +79,8 @@ rollup_flip_rate(const char *w)
 	"i.closed_at IS NULL AND i.branch = ?3 AND i.last_failed_at <= ?4 " \
 	"AND i.test IN (SELECT test FROM results WHERE run = ?1 AND " \
 	"shard = ?2 AND status = 0)"
+/* a UTC day in ms: incident_days keys on the midnight of its day */
+#define DAY_MS 86400000LL
 /* 1 when the condition c holds, else 0 (a comparison is a boolean on
  * PostgreSQL, which does no arithmetic on booleans) */
 #define ONE_IF(c) "CASE WHEN " c " THEN 1 ELSE 0 END"
@@ -116,10 +118,17 @@ enum stmt {
 	STMT_GROUP_BRANCHES,
 	STMT_GROUP_STREAMS,
 	STMT_SAME_SHA,
+	STMT_INCIDENT_DAY,
 	STMT__MAX
 };
 
 static const char *const sql[STMT__MAX] = {
+	/* incidents opened and closed on a day (trends' running sum) */
+	[STMT_INCIDENT_DAY] =
+	    "INSERT INTO incident_days (project_id, branch, day, opened, "
+	    "closed) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (project_id, "
+	    "branch, day) DO UPDATE SET opened = incident_days.opened + "
+	    "excluded.opened, closed = incident_days.closed + excluded.closed",
 	/* the payload: json_object on SQLite, jsonb_build_object (whose
 	 * arguments need a type) on PostgreSQL */
 	[STMT_CLOSE_EVENTS] = DB_SQL2(
@@ -346,7 +355,7 @@ rollup_apply(struct db *db, const struct rollup_shard *s)
 	static const enum stmt inc[] = { STMT_CLOSE_EVENTS, STMT_CLOSE,
 	    STMT_CONTINUE };
 	struct db_query *st;
-	int64_t maxinc;
+	int64_t maxinc, closed = 0, opened;
 	int i;
 
 	for (i = 0; i < 3; i++) {
@@ -359,6 +368,8 @@ rollup_apply(struct db *db, const struct rollup_shard *s)
 		    db_bind_text(db, st, 6, s->run_id) == -1)) ||
 		    db_step_done(db, st) == -1)
 			return -1;
+		if (inc[i] == STMT_CLOSE)
+			closed = db_changes(db);
 	}
 	if ((st = DB_STMT(db, DBM_ROLLUP, STMT_MAX)) == NULL ||
 	    db_step(db, st) != DB_ROW) {
@@ -374,8 +385,19 @@ rollup_apply(struct db *db, const struct rollup_shard *s)
 	    db_bind_text(db, st, 3, s->branch) == -1 ||
 	    db_bind_int(db, st, 4, s->started_at) == -1 ||
 	    db_bind_int(db, st, 5, s->project_id) == -1 ||
-	    db_step_done(db, st) == -1 ||
-	    (st = DB_STMT(db, DBM_ROLLUP, STMT_OPEN_EVENTS)) == NULL ||
+	    db_step_done(db, st) == -1)
+		return -1;
+	opened = db_changes(db);
+	if ((opened > 0 || closed > 0) && ((st = DB_STMT(db, DBM_ROLLUP,
+	    STMT_INCIDENT_DAY)) == NULL ||
+	    db_bind_int(db, st, 1, s->project_id) == -1 ||
+	    db_bind_text(db, st, 2, s->branch) == -1 ||
+	    db_bind_int(db, st, 3, s->started_at / DAY_MS * DAY_MS) == -1 ||
+	    db_bind_int(db, st, 4, opened) == -1 ||
+	    db_bind_int(db, st, 5, closed) == -1 ||
+	    db_step_done(db, st) == -1))
+		return -1;
+	if ((st = DB_STMT(db, DBM_ROLLUP, STMT_OPEN_EVENTS)) == NULL ||
 	    db_bind_int(db, st, 1, maxinc) == -1 ||
 	    db_bind_int(db, st, 2, s->now) == -1 ||
 	    db_bind_text(db, st, 3, s->run_id) == -1 ||

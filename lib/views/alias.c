@@ -27,6 +27,7 @@ enum stmt {
 	STMT_TEXTS_MOVE,
 	STMT_TEXTS_DROP,
 	STMT_INCIDENTS_MOVE,
+	STMT_INCIDENT_DAYS_CLOSE,
 	STMT_INCIDENTS_CLOSE,
 	STMT_FTESTS_MERGE,
 	STMT_FTESTS_DROP,
@@ -73,6 +74,14 @@ static const char *const sql[STMT__MAX] = {
 	    "o.test = ?2 AND o.branch = incidents.branch AND "
 	    "o.closed_at IS NULL))",
 	/* an open episode on a branch where the new test has one too */
+	/* the closes of the next statement, counted into incident_days */
+	[STMT_INCIDENT_DAYS_CLOSE] =
+	    "INSERT INTO incident_days (project_id, branch, day, opened, "
+	    "closed) SELECT project_id, branch, last_failed_at / 86400000 * "
+	    "86400000, 0, count(*) FROM incidents WHERE test = ?1 AND "
+	    "closed_at IS NULL GROUP BY project_id, branch, last_failed_at / "
+	    "86400000 * 86400000 ON CONFLICT (project_id, branch, day) DO "
+	    "UPDATE SET closed = incident_days.closed + excluded.closed",
 	[STMT_INCIDENTS_CLOSE] =
 	    "UPDATE incidents SET closed_at = last_failed_at, closed_run = "
 	    "last_run, test = ?2 WHERE test = ?1",
@@ -311,6 +320,7 @@ alias_create(struct db *db, const struct config *cfg, int64_t project,
 	    run2(db, STMT_TEXTS_MOVE, from.id, to.id) == -1 ||
 	    run2(db, STMT_TEXTS_DROP, from.id, 0) == -1 ||
 	    run2(db, STMT_INCIDENTS_MOVE, from.id, to.id) == -1 ||
+	    run2(db, STMT_INCIDENT_DAYS_CLOSE, from.id, 0) == -1 ||
 	    run2(db, STMT_INCIDENTS_CLOSE, from.id, to.id) == -1 ||
 	    run2(db, STMT_FTESTS_DROP, from.id, project) == -1 ||
 	    run2(db, STMT_FLAKY_MOVE, from.id, to.id) == -1 ||

@@ -4,7 +4,8 @@
  * and job, with the points that fall outside a rolling band (anomalies)
  * and a forecast of the next intervals.  Every figure comes from
  * aggregates kept at ingest and in the batch, never from results: a run's
- * counts and duration (runs), the spans of incidents and of flaky states.
+ * counts and duration (runs), incidents opened and closed per day
+ * (incident_days), the spans of flaky states.
  * The methods are named in the answer:
  *   anomalies: the median of the previous ANOMALY_LOOKBACK values (at
  *   least 3) ± k × 1.4826 × their median absolute deviation;
@@ -32,7 +33,8 @@ const char *const trends_intervals[] = { "day", "week", NULL };
 enum stmt {
 	STMT_RUNS,
 	STMT_FLAKY,
-	STMT_INCIDENTS,
+	STMT_INC_BEFORE,
+	STMT_INC_DAYS,
 	STMT__MAX
 };
 
@@ -48,11 +50,17 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT first_at, resolved_at FROM flaky_states WHERE "
 	    "project_id = ?1 AND first_at < ?3 AND (resolved_at IS NULL OR "
 	    "resolved_at >= ?2)",
-	/* incident spans that reach into it: [opened_at, closed_at) */
-	[STMT_INCIDENTS] =
-	    "SELECT opened_at, closed_at FROM incidents WHERE project_id = ?1 "
-	    "AND opened_at < ?3 AND (closed_at IS NULL OR closed_at >= ?2) "
-	    "AND (branch = ?4 OR ?4 IS NULL)",
+	/* incidents open when the window starts: opened minus closed on
+	 * the days before it (incident_days, kept at ingest) */
+	[STMT_INC_BEFORE] =
+	    "SELECT coalesce(sum(opened - closed), 0) FROM incident_days "
+	    "WHERE project_id = ?1 AND day < ?2 AND (branch = ?3 OR ?3 IS "
+	    "NULL)",
+	/* ... and the change on each day of it */
+	[STMT_INC_DAYS] =
+	    "SELECT day, sum(opened - closed) FROM incident_days WHERE "
+	    "project_id = ?1 AND day >= ?2 AND day < ?3 AND (branch = ?4 OR "
+	    "?4 IS NULL) GROUP BY day",
 };
 
 /* What one interval holds. */
@@ -137,15 +145,13 @@ load_runs(struct db *db, int64_t project, const struct trends_query *q,
 }
 
 /*
- * Counts, for each bucket, the spans [from, to) of statement s (flaky
- * states or incidents; to NULL: still open) that are open at its end.
- * 0 or -1.
+ * Counts, for each bucket, the flaky spans [from, to) (to NULL: still
+ * flaky) that are open at its end.  0 or -1.
  */
 static int
-load_spans(struct db *db, int64_t project, const char *branch, enum stmt s,
-    struct bucket *b, size_t n)
+load_flaky(struct db *db, int64_t project, struct bucket *b, size_t n)
 {
-	struct db_query *st = DB_STMT(db, DBM_TRENDS, s);
+	struct db_query *st = DB_STMT(db, DBM_TRENDS, STMT_FLAKY);
 	long *delta = xcalloc(n + 1, sizeof(*delta)), run = 0, lo, hi;
 	int64_t from, to, len = b[0].end - b[0].start;
 	size_t i;
@@ -153,9 +159,7 @@ load_spans(struct db *db, int64_t project, const char *branch, enum stmt s,
 
 	if (st == NULL || db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int(db, st, 2, b[0].end) == -1 ||
-	    db_bind_int(db, st, 3, b[n - 1].end) == -1 ||
-	    (s == STMT_INCIDENTS && db_bind_text_opt(db, st, 4, branch) ==
-	    -1)) {
+	    db_bind_int(db, st, 3, b[n - 1].end) == -1) {
 		free(delta);
 		return -1;
 	}
@@ -173,6 +177,46 @@ load_spans(struct db *db, int64_t project, const char *branch, enum stmt s,
 	}
 	db_reset(st);
 	for (i = 0; i < n; i++)
+		b[i].open = (run += delta[i]);
+	free(delta);
+	return rc == DB_DONE ? 0 : -1;
+}
+
+/*
+ * Counts, for each bucket, the incidents of the branch (NULL: every
+ * branch) open at its end: those open when the window starts plus what
+ * each day up to that end opened and closed.  0 or -1.
+ */
+static int
+load_incidents(struct db *db, int64_t project, const char *branch,
+    struct bucket *b, size_t n)
+{
+	struct db_query *st = DB_STMT(db, DBM_TRENDS, STMT_INC_BEFORE);
+	long *delta = xcalloc(n, sizeof(*delta)), run, i;
+	int rc;
+
+	if (st == NULL || db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_int(db, st, 2, b[0].start) == -1 ||
+	    db_bind_text_opt(db, st, 3, branch) == -1 ||
+	    db_step(db, st) != DB_ROW) {
+		free(delta);
+		return -1;
+	}
+	run = (long)db_col_int(st, 0);
+	db_reset(st);
+	if ((st = DB_STMT(db, DBM_TRENDS, STMT_INC_DAYS)) == NULL ||
+	    db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_int(db, st, 2, b[0].start) == -1 ||
+	    db_bind_int(db, st, 3, b[n - 1].end) == -1 ||
+	    db_bind_text_opt(db, st, 4, branch) == -1) {
+		free(delta);
+		return -1;
+	}
+	while ((rc = db_step(db, st)) == DB_ROW)
+		if ((i = bucket_of(b, n, db_col_int(st, 0))) >= 0)
+			delta[i] += (long)db_col_int(st, 1);
+	db_reset(st);
+	for (i = 0; i < (long)n; i++)
 		b[i].open = (run += delta[i]);
 	free(delta);
 	return rc == DB_DONE ? 0 : -1;
@@ -263,8 +307,10 @@ anomalies(const struct trends_query *q, const struct bucket *b, size_t n)
 				prev[m++] = b[j].value;
 		if (stats_band(prev, m, q->k, &band) == 0 &&
 		    (b[i].value < band.low || b[i].value > band.high))
+			/* a rate's band within [0, 1], a count's from 0 */
 			jval_push(pts, band_point(q->metric, b[i].start,
-			    b[i].value, band.low, band.high));
+			    b[i].value, fmax(band.low, 0), q->metric ==
+			    TM_PASS_RATE ? fmin(band.high, 1) : band.high));
 	}
 	jval_set(o, "method", jval_str("rolling median \xc2\xb1 k\xc2\xb7MAD "
 	    "(MAD scaled by 1.4826) of the previous 7 values, at least 3"));
@@ -350,10 +396,10 @@ trends_get(struct db *db, int64_t project, const struct trends_query *q,
 		start -= (q->interval == TI_WEEK ? 7 : 1) * DAY_MS;
 	}
 	if (load_runs(db, project, q, b, n) == -1 ||
-	    (q->metric == TM_FLAKY_COUNT && load_spans(db, project, NULL,
-	    STMT_FLAKY, b, n) == -1) ||
-	    (q->metric == TM_INCIDENTS_OPEN && load_spans(db, project,
-	    q->branch, STMT_INCIDENTS, b, n) == -1))
+	    (q->metric == TM_FLAKY_COUNT && load_flaky(db, project, b,
+	    n) == -1) ||
+	    (q->metric == TM_INCIDENTS_OPEN && load_incidents(db, project,
+	    q->branch, b, n) == -1))
 		rc = -1;
 	*out = NULL;
 	if (rc == 0) {

@@ -5,7 +5,8 @@
 // into TAP.  Screenshots of every page (light and dark) go to TV_SHOTS.
 //
 // Environment: TV_URL (demo data in project "default" after the batch
-// passes, an empty project "empty", 10k tests in project "big"),
+// passes, an empty project "empty", 10k tests in project "big", 12 weekly runs
+// with one anomalous week in project "trend"),
 // TV_ADMIN_TOKEN and TV_READ_TOKEN (tokens of project "default" on TV_URL,
 // for the admin actions and their 403), TV_LIVE_TOKEN (an ingest token of
 // the empty project "live" on TV_URL: the live checks upload into it while
@@ -15,6 +16,7 @@
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
+import { trendChecks } from './trends.mjs';
 
 const env = process.env;
 const require = createRequire(path.resolve(env.TV_NPM, 'node_modules') + '/');
@@ -154,6 +156,7 @@ const FEATURE_HASH = '#/features/' + PAYMENTS.id + '/timeline';
 const PAGES = [['overview', ''], ['runs', '#/runs'], ['tests', '#/tests'],
     ['flaky', '#/flaky'], ['failures', '#/failures'], ['slowest', '#/slowest'],
     ['health', '#/health'], ['timeline', '#/timeline'], ['integrity', '#/integrity'],
+    ['trends', '#/trends'], ['quality', '#/quality'],
     ['live', '#/live'], ['settings', '#/settings']];
 // screenshots of these too, light and dark, under their own names
 const MORE = [['health-open', '#/health?open=' + PAYMENTS.domain_id],
@@ -216,7 +219,8 @@ await check('navigation', async () => {
 	const nav = await page.$$eval('#nav a', (a) => a.map((x) => x.dataset.nav + '=' + x.getAttribute('href') + '=' + x.textContent));
 	ok(nav.join(' ') === 'overview=#/=Overview runs=#/runs=Runs tests=#/tests=Tests flaky=#/flaky=Flaky ' +
 	    'failures=#/failures=Failures slowest=#/slowest=Slowest health=#/health=Health ' +
-	    'timeline=#/timeline=Timeline integrity=#/integrity=Integrity live=#/live=Live settings=#/settings=Settings',
+	    'timeline=#/timeline=Timeline integrity=#/integrity=Integrity trends=#/trends=Trends quality=#/quality=Quality ' +
+	    'live=#/live=Live settings=#/settings=Settings',
 	    'the navigation has a link for each page, in order', nav.join(' '));
 	await after(page, () => page.click('#nav a[data-nav=runs]'));
 	ok(page.url().endsWith('#/runs'), 'clicking Runs in the navigation opens #/runs', page.url());
@@ -1047,6 +1051,9 @@ if (env.TV_LIVE_TOKEN) {
 		await lp.context().close();
 	});
 }
+
+// --- issue 16 item 6: the trends and quality pages (t/browser/trends.mjs)
+await trendChecks({ BASE, check, ok, note, newPage, visit, after, ready, shot, text, noErrors });
 
 // --- dark mode screenshots of every page
 await check('dark mode', async () => {

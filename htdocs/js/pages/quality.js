@@ -64,7 +64,7 @@ export async function render(view, { segs, query }) {
 		['Test', ['Failed', 'num'], ['Runs', 'num'], ['Fail rate', 'num']],
 		(t) => h('tr', null, td(test(t)), td(num(t.failed), 'num'), td(num(t.runs), 'num'), td(pct(t.fail_rate), 'num')))),
 	    section('Never failing \u2014 may test nothing', h('p', { class: 'sub' }, 'Tests with at least ' +
-		num(query.min_runs || 20) + ' runs that never failed nor errored: worth checking that they can fail at all.'),
+		num(d.min_runs ?? (query.min_runs || 20)) + ' runs that never failed nor errored: worth checking that they can fail at all.'),
 		list(d.never_failing, 'never-failing', 'No test ran often enough without failing.',
 		    ['Test', ['Runs', 'num']], (t) => h('tr', null, td(test(t)), td(num(t.runs), 'num')))),
 	    section('Test count drift', h('p', { class: 'sub' }, 'Tests per suite in the first and the newest run since then.'),
@@ -79,11 +79,13 @@ export async function render(view, { segs, query }) {
 			td(signed(s.change_ms, dur), 'num')))));
 }
 
+// card(k, v, cls): a figure with its name, as the overview's cards.
 function card(k, v, cls) {
 	return h('div', { class: 'card' + (cls ? ' ' + cls : '') }, h('div', { class: 'v' }, v), h('div', { class: 'k' }, k));
 }
 
-// signed(n, f): "\u2191 +3" / "\u2193 \u22122" / "0", an arrow and a sign as well as the figure.
+// signed(n, f): "\u2191 +3", "\u2193 \u22122" or "0": an arrow and a sign as
+// well as the figure f(|n|).
 function signed(n, f) {
 	if (n === null || n === undefined)
 		return '\u2014';
@@ -94,6 +96,7 @@ function signed(n, f) {
 	return '0';
 }
 
+// fmtNum(x): a score with two decimals; an em dash when unknown.
 function fmtNum(x) {
 	return x === null || x === undefined ? '\u2014' : Number(x).toFixed(2);
 }
