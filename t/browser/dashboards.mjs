@@ -291,6 +291,26 @@ await check('widget failure', async () => {
 	noErrors(page, 'widget failure', [500]);
 });
 
+// --- every widget type, and every quality section, has its data
+await check('every widget', async () => {
+	const sections = ['flakiness', 'stability', 'mttr', 'most_failing', 'never_failing', 'count_drift', 'slowest_growing'];
+	const ws = [{ type: 'pass_rate_trend', params: { interval: 'day' } }, { type: 'trend', params: { metric: 'duration_p95' } },
+	    { type: 'failing_now', params: {} }, { type: 'recent_runs', params: {} }, { type: 'top_failing', params: {} },
+	    { type: 'flaky', params: {} }, { type: 'slowest', params: { limit: 5 } }, { type: 'domain_health', params: {} },
+	    { type: 'incidents', params: {} }, { type: 'integrity', params: { status: 'open', limit: 3 } },
+	    ...sections.map((x) => ({ type: 'quality', params: { section: x } }))];
+	const c = await apiReq('POST', 'dashboards', { name: 'Everything', widgets: ws });
+	ok(c.status === 201, 'a dashboard of every widget type', JSON.stringify(c.json));
+	ok(await visit(page, '#/dashboards/' + c.json.id) === 'ready', '... renders');
+	const states = await page.$$eval('[data-test=widget]', (w) => w.map((x) => x.dataset.type + '=' + x.dataset.state));
+	ok(states.length === ws.length && states.every((x) => x.endsWith('=ready')), '... every widget with its data', states.join(' '));
+	const heads = await page.$$eval('[data-test=widget][data-type=quality] h2', (x) => x.map((y) => y.textContent));
+	ok(heads.join('|') === sections.map((x) => 'Quality: ' + x.replace(/_/g, ' ')).join('|'), 'the quality sections, named', heads.join('|'));
+	await shot(page, 'every');
+	ok((await apiReq('DELETE', 'dashboards/' + c.json.id)).status === 204, '... deleted again');
+	noErrors(page, 'every widget');
+});
+
 // --- dark mode
 await check('dark mode', async () => {
 	const dark = await newPage({ dark: true, token: env.TV_ADMIN_TOKEN });
