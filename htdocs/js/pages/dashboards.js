@@ -169,6 +169,22 @@ function field(p, v) {
 	return h('label', null, p.label + (p.required ? ' (required)' : ''), input);
 }
 
+// stale(): the 412 message: someone saved in between; a button reloads
+// the dashboard (the router renders the route again).
+function stale() {
+	const reload = h('button', { type: 'button', 'data-test': 'reload' }, 'Reload the dashboard');
+	reload.addEventListener('click', () => {
+		const v = document.querySelector('#main .view');
+		if (v)
+			v.dataset.state = 'loading';
+		window.dispatchEvent(new HashChangeEvent('hashchange'));
+	});
+	return h('div', { class: 'error', role: 'alert', 'data-test': 'stale' },
+	    h('p', null, h('strong', null, 'This dashboard was changed elsewhere since you opened it.')),
+	    h('p', null, 'Nothing was saved, so the other change is kept. Reload to see it (your edits here are lost), then edit again. ',
+		reload));
+}
+
 // editor(view, d, etag, done): the edit form for dashboard d over the
 // view; Cancel and a successful save call done() (after updating d).
 function editor(view, d, etag, done) {
@@ -254,20 +270,6 @@ function editor(view, d, etag, done) {
 		});
 		clear(msg, h('p', { class: 'note' }, 'Delete this dashboard for everyone? ', sure));
 	});
-	// stale(): the 412 message: someone saved in between
-	const stale = () => {
-		const reload = h('button', { type: 'button', 'data-test': 'reload' }, 'Reload the dashboard');
-		reload.addEventListener('click', () => {
-			const v = document.querySelector('#main .view');
-			if (v)
-				v.dataset.state = 'loading';
-			window.dispatchEvent(new HashChangeEvent('hashchange'));
-		});
-		return h('div', { class: 'error', role: 'alert', 'data-test': 'stale' },
-		    h('p', null, h('strong', null, 'This dashboard was changed elsewhere since you opened it.')),
-		    h('p', null, 'Nothing was saved, so the other change is kept. Reload to see it (your edits here are lost), then edit again. ',
-			reload));
-	};
 	const form = h('form', { class: 'stack dedit', 'data-test': 'editor' },
 	    h('label', null, 'Name', name), list,
 	    h('div', { class: 'filters' }, h('label', null, 'Widget type', pick), add),
