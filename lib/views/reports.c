@@ -64,22 +64,19 @@ static const char *const sql[STMT__MAX] = {
 	    "coalesce(u.job, ''), '', '', 0, u.tests, u.passed, "
 	    "u.failed + u.errors, u.skipped, u.duration_ms FROM runs u "
 	    "WHERE " RUN_WHERE,
-	/* ?8..?10: group by suite, owner, feature; ?11 suite, ?12 owner,
-	 * ?13 feature path, ?14 domain path: the filters */
+	/* the cells, each as it is (rows() folds them by group and run:
+	 * a GROUP BY here would sort them all); ?8 suite, ?9 owner, ?10
+	 * feature path, ?11 domain path: the filters */
 	[STMT_CELLS] =
 	    "SELECT c.run, u.started_at, coalesce(u.branch, ''), "
-	    "coalesce(u.job, ''), CASE WHEN ?8 = 1 THEN c.suite ELSE '' END, "
-	    "CASE WHEN ?9 = 1 THEN c.owner ELSE '' END, "
-	    "CASE WHEN ?10 = 1 THEN c.feature ELSE 0 END, sum(c.tests), "
-	    "sum(c.passed), sum(c.failed), sum(c.skipped), "
-	    "sum(c.duration_ms) FROM runs u JOIN report_cells c ON "
-	    "c.run = u.id WHERE " RUN_WHERE " AND "
-	    UNDER("c.suite", "?11", " / ")
-	    " AND (" NONE("?12") " OR c.owner = ?12) "
-	    "AND (" NONE("?13") " OR c.feature = (SELECT id FROM features "
-	    "WHERE project_id = ?1 AND path = ?13)) "
-	    "AND (" NONE("?14") " OR c.feature IN " DOMAIN_FEATURES("?14") ") "
-	    "GROUP BY c.run, u.started_at, u.branch, u.job, 5, 6, 7",
+	    "coalesce(u.job, ''), c.suite, c.owner, c.feature, c.tests, "
+	    "c.passed, c.failed, c.skipped, c.duration_ms FROM runs u JOIN "
+	    "report_cells c ON c.run = u.id WHERE " RUN_WHERE " AND "
+	    UNDER("c.suite", "?8", " / ")
+	    " AND (" NONE("?9") " OR c.owner = ?9) "
+	    "AND (" NONE("?10") " OR c.feature = (SELECT id FROM features "
+	    "WHERE project_id = ?1 AND path = ?10)) "
+	    "AND (" NONE("?11") " OR c.feature IN " DOMAIN_FEATURES("?11") ")",
 	[STMT_FEATURES] =
 	    "SELECT f.id, f.path, d.path FROM features f JOIN domains d ON "
 	    "d.id = f.domain WHERE f.project_id = ?1 ORDER BY f.id",
@@ -341,14 +338,10 @@ read_all(struct db *db, int64_t project, const struct report_query *q,
 	    bind_runs(db, st, project, q, q->from, q->to,
 	    quoted_tag(q->tag, &tag)) == -1)
 		goto out;
-	if (cells && (db_bind_int(db, st, 8, groups_by(q, RK_SUITE)) == -1 ||
-	    db_bind_int(db, st, 9, groups_by(q, RK_OWNER)) == -1 ||
-	    db_bind_int(db, st, 10, groups_by(q, RK_FEATURE) ||
-	    groups_by(q, RK_DOMAIN)) == -1 ||
-	    db_bind_text_opt(db, st, 11, q->suite) == -1 ||
-	    db_bind_text_opt(db, st, 12, q->owner) == -1 ||
-	    db_bind_text_opt(db, st, 13, q->feature) == -1 ||
-	    db_bind_text_opt(db, st, 14, q->domain) == -1)) {
+	if (cells && (db_bind_text_opt(db, st, 8, q->suite) == -1 ||
+	    db_bind_text_opt(db, st, 9, q->owner) == -1 ||
+	    db_bind_text_opt(db, st, 10, q->feature) == -1 ||
+	    db_bind_text_opt(db, st, 11, q->domain) == -1)) {
 		db_reset(st);
 		goto out;
 	}
