@@ -211,6 +211,14 @@ get("/api/reports/$id_a/drilldown?group=2026-13-45", 400);
 get("/api/reports/$id_a/drilldown?group=2026-03-02&cursor=abc", 400);
 get("/api/reports/$id_a/drilldown?group=2026-03-02&status=green", 400);
 get("/api/reports/$id_a/drilldown", 400);
+get("/api/reports/$id_b/drilldown?group=2026-03-02,main,extra", 400);
+get("/api/reports/$id_a/drilldown?group=%5C", 400);
+get("/api/reports/$id_a/drilldown?group=" . ('x' x 5000), 400);
+get("/api/reports/$id_a/drilldown?group=2026-03-02&cursor=99999999999999999999999.1.1", 400);
+get("/api/reports/$id_a/drilldown?group=2026-03-02&cursor=-1.1.1", 400);
+get("/api/reports/$id_a/drilldown?group=2026-03-02&cursor=1.1.1.", 400);
+get("/api/reports/$id_a/drilldown?group=2026-03-02&limit=0", 400);
+get("/api/reports/abc", 400);
 
 # ---- bad definitions: 400 naming the key ----
 for my $bad ([{ group_by => 'week', colour => 'red' }, qr/colour/],

@@ -9,6 +9,7 @@
  * runs: the runs' durations, or what the group's tests took in each run.
  * The caller owns the JSON it is given.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -771,14 +772,24 @@ out:
 	return rc;
 }
 
-/* Parses cursor s ("started_at.run.test") into c; 0 or -1. */
+/* Parses cursor s ("started_at.run.test", three decimal integers in
+ * range) into c; 0 or -1. */
 static int
 cursor_parse(const char *s, int64_t *c)
 {
-	char end;
+	char *end;
+	int i;
 
-	return sscanf(s, "%" SCNd64 ".%" SCNd64 ".%" SCNd64 "%c", &c[0],
-	    &c[1], &c[2], &end) == 3 ? 0 : -1;
+	for (i = 0; i < 3; i++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		errno = 0;
+		c[i] = strtoll(s, &end, 10);
+		if (errno != 0 || *end != (i < 2 ? '.' : '\0'))
+			return -1;
+		s = end + 1;
+	}
+	return 0;
 }
 
 /*
