@@ -494,7 +494,8 @@ groups_json(const struct report_query *q, struct rep *r, struct fault *f)
 	json_t *groups;
 	size_t i, start, ngroups = 0;
 
-	qsort(r->rows, r->n, sizeof(*r->rows), row_group_cmp);
+	if (r->n > 0)
+		qsort(r->rows, r->n, sizeof(*r->rows), row_group_cmp);
 	for (i = 0; i < r->n; i++)
 		ngroups += i == 0 || !same_group(&r->rows[i - 1], &r->rows[i]);
 	if (ngroups > REPORT_GROUPS_MAX)
@@ -537,7 +538,8 @@ reports_compute(struct db *db, int64_t project, int64_t id,
 	}
 	if ((groups = groups_json(q, &r, f)) == NULL)
 		goto out;
-	qsort(r.rows, r.n, sizeof(*r.rows), row_run_cmp);
+	if (r.n > 0)
+		qsort(r.rows, r.n, sizeof(*r.rows), row_run_cmp);
 	fold(r.rows, r.n, &tot);
 	*out = jval_object();
 	jval_set(*out, "report_id", jval_int(id));
