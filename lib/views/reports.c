@@ -67,8 +67,8 @@ static const char *const sql[STMT__MAX] = {
 	    "u.failed + u.errors, u.skipped, u.duration_ms FROM runs u "
 	    "WHERE " RUN_WHERE " ORDER BY u.started_at, u.id",
 	/* the cells, each as it is, in run order (reportfold.c folds them
-	 * by group and run: a GROUP BY here would sort them all); ?8 suite, ?9 owner, ?10
-	 * feature path, ?11 domain path: the filters */
+	 * by group and run: a GROUP BY here would sort them all); ?8
+	 * suite, ?9 owner, ?10 feature path, ?11 domain path: filters */
 	[STMT_CELLS] =
 	    "SELECT c.run, u.started_at, coalesce(u.branch, ''), "
 	    "coalesce(u.job, ''), c.suite, c.owner, c.feature, c.tests, "
