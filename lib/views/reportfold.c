@@ -15,7 +15,6 @@
 #include "crypto.h"
 #include "jval.h"
 #include "reportfold.h"
-#include "reports.h"
 #include "stats.h"
 #include "xalloc.h"
 
@@ -29,7 +28,7 @@ struct fig {
 
 /* A group: its values (interned) and figures. */
 struct grp {
-	size_t		 v[REPORT_KEYS_MAX];
+	size_t		 v[RFOLD_KEYS_MAX];
 	struct fig	 fig;
 };
 
@@ -163,7 +162,7 @@ grp_find(struct rfold *f, const size_t *v)
 			return g;
 		h = (h + 1) & (f->grpslots - 1);
 	}
-	if (f->ngrp == REPORT_GROUPS_MAX)
+	if (f->ngrp == RFOLD_GROUPS_MAX)
 		return NULL;
 	if (f->ngrp == f->grpcap) {
 		f->grpcap = f->grpcap ? f->grpcap * 2 : 64;
@@ -205,12 +204,12 @@ fig_add(struct fig *g, int64_t run, const struct rfold_row *r)
 /*
  * Adds row r (of run r->run; rows come in run order) with the values v
  * (nkeys of them) to its group and to the totals.  Returns 0, or -1 when
- * the row would make a group past REPORT_GROUPS_MAX.
+ * the row would make a group past RFOLD_GROUPS_MAX.
  */
 int
 rfold_add(struct rfold *f, const char *const *v, const struct rfold_row *r)
 {
-	size_t iv[REPORT_KEYS_MAX] = { 0, 0 };
+	size_t iv[RFOLD_KEYS_MAX] = { 0, 0 };
 	struct grp *g;
 	int i;
 

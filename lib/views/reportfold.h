@@ -5,6 +5,9 @@
 
 struct rfold;
 
+#define RFOLD_KEYS_MAX		2	/* values of a group */
+#define RFOLD_GROUPS_MAX	5000	/* groups of a fold */
+
 /* A run's part of a group, as read. */
 struct rfold_row {
 	int64_t		 run, dur;

@@ -21,7 +21,6 @@
 #include "db.h"
 #include "fault.h"
 #include "jval.h"
-#include "reportfold.h"
 #include "reports.h"
 #include "stats.h"
 #include "trends.h"

@@ -3,6 +3,8 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "reportfold.h"
+
 struct db;
 struct fault;
 
@@ -20,8 +22,8 @@ enum report_key {
 	RK__MAX
 };
 
-#define REPORT_KEYS_MAX		2	/* keys in a group_by */
-#define REPORT_GROUPS_MAX	5000	/* groups in one answer */
+#define REPORT_KEYS_MAX		RFOLD_KEYS_MAX		/* keys in a group_by */
+#define REPORT_GROUPS_MAX	RFOLD_GROUPS_MAX	/* groups in an answer */
 
 /* A report definition resolved for one computation (strings borrowed
  * from the definition; NULL: no filter). */
