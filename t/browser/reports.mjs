@@ -293,6 +293,8 @@ await check('bad input', async () => {
 	    null, { timeout: 10000 }).catch(() => {});
 	ok(/feature/.test(await text(page, '[data-test=report-400-message]')), 'an unknown feature: the message names it',
 	    await text(page, '[data-test=report-error]'));
+	ok(await page.getAttribute('[data-field=feature]', 'aria-invalid') === 'true' &&
+	    await page.getAttribute('[data-field=from]', 'aria-invalid') === null, '... and the feature field is marked');
 	await shot(page, 'error');
 	noErrors(page, 'bad input', [400]);
 });
@@ -312,6 +314,20 @@ await check('by branch', async () => {
 	ok(bars.length === 3 && /1\.8% passed.*55 failed/.test(bars[0]), '... drawn as bars with their figures in words', bars.join('|'));
 	await shot(page, 'by-branch');
 	noErrors(page, 'by branch');
+});
+
+// --- an empty range: no groups, the table says so, zero totals
+await check('empty range', async () => {
+	await visit(page, '#/reports');
+	await page.fill('[data-field=from]', '2026-10-05');
+	await page.fill('[data-field=to]', '2026-10-11');
+	await page.fill('[data-field=branch]', '*');
+	ok(await after(page, () => page.click('[data-test=run]')) === 'ready', 'a report of a week without runs');
+	ok((await rows(page)).length === 0 && /No runs match/.test(await text(page, '[data-test=report-table] tbody')),
+	    '... has no group and says so');
+	ok(same((await totals(page)).slice(0, 5), [0, 0, 0, 0, 0]), '... its totals are zero', JSON.stringify(await totals(page)));
+	ok(await page.$$eval('[data-test=report-chart]', (c) => c.length) === 0, '... and no chart');
+	noErrors(page, 'empty range');
 });
 
 // --- a dashboard: the editor offers the report widget; it renders the table

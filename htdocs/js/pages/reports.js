@@ -120,6 +120,8 @@ async function submit(f, msg) {
 	body.group_by = [fd.get('group_by'), fd.get('group_by2')].filter((x) => x);
 	const btn = f.querySelector('button[type=submit]');
 	btn.disabled = true;
+	for (const el of f.querySelectorAll('[aria-invalid]'))
+		el.removeAttribute('aria-invalid');
 	clear(msg, h('p', { class: 'loading', role: 'status' }, 'Running the report\u2026'));
 	try {
 		const d = await send('POST', 'reports', body);
@@ -133,6 +135,11 @@ async function submit(f, msg) {
 		    h('p', null, h('strong', null, e.status ? 'The API answered ' + e.status + (e.code ? ' (' + e.code + ')' : '') :
 			'The report could not be run')),
 		    h('p', { 'data-test': 'report-400-message' }, e.message || String(e))));
+		// the fields the API's message names are marked
+		if (e.status === 400)
+			for (const el of f.querySelectorAll('[data-field]'))
+				if (new RegExp('\\b' + el.dataset.field.replace(/2$/, '') + '\\b').test(e.message))
+					el.setAttribute('aria-invalid', 'true');
 	} finally {
 		btn.disabled = false;
 	}
