@@ -58,7 +58,8 @@ LIB_DB = lib/db/db.c lib/db/db_sqlite.c lib/db/db_sqlite_fn.c \
          lib/db/db_pg.c lib/db/pgmigrate.c lib/db/pgcopy.c lib/db/jval.c \
          lib/db/cursor.c \
          lib/db/project.c \
-         lib/db/auth.c lib/db/ticket.c lib/db/rollup.c lib/db/branch.c
+         lib/db/auth.c lib/db/ticket.c lib/db/rollup.c lib/db/branch.c \
+         lib/db/reportcells.c
 LIB_WEB = lib/web/route.c lib/web/http.c lib/web/httpanswer.c \
           lib/web/fcgiproto.c lib/web/fcgiloop.c \
           lib/web/respcache.c
@@ -79,7 +80,8 @@ LIB_VIEWS = lib/views/status.c lib/views/runs.c lib/views/signals.c \
             lib/views/correlate.c lib/views/featurehealth.c \
             lib/views/teststate.c lib/views/mappings.c lib/views/alias.c \
             lib/views/events.c lib/views/trends.c lib/views/dashboards.c \
-            lib/views/quality.c
+            lib/views/quality.c lib/views/reportdef.c \
+            lib/views/reports.c
 LIB_LAYERS = base db web ingest passes views
 LIB_SRC = $(LIB_BASE) $(LIB_DB) $(LIB_WEB) $(LIB_INGEST) $(LIB_PASSES) \
           $(LIB_VIEWS)
@@ -88,7 +90,7 @@ LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o \
 LIBA    = $(BUILD)/libtestvis.a
 
 CGI_PROGS = health ingest runs tests insights features integrity live \
-            trends dashboards quality
+            trends dashboards quality reports
 CGI_BIN   = $(CGI_PROGS:%=$(BUILD)/cgi-bin/testvis-%)
 CLI_BIN   = $(BUILD)/bin/testvis
 

@@ -27,14 +27,15 @@ static const char *const tables[] = {
 	"failure_streams", "events", "batch_marks", "domains", "features",
 	"mappings", "aliases", "feature_days", "flaky_windows",
 	"flaky_states", "signals", "stream_stats", "signal_tests", "secrets",
-	"dashboards", "incident_days",
+	"dashboards", "incident_days", "report_cells", "reports",
 	NULL
 };
 
 /* Tables whose id PostgreSQL draws from an identity sequence. */
 static const char *const identities[] = {
 	"projects", "runs", "run_shards", "result_texts", "incidents",
-	"events", "domains", "features", "signals", "dashboards", NULL
+	"events", "domains", "features", "signals", "dashboards", "reports",
+	NULL
 };
 
 /* Predicate: name is in the NULL-terminated list. */

@@ -39,6 +39,7 @@
 #include "ingeststore.h"
 #include "junit.h"
 #include "repeats.h"
+#include "reportcells.h"
 #include "rollup.h"
 #include "stream.h"
 #include "trace.h"
@@ -485,7 +486,8 @@ answer_duplicate(struct ingest *in, json_t **out)
 	return INGEST_SKIPPED;
 }
 
-/* Derives the rollups and incidents of the shard (rollup.c); 0 or -1. */
+/* Derives the rollups and incidents of the shard (rollup.c) and the
+ * report cells of its run (reportcells.c); 0 or -1. */
 static int
 finish_rollup(struct ingest *in)
 {
@@ -503,7 +505,8 @@ finish_rollup(struct ingest *in)
 	ru.now = in->run.now;
 	sp = trace_begin(in->span, "ingest.rollup");
 	trace_attr_str(sp, "testvis.run_id", in->run.run_id);
-	if ((rc = rollup_apply(in->db, &ru)) == -1)
+	if ((rc = rollup_apply(in->db, &ru)) == -1 ||
+	    (rc = reportcells_run(in->db, ru.run)) == -1)
 		ingeststore_fault(in->db, in->fault);
 	trace_end(sp);
 	return rc;

@@ -21,6 +21,8 @@
 #include "mapping.h"
 #include "maprule.h"
 #include "pass.h"
+#include "reportcells.h"
+#include "xalloc.h"
 
 #define CHUNK		2000	/* tests re-resolved per transaction */
 #define MAX_CANDS	16
@@ -481,11 +483,11 @@ rules_load(const struct config *cfg, struct maprules **rules,
 }
 
 /*
- * Recomputes feature_days of one feature (or, with feature 0, of every
- * feature of the project) from the stored results, for the days from
- * from_day on: retention deleted the results of older days, whose
- * rollups stay as they were.  Inside the caller's transaction.
- * Returns 0 or -1.
+ * Recomputes feature_days and the report cells of one feature (or, with
+ * feature 0, of every feature of the project) from the stored results,
+ * for the days from from_day on: retention deleted the results of older
+ * days, whose rollups stay as they were.  Inside the caller's
+ * transaction.  Returns 0 or -1.
  */
 int
 mapping_days_rebuild(struct db *db, int64_t project, int64_t feature,
@@ -503,7 +505,7 @@ mapping_days_rebuild(struct db *db, int64_t project, int64_t feature,
 		    db_bind_int(db, st, 2, from_day) == -1 ||
 		    db_step(db, st) == -1)
 			return -1;
-		return 0;
+		return reportcells_project(db, project, from_day * DAY_MS);
 	}
 	if ((st = DB_STMT(db, DBM_MAPPING, STMT_DAYS_DROP_ONE)) == NULL ||
 	    db_bind_int(db, st, 1, feature) == -1 ||
@@ -513,7 +515,7 @@ mapping_days_rebuild(struct db *db, int64_t project, int64_t feature,
 	    db_bind_int(db, st, 2, from_day) == -1 ||
 	    db_bind_int(db, st, 3, feature) == -1 || db_step(db, st) == -1)
 		return -1;
-	return 0;
+	return reportcells_feature(db, project, feature, from_day * DAY_MS);
 }
 
 /* The first day whose results retention keeps (0: all). */
@@ -591,49 +593,85 @@ mapping_resolve(struct db *db, const struct config *cfg, int64_t project,
 }
 
 /*
+ * Rebuilds the report cells of the features f[0..n) and of the tests not
+ * mapped yet, after tests were first mapped: their results, counted as
+ * not mapped when they were stored, move to their features.  Returns 0
+ * or -1.
+ */
+static int
+cells_remap(struct pass_ctx *c, const int64_t *f, size_t n)
+{
+	int64_t from = keep_from_day(c->cfg, c->now) * DAY_MS;
+	size_t i, k;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < i && f[k] != f[i]; k++)
+			;
+		if (k == i && reportcells_feature(c->db, c->project_id, f[i],
+		    from) == -1)
+			return -1;
+	}
+	return reportcells_feature(c->db, c->project_id, 0, from);
+}
+
+/*
  * Resolves tests in chunks: all of them when full (the rules changed),
- * else those never mapped.  Returns the number resolved, or -1.
+ * else those never mapped, whose features' report cells are rebuilt.
+ * Returns the number resolved, or -1.
  */
 static long
 resolve_tests(struct pass_ctx *c, const struct maprules *rules, int full,
     long *moved)
 {
 	struct db_query *st;
-	int64_t last = 0, from, to;
+	int64_t last = 0, from, to, *mapped;
+	size_t nmapped;
 	long done = 0, n;
 	int rc;
 
 	*moved = 0;
+	mapped = xcalloc(CHUNK, sizeof(*mapped));
 	for (;;) {
 		if (db_begin(c->db) == -1)
-			return -1;
+			break;
 		st = DB_STMT(c->db, DBM_MAPPING, full ? STMT_TESTS_ALL :
 		    STMT_TESTS_NEW);
 		if (st == NULL ||
 		    db_bind_int(c->db, st, 1, c->project_id) == -1)
-			return -1;
+			break;
 		if (full ? db_bind_int(c->db, st, 2, last) == -1 ||
 		    db_bind_int(c->db, st, 3, CHUNK) == -1 :
 		    db_bind_int(c->db, st, 2, CHUNK) == -1)
-			return -1;
+			break;
 		n = 0;
+		nmapped = 0;
 		while ((rc = db_step(c->db, st)) == DB_ROW) {
 			last = db_col_int(st, 0);
 			if (resolve_row(c->db, c->project_id, rules, st, c->now,
 			    &from, &to) == -1) {
 				db_reset(st);
-				return -1;
+				rc = -1;
+				break;
 			}
 			*moved += from != 0;
+			if (!full && to != 0 && nmapped < CHUNK)
+				mapped[nmapped++] = to;
 			n++;
 		}
 		db_reset(st);
-		if (rc == -1 || pass_commit(c) == -1)
-			return -1;
+		if (rc == -1 || cells_remap(c, mapped, nmapped) == -1 ||
+		    pass_commit(c) == -1)
+			break;
 		done += n;
-		if (n < CHUNK)
+		if (n < CHUNK) {
+			free(mapped);
 			return done;
+		}
 	}
+	free(mapped);
+	return -1;
 }
 
 /*

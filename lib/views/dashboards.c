@@ -89,6 +89,8 @@ static const struct wparam p_scoped[] = { BRANCH, JOB, END };
 static const struct wparam p_branch_list[] = { BRANCH, LIMIT, END };
 static const struct wparam p_integrity[] = { { "status", P_ENUM, 0, 0,
     statuses, 0 }, LIMIT, END };
+static const struct wparam p_report[] = { { "report_id", P_INT, 1,
+    INT64_MAX, NULL, 1 }, END };
 static const struct wparam p_quality[] = { { "section", P_ENUM, 0, 0,
     sections, 1 }, BRANCH, JOB, END };
 
@@ -109,6 +111,7 @@ static const struct {
 	{ "incidents", p_branch_list },
 	{ "integrity", p_integrity },
 	{ "quality", p_quality },
+	{ "report", p_report },
 };
 #define NWTYPES (sizeof(wtypes) / sizeof(wtypes[0]))
 
