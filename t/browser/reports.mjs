@@ -45,8 +45,6 @@ async function newPage(opts = {}) {
 	    colorScheme: opts.dark ? 'dark' : 'light' });
 	if (opts.token)
 		await ctx.addInitScript((t) => localStorage.setItem('testvis.token', t), opts.token);
-	if (env.TV_PRELOAD)
-		await (await import(env.TV_PRELOAD)).default(ctx);
 	const page = await ctx.newPage();
 	page.errors = [];
 	page.on('console', (m) => {

@@ -58,9 +58,11 @@ export async function render(view, { segs, query }) {
 	table = reportTable(d, { onCell, selected: sel });
 	const chartEl = h('div', { class: 'rchart', 'data-test': 'report-chart' });
 	clear(view, head, form(d.query, msg), msg,
-	    section('Report #' + d.report_id, h('p', { class: 'sub', 'data-test': 'report-summary' }, querySummary(d.query), h('br'),
-		'From ', h('time', { datetime: d.range.from }, d.range.from), ' to ', h('time', { datetime: d.range.to }, d.range.to),
-		' (UTC)', d.query.from || d.query.to ? '' : ': rolling, recomputed on every visit', '. ',
+	    section('By ' + d.query.group_by.map((k) => keyLabel(k).toLowerCase().replace(/ of$/, '')).join(' and '),
+		h('p', { class: 'sub', 'data-test': 'report-summary' }, querySummary(d.query), h('br'),
+		'Runs started from ', h('time', { datetime: d.range.from }, d.range.from), ' and before ',
+		h('time', { datetime: d.range.to }, d.range.to), ' (UTC)',
+		d.query.from || d.query.to ? '' : ': rolling, recomputed on every visit', '. ',
 		num(d.totals.runs), d.totals.runs === 1 ? ' run, ' : ' runs, ', num(d.totals.tests), ' results.'),
 	    chartEl, table, h('p', { class: 'small muted' }, 'Click a group or one of its counts to see the results behind it.')),
 	    drill, recentList(r, d.report_id));
