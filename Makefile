@@ -59,7 +59,7 @@ LIB_DB = lib/db/db.c lib/db/db_sqlite.c lib/db/db_sqlite_fn.c \
          lib/db/cursor.c \
          lib/db/project.c \
          lib/db/auth.c lib/db/ticket.c lib/db/rollup.c lib/db/branch.c \
-         lib/db/reportcells.c
+         lib/db/reportcells.c lib/db/repairs.c
 LIB_WEB = lib/web/route.c lib/web/http.c lib/web/httpanswer.c \
           lib/web/fcgiproto.c lib/web/fcgiloop.c \
           lib/web/respcache.c
@@ -80,8 +80,8 @@ LIB_VIEWS = lib/views/status.c lib/views/runs.c lib/views/signals.c \
             lib/views/correlate.c lib/views/featurehealth.c \
             lib/views/teststate.c lib/views/mappings.c lib/views/alias.c \
             lib/views/events.c lib/views/trends.c lib/views/dashboards.c \
-            lib/views/quality.c lib/views/reportdef.c \
-            lib/views/reports.c
+            lib/views/quality.c lib/views/mttr.c lib/views/reportdef.c \
+            lib/views/reportfold.c lib/views/reports.c
 LIB_LAYERS = base db web ingest passes views
 LIB_SRC = $(LIB_BASE) $(LIB_DB) $(LIB_WEB) $(LIB_INGEST) $(LIB_PASSES) \
           $(LIB_VIEWS)

@@ -96,8 +96,10 @@ if [ ! -s "$db.done" ]; then
 	sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' > /dev/null
 	echo "$(( $(date +%s) - t0 ))" > "$db.done"
 fi
-# a database built by an older schema is brought up to date first
+# a database built by an older schema is brought up to date first, and
+# the mapping pass maps its tests (as the every-minute batch would)
 "$tv" migrate > /dev/null
+"$tv" batch --pass mapping > /dev/null
 echo "database: $(sqlite3 "$db" 'SELECT count(*) FROM runs') runs," \
     "$(sqlite3 "$db" 'SELECT count(*) FROM tests') tests," \
     "$(sqlite3 "$db" 'SELECT count(*) FROM results') results," \
@@ -281,6 +283,18 @@ end
 LUA
 }
 
+# REP-1: reports kept for the GET rows below (POST answers them too)
+report() {
+	curl -s -X POST -H 'Content-Type: application/json' -d "$1" \
+	    "http://127.0.0.1:$port/api/reports" |
+	    python3 -c 'import json, sys; print(json.load(sys.stdin)["report_id"])'
+}
+rep_week=$(report '{"from":"2000-01-01","branch":"*","group_by":["week","branch"]}')
+rep_suite=$(report '{"from":"2000-01-01","group_by":"suite"}')
+rep_feat=$(report '{"from":"2000-01-01","branch":"*","group_by":["feature","week"]}')
+rep_key=$(curl -s "http://127.0.0.1:$port/api/reports/$rep_week" |
+    python3 -c 'import json, sys, urllib.parse; print(urllib.parse.quote(json.load(sys.stdin)["groups"][-1]["key"]))')
+
 # the endpoints: "NAME|URL"; NAME ends with * for a point endpoint
 cat > "$WORK/endpoints.txt" <<EOF
 API-1 health|/api/health
@@ -311,6 +325,11 @@ REP-2 trends incidents_open day 90|/api/trends?metric=incidents_open&interval=da
 REP-2 trends flaky_count week|/api/trends?metric=flaky_count
 REP-3 quality|/api/quality
 REP-3 quality ?branch=*|/api/quality?branch=*
+REP-1 report week x branch|/api/reports/$rep_week
+REP-1 report suite|/api/reports/$rep_suite
+REP-1 report feature x week|/api/reports/$rep_feat
+REP-1 drilldown ?status=failed|/api/reports/$rep_week/drilldown?group=$rep_key&status=failed
+REP-1 reports list|/api/reports
 EOF
 
 echo "response cache: $( [ "$CACHE" = 0 ] && echo off || echo on)"

@@ -223,6 +223,33 @@ same($q, { branch => 'main', job => undef, since => $q->{since}, min_runs => 1, 
     most_failing => [], never_failing => [], count_drift => [], slowest_growing => [] },
     'since in the future: empty lists, zeros and nulls');
 
+# ---- MTTR from the repair times: whole days, a day's part, the migration ----
+# every close: [closed at, duration]; a since at a midnight reads whole
+# days of repair times, a since one second later that day's incidents
+# themselves up to the next midnight
+my @closes = ([$t0 + 3 * $H / 1000, $H], [$t0 + 5 * $H / 1000, $H], [$t0 + 5 * $H / 1000, 2 * $H],
+    [$t0 + 8 * $H / 1000, $H]);
+my $midnight = int(($t0 + 5 * 3600) / 86400) * 86400;
+for my $since ($midnight, $midnight + 1, $t0 + 5 * 3600, $t0 + 5 * 3600 + 1) {
+	my @d = sort { $a <=> $b } map { $_->[1] } grep { $_->[0] >= $since } @closes;
+	my $med = !@d ? undef : @d % 2 ? $d[$#d / 2] : ($d[@d / 2 - 1] + $d[@d / 2]) / 2;
+	my $mean = !@d ? undef : eval { my $t = 0; $t += $_ for @d; $t / @d };
+	$q = quality('?branch=*&since=' . iso($since));
+	same([@{$q->{mttr}}{qw(incidents mean_ms median_ms)}], [scalar @d, $mean, $med],
+	    'mttr since ' . iso($since) . ': ' . scalar(@d) . ' incidents');
+}
+my $before = quality('?branch=*')->{mttr};
+my $rows = $inst->sql('SELECT project_id, day, branch, feature, secs, n, sum_ms FROM repair_times '
+    . 'ORDER BY project_id, day, branch, feature, secs');
+like($rows, qr/\|3600\|/, 'repair times kept as incidents closed (whole seconds)');
+$inst->sql('DROP TABLE repair_times; DELETE FROM schema_migrations WHERE version = 17');
+my $m = $inst->cli('migrate');
+is($m->{exit}, 0, 'migration 0017 again') or diag($m->{stderr});
+is($inst->sql('SELECT project_id, day, branch, feature, secs, n, sum_ms FROM repair_times '
+    . 'ORDER BY project_id, day, branch, feature, secs'), $rows,
+    '... counts the same repair times in from the incidents');
+same(quality('?branch=*')->{mttr}, $before, '... and MTTR answers the same');
+
 # ---- bad parameters ----
 for my $bad (qw(limit=0 limit=101 limit=x min_runs=0 min_runs=-3 since=yesterday
     branch= job= nope=1 limit=5&limit=6)) {

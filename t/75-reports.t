@@ -211,6 +211,14 @@ get("/api/reports/$id_a/drilldown?group=2026-13-45", 400);
 get("/api/reports/$id_a/drilldown?group=2026-03-02&cursor=abc", 400);
 get("/api/reports/$id_a/drilldown?group=2026-03-02&status=green", 400);
 get("/api/reports/$id_a/drilldown", 400);
+get("/api/reports/$id_b/drilldown?group=2026-03-02,main,extra", 400);
+get("/api/reports/$id_a/drilldown?group=%5C", 400);
+get("/api/reports/$id_a/drilldown?group=" . ('x' x 5000), 400);
+get("/api/reports/$id_a/drilldown?group=2026-03-02&cursor=99999999999999999999999.1.1", 400);
+get("/api/reports/$id_a/drilldown?group=2026-03-02&cursor=-1.1.1", 400);
+get("/api/reports/$id_a/drilldown?group=2026-03-02&cursor=1.1.1.", 400);
+get("/api/reports/$id_a/drilldown?group=2026-03-02&limit=0", 400);
+get("/api/reports/abc", 400);
 
 # ---- bad definitions: 400 naming the key ----
 for my $bad ([{ group_by => 'week', colour => 'red' }, qr/colour/],
@@ -257,9 +265,9 @@ my $cells_sql = 'SELECT run, suite, owner, feature, tests, passed, failed, skipp
     . 'FROM report_cells ORDER BY run, suite, owner, feature';
 my $before = $inst->sql($cells_sql);
 ok(length $before > 0, 'cells kept at ingest');
-$inst->sql('DROP TABLE report_cells; DROP TABLE reports; DELETE FROM schema_migrations WHERE version >= 16');
+$inst->sql('DROP TABLE report_cells; DROP TABLE reports; DROP TABLE repair_times; DELETE FROM schema_migrations WHERE version >= 16');
 $r = $inst->cli('migrate');
-is($r->{exit}, 0, 'migration 0016 again') or diag($r->{stderr});
+is($r->{exit}, 0, 'migrations 0016 and 0017 again') or diag($r->{stderr});
 is($inst->sql($cells_sql), $before, 'it counts the same cells in from the results');
 
 done_testing();

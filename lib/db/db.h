@@ -45,6 +45,8 @@ enum db_module {
 	DBM_REPORTCELLS,
 	DBM_REPORTS,
 	DBM_REPORTDEF,
+	DBM_REPAIRS,
+	DBM_MTTR,
 	DBM__MAX
 };
 

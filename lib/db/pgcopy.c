@@ -28,6 +28,7 @@ static const char *const tables[] = {
 	"mappings", "aliases", "feature_days", "flaky_windows",
 	"flaky_states", "signals", "stream_stats", "signal_tests", "secrets",
 	"dashboards", "incident_days", "report_cells", "reports",
+	"repair_times",
 	NULL
 };
 

@@ -106,6 +106,7 @@ rollup_flip_rate(const char *w)
 
 enum stmt {
 	STMT_CLOSE_EVENTS,
+	STMT_REPAIRS,
 	STMT_CLOSE,
 	STMT_CONTINUE,
 	STMT_MAX,
@@ -141,6 +142,21 @@ static const char *const sql[STMT__MAX] = {
 	    "jsonb_build_object('incident', i.id, 'run_id', "
 	    "CAST(?6 AS TEXT), 'branch', i.branch, 'failure_count', "
 	    "i.failure_count) " CLOSE_EVENTS_FROM),
+	/* the closes of STMT_CLOSE, counted into repair_times (0017) */
+	[STMT_REPAIRS] =
+	    "INSERT INTO repair_times (project_id, day, branch, feature, "
+	    "secs, n, sum_ms) SELECT i.project_id, CAST(?4 AS BIGINT) / "
+	    "86400000 * 86400000, i.branch, coalesce(t.feature, 0), "
+	    "(CAST(?4 AS BIGINT) - i.opened_at) / 1000, count(*), "
+	    "sum(CAST(?4 AS BIGINT) - i.opened_at) FROM incidents i JOIN "
+	    "tests t ON t.id = i.test WHERE i.closed_at IS NULL AND "
+	    "i.branch = ?3 AND i.last_failed_at <= ?4 AND i.test IN (SELECT "
+	    "test FROM results WHERE run = ?1 AND shard = ?2 AND "
+	    "status = 0) GROUP BY i.project_id, i.branch, "
+	    "coalesce(t.feature, 0), (CAST(?4 AS BIGINT) - i.opened_at) / 1000 "
+	    "ON CONFLICT (project_id, day, branch, feature, secs) DO UPDATE "
+	    "SET n = repair_times.n + excluded.n, "
+	    "sum_ms = repair_times.sum_ms + excluded.sum_ms",
 	[STMT_CLOSE] =
 	    "UPDATE incidents SET closed_run = ?1, closed_at = ?4 "
 	    "WHERE closed_at IS NULL AND branch = ?3 AND last_failed_at <= ?4 "
@@ -340,7 +356,8 @@ static const char *const sql[STMT__MAX] = {
  * Applies one shard's results (already stored) to the incidents of its
  * branch and to the rollups of its tests: a passing result closes the
  * test's open incident on the branch, a failing one counts into it or
- * opens one, with an event per incident opened or closed; then every
+ * opens one, with an event per incident opened or closed (a closed one
+ * counted into repair_times); then every
  * test of the shard gets its counters, latest status, windows
  * (project-wide in test_stats, and in its stream's stream_stats row),
  * percentiles, open incident and flaky evidence (a retry pass, or a run of
@@ -352,13 +369,13 @@ static const char *const sql[STMT__MAX] = {
 int
 rollup_apply(struct db *db, const struct rollup_shard *s)
 {
-	static const enum stmt inc[] = { STMT_CLOSE_EVENTS, STMT_CLOSE,
-	    STMT_CONTINUE };
+	static const enum stmt inc[] = { STMT_CLOSE_EVENTS, STMT_REPAIRS,
+	    STMT_CLOSE, STMT_CONTINUE };
 	struct db_query *st;
 	int64_t maxinc, closed = 0, opened;
 	int i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		if ((st = DB_STMT(db, DBM_ROLLUP, inc[i])) == NULL ||
 		    db_bind_int(db, st, 1, s->run) == -1 ||
 		    db_bind_int(db, st, 2, s->shard) == -1 ||

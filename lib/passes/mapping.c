@@ -21,6 +21,7 @@
 #include "mapping.h"
 #include "maprule.h"
 #include "pass.h"
+#include "repairs.h"
 #include "reportcells.h"
 #include "xalloc.h"
 
@@ -483,11 +484,12 @@ rules_load(const struct config *cfg, struct maprules **rules,
 }
 
 /*
- * Recomputes feature_days and the report cells of one feature (or, with
- * feature 0, of every feature of the project) from the stored results,
- * for the days from from_day on: retention deleted the results of older
- * days, whose rollups stay as they were.  Inside the caller's
- * transaction.  Returns 0 or -1.
+ * Recomputes feature_days, the report cells and the repair times of one
+ * feature (or, with feature 0, of every feature of the project) from the
+ * stored results and incidents, for the days from from_day on:
+ * retention deleted the results of older days, whose rollups stay as
+ * they were (incidents it keeps: their repair times are all rebuilt).
+ * Inside the caller's transaction.  Returns 0 or -1.
  */
 int
 mapping_days_rebuild(struct db *db, int64_t project, int64_t feature,
@@ -505,7 +507,9 @@ mapping_days_rebuild(struct db *db, int64_t project, int64_t feature,
 		    db_bind_int(db, st, 2, from_day) == -1 ||
 		    db_step(db, st) == -1)
 			return -1;
-		return reportcells_project(db, project, from_day * DAY_MS);
+		if (reportcells_project(db, project, from_day * DAY_MS) == -1)
+			return -1;
+		return repairs_project(db, project);
 	}
 	if ((st = DB_STMT(db, DBM_MAPPING, STMT_DAYS_DROP_ONE)) == NULL ||
 	    db_bind_int(db, st, 1, feature) == -1 ||
@@ -515,7 +519,9 @@ mapping_days_rebuild(struct db *db, int64_t project, int64_t feature,
 	    db_bind_int(db, st, 2, from_day) == -1 ||
 	    db_bind_int(db, st, 3, feature) == -1 || db_step(db, st) == -1)
 		return -1;
-	return reportcells_feature(db, project, feature, from_day * DAY_MS);
+	if (reportcells_feature(db, project, feature, from_day * DAY_MS) == -1)
+		return -1;
+	return repairs_feature(db, project, feature);
 }
 
 /* The first day whose results retention keeps (0: all). */
@@ -593,10 +599,10 @@ mapping_resolve(struct db *db, const struct config *cfg, int64_t project,
 }
 
 /*
- * Rebuilds the report cells of the features f[0..n) and of the tests not
- * mapped yet, after tests were first mapped: their results, counted as
- * not mapped when they were stored, move to their features.  Returns 0
- * or -1.
+ * Rebuilds the report cells and repair times of the features f[0..n) and
+ * of the tests not mapped yet, after tests were first mapped: their
+ * results and incidents, counted as not mapped when they were stored,
+ * move to their features.  Returns 0 or -1.
  */
 static int
 cells_remap(struct pass_ctx *c, const int64_t *f, size_t n)
@@ -609,11 +615,14 @@ cells_remap(struct pass_ctx *c, const int64_t *f, size_t n)
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < i && f[k] != f[i]; k++)
 			;
-		if (k == i && reportcells_feature(c->db, c->project_id, f[i],
-		    from) == -1)
+		if (k == i && (reportcells_feature(c->db, c->project_id, f[i],
+		    from) == -1 || repairs_feature(c->db, c->project_id,
+		    f[i]) == -1))
 			return -1;
 	}
-	return reportcells_feature(c->db, c->project_id, 0, from);
+	if (reportcells_feature(c->db, c->project_id, 0, from) == -1)
+		return -1;
+	return repairs_feature(c->db, c->project_id, 0);
 }
 
 /*

@@ -423,6 +423,31 @@ dashboards_create(struct db *db, int64_t project, json_t *body, int64_t now,
 }
 
 /*
+ * Begins the transaction of a change to dashboard id and checks that
+ * current(ctx, it) agrees that the client's copy is the stored one.
+ * Returns 1 inside the transaction; 0 (no such dashboard) or
+ * DASHBOARDS_STALE rolled back; -1 rolled back with f set.
+ */
+static int
+begin_current(struct db *db, int64_t project, int64_t id,
+    int (*current)(void *, json_t *), void *ctx, struct fault *f)
+{
+	json_t *old;
+	int rc;
+
+	if (db_begin(db) == -1 || (rc = dashboards_get(db, project, id,
+	    &old)) == -1)
+		return failed(db, f);
+	if (rc == 0 || !current(ctx, old)) {
+		json_decref(old);
+		db_rollback(db);
+		return rc == 0 ? 0 : DASHBOARDS_STALE;
+	}
+	json_decref(old);
+	return 1;
+}
+
+/*
  * PUT /api/dashboards/{id}: replaces the dashboard with body, when
  * current(ctx, the dashboard as stored) says the client saw that one
  * (its If-Match).  *out is the new one.  1; 0 when there is none;
@@ -436,22 +461,15 @@ dashboards_update(struct db *db, int64_t project, int64_t id, json_t *body,
 {
 	struct db_query *st;
 	const char *name;
-	json_t *widgets, *old;
+	json_t *widgets;
 	char *text;
 	int rc;
 
 	*out = NULL;
 	if (body_check(body, &name, &widgets, f) == -1)
 		return -1;
-	if (db_begin(db) == -1 || (rc = dashboards_get(db, project, id,
-	    &old)) == -1)
-		return failed(db, f);
-	if (rc == 0 || !current(ctx, old)) {
-		json_decref(old);
-		db_rollback(db);
-		return rc == 0 ? 0 : DASHBOARDS_STALE;
-	}
-	json_decref(old);
+	if ((rc = begin_current(db, project, id, current, ctx, f)) != 1)
+		return rc;
 	if ((rc = name_taken(db, project, name, id)) != 0) {
 		if (rc == 1)
 			fault_set(f, FAULT_CONFLICT, "conflict", "a dashboard "
@@ -481,18 +499,10 @@ dashboards_delete(struct db *db, int64_t project, int64_t id,
     int (*current)(void *, json_t *), void *ctx, struct fault *f)
 {
 	struct db_query *st;
-	json_t *old;
 	int rc;
 
-	if (db_begin(db) == -1 || (rc = dashboards_get(db, project, id,
-	    &old)) == -1)
-		return failed(db, f);
-	if (rc == 0 || !current(ctx, old)) {
-		json_decref(old);
-		db_rollback(db);
-		return rc == 0 ? 0 : DASHBOARDS_STALE;
-	}
-	json_decref(old);
+	if ((rc = begin_current(db, project, id, current, ctx, f)) != 1)
+		return rc;
 	if ((st = STMT(db, STMT_DELETE)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
 	    db_bind_int(db, st, 2, id) == -1 || db_step_done(db, st) == -1 ||

@@ -13,6 +13,7 @@
 
 #include "db.h"
 #include "jval.h"
+#include "mttr.h"
 #include "quality.h"
 #include "rollup.h"
 #include "xalloc.h"
@@ -22,9 +23,6 @@ enum stmt {
 	STMT_SUITES,
 	STMT_MOST_FAILING,
 	STMT_NEVER_FAILING,
-	STMT_MTTR,
-	STMT_FEATURE,
-	STMT_MAPPED,
 	STMT_FIRST_RUN,
 	STMT_LAST_RUN,
 	STMT_RUN_SUITES,
@@ -81,20 +79,6 @@ static const char *const sql[STMT__MAX] = {
 	    "FROM a WHERE nf = 0 AND nr >= ?5 ORDER BY nr DESC, tid "
 	    "LIMIT ?6) AS p JOIN tests t ON t.id = p.tid "
 	    "ORDER BY p.nr DESC, p.tid",
-	/* incidents closed since ?4 on the branch; for a job, of the tests
-	 * that ran in that job on the incident's branch */
-	[STMT_MTTR] =
-	    "SELECT i.branch, i.test, i.closed_at - i.opened_at "
-	    "FROM incidents i WHERE i.project_id = ?1 AND "
-	    "i.closed_at IS NOT NULL AND i.closed_at >= ?4 AND "
-	    "(i.branch = CAST(?2 AS TEXT) OR CAST(?2 AS TEXT) IS NULL) AND "
-	    "(CAST(?3 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM stream_stats "
-	    "s WHERE s.project_id = ?1 AND s.branch = i.branch AND "
-	    "s.job = CAST(?3 AS TEXT) AND s.test = i.test)) ORDER BY i.branch",
-	[STMT_FEATURE] = "SELECT path FROM features WHERE id = ?1",
-	/* the index tests_feature alone: no definition row is read */
-	[STMT_MAPPED] = "SELECT id, feature FROM tests WHERE project_id = ?1 "
-	    "AND feature IS NOT NULL",
 	[STMT_FIRST_RUN] =
 	    "SELECT id FROM runs WHERE project_id = ?1 AND "
 	    BRANCH_JOB("branch", "job") " AND started_at >= ?4 "
@@ -121,23 +105,6 @@ struct suite {
 	char		*name;
 	int64_t		 n[2], ms[2];	/* tests and ms: first, last run */
 };
-/* An incident's duration under a group: a branch's index in the
- * names met, or a feature's id. */
-struct dur {
-	int64_t		 id;
-	int64_t		 ms;
-};
-/* A group of incidents and its figures. */
-struct group {
-	int64_t		 id, n;
-	double		 mean, median;
-};
-/* The branches MTTR met, in the order of STMT_MTTR (by name). */
-struct names {
-	char		**v;
-	size_t		 n;
-};
-
 /* Binds ?1 … ?4 of a scoped statement; 0, or -1 on a database error. */
 static int
 bind_scope(struct db *db, struct db_query *st, int64_t project,
@@ -329,251 +296,6 @@ failing(struct db *db, int64_t project, const struct quality_scope *sc,
 	return 0;
 }
 
-/* Orders durations by group, then length. */
-static int
-dur_cmp(const void *a, const void *b)
-{
-	const struct dur *x = a, *y = b;
-
-	if (x->id != y->id)
-		return x->id < y->id ? -1 : 1;
-	return x->ms < y->ms ? -1 : x->ms > y->ms;
-}
-
-/* Orders groups by incidents (most first), then id. */
-static int
-group_cmp(const void *a, const void *b)
-{
-	const struct group *x = a, *y = b;
-
-	if (x->n != y->n)
-		return x->n > y->n ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-/* The mean and median of n durations sorted by length into g. */
-static void
-group_figures(const struct dur *d, size_t n, struct group *g)
-{
-	double sum = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sum += (double)d[i].ms;
-	g->id = d[0].id;
-	g->n = (int64_t)n;
-	g->mean = sum / (double)n;
-	g->median = n % 2 == 1 ? (double)d[n / 2].ms :
-	    ((double)d[n / 2 - 1].ms + (double)d[n / 2].ms) / 2.0;
-}
-
-/* Sets "incidents", "mean_ms" and "median_ms" of g (n 0: nulls). */
-static void
-group_json(json_t *o, const struct group *g)
-{
-	jval_set(o, "incidents", jval_int(g->n));
-	jval_set(o, "mean_ms", g->n > 0 ? json_real(g->mean) : json_null());
-	jval_set(o, "median_ms", g->n > 0 ? json_real(g->median) :
-	    json_null());
-}
-
-/*
- * The groups of d (n durations, sorted here): at most limit of them, most
- * incidents first, in *g (caller frees); their count.
- */
-static size_t
-groups(struct dur *d, size_t n, int limit, struct group **g)
-{
-	size_t i, j, ng = 0;
-
-	*g = NULL;
-	if (n == 0)
-		return 0;
-	qsort(d, n, sizeof(*d), dur_cmp);
-	*g = xreallocarray(NULL, n, sizeof(**g));
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && d[j].id == d[i].id; j++)
-			;
-		group_figures(d + i, j - i, &(*g)[ng++]);
-	}
-	qsort(*g, ng, sizeof(**g), group_cmp);
-	return ng < (size_t)limit ? ng : (size_t)limit;
-}
-
-/* "by_branch": the groups of d by branch (names). */
-static json_t *
-by_branch(struct dur *d, size_t n, int limit, const struct names *nm)
-{
-	struct group *g;
-	json_t *arr = jval_array(), *o;
-	size_t i, ng = groups(d, n, limit, &g);
-
-	for (i = 0; i < ng; i++) {
-		o = jval_object();
-		jval_set(o, "branch", jval_str(nm->v[g[i].id]));
-		group_json(o, &g[i]);
-		jval_push(arr, o);
-	}
-	free(g);
-	return arr;
-}
-
-/* "by_feature": the groups of d by feature id, their paths looked up;
- * NULL on a database error. */
-static json_t *
-by_feature(struct db *db, struct dur *d, size_t n, int limit)
-{
-	struct db_query *st;
-	struct group *g;
-	json_t *arr = jval_array(), *o;
-	size_t i, ng = groups(d, n, limit, &g);
-	int rc;
-
-	for (i = 0; i < ng; i++) {
-		if ((st = DB_STMT(db, DBM_QUALITY, STMT_FEATURE)) == NULL ||
-		    db_bind_int(db, st, 1, g[i].id) == -1 ||
-		    (rc = db_step(db, st)) == -1) {
-			json_decref(arr);
-			arr = NULL;
-			break;
-		}
-		o = jval_object();
-		jval_set(o, "feature_id", jval_int(g[i].id));
-		jval_set(o, "feature", rc == DB_ROW ? jval_col_text(st, 0) :
-		    json_null());
-		db_reset(st);
-		group_json(o, &g[i]);
-		jval_push(arr, o);
-	}
-	free(g);
-	return arr;
-}
-
-/* Orders (test, feature) pairs by test. */
-static int
-pair_cmp(const void *a, const void *b)
-{
-	const int64_t *x = a, *y = b;
-
-	return x[0] < y[0] ? -1 : x[0] > y[0];
-}
-
-/*
- * Turns d (n durations under their test's id) into the durations of
- * mapped tests under their primary feature's id, in place: the new count,
- * or (size_t)-1 on a database error.  One read of the index of mapped
- * tests instead of a definition row per incident.
- */
-static size_t
-to_features(struct db *db, int64_t project, struct dur *d, size_t n)
-{
-	struct db_query *st;
-	int64_t *map = NULL, key[2], *hit;
-	size_t nm = 0, cap = 0, i, k = 0;
-	int rc;
-
-	if ((st = DB_STMT(db, DBM_QUALITY, STMT_MAPPED)) == NULL ||
-	    db_bind_int(db, st, 1, project) == -1)
-		return (size_t)-1;
-	while ((rc = db_step(db, st)) == DB_ROW) {
-		if (nm == cap) {
-			cap = cap == 0 ? 256 : cap * 2;
-			map = xreallocarray(map, cap, 2 * sizeof(*map));
-		}
-		map[2 * nm] = db_col_int(st, 0);
-		map[2 * nm + 1] = db_col_int(st, 1);
-		nm++;
-	}
-	db_reset(st);
-	if (rc != DB_DONE) {
-		free(map);
-		return (size_t)-1;
-	}
-	if (nm > 0)
-		qsort(map, nm, 2 * sizeof(*map), pair_cmp);
-	for (i = 0; i < n && nm > 0; i++) {
-		key[0] = d[i].id;
-		hit = bsearch(key, map, nm, 2 * sizeof(*map), pair_cmp);
-		if (hit != NULL) {
-			d[k].id = hit[1];
-			d[k++].ms = d[i].ms;
-		}
-	}
-	free(map);
-	return k;
-}
-
-/*
- * "mttr": incidents closed since `since` in scope, their mean and median
- * duration (closed_at - opened_at), per branch and per feature (of the
- * test's primary mapping; unmapped tests count only in the totals).
- * Rows carry numbers only: a branch name is copied when it changes.
- * NULL on a database error.
- */
-static json_t *
-mttr(struct db *db, int64_t project, const struct quality_scope *sc)
-{
-	struct db_query *st;
-	struct dur *br = NULL, *fe = NULL;
-	struct names nm = { NULL, 0 };
-	struct group all;
-	json_t *o = NULL, *a;
-	const char *b;
-	size_t n = 0, nf = 0, cap = 0, i;
-	int rc;
-
-	if ((st = DB_STMT(db, DBM_QUALITY, STMT_MTTR)) == NULL ||
-	    bind_scope(db, st, project, sc) == -1)
-		return NULL;
-	while ((rc = db_step(db, st)) == DB_ROW) {
-		if (n == cap) {
-			cap = cap == 0 ? 256 : cap * 2;
-			br = xreallocarray(br, cap, sizeof(*br));
-			fe = xreallocarray(fe, cap, sizeof(*fe));
-		}
-		b = db_column_text(st, 0);
-		if (nm.n == 0 || strcmp(nm.v[nm.n - 1], b) != 0) {
-			nm.v = xreallocarray(nm.v, nm.n + 1, sizeof(*nm.v));
-			nm.v[nm.n++] = xstrdup(b);
-		}
-		br[n].id = (int64_t)nm.n - 1;
-		br[n].ms = db_col_int(st, 2);
-		fe[n].id = db_col_int(st, 1);	/* the test, for now */
-		fe[n].ms = br[n].ms;
-		n++;
-	}
-	db_reset(st);
-	if (rc != DB_DONE || (n > 0 && (nf = to_features(db, project, fe,
-	    n)) == (size_t)-1))
-		goto out;
-	memset(&all, 0, sizeof(all));
-	if (n > 0) {
-		/* one group: every duration under id 0 */
-		struct dur *d = xreallocarray(NULL, n, sizeof(*d));
-
-		for (i = 0; i < n; i++) {
-			d[i].id = 0;
-			d[i].ms = br[i].ms;
-		}
-		qsort(d, n, sizeof(*d), dur_cmp);
-		group_figures(d, n, &all);
-		free(d);
-	}
-	if ((a = by_feature(db, fe, nf, sc->limit)) == NULL)
-		goto out;
-	o = jval_object();
-	group_json(o, &all);
-	jval_set(o, "by_branch", by_branch(br, n, sc->limit, &nm));
-	jval_set(o, "by_feature", a);
-out:
-	for (i = 0; i < nm.n; i++)
-		free(nm.v[i]);
-	free(nm.v);
-	free(br);
-	free(fe);
-	return o;
-}
-
 /* The one id STMT_FIRST_RUN or STMT_LAST_RUN finds into *id (0: no
  * run in scope); 0, or -1. */
 static int
@@ -739,6 +461,7 @@ int
 quality_report(struct db *db, int64_t project, const struct quality_scope *sc,
     json_t **out)
 {
+	struct mttr_scope ms;
 	json_t *o = jval_object(), *a;
 
 	*out = NULL;
@@ -753,7 +476,11 @@ quality_report(struct db *db, int64_t project, const struct quality_scope *sc,
 	    (a = stability(db, project, sc)) == NULL)
 		goto fail;
 	jval_set(o, "stability", a);
-	if ((a = mttr(db, project, sc)) == NULL)
+	ms.branch = sc->branch;
+	ms.job = sc->job;
+	ms.since = sc->since;
+	ms.limit = sc->limit;
+	if ((a = quality_mttr(db, project, &ms)) == NULL)
 		goto fail;
 	jval_set(o, "mttr", a);
 	if (failing(db, project, sc, o) == -1 ||

@@ -9,6 +9,7 @@
  * runs: the runs' durations, or what the group's tests took in each run.
  * The caller owns the JSON it is given.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "db.h"
 #include "fault.h"
 #include "jval.h"
+#include "reportfold.h"
 #include "reports.h"
 #include "stats.h"
 #include "trends.h"
@@ -63,23 +65,21 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT u.id, u.started_at, coalesce(u.branch, ''), "
 	    "coalesce(u.job, ''), '', '', 0, u.tests, u.passed, "
 	    "u.failed + u.errors, u.skipped, u.duration_ms FROM runs u "
-	    "WHERE " RUN_WHERE,
-	/* ?8..?10: group by suite, owner, feature; ?11 suite, ?12 owner,
-	 * ?13 feature path, ?14 domain path: the filters */
+	    "WHERE " RUN_WHERE " ORDER BY u.started_at, u.id",
+	/* the cells, each as it is, in run order (reportfold.c folds them
+	 * by group and run: a GROUP BY here would sort them all); ?8
+	 * suite, ?9 owner, ?10 feature path, ?11 domain path: filters */
 	[STMT_CELLS] =
 	    "SELECT c.run, u.started_at, coalesce(u.branch, ''), "
-	    "coalesce(u.job, ''), CASE WHEN ?8 = 1 THEN c.suite ELSE '' END, "
-	    "CASE WHEN ?9 = 1 THEN c.owner ELSE '' END, "
-	    "CASE WHEN ?10 = 1 THEN c.feature ELSE 0 END, sum(c.tests), "
-	    "sum(c.passed), sum(c.failed), sum(c.skipped), "
-	    "sum(c.duration_ms) FROM runs u JOIN report_cells c ON "
-	    "c.run = u.id WHERE " RUN_WHERE " AND "
-	    UNDER("c.suite", "?11", " / ")
-	    " AND (" NONE("?12") " OR c.owner = ?12) "
-	    "AND (" NONE("?13") " OR c.feature = (SELECT id FROM features "
-	    "WHERE project_id = ?1 AND path = ?13)) "
-	    "AND (" NONE("?14") " OR c.feature IN " DOMAIN_FEATURES("?14") ") "
-	    "GROUP BY c.run, u.started_at, u.branch, u.job, 5, 6, 7",
+	    "coalesce(u.job, ''), c.suite, c.owner, c.feature, c.tests, "
+	    "c.passed, c.failed, c.skipped, c.duration_ms FROM runs u JOIN "
+	    "report_cells c ON c.run = u.id WHERE " RUN_WHERE " AND "
+	    UNDER("c.suite", "?8", " / ")
+	    " AND (" NONE("?9") " OR c.owner = ?9) "
+	    "AND (" NONE("?10") " OR c.feature = (SELECT id FROM features "
+	    "WHERE project_id = ?1 AND path = ?10)) "
+	    "AND (" NONE("?11") " OR c.feature IN " DOMAIN_FEATURES("?11") ") "
+	    "ORDER BY u.started_at, u.id",
 	[STMT_FEATURES] =
 	    "SELECT f.id, f.path, d.path FROM features f JOIN domains d ON "
 	    "d.id = f.domain WHERE f.project_id = ?1 ORDER BY f.id",
@@ -122,28 +122,13 @@ struct feat {
 	const char	*path, *domain;
 };
 
-/* One row read: a run's part of a group. */
-struct row {
-	const char	*v[REPORT_KEYS_MAX];	/* the group's values */
-	int64_t		 run, dur;
-	long		 tests, passed, failed, skipped;
-	int		 hasdur;
-};
-
-/* What a computation holds while it reads and folds. */
+/* What a computation holds while it reads. */
 struct rep {
 	struct arena	*a;
 	struct feat	*feats;
 	size_t		 nfeats;
-	struct row	*rows;
-	size_t		 n, cap;
-};
-
-/* The figures of a group or of the totals, as they are folded. */
-struct fig {
-	long		 runs, tests, passed, failed, skipped;
-	double		*durs;
-	size_t		 ndur, cap;
+	int64_t		 t;		/* the started_at of tv below */
+	const char	*tv[RK_MONTH + 1];	/* time values of t */
 };
 
 /* Whether key k needs the report cells. */
@@ -266,68 +251,83 @@ date_text(struct arena *a, int64_t t, size_t n)
 	return arena_strndup(a, iso, n);
 }
 
-/* The value of key k for the row st has read (STMT_RUNS/STMT_CELLS). */
+/* The value of time key k (day, week, month) of time t: made once per
+ * run, as rows come in run order. */
+static const char *
+time_value(struct rep *r, int k, int64_t t)
+{
+	if (t != r->t || r->tv[k] == NULL) {
+		if (t != r->t)
+			memset(r->tv, 0, sizeof(r->tv));
+		r->t = t;
+		r->tv[k] = k == RK_MONTH ? date_text(r->a, t, 7) :
+		    date_text(r->a, trends_interval_start(k == RK_DAY ?
+		    TI_DAY : TI_WEEK, t), 10);
+	}
+	return r->tv[k];
+}
+
+/* The value of key k for the row st has read (borrowed from st or r). */
 static const char *
 key_value(struct rep *r, struct db_query *st, int k)
 {
 	const struct feat *f;
-	int64_t t = db_col_int(st, 1);
 
 	switch (k) {
 	case RK_DAY:
-		return date_text(r->a, trends_interval_start(TI_DAY, t), 10);
 	case RK_WEEK:
-		return date_text(r->a, trends_interval_start(TI_WEEK, t), 10);
 	case RK_MONTH:
-		return date_text(r->a, t, 7);
+		return time_value(r, k, db_col_int(st, 1));
 	case RK_BRANCH:
-		return arena_strdup(r->a, db_column_text(st, 2));
+		return db_column_text(st, 2);
 	case RK_JOB:
-		return arena_strdup(r->a, db_column_text(st, 3));
+		return db_column_text(st, 3);
 	case RK_SUITE:
-		return arena_strdup(r->a, db_column_text(st, 4));
+		return db_column_text(st, 4);
 	case RK_OWNER:
-		return arena_strdup(r->a, db_column_text(st, 5));
+		return db_column_text(st, 5);
 	default:
 		f = feat_find(r, db_col_int(st, 6));
 		return f == NULL ? "" : k == RK_FEATURE ? f->path : f->domain;
 	}
 }
 
-/* Reads the rows of q (runs or cells, bound) into r; 0 or -1. */
+/*
+ * Reads the rows of q (runs or cells, bound; in run order) into fold.
+ * 0; -1 on a database error; 1 past REPORT_GROUPS_MAX groups.
+ */
 static int
 rows_read(struct db *db, struct db_query *st, const struct report_query *q,
-    struct rep *r)
+    struct rep *r, struct rfold *fold)
 {
-	struct row *w;
+	const char *v[REPORT_KEYS_MAX];
+	struct rfold_row w;
 	int rc, i;
 
 	while ((rc = db_step(db, st)) == DB_ROW) {
-		if (r->n == r->cap) {
-			r->cap = r->cap ? r->cap * 2 : 1024;
-			r->rows = xreallocarray(r->rows, r->cap,
-			    sizeof(*r->rows));
-		}
-		w = &r->rows[r->n++];
-		memset(w, 0, sizeof(*w));
 		for (i = 0; i < q->nkeys; i++)
-			w->v[i] = key_value(r, st, q->keys[i]);
-		w->run = db_col_int(st, 0);
-		w->tests = (long)db_col_int(st, 7);
-		w->passed = (long)db_col_int(st, 8);
-		w->failed = (long)db_col_int(st, 9);
-		w->skipped = (long)db_col_int(st, 10);
-		w->hasdur = !db_col_null(st, 11);
-		w->dur = db_col_int(st, 11);
+			v[i] = key_value(r, st, q->keys[i]);
+		w.run = db_col_int(st, 0);
+		w.tests = (long)db_col_int(st, 7);
+		w.passed = (long)db_col_int(st, 8);
+		w.failed = (long)db_col_int(st, 9);
+		w.skipped = (long)db_col_int(st, 10);
+		w.hasdur = !db_col_null(st, 11);
+		w.dur = db_col_int(st, 11);
+		if (rfold_add(fold, v, &w) == -1) {
+			db_reset(st);
+			return 1;
+		}
 	}
 	db_reset(st);
 	return rc == DB_DONE ? 0 : -1;
 }
 
-/* Reads what q counts into r: from the runs or from the cells. */
+/* Reads what q counts into fold: from the runs or from the cells.
+ * 0, -1 or 1 as rows_read(). */
 static int
 read_all(struct db *db, int64_t project, const struct report_query *q,
-    struct rep *r)
+    struct rep *r, struct rfold *fold)
 {
 	struct db_query *st;
 	struct buf tag;
@@ -341,181 +341,17 @@ read_all(struct db *db, int64_t project, const struct report_query *q,
 	    bind_runs(db, st, project, q, q->from, q->to,
 	    quoted_tag(q->tag, &tag)) == -1)
 		goto out;
-	if (cells && (db_bind_int(db, st, 8, groups_by(q, RK_SUITE)) == -1 ||
-	    db_bind_int(db, st, 9, groups_by(q, RK_OWNER)) == -1 ||
-	    db_bind_int(db, st, 10, groups_by(q, RK_FEATURE) ||
-	    groups_by(q, RK_DOMAIN)) == -1 ||
-	    db_bind_text_opt(db, st, 11, q->suite) == -1 ||
-	    db_bind_text_opt(db, st, 12, q->owner) == -1 ||
-	    db_bind_text_opt(db, st, 13, q->feature) == -1 ||
-	    db_bind_text_opt(db, st, 14, q->domain) == -1)) {
+	if (cells && (db_bind_text_opt(db, st, 8, q->suite) == -1 ||
+	    db_bind_text_opt(db, st, 9, q->owner) == -1 ||
+	    db_bind_text_opt(db, st, 10, q->feature) == -1 ||
+	    db_bind_text_opt(db, st, 11, q->domain) == -1)) {
 		db_reset(st);
 		goto out;
 	}
-	rc = rows_read(db, st, q, r);
+	rc = rows_read(db, st, q, r, fold);
 out:
 	buf_free(&tag);
 	return rc;
-}
-
-/* Orders rows by their group's values, then run. */
-static int
-row_group_cmp(const void *a, const void *b)
-{
-	const struct row *x = a, *y = b;
-	int i, c;
-
-	for (i = 0; i < REPORT_KEYS_MAX; i++)
-		if (x->v[i] != NULL && (c = strcmp(x->v[i], y->v[i])) != 0)
-			return c;
-	return x->run < y->run ? -1 : x->run > y->run;
-}
-
-/* Orders rows by run. */
-static int
-row_run_cmp(const void *a, const void *b)
-{
-	const struct row *x = a, *y = b;
-
-	return x->run < y->run ? -1 : x->run > y->run;
-}
-
-/* Whether rows a and b are of one group. */
-static int
-same_group(const struct row *a, const struct row *b)
-{
-	int i;
-
-	for (i = 0; i < REPORT_KEYS_MAX; i++)
-		if (a->v[i] != NULL && strcmp(a->v[i], b->v[i]) != 0)
-			return 0;
-	return 1;
-}
-
-/*
- * Folds rows v[0..n) (ordered by run) into g: each run once, its
- * duration the sum of its rows' (none when no row has one).
- */
-static void
-fold(const struct row *v, size_t n, struct fig *g)
-{
-	size_t i;
-	int64_t dur = 0;
-	int has = 0;
-
-	memset(g, 0, sizeof(*g));
-	for (i = 0; i < n; i++) {
-		g->tests += v[i].tests;
-		g->passed += v[i].passed;
-		g->failed += v[i].failed;
-		g->skipped += v[i].skipped;
-		dur += v[i].dur;
-		has |= v[i].hasdur;
-		if (i + 1 < n && v[i + 1].run == v[i].run)
-			continue;
-		g->runs++;
-		if (has) {
-			if (g->ndur == g->cap) {
-				g->cap = g->cap ? g->cap * 2 : 16;
-				g->durs = xreallocarray(g->durs, g->cap,
-				    sizeof(*g->durs));
-			}
-			g->durs[g->ndur++] = (double)dur;
-		}
-		dur = 0;
-		has = 0;
-	}
-}
-
-/* Nearest-rank percentile p of v[0..n) (sorted), as a JSON integer. */
-static json_t *
-pct_json(const double *v, size_t n, double p)
-{
-	size_t rank = (size_t)ceil(p / 100.0 * (double)n);
-
-	if (n == 0)
-		return json_null();
-	return jval_int((int64_t)v[rank > 0 ? rank - 1 : 0]);
-}
-
-/* The figures of g as JSON members of o; frees g's durations. */
-static void
-fig_json(json_t *o, struct fig *g)
-{
-	long judged = g->passed + g->failed;
-
-	jval_set(o, "runs", jval_int(g->runs));
-	jval_set(o, "tests", jval_int(g->tests));
-	jval_set(o, "passed", jval_int(g->passed));
-	jval_set(o, "failed", jval_int(g->failed));
-	jval_set(o, "skipped", jval_int(g->skipped));
-	jval_set(o, "pass_rate", judged > 0 ? json_real((double)g->passed /
-	    (double)judged) : json_null());
-	if (g->ndur > 0)
-		stats_median(g->durs, g->ndur);		/* sorts */
-	jval_set(o, "duration_p50_ms", pct_json(g->durs, g->ndur, 50));
-	jval_set(o, "duration_p95_ms", pct_json(g->durs, g->ndur, 95));
-	free(g->durs);
-}
-
-/* Appends value s to the group key in b, escaping ',' and '\'. */
-static void
-key_escape(struct buf *b, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if (*s == ',' || *s == '\\')
-			buf_append(b, "\\", 1);
-		buf_append(b, s, 1);
-	}
-}
-
-/* The group of rows v[0..n): {key, values, figures}. */
-static json_t *
-group_json(const struct report_query *q, const struct row *v, size_t n)
-{
-	json_t *o = jval_object(), *vals = jval_object();
-	struct buf key;
-	struct fig g;
-	int i;
-
-	buf_init(&key);
-	for (i = 0; i < q->nkeys; i++) {
-		if (i > 0)
-			buf_append(&key, ",", 1);
-		key_escape(&key, v[0].v[i]);
-		jval_set(vals, report_keys[q->keys[i]], jval_str(v[0].v[i]));
-	}
-	jval_set(o, "key", jval_strn(key.len > 0 ? key.p : "", key.len));
-	jval_set(o, "values", vals);
-	fold(v, n, &g);
-	fig_json(o, &g);
-	buf_free(&key);
-	return o;
-}
-
-/* The groups of r's rows (sorts them), or NULL with f set (too many). */
-static json_t *
-groups_json(const struct report_query *q, struct rep *r, struct fault *f)
-{
-	json_t *groups;
-	size_t i, start, ngroups = 0;
-
-	qsort(r->rows, r->n, sizeof(*r->rows), row_group_cmp);
-	for (i = 0; i < r->n; i++)
-		ngroups += i == 0 || !same_group(&r->rows[i - 1], &r->rows[i]);
-	if (ngroups > REPORT_GROUPS_MAX)
-		return fault_param(f, "group_by", "invalid", "the report has "
-		    "%zu groups, more than %d: narrow the range or the "
-		    "filters, or group by fewer keys", ngroups,
-		    REPORT_GROUPS_MAX), NULL;
-	groups = jval_array();
-	for (start = 0, i = 1; i <= r->n; i++)
-		if (i == r->n || !same_group(&r->rows[start], &r->rows[i])) {
-			jval_push(groups, group_json(q, &r->rows[start],
-			    i - start));
-			start = i;
-		}
-	return groups;
 }
 
 /*
@@ -528,23 +364,29 @@ reports_compute(struct db *db, int64_t project, int64_t id,
     const json_t *def, const struct report_query *q, json_t **out,
     struct fault *f)
 {
+	const char *names[REPORT_KEYS_MAX];
+	struct rfold *fold = rfold_new(q->nkeys);
 	struct rep r;
-	struct fig tot;
-	json_t *groups = NULL, *range, *totals;
-	int rc = -1;
+	json_t *range;
+	int i, rc = 0;
 
 	memset(&r, 0, sizeof(r));
 	r.a = arena_new();
+	r.t = -1;
 	*out = NULL;
-	if (q->from < q->to && read_all(db, project, q, &r) == -1) {
+	if (q->from < q->to)
+		rc = read_all(db, project, q, &r, fold);
+	if (rc == -1)
 		fault_set(f, FAULT_STORAGE, "storage", "reading the report "
 		    "failed");
+	else if (rc == 1)
+		fault_param(f, "group_by", "invalid", "the report has more "
+		    "than %d groups: narrow the range or the filters, or group "
+		    "by fewer keys", REPORT_GROUPS_MAX);
+	if (rc != 0)
 		goto out;
-	}
-	if ((groups = groups_json(q, &r, f)) == NULL)
-		goto out;
-	qsort(r.rows, r.n, sizeof(*r.rows), row_run_cmp);
-	fold(r.rows, r.n, &tot);
+	for (i = 0; i < q->nkeys; i++)
+		names[i] = report_keys[q->keys[i]];
 	*out = jval_object();
 	jval_set(*out, "report_id", jval_int(id));
 	jval_set(*out, "query", json_deep_copy(def));
@@ -555,16 +397,13 @@ reports_compute(struct db *db, int64_t project, int64_t id,
 	    json_null());
 	jval_set(*out, "range", range);
 	jval_set(*out, "duration", jval_str(uses_cells(q) ? "tests" : "run"));
-	jval_set(*out, "groups", groups);
-	totals = jval_object();
-	fig_json(totals, &tot);
-	jval_set(*out, "totals", totals);
-	rc = 1;
+	jval_set(*out, "groups", rfold_groups_json(fold, names));
+	jval_set(*out, "totals", rfold_totals_json(fold));
 out:
-	free(r.rows);
+	rfold_free(fold);
 	free(r.feats);
 	arena_free(r.a);
-	return rc;
+	return rc == 0 ? 1 : -1;
 }
 
 /* The constraints of a drilldown: the report's filters and the group's
@@ -778,14 +617,24 @@ out:
 	return rc;
 }
 
-/* Parses cursor s ("started_at.run.test") into c; 0 or -1. */
+/* Parses cursor s ("started_at.run.test", three decimal integers in
+ * range) into c; 0 or -1. */
 static int
 cursor_parse(const char *s, int64_t *c)
 {
-	char end;
+	char *end;
+	int i;
 
-	return sscanf(s, "%" SCNd64 ".%" SCNd64 ".%" SCNd64 "%c", &c[0],
-	    &c[1], &c[2], &end) == 3 ? 0 : -1;
+	for (i = 0; i < 3; i++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		errno = 0;
+		c[i] = strtoll(s, &end, 10);
+		if (errno != 0 || *end != (i < 2 ? '.' : '\0'))
+			return -1;
+		s = end + 1;
+	}
+	return 0;
 }
 
 /*

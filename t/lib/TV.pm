@@ -20,7 +20,8 @@ use Time::HiRes qw(sleep time);
 use Exporter 'import';
 
 our @EXPORT = qw(tv_root tv_build tv_scratch tv_plain_build tv_engine tv_use_pg new_instance
-    run_cmd cli cgi start_lighttpd stop_lighttpd http_req decode_json_safe);
+    run_cmd cli cgi start_lighttpd stop_lighttpd http_req decode_json_safe
+    browser_run);
 
 my $ROOT = abs_path(dirname(__FILE__) . "/../..");
 my $BUILD = $ENV{TESTVIS_BUILD} || "$ROOT/build";
@@ -634,6 +635,34 @@ END {
 			    if $r->{exit} != 0;
 		}
 	}
+}
+
+# browser_run(SCRIPT, {ENV}): runs t/browser/SCRIPT under node (its checks
+# print one JSON object a line: {"ok", "name", "diag"}, {"note"},
+# {"done"}, as t/browser/harness.mjs writes them) and turns each into a
+# TAP check or note; then checks that the script ran to its end.
+sub browser_run {
+	my ($script, $env) = @_;
+	my $r = run_cmd(argv => ['node', "$ROOT/t/browser/$script"], env => $env);
+	my $done = 0;
+	for my $line (split /\n/, $r->{stdout}) {
+		my $o = decode_json_safe($line);
+		if (!$o) {
+			Test::More::note($line);
+		} elsif (exists $o->{ok}) {
+			Test::More::ok($o->{ok}, $o->{name}) or
+			    Test::More::diag($o->{diag} // '');
+		} elsif (exists $o->{note}) {
+			Test::More::note($o->{note});
+		} elsif ($o->{done}) {
+			$done = 1;
+		}
+	}
+	Test::More::ok($done, 'the browser script ran to the end') or
+	    Test::More::diag($r->{stderr});
+	Test::More::is($r->{exit}, 0, 'node exited 0') or
+	    Test::More::diag($r->{stderr});
+	return $r;
 }
 
 1;
