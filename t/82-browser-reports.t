@@ -64,25 +64,9 @@ my $srv = $inst->start_lighttpd(max_procs => 2);
 
 my $shots = "$root/t/tmp/screenshots";
 make_path($shots);
-my $r = run_cmd(argv => ['node', "$root/t/browser/reports.mjs"], env => {
+browser_run('reports.mjs', {
 	TV_URL => "$srv->{url}/", TV_ADMIN_TOKEN => $admin, TV_READ_TOKEN => $reader,
 	TV_NPM => $npm, TV_SHOTS => $shots });
-
-my $done = 0;
-for my $line (split /\n/, $r->{stdout}) {
-	my $o = decode_json_safe($line);
-	if (!$o) {
-		note($line);
-	} elsif (exists $o->{ok}) {
-		ok($o->{ok}, $o->{name}) or diag($o->{diag} // '');
-	} elsif (exists $o->{note}) {
-		note($o->{note});
-	} elsif ($o->{done}) {
-		$done = 1;
-	}
-}
-ok($done, 'the browser script ran to the end') or diag($r->{stderr});
-is($r->{exit}, 0, 'node exited 0') or diag($r->{stderr});
 
 stop_lighttpd($srv);
 done_testing();

@@ -9,34 +9,10 @@
 // Environment: TV_URL (the scripted history of t/82 in project
 // "default"), TV_ADMIN_TOKEN and TV_READ_TOKEN (tokens of project
 // "default"), TV_NPM (build/npm), TV_SHOTS.
-import { createRequire } from 'node:module';
-import fs from 'node:fs';
 import path from 'node:path';
+import { env, BASE, SHOTS, out, ok, note, launchBrowser } from './harness.mjs';
 
-const env = process.env;
-const require = createRequire(path.resolve(env.TV_NPM, 'node_modules') + '/');
-const { chromium } = require('playwright-core');
-
-const BASE = env.TV_URL.replace(/\/?$/, '/');
-const SHOTS = env.TV_SHOTS;
-fs.mkdirSync(SHOTS, { recursive: true });
-
-function out(o) {
-	process.stdout.write(JSON.stringify(o) + '\n');
-}
-function ok(cond, name, diag) {
-	out({ ok: !!cond, name, diag: cond ? undefined : diag });
-	return !!cond;
-}
-function note(s) {
-	out({ note: s });
-}
-
-const browser = await chromium.launch({
-	executablePath: env.TV_CHROMIUM || '/usr/bin/chromium', headless: true,
-	args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-	    '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const browser = await launchBrowser();
 
 // A page that records console errors and page errors; the token in
 // localStorage (as Settings keeps it) before the first load.
