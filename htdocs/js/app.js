@@ -26,6 +26,8 @@ const ROUTES = [
 	[['integrity'], 'integrity', './pages/integrity.js', 'Integrity alerts', 'Integrity'],
 	[['trends'], 'trends', './pages/trends.js', 'Trends', 'Trends'],
 	[['quality'], 'quality', './pages/quality.js', 'Quality', 'Quality'],
+	[['reports'], 'reports', './pages/reports.js', 'Reports', 'Reports'],
+	[['reports', '*'], 'reports', './pages/reports.js', 'Report'],
 	[['dashboards'], 'dashboards', './pages/dashboards.js', 'Dashboards', 'Dashboards'],
 	[['dashboards', '*'], 'dashboards', './pages/dashboards.js', 'Dashboard'],
 	[['live'], 'live', './pages/live.js', 'Live feed', 'Live'],

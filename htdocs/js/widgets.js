@@ -4,8 +4,8 @@
 // widget into a box of its own: it fetches its data from the endpoint the
 // matching page reads and draws it with that page's components where they
 // are exported (the overview's runsTable, status, recentStrip,
-// monitorTags, typeLabel); a failure shows in the widget, never in the
-// page.  Each box says its state in data-state (loading, ready, error)
+// monitorTags, typeLabel; the reports page's reportTable); a failure
+// shows in the widget, never in the page.  Each box says its state in data-state (loading, ready, error)
 // for the browser test, and box.done resolves when it is filled.
 import { h, clear, when, pct, num, dur, status, table, td, recentStrip } from './dom.js';
 import { api } from './api.js';
@@ -14,6 +14,7 @@ import { loadUplot } from './chart.js';
 import { monitorTags } from './evidence.js';
 import { typeLabel } from './signals.js';
 import { runsTable } from './pages/overview.js';
+import { reportTable, querySummary } from './reporttable.js';
 
 const BRANCH = { name: 'branch', label: 'Branch', kind: 'text', max: 256, placeholder: 'default branch' };
 const JOB = { name: 'job', label: 'Job', kind: 'text', max: 128, placeholder: 'every job' };
@@ -39,6 +40,8 @@ export const TYPES = {
 	    choices: ['open', 'acknowledged', 'resolved'] }, LIMIT]],
 	quality: ['Quality section', [{ name: 'section', label: 'Section', kind: 'enum', choices: SECTIONS, required: true },
 	    BRANCH, JOB]],
+	report: ['Saved report', [{ name: 'report_id', label: 'Report number', kind: 'int', min: 1, max: 2147483647,
+	    required: true, placeholder: 'e.g. 7 (#/reports/7)' }]],
 };
 
 const METRIC_LABEL = { pass_rate: 'Pass rate', failures: 'Failures', duration_p95: 'Run duration p95',
@@ -55,6 +58,8 @@ export function title(w) {
 		return (METRIC_LABEL[p.metric] || p.metric) + ' trend';
 	if (w.type === 'quality' && p.section)
 		return 'Quality: ' + p.section.replace(/_/g, ' ');
+	if (w.type === 'report' && p.report_id)
+		return 'Report #' + p.report_id;
 	return t;
 }
 
@@ -191,6 +196,16 @@ const RENDER = {
 	},
 
 	quality: (p) => quality(p),
+
+	// a saved report (api/reports/{id}, recomputed) by the reports page's
+	// table, its cells linking to the page's drilldown
+	report: async (p) => {
+		const d = await api('reports/' + encodeURIComponent(p.report_id));
+		return [h('p', { class: 'small muted', 'data-test': 'report-summary' }, querySummary(d.query)),
+		    reportTable(d, { limit: 20 }),
+		    h('p', { class: 'small' }, h('a', { href: href(['reports', String(d.report_id)]), 'data-test': 'report-link' },
+			'The report \u2192'))];
+	},
 };
 
 // trend(p): GET api/trends: a uPlot line of the series (points marked),
