@@ -37,3 +37,21 @@ export function launchBrowser() {
 		    '--disable-component-update', '--disable-sync', '--no-first-run'],
 	});
 }
+
+// A page of browser that records console errors and page errors (in
+// page.errors); opts.token goes to localStorage (as Settings keeps it)
+// before the first load, opts.dark asks for the dark scheme.
+export async function newPage(browser, opts = {}) {
+	const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 },
+	    colorScheme: opts.dark ? 'dark' : 'light' });
+	if (opts.token)
+		await ctx.addInitScript((t) => localStorage.setItem('testvis.token', t), opts.token);
+	const page = await ctx.newPage();
+	page.errors = [];
+	page.on('console', (m) => {
+		if (m.type() === 'error')
+			page.errors.push(m.text());
+	});
+	page.on('pageerror', (e) => page.errors.push('pageerror: ' + e.message));
+	return page;
+}

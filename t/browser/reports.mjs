@@ -10,25 +10,13 @@
 // "default"), TV_ADMIN_TOKEN and TV_READ_TOKEN (tokens of project
 // "default"), TV_NPM (build/npm), TV_SHOTS.
 import path from 'node:path';
-import { env, BASE, SHOTS, out, ok, note, launchBrowser } from './harness.mjs';
+import { env, BASE, SHOTS, out, ok, note, launchBrowser, newPage as harnessPage } from './harness.mjs';
 
 const browser = await launchBrowser();
 
-// A page that records console errors and page errors; the token in
-// localStorage (as Settings keeps it) before the first load.
-async function newPage(opts = {}) {
-	const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 },
-	    colorScheme: opts.dark ? 'dark' : 'light' });
-	if (opts.token)
-		await ctx.addInitScript((t) => localStorage.setItem('testvis.token', t), opts.token);
-	const page = await ctx.newPage();
-	page.errors = [];
-	page.on('console', (m) => {
-		if (m.type() === 'error')
-			page.errors.push(m.text());
-	});
-	page.on('pageerror', (e) => page.errors.push('pageerror: ' + e.message));
-	return page;
+// A page of the browser (harness.mjs).
+function newPage(opts = {}) {
+	return harnessPage(browser, opts);
 }
 
 // Loads BASE + hash and waits until the view is ready or failed (and
