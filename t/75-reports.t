@@ -265,6 +265,14 @@ my $cells_sql = 'SELECT run, suite, owner, feature, tests, passed, failed, skipp
     . 'FROM report_cells ORDER BY run, suite, owner, feature';
 my $before = $inst->sql($cells_sql);
 ok(length $before > 0, 'cells kept at ingest');
+# a mapping pass that stopped between mapping tests and rebuilding their
+# cells left its mark: the next one rebuilds them all
+$inst->sql("DELETE FROM report_cells; INSERT INTO batch_marks (pass, project_id, watermark) "
+    . "SELECT 'mapping-cells', id, 1 FROM projects WHERE slug = 'default' ON CONFLICT (pass, project_id) DO UPDATE SET watermark = 1");
+$r = $inst->cli('batch', '--pass', 'mapping');
+is($r->{exit}, 0, 'a mapping pass after one that stopped') or diag($r->{stderr});
+is($inst->sql($cells_sql), $before, '... rebuilds every cell');
+is($inst->sql("SELECT watermark FROM batch_marks WHERE pass = 'mapping-cells'"), '0', '... and clears its mark');
 $inst->sql('DROP TABLE report_cells; DROP TABLE reports; DROP TABLE repair_times; DELETE FROM schema_migrations WHERE version >= 16');
 $r = $inst->cli('migrate');
 is($r->{exit}, 0, 'migrations 0016 and 0017 again') or diag($r->{stderr});

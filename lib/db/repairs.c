@@ -15,6 +15,7 @@
 enum stmt {
 	STMT_FEATURE_DROP,
 	STMT_FEATURE_ADD,
+	STMT_UNMAPPED_ADD,
 	STMT_PROJECT_DROP,
 	STMT_PROJECT_ADD,
 	STMT__MAX
@@ -35,7 +36,10 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_FEATURE_DROP] = "DELETE FROM repair_times WHERE "
 	    "project_id = ?1 AND feature = ?2",
 	[STMT_FEATURE_ADD] = REPAIRS_INSERT
-	    "AND coalesce(t.feature, 0) = ?2" REPAIRS_GROUP,
+	    "AND t.feature = ?2" REPAIRS_GROUP,
+	/* the tests not mapped yet (?2 is 0: bound, not read) */
+	[STMT_UNMAPPED_ADD] = REPAIRS_INSERT
+	    "AND t.feature IS NULL AND ?2 = 0" REPAIRS_GROUP,
 	[STMT_PROJECT_DROP] = "DELETE FROM repair_times WHERE "
 	    "project_id = ?1",
 	[STMT_PROJECT_ADD] = REPAIRS_INSERT REPAIRS_GROUP,
@@ -63,7 +67,8 @@ int
 repairs_feature(struct db *db, int64_t project, int64_t feature)
 {
 	if (run(db, STMT_FEATURE_DROP, project, feature, 1) == -1 ||
-	    run(db, STMT_FEATURE_ADD, project, feature, 1) == -1)
+	    run(db, feature != 0 ? STMT_FEATURE_ADD : STMT_UNMAPPED_ADD,
+	    project, feature, 1) == -1)
 		return -1;
 	return 0;
 }

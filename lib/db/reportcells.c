@@ -17,6 +17,7 @@ enum stmt {
 	STMT_RUN_ADD,
 	STMT_FEATURE_DROP,
 	STMT_FEATURE_ADD,
+	STMT_UNMAPPED_ADD,
 	STMT_PROJECT_DROP,
 	STMT_PROJECT_ADD,
 	STMT__MAX
@@ -48,7 +49,11 @@ static const char *const sql[STMT__MAX] = {
 	    "(SELECT id FROM runs WHERE project_id = ?1 AND "
 	    "started_at >= ?3)",
 	[STMT_FEATURE_ADD] = CELLS_INSERT CELL_SELECT
-	    "WHERE t.project_id = ?1 AND coalesce(t.feature, 0) = ?2 AND "
+	    "WHERE t.project_id = ?1 AND t.feature = ?2 AND "
+	    "r.started_at >= ?3" CELL_GROUP,
+	/* the tests not mapped yet (?2 is 0: bound, not read) */
+	[STMT_UNMAPPED_ADD] = CELLS_INSERT CELL_SELECT
+	    "WHERE t.project_id = ?1 AND t.feature IS NULL AND ?2 = 0 AND "
 	    "r.started_at >= ?3" CELL_GROUP,
 	[STMT_PROJECT_DROP] =
 	    "DELETE FROM report_cells WHERE run IN (SELECT id FROM runs "
@@ -104,7 +109,8 @@ reportcells_feature(struct db *db, int64_t project, int64_t feature,
 {
 	int64_t v[3] = { project, feature, from };
 
-	return rebuild(db, STMT_FEATURE_DROP, STMT_FEATURE_ADD, v, 3);
+	return rebuild(db, STMT_FEATURE_DROP, feature != 0 ? STMT_FEATURE_ADD :
+	    STMT_UNMAPPED_ADD, v, 3);
 }
 
 /*

@@ -26,6 +26,8 @@
 #include "xalloc.h"
 
 #define CHUNK		2000	/* tests re-resolved per transaction */
+/* features newly mapped to past which their cells are rebuilt at once */
+#define REMAP_FEATURES_MAX	32
 #define MAX_CANDS	16
 #define DAY_MS		86400000LL
 #define UNMAPPED	"unmapped"	/* the feature of a test without one */
@@ -598,50 +600,72 @@ mapping_resolve(struct db *db, const struct config *cfg, int64_t project,
 	return done;
 }
 
+/* Orders feature ids. */
+static int
+id_cmp(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
 /*
- * Rebuilds the report cells and repair times of the features f[0..n) and
- * of the tests not mapped yet, after tests were first mapped: their
- * results and incidents, counted as not mapped when they were stored,
- * move to their features.  Returns 0 or -1.
+ * Rebuilds, in one transaction, the report cells and repair times of the
+ * features f[0..n) that tests were first mapped to, and of the tests not
+ * mapped yet: the results and incidents of those tests were counted as
+ * not mapped when they were stored.  Many features, or whole: the
+ * project's whole (one pass over its results, not one per feature).
+ * Clears the "mapping-cells" mark the chunks set.  Returns 0 or -1.
  */
 static int
-cells_remap(struct pass_ctx *c, const int64_t *f, size_t n)
+cells_remap(struct pass_ctx *c, int64_t *f, size_t n, int whole)
 {
 	int64_t from = keep_from_day(c->cfg, c->now) * DAY_MS;
-	size_t i, k;
+	size_t i, k = 0;
 
-	if (n == 0)
-		return 0;
-	for (i = 0; i < n; i++) {
-		for (k = 0; k < i && f[k] != f[i]; k++)
-			;
-		if (k == i && (reportcells_feature(c->db, c->project_id, f[i],
-		    from) == -1 || repairs_feature(c->db, c->project_id,
-		    f[i]) == -1))
+	if (n > 0)
+		qsort(f, n, sizeof(*f), id_cmp);
+	for (i = 0; i < n; i++)
+		if (k == 0 || f[k - 1] != f[i])
+			f[k++] = f[i];
+	if (db_begin(c->db) == -1)
+		return -1;
+	if (whole || k > REMAP_FEATURES_MAX) {
+		if (reportcells_project(c->db, c->project_id, from) == -1 ||
+		    repairs_project(c->db, c->project_id) == -1)
+			return -1;
+	} else {
+		for (i = 0; i < k; i++)
+			if (reportcells_feature(c->db, c->project_id, f[i],
+			    from) == -1 || repairs_feature(c->db,
+			    c->project_id, f[i]) == -1)
+				return -1;
+		if (reportcells_feature(c->db, c->project_id, 0, from) == -1 ||
+		    repairs_feature(c->db, c->project_id, 0) == -1)
 			return -1;
 	}
-	if (reportcells_feature(c->db, c->project_id, 0, from) == -1)
+	if (pass_mark_set(c, "mapping-cells", 0, NULL) == -1)
 		return -1;
-	return repairs_feature(c->db, c->project_id, 0);
+	return pass_commit(c);
 }
 
 /*
  * Resolves tests in chunks: all of them when full (the rules changed),
- * else those never mapped, whose features' report cells are rebuilt.
- * Returns the number resolved, or -1.
+ * else those never mapped, whose features' report cells and repair times
+ * are then rebuilt (cells_remap; the "mapping-cells" mark says, until
+ * then, that they are due).  Returns the number resolved, or -1.
  */
 static long
 resolve_tests(struct pass_ctx *c, const struct maprules *rules, int full,
     long *moved)
 {
 	struct db_query *st;
-	int64_t last = 0, from, to, *mapped;
-	size_t nmapped;
+	int64_t last = 0, from, to, *mapped = NULL;
+	size_t nmapped = 0, cap = 0;
 	long done = 0, n;
 	int rc;
 
 	*moved = 0;
-	mapped = xcalloc(CHUNK, sizeof(*mapped));
 	for (;;) {
 		if (db_begin(c->db) == -1)
 			break;
@@ -655,7 +679,6 @@ resolve_tests(struct pass_ctx *c, const struct maprules *rules, int full,
 		    db_bind_int(c->db, st, 2, CHUNK) == -1)
 			break;
 		n = 0;
-		nmapped = 0;
 		while ((rc = db_step(c->db, st)) == DB_ROW) {
 			last = db_col_int(st, 0);
 			if (resolve_row(c->db, c->project_id, rules, st, c->now,
@@ -665,18 +688,26 @@ resolve_tests(struct pass_ctx *c, const struct maprules *rules, int full,
 				break;
 			}
 			*moved += from != 0;
-			if (!full && to != 0 && nmapped < CHUNK)
+			if (!full && to != 0) {
+				if (nmapped == cap) {
+					cap = cap ? cap * 2 : 256;
+					mapped = xreallocarray(mapped, cap,
+					    sizeof(*mapped));
+				}
 				mapped[nmapped++] = to;
+			}
 			n++;
 		}
 		db_reset(st);
-		if (rc == -1 || cells_remap(c, mapped, nmapped) == -1 ||
-		    pass_commit(c) == -1)
+		if (rc == -1 || (nmapped > 0 && pass_mark_set(c,
+		    "mapping-cells", 1, NULL) == -1) || pass_commit(c) == -1)
 			break;
 		done += n;
 		if (n < CHUNK) {
+			rc = nmapped > 0 ? cells_remap(c, mapped, nmapped, 0) :
+			    0;
 			free(mapped);
-			return done;
+			return rc == -1 ? -1 : done;
 		}
 	}
 	free(mapped);
@@ -733,7 +764,7 @@ mapping_pass(struct pass_ctx *c)
 	struct maprules *rules;
 	char hash[SHA256_HEX_LEN], old[SHA256_HEX_LEN + 8];
 	struct db_query *st;
-	int64_t mark, top;
+	int64_t mark, top, due;
 	long n, moved, shards = 0;
 	int full;
 
@@ -749,6 +780,13 @@ mapping_pass(struct pass_ctx *c)
 	}
 	/* first run: "new" tests are all of them, no rebuild needed */
 	full = old[0] != '\0' && strcmp(old, hash) != 0;
+	/* a pass that stopped between mapping tests and rebuilding their
+	 * features' cells: rebuild them all */
+	if (pass_mark_get(c, "mapping-cells", &due, NULL, 0) == -1 ||
+	    (due != 0 && cells_remap(c, NULL, 0, 1) == -1)) {
+		maprule_free(rules);
+		return -1;
+	}
 	n = resolve_tests(c, rules, full, &moved);
 	maprule_free(rules);
 	if (n == -1)
