@@ -248,6 +248,9 @@ for my $body ('not json', '[1]', '"week"') {
 my $r3 = $inst->cgi('reports', 'POST', '/api/reports', body => '{"group_by":"week"}',
     content_type => 'text/plain');
 is($r3->{status}, 415, 'not JSON: 415');
+$r3 = $inst->cgi('reports', 'POST', '/api/reports', content_type => 'application/json',
+    body => TV::encode_json_text({ group_by => 'week', suite => 'x' x 20000 }));
+is($r3->{status}, 413, 'a definition over 16 KiB: 413');
 
 # ---- a dashboard's report widget ----
 my $admin = $inst->token('default', 'admin');

@@ -9,8 +9,8 @@
 // no dashboard saved), TV_ADMIN_TOKEN and TV_READ_TOKEN (tokens of
 // project "default"), TV_INGEST_TOKEN (an ingest token of it: the live
 // check uploads a run while a dashboard is open), TV_NPM (build/npm), TV_SHOTS.
-import path from 'node:path';
-import { env, BASE, SHOTS, out, ok, note, launchBrowser, newPage as harnessPage } from './harness.mjs';
+import { env, BASE, out, ok, note, launchBrowser, newPage as harnessPage,
+    visit, ready, settled, after, shooter, text, noErrors, apiReq, check } from './harness.mjs';
 
 const browser = await launchBrowser();
 
@@ -19,81 +19,7 @@ function newPage(opts = {}) {
 	return harnessPage(browser, opts);
 }
 
-// Loads BASE + hash and waits until the view is ready or failed, and
-// every widget on it has its data (or its error).
-async function visit(page, hash) {
-	await page.evaluate(() => {
-		const v = document.querySelector('#main .view');
-		if (v)
-			v.setAttribute('data-stale', '1');
-	}).catch(() => {});
-	if (page.url() === BASE + hash)
-		await page.reload();
-	else
-		await page.goto(BASE + hash);
-	return ready(page);
-}
-
-async function ready(page) {
-	const sel = '#main .view:not([data-stale])[data-state=ready], #main .view:not([data-stale])[data-state=error]';
-	await page.waitForSelector(sel, { timeout: 15000 });
-	await settled(page);
-	return page.$eval('#main .view:not([data-stale])', (v) => v.dataset.state);
-}
-
-// settled(page): no widget still loading; charts drawn.
-async function settled(page) {
-	await page.waitForFunction(() => !document.querySelector('[data-test=widget][data-state=loading]'),
-	    null, { timeout: 15000 });
-	await page.waitForTimeout(150);
-}
-
-// Marks the current view stale, runs fn (a click, a submit), waits.
-async function after(page, fn) {
-	await page.evaluate(() => document.querySelector('#main .view').setAttribute('data-stale', '1'));
-	await fn();
-	return ready(page);
-}
-
-async function shot(page, name) {
-	await page.screenshot({ path: path.join(SHOTS, 'dashboards-' + name + '.png'), fullPage: true });
-}
-
-async function text(page, sel) {
-	return (await page.textContent(sel)) || '';
-}
-
-// noErrors(page, what, expected): no console errors, except the
-// browser's own "Failed to load resource ... status of N" for the
-// statuses in expected (a 403 or 412 a check provoked on purpose).
-function noErrors(page, what, expected = []) {
-	const errs = page.errors.filter((e) => !expected.some((n) =>
-	    e.includes('Failed to load resource') && e.includes('status of ' + n)));
-	ok(errs.length === 0, what + ': no console errors', errs.join('\n'));
-	page.errors.length = 0;
-}
-
-// The JSON API straight from node, as the admin: {status, etag, json}.
-async function apiReq(method, p, body, headers = {}) {
-	const r = await fetch(BASE + 'api/' + p, { method, headers: { Authorization: 'Bearer ' + env.TV_ADMIN_TOKEN,
-	    ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers }, body: body ? JSON.stringify(body) : undefined });
-	const t = await r.text();
-	let json = null;
-	try {
-		json = JSON.parse(t);
-	} catch (e) {
-		json = null;
-	}
-	return { status: r.status, etag: r.headers.get('etag'), json };
-}
-
-async function check(name, fn) {
-	try {
-		await fn();
-	} catch (e) {
-		ok(false, name + ' (threw)', String(e && e.stack || e));
-	}
-}
+const shot = shooter('dashboards');
 
 const types = (page, sel = '[data-test=widget]') => page.$$eval(sel, (w) => w.map((x) => x.dataset.type));
 
