@@ -282,5 +282,31 @@ await check('dark mode', async () => {
 	await dark.context().close();
 });
 
+// --- live: a run stored while the report is open is counted in it
+// without a reload (last: it changes the figures the checks above use)
+await check('live refresh', async () => {
+	await visit(page, '#/reports/' + id);
+	await page.waitForSelector('#live[data-state=live]', { timeout: 15000 }).catch(() => {});
+	const xml = '<?xml version="1.0"?><testsuite name="live" tests="1"><testcase classname="live.suite" name="t1" time="0.01"/></testsuite>';
+	const r = await fetch(BASE + 'api/tests/ingest?branch=main&run_id=rp-live&started_at=2026-11-10T10:00:00Z',
+	    { method: 'POST', headers: { Authorization: 'Bearer ' + env.TV_ADMIN_TOKEN, 'Content-Type': 'application/xml' },
+	    body: xml });
+	await r.arrayBuffer();
+	ok(r.status >= 200 && r.status < 300, 'a run is stored while the report is open', 'status ' + r.status);
+	const want = ['2026-11-09,main', 2, 4, 4, 0, 0, '100.0%'];
+	const seen = await page.waitForFunction((w) => [...document.querySelectorAll('[data-test=report-row]')]
+	    .some((tr) => tr.dataset.key === w), want[0], { timeout: 15000 }).then(() => true, () => false);
+	let got = null;
+	for (let i = 0; i < 30 && seen; i++) {
+		got = (await rows(page)).find((x) => x[0] === want[0]);
+		if (same(got, want))
+			break;
+		await page.waitForTimeout(500);
+	}
+	ok(same(got, want), '... and counted in the report without a reload: 2026-11-09 on main now 2 runs, 4 passed',
+	    JSON.stringify(got));
+	noErrors(page, 'live refresh');
+});
+
 await browser.close();
 out({ done: true });

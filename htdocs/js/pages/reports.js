@@ -11,7 +11,7 @@
 // of its passed, failed or skipped counts opens the results behind it
 // below the table (GET .../drilldown, paged with "More"), and the URL
 // keeps it (?group=KEY&status=S).  A 400 shows next to the form in the
-// API's words.
+// API's words.  A report refreshes live.
 import { h, clear, when, num, pct, dur, status } from '../dom.js';
 import { api, send, seg } from '../api.js';
 import { load, href, go, empty, errorBox, section, runHref, testHref, branchName } from '../ui.js';
@@ -21,12 +21,22 @@ import { GROUP_KEYS, TIME_KEYS, keyLabel, valueText, groupText, querySummary, re
 const FILTERS = [
 	{ name: 'branch', label: 'Branch', placeholder: 'default branch (* = every)', max: 256 },
 	{ name: 'job', label: 'Job', placeholder: 'every job', max: 128 },
-	{ name: 'suite', label: 'Suite', placeholder: 'a/b and nested', max: 512 },
+	{ name: 'suite', label: 'Suite', placeholder: 'a / b and nested', max: 512 },
 	{ name: 'tag', label: 'Run tag', placeholder: 'e.g. nightly', max: 128 },
 	{ name: 'domain', label: 'Domain', placeholder: 'e.g. checkout', max: 512 },
 	{ name: 'feature', label: 'Feature', placeholder: 'e.g. checkout/payments', max: 512 },
 	{ name: 'owner', label: 'Owner', placeholder: 'e.g. alice', max: 128 },
 ];
+
+// live(ctx): a report (not the form alone) is counted again when a run
+// is stored or a batch pass changed what it counts (the mapping pass
+// moves new tests' results to their features).
+export function live({ segs }) {
+	if (segs.length !== 2)
+		return null;
+	return { stream: { path: 'live' }, filter: (ev) => ev.type === 'run_ingested' ||
+	    ev.type === 'batch_done' };
+}
 
 export async function render(view, { segs, query }) {
 	const id = segs.length === 2 ? segs[1] : null;
