@@ -294,15 +294,14 @@ await check('live refresh', async () => {
 	await r.arrayBuffer();
 	ok(r.status >= 200 && r.status < 300, 'a run is stored while the report is open', 'status ' + r.status);
 	const want = ['2026-11-09,main', 2, 4, 4, 0, 0, '100.0%'];
-	const seen = await page.waitForFunction((w) => [...document.querySelectorAll('[data-test=report-row]')]
-	    .some((tr) => tr.dataset.key === w), want[0], { timeout: 15000 }).then(() => true, () => false);
-	let got = null;
-	for (let i = 0; i < 30 && seen; i++) {
-		got = (await rows(page)).find((x) => x[0] === want[0]);
-		if (same(got, want))
-			break;
-		await page.waitForTimeout(500);
-	}
+	// the row's runs cell turns to 2 (bounded wait: a loaded machine
+	// delivers the event and the recount later, never more than this)
+	await page.waitForFunction((k) => {
+		const tr = [...document.querySelectorAll('[data-test=report-row]')].find((x) => x.dataset.key === k);
+		return tr && tr.querySelector('[data-col=runs]').textContent.replace(/[^0-9]/g, '') === '2';
+	}, want[0], { timeout: 40000 }).catch(() => {});
+	await settled(page);
+	const got = (await rows(page)).find((x) => x[0] === want[0]);
 	ok(same(got, want), '... and counted in the report without a reload: 2026-11-09 on main now 2 runs, 4 passed',
 	    JSON.stringify(got));
 	noErrors(page, 'live refresh');
