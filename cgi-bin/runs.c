@@ -1,12 +1,16 @@
 /*
- * testvis-runs: the runs of a project (API-4), one run (API-5) and its
- * results (API-6).  Route and parameter tables, and handlers that turn
+ * testvis-runs: the runs of a project (API-4), one run (API-5), its
+ * results (API-6) and its results as a file (REP-6's direct export).  Route and parameter tables, and handlers that turn
  * validated parameters into calls on lib/views/runs.c.
  */
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "http.h"
 #include "jval.h"
+#include "log.h"
+#include "runexport.h"
 #include "runs.h"
 
 static const char *const run_statuses[] = { "passed", "failed", "empty",
@@ -124,6 +128,60 @@ h_results(struct req *r)
 	return req_view(r, rc, out);
 }
 
+/* The query keys of GET /api/tests/runs/{run_id}/export. */
+enum q_export {
+	QE_FORMAT,
+	QE__MAX
+};
+static const struct param_spec q_export[QE__MAX + 1] = {
+	[QE_FORMAT] = { "format", PARAM_ENUM, 0, 0, 0, runexport_formats,
+	    RUNEXPORT_CSV },
+};
+
+/* runexport_write()'s writer: the streamed body of request ctx. */
+static void
+export_write(void *ctx, const void *p, size_t n)
+{
+	req_stream_write(ctx, p, n);
+}
+
+/*
+ * GET /api/tests/runs/{run_id}/export?format=csv|junit: 200 the run's
+ * results as a file (CSV by default, or JUnit XML), streamed; 404; 400.
+ */
+static int
+h_export(struct req *r)
+{
+	const char *id = req_path(r, PR_RUN_ID);
+	struct runexport_out out = { export_write, r };
+	struct runexport_run run;
+	int format = (int)req_int(r, QE_FORMAT), rc;
+	char disp[128];
+	size_t i, n;
+
+	if ((rc = runexport_find(req_db(r), req_project_id(r), id, &run)) == 0)
+		return req_not_found(r, "no run '%s' in project '%s'", id,
+		    req_project(r));
+	if (rc == -1)
+		return 503;
+	/* the file's name: the run id with what a header cannot hold
+	 * replaced */
+	n = (size_t)snprintf(disp, sizeof(disp), "attachment; filename=\"");
+	for (i = 0; run.run_id[i] != '\0' && n < sizeof(disp) - 12; i++)
+		disp[n++] = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP"
+		    "QRSTUVWXYZ0123456789._-", run.run_id[i]) != NULL ?
+		    run.run_id[i] : '_';
+	snprintf(disp + n, sizeof(disp) - n, ".%s\"", format == RUNEXPORT_CSV ?
+	    "csv" : "xml");
+	req_header(r, "Content-Disposition", disp);
+	req_stream(r, format == RUNEXPORT_CSV ? "text/csv; charset=utf-8" :
+	    "application/xml; charset=utf-8");
+	if (runexport_write(req_db(r), &run, format, &out) == -1)
+		log_error("export of run '%s' stopped: the database "
+		    "failed (the file is cut short)", run.run_id);
+	return 200;
+}
+
 static const struct route routes[] = {
 	{ HTTP_GET, "/api/tests/runs", SCOPE_READ, ROUTE_READ_CACHED, NULL,
 	    q_list, NULL, h_list },
@@ -131,6 +189,8 @@ static const struct route routes[] = {
 	    p_run, NULL, NULL, h_detail },
 	{ HTTP_GET, "/api/tests/runs/{run_id}/results", SCOPE_READ,
 	    ROUTE_READ_CACHED, p_run, q_results, NULL, h_results },
+	{ HTTP_GET, "/api/tests/runs/{run_id}/export", SCOPE_READ,
+	    ROUTE_READ, p_run, q_export, NULL, h_export },
 };
 
 static const struct app app = {

@@ -47,6 +47,7 @@ enum db_module {
 	DBM_REPORTDEF,
 	DBM_REPAIRS,
 	DBM_MTTR,
+	DBM_RUNEXPORT,
 	DBM__MAX
 };
 
