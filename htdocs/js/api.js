@@ -94,6 +94,40 @@ export async function api(path, params = {}, opts = {}) {
 	return body;
 }
 
+// download(path, params, filename): fetches a file the API streams (with
+// the token, which a plain link cannot send) and hands it to the browser
+// as a download named filename; throws ApiError on a failure.
+export async function download(path, params, filename) {
+	const headers = {};
+	const tok = getToken();
+	if (tok)
+		headers.Authorization = 'Bearer ' + tok;
+	let r;
+	try {
+		r = await fetch(apiUrl(path, params), { headers, cache: 'no-store', credentials: 'omit' });
+	} catch (e) {
+		throw new ApiError(0, 'network', 'The API could not be reached (' + e.message + ').');
+	}
+	if (!r.ok) {
+		let err = null;
+		try {
+			err = (await r.json()).error;
+		} catch (e) {
+			err = null;
+		}
+		throw new ApiError(r.status, err ? err.code : 'http_' + r.status,
+		    err && err.message ? err.message : 'The API answered ' + r.status + '.');
+	}
+	const url = URL.createObjectURL(await r.blob());
+	const a = document.createElement('a');
+	a.href = url;
+	a.download = filename;
+	document.body.appendChild(a);
+	a.click();
+	a.remove();
+	setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
 // send(method, path, body): an admin action (POST/PUT with a JSON body);
 // the decoded answer, or throws ApiError.
 export function send(method, path, body) {

@@ -13,6 +13,7 @@
 // pages are open), TV_TOKEN_URL + TV_TOKEN (a server
 // with auth_read = token), TV_SUB_URL (served under a sub-path),
 // TV_NPM (build/npm), TV_SHOTS.
+import fs from 'node:fs';
 import path from 'node:path';
 import { trendChecks } from './trends.mjs';
 import { env, BASE, SHOTS, out, ok, note, launchBrowser } from './harness.mjs';
@@ -283,6 +284,30 @@ await check('run detail', async () => {
 	ok(first.length === 50 && second.length > 0 && second[0] !== first[0], 'results have a next page with other tests',
 	    first[0] + ' / ' + second[0]);
 	noErrors(page, 'run detail');
+});
+
+// --- issue 17 item 6: a run's results downloaded as CSV and JUnit XML
+await check('run export', async () => {
+	await visit(page, '#/runs?status=failed&branch=main');
+	await after(page, () => page.click('table tbody tr:first-child td:nth-child(2) a'));
+	const runId = decodeURIComponent(page.url().replace(/^.*#\/runs\//, ''));
+	const tests = Number((await text(page, '.card:first-child .v')).replace(/[^0-9]/g, ''));
+	const [csv] = await Promise.all([page.waitForEvent('download', { timeout: 20000 }),
+	    page.click('[data-test=export-csv]')]);
+	const safe = runId.replace(/[^A-Za-z0-9._-]/g, '_');
+	ok(csv.suggestedFilename() === safe + '.csv', 'the CSV download is named after the run', csv.suggestedFilename());
+	const lines = fs.readFileSync(await csv.path(), 'utf8').split('\r\n').filter((l) => l !== '');
+	ok(lines[0].startsWith('run_id,started_at,branch,job,test_id,suite,classname,name'), '... starts with its header', lines[0]);
+	ok(tests > 0 && lines.length - 1 === tests, '... and has a row per result of the run (' + tests + ')',
+	    (lines.length - 1) + ' rows');
+	const [xml] = await Promise.all([page.waitForEvent('download', { timeout: 20000 }),
+	    page.click('[data-test=export-junit]')]);
+	const doc = fs.readFileSync(await xml.path(), 'utf8');
+	ok(xml.suggestedFilename() === safe + '.xml' && doc.startsWith('<?xml') &&
+	    (doc.match(/<testcase /g) || []).length === tests, 'the JUnit download holds every result as a testcase',
+	    xml.suggestedFilename() + ' ' + (doc.match(/<testcase /g) || []).length);
+	ok((await text(page, '[data-test=export-msg]')) === '', '... and no message is left beside the buttons');
+	noErrors(page, 'run export');
 });
 
 // --- catalogue: search, sort, paging, deep links

@@ -3,7 +3,7 @@
 // parallel, its results (status filter, name search, cursor pages),
 // failures first.
 import { h, clear, when, num, status, table, td, sha, dur, safeUrl } from '../dom.js';
-import { api, seg } from '../api.js';
+import { api, seg, download } from '../api.js';
 import { load, runHref, testHref, filterForm, pager, empty, section, href } from '../ui.js';
 import { signalsTable } from '../signals.js';
 
@@ -51,11 +51,32 @@ export async function render(view, { segs, query }) {
 	clear(view, h('h1', null, 'Run ', h('span', { class: 'mono' }, run.run_id)),
 	    h('p', { class: 'sub' }, status(run.status), integrityMark(run), ' \u00b7 ',
 		run.branch || 'no branch', run.job ? ' / ' + run.job : '', ' \u00b7 ', when(run.started_at)),
+	    exportBar(run),
 	    h('div', { class: 'grid2' }, h('div', null, meta), h('div', null, cards)),
 	    diffSection(run.diff),
 	    groupsSection(run.failure_groups),
 	    signalsSection(run),
 	    resultsSection(segs, query, res));
+}
+
+// exportBar(run): buttons that download the run's results as CSV or as
+// JUnit XML (GET api/tests/runs/{id}/export), with the failure said
+// beside them.
+function exportBar(run) {
+	const msg = h('span', { class: 'muted small', 'data-test': 'export-msg', role: 'status' });
+	const base = run.run_id.replace(/[^A-Za-z0-9._-]/g, '_');
+	const btn = (format, label, ext) => h('button', { type: 'button', 'data-test': 'export-' + format,
+	    onclick: async () => {
+		    msg.textContent = 'Preparing ' + label + '\u2026';
+		    try {
+			    await download('tests/runs/' + seg(run.run_id) + '/export', { format }, base + '.' + ext);
+			    msg.textContent = '';
+		    } catch (e) {
+			    msg.textContent = 'Export failed: ' + e.message;
+		    }
+	    } }, '\u2913 ' + label);
+	return h('p', { class: 'export-bar' }, 'Export results: ', btn('csv', 'CSV', 'csv'), ' ',
+	    btn('junit', 'JUnit XML', 'xml'), ' ', msg);
 }
 
 function refs(list, total) {
