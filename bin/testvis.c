@@ -18,6 +18,7 @@
 #include "batch.h"
 #include "cienv.h"
 #include "config.h"
+#include "gate.h"
 #include "crypto.h"
 #include "db.h"
 #include "fault.h"
@@ -85,6 +86,10 @@ usage(FILE *f)
 	    "  batch --watch [--interval SECONDS]\n"
 	    "                              drain the spool as files land and\n"
 	    "                              run the other passes every interval\n"
+	    "  gate RUN_ID [--project P]   the quality gate of a run, by the\n"
+	    "                              gate_* rules of the configuration:\n"
+	    "                              its JSON verdict; exit 0 when it\n"
+	    "                              passes, 1 when it fails\n"
 	    "  version                     print the version\n"
 	    "The configuration file is --config or $TESTVIS_CONF.\n");
 }
@@ -722,6 +727,45 @@ cmd_batch(struct cli *c)
 }
 
 /* testvis ingest [options] [--each] FILE... (ING-6) */
+/*
+ * testvis gate RUN_ID [--project P]: prints the gate's verdict on the
+ * run (lib/views/gate.c, the configuration's rules) as one JSON line.
+ * Exit 0 pass, 1 fail or no such run, 2 usage, 3 storage.
+ */
+static int
+cmd_gate(struct cli *c)
+{
+	struct gate_rules g;
+	json_t *out = NULL;
+	char *text;
+	int64_t pid;
+	int rc, pass;
+
+	if (c->argc != 2)
+		return EXIT_USAGE;
+	if (c->project == NULL)
+		c->project = "default";
+	if ((rc = cli_open(c, 0)) != 0 || (rc = cli_project(c, &pid)) != 0)
+		return rc;
+	g.max_new_failures = c->cfg->gate_max_new_failures;
+	g.severity = c->cfg->gate_severity;
+	g.max_count_drop = c->cfg->gate_max_count_drop;
+	g.min_pass_rate_pct = c->cfg->gate_min_pass_rate_pct;
+	if ((rc = gate_judge(c->db, pid, c->argv[1], &g, &out)) == -1)
+		return EXIT_STORAGE;
+	if (rc == 0) {
+		fprintf(stderr, "testvis: no run '%s' in project '%s'\n",
+		    c->argv[1], c->project);
+		return EXIT_BAD;
+	}
+	pass = json_is_true(json_object_get(out, "pass"));
+	text = json_dumps(out, JSON_COMPACT);
+	printf("%s\n", text != NULL ? text : "{}");
+	free(text);
+	json_decref(out);
+	return pass ? 0 : EXIT_BAD;
+}
+
 static int
 cmd_ingest(struct cli *c)
 {
@@ -774,6 +818,8 @@ main(int argc, char **argv)
 		rc = cmd_ingest(&c);
 	else if (strcmp(c.argv[0], "batch") == 0)
 		rc = cmd_batch(&c);
+	else if (strcmp(c.argv[0], "gate") == 0)
+		rc = cmd_gate(&c);
 	else if (strcmp(c.argv[0], "version") == 0 && c.argc == 1) {
 		printf("testvis %s (schema level %d)\n", TESTVIS_VERSION,
 		    db_schema_latest());

@@ -1,12 +1,15 @@
 /*
  * testvis-runs: the runs of a project (API-4), one run (API-5), its
- * results (API-6) and its results as a file (REP-6's direct export).  Route and parameter tables, and handlers that turn
+ * results (API-6), its results as a file (REP-6's direct export) and
+ * its quality gate (API-28).  Route and parameter tables, and handlers that turn
  * validated parameters into calls on lib/views/runs.c.
  */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
+#include "gate.h"
 #include "http.h"
 #include "jval.h"
 #include "log.h"
@@ -182,6 +185,61 @@ h_export(struct req *r)
 	return 200;
 }
 
+/* The query keys of GET /api/tests/runs/{run_id}/gate: each rule, and
+ * the status of a failed verdict. */
+enum q_gate {
+	QG_MAX_NEW_FAILURES,
+	QG_SEVERITY,
+	QG_MAX_COUNT_DROP,
+	QG_MIN_PASS_RATE,
+	QG_FAIL_STATUS,
+	QG__MAX
+};
+static const struct param_spec q_gate[QG__MAX + 1] = {
+	[QG_MAX_NEW_FAILURES] = { "max_new_failures", PARAM_INT, 0, 0,
+	    1000000, NULL, -1 },
+	[QG_SEVERITY] = { "severity", PARAM_ENUM, 0, 0, 0, gate_severities,
+	    -1 },
+	[QG_MAX_COUNT_DROP] = { "max_count_drop", PARAM_INT, 0, 0, 100000000,
+	    NULL, -1 },
+	[QG_MIN_PASS_RATE] = { "min_pass_rate_pct", PARAM_INT, 0, 0, 100,
+	    NULL, -1 },
+	[QG_FAIL_STATUS] = { "fail_status", PARAM_INT, 0, 400, 599, NULL,
+	    200 },
+};
+
+/*
+ * GET /api/tests/runs/{run_id}/gate: 200 {pass, reasons, rules, ...};
+ * a failed verdict answers fail_status when given (422 for curl --fail);
+ * 404; 400.  Rules come from testvis.conf, each overridable here.
+ */
+static int
+h_gate(struct req *r)
+{
+	const struct config *cfg = req_config(r);
+	const char *id = req_path(r, PR_RUN_ID);
+	struct gate_rules g;
+	json_t *out = NULL;
+	int rc;
+
+	g.max_new_failures = req_int(r, QG_MAX_NEW_FAILURES) >= 0 ?
+	    req_int(r, QG_MAX_NEW_FAILURES) : cfg->gate_max_new_failures;
+	g.severity = req_int(r, QG_SEVERITY) >= 0 ?
+	    (int)req_int(r, QG_SEVERITY) : cfg->gate_severity;
+	g.max_count_drop = req_int(r, QG_MAX_COUNT_DROP) >= 0 ?
+	    req_int(r, QG_MAX_COUNT_DROP) : cfg->gate_max_count_drop;
+	g.min_pass_rate_pct = req_int(r, QG_MIN_PASS_RATE) >= 0 ?
+	    req_int(r, QG_MIN_PASS_RATE) : cfg->gate_min_pass_rate_pct;
+	rc = gate_judge(req_db(r), req_project_id(r), id, &g, &out);
+	if (rc == 0)
+		return req_not_found(r, "no run '%s' in project '%s'", id,
+		    req_project(r));
+	if (rc == -1)
+		return 503;
+	return req_json(r, json_is_true(json_object_get(out, "pass")) ? 200 :
+	    (int)req_int(r, QG_FAIL_STATUS), out);
+}
+
 static const struct route routes[] = {
 	{ HTTP_GET, "/api/tests/runs", SCOPE_READ, ROUTE_READ_CACHED, NULL,
 	    q_list, NULL, h_list },
@@ -191,6 +249,8 @@ static const struct route routes[] = {
 	    ROUTE_READ_CACHED, p_run, q_results, NULL, h_results },
 	{ HTTP_GET, "/api/tests/runs/{run_id}/export", SCOPE_READ,
 	    ROUTE_READ, p_run, q_export, NULL, h_export },
+	{ HTTP_GET, "/api/tests/runs/{run_id}/gate", SCOPE_READ, ROUTE_READ,
+	    p_run, q_gate, NULL, h_gate },
 };
 
 static const struct app app = {

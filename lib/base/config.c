@@ -34,6 +34,8 @@ struct cfg_key {
 
 static const char *const auth_read_choices[] = { "token", "public", NULL };
 static const char *const auth_ingest_choices[] = { "token", "open", NULL };
+static const char *const gate_severity_choices[] = { "low", "medium",
+    "high", "critical", "off", NULL };
 
 #define OFF(f) offsetof(struct config, f)
 static const struct cfg_key keys[] = {
@@ -96,6 +98,14 @@ static const struct cfg_key keys[] = {
 	{ "live_replay_max", CFG_INT, OFF(live_replay_max), 1, 10000, NULL },
 	{ "live_client_buffer_kb", CFG_INT, OFF(live_client_buffer_kb), 16,
 	    65536, NULL },
+	{ "gate_max_new_failures", CFG_INT, OFF(gate_max_new_failures), 0,
+	    1000000, NULL },
+	{ "gate_severity", CFG_ENUM, OFF(gate_severity), 0, 0,
+	    gate_severity_choices },
+	{ "gate_max_count_drop", CFG_INT, OFF(gate_max_count_drop), 0,
+	    100000000, NULL },
+	{ "gate_min_pass_rate_pct", CFG_INT, OFF(gate_min_pass_rate_pct), 0,
+	    100, NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -142,6 +152,10 @@ config_defaults(struct config *c)
 	c->live_replay = 50;
 	c->live_replay_max = 500;
 	c->live_client_buffer_kb = 256;
+	c->gate_max_new_failures = 0;
+	c->gate_severity = 2;		/* high */
+	c->gate_max_count_drop = 0;
+	c->gate_min_pass_rate_pct = 0;
 }
 
 /* Frees c and its strings; accepts NULL. */

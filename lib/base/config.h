@@ -52,6 +52,11 @@ struct config {
 	long long		 live_replay;		/* events on connect */
 	long long		 live_replay_max;	/* after Last-Event-ID */
 	long long		 live_client_buffer_kb;	/* unsent, then drop */
+	/* the quality gate's rules (API-28), a request may override them */
+	long long		 gate_max_new_failures;
+	int			 gate_severity;	/* low .. critical, 4: off */
+	long long		 gate_max_count_drop;
+	long long		 gate_min_pass_rate_pct;	/* 0: off */
 };
 
 struct config	*config_load(const char *, char *, size_t);

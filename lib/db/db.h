@@ -48,6 +48,7 @@ enum db_module {
 	DBM_REPAIRS,
 	DBM_MTTR,
 	DBM_RUNEXPORT,
+	DBM_GATE,
 	DBM__MAX
 };
 

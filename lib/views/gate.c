@@ -1,0 +1,288 @@
+/*
+ * The quality gate (API-28, issue 17 item 3): should this run's CI step
+ * fail?  A run fails when it has more new failures than allowed (failed
+ * now, not failed in the previous run of its branch and job, the
+ * baseline; quarantined and known flaky tests listed but not counted),
+ * an open integrity signal at or above a severity, more tests fewer than
+ * its baseline than allowed, or a pass rate under a minimum.  The answer
+ * says every rule, every reason and what was found; HTTP is
+ * cgi-bin/runs.c's, the exit code `testvis gate`'s.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+#include "gate.h"
+#include "jval.h"
+
+#define LIST_MAX	50	/* new failures and signals listed */
+
+const char *const gate_severities[] = { "low", "medium", "high",
+    "critical", "off", NULL };
+
+enum stmt {
+	STMT_RUN,
+	STMT_PREV,
+	STMT_NEW_FAILURES,
+	STMT_SIGNALS,
+	STMT__MAX
+};
+
+static const char *const sql[STMT__MAX] = {
+	[STMT_RUN] =
+	    "SELECT id, run_id, started_at, branch, job, tests, passed, "
+	    "failed, errors, skipped FROM runs WHERE project_id = ?1 AND "
+	    "run_id = ?2",
+	/* the previous run of the stream (as the run's diff finds it) */
+	[STMT_PREV] =
+	    "SELECT id, run_id, tests FROM runs WHERE project_id = ?1 AND "
+	    "branch IS NOT DISTINCT FROM ?2 AND job IS NOT DISTINCT FROM ?5 "
+	    "AND (started_at, id) < (?3, ?4) "
+	    "ORDER BY started_at DESC, id DESC LIMIT 1",
+	/* failed or errored in run ?1 and not in the baseline ?2 (0:
+	 * none: every failure is new), with what excuses them */
+	[STMT_NEW_FAILURES] =
+	    "SELECT t.test_id, t.name, t.state, CASE WHEN f.test IS NULL "
+	    "THEN 0 ELSE 1 END, x.message FROM results r JOIN tests t ON "
+	    "t.id = r.test LEFT JOIN results p ON p.run = ?2 AND "
+	    "p.test = r.test LEFT JOIN flaky_states f ON f.test = r.test AND "
+	    "f.state = 'flaky' LEFT JOIN result_texts x ON x.run = r.run AND "
+	    "x.test = r.test WHERE r.run = ?1 AND r.status IN (1, 2) AND "
+	    "(p.status IS NULL OR p.status NOT IN (1, 2)) "
+	    "ORDER BY t.name, t.id",
+	[STMT_SIGNALS] =
+	    "SELECT id, signal_type, severity, subject, message FROM signals "
+	    "WHERE run = ?1 AND status <> 'resolved' ORDER BY id",
+};
+
+#define STMT(db, i) DB_STMT((db), DBM_GATE, (i))
+
+/* The run being judged and its baseline. */
+struct judged {
+	int64_t		 id, started_at, tests, passed, failed, errors;
+	int64_t		 prev, prev_tests;	/* prev 0: no baseline */
+};
+
+/* The rank of severity s (0 low .. 3 critical; -1 unknown). */
+static int
+severity_rank(const char *s)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (strcmp(s, gate_severities[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Appends a reason {rule, message} to reasons. */
+static void
+reason(json_t *reasons, const char *rule, const char *msg)
+{
+	json_t *o = jval_object();
+
+	jval_set(o, "rule", jval_str(rule));
+	jval_set(o, "message", jval_str(msg));
+	jval_push(reasons, o);
+}
+
+/*
+ * Reads run_id of project and its baseline into *j, and the run's
+ * identity into out.  Returns 1, 0 (no such run) or -1.
+ */
+static int
+read_run(struct db *db, int64_t project, const char *run_id,
+    struct judged *j, json_t *out)
+{
+	struct db_query *st = STMT(db, STMT_RUN), *pv;
+	int rc = -1;
+
+	memset(j, 0, sizeof(*j));
+	if (st == NULL || db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_text(db, st, 2, run_id) == -1 ||
+	    (rc = db_step(db, st)) != DB_ROW) {
+		if (st != NULL)
+			db_reset(st);
+		return st != NULL && rc == DB_DONE ? 0 : -1;
+	}
+	j->id = db_col_int(st, 0);
+	j->started_at = db_col_int(st, 2);
+	j->tests = db_col_int(st, 5);
+	j->passed = db_col_int(st, 6);
+	j->failed = db_col_int(st, 7);
+	j->errors = db_col_int(st, 8);
+	jval_set(out, "run_id", jval_col_text(st, 1));
+	jval_set(out, "branch", jval_col_text(st, 3));
+	jval_set(out, "job", jval_col_text(st, 4));
+	rc = (pv = STMT(db, STMT_PREV)) == NULL ||
+	    db_bind_int(db, pv, 1, project) == -1 ||
+	    db_bind_text_opt(db, pv, 2, db_column_text(st, 3)) == -1 ||
+	    db_bind_int(db, pv, 3, j->started_at) == -1 ||
+	    db_bind_int(db, pv, 4, j->id) == -1 ||
+	    db_bind_text_opt(db, pv, 5, db_column_text(st, 4)) == -1 ?
+	    -1 : db_step(db, pv);
+	db_reset(st);
+	if (rc == DB_ROW) {
+		j->prev = db_col_int(pv, 0);
+		j->prev_tests = db_col_int(pv, 2);
+		jval_set(out, "baseline_run_id", jval_col_text(pv, 1));
+	} else
+		jval_set(out, "baseline_run_id", json_null());
+	if (pv != NULL)
+		db_reset(pv);
+	return rc == -1 ? -1 : 1;
+}
+
+/*
+ * Lists the run's new failures into out ("new_failures", at most
+ * LIST_MAX) and counts those not excused into *n.  0, or -1.
+ */
+static int
+new_failures(struct db *db, const struct judged *j, json_t *out, long *n,
+    long *excused)
+{
+	struct db_query *st = STMT(db, STMT_NEW_FAILURES);
+	json_t *arr = jval_array(), *o;
+	const char *why;
+	int rc;
+
+	*n = *excused = 0;
+	jval_set(out, "new_failures", arr);
+	if (st == NULL || db_bind_int(db, st, 1, j->id) == -1 ||
+	    db_bind_int(db, st, 2, j->prev) == -1)
+		return -1;
+	while ((rc = db_step(db, st)) == DB_ROW) {
+		why = strcmp(db_column_text(st, 2), "quarantined") == 0 ?
+		    "quarantined" : db_col_int(st, 3) ? "flaky" : NULL;
+		if (why != NULL)
+			(*excused)++;
+		else
+			(*n)++;
+		if (json_array_size(arr) >= LIST_MAX)
+			continue;
+		o = jval_object();
+		jval_set(o, "test_id", jval_col_text(st, 0));
+		jval_set(o, "name", jval_col_text(st, 1));
+		jval_set(o, "message", jval_col_text(st, 4));
+		jval_set(o, "excused", why != NULL ? jval_str(why) :
+		    json_null());
+		jval_push(arr, o);
+	}
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
+}
+
+/*
+ * Lists the run's open signals into out ("signals") and counts those at
+ * or above rank min into *n.  0, or -1.
+ */
+static int
+signals(struct db *db, const struct judged *j, int min, json_t *out,
+    long *n)
+{
+	struct db_query *st = STMT(db, STMT_SIGNALS);
+	json_t *arr = jval_array(), *o;
+	int rc, rank;
+
+	*n = 0;
+	jval_set(out, "signals", arr);
+	if (st == NULL || db_bind_int(db, st, 1, j->id) == -1)
+		return -1;
+	while ((rc = db_step(db, st)) == DB_ROW) {
+		rank = severity_rank(db_column_text(st, 2));
+		if (min < 4 && rank >= min)
+			(*n)++;
+		if (json_array_size(arr) >= LIST_MAX)
+			continue;
+		o = jval_object();
+		jval_set(o, "signal_id", jval_col_int(st, 0));
+		jval_set(o, "signal_type", jval_col_text(st, 1));
+		jval_set(o, "severity", jval_col_text(st, 2));
+		jval_set(o, "subject", jval_col_text(st, 3));
+		jval_set(o, "message", jval_col_text(st, 4));
+		jval_set(o, "counts", jval_int(min < 4 && rank >= min));
+		jval_push(arr, o);
+	}
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
+}
+
+/* The rules as the answer says them. */
+static json_t *
+rules_json(const struct gate_rules *r)
+{
+	json_t *o = jval_object();
+
+	jval_set(o, "max_new_failures", jval_int(r->max_new_failures));
+	jval_set(o, "severity", jval_str(gate_severities[r->severity]));
+	jval_set(o, "max_count_drop", jval_int(r->max_count_drop));
+	jval_set(o, "min_pass_rate_pct", jval_int(r->min_pass_rate_pct));
+	return o;
+}
+
+/*
+ * Judges run_id of project by rules into *out: {run_id, branch, job,
+ * baseline_run_id, pass, reasons, rules, new_failures, signals, counts}.
+ * Returns 1, 0 when there is no such run, or -1 on a database error.
+ */
+int
+gate_judge(struct db *db, int64_t project, const char *run_id,
+    const struct gate_rules *rules, json_t **out)
+{
+	struct judged j;
+	json_t *o = jval_object(), *reasons = jval_array(), *c;
+	long nf, excused, ns;
+	int64_t judged, drop;
+	char msg[200];
+	int rc;
+
+	*out = NULL;
+	if ((rc = read_run(db, project, run_id, &j, o)) != 1 ||
+	    new_failures(db, &j, o, &nf, &excused) == -1 ||
+	    signals(db, &j, rules->severity, o, &ns) == -1) {
+		json_decref(o);
+		json_decref(reasons);
+		return rc == 0 ? 0 : -1;
+	}
+	if (nf > rules->max_new_failures) {
+		snprintf(msg, sizeof(msg), "%ld new failures (at most %lld "
+		    "allowed)", nf, rules->max_new_failures);
+		reason(reasons, "new_failures", msg);
+	}
+	if (ns > 0) {
+		snprintf(msg, sizeof(msg), "%ld open integrity signals of "
+		    "severity %s or above", ns,
+		    gate_severities[rules->severity]);
+		reason(reasons, "signals", msg);
+	}
+	drop = j.prev != 0 ? j.prev_tests - j.tests : 0;
+	if (drop > rules->max_count_drop) {
+		snprintf(msg, sizeof(msg), "%lld tests fewer than the "
+		    "baseline (at most %lld allowed)", (long long)drop,
+		    rules->max_count_drop);
+		reason(reasons, "count_drop", msg);
+	}
+	judged = j.passed + j.failed + j.errors;
+	if (rules->min_pass_rate_pct > 0 && (judged == 0 ||
+	    j.passed * 100 < rules->min_pass_rate_pct * judged)) {
+		snprintf(msg, sizeof(msg), "pass rate %lld%% under the "
+		    "minimum %lld%%", judged > 0 ? (long long)(j.passed * 100 /
+		    judged) : 0, rules->min_pass_rate_pct);
+		reason(reasons, "pass_rate", msg);
+	}
+	c = jval_object();
+	jval_set(c, "tests", jval_int(j.tests));
+	jval_set(c, "baseline_tests", j.prev != 0 ? jval_int(j.prev_tests) :
+	    json_null());
+	jval_set(c, "new_failures", jval_int(nf));
+	jval_set(c, "excused_failures", jval_int(excused));
+	jval_set(c, "signals", jval_int(ns));
+	jval_set(c, "pass_rate", judged > 0 ? json_real((double)j.passed /
+	    (double)judged) : json_null());
+	jval_set(o, "pass", json_boolean(json_array_size(reasons) == 0));
+	jval_set(o, "reasons", reasons);
+	jval_set(o, "rules", rules_json(rules));
+	jval_set(o, "counts", c);
+	*out = o;
+	return 1;
+}
