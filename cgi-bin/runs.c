@@ -1,8 +1,9 @@
 /*
  * testvis-runs: the runs of a project (API-4), one run (API-5), its
  * results (API-6), its results as a file (REP-6's direct export) and
- * its quality gate (API-28).  Route and parameter tables, and handlers that turn
- * validated parameters into calls on lib/views/runs.c.
+ * its quality gate (API-28).  Route and parameter tables, and handlers
+ * that turn validated parameters into calls on lib/views/runs.c,
+ * runexport.c and gate.c.
  */
 #include <stddef.h>
 #include <stdio.h>
