@@ -4,6 +4,19 @@ import { h } from './dom.js';
 
 let loader = null;
 
+// followWidth(el, u, height): keeps uPlot chart u as wide as el (at
+// least 300 px) while el is in the page; stops once it has left.
+export function followWidth(el, u, height) {
+	const ro = new ResizeObserver(() => {
+		if (!el.isConnected)
+			return ro.disconnect();
+		const w = Math.max(300, el.clientWidth);
+		if (w !== u.width)
+			u.setSize({ width: w, height });
+	});
+	ro.observe(el);
+}
+
 export function loadUplot() {
 	if (window.uPlot)
 		return Promise.resolve(window.uPlot);
@@ -44,14 +57,7 @@ export async function durationChart(el, points) {
 		axes: [axis, { ...axis, size: 60, values: (u, vals) => vals.map((v) => v >= 1000 ? v / 1000 + ' s' : v + ' ms') }],
 		legend: { show: true },
 	}, data, el);
-	const ro = new ResizeObserver(() => {
-		if (!el.isConnected)
-			return ro.disconnect();
-		const w = Math.max(300, el.clientWidth);
-		if (w !== u.width)
-			u.setSize({ width: w, height: 240 });
-	});
-	ro.observe(el);
+	followWidth(el, u, 240);
 	el.append(h('p', { class: 'small muted' }, 'Duration of the last ' + points.length +
 	    ' results with a time, oldest left.'));
 	return u;
@@ -140,14 +146,7 @@ export async function dayChart(el, days, markers) {
 		legend: { show: true },
 		hooks: { draw: [drawFailMin, drawMarkers] },
 	}, data, el);
-	const ro = new ResizeObserver(() => {
-		if (!el.isConnected)
-			return ro.disconnect();
-		const w = Math.max(300, el.clientWidth);
-		if (w !== u.width)
-			u.setSize({ width: w, height });
-	});
-	ro.observe(el);
+	followWidth(el, u, height);
 	return u;
 }
 
@@ -256,13 +255,6 @@ export async function trendChart(el, d, fmt) {
 		hooks: { draw: [drawMarks] },
 	}, data, el);
 	el.dataset.anomalies = String(marks);
-	const ro = new ResizeObserver(() => {
-		if (!el.isConnected)
-			return ro.disconnect();
-		const w = Math.max(300, el.clientWidth);
-		if (w !== u.width)
-			u.setSize({ width: w, height });
-	});
-	ro.observe(el);
+	followWidth(el, u, height);
 	return u;
 }

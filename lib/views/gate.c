@@ -14,6 +14,7 @@
 #include "db.h"
 #include "gate.h"
 #include "jval.h"
+#include "runs.h"
 
 #define LIST_MAX	50	/* new failures and signals listed */
 
@@ -22,7 +23,6 @@ const char *const gate_severities[] = { "low", "medium", "high",
 
 enum stmt {
 	STMT_RUN,
-	STMT_PREV,
 	STMT_NEW_FAILURES,
 	STMT_SIGNALS,
 	STMT__MAX
@@ -33,12 +33,6 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT id, run_id, started_at, branch, job, tests, passed, "
 	    "failed, errors, skipped FROM runs WHERE project_id = ?1 AND "
 	    "run_id = ?2",
-	/* the previous run of the stream (as the run's diff finds it) */
-	[STMT_PREV] =
-	    "SELECT id, run_id, tests FROM runs WHERE project_id = ?1 AND "
-	    "branch IS NOT DISTINCT FROM ?2 AND job IS NOT DISTINCT FROM ?5 "
-	    "AND (started_at, id) < (?3, ?4) "
-	    "ORDER BY started_at DESC, id DESC LIMIT 1",
 	/* failed or errored in run ?1 and not in the baseline ?2 (0:
 	 * none: every failure is new), with what excuses them */
 	[STMT_NEW_FAILURES] =
@@ -94,7 +88,8 @@ static int
 read_run(struct db *db, int64_t project, const char *run_id,
     struct judged *j, json_t *out)
 {
-	struct db_query *st = STMT(db, STMT_RUN), *pv;
+	struct db_query *st = STMT(db, STMT_RUN);
+	struct runs_prev p;
 	int rc = -1;
 
 	memset(j, 0, sizeof(*j));
@@ -114,22 +109,16 @@ read_run(struct db *db, int64_t project, const char *run_id,
 	jval_set(out, "run_id", jval_col_text(st, 1));
 	jval_set(out, "branch", jval_col_text(st, 3));
 	jval_set(out, "job", jval_col_text(st, 4));
-	rc = (pv = STMT(db, STMT_PREV)) == NULL ||
-	    db_bind_int(db, pv, 1, project) == -1 ||
-	    db_bind_text_opt(db, pv, 2, db_column_text(st, 3)) == -1 ||
-	    db_bind_int(db, pv, 3, j->started_at) == -1 ||
-	    db_bind_int(db, pv, 4, j->id) == -1 ||
-	    db_bind_text_opt(db, pv, 5, db_column_text(st, 4)) == -1 ?
-	    -1 : db_step(db, pv);
+	/* the baseline: what the run's diff compares with */
+	rc = runs_previous(db, project, db_column_text(st, 3),
+	    db_column_text(st, 4), j->started_at, j->id, &p);
 	db_reset(st);
-	if (rc == DB_ROW) {
-		j->prev = db_col_int(pv, 0);
-		j->prev_tests = db_col_int(pv, 2);
-		jval_set(out, "baseline_run_id", jval_col_text(pv, 1));
+	if (rc == 1) {
+		j->prev = p.id;
+		j->prev_tests = p.tests;
+		jval_set(out, "baseline_run_id", jval_str(p.run_id));
 	} else
 		jval_set(out, "baseline_run_id", json_null());
-	if (pv != NULL)
-		db_reset(pv);
 	return rc == -1 ? -1 : 1;
 }
 

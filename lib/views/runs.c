@@ -68,7 +68,7 @@ static const char *const sql[STMT__MAX] = {
 	    "project_id = ?1 AND fingerprint = ?2",
 	/* the previous run of the same stream: branch and job */
 	[STMT_PREV] =
-	    "SELECT id, run_id FROM runs WHERE project_id = ?1 AND "
+	    "SELECT id, run_id, tests FROM runs WHERE project_id = ?1 AND "
 	    "branch IS NOT DISTINCT FROM ?2 AND job IS NOT DISTINCT FROM ?5 "
 	    "AND (started_at, id) < (?3, ?4) "
 	    "ORDER BY started_at DESC, id DESC LIMIT 1",
@@ -497,6 +497,39 @@ diff_classify(struct db *db, json_t *diff, int64_t key, int now, int was)
 }
 
 /*
+ * The previous run of the stream of run id (its branch and job, NULL
+ * none; a run without a job follows the runs without one), started at
+ * started, into *p: the run its diff and its quality gate compare with.
+ * Returns 1, 0 when it is the first, or -1.
+ */
+int
+runs_previous(struct db *db, int64_t project, const char *branch,
+    const char *job, int64_t started, int64_t id, struct runs_prev *p)
+{
+	struct db_query *st = DB_STMT(db, DBM_RUNS, STMT_PREV);
+	int rc;
+
+	if (st == NULL || db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_text_opt(db, st, 2, branch) == -1 ||
+	    db_bind_int(db, st, 3, started) == -1 ||
+	    db_bind_int(db, st, 4, id) == -1 ||
+	    db_bind_text_opt(db, st, 5, job) == -1 ||
+	    (rc = db_step(db, st)) == -1) {
+		if (st != NULL)
+			db_reset(st);
+		return -1;
+	}
+	if (rc == DB_ROW) {
+		p->id = db_col_int(st, 0);
+		snprintf(p->run_id, sizeof(p->run_id), "%s",
+		    db_column_text(st, 1));
+		p->tests = db_col_int(st, 2);
+	}
+	db_reset(st);
+	return rc == DB_ROW;
+}
+
+/*
  * The diff of run id against the previous run of its stream (its branch
  * and job; a run without a job follows the runs without one): new
  * failures, fixed, still failing, added and removed tests (each list
@@ -509,30 +542,23 @@ diff_json(struct db *db, int64_t project, int64_t id, int64_t started,
 {
 	static const char *const lists[] = { "new_failures", "fixed",
 	    "still_failing", "added", "removed", NULL };
-	struct db_query *st, *cur, *old;
+	struct runs_prev p;
+	struct db_query *cur, *old;
 	json_t *diff;
 	int64_t prev;
 	int rc, rc2, i;
 
 	*err = 0;
-	if ((st = DB_STMT(db, DBM_RUNS, STMT_PREV)) == NULL ||
-	    db_bind_int(db, st, 1, project) == -1 ||
-	    db_bind_text(db, st, 2, branch) == -1 ||
-	    db_bind_int(db, st, 3, started) == -1 ||
-	    db_bind_int(db, st, 4, id) == -1 ||
-	    db_bind_text(db, st, 5, job) == -1 ||
-	    (rc = db_step(db, st)) == -1) {
+	if ((rc = runs_previous(db, project, branch, job, started, id,
+	    &p)) == -1) {
 		*err = 1;
 		return NULL;
 	}
-	if (rc == DB_DONE) {
-		db_reset(st);
+	if (rc == 0)
 		return json_null();
-	}
-	prev = db_col_int(st, 0);
+	prev = p.id;
 	diff = jval_object();
-	jval_set(diff, "previous_run_id", jval_col_text(st, 1));
-	db_reset(st);
+	jval_set(diff, "previous_run_id", jval_str(p.run_id));
 	for (i = 0; lists[i] != NULL; i++) {
 		char key[64];
 		jval_set(diff, lists[i], jval_array());

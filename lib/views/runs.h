@@ -36,6 +36,14 @@ void	 runs_result_fields(json_t *, struct db_query *, int);
 int	 runs_list(struct db *, int64_t, const struct runs_filter *,
 	    json_t **);
 int	 runs_detail(struct db *, int64_t, const char *, json_t **);
+
+/* The previous run of a stream (runs_previous). */
+struct runs_prev {
+	int64_t		 id, tests;
+	char		 run_id[300];
+};
+int	 runs_previous(struct db *, int64_t, const char *, const char *,
+	    int64_t, int64_t, struct runs_prev *);
 int	 runs_results(struct db *, int64_t, const char *,
 	    const struct results_filter *, json_t **);
 json_t	*runs_recent(struct db *, int64_t, int);

@@ -15,7 +15,7 @@
 import { h, clear, when, num, pct, dur, status } from '../dom.js';
 import { api, send, seg } from '../api.js';
 import { load, href, go, empty, errorBox, section, runHref, testHref, branchName } from '../ui.js';
-import { loadUplot } from '../chart.js';
+import { loadUplot, followWidth } from '../chart.js';
 import { GROUP_KEYS, TIME_KEYS, keyLabel, valueText, groupText, querySummary, reportTable, drillHref } from '../reporttable.js';
 
 const FILTERS = [
@@ -333,14 +333,7 @@ async function timeChart(el, d, tkey, other) {
 	if (lines.length > shown.length)
 		el.append(h('p', { class: 'small muted' }, 'The chart shows the first ' + shown.length + ' of ' + lines.length +
 		    ' ' + keyLabel(other).toLowerCase() + ' values; the table has them all.'));
-	const ro = new ResizeObserver(() => {
-		if (!el.isConnected)
-			return ro.disconnect();
-		const w = Math.max(300, el.clientWidth);
-		if (w !== u.width)
-			u.setSize({ width: w, height });
-	});
-	ro.observe(el);
+	followWidth(el, u, height);
 }
 
 // fill(rate): the bar of a pass rate; its width set through the CSSOM
