@@ -24,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "alerts.h"
 #include "batch.h"
 #include "config.h"
 #include "db.h"
@@ -56,6 +57,7 @@ static const struct batch_pass passes[] = {
 	{ "mapping", 1, mapping_pass },
 	{ "flaky", 1, flakystate_pass },
 	{ "integrity", 1, integrity_pass },
+	{ "alerts", 1, alerts_pass },
 	{ "retention", 1, retention_pass },
 };
 #define NPASSES (sizeof(passes) / sizeof(passes[0]))

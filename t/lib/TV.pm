@@ -358,6 +358,24 @@ sub sibling {
 # test sets them (t/57-cli-ci.t).
 our @CI_VARS = qw(GITHUB_ACTIONS GITLAB_CI JENKINS_URL BUILDKITE CIRCLECI);
 
+# The tables each migration from 0016 on creates, newest first: what
+# unmigrate() drops so that a test can apply those migrations again.
+my @LATER_TABLES = (
+	[18, qw(alert_attempts alert_deliveries alert_firings alert_rules)],
+	[17, qw(repair_times)],
+	[16, qw(report_cells reports)],
+);
+
+# $inst->unmigrate(V): drops the tables of migrations V and later (V >=
+# 16) and their rows in schema_migrations, so the next `testvis migrate`
+# applies them again to the data kept.  Dies when a statement fails.
+sub unmigrate {
+	my ($self, $v) = @_;
+	my @drop = map { @$_[1 .. $#$_] } grep { $_->[0] >= $v } @LATER_TABLES;
+	$self->sql(join('', map { "DROP TABLE $_; " } @drop)
+	    . "DELETE FROM schema_migrations WHERE version >= $v");
+}
+
 # $inst->cli(ARGS...): runs build/bin/testvis with the instance's config.
 sub cli {
 	my ($self, @args) = @_;
