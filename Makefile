@@ -84,7 +84,7 @@ LIB_VIEWS = lib/views/status.c lib/views/runs.c lib/views/signals.c \
             lib/views/events.c lib/views/trends.c lib/views/dashboards.c \
             lib/views/quality.c lib/views/mttr.c lib/views/reportdef.c \
             lib/views/reportfold.c lib/views/reports.c \
-            lib/views/runexport.c lib/views/gate.c
+            lib/views/runexport.c lib/views/gate.c lib/views/alertapi.c
 LIB_LAYERS = base db web ingest passes views
 LIB_SRC = $(LIB_BASE) $(LIB_DB) $(LIB_WEB) $(LIB_INGEST) $(LIB_PASSES) \
           $(LIB_VIEWS)
@@ -93,7 +93,7 @@ LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o \
 LIBA    = $(BUILD)/libtestvis.a
 
 CGI_PROGS = health ingest runs tests insights features integrity live \
-            trends dashboards quality reports
+            trends dashboards quality reports alerts
 CGI_BIN   = $(CGI_PROGS:%=$(BUILD)/cgi-bin/testvis-%)
 CLI_BIN   = $(BUILD)/bin/testvis
 

@@ -16,7 +16,6 @@
 #include <jansson.h>
 
 #include "alertdeliver.h"
-#include "alerts.h"
 #include "alertsend.h"
 #include "config.h"
 #include "db.h"

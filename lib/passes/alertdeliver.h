@@ -2,11 +2,16 @@
 #define TESTVIS_ALERTDELIVER_H
 #include <stdint.h>
 
-struct alerts_tally;
 struct alertsend_result;
 struct config;
 struct db;
 struct pass_ctx;
+
+/* What one pass did: the summary line's figures. */
+struct alerts_tally {
+	long		 events, fired, reminded, suppressed, resolved;
+	long		 delivered, retrying, failed;
+};
 
 /* One queued notification, as read for sending (strings borrowed). */
 struct alert_delivery {

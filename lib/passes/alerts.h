@@ -3,15 +3,11 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "alertdeliver.h"
+
 struct alert_rule;
 struct db;
 struct pass_ctx;
-
-/* What one pass did: the summary line's figures. */
-struct alerts_tally {
-	long		 events, fired, reminded, suppressed, resolved;
-	long		 delivered, retrying, failed;
-};
 
 int	 alerts_pass(struct pass_ctx *);
 json_t	*alerts_payload(const char *, const struct alert_rule *, const char *,

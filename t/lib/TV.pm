@@ -21,7 +21,7 @@ use Exporter 'import';
 
 our @EXPORT = qw(tv_root tv_build tv_scratch tv_plain_build tv_engine tv_use_pg new_instance
     run_cmd cli cgi start_lighttpd stop_lighttpd http_req decode_json_safe
-    browser_run);
+    browser_run start_webhook webhook_requests);
 
 my $ROOT = abs_path(dirname(__FILE__) . "/../..");
 my $BUILD = $ENV{TESTVIS_BUILD} || "$ROOT/build";
@@ -633,6 +633,76 @@ sub start_listener {
 sub stop_listener {
 	my ($l) = @_;
 	stop_lighttpd($l);
+}
+
+# start_webhook(): a loopback HTTP receiver, in a child process, for the
+# alert deliveries.  Its answer depends on the request's path:
+#   /ok           200
+#   /fail-N[...]  500 for the first N requests to that path, then 200
+#   /down         500 always
+#   /slow         sleeps 3 s, then 200 (a sender's timeout)
+#   /redirect     302 to /ok (a sender must not follow it)
+# Each request is logged, one JSON object a line ({path, headers (lower-
+# case names), body}), before it is answered.  Returns {pid, port, url,
+# log}; stopped at exit (or by stop_listener), by PID.
+sub start_webhook {
+	my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+	    Proto => 'tcp', Listen => 16, ReuseAddr => 1) or die "socket: $!";
+	my $port = $s->sockport;
+	my $log = "$SCRATCH/webhook-$port.log";
+	open(my $fh, '>', $log) or die "$log: $!";
+	close $fh;
+	my $pid = fork // die "fork: $!";
+	if ($pid == 0) {
+		$SIG{TERM} = sub { POSIX::_exit(0) };
+		my %seen;
+		for (1 .. 2000) {
+			my $c = $s->accept or next;
+			my $req = eval {
+				local $SIG{ALRM} = sub { die "timeout\n" };
+				alarm 5;
+				my $line = <$c> // die "eof\n";
+				my ($path) = $line =~ m{^\S+ (\S+)};
+				my %h;
+				while (my $l = <$c>) {
+					$l =~ s/\r?\n$//;
+					last if $l eq '';
+					my ($k, $v) = split(/:\s*/, $l, 2);
+					$h{lc $k} = $v;
+				}
+				my $body = '';
+				read($c, $body, $h{'content-length'} // 0);
+				alarm 0;
+				{ path => $path, headers => \%h, body => $body };
+			} or next;
+			open(my $l, '>>', $log) or POSIX::_exit(1);
+			print $l $JSON->encode($req), "\n";
+			close $l;
+			my $p = $req->{path};
+			my $n = ++$seen{$p};
+			my $code = $p eq '/down' ? 500 : $p eq '/redirect' ? 302 :
+			    $p =~ m{^/fail-(\d+)} && $n <= $1 ? 500 : 200;
+			sleep 3 if $p eq '/slow';
+			print $c "HTTP/1.1 $code X\r\nContent-Length: 2\r\n"
+			    . ($code == 302 ? "Location: /ok\r\n" : '')
+			    . "Connection: close\r\n\r\nok";
+			close $c;
+		}
+		POSIX::_exit(0);
+	}
+	close $s;
+	$SERVERS{$pid} = 1;
+	return { pid => $pid, port => $port, log => $log,
+	    url => "http://127.0.0.1:$port" };
+}
+
+# webhook_requests(HOOK): the requests the receiver logged, in order.
+sub webhook_requests {
+	my ($hook) = @_;
+	open(my $fh, '<', $hook->{log}) or die "$hook->{log}: $!";
+	my @r = map { $JSON->decode($_) } <$fh>;
+	close $fh;
+	return @r;
 }
 
 # At exit of the test script (passed, failed or died), not of its forked
