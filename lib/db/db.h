@@ -49,6 +49,8 @@ enum db_module {
 	DBM_MTTR,
 	DBM_RUNEXPORT,
 	DBM_GATE,
+	DBM_EXPORTS,
+	DBM_EXPORTJOBS,
 	DBM__MAX
 };
 
