@@ -115,7 +115,8 @@ static const char *const sql[STMT__MAX] = {
 	    "LEFT JOIN result_texts x ON x.run = r.run AND x.test = r.test "
 	    "WHERE r.run = ?1 AND r.test > ?2 ORDER BY r.test LIMIT ?3",
 	[STMT_RUN_COUNT] =
-	    "SELECT count(*) FROM results WHERE run = ?1",
+	    "SELECT count(*) FROM (SELECT 1 FROM results WHERE run = ?1 AND "
+	    "test > ?2 LIMIT ?3) x",
 	[STMT_HIST_ROWS] =
 	    "SELECT u.run_id, r.started_at, u.branch, u.job, u.git_sha, "
 	    STATUS_NAME ", r.duration_ms, r.attempts, r.flaky_in_run, "
