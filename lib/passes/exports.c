@@ -44,18 +44,19 @@ const char *const export_kinds[] = { "run", "test_history", "catalogue",
 #define STATUS_NAME "CASE r.status WHEN 0 THEN 'passed' WHEN 1 THEN " \
 	"'failed' WHEN 2 THEN 'error' WHEN 3 THEN 'skipped' END"
 /* the catalogue's filters: ?1 project, ?2 after this test, ?3 a LIKE
- * pattern on the name or test id, ?4 a suite path prefix, ?5 state, ?6
- * last status, ?7 owner, ?8 a tag; ?9 rows at most */
+ * pattern on the name, ?4 a suite path prefix, ?5 state, ?6
+ * last status, ?7 owner, ?8 a tag; ?9 rows at most (as GET /api/tests,
+ * ?3 matches the name alone) */
 #define CAT_WHERE "t.project_id = ?1 AND t.id > ?2 AND (lower(t.name) " \
-	"LIKE lower(CAST(?3 AS TEXT)) ESCAPE '\\' OR lower(t.test_id) LIKE " \
-	"lower(CAST(?3 AS TEXT)) ESCAPE '\\' OR ?3 IS NULL) AND (substr(" \
+	"LIKE lower(CAST(?3 AS TEXT)) ESCAPE '\\' OR ?3 IS NULL) AND (substr(" \
 	"t.suite_path, 1, length(CAST(?4 AS TEXT))) = CAST(?4 AS TEXT) OR " \
 	"?4 IS NULL) AND (t.state = CAST(?5 AS TEXT) OR ?5 IS NULL) AND (" \
 	"s.last_status = CAST(?6 AS TEXT) OR ?6 IS NULL) AND (t.owner = " \
 	"CAST(?7 AS TEXT) OR ?7 IS NULL) AND (',' || coalesce(t.tags, '') || " \
 	"',' LIKE '%,' || CAST(?8 AS TEXT) || ',%' OR ?8 IS NULL)"
 /* a test's history: ?1 test, ?2 branch or NULL, before (?3, ?4) */
-#define HIST_FROM "FROM results r JOIN runs u ON u.id = r.run WHERE " \
+#define HIST_FROM "FROM results r JOIN runs u ON u.id = r.run LEFT JOIN " \
+	"result_texts x ON x.run = r.run AND x.test = r.test WHERE " \
 	"r.test = ?1 AND (u.branch = ?2 OR ?2 IS NULL) AND ((r.started_at, " \
 	"r.run) < (?3, ?4) OR ?3 IS NULL)"
 
