@@ -21,7 +21,7 @@ use Exporter 'import';
 
 our @EXPORT = qw(tv_root tv_build tv_scratch tv_plain_build tv_engine tv_use_pg new_instance
     run_cmd cli cgi start_lighttpd stop_lighttpd http_req decode_json_safe
-    browser_run);
+    browser_run tables_after);
 
 my $ROOT = abs_path(dirname(__FILE__) . "/../..");
 my $BUILD = $ENV{TESTVIS_BUILD} || "$ROOT/build";
@@ -138,6 +138,23 @@ my $MAIN_PID = $$;
 my $PG_SEQ = 0;
 my @PG_DBS;		# the databases this process made, dropped at END
 sub tv_engine { $ENGINE }
+
+# tables_after(N): the tables the migrations after level N create (from
+# schema/sqlite; PostgreSQL's have the same names), newest first, for
+# tests that take a database back to level N and migrate it forward.
+sub tables_after {
+	my ($n) = @_;
+	my @t;
+	for my $f (sort glob("$ROOT/schema/sqlite/[0-9][0-9][0-9][0-9]-*.sql")) {
+		my ($v) = $f =~ m{/(\d{4})-[^/]*$};
+		next unless $v > $n;
+		open(my $fh, '<', $f) or die "$f: $!";
+		local $/;
+		my $sql = <$fh>;
+		unshift @t, $sql =~ /^CREATE TABLE (?:IF NOT EXISTS )?(\w+)/mg;
+	}
+	return @t;
+}
 
 # A connection URL for display: the password, if any, masked.
 sub url_redact {
