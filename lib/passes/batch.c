@@ -1,12 +1,12 @@
 /*
  * `testvis batch` (SPEC §6): runs the passes (spool, fingerprints,
- * mapping, flaky, integrity, exports, retention) one after the other, one instance
- * at a time, each pass for every project from its own watermark; prints
- * one summary line per pass and records each pass's last run in
+ * mapping, flaky, integrity, exports, retention) one after the other, one
+ * instance at a time, each pass for every project from its own watermark;
+ * prints one summary line per pass and records each pass's last run in
  * batch_passes for /api/health.  --watch drains the spool as files land
- * (inotify) and runs the other passes every interval.  This is the runner: it owns the
- * locks, the pass table and its order, the bookkeeping and the exit
- * status.  The passes live in their modules; what they share (the pass
+ * (inotify) and runs the other passes every interval.  This is the
+ * runner: it owns the locks, the pass table and its order, the
+ * bookkeeping and the exit status.  The passes live in their modules; what they share (the pass
  * context, watermarks, chunked commits) is lib/passes/pass.c, which they
  * include instead of this module.
  */
