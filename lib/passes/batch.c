@@ -6,9 +6,9 @@
  * batch_passes for /api/health.  --watch drains the spool as files land
  * (inotify) and runs the other passes every interval.  This is the
  * runner: it owns the locks, the pass table and its order, the
- * bookkeeping and the exit status.  The passes live in their modules; what they share (the pass
- * context, watermarks, chunked commits) is lib/passes/pass.c, which they
- * include instead of this module.
+ * bookkeeping and the exit status.  The passes live in their modules;
+ * what they share (the pass context, watermarks, chunked commits) is
+ * lib/passes/pass.c, which they include instead of this module.
  */
 #include <errno.h>
 #include <fcntl.h>
