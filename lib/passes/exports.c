@@ -54,9 +54,14 @@ const char *const export_kinds[] = { "run", "test_history", "catalogue",
 	"s.last_status = CAST(?6 AS TEXT) OR ?6 IS NULL) AND (t.owner = " \
 	"CAST(?7 AS TEXT) OR ?7 IS NULL) AND (',' || coalesce(t.tags, '') || " \
 	"',' LIKE '%,' || CAST(?8 AS TEXT) || ',%' OR ?8 IS NULL)"
+/* the texts of result r, found by one index probe per row: a join on
+ * (run, test) lets PostgreSQL's generic plan sort every text of the run
+ * for each page */
+#define TEXT_ID "(SELECT y.id FROM result_texts y WHERE y.run = r.run AND " \
+	"y.test = r.test)"
 /* a test's history: ?1 test, ?2 branch or NULL, before (?3, ?4) */
 #define HIST_FROM "FROM results r JOIN runs u ON u.id = r.run LEFT JOIN " \
-	"result_texts x ON x.run = r.run AND x.test = r.test WHERE " \
+	"result_texts x ON x.id = " TEXT_ID " WHERE " \
 	"r.test = ?1 AND (u.branch = ?2 OR ?2 IS NULL) AND ((r.started_at, " \
 	"r.run) < (?3, ?4) OR ?3 IS NULL)"
 
@@ -113,8 +118,8 @@ static const char *const sql[STMT__MAX] = {
 	    "t.suite_path, t.classname, t.name, t.file, " STATUS_NAME ", "
 	    "r.duration_ms, r.attempts, x.message, r.test FROM results r "
 	    "JOIN runs u ON u.id = r.run JOIN tests t ON t.id = r.test "
-	    "LEFT JOIN result_texts x ON x.run = r.run AND x.test = r.test "
-	    "WHERE r.run = ?1 AND r.test > ?2 ORDER BY r.test LIMIT ?3",
+	    "LEFT JOIN result_texts x ON x.id = " TEXT_ID " WHERE r.run = ?1 "
+	    "AND r.test > ?2 AND t.id > ?2 ORDER BY r.test LIMIT ?3",
 	[STMT_RUN_COUNT] =
 	    "SELECT count(*) FROM (SELECT 1 FROM results WHERE run = ?1 AND "
 	    "test > ?2 LIMIT ?3) x",

@@ -42,13 +42,17 @@ static const char *const sql[STMT__MAX] = {
 	    "x.test = r.test WHERE r.run = ?1 "
 	    "ORDER BY t.suite_path, t.classname, t.name, t.id",
 	/* the same columns a page at a time in test order, for the exports
-	 * pass (libpq reads a result whole: pages keep its memory flat) */
+	 * pass (libpq reads a result whole: pages keep its memory flat);
+	 * t.id > ?2 and the texts by one probe a row keep PostgreSQL's
+	 * generic plan from reading the run's tests and texts from the start
+	 * for every page */
 	[STMT_PAGE] =
 	    "SELECT t.test_id, t.suite_path, t.classname, t.name, t.file, "
 	    "r.status, r.duration_ms, r.attempts, x.message, x.error_type, "
 	    "x.details, x.stdout, x.stderr, r.test FROM results r JOIN tests t "
-	    "ON t.id = r.test LEFT JOIN result_texts x ON x.run = r.run AND "
-	    "x.test = r.test WHERE r.run = ?1 AND r.test > ?2 "
+	    "ON t.id = r.test LEFT JOIN result_texts x ON x.id = (SELECT y.id "
+	    "FROM result_texts y WHERE y.run = r.run AND y.test = r.test) "
+	    "WHERE r.run = ?1 AND r.test > ?2 AND t.id > ?2 "
 	    "ORDER BY r.test LIMIT ?3",
 };
 
