@@ -294,7 +294,10 @@ is("@left", '', 'the files are deleted');
 my $j1 = post({ format => 'csv', query => $queries{run} })->{json}{job_id};
 $r = $inst->cli({ TESTVIS_BATCH_CRASH_AFTER => 2 }, 'batch', '--pass', 'exports');
 is($r->{exit}, 137, 'a batch killed after its first page');
-is(api('exports', "/api/exports/$j1")->{json}{status}, 'running', 'leaves the job running');
+my $run1 = api('exports', "/api/exports/$j1")->{json};
+is($run1->{status}, 'running', 'leaves the job running');
+is_deeply($run1->{progress}, { rows_done => 7, rows_total => 7, pct => 100 }, '... with its progress')
+    or diag(explain($run1));
 ok(-e "$dir/$j1.csv.part", '... with its .part file');
 $r = batch();
 like($r->{stdout}, qr/1 jobs done, 7 rows/, 'the next batch writes it again');

@@ -4,7 +4,8 @@
 # CSV and as an Excel workbook; the batch's peak RSS (its summary line,
 # from getrusage) stays under 64 MB (not asserted under ASan), every row
 # arrives, and the workbook continues on a second sheet past 1,048,575
-# rows.  SQLite only: it is about the pass's memory, not the engine.
+# rows; progress shows while a job runs.  SQLite only: it is about the
+# pass's memory, not the engine.
 use strict;
 use warnings;
 use FindBin;
@@ -44,7 +45,15 @@ for my $format (qw(csv xlsx)) {
 	is($x->{status}, 202, "$format queued") or diag($x->{body});
 	$job{$format} = $x->{json}{job_id};
 }
-my $r = $inst->cli('batch', '--pass', 'exports');
+# progress: a batch killed after the csv job's second page of 5,000
+my $r = $inst->cli({ TESTVIS_BATCH_CRASH_AFTER => 3 }, 'batch', '--pass', 'exports');
+is($r->{exit}, 137, 'a batch killed after two pages');
+my $p = $inst->cgi('exports', 'GET', "/api/exports/$job{csv}")->{json};
+is($p->{status}, 'running', 'the job shows running');
+is_deeply($p->{progress}, { rows_done => 10000, rows_total => $N, pct => 0 }, '... with its progress')
+    or diag(explain($p));
+ok($p->{bytes} > 0 && -s "$dir/$job{csv}.csv.part" == $p->{bytes}, '... and the bytes written so far');
+$r = $inst->cli('batch', '--pass', 'exports');
 is($r->{exit}, 0, 'the exports pass') or diag($r->{stderr});
 diag($r->{stdout});
 my ($rss) = $r->{stdout} =~ /peak RSS (\d+) MB/;
