@@ -331,6 +331,13 @@ $job = api('exports', "/api/exports/$j3")->{json};
 is($job->{status}, 'failed', 'a job whose run is gone fails');
 like($job->{error}, qr/no run 'gone'/, '... naming it');
 
+# ---- a JUnit job of something else than a run (not from the API) fails ----
+my $j4 = post({ format => 'junit', query => $queries{run} })->{json}{job_id};
+$inst->sql("UPDATE export_jobs SET query = '{\"kind\":\"catalogue\"}' WHERE job_id = '$j4'");
+batch();
+like(api('exports', "/api/exports/$j4")->{json}{error} // '', qr/junit exports a run only/,
+    'a JUnit job of the catalogue fails, saying why');
+
 # ---- hostile requests ----
 post('{"format": "csv", "query": ', 400, 'bad JSON');
 post('[1]', 400, 'not an object');

@@ -610,6 +610,7 @@ job_run(struct pass_ctx *c, struct job *j, const char *query,
 	char name[PATH_MAX];
 	int rc;
 
+	memset(&s, 0, sizeof(s));
 	if (snapshot != NULL)
 		snap = json_loads(snapshot, 0, NULL);
 	snprintf(name, sizeof(name), "%s.%s", j->job_id,
@@ -619,7 +620,11 @@ job_run(struct pass_ctx *c, struct job *j, const char *query,
 	    "%s.part", j->path) >= (int)sizeof(j->part)) {
 		snprintf(j->err, sizeof(j->err), "export_dir is too long");
 		rc = 0;
-	} else if ((rc = src_open(c, &s, q, snap, j)) == 1)
+	} else if ((rc = src_open(c, &s, q, snap, j)) == 1 &&
+	    j->format == EXF_JUNIT && s.kind != EXK_RUN) {
+		snprintf(j->err, sizeof(j->err), "junit exports a run only");
+		rc = 0;
+	} else if (rc == 1)
 		rc = job_write(c, j, &s);
 	if (rc != 1) {
 		xsink_abort(j->sink);
