@@ -19,9 +19,9 @@ CPPFLAGS += -D_GNU_SOURCE -DTESTVIS_VERSION='"$(VERSION)"' \
 # Dependencies through pkg-config, with literal fallbacks (libfcgi ships no
 # .pc).  Evaluated once, lazily, so that `make deps` can install pkg-config
 # and the -dev packages before the first compile asks for them.
-PKGS = sqlite3 jansson libcrypto libxml-2.0 zlib libpq xlsxwriter
+PKGS = sqlite3 jansson libcrypto libxml-2.0 zlib libpq libcurl xlsxwriter
 DEP_CFLAGS = $(eval DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/libxml2 -I/usr/include/postgresql))$(DEP_CFLAGS)
-DEP_LIBS = $(eval DEP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsqlite3 -ljansson -lcrypto -lxml2 -lz -lpq -lxlsxwriter))$(DEP_LIBS)
+DEP_LIBS = $(eval DEP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsqlite3 -ljansson -lcrypto -lxml2 -lz -lpq -lcurl -lxlsxwriter))$(DEP_LIBS)
 FCGI_LIBS = -lfcgi
 
 # Sanitizer build: `make asan-check` builds into build-asan with these.
@@ -59,7 +59,7 @@ LIB_DB = lib/db/db.c lib/db/db_sqlite.c lib/db/db_sqlite_fn.c \
          lib/db/cursor.c \
          lib/db/project.c \
          lib/db/auth.c lib/db/ticket.c lib/db/rollup.c lib/db/branch.c \
-         lib/db/reportcells.c lib/db/repairs.c
+         lib/db/reportcells.c lib/db/repairs.c lib/db/runstream.c
 LIB_WEB = lib/web/route.c lib/web/http.c lib/web/httpanswer.c \
           lib/web/fcgiproto.c lib/web/fcgiloop.c \
           lib/web/respcache.c
@@ -74,7 +74,9 @@ LIB_PASSES = lib/passes/pass.c lib/passes/maprule.c lib/passes/diffpat.c \
              lib/passes/diffscan.c lib/passes/mapping.c \
              lib/passes/flakystate.c lib/passes/integrity.c \
              lib/passes/retention.c lib/passes/spool.c \
-             lib/passes/refinger.c lib/passes/runexport.c \
+             lib/passes/refinger.c lib/passes/alertrule.c \
+             lib/passes/alertsend.c lib/passes/alertdeliver.c \
+             lib/passes/alerts.c lib/passes/runexport.c \
              lib/passes/exportfmt.c lib/passes/exports.c lib/passes/batch.c
 LIB_VIEWS = lib/views/status.c lib/views/runs.c lib/views/signals.c \
             lib/views/tests.c lib/views/slowest.c lib/views/dash.c \

@@ -81,7 +81,7 @@ usage(FILE *f)
 	    "  batch [--pass P,...] [--project P] [--now TIME]\n"
 	    "                              run the background passes once:\n"
 	    "                              spool, fingerprints, mapping,\n"
-	    "                              flaky, integrity, exports,\n"
+	    "                              flaky, integrity, alerts, exports,\n"
 	    "                              retention (one instance at a time)\n"
 	    "  batch --watch [--interval SECONDS]\n"
 	    "                              drain the spool as files land and\n"

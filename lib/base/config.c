@@ -98,6 +98,14 @@ static const struct cfg_key keys[] = {
 	{ "live_replay_max", CFG_INT, OFF(live_replay_max), 1, 10000, NULL },
 	{ "live_client_buffer_kb", CFG_INT, OFF(live_client_buffer_kb), 16,
 	    65536, NULL },
+	{ "alert_max_attempts", CFG_INT, OFF(alert_max_attempts), 1, 100,
+	    NULL },
+	{ "alert_retry_base_s", CFG_INT, OFF(alert_retry_base_s), 0, 86400,
+	    NULL },
+	{ "alert_connect_timeout_ms", CFG_INT, OFF(alert_connect_timeout_ms),
+	    100, 60000, NULL },
+	{ "alert_timeout_ms", CFG_INT, OFF(alert_timeout_ms), 100, 120000,
+	    NULL },
 	{ "gate_max_new_failures", CFG_INT, OFF(gate_max_new_failures), 0,
 	    1000000, NULL },
 	{ "gate_severity", CFG_ENUM, OFF(gate_severity), 0, 0,
@@ -157,6 +165,10 @@ config_defaults(struct config *c)
 	c->live_replay = 50;
 	c->live_replay_max = 500;
 	c->live_client_buffer_kb = 256;
+	c->alert_max_attempts = 5;
+	c->alert_retry_base_s = 30;
+	c->alert_connect_timeout_ms = 5000;
+	c->alert_timeout_ms = 10000;
 	c->gate_max_new_failures = 0;
 	c->gate_severity = 2;		/* high */
 	c->gate_max_count_drop = 0;

@@ -52,6 +52,11 @@ struct config {
 	long long		 live_replay;		/* events on connect */
 	long long		 live_replay_max;	/* after Last-Event-ID */
 	long long		 live_client_buffer_kb;	/* unsent, then drop */
+	/* alert delivery (REP-5, lib/passes/alerts.c) */
+	long long		 alert_max_attempts;	/* then failed */
+	long long		 alert_retry_base_s;	/* doubles per attempt */
+	long long		 alert_connect_timeout_ms;
+	long long		 alert_timeout_ms;	/* the whole request */
 	/* the quality gate's rules (API-28), a request may override them */
 	long long		 gate_max_new_failures;
 	int			 gate_severity;	/* low .. critical, 4: off */

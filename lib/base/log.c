@@ -32,20 +32,20 @@ log_write(const char *line, size_t n)
 	}
 }
 
-/* Logs one error line "tag: error: ..."; long messages are cut. */
-void
-log_error(const char *fmt, ...)
+static void	log_line(const char *, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
+
+/* Logs one line "tag: level: ..." from fmt and ap; long lines are cut. */
+static void
+log_line(const char *level, const char *fmt, va_list ap)
 {
 	char line[2048];
-	va_list ap;
 	int n, m;
 
-	n = snprintf(line, sizeof(line), "%s: error: ", log_tag);
+	n = snprintf(line, sizeof(line), "%s: %s: ", log_tag, level);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
-	va_start(ap, fmt);
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
 	if (m < 0)
 		return;
 	n += m;
@@ -53,6 +53,28 @@ log_error(const char *fmt, ...)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
 	log_write(line, (size_t)n);
+}
+
+/* Logs one error line "tag: error: ..."; long messages are cut. */
+void
+log_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_line("error", fmt, ap);
+	va_end(ap);
+}
+
+/* Logs one alert line "tag: alert: ..." (an alert rule's log channel). */
+void
+log_alert(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_line("alert", fmt, ap);
+	va_end(ap);
 }
 
 /*

@@ -28,7 +28,8 @@ static const char *const tables[] = {
 	"mappings", "aliases", "feature_days", "flaky_windows",
 	"flaky_states", "signals", "stream_stats", "signal_tests", "secrets",
 	"dashboards", "incident_days", "report_cells", "reports",
-	"repair_times", "export_jobs",
+	"repair_times", "alert_rules", "alert_firings", "alert_deliveries",
+	"alert_attempts", "export_jobs",
 	NULL
 };
 
@@ -36,6 +37,7 @@ static const char *const tables[] = {
 static const char *const identities[] = {
 	"projects", "runs", "run_shards", "result_texts", "incidents",
 	"events", "domains", "features", "signals", "dashboards", "reports",
+	"alert_rules", "alert_firings", "alert_deliveries", "alert_attempts",
 	"export_jobs",
 	NULL
 };

@@ -30,7 +30,6 @@ enum stmt {
 	STMT_SHARDS,
 	STMT_FAILING,
 	STMT_GROUP_INFO,
-	STMT_PREV,
 	STMT_DIFF_CUR,
 	STMT_DIFF_PREV,
 	STMT_TEST_NAME,
@@ -67,11 +66,6 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT message, error_type FROM failure_groups WHERE "
 	    "project_id = ?1 AND fingerprint = ?2",
 	/* the previous run of the same stream: branch and job */
-	[STMT_PREV] =
-	    "SELECT id, run_id, tests FROM runs WHERE project_id = ?1 AND "
-	    "branch IS NOT DISTINCT FROM ?2 AND job IS NOT DISTINCT FROM ?5 "
-	    "AND (started_at, id) < (?3, ?4) "
-	    "ORDER BY started_at DESC, id DESC LIMIT 1",
 	/* the two runs' results in key order, merged in C (runs_diff) */
 	[STMT_DIFF_CUR] =
 	    "SELECT test, status FROM results WHERE run = ?1 ORDER BY test",
@@ -494,39 +488,6 @@ diff_classify(struct db *db, json_t *diff, int64_t key, int now, int was)
 	if (was_fail && now == ST_PASSED)
 		return diff_add(db, diff, "fixed", key);
 	return 0;
-}
-
-/*
- * The previous run of the stream of run id (its branch and job, NULL
- * none; a run without a job follows the runs without one), started at
- * started, into *p: the run its diff and its quality gate compare with.
- * Returns 1, 0 when it is the first, or -1.
- */
-int
-runs_previous(struct db *db, int64_t project, const char *branch,
-    const char *job, int64_t started, int64_t id, struct runs_prev *p)
-{
-	struct db_query *st = DB_STMT(db, DBM_RUNS, STMT_PREV);
-	int rc;
-
-	if (st == NULL || db_bind_int(db, st, 1, project) == -1 ||
-	    db_bind_text_opt(db, st, 2, branch) == -1 ||
-	    db_bind_int(db, st, 3, started) == -1 ||
-	    db_bind_int(db, st, 4, id) == -1 ||
-	    db_bind_text_opt(db, st, 5, job) == -1 ||
-	    (rc = db_step(db, st)) == -1) {
-		if (st != NULL)
-			db_reset(st);
-		return -1;
-	}
-	if (rc == DB_ROW) {
-		p->id = db_col_int(st, 0);
-		snprintf(p->run_id, sizeof(p->run_id), "%s",
-		    db_column_text(st, 1));
-		p->tests = db_col_int(st, 2);
-	}
-	db_reset(st);
-	return rc == DB_ROW;
 }
 
 /*

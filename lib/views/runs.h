@@ -5,6 +5,8 @@
 struct db_query;
 #include <jansson.h>
 
+#include "runstream.h"
+
 struct db;
 
 /* Filters of GET /api/tests/runs; NULL / -1 when not given. */
@@ -37,13 +39,6 @@ int	 runs_list(struct db *, int64_t, const struct runs_filter *,
 	    json_t **);
 int	 runs_detail(struct db *, int64_t, const char *, json_t **);
 
-/* The previous run of a stream (runs_previous). */
-struct runs_prev {
-	int64_t		 id, tests;
-	char		 run_id[300];
-};
-int	 runs_previous(struct db *, int64_t, const char *, const char *,
-	    int64_t, int64_t, struct runs_prev *);
 int	 runs_results(struct db *, int64_t, const char *,
 	    const struct results_filter *, json_t **);
 json_t	*runs_recent(struct db *, int64_t, int);

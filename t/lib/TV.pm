@@ -21,7 +21,7 @@ use Exporter 'import';
 
 our @EXPORT = qw(tv_root tv_build tv_scratch tv_plain_build tv_engine tv_use_pg new_instance
     run_cmd cli cgi start_lighttpd stop_lighttpd http_req decode_json_safe
-    browser_run tables_after);
+    browser_run);
 
 my $ROOT = abs_path(dirname(__FILE__) . "/../..");
 my $BUILD = $ENV{TESTVIS_BUILD} || "$ROOT/build";
@@ -138,23 +138,6 @@ my $MAIN_PID = $$;
 my $PG_SEQ = 0;
 my @PG_DBS;		# the databases this process made, dropped at END
 sub tv_engine { $ENGINE }
-
-# tables_after(N): the tables the migrations after level N create (from
-# schema/sqlite; PostgreSQL's have the same names), newest first, for
-# tests that take a database back to level N and migrate it forward.
-sub tables_after {
-	my ($n) = @_;
-	my @t;
-	for my $f (sort glob("$ROOT/schema/sqlite/[0-9][0-9][0-9][0-9]-*.sql")) {
-		my ($v) = $f =~ m{/(\d{4})-[^/]*$};
-		next unless $v > $n;
-		open(my $fh, '<', $f) or die "$f: $!";
-		local $/;
-		my $sql = <$fh>;
-		unshift @t, $sql =~ /^CREATE TABLE (?:IF NOT EXISTS )?(\w+)/mg;
-	}
-	return @t;
-}
 
 # A connection URL for display: the password, if any, masked.
 sub url_redact {
@@ -374,6 +357,25 @@ sub sibling {
 # unset for every test, so that a suite run in CI sees no CI, unless the
 # test sets them (t/57-cli-ci.t).
 our @CI_VARS = qw(GITHUB_ACTIONS GITLAB_CI JENKINS_URL BUILDKITE CIRCLECI);
+
+# The tables each migration from 0016 on creates, newest first: what
+# unmigrate() drops so that a test can apply those migrations again.
+my @LATER_TABLES = (
+	[19, qw(export_jobs)],
+	[18, qw(alert_attempts alert_deliveries alert_firings alert_rules)],
+	[17, qw(repair_times)],
+	[16, qw(report_cells reports)],
+);
+
+# $inst->unmigrate(V): drops the tables of migrations V and later (V >=
+# 16) and their rows in schema_migrations, so the next `testvis migrate`
+# applies them again to the data kept.  Dies when a statement fails.
+sub unmigrate {
+	my ($self, $v) = @_;
+	my @drop = map { @$_[1 .. $#$_] } grep { $_->[0] >= $v } @LATER_TABLES;
+	$self->sql(join('', map { "DROP TABLE $_; " } @drop)
+	    . "DELETE FROM schema_migrations WHERE version >= $v");
+}
 
 # $inst->cli(ARGS...): runs build/bin/testvis with the instance's config.
 sub cli {
