@@ -19,9 +19,9 @@ CPPFLAGS += -D_GNU_SOURCE -DTESTVIS_VERSION='"$(VERSION)"' \
 # Dependencies through pkg-config, with literal fallbacks (libfcgi ships no
 # .pc).  Evaluated once, lazily, so that `make deps` can install pkg-config
 # and the -dev packages before the first compile asks for them.
-PKGS = sqlite3 jansson libcrypto libxml-2.0 zlib libpq libcurl
+PKGS = sqlite3 jansson libcrypto libxml-2.0 zlib libpq libcurl xlsxwriter
 DEP_CFLAGS = $(eval DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/libxml2 -I/usr/include/postgresql))$(DEP_CFLAGS)
-DEP_LIBS = $(eval DEP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsqlite3 -ljansson -lcrypto -lxml2 -lz -lpq -lcurl))$(DEP_LIBS)
+DEP_LIBS = $(eval DEP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsqlite3 -ljansson -lcrypto -lxml2 -lz -lpq -lcurl -lxlsxwriter))$(DEP_LIBS)
 FCGI_LIBS = -lfcgi
 
 # Sanitizer build: `make asan-check` builds into build-asan with these.
@@ -76,15 +76,16 @@ LIB_PASSES = lib/passes/pass.c lib/passes/maprule.c lib/passes/diffpat.c \
              lib/passes/retention.c lib/passes/spool.c \
              lib/passes/refinger.c lib/passes/alertrule.c \
              lib/passes/alertsend.c lib/passes/alertdeliver.c \
-             lib/passes/alerts.c lib/passes/batch.c
+             lib/passes/alerts.c lib/passes/runexport.c \
+             lib/passes/exportfmt.c lib/passes/exports.c lib/passes/batch.c
 LIB_VIEWS = lib/views/status.c lib/views/runs.c lib/views/signals.c \
             lib/views/tests.c lib/views/slowest.c lib/views/dash.c \
             lib/views/correlate.c lib/views/featurehealth.c \
             lib/views/teststate.c lib/views/mappings.c lib/views/alias.c \
             lib/views/events.c lib/views/trends.c lib/views/dashboards.c \
             lib/views/quality.c lib/views/mttr.c lib/views/reportdef.c \
-            lib/views/reportfold.c lib/views/reports.c \
-            lib/views/runexport.c lib/views/gate.c lib/views/alertapi.c
+            lib/views/reportfold.c lib/views/reports.c lib/views/exportjobs.c \
+            lib/views/gate.c lib/views/alertapi.c
 LIB_LAYERS = base db web ingest passes views
 LIB_SRC = $(LIB_BASE) $(LIB_DB) $(LIB_WEB) $(LIB_INGEST) $(LIB_PASSES) \
           $(LIB_VIEWS)
@@ -93,7 +94,7 @@ LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o \
 LIBA    = $(BUILD)/libtestvis.a
 
 CGI_PROGS = health ingest runs tests insights features integrity live \
-            trends dashboards quality reports alerts
+            trends dashboards quality reports alerts exports
 CGI_BIN   = $(CGI_PROGS:%=$(BUILD)/cgi-bin/testvis-%)
 CLI_BIN   = $(BUILD)/bin/testvis
 

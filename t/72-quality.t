@@ -244,7 +244,7 @@ my $rows = $inst->sql('SELECT project_id, day, branch, feature, secs, n, sum_ms 
 like($rows, qr/\|3600\|/, 'repair times kept as incidents closed (whole seconds)');
 $inst->unmigrate(17);
 my $m = $inst->cli('migrate');
-is($m->{exit}, 0, 'migration 0017 again') or diag($m->{stderr});
+is($m->{exit}, 0, 'migrations 0017 on again') or diag($m->{stderr});
 is($inst->sql('SELECT project_id, day, branch, feature, secs, n, sum_ms FROM repair_times '
     . 'ORDER BY project_id, day, branch, feature, secs'), $rows,
     '... counts the same repair times in from the incidents');

@@ -114,6 +114,11 @@ static const struct cfg_key keys[] = {
 	    100000000, NULL },
 	{ "gate_min_pass_rate_pct", CFG_INT, OFF(gate_min_pass_rate_pct), 0,
 	    100, NULL },
+	{ "export_dir", CFG_STRING, OFF(export_dir), 0, 4096, NULL },
+	{ "export_ttl_hours", CFG_INT, OFF(export_ttl_hours), 1, 24 * 3650,
+	    NULL },
+	{ "export_quota_mb", CFG_INT, OFF(export_quota_mb), 1,
+	    1024LL * 1024 * 1024, NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -168,6 +173,9 @@ config_defaults(struct config *c)
 	c->gate_severity = 2;		/* high */
 	c->gate_max_count_drop = 0;
 	c->gate_min_pass_rate_pct = 0;
+	c->export_dir = strdup("");
+	c->export_ttl_hours = 24;
+	c->export_quota_mb = 1024;
 }
 
 /* Frees c and its strings; accepts NULL. */
@@ -185,6 +193,7 @@ config_free(struct config *c)
 	free(c->mapping_rules);
 	free(c->repo_path);
 	free(c->default_branch);
+	free(c->export_dir);
 	free(c->trace_file);
 	free(c);
 }

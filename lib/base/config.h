@@ -62,6 +62,10 @@ struct config {
 	int			 gate_severity;	/* low .. critical, 4: off */
 	long long		 gate_max_count_drop;
 	long long		 gate_min_pass_rate_pct;	/* 0: off */
+	/* export jobs (REP-6, the batch `exports` pass) */
+	char			*export_dir;	/* "" : exports/ beside db */
+	long long		 export_ttl_hours;
+	long long		 export_quota_mb;
 };
 
 struct config	*config_load(const char *, char *, size_t);

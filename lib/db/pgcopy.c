@@ -29,7 +29,7 @@ static const char *const tables[] = {
 	"flaky_states", "signals", "stream_stats", "signal_tests", "secrets",
 	"dashboards", "incident_days", "report_cells", "reports",
 	"repair_times", "alert_rules", "alert_firings", "alert_deliveries",
-	"alert_attempts",
+	"alert_attempts", "export_jobs",
 	NULL
 };
 
@@ -38,6 +38,7 @@ static const char *const identities[] = {
 	"projects", "runs", "run_shards", "result_texts", "incidents",
 	"events", "domains", "features", "signals", "dashboards", "reports",
 	"alert_rules", "alert_firings", "alert_deliveries", "alert_attempts",
+	"export_jobs",
 	NULL
 };
 

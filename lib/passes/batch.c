@@ -1,14 +1,14 @@
 /*
  * `testvis batch` (SPEC §6): runs the passes (spool, fingerprints,
- * mapping, flaky, integrity, retention) one after the other, one instance
- * at a time, each pass for every project from its own watermark; prints
- * one summary line per pass and records each pass's last run in
- * batch_passes for /api/health.  --watch drains the spool as files land
- * (inotify) and runs the other passes every interval.  This is the runner: it owns the
- * locks, the pass table and its order, the bookkeeping and the exit
- * status.  The passes live in their modules; what they share (the pass
- * context, watermarks, chunked commits) is lib/passes/pass.c, which they
- * include instead of this module.
+ * mapping, flaky, integrity, alerts, exports, retention) one after the
+ * other, one instance at a time, each pass for every project from its own
+ * watermark; prints one summary line per pass and records each pass's
+ * last run in batch_passes for /api/health.  --watch drains the spool as
+ * files land (inotify) and runs the other passes every interval.  This is the
+ * runner: it owns the locks, the pass table and its order, the
+ * bookkeeping and the exit status.  The passes live in their modules;
+ * what they share (the pass context, watermarks, chunked commits) is
+ * lib/passes/pass.c, which they include instead of this module.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +28,7 @@
 #include "batch.h"
 #include "config.h"
 #include "db.h"
+#include "exports.h"
 #include "flakystate.h"
 #include "integrity.h"
 #include "log.h"
@@ -58,6 +59,7 @@ static const struct batch_pass passes[] = {
 	{ "flaky", 1, flakystate_pass },
 	{ "integrity", 1, integrity_pass },
 	{ "alerts", 1, alerts_pass },
+	{ "exports", 1, exports_pass },
 	{ "retention", 1, retention_pass },
 };
 #define NPASSES (sizeof(passes) / sizeof(passes[0]))
@@ -385,7 +387,7 @@ batch_watch(struct db *db, const struct config *cfg,
 			if ((bfd = lock_take(cfg, db, "batch.lock")) >= 0) {
 				rc |= batch_once(db, cfg, o,
 				    "fingerprints,mapping,flaky,integrity,"
-				    "retention", tr);
+				    "alerts,exports,retention", tr);
 				lock_release(db, bfd);
 			}
 			next_all = now + 1000.0 * o->interval;
@@ -445,7 +447,7 @@ batch_main(const struct config *cfg, const struct batch_opts *o)
 	if (o->passes != NULL && !batch_passes_valid(o->passes)) {
 		fprintf(stderr, "testvis: --pass takes a comma-separated list "
 		    "of spool, fingerprints, mapping, flaky, integrity, "
-		    "retention\n");
+		    "alerts, exports, retention\n");
 		return 2;
 	}
 	if ((db = db_open(cfg->db, 0, err, sizeof(err))) == NULL) {

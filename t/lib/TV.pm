@@ -361,6 +361,7 @@ our @CI_VARS = qw(GITHUB_ACTIONS GITLAB_CI JENKINS_URL BUILDKITE CIRCLECI);
 # The tables each migration from 0016 on creates, newest first: what
 # unmigrate() drops so that a test can apply those migrations again.
 my @LATER_TABLES = (
+	[19, qw(export_jobs)],
 	[18, qw(alert_attempts alert_deliveries alert_firings alert_rules)],
 	[17, qw(repair_times)],
 	[16, qw(report_cells reports)],

@@ -5,6 +5,9 @@
  * to the same tests and counts (one <testsuite> per suite path).  Rows
  * are read in suite order and written as they come through the caller's
  * writer, in chunks, so memory stays flat whatever the run's size.
+ * The batch `exports` pass (exports.c) writes the JUnit form a page of
+ * results at a time in test order (runexport_junit_*), and borrows the
+ * CSV field writer; it lives in passes/ for that, below the views.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +25,7 @@ const char *const runexport_formats[] = { "csv", "junit", NULL };
 enum stmt {
 	STMT_RUN,
 	STMT_ROWS,
+	STMT_PAGE,
 	STMT__MAX
 };
 
@@ -37,6 +41,19 @@ static const char *const sql[STMT__MAX] = {
 	    "t.id = r.test LEFT JOIN result_texts x ON x.run = r.run AND "
 	    "x.test = r.test WHERE r.run = ?1 "
 	    "ORDER BY t.suite_path, t.classname, t.name, t.id",
+	/* the same columns a page at a time in test order, for the exports
+	 * pass (libpq reads a result whole: pages keep its memory flat);
+	 * t.id > ?2 and the texts by one probe a row keep PostgreSQL's
+	 * generic plan from reading the run's tests and texts from the start
+	 * for every page */
+	[STMT_PAGE] =
+	    "SELECT t.test_id, t.suite_path, t.classname, t.name, t.file, "
+	    "r.status, r.duration_ms, r.attempts, x.message, x.error_type, "
+	    "x.details, x.stdout, x.stderr, r.test FROM results r JOIN tests t "
+	    "ON t.id = r.test LEFT JOIN result_texts x ON x.id = (SELECT y.id "
+	    "FROM result_texts y WHERE y.run = r.run AND y.test = r.test) "
+	    "WHERE r.run = ?1 AND r.test > ?2 AND t.id > ?2 "
+	    "ORDER BY r.test LIMIT ?3",
 };
 
 #define STMT(db, i) DB_STMT((db), DBM_RUNEXPORT, (i))
@@ -44,7 +61,7 @@ static const char *const sql[STMT__MAX] = {
 /* The columns of STMT_ROWS. */
 enum col {
 	C_TEST_ID, C_SUITE, C_CLASS, C_NAME, C_FILE, C_STATUS, C_MS,
-	C_ATTEMPTS, C_MESSAGE, C_TYPE, C_DETAILS, C_STDOUT, C_STDERR
+	C_ATTEMPTS, C_MESSAGE, C_TYPE, C_DETAILS, C_STDOUT, C_STDERR, C_KEY
 };
 
 static const char *const status_names[] = { "passed", "failed", "error",
@@ -100,8 +117,8 @@ flush(struct buf *b, const struct runexport_out *out, int all)
 
 /* Appends s as a CSV field: quoted when it holds a separator, a quote
  * or a line break; a leading = + - @ made inert for spreadsheets. */
-static void
-csv_field(struct buf *b, const char *s)
+void
+runexport_csv_field(struct buf *b, const char *s)
 {
 	const char *p;
 	int inert;
@@ -186,28 +203,28 @@ csv_row(struct buf *b, const struct runexport_run *run, struct db_query *st)
 	int64_t s = db_col_int(st, C_STATUS);
 
 	tvtime_format_iso8601(run->started_at, iso);
-	csv_field(b, run->run_id);
+	runexport_csv_field(b, run->run_id);
 	buf_printf(b, ",%s,", iso);
-	csv_field(b, run->branch);
+	runexport_csv_field(b, run->branch);
 	buf_append(b, ",", 1);
-	csv_field(b, run->job);
+	runexport_csv_field(b, run->job);
 	buf_append(b, ",", 1);
-	csv_field(b, db_column_text(st, C_TEST_ID));
+	runexport_csv_field(b, db_column_text(st, C_TEST_ID));
 	buf_append(b, ",", 1);
-	csv_field(b, db_column_text(st, C_SUITE));
+	runexport_csv_field(b, db_column_text(st, C_SUITE));
 	buf_append(b, ",", 1);
-	csv_field(b, db_column_text(st, C_CLASS));
+	runexport_csv_field(b, db_column_text(st, C_CLASS));
 	buf_append(b, ",", 1);
-	csv_field(b, db_column_text(st, C_NAME));
+	runexport_csv_field(b, db_column_text(st, C_NAME));
 	buf_append(b, ",", 1);
-	csv_field(b, db_column_text(st, C_FILE));
+	runexport_csv_field(b, db_column_text(st, C_FILE));
 	buf_printf(b, ",%s,", s >= 0 && s < 4 ? status_names[s] : "?");
 	if (!db_col_null(st, C_MS)) {
 		snprintf(n, sizeof(n), "%lld", (long long)db_col_int(st, C_MS));
 		buf_puts(b, n);
 	}
 	buf_printf(b, ",%lld,", (long long)db_col_int(st, C_ATTEMPTS));
-	csv_field(b, db_column_text(st, C_MESSAGE));
+	runexport_csv_field(b, db_column_text(st, C_MESSAGE));
 	buf_puts(b, "\r\n");
 }
 
@@ -329,4 +346,73 @@ runexport_write(struct db *db, const struct runexport_run *run, int format,
 	buf_free(&b);
 	buf_free(&suite);
 	return rc == DB_DONE ? 0 : -1;
+}
+
+/*
+ * Starts a JUnit document of run in j for the exports pass, which then
+ * calls runexport_junit_page() until it returns 0 and runexport_junit_end()
+ * (always: it frees j's buffers).  Text goes out through out.
+ */
+void
+runexport_junit_begin(struct runexport_junit *j,
+    const struct runexport_run *run, const struct runexport_out *out)
+{
+	memset(j, 0, sizeof(*j));
+	buf_init(&j->b);
+	buf_init(&j->suite);
+	junit_head(&j->b, run);
+	flush(&j->b, out, 0);
+}
+
+/*
+ * Writes the next (at most limit) results of run after test *after (0
+ * first), in test order: a <testsuite> opens whenever the suite changes,
+ * so a suite whose tests are apart comes as several elements of the same
+ * name, which ingest reads back to the same tests.  Moves *after on.
+ * Returns the results written (0: no more), or -1.
+ */
+long
+runexport_junit_page(struct db *db, const struct runexport_run *run,
+    int64_t *after, int limit, struct runexport_junit *j,
+    const struct runexport_out *out)
+{
+	struct db_query *st = STMT(db, STMT_PAGE);
+	long n = 0;
+	int rc;
+
+	if (st == NULL || db_bind_int(db, st, 1, run->id) == -1 ||
+	    db_bind_int(db, st, 2, *after) == -1 ||
+	    db_bind_int(db, st, 3, limit) == -1)
+		return -1;
+	while ((rc = db_step(db, st)) == DB_ROW) {
+		if (!j->open || strcmp(j->suite.p,
+		    db_column_text(st, C_SUITE)) != 0) {
+			if (j->open)
+				buf_puts(&j->b, " </testsuite>\n");
+			buf_reset(&j->suite);
+			buf_puts(&j->suite, db_column_text(st, C_SUITE));
+			buf_puts(&j->b, " <testsuite name=\"");
+			xml_text_in(&j->b, j->suite.p, 1);
+			buf_puts(&j->b, "\">\n");
+			j->open = 1;
+		}
+		junit_case(&j->b, st);
+		*after = db_col_int(st, C_KEY);
+		n++;
+		flush(&j->b, out, 0);
+	}
+	db_reset(st);
+	flush(&j->b, out, 1);
+	return rc == DB_DONE ? n : -1;
+}
+
+/* Ends the document runexport_junit_begin() started and frees j. */
+void
+runexport_junit_end(struct runexport_junit *j, const struct runexport_out *out)
+{
+	buf_puts(&j->b, j->open ? " </testsuite>\n</testsuites>\n" :
+	    "</testsuites>\n");
+	flush(&j->b, out, 1);
+	buf_free(&j->b);
+	buf_free(&j->suite);
 }

@@ -3,6 +3,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
+
 struct db;
 
 enum runexport_format {
@@ -25,11 +27,25 @@ struct runexport_out {
 	void		*ctx;
 };
 
+/* A JUnit document the exports pass writes page by page. */
+struct runexport_junit {
+	struct buf	 b, suite;	/* pending text; the open suite */
+	int		 open;		/* a <testsuite> is open */
+};
+
 extern const char *const runexport_formats[];
 
 int	 runexport_find(struct db *, int64_t, const char *,
 	    struct runexport_run *);
 int	 runexport_write(struct db *, const struct runexport_run *, int,
+	    const struct runexport_out *);
+void	 runexport_csv_field(struct buf *, const char *);
+void	 runexport_junit_begin(struct runexport_junit *,
+	    const struct runexport_run *, const struct runexport_out *);
+long	 runexport_junit_page(struct db *, const struct runexport_run *,
+	    int64_t *, int, struct runexport_junit *,
+	    const struct runexport_out *);
+void	 runexport_junit_end(struct runexport_junit *,
 	    const struct runexport_out *);
 
 #endif
