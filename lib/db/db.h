@@ -49,6 +49,7 @@ enum db_module {
 	DBM_MTTR,
 	DBM_RUNEXPORT,
 	DBM_GATE,
+	DBM_SUMMARY,
 	DBM__MAX
 };
 
