@@ -243,6 +243,17 @@ pass_rate(const struct counts *c)
 	return judged > 0 ? 100.0 * (double)c->passed / (double)judged : -1;
 }
 
+/* Appends a delta cell: d to a tenth with its sign and unit, and "0.0"
+ * rather than "+0.0" or "-0.0" when it rounds to zero. */
+static void
+delta_cell(struct buf *b, double d, const char *unit)
+{
+	if (d > -0.05 && d < 0.05)
+		buf_printf(b, "0.0 %s |\n", unit);
+	else
+		buf_printf(b, "%+.1f %s |\n", d, unit);
+}
+
 /* The counts table against the baseline. */
 static void
 counts_table(struct sum *s)
@@ -266,7 +277,7 @@ counts_table(struct sum *s)
 	else
 		buf_puts(s->b, "\u2014 | ");
 	if (s->has_base && r >= 0 && rb >= 0)
-		buf_printf(s->b, "%+.1f pp |\n", r - rb);
+		delta_cell(s->b, r - rb, "pp");
 	else
 		buf_puts(s->b, "\u2014 |\n");
 	buf_puts(s->b, "| Duration | ");
@@ -279,9 +290,10 @@ counts_table(struct sum *s)
 	else
 		buf_puts(s->b, "\u2014 | ");
 	if (s->has_base && d >= 0 && db >= 0)
-		buf_printf(s->b, "%+.1f s |\n\n", (double)(d - db) / 1000);
+		delta_cell(s->b, (double)(d - db) / 1000, "s");
 	else
-		buf_puts(s->b, "\u2014 |\n\n");
+		buf_puts(s->b, "\u2014 |\n");
+	buf_puts(s->b, "\n");
 }
 
 /* "… and N more" after a list that showed shown of total. */
@@ -398,6 +410,7 @@ signals(struct sum *s)
 {
 	json_t *list = json_object_get(s->gate, "signals"), *g;
 	size_t i, n = json_array_size(list);
+	const char *v;
 
 	if (n == 0)
 		return;
@@ -408,8 +421,11 @@ signals(struct sum *s)
 		md_field(s->b, g, "severity", 20, 0);
 		buf_puts(s->b, "** ");
 		md_field(s->b, g, "signal_type", 40, 0);
-		buf_puts(s->b, " \u00b7 ");
-		md_field(s->b, g, "subject", NAME_MAX_BYTES, 0);
+		v = json_string_value(json_object_get(g, "subject"));
+		if (v != NULL && *v != '\0') {
+			buf_puts(s->b, " \u00b7 ");
+			md_text(s->b, v, NAME_MAX_BYTES, 0);
+		}
 		buf_puts(s->b, ": ");
 		md_field(s->b, g, "message", MSG_MAX_BYTES, 1);
 		buf_puts(s->b, json_integer_value(json_object_get(g,
