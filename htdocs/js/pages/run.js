@@ -101,7 +101,7 @@ function gateBar(run, gate) {
 		} catch (e) {
 			msg.textContent = 'Copy failed: ' + e.message;
 		}
-	} }, '\u29C9 Copy summary');
+	} }, 'Copy summary');
 	const view = h('button', { type: 'button', 'data-test': 'summary-view', onclick: async () => {
 		if (box.firstChild) {
 			clear(box);
