@@ -69,7 +69,7 @@ struct config {
 
 /* The gate rules testvis.conf sets for one project (`gate_KEY.SLUG`);
  * set has bit CONFIG_GATE_x for each key given. */
-#define CONFIG_GATE_PROJECTS	64	/* projects with their own rules */
+#define CONFIG_GATE_PROJECTS	64	/* at most, with rules */
 #define CONFIG_GATE_NEW		0x01
 #define CONFIG_GATE_SEVERITY	0x02
 #define CONFIG_GATE_DROP	0x04

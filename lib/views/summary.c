@@ -212,9 +212,9 @@ title(struct sum *s)
 	}
 	if (s->has_base) {
 		buf_puts(s->b, " \u00b7 baseline ");
-		md_link(s, s->b, "runs", json_string_value(json_object_get(s->gate,
-		    "baseline_run_id")), json_string_value(json_object_get(
-		    s->gate, "baseline_run_id")));
+		v = json_string_value(json_object_get(s->gate,
+		    "baseline_run_id"));
+		md_link(s, s->b, "runs", v, v);
 	} else
 		buf_puts(s->b, " \u00b7 no baseline (the first run of its "
 		    "branch and job)");

@@ -13,8 +13,8 @@ struct db;
 /* How a run summary is written (GET .../summary.md, testvis summary). */
 struct summary_opts {
 	struct gate_rules	 rules;		/* the gate's */
-	int			 max_failures;	/* 1..SUMMARY_LIST_MAX */
-	const char		*public_url;	/* "" : relative #/ links */
+	int			 max_failures;	/* 1..50 */
+	const char		*public_url;	/* "": relative links */
 	const char		*project;	/* slug, for the links */
 };
 
