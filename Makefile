@@ -85,7 +85,7 @@ LIB_VIEWS = lib/views/status.c lib/views/runs.c lib/views/signals.c \
             lib/views/events.c lib/views/trends.c lib/views/dashboards.c \
             lib/views/quality.c lib/views/mttr.c lib/views/reportdef.c \
             lib/views/reportfold.c lib/views/reports.c lib/views/exportjobs.c \
-            lib/views/gate.c lib/views/alertapi.c
+            lib/views/gate.c lib/views/alertapi.c lib/views/summary.c
 LIB_LAYERS = base db web ingest passes views
 LIB_SRC = $(LIB_BASE) $(LIB_DB) $(LIB_WEB) $(LIB_INGEST) $(LIB_PASSES) \
           $(LIB_VIEWS)

@@ -1,7 +1,7 @@
 /*
  * testvis: the command-line program for administrators and cron.
- * Subcommands: migrate, project add|list, token create|list|revoke,
- * ingest, batch.
+ * Subcommands: migrate, copy, project add|list, token create|list|revoke,
+ * ingest, batch, gate, summary.
  * It talks to the database directly (no HTTP) with the same library as
  * the cgi-bin programs.  Exit status: 0 success, 1 bad input or failure,
  * 2 usage error, 3 storage error.
@@ -16,6 +16,7 @@
 
 #include "auth.h"
 #include "batch.h"
+#include "buf.h"
 #include "cienv.h"
 #include "config.h"
 #include "gate.h"
@@ -31,6 +32,7 @@
 #include "pgmigrate.h"
 #include "project.h"
 #include "stream.h"
+#include "summary.h"
 #include "tvtime.h"
 #include "utf8.h"
 
@@ -46,6 +48,7 @@ struct cli {
 	const char	*name;
 	const char	*pass, *now, *interval;
 	const char	*to;		/* copy: the PostgreSQL URL */
+	const char	*wait;		/* gate, summary: seconds */
 	int		 watch;
 	int		 each;		/* ingest: one run per file */
 	const char	*meta[META__MAX];
@@ -86,10 +89,17 @@ usage(FILE *f)
 	    "  batch --watch [--interval SECONDS]\n"
 	    "                              drain the spool as files land and\n"
 	    "                              run the other passes every interval\n"
-	    "  gate RUN_ID [--project P]   the quality gate of a run, by the\n"
+	    "  gate RUN_ID [--project P] [--wait SECONDS]\n"
+	    "                              the quality gate of a run, by the\n"
 	    "                              gate_* rules of the configuration:\n"
 	    "                              its JSON verdict; exit 0 when it\n"
-	    "                              passes, 1 when it fails\n"
+	    "                              passes, 1 when it fails; --wait:\n"
+	    "                              first wait (0..300 s) for the run\n"
+	    "                              and its integrity check (unchecked\n"
+	    "                              then: it fails, \"pending\")\n"
+	    "  summary RUN_ID [--project P] [--wait SECONDS]\n"
+	    "                              the run's Markdown summary for a\n"
+	    "                              pull-request comment\n"
 	    "  version                     print the version\n"
 	    "The configuration file is --config or $TESTVIS_CONF.\n");
 }
@@ -124,6 +134,8 @@ cli_parse(struct cli *c, int argc, char **argv)
 			slot = &c->interval;
 		else if (strcmp(argv[i], "--to") == 0)
 			slot = &c->to;
+		else if (strcmp(argv[i], "--wait") == 0)
+			slot = &c->wait;
 		else if (strcmp(argv[i], "--watch") == 0) {
 			c->watch = 1;
 			continue;
@@ -726,11 +738,48 @@ cmd_batch(struct cli *c)
 	return batch_main(c->cfg, &o);
 }
 
-/* testvis ingest [options] [--each] FILE... (ING-6) */
 /*
- * testvis gate RUN_ID [--project P]: prints the gate's verdict on the
- * run (lib/views/gate.c, the configuration's rules) as one JSON line.
- * Exit 0 pass, 1 fail or no such run, 2 usage, 3 storage.
+ * The gate rules for c's run (the configuration's, per project where it
+ * says so) into *g, after --wait: waits for the run and its integrity
+ * check, and an unchecked run then fails.  Returns 0 or an exit status
+ * (1 unknown run, said; 2 bad --wait; 3 storage).
+ */
+static int
+cli_gate_prepare(struct cli *c, int64_t pid, struct gate_rules *g)
+{
+	long long wait = -1;
+	char *end;
+	int rc;
+
+	if (c->wait != NULL) {
+		wait = strtoll(c->wait, &end, 10);
+		if (*c->wait == '\0' || *end != '\0' || wait < 0 ||
+		    wait > GATE_WAIT_MAX) {
+			fprintf(stderr, "testvis: --wait takes 0 to %d "
+			    "seconds\n", GATE_WAIT_MAX);
+			return EXIT_USAGE;
+		}
+	}
+	gate_rules_of(c->cfg, c->project, g);
+	if (wait < 0)
+		return 0;
+	g->need_checked = 1;
+	if ((rc = gate_wait(c->db, pid, c->argv[1], wait,
+	    c->cfg->gate_settle_seconds)) == -1)
+		return EXIT_STORAGE;
+	if (rc == 0) {
+		fprintf(stderr, "testvis: no run '%s' in project '%s'\n",
+		    c->argv[1], c->project);
+		return EXIT_BAD;
+	}
+	return 0;
+}
+
+/*
+ * testvis gate RUN_ID [--project P] [--wait S]: prints the gate's
+ * verdict on the run (lib/views/gate.c, the configuration's rules) as
+ * one JSON line.  Exit 0 pass, 1 fail or no such run, 2 usage, 3
+ * storage.
  */
 static int
 cmd_gate(struct cli *c)
@@ -745,12 +794,9 @@ cmd_gate(struct cli *c)
 		return EXIT_USAGE;
 	if (c->project == NULL)
 		c->project = "default";
-	if ((rc = cli_open(c, 0)) != 0 || (rc = cli_project(c, &pid)) != 0)
+	if ((rc = cli_open(c, 0)) != 0 || (rc = cli_project(c, &pid)) != 0 ||
+	    (rc = cli_gate_prepare(c, pid, &g)) != 0)
 		return rc;
-	g.max_new_failures = c->cfg->gate_max_new_failures;
-	g.severity = c->cfg->gate_severity;
-	g.max_count_drop = c->cfg->gate_max_count_drop;
-	g.min_pass_rate_pct = c->cfg->gate_min_pass_rate_pct;
 	if ((rc = gate_judge(c->db, pid, c->argv[1], &g, &out)) == -1)
 		return EXIT_STORAGE;
 	if (rc == 0) {
@@ -766,6 +812,41 @@ cmd_gate(struct cli *c)
 	return pass ? 0 : EXIT_BAD;
 }
 
+/*
+ * testvis summary RUN_ID [--project P] [--wait S]: prints the run's
+ * Markdown summary (lib/views/summary.c), as GET .../summary.md answers
+ * it.  Exit 0 (whatever the verdict), 1 no such run, 2 usage, 3 storage.
+ */
+static int
+cmd_summary(struct cli *c)
+{
+	struct summary_opts o;
+	struct buf md;
+	int64_t pid;
+	int rc;
+
+	if (c->argc != 2)
+		return EXIT_USAGE;
+	if (c->project == NULL)
+		c->project = "default";
+	memset(&o, 0, sizeof(o));
+	if ((rc = cli_open(c, 0)) != 0 || (rc = cli_project(c, &pid)) != 0 ||
+	    (rc = cli_gate_prepare(c, pid, &o.rules)) != 0)
+		return rc;
+	o.max_failures = 10;
+	o.public_url = c->cfg->public_url;
+	o.project = c->project;
+	buf_init(&md);
+	if ((rc = summary_build(c->db, pid, c->argv[1], &o, &md)) == 1)
+		fwrite(md.p, 1, md.len, stdout);
+	buf_free(&md);
+	if (rc == 0)
+		fprintf(stderr, "testvis: no run '%s' in project '%s'\n",
+		    c->argv[1], c->project);
+	return rc == 1 ? 0 : rc == 0 ? EXIT_BAD : EXIT_STORAGE;
+}
+
+/* testvis ingest [options] [--each] FILE... (ING-6) */
 static int
 cmd_ingest(struct cli *c)
 {
@@ -820,6 +901,8 @@ main(int argc, char **argv)
 		rc = cmd_batch(&c);
 	else if (strcmp(c.argv[0], "gate") == 0)
 		rc = cmd_gate(&c);
+	else if (strcmp(c.argv[0], "summary") == 0)
+		rc = cmd_summary(&c);
 	else if (strcmp(c.argv[0], "version") == 0 && c.argc == 1) {
 		printf("testvis %s (schema level %d)\n", TESTVIS_VERSION,
 		    db_schema_latest());

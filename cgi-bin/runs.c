@@ -1,14 +1,16 @@
 /*
  * testvis-runs: the runs of a project (API-4), one run (API-5), its
- * results (API-6), its results as a file (REP-6's direct export) and
- * its quality gate (API-28).  Route and parameter tables, and handlers
- * that turn validated parameters into calls on lib/views/runs.c,
- * runexport.c and gate.c.
+ * results (API-6), its results as a file (REP-6's direct export), its
+ * quality gate (API-28) and its summary for a pull request (API-29).
+ * Route and parameter tables, and handlers that turn validated
+ * parameters into calls on lib/views/runs.c, runexport.c, gate.c and
+ * summary.c.
  */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
 #include "config.h"
 #include "gate.h"
 #include "http.h"
@@ -16,6 +18,7 @@
 #include "log.h"
 #include "runexport.h"
 #include "runs.h"
+#include "summary.h"
 
 static const char *const run_statuses[] = { "passed", "failed", "empty",
     NULL };
@@ -186,52 +189,87 @@ h_export(struct req *r)
 	return 200;
 }
 
-/* The query keys of GET /api/tests/runs/{run_id}/gate: each rule, and
- * the status of a failed verdict. */
+/* The query keys of GET /api/tests/runs/{run_id}/gate: each rule, the
+ * wait for the integrity pass, and the status of a failed verdict.  The
+ * summary takes the same keys but fail_status, and max_failures in its
+ * place (QS_MAX_FAILURES). */
 enum q_gate {
 	QG_MAX_NEW_FAILURES,
 	QG_SEVERITY,
 	QG_MAX_COUNT_DROP,
 	QG_MIN_PASS_RATE,
+	QG_WAIT,
 	QG_FAIL_STATUS,
 	QG__MAX
 };
+#define QS_MAX_FAILURES	QG_FAIL_STATUS
+#define GATE_PARAMS \
+	[QG_MAX_NEW_FAILURES] = { "max_new_failures", PARAM_INT, 0, 0, \
+	    1000000, NULL, -1 }, \
+	[QG_SEVERITY] = { "severity", PARAM_ENUM, 0, 0, 0, gate_severities, \
+	    -1 }, \
+	[QG_MAX_COUNT_DROP] = { "max_count_drop", PARAM_INT, 0, 0, \
+	    100000000, NULL, -1 }, \
+	[QG_MIN_PASS_RATE] = { "min_pass_rate_pct", PARAM_INT, 0, 0, 100, \
+	    NULL, -1 }, \
+	[QG_WAIT] = { "wait", PARAM_INT, 0, 0, GATE_WAIT_MAX, NULL, -1 }
 static const struct param_spec q_gate[QG__MAX + 1] = {
-	[QG_MAX_NEW_FAILURES] = { "max_new_failures", PARAM_INT, 0, 0,
-	    1000000, NULL, -1 },
-	[QG_SEVERITY] = { "severity", PARAM_ENUM, 0, 0, 0, gate_severities,
-	    -1 },
-	[QG_MAX_COUNT_DROP] = { "max_count_drop", PARAM_INT, 0, 0, 100000000,
-	    NULL, -1 },
-	[QG_MIN_PASS_RATE] = { "min_pass_rate_pct", PARAM_INT, 0, 0, 100,
-	    NULL, -1 },
+	GATE_PARAMS,
 	[QG_FAIL_STATUS] = { "fail_status", PARAM_INT, 0, 400, 599, NULL,
 	    200 },
 };
+static const struct param_spec q_summary[QG__MAX + 1] = {
+	GATE_PARAMS,
+	[QS_MAX_FAILURES] = { "max_failures", PARAM_INT, 0, 1,
+	    SUMMARY_LIST_MAX, NULL, 10 },
+};
 
 /*
- * GET /api/tests/runs/{run_id}/gate: 200 {pass, reasons, rules, ...};
- * a failed verdict answers fail_status when given (422 for curl --fail);
- * 404; 400.  Rules come from testvis.conf, each overridable here.
+ * The gate rules of a request into *g: testvis.conf's for the request's
+ * project (gate_KEY.SLUG, else gate_KEY), each overridden by its query
+ * key; with wait= given, first waits (gate_wait()) for the run to be
+ * stored and judged by the integrity pass, and a run still unjudged then
+ * fails the gate ("pending").  Returns 1, 0 when the run is unknown, or
+ * -1 on a database error.
+ */
+static int
+gate_prepare(struct req *r, const char *id, struct gate_rules *g)
+{
+	const struct config *cfg = req_config(r);
+
+	gate_rules_of(cfg, req_project(r), g);
+	if (req_int(r, QG_MAX_NEW_FAILURES) >= 0)
+		g->max_new_failures = req_int(r, QG_MAX_NEW_FAILURES);
+	if (req_int(r, QG_SEVERITY) >= 0)
+		g->severity = (int)req_int(r, QG_SEVERITY);
+	if (req_int(r, QG_MAX_COUNT_DROP) >= 0)
+		g->max_count_drop = req_int(r, QG_MAX_COUNT_DROP);
+	if (req_int(r, QG_MIN_PASS_RATE) >= 0)
+		g->min_pass_rate_pct = req_int(r, QG_MIN_PASS_RATE);
+	if (req_int(r, QG_WAIT) < 0)
+		return 1;
+	g->need_checked = 1;
+	return gate_wait(req_db(r), req_project_id(r), id, req_int(r, QG_WAIT),
+	    cfg->gate_settle_seconds);
+}
+
+/*
+ * GET /api/tests/runs/{run_id}/gate: 200 {pass, reasons, rules,
+ * integrity_checked, ...}; a failed verdict answers fail_status when
+ * given (422 for curl --fail); 404; 400.  Rules come from testvis.conf
+ * (per project where it says so), each overridable here; wait=SECONDS
+ * (0..300) first waits for the run and its integrity check.
  */
 static int
 h_gate(struct req *r)
 {
-	const struct config *cfg = req_config(r);
 	const char *id = req_path(r, PR_RUN_ID);
 	struct gate_rules g;
 	json_t *out = NULL;
 	int rc;
 
-	g.max_new_failures = req_int(r, QG_MAX_NEW_FAILURES) >= 0 ?
-	    req_int(r, QG_MAX_NEW_FAILURES) : cfg->gate_max_new_failures;
-	g.severity = req_int(r, QG_SEVERITY) >= 0 ?
-	    (int)req_int(r, QG_SEVERITY) : cfg->gate_severity;
-	g.max_count_drop = req_int(r, QG_MAX_COUNT_DROP) >= 0 ?
-	    req_int(r, QG_MAX_COUNT_DROP) : cfg->gate_max_count_drop;
-	g.min_pass_rate_pct = req_int(r, QG_MIN_PASS_RATE) >= 0 ?
-	    req_int(r, QG_MIN_PASS_RATE) : cfg->gate_min_pass_rate_pct;
-	rc = gate_judge(req_db(r), req_project_id(r), id, &g, &out);
+	if ((rc = gate_prepare(r, id, &g)) == 1)
+		rc = gate_judge(req_db(r), req_project_id(r), id, &g, &out);
 	if (rc == 0)
 		return req_not_found(r, "no run '%s' in project '%s'", id,
 		    req_project(r));
@@ -239,6 +277,38 @@ h_gate(struct req *r)
 		return 503;
 	return req_json(r, json_is_true(json_object_get(out, "pass")) ? 200 :
 	    (int)req_int(r, QG_FAIL_STATUS), out);
+}
+
+/*
+ * GET /api/tests/runs/{run_id}/summary.md: 200 the run's summary as
+ * Markdown (lib/views/summary.c) for a pull-request comment, with the
+ * gate's verdict by the same rules and wait= as /gate; max_failures
+ * (1..50, 10) caps each list; 404; 400.
+ */
+static int
+h_summary(struct req *r)
+{
+	const char *id = req_path(r, PR_RUN_ID);
+	struct summary_opts o;
+	struct buf md;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.max_failures = (int)req_int(r, QS_MAX_FAILURES);
+	o.public_url = req_config(r)->public_url;
+	o.project = req_project(r);
+	buf_init(&md);
+	if ((rc = gate_prepare(r, id, &o.rules)) == 1)
+		rc = summary_build(req_db(r), req_project_id(r), id, &o, &md);
+	if (rc == 1) {
+		req_stream(r, "text/markdown; charset=utf-8");
+		req_stream_write(r, md.p, md.len);
+	}
+	buf_free(&md);
+	if (rc == 0)
+		return req_not_found(r, "no run '%s' in project '%s'", id,
+		    req_project(r));
+	return rc == -1 ? 503 : 200;
 }
 
 static const struct route routes[] = {
@@ -252,6 +322,8 @@ static const struct route routes[] = {
 	    ROUTE_READ, p_run, q_export, NULL, h_export },
 	{ HTTP_GET, "/api/tests/runs/{run_id}/gate", SCOPE_READ, ROUTE_READ,
 	    p_run, q_gate, NULL, h_gate },
+	{ HTTP_GET, "/api/tests/runs/{run_id}/summary.md", SCOPE_READ,
+	    ROUTE_READ, p_run, q_summary, NULL, h_summary },
 };
 
 static const struct app app = {

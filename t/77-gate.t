@@ -7,7 +7,9 @@
 # quarantined passes), a run with no baseline, an agent run that deleted
 # tests failing on the count drop, an integrity signal at or above the
 # severity, the pass-rate minimum, every rule overridden per request,
-# fail_status for curl --fail, the rules from testvis.conf, the exit
+# fail_status for curl --fail, the rules from testvis.conf (per project:
+# two projects judged differently by one file; bad keys refused at load,
+# naming the line), the exit
 # codes, and 400s/404s.  Runs on both engines.
 use strict;
 use warnings;
@@ -139,5 +141,49 @@ close $fh;
 $r = $inst->cli('--config', $conf, 'gate', 'r2');
 isnt($r->{exit}, 0, 'an unknown gate_severity stops the program');
 like($r->{stderr}, qr/gate_severity/, '... naming the key');
+
+# ---- per-project rules: gate_KEY.SLUG ----
+is($inst->cli('project', 'add', 'web')->{exit}, 0, 'project web');
+for my $p (qw(default web)) {
+	$t++;
+	my $f = "$inst->{dir}/pp-$p.xml";
+	open($fh, '>', $f) or die;
+	print $fh '<testsuite name="s"><testcase classname="c.T" name="pp" time="0.01"><failure message="x">x</failure>'
+	    . '</testcase></testsuite>';
+	close $fh;
+	is($inst->cli('ingest', '--project', $p, '--run-id', 'pp1', '--branch', 'pp', $f)->{exit}, 0, "pp1 in $p");
+}
+open($fh, '>', $conf) or die;
+print $fh $text, "gate_max_new_failures.web = 3\ngate_severity.web = critical\ngate_min_pass_rate_pct.other = 50\n";
+close $fh;
+my $sib = $inst->sibling(conf => { 'gate_max_new_failures.web' => 3, 'gate_severity.web' => 'critical' });
+$g = $sib->cgi('runs', 'GET', '/api/tests/runs/pp1/gate')->{json};
+is($g->{pass}, JSON::PP::false, 'one testvis.conf: pp1 of project default fails (gate_max_new_failures 0) ...');
+$g = $sib->cgi('runs', 'GET', '/api/tests/runs/pp1/gate?project=web')->{json};
+is($g->{pass}, JSON::PP::true, '... and pp1 of project web passes (gate_max_new_failures.web = 3)');
+is_deeply($g->{rules}, { max_new_failures => 3, severity => 'critical', max_count_drop => 0, min_pass_rate_pct => 0 },
+    '... its rules: the two keys for web, the global ones for the rest');
+is($sib->cgi('runs', 'GET', '/api/tests/runs/pp1/gate?project=web&max_new_failures=0')->{json}{pass}, JSON::PP::false,
+    '... a request still overrides them');
+$r = $inst->cli('--config', $conf, 'gate', 'pp1', '--project', 'web');
+is($r->{exit}, 0, 'testvis gate pp1 --project web: the per-project rule, exit 0');
+$r = $inst->cli('--config', $conf, 'gate', 'pp1');
+is($r->{exit}, 1, 'testvis gate pp1 (default): the global rule, exit 1');
+for my $bad (["gate_max_new_failures.web = -1", qr/:\d+: bad value for 'gate_max_new_failures\.web': '-1'/, 'a bad value'],
+    ["gate_severity.web = fatal", qr/:\d+: bad value for 'gate_severity\.web'/, 'a bad severity'],
+    ["gate_bogus.web = 1", qr/:\d+: unknown key 'gate_bogus\.web'/, 'an unknown rule'],
+    ["db.web = x", qr/:\d+: unknown key 'db\.web' \(only the gate_\* rules take a \.PROJECT suffix\)/, 'a key that takes no project'],
+    ["gate_max_new_failures.Web_1 = 1", qr/:\d+: bad project in 'gate_max_new_failures\.Web_1'/, 'a bad slug'],
+    ["gate_max_new_failures.web = 1\ngate_max_new_failures.web = 2", qr/:\d+: duplicate key 'gate_max_new_failures\.web'/,
+	'a duplicate']) {
+	open($fh, '>', $conf) or die;
+	print $fh $text, $bad->[0], "\n";
+	close $fh;
+	my $lines = () = ($text . $bad->[0]) =~ /\n/g;
+	$r = $inst->cli('--config', $conf, 'gate', 'pp1');
+	is($r->{exit}, 1, "$bad->[2] ($bad->[0]): refused at load");
+	like($r->{stderr}, $bad->[1], '... naming the key');
+	like($r->{stderr}, qr/gate\.conf:@{[$lines + 1]}:/, '... and its line');
+}
 
 done_testing();

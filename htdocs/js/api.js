@@ -128,6 +128,32 @@ export async function download(path, params, filename) {
 	setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+// text(path, params): the text of an answer that is not JSON (the run
+// summary's Markdown), or throws ApiError.
+export async function text(path, params = {}) {
+	const headers = {};
+	const tok = getToken();
+	if (tok)
+		headers.Authorization = 'Bearer ' + tok;
+	let r;
+	try {
+		r = await fetch(apiUrl(path, params), { headers, cache: 'no-store', credentials: 'omit' });
+	} catch (e) {
+		throw new ApiError(0, 'network', 'The API could not be reached (' + e.message + ').');
+	}
+	if (!r.ok) {
+		let err = null;
+		try {
+			err = (await r.json()).error;
+		} catch (e) {
+			err = null;
+		}
+		throw new ApiError(r.status, err ? err.code : 'http_' + r.status,
+		    err && err.message ? err.message : 'The API answered ' + r.status + '.');
+	}
+	return r.text();
+}
+
 // send(method, path, body): an admin action (POST/PUT with a JSON body);
 // the decoded answer, or throws ApiError.
 export function send(method, path, body) {

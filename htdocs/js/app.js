@@ -5,7 +5,7 @@
 // exports live(ctx) updates by itself: the router registers it with
 // live.js and re-renders it in place when events concern it.
 import { h, clear } from './dom.js';
-import { getProject, serverNow } from './api.js';
+import { getProject, setProject, serverNow } from './api.js';
 import { fail, href } from './ui.js';
 import * as live from './live.js';
 
@@ -89,6 +89,10 @@ async function show(my) {
 	const main = document.getElementById('main');
 	const { segs, query } = parse(location.hash);
 	const r = match(segs);
+	// a link from elsewhere (a run summary in a pull request) names its
+	// project: ?project=SLUG switches to it
+	if (query.project && /^[a-z0-9][a-z0-9-]{0,63}$/.test(query.project) && query.project !== getProject())
+		setProject(query.project);
 	document.getElementById('project').textContent = 'project: ' + getProject();
 	for (const a of document.querySelectorAll('#nav a')) {
 		if (r && a.dataset.nav === r[1])

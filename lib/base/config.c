@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "param.h"
 #include "utf8.h"
 
 enum cfg_type {
@@ -119,6 +120,9 @@ static const struct cfg_key keys[] = {
 	    NULL },
 	{ "export_quota_mb", CFG_INT, OFF(export_quota_mb), 1,
 	    1024LL * 1024 * 1024, NULL },
+	{ "gate_settle_seconds", CFG_INT, OFF(gate_settle_seconds), 0, 600,
+	    NULL },
+	{ "public_url", CFG_STRING, OFF(public_url), 0, 1024, NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -176,6 +180,8 @@ config_defaults(struct config *c)
 	c->export_dir = strdup("");
 	c->export_ttl_hours = 24;
 	c->export_quota_mb = 1024;
+	c->gate_settle_seconds = 2;
+	c->public_url = strdup("");
 }
 
 /* Frees c and its strings; accepts NULL. */
@@ -195,6 +201,8 @@ config_free(struct config *c)
 	free(c->default_branch);
 	free(c->export_dir);
 	free(c->trace_file);
+	free(c->public_url);
+	free(c->gate_projects);
 	free(c);
 }
 
@@ -232,6 +240,27 @@ valid_base_path(const char *v)
 }
 
 /*
+ * A public URL is empty or http(s)://host[/path] of printable ASCII that
+ * needs no quoting in Markdown or HTML; a trailing slash is dropped by
+ * the caller.
+ */
+static int
+valid_public_url(const char *v)
+{
+	const char *p;
+
+	if (*v == '\0')
+		return 1;
+	if (strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0)
+		return 0;
+	for (p = v; *p != '\0'; p++)
+		if (*p <= ' ' || *p > '~' || strchr("\"'<>\\`()[]{}|^", *p) !=
+		    NULL)
+			return 0;
+	return strlen(v) > (v[4] == 's' ? 8 : 7);
+}
+
+/*
  * Stores value v for key k into c.  Returns 0, or -1 with a message in err
  * (what was wrong, without the file/line prefix the caller adds).
  */
@@ -261,9 +290,17 @@ config_set(struct config *c, const struct cfg_key *k, const char *v,
 			    "slash)", v);
 			return -1;
 		}
+		if (k->off == OFF(public_url) && !valid_public_url(v)) {
+			snprintf(err, errsz, "bad value for 'public_url': '%s' "
+			    "(expected empty or http(s)://host[/path])", v);
+			return -1;
+		}
 		free(*(char **)field);
 		if ((*(char **)field = strdup(v)) == NULL)
 			abort();
+		if (k->off == OFF(public_url) && *v != '\0' &&
+		    (*(char **)field)[strlen(v) - 1] == '/')
+			(*(char **)field)[strlen(v) - 1] = '\0';
 		return 0;
 	case CFG_BOOL:
 		if (!parse_bool(v, (int *)field)) {
@@ -314,6 +351,91 @@ trim(char *s)
 }
 
 /*
+ * A per-project gate rule "gate_KEY.SLUG = v" (KEY one of the four gate
+ * rules): stores v as SLUG's KEY in c->gate_projects, at most
+ * CONFIG_GATE_PROJECTS projects.  Returns 0, or -1 with a message in err.
+ */
+static int
+config_gate_key(struct config *c, const char *key, const char *v,
+    char *err, size_t errsz)
+{
+	static const char *const names[] = { "gate_max_new_failures",
+	    "gate_severity", "gate_max_count_drop", "gate_min_pass_rate_pct",
+	    NULL };
+	const char *slug = strchr(key, '.') + 1;
+	struct config_gate *g = NULL;
+	struct cfg_key k;
+	struct config tmp;
+	size_t i, j, n = (size_t)(slug - 1 - key);
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strlen(names[i]) == n && memcmp(names[i], key, n) == 0)
+			break;
+	if (names[i] == NULL) {
+		snprintf(err, errsz, "unknown key '%.*s' (only the gate_* "
+		    "rules take a .PROJECT suffix)", UTF8_CUT(key, 64));
+		return -1;
+	}
+	if (!param_is_slug(slug, strlen(slug))) {
+		snprintf(err, errsz, "bad project in '%.*s': the slug must "
+		    "match [a-z0-9][a-z0-9-]{0,63}", UTF8_CUT(key, 100));
+		return -1;
+	}
+	for (j = 0; j < NKEYS; j++)
+		if (strcmp(keys[j].name, names[i]) == 0)
+			break;
+	k = keys[j];
+	k.name = key;
+	memset(&tmp, 0, sizeof(tmp));
+	if (config_set(&tmp, &k, v, err, errsz) == -1)
+		return -1;
+	if (c->gate_projects == NULL && (c->gate_projects = calloc(
+	    CONFIG_GATE_PROJECTS, sizeof(*c->gate_projects))) == NULL)
+		abort();
+	for (j = 0; j < c->ngate_projects; j++)
+		if (strcmp(c->gate_projects[j].slug, slug) == 0)
+			g = &c->gate_projects[j];
+	if (g == NULL && c->ngate_projects == CONFIG_GATE_PROJECTS) {
+		snprintf(err, errsz, "'%s': too many projects with their own "
+		    "gate rules (at most %d)", key, CONFIG_GATE_PROJECTS);
+		return -1;
+	}
+	if (g == NULL) {
+		g = &c->gate_projects[c->ngate_projects++];
+		snprintf(g->slug, sizeof(g->slug), "%s", slug);
+	}
+	if (g->set & (1u << i)) {
+		snprintf(err, errsz, "duplicate key '%s'", key);
+		return -1;
+	}
+	g->set |= 1u << i;
+	if (i == 0)
+		g->max_new_failures = tmp.gate_max_new_failures;
+	else if (i == 1)
+		g->severity = tmp.gate_severity;
+	else if (i == 2)
+		g->max_count_drop = tmp.gate_max_count_drop;
+	else
+		g->min_pass_rate_pct = tmp.gate_min_pass_rate_pct;
+	return 0;
+}
+
+/*
+ * The gate rules testvis.conf gives project slug (`gate_KEY.SLUG`; its
+ * set bits say which), borrowed from c; NULL when it gives none.
+ */
+const struct config_gate *
+config_gate_project(const struct config *c, const char *slug)
+{
+	size_t i;
+
+	for (i = 0; slug != NULL && i < c->ngate_projects; i++)
+		if (strcmp(c->gate_projects[i].slug, slug) == 0)
+			return &c->gate_projects[i];
+	return NULL;
+}
+
+/*
  * Parses the file at path into c.  Returns 0, or -1 with "path:line: what"
  * in err.
  */
@@ -353,6 +475,15 @@ config_read_file(struct config *c, const char *path, char *err, size_t errsz)
 		    val[strlen(val) - 1] == '"') {
 			val[strlen(val) - 1] = '\0';
 			val++;
+		}
+		if (strchr(key, '.') != NULL) {
+			if (config_gate_key(c, key, val, msg,
+			    sizeof(msg)) == -1) {
+				snprintf(err, errsz, "%s:%d: %s", path, lineno,
+				    msg);
+				goto out;
+			}
+			continue;
 		}
 		for (i = 0; i < NKEYS; i++)
 			if (strcmp(keys[i].name, key) == 0)

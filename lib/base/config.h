@@ -66,9 +66,35 @@ struct config {
 	char			*export_dir;	/* "" : exports/ beside db */
 	long long		 export_ttl_hours;
 	long long		 export_quota_mb;
+	/* per project: `gate_KEY.SLUG = V` overrides gate_KEY for SLUG */
+	struct config_gate	*gate_projects;
+	size_t			 ngate_projects;
+	/* gate wait=: the run's newest shard must be this old */
+	long long		 gate_settle_seconds;
+	/* links in run summaries: "https://testvis.example.com" ("": the
+	 * frontend's relative #/ links) */
+	char			*public_url;
+};
+
+/* The gate rules testvis.conf sets for one project (`gate_KEY.SLUG`);
+ * set has bit CONFIG_GATE_x for each key given. */
+#define CONFIG_GATE_PROJECTS	64	/* at most, with rules */
+#define CONFIG_GATE_NEW		0x01
+#define CONFIG_GATE_SEVERITY	0x02
+#define CONFIG_GATE_DROP	0x04
+#define CONFIG_GATE_RATE	0x08
+struct config_gate {
+	char			 slug[65];
+	unsigned		 set;
+	long long		 max_new_failures;
+	int			 severity;
+	long long		 max_count_drop;
+	long long		 min_pass_rate_pct;
 };
 
 struct config	*config_load(const char *, char *, size_t);
 void		 config_free(struct config *);
+const struct config_gate *config_gate_project(const struct config *,
+		    const char *);
 
 #endif

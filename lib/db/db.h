@@ -55,6 +55,7 @@ enum db_module {
 	DBM_ALERTVIEWS,
 	DBM_EXPORTS,
 	DBM_EXPORTJOBS,
+	DBM_SUMMARY,
 	DBM__MAX
 };
 

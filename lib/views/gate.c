@@ -7,14 +7,24 @@
  * its baseline than allowed, or a pass rate under a minimum.  The answer
  * says every rule, every reason and what was found; HTTP is
  * cgi-bin/runs.c's, the exit code `testvis gate`'s.
+ *
+ * Integrity signals are raised by the batch `integrity` pass only, so
+ * the answer says whether that pass has judged the run yet
+ * ("integrity_checked": its watermark has reached the run's row), and
+ * gate_wait() waits for it: a gate asked right after an upload must not
+ * pass a run that deleted tests only because nobody has looked yet.
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "config.h"
 #include "db.h"
 #include "gate.h"
 #include "jval.h"
+#include "pass.h"
 #include "runs.h"
+#include "tvtime.h"
 
 #define LIST_MAX	50	/* new failures and signals listed */
 
@@ -25,6 +35,7 @@ enum stmt {
 	STMT_RUN,
 	STMT_NEW_FAILURES,
 	STMT_SIGNALS,
+	STMT_ARRIVAL,
 	STMT__MAX
 };
 
@@ -47,6 +58,11 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_SIGNALS] =
 	    "SELECT id, signal_type, severity, subject, message FROM signals "
 	    "WHERE run = ?1 AND status <> 'resolved' ORDER BY id",
+	/* the run's row and when its newest shard arrived (gate_wait) */
+	[STMT_ARRIVAL] =
+	    "SELECT r.id, (SELECT max(s.received_at) FROM run_shards s WHERE "
+	    "s.run = r.id) FROM runs r WHERE r.project_id = ?1 AND "
+	    "r.run_id = ?2",
 };
 
 #define STMT(db, i) DB_STMT((db), DBM_GATE, (i))
@@ -56,6 +72,106 @@ struct judged {
 	int64_t		 id, started_at, tests, passed, failed, errors;
 	int64_t		 prev, prev_tests;	/* prev 0: no baseline */
 };
+
+/*
+ * The rules testvis.conf gives project slug (NULL: the global ones):
+ * each gate_KEY, or gate_KEY.SLUG where the file sets it, into *r.
+ */
+void
+gate_rules_of(const struct config *cfg, const char *slug,
+    struct gate_rules *r)
+{
+	const struct config_gate *p = config_gate_project(cfg, slug);
+	unsigned set = p != NULL ? p->set : 0;
+
+	memset(r, 0, sizeof(*r));
+	r->max_new_failures = set & CONFIG_GATE_NEW ? p->max_new_failures :
+	    cfg->gate_max_new_failures;
+	r->severity = set & CONFIG_GATE_SEVERITY ? p->severity :
+	    cfg->gate_severity;
+	r->max_count_drop = set & CONFIG_GATE_DROP ? p->max_count_drop :
+	    cfg->gate_max_count_drop;
+	r->min_pass_rate_pct = set & CONFIG_GATE_RATE ? p->min_pass_rate_pct :
+	    cfg->gate_min_pass_rate_pct;
+}
+
+/*
+ * Predicate: the batch integrity pass of project has judged the run of
+ * row id (its watermark, lib/passes/pass.c, has reached it: it looks at
+ * runs in id order); -1 on a database error.
+ */
+static int
+integrity_checked(struct db *db, int64_t project, int64_t id)
+{
+	struct pass_ctx c;
+	int64_t mark;
+
+	memset(&c, 0, sizeof(c));
+	c.db = db;
+	c.project_id = project;
+	if (pass_mark_get(&c, "integrity", &mark, NULL, 0) == -1)
+		return -1;
+	return mark >= id;
+}
+
+/*
+ * Reads run_id's row id and the arrival of its newest shard (ms; 0:
+ * none).  Returns 1, 0 (no such run yet) or -1.  Each call is a read of
+ * its own, so it sees what was committed since the last one.
+ */
+static int
+arrival(struct db *db, int64_t project, const char *run_id, int64_t *id,
+    int64_t *newest)
+{
+	struct db_query *st = STMT(db, STMT_ARRIVAL);
+	int rc;
+
+	if (st == NULL || db_bind_int(db, st, 1, project) == -1 ||
+	    db_bind_text(db, st, 2, run_id) == -1 ||
+	    (rc = db_step(db, st)) == -1) {
+		if (st != NULL)
+			db_reset(st);
+		return -1;
+	}
+	if (rc == DB_ROW) {
+		*id = db_col_int(st, 0);
+		*newest = db_col_null(st, 1) ? 0 : db_col_int(st, 1);
+	}
+	db_reset(st);
+	return rc == DB_ROW;
+}
+
+/*
+ * Waits at most seconds for run_id of project to be ready for the gate:
+ * stored, judged by the integrity pass, and its newest shard at least
+ * settle seconds old (a sharded upload still arriving); it looks every
+ * 250 ms (asleep in between), each look a fresh read.  Returns 1 when
+ * the run exists (ready or not: gate_judge() says which), 0 when it is
+ * still unknown, or -1 on a database error.
+ */
+int
+gate_wait(struct db *db, int64_t project, const char *run_id,
+    long long seconds, long long settle)
+{
+	struct timespec tick = { 0, 250 * 1000 * 1000 };
+	double end = tvtime_mono_ms() + (double)seconds * 1000;
+	int64_t id = 0, newest = 0;
+	int rc, done;
+
+	for (;;) {
+		if ((rc = arrival(db, project, run_id, &id, &newest)) == -1)
+			return -1;
+		done = 0;
+		if (rc == 1 && (done = integrity_checked(db, project,
+		    id)) == -1)
+			return -1;
+		if (done && newest + settle * 1000 > tvtime_now_ms())
+			done = 0;
+		if (done || tvtime_mono_ms() >= end)
+			return rc;
+		nanosleep(&tick, NULL);
+	}
+}
 
 /* The rank of severity s (0 low .. 3 critical; -1 unknown). */
 static int
@@ -211,8 +327,10 @@ rules_json(const struct gate_rules *r)
 
 /*
  * Judges run_id of project by rules into *out: {run_id, branch, job,
- * baseline_run_id, pass, reasons, rules, new_failures, signals, counts}.
- * Returns 1, 0 when there is no such run, or -1 on a database error.
+ * baseline_run_id, pass, reasons, rules, integrity_checked,
+ * new_failures, signals, counts}.  With rules->need_checked a run the
+ * integrity pass has not judged fails ("pending").  Returns 1, 0 when
+ * there is no such run, or -1 on a database error.
  */
 int
 gate_judge(struct db *db, int64_t project, const char *run_id,
@@ -223,16 +341,20 @@ gate_judge(struct db *db, int64_t project, const char *run_id,
 	long nf, excused, ns;
 	int64_t judged, drop;
 	char msg[200];
-	int rc;
+	int rc, checked = -1;
 
 	*out = NULL;
 	if ((rc = read_run(db, project, run_id, &j, o)) != 1 ||
+	    (checked = integrity_checked(db, project, j.id)) == -1 ||
 	    new_failures(db, &j, o, &nf, &excused) == -1 ||
 	    signals(db, &j, rules->severity, o, &ns) == -1) {
 		json_decref(o);
 		json_decref(reasons);
 		return rc == 0 ? 0 : -1;
 	}
+	if (!checked && rules->need_checked)
+		reason(reasons, "pending", "the integrity pass has not "
+		    "judged this run yet (its signals are unknown)");
 	if (nf > rules->max_new_failures) {
 		snprintf(msg, sizeof(msg), "%ld new failures (at most %lld "
 		    "allowed)", nf, rules->max_new_failures);
@@ -271,6 +393,7 @@ gate_judge(struct db *db, int64_t project, const char *run_id,
 	jval_set(o, "pass", json_boolean(json_array_size(reasons) == 0));
 	jval_set(o, "reasons", reasons);
 	jval_set(o, "rules", rules_json(rules));
+	jval_set(o, "integrity_checked", json_boolean(checked));
 	jval_set(o, "counts", c);
 	*out = o;
 	return 1;

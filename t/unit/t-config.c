@@ -90,6 +90,54 @@ main(void)
 	    "1: bad value for 'base_path': '/tv/' (expected empty or /path "
 	    "without trailing slash)");
 
+	/* per-project gate rules (gate_KEY.SLUG) and the public URL */
+	c = load("gate_max_new_failures = 1\ngate_max_new_failures.web = 3\n"
+	    "gate_severity.web = critical\ngate_min_pass_rate_pct.api = 90\n"
+	    "public_url = https://tv.example.com/x/\n");
+	ok(c != NULL, "per-project gate keys load");
+	if (c != NULL) {
+		const struct config_gate *g = config_gate_project(c, "web");
+
+		ok(g != NULL && g->set == (CONFIG_GATE_NEW |
+		    CONFIG_GATE_SEVERITY), "web sets two rules");
+		check_int(g != NULL ? g->max_new_failures : -1, ==, 3);
+		check_int(g != NULL ? g->severity : -1, ==, 3);
+		g = config_gate_project(c, "api");
+		check_int(g != NULL ? g->min_pass_rate_pct : -1, ==, 90);
+		ok(config_gate_project(c, "other") == NULL,
+		    "a project without rules: none");
+		check_int(c->gate_max_new_failures, ==, 1);
+		check_str(c->public_url, "https://tv.example.com/x");
+		config_free(c);
+	}
+	check_str(load_err("gate_max_new_failures.web = 1\n"
+	    "gate_max_new_failures.web = 2\n"),
+	    "2: duplicate key 'gate_max_new_failures.web'");
+	check_str(load_err("gate_max_count_drop.web = -1\n"),
+	    "1: bad value for 'gate_max_count_drop.web': '-1' (expected an "
+	    "integer in 0..100000000)");
+	check_str(load_err("max_body_bytes.web = 1\n"),
+	    "1: unknown key 'max_body_bytes.web' (only the gate_* rules take "
+	    "a .PROJECT suffix)");
+	check_str(load_err("gate_severity.-x = low\n"),
+	    "1: bad project in 'gate_severity.-x': the slug must match "
+	    "[a-z0-9][a-z0-9-]{0,63}");
+	check_str(load_err("public_url = ftp://x\n"),
+	    "1: bad value for 'public_url': 'ftp://x' (expected empty or "
+	    "http(s)://host[/path])");
+	check_str(load_err("public_url = https://x/a b\n"),
+	    "1: bad value for 'public_url': 'https://x/a b' (expected empty "
+	    "or http(s)://host[/path])");
+
+	/* the shipped example is a valid file (run from the source tree) */
+	if (access("conf/testvis.conf", R_OK) == 0) {
+		c = config_load("conf/testvis.conf", err, sizeof(err));
+		ok(c != NULL, "conf/testvis.conf loads");
+		if (c == NULL)
+			printf("# %s\n", err);
+		config_free(c);
+	}
+
 	c = config_load("/nonexistent/testvis.conf", err, sizeof(err));
 	ok(c == NULL && strstr(err, "No such file") != NULL,
 	    "missing file is an error naming the cause");

@@ -3,7 +3,7 @@
 // parallel, its results (status filter, name search, cursor pages),
 // failures first.
 import { h, clear, when, num, status, table, td, sha, dur, safeUrl } from '../dom.js';
-import { api, seg, download } from '../api.js';
+import { api, seg, download, text } from '../api.js';
 import { load, runHref, testHref, filterForm, pager, empty, section, href } from '../ui.js';
 import { signalsTable } from '../signals.js';
 
@@ -16,10 +16,12 @@ export function live({ segs }) {
 
 export async function render(view, { segs, query }) {
 	const id = segs[1];
-	const [run, res] = await load(view, [h('h1', null, 'Run ', id)], 'the run',
+	const [run, res, gate] = await load(view, [h('h1', null, 'Run ', id)], 'the run',
 	    Promise.all([api('tests/runs/' + seg(id)),
 		api('tests/runs/' + seg(id) + '/results', { status: query.status,
-		    q: query.q, cursor: query.cursor, limit: 50 })]));
+		    q: query.q, cursor: query.cursor, limit: 50 }),
+		// the verdict is an extra: the page stands without it
+		api('tests/runs/' + seg(id) + '/gate').catch((e) => ({ error: e }))]));
 	const ci = safeUrl(run.ci_url);
 	const c = run.counts;
 	const meta = h('dl', { class: 'meta' },
@@ -51,12 +53,83 @@ export async function render(view, { segs, query }) {
 	clear(view, h('h1', null, 'Run ', h('span', { class: 'mono' }, run.run_id)),
 	    h('p', { class: 'sub' }, status(run.status), integrityMark(run), ' \u00b7 ',
 		run.branch || 'no branch', run.job ? ' / ' + run.job : '', ' \u00b7 ', when(run.started_at)),
+	    gateBar(run, gate),
 	    exportBar(run),
 	    h('div', { class: 'grid2' }, h('div', null, meta), h('div', null, cards)),
 	    diffSection(run.diff),
 	    groupsSection(run.failure_groups),
 	    signalsSection(run),
 	    resultsSection(segs, query, res));
+}
+
+// gateBar(run, gate): the quality gate's verdict (GET .../gate: pass or
+// fail, in words and not by colour alone, with every reason), and the
+// run's Markdown summary for a pull request (GET .../summary.md): "Copy
+// summary" puts it on the clipboard (navigator.clipboard, else a selected
+// textarea and execCommand), "View summary" shows it.
+function gateBar(run, gate) {
+	const msg = h('span', { class: 'muted small', 'data-test': 'summary-msg', role: 'status' });
+	const box = h('div', { 'data-test': 'summary-box' });
+	let md = null;
+	const fetchMd = async () => {
+		if (md === null)
+			md = await text('tests/runs/' + seg(run.run_id) + '/summary.md');
+		return md;
+	};
+	const showText = (t) => {
+		const area = h('textarea', { class: 'summary-md', readonly: 'readonly', rows: '16',
+		    'aria-label': 'The run summary (Markdown)', 'data-test': 'summary-text' });
+		area.value = t;
+		clear(box, area);
+		return area;
+	};
+	const copy = h('button', { type: 'button', 'data-test': 'summary-copy', onclick: async () => {
+		msg.textContent = 'Fetching the summary\u2026';
+		try {
+			const t = await fetchMd();
+			try {
+				await navigator.clipboard.writeText(t);
+			} catch (e) {
+				// no clipboard API (http, or denied): select it in a
+				// textarea and copy that
+				const area = showText(t);
+				area.select();
+				if (!document.execCommand('copy'))
+					throw new Error('select the text and copy it');
+			}
+			msg.textContent = 'Summary copied (Markdown, ' + num(t.length) + ' characters).';
+		} catch (e) {
+			msg.textContent = 'Copy failed: ' + e.message;
+		}
+	} }, 'Copy summary');
+	const view = h('button', { type: 'button', 'data-test': 'summary-view', onclick: async () => {
+		if (box.firstChild) {
+			clear(box);
+			return;
+		}
+		msg.textContent = 'Fetching the summary\u2026';
+		try {
+			showText(await fetchMd());
+			msg.textContent = '';
+		} catch (e) {
+			msg.textContent = 'The summary failed: ' + e.message;
+		}
+	} }, 'View summary');
+	let verdict;
+	if (!gate || gate.error)
+		verdict = h('span', { class: 'muted', 'data-test': 'gate-verdict' },
+		    'Quality gate: unknown (' + (gate && gate.error ? gate.error.message : 'no answer') + ')');
+	else
+		verdict = h('span', { class: 'tag ' + (gate.pass ? 'ok' : 'bad'), 'data-test': 'gate-verdict',
+		    'data-pass': String(gate.pass) }, gate.pass ? '\u2713 Quality gate passed' : '\u2717 Quality gate failed');
+	const reasons = gate && !gate.error && gate.reasons.length ?
+	    h('ul', { class: 'small', 'data-test': 'gate-reasons' }, gate.reasons.map((r) =>
+		h('li', null, r.message, h('span', { class: 'muted' }, ' (' + r.rule + ')')))) : null;
+	const note = gate && !gate.error && !gate.integrity_checked ?
+	    h('span', { class: 'muted small', 'data-test': 'gate-unchecked' },
+		' integrity not checked yet (the batch integrity pass has not judged this run)') : null;
+	return h('div', { class: 'gate-bar', 'data-test': 'gate-bar' },
+	    h('p', null, verdict, note, ' ', copy, ' ', view, ' ', msg), reasons, box);
 }
 
 // exportBar(run): buttons that download the run's results as CSV or as
