@@ -161,6 +161,42 @@ db_step_done(struct db *db, struct db_query *q)
 }
 
 /*
+ * Binds the usual key of a row, the project (?1) and a text key such as
+ * a run id (?2), and steps q for its first row.  Returns DB_ROW (q left
+ * on the row, for the caller to read and reset), DB_DONE or -1; q is
+ * reset unless DB_ROW.
+ */
+int
+db_step_keyed(struct db *db, struct db_query *q, int64_t project,
+    const char *key)
+{
+	int rc;
+
+	if (q == NULL)
+		return -1;
+	rc = db_bind_int(db, q, 1, project) == -1 ||
+	    db_bind_text(db, q, 2, key) == -1 ? -1 : db_step(db, q);
+	if (rc != DB_ROW)
+		db_reset(q);
+	return rc;
+}
+
+/*
+ * Whether q, keyed as db_step_keyed() binds it (its other parameters
+ * bound by the caller), has a row: 1, 0, or -1.  q is reset.
+ */
+int
+db_exists_keyed(struct db *db, struct db_query *q, int64_t project,
+    const char *key)
+{
+	int rc = db_step_keyed(db, q, project, key);
+
+	if (rc == DB_ROW)
+		db_reset(q);
+	return rc == -1 ? -1 : rc == DB_ROW;
+}
+
+/*
  * Runs the bound write q, which returns no rows, when the engine likes:
  * at once on SQLite; on PostgreSQL sent ahead with others, so that many
  * cost one round trip.  done(arg, rows changed), when not NULL, is called

@@ -102,6 +102,10 @@ struct db_query	*db_prepare(struct db *, const char *);
 void		 db_finalize(struct db_query *);
 int		 db_step(struct db *, struct db_query *);
 int		 db_step_done(struct db *, struct db_query *);
+int		 db_step_keyed(struct db *, struct db_query *, int64_t,
+		    const char *);
+int		 db_exists_keyed(struct db *, struct db_query *, int64_t,
+		    const char *);
 int		 db_step_later(struct db *, struct db_query *,
 		    void (*)(void *, int64_t), void *);
 int		 db_sync(struct db *);

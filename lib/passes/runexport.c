@@ -79,30 +79,23 @@ runexport_find(struct db *db, int64_t project, const char *run_id,
 	int rc;
 
 	memset(run, 0, sizeof(*run));
-	if (st == NULL || db_bind_int(db, st, 1, project) == -1 ||
-	    db_bind_text(db, st, 2, run_id) == -1 ||
-	    (rc = db_step(db, st)) == -1) {
-		if (st != NULL)
-			db_reset(st);
-		return -1;
-	}
-	if (rc == DB_ROW) {
-		run->id = db_col_int(st, 0);
-		snprintf(run->run_id, sizeof(run->run_id), "%s",
-		    db_column_text(st, 1));
-		run->started_at = db_col_int(st, 2);
-		snprintf(run->branch, sizeof(run->branch), "%s",
-		    db_column_text(st, 3));
-		snprintf(run->job, sizeof(run->job), "%s",
-		    db_column_text(st, 4));
-		run->tests = db_col_int(st, 5);
-		run->failed = db_col_int(st, 6);
-		run->errors = db_col_int(st, 7);
-		run->skipped = db_col_int(st, 8);
-		run->duration_ms = db_col_null(st, 9) ? -1 : db_col_int(st, 9);
-	}
+	if ((rc = db_step_keyed(db, st, project, run_id)) != DB_ROW)
+		return rc == -1 ? -1 : 0;
+	run->id = db_col_int(st, 0);
+	snprintf(run->run_id, sizeof(run->run_id), "%s",
+	    db_column_text(st, 1));
+	run->started_at = db_col_int(st, 2);
+	snprintf(run->branch, sizeof(run->branch), "%s",
+	    db_column_text(st, 3));
+	snprintf(run->job, sizeof(run->job), "%s",
+	    db_column_text(st, 4));
+	run->tests = db_col_int(st, 5);
+	run->failed = db_col_int(st, 6);
+	run->errors = db_col_int(st, 7);
+	run->skipped = db_col_int(st, 8);
+	run->duration_ms = db_col_null(st, 9) ? -1 : db_col_int(st, 9);
 	db_reset(st);
-	return rc == DB_ROW;
+	return 1;
 }
 
 /* Hands what b holds to the writer once it holds enough (all: force). */

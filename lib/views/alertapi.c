@@ -205,14 +205,10 @@ static int
 name_taken(struct db *db, int64_t project, const char *name, int64_t id)
 {
 	struct db_query *st = STMT(db, STMT_NAME_TAKEN);
-	int rc;
 
-	if (st == NULL || db_bind_int(db, st, 1, project) == -1 ||
-	    db_bind_text(db, st, 2, name) == -1 ||
-	    db_bind_int(db, st, 3, id) == -1 || (rc = db_step(db, st)) == -1)
+	if (st == NULL || db_bind_int(db, st, 3, id) == -1)
 		return -1;
-	db_reset(st);
-	return rc == DB_ROW;
+	return db_exists_keyed(db, st, project, name);
 }
 
 /* The pieces of a rule to store, checked. */

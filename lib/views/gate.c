@@ -126,19 +126,12 @@ arrival(struct db *db, int64_t project, const char *run_id, int64_t *id,
 	struct db_query *st = STMT(db, STMT_ARRIVAL);
 	int rc;
 
-	if (st == NULL || db_bind_int(db, st, 1, project) == -1 ||
-	    db_bind_text(db, st, 2, run_id) == -1 ||
-	    (rc = db_step(db, st)) == -1) {
-		if (st != NULL)
-			db_reset(st);
-		return -1;
-	}
-	if (rc == DB_ROW) {
-		*id = db_col_int(st, 0);
-		*newest = db_col_null(st, 1) ? 0 : db_col_int(st, 1);
-	}
+	if ((rc = db_step_keyed(db, st, project, run_id)) != DB_ROW)
+		return rc == -1 ? -1 : 0;
+	*id = db_col_int(st, 0);
+	*newest = db_col_null(st, 1) ? 0 : db_col_int(st, 1);
 	db_reset(st);
-	return rc == DB_ROW;
+	return 1;
 }
 
 /*

@@ -157,23 +157,16 @@ read_counts(struct db *db, int64_t project, const char *run_id,
 	int rc;
 
 	memset(c, 0, sizeof(*c));
-	if (st == NULL || db_bind_int(db, st, 1, project) == -1 ||
-	    db_bind_text(db, st, 2, run_id) == -1 ||
-	    (rc = db_step(db, st)) == -1) {
-		if (st != NULL)
-			db_reset(st);
-		return -1;
-	}
-	if (rc == DB_ROW) {
-		c->id = db_col_int(st, 0);
-		c->tests = db_col_int(st, 1);
-		c->passed = db_col_int(st, 2);
-		c->failed = db_col_int(st, 3) + db_col_int(st, 4);
-		c->skipped = db_col_int(st, 5);
-		c->duration = db_col_null(st, 6) ? -1 : db_col_int(st, 6);
-	}
+	if ((rc = db_step_keyed(db, st, project, run_id)) != DB_ROW)
+		return rc == -1 ? -1 : 0;
+	c->id = db_col_int(st, 0);
+	c->tests = db_col_int(st, 1);
+	c->passed = db_col_int(st, 2);
+	c->failed = db_col_int(st, 3) + db_col_int(st, 4);
+	c->skipped = db_col_int(st, 5);
+	c->duration = db_col_null(st, 6) ? -1 : db_col_int(st, 6);
 	db_reset(st);
-	return rc == DB_ROW;
+	return 1;
 }
 
 /* The title line: the verdict, the run, its branch, job and commit. */
