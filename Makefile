@@ -107,7 +107,7 @@ TEST_PROGS = $(BUILD)/t/testvis-echo $(BUILD)/t/pg-adapter \
 
 # Fuzz harnesses (fuzz/fuzz-NAME.c), each with its seed corpus in
 # fuzz/corpus/NAME/; the JUnit reader's also gets t/data/junit's reports.
-FUZZ_TARGETS = junit query multipart results sidecar diffscan fcgi
+FUZZ_TARGETS = junit query multipart results sidecar diffscan fcgi alertrule
 FUZZ_BIN     = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
 FUZZ_OBJ     = $(BUILD)/fuzz/common.o $(FUZZ_MAIN)
 JUNIT_SEEDS  = $(sort $(wildcard t/data/junit/*/*.xml))
@@ -247,6 +247,7 @@ FUZZ_LEN_results   = 16384
 FUZZ_LEN_sidecar   = 8192
 FUZZ_LEN_diffscan  = 32768
 FUZZ_LEN_fcgi      = 16384
+FUZZ_LEN_alertrule = 4096
 FUZZ_SEEDS_junit   = $(BUILD)/seeds/junit
 
 fuzz:

@@ -12,7 +12,7 @@ use Test::More;
 use TV;
 
 my $root = tv_root();
-my @targets = qw(junit query multipart results sidecar diffscan);
+my @targets = qw(junit query multipart results sidecar diffscan alertrule);
 
 for my $t (@targets) {
 	my @inputs = ("$root/fuzz/corpus/$t");
