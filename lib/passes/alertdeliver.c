@@ -21,9 +21,11 @@
 #include "db.h"
 #include "log.h"
 #include "pass.h"
+#include "tvtime.h"
 
 #define DUE_MAX		100		/* deliveries sent per pass */
 #define BACKOFF_MAX_S	3600
+#define SEND_BUDGET_MS	60000		/* sending time per pass, about */
 
 enum stmt {
 	STMT_DUE,
@@ -213,8 +215,10 @@ due_read(struct pass_ctx *c, struct due *a)
 }
 
 /*
- * Sends the project's deliveries that are due (at most DUE_MAX a pass),
- * outside any transaction, counting what became of them into t.
+ * Sends the project's deliveries that are due (at most DUE_MAX a pass,
+ * and none begun after SEND_BUDGET_MS of sending, so slow receivers do
+ * not hold the batch: the rest wait for the next pass), outside any
+ * transaction, counting what became of them into t.
  * Returns 0, or -1 when the database failed (a receiver that fails is
  * not a failure of the pass).
  */
@@ -223,6 +227,7 @@ alertdeliver_due(struct pass_ctx *c, struct alerts_tally *t)
 {
 	struct due *a = calloc(DUE_MAX, sizeof(*a));
 	struct alertsend_result res;
+	double start = tvtime_mono_ms();
 	long n, i;
 	int k, state, rc = 0;
 
@@ -231,6 +236,8 @@ alertdeliver_due(struct pass_ctx *c, struct alerts_tally *t)
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
+		if (rc == 0 && tvtime_mono_ms() - start > SEND_BUDGET_MS)
+			rc = 1;		/* out of time: the rest stay due */
 		if (rc == 0 && (a[i].d.kind == NULL || a[i].d.channel == NULL ||
 		    a[i].d.body == NULL || a[i].d.rule_name == NULL))
 			rc = -1;
@@ -244,5 +251,5 @@ alertdeliver_due(struct pass_ctx *c, struct alerts_tally *t)
 			free(a[i].strs[k]);
 	}
 	free(a);
-	return rc;
+	return rc == -1 ? -1 : 0;
 }
