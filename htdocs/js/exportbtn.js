@@ -13,7 +13,7 @@ import { href } from './ui.js';
 
 // The formats a page offers: [value, label]; junit is a run's only.
 export const FORMATS = [['csv', 'CSV'], ['xlsx', 'Excel (xlsx)'], ['json', 'JSON'],
-    ['ndjson', 'NDJSON (a JSON object a line)'], ['junit', 'JUnit XML']];
+    ['ndjson', 'NDJSON'], ['junit', 'JUnit XML']];
 // The file name extension of each format (the API names files so).
 const EXT = { csv: 'csv', xlsx: 'xlsx', json: 'json', ndjson: 'ndjson', junit: 'xml' };
 // How often a job that has not ended is read again (ms).
@@ -146,7 +146,7 @@ function jobBody(job) {
 		return h('p', null, jobDownload(job), ' ', h('span', { class: 'small muted', 'data-test': 'exp-size' },
 		    size(job.bytes), job.progress && job.progress.rows_total !== null && job.progress.rows_total !== undefined ?
 			' \u00b7 ' + num(job.progress.rows_total) + (job.progress.rows_total === 1 ? ' row' : ' rows') : '',
-		    job.expires_at ? [' \u00b7 kept until ', when(job.expires_at)] : ''));
+		    job.expires_at ? [' \u00b7 expires ', when(job.expires_at)] : ''));
 	case 'failed':
 		return h('div', { class: 'error', role: 'alert', 'data-test': 'exp-error' },
 		    h('p', null, h('strong', null, 'The export failed.')),
@@ -184,17 +184,18 @@ export function jobProgress(job) {
 	    job.bytes ? ' \u00b7 ' + size(job.bytes) + ' so far' : ''));
 }
 
-// jobDownload(job): the link to a finished job's file.  Its address is
+// jobDownload(job, short): the link to a finished job's file ("Download
+// ID.csv"; short: "Download CSV", the name on hover).  Its address is
 // the API's `download` link, taken from "api/" on and made relative to
 // the page as api.js does (so it works under a sub-path); with a token
 // saved, a click fetches the file with it (a plain link cannot send it).
-export function jobDownload(job) {
+export function jobDownload(job, short = false) {
 	const m = /(?:^|\/)api\/([^?#]+)/.exec(job.download || '');
 	const path = m ? m[1] : 'exports/' + seg(job.job_id) + '/download';
 	const name = job.job_id + '.' + (EXT[job.format] || 'dat');
 	const msg = h('span', { class: 'small', 'data-test': 'exp-download-msg' });
-	const a = h('a', { href: apiUrl(path), download: name, 'data-test': 'exp-download', class: 'exp-dl' },
-	    '\u2913 Download ' + name);
+	const a = h('a', { href: apiUrl(path), download: name, 'data-test': 'exp-download', class: 'exp-dl',
+	    title: name }, '\u2913 Download ' + (short ? (EXT[job.format] || job.format).toUpperCase() : name));
 	a.addEventListener('click', async (ev) => {
 		if (!getToken())
 			return;

@@ -24,6 +24,18 @@ function batch() {
 	note('batch: ' + o.trim().split('\n').pop());
 }
 
+// crashedBatch(): the exports pass killed after its first commit (the
+// test hook TESTVIS_BATCH_CRASH_AFTER, as t/78 uses it): the job is left
+// running with its progress.
+function crashedBatch() {
+	try {
+		execFileSync(env.TV_BATCH, [], { encoding: 'utf8', env: { ...process.env, TESTVIS_BATCH_CRASH_AFTER: '2' } });
+		note('the crashed batch exited 0');
+	} catch (e) {
+		note('the crashed batch exited ' + e.status);
+	}
+}
+
 // csvRows(text): the records of an RFC 4180 text (arrays of fields).
 function csvRows(t) {
 	const rows = [];
@@ -112,6 +124,15 @@ for (const dark of [false, true]) {
 		ok(/^[0-9a-f]{32}$/.test(id || ''), 'Export: a job, queued', id);
 		ok(/Waiting for the batch/.test(await text(page, '[data-test=exp-card]')), '... waiting for the batch');
 		await shot(page, 'run-queued-' + mode);
+		if (!dark) {
+			crashedBatch();
+			await page.waitForSelector('[data-test=exp-card][data-status=running]', { timeout: 20000 });
+			const pt = await text(page, '[data-test=exp-progress-text]');
+			const bar = await page.$eval('[data-test=exp-progress]', (p) => [p.value, p.max]);
+			ok(/^4 of 4 rows \(100%\)/.test(pt) && bar[0] === 4 && bar[1] === 4,
+			    'a batch killed mid-way: running, with the progress bar of rows written', pt + ' ' + bar);
+			await shot(page, 'run-running-' + mode);
+		}
 		await finish(page);
 		const size = await text(page, '[data-test=exp-size]');
 		ok(/\b4 rows\b/.test(size) && /\d+(\.\d)? (B|KB)/.test(size), 'after the pass: done, with its size and 4 rows', size);

@@ -76,5 +76,5 @@ function jobRow(job) {
 	    h('td', { class: 'num' }, job.status === 'done' || job.status === 'running' ? size(job.bytes) : '\u2014'),
 	    h('td', null, when(job.created_at)),
 	    h('td', null, job.expires_at ? when(job.expires_at) : h('span', { class: 'muted' }, '\u2014')),
-	    h('td', null, job.status === 'done' ? jobDownload(job) : h('span', { class: 'muted' }, '\u2014')));
+	    h('td', null, job.status === 'done' ? jobDownload(job, true) : h('span', { class: 'muted' }, '\u2014')));
 }
