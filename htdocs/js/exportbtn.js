@@ -28,7 +28,8 @@ const ENDED = ['done', 'failed', 'expired'];
 // opts.note: a node or text under the button (what the export holds).
 // The job's box is kept across a live refresh of the page (data-live-keep).
 export function exportButton(queryFn, formats = ['csv', 'xlsx', 'json', 'ndjson'], opts = {}) {
-	const id = 'exp-format-' + (++seq);
+	// a stable id: a live refresh puts back the format chosen (app.js)
+	const id = 'exp-format-' + (opts.key || 'page');
 	const sel = h('select', { id, name: 'export-format', 'data-test': 'exp-format' },
 	    FORMATS.filter(([v]) => formats.includes(v)).map(([v, t]) => h('option', { value: v }, t)));
 	const btn = h('button', { type: 'submit', 'data-test': 'exp-go' }, opts.label || '\u2913 Export');
@@ -64,7 +65,6 @@ export function exportButton(queryFn, formats = ['csv', 'xlsx', 'json', 'ndjson'
 	    box);
 }
 
-let seq = 0;
 
 // aliveFn(el, card): a predicate that holds while the page el was put on
 // is shown (its view, which the router replaces when the reader leaves; a
