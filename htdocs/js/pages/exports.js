@@ -12,6 +12,8 @@ import { FORMATS, watchJob, jobStatus, jobProgress, jobDownload, what, size } fr
 
 const PAGE = 20;
 
+// render(view): the first page of jobs; add(page) appends a page (the
+// first, then each "More") and follows its jobs that have not ended.
 export async function render(view) {
 	const head = [h('h1', null, 'Exports'),
 	    h('p', { class: 'sub' }, 'The export files asked for from the run, test, catalogue and report pages ',

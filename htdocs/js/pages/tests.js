@@ -38,7 +38,7 @@ const EXPORT_STATUS = ['passed', 'failed', 'error', 'skipped'];
 // catalogueQuery(query): the export query (kind catalogue) of the page's
 // filters that an export can apply: the name search and one latest
 // status.
-export function catalogueQuery(query) {
+function catalogueQuery(query) {
 	const q = { kind: 'catalogue' };
 	if (query.q)
 		q.q = query.q;
