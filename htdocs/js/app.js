@@ -32,6 +32,8 @@ const ROUTES = [
 	[['dashboards', '*'], 'dashboards', './pages/dashboards.js', 'Dashboard'],
 	[['live'], 'live', './pages/live.js', 'Live feed', 'Live'],
 	[['settings'], 'settings', './pages/settings.js', 'Settings', 'Settings'],
+	// linked from Settings and every Export control, not in the nav
+	[['exports'], 'settings', './pages/exports.js', 'Exports'],
 ];
 
 // The navigation: a link for each route with a nav label, in order.

@@ -16,6 +16,7 @@ import { h, clear, when, num, pct, dur, status } from '../dom.js';
 import { api, send, seg } from '../api.js';
 import { load, href, go, empty, errorBox, section, runHref, testHref, branchName } from '../ui.js';
 import { loadUplot, followWidth } from '../chart.js';
+import { exportButton } from '../exportbtn.js';
 import { GROUP_KEYS, TIME_KEYS, keyLabel, valueText, groupText, querySummary, reportTable, drillHref } from '../reporttable.js';
 
 const FILTERS = [
@@ -74,7 +75,10 @@ export async function render(view, { segs, query }) {
 		h('time', { datetime: d.range.to }, d.range.to), ' (UTC)',
 		d.query.from || d.query.to ? '' : ': rolling, recomputed on every visit', '. ',
 		num(d.totals.runs), d.totals.runs === 1 ? ' run, ' : ' runs, ', num(d.totals.tests), ' results.'),
-	    chartEl, table, h('p', { class: 'small muted' }, 'Click a group or one of its counts to see the results behind it.')),
+	    chartEl, table, h('p', { class: 'small muted' }, 'Click a group or one of its counts to see the results behind it.'),
+	    exportButton(() => ({ kind: 'report', report_id: Number(d.report_id) }), undefined, { key: 'report',
+		note: 'The groups of this report as a file: its group keys, then runs, tests, passed, failed, skipped, ' +
+		    'pass rate, p50 and p95 duration, counted when you press Export.' })),
 	    drill, recentList(r, d.report_id));
 	const g = query.group !== undefined ? d.groups.find((x) => x.key === query.group) : null;
 	if (g)

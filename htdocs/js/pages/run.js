@@ -6,6 +6,7 @@ import { h, clear, when, num, status, table, td, sha, dur, safeUrl } from '../do
 import { api, seg, download, text } from '../api.js';
 import { load, runHref, testHref, filterForm, pager, empty, section, href } from '../ui.js';
 import { signalsTable } from '../signals.js';
+import { exportButton } from '../exportbtn.js';
 
 // live(ctx): any event naming this run refreshes it: shards arriving
 // (run_ingested), its integrity alert and signals (the batch pass).
@@ -132,9 +133,10 @@ function gateBar(run, gate) {
 	    h('p', null, verdict, note, ' ', copy, ' ', view, ' ', msg), reasons, box);
 }
 
-// exportBar(run): buttons that download the run's results as CSV or as
-// JUnit XML (GET api/tests/runs/{id}/export), with the failure said
-// beside them.
+// exportBar(run): buttons that download the run's results at once as CSV
+// or as JUnit XML (GET api/tests/runs/{id}/export), with the failure said
+// beside them; and the Export control (exportbtn.js) that has the batch
+// write the run as a file in any format (for big runs).
 function exportBar(run) {
 	const msg = h('span', { class: 'muted small', 'data-test': 'export-msg', role: 'status' });
 	const base = run.run_id.replace(/[^A-Za-z0-9._-]/g, '_');
@@ -148,8 +150,11 @@ function exportBar(run) {
 			    msg.textContent = 'Export failed: ' + e.message;
 		    }
 	    } }, '\u2913 ' + label);
-	return h('p', { class: 'export-bar' }, 'Export results: ', btn('csv', 'CSV', 'csv'), ' ',
-	    btn('junit', 'JUnit XML', 'xml'), ' ', msg);
+	return h('div', { class: 'export-bar' },
+	    h('p', null, 'Download now: ', btn('csv', 'CSV', 'csv'), ' ', btn('junit', 'JUnit XML', 'xml'), ' ', msg),
+	    exportButton(() => ({ kind: 'run', run_id: run.run_id }), ['csv', 'xlsx', 'json', 'ndjson', 'junit'],
+		{ key: 'run', note: 'Or as a file in any format, for a big run: one row per result (run, started, ' +
+		    'branch, job, test, suite, class, name, file, status, duration, attempts, message).' }));
 }
 
 function refs(list, total) {

@@ -39,7 +39,9 @@ export async function render(view) {
 	const projects = h('div', { 'data-test': 'projects' });
 	clear(view, h('h1', null, 'Settings'),
 	    section('Project', projects),
-	    section('Token', tokenForm));
+	    section('Token', tokenForm),
+	    section('Exports', h('p', null, h('a', { href: '#/exports', 'data-test': 'settings-exports' }, 'All exports'),
+		': the export files asked for from the run, test, catalogue and report pages, with their progress and downloads.')));
 
 	async function loadProjects() {
 		clear(projects, h('p', { class: 'loading' }, 'Loading projects\u2026'));

@@ -13,6 +13,7 @@ import { api, send } from '../api.js';
 import { load, runHref, href, empty, section, errorBox, actionError, filterForm, streamFields, stream, branchLine } from '../ui.js';
 import { durationChart } from '../chart.js';
 import { monitorTags, evidenceItems, streamName } from '../evidence.js';
+import { exportButton } from '../exportbtn.js';
 
 const PAGE = 20;
 
@@ -52,6 +53,7 @@ export async function render(view, { segs, query }) {
 	    h('div', { class: 'grid2' }, definition(t), figures(t)),
 	    incidentBox(t.open_incident),
 	    stripSection(hist),
+	    exportSection(t, sc),
 	    section('Duration', chartEl),
 	    uptimeSection([['24 hours', up24], ['7 days', up7], ['30 days', up30]]),
 	    flakySection(t, hist.history, flaky),
@@ -116,6 +118,16 @@ function stripSection(hist) {
 	const { el, summary } = historyStrip(entries, (e) => runHref(e.run_id));
 	return section('Last ' + entries.length + ' runs', h('div', { 'data-test': 'status-strip' }, el),
 	    h('p', { class: 'small' }, summary + ', oldest left. Each bar links to its run.'), stripLegend());
+}
+
+// exportSection(t, sc): the Export control for the test's whole history
+// (kind test_history), on the branch the page shows when it chose one.
+function exportSection(t, sc) {
+	const q = () => ({ kind: 'test_history', test_id: t.test_id, ...(sc.branch ? { branch: sc.branch } : {}) });
+	return h('section', { id: 'export' }, h('h2', null, 'Export the history'),
+	    exportButton(q, undefined, { key: 'test', note: ['Every result of this test, newest first',
+		sc.branch ? [' (branch ', h('strong', null, sc.branch), ')'] : ' (every branch)',
+		': run, started, branch, job, commit, status, duration, attempts, flaky in run, message.'] }));
 }
 
 function uptimeSection(list) {

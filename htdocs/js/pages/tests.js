@@ -6,6 +6,7 @@
 import { h, clear, when, pct, status, table, td, dur, recentStrip } from '../dom.js';
 import { api } from '../api.js';
 import { load, filterForm, pager, empty, href, streamFields, stream, branchLine } from '../ui.js';
+import { exportButton } from '../exportbtn.js';
 
 export async function render(view, { segs, query }) {
 	const form = filterForm(segs, query, [...streamFields(true),
@@ -27,7 +28,39 @@ export async function render(view, { segs, query }) {
 	const body = d.tests.length === 0 ?
 	    empty(filtered ? 'No tests match these filters.' : 'No tests yet: they appear with the first uploaded report.') :
 	    testTable(d.tests, stream(query));
-	clear(view, h('h1', null, 'Tests'), branchLine(d, segs, query), scope(segs, query), form, body, pager(segs, query, d.next_cursor));
+	clear(view, h('h1', null, 'Tests'), branchLine(d, segs, query), scope(segs, query), form, body, pager(segs, query, d.next_cursor),
+	    exportSection(query));
+}
+
+// The latest statuses the catalogue export filters on (its status key).
+const EXPORT_STATUS = ['passed', 'failed', 'error', 'skipped'];
+
+// catalogueQuery(query): the export query (kind catalogue) of the page's
+// filters that an export can apply: the name search and one latest
+// status.
+function catalogueQuery(query) {
+	const q = { kind: 'catalogue' };
+	if (query.q)
+		q.q = query.q;
+	if (EXPORT_STATUS.includes(query.status))
+		q.status = query.status;
+	return q;
+}
+
+// exportSection(query): the Export control for the catalogue with the
+// page's filters, saying which of them an export cannot apply.
+function exportSection(query) {
+	const left = [query.status && !EXPORT_STATUS.includes(query.status) ? 'latest status ' + query.status : null,
+	    query.flaky ? 'flaky' : null, query.feature_id || query.domain_id ? 'feature or domain' : null,
+	    query.branch || query.job ? 'branch and job' : null, query.sort ? 'sort' : null].filter((x) => x);
+	const kept = [query.q ? 'name contains \u201C' + query.q + '\u201D' : null,
+	    EXPORT_STATUS.includes(query.status) ? 'latest status ' + query.status : null].filter((x) => x);
+	return h('section', { id: 'export' }, h('h2', null, 'Export the catalogue'),
+	    exportButton(() => catalogueQuery(query), undefined, { key: 'tests', note: [
+		'Every test of the project', kept.length ? ' with ' + kept.join(' and ') : '',
+		', one row each: id, name, class, suite, file, state, owner, tags, first seen, latest status, runs, fail rate.',
+		left.length ? [' ', h('span', { 'data-test': 'exp-not-applied' }, 'Not applied to the export: ' +
+		    left.join(', ') + '.')] : ''] }));
 }
 
 // The feature or domain the list is limited to (links from the health
