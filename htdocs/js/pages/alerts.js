@@ -139,6 +139,10 @@ function newState(view, query) {
 		form: h('div', { 'data-test': 'rule-form-box' }), history: h('div', { 'data-test': 'history' }) } };
 }
 
+// render(view, ctx): the page: what is firing, the rules (or why not)
+// with the form, the history; a live refresh (ctx.live) renews what is
+// firing and the history only.  Status and history failing fail the
+// page (the router shows the error); the rules fail on their own.
 export async function render(view, ctx) {
 	if (ctx.live && view.pg)
 		return refreshLive(view.pg);
