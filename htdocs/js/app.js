@@ -30,6 +30,7 @@ const ROUTES = [
 	[['reports', '*'], 'reports', './pages/reports.js', 'Report'],
 	[['dashboards'], 'dashboards', './pages/dashboards.js', 'Dashboards', 'Dashboards'],
 	[['dashboards', '*'], 'dashboards', './pages/dashboards.js', 'Dashboard'],
+	[['alerts'], 'alerts', './pages/alerts.js', 'Alerts', 'Alerts'],
 	[['live'], 'live', './pages/live.js', 'Live feed', 'Live'],
 	[['settings'], 'settings', './pages/settings.js', 'Settings', 'Settings'],
 	// linked from Settings and every Export control, not in the nav

@@ -196,7 +196,7 @@ await check('navigation', async () => {
 	const nav = await page.$$eval('#nav a', (a) => a.map((x) => x.dataset.nav + '=' + x.getAttribute('href') + '=' + x.textContent));
 	ok(nav.join(' ') === 'overview=#/=Overview runs=#/runs=Runs tests=#/tests=Tests flaky=#/flaky=Flaky ' +
 	    'failures=#/failures=Failures slowest=#/slowest=Slowest health=#/health=Health ' +
-	    'timeline=#/timeline=Timeline integrity=#/integrity=Integrity trends=#/trends=Trends quality=#/quality=Quality reports=#/reports=Reports dashboards=#/dashboards=Dashboards ' +
+	    'timeline=#/timeline=Timeline integrity=#/integrity=Integrity trends=#/trends=Trends quality=#/quality=Quality reports=#/reports=Reports dashboards=#/dashboards=Dashboards alerts=#/alerts=Alerts ' +
 	    'live=#/live=Live settings=#/settings=Settings',
 	    'the navigation has a link for each page, in order', nav.join(' '));
 	await after(page, () => page.click('#nav a[data-nav=runs]'));
