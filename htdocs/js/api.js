@@ -28,13 +28,50 @@ export function setProject(p) {
 		localStorage.removeItem(KEY_PROJECT);
 }
 
-// An API answer that was not 2xx: status, the API's error code and message.
+// An API answer that was not 2xx: status, the API's error code and
+// message, and its details (the field a 400 names) or null.
 export class ApiError extends Error {
-	constructor(status, code, message) {
+	constructor(status, code, message, details = null) {
 		super(message);
 		this.status = status;
 		this.code = code;
+		this.details = details;
 	}
+}
+
+// fetchOk(url, init): the Response of a 2xx answer; any other answer,
+// or none, throws ApiError with the API's error when it sent one.  The
+// one place every request of the frontend goes through.
+async function fetchOk(url, init) {
+	let r;
+	try {
+		r = await fetch(url, init);
+	} catch (e) {
+		throw new ApiError(0, 'network', 'The API could not be reached (' +
+		    e.message + ').');
+	}
+	noteServerTime(r);
+	if (r.ok)
+		return r;
+	let err = null;
+	try {
+		err = (await r.json()).error;
+	} catch (e) {
+		err = null;
+	}
+	throw new ApiError(r.status, err ? err.code : 'http_' + r.status,
+	    err && err.message ? err.message :
+	    'The API answered ' + r.status + ' ' + r.statusText + '.',
+	    err && err.details ? err.details : null);
+}
+
+// authHeaders(extra): the request headers with the saved token.
+function authHeaders(extra = {}) {
+	const headers = { ...extra };
+	const tok = getToken();
+	if (tok)
+		headers.Authorization = 'Bearer ' + tok;
+	return headers;
 }
 
 // apiUrl(path, params, withProject): the absolute URL of api/PATH.
@@ -51,15 +88,13 @@ export function apiUrl(path, params = {}, withProject = true) {
 	return u.href;
 }
 
-// api(path, params, opts): the decoded JSON, or throws ApiError.
-// opts.project = false for the endpoints that take no project;
-// opts.method and opts.body (an object, sent as JSON) for the admin
-// actions (POST, PUT).
+// api(path, params, opts): the decoded JSON ({} for a 204), or throws
+// ApiError.  opts.project = false for the endpoints that take no
+// project; opts.method and opts.body (an object, sent as JSON) for the
+// admin actions (POST, PUT, DELETE); opts.headers more headers (If-Match);
+// opts.etag: answer {json, etag} with the answer's ETag.
 export async function api(path, params = {}, opts = {}) {
-	const headers = { Accept: 'application/json' };
-	const tok = getToken();
-	if (tok)
-		headers.Authorization = 'Bearer ' + tok;
+	const headers = authHeaders({ Accept: 'application/json', ...opts.headers });
 	const init = { headers, cache: 'no-cache', credentials: 'omit' };
 	if (opts.method) {
 		init.method = opts.method;
@@ -69,55 +104,24 @@ export async function api(path, params = {}, opts = {}) {
 		headers['Content-Type'] = 'application/json';
 		init.body = JSON.stringify(opts.body);
 	}
-	let r;
-	try {
-		r = await fetch(apiUrl(path, params, opts.project !== false), init);
-	} catch (e) {
-		throw new ApiError(0, 'network', 'The API could not be reached (' +
-		    e.message + ').');
-	}
-	noteServerTime(r);
+	const r = await fetchOk(apiUrl(path, params, opts.project !== false), init);
 	let body = null;
 	try {
-		body = await r.json();
+		body = r.status === 204 ? {} : await r.json();
 	} catch (e) {
 		body = null;
 	}
-	if (!r.ok) {
-		const err = body && body.error;
-		throw new ApiError(r.status, err ? err.code : 'http_' + r.status,
-		    err && err.message ? err.message :
-		    'The API answered ' + r.status + ' ' + r.statusText + '.');
-	}
 	if (body === null)
 		throw new ApiError(r.status, 'bad_json', 'The API answered something that is not JSON.');
-	return body;
+	return opts.etag ? { json: body, etag: r.headers.get('ETag') } : body;
 }
 
 // download(path, params, filename): fetches a file the API streams (with
 // the token, which a plain link cannot send) and hands it to the browser
 // as a download named filename; throws ApiError on a failure.
 export async function download(path, params, filename) {
-	const headers = {};
-	const tok = getToken();
-	if (tok)
-		headers.Authorization = 'Bearer ' + tok;
-	let r;
-	try {
-		r = await fetch(apiUrl(path, params), { headers, cache: 'no-store', credentials: 'omit' });
-	} catch (e) {
-		throw new ApiError(0, 'network', 'The API could not be reached (' + e.message + ').');
-	}
-	if (!r.ok) {
-		let err = null;
-		try {
-			err = (await r.json()).error;
-		} catch (e) {
-			err = null;
-		}
-		throw new ApiError(r.status, err ? err.code : 'http_' + r.status,
-		    err && err.message ? err.message : 'The API answered ' + r.status + '.');
-	}
+	const r = await fetchOk(apiUrl(path, params), { headers: authHeaders(),
+	    cache: 'no-store', credentials: 'omit' });
 	const url = URL.createObjectURL(await r.blob());
 	const a = document.createElement('a');
 	a.href = url;
@@ -131,26 +135,8 @@ export async function download(path, params, filename) {
 // text(path, params): the text of an answer that is not JSON (the run
 // summary's Markdown), or throws ApiError.
 export async function text(path, params = {}) {
-	const headers = {};
-	const tok = getToken();
-	if (tok)
-		headers.Authorization = 'Bearer ' + tok;
-	let r;
-	try {
-		r = await fetch(apiUrl(path, params), { headers, cache: 'no-store', credentials: 'omit' });
-	} catch (e) {
-		throw new ApiError(0, 'network', 'The API could not be reached (' + e.message + ').');
-	}
-	if (!r.ok) {
-		let err = null;
-		try {
-			err = (await r.json()).error;
-		} catch (e) {
-			err = null;
-		}
-		throw new ApiError(r.status, err ? err.code : 'http_' + r.status,
-		    err && err.message ? err.message : 'The API answered ' + r.status + '.');
-	}
+	const r = await fetchOk(apiUrl(path, params), { headers: authHeaders(),
+	    cache: 'no-store', credentials: 'omit' });
 	return r.text();
 }
 

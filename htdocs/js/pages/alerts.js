@@ -11,7 +11,7 @@
 // the form in the API's words, the field it names marked.  A stored run
 // or a finished batch pass refreshes what is firing and the history.
 import { h, clear, when, num, status } from '../dom.js';
-import { apiUrl, getToken, ApiError } from '../api.js';
+import { api } from '../api.js';
 import { empty, errorBox, actionError, section, filterForm } from '../ui.js';
 
 // The conditions: [value, label in the form].
@@ -91,37 +91,8 @@ export function cooldownWords(s) {
 
 // call(method, path, body, params): the API's JSON answer ({} for a 204);
 // throws ApiError, its details (the field a 400 names) in .details.
-async function call(method, path, body, params = {}) {
-	const headers = { Accept: 'application/json' };
-	if (getToken())
-		headers.Authorization = 'Bearer ' + getToken();
-	const init = { method, headers, cache: 'no-store', credentials: 'omit' };
-	if (body !== undefined) {
-		headers['Content-Type'] = 'application/json';
-		init.body = JSON.stringify(body);
-	}
-	let r;
-	try {
-		r = await fetch(apiUrl(path, params), init);
-	} catch (e) {
-		throw new ApiError(0, 'network', 'The API could not be reached (' + e.message + ').');
-	}
-	let json = null;
-	try {
-		json = r.status === 204 ? {} : await r.json();
-	} catch (e) {
-		json = null;
-	}
-	if (!r.ok) {
-		const err = json && json.error;
-		const e = new ApiError(r.status, err ? err.code : 'http_' + r.status,
-		    err && err.message ? err.message : 'The API answered ' + r.status + ' ' + r.statusText + '.');
-		e.details = err && err.details ? err.details : null;
-		throw e;
-	}
-	if (json === null)
-		throw new ApiError(r.status, 'bad_json', 'The API answered something that is not JSON.');
-	return json;
+function call(method, path, body, params = {}) {
+	return api(path, params, method === 'GET' ? {} : { method, body });
 }
 
 // live(): a stored run or a finished batch pass (the alerts pass fires

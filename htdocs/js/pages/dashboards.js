@@ -10,39 +10,14 @@
 // to reload), delete (DELETE, after a second click).  ?edit=1 opens the
 // editor at once (after "New dashboard").
 import { h, clear, when, num } from '../dom.js';
-import { apiUrl, getToken, ApiError, api } from '../api.js';
+import { api } from '../api.js';
 import { load, href, go, empty, actionError, section } from '../ui.js';
 import { TYPES, widget, title } from '../widgets.js';
 
 // call(method, path, body, headers): like api() but also gives the ETag:
 // {json, etag}; throws ApiError.
-async function call(method, path, body, headers = {}) {
-	const hd = { Accept: 'application/json', ...headers };
-	if (getToken())
-		hd.Authorization = 'Bearer ' + getToken();
-	const init = { method, headers: hd, cache: 'no-store', credentials: 'omit' };
-	if (body !== undefined) {
-		hd['Content-Type'] = 'application/json';
-		init.body = JSON.stringify(body);
-	}
-	let r;
-	try {
-		r = await fetch(apiUrl(path), init);
-	} catch (e) {
-		throw new ApiError(0, 'network', 'The API could not be reached (' + e.message + ').');
-	}
-	let json = null;
-	try {
-		json = r.status === 204 ? {} : await r.json();
-	} catch (e) {
-		json = null;
-	}
-	if (!r.ok) {
-		const err = json && json.error;
-		throw new ApiError(r.status, err ? err.code : 'http_' + r.status,
-		    err && err.message ? err.message : 'The API answered ' + r.status + '.');
-	}
-	return { json, etag: r.headers.get('ETag') };
+function call(method, path, body, headers = {}) {
+	return api(path, {}, { method, body, headers, etag: true });
 }
 
 // live(): a wall screen follows the suite: a stored run or a finished
