@@ -5,10 +5,15 @@
  * bound for JSON may need: cutting on a character boundary and replacing
  * what is not UTF-8.  Not a transcoder.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "utf8.h"
+
+/* a byte of 0x01, and of 0x80, in each of a word's eight bytes */
+#define ASCII_ONES	0x0101010101010101ULL
+#define ASCII_HIGHS	0x8080808080808080ULL
 
 /*
  * Returns the length of the valid UTF-8 sequence at s (at most n bytes
@@ -51,8 +56,17 @@ utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, k;
+	uint64_t w;
 
 	while (i < n) {
+		/* eight ASCII bytes, none NUL, at a time: the usual text */
+		if (n - i >= 8) {
+			memcpy(&w, p + i, 8);
+			if (((w | ((w - ASCII_ONES) & ~w)) & ASCII_HIGHS) == 0) {
+				i += 8;
+				continue;
+			}
+		}
 		if (p[i] == 0 || (k = utf8_seq(p + i, n - i)) == 0)
 			return 0;
 		i += k;

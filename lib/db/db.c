@@ -446,6 +446,21 @@ db_cache_size(struct db *db, int mb)
 }
 
 /*
+ * Where the writes of this connection reach the database file
+ * (DB_CKPT_*): DB_CKPT_DEFER leaves them in the write-ahead log for a
+ * later checkpoint (the batch's, or the FastCGI program's after its
+ * answer is sent) instead of copying them at commit and at close, up to
+ * a ceiling of DB_WAL_CEILING_MB; DB_CKPT_NOW copies what no reader still
+ * needs now, without waiting for anyone.  Nothing to do on PostgreSQL,
+ * whose server does it.  0 or -1 (logged).
+ */
+int
+db_checkpoint(struct db *db, int mode)
+{
+	return db->ops->checkpoint(db, mode);
+}
+
+/*
  * Takes the batch's lock of this database without waiting (wait = 0) or
  * waiting: 1 taken, 0 held by another process, -1 error.  The SQLite
  * batch locks a file beside the database instead (batch.c).

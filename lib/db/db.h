@@ -62,6 +62,12 @@ enum db_module {
 /* db_open() flags */
 #define DB_CREATE	0x01	/* create the file if missing (SQLite) */
 
+/* db_checkpoint() modes */
+#define DB_CKPT_DEFER	1	/* leave commits in the log (SQLite) */
+#define DB_CKPT_NOW	2	/* copy the log into the file now (SQLite) */
+/* a deferring connection still checkpoints at commit past this log size */
+#define DB_WAL_CEILING_MB	256
+
 /* db_step() results (SQLite's own numbers, for familiarity) */
 #define DB_ROW		100
 #define DB_DONE		101
@@ -145,6 +151,7 @@ int		 db_limit_size(struct db *, long long);
 void		 db_shrink(struct db *, long long);
 int64_t		 db_reclaim(struct db *);
 int		 db_cache_size(struct db *, int);
+int		 db_checkpoint(struct db *, int);
 int		 db_batch_lock(struct db *, int);
 void		 db_batch_unlock(struct db *);
 

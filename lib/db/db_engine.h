@@ -53,6 +53,7 @@ struct db_ops {
 	int		(*later)(struct db_query *, void (*)(void *, int64_t),
 			    void *);
 	int		(*sync)(struct db *);
+	int		(*checkpoint)(struct db *, int);
 };
 
 /* The handle: the engine's operations and state, and the statement cache. */

@@ -1060,6 +1060,15 @@ pg_cache_size(struct db *db, int mb)
 	return 0;
 }
 
+/* The server checkpoints its own log: nothing to do (db_checkpoint()). */
+static int
+pg_checkpoint(struct db *db, int mode)
+{
+	(void)db;
+	(void)mode;
+	return 0;
+}
+
 /* The batch's session-level advisory lock: 1 taken, 0 held, -1 error. */
 static int
 pg_batch_lock(struct db *db, int wait)
@@ -1153,7 +1162,8 @@ static const struct db_ops pg_ops = {
 	pg_col_len, pg_col_count, pg_col_name, pg_changes, pg_exec, pg_begin,
 	pg_commit, pg_rollback, pg_read_begin, pg_idle, pg_busy_timeout,
 	pg_limit_size, pg_shrink, pg_reclaim, pg_cache_size, pg_batch_lock,
-	pg_batch_unlock, pg_schema_version, pg_migrate, pg_later, pg_sync
+	pg_batch_unlock, pg_schema_version, pg_migrate, pg_later, pg_sync,
+	pg_checkpoint
 };
 
 /*

@@ -433,6 +433,34 @@ lite_cache_size(struct db *db, int mb)
 	return lite_exec(db, sql);
 }
 
+/*
+ * DB_CKPT_DEFER: commits of this connection stay in the WAL (no copy into
+ * the file at commit, nor at close) until it holds DB_WAL_CEILING_MB;
+ * DB_CKPT_NOW: a passive checkpoint, which copies what no reader still
+ * needs and waits for nobody.  See db_checkpoint().  0 or -1.
+ */
+static int
+lite_checkpoint(struct db *db, int mode)
+{
+	char sql[64];
+	int page;
+
+	if (mode == DB_CKPT_NOW) {
+		if (sqlite3_wal_checkpoint_v2(conn(db), NULL,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) == SQLITE_OK)
+			return 0;
+		log_error("sqlite: checkpoint: %s", sqlite3_errmsg(conn(db)));
+		return -1;
+	}
+	if ((page = lite_int(db, "PRAGMA page_size")) <= 0 ||
+	    sqlite3_db_config(conn(db), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
+	    (int *)NULL) != SQLITE_OK)
+		return -1;
+	snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint = %d",
+	    (int)(DB_WAL_CEILING_MB * 1048576LL / page));
+	return lite_exec(db, sql);
+}
+
 /* The SQLite batch locks a file (batch.c): always taken here. */
 static int
 lite_batch_lock(struct db *db, int wait)
@@ -548,7 +576,8 @@ static const struct db_ops lite_ops = {
 	lite_commit, lite_rollback, lite_read_begin, lite_idle,
 	lite_busy_timeout, lite_limit_size, lite_shrink, lite_reclaim,
 	lite_cache_size, lite_batch_lock, lite_batch_unlock,
-	lite_schema_version, lite_migrate, lite_later, lite_sync
+	lite_schema_version, lite_migrate, lite_later, lite_sync,
+	lite_checkpoint
 };
 
 /*
@@ -568,6 +597,7 @@ db_sqlite_open(const char *path, int flags, char *err, size_t errsz)
 	static const char pragmas[] =
 	    "PRAGMA foreign_keys = ON;"
 	    "PRAGMA synchronous = NORMAL;"
+	    "PRAGMA journal_size_limit = 67108864;"
 	    "PRAGMA cache_size = -16384;";
 	sqlite3 *h = NULL;
 	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;

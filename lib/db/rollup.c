@@ -75,10 +75,19 @@ rollup_flip_rate(const char *w)
 
 /* The incidents STMT_CLOSE_EVENTS reports closed. */
 #define CLOSE_EVENTS_FROM \
-	"FROM incidents i JOIN tests t ON t.id = i.test WHERE " \
-	"i.closed_at IS NULL AND i.branch = ?3 AND i.last_failed_at <= ?4 " \
-	"AND i.test IN (SELECT test FROM results WHERE run = ?1 AND " \
-	"shard = ?2 AND status = 0)"
+	"FROM incidents i JOIN tests t ON t.id = i.test WHERE " CLOSING("i")
+/*
+ * The open incidents of branch ?3 that a pass in shard ?2 of run ?1 (at
+ * ?4) closes: read from the project's open incidents (a partial index),
+ * each probing the run's results by key, not from the run's passes (most
+ * of a run) probing the incidents.
+ */
+#define CLOSING(i) \
+	i ".project_id = (SELECT project_id FROM runs WHERE id = ?1) AND " \
+	i ".closed_at IS NULL AND " i ".branch = ?3 AND " \
+	i ".last_failed_at <= ?4 AND EXISTS (SELECT 1 FROM results p " \
+	"WHERE p.run = ?1 AND p.test = " i ".test AND p.shard = ?2 AND " \
+	"p.status = 0)"
 /* a UTC day in ms: incident_days keys on the midnight of its day */
 #define DAY_MS 86400000LL
 /* 1 when the condition c holds, else 0 (a comparison is a boolean on
@@ -149,25 +158,22 @@ static const char *const sql[STMT__MAX] = {
 	    "86400000 * 86400000, i.branch, coalesce(t.feature, 0), "
 	    "(CAST(?4 AS BIGINT) - i.opened_at) / 1000, count(*), "
 	    "sum(CAST(?4 AS BIGINT) - i.opened_at) FROM incidents i JOIN "
-	    "tests t ON t.id = i.test WHERE i.closed_at IS NULL AND "
-	    "i.branch = ?3 AND i.last_failed_at <= ?4 AND i.test IN (SELECT "
-	    "test FROM results WHERE run = ?1 AND shard = ?2 AND "
-	    "status = 0) GROUP BY i.project_id, i.branch, "
+	    "tests t ON t.id = i.test WHERE " CLOSING("i") " GROUP BY i.project_id, i.branch, "
 	    "coalesce(t.feature, 0), (CAST(?4 AS BIGINT) - i.opened_at) / 1000 "
 	    "ON CONFLICT (project_id, day, branch, feature, secs) DO UPDATE "
 	    "SET n = repair_times.n + excluded.n, "
 	    "sum_ms = repair_times.sum_ms + excluded.sum_ms",
 	[STMT_CLOSE] =
 	    "UPDATE incidents SET closed_run = ?1, closed_at = ?4 "
-	    "WHERE closed_at IS NULL AND branch = ?3 AND last_failed_at <= ?4 "
-	    "AND test IN (SELECT test FROM results WHERE run = ?1 AND "
-	    "shard = ?2 AND status = 0)",
+	    "WHERE " CLOSING("incidents"),
 	[STMT_CONTINUE] =
 	    "UPDATE incidents SET failure_count = failure_count + 1, "
 	    "last_run = ?1, last_failed_at = max(last_failed_at, ?4) "
-	    "WHERE closed_at IS NULL AND branch = ?3 AND last_run != ?1 AND "
-	    "test IN (SELECT test FROM results WHERE run = ?1 AND shard = ?2 "
-	    "AND status IN (1, 2))",
+	    "WHERE project_id = (SELECT project_id FROM runs WHERE id = ?1) "
+	    "AND closed_at IS NULL AND branch = ?3 AND last_run != ?1 AND "
+	    "EXISTS (SELECT 1 FROM results p WHERE p.run = ?1 AND "
+	    "p.test = incidents.test AND p.shard = ?2 AND "
+	    "p.status IN (1, 2))",
 	[STMT_MAX] =
 	    "SELECT coalesce(max(id), 0) FROM incidents",
 	[STMT_OPEN] =

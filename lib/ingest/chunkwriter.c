@@ -40,7 +40,8 @@ struct pcase {
 	char		 fp[FINGERPRINT_LEN + 1];
 	long		 line;
 	int		 status, attempts, flaky;
-	int		 aliased;
+	int		 aliased, known, has_digest;
+	int64_t		 digest;
 	long long	 duration, assertions;
 };
 
@@ -72,6 +73,8 @@ struct chunkwriter {
 	long long			 new_tests;
 	int64_t				*aliases;	/* from, to pairs */
 	size_t				 naliases;
+	struct ingeststore_known	*known;		/* sorted by key */
+	size_t				 nknown;
 	struct writer			 w;
 	int				 threaded;
 	/* tracing: the parent span, and the time spent writing (unix ns) */
@@ -114,6 +117,7 @@ chunkwriter_free(struct chunkwriter *cw)
 		buf_free(&cw->chunk[i].text);
 	}
 	free(cw->aliases);
+	free(cw->known);
 	free(cw);
 }
 
@@ -124,6 +128,19 @@ chunkwriter_set_aliases(struct chunkwriter *cw, int64_t *pairs, size_t n)
 	free(cw->aliases);
 	cw->aliases = pairs;
 	cw->naliases = n;
+}
+
+/*
+ * Takes the tests the database holds, n of them sorted by key (a test
+ * not among them gets its definition inserted).
+ */
+void
+chunkwriter_set_known(struct chunkwriter *cw, struct ingeststore_known *keys,
+    size_t n)
+{
+	free(cw->known);
+	cw->known = keys;
+	cw->nknown = n;
 }
 
 /* Times the writes under span (NULL: not traced); see chunkwriter_span. */
@@ -162,27 +179,53 @@ pcase_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Redirects keys of renamed tests to their new tests. */
-static void
-aliases_apply(const struct chunkwriter *cw, struct chunk *k)
+/*
+ * The first of the n elements of size bytes at base, sorted by the
+ * int64_t each starts with, whose key is not below key; n when none.
+ */
+static size_t
+key_find(const void *base, size_t n, size_t size, int64_t key)
 {
-	size_t i, lo, hi, mid;
+	size_t lo = 0, hi = n, mid;
+	int64_t k;
 
-	for (i = 0; cw->naliases > 0 && i < k->n; i++) {
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		memcpy(&k, (const char *)base + size * mid, sizeof(k));
+		if (k < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Redirects keys of renamed tests to their new tests, and marks the
+ * testcases whose test the database already holds (their definition
+ * needs no insert) with its definition digest.
+ */
+static void
+keys_apply(const struct chunkwriter *cw, struct chunk *k)
+{
+	const struct ingeststore_known *kn;
+	size_t i, at;
+
+	for (i = 0; i < k->n; i++) {
 		struct pcase *p = &k->cases[i];
-		lo = 0;
-		hi = cw->naliases;
-		while (lo < hi) {
-			mid = (lo + hi) / 2;
-			if (cw->aliases[2 * mid] < p->key)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < cw->naliases && cw->aliases[2 * lo] == p->key) {
-			p->key = cw->aliases[2 * lo + 1];
+		at = key_find(cw->aliases, cw->naliases,
+		    2 * sizeof(int64_t), p->key);
+		if (at < cw->naliases && cw->aliases[2 * at] == p->key) {
+			p->key = cw->aliases[2 * at + 1];
 			p->aliased = 1;
 		}
+		at = key_find(cw->known, cw->nknown, sizeof(*cw->known),
+		    p->key);
+		kn = at < cw->nknown && cw->known[at].key == p->key ?
+		    &cw->known[at] : NULL;
+		p->known = kn != NULL;
+		p->has_digest = kn != NULL && kn->has_digest;
+		p->digest = kn != NULL ? kn->digest : 0;
 	}
 }
 
@@ -204,6 +247,9 @@ pcase_write(struct chunkwriter *cw, const struct chunk *k,
 	c.attempts = p->attempts;
 	c.flaky = p->flaky;
 	c.aliased = p->aliased;
+	c.known = p->known;
+	c.has_digest = p->has_digest;
+	c.digest = p->digest;
 	c.duration = p->duration;
 	c.assertions = p->assertions;
 	return ingeststore_case(cw->db, cw->target, &c, &cw->new_tests,
@@ -218,7 +264,7 @@ chunk_write(struct chunkwriter *cw, struct chunk *k)
 	int rc = 0;
 	int64_t t0 = cw->span != NULL ? trace_now() : 0;
 
-	aliases_apply(cw, k);
+	keys_apply(cw, k);
 	qsort(k->cases, k->n, sizeof(k->cases[0]), pcase_cmp);
 	for (i = 0; i < k->n && rc == 0; i++)
 		rc = pcase_write(cw, k, &k->cases[i]);

@@ -6,6 +6,7 @@
 struct db;
 struct fault;
 struct ingeststore_case;
+struct ingeststore_known;
 struct ingeststore_target;
 struct trace_span;
 struct chunkwriter;
@@ -15,6 +16,8 @@ struct chunkwriter	*chunkwriter_new(struct db *,
 void			 chunkwriter_free(struct chunkwriter *);
 void			 chunkwriter_set_aliases(struct chunkwriter *,
 			    int64_t *, size_t);
+void			 chunkwriter_set_known(struct chunkwriter *,
+			    struct ingeststore_known *, size_t);
 void			 chunkwriter_set_trace(struct chunkwriter *,
 			    struct trace_span *);
 int			 chunkwriter_add(struct chunkwriter *,

@@ -215,7 +215,8 @@ int
 ingest_begin(struct ingest *in)
 {
 	int64_t *aliases = NULL;
-	size_t naliases = 0;
+	struct ingeststore_known *known = NULL;
+	size_t naliases = 0, nknown = 0;
 	int rc;
 
 	/*
@@ -233,6 +234,12 @@ ingest_begin(struct ingest *in)
 		return -1;
 	}
 	chunkwriter_set_aliases(in->cw, aliases, naliases);
+	if (ingeststore_known(in->db, in->run.t.project_id, &known, &nknown,
+	    in->fault) == -1) {
+		free(known);
+		return -1;
+	}
+	chunkwriter_set_known(in->cw, known, nknown);
 	if ((rc = ingestrun_begin(&in->run, in->db, &in->meta, in->source,
 	    in->fault)) == 1)
 		in->duplicate = 1;

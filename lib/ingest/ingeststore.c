@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "db.h"
 #include "fault.h"
 #include "ingestmeta.h"
@@ -67,6 +68,9 @@ enum stmt {
 	STMT_PROJECT_BUMP,
 	STMT_EVENT,
 	STMT_ALIASES,
+	STMT_KNOWN,
+	STMT_DIGEST_SET,
+	STMT_DIGEST_RESET,
 	STMT__MAX
 };
 
@@ -122,8 +126,8 @@ static const char *const sql[STMT__MAX] = {
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
 	    "?14, ?15, ?16, ?17) ON CONFLICT (id) DO NOTHING",
 	[STMT_STATS_INSERT] =
-	    "INSERT INTO test_stats (test, project_id, last_seen_at) "
-	    "VALUES (?1, ?3, ?2) ON CONFLICT (test) DO NOTHING",
+	    "INSERT INTO test_stats (test, project_id, last_seen_at, "
+	    "def_digest) VALUES (?1, ?3, ?2, ?4) ON CONFLICT (test) DO NOTHING",
 	[STMT_TEST_REFRESH] =
 	    "UPDATE tests SET file = coalesce(?2, file), "
 	    "line = coalesce(?3, line), tags = coalesce(?4, tags), "
@@ -180,6 +184,17 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_ALIASES] =
 	    "SELECT from_test, to_test FROM aliases WHERE project_id = ?1 "
 	    "ORDER BY from_test",
+	/* test_stats_known answers it in key order */
+	[STMT_KNOWN] =
+	    "SELECT test, def_digest FROM test_stats WHERE project_id = ?1 "
+	    "ORDER BY test",
+	/* NULL: the definition is not known to match any report */
+	[STMT_DIGEST_SET] =
+	    "UPDATE test_stats SET def_digest = ?2 WHERE test = ?1",
+	/* an override makes the next report's refresh count again */
+	[STMT_DIGEST_RESET] =
+	    "UPDATE test_stats SET def_digest = NULL WHERE test = ?1 AND "
+	    "project_id = ?2",
 };
 
 
@@ -248,9 +263,13 @@ ingeststore_open(struct db *db, int busy_ms, struct fault *f)
 	 * Rollups and the per-test index touch pages all over the file: a
 	 * 64 MB page cache keeps them in memory for the length of the
 	 * transaction instead of re-reading them (no mmap: mapped pages
-	 * would count against the ingest's memory budget, PERF-4).
+	 * would count against the ingest's memory budget, PERF-4).  The
+	 * commit leaves the upload in the write-ahead log: copying it
+	 * into the file (scattered writes and two fsyncs) is the batch's
+	 * job, or the FastCGI program's once the answer is sent.
 	 */
-	if (db_cache_size(db, 64) == -1 || db_begin(db) == -1)
+	if (db_checkpoint(db, DB_CKPT_DEFER) == -1 ||
+	    db_cache_size(db, 64) == -1 || db_begin(db) == -1)
 		return ingeststore_fault(db, f);
 	return 0;
 }
@@ -277,6 +296,37 @@ ingeststore_aliases(struct db *db, int64_t project_id, int64_t **pairs,
 		}
 		(*pairs)[2 * *n] = db_col_int(st, 0);
 		(*pairs)[2 * *n + 1] = db_col_int(st, 1);
+		(*n)++;
+	}
+	db_reset(st);
+	return rc == -1 ? ingeststore_fault(db, f) : 0;
+}
+
+/*
+ * Loads the project's stored tests (those with a stats row, which every
+ * stored test has) with their definition digests, sorted by key, into
+ * *known (caller frees), *n of them.  0, or -1 with the fault.
+ */
+int
+ingeststore_known(struct db *db, int64_t project_id,
+    struct ingeststore_known **known, size_t *n, struct fault *f)
+{
+	struct db_query *st;
+	size_t cap = 0;
+	int rc;
+
+	if ((st = DB_STMT(db, DBM_INGEST, STMT_KNOWN)) == NULL ||
+	    db_bind_int(db, st, 1, project_id) == -1)
+		return ingeststore_fault(db, f);
+	while ((rc = db_step(db, st)) == DB_ROW) {
+		if (*n == cap) {
+			cap = cap * 2 + 1024;
+			*known = xreallocarray(*known, cap, sizeof(**known));
+		}
+		(*known)[*n].key = db_col_int(st, 0);
+		(*known)[*n].has_digest = !db_col_null(st, 1);
+		(*known)[*n].digest = (*known)[*n].has_digest ?
+		    db_col_int(st, 1) : 0;
 		(*n)++;
 	}
 	db_reset(st);
@@ -401,12 +451,98 @@ count_new(void *count, int64_t rows)
 		(*(long long *)count)++;
 }
 
+/* The fields of c that a report may refresh, in def_digest() order. */
+static const enum store_field refreshable[] = { SF_FILE, SF_TAGS, SF_OWNER,
+    SF_FEATURE, SF_DOMAIN };
+
+/* Predicate: c brings nothing a stored definition could take. */
+static int
+nothing_to_refresh(const struct ingeststore_case *c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(refreshable) / sizeof(refreshable[0]); i++)
+		if (c->str[refreshable[i]] != NULL &&
+		    c->str[refreshable[i]][0] != '\0')
+			return 0;
+	return c->line <= 0;
+}
+
+/*
+ * The digest of what c would refresh (test_stats.def_digest): its file,
+ * tags, owner, feature and domain hints (empty as none, as they are
+ * bound) and its line.  Stable across runs and hosts of one byte order.
+ */
+static int64_t
+def_digest(const struct ingeststore_case *c)
+{
+	unsigned long long h = 0x9e3779b97f4a7c15ULL, v;
+	const char *f;
+	size_t i;
+
+	for (i = 0; i < sizeof(refreshable) / sizeof(refreshable[0]); i++) {
+		f = c->str[refreshable[i]];
+		v = f != NULL && f[0] != '\0' ? crypto_hash64(f, strlen(f)) :
+		    0x5bd1e9955bd1e995ULL;
+		h = (h ^ v) * 0x100000001b3ULL + i;
+	}
+	h = (h ^ (unsigned long long)(c->line > 0 ? c->line : 0)) *
+	    0x100000001b3ULL;
+	return (int64_t)(h ^ (h >> 31));
+}
+
+/*
+ * Refreshes what the report may update in the stored definition of c:
+ * file, line, tags, owner, feature and domain, each kept when c has none.
+ * 0 or -1.
+ */
+static int
+refresh_test(struct db *db, const struct ingeststore_case *c,
+    struct fault *f)
+{
+	const char *const *s = c->str;
+	struct db_query *st = DB_STMT(db, DBM_INGEST, STMT_TEST_REFRESH);
+
+	return write_later(db, st, st == NULL ||
+	    db_bind_int(db, st, 1, c->key) == -1 ||
+	    db_bind_text_opt(db, st, 2, s[SF_FILE]) == -1 ||
+	    (c->line > 0 ? db_bind_int(db, st, 3, c->line) :
+	    db_bind_null(db, st, 3)) == -1 ||
+	    db_bind_text_opt(db, st, 4, s[SF_TAGS]) == -1 ||
+	    db_bind_text_opt(db, st, 5, s[SF_OWNER]) == -1 ||
+	    db_bind_text_opt(db, st, 6, s[SF_FEATURE]) == -1 ||
+	    db_bind_text_opt(db, st, 7, s[SF_DOMAIN]) == -1 ? -1 : 0, NULL,
+	    NULL, f);
+}
+
+/*
+ * A test stored already: its definition is refreshed from c, and the
+ * digest of what c said recorded, unless c says what the last report
+ * said (the digest matches) or nothing at all.  0 or -1.
+ */
+static int
+known_test(struct db *db, const struct ingeststore_case *c, struct fault *f)
+{
+	struct db_query *st;
+	int64_t digest;
+
+	if (nothing_to_refresh(c))
+		return 0;
+	digest = def_digest(c);
+	if (c->has_digest && c->digest == digest)
+		return 0;
+	st = DB_STMT(db, DBM_INGEST, STMT_DIGEST_SET);
+	return refresh_test(db, c, f) == -1 ? -1 : write_later(db, st,
+	    st == NULL || db_bind_int(db, st, 1, c->key) == -1 ||
+	    db_bind_int(db, st, 2, digest) == -1 ? -1 : 0, NULL, NULL, f);
+}
+
 /*
  * Creates the test of c unless it exists (counting it in *new_tests, once
- * the insert's result is in), with its stats row, and refreshes what the
- * report may update: file, line, tags, owner, feature and domain (a new
- * test's are its own already: nothing changes).  The writes go through
- * db_step_later(): on PostgreSQL they travel together.  0 or -1.
+ * the insert's result is in), with its stats row and definition digest,
+ * and refreshes the definition of one that existed; a test known stored
+ * goes to known_test().  The writes go through db_step_later(): on
+ * PostgreSQL they travel together.  0 or -1.
  */
 static int
 store_test(struct db *db, const struct ingeststore_target *t,
@@ -415,6 +551,8 @@ store_test(struct db *db, const struct ingeststore_target *t,
 	const char *const *s = c->str;
 	struct db_query *st = DB_STMT(db, DBM_INGEST, STMT_TEST_INSERT);
 
+	if (c->known)
+		return known_test(db, c, f);
 	if (write_later(db, st, st == NULL ||
 	    db_bind_int(db, st, 1, c->key) == -1 ||
 	    db_bind_int(db, st, 2, t->project_id) == -1 ||
@@ -440,24 +578,12 @@ store_test(struct db *db, const struct ingeststore_target *t,
 	if (write_later(db, st, st == NULL ||
 	    db_bind_int(db, st, 1, c->key) == -1 ||
 	    db_bind_int(db, st, 2, t->started_at) == -1 ||
-	    db_bind_int(db, st, 3, t->project_id) == -1 ? -1 : 0, NULL, NULL,
+	    db_bind_int(db, st, 3, t->project_id) == -1 ||
+	    db_bind_int(db, st, 4, def_digest(c)) == -1 ? -1 : 0, NULL, NULL,
 	    f) == -1)
 		return -1;
-	if (s[SF_FILE][0] == '\0' && c->line <= 0 && s[SF_TAGS] == NULL &&
-	    s[SF_OWNER] == NULL && s[SF_FEATURE] == NULL &&
-	    s[SF_DOMAIN] == NULL)
-		return 0;
-	st = DB_STMT(db, DBM_INGEST, STMT_TEST_REFRESH);
-	return write_later(db, st, st == NULL ||
-	    db_bind_int(db, st, 1, c->key) == -1 ||
-	    db_bind_text_opt(db, st, 2, s[SF_FILE]) == -1 ||
-	    (c->line > 0 ? db_bind_int(db, st, 3, c->line) :
-	    db_bind_null(db, st, 3)) == -1 ||
-	    db_bind_text_opt(db, st, 4, s[SF_TAGS]) == -1 ||
-	    db_bind_text_opt(db, st, 5, s[SF_OWNER]) == -1 ||
-	    db_bind_text_opt(db, st, 6, s[SF_FEATURE]) == -1 ||
-	    db_bind_text_opt(db, st, 7, s[SF_DOMAIN]) == -1 ? -1 : 0, NULL,
-	    NULL, f);
+	/* a test stored without a stats row (none should be) is refreshed */
+	return nothing_to_refresh(c) ? 0 : refresh_test(db, c, f);
 }
 
 /*
@@ -648,7 +774,8 @@ out:
 
 /*
  * Overrides the test key of the project with text[] = { tags (","-
- * joined), owner, feature, domain }, NULL keeping what is stored.  0 or
+ * joined), owner, feature, domain }, NULL keeping what is stored, and
+ * forgets its definition digest (the next report refreshes it).  0 or
  * -1.
  */
 int
@@ -661,7 +788,12 @@ ingeststore_override(struct db *db, int64_t project_id, int64_t key,
 
 	for (i = 0; i < 4 && bound == 0; i++)
 		bound = db_bind_text(db, st, 3 + i, text[i]);
-	return write_done(db, st, bound, f);
+	if (write_done(db, st, bound, f) == -1)
+		return -1;
+	st = DB_STMT(db, DBM_INGEST, STMT_DIGEST_RESET);
+	return write_done(db, st, st == NULL ||
+	    db_bind_int(db, st, 1, key) == -1 ||
+	    db_bind_int(db, st, 2, project_id) == -1 ? -1 : 0, f);
 }
 
 /*

@@ -40,7 +40,17 @@ struct ingeststore_case {
 	long		 line;		/* 0: unknown */
 	int		 status, attempts, flaky;
 	int		 aliased;	/* key redirected by an alias */
+	int		 known;		/* the test is stored already */
+	int		 has_digest;	/* known, with this digest stored: */
+	int64_t		 digest;	/* its definition's (test_stats) */
 	long long	 duration, assertions;	/* -1: unknown */
+};
+
+/* A test the database holds, and the digest of its definition. */
+struct ingeststore_known {
+	int64_t		 key;		/* first: chunkwriter.c searches it */
+	int64_t		 digest;
+	int		 has_digest;	/* 0: none recorded yet */
 };
 
 /* What the shard row keeps besides its counts. */
@@ -54,6 +64,8 @@ struct ingeststore_shard_row {
 
 int	 ingeststore_fault(struct db *, struct fault *);
 int	 ingeststore_open(struct db *, int, struct fault *);
+int	 ingeststore_known(struct db *, int64_t, struct ingeststore_known **,
+	    size_t *, struct fault *);
 int	 ingeststore_aliases(struct db *, int64_t, int64_t **, size_t *,
 	    struct fault *);
 int	 ingeststore_run_find(struct db *, int64_t, const char *, int64_t *,

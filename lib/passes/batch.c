@@ -290,6 +290,8 @@ batch_once(struct db *db, const struct config *cfg,
 	}
 	for (i = 0; i < np; i++)
 		free(slugs[i]);
+	/* uploads leave their commits in the log for this (db_checkpoint()) */
+	(void)db_checkpoint(db, DB_CKPT_NOW);
 	return failed ? 1 : 0;
 }
 

@@ -106,7 +106,7 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
  * jobs' windows: what the flaky pass writes to test_stats.flip_rate for
  * the default branch), so every page shows one number per branch.
  */
-#define STREAM_TESTS \
+#define STREAM_TESTS_OF(one_test) \
 	"b AS (SELECT test AS bt, min(CASE last_status WHEN 'failed' " \
 	"THEN 0 WHEN 'error' THEN 1 WHEN 'passed' THEN 2 ELSE 3 END) " \
 	"AS b_rank, max(last_result_at) AS b_at, max(last_passed_at) AS " \
@@ -116,8 +116,12 @@ const char *const tests_sort_names[SORT__MAX + 1] = {
 	"b_recent, CASE WHEN count(*) = 1 THEN max(fail_rate) ELSE " \
 	"(SELECT s2.fail_rate " NEWEST_STREAM ") END AS b_fail " \
 	"FROM stream_stats WHERE project_id = ?1 AND (" \
-	"branch = ?12 OR ?12 IS NULL) AND (job = ?13 OR ?13 IS NULL) AND (" \
-	"test = ?15 OR ?15 IS NULL) GROUP BY test)"
+	"branch = ?12 OR ?12 IS NULL) AND (job = ?13 OR ?13 IS NULL) AND " \
+	one_test " GROUP BY test)"
+/* every test of the catalogue, or the one test ?15: each its own plan
+ * (an "OR ?15 IS NULL" would make the one test scan the project's rows) */
+#define STREAM_TESTS STREAM_TESTS_OF("(test = ?15 OR ?15 IS NULL)")
+#define STREAM_TEST STREAM_TESTS_OF("test = ?15")
 /* a test's flip rate in the scope (computed for the rows shown, or all
  * rows when it is the sort) */
 #define B_FLIP \
@@ -216,7 +220,7 @@ static const char *const sql[STMT__MAX] = {
 	/* one test with its figures on a branch, pending when it never
 	 * ran there */
 	[STMT_GET_B] =
-	    "WITH " STREAM_TESTS " SELECT " B_COLS " FROM tests JOIN "
+	    "WITH " STREAM_TEST " SELECT " B_COLS " FROM tests JOIN "
 	    "test_stats ON test_stats.test = tests.id LEFT JOIN b ON "
 	    "bt = tests.id WHERE tests.id = ?15 AND tests.project_id = ?1 "
 	    "AND test_id = ?16",

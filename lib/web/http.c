@@ -1028,8 +1028,10 @@ serve(struct srv *s, struct req *r)
 	if (s->db != NULL)
 		db_idle(s->db);
 	/* this connection's own writes do not move the data version */
-	if (r->route != NULL && r->route->method != HTTP_GET)
+	if (r->route != NULL && r->route->method != HTTP_GET) {
 		respcache_clear(s->cache);
+		s->wrote = 1;
+	}
 	log_request(r->id, trace_id(r->span), r->method_text, r->path != NULL ?
 	    r->path : "-", status, r->bytes_out, tvtime_mono_ms() - r->t0);
 	if (r->json != NULL)
@@ -1191,6 +1193,19 @@ http_srv_serve(struct srv *s, char **envp, const struct http_io *io)
 	return serve(s, &r);
 }
 
+/*
+ * After an answer has gone out: a request that may have written (an
+ * upload leaves its commit in the write-ahead log, db_checkpoint())
+ * copies the log into the database file now, while no client waits.
+ */
+static void
+http_srv_settle(struct srv *s)
+{
+	if (s->wrote && s->db != NULL)
+		(void)db_checkpoint(s->db, DB_CKPT_NOW);
+	s->wrote = 0;
+}
+
 /* http_io for plain CGI: the body on stdin, the answer on stdout. */
 static ssize_t
 cgi_read(void *ctx, void *buf, size_t n)
@@ -1260,6 +1275,7 @@ http_main(const struct app *app, int argc, char **argv)
 		io.ctx = NULL;
 		http_srv_serve(s, environ, &io);
 		fflush(stdout);
+		http_srv_settle(s);
 	} else {
 		if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
 			log_error("cannot initialize FastCGI");
@@ -1271,6 +1287,7 @@ http_main(const struct app *app, int argc, char **argv)
 		while (FCGX_Accept_r(&fr) >= 0) {
 			http_srv_serve(s, fr.envp, &io);
 			FCGX_Finish_r(&fr);
+			http_srv_settle(s);
 		}
 		FCGX_Free(&fr, 1);
 	}

@@ -17,6 +17,7 @@
 #include "fault.h"
 #include "http.h"
 #include "httpreq.h"
+#include "jdump.h"
 #include "jval.h"
 #include "log.h"
 #include "respcache.h"
@@ -284,7 +285,25 @@ static int respond_cached(struct req *);
 static void
 etag_of(const char *b, size_t n, char etag[HTTP_ETAG_LEN])
 {
-	snprintf(etag, HTTP_ETAG_LEN, "\"%016llx\"", crypto_fnv1a(b, n));
+	snprintf(etag, HTTP_ETAG_LEN, "\"%016llx\"", crypto_hash64(b, n));
+}
+
+/*
+ * The compact JSON text of the answer v, *len bytes (caller frees);
+ * aborts when v cannot be written (a handler's bug, never input's).
+ */
+static char *
+answer_text(const json_t *v, size_t *len)
+{
+	struct buf b;
+
+	buf_init(&b);
+	if (jdump(v, &b) == -1) {
+		log_error("cannot write the answer's JSON");
+		abort();
+	}
+	*len = b.len;
+	return b.p;
 }
 
 /*
@@ -294,11 +313,10 @@ etag_of(const char *b, size_t n, char etag[HTTP_ETAG_LEN])
 void
 req_etag(const json_t *body, char etag[HTTP_ETAG_LEN])
 {
-	char *text = json_dumps(body, JSON_COMPACT);
+	size_t n;
+	char *text = answer_text(body, &n);
 
-	if (text == NULL)
-		abort();
-	etag_of(text, strlen(text), etag);
+	etag_of(text, n, etag);
 	free(text);
 }
 
@@ -363,17 +381,10 @@ http_respond(struct req *r, int status)
 		    r->err_details : jval_object());
 		r->err_details = NULL;
 		jval_set(env, "error", e);
-		body = json_dumps(env, JSON_COMPACT);
+		body = answer_text(env, &blen);
 		json_decref(env);
 	} else if (r->json != NULL)
-		body = json_dumps(r->json, JSON_COMPACT);
-	if (r->json != NULL || status >= 400) {
-		if (body == NULL) {
-			log_error("json_dumps failed");
-			abort();
-		}
-		blen = strlen(body);
-	}
+		body = answer_text(r->json, &blen);
 
 	etag[0] = '\0';
 	if (status == 200 && r->route != NULL &&

@@ -40,6 +40,7 @@ struct srv {
 	int64_t			 proj_id;
 	struct respcache	*cache;		/* NULL: caching off */
 	struct tracer		*tracer;	/* NULL: tracing off */
+	int			 wrote;		/* last request may have written */
 };
 
 /* How long a cached answer may be served (answers may depend on the clock). */

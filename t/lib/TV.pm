@@ -248,13 +248,19 @@ sub sql {
 sub url_db { my ($url) = @_; my ($d) = $url =~ m{^postgres(?:ql)?://[^/?]*/([^?]*)}; return $d }
 
 # $inst->db_save(NAME): a copy of the instance's database as it is now,
-# kept as NAME for db_restore: a copy of the SQLite file, or a PostgreSQL
+# kept as NAME for db_restore: a copy of the SQLite file (its write-ahead
+# log checkpointed into it first), or a PostgreSQL
 # database made from this one as its template (no program may be
 # connected to it meanwhile).  Dies on failure.
 sub db_save {
 	my ($self, $name) = @_;
 	if ($self->{engine} ne 'postgresql') {
 		require File::Copy;
+		# uploads leave their commits in the -wal file (issue 18):
+		# into the database file with them first
+		my $r = run_cmd(argv => ['sqlite3', $self->{db},
+		    'PRAGMA wal_checkpoint(TRUNCATE)']);
+		die "checkpoint: $r->{stderr}" if $r->{exit} != 0;
 		File::Copy::copy($self->{db}, "$self->{dir}/saved-$name.db")
 		    or die "copy: $!";
 		return;
@@ -358,23 +364,33 @@ sub sibling {
 # test sets them (t/57-cli-ci.t).
 our @CI_VARS = qw(GITHUB_ACTIONS GITLAB_CI JENKINS_URL BUILDKITE CIRCLECI);
 
-# The tables each migration from 0016 on creates, newest first: what
-# unmigrate() drops so that a test can apply those migrations again.
-my @LATER_TABLES = (
-	[19, qw(export_jobs)],
-	[18, qw(alert_attempts alert_deliveries alert_firings alert_rules)],
-	[17, qw(repair_times)],
-	[16, qw(report_cells reports)],
+# What undoes each migration from 0016 on, newest first: what unmigrate()
+# runs so that a test can apply those migrations again.
+my @LATER_UNDO = (
+	[20, 'DROP INDEX test_stats_known; DROP INDEX test_stats_pending; '
+	    . 'ALTER TABLE test_stats DROP COLUMN def_digest; '
+	    . 'CREATE INDEX test_stats_status ON test_stats(project_id, '
+	    . 'last_status, last_seen_at);'],
+	[19, 'DROP TABLE export_jobs;'],
+	[18, 'DROP TABLE alert_attempts; DROP TABLE alert_deliveries; '
+	    . 'DROP TABLE alert_firings; DROP TABLE alert_rules;'],
+	[17, 'DROP TABLE repair_times;'],
+	[16, 'DROP TABLE report_cells; DROP TABLE reports;'],
 );
 
-# $inst->unmigrate(V): drops the tables of migrations V and later (V >=
-# 16) and their rows in schema_migrations, so the next `testvis migrate`
-# applies them again to the data kept.  Dies when a statement fails.
+# undo_sql(V): the SQL that undoes migrations V and later (V >= 16),
+# newest first, leaving schema_migrations alone.
+sub undo_sql {
+	my ($v) = @_;
+	return join(' ', map { $_->[1] } grep { $_->[0] >= $v } @LATER_UNDO);
+}
+
+# $inst->unmigrate(V): undoes migrations V and later (V >= 16) and drops
+# their rows in schema_migrations, so the next `testvis migrate` applies
+# them again to the data kept.  Dies when a statement fails.
 sub unmigrate {
 	my ($self, $v) = @_;
-	my @drop = map { @$_[1 .. $#$_] } grep { $_->[0] >= $v } @LATER_TABLES;
-	$self->sql(join('', map { "DROP TABLE $_; " } @drop)
-	    . "DELETE FROM schema_migrations WHERE version >= $v");
+	$self->sql(undo_sql($v) . " DELETE FROM schema_migrations WHERE version >= $v");
 }
 
 # $inst->cli(ARGS...): runs build/bin/testvis with the instance's config.

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "crypto.h"
 #include "db.h"
 #include "project.h"
 #include "tap.h"
@@ -84,5 +85,27 @@ main(void)
 	unlink(strcat(strcpy(err, dir), "/t.db-shm"));
 	unlink(strcat(strcpy(err, dir), "/t.db"));
 	rmdir(dir);
+	/* issue 18: the ETag hash sees every bit of every length */
+	{
+		unsigned char b[41];
+		unsigned long long h;
+		size_t n, at;
+		int bit, same = 0;
+
+		memset(b, 0, sizeof(b));
+		for (n = 0; n <= 40; n++) {
+			h = crypto_hash64(b, n);
+			same += h == crypto_hash64(b, n + 1);	/* zeros, longer */
+			for (at = 0; at < n; at++)
+				for (bit = 0; bit < 8; bit++) {
+					b[at] ^= (unsigned char)(1 << bit);
+					same += crypto_hash64(b, n) == h;
+					b[at] ^= (unsigned char)(1 << bit);
+				}
+		}
+		check_int(same, ==, 0);
+		ok(crypto_hash64("etag", 4) == crypto_hash64("etag", 4),
+		    "the same bytes hash the same");
+	}
 	return done_testing();
 }

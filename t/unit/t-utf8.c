@@ -1,5 +1,7 @@
 /* Unit tests for lib/base/utf8.c: strict UTF-8 validation and repairs. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tap.h"
 #include "utf8.h"
@@ -47,6 +49,36 @@ main(void)
 		fixed = utf8_repair(cjk, 4, &n);
 		check_str(fixed, "\xe4\xb8\xad\xef\xbf\xbd");
 		free(fixed);
+	}
+	/* issue 18: eight ASCII bytes at a time, whatever the alignment */
+	{
+		char buf[40];
+		size_t at, len;
+		int bad = 0;
+
+		for (len = 1; len <= 33; len++)
+			for (at = 0; at < len; at++) {
+				memset(buf, 'x', len);
+				bad += !utf8_valid(buf, len);
+				buf[at] = '\0';
+				bad += utf8_valid(buf, len);
+				buf[at] = (char)0xff;
+				bad += utf8_valid(buf, len);
+				buf[at] = (char)0x80;
+				bad += utf8_valid(buf, len);
+				if (at + 2 <= len) {	/* a valid 2-byte form */
+					buf[at] = (char)0xc3;
+					buf[at + 1] = (char)0xa9;
+					bad += !utf8_valid(buf, len);
+					buf[at + 1] = 'y';	/* truncated */
+					bad += utf8_valid(buf, len);
+				}
+			}
+		check_int(bad, ==, 0);
+		ok(!V("0123456789abcdef\xed\xa0\x80"),
+		    "a surrogate after 16 ASCII bytes rejected");
+		ok(V("0123456789abcdefg\xf0\x9f\x98\x80tail bytes"),
+		    "a 4-byte form between ASCII words");
 	}
 	return done_testing();
 }

@@ -1,0 +1,9 @@
+#ifndef TESTVIS_JDUMP_H
+#define TESTVIS_JDUMP_H
+#include <jansson.h>
+
+struct buf;
+
+int	 jdump(const json_t *, struct buf *);
+
+#endif
