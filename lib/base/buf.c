@@ -54,6 +54,14 @@ buf_grow(struct buf *b, size_t extra)
 	b->cap = cap;
 }
 
+/* Makes room for n more bytes, so that appending them never reallocates. */
+void
+buf_reserve(struct buf *b, size_t n)
+{
+	buf_grow(b, n);
+	b->p[b->len] = '\0';
+}
+
 /* Appends n bytes of data (which may contain NUL). */
 void
 buf_append(struct buf *b, const void *data, size_t n)

@@ -22,6 +22,18 @@
 /* Nesting deeper than this is refused (jansson's own limit is 2048). */
 #define JDUMP_MAX_DEPTH	2048
 
+/* buf_append() with the common case (room left) inline. */
+static inline void
+put(struct buf *b, const char *s, size_t n)
+{
+	if (b->len + n < b->cap) {
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+		b->p[b->len] = '\0';
+	} else
+		buf_append(b, s, n);
+}
+
 /* Appends the JSON string literal of s[0..n) to b. */
 static void
 dump_string(struct buf *b, const char *s, size_t n)
@@ -31,43 +43,43 @@ dump_string(struct buf *b, const char *s, size_t n)
 	size_t i, from = 0;
 	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
 
-	buf_append(b, "\"", 1);
+	put(b, "\"", 1);
 	for (i = 0; i < n; i++) {
 		unsigned char c = p[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		buf_append(b, s + from, i - from);
+		put(b, s + from, i - from);
 		from = i + 1;
 		switch (c) {
 		case '"':
-			buf_append(b, "\\\"", 2);
+			put(b, "\\\"", 2);
 			break;
 		case '\\':
-			buf_append(b, "\\\\", 2);
+			put(b, "\\\\", 2);
 			break;
 		case '\b':
-			buf_append(b, "\\b", 2);
+			put(b, "\\b", 2);
 			break;
 		case '\f':
-			buf_append(b, "\\f", 2);
+			put(b, "\\f", 2);
 			break;
 		case '\n':
-			buf_append(b, "\\n", 2);
+			put(b, "\\n", 2);
 			break;
 		case '\r':
-			buf_append(b, "\\r", 2);
+			put(b, "\\r", 2);
 			break;
 		case '\t':
-			buf_append(b, "\\t", 2);
+			put(b, "\\t", 2);
 			break;
 		default:
 			esc[4] = hex[c >> 4];
 			esc[5] = hex[c & 15];
-			buf_append(b, esc, sizeof(esc));
+			put(b, esc, sizeof(esc));
 		}
 	}
-	buf_append(b, s + from, n - from);
-	buf_append(b, "\"", 1);
+	put(b, s + from, n - from);
+	put(b, "\"", 1);
 }
 
 /* Appends the real v as jansson prints it (jsonp_dtostr, precision 17). */
@@ -98,7 +110,7 @@ dump_real(struct buf *b, double v)
 			n = (int)strlen(num);
 		}
 	}
-	buf_append(b, num, (size_t)n);
+	put(b, num, (size_t)n);
 }
 
 /* Appends v, depth levels down; 0, or -1 when v cannot be written. */
@@ -115,31 +127,31 @@ dump_value(struct buf *b, const json_t *v, int depth)
 		return -1;
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
-		buf_append(b, "{", 1);
+		put(b, "{", 1);
 		for (it = json_object_iter((json_t *)v); it != NULL;
 		    it = json_object_iter_next((json_t *)v, it)) {
 			key = json_object_iter_key(it);
 			if (!first)
-				buf_append(b, ",", 1);
+				put(b, ",", 1);
 			first = 0;
 			dump_string(b, key, json_object_iter_key_len(it));
-			buf_append(b, ":", 1);
+			put(b, ":", 1);
 			if (dump_value(b, json_object_iter_value(it),
 			    depth + 1) == -1)
 				return -1;
 		}
-		buf_append(b, "}", 1);
+		put(b, "}", 1);
 		return 0;
 	case JSON_ARRAY:
-		buf_append(b, "[", 1);
+		put(b, "[", 1);
 		for (i = 0; i < json_array_size(v); i++) {
 			if (i > 0)
-				buf_append(b, ",", 1);
+				put(b, ",", 1);
 			if (dump_value(b, json_array_get(v, i),
 			    depth + 1) == -1)
 				return -1;
 		}
-		buf_append(b, "]", 1);
+		put(b, "]", 1);
 		return 0;
 	case JSON_STRING:
 		dump_string(b, json_string_value(v), json_string_length(v));
@@ -147,19 +159,19 @@ dump_value(struct buf *b, const json_t *v, int depth)
 	case JSON_INTEGER:
 		n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
 		    json_integer_value(v));
-		buf_append(b, num, (size_t)n);
+		put(b, num, (size_t)n);
 		return 0;
 	case JSON_REAL:
 		dump_real(b, json_real_value(v));
 		return 0;
 	case JSON_TRUE:
-		buf_append(b, "true", 4);
+		put(b, "true", 4);
 		return 0;
 	case JSON_FALSE:
-		buf_append(b, "false", 5);
+		put(b, "false", 5);
 		return 0;
 	case JSON_NULL:
-		buf_append(b, "null", 4);
+		put(b, "null", 4);
 		return 0;
 	}
 	return -1;
@@ -175,5 +187,6 @@ jdump(const json_t *v, struct buf *b)
 {
 	if (v == NULL || (!json_is_object(v) && !json_is_array(v)))
 		return -1;
+	buf_reserve(b, 16384);
 	return dump_value(b, v, 0);
 }

@@ -850,17 +850,26 @@ dispatch(struct req *r)
 #define KEEP_CACHE_BYTES	(16LL * 1024 * 1024)
 /* Free heap above which the process gives memory back to the system. */
 #define KEEP_FREE_BYTES		(4U * 1024 * 1024)
+/* An answer longer than this is big: the heap is looked at after it. */
+#define BIG_REQUEST_BYTES	(256U * 1024)
+/* Small requests between two looks at the heap. */
+#define CHECK_HEAP_EVERY	64
 
 /*
  * Gives back what a big request left behind (issue 11 item 8, PERF-4: a
  * process stays under 32 MB): the page cache an upload grew, then the
- * heap glibc keeps after large frees.  Cheap when there is nothing to do.
+ * heap glibc keeps after large frees.  glibc's heap is looked at after a
+ * request that read or wrote much (big), and every CHECK_HEAP_EVERY
+ * requests: mallinfo2() walks every free list, a cost a small GET should
+ * not pay each time (issue 18).
  */
 static void
-srv_memory_return(struct srv *s)
+srv_memory_return(struct srv *s, int big)
 {
 	if (s->db != NULL)
 		db_shrink(s->db, KEEP_CACHE_BYTES);
+	if (!big && s->id_count % CHECK_HEAP_EVERY != 0)
+		return;
 #if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33)
 	if (mallinfo2().fordblks > KEEP_FREE_BYTES)
 		malloc_trim(0);
@@ -1040,7 +1049,9 @@ serve(struct srv *s, struct req *r)
 		json_decref(r->err_details);
 	buf_free(&r->headers);
 	arena_reset(s->arena);
-	srv_memory_return(s);
+	/* what reads a body (an upload) is never a GET */
+	srv_memory_return(s, r->bytes_out > BIG_REQUEST_BYTES ||
+	    r->route == NULL || r->route->method != HTTP_GET);
 	return status;
 }
 
