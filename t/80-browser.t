@@ -16,15 +16,11 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use File::Path qw(make_path);
 use File::Temp qw(tempdir);
 use TV;
 
-plan skip_all => '/usr/bin/chromium is not installed' unless -x '/usr/bin/chromium';
+my ($npm, $shots) = browser_setup();
 my $root = tv_root();
-my $npm = tv_build() . '/npm';
-die "playwright-core is missing: run make (it installs conf/npm into $npm)\n"
-    unless -d "$npm/node_modules/playwright-core";
 die "htdocs/vendor is missing: run make\n" unless -f "$root/htdocs/vendor/uPlot.iife.min.js";
 
 # demo-data writes through the real ingest path of the instance.
@@ -87,8 +83,6 @@ symlink("$root/htdocs", "$docroot/testvis") or die "symlink: $!";
 my $sub = $subinst->start_lighttpd(max_procs => 1, base => '/testvis',
     htdocs => $docroot);
 
-my $shots = "$root/t/tmp/screenshots";
-make_path($shots);
 browser_run('run.mjs', {
 	TV_URL => "$srv->{url}/", TV_TOKEN_URL => "$lsrv->{url}/",
 	TV_TOKEN => $token, TV_SUB_URL => "$sub->{url}/",

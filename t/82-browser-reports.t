@@ -16,16 +16,10 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use File::Path qw(make_path);
 use TV;
 
-plan skip_all => '/usr/bin/chromium is not installed' unless -x '/usr/bin/chromium';
-my $lighttpd = -x '/usr/sbin/lighttpd' ? '/usr/sbin/lighttpd' : `command -v lighttpd`;
-plan skip_all => 'lighttpd is not installed' unless $lighttpd;
+my ($npm, $shots) = browser_setup(lighttpd => 1);
 my $root = tv_root();
-my $npm = tv_build() . '/npm';
-die "playwright-core is missing: run make (it installs conf/npm into $npm)\n"
-    unless -d "$npm/node_modules/playwright-core";
 die "htdocs/vendor is missing: run make\n" unless -f "$root/htdocs/vendor/uPlot.iife.min.js";
 
 my $inst = new_instance();
@@ -62,8 +56,6 @@ my $admin = $inst->token('default', 'admin');
 my $reader = $inst->token('default', 'read');
 my $srv = $inst->start_lighttpd(max_procs => 2);
 
-my $shots = "$root/t/tmp/screenshots";
-make_path($shots);
 browser_run('reports.mjs', {
 	TV_URL => "$srv->{url}/", TV_ADMIN_TOKEN => $admin, TV_READ_TOKEN => $reader,
 	TV_NPM => $npm, TV_SHOTS => $shots });

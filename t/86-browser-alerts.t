@@ -18,16 +18,9 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use File::Path qw(make_path);
 use TV;
 
-plan skip_all => '/usr/bin/chromium is not installed' unless -x '/usr/bin/chromium';
-my $lighttpd = -x '/usr/sbin/lighttpd' ? '/usr/sbin/lighttpd' : `command -v lighttpd`;
-plan skip_all => 'lighttpd is not installed' unless $lighttpd;
-my $root = tv_root();
-my $npm = tv_build() . '/npm';
-die "playwright-core is missing: run make (it installs conf/npm into $npm)\n"
-    unless -d "$npm/node_modules/playwright-core";
+my ($npm, $shots) = browser_setup(lighttpd => 1);
 
 my $inst = new_instance(conf => { alert_max_attempts => 2, alert_retry_base_s => 600,
     alert_timeout_ms => 3000, alert_connect_timeout_ms => 2000 });
@@ -39,8 +32,6 @@ my $admin = $inst->token('default', 'admin');
 my $reader = $inst->token('default', 'read');
 my $srv = $inst->start_lighttpd(max_procs => 2);
 
-my $shots = "$root/t/tmp/screenshots";
-make_path($shots);
 browser_run('alerts.mjs', {
 	TV_URL => "$srv->{url}/", TV_ADMIN_TOKEN => $admin, TV_READ_TOKEN => $reader,
 	TV_NPM => $npm, TV_SHOTS => $shots, TV_HOOK => $hook->{url}, TV_HOOK_LOG => $hook->{log},

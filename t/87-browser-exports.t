@@ -16,16 +16,9 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use File::Path qw(make_path);
 use TV;
 
-plan skip_all => '/usr/bin/chromium is not installed' unless -x '/usr/bin/chromium';
-my $lighttpd = -x '/usr/sbin/lighttpd' ? '/usr/sbin/lighttpd' : `command -v lighttpd`;
-plan skip_all => 'lighttpd is not installed' unless $lighttpd;
-my $root = tv_root();
-my $npm = tv_build() . '/npm';
-die "playwright-core is missing: run make (it installs conf/npm into $npm)\n"
-    unless -d "$npm/node_modules/playwright-core";
+my ($npm, $shots) = browser_setup(lighttpd => 1);
 
 my $inst = new_instance();
 # the export files go to a directory of the instance (on PostgreSQL the
@@ -62,8 +55,6 @@ if ($inst->engine eq 'postgresql') {
 }
 
 my $srv = $inst->start_lighttpd(max_procs => 2);
-my $shots = "$root/t/tmp/screenshots";
-make_path($shots);
 browser_run('exports.mjs', {
 	TV_URL => "$srv->{url}/", TV_ADMIN_TOKEN => $admin, TV_READ_TOKEN => $reader,
 	TV_NPM => $npm, TV_SHOTS => $shots, TV_BATCH => $batch, TV_SQL => $sql });

@@ -11,6 +11,7 @@ use warnings;
 no warnings 'exec';
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
+use File::Path ();
 use File::Temp qw(tempdir);
 use IO::Socket::INET;
 use JSON::PP;
@@ -21,7 +22,7 @@ use Exporter 'import';
 
 our @EXPORT = qw(tv_root tv_build tv_scratch tv_plain_build tv_engine tv_use_pg new_instance
     run_cmd cli cgi start_lighttpd stop_lighttpd http_req decode_json_safe
-    browser_run start_webhook webhook_requests);
+    browser_setup browser_run start_webhook webhook_requests);
 
 my $ROOT = abs_path(dirname(__FILE__) . "/../..");
 my $BUILD = $ENV{TESTVIS_BUILD} || "$ROOT/build";
@@ -746,6 +747,27 @@ END {
 # print one JSON object a line: {"ok", "name", "diag"}, {"note"},
 # {"done"}, as t/browser/harness.mjs writes them) and turns each into a
 # TAP check or note; then checks that the script ran to its end.
+# browser_setup(lighttpd => 1): for a browser test, skips the whole
+# script (plan skip_all) when Debian's chromium, or lighttpd when asked
+# for, is not installed, dies when make has not installed playwright-core,
+# and returns ($npm, $shots): the npm directory the scripts load
+# playwright-core from, and t/tmp/screenshots (made) for their pictures.
+sub browser_setup {
+	my %o = @_;
+	Test::More::plan(skip_all => '/usr/bin/chromium is not installed')
+	    unless -x '/usr/bin/chromium';
+	if ($o{lighttpd}) {
+		my $l = -x '/usr/sbin/lighttpd' ? '/usr/sbin/lighttpd' : `command -v lighttpd`;
+		Test::More::plan(skip_all => 'lighttpd is not installed') unless $l;
+	}
+	my $npm = "$BUILD/npm";
+	die "playwright-core is missing: run make (it installs conf/npm into $npm)\n"
+	    unless -d "$npm/node_modules/playwright-core";
+	my $shots = "$ROOT/t/tmp/screenshots";
+	File::Path::make_path($shots);
+	return ($npm, $shots);
+}
+
 sub browser_run {
 	my ($script, $env) = @_;
 	my $r = run_cmd(argv => ['node', "$ROOT/t/browser/$script"], env => $env);
