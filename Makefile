@@ -60,7 +60,8 @@ LIB_DB = lib/db/db.c lib/db/db_sqlite.c lib/db/db_sqlite_fn.c \
          lib/db/cursor.c \
          lib/db/project.c \
          lib/db/auth.c lib/db/ticket.c lib/db/rollup.c lib/db/branch.c \
-         lib/db/reportcells.c lib/db/repairs.c lib/db/runstream.c
+         lib/db/reportcells.c lib/db/repairs.c lib/db/runstream.c \
+         lib/db/history.c
 LIB_WEB = lib/web/route.c lib/web/http.c lib/web/httpanswer.c \
           lib/web/fcgiproto.c lib/web/fcgiloop.c \
           lib/web/respcache.c
@@ -75,6 +76,7 @@ LIB_PASSES = lib/passes/pass.c lib/passes/maprule.c lib/passes/diffpat.c \
              lib/passes/diffscan.c lib/passes/mapping.c \
              lib/passes/flakystate.c lib/passes/integrity.c \
              lib/passes/retention.c lib/passes/spool.c \
+             lib/passes/historypass.c \
              lib/passes/refinger.c lib/passes/alertrule.c \
              lib/passes/alertsend.c lib/passes/alertdeliver.c \
              lib/passes/alerts.c lib/passes/runexport.c \

@@ -186,7 +186,7 @@ for my $ln (@lines) {
 	my $sp = $ln->{spans}[0];
 	$pass{$1} = $ln if $sp->{name} =~ /^batch (\w+)$/;
 }
-is_deeply([sort keys %pass], [qw(alerts exports fingerprints flaky integrity mapping retention spool)],
+is_deeply([sort keys %pass], [qw(alerts exports fingerprints flaky history integrity mapping retention spool)],
     'one line per batch pass');
 my $fl = $pass{flaky};
 ok($fl->{ok} && nests($fl), 'the flaky pass line decodes and nests');

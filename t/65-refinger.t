@@ -129,6 +129,6 @@ is($g->[0]{occurrences}, 16, 'a new failure joins the rebuilt group');
 
 $r = $inst->cli('batch', '--pass', 'nosuch');
 is($r->{exit}, 2, 'negative: an unknown pass is a usage error');
-like($r->{stderr}, qr/spool, fingerprints, mapping/, 'negative: the message lists the fingerprints pass');
+like($r->{stderr}, qr/spool, history, fingerprints, mapping/, 'negative: the message lists the fingerprints and history passes');
 
 done_testing();

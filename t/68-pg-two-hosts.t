@@ -90,13 +90,13 @@ print $fh report('s', a => 'P', b => 'P', c => 'P', d => 'P');
 close $fh;
 $r = $h3->cli('batch');
 is($r->{exit}, 0, 'testvis batch runs on the shared database') or diag($r->{stdout} . $r->{stderr});
-for my $pass (qw(spool fingerprints mapping flaky integrity alerts exports retention)) {
+for my $pass (qw(spool history fingerprints mapping flaky integrity alerts exports retention)) {
 	like($r->{stdout}, qr/^batch: $pass /m, "it runs the $pass pass");
 }
 $r = http_req($s1, 'GET', '/api/tests/runs');
 is(scalar @{$r->{json}{runs} || []}, 3, 'host 1 sees the run the batch took from its spool');
 my $h = http_req($s2, 'GET', '/api/health')->{json};
-is_deeply([sort keys %{$h->{batch_passes} || {}}], [qw(alerts exports fingerprints flaky integrity mapping retention spool)],
+is_deeply([sort keys %{$h->{batch_passes} || {}}], [qw(alerts exports fingerprints flaky history integrity mapping retention spool)],
     'host 2 sees every pass of the batch');
 ok(defined TV::iso_ms($h->{last_batch_at} // ''), 'and when it last ran');
 

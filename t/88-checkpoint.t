@@ -24,6 +24,15 @@ my $r;
 # The runs named run_id that the database file alone holds (its copy
 # without the log, opened read-only by sqlite3 on a scratch path).
 my $seq = 0;
+# A report of 200 tests (a few dozen pages of log), written to a file.
+sub write_report {
+	my ($name) = @_;
+	my $f = "$inst->{dir}/$name.xml";
+	open(my $fh, '>', $f) or die;
+	print $fh '<testsuite name="s">', (map { qq{<testcase classname="c.T" name="t$_"/>} } 1 .. 200), '</testsuite>';
+	close $fh;
+	return $f;
+}
 sub file_only_runs {
 	my ($run_id) = @_;
 	my $copy = "$inst->{dir}/file-only-" . ++$seq . '.db';
@@ -49,6 +58,21 @@ is($r->{json}{counts}{tests}, 2, 'all of it');
 my $b = $inst->cli('batch', '--pass', 'integrity');
 is($b->{exit}, 0, 'a batch pass runs') or diag($b->{stderr});
 is(file_only_runs('cli-1'), '1', 'the batch copied the log into the database file');
+is(-s "$db-wal" // 0, 0, 'and emptied the log: a process opening the database later has none to read');
+
+# Programs that each commit and exit: past its ceiling the log is copied
+# and emptied at commit.  (A passive checkpoint, SQLite's own, would copy
+# it, but the next process to open the database alone rebuilds the log's
+# index without knowing that: the log would grow without bound.)
+my @sizes;
+for my $k (1 .. 4) {
+	$inst->cli({ TESTVIS_WAL_CEILING_KB => 16 }, 'ingest', '--run-id', "ceil-$k", write_report("ceil-$k"));
+	push @sizes, -s "$db-wal" // 0;
+}
+is_deeply(\@sizes, [0, 0, 0, 0], 'a log past its ceiling is emptied by the upload that fills it');
+$inst->cli('ingest', '--run-id', 'below-1', write_report('below-1'));
+ok(-s "$db-wal", 'below its ceiling the log keeps the commit');
+is($inst->sql("SELECT count(*) FROM runs WHERE run_id LIKE 'ceil-%'"), '4', 'every upload is there');
 
 # Through lighttpd: the FastCGI ingest program answers, then checkpoints.
 my $srv = $inst->start_lighttpd(max_procs => 1);
@@ -71,7 +95,7 @@ $r = $inst->cgi('ingest', 'POST', '/api/tests/ingest?run_id=bad-1',
     body => '<testsuite', content_type => 'application/xml');
 is($r->{status}, 400, 'a broken report is refused') or diag($r->{body});
 $inst->ingest_cases('cli-2', {}, ['a', 'P']);
-is($inst->sql("SELECT count(*) FROM runs"), '3', 'the runs are cli-1, http-1 and cli-2');
+is($inst->sql("SELECT count(*) FROM runs WHERE run_id IN ('cli-1', 'http-1', 'cli-2')"), '3', 'cli-1, http-1 and cli-2 are there');
 is($inst->sql('PRAGMA integrity_check'), 'ok', 'the database is intact');
 
 done_testing();

@@ -110,7 +110,7 @@ my $t0 = time - 40 * $DAY;
 	my $r = batch($inst);
 	is($r->{exit}, 0, 'batch exits 0') or diag("$r->{stdout}$r->{stderr}");
 	like($r->{stdout}, qr/^batch: mapping ok in [\d.]+ s: default: 6 tests mapped/m, 'one summary line for the mapping pass');
-	is(scalar(() = $r->{stdout} =~ /^batch: /mg), 8, 'one line per pass');
+	is(scalar(() = $r->{stdout} =~ /^batch: /mg), 9, 'one line per pass');
 	my %want = (test_partial => ['heuristic', 'checkout/payments/refunds', 0.6],
 	    testAddItem => ['heuristic', 'shop/cart/cart_service', 0.5],
 	    TestLogin => ['rule', 'billing/invoices', 0.9],
@@ -753,9 +753,9 @@ DIFF
 
 	# issue 11: /api/health names every pass with its outcome
 	my $h = get($inst, 'health', '/api/health')->{json};
-	is_deeply([sort keys %{$h->{batch_passes}}], [qw(alerts exports fingerprints flaky integrity mapping retention spool)],
+	is_deeply([sort keys %{$h->{batch_passes}}], [qw(alerts exports fingerprints flaky history integrity mapping retention spool)],
 	    '/api/health lists each pass');
-	is_deeply([map { $h->{batch_passes}{$_}{status} } sort keys %{$h->{batch_passes}}], [('ok') x 8], 'each ok');
+	is_deeply([map { $h->{batch_passes}{$_}{status} } sort keys %{$h->{batch_passes}}], [('ok') x 9], 'each ok');
 	ok(!grep({ !defined TV::iso_ms($h->{batch_passes}{$_}{finished_at} // '') } keys %{$h->{batch_passes}}),
 	    'each with the time it finished');
 	my ($latest) = sort { $b <=> $a } map { TV::iso_ms($_->{finished_at}) } values %{$h->{batch_passes}};
@@ -777,10 +777,10 @@ DIFF
 	like($r->{stderr}, qr/unknown field 'nonsense'/, 'the log says why');
 	like($r->{stdout}, qr/^batch: flaky ok in [\d.]+ s: default: 1 runs \(0 outages ignored\), 1 newly flaky/m,
 	    'the pass after it still ran');
-	is(scalar(() = $r->{stdout} =~ /^batch: \w+ ok /mg), 7, 'and every other pass');
+	is(scalar(() = $r->{stdout} =~ /^batch: \w+ ok /mg), 8, 'and every other pass');
 	my $h = get($inst, 'health', '/api/health')->{json}{batch_passes};
 	is_deeply({ map { $_ => $h->{$_}{status} } keys %$h },
-	    { spool => 'ok', fingerprints => 'ok', mapping => 'failed', flaky => 'ok', integrity => 'ok',
+	    { spool => 'ok', history => 'ok', fingerprints => 'ok', mapping => 'failed', flaky => 'ok', integrity => 'ok',
 	      alerts => 'ok', exports => 'ok', retention => 'ok' },
 	    '/api/health shows which pass failed');
 	open($fh, '>', $rules) or die;

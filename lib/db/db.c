@@ -451,7 +451,9 @@ db_cache_size(struct db *db, int mb)
  * later checkpoint (the batch's, or the FastCGI program's after its
  * answer is sent) instead of copying them at commit and at close, up to
  * a ceiling of DB_WAL_CEILING_MB; DB_CKPT_NOW copies what no reader still
- * needs now, without waiting for anyone.  Nothing to do on PostgreSQL,
+ * needs now, without waiting for anyone; DB_CKPT_RESET also empties the
+ * log when it was all copied (waiting for readers up to the busy
+ * timeout), which the batch does.  Nothing to do on PostgreSQL,
  * whose server does it.  0 or -1 (logged).
  */
 int

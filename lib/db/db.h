@@ -56,6 +56,7 @@ enum db_module {
 	DBM_EXPORTS,
 	DBM_EXPORTJOBS,
 	DBM_SUMMARY,
+	DBM_HISTORY,
 	DBM__MAX
 };
 
@@ -65,6 +66,7 @@ enum db_module {
 /* db_checkpoint() modes */
 #define DB_CKPT_DEFER	1	/* leave commits in the log (SQLite) */
 #define DB_CKPT_NOW	2	/* copy the log into the file now (SQLite) */
+#define DB_CKPT_RESET	3	/* that, and empty the log (SQLite) */
 /* a deferring connection still checkpoints at commit past this log size */
 #define DB_WAL_CEILING_MB	256
 

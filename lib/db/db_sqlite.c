@@ -7,6 +7,7 @@
  * schema/sqlite.  The data version is PRAGMA data_version; the batch's
  * lock is a file beside the database (batch.c).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -434,31 +435,63 @@ lite_cache_size(struct db *db, int mb)
 }
 
 /*
+ * The WAL hook of a deferring connection (lite_checkpoint()), after each
+ * of its commits with the log's frame count: past the ceiling (ceiling
+ * frames), copies the log and truncates it.  Not a passive checkpoint, as
+ * SQLite's own autocheckpoint is: the next process to open the database
+ * alone rebuilds the log's index and forgets what a passive checkpoint
+ * copied, so that without a restart the log of programs that each commit
+ * and exit (testvis ingest) would grow without bound.
+ */
+static int
+lite_wal_hook(void *ceiling, sqlite3 *h, const char *name, int frames)
+{
+	/* busy (a reader still needs the log): the next commit tries again */
+	if (frames >= (int)(intptr_t)ceiling)
+		(void)sqlite3_wal_checkpoint_v2(h, name,
+		    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	return SQLITE_OK;
+}
+
+/*
  * DB_CKPT_DEFER: commits of this connection stay in the WAL (no copy into
  * the file at commit, nor at close) until it holds DB_WAL_CEILING_MB;
  * DB_CKPT_NOW: a passive checkpoint, which copies what no reader still
- * needs and waits for nobody.  See db_checkpoint().  0 or -1.
+ * needs and waits for nobody; DB_CKPT_RESET: that, then the log truncated
+ * once no reader needs it (waiting up to the busy timeout), so that a
+ * process opening the database later has no log to read.  See
+ * db_checkpoint().  0 or -1.
  */
 static int
 lite_checkpoint(struct db *db, int mode)
 {
-	char sql[64];
-	int page;
+	const char *hook;
+	long long ceiling;
+	int page, log = -1, done = -1;
 
-	if (mode == DB_CKPT_NOW) {
+	if (mode == DB_CKPT_NOW || mode == DB_CKPT_RESET) {
 		if (sqlite3_wal_checkpoint_v2(conn(db), NULL,
-		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) == SQLITE_OK)
-			return 0;
-		log_error("sqlite: checkpoint: %s", sqlite3_errmsg(conn(db)));
-		return -1;
+		    SQLITE_CHECKPOINT_PASSIVE, &log, &done) != SQLITE_OK) {
+			log_error("sqlite: checkpoint: %s",
+			    sqlite3_errmsg(conn(db)));
+			return -1;
+		}
+		/* busy (a reader still needs the log): the next batch */
+		if (mode == DB_CKPT_RESET && log > 0 && done == log)
+			(void)sqlite3_wal_checkpoint_v2(conn(db), NULL,
+			    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		return 0;
 	}
-	if ((page = lite_int(db, "PRAGMA page_size")) <= 0 ||
+	/* test hook: a ceiling in KiB instead of DB_WAL_CEILING_MB */
+	ceiling = (hook = getenv("TESTVIS_WAL_CEILING_KB")) != NULL ?
+	    strtoll(hook, NULL, 10) * 1024 : DB_WAL_CEILING_MB * 1048576LL;
+	if ((page = lite_int(db, "PRAGMA page_size")) <= 0 || ceiling <= 0 ||
 	    sqlite3_db_config(conn(db), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
 	    (int *)NULL) != SQLITE_OK)
 		return -1;
-	snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint = %d",
-	    (int)(DB_WAL_CEILING_MB * 1048576LL / page));
-	return lite_exec(db, sql);
+	sqlite3_wal_hook(conn(db), lite_wal_hook,
+	    (void *)(intptr_t)(ceiling / page));
+	return 0;
 }
 
 /* The SQLite batch locks a file (batch.c): always taken here. */

@@ -15,6 +15,7 @@
 
 #include "crypto.h"
 #include "db.h"
+#include "history.h"
 #include "fault.h"
 #include "ingestmeta.h"
 #include "ingeststore.h"
@@ -688,7 +689,9 @@ ingeststore_run_merge(struct db *db, struct ingeststore_target *t,
 		return -1;
 	st = DB_STMT(db, DBM_INGEST, STMT_RUN_DELETE);
 	if (write_done(db, st, st == NULL ||
-	    db_bind_int(db, st, 1, t->run) == -1 ? -1 : 0, f) == -1)
+	    db_bind_int(db, st, 1, t->run) == -1 ? -1 : 0, f) == -1 ||
+	    (history_forget(db, t->run) == -1 &&
+	    ingeststore_fault(db, f) == -1))
 		return -1;
 	t->run = to;
 	return 0;
@@ -853,6 +856,10 @@ ingeststore_run_counts(struct db *db, int64_t run,
 {
 	struct db_query *st = DB_STMT(db, DBM_INGEST, STMT_RUN_SET_COUNTS);
 
+	/* its results changed: by-test reads take them from results until
+	 * the batch copies them (lib/db/history.h) */
+	if (history_mark(db, run) == -1)
+		return ingeststore_fault(db, f);
 	return write_done(db, st, st == NULL ||
 	    db_bind_int(db, st, 1, run) == -1 ||
 	    bind_counts(db, st, 2, c) == -1 ||

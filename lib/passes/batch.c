@@ -1,5 +1,5 @@
 /*
- * `testvis batch` (SPEC §6): runs the passes (spool, fingerprints,
+ * `testvis batch` (SPEC §6): runs the passes (spool, history, fingerprints,
  * mapping, flaky, integrity, alerts, exports, retention) one after the
  * other, one instance at a time, each pass for every project from its own
  * watermark; prints one summary line per pass and records each pass's
@@ -30,6 +30,7 @@
 #include "db.h"
 #include "exports.h"
 #include "flakystate.h"
+#include "historypass.h"
 #include "integrity.h"
 #include "log.h"
 #include "mapping.h"
@@ -51,9 +52,12 @@ struct batch_pass {
 /* In SPEC order: the spool feeds mapping, mapping feeds the health views
  * the others annotate, retention last so the passes see the new data.
  * fingerprints (a no-op unless FINGERPRINT_VERSION changed) recomputes
- * the stored failures' fingerprints before anything reads them. */
+ * the stored failures' fingerprints before anything reads them; history
+ * copies the runs the spool and the uploads wrote into the per-test
+ * order the other passes' by-test reads use. */
 static const struct batch_pass passes[] = {
 	{ "spool", 0, spool_pass },
+	{ "history", 0, history_pass },
 	{ "fingerprints", 1, refinger_pass },
 	{ "mapping", 1, mapping_pass },
 	{ "flaky", 1, flakystate_pass },
@@ -291,7 +295,7 @@ batch_once(struct db *db, const struct config *cfg,
 	for (i = 0; i < np; i++)
 		free(slugs[i]);
 	/* uploads leave their commits in the log for this (db_checkpoint()) */
-	(void)db_checkpoint(db, DB_CKPT_NOW);
+	(void)db_checkpoint(db, DB_CKPT_RESET);
 	return failed ? 1 : 0;
 }
 
@@ -448,8 +452,8 @@ batch_main(const struct config *cfg, const struct batch_opts *o)
 
 	if (o->passes != NULL && !batch_passes_valid(o->passes)) {
 		fprintf(stderr, "testvis: --pass takes a comma-separated list "
-		    "of spool, fingerprints, mapping, flaky, integrity, "
-		    "alerts, exports, retention\n");
+		    "of spool, history, fingerprints, mapping, flaky, "
+		    "integrity, alerts, exports, retention\n");
 		return 2;
 	}
 	if ((db = db_open(cfg->db, 0, err, sizeof(err))) == NULL) {

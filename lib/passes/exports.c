@@ -29,6 +29,7 @@
 #include "db.h"
 #include "exportfmt.h"
 #include "exports.h"
+#include "history.h"
 #include "log.h"
 #include "pass.h"
 #include "runexport.h"
@@ -60,10 +61,11 @@ const char *const export_kinds[] = { "run", "test_history", "catalogue",
 #define TEXT_ID "(SELECT y.id FROM result_texts y WHERE y.run = r.run AND " \
 	"y.test = r.test)"
 /* a test's history: ?1 test, ?2 branch or NULL, before (?3, ?4) */
-#define HIST_FROM "FROM results r JOIN runs u ON u.id = r.run LEFT JOIN " \
-	"result_texts x ON x.id = " TEXT_ID " WHERE " \
-	"r.test = ?1 AND (u.branch = ?2 OR ?2 IS NULL) AND ((r.started_at, " \
-	"r.run) < (?3, ?4) OR ?3 IS NULL)"
+#define HIST_FROM(tail) "FROM (" BY_TEST("?1", "(?2 IS NULL OR EXISTS " \
+	"(SELECT 1 FROM runs b WHERE b.id = r.run AND b.branch = ?2)) AND " \
+	"((r.started_at, r.run) < (?3, ?4) OR ?3 IS NULL)", tail) ") AS r " \
+	"JOIN runs u ON u.id = r.run LEFT JOIN result_texts x ON x.id = " \
+	TEXT_ID
 
 enum stmt {
 	STMT_EXPIRED,
@@ -126,10 +128,11 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_HIST_ROWS] =
 	    "SELECT u.run_id, r.started_at, u.branch, u.job, u.git_sha, "
 	    STATUS_NAME ", r.duration_ms, r.attempts, r.flaky_in_run, "
-	    "x.message, r.started_at, r.run " HIST_FROM " "
-	    "ORDER BY r.started_at DESC, r.run DESC LIMIT ?5",
+	    "x.message, r.started_at, r.run " HIST_FROM("ORDER BY started_at "
+	    "DESC, run DESC LIMIT ?5") " ORDER BY r.started_at DESC, "
+	    "r.run DESC",
 	[STMT_HIST_COUNT] =
-	    "SELECT count(*) FROM (SELECT 1 " HIST_FROM " LIMIT ?5) x",
+	    "SELECT count(*) FROM (SELECT 1 " HIST_FROM("LIMIT ?5") ") x",
 	[STMT_CAT_ROWS] =
 	    "SELECT t.test_id, t.name, t.classname, t.suite_path, t.file, "
 	    "t.state, t.owner, t.tags, t.first_seen_at, s.last_status, "

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
+#include "history.h"
 #include "log.h"
 #include "mapping.h"
 #include "maprule.h"
@@ -83,23 +84,24 @@ enum stmt {
  * columns, so it takes the first of the runs by time, newest first.
  */
 #define DAYS_SELECT \
-	"SELECT t.feature, r.started_at / 86400000 AS day, " \
-	"count(DISTINCT r.run), " STATUS_SUMS ", r.run, max(r.started_at) " \
-	"FROM tests t JOIN results r ON r.test = t.id "
+	"SELECT r.feature, r.started_at / 86400000 AS day, " \
+	"count(DISTINCT r.run), " STATUS_SUMS ", r.run, max(r.started_at) "
 #define PG_DAYS_SELECT \
-	"SELECT max(t.feature), r.started_at / 86400000 AS day, " \
+	"SELECT max(r.feature), r.started_at / 86400000 AS day, " \
 	"count(DISTINCT r.run), " STATUS_SUMS ", (array_agg(r.run ORDER BY " \
-	"r.started_at DESC, r.run DESC))[1], max(r.started_at) " \
-	"FROM tests t JOIN results r ON r.test = t.id "
+	"r.started_at DESC, r.run DESC))[1], max(r.started_at) "
 #define DAYS_INSERT \
 	"INSERT INTO feature_days (feature, day, runs, passed, failed, " \
 	"skipped, last_run, last_run_at) "
+/* the results of the tests meeting cond (lib/db/history.h) */
+#define DAYS_FROM(cond) \
+	"FROM (" BY_TEST_JOIN("t.feature, " HISTORY_COLS, "tests t", "t.id", \
+	cond " AND r.started_at >= CAST(?2 AS BIGINT) * 86400000") ") AS r "
 #define DAYS_ALL_WHERE \
-	"WHERE t.project_id = ?1 AND t.feature IS NOT NULL AND " \
-	"r.started_at >= CAST(?2 AS BIGINT) * 86400000 GROUP BY t.feature, day"
+	DAYS_FROM("t.project_id = ?1 AND t.feature IS NOT NULL") \
+	"GROUP BY r.feature, day"
 #define DAYS_ONE_WHERE \
-	"WHERE t.project_id = ?1 AND t.feature = ?3 AND " \
-	"r.started_at >= CAST(?2 AS BIGINT) * 86400000 GROUP BY day"
+	DAYS_FROM("t.project_id = ?1 AND t.feature = ?3") "GROUP BY day"
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_DOMAIN_GET] =

@@ -33,6 +33,7 @@
 enum stmt {
 	STMT_CHUNK,
 	STMT_SET,
+	STMT_SET_HISTORY,
 	STMT_DEL_GROUPS,
 	STMT_DEL_TESTS,
 	STMT_DEL_BRANCHES,
@@ -67,6 +68,11 @@ static const char *const sql[STMT__MAX] = {
 	    "ORDER BY u.id, r.test LIMIT ?4",
 	[STMT_SET] =
 	    "UPDATE results SET fingerprint = ?3 WHERE run = ?1 AND test = ?2",
+	/* and its per-test copy (lib/db/history.h), if the run has one */
+	[STMT_SET_HISTORY] =
+	    "UPDATE result_history SET fingerprint = ?3 WHERE test = ?2 AND "
+	    "run = ?1 AND started_at = (SELECT started_at FROM results "
+	    "WHERE run = ?1 AND test = ?2)",
 	[STMT_DEL_GROUPS] = "DELETE FROM failure_groups WHERE project_id = ?1",
 	[STMT_DEL_TESTS] = "DELETE FROM failure_tests WHERE project_id = ?1",
 	[STMT_DEL_BRANCHES] =
@@ -191,11 +197,12 @@ refinger_chunk(struct pass_ctx *c, struct refinger_walk *w)
 		db_rollback(c->db);
 		return 0;
 	}
-	for (i = 0; i < nchanged; i++) {
-		if ((st = DB_STMT(c->db, DBM_REFINGER, STMT_SET)) == NULL ||
-		    db_bind_int(c->db, st, 1, w->rows[i].run) == -1 ||
-		    db_bind_int(c->db, st, 2, w->rows[i].test) == -1 ||
-		    db_bind_text(c->db, st, 3, w->rows[i].fp) == -1 ||
+	for (i = 0; i < 2 * nchanged; i++) {
+		if ((st = DB_STMT(c->db, DBM_REFINGER, i % 2 == 0 ? STMT_SET :
+		    STMT_SET_HISTORY)) == NULL ||
+		    db_bind_int(c->db, st, 1, w->rows[i / 2].run) == -1 ||
+		    db_bind_int(c->db, st, 2, w->rows[i / 2].test) == -1 ||
+		    db_bind_text(c->db, st, 3, w->rows[i / 2].fp) == -1 ||
 		    db_step_done(c->db, st) == -1)
 			return -1;
 	}

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "history.h"
 #include "log.h"
 #include "pass.h"
 #include "retention.h"
@@ -22,6 +23,7 @@
 
 enum stmt {
 	STMT_OLD_RUN,
+	STMT_HISTORY_CHUNK,
 	STMT_RESULTS_CHUNK,
 	STMT_TEXTS_CHUNK,
 	STMT_MARK_PURGED,
@@ -33,6 +35,11 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_OLD_RUN] =
 	    "SELECT id FROM runs WHERE project_id = ?1 AND started_at < ?2 "
 	    "AND purged_at IS NULL ORDER BY started_at, id LIMIT 1",
+	/* the per-test copy (lib/db/history.h), by its run index */
+	[STMT_HISTORY_CHUNK] =
+	    "DELETE FROM result_history WHERE (test, started_at, run) IN "
+	    "(SELECT test, started_at, run FROM result_history WHERE "
+	    "run = ?1 LIMIT " "2000" ")",
 	[STMT_RESULTS_CHUNK] =
 	    "DELETE FROM results WHERE run = ?1 AND test IN (SELECT test FROM "
 	    "results WHERE run = ?1 LIMIT " "2000" ")",
@@ -99,7 +106,8 @@ retention_pass(struct pass_ctx *c)
 		db_reset(st);
 		if (run == 0)
 			break;
-		if ((n = delete_chunks(c, STMT_RESULTS_CHUNK, run, 0)) == -1)
+		if (delete_chunks(c, STMT_HISTORY_CHUNK, run, 0) == -1 ||
+		    (n = delete_chunks(c, STMT_RESULTS_CHUNK, run, 0)) == -1)
 			return -1;
 		rows += n;
 		if ((n = delete_chunks(c, STMT_TEXTS_CHUNK, run, 0)) == -1)
@@ -109,7 +117,8 @@ retention_pass(struct pass_ctx *c)
 		    (st = DB_STMT(c->db, DBM_RETENTION, STMT_MARK_PURGED)) ==
 		    NULL || db_bind_int(c->db, st, 1, run) == -1 ||
 		    db_bind_int(c->db, st, 2, c->now) == -1 ||
-		    db_step(c->db, st) == -1 || pass_commit(c) == -1)
+		    db_step(c->db, st) == -1 || history_forget(c->db, run) == -1 ||
+		    pass_commit(c) == -1)
 			return -1;
 		runs++;
 	}

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "db.h"
 #include "fault.h"
+#include "history.h"
 #include "jval.h"
 #include "mapping.h"
 #include "rollup.h"
@@ -24,6 +25,8 @@ enum stmt {
 	STMT_SIGNALS_RESOLVE,
 	STMT_RESULTS_MOVE,
 	STMT_RESULTS_DROP,
+	STMT_HISTORY_MOVE,
+	STMT_HISTORY_DROP,
 	STMT_TEXTS_MOVE,
 	STMT_TEXTS_DROP,
 	STMT_INCIDENTS_MOVE,
@@ -59,10 +62,20 @@ static const char *const sql[STMT__MAX] = {
 	/* the rows the target has no twin of (SQLite's UPDATE OR IGNORE,
 	 * spelled out for PostgreSQL): by run; by open incident's branch */
 	[STMT_RESULTS_MOVE] =
-	    "UPDATE results SET test = ?2 WHERE test = ?1 AND NOT EXISTS "
-	    "(SELECT 1 FROM results o WHERE o.run = results.run AND "
-	    "o.test = ?2)",
-	[STMT_RESULTS_DROP] = "DELETE FROM results WHERE test = ?1",
+	    "UPDATE results SET test = ?2 WHERE test = ?1 AND run IN "
+	    "(SELECT run FROM (" BY_TEST("?1", "1 = 1", "") ") AS h) AND "
+	    "NOT EXISTS (SELECT 1 FROM results o WHERE o.run = results.run "
+	    "AND o.test = ?2)",
+	[STMT_RESULTS_DROP] =
+	    "DELETE FROM results WHERE test = ?1 AND run IN "
+	    "(SELECT run FROM (" BY_TEST("?1", "1 = 1", "") ") AS h)",
+	/* the per-test copy follows results by the same rule */
+	[STMT_HISTORY_MOVE] =
+	    "UPDATE result_history SET test = ?2 WHERE test = ?1 AND NOT "
+	    "EXISTS (SELECT 1 FROM result_history o WHERE o.test = ?2 AND "
+	    "o.started_at = result_history.started_at AND "
+	    "o.run = result_history.run)",
+	[STMT_HISTORY_DROP] = "DELETE FROM result_history WHERE test = ?1",
 	[STMT_TEXTS_MOVE] =
 	    "UPDATE result_texts SET test = ?2 WHERE test = ?1 AND NOT EXISTS "
 	    "(SELECT 1 FROM result_texts o WHERE o.run = result_texts.run AND "
@@ -104,9 +117,9 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_SIGNALS_MOVE] = "UPDATE signals SET test = ?2 WHERE test = ?1",
 	[STMT_MAPPINGS_DROP] = "DELETE FROM mappings WHERE test = ?1",
 	[STMT_RECENT] =
-	    "SELECT status, duration_ms FROM (SELECT status, duration_ms, "
-	    "started_at FROM results WHERE test = ?1 ORDER BY started_at "
-	    "DESC LIMIT " "50" ") AS r ORDER BY started_at",
+	    "SELECT status, duration_ms FROM (" BY_TEST("?1", "1 = 1",
+	    "ORDER BY started_at DESC, run DESC LIMIT " "50") ") AS r "
+	    "ORDER BY started_at, run",
 	/* counters add up; the latest result is the newer one's */
 	[STMT_STATS_MERGE] =
 	    "UPDATE test_stats SET "
@@ -317,6 +330,8 @@ alias_create(struct db *db, const struct config *cfg, int64_t project,
 	    db_bind_int(db, st, 3, project) == -1 || db_step(db, st) == -1)
 		goto storage;
 	if (run2(db, STMT_RESULTS_DROP, from.id, 0) == -1 ||
+	    run2(db, STMT_HISTORY_MOVE, from.id, to.id) == -1 ||
+	    run2(db, STMT_HISTORY_DROP, from.id, 0) == -1 ||
 	    run2(db, STMT_TEXTS_MOVE, from.id, to.id) == -1 ||
 	    run2(db, STMT_TEXTS_DROP, from.id, 0) == -1 ||
 	    run2(db, STMT_INCIDENTS_MOVE, from.id, to.id) == -1 ||

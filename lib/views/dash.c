@@ -10,6 +10,7 @@
 #include "cursor.h"
 #include "db.h"
 #include "dash.h"
+#include "history.h"
 #include "jval.h"
 #include "runs.h"
 
@@ -107,6 +108,12 @@
 	"u.project_id = ?1 AND " SAME("u.branch", "?2") " AND " \
 	SAME("u.job", "x.job")
 
+/* a streak's failures (lib/db/history.h's alias r): after its last
+ * good result x.ok, up to its head x.at */
+#define FAILED_SINCE_OK \
+	"r.status IN (1, 2) AND r.started_at > coalesce(x.ok, -1) AND " \
+	"r.started_at <= x.at"
+
 enum stmt {
 	STMT_TESTS,
 	STMT_INCIDENTS,
@@ -189,19 +196,16 @@ static const char *const sql[STMT__MAX] = {
 	    "JOIN runs r ON r.id = h.id JOIN results res ON res.run = h.id "
 	    "AND res.status IN (1, 2) JOIN tests t ON t.id = res.test "
 	    "ORDER BY h.job, t.name, t.id LIMIT ?4), "
-	    "streak AS (SELECT x.*, (SELECT max(p.started_at) FROM results p "
-	    "JOIN runs u ON u.id = p.run WHERE p.test = x.test AND "
-	    "p.status IN (0, 3) AND p.started_at < x.at AND " IN_X_STREAM
+	    "streak AS (SELECT x.*, (SELECT max(p.started_at) FROM ("
+	    BY_TEST("x.test", "r.status IN (0, 3) AND r.started_at < x.at", "")
+	    ") AS p JOIN runs u ON u.id = p.run WHERE " IN_X_STREAM
 	    ") AS ok "
 	    "FROM page x) "
 	    "SELECT x.test_id, x.name, x.job, x.run_id, x.fingerprint, "
-	    "(SELECT count(*) FROM results p JOIN runs u ON u.id = p.run "
-	    "WHERE p.test = x.test AND p.status IN (1, 2) AND "
-	    "p.started_at > coalesce(x.ok, -1) AND p.started_at <= x.at AND "
-	    IN_X_STREAM "), "
-	    "(SELECT min(p.started_at) FROM results p JOIN runs u ON "
-	    "u.id = p.run WHERE p.test = x.test AND p.status IN (1, 2) AND "
-	    "p.started_at > coalesce(x.ok, -1) AND p.started_at <= x.at AND "
+	    "(SELECT count(*) FROM (" BY_TEST("x.test", FAILED_SINCE_OK, "")
+	    ") AS p JOIN runs u ON u.id = p.run WHERE " IN_X_STREAM "), "
+	    "(SELECT min(p.started_at) FROM (" BY_TEST("x.test",
+	    FAILED_SINCE_OK, "") ") AS p JOIN runs u ON u.id = p.run WHERE "
 	    IN_X_STREAM "), "
 	    "(SELECT i.id FROM incidents i WHERE i.test = x.test AND "
 	    "i.branch = coalesce(?2, '') AND i.closed_at IS NULL), "

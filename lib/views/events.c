@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "db.h"
 #include "events.h"
+#include "history.h"
 #include "jval.h"
 #include "tvtime.h"
 #include "xalloc.h"
@@ -54,7 +55,8 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT " EV_COLS " FROM events e WHERE e.project_id = ?1 AND "
 	    "e.id > ?2 AND e.id < ?3 AND (e.subject = ?5 OR "
 	    "(e.kind = 'run_ingested' AND e.subject IN (SELECT u.run_id "
-	    "FROM results r JOIN runs u ON u.id = r.run WHERE r.test = ?6))) "
+	    "FROM (" BY_TEST("?6", "1 = 1", "") ") AS r JOIN runs u ON "
+	    "u.id = r.run))) "
 	    "ORDER BY e.id DESC LIMIT ?4",
 	[STMT_RUN] =
 	    "SELECT branch, job FROM runs WHERE project_id = ?1 AND "

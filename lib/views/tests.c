@@ -3,8 +3,9 @@
  * filters, sorts and keyset cursors; one test; its history, results,
  * timing, uptime and incidents; and the flaky list (API-21) as the flaky
  * pass (lib/passes/flakystate.c) left it in flaky_states.  Everything per test
- * reads the covering index results_test or the rollups kept by ingest,
- * never a scan of results.  Answers are JSON; HTTP is cgi-bin's.
+ * reads its results in per-test order (lib/db/history.h) or the rollups
+ * kept by ingest, never a scan of results.  Answers are JSON; HTTP is
+ * cgi-bin's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "cursor.h"
 #include "db.h"
+#include "history.h"
 #include "ident.h"
 #include "jval.h"
 #include "junit.h"
@@ -237,34 +239,38 @@ static const char *const sql[STMT__MAX] = {
 	    "LEFT JOIN runs c ON c.id = i.closed_run "
 	    "LEFT JOIN result_texts x ON x.run = i.opened_run AND "
 	    "x.test = i.test WHERE i.id = ?1",
+	/* by test: lib/db/history.h; each page read in index order */
 	[STMT_HISTORY] =
 	    "SELECT u.run_id, r.started_at, u.branch, u.git_sha, r.status, "
 	    "r.duration_ms, r.attempts, r.flaky_in_run, r.fingerprint, "
-	    "x.message, r.run FROM results r JOIN runs u ON u.id = r.run "
+	    "x.message, r.run FROM (" BY_TEST("?1", "(?2 IS NULL OR EXISTS "
+	    "(SELECT 1 FROM runs b WHERE b.id = r.run AND b.branch = ?2)) AND "
+	    "((r.started_at, r.run) < (?3, ?4) OR ?3 IS NULL)",
+	    "ORDER BY started_at DESC, run DESC LIMIT ?5") ") AS r "
+	    "JOIN runs u ON u.id = r.run "
 	    "LEFT JOIN result_texts x ON x.run = r.run AND x.test = r.test "
-	    "WHERE r.test = ?1 AND (u.branch = ?2 OR ?2 IS NULL) "
-	    "AND ((r.started_at, r.run) < (?3, ?4) OR ?3 IS NULL) "
-	    "ORDER BY r.started_at DESC, r.run DESC LIMIT ?5",
+	    "ORDER BY r.started_at DESC, r.run DESC",
 	[STMT_RESULTS] =
 	    "SELECT u.run_id, r.status, r.duration_ms, x.details, x.message, "
-	    "u.triggered_by, r.started_at, u.finished_at FROM results r "
-	    "JOIN runs u ON u.id = r.run LEFT JOIN result_texts x ON "
-	    "x.run = r.run AND x.test = r.test WHERE r.test = ?1 "
-	    "ORDER BY r.started_at DESC, r.run DESC LIMIT ?2 OFFSET ?3",
+	    "u.triggered_by, r.started_at, u.finished_at FROM (" BY_TEST("?1",
+	    "1 = 1", "ORDER BY started_at DESC, run DESC LIMIT ?2 OFFSET ?3")
+	    ") AS r JOIN runs u ON u.id = r.run LEFT JOIN result_texts x ON "
+	    "x.run = r.run AND x.test = r.test "
+	    "ORDER BY r.started_at DESC, r.run DESC",
 	[STMT_RESULTS_TOTAL] =
-	    "SELECT count(*) FROM results WHERE test = ?1",
+	    "SELECT count(*) FROM (" BY_TEST("?1", "1 = 1", "") ") AS r",
 	[STMT_TIMING] =
-	    "SELECT r.started_at, r.duration_ms, u.run_id FROM results r "
-	    "JOIN runs u ON u.id = r.run WHERE r.test = ?1 AND "
-	    "r.duration_ms IS NOT NULL "
-	    "ORDER BY r.started_at DESC, r.run DESC LIMIT ?2",
+	    "SELECT r.started_at, r.duration_ms, u.run_id FROM (" BY_TEST("?1",
+	    "r.duration_ms IS NOT NULL", "ORDER BY started_at DESC, run DESC "
+	    "LIMIT ?2") ") AS r JOIN runs u ON u.id = r.run "
+	    "ORDER BY r.started_at DESC, r.run DESC",
 	[STMT_TIMING_TOTAL] =
-	    "SELECT count(*) FROM results WHERE test = ?1 AND "
-	    "duration_ms IS NOT NULL",
+	    "SELECT count(*) FROM (" BY_TEST("?1", "r.duration_ms IS NOT NULL",
+	    "") ") AS r",
 	[STMT_UPTIME] =
 	    "SELECT count(*) FILTER (WHERE status = 0), "
-	    "count(*) FILTER (WHERE status IN (1, 2)) FROM results "
-	    "WHERE test = ?1 AND started_at >= ?2",
+	    "count(*) FILTER (WHERE status IN (1, 2)) FROM (" BY_TEST("?1",
+	    "r.started_at >= ?2", "") ") AS r",
 	[STMT_INCIDENTS] =
 	    "SELECT i.id, o.run_id, i.opened_at, i.closed_at, c.run_id, "
 	    "i.failure_count, i.fingerprint, i.message, x.details, "

@@ -1,0 +1,46 @@
+#ifndef TESTVIS_HISTORY_H
+#define TESTVIS_HISTORY_H
+#include <stdint.h>
+
+struct db;
+
+/*
+ * The results of one test, in per-test order (migration 0021): the rows
+ * of result_history (test-major, filled by the batch's history pass) for
+ * the runs the pass has copied, and for the runs written since
+ * (history_pending) their rows in results, read by run and test.
+ *
+ * BY_TEST(t, cond, tail) is a compound SELECT of HISTORY_COLS for test
+ * t (an SQL expression: "?1", "x.test"), the rows meeting cond (SQL over
+ * the alias r, "1 = 1" for all), tail appended to the compound ("" or
+ * its ORDER BY ... LIMIT: each side then reads in index order and stops
+ * early).  Use it as FROM (BY_TEST(...)) AS r.
+ */
+#define HISTORY_COLS \
+	"r.test, r.started_at, r.run, r.status, r.duration_ms, r.attempts, " \
+	"r.flaky_in_run, r.fingerprint"
+#define BY_TEST(t, cond, tail) \
+	"SELECT " HISTORY_COLS " FROM result_history r WHERE r.test = " t \
+	" AND r.run NOT IN (SELECT run FROM history_pending) AND " cond \
+	" UNION ALL SELECT " HISTORY_COLS " FROM results r WHERE r.run IN " \
+	"(SELECT run FROM history_pending) AND r.test = " t " AND " cond \
+	" " tail
+
+/*
+ * BY_TEST_JOIN(cols, from, t, cond): the same for the tests of a join,
+ * where they need no per-test order: cols from "from JOIN <results of
+ * test t> r" (t an expression over from) meeting cond, as a compound
+ * SELECT.
+ */
+#define BY_TEST_JOIN(cols, from, t, cond) \
+	"SELECT " cols " FROM " from " JOIN result_history r ON r.test = " t \
+	" WHERE r.run NOT IN (SELECT run FROM history_pending) AND " cond \
+	" UNION ALL SELECT " cols " FROM " from " JOIN results r ON " \
+	"r.test = " t " AND r.run IN (SELECT run FROM history_pending) " \
+	"WHERE " cond
+
+int	 history_mark(struct db *, int64_t);
+int	 history_forget(struct db *, int64_t);
+long	 history_merge(struct db *, int, long *);
+
+#endif

@@ -1,0 +1,185 @@
+#!/usr/bin/perl
+# Issue 18: results are written run-major only; the per-test order lives
+# in result_history, which the batch's history pass fills from the runs
+# written since (history_pending).  Every by-test answer (a test's history,
+# results, timing, uptime, the dashboard's streaks, a feature's days) is
+# the same before the pass, after it, and when a run the pass copied is
+# written again (another shard), renamed (an alias) or purged (retention);
+# a database from before migration 0021 gets its copy at migrate.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use POSIX qw(strftime);
+use Test::More;
+use TV;
+
+my $DAY = 86400;
+my $t0 = time - 5 * $DAY;
+sub iso { return strftime('%Y-%m-%dT%H:%M:%SZ', gmtime(int $_[0])) }
+
+my $rules = tv_scratch() . '/history.rules';
+open(my $rfh, '>', $rules) or die;
+print $rfh "core/things classname pkg.*\n";
+close $rfh;
+my $inst = new_instance(conf => { auth_ingest => 'open', retention_days => 15, mapping_rules => $rules });
+my $n = 0;
+
+# Ingests run $id (branch, hours after t0, shard) of cases [name, P|F|S].
+sub upload {
+	my ($id, $branch, $hours, $shard, @cases) = @_;
+	my $x = '<testsuite name="s">';
+	for (@cases) {
+		my ($name, $s) = @$_;
+		$x .= qq{<testcase classname="pkg.T" name="$name" time="0.0} . (length($name) + $hours % 7) . '">';
+		$x .= qq{<failure message="$name broke">at T:1</failure>} if $s eq 'F';
+		$x .= '<skipped/>' if $s eq 'S';
+		$x .= '</testcase>';
+	}
+	my $f = "$inst->{dir}/h" . ++$n . '.xml';
+	open(my $fh, '>', $f) or die;
+	print $fh "$x</testsuite>";
+	close $fh;
+	my $r = $inst->cli('ingest', '--run-id', $id, '--branch', $branch, '--shard', $shard,
+	    '--started-at', iso($t0 + $hours * 3600), $f);
+	die "ingest $id: $r->{stdout}$r->{stderr}" if $r->{exit} != 0;
+}
+sub sql { return $inst->sql($_[0]) }
+sub tid { return sql("SELECT test_id FROM tests WHERE name = '$_[0]' AND alias_of IS NULL") }
+sub pending { return sql('SELECT count(*) FROM history_pending') }
+sub copied { return sql('SELECT count(*) FROM result_history') }
+
+# Every by-test answer about the named tests, as one comparable text.
+sub answers {
+	my (@names) = @_;
+	my $all = '';
+	for my $name (@names) {
+		my $t = tid($name);
+		for my $u ("/api/tests/$t/history?limit=3", "/api/tests/$t/history?branch=main",
+		    "/api/tests/$t/results?limit=2&offset=1", "/api/tests/$t/results",
+		    "/api/tests/$t/timing", "/api/tests/$t/uptime", "/api/tests/$t") {
+			my $r = $inst->cgi('tests', 'GET', $u);
+			die "$u: $r->{status} $r->{body}" if $r->{status} != 200;
+			$all .= "$u $r->{body}\n";
+		}
+		# the next page of the history, by its cursor
+		my $j = $inst->cgi('tests', 'GET', "/api/tests/$t/history?limit=2")->{json};
+		if (defined $j->{next_cursor}) {
+			my $r = $inst->cgi('tests', 'GET', "/api/tests/$t/history?limit=2&cursor=$j->{next_cursor}");
+			$all .= "page2 $r->{body}\n";
+		}
+	}
+	for my $u ('/api/dashboard?branch=main', '/api/dashboard?branch=dev') {
+		my $r = $inst->cgi('insights', 'GET', $u);
+		die "$u: $r->{status} $r->{body}" if $r->{status} != 200;
+		# the dashboard's clock-dependent parts aside
+		$all .= "$u " . TV::encode_json_text($r->{json}{now} // $r->{json}) . "\n";
+	}
+	return $all;
+}
+sub statuses {
+	my ($name, $q) = @_;
+	my $r = $inst->cgi('tests', 'GET', '/api/tests/' . tid($name) . '/history' . ($q // ''));
+	return join(',', map { "$_->{run_id}:$_->{status}" } @{$r->{json}{history} || $r->{json}{items} || []});
+}
+
+# ---- uploads: their results wait in results, by run ----
+upload('r1', 'main', 1, 'a', ['alpha', 'P'], ['beta', 'F'], ['gamma', 'P']);
+upload('r2', 'dev', 2, 'a', ['alpha', 'F'], ['beta', 'F'], ['gamma', 'S']);
+upload('r3', 'main', 3, 'a', ['alpha', 'F'], ['beta', 'P'], ['gamma', 'P']);
+upload('r4', 'main', 4, 'a', ['alpha', 'F'], ['beta', 'F']);
+is(pending(), 4, 'each upload lists its run as pending');
+is(copied(), 0, 'and copies nothing itself');
+my $before = answers(qw(alpha beta gamma));
+is(statuses('alpha'), 'r4:failed,r3:failed,r2:failed,r1:passed', 'a test\'s history comes from results before the pass');
+is(statuses('alpha', '?branch=main'), 'r4:failed,r3:failed,r1:passed', 'with its branch filter');
+
+# ---- the pass copies them; every answer stays ----
+my $r = $inst->cli('batch', '--pass', 'history');
+is($r->{exit}, 0, 'the history pass runs') or diag($r->{stdout} . $r->{stderr});
+like($r->{stdout}, qr/^batch: history ok in [\d.]+ s: 4 runs copied \(11 results\)/m, 'and says what it copied');
+is(pending(), 0, 'no run is pending after it');
+is(copied(), 11, 'every result has its per-test copy');
+is(answers(qw(alpha beta gamma)), $before, 'every by-test answer is the same from the copy');
+$r = $inst->cli('batch', '--pass', 'history');
+like($r->{stdout}, qr/: 0 runs copied \(0 results\)/, 'a second pass has nothing to do');
+
+# ---- a run the pass copied takes another shard: it is pending again ----
+upload('r3', 'main', 3, 'b', ['delta', 'F'], ['gamma', 'F']);
+is(pending(), 1, 'another shard lists the copied run again');
+is(statuses('delta'), 'r3:failed', 'the new test\'s result is read from results');
+is(statuses('gamma'), 'r3:failed,r2:skipped,r1:passed', 'the shard\'s new status for gamma wins over the stale copy');
+is(sql("SELECT count(*) FROM result_history h JOIN tests t ON t.id = h.test WHERE t.name = 'gamma'"), 3,
+    'while the stale copy is still there');
+my $j = $inst->cgi('tests', 'GET', '/api/tests/' . tid('gamma') . '/results')->{json};
+is($j->{total}, 3, 'counted once');
+$before = answers(qw(alpha beta gamma delta));
+$r = $inst->cli('batch', '--pass', 'history');
+like($r->{stdout}, qr/: 1 runs copied \(4 results\)/, 'the pass copies the run again, whole');
+is(pending(), 0, 'and takes it off the list');
+is(sql("SELECT h.status FROM result_history h JOIN tests t ON t.id = h.test JOIN runs u ON u.id = h.run "
+    . "WHERE t.name = 'gamma' AND u.run_id = 'r3'"), 1, 'replacing the stale copy');
+is(answers(qw(alpha beta gamma delta)), $before, 'the answers are the same from the new copy');
+
+# ---- an alias moves the copy with the results ----
+upload('r5', 'main', 5, 'a', ['alpha2', 'P'], ['beta', 'P']);
+my $admin = $inst->token('default', 'admin');
+$r = $inst->cgi('features', 'POST', '/api/tests/aliases', content_type => 'application/json',
+    headers => { Authorization => "Bearer $admin" },
+    body => sprintf('{"from":"%s","to":"%s"}', tid('alpha'), tid('alpha2')));
+is($r->{status}, 201, 'alpha renamed alpha2') or diag($r->{body});
+is($r->{json}{results_moved}, 4, 'its four results moved (three from the copy, none lost)');
+is(statuses('alpha2'), 'r5:passed,r4:failed,r3:failed,r2:failed,r1:passed', 'the new name has the whole history');
+is(sql("SELECT count(*) FROM result_history h JOIN tests t ON t.id = h.test WHERE t.name = 'alpha'"), 0,
+    'the old name has no copy left');
+$before = answers(qw(alpha2 beta));
+$inst->cli('batch', '--pass', 'history');
+is(answers(qw(alpha2 beta)), $before, 'the same after the pass');
+
+# ---- the mapping pass's days: the same from the copy as from results ----
+sub days {
+	return sql('SELECT ' . $inst->agg("day || ':' || runs || ':' || passed || ':' || failed || ':' || skipped", ' ', 'day')
+	    . ' FROM feature_days');
+}
+$r = $inst->cli('batch', '--pass', 'mapping');
+is($r->{exit}, 0, 'the mapping pass maps the tests') or diag($r->{stdout} . $r->{stderr});
+# rules that changed since: every feature's days are rebuilt at once
+sql("UPDATE batch_marks SET state = 'older' WHERE pass = 'mapping-rules'");
+$r = $inst->cli('batch', '--pass', 'mapping');
+like($r->{stdout}, qr/timelines rebuilt/, 'new rules: the timelines are rebuilt from the copy');
+my $days = days();
+like($days, qr/^\d+:\d+:\d+:\d+:\d+/, 'a feature has days');
+sql("DELETE FROM result_history; INSERT INTO history_pending (run, gen) SELECT id, 0 FROM runs; "
+    . "UPDATE batch_marks SET state = 'older' WHERE pass = 'mapping-rules'");
+$r = $inst->cli('batch', '--pass', 'mapping');
+like($r->{stdout}, qr/timelines rebuilt/, 'rebuilt again with every run pending');
+is(days(), $days, 'the same days from results');
+$inst->cli('batch', '--pass', 'history');
+is(pending(), 0, 'the pass copies them all again');
+
+# ---- retention purges a run and its copy ----
+upload('old', 'main', -24 * 20, 'a', ['beta', 'F']);
+$inst->cli('batch', '--pass', 'history');
+is(sql("SELECT count(*) FROM result_history h JOIN runs u ON u.id = h.run WHERE u.run_id = 'old'"), 1,
+    'an old run has its copy');
+$r = $inst->cli('batch', '--pass', 'retention');
+is($r->{exit}, 0, 'retention runs') or diag($r->{stdout} . $r->{stderr});
+is(sql("SELECT count(*) FROM result_history h JOIN runs u ON u.id = h.run WHERE u.run_id = 'old'"), 0,
+    'retention deletes the purged run\'s copy');
+is(sql("SELECT count(*) FROM result_history"), sql('SELECT count(*) FROM results'), 'and only that');
+unlike(statuses('beta'), qr/old:/, 'the purged run is gone from the history');
+
+# ---- a database from before 0021: migrate builds the copy ----
+upload('r6', 'dev', 6, 'a', ['beta', 'F'], ['gamma', 'P']);
+$before = answers(qw(alpha2 beta gamma delta));
+my $results = sql('SELECT count(*) FROM results');
+is($results, 16, 'sixteen results kept');
+$inst->unmigrate(21);
+is(sql('SELECT count(*) FROM results'), $results, 'the results as 0020 left them');
+$r = $inst->cli('migrate');
+is($r->{exit}, 0, 'testvis migrate takes it to 0021') or diag($r->{stderr});
+is(copied(), $results, 'with a copy of every result');
+is(pending(), 0, 'and nothing pending');
+is(answers(qw(alpha2 beta gamma delta)), $before, 'every by-test answer is the same');
+
+done_testing();
