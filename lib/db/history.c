@@ -94,7 +94,7 @@ history_merge(struct db *db, int max, long *rows)
 	struct db_query *st;
 	int64_t run[MERGE_MAX], gen[MERGE_MAX];
 	long done = 0;
-	int n = 0, i, rc;
+	int n = 0, i, rc = DB_DONE;
 
 	if (max <= 0 || max > MERGE_MAX)
 		max = MERGE_MAX;
