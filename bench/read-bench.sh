@@ -96,10 +96,11 @@ if [ ! -s "$db.done" ]; then
 	sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' > /dev/null
 	echo "$(( $(date +%s) - t0 ))" > "$db.done"
 fi
-# a database built by an older schema is brought up to date first, and
-# the mapping pass maps its tests (as the every-minute batch would)
+# a database built by an older schema is brought up to date first, the
+# history pass copies the runs into the per-test order and the mapping
+# pass maps its tests (as the every-minute batch would)
 "$tv" migrate > /dev/null
-"$tv" batch --pass mapping > /dev/null
+"$tv" batch --pass history,mapping > /dev/null
 echo "database: $(sqlite3 "$db" 'SELECT count(*) FROM runs') runs," \
     "$(sqlite3 "$db" 'SELECT count(*) FROM tests') tests," \
     "$(sqlite3 "$db" 'SELECT count(*) FROM results') results," \

@@ -196,10 +196,13 @@ static const char *const sql[STMT__MAX] = {
 	    "JOIN runs r ON r.id = h.id JOIN results res ON res.run = h.id "
 	    "AND res.status IN (1, 2) JOIN tests t ON t.id = res.test "
 	    "ORDER BY h.job, t.name, t.id LIMIT ?4), "
-	    "streak AS (SELECT x.*, (SELECT max(p.started_at) FROM ("
-	    BY_TEST("x.test", "r.status IN (0, 3) AND r.started_at < x.at", "")
-	    ") AS p JOIN runs u ON u.id = p.run WHERE " IN_X_STREAM
-	    ") AS ok "
+	    /* the newest good result first, in index order: one probe
+	     * back from the head, not the test's whole history */
+	    "streak AS (SELECT x.*, (SELECT p.started_at FROM ("
+	    BY_TEST("x.test", "r.status IN (0, 3) AND r.started_at < x.at "
+	    "AND EXISTS (SELECT 1 FROM runs u WHERE u.id = r.run AND "
+	    IN_X_STREAM ")", "ORDER BY started_at DESC LIMIT 1") ") AS p) "
+	    "AS ok "
 	    "FROM page x) "
 	    "SELECT x.test_id, x.name, x.job, x.run_id, x.fingerprint, "
 	    "(SELECT count(*) FROM (" BY_TEST("x.test", FAILED_SINCE_OK, "")
