@@ -9,8 +9,11 @@
 #include "db.h"
 #include "history.h"
 
-/* pending runs copied per history_merge() call */
-#define MERGE_MAX 64
+/* per history_merge() call (one transaction of the pass, which holds
+ * the write lock meanwhile): pending runs at most, and results at most
+ * once one run is in (so uploads wait about a second at PERF-2's scale) */
+#define MERGE_MAX	64
+#define MERGE_ROWS	20000
 
 enum stmt {
 	STMT_MARK,
@@ -29,8 +32,10 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_MARK] =
 	    "INSERT INTO history_pending (run, gen) VALUES (?1, 0) "
 	    "ON CONFLICT (run) DO UPDATE SET gen = history_pending.gen + 1",
+	/* with each run's size (a run gone since has none) */
 	[STMT_PENDING] =
-	    "SELECT run, gen FROM history_pending ORDER BY run LIMIT ?1",
+	    "SELECT q.run, q.gen, coalesce(u.tests, 0) FROM history_pending q "
+	    "LEFT JOIN runs u ON u.id = q.run ORDER BY q.run LIMIT ?1",
 	[STMT_DROP] =
 	    "DELETE FROM result_history WHERE run IN (SELECT run FROM "
 	    "history_pending WHERE run BETWEEN ?1 AND ?2)",
@@ -83,16 +88,17 @@ history_forget(struct db *db, int64_t run)
 
 /*
  * Copies up to max (MERGE_MAX when 0 or more) pending runs, the oldest
- * ids first, into result_history, replacing what it held of them, and
- * takes them off the list unless written since they were read.  Adds the
- * rows copied to *rows.  Returns the number of runs taken off, 0 when
- * none was pending, or -1.
+ * ids first, as many as hold MERGE_ROWS results (one at least), into
+ * result_history, replacing what it held of them, and takes them off the
+ * list unless written since they were read.  Adds the rows copied to
+ * *rows.  Returns the number of runs taken off, 0 when none was pending,
+ * or -1.
  */
 long
 history_merge(struct db *db, int max, long *rows)
 {
 	struct db_query *st;
-	int64_t run[MERGE_MAX], gen[MERGE_MAX];
+	int64_t run[MERGE_MAX], gen[MERGE_MAX], size = 0;
 	long done = 0;
 	int n = 0, i, rc = DB_DONE;
 
@@ -101,9 +107,11 @@ history_merge(struct db *db, int max, long *rows)
 	if ((st = DB_STMT(db, DBM_HISTORY, STMT_PENDING)) == NULL ||
 	    db_bind_int(db, st, 1, max) == -1)
 		return -1;
-	while (n < max && (rc = db_step(db, st)) == DB_ROW) {
+	while (n < max && (n == 0 || size < MERGE_ROWS) &&
+	    (rc = db_step(db, st)) == DB_ROW) {
 		run[n] = db_col_int(st, 0);
 		gen[n++] = db_col_int(st, 1);
+		size += db_col_int(st, 2);
 	}
 	db_reset(st);
 	if (n == 0 || rc == -1)
