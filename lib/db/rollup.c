@@ -189,11 +189,15 @@ static const char *const sql[STMT__MAX] = {
 	    "opened_at, last_run, last_failed_at, fingerprint, message) "
 	    "SELECT ?5, r.test, ?3, ?1, ?4, ?1, ?4, r.fingerprint, "
 	    TEXT_OF("message") " FROM results r WHERE r.run = ?1 AND "
-	    "r.shard = ?2 AND r.status IN (1, 2) "
-	    /* a test with an open incident on the branch has its row: the
-	     * unique index says so by a probe a row, whatever the planner
-	     * makes of tables it has no statistics of yet */
-	    "ON CONFLICT (test, branch) WHERE closed_at IS NULL DO NOTHING",
+	    "r.shard = ?2 AND r.status IN (1, 2) AND "
+	    /* not when the test has an open incident on the branch: a
+	     * scalar subquery, which PostgreSQL probes incidents_open with
+	     * a row at a time; as NOT EXISTS it made an anti join of it,
+	     * planned as a scan per failure while the tables had no
+	     * statistics yet (a conflict clause instead would spend
+	     * identity values, and ids would differ from SQLite's) */
+	    "(SELECT i.id FROM incidents i WHERE i.test = r.test AND "
+	    "i.branch = ?3 AND i.closed_at IS NULL) IS NULL",
 	[STMT_OPEN_EVENTS] = DB_SQL2(
 	    "INSERT INTO events (project_id, at, kind, subject, payload) "
 	    "SELECT i.project_id, ?2, 'incident_opened', t.test_id, "

@@ -61,8 +61,9 @@ const char *const export_kinds[] = { "run", "test_history", "catalogue",
 #define TEXT_ID "(SELECT y.id FROM result_texts y WHERE y.run = r.run AND " \
 	"y.test = r.test)"
 /* a test's history: ?1 test, ?2 branch or NULL, before (?3, ?4) */
-#define HIST_FROM(tail) "FROM (" BY_TEST("?1", "(?2 IS NULL OR EXISTS " \
-	"(SELECT 1 FROM runs b WHERE b.id = r.run AND b.branch = ?2)) AND " \
+#define HIST_FROM(tail) "FROM (" BY_TEST("?1", "(CAST(?2 AS TEXT) IS " \
+	"NULL OR EXISTS (SELECT 1 FROM runs b WHERE b.id = r.run AND " \
+	"b.branch = ?2)) AND " \
 	"((r.started_at, r.run) < (?3, ?4) OR ?3 IS NULL)", tail) ") AS r " \
 	"JOIN runs u ON u.id = r.run LEFT JOIN result_texts x ON x.id = " \
 	TEXT_ID

@@ -243,8 +243,9 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_HISTORY] =
 	    "SELECT u.run_id, r.started_at, u.branch, u.git_sha, r.status, "
 	    "r.duration_ms, r.attempts, r.flaky_in_run, r.fingerprint, "
-	    "x.message, r.run FROM (" BY_TEST("?1", "(?2 IS NULL OR EXISTS "
-	    "(SELECT 1 FROM runs b WHERE b.id = r.run AND b.branch = ?2)) AND "
+	    "x.message, r.run FROM (" BY_TEST("?1", "(CAST(?2 AS TEXT) IS "
+	    "NULL OR EXISTS (SELECT 1 FROM runs b WHERE b.id = r.run AND "
+	    "b.branch = ?2)) AND "
 	    "((r.started_at, r.run) < (?3, ?4) OR ?3 IS NULL)",
 	    "ORDER BY started_at DESC, run DESC LIMIT ?5") ") AS r "
 	    "JOIN runs u ON u.id = r.run "
