@@ -190,14 +190,14 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT ?5, r.test, ?3, ?1, ?4, ?1, ?4, r.fingerprint, "
 	    TEXT_OF("message") " FROM results r WHERE r.run = ?1 AND "
 	    "r.shard = ?2 AND r.status IN (1, 2) AND "
-	    /* not when the test has an open incident on the branch: a
-	     * scalar subquery, which PostgreSQL probes incidents_open with
-	     * a row at a time; as NOT EXISTS it made an anti join of it,
-	     * planned as a scan per failure while the tables had no
-	     * statistics yet (a conflict clause instead would spend
-	     * identity values, and ids would differ from SQLite's) */
-	    "(SELECT i.id FROM incidents i WHERE i.test = r.test AND "
-	    "i.branch = ?3 AND i.closed_at IS NULL) IS NULL",
+	    /* not when the test has an open incident on the branch: the
+	     * branch's open incidents read once into a hash (SQLite: an
+	     * ephemeral index), whatever the statistics.  As NOT EXISTS,
+	     * PostgreSQL planned a scan of them per failure while the
+	     * tables had no statistics yet; as a scalar probe, a scan of
+	     * the table being inserted into per failure */
+	    "r.test NOT IN (SELECT i.test FROM incidents i WHERE "
+	    "i.branch = ?3 AND i.closed_at IS NULL)",
 	[STMT_OPEN_EVENTS] = DB_SQL2(
 	    "INSERT INTO events (project_id, at, kind, subject, payload) "
 	    "SELECT i.project_id, ?2, 'incident_opened', t.test_id, "
