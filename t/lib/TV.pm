@@ -368,6 +368,9 @@ our @CI_VARS = qw(GITHUB_ACTIONS GITLAB_CI JENKINS_URL BUILDKITE CIRCLECI);
 # What undoes each migration from 0016 on, newest first: what unmigrate()
 # runs so that a test can apply those migrations again.
 my @LATER_UNDO = (
+	[22, 'CREATE INDEX test_stats_p50 ON test_stats(project_id, p50_ms, '
+	    . 'test); CREATE INDEX test_stats_p95 ON test_stats(project_id, '
+	    . 'p95_ms, test);'],
 	[21, 'DROP TABLE result_history; DROP TABLE history_pending; '
 	    . 'CREATE INDEX results_test ON results(test, started_at, status, '
 	    . 'duration_ms);'],
