@@ -20,7 +20,7 @@ use TV;
 my $inst = new_instance();
 my $seq = 0;
 
-# up(run_id, {when, branch, job, ms, tags}, [suite, name, P|F|E|S, ms,
+# up(run_id, {when, branch, job, ms, tags, shard}, [suite, name, P|F|E|S, ms,
 # owner, feature]...): one run, its suites nested as the path says
 sub up {
 	my ($id, $o, @cases) = @_;
@@ -54,7 +54,8 @@ sub up {
 		close $fh;
 	}
 	my $r = $inst->cli('ingest', '--run-id', $id, '--branch', $o->{branch},
-	    '--job', $o->{job} // 'unit', '--started-at', $o->{when}, $f);
+	    '--job', $o->{job} // 'unit', '--started-at', $o->{when},
+	    ($o->{shard} ? ('--shard', $o->{shard}) : ()), $f);
 	die "ingest $id: $r->{stderr}" if $r->{exit} != 0;
 }
 
@@ -280,5 +281,29 @@ $inst->unmigrate(16);
 $r = $inst->cli('migrate');
 is($r->{exit}, 0, 'migrations 0016 and later again') or diag($r->{stderr});
 is($inst->sql($cells_sql), $before, 'it counts the same cells in from the results');
+
+# ---- ingest sums a run's cells as the GROUP BY over its results does ----
+# (on SQLite in C, by a hash of the cells: suites interleaved, an owner
+# left empty, tests of one suite and owner in two features, a second
+# shard of the run after the mapping pass, with a test not mapped yet)
+up('cells', { when => '2026-05-01T00:00:00Z', branch => 'main', ms => 100, shard => 'a' },
+    ['deep/a', 'c1', 'P', 10, 'ann', 'checkout'], ['z', 'c2', 'F', 20, 'bob', 'pricing'],
+    ['deep/a', 'c3', 'S', 5, 'ann', 'checkout'], ['z', 'c4', 'E', 7, '', 'pricing'],
+    ['deep/a', 'c5', 'P', 1, 'ann', 'pricing'], ['deep', 'c6', 'F', 3, 'ann', 'checkout'],
+    ['deep/a', 'c7', 'P', 2, 'bob', 'checkout']);
+$r = $inst->cli('batch', '--pass', 'mapping');
+is($r->{exit}, 0, 'the mapping pass maps them') or diag($r->{stderr});
+up('cells', { when => '2026-05-01T00:00:00Z', branch => 'main', ms => 100, shard => 'b' },
+    ['y', 'c8', 'P', 9, 'cy', 'pricing']);
+my $run_cells = "SELECT suite, owner, feature, tests, passed, failed, skipped, duration_ms FROM report_cells "
+    . "WHERE run = (SELECT id FROM runs WHERE run_id = 'cells') ORDER BY suite, owner, feature";
+my $grouped = "SELECT t.suite_path, coalesce(t.owner, ''), coalesce(t.feature, 0), count(*), "
+    . "sum(CASE WHEN r.status = 0 THEN 1 ELSE 0 END), sum(CASE WHEN r.status IN (1, 2) THEN 1 ELSE 0 END), "
+    . "sum(CASE WHEN r.status = 3 THEN 1 ELSE 0 END), sum(coalesce(r.duration_ms, 0)) "
+    . "FROM results r JOIN tests t ON t.id = r.test WHERE r.run = (SELECT id FROM runs WHERE run_id = 'cells') "
+    . "GROUP BY t.suite_path, coalesce(t.owner, ''), coalesce(t.feature, 0) ORDER BY 1, 2, 3";
+my $cells = $inst->sql($run_cells);
+is(scalar(split /\n/, $cells), 7, 'the run has its seven cells') or diag($cells);
+is($cells, $inst->sql($grouped), 'each as the GROUP BY over the run\'s results counts it');
 
 done_testing();
