@@ -370,7 +370,8 @@ our @CI_VARS = qw(GITHUB_ACTIONS GITLAB_CI JENKINS_URL BUILDKITE CIRCLECI);
 my @LATER_UNDO = (
 	[22, 'CREATE INDEX test_stats_p50 ON test_stats(project_id, p50_ms, '
 	    . 'test); CREATE INDEX test_stats_p95 ON test_stats(project_id, '
-	    . 'p95_ms, test);'],
+	    . 'p95_ms, test); CREATE INDEX failure_groups_recent ON '
+	    . 'failure_groups(project_id, last_seen_at);'],
 	[21, 'DROP TABLE result_history; DROP TABLE history_pending; '
 	    . 'CREATE INDEX results_test ON results(test, started_at, status, '
 	    . 'duration_ms);'],

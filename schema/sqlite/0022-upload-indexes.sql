@@ -1,4 +1,4 @@
--- Uploads that do not move two index entries per test (issue 18).
+-- Indexes every upload rewrote for little or no read (issue 18).
 --
 -- test_stats_p50 and test_stats_p95 ordered a project's tests by their
 -- duration percentiles for the slowest list (API-22).  A percentile over
@@ -10,3 +10,9 @@
 -- beside it always did.
 DROP INDEX test_stats_p50;
 DROP INDEX test_stats_p95;
+
+-- failure_groups_recent (by last seen) moved an entry of every failure
+-- group an upload's failures joined, and no statement reads it: the
+-- failures list ranks the groups from failure_tests and failure_streams
+-- and finds each by its key.
+DROP INDEX failure_groups_recent;
