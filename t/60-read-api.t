@@ -292,6 +292,20 @@ $r = get('insights', '/api/tests/slowest?limit=3');
 is_deeply([map { $_->{name} } @{$r->{json}{regressions}}], ['eps'], 'duration regression found');
 is($r->{json}{regressions}[0]{before_p50_ms}, 10, 'before');
 is($r->{json}{regressions}[0]{after_p50_ms}, 100, 'after');
+# the slowest list: from the slow tests' partial index (p95 >= 50 ms) when
+# they fill the limit, else from every test; the same order either way
+for my $by (qw(p50 p95)) {
+	my $scope = "s.project_id = (SELECT id FROM projects WHERE slug = 'default')";
+	my @want = split /\n/, $inst->sql("SELECT t.name FROM test_stats s JOIN tests t ON t.id = s.test "
+	    . "WHERE $scope AND s.${by}_ms IS NOT NULL ORDER BY s.${by}_ms DESC, s.test DESC");
+	my $slow = $inst->sql("SELECT count(*) FROM test_stats s WHERE $scope AND s.${by}_ms >= 50");
+	chomp $slow;
+	ok($slow >= 1 && $slow < @want, "slowest by $by: $slow of " . scalar(@want) . ' tests are slow');
+	for my $limit (1, $slow, $slow + 1, scalar @want) {
+		my $got = get('insights', "/api/tests/slowest?by=$by&limit=$limit")->{json}{slowest};
+		is_deeply([map { $_->{name} } @$got], [@want[0 .. $limit - 1]], "slowest by $by, limit $limit");
+	}
+}
 # branch=*: the groups of every branch (issue 13 item 4)
 $r = get('insights', '/api/failures?branch=*');
 my %fg = map { $_->{message} => $_ } @{$r->{json}{failures}};

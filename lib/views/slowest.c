@@ -11,6 +11,8 @@
 enum stmt {
 	STMT_SLOWEST_P50,
 	STMT_SLOWEST_P95,
+	STMT_SLOW_P50,
+	STMT_SLOW_P95,
 	STMT_REGRESSIONS,
 	STMT__MAX
 };
@@ -22,11 +24,26 @@ enum stmt {
 	" DESC, test DESC LIMIT ?2) AS p " PAGE_JOIN " " \
 	"ORDER BY " col " DESC, id DESC"
 
+/*
+ * The same among the slow tests (p95 >= SLOW_MS) alone, which the partial
+ * index test_stats_slow holds (migration 0022): every test with col >=
+ * SLOW_MS is there (p50 <= p95), so when it finds as many as the limit
+ * asks for, they are the list.
+ */
+#define SLOW_MS "50"
+#define SLOWEST_SLOW(col) \
+	"SELECT " TESTS_COLS " FROM (SELECT test AS sid FROM test_stats " \
+	"WHERE project_id = ?1 AND p95_ms >= " SLOW_MS " AND " col " >= " \
+	SLOW_MS " ORDER BY " col " DESC, test DESC LIMIT ?2) AS p " \
+	PAGE_JOIN " ORDER BY " col " DESC, id DESC"
+
 static const char *const sql[STMT__MAX] = {
 	/* order from test_stats alone; definitions joined for the page
 	 * only */
 	[STMT_SLOWEST_P50] = SLOWEST("p50_ms"),
 	[STMT_SLOWEST_P95] = SLOWEST("p95_ms"),
+	[STMT_SLOW_P50] = SLOWEST_SLOW("p50_ms"),
+	[STMT_SLOW_P95] = SLOWEST_SLOW("p95_ms"),
 	/* the halves are materialized: a flattened subquery would run
 	 * tv_half_pct once per reference (filter, order, output) */
 	[STMT_REGRESSIONS] =
@@ -35,7 +52,7 @@ static const char *const sql[STMT__MAX] = {
 	    "tv_half_pct(recent_ms, 1, 50) AS after_ms FROM test_stats "
 	    /* a regression needs a newer-half p50 >= 50 ms, so at least a
 	     * quarter of the window is >= 50 ms: p95 >= 50 is a safe filter */
-	    "WHERE project_id = ?1 AND p95_ms >= 50), "
+	    "WHERE project_id = ?1 AND p95_ms >= " SLOW_MS "), "
 	    "r AS MATERIALIZED (SELECT sid, before_ms, after_ms, "
 	    "after_ms * 1.0 / max(before_ms, 1) AS slowdown FROM h "
 	    "WHERE after_ms >= 1.5 * before_ms AND "
@@ -61,6 +78,34 @@ regression_row(struct db_query *st)
 }
 
 /*
+ * The limit slowest tests of project by p50 or p95: statement slow (the
+ * slow tests' index) when it finds limit of them, else statement all (a
+ * scan of the project's tests).  A JSON array, or NULL on a database
+ * error.
+ */
+static json_t *
+slowest_rows(struct db *db, int64_t project, enum stmt slow, enum stmt all,
+    int limit)
+{
+	struct db_query *st;
+	json_t *rows;
+	enum stmt i[2] = { slow, all };
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		if ((st = DB_STMT(db, DBM_SLOWEST, i[k])) == NULL ||
+		    db_bind_int(db, st, 1, project) == -1 ||
+		    db_bind_int(db, st, 2, limit) == -1 ||
+		    (rows = jval_rows(db, st, tests_row_json)) == NULL)
+			return NULL;
+		if (k == 1 || json_array_size(rows) >= (size_t)limit)
+			return rows;
+		json_decref(rows);
+	}
+	return NULL;
+}
+
+/*
  * GET /api/tests/slowest: {"by", "slowest": the limit slowest tests by
  * p50 or p95 over their recent runs, "regressions": tests whose newer
  * half of recent durations has a p50 at least 1.5x and 50 ms above the
@@ -72,11 +117,9 @@ slowest_list(struct db *db, int64_t project, int by_p95, int limit)
 	struct db_query *st;
 	json_t *slowest, *reg, *o;
 
-	if ((st = DB_STMT(db, DBM_SLOWEST, by_p95 ? STMT_SLOWEST_P95 :
-	    STMT_SLOWEST_P50)) == NULL ||
-	    db_bind_int(db, st, 1, project) == -1 ||
-	    db_bind_int(db, st, 2, limit) == -1 ||
-	    (slowest = jval_rows(db, st, tests_row_json)) == NULL)
+	if ((slowest = slowest_rows(db, project, by_p95 ? STMT_SLOW_P95 :
+	    STMT_SLOW_P50, by_p95 ? STMT_SLOWEST_P95 : STMT_SLOWEST_P50,
+	    limit)) == NULL)
 		return NULL;
 	if ((st = DB_STMT(db, DBM_SLOWEST, STMT_REGRESSIONS)) == NULL ||
 	    db_bind_int(db, st, 1, project) == -1 ||
