@@ -15,7 +15,9 @@
  *                             the commit and a checkpoint counted, in
  *                             layouts from the cheapest up; and the
  *                             per-test rollups of a run, one UPDATE per
- *                             test against one set-based upsert
+ *                             test against one set-based upsert; and what
+ *                             a first ingest adds, the definitions of N
+ *                             new tests and their bare stats rows
  *
  * Prints one line per measure: name, seconds, rows (or testcases) per
  * second.  bench/ceiling.sh runs it beside xmllint and testvis ingest.
@@ -324,6 +326,59 @@ rollups(const char *dir, long n)
 	sqlite3_close(db);
 }
 
+/*
+ * What a first ingest must store besides its results, at its cheapest: n
+ * new test definitions (the tests table and its indexes as migrations
+ * 0002-0022 leave them, strings as long as gen-junit's) and their bare
+ * test_stats rows (with test_stats' indexes), each table filled by one
+ * INSERT ... SELECT in key order from rows made beforehand (no binding,
+ * no per-row statement), in one transaction with the upload's page cache.
+ * The names are in another order than the keys, as hashed keys make them.
+ */
+static void
+definitions(const char *dir, long n)
+{
+	sqlite3 *db = fresh(dir, "defs");
+	char sql[512];
+	double t;
+
+	run(db, "PRAGMA cache_size = -65536");	/* an upload's (ingeststore.c) */
+	run(db, "CREATE TABLE tests (id INTEGER PRIMARY KEY, project_id "
+	    "INTEGER NOT NULL, test_id TEXT NOT NULL, identity_path TEXT NOT "
+	    "NULL, name TEXT NOT NULL, base_name TEXT NOT NULL, params TEXT "
+	    "NOT NULL DEFAULT '', classname TEXT NOT NULL DEFAULT '', file "
+	    "TEXT NOT NULL DEFAULT '', line INTEGER, suite_path TEXT NOT NULL "
+	    "DEFAULT '', tags TEXT, owner TEXT, feature_hint TEXT, "
+	    "domain_hint TEXT, state TEXT NOT NULL DEFAULT 'active', "
+	    "first_seen_at INTEGER NOT NULL, first_run INTEGER, feature "
+	    "INTEGER); CREATE INDEX tests_name ON tests(project_id, name); "
+	    "CREATE INDEX tests_feature ON tests(project_id, feature); "
+	    "CREATE INDEX tests_paused ON tests(project_id, state) WHERE "
+	    "state <> 'active'; CREATE TABLE test_stats (test INTEGER "
+	    "PRIMARY KEY, project_id INTEGER NOT NULL, last_seen_at INTEGER "
+	    "NOT NULL, last_status TEXT, p95_ms INTEGER, def_digest INTEGER); "
+	    "CREATE INDEX test_stats_known ON test_stats(project_id, test, "
+	    "def_digest); CREATE INDEX test_stats_pending ON "
+	    "test_stats(project_id) WHERE last_status IS NULL");
+	snprintf(sql, sizeof(sql), "CREATE TEMP TABLE src AS WITH RECURSIVE "
+	    "c(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM c WHERE k < %ld) "
+	    "SELECT k, printf('test_api_%%08x_refund_tax', (k * 2654435761) "
+	    "& 4294967295) AS name, printf('shop / tests.orders%%d / "
+	    "tests.orders%%d.handlers.test_api_%%d', k %% 97, k %% 97, "
+	    "k %% 1009) AS path FROM c", n);
+	run(db, sql);
+	t = now_s();
+	run(db, "BEGIN; INSERT INTO tests (id, project_id, test_id, "
+	    "identity_path, name, base_name, classname, file, suite_path, "
+	    "first_seen_at) SELECT k, 1, substr(name, 10, 16), substr(path, "
+	    "25), name, name, substr(path, 25), substr(path, 13), path, 0 "
+	    "FROM src ORDER BY k; INSERT INTO test_stats (test, project_id, "
+	    "last_seen_at, def_digest) SELECT k, 1, 0, k * 31 FROM src "
+	    "ORDER BY k; COMMIT");
+	report("first: definitions + stats rows", now_s() - t, n);
+	sqlite3_close(db);
+}
+
 /* ceiling store N DIR. */
 static int
 cmd_store(long n, const char *dir)
@@ -344,6 +399,7 @@ cmd_store(long n, const char *dir)
 		sqlite3_close(db);
 	}
 	rollups(dir, n);
+	definitions(dir, n);
 	return 0;
 }
 
