@@ -99,6 +99,21 @@ struct cells {
 
 #define STMT(db, i) DB_STMT((db), DBM_REPORTCELLS, (i))
 
+/* Runs statement s bound to the n values v.  Returns 0 or -1 (logged). */
+static int
+run_bound(struct db *db, enum stmt s, const int64_t *v, int n)
+{
+	struct db_query *st;
+	int k;
+
+	if ((st = STMT(db, s)) == NULL)
+		return -1;
+	for (k = 0; k < n; k++)
+		if (db_bind_int(db, st, k + 1, v[k]) == -1)
+			return -1;
+	return db_step_done(db, st);
+}
+
 /*
  * Runs the drop statement d and then the add statement a, both bound to
  * the n values v.  Returns 0 or -1 (logged).
@@ -106,20 +121,7 @@ struct cells {
 static int
 rebuild(struct db *db, enum stmt d, enum stmt a, const int64_t *v, int n)
 {
-	struct db_query *st;
-	enum stmt s[2] = { d, a };
-	int i, k;
-
-	for (i = 0; i < 2; i++) {
-		if ((st = STMT(db, s[i])) == NULL)
-			return -1;
-		for (k = 0; k < n; k++)
-			if (db_bind_int(db, st, k + 1, v[k]) == -1)
-				return -1;
-		if (db_step_done(db, st) == -1)
-			return -1;
-	}
-	return 0;
+	return run_bound(db, d, v, n) == -1 ? -1 : run_bound(db, a, v, n);
 }
 
 /* The hash of a cell's key. */
@@ -282,8 +284,7 @@ run_summed(struct db *db, int64_t run)
 	int rc, status;
 
 	memset(&cs, 0, sizeof(cs));
-	if ((st = STMT(db, STMT_RUN_DROP)) == NULL ||
-	    db_bind_int(db, st, 1, run) == -1 || db_step_done(db, st) == -1 ||
+	if (run_bound(db, STMT_RUN_DROP, &run, 1) == -1 ||
 	    (st = STMT(db, STMT_RUN_ROWS)) == NULL ||
 	    db_bind_int(db, st, 1, run) == -1)
 		return -1;
