@@ -133,4 +133,32 @@ my @names = qw(broken ok1 ok2 ok3 ok4 ok5);
 	is(catalogue($inst, '?limit=50')->{broken}{flaky_score}, 0, 'the catalogue agrees');
 }
 
+# ---- evidence: the newest 20 items, kept as they were written ----
+# The pass appends each new item to the stored text without decoding the
+# items already there (issue 18), so the newest 20 must survive in order,
+# a job name holding JSON's own delimiters included, and a stored text
+# that is no array must start over rather than stop the pass.
+{
+	my $inst = new_instance(conf => { auth_ingest => 'open', flaky_window => 4 });
+	my $job = "e2e {1},[\"x\\y\"]:}";
+	(my $qjob = $job) =~ s/([^A-Za-z0-9_.~-])/sprintf('%%%02X', ord $1)/ge;
+	for my $i (1 .. 26) {
+		upload($inst, \@names, ["r$i", 'main', $qjob, "g$i", $i * 10], broken => ($i % 2 ? 'F' : 'P'));
+		flaky_pass($inst) if $i == 3 || $i == 13;
+	}
+	flaky_pass($inst);
+	my $f = flaky_by_name($inst)->{broken};
+	my @items = @{$f->{evidence}{items} // []};
+	is(scalar @items, 20, 'issue 18: 23 flip items leave the newest 20');
+	is_deeply([map { $_->{run_id} } @items], [map { "r$_" } 7 .. 26], 'issue 18: oldest first');
+	ok(!(grep { $_->{monitor} ne 'flip' || !defined $_->{flip_rate} || $_->{job} ne $job } @items),
+	    'every item a flip with its rate, its job name (braces, brackets, quotes, a backslash) intact');
+	$inst->sql("UPDATE flaky_states SET evidence = '{\"monitor\":\"flip\"}' WHERE test = "
+	    . "(SELECT id FROM tests WHERE name = 'broken')");
+	upload($inst, \@names, ['r27', 'main', $qjob, 'g27', 270], broken => 'F');
+	like(flaky_pass($inst), qr/^batch: flaky ok/m, 'a stored evidence text that is no array does not stop the pass');
+	@items = @{flaky_by_name($inst)->{broken}{evidence}{items} // []};
+	is_deeply([map { $_->{run_id} } @items], ['r27'], 'it starts over with the new item');
+}
+
 done_testing();

@@ -102,7 +102,44 @@ is(pending(), 0, 'no run is pending after it');
 is(copied(), 11, 'every result has its per-test copy');
 is(answers(qw(alpha beta gamma)), $before, 'every by-test answer is the same from the copy');
 $r = $inst->cli('batch', '--pass', 'history');
-like($r->{stdout}, qr/: 0 runs copied \(0 results\)/, 'a second pass has nothing to do');
+like($r->{stdout}, qr/^batch: history ok in [\d.]+ s: nothing pending$/m, 'a second pass has nothing to do');
+
+# ---- the pass lets runs gather: history_copy_runs, history_copy_wait_s ----
+# A copy costs about one page per test whether it takes one run or
+# several, so by default the pass waits for a few runs (or for the oldest
+# to have waited long enough); the answers never wait for it.
+{
+	my $gather = new_instance(conf => { auth_ingest => 'open', history_copy_runs => 3,
+	    history_copy_wait_s => 3600 });
+	my $saved = $inst;
+	$inst = $gather;
+	upload('g1', 'main', 3.5, 'a', ['alpha', 'P'], ['beta', 'P']);
+	my $gb = answers(qw(alpha beta));
+	$r = $inst->cli('batch', '--pass', 'history');
+	like($r->{stdout}, qr/: 1 runs waiting \(copied at 3, or 3600 s after the oldest\)$/m,
+	    'one run waits for two more');
+	is(pending(), 1, 'it stays pending');
+	is(sql("SELECT count(*) FROM result_history h JOIN runs u ON u.id = h.run WHERE u.run_id = 'g1'"), 0,
+	    'and is not copied');
+	is(answers(qw(alpha beta)), $gb, 'the answers meanwhile take it from the run');
+	upload('g2', 'main', 3.6, 'a', ['alpha', 'F'], ['beta', 'P']);
+	like($inst->cli('batch', '--pass', 'history')->{stdout}, qr/: 2 runs waiting/, 'two wait');
+	my $wait = sql("SELECT max(ingested_at) FROM runs WHERE run_id = 'g1'");
+	like($inst->cli('batch', '--pass', 'history', '--now', iso(int(($wait + 3599_000) / 1000)))->{stdout},
+	    qr/: 2 runs waiting/, 'the oldest has not waited history_copy_wait_s yet');
+	upload('g3', 'main', 3.7, 'a', ['alpha', 'F'], ['beta', 'F']);
+	$gb = answers(qw(alpha beta));
+	is(statuses('alpha', '?limit=4'), 'g3:failed,g2:failed,g1:passed', 'three waiting runs in a test\'s history');
+	$r = $inst->cli('batch', '--pass', 'history');
+	like($r->{stdout}, qr/: 3 runs copied \(6 results\)/, 'the third run has them copied together');
+	is(pending(), 0, 'none waits');
+	is(answers(qw(alpha beta)), $gb, 'and every answer is the same from the copy');
+	upload('g4', 'main', 3.8, 'a', ['alpha', 'P'], ['beta', 'P']);
+	$wait = sql("SELECT ingested_at FROM runs WHERE run_id = 'g4'");
+	like($inst->cli('batch', '--pass', 'history', '--now', iso(int(($wait + 3600_000 + 999) / 1000)))->{stdout},
+	    qr/: 1 runs copied \(2 results\)/, 'one run alone is copied once it has waited history_copy_wait_s');
+	$inst = $saved;
+}
 
 # ---- a run the pass copied takes another shard: it is pending again ----
 upload('r3', 'main', 3, 'b', ['delta', 'F'], ['gamma', 'F']);

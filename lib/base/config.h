@@ -74,6 +74,10 @@ struct config {
 	/* links in run summaries: "https://testvis.example.com" ("": the
 	 * frontend's relative #/ links) */
 	char			*public_url;
+	/* the batch's history pass copies the pending runs once this many
+	 * wait, or once the oldest has waited this long (0: at once) */
+	long long		 history_copy_runs;
+	long long		 history_copy_wait_s;
 };
 
 /* The gate rules testvis.conf sets for one project (`gate_KEY.SLUG`);

@@ -11,9 +11,12 @@
 
 /* per history_merge() call (one transaction of the pass, which holds
  * the write lock meanwhile): pending runs at most, and results at most
- * once one run is in (so uploads wait about a second at PERF-2's scale) */
+ * once one run is in.  The cost is one page per test rather than per
+ * row, so the runs a pass copies go in one transaction where they can:
+ * eight runs of 10,000 tests hold uploads back about a second at
+ * PERF-2's scale. */
 #define MERGE_MAX	64
-#define MERGE_ROWS	20000
+#define MERGE_ROWS	100000
 
 enum stmt {
 	STMT_MARK,
@@ -23,6 +26,7 @@ enum stmt {
 	STMT_DONE,
 	STMT_FORGET_ROWS,
 	STMT_FORGET_RUN,
+	STMT_WAITING,
 	STMT__MAX
 };
 
@@ -51,6 +55,10 @@ static const char *const sql[STMT__MAX] = {
 	    "DELETE FROM history_pending WHERE run = ?1 AND gen = ?2",
 	[STMT_FORGET_ROWS] = "DELETE FROM result_history WHERE run = ?1",
 	[STMT_FORGET_RUN] = "DELETE FROM history_pending WHERE run = ?1",
+	/* a run gone since waits since 0: copy (drop) it at once */
+	[STMT_WAITING] =
+	    "SELECT count(*), min(coalesce(u.ingested_at, 0)) FROM "
+	    "history_pending q LEFT JOIN runs u ON u.id = q.run",
 };
 
 /* Runs statement i with run bound to ?1; 0 or -1. */
@@ -84,6 +92,27 @@ history_forget(struct db *db, int64_t run)
 	if (run_step(db, STMT_FORGET_ROWS, run) == -1)
 		return -1;
 	return run_step(db, STMT_FORGET_RUN, run);
+}
+
+/*
+ * How many runs are pending (*runs) and when the oldest of them was
+ * uploaded (*oldest, ms; 0 when one is gone).  0 or -1.
+ */
+int
+history_waiting(struct db *db, int64_t *runs, int64_t *oldest)
+{
+	struct db_query *st;
+
+	if ((st = DB_STMT(db, DBM_HISTORY, STMT_WAITING)) == NULL ||
+	    db_step(db, st) != DB_ROW) {
+		if (st != NULL)
+			db_reset(st);
+		return -1;
+	}
+	*runs = db_col_int(st, 0);
+	*oldest = db_col_null(st, 1) ? 0 : db_col_int(st, 1);
+	db_reset(st);
+	return 0;
 }
 
 /*

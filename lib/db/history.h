@@ -42,5 +42,6 @@ struct db;
 int	 history_mark(struct db *, int64_t);
 int	 history_forget(struct db *, int64_t);
 long	 history_merge(struct db *, int, long *);
+int	 history_waiting(struct db *, int64_t *, int64_t *);
 
 #endif

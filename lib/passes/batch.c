@@ -392,8 +392,8 @@ batch_watch(struct db *db, const struct config *cfg,
 		if (now >= next_all) {
 			if ((bfd = lock_take(cfg, db, "batch.lock")) >= 0) {
 				rc |= batch_once(db, cfg, o,
-				    "fingerprints,mapping,flaky,integrity,"
-				    "alerts,exports,retention", tr);
+				    "history,fingerprints,mapping,flaky,"
+				    "integrity,alerts,exports,retention", tr);
 				lock_release(db, bfd);
 			}
 			next_all = now + 1000.0 * o->interval;

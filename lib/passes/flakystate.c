@@ -25,9 +25,12 @@
 #include <jansson.h>
 
 #include "branch.h"
+#include "buf.h"
 #include "config.h"
 #include "db.h"
 #include "flakystate.h"
+#include "jdump.h"
+#include "jscan.h"
 #include "jval.h"
 #include "pass.h"
 #include "rollup.h"
@@ -163,7 +166,7 @@ struct frun {
 /* A test's row of flaky_states as evidence_add() reads and rewrites it. */
 struct fstate {
 	char		 monitors[64], state[16], branch[300], job[160];
-	json_t		*ev;		/* evidence items, owned */
+	char		*ev;		/* the evidence items' JSON array, owned */
 	int64_t		 first_at, last_at;
 	long		 same, retry;
 	double		 best;		/* flip rate of the latched stream */
@@ -172,7 +175,7 @@ struct fstate {
 
 /*
  * Reads test's flaky state into *s (defaults from run r when it has
- * none); the caller releases s->ev.  Returns 0 or -1.
+ * none); the caller frees s->ev.  Returns 0 or -1.
  */
 static int
 state_get(struct pass_ctx *c, const struct frun *r, int64_t test,
@@ -202,29 +205,43 @@ state_get(struct pass_ctx *c, const struct frun *r, int64_t test,
 		s->active = (int)db_col_int(st, 7);
 		snprintf(s->monitors, sizeof(s->monitors), "%s",
 		    db_column_text(st, 8));
-		s->ev = json_loads(db_column_text(st, 9), 0, NULL);
+		s->ev = strdup(db_column_text(st, 9));
 		if (!db_col_null(st, 10))
 			snprintf(s->job, sizeof(s->job), "%s",
 			    db_column_text(st, 10));
 	}
 	db_reset(st);
-	if (!json_is_array(s->ev)) {
-		json_decref(s->ev);
-		s->ev = json_array();
-	}
+	if (s->ev == NULL && (s->ev = strdup("[]")) == NULL)
+		abort();
 	return 0;
 }
 
 /*
  * Appends to s the evidence item of monitor m in run r (rate: the flip
  * rate the run brought its stream to), keeping the newest EVIDENCE_KEEP.
+ * The items already there are kept as text, not decoded: the pass adds
+ * thousands of items a run, and decoding and re-encoding each test's
+ * array was most of its time.  Text that is not an array starts over.
  */
 static void
 item_add(struct fstate *s, const struct frun *r, enum monitor m,
     double rate)
 {
+	struct jspan span[EVIDENCE_KEEP];
+	struct jscan js;
+	struct buf b;
 	json_t *item;
+	size_t n = 0, i, len = strlen(s->ev);
+	int rc;
 
+	if (jscan_open(&js, s->ev, len, 0, '[') == 0)
+		while ((rc = jscan_next(&js, NULL, &span[n % EVIDENCE_KEEP])) ==
+		    1)
+			n++;
+	else
+		rc = -1;
+	if (rc == -1 || !jscan_rest_empty(s->ev, len, js.pos))
+		n = 0;
 	item = json_pack("{sssssIss}", "monitor", mon_names[m],
 	    "run_id", r->run_id, "at", (json_int_t)r->started_at,
 	    "branch", r->branch);
@@ -234,9 +251,21 @@ item_add(struct fstate *s, const struct frun *r, enum monitor m,
 		json_object_set_new(item, "git_sha", jval_str(r->sha));
 	if (m == MON_FLIP)
 		json_object_set_new(item, "flip_rate", json_real(rate));
-	json_array_append_new(s->ev, item);
-	while (json_array_size(s->ev) > EVIDENCE_KEEP)
-		json_array_remove(s->ev, 0);
+	buf_init(&b);
+	buf_puts(&b, "[");
+	/* the newest EVIDENCE_KEEP - 1 of the n there, oldest first */
+	for (i = n > EVIDENCE_KEEP - 1 ? n - (EVIDENCE_KEEP - 1) : 0; i < n;
+	    i++) {
+		buf_append(&b, s->ev + span[i % EVIDENCE_KEEP].off,
+		    span[i % EVIDENCE_KEEP].len);
+		buf_puts(&b, ",");
+	}
+	if (jdump(item, &b) == -1)
+		abort();
+	buf_puts(&b, "]");
+	json_decref(item);
+	free(s->ev);
+	s->ev = b.p;
 }
 
 /*
@@ -262,7 +291,7 @@ evidence_add(struct pass_ctx *c, const struct frun *r, int64_t test,
 	    strcmp(s.job, r->job) == 0;
 	if (m >= MON_FLIP_CLEAR && (!s.exists || !same_stream ||
 	    (m == MON_FLIP_HOLD && !s.active))) {
-		json_decref(s.ev);
+		free(s.ev);
 		return 0;
 	}
 	was_flaky = strcmp(s.state, "flaky") == 0;
@@ -301,9 +330,7 @@ evidence_add(struct pass_ctx *c, const struct frun *r, int64_t test,
 			s.last_at = r->started_at;
 		item_add(&s, r, m, rate);
 	}
-	if ((text = json_dumps(s.ev, JSON_COMPACT)) == NULL)
-		abort();
-	json_decref(s.ev);
+	text = s.ev;
 	rc = -1;
 	if ((st = DB_STMT(c->db, DBM_FLAKYSTATE, STMT_STATE_PUT)) == NULL ||
 	    db_bind_int(c->db, st, 1, test) == -1 ||

@@ -195,6 +195,11 @@ sub tv_use_pg {
 	($ENGINE, $PG_URL, $PG_PRIVATE) = ('postgresql', $url, $o{private} ? 1 : 0);
 }
 
+# What a test instance's testvis.conf holds unless the test says
+# otherwise: public reads, and the history pass copying each run at the
+# next batch, as before it let runs gather (t/91 tests the gathering).
+my %CONF_DEFAULTS = (auth_read => 'public', history_copy_runs => 1);
+
 # new_instance(conf => {key => value}, project => 'default',
 #              engine => 'sqlite')
 # A config file and a migrated database in a fresh directory: a SQLite
@@ -204,7 +209,7 @@ sub new_instance {
 	my %o = @_;
 	my $dir = tempdir("inst-XXXXXX", DIR => $SCRATCH);
 	my $engine = $o{engine} // $ENGINE;
-	my %conf = (auth_read => 'public', %{$o{conf} || {}});
+	my %conf = (%CONF_DEFAULTS, %{$o{conf} || {}});
 	if (!defined $conf{db}) {
 		$conf{db} = $engine eq 'postgresql' ? pg_create_db() :
 		    "$dir/testvis.db";
@@ -351,7 +356,7 @@ sub agg {
 sub sibling {
 	my ($self, %o) = @_;
 	my $dir = tempdir("inst-XXXXXX", DIR => $SCRATCH);
-	my %conf = (auth_read => 'public', %{$o{conf} || {}}, db => $self->{db});
+	my %conf = (%CONF_DEFAULTS, %{$o{conf} || {}}, db => $self->{db});
 	my $conf = "$dir/testvis.conf";
 	open(my $fh, '>', $conf) or die;
 	print $fh "$_ = $conf{$_}\n" for sort keys %conf;
