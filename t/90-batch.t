@@ -676,6 +676,8 @@ DIFF
 	waitpid($pid, 0);
 	is($? >> 8, 0, '--watch stops cleanly on SIGTERM');
 	like(TV::slurp("$d/watch.out"), qr/batch: mapping ok/, 'and runs the other passes too');
+	like(TV::slurp("$d/watch.out"), qr/batch: history ok/,
+	    'issue 18: the history pass among them, so the runs it takes in are copied');
 }
 
 # ===================== lock, failures, killed batch, health =====================
