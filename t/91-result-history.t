@@ -104,40 +104,79 @@ is(answers(qw(alpha beta gamma)), $before, 'every by-test answer is the same fro
 $r = $inst->cli('batch', '--pass', 'history');
 like($r->{stdout}, qr/^batch: history ok in [\d.]+ s: nothing pending$/m, 'a second pass has nothing to do');
 
-# ---- the pass lets runs gather: history_copy_runs, history_copy_wait_s ----
+# ---- rounds: a slice of the tests per batch (history_copy_slices) ----
 # A copy costs about one page per test whether it takes one run or
-# several, so by default the pass waits for a few runs (or for the oldest
-# to have waited long enough); the answers never wait for it.
+# several, so the pass copies the runs pending when a round begins a slice
+# of the test ids per batch; runs uploaded meanwhile wait for the next
+# round, and no answer waits for any of it.
 {
-	my $gather = new_instance(conf => { auth_ingest => 'open', history_copy_runs => 3,
-	    history_copy_wait_s => 3600 });
 	my $saved = $inst;
-	$inst = $gather;
-	upload('g1', 'main', 3.5, 'a', ['alpha', 'P'], ['beta', 'P']);
-	my $gb = answers(qw(alpha beta));
-	$r = $inst->cli('batch', '--pass', 'history');
-	like($r->{stdout}, qr/: 1 runs waiting \(copied at 3, or 3600 s after the oldest\)$/m,
-	    'one run waits for two more');
-	is(pending(), 1, 'it stays pending');
-	is(sql("SELECT count(*) FROM result_history h JOIN runs u ON u.id = h.run WHERE u.run_id = 'g1'"), 0,
-	    'and is not copied');
-	is(answers(qw(alpha beta)), $gb, 'the answers meanwhile take it from the run');
-	upload('g2', 'main', 3.6, 'a', ['alpha', 'F'], ['beta', 'P']);
-	like($inst->cli('batch', '--pass', 'history')->{stdout}, qr/: 2 runs waiting/, 'two wait');
-	my $wait = sql("SELECT max(ingested_at) FROM runs WHERE run_id = 'g1'");
-	like($inst->cli('batch', '--pass', 'history', '--now', iso(int(($wait + 3599_000) / 1000)))->{stdout},
-	    qr/: 2 runs waiting/, 'the oldest has not waited history_copy_wait_s yet');
-	upload('g3', 'main', 3.7, 'a', ['alpha', 'F'], ['beta', 'F']);
-	$gb = answers(qw(alpha beta));
-	is(statuses('alpha', '?limit=4'), 'g3:failed,g2:failed,g1:passed', 'three waiting runs in a test\'s history');
-	$r = $inst->cli('batch', '--pass', 'history');
-	like($r->{stdout}, qr/: 3 runs copied \(6 results\)/, 'the third run has them copied together');
-	is(pending(), 0, 'none waits');
-	is(answers(qw(alpha beta)), $gb, 'and every answer is the same from the copy');
-	upload('g4', 'main', 3.8, 'a', ['alpha', 'P'], ['beta', 'P']);
-	$wait = sql("SELECT ingested_at FROM runs WHERE run_id = 'g4'");
-	like($inst->cli('batch', '--pass', 'history', '--now', iso(int(($wait + 3600_000 + 999) / 1000)))->{stdout},
-	    qr/: 1 runs copied \(2 results\)/, 'one run alone is copied once it has waited history_copy_wait_s');
+	$inst = new_instance(conf => { auth_ingest => 'open', history_copy_slices => 3 });
+	my @six = map { ["t$_", 'P'] } 1 .. 6;
+	my $mismatch = sub {	# result rows of copied runs with no twin in the copy, and copies of no result
+		return sql('SELECT (SELECT count(*) FROM results r WHERE r.run NOT IN (SELECT run FROM history_pending) '
+		    . 'AND NOT EXISTS (SELECT 1 FROM result_history h WHERE h.test = r.test AND h.run = r.run '
+		    . 'AND h.started_at = r.started_at AND h.status = r.status)) + (SELECT count(*) FROM result_history h '
+		    . 'WHERE h.run NOT IN (SELECT run FROM history_pending) AND NOT EXISTS (SELECT 1 FROM results r '
+		    . 'WHERE r.test = h.test AND r.run = h.run))');
+	};
+	my $pass = sub { my $o = $inst->cli('batch', '--pass', 'history', @_); die $o->{stderr} if $o->{exit}; return $o->{stdout} };
+	upload('g1', 'main', 3.5, 'a', @six);
+	upload('g2', 'main', 3.6, 'a', map { [$_->[0], $_->[0] eq 't2' || $_->[0] eq 't5' ? 'F' : 'P'] } @six);
+	my $gb = answers(qw(t1 t2 t5));
+	like($pass->(), qr/: 0 runs copied \(\d+ results\); a round of 2 runs at slice 1 of 3$/m,
+	    'the first batch copies the first slice of the tests of both runs');
+	is(pending(), 2, 'both runs stay pending meanwhile');
+	is(answers(qw(t1 t2 t5)), $gb, 'and the answers ignore their half copy');
+	upload('g1', 'main', 3.5, 'b', ['t2', 'F'], ['t9', 'P']);
+	upload('g3', 'main', 3.7, 'a', @six);
+	$gb = answers(qw(t1 t2 t5 t9));
+	like($pass->(), qr/: 0 runs copied \(\d+ results\); a round of 2 runs at slice 2 of 3$/m,
+	    'the second batch the second slice');
+	like($pass->(), qr/: 1 runs copied \(\d+ results\)$/m,
+	    'the third the rest (a test newer than the round included), ending the round');
+	is(join(',', sort split /\n/, sql("SELECT u.run_id FROM history_pending q JOIN runs u ON u.id = q.run")), 'g1,g3',
+	    'g1, written again during the round, stays pending, as does g3 that came after it');
+	is(answers(qw(t1 t2 t5 t9)), $gb, 'every answer the same');
+	is($mismatch->(), 0, 'g2\'s copy is whole and exact');
+	$pass->() for 1 .. 3;
+	is(pending(), 0, 'the next round copies g1 and g3 in three batches');
+	is($mismatch->(), 0, 'every copy whole and exact');
+	is(answers(qw(t1 t2 t5 t9)), $gb, 'every answer the same');
+
+	# an alias during a round moves tests into a slice already passed
+	upload('g4', 'main', 3.8, 'a', ['t1', 'P'], ['t6', 'F'], ['t10', 'F']);
+	like($pass->(), qr/a round of 1 runs at slice 1 of 3$/m, 'a round is under way');
+	my $upto = sql("SELECT watermark FROM batch_marks WHERE pass = 'history'");
+	my ($id2, $id10) = map { sql("SELECT id FROM tests WHERE name = '$_'") } qw(t2 t10);
+	ok($id2 <= $upto && $id10 > $upto, 'the round has passed t2 and not t10 (test ids are hashes of the names)');
+	my $admin = $inst->token('default', 'admin');
+	my $r = $inst->cgi('features', 'POST', '/api/tests/aliases', content_type => 'application/json',
+	    headers => { Authorization => "Bearer $admin" },
+	    body => sprintf('{"from":"%s","to":"%s"}', tid('t10'), tid('t2')));
+	is($r->{status}, 201, 't10 renamed t2 (into the slice the round passed)') or diag($r->{body});
+	$gb = answers(qw(t1 t2 t6));
+	$pass->() for 1 .. 2;
+	is(pending(), 1, 'the round does not count g4 as copied: the alias had it read again');
+	$pass->() for 1 .. 3;
+	is(pending(), 0, 'the next round copies it');
+	is($mismatch->(), 0, 'whole and exact');
+	is(answers(qw(t1 t2 t6)), $gb, 'every answer the same');
+
+	# a round's mark that is no round: a new round begins
+	upload('g5', 'main', 3.9, 'a', @six);
+	$pass->();
+	$inst->sql("UPDATE batch_marks SET state = '12 x 5:0' WHERE pass = 'history'");
+	like($pass->(), qr/a round of 1 runs at slice 1 of 3$/m, 'a mark that does not parse begins a new round');
+	$pass->() for 1 .. 2;
+	is(pending(), 0, 'which copies the run');
+	is($mismatch->(), 0, 'whole and exact');
+
+	# a backlog of more runs than a round takes is copied in one go
+	upload("b$_", 'dev', 4 + $_ / 100, 'a', ['t1', $_ % 2 ? 'P' : 'F']) for 1 .. 65;
+	like($pass->(), qr/: 65 runs copied \(65 results\)$/m, 'a backlog of 65 runs is copied in one pass');
+	is(pending(), 0, 'none left');
+	is($mismatch->(), 0, 'whole and exact');
 	$inst = $saved;
 }
 

@@ -123,10 +123,8 @@ static const struct cfg_key keys[] = {
 	{ "gate_settle_seconds", CFG_INT, OFF(gate_settle_seconds), 0, 600,
 	    NULL },
 	{ "public_url", CFG_STRING, OFF(public_url), 0, 1024, NULL },
-	{ "history_copy_runs", CFG_INT, OFF(history_copy_runs), 1, 1000,
+	{ "history_copy_slices", CFG_INT, OFF(history_copy_slices), 1, 1000,
 	    NULL },
-	{ "history_copy_wait_s", CFG_INT, OFF(history_copy_wait_s), 0,
-	    7 * 86400, NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -186,8 +184,7 @@ config_defaults(struct config *c)
 	c->export_quota_mb = 1024;
 	c->gate_settle_seconds = 2;
 	c->public_url = strdup("");
-	c->history_copy_runs = 8;
-	c->history_copy_wait_s = 1800;
+	c->history_copy_slices = 8;
 }
 
 /* Frees c and its strings; accepts NULL. */

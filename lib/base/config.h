@@ -74,10 +74,9 @@ struct config {
 	/* links in run summaries: "https://testvis.example.com" ("": the
 	 * frontend's relative #/ links) */
 	char			*public_url;
-	/* the batch's history pass copies the pending runs once this many
-	 * wait, or once the oldest has waited this long (0: at once) */
-	long long		 history_copy_runs;
-	long long		 history_copy_wait_s;
+	/* the batch's history pass copies the pending runs over this many
+	 * batches, a slice of the tests each (1: whole at the next batch) */
+	long long		 history_copy_slices;
 };
 
 /* The gate rules testvis.conf sets for one project (`gate_KEY.SLUG`);

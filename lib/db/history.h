@@ -39,9 +39,32 @@ struct db;
 	"r.test = " t " AND r.run IN (SELECT run FROM history_pending) " \
 	"WHERE " cond
 
+/*
+ * A round of the history pass: the pending runs it copies (oldest first,
+ * with the gen each had when the round began), a slice of the test ids at
+ * a time: the first takes every id up to span, each next one span more,
+ * and the one that reaches last (the highest id when the round began)
+ * every id left, ending the round.  The pass keeps it between batches as
+ * text (history_round_format()).
+ */
+#define HISTORY_ROUND_MAX	64
+#define HISTORY_ROUND_TEXT	(HISTORY_ROUND_MAX * 42 + 48)
+struct history_round {
+	int64_t		 run[HISTORY_ROUND_MAX], gen[HISTORY_ROUND_MAX];
+	int		 n;
+	int64_t		 last, span;
+};
+
 int	 history_mark(struct db *, int64_t);
 int	 history_forget(struct db *, int64_t);
-long	 history_merge(struct db *, int, long *);
-int	 history_waiting(struct db *, int64_t *, int64_t *);
+int	 history_reread(struct db *);
+int	 history_waiting(struct db *, int64_t *);
+int	 history_round_start(struct db *, int, struct history_round *);
+int	 history_round_copy(struct db *, const struct history_round *,
+	    int64_t, int64_t, long *);
+long	 history_round_end(struct db *, const struct history_round *);
+void	 history_round_format(const struct history_round *, char *,
+	    size_t);
+int	 history_round_parse(const char *, struct history_round *);
 
 #endif

@@ -332,6 +332,7 @@ alias_create(struct db *db, const struct config *cfg, int64_t project,
 	if (run2(db, STMT_RESULTS_DROP, from.id, 0) == -1 ||
 	    run2(db, STMT_HISTORY_MOVE, from.id, to.id) == -1 ||
 	    run2(db, STMT_HISTORY_DROP, from.id, 0) == -1 ||
+	    history_reread(db) == -1 ||
 	    run2(db, STMT_TEXTS_MOVE, from.id, to.id) == -1 ||
 	    run2(db, STMT_TEXTS_DROP, from.id, 0) == -1 ||
 	    run2(db, STMT_INCIDENTS_MOVE, from.id, to.id) == -1 ||

@@ -197,8 +197,8 @@ sub tv_use_pg {
 
 # What a test instance's testvis.conf holds unless the test says
 # otherwise: public reads, and the history pass copying each run at the
-# next batch, as before it let runs gather (t/91 tests the gathering).
-my %CONF_DEFAULTS = (auth_read => 'public', history_copy_runs => 1);
+# next batch, not a slice of the tests per batch (t/91 tests the slices).
+my %CONF_DEFAULTS = (auth_read => 'public', history_copy_slices => 1);
 
 # new_instance(conf => {key => value}, project => 'default',
 #              engine => 'sqlite')
