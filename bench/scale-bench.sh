@@ -47,7 +47,8 @@ mkdir -p "$WORK"
 cd "$WORK"
 
 conf() {	# conf NAME DB: a testvis.conf for DB
-	printf 'db = %s\nauth_read = public\n' "$2" > "$1"
+	# the history line: a whole copy of the run after each upload
+	printf 'db = %s\nauth_read = public\nhistory_copy_slices = 1\n' "$2" > "$1"
 }
 now_s() { date +%s.%N; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

@@ -100,7 +100,9 @@ history_pass(struct pass_ctx *c)
 			db_rollback(c->db);
 			break;
 		}
-		if (!backlog && (rc == 0 || c->cfg->history_copy_slices > 1))
+		/* one slice a batch; with 1 (say, just set while a round
+		 * of more slices was under way) every round to the end */
+		if (!backlog && c->cfg->history_copy_slices > 1)
 			break;
 	}
 	if (waiting == 0 || (rc == 2 && t.runs == 0))
