@@ -306,4 +306,24 @@ my $cells = $inst->sql($run_cells);
 is(scalar(split /\n/, $cells), 7, 'the run has its seven cells') or diag($cells);
 is($cells, $inst->sql($grouped), 'each as the GROUP BY over the run\'s results counts it');
 
+# ---- a feature's cells rebuilt test by test (migration 0023) ----
+# The mapping pass rebuilds the cells of the features its new tests join
+# from each test's results in the per-test order: the copy for the runs
+# the history pass copied, the results of the runs still pending.
+$r = $inst->cli('batch', '--pass', 'history');
+is($r->{exit}, 0, 'the history pass copies every run') or diag($r->{stderr});
+up('cells', { when => '2026-05-01T00:00:00Z', branch => 'main', ms => 100, shard => 'c' },
+    ['z', 'c9', 'F', 4, 'bob', 'pricing']);
+up('later', { when => '2026-05-02T00:00:00Z', branch => 'main', ms => 100 },
+    ['z', 'c2', 'P', 6, 'bob', 'pricing'], ['z', 'c10', 'P', 8, 'bob', 'checkout']);
+$r = $inst->cli('batch', '--pass', 'mapping');
+is($r->{exit}, 0, 'the mapping pass maps the new tests') or diag($r->{stderr});
+like($inst->sql("SELECT count(*) FROM history_pending"), qr/^[1-9]/, 'with runs pending and others copied');
+(my $all_grouped = $grouped) =~ s/WHERE r\.run = \(SELECT id FROM runs WHERE run_id = 'cells'\) //;
+$all_grouped =~ s/SELECT t\.suite_path/SELECT r.run, t.suite_path/;
+$all_grouped =~ s/GROUP BY t\.suite_path/GROUP BY r.run, t.suite_path/;
+$all_grouped =~ s/ORDER BY 1, 2, 3/ORDER BY 1, 2, 3, 4/;
+is($inst->sql($cells_sql),
+    $inst->sql($all_grouped), 'every run\'s cells as the GROUP BY over its results counts them');
+
 done_testing();

@@ -19,6 +19,7 @@
 
 #include "crypto.h"
 #include "db.h"
+#include "history.h"
 #include "reportcells.h"
 
 enum stmt {
@@ -49,23 +50,34 @@ enum stmt {
 #define CELL_GROUP \
 	" GROUP BY r.run, t.suite_path, coalesce(t.owner, ''), " \
 	"coalesce(t.feature, 0)"
+/* the cells of the results (from ?3 on) of project ?1's tests meeting
+ * cond (over t), read test by test from the per-test order
+ * (lib/db/history.h): a feature's results, not the window's */
+#define CELLS_OF_TESTS(cond) CELLS_INSERT \
+	"SELECT r.run, r.suite_path, r.owner, r.feature, count(*), " \
+	"sum(CASE WHEN r.status = 0 THEN 1 ELSE 0 END), " \
+	"sum(CASE WHEN r.status IN (1, 2) THEN 1 ELSE 0 END), " \
+	"sum(CASE WHEN r.status = 3 THEN 1 ELSE 0 END), " \
+	"sum(coalesce(r.duration_ms, 0)) FROM (" \
+	BY_TEST_JOIN("r.run, r.status, r.duration_ms, t.suite_path, " \
+	"coalesce(t.owner, '') AS owner, coalesce(t.feature, 0) AS feature", \
+	"tests t", "t.id", "t.project_id = ?1 AND " cond " AND " \
+	"r.started_at >= ?3") ") AS r GROUP BY r.run, r.suite_path, " \
+	"r.owner, r.feature"
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_RUN_DROP] = "DELETE FROM report_cells WHERE run = ?1",
 	[STMT_RUN_ADD] = CELLS_INSERT CELL_SELECT "WHERE r.run = ?1"
 	    CELL_GROUP,
-	/* feature ?2 of project ?1 (0: not mapped), runs from time ?3 on */
+	/* feature ?2 of project ?1 (0: not mapped), runs from time ?3 on:
+	 * a run's cells lie together, so by run (migration 0023) */
 	[STMT_FEATURE_DROP] =
 	    "DELETE FROM report_cells WHERE feature = ?2 AND run IN "
 	    "(SELECT id FROM runs WHERE project_id = ?1 AND "
 	    "started_at >= ?3)",
-	[STMT_FEATURE_ADD] = CELLS_INSERT CELL_SELECT
-	    "WHERE t.project_id = ?1 AND t.feature = ?2 AND "
-	    "r.started_at >= ?3" CELL_GROUP,
+	[STMT_FEATURE_ADD] = CELLS_OF_TESTS("t.feature = ?2"),
 	/* the tests not mapped yet (?2 is 0: bound, not read) */
-	[STMT_UNMAPPED_ADD] = CELLS_INSERT CELL_SELECT
-	    "WHERE t.project_id = ?1 AND t.feature IS NULL AND ?2 = 0 AND "
-	    "r.started_at >= ?3" CELL_GROUP,
+	[STMT_UNMAPPED_ADD] = CELLS_OF_TESTS("t.feature IS NULL AND ?2 = 0"),
 	[STMT_PROJECT_DROP] =
 	    "DELETE FROM report_cells WHERE run IN (SELECT id FROM runs "
 	    "WHERE project_id = ?1 AND started_at >= ?2)",

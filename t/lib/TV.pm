@@ -373,6 +373,7 @@ our @CI_VARS = qw(GITHUB_ACTIONS GITLAB_CI JENKINS_URL BUILDKITE CIRCLECI);
 # What undoes each migration from 0016 on, newest first: what unmigrate()
 # runs so that a test can apply those migrations again.
 my @LATER_UNDO = (
+	[23, 'CREATE INDEX report_cells_feature ON report_cells(feature, run);'],
 	[22, 'DROP INDEX test_stats_slow; CREATE INDEX test_stats_p50 ON test_stats(project_id, p50_ms, '
 	    . 'test); CREATE INDEX test_stats_p95 ON test_stats(project_id, '
 	    . 'p95_ms, test); CREATE INDEX failure_groups_recent ON '
