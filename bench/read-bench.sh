@@ -13,6 +13,8 @@
 #   CACHE=0 sh bench/read-bench.sh    # response cache off: every request
 #                                     # computes its answer
 #   TRACE=1 sh bench/read-bench.sh    # also the cost of tracing (DEP-3)
+#   FLOOR=1 CACHE=0 sh bench/read-bench.sh   # also each point endpoint's
+#                                     # floor: its SQL alone
 #
 # TRACE=1 starts a second lighttpd on the same database whose programs
 # write every request's trace to $WORK/trace.jsonl; each round of a point
@@ -25,6 +27,15 @@
 # table shows medians over the rounds.  SPREAD=1 (the default) adds, per
 # point endpoint, a row requesting it for every test in turn ("spread"),
 # which a response cache cannot serve from memory.
+#
+# FLOOR=1 (SQLite, CACHE=0) adds, per point endpoint, a row "floor":
+# the fixed responder running, before each answer, the SQL one request of
+# the endpoint runs (its values written in, prepared once, every column of
+# every row read): what any program answering from this database must
+# spend at least, without building its answer, measured in the same
+# rounds.  The SQL is that of the second of two requests to a FastCGI
+# process (a third lighttpd, one process a program, bench/sqlrec.c
+# preloaded), so what a process keeps between requests is left out.
 #
 # The database is built once into $WORK/history-RUNSxTESTS.db and reused;
 # BUILD_ONLY=1 stops after building it.
@@ -51,6 +62,7 @@ DUR=${DUR:-5}
 ROUNDS=${ROUNDS:-3}
 CACHE=${CACHE:-1}
 SPREAD=${SPREAD:-1}
+FLOOR=${FLOOR:-0}
 TRACE=${TRACE:-0}
 CONN=${CONN:-4}
 MAX_PROCS=${MAX_PROCS:-2}
@@ -59,6 +71,10 @@ case $ENGINE in
 sqlite|postgresql|both) ;;
 *) echo "read-bench: ENGINE must be sqlite, postgresql or both" >&2; exit 2 ;;
 esac
+if [ "$FLOOR" = 1 ] && { [ "$ENGINE" != sqlite ] || [ "$CACHE" != 0 ]; }; then
+	echo "read-bench: FLOOR=1 takes ENGINE=sqlite and CACHE=0" >&2
+	exit 2
+fi
 if [ "$ENGINE" = both ] && [ "$TRACE" = 1 ]; then
 	echo "read-bench: TRACE=1 takes ENGINE=sqlite or postgresql" >&2
 	exit 2
@@ -113,7 +129,7 @@ echo "database: $(sqlite3 "$db" 'SELECT count(*) FROM runs') runs," \
 pgdir=$WORK/pg
 pgbase=
 cleanup() {
-	for p in ${lpid:-} ${tpid:-} ${gpid:-}; do
+	for p in ${lpid:-} ${tpid:-} ${gpid:-} ${rpid:-}; do
 		kill "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
@@ -175,8 +191,27 @@ sed -e "s|@BIND@|127.0.0.1|g" -e "s|@PORT@|$port|g" \
     -e "s|@MAX_PROCS@|$MAX_PROCS|g" -e "s|@BASE@||g" \
     -e "s|@MAX_REQUEST_KB@|65536|g" -e "s|@ERRORS@|$top/conf/errors|g" \
     "$WORK/lighttpd.conf.in" > "$WORK/lighttpd.conf"
-cc -O2 -o "$WORK/fcgi-fixed" "$here/fcgi-fixed.c" -lfcgi
+# (with testvis's library: the floor's SQL calls its SQL functions)
+cc -O2 -o "$WORK/fcgi-fixed" "$here/fcgi-fixed.c" "$BUILD/libtestvis.a" \
+    -lfcgi $(pkg-config --libs sqlite3 jansson libcrypto libxml-2.0 zlib \
+    libpq libcurl xlsxwriter) -lm
 mkdir -p "$WORK/fixed"
+rm -f "$WORK/fixed"/*.sql
+if [ "$FLOOR" = 1 ]; then
+	cc -O2 -shared -fPIC -o "$WORK/sqlrec.so" "$here/sqlrec.c" -ldl
+	cat >> "$WORK/lighttpd.conf" <<CONF
+\$HTTP["url"] =~ "^/bench/floor/" {
+	fastcgi.server = ( "/" => ( "floor" => (
+		"socket" => "$sock/floor.sock",
+		"bin-path" => "$WORK/fcgi-fixed",
+		"bin-environment" => ( "FIXED_DIR" => "$WORK/fixed",
+		    "FLOOR_DB" => "$db" ),
+		"max-procs" => $MAX_PROCS,
+		"check-local" => "disable",
+	)))
+}
+CONF
+fi
 cat >> "$WORK/lighttpd.conf" <<CONF
 \$HTTP["url"] =~ "^/bench/fixed/" {
 	fastcgi.server = ( "/" => ( "fixed" => (
@@ -199,13 +234,14 @@ curl -s -o /dev/null "http://127.0.0.1:$port/api/health" ||
 # with config CONF, on a free port and sockets of their own; sets
 # second_port and second_pid, or exits with lighttpd's log.
 second_lighttpd() {
+	_src=${3:-$WORK/lighttpd.conf}
 	second_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	_sock=$WORK/sock-$1
 	rm -rf "$_sock"
 	mkdir -p "$_sock"
 	chmod 700 "$_sock"
 	sed -e "s|$sock|$_sock|g" -e "s|$conf|$2|g" \
-	    -e "s|= $port\$|= $second_port|" "$WORK/lighttpd.conf" \
+	    -e "s|= $port\$|= $second_port|" "$_src" \
 	    > "$WORK/lighttpd-$1.conf"
 	"$lighttpd" -D -f "$WORK/lighttpd-$1.conf" > "$WORK/lighttpd-$1.log" 2>&1 &
 	second_pid=$!
@@ -218,6 +254,15 @@ second_lighttpd() {
 if [ "$ENGINE" = both ]; then
 	second_lighttpd pg "$pconf"
 	gport=$second_port gpid=$second_pid
+fi
+
+# the same programs recording their SQL, one process each, for FLOOR=1
+if [ "$FLOOR" = 1 ]; then
+	sed -e 's|"bin-environment" => ( "TESTVIS_CONF"|"bin-environment" => ( "LD_PRELOAD" => "'"$WORK/sqlrec.so"'", "SQLREC_FILE" => "'"$WORK/rec.sql"'", "TESTVIS_CONF"|' \
+	    -e 's|"max-procs"\( *\)=> [0-9]*|"max-procs"\1=> 1|' \
+	    "$WORK/lighttpd.conf" > "$WORK/lighttpd-rec.conf.in"
+	second_lighttpd rec "$conf" "$WORK/lighttpd-rec.conf.in"
+	rport=$second_port rpid=$second_pid
 fi
 
 # the same programs with tracing on, for TRACE=1
@@ -266,6 +311,18 @@ measure() {
 }
 
 # median of the numbers given as arguments
+# record_sql URL FILE: the SQL the second of two requests of URL runs in
+# its FastCGI process (the recording lighttpd), into FILE: from the last
+# BEGIN on
+record_sql() {
+	: > "$WORK/rec.sql"
+	curl -s -o /dev/null "http://127.0.0.1:$rport$1"
+	curl -s -o /dev/null "http://127.0.0.1:$rport$1"
+	sleep 0.2
+	awk '/\tBEGIN$/ { n = NR } { l[NR] = $0 } END { for (i = n; i <= NR; i++) print l[i] }' \
+	    "$WORK/rec.sql" > "$2"
+}
+
 median() {
 	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
@@ -352,7 +409,9 @@ while IFS= read -r e; do
 		n=$((n + 1))
 		curl -s "http://127.0.0.1:$port$url" > "$WORK/fixed/b$n.json"
 		cp "$WORK/fixed/b$n.json" "$docroot/b$n.json"
+		[ "$FLOOR" = 1 ] && record_sql "$url" "$WORK/fixed/b$n.sql"
 		p50s= p99s= rpss= fixeds= statics= traceds= cpus= tcpus=
+		floors=
 		r=0
 		while [ "$r" -lt "$ROUNDS" ]; do
 			set -- $(measure "$url")
@@ -363,6 +422,8 @@ while IFS= read -r e; do
 				traceds="$traceds $3" tcpus="$tcpus $5"
 			fi
 			fixeds="$fixeds $(measure "/bench/fixed/b$n" | cut -d' ' -f3)"
+			[ "$FLOOR" = 1 ] &&
+			    floors="$floors $(measure "/bench/floor/b$n" | cut -d' ' -f3)"
 			statics="$statics $(measure "/b$n.json" | cut -d' ' -f3)"
 			r=$((r + 1))
 		done
@@ -381,6 +442,13 @@ while IFS= read -r e; do
 		set -- $(measure "$url") ;;
 	esac
 	printf '%-44s %9s %9s %9s %8s %8s %8s %8s %s\n' "$name" "$1" "$2" "$3" "$4" "$rf" "$rs" "$rt" "$rc"
+	if [ -n "${floors:-}" ]; then
+		fl=$(median $floors)
+		printf '%-44s %9s %9s %9s %8s %8s %8s\n' "  floor: its SQL alone" - - "$fl" - \
+		    "$(awk -v a="$fl" -v b="$fixed" 'BEGIN { printf "%.0f%%", 100 * a / b }')" \
+		    "$(awk -v a="$fl" -v b="$static" 'BEGIN { printf "%.0f%%", 100 * a / b }')"
+		floors=
+	fi
 	case "$name" in
 	*'*')
 		[ "$SPREAD" = 1 ] || continue
