@@ -25,7 +25,7 @@
 int	 sqlitefn_register(sqlite3 *);
 
 #define MAX_BODIES 32
-#define MAX_STMTS 16
+#define MAX_STMTS 64
 
 struct body {
 	char		 name[64];
@@ -48,7 +48,13 @@ floor_load(struct body *b, const char *path)
 
 	if ((f = fopen(path, "r")) == NULL)
 		return 0;
-	while (fgets(line, sizeof(line), f) != NULL && b->nst < MAX_STMTS) {
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (b->nst == MAX_STMTS) {
+			fprintf(stderr, "fcgi-fixed: %s: more than %d "
+			    "statements\n", path, MAX_STMTS);
+			fclose(f);
+			return -1;
+		}
 		n = strlen(line);
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';

@@ -34,6 +34,7 @@ struct open {
 
 static int (*real_step)(sqlite3_stmt *);
 static int (*real_reset)(sqlite3_stmt *);
+static int (*real_finalize)(sqlite3_stmt *);
 static int (*real_exec)(sqlite3 *, const char *,
     int (*)(void *, int, char **, char **), void *, char **);
 static struct open opens[OPEN_MAX];
@@ -122,6 +123,18 @@ sqlite3_reset(sqlite3_stmt *st)
 	if (depth == 0)
 		close_of(st, 0);
 	return real_reset(st);
+}
+
+/* A statement finalized on a row ends its execution there too. */
+int
+sqlite3_finalize(sqlite3_stmt *st)
+{
+	if (real_finalize == NULL)
+		real_finalize = (int (*)(sqlite3_stmt *))dlsym(RTLD_NEXT,
+		    "sqlite3_finalize");
+	if (depth == 0)
+		close_of(st, 0);
+	return real_finalize(st);
 }
 
 /* sqlite3_exec() (COMMIT) is recorded as its text, run to its end. */

@@ -101,7 +101,7 @@ static int
 h_dashboard(struct req *r)
 {
 	struct trace_span *sp;
-	char def[300];
+	char def[BRANCH_BYTES];
 	const char *branch = req_str(r, QD_BRANCH);
 	json_t *o;
 

@@ -161,4 +161,22 @@ my @names = qw(broken ok1 ok2 ok3 ok4 ok5);
 	is_deeply([map { $_->{run_id} } @items], ['r27'], 'it starts over with the new item');
 }
 
+# ---- a branch name longer than the pass keeps, in non-ASCII ----
+# The pass keeps 299 bytes of a branch name, which may end inside a
+# character: the evidence item must still be written (its name repaired),
+# not stop the pass.
+{
+	my $inst = new_instance(conf => { auth_ingest => 'open', flaky_window => 6 });
+	my $branch = "\x{5206}" x 120;	# 360 bytes of UTF-8
+	my $q = $branch;
+	utf8::encode($q);
+	$q =~ s/([^A-Za-z0-9_.~-])/sprintf('%%%02X', ord $1)/ge;
+	upload($inst, \@names, ['w1', $q, undef, 'cjk1', 10]);
+	upload($inst, \@names, ['w2', $q, undef, 'cjk1', 20], broken => 'F');
+	like(flaky_pass($inst), qr/1 newly flaky/, 'issue 18: the flaky pass runs through a cut non-ASCII branch name');
+	my $item = (flaky_by_name($inst)->{broken}{evidence}{items} // [])->[0];
+	is($item && $item->{monitor}, 'same_sha', 'and writes its evidence');
+	is($item && $item->{branch}, $branch, 'naming the whole branch');
+}
+
 done_testing();

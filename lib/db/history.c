@@ -65,7 +65,11 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_DONE] =
 	    "DELETE FROM history_pending WHERE run = ?1 AND gen = ?2",
 	[STMT_FORGET_ROWS] = "DELETE FROM result_history WHERE run = ?1",
-	[STMT_FORGET_RUN] = "DELETE FROM history_pending WHERE run = ?1",
+	/* kept pending with its gen moved, never deleted here: a round
+	 * under way that read the run must not take a later write of it,
+	 * which would start at gen 0 again, for the state it read */
+	[STMT_FORGET_RUN] =
+	    "UPDATE history_pending SET gen = gen + 1 WHERE run = ?1",
 	[STMT_WAITING] = "SELECT count(*) FROM history_pending",
 	[STMT_REREAD] = "UPDATE history_pending SET gen = gen + 1",
 };
@@ -92,8 +96,10 @@ history_mark(struct db *db, int64_t run)
 }
 
 /*
- * Deletes run's rows from result_history and from the pending list (the
- * run is going: retention, a provisional run merged away).  0 or -1.
+ * Deletes run's rows from result_history (the run is going: retention, a
+ * provisional run merged away).  A run pending stays pending, its gen
+ * moved, until a round copies what is left of it (nothing, or what was
+ * written to it since) and takes it off.  0 or -1.
  */
 int
 history_forget(struct db *db, int64_t run)
@@ -170,7 +176,9 @@ history_round_start(struct db *db, int slices, struct history_round *r)
 	db_reset(st);
 	if (rc == -1)
 		return -1;
-	r->span = (r->last > 0 ? r->last / slices : 0) + 1;
+	r->span = r->last > 0 ? r->last / slices : 0;
+	if (r->span < INT64_MAX)
+		r->span++;
 	return r->n > 0;
 }
 

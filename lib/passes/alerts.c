@@ -20,6 +20,7 @@
 #include "alertrule.h"
 #include "alertdeliver.h"
 #include "alerts.h"
+#include "branch.h"
 #include "alertsend.h"
 #include "db.h"
 #include "fault.h"
@@ -144,9 +145,9 @@ struct jrun {
 	int64_t		 id, started_at, tests, passed, failed, errors;
 	int64_t		 duration_ms;	/* -1: unknown */
 	const char	*run_id;
-	char		 branch[300], job[160];
+	char		 branch[BRANCH_BYTES], job[JOB_BYTES];
 	int		 has_branch, has_job;
-	char		 subject[480];
+	char		 subject[1600];
 };
 
 /* Steps st for one optional integer into *v (*v untouched when no row

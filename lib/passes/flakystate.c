@@ -159,13 +159,14 @@ static const char *const mon_names[MON__MAX] = {
 /* The run being examined; branch and job are "" when the run has none. */
 struct frun {
 	int64_t		 id, started_at;
-	char		 run_id[160], branch[300], job[160], sha[80];
+	char		 run_id[160], branch[BRANCH_BYTES], job[JOB_BYTES], sha[80];
 	int		 outage, has_sha;
 };
 
 /* A test's row of flaky_states as evidence_add() reads and rewrites it. */
 struct fstate {
-	char		 monitors[64], state[16], branch[300], job[160];
+	char		 monitors[64], state[16], branch[BRANCH_BYTES];
+	char		 job[JOB_BYTES];
 	char		*ev;		/* the evidence items' JSON array, owned */
 	int64_t		 first_at, last_at;
 	long		 same, retry;
@@ -242,9 +243,12 @@ item_add(struct fstate *s, const struct frun *r, enum monitor m,
 		rc = -1;
 	if (rc == -1 || !jscan_rest_empty(s->ev, len, js.pos))
 		n = 0;
-	item = json_pack("{sssssIss}", "monitor", mon_names[m],
-	    "run_id", r->run_id, "at", (json_int_t)r->started_at,
-	    "branch", r->branch);
+	/* jval_str(): a branch cut at its buffer's end may end mid-UTF-8 */
+	item = json_object();
+	json_object_set_new(item, "monitor", jval_str(mon_names[m]));
+	json_object_set_new(item, "run_id", jval_str(r->run_id));
+	json_object_set_new(item, "at", json_integer(r->started_at));
+	json_object_set_new(item, "branch", jval_str(r->branch));
 	json_object_set_new(item, "job", r->job[0] != '\0' ?
 	    jval_str(r->job) : json_null());
 	if (r->has_sha)
@@ -511,7 +515,7 @@ run_examine(struct pass_ctx *c, const struct frun *r, int *became)
 struct ftally {
 	long	 outages;
 	int	 became;	/* tests newly flaky */
-	char	 defbranch[300];	/* "" when no run names a branch */
+	char	 defbranch[BRANCH_BYTES];	/* "" when no run names a branch */
 };
 
 /* The project's default branch (branch_default()) into t->defbranch. */

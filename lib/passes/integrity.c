@@ -846,7 +846,7 @@ alerts_raise(struct pass_ctx *c, struct irun *r)
  * the project's default branch it compares first runs with. */
 struct itally {
 	long	 signals, alerts;
-	char	 def[256];
+	char	 def[BRANCH_BYTES];
 };
 
 /*
@@ -899,7 +899,7 @@ run_check(struct pass_ctx *c, int64_t run, void *arg)
 	struct itally *t = arg;
 	struct irun r;
 	struct db_query *st;
-	char branch[300], job[300];
+	char branch[BRANCH_BYTES], job[JOB_BYTES];
 	long a;
 	int has_branch;
 

@@ -102,7 +102,7 @@ pass_mark_get(struct pass_ctx *c, const char *name, int64_t *mark,
 		return -1;
 	if ((rc = db_step(c->db, st)) == DB_ROW) {
 		*mark = db_col_int(st, 0);
-		if (state != NULL && statesz > 0)
+		if (state != NULL && statesz > 0 && !db_col_null(st, 1))
 			snprintf(state, statesz, "%s", db_column_text(st, 1));
 	}
 	db_reset(st);

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "branch.h"
 #include "buf.h"
 
 struct db;
@@ -16,7 +17,7 @@ enum runexport_format {
 struct runexport_run {
 	int64_t		 id;		/* runs.id */
 	char		 run_id[300];
-	char		 branch[300], job[160];	/* "" none */
+	char		 branch[BRANCH_BYTES], job[JOB_BYTES];	/* "" none */
 	int64_t		 started_at, duration_ms;	/* -1: unknown */
 	int64_t		 tests, failed, errors, skipped;
 };

@@ -168,7 +168,7 @@ int
 req_branch(struct req *r, int i, const char **out)
 {
 	const char *b = req_str(r, i);
-	char def[300];
+	char def[BRANCH_BYTES];
 
 	if (b != NULL) {
 		*out = strcmp(b, "*") == 0 ? NULL : b;
