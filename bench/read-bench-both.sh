@@ -38,7 +38,7 @@ while IFS= read -r e; do
 	name=${e%%|*}
 	url=${e#*|}
 	case "$name" in
-	*'*')
+	*' *')
 		n=$((n + 1))
 		curl -s "http://127.0.0.1:$port$url" > "$WORK/fixed/b$n.json"
 		l50= l99= lrps= g50= g99= grps= fixeds=

@@ -405,7 +405,7 @@ while IFS= read -r e; do
 	url=${e#*|}
 	rf=-; rs=-; rt=; rc=
 	case "$name" in
-	*'*')
+	*' *')
 		n=$((n + 1))
 		curl -s "http://127.0.0.1:$port$url" > "$WORK/fixed/b$n.json"
 		cp "$WORK/fixed/b$n.json" "$docroot/b$n.json"
@@ -450,7 +450,7 @@ while IFS= read -r e; do
 		floors=
 	fi
 	case "$name" in
-	*'*')
+	*' *')
 		[ "$SPREAD" = 1 ] || continue
 		spread_script "$(echo "$url" | sed "s|$tid|@|")"
 		set -- $(measure "$url" "$WORK/spread.lua")
