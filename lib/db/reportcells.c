@@ -38,14 +38,17 @@ enum stmt {
 #define CELLS_INSERT \
 	"INSERT INTO report_cells (run, suite, owner, feature, tests, " \
 	"passed, failed, skipped, duration_ms) "
-/* one cell's key and figures, from results r of tests t */
-#define CELL_SELECT \
-	"SELECT r.run, t.suite_path, coalesce(t.owner, ''), " \
-	"coalesce(t.feature, 0), count(*), " \
+/* a cell's figures, from the results r in it */
+#define CELL_SUMS \
+	"count(*), " \
 	"sum(CASE WHEN r.status = 0 THEN 1 ELSE 0 END), " \
 	"sum(CASE WHEN r.status IN (1, 2) THEN 1 ELSE 0 END), " \
 	"sum(CASE WHEN r.status = 3 THEN 1 ELSE 0 END), " \
-	"sum(coalesce(r.duration_ms, 0)) FROM results r " \
+	"sum(coalesce(r.duration_ms, 0))"
+/* one cell's key and figures, from results r of tests t */
+#define CELL_SELECT \
+	"SELECT r.run, t.suite_path, coalesce(t.owner, ''), " \
+	"coalesce(t.feature, 0), " CELL_SUMS " FROM results r " \
 	"JOIN tests t ON t.id = r.test "
 #define CELL_GROUP \
 	" GROUP BY r.run, t.suite_path, coalesce(t.owner, ''), " \
@@ -54,11 +57,8 @@ enum stmt {
  * cond (over t), read test by test from the per-test order
  * (lib/db/history.h): a feature's results, not the window's */
 #define CELLS_OF_TESTS(cond) CELLS_INSERT \
-	"SELECT r.run, r.suite_path, r.owner, r.feature, count(*), " \
-	"sum(CASE WHEN r.status = 0 THEN 1 ELSE 0 END), " \
-	"sum(CASE WHEN r.status IN (1, 2) THEN 1 ELSE 0 END), " \
-	"sum(CASE WHEN r.status = 3 THEN 1 ELSE 0 END), " \
-	"sum(coalesce(r.duration_ms, 0)) FROM (" \
+	"SELECT r.run, r.suite_path, r.owner, r.feature, " CELL_SUMS \
+	" FROM (" \
 	BY_TEST_JOIN("r.run, r.status, r.duration_ms, t.suite_path, " \
 	"coalesce(t.owner, '') AS owner, coalesce(t.feature, 0) AS feature", \
 	"tests t", "t.id", "t.project_id = ?1 AND " cond " AND " \
