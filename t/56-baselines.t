@@ -184,6 +184,24 @@ my @e2e = cases('flow', 'e2e/flows.spec.ts', 4);
 	    'unset, no main/master/trunk: develop (most runs) is the default');
 	is(sql($inst, q{SELECT b.run_id FROM signals s JOIN runs b ON b.id = s.baseline_run}), 'd3',
 	    'and its newest run is the baseline');
+
+	# unset, master's one run and trunk's three: master comes first
+	# (main, master, trunk in that order, whatever their run counts)
+	$inst = new_instance();
+	ingest($inst, 'ms1', 'master', 'unit', 10, 'pytest', \@unit);
+	ingest($inst, "t$_", 'trunk', 'unit', 10 + $_, 'pytest', \@small) for 1 .. 3;
+	ingest($inst, 'x1', 'feature/x', 'unit', 20, 'pytest', \@small);
+	is_deeply(signals($inst), ['t1:suite_shrink:', 'x1:suite_shrink:'],
+	    'unset, master and a busier trunk: master is the default')
+	    or diag explain signals($inst);
+	# unset, trunk the only usual name, develop with more runs: trunk
+	$inst = new_instance();
+	ingest($inst, "d$_", 'develop', 'unit', 10 + $_, 'pytest', \@unit) for 1 .. 3;
+	ingest($inst, 'tr1', 'trunk', 'unit', 20, 'pytest', \@small);
+	ingest($inst, 'x1', 'feature/x', 'unit', 21, 'pytest', \@small);
+	is_deeply(signals($inst), [],
+	    'unset, trunk and a busier develop: trunk is the default (develop would see tr1 and x1 shrink)')
+	    or diag explain signals($inst);
 }
 
 done_testing();

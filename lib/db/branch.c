@@ -19,12 +19,19 @@ enum stmt {
 	STMT__MAX
 };
 
+/* SQL: the project ?1 has a run on branch name */
+#define HAS_RUNS(name) \
+	"EXISTS (SELECT 1 FROM runs WHERE project_id = ?1 AND branch = '" \
+	name "')"
+
 static const char *const sql[STMT__MAX] = {
-	/* the usual names, in that order of preference */
+	/* the usual names, in that order of preference: a seek in
+	 * runs_branch each (a GROUP BY over them counted every run) */
 	[STMT_USUAL] =
-	    "SELECT branch FROM runs WHERE project_id = ?1 AND branch IN "
-	    "('main', 'master', 'trunk') GROUP BY branch ORDER BY CASE branch "
-	    "WHEN 'main' THEN 0 WHEN 'master' THEN 1 ELSE 2 END LIMIT 1",
+	    "SELECT b FROM (SELECT CASE WHEN " HAS_RUNS("main") " THEN 'main' "
+	    "WHEN " HAS_RUNS("master") " THEN 'master' "
+	    "WHEN " HAS_RUNS("trunk") " THEN 'trunk' END AS b) AS c "
+	    "WHERE b IS NOT NULL",
 	[STMT_MOST] =
 	    "SELECT branch, count(*) AS n FROM runs WHERE project_id = ?1 AND "
 	    "branch IS NOT NULL GROUP BY branch ORDER BY n DESC, branch "
