@@ -65,7 +65,7 @@ is($row{'main/e2e/x'}[14], 'FPFPF', 'another job of the branch keeps its own win
 # the migration counts the same rows in from the history of a database
 # made before it (the rows ingest keeps are the truth)
 # (on PostgreSQL, 0010's SQL functions go too: the only functions there)
-sql(TV::undo_sql(16) . ' DROP TABLE stream_stats; DELETE FROM schema_migrations WHERE version >= 8; DROP TABLE signal_tests; DROP TABLE secrets; DROP TABLE dashboards; DROP TABLE incident_days; DROP INDEX incidents_closed;'
+sql(TV::undo_sql(16, $inst->engine) . ' DROP TABLE stream_stats; DELETE FROM schema_migrations WHERE version >= 8; DROP TABLE signal_tests; DROP TABLE secrets; DROP TABLE dashboards; DROP TABLE incident_days; DROP INDEX incidents_closed;'
     . ($inst->engine eq 'postgresql' ? q{
     DO $$ DECLARE f regprocedure; BEGIN
 	FOR f IN SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace

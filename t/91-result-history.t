@@ -57,7 +57,10 @@ sub answers {
 		my $t = tid($name);
 		for my $u ("/api/tests/$t/history?limit=3", "/api/tests/$t/history?branch=main",
 		    "/api/tests/$t/results?limit=2&offset=1", "/api/tests/$t/results",
-		    "/api/tests/$t/timing", "/api/tests/$t/uptime", "/api/tests/$t") {
+		    "/api/tests/$t/timing", "/api/tests/$t/uptime", "/api/tests/$t",
+		    # windows that cut the runs' days (history_days): t0 + 2 h, + 4 h
+		    "/api/tests/$t/uptime?hours=8760", "/api/tests/$t/uptime?hours=118",
+		    "/api/tests/$t/uptime?hours=116") {
 			my $r = $inst->cgi('tests', 'GET', $u);
 			die "$u: $r->{status} $r->{body}" if $r->{status} != 200;
 			$all .= "$u $r->{body}\n";
@@ -77,14 +80,34 @@ sub answers {
 	}
 	return $all;
 }
-# Result rows of copied runs with no twin in the copy, and copies of no
-# result: 0 when every run off the pending list is copied exactly.
+# Days of history_days that are not the count of result_history's rows
+# that day, and days of those rows history_days lacks: 0 when the
+# triggers (migration 0024) kept every count exact.
+sub days_off {
+	my $recount = 'SELECT test, started_at / 86400000, count(*), count(duration_ms), '
+	    . 'count(*) FILTER (WHERE status = 0), count(*) FILTER (WHERE status IN (1, 2)) '
+	    . 'FROM result_history GROUP BY test, started_at / 86400000';
+	my $kept = 'SELECT test, day, results, timed, passed, failed FROM history_days';
+	return sql("SELECT (SELECT count(*) FROM ($kept EXCEPT $recount) AS a) + "
+	    . "(SELECT count(*) FROM ($recount EXCEPT $kept) AS b)");
+}
+# Result rows of copied runs with no twin in the copy, copies of no
+# result, and days counted wrong: 0 when every run off the pending list
+# is copied exactly.
 sub mismatch {
-	return sql('SELECT (SELECT count(*) FROM results r WHERE r.run NOT IN (SELECT run FROM history_pending) '
+	return days_off() + sql('SELECT (SELECT count(*) FROM results r WHERE r.run NOT IN (SELECT run FROM history_pending) '
 	    . 'AND NOT EXISTS (SELECT 1 FROM result_history h WHERE h.test = r.test AND h.run = r.run '
 	    . 'AND h.started_at = r.started_at AND h.status = r.status)) + (SELECT count(*) FROM result_history h '
 	    . 'WHERE h.run NOT IN (SELECT run FROM history_pending) AND NOT EXISTS (SELECT 1 FROM results r '
 	    . 'WHERE r.test = h.test AND r.run = h.run))');
+}
+# alpha's totals and year: results, timed results, uptime's counts
+sub alpha_counts {
+	my $t = tid('alpha');
+	my $u = $inst->cgi('tests', 'GET', "/api/tests/$t/uptime?hours=8760")->{json};
+	return join(' ', $inst->cgi('tests', 'GET', "/api/tests/$t/results")->{json}{total},
+	    $inst->cgi('tests', 'GET', "/api/tests/$t/timing")->{json}{total},
+	    map { $u->{$_} } qw(total_runs passed_runs failed_runs uptime_pct));
 }
 sub statuses {
 	my ($name, $q) = @_;
@@ -100,6 +123,7 @@ upload('r4', 'main', 4, 'a', ['alpha', 'F'], ['beta', 'F']);
 is(pending(), 4, 'each upload lists its run as pending');
 is(copied(), 0, 'and copies nothing itself');
 my $before = answers(qw(alpha beta gamma));
+is(alpha_counts(), '4 4 4 1 3 25', 'alpha\'s totals and uptime from results (P F F F)');
 is(statuses('alpha'), 'r4:failed,r3:failed,r2:failed,r1:passed', 'a test\'s history comes from results before the pass');
 is(statuses('alpha', '?branch=main'), 'r4:failed,r3:failed,r1:passed', 'with its branch filter');
 
@@ -110,6 +134,9 @@ like($r->{stdout}, qr/^batch: history ok in [\d.]+ s: 4 runs copied \(11 results
 is(pending(), 0, 'no run is pending after it');
 is(copied(), 11, 'every result has its per-test copy');
 is(answers(qw(alpha beta gamma)), $before, 'every by-test answer is the same from the copy');
+is(alpha_counts(), '4 4 4 1 3 25', 'alpha\'s totals and uptime from its days in the copy');
+is(sql('SELECT sum(results) FROM history_days'), 11, 'history_days counts every copied result');
+is(days_off(), 0, 'each day exactly');
 $r = $inst->cli('batch', '--pass', 'history');
 like($r->{stdout}, qr/^batch: history ok in [\d.]+ s: nothing pending$/m, 'a second pass has nothing to do');
 
@@ -234,6 +261,9 @@ is($r->{json}{results_moved}, 4, 'its four results moved (three from the copy, n
 is(statuses('alpha2'), 'r5:passed,r4:failed,r3:failed,r2:failed,r1:passed', 'the new name has the whole history');
 is(sql("SELECT count(*) FROM result_history h JOIN tests t ON t.id = h.test WHERE t.name = 'alpha'"), 0,
     'the old name has no copy left');
+is(days_off(), 0, 'and its days went with the copy to the new name');
+is(sql("SELECT count(*) FROM history_days d JOIN tests t ON t.id = d.test WHERE t.name = 'alpha'"), 0,
+    'none left under the old one');
 $before = answers(qw(alpha2 beta));
 $inst->cli('batch', '--pass', 'history');
 is(answers(qw(alpha2 beta)), $before, 'the same after the pass');
@@ -270,6 +300,7 @@ is(sql("SELECT count(*) FROM result_history h JOIN runs u ON u.id = h.run WHERE 
     'retention deletes the purged run\'s copy');
 is(sql("SELECT count(*) FROM result_history"), sql('SELECT count(*) FROM results'), 'and only that');
 unlike(statuses('beta'), qr/old:/, 'the purged run is gone from the history');
+is(days_off(), 0, 'its days are counted down with it');
 
 # ---- a database from before 0021: migrate builds the copy ----
 upload('r6', 'dev', 6, 'a', ['beta', 'F'], ['gamma', 'P']);
@@ -281,6 +312,7 @@ is(sql('SELECT count(*) FROM results'), $results, 'the results as 0020 left them
 $r = $inst->cli('migrate');
 is($r->{exit}, 0, 'testvis migrate takes it to 0021') or diag($r->{stderr});
 is(copied(), $results, 'with a copy of every result');
+is(days_off(), 0, 'and its days (0024 counts them in)');
 is(pending(), 0, 'and nothing pending');
 is(answers(qw(alpha2 beta gamma delta)), $before, 'every by-test answer is the same');
 

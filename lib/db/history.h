@@ -40,6 +40,22 @@ struct db;
 	"WHERE " cond
 
 /*
+ * PENDING_COUNT(t, cond): what the pending runs add to a count of test
+ * t's results (t an SQL expression) meeting cond (SQL over the alias r)
+ * that was made from the copy, such as history_days's: their rows in
+ * results less their rows in result_history.  Two seeks per pending run,
+ * in that order whatever a planner without statistics would guess.
+ */
+#define PENDING_COUNT(t, cond) \
+	"coalesce((SELECT sum((SELECT count(*) FROM results r WHERE " \
+	"r.run = q.run AND r.test = " t " AND " cond ") - (SELECT count(*) " \
+	"FROM result_history r WHERE r.run = q.run AND r.test = " t \
+	" AND " cond ")) FROM history_pending q), 0)"
+
+/* history_days's day of a started_at (ms since the epoch, UTC) */
+#define HISTORY_DAY_MS	86400000
+
+/*
  * A round of the history pass: the pending runs it copies (oldest first,
  * with the gen each had when the round began), a slice of the test ids at
  * a time: the first takes every id up to span, each next one span more,

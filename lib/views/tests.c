@@ -193,6 +193,28 @@ enum stmt {
 	STMT__MAX
 };
 
+/*
+ * SQL: test ?1's count of results (col: a column of history_days, cond:
+ * the rows it counts, over the alias r) from its days in the copy and
+ * the pending runs (lib/db/history.h), where a count(*) over its results
+ * read every one.
+ */
+#define DAYS_TOTAL(col, cond) \
+	"SELECT (SELECT coalesce(sum(" col "), 0) FROM history_days " \
+	"WHERE test = ?1) + " PENDING_COUNT("?1", cond)
+/*
+ * SQL: test ?1's results since ?2 (ms) meeting status (over the alias
+ * r), counted in col of history_days: its days after ?3, the rest of the
+ * day that holds ?2 (before ?4, its end) from the copy, and the pending
+ * runs' rows.
+ */
+#define UPTIME_COUNT(col, status) \
+	"(SELECT coalesce(sum(" col "), 0) FROM history_days " \
+	"WHERE test = ?1 AND day > ?3) + (SELECT count(*) FROM " \
+	"result_history r WHERE r.test = ?1 AND r.started_at >= ?2 AND " \
+	"r.started_at < ?4 AND " status ") + " \
+	PENDING_COUNT("?1", "r.started_at >= ?2 AND " status)
+
 static const char *const sql[STMT__MAX] = {
 	[STMT_LIST_NAME] = CATALOGUE("name", AFTER_NAME, "ASC"),
 	[STMT_LIST_FAIL_RATE] = CATALOGUE(FAIL_RATE_KEY,
@@ -258,20 +280,16 @@ static const char *const sql[STMT__MAX] = {
 	    ") AS r JOIN runs u ON u.id = r.run LEFT JOIN result_texts x ON "
 	    "x.run = r.run AND x.test = r.test "
 	    "ORDER BY r.started_at DESC, r.run DESC",
-	[STMT_RESULTS_TOTAL] =
-	    "SELECT count(*) FROM (" BY_TEST("?1", "1 = 1", "") ") AS r",
+	[STMT_RESULTS_TOTAL] = DAYS_TOTAL("results", "1 = 1"),
 	[STMT_TIMING] =
 	    "SELECT r.started_at, r.duration_ms, u.run_id FROM (" BY_TEST("?1",
 	    "r.duration_ms IS NOT NULL", "ORDER BY started_at DESC, run DESC "
 	    "LIMIT ?2") ") AS r JOIN runs u ON u.id = r.run "
 	    "ORDER BY r.started_at DESC, r.run DESC",
-	[STMT_TIMING_TOTAL] =
-	    "SELECT count(*) FROM (" BY_TEST("?1", "r.duration_ms IS NOT NULL",
-	    "") ") AS r",
+	[STMT_TIMING_TOTAL] = DAYS_TOTAL("timed", "r.duration_ms IS NOT NULL"),
 	[STMT_UPTIME] =
-	    "SELECT count(*) FILTER (WHERE status = 0), "
-	    "count(*) FILTER (WHERE status IN (1, 2)) FROM (" BY_TEST("?1",
-	    "r.started_at >= ?2", "") ") AS r",
+	    "SELECT " UPTIME_COUNT("passed", "r.status = 0") ", "
+	    UPTIME_COUNT("failed", "r.status IN (1, 2)"),
 	[STMT_INCIDENTS] =
 	    "SELECT i.id, o.run_id, i.opened_at, i.closed_at, c.run_id, "
 	    "i.failure_count, i.fingerprint, i.message, x.details, "
@@ -729,14 +747,20 @@ tests_uptime(struct db *db, int64_t project, const char *test_id, int hours,
     int64_t now, json_t **out)
 {
 	struct db_query *st;
-	int64_t key, passed, failed;
+	int64_t key, passed, failed, since, day;
 	int rc;
 
 	if ((rc = test_find(db, project, test_id, &key, NULL, NULL)) != 1)
 		return rc;
+	/* history_days's day 0 holds (-1 day, 1 day): a window from
+	 * before 1 day counts from its start to the end of day 0 */
+	since = now - (int64_t)hours * 3600000;
+	day = since > 0 ? since / HISTORY_DAY_MS : 0;
 	if ((st = DB_STMT(db, DBM_TESTS, STMT_UPTIME)) == NULL ||
 	    db_bind_int(db, st, 1, key) == -1 ||
-	    db_bind_int(db, st, 2, now - (int64_t)hours * 3600000) == -1 ||
+	    db_bind_int(db, st, 2, since) == -1 ||
+	    db_bind_int(db, st, 3, day) == -1 ||
+	    db_bind_int(db, st, 4, (day + 1) * HISTORY_DAY_MS) == -1 ||
 	    db_step(db, st) != DB_ROW) {
 		if (st != NULL)
 			db_reset(st);

@@ -371,8 +371,18 @@ sub sibling {
 our @CI_VARS = qw(GITHUB_ACTIONS GITLAB_CI JENKINS_URL BUILDKITE CIRCLECI);
 
 # What undoes each migration from 0016 on, newest first: what unmigrate()
-# runs so that a test can apply those migrations again.
+# runs so that a test can apply those migrations again.  A third element
+# is PostgreSQL's own, where the two engines' undo differs.
 my @LATER_UNDO = (
+	[24, 'DROP TRIGGER history_days_insert; DROP TRIGGER history_days_delete; '
+	    . 'DROP TRIGGER history_days_update; DROP TABLE history_days;',
+	    'DROP TRIGGER history_days_insert ON result_history; '
+	    . 'DROP TRIGGER history_days_delete ON result_history; '
+	    . 'DROP TRIGGER history_days_update_1 ON result_history; '
+	    . 'DROP TRIGGER history_days_update_2 ON result_history; '
+	    . 'DROP FUNCTION history_days_add(); DROP FUNCTION history_days_remove(); '
+	    . 'DROP TABLE history_days; DROP INDEX result_history_run; '
+	    . 'CREATE INDEX result_history_run ON result_history(run);'],
 	[23, 'CREATE INDEX report_cells_feature ON report_cells(feature, run);'],
 	[22, 'DROP INDEX test_stats_slow; CREATE INDEX test_stats_p50 ON test_stats(project_id, p50_ms, '
 	    . 'test); CREATE INDEX test_stats_p95 ON test_stats(project_id, '
@@ -392,11 +402,12 @@ my @LATER_UNDO = (
 	[16, 'DROP TABLE report_cells; DROP TABLE reports;'],
 );
 
-# undo_sql(V): the SQL that undoes migrations V and later (V >= 16),
-# newest first, leaving schema_migrations alone.
+# undo_sql(V, ENGINE): the SQL that undoes migrations V and later
+# (V >= 16) on ENGINE, newest first, leaving schema_migrations alone.
 sub undo_sql {
-	my ($v) = @_;
-	return join(' ', map { $_->[1] } grep { $_->[0] >= $v } @LATER_UNDO);
+	my ($v, $engine) = @_;
+	return join(' ', map { $engine eq 'postgresql' && defined $_->[2] ? $_->[2] : $_->[1] }
+	    grep { $_->[0] >= $v } @LATER_UNDO);
 }
 
 # $inst->unmigrate(V): undoes migrations V and later (V >= 16) and drops
@@ -404,7 +415,7 @@ sub undo_sql {
 # them again to the data kept.  Dies when a statement fails.
 sub unmigrate {
 	my ($self, $v) = @_;
-	$self->sql(undo_sql($v) . " DELETE FROM schema_migrations WHERE version >= $v");
+	$self->sql(undo_sql($v, $self->{engine}) . " DELETE FROM schema_migrations WHERE version >= $v");
 }
 
 # $inst->cli(ARGS...): runs build/bin/testvis with the instance's config.
