@@ -38,6 +38,7 @@
 #include "fault.h"
 #include "http.h"
 #include "httpreq.h"
+#include "jalloc.h"
 #include "jval.h"
 #include "log.h"
 #include "project.h"
@@ -1279,6 +1280,7 @@ http_main(const struct app *app, int argc, char **argv)
 	}
 	umask(007);
 	signal(SIGPIPE, SIG_IGN);
+	jalloc_install();
 	s = http_srv_open(app);
 	if (FCGX_IsCGI()) {
 		io.read = cgi_read;
