@@ -48,7 +48,6 @@ sub snapshot {
 	    'SELECT run, test, fingerprint FROM results ORDER BY run, test',
 	    'SELECT * FROM failure_groups ORDER BY fingerprint',
 	    'SELECT * FROM failure_tests ORDER BY fingerprint, test',
-	    'SELECT * FROM failure_branches ORDER BY fingerprint, branch',
 	    'SELECT * FROM failure_streams ORDER BY fingerprint, test',
 	    'SELECT id, fingerprint FROM incidents ORDER BY id',
 	    "SELECT * FROM batch_marks WHERE pass LIKE 'fingerprints%'");
@@ -70,14 +69,12 @@ sql(<<"SQL");
 BEGIN;
 UPDATE results SET fingerprint = $old_fp WHERE fingerprint IS NOT NULL;
 UPDATE incidents SET fingerprint = $old_fp;
-DELETE FROM failure_groups; DELETE FROM failure_tests; DELETE FROM failure_branches; DELETE FROM failure_streams;
+DELETE FROM failure_groups; DELETE FROM failure_tests; DELETE FROM failure_streams;
 INSERT INTO failure_groups SELECT u.project_id, r.fingerprint, count(*), min(r.started_at), max(r.started_at),
     max(x.message), max(x.error_type) FROM results r JOIN runs u ON u.id = r.run
     LEFT JOIN result_texts x ON x.run = r.run AND x.test = r.test WHERE r.status IN (1, 2) GROUP BY 1, 2;
 INSERT INTO failure_tests SELECT u.project_id, r.fingerprint, r.test, count(*), max(r.started_at)
     FROM results r JOIN runs u ON u.id = r.run WHERE r.status IN (1, 2) GROUP BY 1, 2, 3;
-INSERT INTO failure_branches SELECT DISTINCT u.project_id, r.fingerprint, u.branch
-    FROM results r JOIN runs u ON u.id = r.run WHERE r.status IN (1, 2);
 INSERT INTO failure_streams SELECT u.project_id, r.fingerprint, u.branch, u.job, r.test, count(*), max(r.started_at)
     FROM results r JOIN runs u ON u.id = r.run WHERE r.status IN (1, 2) GROUP BY 1, 2, 3, 4, 5;
 DELETE FROM batch_marks WHERE pass LIKE 'fingerprints%';

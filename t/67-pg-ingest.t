@@ -74,7 +74,6 @@ my %checks = (
 	failure_groups => 'SELECT fingerprint, occurrences, first_seen_at, last_seen_at, message, error_type '
 	    . 'FROM failure_groups',
 	failure_tests => "SELECT fingerprint, ${\ $TEST->('test')}, occurrences, last_seen_at FROM failure_tests",
-	failure_branches => 'SELECT fingerprint, branch FROM failure_branches',
 	failure_streams => "SELECT fingerprint, branch, job, ${\ $TEST->('test')}, occurrences, last_seen_at "
 	    . 'FROM failure_streams',
 	flaky_windows => "SELECT ${\ $TEST->('test')}, branch, job, recent, ${\ $RUN->('last_run')} FROM flaky_windows",

@@ -24,7 +24,7 @@ static const char *const tables[] = {
 	"projects", "tokens", "batch_passes", "runs", "run_shards", "tests",
 	"test_stats", "results", "result_history", "history_pending",
 	"result_texts", "incidents",
-	"failure_groups", "failure_tests", "failure_branches",
+	"failure_groups", "failure_tests",
 	"failure_streams", "events", "batch_marks", "domains", "features",
 	"mappings", "aliases", "feature_days", "flaky_windows",
 	"flaky_states", "signals", "stream_stats", "signal_tests", "secrets",

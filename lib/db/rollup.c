@@ -133,7 +133,6 @@ enum stmt {
 	STMT_STREAM,
 	STMT_GROUPS,
 	STMT_GROUP_TESTS,
-	STMT_GROUP_BRANCHES,
 	STMT_GROUP_STREAMS,
 	STMT_SAME_SHA,
 	STMT_INCIDENT_DAY,
@@ -337,12 +336,6 @@ static const char *const sql[STMT__MAX] = {
 	    "ON CONFLICT (project_id, fingerprint, test) DO UPDATE SET "
 	    "occurrences = failure_tests.occurrences + 1, last_seen_at = "
 	    "max(failure_tests.last_seen_at, excluded.last_seen_at)",
-	[STMT_GROUP_BRANCHES] =
-	    "INSERT INTO failure_branches (project_id, fingerprint, branch) "
-	    "SELECT DISTINCT CAST(?3 AS BIGINT), r.fingerprint, "
-	    "CAST(?4 AS TEXT) FROM results r "
-	    "WHERE r.run = ?1 AND r.shard = ?2 AND r.status IN (1, 2) AND "
-	    "r.fingerprint IS NOT NULL ON CONFLICT DO NOTHING",
 	/* the group's tests per (branch, job): GET /api/failures filters
 	 * and ranks by them (issue 13 item 7) */
 	[STMT_GROUP_STREAMS] =
@@ -450,16 +443,16 @@ rollup_apply(struct db *db, const struct rollup_shard *s)
 	    db_bind_int(db, st, 4, s->project_id) == -1 ||
 	    db_step_done(db, st) == -1)
 		return -1;
-	for (i = 0; i < 4; i++) {
+	/* a group's branches are its streams' (migration 0025) */
+	for (i = 0; i < 3; i++) {
 		static const enum stmt groups[] = { STMT_GROUPS,
-		    STMT_GROUP_TESTS, STMT_GROUP_BRANCHES, STMT_GROUP_STREAMS };
+		    STMT_GROUP_TESTS, STMT_GROUP_STREAMS };
 		if ((st = DB_STMT(db, DBM_ROLLUP, groups[i])) == NULL ||
 		    db_bind_int(db, st, 1, s->run) == -1 ||
 		    db_bind_int(db, st, 2, s->shard) == -1 ||
 		    db_bind_int(db, st, 3, s->project_id) == -1 ||
-		    (i != 2 ? db_bind_int(db, st, 4, s->started_at) :
-		    db_bind_text(db, st, 4, s->branch)) == -1 ||
-		    (i == 3 && db_bind_text(db, st, 5, s->branch) == -1) ||
+		    db_bind_int(db, st, 4, s->started_at) == -1 ||
+		    (i == 2 && db_bind_text(db, st, 5, s->branch) == -1) ||
 		    db_step_done(db, st) == -1)
 			return -1;
 	}

@@ -4,7 +4,7 @@
  * the fingerprints stored with a project's results from their stored
  * texts and their test's identity, as ingest computes them, then rebuilds
  * the project's failure groups (failure_groups, failure_tests,
- * failure_branches, failure_streams) from the results in one transaction
+ * failure_streams) from the results in one transaction
  * and points the incidents at their opening failure's new fingerprint.
  *
  * The walk goes through the results in (run, test) order, REFINGER_CHUNK
@@ -36,11 +36,9 @@ enum stmt {
 	STMT_SET_HISTORY,
 	STMT_DEL_GROUPS,
 	STMT_DEL_TESTS,
-	STMT_DEL_BRANCHES,
 	STMT_DEL_STREAMS,
 	STMT_GROUPS,
 	STMT_TESTS,
-	STMT_BRANCHES,
 	STMT_STREAMS,
 	STMT_INCIDENTS,
 	STMT__MAX
@@ -75,8 +73,6 @@ static const char *const sql[STMT__MAX] = {
 	    "WHERE run = ?1 AND test = ?2)",
 	[STMT_DEL_GROUPS] = "DELETE FROM failure_groups WHERE project_id = ?1",
 	[STMT_DEL_TESTS] = "DELETE FROM failure_tests WHERE project_id = ?1",
-	[STMT_DEL_BRANCHES] =
-	    "DELETE FROM failure_branches WHERE project_id = ?1",
 	[STMT_DEL_STREAMS] =
 	    "DELETE FROM failure_streams WHERE project_id = ?1",
 	/* as lib/db/rollup.c keeps them at ingest, summed over all runs */
@@ -94,11 +90,6 @@ static const char *const sql[STMT__MAX] = {
 	    "occurrences, last_seen_at) SELECT ?1, r.fingerprint, r.test, "
 	    "count(*), max(r.started_at) " GROUP_FROM
 	    "GROUP BY r.fingerprint, r.test",
-	[STMT_BRANCHES] =
-	    "INSERT INTO failure_branches (project_id, fingerprint, branch) "
-	    "SELECT DISTINCT CAST(?1 AS BIGINT), r.fingerprint, "
-	    "coalesce(u.branch, '') "
-	    GROUP_FROM,
 	[STMT_STREAMS] =
 	    "INSERT INTO failure_streams (project_id, fingerprint, branch, "
 	    "job, test, occurrences, last_seen_at) SELECT ?1, r.fingerprint, "
@@ -239,8 +230,8 @@ static long
 refinger_rebuild(struct pass_ctx *c)
 {
 	static const enum stmt steps[] = { STMT_DEL_GROUPS, STMT_DEL_TESTS,
-	    STMT_DEL_BRANCHES, STMT_DEL_STREAMS, STMT_GROUPS, STMT_TESTS,
-	    STMT_BRANCHES, STMT_STREAMS, STMT_INCIDENTS };
+	    STMT_DEL_STREAMS, STMT_GROUPS, STMT_TESTS,
+	    STMT_STREAMS, STMT_INCIDENTS };
 	char state[16];
 	long n, groups = 0;
 	size_t i;

@@ -71,8 +71,9 @@
 	"FROM failure_tests f WHERE f.project_id = g.project_id AND " \
 	"f.fingerprint = g.fingerprint ORDER BY f.occurrences DESC, " \
 	"f.test LIMIT 5) f JOIN tests t ON t.id = f.test), " \
-	"(SELECT " branches " FROM failure_branches b WHERE " \
-	"b.project_id = g.project_id AND b.fingerprint = g.fingerprint) " \
+	"(SELECT " branches " FROM (SELECT DISTINCT branch " \
+	"FROM failure_streams WHERE project_id = g.project_id AND " \
+	"fingerprint = g.fingerprint ORDER BY branch) AS d) " \
 	"FROM (SELECT fingerprint, count(*) AS tests FROM failure_tests " \
 	"WHERE project_id = ?1 GROUP BY fingerprint) s " \
 	"JOIN failure_groups g ON g.project_id = ?1 AND " \
