@@ -56,7 +56,7 @@ LIB_BASE = lib/base/arena.c lib/base/buf.c lib/base/utf8.c lib/base/tvtime.c \
            lib/base/stats.c
 LIB_DB = lib/db/db.c lib/db/db_sqlite.c lib/db/db_sqlite_fn.c \
          lib/db/db_pg.c lib/db/pgmigrate.c lib/db/pgcopy.c lib/db/jval.c \
-         lib/db/jdump.c lib/db/jalloc.c \
+         lib/db/jdump.c lib/db/jalloc.c lib/db/jwrite.c \
          lib/db/cursor.c \
          lib/db/project.c \
          lib/db/auth.c lib/db/ticket.c lib/db/rollup.c lib/db/branch.c \
@@ -103,7 +103,7 @@ CLI_BIN   = $(BUILD)/bin/testvis
 
 UNIT_TESTS = config param route db tvtime utf8 auth ident junit rollup pass \
              maprule diffscan respcache textcap trace ingestmeta ingestcheck \
-             cursor fault cienv branch fcgiloop stats jdump jalloc
+             cursor fault cienv branch fcgiloop stats jdump jalloc jwrite
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/t/t-%)
 TEST_PROGS = $(BUILD)/t/testvis-echo $(BUILD)/t/pg-adapter \
              $(BUILD)/t/testvis-sqlfn

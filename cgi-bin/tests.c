@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "buf.h"
 #include "config.h"
 #include "db.h"
 #include "fault.h"
@@ -142,6 +143,18 @@ answer(struct req *r, int rc, json_t *out)
 	return req_view(r, rc, out);
 }
 
+/* answer() for a view that wrote its text into out (taken, or freed) */
+static int
+answer_written(struct req *r, int rc, struct buf *out)
+{
+	if (rc == 0) {
+		buf_free(out);
+		return req_not_found(r, "no test '%s' in project '%s'",
+		    req_path(r, PT_TEST_ID), req_project(r));
+	}
+	return req_text(r, rc, out);
+}
+
 /*
  * GET /api/tests: 200 {"tests", "sort", "branch", "job", "next_cursor"}:
  * the tests that ran on branch (default: the default branch; "*": every
@@ -201,13 +214,16 @@ static int
 h_history(struct req *r)
 {
 	struct trace_span *sp = req_span(r, "tests_history");
-	json_t *out = NULL;
-	int rc = tests_history(req_db(r), req_project_id(r),
-	    req_path(r, PT_TEST_ID), req_str(r, QH_BRANCH),
-	    req_str(r, QH_CURSOR), (int)req_int(r, QH_LIMIT), &out);
+	struct buf out;
+	long rows;
+	int rc;
 
-	req_span_end(r, sp, rc, out, "history");
-	return answer(r, rc, out);
+	buf_init(&out);
+	rc = tests_history(req_db(r), req_project_id(r),
+	    req_path(r, PT_TEST_ID), req_str(r, QH_BRANCH),
+	    req_str(r, QH_CURSOR), (int)req_int(r, QH_LIMIT), &out, &rows);
+	req_span_rows(r, sp, rc, rows);
+	return answer_written(r, rc, &out);
 }
 
 /* GET /api/tests/{test_id}/results: 200; 404; 503. */
@@ -215,13 +231,16 @@ static int
 h_results(struct req *r)
 {
 	struct trace_span *sp = req_span(r, "tests_results");
-	json_t *out = NULL;
-	int rc = tests_results(req_db(r), req_project_id(r),
-	    req_path(r, PT_TEST_ID), (int)req_int(r, QR_LIMIT),
-	    (int)req_int(r, QR_OFFSET), &out);
+	struct buf out;
+	long rows;
+	int rc;
 
-	req_span_end(r, sp, rc, out, "results");
-	return answer(r, rc, out);
+	buf_init(&out);
+	rc = tests_results(req_db(r), req_project_id(r),
+	    req_path(r, PT_TEST_ID), (int)req_int(r, QR_LIMIT),
+	    (int)req_int(r, QR_OFFSET), &out, &rows);
+	req_span_rows(r, sp, rc, rows);
+	return answer_written(r, rc, &out);
 }
 
 /* GET /api/tests/{test_id}/timing: 200; 404; 503. */
@@ -229,12 +248,15 @@ static int
 h_timing(struct req *r)
 {
 	struct trace_span *sp = req_span(r, "tests_timing");
-	json_t *out = NULL;
-	int rc = tests_timing(req_db(r), req_project_id(r),
-	    req_path(r, PT_TEST_ID), (int)req_int(r, Q1_KEY), &out);
+	struct buf out;
+	long rows;
+	int rc;
 
-	req_span_end(r, sp, rc, out, "timing");
-	return answer(r, rc, out);
+	buf_init(&out);
+	rc = tests_timing(req_db(r), req_project_id(r),
+	    req_path(r, PT_TEST_ID), (int)req_int(r, Q1_KEY), &out, &rows);
+	req_span_rows(r, sp, rc, rows);
+	return answer_written(r, rc, &out);
 }
 
 /* GET /api/tests/{test_id}/uptime: 200; 404; 503. */
@@ -256,12 +278,15 @@ static int
 h_incidents(struct req *r)
 {
 	struct trace_span *sp = req_span(r, "tests_incidents");
-	json_t *out = NULL;
-	int rc = tests_incidents(req_db(r), req_project_id(r),
-	    req_path(r, PT_TEST_ID), (int)req_int(r, Q1_KEY), &out);
+	struct buf out;
+	long rows;
+	int rc;
 
-	req_span_end(r, sp, rc, out, "incidents");
-	return answer(r, rc, out);
+	buf_init(&out);
+	rc = tests_incidents(req_db(r), req_project_id(r),
+	    req_path(r, PT_TEST_ID), (int)req_int(r, Q1_KEY), &out, &rows);
+	req_span_rows(r, sp, rc, rows);
+	return answer_written(r, rc, &out);
 }
 
 /*

@@ -131,6 +131,13 @@ $s = by_name($lines[-1]);
 ok($s->{'GET /api/tests/{test_id}'}, 'span "GET /api/tests/{test_id}"');
 is($s->{tests_detail}{attrs}{'testvis.test_id'}, $tid, 'view span tests_detail: the test id');
 is($s->{tests_detail}{attrs}{'testvis.result_count'}, 1, 'view span: one entity found');
+# a list written straight to text (lib/db/jwrite.c): its rows counted
+my $hist = $inst->cgi('tests', 'GET', "/api/tests/$tid/history?limit=1");
+is($hist->{status}, 200, 'a test\'s history answers');
+@lines = decode($trace);
+$s = by_name($lines[-1]);
+is($s->{tests_history}{attrs}{'testvis.result_count'}, scalar @{$hist->{json}{history}},
+    'view span tests_history: the entries listed');
 
 # 4. a 404 and a 5xx-free error: status code recorded, status not ERROR
 $r = $inst->cgi('tests', 'GET', '/api/tests/0123456789abcdef');

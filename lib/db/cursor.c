@@ -324,16 +324,34 @@ cursor_page_list(struct cursor_page *pg, struct db *db, struct db_query *st,
 }
 
 /*
+ * The cursor after the last row served (the caller frees it), or NULL on
+ * the last page; releases the page.
+ */
+char *
+cursor_page_next(struct cursor_page *pg)
+{
+	char *c = NULL;
+
+	if (pg->more) {
+		c = cursor_encode(pg->list->kind, pg->last);
+		pg->last = NULL;	/* stolen */
+	}
+	cursor_page_clear(pg);
+	return c;
+}
+
+/*
  * Sets out's "next_cursor" (the cursor after the last row served, or
  * null on the last page) and releases the page.
  */
 void
 cursor_page_finish(struct cursor_page *pg, json_t *out)
 {
-	cursor_set_next(out, pg->list->kind, pg->more ? pg->last : NULL);
-	if (pg->more)
-		pg->last = NULL;	/* stolen */
-	cursor_page_clear(pg);
+	char *c = cursor_page_next(pg);
+
+	json_object_set_new(out, "next_cursor", c != NULL ? jval_str(c) :
+	    json_null());
+	free(c);
 }
 
 /* Releases a page (after an error); accepts a finished or zeroed one. */

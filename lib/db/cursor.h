@@ -60,6 +60,7 @@ int	 cursor_page_rows(struct cursor_page *, struct db *, struct db_query *,
 int	 cursor_page_list(struct cursor_page *, struct db *, struct db_query *,
 	    json_t *(*)(struct db_query *), const char *, json_t **);
 void	 cursor_page_finish(struct cursor_page *, json_t *);
+char	*cursor_page_next(struct cursor_page *);
 void	 cursor_page_clear(struct cursor_page *);
 
 #endif

@@ -34,9 +34,9 @@ put(struct buf *b, const char *s, size_t n)
 		buf_append(b, s, n);
 }
 
-/* Appends the JSON string literal of s[0..n) to b. */
-static void
-dump_string(struct buf *b, const char *s, size_t n)
+/* Appends the JSON string literal of s[0..n) (valid UTF-8) to b. */
+void
+jdump_string(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)s;
@@ -134,7 +134,7 @@ dump_value(struct buf *b, const json_t *v, int depth)
 			if (!first)
 				put(b, ",", 1);
 			first = 0;
-			dump_string(b, key, json_object_iter_key_len(it));
+			jdump_string(b, key, json_object_iter_key_len(it));
 			put(b, ":", 1);
 			if (dump_value(b, json_object_iter_value(it),
 			    depth + 1) == -1)
@@ -154,7 +154,7 @@ dump_value(struct buf *b, const json_t *v, int depth)
 		put(b, "]", 1);
 		return 0;
 	case JSON_STRING:
-		dump_string(b, json_string_value(v), json_string_length(v));
+		jdump_string(b, json_string_value(v), json_string_length(v));
 		return 0;
 	case JSON_INTEGER:
 		n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,

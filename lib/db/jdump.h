@@ -5,5 +5,6 @@
 struct buf;
 
 int	 jdump(const json_t *, struct buf *);
+void	 jdump_string(struct buf *, const char *, size_t);
 
 #endif

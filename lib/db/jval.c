@@ -134,6 +134,50 @@ jval_col_time(struct db_query *st, int i)
 }
 
 /*
+ * Sets o's members of the row at st: the n columns cols describes, from
+ * column base on.  o is borrowed.
+ */
+void
+jval_fields(json_t *o, struct db_query *st, const struct jcol *cols,
+    size_t n, int base)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct jcol *c = &cols[i];
+		int col = base + c->col;
+		switch (c->kind) {
+		case JCOL_TEXT:
+			jval_set(o, c->key, jval_col_text(st, col));
+			break;
+		case JCOL_INT:
+			jval_set(o, c->key, jval_col_int(st, col));
+			break;
+		case JCOL_TIME:
+			jval_set(o, c->key, jval_col_time(st, col));
+			break;
+		case JCOL_BOOL:
+			jval_set(o, c->key, json_boolean(db_col_int(st, col)));
+			break;
+		case JCOL_NAME:
+			jval_set(o, c->key, jval_str(c->name(
+			    db_col_int(st, col))));
+			break;
+		}
+	}
+}
+
+/* The row at st as a new object of the n columns cols describes. */
+json_t *
+jval_row(struct db_query *st, const struct jcol *cols, size_t n)
+{
+	json_t *o = jval_object();
+
+	jval_fields(o, st, cols, n, 0);
+	return o;
+}
+
+/*
  * Steps st (bound by the caller) to its end, appending row(st) for each
  * row to a new array, and resets st.  Returns the array (caller owns it),
  * or NULL on a database error (logged by db_step).

@@ -18,6 +18,22 @@ json_t	*jval_col_int(struct db_query *, int);
 json_t	*jval_col_time(struct db_query *, int);
 json_t	*jval_load(const char *);
 
+/*
+ * A row's members: key from column base + col as kind, in table order
+ * (jval_fields() sets them, jw_fields() writes them, the same bytes);
+ * JCOL_NAME is name(the integer column), a static string.
+ */
+enum jcol_kind { JCOL_TEXT, JCOL_INT, JCOL_TIME, JCOL_BOOL, JCOL_NAME };
+struct jcol {
+	const char	*key;
+	int		 col;
+	enum jcol_kind	 kind;
+	const char	*(*name)(int64_t);
+};
+void	 jval_fields(json_t *, struct db_query *, const struct jcol *, size_t,
+	    int);
+json_t	*jval_row(struct db_query *, const struct jcol *, size_t);
+
 struct db;
 json_t	*jval_rows(struct db *, struct db_query *, json_t *(*)(struct db_query *));
 

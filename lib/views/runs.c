@@ -121,22 +121,32 @@ runs_row_json(struct db_query *st)
 	return o;
 }
 
+/* A result's status name (JCOL_NAME of runs_result_cols). */
+static const char *
+status_name(int64_t status)
+{
+	return junit_status_name((enum tv_status)(int)status);
+}
+
 /*
- * Sets the fields one result carries in every list of results (status,
- * duration_ms, attempts, flaky_in_run, fingerprint, message) from the
- * six columns of st starting at col, in that order.
+ * The fields one result carries in every list of results (status,
+ * duration_ms, attempts, flaky_in_run, fingerprint, message), from six
+ * columns in that order (jval_fields()'s and jw_fields()'s base on).
  */
+const struct jcol runs_result_cols[RUNS_RESULT_COLS] = {
+	{ "status", 0, JCOL_NAME, status_name },
+	{ "duration_ms", 1, JCOL_INT, NULL },
+	{ "attempts", 2, JCOL_INT, NULL },
+	{ "flaky_in_run", 3, JCOL_BOOL, NULL },
+	{ "fingerprint", 4, JCOL_TEXT, NULL },
+	{ "message", 5, JCOL_TEXT, NULL },
+};
+
+/* Sets o's runs_result_cols from the six columns of st from col on. */
 void
 runs_result_fields(json_t *o, struct db_query *st, int col)
 {
-	jval_set(o, "status", jval_str(junit_status_name(
-	    (enum tv_status)(int)db_col_int(st, col))));
-	jval_set(o, "duration_ms", jval_col_int(st, col + 1));
-	jval_set(o, "attempts", jval_col_int(st, col + 2));
-	jval_set(o, "flaky_in_run", json_boolean((int)db_col_int(st,
-	    col + 3)));
-	jval_set(o, "fingerprint", jval_col_text(st, col + 4));
-	jval_set(o, "message", jval_col_text(st, col + 5));
+	jval_fields(o, st, runs_result_cols, RUNS_RESULT_COLS, col);
 }
 
 /*

@@ -8,6 +8,7 @@ struct db_query;
 #include "runstream.h"
 
 struct db;
+struct jcol;
 
 /* Filters of GET /api/tests/runs; NULL / -1 when not given. */
 struct runs_filter {
@@ -34,6 +35,8 @@ struct results_filter {
 #define RUNS_NCOLS 22	/* runs.id is the last */
 
 json_t	*runs_row_json(struct db_query *);
+#define RUNS_RESULT_COLS	6
+extern const struct jcol runs_result_cols[RUNS_RESULT_COLS];
 void	 runs_result_fields(json_t *, struct db_query *, int);
 int	 runs_list(struct db *, int64_t, const struct runs_filter *,
 	    json_t **);

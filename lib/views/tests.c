@@ -16,6 +16,7 @@
 #include "history.h"
 #include "ident.h"
 #include "jval.h"
+#include "jwrite.h"
 #include "junit.h"
 #include "runs.h"
 #include "tests.h"
@@ -512,24 +513,21 @@ stream_row(struct db_query *st)
 }
 
 /* The incident object of the row at st (STMT_INCIDENT columns). */
-static json_t *
-incident_json(struct db_query *st)
-{
-	json_t *o = jval_object();
-
-	jval_set(o, "id", jval_col_int(st, 0));
-	jval_set(o, "opened_run_id", jval_col_text(st, 1));
-	jval_set(o, "started_at", jval_col_time(st, 2));
-	jval_set(o, "resolved_at", jval_col_time(st, 3));
-	jval_set(o, "resolved_run_id", jval_col_text(st, 4));
-	jval_set(o, "failure_count", jval_col_int(st, 5));
-	jval_set(o, "fingerprint", jval_col_text(st, 6));
-	jval_set(o, "error", jval_col_text(st, 7));
-	jval_set(o, "details", jval_col_text(st, 8));
-	jval_set(o, "alert_sent", json_boolean((int)db_col_int(st, 9)));
-	jval_set(o, "branch", jval_col_text(st, 10));
-	return o;
-}
+static const struct jcol incident_cols[] = {
+	{ "id", 0, JCOL_INT, NULL },
+	{ "opened_run_id", 1, JCOL_TEXT, NULL },
+	{ "started_at", 2, JCOL_TIME, NULL },
+	{ "resolved_at", 3, JCOL_TIME, NULL },
+	{ "resolved_run_id", 4, JCOL_TEXT, NULL },
+	{ "failure_count", 5, JCOL_INT, NULL },
+	{ "fingerprint", 6, JCOL_TEXT, NULL },
+	{ "error", 7, JCOL_TEXT, NULL },
+	{ "details", 8, JCOL_TEXT, NULL },
+	{ "alert_sent", 9, JCOL_BOOL, NULL },
+	{ "branch", 10, JCOL_TEXT, NULL },
+};
+#define INCIDENT_COLS	incident_cols, \
+	sizeof(incident_cols) / sizeof(incident_cols[0])
 
 /*
  * GET /api/tests/{test_id}: the catalogue fields (for sc's branch and job:
@@ -558,7 +556,7 @@ tests_detail(struct db *db, int64_t project, const char *test_id,
 			return -1;
 		}
 		if (rc == DB_ROW)
-			inc = incident_json(st);
+			inc = jval_row(st, INCIDENT_COLS);
 		db_reset(st);
 	}
 	jval_set(o, "open_incident", inc);
@@ -578,19 +576,13 @@ tests_detail(struct db *db, int64_t project, const char *test_id,
 	return 1;
 }
 
-/* One row of STMT_HISTORY as an entry of a test's history. */
-static json_t *
-history_row(struct db_query *st)
-{
-	json_t *o = jval_object();
-
-	jval_set(o, "run_id", jval_col_text(st, 0));
-	jval_set(o, "started_at", jval_col_time(st, 1));
-	jval_set(o, "branch", jval_col_text(st, 2));
-	jval_set(o, "git_sha", jval_col_text(st, 3));
-	runs_result_fields(o, st, 4);
-	return o;
-}
+/* A history entry's own columns; runs_result_cols follow from 4 on. */
+static const struct jcol history_cols[] = {
+	{ "run_id", 0, JCOL_TEXT, NULL },
+	{ "started_at", 1, JCOL_TIME, NULL },
+	{ "branch", 2, JCOL_TEXT, NULL },
+	{ "git_sha", 3, JCOL_TEXT, NULL },
+};
 
 /* A test's history pages by (started_at, run), newest first. */
 static const struct cursor_list history_paging = { "history", "ii",
@@ -598,18 +590,22 @@ static const struct cursor_list history_paging = { "history", "ii",
 
 /*
  * GET /api/tests/{test_id}/history: per-run results newest first, with a
- * keyset cursor; optional branch.  Returns 1, 0, CURSOR_BAD, -1.
+ * keyset cursor; optional branch: {test_id, history:[...], next_cursor},
+ * written into out, *rows the entries.  Returns 1, 0, CURSOR_BAD, -1.
  */
 int
 tests_history(struct db *db, int64_t project, const char *test_id,
-    const char *branch, const char *cursor, int limit, json_t **out)
+    const char *branch, const char *cursor, int limit, struct buf *out,
+    long *rows)
 {
 	struct cursor_page pg;
 	struct db_query *st;
-	json_t *o;
+	struct jwrite w;
 	int64_t key;
+	char *next;
 	int rc;
 
+	*rows = 0;
 	if (cursor_page_open(&pg, &history_paging, cursor, limit) != 0)
 		return CURSOR_BAD;
 	if ((rc = test_find(db, project, test_id, &key, NULL, NULL)) != 1) {
@@ -623,14 +619,31 @@ tests_history(struct db *db, int64_t project, const char *test_id,
 		cursor_page_clear(&pg);
 		return -1;
 	}
-	o = jval_object();
-	jval_set(o, "test_id", jval_str(test_id));
-	if (cursor_page_rows(&pg, db, st, history_row, o, "history") == -1) {
-		json_decref(o);
+	jw_init(&w, out);
+	jw_object(&w);
+	jw_key(&w, "test_id");
+	jw_str(&w, test_id);
+	jw_key(&w, "history");
+	jw_array(&w);
+	while ((rc = cursor_page_step(&pg, db, st)) == DB_ROW) {
+		jw_object(&w);
+		jw_fields(&w, st, history_cols, sizeof(history_cols) /
+		    sizeof(history_cols[0]), 0);
+		jw_fields(&w, st, runs_result_cols, RUNS_RESULT_COLS, 4);
+		jw_end_object(&w);
+		(*rows)++;
+	}
+	db_reset(st);
+	if (rc == -1) {
+		cursor_page_clear(&pg);
 		return -1;
 	}
-	cursor_page_finish(&pg, o);
-	*out = o;
+	jw_end_array(&w);
+	jw_key(&w, "next_cursor");
+	next = cursor_page_next(&pg);
+	jw_str(&w, next);
+	free(next);
+	jw_end_object(&w);
 	return 1;
 }
 
@@ -652,18 +665,20 @@ count_of(struct db *db, enum stmt s, int64_t key)
 /*
  * GET /api/tests/{test_id}/results (API-10): offset pagination,
  * {test_id, results:[{run_id, passed, status, duration_ms, details,
- * error, triggered_by, started_at, completed_at}], total, limit, offset}.
- * Returns 1, 0 or -1.
+ * error, triggered_by, started_at, completed_at}], total, limit, offset},
+ * written into out (jwrite.c), *rows the results listed.  Returns 1, 0
+ * or -1.
  */
 int
 tests_results(struct db *db, int64_t project, const char *test_id,
-    int limit, int offset, json_t **out)
+    int limit, int offset, struct buf *out, long *rows)
 {
 	struct db_query *st;
-	json_t *arr, *o;
+	struct jwrite w;
 	int64_t key, total;
 	int rc;
 
+	*rows = 0;
 	if ((rc = test_find(db, project, test_id, &key, NULL, NULL)) != 1)
 		return rc;
 	if ((total = count_of(db, STMT_RESULTS_TOTAL, key)) < 0 ||
@@ -672,46 +687,66 @@ tests_results(struct db *db, int64_t project, const char *test_id,
 	    db_bind_int(db, st, 2, limit) == -1 ||
 	    db_bind_int(db, st, 3, offset) == -1)
 		return -1;
-	arr = jval_array();
+	jw_init(&w, out);
+	jw_object(&w);
+	jw_key(&w, "test_id");
+	jw_str(&w, test_id);
+	jw_key(&w, "results");
+	jw_array(&w);
 	while ((rc = db_step(db, st)) == DB_ROW) {
 		int status = (int)db_col_int(st, 1);
-		o = jval_object();
-		jval_set(o, "run_id", jval_col_text(st, 0));
-		jval_set(o, "passed", json_boolean(status == ST_PASSED));
-		jval_set(o, "status", jval_str(junit_status_name(
-		    (enum tv_status)status)));
-		jval_set(o, "duration_ms", jval_col_int(st, 2));
-		jval_set(o, "details", jval_col_text(st, 3));
-		jval_set(o, "error", jval_col_text(st, 4));
-		jval_set(o, "triggered_by", jval_col_text(st, 5));
-		jval_set(o, "started_at", jval_col_time(st, 6));
-		jval_set(o, "completed_at", jval_col_time(st, 7));
-		jval_push(arr, o);
+		jw_object(&w);
+		jw_key(&w, "run_id");
+		jw_col_text(&w, st, 0);
+		jw_key(&w, "passed");
+		jw_bool(&w, status == ST_PASSED);
+		jw_key(&w, "status");
+		jw_str(&w, junit_status_name((enum tv_status)status));
+		jw_key(&w, "duration_ms");
+		jw_col_int(&w, st, 2);
+		jw_key(&w, "details");
+		jw_col_text(&w, st, 3);
+		jw_key(&w, "error");
+		jw_col_text(&w, st, 4);
+		jw_key(&w, "triggered_by");
+		jw_col_text(&w, st, 5);
+		jw_key(&w, "started_at");
+		jw_col_time(&w, st, 6);
+		jw_key(&w, "completed_at");
+		jw_col_time(&w, st, 7);
+		jw_end_object(&w);
+		(*rows)++;
 	}
 	db_reset(st);
-	if (rc == -1) {
-		json_decref(arr);
+	if (rc == -1)
 		return -1;
-	}
-	*out = json_pack("{sssosIsisi}", "test_id", test_id, "results", arr,
-	    "total", (json_int_t)total, "limit", limit, "offset", offset);
+	jw_end_array(&w);
+	jw_key(&w, "total");
+	jw_int(&w, total);
+	jw_key(&w, "limit");
+	jw_int(&w, limit);
+	jw_key(&w, "offset");
+	jw_int(&w, offset);
+	jw_end_object(&w);
 	return 1;
 }
 
 /*
  * GET /api/tests/{test_id}/timing (API-11): {test_id, timing:[{timestamp,
- * duration_ms, run_id}], total}, newest first; one entry per run, so
- * equal durations all appear.  Returns 1, 0 or -1.
+ * duration_ms, run_id}], total}, newest first, written into out, *rows
+ * the entries; one entry per run, so equal durations all appear.
+ * Returns 1, 0 or -1.
  */
 int
 tests_timing(struct db *db, int64_t project, const char *test_id, int limit,
-    json_t **out)
+    struct buf *out, long *rows)
 {
 	struct db_query *st;
-	json_t *arr, *o;
+	struct jwrite w;
 	int64_t key, total;
 	int rc;
 
+	*rows = 0;
 	if ((rc = test_find(db, project, test_id, &key, NULL, NULL)) != 1)
 		return rc;
 	if ((total = count_of(db, STMT_TIMING_TOTAL, key)) < 0 ||
@@ -719,21 +754,30 @@ tests_timing(struct db *db, int64_t project, const char *test_id, int limit,
 	    db_bind_int(db, st, 1, key) == -1 ||
 	    db_bind_int(db, st, 2, limit) == -1)
 		return -1;
-	arr = jval_array();
+	jw_init(&w, out);
+	jw_object(&w);
+	jw_key(&w, "test_id");
+	jw_str(&w, test_id);
+	jw_key(&w, "timing");
+	jw_array(&w);
 	while ((rc = db_step(db, st)) == DB_ROW) {
-		o = jval_object();
-		jval_set(o, "timestamp", jval_col_time(st, 0));
-		jval_set(o, "duration_ms", jval_col_int(st, 1));
-		jval_set(o, "run_id", jval_col_text(st, 2));
-		jval_push(arr, o);
+		jw_object(&w);
+		jw_key(&w, "timestamp");
+		jw_col_time(&w, st, 0);
+		jw_key(&w, "duration_ms");
+		jw_col_int(&w, st, 1);
+		jw_key(&w, "run_id");
+		jw_col_text(&w, st, 2);
+		jw_end_object(&w);
+		(*rows)++;
 	}
 	db_reset(st);
-	if (rc == -1) {
-		json_decref(arr);
+	if (rc == -1)
 		return -1;
-	}
-	*out = json_pack("{sssosI}", "test_id", test_id, "timing", arr,
-	    "total", (json_int_t)total);
+	jw_end_array(&w);
+	jw_key(&w, "total");
+	jw_int(&w, total);
+	jw_end_object(&w);
 	return 1;
 }
 
@@ -781,17 +825,19 @@ tests_uptime(struct db *db, int64_t project, const char *test_id, int hours,
 
 /*
  * GET /api/tests/{test_id}/incidents (API-13): {test_id, incidents:[...],
- * total}, newest first.  Returns 1, 0 or -1.
+ * total}, newest first, written into out, *rows the incidents listed.
+ * Returns 1, 0 or -1.
  */
 int
 tests_incidents(struct db *db, int64_t project, const char *test_id,
-    int limit, json_t **out)
+    int limit, struct buf *out, long *rows)
 {
 	struct db_query *st;
-	json_t *arr;
+	struct jwrite w;
 	int64_t key, total;
 	int rc;
 
+	*rows = 0;
 	if ((rc = test_find(db, project, test_id, &key, NULL, NULL)) != 1)
 		return rc;
 	if ((total = count_of(db, STMT_INCIDENTS_TOTAL, key)) < 0 ||
@@ -799,10 +845,23 @@ tests_incidents(struct db *db, int64_t project, const char *test_id,
 	    db_bind_int(db, st, 1, key) == -1 ||
 	    db_bind_int(db, st, 2, limit) == -1)
 		return -1;
-	if ((arr = jval_rows(db, st, incident_json)) == NULL)
+	jw_init(&w, out);
+	jw_object(&w);
+	jw_key(&w, "test_id");
+	jw_str(&w, test_id);
+	jw_key(&w, "incidents");
+	jw_array(&w);
+	while ((rc = db_step(db, st)) == DB_ROW) {
+		jw_row(&w, st, INCIDENT_COLS);
+		(*rows)++;
+	}
+	db_reset(st);
+	if (rc == -1)
 		return -1;
-	*out = json_pack("{sssosI}", "test_id", test_id, "incidents", arr,
-	    "total", (json_int_t)total);
+	jw_end_array(&w);
+	jw_key(&w, "total");
+	jw_int(&w, total);
+	jw_end_object(&w);
 	return 1;
 }
 

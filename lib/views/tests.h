@@ -5,6 +5,7 @@
 struct db_query;
 #include <jansson.h>
 
+struct buf;
 struct db;
 
 enum tests_sort {
@@ -58,13 +59,15 @@ int	 tests_list(struct db *, int64_t, const struct tests_filter *,
 int	 tests_detail(struct db *, int64_t, const char *,
 	    const struct tests_scope *, json_t **);
 int	 tests_history(struct db *, int64_t, const char *, const char *,
-	    const char *, int, json_t **);
+	    const char *, int, struct buf *, long *);
 int	 tests_results(struct db *, int64_t, const char *, int, int,
-	    json_t **);
-int	 tests_timing(struct db *, int64_t, const char *, int, json_t **);
+	    struct buf *, long *);
+int	 tests_timing(struct db *, int64_t, const char *, int, struct buf *,
+	    long *);
 int	 tests_uptime(struct db *, int64_t, const char *, int, int64_t,
 	    json_t **);
-int	 tests_incidents(struct db *, int64_t, const char *, int, json_t **);
+int	 tests_incidents(struct db *, int64_t, const char *, int, struct buf *,
+	    long *);
 int	 tests_flaky(struct db *, int64_t, const char *, const char *,
 	    const struct tests_scope *, const char *, int, json_t **);
 

@@ -1014,6 +1014,18 @@ req_span_end(struct req *r, struct trace_span *sp, int rc, json_t *out,
 	trace_end(sp);
 }
 
+/* req_span_end() for an answer written as text: its list's rows. */
+void
+req_span_rows(struct req *r, struct trace_span *sp, int rc, long rows)
+{
+	if (sp == NULL)
+		return;
+	if (rc == -1)
+		trace_error(sp, "storage");
+	trace_attr_int(sp, "testvis.result_count", rc == 1 ? rows : 0);
+	trace_end(sp);
+}
+
 /* Serves one request end to end and logs it; returns the status sent. */
 static int
 serve(struct srv *s, struct req *r)
@@ -1046,6 +1058,7 @@ serve(struct srv *s, struct req *r)
 	    r->path : "-", status, r->bytes_out, tvtime_mono_ms() - r->t0);
 	if (r->json != NULL)
 		json_decref(r->json);
+	buf_free(&r->text);
 	if (r->err_details != NULL)
 		json_decref(r->err_details);
 	buf_free(&r->headers);

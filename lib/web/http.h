@@ -9,6 +9,8 @@
 #include "param.h"
 #include "route.h"
 
+struct buf;
+
 struct arena;
 struct config;
 struct db;
@@ -65,10 +67,12 @@ struct trace_span *req_trace(struct req *);
 struct trace_span *req_span(struct req *, const char *);
 void		 req_span_end(struct req *, struct trace_span *, int, json_t *,
 		    const char *);
+void		 req_span_rows(struct req *, struct trace_span *, int, long);
 
 /* ... and its answer. */
 int		 req_json(struct req *, int, json_t *);
 int		 req_view(struct req *, int, json_t *);
+int		 req_text(struct req *, int, struct buf *);
 int		 req_fault(struct req *, const struct fault *);
 int		 req_not_found(struct req *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));

@@ -90,6 +90,26 @@ req_view(struct req *r, int rc, json_t *out)
 	return req_fault(r, &f);
 }
 
+/*
+ * req_view() for a view that wrote its answer's JSON text (jwrite.c):
+ * 200 with text (its buffer taken, text left empty), else as req_view().
+ */
+int
+req_text(struct req *r, int rc, struct buf *text)
+{
+	if (rc != 1) {
+		buf_free(text);
+		return req_view(r, rc, NULL);
+	}
+	if (r->json != NULL)
+		json_decref(r->json);
+	r->json = NULL;
+	buf_free(&r->text);
+	r->text = *text;
+	buf_init(text);
+	return 200;
+}
+
 /* Adds a response header; both strings are copied. */
 void
 req_header(struct req *r, const char *name, const char *value)
@@ -385,6 +405,11 @@ http_respond(struct req *r, int status)
 		json_decref(env);
 	} else if (r->json != NULL)
 		body = answer_text(r->json, &blen);
+	else if (r->text.p != NULL) {
+		body = r->text.p;	/* freed below */
+		blen = r->text.len;
+		buf_init(&r->text);
+	}
 
 	etag[0] = '\0';
 	if (status == 200 && r->route != NULL &&

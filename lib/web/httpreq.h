@@ -70,6 +70,7 @@ struct req {
 	long long		 body_left;
 	/* the answer */
 	json_t			*json;
+	struct buf		 text;		/* or its JSON text (req_text) */
 	const char		*err_code;
 	char			 err_msg[ERRMSG_LEN];
 	json_t			*err_details;
