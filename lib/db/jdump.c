@@ -13,6 +13,7 @@
  * The caller owns the buffer.
  */
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,6 +35,24 @@ put(struct buf *b, const char *s, size_t n)
 		buf_append(b, s, n);
 }
 
+/*
+ * Predicate: one of the eight bytes at p needs escaping: a control
+ * character (< 0x20), '"' or '\\' (bytes from 0x80 up never do).
+ */
+static inline int
+needs_escape8(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ULL,
+	    highs = 0x8080808080808080ULL;
+	uint64_t x, q, bs;
+
+	memcpy(&x, p, sizeof(x));
+	q = x ^ (ones * '"');
+	bs = x ^ (ones * '\\');
+	return ((((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
+	    ((bs - ones) & ~bs)) & highs) != 0;
+}
+
 /* Appends the JSON string literal of s[0..n) (valid UTF-8) to b. */
 void
 jdump_string(struct buf *b, const char *s, size_t n)
@@ -45,7 +64,13 @@ jdump_string(struct buf *b, const char *s, size_t n)
 
 	put(b, "\"", 1);
 	for (i = 0; i < n; i++) {
-		unsigned char c = p[i];
+		unsigned char c;
+		/* eight bytes at a time while none needs escaping */
+		while (i + 8 <= n && !needs_escape8(p + i))
+			i += 8;
+		if (i >= n)
+			break;
+		c = p[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		put(b, s + from, i - from);

@@ -140,6 +140,28 @@ main(void)
 		v = in;
 	}
 	ok(same(deep, "deep"), "500 nested arrays");
+	/* each byte to escape at each place of three 8-byte words, among
+	 * ASCII and among UTF-8 (eight bytes are scanned at a time) */
+	bad = 0;
+	for (i = 0; i < 34; i++) {
+		static const char *const fill[] = { "aaaaaaaaaaaaaaaaaaaaaaaa",
+		    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9" };
+		char t[25];
+		int at, f;
+		for (f = 0; f < 2; f++)
+			for (at = 0; at <= 24; at += f + 1) {
+				/* inserted at a character's start */
+				memcpy(t, fill[f], (size_t)at);
+				t[at] = (char)(i < 32 ? i : i == 32 ? '"' : '\\');
+				memcpy(t + at + 1, fill[f] + at, (size_t)(24 - at));
+				v = json_pack("[s#]", t, (int)sizeof(t));
+				bad += v == NULL || !same(v, "placed");
+				json_decref(v);
+			}
+	}
+	ok(bad == 0, "a byte to escape at every place of a word (%d wrong)",
+	    bad);
 	json_decref(deep);
 	buf_init(&b);
 	v = json_integer(1);
