@@ -296,6 +296,14 @@ lite_int(struct db *db, const char *sql)
 	return v;
 }
 
+/* A request's read transaction, prepared once (db_stmt, DBM_DB). */
+enum { READ_BEGIN, READ_VERSION, READ_COMMIT, READ__MAX };
+static const char *const read_sql[READ__MAX] = {
+	[READ_BEGIN] = "BEGIN",
+	[READ_VERSION] = "PRAGMA data_version",
+	[READ_COMMIT] = "COMMIT",
+};
+
 /*
  * BEGIN (deferred: the snapshot starts at the first read, which is the
  * data version's) and PRAGMA data_version.
@@ -303,14 +311,13 @@ lite_int(struct db *db, const char *sql)
 static int
 lite_read_begin(struct db *db, int64_t *version)
 {
-	static const char *const sql[] = { "BEGIN", "PRAGMA data_version" };
 	struct db_query *q;
 
-	if ((q = db_stmt(db, DBM_DB, sql, 2, 0)) == NULL ||
-	    lite_step(q) != DB_DONE)
+	if ((q = db_stmt(db, DBM_DB, read_sql, READ__MAX, READ_BEGIN)) ==
+	    NULL || lite_step(q) != DB_DONE)
 		return -1;
-	if ((q = db_stmt(db, DBM_DB, sql, 2, 1)) == NULL ||
-	    lite_step(q) != DB_ROW) {
+	if ((q = db_stmt(db, DBM_DB, read_sql, READ__MAX, READ_VERSION)) ==
+	    NULL || lite_step(q) != DB_ROW) {
 		lite_rollback(db);
 		return -1;
 	}
@@ -322,12 +329,14 @@ lite_read_begin(struct db *db, int64_t *version)
 /*
  * Resets every statement still positioned on a row (one would otherwise
  * keep its old snapshot open into the next request), commits a read
- * transaction and rolls back a write transaction left open.
+ * transaction (a COMMIT prepared once: sqlite3_exec would parse it at
+ * every request) and rolls back a write transaction left open.
  */
 static void
 lite_idle(struct db *db)
 {
 	sqlite3_stmt *st = NULL;
+	struct db_query *q;
 
 	while ((st = sqlite3_next_stmt(conn(db), st)) != NULL)
 		if (sqlite3_stmt_busy(st))
@@ -335,7 +344,8 @@ lite_idle(struct db *db)
 	if (sqlite3_get_autocommit(conn(db)))
 		return;
 	if (sqlite3_txn_state(conn(db), NULL) == SQLITE_TXN_WRITE ||
-	    lite_exec(db, "COMMIT") == -1)
+	    (q = db_stmt(db, DBM_DB, read_sql, READ__MAX, READ_COMMIT)) ==
+	    NULL || lite_step(q) != DB_DONE)
 		lite_rollback(db);
 }
 

@@ -1274,6 +1274,20 @@ fcgx_write(void *ctx, const void *data, size_t n)
 }
 
 /*
+ * Whether the FastCGI request's input has been read to its end, reading
+ * on when the program left it (a GET's empty body: the FCGI_STDIN
+ * terminator came with the parameters, already buffered).  Then the
+ * connection can be closed outright: nothing lighttpd sent is left
+ * unread, so nothing is lost.  A body the program did not read (an
+ * early refusal) answers a byte here, not EOF.
+ */
+static int
+fcgx_input_read(FCGX_Request *fr)
+{
+	return FCGX_HasSeenEOF(fr->in) == EOF || FCGX_GetChar(fr->in) == EOF;
+}
+
+/*
  * The main loop of every cgi-bin program but the live one: serves
  * FastCGI requests one at a time until the server stops it, or exactly
  * one request when run as plain CGI.  `--routes` prints the route table
@@ -1312,6 +1326,14 @@ http_main(const struct app *app, int argc, char **argv)
 		io.ctx = &fr;
 		while (FCGX_Accept_r(&fr) >= 0) {
 			http_srv_serve(s, fr.envp, &io);
+			/*
+			 * libfcgi's close of an attached request shuts the
+			 * connection down and waits for lighttpd to close
+			 * its end (poll, read: up to 2 s), in case it sent
+			 * more; a detached one is closed at once.
+			 */
+			if (fcgx_input_read(&fr))
+				FCGX_Detach(&fr);
 			FCGX_Finish_r(&fr);
 			http_srv_settle(s);
 		}
