@@ -27,6 +27,25 @@ struct db;
 	" " tail
 
 /*
+ * BY_TEST_ROWS(cols, joins, t, cond, tail): the same rows with what each
+ * joins (SQL over the alias r: "JOIN runs u ON u.id = r.run"), as a
+ * compound SELECT of cols whose tail (ORDER BY started_at DESC, run DESC
+ * LIMIT ...) applies to the whole; cols name started_at and run (AS:
+ * the joined tables may have columns of those names too).  Read
+ * in the copy's key order, the two sides are merged as they are read and
+ * the joins run for the rows the limit keeps, no more: no copy of the
+ * rows and no second sort, which FROM (BY_TEST(...)) AS r JOIN ... costs
+ * (a third of a 50-row page's SQL).  Each row an OFFSET skips is joined
+ * too, so a deep offset costs its joins.
+ */
+#define BY_TEST_ROWS(cols, joins, t, cond, tail) \
+	"SELECT " cols " FROM result_history r " joins " WHERE r.test = " t \
+	" AND r.run NOT IN (SELECT run FROM history_pending) AND " cond \
+	" UNION ALL SELECT " cols " FROM results r " joins " WHERE r.run IN " \
+	"(SELECT run FROM history_pending) AND r.test = " t " AND " cond \
+	" " tail
+
+/*
  * BY_TEST_JOIN(cols, from, t, cond): the same for the tests of a join,
  * where they need no per-test order: cols from "from JOIN <results of
  * test t> r" (t an expression over from) meeting cond, as a compound

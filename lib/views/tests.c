@@ -184,6 +184,7 @@ enum stmt {
 	STMT_INCIDENT,
 	STMT_HISTORY,
 	STMT_RESULTS,
+	STMT_RESULTS_AT,
 	STMT_RESULTS_TOTAL,
 	STMT_TIMING,
 	STMT_TIMING_TOTAL,
@@ -193,6 +194,11 @@ enum stmt {
 	STMT_FLAKY,
 	STMT__MAX
 };
+
+/* SQL: a result's run and its texts, over the alias r (BY_TEST_ROWS) */
+#define TEST_ROW_JOINS \
+	"JOIN runs u ON u.id = r.run LEFT JOIN result_texts x ON " \
+	"x.run = r.run AND x.test = r.test"
 
 /*
  * SQL: test ?1's count of results (col: a column of history_days, cond:
@@ -262,31 +268,31 @@ static const char *const sql[STMT__MAX] = {
 	    "LEFT JOIN runs c ON c.id = i.closed_run "
 	    "LEFT JOIN result_texts x ON x.run = i.opened_run AND "
 	    "x.test = i.test WHERE i.id = ?1",
-	/* by test: lib/db/history.h; each page read in index order */
-	[STMT_HISTORY] =
-	    "SELECT u.run_id, r.started_at, u.branch, u.git_sha, r.status, "
-	    "r.duration_ms, r.attempts, r.flaky_in_run, r.fingerprint, "
-	    "x.message, r.run FROM (" BY_TEST("?1", "(CAST(?2 AS TEXT) IS "
-	    "NULL OR EXISTS (SELECT 1 FROM runs b WHERE b.id = r.run AND "
-	    "b.branch = ?2)) AND "
+	/* by test: lib/db/history.h; each page read in index order, joined
+	 * as it is read */
+	[STMT_HISTORY] = BY_TEST_ROWS("u.run_id, r.started_at AS started_at, "
+	    "u.branch, u.git_sha, r.status, r.duration_ms, r.attempts, "
+	    "r.flaky_in_run, r.fingerprint, x.message, r.run AS run",
+	    TEST_ROW_JOINS, "?1",
+	    "(CAST(?2 AS TEXT) IS NULL OR u.branch = ?2) AND "
 	    "((r.started_at, r.run) < (?3, ?4) OR ?3 IS NULL)",
-	    "ORDER BY started_at DESC, run DESC LIMIT ?5") ") AS r "
-	    "JOIN runs u ON u.id = r.run "
-	    "LEFT JOIN result_texts x ON x.run = r.run AND x.test = r.test "
-	    "ORDER BY r.started_at DESC, r.run DESC",
-	[STMT_RESULTS] =
+	    "ORDER BY started_at DESC, run DESC LIMIT ?5"),
+	[STMT_RESULTS] = BY_TEST_ROWS("u.run_id, r.status, r.duration_ms, "
+	    "x.details, x.message, u.triggered_by, r.started_at AS started_at, "
+	    "u.finished_at, r.run AS run", TEST_ROW_JOINS, "?1", "1 = 1",
+	    "ORDER BY started_at DESC, run DESC LIMIT ?2 OFFSET ?3"),
+	/* a page past the first: its rows found first, then joined, so the
+	 * rows the offset skips are not (SQLite sorts the page again) */
+	[STMT_RESULTS_AT] =
 	    "SELECT u.run_id, r.status, r.duration_ms, x.details, x.message, "
 	    "u.triggered_by, r.started_at, u.finished_at FROM (" BY_TEST("?1",
 	    "1 = 1", "ORDER BY started_at DESC, run DESC LIMIT ?2 OFFSET ?3")
-	    ") AS r JOIN runs u ON u.id = r.run LEFT JOIN result_texts x ON "
-	    "x.run = r.run AND x.test = r.test "
-	    "ORDER BY r.started_at DESC, r.run DESC",
+	    ") AS r " TEST_ROW_JOINS " ORDER BY r.started_at DESC, r.run DESC",
 	[STMT_RESULTS_TOTAL] = DAYS_TOTAL("results", "1 = 1"),
-	[STMT_TIMING] =
-	    "SELECT r.started_at, r.duration_ms, u.run_id FROM (" BY_TEST("?1",
-	    "r.duration_ms IS NOT NULL", "ORDER BY started_at DESC, run DESC "
-	    "LIMIT ?2") ") AS r JOIN runs u ON u.id = r.run "
-	    "ORDER BY r.started_at DESC, r.run DESC",
+	[STMT_TIMING] = BY_TEST_ROWS("r.started_at AS started_at, "
+	    "r.duration_ms, u.run_id, r.run AS run", "JOIN runs u ON u.id = r.run", "?1",
+	    "r.duration_ms IS NOT NULL",
+	    "ORDER BY started_at DESC, run DESC LIMIT ?2"),
 	[STMT_TIMING_TOTAL] = DAYS_TOTAL("timed", "r.duration_ms IS NOT NULL"),
 	[STMT_UPTIME] =
 	    "SELECT " UPTIME_COUNT("passed", "r.status = 0") ", "
@@ -682,7 +688,8 @@ tests_results(struct db *db, int64_t project, const char *test_id,
 	if ((rc = test_find(db, project, test_id, &key, NULL, NULL)) != 1)
 		return rc;
 	if ((total = count_of(db, STMT_RESULTS_TOTAL, key)) < 0 ||
-	    (st = DB_STMT(db, DBM_TESTS, STMT_RESULTS)) == NULL ||
+	    (st = DB_STMT(db, DBM_TESTS, offset > 0 ? STMT_RESULTS_AT :
+	    STMT_RESULTS)) == NULL ||
 	    db_bind_int(db, st, 1, key) == -1 ||
 	    db_bind_int(db, st, 2, limit) == -1 ||
 	    db_bind_int(db, st, 3, offset) == -1)
