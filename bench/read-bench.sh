@@ -349,11 +349,21 @@ end
 LUA
 }
 
-# REP-1: reports kept for the GET rows below (POST answers them too)
-report() {
-	curl -s -X POST -H 'Content-Type: application/json' -d "$1" \
-	    "http://127.0.0.1:$port/api/reports" |
+# REP-1: reports kept for the GET rows below (POST answers them too);
+# with ENGINE=both the same definitions on the PostgreSQL database too,
+# which must give them the same ids
+report_on() {
+	curl -s -X POST -H 'Content-Type: application/json' -d "$2" \
+	    "http://127.0.0.1:$1/api/reports" |
 	    python3 -c 'import json, sys; print(json.load(sys.stdin)["report_id"])'
+}
+report() {
+	_id=$(report_on "$port" "$1")
+	if [ -n "${gport:-}" ] && [ "$(report_on "$gport" "$1")" != "$_id" ]; then
+		echo "read-bench: a report's id differs between the engines" >&2
+		exit 1
+	fi
+	echo "$_id"
 }
 rep_week=$(report '{"from":"2000-01-01","branch":"*","group_by":["week","branch"]}')
 rep_suite=$(report '{"from":"2000-01-01","group_by":"suite"}')

@@ -32,7 +32,8 @@ sub upload {
 	for (@cases) {
 		my ($name, $s) = @$_;
 		$x .= qq{<testcase classname="pkg.T" name="$name" time="0.0} . (length($name) + $hours % 7) . '">';
-		$x .= qq{<failure message="$name broke">at T:1</failure>} if $s eq 'F';
+		# the run in the message: each copied row's own message, or not
+		$x .= qq{<failure message="$name broke in $id">at T:1</failure>} if $s eq 'F';
 		$x .= '<skipped/>' if $s eq 'S';
 		$x .= '</testcase>';
 	}
@@ -91,11 +92,18 @@ sub days_off {
 	return sql("SELECT (SELECT count(*) FROM ($kept EXCEPT $recount) AS a) + "
 	    . "(SELECT count(*) FROM ($recount EXCEPT $kept) AS b)");
 }
+# Copied rows whose message (0026) is not their result's in result_texts
+# (a pending run's rows wait for the copy, and the reads ignore them).
+sub messages_off {
+	return sql('SELECT count(*) FROM result_history h LEFT JOIN result_texts x ON x.run = h.run '
+	    . 'AND x.test = h.test WHERE h.run NOT IN (SELECT run FROM history_pending) '
+	    . 'AND h.message IS DISTINCT FROM x.message');
+}
 # Result rows of copied runs with no twin in the copy, copies of no
-# result, and days counted wrong: 0 when every run off the pending list
-# is copied exactly.
+# result, days counted wrong, and messages not the result's: 0 when
+# every run off the pending list is copied exactly.
 sub mismatch {
-	return days_off() + sql('SELECT (SELECT count(*) FROM results r WHERE r.run NOT IN (SELECT run FROM history_pending) '
+	return days_off() + messages_off() + sql('SELECT (SELECT count(*) FROM results r WHERE r.run NOT IN (SELECT run FROM history_pending) '
 	    . 'AND NOT EXISTS (SELECT 1 FROM result_history h WHERE h.test = r.test AND h.run = r.run '
 	    . 'AND h.started_at = r.started_at AND h.status = r.status)) + (SELECT count(*) FROM result_history h '
 	    . 'WHERE h.run NOT IN (SELECT run FROM history_pending) AND NOT EXISTS (SELECT 1 FROM results r '
@@ -315,5 +323,18 @@ is(copied(), $results, 'with a copy of every result');
 is(days_off(), 0, 'and its days (0024 counts them in)');
 is(pending(), 0, 'and nothing pending');
 is(answers(qw(alpha2 beta gamma delta)), $before, 'every by-test answer is the same');
+is(messages_off(), 0, 'and each copied row has its message (0026 fills it in)');
+
+# ---- a database from before 0026: migrate gives the copy its messages ----
+my $with = sql('SELECT count(*) FROM result_history WHERE message IS NOT NULL');
+ok($with >= 4, "$with copied rows have a message");
+$inst->unmigrate(26);
+$r = $inst->cli('migrate');
+is($r->{exit}, 0, 'testvis migrate takes it to 0026') or diag($r->{stderr});
+is(sql('SELECT count(*) FROM result_history WHERE message IS NOT NULL'), $with,
+    'the messages are back');
+is(messages_off(), 0, 'each on its own row');
+is(days_off(), 0, 'the days untouched');
+is(answers(qw(alpha2 beta gamma delta)), $before, 'every by-test answer is the same again');
 
 done_testing();

@@ -53,14 +53,16 @@ static const char *const sql[STMT__MAX] = {
 	    "DELETE FROM result_history WHERE run IN (SELECT run FROM "
 	    "history_pending WHERE run BETWEEN ?1 AND ?2) AND test > ?3 AND "
 	    "test <= ?4",
-	/* in the table's order, so the pages fill in one sweep */
+	/* in the table's order, so the pages fill in one sweep; with each
+	 * result's message (migration 0026) */
 	[STMT_COPY] =
 	    "INSERT INTO result_history (test, started_at, run, status, "
-	    "duration_ms, attempts, flaky_in_run, fingerprint) "
+	    "duration_ms, attempts, flaky_in_run, fingerprint, message) "
 	    "SELECT r.test, r.started_at, r.run, r.status, r.duration_ms, "
-	    "r.attempts, r.flaky_in_run, r.fingerprint FROM history_pending q "
-	    "JOIN results r ON r.run = q.run WHERE q.run BETWEEN ?1 AND ?2 "
-	    "AND r.test > ?3 AND r.test <= ?4 "
+	    "r.attempts, r.flaky_in_run, r.fingerprint, x.message "
+	    "FROM history_pending q JOIN results r ON r.run = q.run "
+	    "LEFT JOIN result_texts x ON x.run = r.run AND x.test = r.test "
+	    "WHERE q.run BETWEEN ?1 AND ?2 AND r.test > ?3 AND r.test <= ?4 "
 	    "ORDER BY r.test, r.started_at, r.run",
 	[STMT_DONE] =
 	    "DELETE FROM history_pending WHERE run = ?1 AND gen = ?2",

@@ -39,11 +39,19 @@ struct db;
  * too, so a deep offset costs its joins.
  */
 #define BY_TEST_ROWS(cols, joins, t, cond, tail) \
-	"SELECT " cols " FROM result_history r " joins " WHERE r.test = " t \
-	" AND r.run NOT IN (SELECT run FROM history_pending) AND " cond \
-	" UNION ALL SELECT " cols " FROM results r " joins " WHERE r.run IN " \
-	"(SELECT run FROM history_pending) AND r.test = " t " AND " cond \
-	" " tail
+	BY_TEST_ROWS_2(cols, joins, cols, joins, t, cond, tail)
+/*
+ * BY_TEST_ROWS_2(copy_cols, copy_joins, cols, joins, t, cond, tail): the
+ * same, the copy's side reading copy_cols with copy_joins (what the copy
+ * holds itself, such as its message, it need not join), the pending
+ * runs' side cols with joins.
+ */
+#define BY_TEST_ROWS_2(copy_cols, copy_joins, cols, joins, t, cond, tail) \
+	"SELECT " copy_cols " FROM result_history r " copy_joins " WHERE " \
+	"r.test = " t " AND r.run NOT IN (SELECT run FROM history_pending) " \
+	"AND " cond " UNION ALL SELECT " cols " FROM results r " joins \
+	" WHERE r.run IN (SELECT run FROM history_pending) AND r.test = " t \
+	" AND " cond " " tail
 
 /*
  * BY_TEST_JOIN(cols, from, t, cond): the same for the tests of a join,

@@ -200,6 +200,12 @@ enum stmt {
 	"JOIN runs u ON u.id = r.run LEFT JOIN result_texts x ON " \
 	"x.run = r.run AND x.test = r.test"
 
+/* SQL: a history entry's columns, its message from msg */
+#define HISTORY_ROW(msg) \
+	"u.run_id, r.started_at AS started_at, u.branch, u.git_sha, " \
+	"r.status, r.duration_ms, r.attempts, r.flaky_in_run, " \
+	"r.fingerprint, " msg ", r.run AS run"
+
 /*
  * SQL: test ?1's count of results (col: a column of history_days, cond:
  * the rows it counts, over the alias r) from its days in the copy and
@@ -270,9 +276,8 @@ static const char *const sql[STMT__MAX] = {
 	    "x.test = i.test WHERE i.id = ?1",
 	/* by test: lib/db/history.h; each page read in index order, joined
 	 * as it is read */
-	[STMT_HISTORY] = BY_TEST_ROWS("u.run_id, r.started_at AS started_at, "
-	    "u.branch, u.git_sha, r.status, r.duration_ms, r.attempts, "
-	    "r.flaky_in_run, r.fingerprint, x.message, r.run AS run",
+	[STMT_HISTORY] = BY_TEST_ROWS_2(HISTORY_ROW("r.message"),
+	    "JOIN runs u ON u.id = r.run", HISTORY_ROW("x.message"),
 	    TEST_ROW_JOINS, "?1",
 	    "(CAST(?2 AS TEXT) IS NULL OR u.branch = ?2) AND "
 	    "((r.started_at, r.run) < (?3, ?4) OR ?3 IS NULL)",

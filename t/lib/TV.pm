@@ -374,6 +374,7 @@ our @CI_VARS = qw(GITHUB_ACTIONS GITLAB_CI JENKINS_URL BUILDKITE CIRCLECI);
 # runs so that a test can apply those migrations again.  A third element
 # is PostgreSQL's own, where the two engines' undo differs.
 my @LATER_UNDO = (
+	[26, 'ALTER TABLE result_history DROP COLUMN message;'],
 	[25, 'CREATE TABLE failure_branches (project_id BIGINT NOT NULL, fingerprint TEXT NOT NULL, '
 	    . 'branch TEXT NOT NULL, PRIMARY KEY (project_id, fingerprint, branch)); '
 	    . 'INSERT INTO failure_branches SELECT DISTINCT project_id, fingerprint, branch FROM failure_streams;'],
