@@ -90,14 +90,30 @@ jw_end_array(struct jwrite *w)
 	close_with(w, "]");
 }
 
-/* Writes the member name k (the program's own: valid UTF-8) and ':'. */
+/*
+ * Writes the member name k (the program's own: valid UTF-8) and ':'.
+ * Names are plain words, copied as they are; one with a character to
+ * escape (none of ours) goes through jdump_string.
+ */
 void
 jw_key(struct jwrite *w, const char *k)
 {
+	struct buf *b = w->b;
+	size_t n = strlen(k), i;
+
 	separate(w);
-	jdump_string(w->b, k, strlen(k));
-	buf_append(w->b, ":", 1);
 	w->keyed = 1;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)k[i] < 0x20 || k[i] == '"' || k[i] == '\\') {
+			jdump_string(b, k, n);
+			buf_append(b, ":", 1);
+			return;
+		}
+	buf_reserve(b, n + 3);
+	b->p[b->len] = '"';
+	memcpy(b->p + b->len + 1, k, n);
+	memcpy(b->p + b->len + 1 + n, "\":", 3);	/* with the NUL */
+	b->len += n + 3;
 }
 
 /* Writes s[0..n) as a string, repaired as jval_strn() repairs it. */

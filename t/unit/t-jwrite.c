@@ -97,6 +97,17 @@ main(void)
 			jw_time(&w, ints[i]);
 		}
 	}
+	/* names with characters to escape (none of the programs' own):
+	 * written as jdump writes them, and so is the plain name after */
+	{
+		static const char *const odd[] = { "q\"uote", "back\\slash",
+		    "line\nfeed", "\001ctl", "tail\"", "" };
+		for (k = 0; k < (int)(sizeof(odd) / sizeof(odd[0])); k++) {
+			jval_set(o, odd[k], jval_int((int64_t)k));
+			jw_key(&w, odd[k]);
+			jw_int(&w, (int64_t)k);
+		}
+	}
 	jval_set(o, "yes", json_true());
 	jw_key(&w, "yes");
 	jw_bool(&w, 1);
