@@ -206,6 +206,12 @@ enum stmt {
 	"r.status, r.duration_ms, r.attempts, r.flaky_in_run, " \
 	"r.fingerprint, " msg ", r.run AS run"
 
+/* SQL: a results entry's columns (over TEST_ROW_JOINS) */
+#define RESULT_ROW \
+	"u.run_id, r.status, r.duration_ms, x.details, x.message, " \
+	"u.triggered_by, r.started_at AS started_at, u.finished_at, " \
+	"r.run AS run"
+
 /*
  * SQL: test ?1's count of results (col: a column of history_days, cond:
  * the rows it counts, over the alias r) from its days in the copy and
@@ -282,15 +288,12 @@ static const char *const sql[STMT__MAX] = {
 	    "(CAST(?2 AS TEXT) IS NULL OR u.branch = ?2) AND "
 	    "((r.started_at, r.run) < (?3, ?4) OR ?3 IS NULL)",
 	    "ORDER BY started_at DESC, run DESC LIMIT ?5"),
-	[STMT_RESULTS] = BY_TEST_ROWS("u.run_id, r.status, r.duration_ms, "
-	    "x.details, x.message, u.triggered_by, r.started_at AS started_at, "
-	    "u.finished_at, r.run AS run", TEST_ROW_JOINS, "?1", "1 = 1",
+	[STMT_RESULTS] = BY_TEST_ROWS(RESULT_ROW, TEST_ROW_JOINS, "?1", "1 = 1",
 	    "ORDER BY started_at DESC, run DESC LIMIT ?2 OFFSET ?3"),
 	/* a page past the first: its rows found first, then joined, so the
 	 * rows the offset skips are not (SQLite sorts the page again) */
 	[STMT_RESULTS_AT] =
-	    "SELECT u.run_id, r.status, r.duration_ms, x.details, x.message, "
-	    "u.triggered_by, r.started_at, u.finished_at FROM (" BY_TEST("?1",
+	    "SELECT " RESULT_ROW " FROM (" BY_TEST("?1",
 	    "1 = 1", "ORDER BY started_at DESC, run DESC LIMIT ?2 OFFSET ?3")
 	    ") AS r " TEST_ROW_JOINS " ORDER BY r.started_at DESC, r.run DESC",
 	[STMT_RESULTS_TOTAL] = DAYS_TOTAL("results", "1 = 1"),
@@ -587,6 +590,23 @@ tests_detail(struct db *db, int64_t project, const char *test_id,
 	return 1;
 }
 
+/*
+ * Starts a test's list answer in out: {"test_id": test_id, list: [ ...
+ * (history, results, timing, incidents), the caller writing the entries
+ * and what follows the list.
+ */
+static void
+test_list_open(struct jwrite *w, struct buf *out, const char *test_id,
+    const char *list)
+{
+	jw_init(w, out);
+	jw_object(w);
+	jw_key(w, "test_id");
+	jw_str(w, test_id);
+	jw_key(w, list);
+	jw_array(w);
+}
+
 /* A history entry's own columns; runs_result_cols follow from 4 on. */
 static const struct jcol history_cols[] = {
 	{ "run_id", 0, JCOL_TEXT, NULL },
@@ -630,12 +650,7 @@ tests_history(struct db *db, int64_t project, const char *test_id,
 		cursor_page_clear(&pg);
 		return -1;
 	}
-	jw_init(&w, out);
-	jw_object(&w);
-	jw_key(&w, "test_id");
-	jw_str(&w, test_id);
-	jw_key(&w, "history");
-	jw_array(&w);
+	test_list_open(&w, out, test_id, "history");
 	while ((rc = cursor_page_step(&pg, db, st)) == DB_ROW) {
 		jw_object(&w);
 		jw_fields(&w, st, history_cols, sizeof(history_cols) /
@@ -699,12 +714,7 @@ tests_results(struct db *db, int64_t project, const char *test_id,
 	    db_bind_int(db, st, 2, limit) == -1 ||
 	    db_bind_int(db, st, 3, offset) == -1)
 		return -1;
-	jw_init(&w, out);
-	jw_object(&w);
-	jw_key(&w, "test_id");
-	jw_str(&w, test_id);
-	jw_key(&w, "results");
-	jw_array(&w);
+	test_list_open(&w, out, test_id, "results");
 	while ((rc = db_step(db, st)) == DB_ROW) {
 		int status = (int)db_col_int(st, 1);
 		jw_object(&w);
@@ -766,12 +776,7 @@ tests_timing(struct db *db, int64_t project, const char *test_id, int limit,
 	    db_bind_int(db, st, 1, key) == -1 ||
 	    db_bind_int(db, st, 2, limit) == -1)
 		return -1;
-	jw_init(&w, out);
-	jw_object(&w);
-	jw_key(&w, "test_id");
-	jw_str(&w, test_id);
-	jw_key(&w, "timing");
-	jw_array(&w);
+	test_list_open(&w, out, test_id, "timing");
 	while ((rc = db_step(db, st)) == DB_ROW) {
 		jw_object(&w);
 		jw_key(&w, "timestamp");
@@ -857,12 +862,7 @@ tests_incidents(struct db *db, int64_t project, const char *test_id,
 	    db_bind_int(db, st, 1, key) == -1 ||
 	    db_bind_int(db, st, 2, limit) == -1)
 		return -1;
-	jw_init(&w, out);
-	jw_object(&w);
-	jw_key(&w, "test_id");
-	jw_str(&w, test_id);
-	jw_key(&w, "incidents");
-	jw_array(&w);
+	test_list_open(&w, out, test_id, "incidents");
 	while ((rc = db_step(db, st)) == DB_ROW) {
 		jw_row(&w, st, INCIDENT_COLS);
 		(*rows)++;
