@@ -73,6 +73,26 @@ buf_append(struct buf *b, const void *data, size_t n)
 	b->p[b->len] = '\0';
 }
 
+/*
+ * Appends v in decimal, as printf's "%lld" writes it, without printf's
+ * machinery: answers write a number per field (issue 18).
+ */
+void
+buf_put_int(struct buf *b, long long v)
+{
+	char num[24], *e = num + sizeof(num), *d = e;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+	    (unsigned long long)v;
+
+	do {
+		*--d = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--d = '-';
+	buf_append(b, d, (size_t)(e - d));
+}
+
 /* Appends a NUL-terminated string. */
 void
 buf_puts(struct buf *b, const char *s)

@@ -16,6 +16,7 @@ void	 buf_reset(struct buf *);
 void	 buf_reserve(struct buf *, size_t);
 void	 buf_append(struct buf *, const void *, size_t);
 void	 buf_puts(struct buf *, const char *);
+void	 buf_put_int(struct buf *, long long);
 void	 buf_urlencode(struct buf *, const char *);
 void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));

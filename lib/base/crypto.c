@@ -105,6 +105,45 @@ crypto_hash64(const void *p, size_t n)
 }
 
 /*
+ * A 64-bit hash of p[0..n) for validators of large bodies (ETags): four
+ * lanes of crypto_hash64()'s word step side by side, so that the
+ * multiplies of one lane do not wait for another's (a 14 KB answer: a
+ * quarter of the time), folded together with crypto_hash64() of the
+ * last bytes.  Stable across runs and hosts of the same byte order; not
+ * the value crypto_hash64() gives, and never where an attacker's choice
+ * of input matters.
+ */
+unsigned long long
+crypto_hash64_wide(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	unsigned long long h0 = 0xcbf29ce484222325ULL ^ n,
+	    h1 = 0x9e3779b97f4a7c15ULL, h2 = 0xc2b2ae3d27d4eb4fULL,
+	    h3 = 0x165667b19e3779f9ULL, w0, w1, w2, w3, f;
+
+	/* four named lanes: an array of them is vectorized into slower code */
+	for (; n >= 32; c += 32, n -= 32) {
+		memcpy(&w0, c, 8);
+		memcpy(&w1, c + 8, 8);
+		memcpy(&w2, c + 16, 8);
+		memcpy(&w3, c + 24, 8);
+		h0 = (h0 ^ w0) * 0x100000001b3ULL;
+		h1 = (h1 ^ w1) * 0x100000001b3ULL;
+		h2 = (h2 ^ w2) * 0x100000001b3ULL;
+		h3 = (h3 ^ w3) * 0x100000001b3ULL;
+		h0 ^= h0 >> 29;
+		h1 ^= h1 >> 29;
+		h2 ^= h2 >> 29;
+		h3 ^= h3 >> 29;
+	}
+	f = h0 ^ (h1 << 16 | h1 >> 48) ^ (h2 << 32 | h2 >> 32) ^
+	    (h3 << 48 | h3 >> 16);
+	f ^= crypto_hash64(c, n);
+	f *= 0xd6e8feb86659fd93ULL;
+	return f ^ (f >> 32);
+}
+
+/*
  * Writes the lower-case hex HMAC-SHA256 of msg[0..n) under key[0..klen)
  * into out (webhook signatures, live tickets).
  */

@@ -11,5 +11,6 @@ void	 crypto_hmac_sha256_hex(const void *, size_t, const void *, size_t,
 int	 crypto_equal(const void *, const void *, size_t);
 unsigned long long crypto_fnv1a(const void *, size_t);
 unsigned long long crypto_hash64(const void *, size_t);
+unsigned long long crypto_hash64_wide(const void *, size_t);
 
 #endif

@@ -53,6 +53,59 @@ needs_escape8(const unsigned char *p)
 	    ((bs - ones) & ~bs)) & highs) != 0;
 }
 
+/* Predicate: one of the eight bytes at p is not plain (see below). */
+static inline int
+not_plain8(const unsigned char *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, sizeof(x));
+	return (x & 0x8080808080808080ULL) != 0 || needs_escape8(p);
+}
+
+/*
+ * Predicate: s[0..n) is plain: ASCII with nothing to escape (no control
+ * character, NUL included, no '"' or '\\'), as most stored text is.
+ * Eight bytes at a time, the last eight overlapping the ones before.
+ */
+int
+jdump_is_plain(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
+
+	if (n < 8) {
+		for (i = 0; i < n; i++)
+			if (p[i] < 0x20 || p[i] >= 0x80 || p[i] == '"' ||
+			    p[i] == '\\')
+				return 0;
+		return 1;
+	}
+	for (i = 0; i + 8 <= n; i += 8)
+		if (not_plain8(p + i))
+			return 0;
+	return i == n || !not_plain8(p + n - 8);
+}
+
+/*
+ * Appends the JSON string literal of s[0..n) to b when s is plain
+ * (jdump_is_plain): one pass, one copy.  Returns 1 when it did, 0 (b
+ * untouched) when s needs jdump_string() or UTF-8 checking.
+ */
+int
+jdump_plain_string(struct buf *b, const char *s, size_t n)
+{
+	if (!jdump_is_plain(s, n))
+		return 0;
+	buf_reserve(b, n + 2);
+	b->p[b->len] = '"';
+	memcpy(b->p + b->len + 1, s, n);
+	b->p[b->len + 1 + n] = '"';
+	b->len += n + 2;
+	b->p[b->len] = '\0';
+	return 1;
+}
+
 /* Appends the JSON string literal of s[0..n) (valid UTF-8) to b. */
 void
 jdump_string(struct buf *b, const char *s, size_t n)

@@ -9,7 +9,6 @@
  * program's own shapes) and owns the buffer.
  */
 #include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,23 +91,22 @@ jw_end_array(struct jwrite *w)
 
 /*
  * Writes the member name k (the program's own: valid UTF-8) and ':'.
- * Names are plain words, copied as they are; one with a character to
- * escape (none of ours) goes through jdump_string.
+ * Names are plain words (jdump_is_plain), copied as they are; one with a
+ * character to escape (none of ours) goes through jdump_string.
  */
 void
 jw_key(struct jwrite *w, const char *k)
 {
 	struct buf *b = w->b;
-	size_t n = strlen(k), i;
+	size_t n = strlen(k);
 
 	separate(w);
 	w->keyed = 1;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)k[i] < 0x20 || k[i] == '"' || k[i] == '\\') {
-			jdump_string(b, k, n);
-			buf_append(b, ":", 1);
-			return;
-		}
+	if (!jdump_is_plain(k, n)) {
+		jdump_string(b, k, n);
+		buf_append(b, ":", 1);
+		return;
+	}
 	buf_reserve(b, n + 3);
 	b->p[b->len] = '"';
 	memcpy(b->p + b->len + 1, k, n);
@@ -116,7 +114,11 @@ jw_key(struct jwrite *w, const char *k)
 	b->len += n + 3;
 }
 
-/* Writes s[0..n) as a string, repaired as jval_strn() repairs it. */
+/*
+ * Writes s[0..n) as a string, repaired as jval_strn() repairs it: plain
+ * ASCII in one pass (jdump_plain_string), the rest checked as UTF-8
+ * first.
+ */
 void
 jw_strn(struct jwrite *w, const char *s, size_t n)
 {
@@ -124,6 +126,8 @@ jw_strn(struct jwrite *w, const char *s, size_t n)
 	size_t flen;
 
 	separate(w);
+	if (jdump_plain_string(w->b, s, n))
+		return;
 	if (utf8_valid(s, n)) {
 		jdump_string(w->b, s, n);
 		return;
@@ -148,11 +152,8 @@ jw_str(struct jwrite *w, const char *s)
 void
 jw_int(struct jwrite *w, int64_t v)
 {
-	char num[24];
-	int n = snprintf(num, sizeof(num), "%" PRId64, v);
-
 	separate(w);
-	buf_append(w->b, num, (size_t)n);
+	buf_put_int(w->b, (long long)v);
 }
 
 /* Writes true or false. */
@@ -178,13 +179,18 @@ jw_null(struct jwrite *w)
 void
 jw_time(struct jwrite *w, int64_t ms)
 {
-	char iso[TVTIME_ISO_LEN + 2];
+	struct buf *b = w->b;
+	char *p;
+	size_t n;
 
 	separate(w);
-	iso[0] = '"';
-	tvtime_format_iso8601(ms, iso + 1);
-	strcat(iso, "\"");
-	buf_append(w->b, iso, strlen(iso));
+	buf_reserve(b, TVTIME_ISO_LEN + 1);
+	p = b->p + b->len;
+	p[0] = '"';
+	tvtime_format_iso8601(ms, p + 1);
+	n = strlen(p + 1);
+	memcpy(p + 1 + n, "\"", 2);	/* with the NUL */
+	b->len += n + 2;
 }
 
 /* Column i of st as a string, or null. */

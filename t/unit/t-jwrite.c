@@ -4,7 +4,9 @@
  * answer moved to the writer keeps its ETag): strings with escapes,
  * control characters, NUL bytes and bytes that are not UTF-8 (repaired
  * alike), integers to the extremes, times, booleans, null, nested
- * objects and arrays, empty containers, and a generated answer-like list.
+ * objects and arrays, empty containers, a byte that is not plain ASCII at
+ * every place of short strings (the one-pass copy's word boundaries), and
+ * a generated answer-like list.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -78,6 +80,30 @@ main(void)
 		    strings[i]), "string %zu as jval and jdump write it", i);
 	tap_ok(string_case("nul\0inside", 10, "NUL"),
 	    "a NUL byte inside a string");
+
+	/* plain ASCII is copied in one pass, eight bytes at a time: one
+	 * byte that is not plain at every place of strings across the word
+	 * boundaries is written as jdump writes it */
+	{
+		static const char odd[] = { '"', '\\', '\n', '\0', '\x7f',
+		    '\x1f', '\xc3', '\xff', ' ' };
+		int bad = 0, cases = 0;
+		size_t len, at, ob;
+
+		for (len = 1; len <= 25; len++)
+			for (at = 0; at < len; at++)
+				for (ob = 0; ob < sizeof(odd); ob++) {
+					char text[32];
+					memset(text, 'a', len);
+					text[at] = odd[ob];
+					if (odd[ob] == '\xc3' && at + 1 < len)
+						text[at + 1] = '\xa9';
+					cases++;
+					bad += !string_case(text, len, "odd byte");
+				}
+		tap_ok(bad == 0, "%d strings of 1-25 bytes, one byte not plain "
+		    "at each place: as jdump writes them", cases);
+	}
 
 	/* scalars, times and nesting in one object */
 	o = jval_object();
