@@ -2,6 +2,7 @@
 #define TESTVIS_BUF_H
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 /* A growable, always NUL-terminated byte buffer. */
 struct buf {
@@ -22,5 +23,20 @@ void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 buf_vprintf(struct buf *, const char *, va_list)
 	    __attribute__((format(printf, 2, 0)));
+
+/*
+ * buf_append() with the common case (room left) inline: for writers that
+ * append a few bytes at a time (jdump.c, jwrite.c).
+ */
+static inline void
+buf_put(struct buf *b, const void *s, size_t n)
+{
+	if (b->len + n < b->cap) {
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+		b->p[b->len] = '\0';
+	} else
+		buf_append(b, s, n);
+}
 
 #endif

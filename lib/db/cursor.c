@@ -251,21 +251,13 @@ cursor_page_take(struct cursor_page *pg, json_t *keys)
 	return 1;
 }
 
-/*
- * Steps st for the next row of the page.  Returns DB_ROW with the
- * row's key kept for the next cursor, DB_DONE at the end of the
- * rows or of the page (more set when rows remain), or -1 (logged).  The
- * caller resets st.
- */
-int
-cursor_page_step(struct cursor_page *pg, struct db *db, struct db_query *st)
+/* The key of the row at st, as the page's list shapes it (a new array). */
+static json_t *
+row_keys(const struct cursor_list *l, struct db_query *st)
 {
-	const struct cursor_list *l = pg->list;
 	json_t *keys, *v;
-	int rc, k, c;
+	int k, c;
 
-	if ((rc = db_step(db, st)) != DB_ROW)
-		return rc;
 	if ((keys = json_array()) == NULL)
 		abort();
 	for (k = 0; l->shape[k] != '\0'; k++) {
@@ -276,7 +268,33 @@ cursor_page_step(struct cursor_page *pg, struct db *db, struct db_query *st)
 		if (v == NULL || json_array_append_new(keys, v) == -1)
 			abort();
 	}
-	return cursor_page_take(pg, keys) ? DB_ROW : DB_DONE;
+	return keys;
+}
+
+/*
+ * Steps st for the next row of the page.  Returns DB_ROW, DB_DONE at the
+ * end of the rows or of the page (more set when rows remain), or -1
+ * (logged).  Only the row that fills the page has its key kept, for the
+ * next cursor: a row before it is never the last served (issue 18: a
+ * 50-row history page built and freed 50 keys).  The caller resets st.
+ */
+int
+cursor_page_step(struct cursor_page *pg, struct db *db, struct db_query *st)
+{
+	int rc;
+
+	if ((rc = db_step(db, st)) != DB_ROW)
+		return rc;
+	if (pg->n == pg->limit) {
+		pg->more = 1;
+		return DB_DONE;
+	}
+	if (pg->n + 1 < pg->limit) {
+		pg->n++;
+		return DB_ROW;
+	}
+	return cursor_page_take(pg, row_keys(pg->list, st)) ? DB_ROW :
+	    DB_DONE;
 }
 
 /*

@@ -37,7 +37,7 @@ separate(struct jwrite *w)
 		return;
 	}
 	if (w->more[w->depth])
-		buf_append(w->b, ",", 1);
+		buf_put(w->b, ",", 1);
 	w->more[w->depth] = 1;
 }
 
@@ -46,7 +46,7 @@ static void
 open_with(struct jwrite *w, const char *c)
 {
 	separate(w);
-	buf_append(w->b, c, 1);
+	buf_put(w->b, c, 1);
 	if (w->depth + 1 >= JWRITE_DEPTH)
 		abort();	/* a program's own shape, never input's */
 	w->more[++w->depth] = 0;
@@ -56,7 +56,7 @@ open_with(struct jwrite *w, const char *c)
 static void
 close_with(struct jwrite *w, const char *c)
 {
-	buf_append(w->b, c, 1);
+	buf_put(w->b, c, 1);
 	if (w->depth > 0)
 		w->depth--;
 }
@@ -162,9 +162,9 @@ jw_bool(struct jwrite *w, int v)
 {
 	separate(w);
 	if (v)
-		buf_append(w->b, "true", 4);
+		buf_put(w->b, "true", 4);
 	else
-		buf_append(w->b, "false", 5);
+		buf_put(w->b, "false", 5);
 }
 
 /* Writes null. */
@@ -172,7 +172,7 @@ void
 jw_null(struct jwrite *w)
 {
 	separate(w);
-	buf_append(w->b, "null", 4);
+	buf_put(w->b, "null", 4);
 }
 
 /* Writes ms since the epoch as jval_time() does. */
@@ -193,14 +193,19 @@ jw_time(struct jwrite *w, int64_t ms)
 	b->len += n + 2;
 }
 
-/* Column i of st as a string, or null. */
+/*
+ * Column i of st as a string, or null: the text is NULL for SQL NULL
+ * (db_column_text), so the column's type is not asked for.
+ */
 void
 jw_col_text(struct jwrite *w, struct db_query *st, int i)
 {
-	if (db_col_null(st, i))
+	const char *s = db_column_text(st, i);
+
+	if (s == NULL)
 		jw_null(w);
 	else
-		jw_strn(w, db_column_text(st, i), db_col_len(st, i));
+		jw_strn(w, s, db_col_len(st, i));
 }
 
 /* Column i of st as an integer, or null. */

@@ -5,7 +5,8 @@
  * control characters, NUL bytes and bytes that are not UTF-8 (repaired
  * alike), integers to the extremes, times, booleans, null, nested
  * objects and arrays, empty containers, a byte that is not plain ASCII at
- * every place of short strings (the one-pass copy's word boundaries), and
+ * every place of strings of 1-40 bytes (the one-pass copy's 8- and
+ * 16-byte steps and their overlapping tails), and
  * a generated answer-like list.
  */
 #include <inttypes.h>
@@ -90,10 +91,10 @@ main(void)
 		int bad = 0, cases = 0;
 		size_t len, at, ob;
 
-		for (len = 1; len <= 25; len++)
+		for (len = 1; len <= 40; len++)
 			for (at = 0; at < len; at++)
 				for (ob = 0; ob < sizeof(odd); ob++) {
-					char text[32];
+					char text[48];
 					memset(text, 'a', len);
 					text[at] = odd[ob];
 					if (odd[ob] == '\xc3' && at + 1 < len)
@@ -101,7 +102,7 @@ main(void)
 					cases++;
 					bad += !string_case(text, len, "odd byte");
 				}
-		tap_ok(bad == 0, "%d strings of 1-25 bytes, one byte not plain "
+		tap_ok(bad == 0, "%d strings of 1-40 bytes, one byte not plain "
 		    "at each place: as jdump writes them", cases);
 	}
 
