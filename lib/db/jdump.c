@@ -74,7 +74,7 @@ not_plain16(const unsigned char *p)
  * Sixteen bytes at a time (a history page's messages: twice as fast as
  * eight), the last ones overlapping the ones before.
  */
-int
+static int
 jdump_is_plain(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;

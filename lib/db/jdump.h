@@ -6,7 +6,6 @@ struct buf;
 
 int	 jdump(const json_t *, struct buf *);
 void	 jdump_string(struct buf *, const char *, size_t);
-int	 jdump_is_plain(const char *, size_t);
 int	 jdump_plain_string(struct buf *, const char *, size_t);
 
 #endif

@@ -91,27 +91,19 @@ jw_end_array(struct jwrite *w)
 
 /*
  * Writes the member name k (the program's own: valid UTF-8) and ':'.
- * Names are plain words (jdump_is_plain), copied as they are; one with a
- * character to escape (none of ours) goes through jdump_string.
+ * Names are plain words, copied as they are (jdump_plain_string); one
+ * with a character to escape (none of ours) goes through jdump_string.
  */
 void
 jw_key(struct jwrite *w, const char *k)
 {
-	struct buf *b = w->b;
 	size_t n = strlen(k);
 
 	separate(w);
 	w->keyed = 1;
-	if (!jdump_is_plain(k, n)) {
-		jdump_string(b, k, n);
-		buf_append(b, ":", 1);
-		return;
-	}
-	buf_reserve(b, n + 3);
-	b->p[b->len] = '"';
-	memcpy(b->p + b->len + 1, k, n);
-	memcpy(b->p + b->len + 1 + n, "\":", 3);	/* with the NUL */
-	b->len += n + 3;
+	if (!jdump_plain_string(w->b, k, n))
+		jdump_string(w->b, k, n);
+	buf_put(w->b, ":", 1);
 }
 
 /*

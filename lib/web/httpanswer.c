@@ -319,16 +319,7 @@ static int respond_cached(struct req *);
 static void
 etag_of(const char *b, size_t n, char etag[HTTP_ETAG_LEN])
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned long long h = crypto_hash64_wide(b, n);
-	int i;
-
-	/* "%016llx" in quotes, without printf */
-	etag[0] = '"';
-	for (i = 16; i >= 1; i--, h >>= 4)
-		etag[i] = hex[h & 15];
-	etag[17] = '"';
-	etag[18] = '\0';
+	snprintf(etag, HTTP_ETAG_LEN, "\"%016llx\"", crypto_hash64_wide(b, n));
 }
 
 /*
